@@ -1,7 +1,41 @@
 package kdnn.cli;
 
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** The kdnn command line: {@code kdnn golden|info|demo ...}. */
 public final class Main {
-    public static void main(String[] args) {
-        System.out.println("kdnn");
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String cmd = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        int status = switch (cmd) {
+            case "golden" -> golden(rest);
+            case "info" -> Info.print(System.out);
+            case "demo" -> Demo.run(System.out);
+            default -> usage();
+        };
+        System.exit(status);
+    }
+
+    private static int golden(String[] dirs) throws Exception {
+        if (dirs.length == 0) {
+            System.err.println("usage: kdnn golden DIR...");
+            return 2;
+        }
+        return GoldenRunner.runAll(System.out, Arrays.stream(dirs).map(Path::of).toArray(Path[]::new)) == 0 ? 0 : 1;
+    }
+
+    private static int usage() {
+        System.out.println("""
+                usage: kdnn COMMAND
+                  test                 run the test suite (mvn verify)
+                  demo                 run Conv2D layers through oneDNN and the reference, with timings
+                  info                 oneDNN version, CPU ISA, threading, library file
+                  golden DIR...        run golden layer cases; last line "N passed, M failed"
+                """);
+        return 2;
     }
 }

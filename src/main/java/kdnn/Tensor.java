@@ -1,0 +1,189 @@
+package kdnn;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * A float32 tensor in 64-byte-aligned native memory, row-major in the order of its shape
+ * (Keras' order: batch first, then the axes as the layer's data_format names them).
+ *
+ * <p>Closing frees the memory at once; a tensor a caller forgets is freed by a cleaner. Any
+ * use after close throws {@link IllegalStateException}. A layer reading or writing a tensor holds
+ * it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory under them.
+ */
+public final class Tensor implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final long ALIGNMENT = 64;
+
+    private final long[] shape;
+    private final long elements;
+    private final MemorySegment data;
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+
+    /** The part a cleaner may touch: never the tensor itself. */
+    private static final class State implements Runnable {
+        final Arena arena = Arena.ofShared();
+        final StampedLock lock = new StampedLock();
+        volatile boolean closed;
+
+        @Override
+        public void run() {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    private Tensor(long[] shape) {
+        this.shape = shape.clone();
+        this.elements = elementCount(this.shape);
+        this.state = new State();
+        if (elements > Long.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " is too large: "
+                    + elements + " elements overflow a byte size");
+        }
+        this.data = state.arena.allocate(Math.max(elements * Float.BYTES, 1), ALIGNMENT);
+        this.cleanable = CLEANER.register(this, state);
+    }
+
+    /** A tensor of zeros. */
+    public static Tensor zeros(long... shape) {
+        return new Tensor(shape);
+    }
+
+    /** A tensor holding a copy of {@code values} (row-major). */
+    public static Tensor of(float[] values, long... shape) {
+        Tensor t = new Tensor(shape);
+        t.copyFrom(values);
+        return t;
+    }
+
+    /** A tensor holding a copy of {@code values} (row-major); int shape for convenience. */
+    public static Tensor of(float[] values, int... shape) {
+        return of(values, Arrays.stream(shape).asLongStream().toArray());
+    }
+
+    static long elementCount(long[] shape) {
+        long n = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("tensor dimension " + i + " must be >= 0, got " + shape[i]
+                        + " in shape " + Arrays.toString(shape));
+            }
+            try {
+                n = Math.multiplyExact(n, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has more elements than a long holds");
+            }
+        }
+        return n;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long dim(int axis) {
+        return shape[axis < 0 ? shape.length + axis : axis];
+    }
+
+    public long elementCount() {
+        return elements;
+    }
+
+    /** The native memory; valid until close. */
+    public MemorySegment segment() {
+        ensureOpen();
+        return data;
+    }
+
+    public boolean isClosed() {
+        return state.closed;
+    }
+
+    /** Copies {@code values} in; their length must equal the element count. */
+    public void copyFrom(float[] values) {
+        long stamp = hold();
+        try {
+            if (values.length != elements) {
+                throw new IllegalArgumentException("values has " + values.length + " elements, expected " + elements
+                        + " for shape " + Arrays.toString(shape));
+            }
+            MemorySegment.copy(values, 0, data, ValueLayout.JAVA_FLOAT, 0, values.length);
+        } finally {
+            release(stamp);
+        }
+    }
+
+    /** A copy of the values (row-major). */
+    public float[] toFloatArray() {
+        long stamp = hold();
+        try {
+            if (elements > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("tensor of " + elements + " elements does not fit a Java array");
+            }
+            return data.toArray(ValueLayout.JAVA_FLOAT);
+        } finally {
+            release(stamp);
+        }
+    }
+
+    /** One value by row-major index. */
+    public float get(long index) {
+        long stamp = hold();
+        try {
+            return data.getAtIndex(ValueLayout.JAVA_FLOAT, index);
+        } finally {
+            release(stamp);
+        }
+    }
+
+    /**
+     * Marks the tensor in use (shared: many holders at once) so {@link #close()} waits until
+     * {@link #release(long)}; throws when already closed.
+     */
+    public long hold() {
+        long stamp = state.lock.readLock();
+        if (state.closed) {
+            state.lock.unlockRead(stamp);
+            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+        }
+        return stamp;
+    }
+
+    public void release(long stamp) {
+        state.lock.unlockRead(stamp);
+    }
+
+    private void ensureOpen() {
+        if (state.closed) {
+            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " is closed");
+        }
+    }
+
+    /** Frees the memory, waiting for layers that hold the tensor. Idempotent. */
+    @Override
+    public void close() {
+        long stamp = state.lock.writeLock();
+        try {
+            if (!state.closed) {
+                cleanable.clean();
+            }
+        } finally {
+            state.lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape) + (state.closed ? " (closed)" : "");
+    }
+}

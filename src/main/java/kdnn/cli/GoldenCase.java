@@ -1,0 +1,71 @@
+package kdnn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import kdnn.layers.Weight;
+
+/**
+ * One golden layer case (form in ../shared/golden/README.md): a Keras layer config, an input,
+ * weights in get_weights() order, and Keras' output or the expectation of a refusal.
+ */
+public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[] input, List<Weight> weights,
+                         long[] outputShape, float[] output, double atol, double rtol, boolean expectError,
+                         String why) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every {@code *.json} case in a folder, sorted by file name. */
+    public static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    public static GoldenCase read(Path file) throws IOException {
+        JsonNode c = JSON.readTree(file.toFile());
+        String name = c.path("name").asText(file.getFileName().toString().replaceFirst("\\.json$", ""));
+        JsonNode in = c.path("input");
+        long[] inShape = longs(in.path("shape"));
+        float[] input = in.has("data") && !in.get("data").isNull() ? floats(in.get("data"))
+                : new float[Math.toIntExact(product(inShape))];
+        List<Weight> weights = new ArrayList<>();
+        for (JsonNode w : c.path("weights")) {
+            weights.add(new Weight(w.path("name").asText(), ints(w.path("shape")), floats(w.path("data"))));
+        }
+        JsonNode out = c.get("output");
+        boolean err = c.path("expect_error").asBoolean(false);
+        return new GoldenCase(name, c.get("layer"), inShape, input, weights,
+                out == null || out.isNull() ? null : longs(out.path("shape")),
+                out == null || out.isNull() ? null : floats(out.path("data")),
+                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-5), err, c.path("why").asText(null));
+    }
+
+    static long product(long[] shape) {
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        return n;
+    }
+
+    static long[] longs(JsonNode a) {
+        long[] r = new long[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asLong();
+        return r;
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
+        return r;
+    }
+
+    static float[] floats(JsonNode a) {
+        float[] r = new float[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = (float) a.get(i).asDouble();
+        return r;
+    }
+}

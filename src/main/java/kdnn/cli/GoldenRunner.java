@@ -1,0 +1,86 @@
+package kdnn.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.UnknownLayerException;
+
+/** Runs golden layer cases through kdnn: one line per case, then "N passed, M failed". */
+public final class GoldenRunner {
+    /** The outcome of one case. */
+    public record Result(String name, boolean passed, String detail) {
+        public String line() {
+            return (passed ? "PASS " : "FAIL ") + name + " " + detail;
+        }
+    }
+
+    private GoldenRunner() {
+    }
+
+    /** Runs one case; never throws for a case's own failure. */
+    public static Result run(GoldenCase c) {
+        try (Layer layer = Layers.fromConfig(c.layer());
+             Tensor input = Tensor.of(c.input(), c.inputShape())) {
+            layer.build(c.inputShape());
+            if (!c.weights().isEmpty() || !layer.getWeights().isEmpty()) {
+                layer.setWeights(c.weights());
+            }
+            try (Tensor out = layer.call(input)) {
+                if (c.expectError()) {
+                    return new Result(c.name(), false, "expected an error (" + c.why() + ") but got output of shape "
+                            + Arrays.toString(out.shape()));
+                }
+                return compare(c, out);
+            }
+        } catch (UnknownLayerException e) {
+            return new Result(c.name(), false, "layer class " + e.className() + " is not implemented");
+        } catch (RuntimeException e) {
+            if (c.expectError()) {
+                return new Result(c.name(), true, "refused: " + e.getMessage());
+            }
+            return new Result(c.name(), false, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static Result compare(GoldenCase c, Tensor out) {
+        if (!Arrays.equals(out.shape(), c.outputShape())) {
+            return new Result(c.name(), false, "output shape " + Arrays.toString(out.shape()) + ", expected "
+                    + Arrays.toString(c.outputShape()));
+        }
+        float[] got = out.toFloatArray();
+        double maxErr = 0;
+        for (int i = 0; i < got.length; i++) {
+            double want = c.output()[i];
+            double err = Math.abs(got[i] - want);
+            if (!(err <= c.atol() + c.rtol() * Math.abs(want)) && !(Double.isNaN(want) && Float.isNaN(got[i]))) {
+                return new Result(c.name(), false, "value " + i + " is " + got[i] + ", expected " + want
+                        + " (tolerance " + c.atol() + " + " + c.rtol() + "*|expected|)");
+            }
+            if (!Double.isNaN(err)) maxErr = Math.max(maxErr, err);
+        }
+        return new Result(c.name(), true, String.format("%.3g", maxErr));
+    }
+
+    /** Runs every case of the folders; returns the number that failed. */
+    public static int runAll(PrintStream out, Path... dirs) throws java.io.IOException {
+        int passed = 0;
+        int failed = 0;
+        for (Path dir : dirs) {
+            for (Path f : GoldenCase.files(dir)) {
+                Result r;
+                try {
+                    r = run(GoldenCase.read(f));
+                } catch (java.io.IOException | RuntimeException e) {
+                    r = new Result(f.getFileName().toString(), false, "unreadable case: " + e.getMessage());
+                }
+                out.println(r.line());
+                if (r.passed()) passed++; else failed++;
+            }
+        }
+        out.println(passed + " passed, " + failed + " failed");
+        return failed;
+    }
+}

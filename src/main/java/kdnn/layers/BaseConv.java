@@ -1,0 +1,307 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.keras.Constraint;
+import kdnn.keras.Initializer;
+import kdnn.keras.Regularizer;
+import kdnn.runtime.Convolutions;
+import kdnn.runtime.Pipeline;
+
+/**
+ * The one convolution layer of every rank, as Keras' {@code base_conv.py}: arguments normalized
+ * to a {@link ConvSpec} once, shapes computed from it, and each call run as a oneDNN pipeline
+ * made once per input shape. Conv1D/2D/3D, Conv2DTranspose and SeparableConv2D are thin
+ * definitions over it, differing only in their weights and the oneDNN operations they map to.
+ */
+public abstract class BaseConv extends Layer {
+    /** Which Keras family a layer belongs to. */
+    public enum Kind { CONV, TRANSPOSE, SEPARABLE }
+
+    private final Kind kind;
+    private final ConvSpec spec;
+    private final int filters;
+    private final int groups;
+    private final int depthMultiplier;
+    private final Activation activation;
+    private final boolean useBias;
+    private final Initializer kernelInitializer;
+    private final Initializer pointwiseInitializer;
+    private final Initializer biasInitializer;
+    private final Regularizer kernelRegularizer;
+    private final Regularizer pointwiseRegularizer;
+    private final Regularizer biasRegularizer;
+    private final Regularizer activityRegularizer;
+    private final Constraint kernelConstraint;
+    private final Constraint pointwiseConstraint;
+    private final Constraint biasConstraint;
+    private final boolean trainable;
+
+    protected BaseConv(ConvBuilder<?> b) {
+        super(b.name, b.batchInputShape);
+        this.kind = b.kind;
+        this.spec = new ConvSpec(b.rank, b.kernelSize, b.strides, b.padding, b.dataFormat, b.dilationRate,
+                b.kind == Kind.TRANSPOSE, b.outputPadding);
+        this.filters = b.filters;
+        this.groups = b.groups;
+        this.depthMultiplier = b.depthMultiplier;
+        this.activation = b.activation;
+        this.useBias = b.useBias;
+        this.kernelInitializer = b.kernelInitializer;
+        this.pointwiseInitializer = b.pointwiseInitializer;
+        this.biasInitializer = b.biasInitializer;
+        this.kernelRegularizer = b.kernelRegularizer;
+        this.pointwiseRegularizer = b.pointwiseRegularizer;
+        this.biasRegularizer = b.biasRegularizer;
+        this.activityRegularizer = b.activityRegularizer;
+        this.kernelConstraint = b.kernelConstraint;
+        this.pointwiseConstraint = b.pointwiseConstraint;
+        this.biasConstraint = b.biasConstraint;
+        this.trainable = b.trainable;
+        if (b.batchInputShape != null) {
+            build(b.batchInputShape);
+        }
+    }
+
+    public final ConvSpec spec() {
+        return spec;
+    }
+
+    public final int filters() {
+        return filters;
+    }
+
+    public final Activation activation() {
+        return activation;
+    }
+
+    public final boolean useBias() {
+        return useBias;
+    }
+
+    @Override
+    public final long[] computeOutputShape(long[] shape) {
+        int rank = spec.rank();
+        if (shape.length != rank + 2) {
+            throw incompatible(shape, "expected ndim=" + (rank + 2) + ", found ndim=" + shape.length);
+        }
+        long channels = spec.channels(shape);
+        int channelAxis = spec.format() == DataFormat.CHANNELS_FIRST ? 1 : -1;
+        if (isBuilt() && channels != inputChannels()) {
+            throw incompatible(shape, "expected axis " + channelAxis + " of input shape to have value "
+                    + inputChannels() + ", but received input with shape " + Shapes.format(shape));
+        }
+        if (channels <= 0) {
+            throw incompatible(shape, "the channel axis " + channelAxis + " must be positive");
+        }
+        if (kind == Kind.CONV && channels % groups != 0) {
+            throw new IllegalArgumentException("The number of input channels must be evenly divisible by the number of"
+                    + " groups. Received groups=" + groups + ", but the input has " + channels
+                    + " channels (full input shape is " + Shapes.format(shape) + ")");
+        }
+        long[] spatial = spec.spatial(shape);
+        for (long s : spatial) {
+            if (s <= 0) {
+                throw incompatible(shape, "every spatial dimension must be positive");
+            }
+        }
+        long[] out = spec.outputSpatial(spatial);
+        for (long o : out) {
+            if (o <= 0) {
+                throw new IllegalArgumentException("One of the dimensions in the output is <= 0 due to downsampling in "
+                        + name() + ". Consider increasing the input size. Received input shape " + Shapes.format(shape)
+                        + " which would produce output shape with a zero or negative value in a dimension.");
+            }
+        }
+        return spec.kerasShape(shape[0], out, filters);
+    }
+
+    private long inputChannels() {
+        Variable k = variables.get(0);
+        return switch (kind) {
+            case CONV -> (long) k.shape[spec.rank()] * groups;
+            case TRANSPOSE -> k.shape[spec.rank() + 1];
+            case SEPARABLE -> k.shape[spec.rank()];
+        };
+    }
+
+    @Override
+    protected final void createWeights(long[] inputShape) {
+        int in = Math.toIntExact(spec.channels(inputShape));
+        int[] k = spec.kernel();
+        int rank = spec.rank();
+        switch (kind) {
+            case CONV -> variables.add(variable("kernel", append(k, in / groups, filters), kernelInitializer,
+                    kernelRegularizer, kernelConstraint));
+            case TRANSPOSE -> variables.add(variable("kernel", append(k, filters, in), kernelInitializer,
+                    kernelRegularizer, kernelConstraint));
+            case SEPARABLE -> {
+                variables.add(variable("depthwise_kernel", append(k, in, depthMultiplier), kernelInitializer,
+                        kernelRegularizer, kernelConstraint));
+                int[] ones = new int[rank];
+                Arrays.fill(ones, 1);
+                variables.add(variable("pointwise_kernel", append(ones, in * depthMultiplier, filters),
+                        pointwiseInitializer, pointwiseRegularizer, pointwiseConstraint));
+            }
+        }
+        if (useBias) {
+            variables.add(variable("bias", new int[] {filters}, biasInitializer, biasRegularizer, biasConstraint));
+        }
+    }
+
+    private Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {
+        return new Variable(name, shape, arena, init, reg, constraint);
+    }
+
+    private static int[] append(int[] head, int a, int b) {
+        int[] s = Arrays.copyOf(head, head.length + 2);
+        s[head.length] = a;
+        s[head.length + 1] = b;
+        return s;
+    }
+
+    @Override
+    protected final void execute(Tensor input, long[] inputShape, Tensor output) {
+        Pipeline p = pipelines.get(inputShape, this::pipeline);
+        p.execute(input.segment(), output.segment());
+    }
+
+    /** The oneDNN operations of this layer for one input shape. */
+    private Pipeline pipeline(long[] inputShape) {
+        int rank = spec.rank();
+        long[] src = spec.logical(inputShape);
+        long[] spatialIn = spec.spatial(inputShape);
+        long[] dst = spec.logical(computeOutputShape(inputShape));
+        Variable kernel = variables.get(0);
+        Variable bias = useBias ? variables.get(variables.size() - 1) : null;
+        List<Convolutions.Op> ops = new ArrayList<>();
+        long in = src[1];
+        switch (kind) {
+            case CONV -> {
+                long[] w = groups == 1 ? dims(filters, in, spec.kernel())
+                        : dims(groups, filters / groups, in / groups, spec.kernel());
+                int tag = groups == 1 ? WeightTags.io(rank) : WeightTags.igo(rank);
+                ops.add(op(false, w, tag, kernel, bias, dst, spatialIn));
+            }
+            case TRANSPOSE -> ops.add(op(true, dims(filters, in, spec.kernel()), WeightTags.oi(rank), kernel, bias, dst,
+                    spatialIn));
+            case SEPARABLE -> {
+                // depthwise: groups = input channels, output channel c*dm + m, no bias or activation
+                long[] mid = dst.clone();
+                mid[1] = in * depthMultiplier;
+                ops.add(new Convolutions.Op(false, dims(in, depthMultiplier, 1, spec.kernel()), WeightTags.igo(rank),
+                        kernel.data, null, mid, spec.dnnlStrides(), spec.dnnlDilates(), spec.dnnlPadLeft(spatialIn),
+                        spec.dnnlPadRight(spatialIn), List.of()));
+                int[] ones = new int[rank];
+                Arrays.fill(ones, 1);
+                long[] zeros = new long[rank];
+                long[] unit = new long[rank];
+                Arrays.fill(unit, 1);
+                ops.add(new Convolutions.Op(false, dims(filters, mid[1], ones), WeightTags.io(rank),
+                        variables.get(1).data, bias == null ? null : bias.data, dst, unit, zeros, zeros, zeros,
+                        activation.postOps()));
+            }
+        }
+        return Convolutions.build(src, spec.format() == DataFormat.CHANNELS_FIRST, ops, tail());
+    }
+
+    private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
+                               long[] spatialIn) {
+        return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
+                spec.dnnlStrides(), spec.dnnlDilates(), spec.dnnlPadLeft(spatialIn), spec.dnnlPadRight(spatialIn),
+                activation.postOps());
+    }
+
+    /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */
+    private Convolutions.Tail tail() {
+        return switch (activation) {
+            case SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1, null);
+            case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
+            default -> Convolutions.Tail.NONE;
+        };
+    }
+
+    private static long[] dims(long a, long b, int[] kernel) {
+        long[] d = new long[kernel.length + 2];
+        d[0] = a;
+        d[1] = b;
+        for (int i = 0; i < kernel.length; i++) d[i + 2] = kernel[i];
+        return d;
+    }
+
+    private static long[] dims(long g, long o, long i, int[] kernel) {
+        long[] d = new long[kernel.length + 3];
+        d[0] = g;
+        d[1] = o;
+        d[2] = i;
+        for (int j = 0; j < kernel.length; j++) d[j + 3] = kernel[j];
+        return d;
+    }
+
+    @Override
+    public double activityPenalty(Tensor output) {
+        ensureOpen();
+        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+    }
+
+    /** Keras' config keys, in Keras' order. */
+    @Override
+    public final ObjectNode getConfig() {
+        ensureOpen();
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.put("name", name());
+        c.put("trainable", trainable);
+        c.put("dtype", "float32");
+        long[] declared = declaredInputShape();
+        if (declared != null) {
+            var arr = c.putArray("batch_input_shape");
+            for (long d : declared) {
+                if (d < 0) arr.addNull(); else arr.add(d);
+            }
+        }
+        c.put("filters", filters);
+        putTuple(c, "kernel_size", spec.kernel());
+        putTuple(c, "strides", spec.strides());
+        c.put("padding", spec.padding().kerasName());
+        c.put("data_format", spec.format().kerasName());
+        putTuple(c, "dilation_rate", spec.dilation());
+        if (kind == Kind.CONV) c.put("groups", groups);
+        if (kind == Kind.TRANSPOSE) {
+            if (spec.outputPadding() == null) c.putNull("output_padding");
+            else putTuple(c, "output_padding", spec.outputPadding());
+        }
+        if (kind == Kind.SEPARABLE) c.put("depth_multiplier", depthMultiplier);
+        c.put("activation", activation.kerasName());
+        c.put("use_bias", useBias);
+        String k = kind == Kind.SEPARABLE ? "depthwise" : "kernel";
+        c.set(k + "_initializer", kernelInitializer.toConfig());
+        if (kind == Kind.SEPARABLE) c.set("pointwise_initializer", pointwiseInitializer.toConfig());
+        c.set("bias_initializer", biasInitializer.toConfig());
+        c.set(k + "_regularizer", config(kernelRegularizer));
+        if (kind == Kind.SEPARABLE) c.set("pointwise_regularizer", config(pointwiseRegularizer));
+        c.set("bias_regularizer", config(biasRegularizer));
+        c.set("activity_regularizer", config(activityRegularizer));
+        c.set(k + "_constraint", config(kernelConstraint));
+        if (kind == Kind.SEPARABLE) c.set("pointwise_constraint", config(pointwiseConstraint));
+        c.set("bias_constraint", config(biasConstraint));
+        return c;
+    }
+
+    private static JsonNode config(Regularizer r) {
+        return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
+    }
+
+    private static JsonNode config(Constraint r) {
+        return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
+    }
+
+    private static void putTuple(ObjectNode c, String key, int[] values) {
+        var a = c.putArray(key);
+        for (int v : values) a.add(v);
+    }
+}

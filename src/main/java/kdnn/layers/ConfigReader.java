@@ -1,0 +1,132 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a Keras layer config in every form Keras accepts (an int where a tuple is documented,
+ * any letter case, null for the default) and refuses arguments the layer does not have.
+ */
+final class ConfigReader {
+    /** Keys every Keras layer config may carry that do not change what a layer computes. */
+    private static final Set<String> BASE_KEYS = Set.of("name", "trainable", "dtype", "batch_input_shape",
+            "input_shape", "batch_size", "dynamic", "input_dtype", "autocast");
+
+    private final String className;
+    private final JsonNode config;
+    private final Set<String> read = new HashSet<>();
+
+    ConfigReader(String className, JsonNode config) {
+        if (config == null || !config.isObject()) {
+            throw new IllegalArgumentException(className + ": `config` must be a JSON object, got " + config);
+        }
+        this.className = className;
+        this.config = config;
+        String dtype = config.path("dtype").asText("float32");
+        if (!config.path("dtype").isNull() && !dtype.equals("float32")) {
+            throw new IllegalArgumentException(className + ": `dtype` must be \"float32\" (kdnn computes in float32),"
+                    + " got " + config.get("dtype"));
+        }
+    }
+
+    /** The value, or a JSON null when absent. */
+    JsonNode node(String key) {
+        read.add(key);
+        JsonNode n = config.get(key);
+        return n == null ? NullNode.getInstance() : n;
+    }
+
+    boolean has(String key) {
+        return config.hasNonNull(key);
+    }
+
+    String string(String key, String fallback) {
+        JsonNode n = node(key);
+        if (n.isNull()) return fallback;
+        if (!n.isTextual()) throw bad(key, n, "a string");
+        return n.asText();
+    }
+
+    boolean bool(String key, boolean fallback) {
+        JsonNode n = node(key);
+        if (n.isNull()) return fallback;
+        if (!n.isBoolean()) throw bad(key, n, "true or false");
+        return n.asBoolean();
+    }
+
+    int integer(String key, int fallback) {
+        JsonNode n = node(key);
+        if (n.isNull()) return fallback;
+        return toInt(key, n);
+    }
+
+    /** Keras' {@code normalize_tuple}: an int repeated {@code rank} times, or exactly {@code rank} ints. */
+    int[] tuple(String key, int rank, int[] fallback) {
+        JsonNode n = node(key);
+        if (n.isNull()) return fallback == null ? null : fallback.clone();
+        return tuple(key, n, rank);
+    }
+
+    static int[] tuple(String key, JsonNode n, int rank) {
+        int[] out = new int[rank];
+        if (n.isArray()) {
+            if (n.size() != rank) {
+                throw new IllegalArgumentException("The `" + key + "` argument must be a tuple of " + rank
+                        + " integers. Received: " + n);
+            }
+            for (int i = 0; i < rank; i++) out[i] = toInt(key, n.get(i));
+        } else {
+            java.util.Arrays.fill(out, toInt(key, n));
+        }
+        return out;
+    }
+
+    static int toInt(String key, JsonNode n) {
+        if (n.isIntegralNumber() && n.canConvertToInt()) return n.intValue();
+        if (n.isNumber() && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < Integer.MAX_VALUE) {
+            return (int) n.doubleValue();
+        }
+        throw bad(key, n, "an integer");
+    }
+
+    static IllegalArgumentException bad(String key, JsonNode value, String expected) {
+        return new IllegalArgumentException("Invalid value for argument `" + key + "`: expected " + expected
+                + ". Received: " + key + "=" + value);
+    }
+
+    /** Refuses keys nothing read (Keras: an unexpected keyword argument). */
+    void finish() {
+        Iterator<String> names = config.fieldNames();
+        List<String> unknown = new java.util.ArrayList<>();
+        while (names.hasNext()) {
+            String k = names.next();
+            if (!read.contains(k) && !BASE_KEYS.contains(k)) unknown.add(k);
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(className + " got unexpected keyword argument(s) " + unknown
+                    + " in its config");
+        }
+    }
+
+    /** {@code batch_input_shape} (or {@code input_shape} with an unknown batch), or null. */
+    long[] batchInputShape() {
+        JsonNode n = config.get("batch_input_shape");
+        int offset = 0;
+        if (n == null || n.isNull()) {
+            n = config.get("input_shape");
+            offset = 1;
+        }
+        if (n == null || n.isNull()) return null;
+        if (!n.isArray()) throw bad(offset == 0 ? "batch_input_shape" : "input_shape", n, "a list of dimensions");
+        long[] shape = new long[n.size() + offset];
+        if (offset == 1) shape[0] = -1;
+        for (int i = 0; i < n.size(); i++) {
+            shape[i + offset] = n.get(i).isNull() ? -1 : n.get(i).asLong();
+        }
+        return shape;
+    }
+}

@@ -1,0 +1,254 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.StampedLock;
+import kdnn.Tensor;
+
+/**
+ * A Keras layer run by oneDNN. Layers are built for an input shape (their weights then exist),
+ * called on {@link Tensor}s, and closed. One layer may be called from many threads at once;
+ * {@link #close()} waits for calls in flight and every method afterwards throws
+ * {@link IllegalStateException}.
+ */
+public abstract class Layer implements AutoCloseable {
+    private final String name;
+    private final StampedLock lifecycle = new StampedLock();
+    private volatile boolean closed;
+    private volatile long[] builtShape;
+    private final long[] declaredInputShape;
+    /** Weights and other per-layer native memory; lives as long as the layer. */
+    protected final Arena arena = Arena.ofShared();
+    protected final PipelineCache pipelines = new PipelineCache();
+    protected final List<Variable> variables = new ArrayList<>();
+
+    protected Layer(String name, long[] declaredInputShape) {
+        this.name = name;
+        this.declaredInputShape = declaredInputShape == null ? null : declaredInputShape.clone();
+    }
+
+    /** The layer's name (Keras' {@code name}). */
+    public final String name() {
+        return name;
+    }
+
+    /** The Keras class name, e.g. {@code Conv2D}. */
+    public abstract String className();
+
+    /**
+     * The output shape for an input shape (batch first; a batch of -1 means unknown), or an
+     * {@link IllegalArgumentException} saying why the input does not fit.
+     */
+    public abstract long[] computeOutputShape(long[] inputShape);
+
+    /** Keras' {@code get_config()}: this layer's arguments in Keras' serialized form. */
+    public abstract ObjectNode getConfig();
+
+    /** Creates the weights for inputs of this shape (batch may be -1); once. */
+    protected abstract void createWeights(long[] inputShape);
+
+    /** Runs the layer on a validated input into an output of the right shape. */
+    protected abstract void execute(Tensor input, long[] inputShape, Tensor output);
+
+    /** The {@code batch_input_shape} given at construction, or null. */
+    public final long[] declaredInputShape() {
+        return declaredInputShape == null ? null : declaredInputShape.clone();
+    }
+
+    /** Builds the layer for an input shape, as Keras' {@code build}: creates the weights. */
+    public final void build(long... inputShape) {
+        long stamp = enter();
+        try {
+            ensureBuilt(inputShape);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    public final boolean isBuilt() {
+        return builtShape != null;
+    }
+
+    private void ensureBuilt(long[] inputShape) {
+        if (builtShape != null) {
+            return;
+        }
+        synchronized (this) {
+            if (builtShape == null) {
+                computeOutputShape(inputShape); // refuses unfit shapes before any weight exists
+                createWeights(inputShape);
+                builtShape = inputShape.clone();
+            }
+        }
+    }
+
+    /** Runs the layer; returns a new tensor the caller owns. */
+    public final Tensor call(Tensor input) {
+        long[] outShape = outputShapeFor(input);
+        Tensor output = Tensor.zeros(outShape);
+        try {
+            call(input, output);
+            return output;
+        } catch (RuntimeException | Error e) {
+            output.close();
+            throw e;
+        }
+    }
+
+    private long[] outputShapeFor(Tensor input) {
+        long stamp = enter();
+        try {
+            return computeOutputShape(input.shape());
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** Runs the layer into {@code output}, which must have the output shape; allocates nothing. */
+    public final void call(Tensor input, Tensor output) {
+        long stamp = enter();
+        try {
+            long in = input.hold();
+            try {
+                long out = output.hold();
+                try {
+                    long[] shape = input.shape();
+                    long[] expected = computeOutputShape(shape);
+                    if (!Arrays.equals(expected, output.shape())) {
+                        throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
+                                + Shapes.format(output.shape()) + ", expected " + Shapes.format(expected));
+                    }
+                    ensureBuilt(shape);
+                    execute(input, shape, output);
+                } finally {
+                    output.release(out);
+                }
+            } finally {
+                input.release(in);
+            }
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** Keras' {@code get_weights()}: values in Keras' shapes and order. */
+    public final List<Weight> getWeights() {
+        long stamp = enter();
+        try {
+            return variables.stream().map(Variable::toWeight).toList();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** Keras' {@code set_weights()}: same count, shapes and order as {@link #getWeights()}. */
+    public final void setWeights(List<Weight> weights) {
+        long stamp = lifecycle.writeLock();
+        try {
+            ensureOpen();
+            if (weights.size() != variables.size()) {
+                throw new IllegalArgumentException("You called `set_weights(weights)` on layer \"" + name
+                        + "\" with a weight list of length " + weights.size() + ", but the layer was expecting "
+                        + variables.size() + " weights" + (isBuilt() ? "" : " (it is not built yet: build it for an input shape first)")
+                        + ". Provided weights: " + weights);
+            }
+            for (int i = 0; i < weights.size(); i++) {
+                Variable v = variables.get(i);
+                if (!Arrays.equals(v.shape, weights.get(i).shape())) {
+                    throw new IllegalArgumentException("Layer " + name + " weight shape " + Shapes.format(v.shape)
+                            + " is not compatible with provided weight shape " + Shapes.format(weights.get(i).shape())
+                            + " (weight '" + v.name + "')");
+                }
+            }
+            for (int i = 0; i < weights.size(); i++) {
+                variables.get(i).set(weights.get(i).values());
+            }
+            pipelines.prepareAll();
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+
+    /** Applies each weight's constraint to its values (Keras does this after each update). */
+    public final void applyConstraints() {
+        long stamp = lifecycle.writeLock();
+        try {
+            ensureOpen();
+            variables.forEach(Variable::applyConstraint);
+            pipelines.prepareAll();
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+
+    /** The sum of the weight regularizers' penalties (Keras' {@code layer.losses} without activity). */
+    public final double weightPenalty() {
+        long stamp = enter();
+        try {
+            return variables.stream().mapToDouble(Variable::penalty).sum();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** The activity regularizer's penalty on an output of this layer (0 when there is none). */
+    public double activityPenalty(Tensor output) {
+        ensureOpen();
+        return 0;
+    }
+
+    /** Number of weight values (Keras' parameter count). */
+    public final long countParams() {
+        return variables.stream().mapToLong(v -> Shapes.product(v.shape)).sum();
+    }
+
+    /** Enters a call: a shared hold that {@link #close()} waits for. */
+    protected final long enter() {
+        long stamp = lifecycle.readLock();
+        if (closed) {
+            lifecycle.unlockRead(stamp);
+            throw new IllegalStateException("layer \"" + name + "\" is closed");
+        }
+        return stamp;
+    }
+
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("layer \"" + name + "\" is closed");
+        }
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees the primitives and weights, after calls in flight finish. Idempotent. */
+    @Override
+    public final void close() {
+        long stamp = lifecycle.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pipelines.close();
+            arena.close();
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+
+    /** Input validation in Keras' words. */
+    protected final IllegalArgumentException incompatible(long[] shape, String expectation) {
+        return new IllegalArgumentException("Input 0 of layer \"" + name + "\" is incompatible with the layer: "
+                + expectation + ". Full shape received: " + Shapes.format(shape));
+    }
+
+    @Override
+    public String toString() {
+        return className() + "(" + name + ")";
+    }
+}

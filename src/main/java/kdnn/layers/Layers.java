@@ -1,0 +1,53 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Keras' layer (de)serialization: {@code {"class_name": ..., "config": {...}}}. */
+public final class Layers {
+    private static final Map<String, Function<JsonNode, Layer>> FROM_CONFIG = new LinkedHashMap<>();
+
+    static {
+        FROM_CONFIG.put(Conv1D.CLASS_NAME, Conv1D::fromConfig);
+        FROM_CONFIG.put(Conv2D.CLASS_NAME, Conv2D::fromConfig);
+        FROM_CONFIG.put(Conv3D.CLASS_NAME, Conv3D::fromConfig);
+        FROM_CONFIG.put(Conv2DTranspose.CLASS_NAME, Conv2DTranspose::fromConfig);
+        FROM_CONFIG.put(SeparableConv2D.CLASS_NAME, SeparableConv2D::fromConfig);
+    }
+
+    private Layers() {
+    }
+
+    /** The Keras class names kdnn implements. */
+    public static java.util.Set<String> classNames() {
+        return java.util.Collections.unmodifiableSet(FROM_CONFIG.keySet());
+    }
+
+    /** Makes a layer from its serialized form. */
+    public static Layer fromConfig(JsonNode layer) {
+        if (layer == null || !layer.isObject()) {
+            throw new IllegalArgumentException("a layer must be a JSON object {\"class_name\", \"config\"}, got " + layer);
+        }
+        JsonNode cls = layer.get("class_name");
+        if (cls == null || !cls.isTextual()) {
+            throw new IllegalArgumentException("layer has no \"class_name\" string: " + layer);
+        }
+        Function<JsonNode, Layer> f = FROM_CONFIG.get(cls.asText());
+        if (f == null) {
+            throw new UnknownLayerException(cls.asText(), FROM_CONFIG.keySet());
+        }
+        return f.apply(layer.get("config"));
+    }
+
+    /** The serialized form of a layer. */
+    public static ObjectNode toConfig(Layer layer) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("class_name", layer.className());
+        o.set("config", layer.getConfig());
+        return o;
+    }
+}

@@ -1,0 +1,25 @@
+package kdnn.layers;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Shape formatting as Keras prints it: {@code (None, 28, 28, 1)}. */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    public static String format(long[] shape) {
+        return Arrays.stream(shape).mapToObj(d -> d < 0 ? "None" : Long.toString(d))
+                .collect(Collectors.joining(", ", "(", shape.length == 1 ? ",)" : ")"));
+    }
+
+    public static String format(int[] shape) {
+        return format(Arrays.stream(shape).asLongStream().toArray());
+    }
+
+    static long product(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+}

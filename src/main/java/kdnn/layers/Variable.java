@@ -1,0 +1,51 @@
+package kdnn.layers;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import kdnn.keras.Constraint;
+import kdnn.keras.Initializer;
+import kdnn.keras.Regularizer;
+
+/**
+ * A layer weight: Keras' name and shape, its values in native memory (Keras' layout, which
+ * oneDNN is told about; primitives reorder from here), and what Keras attaches to it.
+ */
+final class Variable {
+    final String name;
+    final int[] shape;
+    final MemorySegment data;
+    final Regularizer regularizer;
+    final Constraint constraint;
+
+    Variable(String name, int[] shape, Arena arena, Initializer initializer, Regularizer regularizer, Constraint constraint) {
+        this.name = name;
+        this.shape = shape.clone();
+        this.regularizer = regularizer;
+        this.constraint = constraint;
+        this.data = arena.allocate(Math.max(Shapes.product(shape) * Float.BYTES, 1), 64);
+        set(initializer.initialize(this.shape));
+    }
+
+    float[] get() {
+        return data.asSlice(0, Shapes.product(shape) * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    void set(float[] values) {
+        MemorySegment.copy(values, 0, data, ValueLayout.JAVA_FLOAT, 0, values.length);
+    }
+
+    Weight toWeight() {
+        return new Weight(name, shape, get());
+    }
+
+    double penalty() {
+        return regularizer == null ? 0 : regularizer.penalty(get());
+    }
+
+    void applyConstraint() {
+        if (constraint != null) {
+            set(constraint.apply(get(), shape));
+        }
+    }
+}

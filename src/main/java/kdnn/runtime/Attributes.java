@@ -1,0 +1,56 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Primitive attributes for kdnn: always the user scratchpad (the only fully thread-safe mode,
+ * so one primitive can run in several threads at once), plus fused element-wise post-ops.
+ * Lives only while primitive descriptors are created.
+ */
+public final class Attributes implements AutoCloseable {
+    /** One fused element-wise operation, {@code dnnl_eltwise_*} with its alpha and beta. */
+    public record Eltwise(int algorithm, float alpha, float beta) {
+    }
+
+    private final MemorySegment attr;
+    private MemorySegment postOps = MemorySegment.NULL;
+
+    public Attributes(List<Eltwise> eltwise) {
+        attr = Dnnl.create("dnnl_primitive_attr_create", (out, a) -> dnnl_primitive_attr_create(out));
+        try {
+            Dnnl.check("dnnl_primitive_attr_set_scratchpad_mode",
+                    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user()));
+            if (!eltwise.isEmpty()) {
+                postOps = Dnnl.create("dnnl_post_ops_create", (out, a) -> dnnl_post_ops_create(out));
+                for (Eltwise e : eltwise) {
+                    Dnnl.check("dnnl_post_ops_append_eltwise",
+                            dnnl_post_ops_append_eltwise(postOps, e.algorithm(), e.alpha(), e.beta()));
+                }
+                Dnnl.check("dnnl_primitive_attr_set_post_ops", dnnl_primitive_attr_set_post_ops(attr, postOps));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public Attributes() {
+        this(List.of());
+    }
+
+    public MemorySegment handle() {
+        return attr;
+    }
+
+    @Override
+    public void close() {
+        if (!postOps.equals(MemorySegment.NULL)) {
+            Dnnl.check("dnnl_post_ops_destroy", dnnl_post_ops_destroy(postOps));
+            postOps = MemorySegment.NULL;
+        }
+        Dnnl.check("dnnl_primitive_attr_destroy", dnnl_primitive_attr_destroy(attr));
+    }
+}

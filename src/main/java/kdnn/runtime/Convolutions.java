@@ -1,0 +1,170 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Builds the pipeline of a convolution layer, following oneDNN's convolution example: memory
+ * descriptors, primitive descriptor with {@code any} weights, one-time weight reorder, then
+ * execution with an argument list. The same builder serves every rank (1, 2, 3), plain,
+ * grouped (depthwise) and transposed convolutions, and chains of them (separable).
+ *
+ * <p>Activations run channels-last (nwc/nhwc/ndhwc) inside: oneDNN's fast kernels want it, so
+ * a channels-first input is reordered once on the way in and once on the way out.
+ */
+public final class Convolutions {
+    private Convolutions() {
+    }
+
+    /**
+     * One convolution in oneDNN's terms. Dims are logical ({N, C, spatial...}; weights
+     * {[G,] O, I, spatial...}); {@code weights} and {@code bias} hold the caller's values in
+     * {@code weightsTag} / plain layout and must outlive the pipeline.
+     */
+    public record Op(boolean transposed, long[] weightsDims, int weightsTag, MemorySegment weights,
+                     MemorySegment bias, long[] dstDims, long[] strides, long[] dilates,
+                     long[] padLeft, long[] padRight, List<Attributes.Eltwise> postOps) {
+    }
+
+    /**
+     * What follows the last convolution, in the caller's layout: a softmax over one logical
+     * axis (or -1 for none), then a Java operation on the output (or null).
+     */
+    public record Tail(int softmaxAxis, Pipeline.SlotOperation javaOperation) {
+        public static final Tail NONE = new Tail(-1, null);
+    }
+
+    /** The channels-last format tag of a rank-{@code spatial} activation. */
+    public static int channelsLastTag(int spatial) {
+        return switch (spatial) {
+            case 1 -> dnnl_nwc();
+            case 2 -> dnnl_nhwc();
+            case 3 -> dnnl_ndhwc();
+            default -> throw new IllegalArgumentException("spatial rank must be 1, 2 or 3, got " + spatial);
+        };
+    }
+
+    /** The channels-first format tag of a rank-{@code spatial} activation. */
+    public static int channelsFirstTag(int spatial) {
+        return switch (spatial) {
+            case 1 -> dnnl_ncw();
+            case 2 -> dnnl_nchw();
+            case 3 -> dnnl_ncdhw();
+            default -> throw new IllegalArgumentException("spatial rank must be 1, 2 or 3, got " + spatial);
+        };
+    }
+
+    /** Builds the pipeline for an input of logical dims {@code srcDims}. */
+    public static Pipeline build(long[] srcDims, boolean channelsFirst, List<Op> ops, Tail tail) {
+        int spatial = srcDims.length - 2;
+        int internalTag = channelsLastTag(spatial);
+        int userTag = channelsFirst ? channelsFirstTag(spatial) : internalTag;
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), userTag));
+            int current = Pipeline.INPUT;
+            MemoryDesc currentMd = userSrc;
+            if (channelsFirst) {
+                // channels_first: one reorder in, so the convolution runs on the fast nhwc kernels
+                MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), internalTag));
+                int slot = b.buffer(internal.byteSize());
+                b.step(reorder(userSrc, internal), Pipeline.Arg.slot(DNNL_ARG_FROM(), userSrc, current),
+                        Pipeline.Arg.slot(DNNL_ARG_TO(), internal, slot));
+                current = slot;
+                currentMd = internal;
+            }
+            for (int i = 0; i < ops.size(); i++) {
+                Op op = ops.get(i);
+                boolean last = i == ops.size() - 1;
+                MemoryDesc dst = b.own(MemoryDesc.withTag(op.dstDims(), dnnl_f32(), internalTag));
+                Primitive conv = b.own(convolution(op, currentMd, dst));
+                MemoryDesc packed = conv.query(dnnl_query_weights_md(), 0);
+                MemoryDesc given = b.own(MemoryDesc.withTag(op.weightsDims(), dnnl_f32(), op.weightsTag()));
+                MemorySegment weights = op.weights();
+                if (!given.sameLayout(packed)) {
+                    // weights into the layout the primitive prefers, once (and again after set-weights)
+                    weights = b.constant(packed.byteSize());
+                    b.prepareStep(reorder(given, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), given, op.weights()),
+                            Pipeline.Arg.constant(DNNL_ARG_TO(), packed, weights));
+                }
+                int out = last && !channelsFirst ? Pipeline.OUTPUT : b.buffer(dst.byteSize());
+                Pipeline.Arg src = Pipeline.Arg.slot(DNNL_ARG_SRC(), currentMd, current);
+                Pipeline.Arg w = Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights);
+                Pipeline.Arg d = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, out);
+                if (op.bias() != null) {
+                    MemoryDesc biasMd = b.own(MemoryDesc.withTag(new long[] {op.dstDims()[1]}, dnnl_f32(), dnnl_x()));
+                    b.step(conv, src, w, Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, op.bias()), d);
+                } else {
+                    b.step(conv, src, w, d);
+                }
+                current = out;
+                currentMd = dst;
+            }
+            MemoryDesc userDst = currentMd;
+            if (channelsFirst) {
+                long[] dstDims = ops.get(ops.size() - 1).dstDims();
+                userDst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), userTag));
+                b.step(reorder(currentMd, userDst), Pipeline.Arg.slot(DNNL_ARG_FROM(), currentMd, current),
+                        Pipeline.Arg.slot(DNNL_ARG_TO(), userDst, Pipeline.OUTPUT));
+            }
+            appendTail(b, userDst, tail);
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** Softmax in place over {@code tail.softmaxAxis()}, then the Java operation. */
+    static void appendTail(Pipeline.Builder b, MemoryDesc dst, Tail tail) {
+        if (tail.softmaxAxis() >= 0) {
+            b.step(softmax(dst, tail.softmaxAxis()), Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+        }
+        if (tail.javaOperation() != null) {
+            b.javaStep(Pipeline.OUTPUT, tail.javaOperation());
+        }
+    }
+
+    private static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst) {
+        try (MemoryDesc weights = MemoryDesc.any(op.weightsDims(), dnnl_f32());
+             MemoryDesc bias = op.bias() == null ? null
+                     : MemoryDesc.withTag(new long[] {op.dstDims()[1]}, dnnl_f32(), dnnl_x());
+             Attributes attr = new Attributes(op.postOps())) {
+            Threads.applyToCurrentThread();
+            if (op.transposed()) {
+                return Primitive.create("dnnl_deconvolution_forward_primitive_desc_create", (out, a) ->
+                        dnnl_deconvolution_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                                dnnl_deconvolution_direct(), src.handle(), weights.handle(), MemoryDesc.nullIfAbsent(bias),
+                                dst.handle(), Dnnl.dims(a, op.strides()), Dnnl.dims(a, op.dilates()),
+                                Dnnl.dims(a, op.padLeft()), Dnnl.dims(a, op.padRight()), attr.handle()));
+            }
+            return Primitive.create("dnnl_convolution_forward_primitive_desc_create", (out, a) ->
+                    dnnl_convolution_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                            dnnl_convolution_direct(), src.handle(), weights.handle(), MemoryDesc.nullIfAbsent(bias),
+                            dst.handle(), Dnnl.dims(a, op.strides()), Dnnl.dims(a, op.dilates()),
+                            Dnnl.dims(a, op.padLeft()), Dnnl.dims(a, op.padRight()), attr.handle()));
+        }
+    }
+
+    /** A reorder (layout conversion or copy) between two descriptors. */
+    public static Primitive reorder(MemoryDesc from, MemoryDesc to) {
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            return Primitive.create("dnnl_reorder_primitive_desc_create", (out, a) ->
+                    dnnl_reorder_primitive_desc_create(out, from.handle(), Engine.cpu(), to.handle(), Engine.cpu(),
+                            attr.handle()));
+        }
+    }
+
+    static Primitive softmax(MemoryDesc md, int axis) {
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            return Primitive.create("dnnl_softmax_forward_primitive_desc_create", (out, a) ->
+                    dnnl_softmax_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                            dnnl_softmax_accurate(), md.handle(), md.handle(), axis, attr.handle()));
+        }
+    }
+}

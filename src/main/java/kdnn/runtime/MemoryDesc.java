@@ -1,0 +1,83 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+
+/** An owned {@code dnnl_memory_desc_t}, or one borrowed from a primitive descriptor. */
+public final class MemoryDesc implements AutoCloseable {
+    private final MemorySegment handle;
+    private final boolean owned;
+    private boolean closed;
+
+    private MemoryDesc(MemorySegment handle, boolean owned) {
+        this.handle = handle;
+        this.owned = owned;
+    }
+
+    /** A plain layout named by a format tag ({@code dnnl_nhwc()}, ...) over logical dims. */
+    public static MemoryDesc withTag(long[] dims, int dataType, int tag) {
+        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_with_tag",
+                (out, a) -> dnnl_memory_desc_create_with_tag(out, dims.length, Dnnl.dims(a, dims), dataType, tag)), true);
+    }
+
+    /** A layout given by explicit strides (in elements) over logical dims. */
+    public static MemoryDesc withStrides(long[] dims, int dataType, long[] strides) {
+        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_with_strides",
+                (out, a) -> dnnl_memory_desc_create_with_strides(out, dims.length, Dnnl.dims(a, dims), dataType,
+                        Dnnl.dims(a, strides))), true);
+    }
+
+    /** A window of this layout: {@code dims} elements starting at {@code offsets}. */
+    public MemoryDesc submemory(long[] dims, long[] offsets) {
+        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_submemory",
+                (out, a) -> dnnl_memory_desc_create_submemory(out, handle(), Dnnl.dims(a, dims), Dnnl.dims(a, offsets))), true);
+    }
+
+    /** An owned copy; use it to keep a descriptor queried from a primitive descriptor. */
+    public MemoryDesc copy() {
+        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_clone",
+                (out, a) -> dnnl_memory_desc_clone(out, handle())), true);
+    }
+
+    static MemoryDesc borrowed(MemorySegment handle) {
+        return new MemoryDesc(handle, false);
+    }
+
+    public MemorySegment handle() {
+        if (closed) {
+            throw new IllegalStateException("memory descriptor is closed");
+        }
+        return handle;
+    }
+
+    /** Bytes a buffer of this layout needs. */
+    public long byteSize() {
+        return dnnl_memory_desc_get_size(handle());
+    }
+
+    /** True when both describe the same layout. */
+    public boolean sameLayout(MemoryDesc other) {
+        return dnnl_memory_desc_equal(handle(), other.handle()) != 0;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            if (owned) {
+                Dnnl.check("dnnl_memory_desc_destroy", dnnl_memory_desc_destroy(handle));
+            }
+        }
+    }
+
+    /** A descriptor of the {@code any} format: the primitive picks the layout. */
+    public static MemoryDesc any(long[] dims, int dataType) {
+        return withTag(dims, dataType, dnnl_format_tag_any());
+    }
+
+    static MemorySegment nullIfAbsent(MemoryDesc md) {
+        return md == null ? MemorySegment.NULL : md.handle();
+    }
+
+}

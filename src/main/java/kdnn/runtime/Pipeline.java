@@ -1,0 +1,330 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import kdnn.bindings.dnnl_exec_arg_t;
+
+/**
+ * A fixed sequence of steps for one input shape: the primitives, the constants they read
+ * (prepacked weights), and the buffers between them. Built once, then run by any number of
+ * threads at once: each concurrent call takes an execution context (stream, memory objects,
+ * scratchpad, intermediate buffers) from a pool, so a call in steady state allocates nothing.
+ *
+ * <p>Buffers are numbered slots: {@link #INPUT} and {@link #OUTPUT} are the caller's, the
+ * others are intermediate buffers each context owns.
+ */
+public final class Pipeline implements AutoCloseable {
+    public static final int INPUT = 0;
+    public static final int OUTPUT = 1;
+
+    /** One primitive argument: its memory descriptor and where its data lives. */
+    public record Arg(int arg, MemoryDesc md, int slot, MemorySegment constant) {
+        /** An argument that reads or writes a slot. */
+        public static Arg slot(int arg, MemoryDesc md, int slot) {
+            return new Arg(arg, md, slot, null);
+        }
+
+        /** An argument bound to data that outlives the pipeline or belongs to it. */
+        public static Arg constant(int arg, MemoryDesc md, MemorySegment data) {
+            return new Arg(arg, md, -1, data);
+        }
+    }
+
+    /** A step run in Java on a slot's bytes (e.g. an activation oneDNN cannot fuse). */
+    @FunctionalInterface
+    public interface SlotOperation {
+        void apply(MemorySegment data);
+    }
+
+    private sealed interface Step permits PrimitiveStep, JavaStep {
+    }
+
+    private record PrimitiveStep(Primitive primitive, Arg[] args, MemoryDesc scratchpad) implements Step {
+    }
+
+    private record JavaStep(int slot, SlotOperation operation) implements Step {
+    }
+
+    private final List<Step> prepare;
+    private final List<Step> steps;
+    private final long[] slotBytes;
+    private final long scratchpadBytes;
+    private final List<AutoCloseable> owned;
+    private final Arena constants;
+    private final ConcurrentLinkedQueue<Context> idle = new ConcurrentLinkedQueue<>();
+    private final List<Context> all = new ArrayList<>();
+    private volatile boolean closed;
+
+    private Pipeline(Builder b) {
+        this.prepare = List.copyOf(b.prepare);
+        this.steps = List.copyOf(b.steps);
+        this.slotBytes = b.slotBytes.stream().mapToLong(Long::longValue).toArray();
+        this.owned = List.copyOf(b.owned);
+        this.constants = b.constants;
+        long max = 0;
+        for (Step s : b.prepare) {
+            if (s instanceof PrimitiveStep p) max = Math.max(max, p.primitive.scratchpadSize());
+        }
+        for (Step s : b.steps) {
+            if (s instanceof PrimitiveStep p) max = Math.max(max, p.primitive.scratchpadSize());
+        }
+        this.scratchpadBytes = max;
+    }
+
+    /** Starts a pipeline; slots 0 and 1 are the caller's input and output. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs the steps over the caller's input and output buffers. */
+    public void execute(MemorySegment input, MemorySegment output) {
+        Context c = idle.poll();
+        if (c == null) {
+            c = newContext();
+        }
+        try {
+            c.run(steps, input, output);
+        } finally {
+            idle.offer(c);
+        }
+    }
+
+    /** Re-runs the one-time steps (weight reorders), after the weights they read changed. */
+    public void prepare() {
+        if (prepare.isEmpty()) {
+            return;
+        }
+        Context c = idle.poll();
+        if (c == null) {
+            c = newContext();
+        }
+        try {
+            c.run(prepare, MemorySegment.NULL, MemorySegment.NULL);
+        } finally {
+            idle.offer(c);
+        }
+    }
+
+    /** oneDNN's implementation names of the steps, e.g. {@code [brg_conv_fwd:avx512_core]}. */
+    public List<String> implementations() {
+        List<String> names = new ArrayList<>();
+        for (Step s : steps) {
+            if (s instanceof PrimitiveStep p) names.add(p.primitive.kind() + ":" + p.primitive.implementation());
+            else names.add("java");
+        }
+        return names;
+    }
+
+    private Context newContext() {
+        if (closed) {
+            throw new IllegalStateException("pipeline is closed");
+        }
+        Context c = new Context();
+        synchronized (all) {
+            if (closed) {
+                c.close();
+                throw new IllegalStateException("pipeline is closed");
+            }
+            all.add(c);
+        }
+        return c;
+    }
+
+    /** Frees everything; the caller guarantees no call is running. */
+    @Override
+    public void close() {
+        synchronized (all) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Context c : all) {
+                c.close();
+            }
+            all.clear();
+            idle.clear();
+        }
+        RuntimeException failure = null;
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) failure = new IllegalStateException("closing pipeline", e);
+            }
+        }
+        constants.close();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** What one concurrent call needs of its own. */
+    private final class Context {
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment stream = Dnnl.streamCreate();
+        private final MemorySegment[] slots = new MemorySegment[slotBytes.length];
+        private final List<MemorySegment> memories = new ArrayList<>();
+        // per step of each list: the exec args and which memories follow the input/output
+        private final java.util.IdentityHashMap<Step, Bound> bound = new java.util.IdentityHashMap<>();
+
+        private record Bound(MemorySegment args, int count, MemorySegment[] inputMemories, MemorySegment[] outputMemories) {
+        }
+
+        Context() {
+            try {
+                MemorySegment scratch = scratchpadBytes == 0 ? MemorySegment.NULL : arena.allocate(scratchpadBytes, 64);
+                for (int i = 2; i < slots.length; i++) {
+                    slots[i] = arena.allocate(Math.max(slotBytes[i], 1), 64);
+                }
+                bindAll(prepare, scratch);
+                bindAll(steps, scratch);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void bindAll(List<Step> list, MemorySegment scratch) {
+            for (Step s : list) {
+                if (!(s instanceof PrimitiveStep p)) continue;
+                int n = p.args.length + (p.scratchpad == null ? 0 : 1);
+                MemorySegment args = dnnl_exec_arg_t.allocateArray(n, arena);
+                List<MemorySegment> in = new ArrayList<>();
+                List<MemorySegment> out = new ArrayList<>();
+                for (int i = 0; i < p.args.length; i++) {
+                    Arg a = p.args[i];
+                    MemorySegment data = a.constant != null ? a.constant
+                            : a.slot >= 2 ? slots[a.slot] : MemorySegment.NULL;
+                    MemorySegment mem = Dnnl.memoryCreate(a.md.handle(), data);
+                    memories.add(mem);
+                    if (a.slot == INPUT) in.add(mem);
+                    if (a.slot == OUTPUT) out.add(mem);
+                    MemorySegment e = dnnl_exec_arg_t.asSlice(args, i);
+                    dnnl_exec_arg_t.arg(e, a.arg);
+                    dnnl_exec_arg_t.memory(e, mem);
+                }
+                if (p.scratchpad != null) {
+                    MemorySegment mem = Dnnl.memoryCreate(p.scratchpad.handle(), scratch);
+                    memories.add(mem);
+                    MemorySegment e = dnnl_exec_arg_t.asSlice(args, p.args.length);
+                    dnnl_exec_arg_t.arg(e, DNNL_ARG_SCRATCHPAD());
+                    dnnl_exec_arg_t.memory(e, mem);
+                }
+                bound.put(s, new Bound(args, n, in.toArray(MemorySegment[]::new), out.toArray(MemorySegment[]::new)));
+            }
+        }
+
+        void run(List<Step> list, MemorySegment input, MemorySegment output) {
+            for (Step s : list) {
+                switch (s) {
+                    case PrimitiveStep p -> {
+                        Bound b = bound.get(s);
+                        for (MemorySegment m : b.inputMemories) Dnnl.memorySetDataHandle(m, input);
+                        for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
+                        Dnnl.check("dnnl_primitive_execute",
+                                dnnl_primitive_execute(p.primitive.primitive(), stream, b.count, b.args));
+                    }
+                    case JavaStep j -> {
+                        Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+                        j.operation.apply(j.slot == INPUT ? input : j.slot == OUTPUT ? output : slots[j.slot]);
+                    }
+                }
+            }
+            Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+        }
+
+        void close() {
+            for (MemorySegment m : memories) {
+                Dnnl.memoryDestroy(m);
+            }
+            memories.clear();
+            Dnnl.streamDestroy(stream);
+            arena.close();
+        }
+    }
+
+    /** Assembles a pipeline; everything handed to it is owned by the pipeline afterwards. */
+    public static final class Builder {
+        private final List<Step> prepare = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
+        private final List<Long> slotBytes = new ArrayList<>(List.of(0L, 0L));
+        private final List<AutoCloseable> owned = new ArrayList<>();
+        private final Arena constants = Arena.ofShared();
+        private boolean built;
+
+        /** Takes ownership of a descriptor or primitive made for this pipeline. */
+        public <T extends AutoCloseable> T own(T resource) {
+            owned.add(resource);
+            return resource;
+        }
+
+        /** A new intermediate buffer of {@code bytes}; returns its slot. */
+        public int buffer(long bytes) {
+            slotBytes.add(bytes);
+            return slotBytes.size() - 1;
+        }
+
+        /** Pipeline-owned native memory, e.g. for prepacked weights. */
+        public MemorySegment constant(long bytes) {
+            return constants.allocate(Math.max(bytes, 1), 64);
+        }
+
+        /** A primitive run on every call. */
+        public Builder step(Primitive primitive, Arg... args) {
+            steps.add(primitiveStep(primitive, args));
+            return this;
+        }
+
+        /** A primitive run once when built and again by {@link Pipeline#prepare()}. */
+        public Builder prepareStep(Primitive primitive, Arg... args) {
+            prepare.add(primitiveStep(primitive, args));
+            return this;
+        }
+
+        /** A Java operation on a slot, run on every call after the steps before it. */
+        public Builder javaStep(int slot, SlotOperation operation) {
+            steps.add(new JavaStep(slot, operation));
+            return this;
+        }
+
+        private PrimitiveStep primitiveStep(Primitive primitive, Arg[] args) {
+            own(primitive);
+            MemoryDesc scratch = primitive.scratchpadSize() == 0 ? null
+                    : primitive.query(dnnl_query_scratchpad_md(), 0);
+            return new PrimitiveStep(primitive, args.clone(), scratch);
+        }
+
+        /** Builds and runs the one-time steps. */
+        public Pipeline build() {
+            if (built) {
+                throw new IllegalStateException("pipeline already built");
+            }
+            built = true;
+            Pipeline p = new Pipeline(this);
+            try {
+                p.prepare();
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
+            return p;
+        }
+
+        /** Frees what was handed over when building is abandoned. */
+        public void discard() {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                try {
+                    owned.get(i).close();
+                } catch (Exception ignored) {
+                    // already failing; the first error is the one reported
+                }
+            }
+            constants.close();
+        }
+    }
+}
