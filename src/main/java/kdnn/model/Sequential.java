@@ -1,0 +1,214 @@
+package kdnn.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.StampedLock;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Shapes;
+
+/**
+ * Keras' Sequential model: layers applied in order, shapes inferred from the input shape.
+ * Immutable once built; {@link #predict} may be called from many threads at once, and
+ * {@link #close()} waits for predictions in flight.
+ */
+public final class Sequential implements AutoCloseable {
+    private final String name;
+    private final List<Layer> layers;
+    private final long[] inputShape;
+    private final List<long[]> outputShapes;
+    private final StampedLock lifecycle = new StampedLock();
+    private volatile boolean closed;
+
+    private Sequential(String name, List<Layer> layers, long[] inputShape) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("model \"" + name + "\" has no layers");
+        }
+        this.name = name;
+        this.layers = List.copyOf(layers);
+        this.inputShape = inputShape.clone();
+        this.outputShapes = new ArrayList<>();
+        long[] shape = inputShape;
+        for (Layer l : this.layers) {
+            try {
+                l.build(shape);
+                shape = l.computeOutputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model \"" + name + "\": layer \"" + l.name() + "\" (" + l.className()
+                        + ") does not accept the output of the layer before it, of shape " + Shapes.format(shape)
+                        + ": " + e.getMessage(), e);
+            }
+            outputShapes.add(shape);
+        }
+    }
+
+    /** A model over these layers for inputs of {@code inputShape} (batch first; -1 for any batch). */
+    public static Sequential of(String name, List<Layer> layers, long... inputShape) {
+        return new Sequential(name, layers, inputShape);
+    }
+
+    /** Starts a model; layers are added in order, as Keras' {@code model.add}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Collects layers, then builds the (immutable) model. */
+    public static final class Builder {
+        private final String name;
+        private final List<Layer> layers = new ArrayList<>();
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder add(Layer layer) {
+            layers.add(layer);
+            return this;
+        }
+
+        /** Builds for this input shape; without one, the first layer's declared batch_input_shape. */
+        public Sequential build(long... inputShape) {
+            long[] shape = inputShape.length > 0 ? inputShape
+                    : layers.isEmpty() ? null : layers.get(0).declaredInputShape();
+            if (shape == null) {
+                throw new IllegalArgumentException("model \"" + name + "\" needs an input shape: give one to build(),"
+                        + " or a batch_input_shape to its first layer");
+            }
+            return new Sequential(name, layers, shape);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** The output shape of the whole model for its input shape. */
+    public long[] outputShape() {
+        return outputShapes.get(outputShapes.size() - 1).clone();
+    }
+
+    /** The model's output shape for a concrete input shape. */
+    public long[] outputShape(long[] input) {
+        long[] shape = input;
+        for (Layer l : layers) {
+            shape = l.computeOutputShape(shape);
+        }
+        return shape;
+    }
+
+    /** Runs a batch through every layer; intermediate tensors stay native and are freed on the way. */
+    public Tensor predict(Tensor batch) {
+        long stamp = enter();
+        try {
+            checkInput(batch.shape());
+            Tensor current = batch;
+            for (Layer l : layers) {
+                Tensor next = l.call(current);
+                if (current != batch) {
+                    current.close();
+                }
+                current = next;
+            }
+            return current;
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private void checkInput(long[] shape) {
+        boolean ok = shape.length == inputShape.length;
+        for (int i = 0; ok && i < shape.length; i++) {
+            ok = inputShape[i] < 0 || inputShape[i] == shape[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("Input 0 of model \"" + name + "\" is incompatible: expected shape="
+                    + Shapes.format(inputShape) + ", found shape=" + Shapes.format(shape));
+        }
+    }
+
+    /** Number of weight values of all layers. */
+    public long countParams() {
+        return layers.stream().mapToLong(Layer::countParams).sum();
+    }
+
+    /** The table Keras' {@code model.summary()} prints. */
+    public String summary() {
+        ensureOpen();
+        int[] widths = {29, 26, 10};
+        String rule = "_".repeat(65);
+        StringBuilder s = new StringBuilder();
+        s.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
+        row(s, widths, "Layer (type)", "Output Shape", "Param #");
+        s.append("=".repeat(65)).append('\n');
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            long[] out = outputShapes.get(i).clone();
+            out[0] = -1;
+            row(s, widths, l.name() + " (" + l.className() + ")", Shapes.format(out), String.format("%,d", l.countParams()));
+            if (i < layers.size() - 1) {
+                s.append(" ".repeat(65)).append('\n');
+            }
+        }
+        s.append("=".repeat(65)).append('\n');
+        long total = countParams();
+        s.append(String.format("Total params: %,d%n", total));
+        s.append(String.format("Trainable params: %,d%n", total));
+        s.append("Non-trainable params: 0\n");
+        s.append(rule).append('\n');
+        return s.toString();
+    }
+
+    /** One table row; a cell too long for its column wraps onto the next line, as Keras does. */
+    private static void row(StringBuilder s, int[] widths, String... cells) {
+        String[] rest = cells.clone();
+        do {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < rest.length; i++) {
+                int room = widths[i] - 1;
+                String cell = rest[i];
+                String part = cell.length() > room ? cell.substring(0, room) : cell;
+                rest[i] = cell.substring(part.length());
+                line.append(' ').append(part).append(" ".repeat(room - part.length()));
+            }
+            s.append(line).append('\n');
+        } while (Arrays.stream(rest).anyMatch(c -> !c.isEmpty()));
+    }
+
+    private long enter() {
+        long stamp = lifecycle.readLock();
+        if (closed) {
+            lifecycle.unlockRead(stamp);
+            throw new IllegalStateException("model \"" + name + "\" is closed");
+        }
+        return stamp;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model \"" + name + "\" is closed");
+        }
+    }
+
+    /** Closes every layer, after predictions in flight finish. Idempotent. */
+    @Override
+    public void close() {
+        long stamp = lifecycle.writeLock();
+        try {
+            if (!closed) {
+                closed = true;
+                layers.forEach(Layer::close);
+            }
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+}
