@@ -1,0 +1,105 @@
+package kdnn.reference;
+
+import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
+
+/**
+ * Keras 2 activations by name, elementwise in double and rounded to float, except softmax,
+ * which normalizes over the LAST axis of the array as given (Keras' default axis=-1; for a
+ * channels_first tensor that is a spatial axis, exactly as Keras does it).
+ */
+public final class ReferenceActivation {
+    private ReferenceActivation() {
+    }
+
+    // Keras' selu constants (Klambauer et al. 2017)
+    private static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    private static final double SELU_SCALE = 1.0507009873554804934193349852946;
+
+    public static RefArray apply(String name, RefArray x) {
+        if (name == null) {
+            throw new IllegalArgumentException("activation name must not be null");
+        }
+        String key = name.toLowerCase(Locale.ROOT);
+        if (key.equals("softmax")) {
+            return softmaxLastAxis(x);
+        }
+        DoubleUnaryOperator f = switch (key) {
+            case "linear" -> v -> v;
+            case "relu" -> v -> Math.max(v, 0.0);
+            case "relu6" -> v -> Math.min(Math.max(v, 0.0), 6.0);
+            case "elu" -> v -> v > 0 ? v : Math.expm1(v); // alpha = 1
+            case "selu" -> v -> SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v));
+            case "softplus" -> ReferenceActivation::softplus;
+            case "softsign" -> v -> v / (1.0 + Math.abs(v));
+            case "tanh" -> Math::tanh;
+            case "sigmoid" -> ReferenceActivation::sigmoid;
+            case "hard_sigmoid" -> v -> Math.min(Math.max(0.2 * v + 0.5, 0.0), 1.0); // Keras 2, not Keras 3's x/6+0.5
+            case "exponential" -> Math::exp;
+            case "swish", "silu" -> v -> v * sigmoid(v);
+            // erf form; Keras' approximate=True (tanh form) is never what a serialized layer names
+            case "gelu" -> v -> 0.5 * v * (1.0 + erf(v / Math.sqrt(2.0)));
+            default -> throw new IllegalArgumentException("unknown activation '" + name + "'");
+        };
+        float[] out = new float[x.data().length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) f.applyAsDouble(x.data()[i]);
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+
+    private static double sigmoid(double v) {
+        return 1.0 / (1.0 + Math.exp(-v));
+    }
+
+    /** log(1 + e^v) without overflow for large v. */
+    private static double softplus(double v) {
+        return Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+
+    /**
+     * erf by its Maclaurin series, which in double is accurate to about 1e-10 for |v| < 4;
+     * beyond that erfc(4) ~ 1.5e-8 is below float32 resolution of the result, so erf = sign(v).
+     */
+    static double erf(double v) {
+        double a = Math.abs(v);
+        if (a >= 4.0) {
+            return Math.signum(v);
+        }
+        // erf(v) = 2/sqrt(pi) * sum_n (-1)^n v^(2n+1) / (n! (2n+1))
+        double term = v; // (-1)^n v^(2n+1) / n!
+        double sum = v;
+        for (int n = 1; n < 200; n++) {
+            term *= -v * v / n;
+            double add = term / (2 * n + 1);
+            sum += add;
+            if (Math.abs(add) <= 1e-17 * Math.abs(sum)) {
+                break;
+            }
+        }
+        return 2.0 / Math.sqrt(Math.PI) * sum;
+    }
+
+    /** Softmax over the last axis: each run of {@code shape[last]} consecutive values sums to 1. */
+    private static RefArray softmaxLastAxis(RefArray x) {
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException("softmax needs at least one axis");
+        }
+        int len = x.shape()[x.rank() - 1];
+        float[] out = new float[x.data().length];
+        for (int start = 0; start < out.length; start += len) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < len; j++) {
+                max = Math.max(max, x.data()[start + j]);
+            }
+            double total = 0.0;
+            for (int j = 0; j < len; j++) {
+                total += Math.exp(x.data()[start + j] - max); // shifting by the max avoids overflow
+            }
+            for (int j = 0; j < len; j++) {
+                out[start + j] = (float) (Math.exp(x.data()[start + j] - max) / total);
+            }
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+}

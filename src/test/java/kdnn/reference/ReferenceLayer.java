@@ -1,0 +1,203 @@
+package kdnn.reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs one Keras 2 layer given as its JSON ({@code {"class_name": ..., "config": {...}}}) on one input,
+ * with weights in Keras {@code get_weights()} order. Config, then input, then weights are checked,
+ * so a bad configuration is refused for its own reason even when no weights are given.
+ */
+public final class ReferenceLayer {
+    private ReferenceLayer() {
+    }
+
+    public static RefArray run(JsonNode layer, RefArray input, List<RefArray> weights) {
+        if (layer == null || !layer.path("class_name").isTextual()) {
+            throw new IllegalArgumentException("layer needs a textual 'class_name'");
+        }
+        if (input == null) {
+            throw new IllegalArgumentException("input must not be null");
+        }
+        List<RefArray> w = weights == null ? List.of() : weights;
+        String cls = layer.get("class_name").asText();
+        JsonNode config = layer.path("config").isObject() ? layer.get("config") : JsonNodeFactory.instance.objectNode();
+        return switch (cls) {
+            case "Conv1D" -> conv(config, 1, input, w);
+            case "Conv2D" -> conv(config, 2, input, w);
+            case "Conv3D" -> conv(config, 3, input, w);
+            case "SeparableConv2D" -> separable(config, 2, input, w);
+            case "Conv2DTranspose" -> transposed(config, 2, input, w);
+            // Keras defaults: Cropping1D (1, 1), Cropping2D 0, Cropping3D 1 on every side
+            case "Cropping1D" -> noWeights(cls, w, ReferenceShapeOps.crop(input, KerasConfig.pairs(config, "cropping", 1, 1), false));
+            case "Cropping2D" -> noWeights(cls, w, ReferenceShapeOps.crop(input, KerasConfig.pairs(config, "cropping", 2, 0), KerasConfig.channelsFirst(config)));
+            case "Cropping3D" -> noWeights(cls, w, ReferenceShapeOps.crop(input, KerasConfig.pairs(config, "cropping", 3, 1), KerasConfig.channelsFirst(config)));
+            case "ZeroPadding1D" -> noWeights(cls, w, ReferenceShapeOps.zeroPad(input, KerasConfig.pairs(config, "padding", 1, 1), false));
+            case "ZeroPadding2D" -> noWeights(cls, w, ReferenceShapeOps.zeroPad(input, KerasConfig.pairs(config, "padding", 2, 1), KerasConfig.channelsFirst(config)));
+            case "ZeroPadding3D" -> noWeights(cls, w, ReferenceShapeOps.zeroPad(input, KerasConfig.pairs(config, "padding", 3, 1), KerasConfig.channelsFirst(config)));
+            case "UpSampling1D" -> noWeights(cls, w, ReferenceShapeOps.upsample(input, KerasConfig.intTuple(config, "size", 1, 2), false));
+            case "UpSampling2D" -> noWeights(cls, w, upsampling2d(config, input));
+            case "UpSampling3D" -> noWeights(cls, w, ReferenceShapeOps.upsample(input, KerasConfig.intTuple(config, "size", 3, 2), KerasConfig.channelsFirst(config)));
+            default -> throw new IllegalArgumentException("unsupported layer class '" + cls + "'");
+        };
+    }
+
+    private static RefArray conv(JsonNode config, int r, RefArray input, List<RefArray> weights) {
+        Conv c = Conv.read(config, r, input);
+        int groups = absentOr(config, "groups", 1);
+        int channels = c.channels(input);
+        if (groups < 1 || channels % groups != 0 || c.filters % groups != 0) {
+            throw new IllegalArgumentException("groups=" + groups + " must divide the " + channels
+                    + " input channels and the " + c.filters + " filters");
+        }
+        checkWeights(weights, c.useBias, "kernel");
+        checkShape("kernel", weights.get(0), c.kernelShape(channels / groups, c.filters));
+        RefArray bias = c.bias(weights, 1);
+        RefArray y = ReferenceConv.conv(input, weights.get(0), bias, c.strides, c.padding, c.dilation, groups,
+                c.channelsFirst);
+        return ReferenceActivation.apply(c.activation, y);
+    }
+
+    private static RefArray separable(JsonNode config, int r, RefArray input, List<RefArray> weights) {
+        Conv c = Conv.read(config, r, input);
+        int dm = absentOr(config, "depth_multiplier", 1);
+        if (dm < 1) {
+            throw new IllegalArgumentException("depth_multiplier must be >= 1, got " + dm);
+        }
+        int channels = c.channels(input);
+        checkWeights(weights, c.useBias, "depthwise_kernel", "pointwise_kernel");
+        checkShape("depthwise_kernel", weights.get(0), c.kernelShape(channels, dm));
+        int[] pointwise = new int[r + 2];
+        Arrays.fill(pointwise, 1);
+        pointwise[r] = channels * dm;
+        pointwise[r + 1] = c.filters;
+        checkShape("pointwise_kernel", weights.get(1), pointwise);
+        RefArray bias = c.bias(weights, 2);
+        RefArray y = ReferenceConv.separable(input, weights.get(0), weights.get(1), bias, c.strides, c.padding,
+                c.dilation, c.channelsFirst);
+        return ReferenceActivation.apply(c.activation, y);
+    }
+
+    private static RefArray transposed(JsonNode config, int r, RefArray input, List<RefArray> weights) {
+        Conv c = Conv.readTransposed(config, r, input);
+        int[] outputPadding = KerasConfig.intTupleOrNull(config, "output_padding", r);
+        int channels = c.channels(input);
+        checkWeights(weights, c.useBias, "kernel");
+        checkShape("kernel", weights.get(0), c.kernelShape(c.filters, channels)); // (k.., filters, in)
+        RefArray bias = c.bias(weights, 1);
+        RefArray y = ReferenceConv.transposed(input, weights.get(0), bias, c.strides, c.padding, c.dilation,
+                outputPadding, c.channelsFirst);
+        return ReferenceActivation.apply(c.activation, y);
+    }
+
+    private static RefArray upsampling2d(JsonNode config, RefArray input) {
+        if (!KerasConfig.absent(config, "interpolation")
+                && !config.get("interpolation").asText().toLowerCase(Locale.ROOT).equals("nearest")) {
+            throw new IllegalArgumentException("only nearest upsampling is supported, got interpolation "
+                    + config.get("interpolation"));
+        }
+        return ReferenceShapeOps.upsample(input, KerasConfig.intTuple(config, "size", 2, 2), KerasConfig.channelsFirst(config));
+    }
+
+    /** The config of any convolution, read and checked against the input before the weights are. */
+    private record Conv(int filters, int[] kernelSize, int[] strides, int[] dilation, String padding,
+            boolean channelsFirst, boolean useBias, String activation) {
+
+        static Conv read(JsonNode config, int r, RefArray input) {
+            Conv c = readCommon(config, r, input);
+            // refuses causal on 2D/3D, strides with dilation, and kernels that leave no output
+            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation);
+            ConvGeometry.forward(c.spatial(input), c.kernelSize, c.strides, c.dilation, Padding.parse(c.padding));
+            return c;
+        }
+
+        static Conv readTransposed(JsonNode config, int r, RefArray input) {
+            Conv c = readCommon(config, r, input);
+            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation);
+            if (Padding.parse(c.padding) == Padding.CAUSAL) {
+                throw new IllegalArgumentException("'causal' padding is not defined for transposed convolutions");
+            }
+            return c;
+        }
+
+        private static Conv readCommon(JsonNode config, int r, RefArray input) {
+            int filters = KerasConfig.requiredInt(config, "filters");
+            if (filters < 1) {
+                throw new IllegalArgumentException("filters must be >= 1, got " + filters);
+            }
+            int[] kernelSize = KerasConfig.intTuple(config, "kernel_size", r, -1);
+            for (int k : kernelSize) {
+                if (k < 1) {
+                    throw new IllegalArgumentException("kernel_size must be given and >= 1, got "
+                            + config.get("kernel_size"));
+                }
+            }
+            Conv c = new Conv(filters, kernelSize,
+                    KerasConfig.intTuple(config, "strides", r, 1),
+                    KerasConfig.intTuple(config, "dilation_rate", r, 1),
+                    KerasConfig.padding(config),
+                    KerasConfig.channelsFirst(config),
+                    KerasConfig.bool(config, "use_bias", true),
+                    KerasConfig.activation(config));
+            if (input.rank() != r + 2) {
+                throw new IllegalArgumentException("a " + r + "D convolution needs a rank " + (r + 2)
+                        + " input (batch, spatial..., channels), got " + Arrays.toString(input.shape()));
+            }
+            return c;
+        }
+
+        int channels(RefArray input) {
+            return input.shape()[channelsFirst ? 1 : input.rank() - 1];
+        }
+
+        int[] spatial(RefArray input) {
+            int from = channelsFirst ? 2 : 1;
+            return Arrays.copyOfRange(input.shape(), from, from + kernelSize.length);
+        }
+
+        int[] kernelShape(int c1, int c2) {
+            int r = kernelSize.length;
+            int[] shape = Arrays.copyOf(kernelSize, r + 2);
+            shape[r] = c1;
+            shape[r + 1] = c2;
+            return shape;
+        }
+
+        RefArray bias(List<RefArray> weights, int index) {
+            if (!useBias) {
+                return null;
+            }
+            checkShape("bias", weights.get(index), new int[] {filters});
+            return weights.get(index);
+        }
+    }
+
+    private static int absentOr(JsonNode config, String key, int dflt) {
+        return KerasConfig.absent(config, key) ? dflt : KerasConfig.requiredInt(config, key);
+    }
+
+    private static void checkWeights(List<RefArray> weights, boolean useBias, String... kernels) {
+        int expected = kernels.length + (useBias ? 1 : 0);
+        if (weights.size() != expected) {
+            throw new IllegalArgumentException("expected " + expected + " weights (" + String.join(", ", kernels)
+                    + (useBias ? ", bias" : "") + "), got " + weights.size());
+        }
+    }
+
+    private static void checkShape(String name, RefArray w, int[] expected) {
+        if (!Arrays.equals(w.shape(), expected)) {
+            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected) + ", got "
+                    + Arrays.toString(w.shape()));
+        }
+    }
+
+    private static RefArray noWeights(String cls, List<RefArray> weights, RefArray result) {
+        if (!weights.isEmpty()) {
+            throw new IllegalArgumentException(cls + " has no weights, got " + weights.size());
+        }
+        return result;
+    }
+}

@@ -1,0 +1,109 @@
+package kdnn.reference;
+
+import java.util.Arrays;
+
+/**
+ * Keras ZeroPadding, Cropping and nearest UpSampling over 1, 2 or 3 spatial axes.
+ * Spatial axes are {@code 1..r} for channels_last and {@code 2..r+1} for channels_first;
+ * batch and channel axes pass through unchanged. Per-axis amounts are {@code {before, after}} pairs.
+ */
+public final class ReferenceShapeOps {
+    private ReferenceShapeOps() {
+    }
+
+    /** Maps an output coordinate on one axis to the input coordinate it copies, or -1 for a zero. */
+    @FunctionalInterface
+    private interface AxisMap {
+        int source(int axis, int outCoord);
+    }
+
+    /** Adds {@code padding[a][0]} zeros before and {@code padding[a][1]} after spatial axis {@code a}. */
+    public static RefArray zeroPad(RefArray x, int[][] padding, boolean channelsFirst) {
+        int first = firstSpatialAxis(x, padding.length, channelsFirst);
+        int[] outShape = x.shape().clone();
+        for (int a = 0; a < padding.length; a++) {
+            checkPair(padding[a], "padding");
+            outShape[first + a] += padding[a][0] + padding[a][1];
+        }
+        return gather(x, outShape, (axis, o) -> {
+            int a = axis - first;
+            if (a < 0 || a >= padding.length) {
+                return o;
+            }
+            int i = o - padding[a][0];
+            return i >= 0 && i < x.shape()[axis] ? i : -1;
+        });
+    }
+
+    /** Removes {@code cropping[a][0]} positions at the start and {@code cropping[a][1]} at the end of spatial axis {@code a}. */
+    public static RefArray crop(RefArray x, int[][] cropping, boolean channelsFirst) {
+        int first = firstSpatialAxis(x, cropping.length, channelsFirst);
+        int[] outShape = x.shape().clone();
+        for (int a = 0; a < cropping.length; a++) {
+            checkPair(cropping[a], "cropping");
+            outShape[first + a] -= cropping[a][0] + cropping[a][1];
+            if (outShape[first + a] <= 0) {
+                throw new IllegalArgumentException("cropping " + Arrays.toString(cropping[a]) + " removes all "
+                        + x.shape()[first + a] + " positions of spatial axis " + a + " of input "
+                        + Arrays.toString(x.shape()));
+            }
+        }
+        return gather(x, outShape, (axis, o) -> {
+            int a = axis - first;
+            return a < 0 || a >= cropping.length ? o : o + cropping[a][0];
+        });
+    }
+
+    /** Nearest-neighbour upsampling: every element is repeated {@code size[a]} times along spatial axis {@code a}. */
+    public static RefArray upsample(RefArray x, int[] size, boolean channelsFirst) {
+        int first = firstSpatialAxis(x, size.length, channelsFirst);
+        int[] outShape = x.shape().clone();
+        for (int a = 0; a < size.length; a++) {
+            if (size[a] < 1) {
+                throw new IllegalArgumentException("upsampling size must be >= 1, got " + Arrays.toString(size));
+            }
+            outShape[first + a] *= size[a];
+        }
+        return gather(x, outShape, (axis, o) -> {
+            int a = axis - first;
+            return a < 0 || a >= size.length ? o : o / size[a];
+        });
+    }
+
+    private static int firstSpatialAxis(RefArray x, int spatialRank, boolean channelsFirst) {
+        if (x.rank() != spatialRank + 2) {
+            throw new IllegalArgumentException("a " + spatialRank + "D layer needs a rank " + (spatialRank + 2)
+                    + " input (batch, spatial..., channels), got " + Arrays.toString(x.shape()));
+        }
+        return channelsFirst ? 2 : 1;
+    }
+
+    private static void checkPair(int[] pair, String what) {
+        if (pair.length != 2 || pair[0] < 0 || pair[1] < 0) {
+            throw new IllegalArgumentException(what + " needs a non-negative (before, after) pair, got "
+                    + Arrays.toString(pair));
+        }
+    }
+
+    /** Builds the output element by element, copying the input element that {@code map} names on every axis. */
+    private static RefArray gather(RefArray x, int[] outShape, AxisMap map) {
+        RefArray out = RefArray.zeros(outShape);
+        if (out.data().length == 0) {
+            return out;
+        }
+        int r = outShape.length;
+        int[] o = new int[r];
+        int[] i = new int[r];
+        do {
+            boolean zero = false;
+            for (int axis = 0; axis < r; axis++) {
+                i[axis] = map.source(axis, o[axis]);
+                zero |= i[axis] < 0;
+            }
+            if (!zero) {
+                out.data()[Shapes.offset(outShape, o)] = x.data()[Shapes.offset(x.shape(), i)];
+            }
+        } while (Shapes.next(o, outShape));
+        return out;
+    }
+}
