@@ -1,0 +1,51 @@
+package kdnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import kdnn.TestData;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** Every golden case of ../shared/golden/cases passes through kdnn (Keras' outputs and refusals). */
+class GoldenCasesTest {
+    @TestFactory
+    Stream<DynamicTest> everyGoldenCasePasses() throws Exception {
+        List<Path> files = GoldenCase.files(TestData.goldenCases());
+        assertFalse(files.isEmpty(), "no golden cases in " + TestData.goldenCases());
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            GoldenRunner.Result r = GoldenRunner.run(GoldenCase.read(f));
+            assertTrue(r.passed(), r.line());
+        }));
+    }
+
+    @Test
+    void runnerPrintsOneLinePerCaseAndTheTotals() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int failed = GoldenRunner.runAll(new PrintStream(bytes, true, StandardCharsets.UTF_8), TestData.goldenCases());
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        int cases = GoldenCase.files(TestData.goldenCases()).size();
+        assertTrue(lines.size() == cases + 1, "expected " + (cases + 1) + " lines, got " + lines.size());
+        assertTrue(lines.get(lines.size() - 1).equals(cases + " passed, 0 failed"), lines.get(lines.size() - 1));
+        assertTrue(failed == 0);
+        lines.subList(0, cases).forEach(l -> assertTrue(l.startsWith("PASS ") || l.startsWith("FAIL "), l));
+    }
+
+    @Test
+    void anUnimplementedClassIsAFailEvenForAnErrorCase() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}");
+        GoldenCase c = new GoldenCase("lstm", json, new long[] {1, 2, 3}, new float[6], List.of(), null, null, 0, 0,
+                true, "not a conv layer");
+        GoldenRunner.Result r = GoldenRunner.run(c);
+        assertFalse(r.passed(), r.line());
+        assertTrue(r.line().contains("LSTM"), r.line());
+    }
+}

@@ -1,0 +1,124 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import kdnn.TestData;
+import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceLayer;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Randomized configurations of every convolution layer, run by oneDNN and by the pure-Java
+ * reference on the same config, input and weights.
+ */
+class ConvVsReferenceTest {
+    private static final String[] ACTIVATIONS = {"linear", "relu", "elu", "selu", "softplus", "softsign", "tanh",
+        "sigmoid", "hard_sigmoid", "softmax", "swish", "gelu", "exponential"};
+    private static final String[] CLASSES = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D"};
+
+    @TestFactory
+    Stream<DynamicTest> randomConfigurationsMatchTheReference() {
+        return IntStream.range(0, 500).mapToObj(i -> {
+            Case c = randomCase(new SplittableRandom(1000 + i));
+            return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
+                    + " input " + Arrays.toString(c.inputShape), () -> check(c));
+        });
+    }
+
+    private record Case(ObjectNode layer, int[] inputShape, long seed) {
+    }
+
+    private static Case randomCase(SplittableRandom r) {
+        String cls = CLASSES[r.nextInt(CLASSES.length)];
+        int rank = cls.equals("Conv1D") ? 1 : cls.equals("Conv3D") ? 3 : 2;
+        ObjectNode cfg = JsonNodeFactory.instance.objectNode();
+        int filters = 1 + r.nextInt(5);
+        cfg.put("filters", filters);
+        int[] k = new int[rank];
+        int[] s = new int[rank];
+        int[] d = new int[rank];
+        boolean dilate = !cls.equals("Conv2DTranspose") && r.nextInt(3) == 0;
+        for (int a = 0; a < rank; a++) {
+            k[a] = 1 + r.nextInt(rank == 3 ? 3 : 4);
+            s[a] = dilate ? 1 : 1 + r.nextInt(3);
+            d[a] = dilate ? 1 + r.nextInt(3) : 1;
+        }
+        cfg.set("kernel_size", ints(k));
+        cfg.set("strides", ints(s));
+        cfg.set("dilation_rate", ints(d));
+        String[] paddings = cls.equals("Conv1D") ? new String[] {"valid", "same", "causal"} : new String[] {"valid", "same"};
+        cfg.put("padding", paddings[r.nextInt(paddings.length)]);
+        boolean cf = r.nextBoolean();
+        cfg.put("data_format", cf ? "channels_first" : "channels_last");
+        cfg.put("activation", ACTIVATIONS[r.nextInt(ACTIVATIONS.length)]);
+        cfg.put("use_bias", r.nextInt(4) != 0);
+        int channels = 1 + r.nextInt(6);
+        if (cls.equals("SeparableConv2D")) cfg.put("depth_multiplier", 1 + r.nextInt(3));
+        if (rank < 3 && cls.startsWith("Conv") && !cls.equals("Conv2DTranspose") && r.nextInt(4) == 0) {
+            int groups = 1 + r.nextInt(3);
+            cfg.put("filters", filters * groups);
+            cfg.put("groups", groups);
+            channels = groups * (1 + r.nextInt(3));
+        }
+        if (cls.equals("Conv2DTranspose") && r.nextInt(3) == 0) {
+            int[] op = new int[rank];
+            for (int a = 0; a < rank; a++) op[a] = r.nextInt(s[a]);
+            cfg.set("output_padding", ints(op));
+        }
+        int[] shape = new int[rank + 2];
+        shape[0] = 1 + r.nextInt(3);
+        for (int a = 0; a < rank; a++) {
+            int minimum = (k[a] - 1) * d[a] + 1;
+            shape[cf ? 2 + a : 1 + a] = minimum + r.nextInt(rank == 3 ? 4 : 9);
+        }
+        shape[cf ? 1 : rank + 1] = channels;
+        ObjectNode layer = JsonNodeFactory.instance.objectNode();
+        layer.put("class_name", cls);
+        layer.set("config", cfg);
+        return new Case(layer, shape, r.nextLong());
+    }
+
+    private static com.fasterxml.jackson.databind.node.ArrayNode ints(int[] v) {
+        var a = JsonNodeFactory.instance.arrayNode();
+        for (int x : v) a.add(x);
+        return a;
+    }
+
+    private static void check(Case c) {
+        SplittableRandom r = new SplittableRandom(c.seed);
+        long[] shape = Arrays.stream(c.inputShape).asLongStream().toArray();
+        float[] x = TestData.random(r, (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+        try (Layer layer = Layers.fromConfig(c.layer); Tensor input = Tensor.of(x, shape)) {
+            layer.build(shape);
+            List<Weight> weights = new ArrayList<>();
+            List<RefArray> refWeights = new ArrayList<>();
+            for (Weight w : layer.getWeights()) {
+                float[] v = TestData.random(r, w.values().length);
+                weights.add(new Weight(w.name(), w.shape(), v));
+                refWeights.add(new RefArray(w.shape(), v));
+            }
+            layer.setWeights(weights);
+            RefArray want = ReferenceLayer.run(c.layer, new RefArray(c.inputShape, x), refWeights);
+            try (Tensor got = layer.call(input)) {
+                assertArrayEquals(Arrays.stream(want.shape()).asLongStream().toArray(), got.shape(), "output shape");
+                float[] g = got.toFloatArray();
+                for (int i = 0; i < g.length; i++) {
+                    float w = want.data()[i];
+                    assertTrue(Math.abs(g[i] - w) <= 1e-4 + 1e-4 * Math.abs(w),
+                            "value " + i + ": oneDNN " + g[i] + ", reference " + w);
+                }
+            }
+        }
+    }
+}
