@@ -1,14 +1,123 @@
 package kdnn.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import kdnn.Tensor;
+import kdnn.layers.Shapes;
+import kdnn.model.ModelFiles;
+import kdnn.model.Sequential;
 
-/** {@code kdnn demo}: the main job. */
+/**
+ * {@code kdnn demo}, the main job: runs the Keras models of ../shared/models (and the copies
+ * bundled with kdnn, so it works from a plain checkout) and prints for each its summary, the
+ * time per batch and the agreement with Keras' output.
+ */
 final class Demo {
+    private static final int RUNS = 50;
+
     private Demo() {
     }
 
-    static int run(PrintStream out) {
-        out.println("demo: not yet");
-        return 1;
+    static int run(PrintStream out) throws IOException {
+        Map<String, Path> models = new LinkedHashMap<>();
+        Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), "models");
+        if (Files.isDirectory(shared)) {
+            folders(shared).forEach(p -> models.putIfAbsent(p.getFileName().toString(), p));
+        }
+        Path bundled = bundled();
+        if (bundled != null) {
+            folders(bundled).forEach(p -> models.putIfAbsent(p.getFileName().toString().replaceAll("/$", ""), p));
+        }
+        if (models.isEmpty()) {
+            out.println("no models found in " + shared + " or bundled with kdnn");
+            return 1;
+        }
+        int failed = 0;
+        for (var e : models.entrySet()) {
+            out.println("== " + e.getKey() + "  (" + e.getValue() + ")");
+            failed += demo(e.getKey(), e.getValue(), out) ? 0 : 1;
+            out.println();
+        }
+        out.println((models.size() - failed) + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static boolean demo(String name, Path dir, PrintStream out) {
+        try (Sequential model = ModelFiles.load(dir)) {
+            out.print(model.summary());
+            Path expected = dir.resolve("expected.json");
+            ModelRun.Example ex = Files.isRegularFile(expected) ? ModelRun.readExample(expected) : ModelRun.generated(model);
+            ModelRun.Result r = ModelRun.run(model, ex);
+            double[] times = time(model, ex);
+            out.printf("batch %s -> %s: median %.1f us per batch, first call %.1f us (%d runs)%n",
+                    Shapes.format(ex.inputShape()), Shapes.format(r.shape()), times[0], times[1], RUNS);
+            if (ex.output() == null) {
+                out.println("PASS " + name + " - (no expected output)");
+                return true;
+            }
+            if (r.failure() != null) {
+                out.println("FAIL " + name + " " + r.failure());
+                return false;
+            }
+            out.printf("PASS %s max abs difference from Keras %.3g (tolerance atol %.1g, rtol %.1g)%n", name, r.maxErr(),
+                    ex.atol(), ex.rtol());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            out.println("FAIL " + name + " " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Median and first-call time of predict, in microseconds. */
+    private static double[] time(Sequential model, ModelRun.Example ex) {
+        try (Tensor in = Tensor.of(ex.input(), ex.inputShape())) {
+            double[] t = new double[RUNS];
+            for (int i = 0; i < RUNS; i++) {
+                long start = System.nanoTime();
+                model.predict(in).close();
+                t[i] = (System.nanoTime() - start) / 1e3;
+            }
+            double first = t[0];
+            Arrays.sort(t);
+            return new double[] {t[RUNS / 2], first};
+        }
+    }
+
+    private static Stream<Path> folders(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("model.json"))).sorted().toList().stream();
+        }
+    }
+
+    /** The models bundled as resources, as a folder (a directory on the class path, or inside the jar). */
+    private static Path bundled() throws IOException {
+        URL url = Demo.class.getResource("/kdnn/models");
+        if (url == null) {
+            return null;
+        }
+        try {
+            URI uri = url.toURI();
+            if (uri.getScheme().equals("jar")) {
+                try {
+                    return FileSystems.getFileSystem(uri).provider().getPath(uri);
+                } catch (FileSystemNotFoundException e) {
+                    return FileSystems.newFileSystem(uri, Map.of()).provider().getPath(uri);
+                }
+            }
+            return Path.of(uri);
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
     }
 }

@@ -15,6 +15,7 @@ public final class Main {
             case "golden" -> golden(rest);
             case "info" -> Info.print(System.out);
             case "demo" -> Demo.run(System.out);
+            case "run" -> ModelRun.main(rest, System.out);
             default -> usage();
         };
         System.exit(status);
@@ -32,7 +33,9 @@ public final class Main {
         System.out.println("""
                 usage: kdnn COMMAND
                   test                 run the test suite (mvn verify)
-                  demo                 run Conv2D layers through oneDNN and the reference, with timings
+                  demo                 run the Keras models (../shared/models and bundled copies): summary, time, agreement
+                  run MODEL_DIR [--input FILE.json]
+                                       load a TensorFlow.js layers model, run it, compare with expected.json
                   info                 oneDNN version, CPU ISA, threading, library file
                   golden DIR...        run golden layer cases; last line "N passed, M failed"
                 """);

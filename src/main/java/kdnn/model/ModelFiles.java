@@ -1,0 +1,345 @@
+package kdnn.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Shapes;
+import kdnn.layers.Weight;
+
+/**
+ * Sequential models in TensorFlow.js' layers format ({@code model.json} with the Keras topology
+ * and a weights manifest, plus {@code .bin} files of little-endian float32), and from a bare
+ * Keras model config ({@code model.to_json()}) with weights given separately. Everything is
+ * checked before a model is returned; on any refusal the layers made so far are closed.
+ */
+public final class ModelFiles {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MODEL_JSON = "model.json";
+
+    private ModelFiles() {
+    }
+
+    /** Loads {@code DIR/model.json} (or the given model.json file) and its weight files. */
+    public static Sequential load(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(MODEL_JSON) : path;
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no model file at " + file);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("model file " + file + " is not valid JSON: " + e.getMessage(), e);
+        }
+        Path dir = file.toAbsolutePath().normalize().getParent();
+        JsonNode topology = root.get("modelTopology");
+        if (topology == null || topology.isNull()) {
+            throw new IllegalArgumentException("model file " + file + " has no \"modelTopology\"");
+        }
+        Map<String, Weight> weights = readWeights(root.get("weightsManifest"), dir);
+        return fromTopology(topology, (layer, names) -> take(weights, layer, names), () -> leftovers(weights));
+    }
+
+    /**
+     * A model from a bare Keras config ({@code model.to_json()}) and its weights as
+     * {@code model.get_weights()} lists them: every layer's weights in order.
+     */
+    public static Sequential fromKerasJson(String json, List<float[]> weights) {
+        JsonNode topology;
+        try {
+            topology = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("model config is not valid JSON: " + e.getMessage(), e);
+        }
+        int[] next = {0};
+        return fromTopology(topology, (layer, names) -> {
+            List<Weight> taken = new ArrayList<>();
+            for (Weight w : layer.getWeights()) {
+                if (next[0] >= weights.size()) {
+                    throw new IllegalArgumentException("layer \"" + layer.name() + "\" needs weight '" + w.name() + "' "
+                            + Shapes.format(w.shape()) + ", but only " + weights.size() + " weight arrays were given");
+                }
+                float[] v = weights.get(next[0]++);
+                if (v.length != w.values().length) {
+                    throw new IllegalArgumentException("layer \"" + layer.name() + "\" weight '" + w.name() + "' has shape "
+                            + Shapes.format(w.shape()) + " (" + w.values().length + " values), but weight array "
+                            + (next[0] - 1) + " has " + v.length + " values");
+                }
+                taken.add(new Weight(w.name(), w.shape(), v));
+            }
+            return taken;
+        }, () -> next[0] == weights.size() ? List.of() : List.of((weights.size() - next[0]) + " weight arrays beyond what the layers need"));
+    }
+
+    @FunctionalInterface
+    private interface WeightSource {
+        List<Weight> weightsFor(Layer layer, List<Weight> expected);
+    }
+
+    private static Sequential fromTopology(JsonNode topology, WeightSource source,
+                                           java.util.function.Supplier<List<String>> unused) {
+        if (topology.has("model_config")) {
+            topology = topology.get("model_config");
+        }
+        String cls = topology.path("class_name").asText("");
+        if (!cls.equals("Sequential")) {
+            throw new IllegalArgumentException("only Sequential models are supported; the model is a \"" + cls + "\"");
+        }
+        JsonNode config = topology.get("config");
+        JsonNode layerList = config != null && config.isArray() ? config : config == null ? null : config.get("layers");
+        if (layerList == null || !layerList.isArray()) {
+            throw new IllegalArgumentException("Sequential config has no \"layers\" list");
+        }
+        String name = config.isObject() ? config.path("name").asText("sequential") : "sequential";
+        List<Layer> layers = new ArrayList<>();
+        try {
+            long[] inputShape = null;
+            for (JsonNode l : layerList) {
+                String layerClass = l.path("class_name").asText("");
+                if (layerClass.equals("InputLayer")) {
+                    inputShape = inputLayerShape(l.path("config"));
+                    continue;
+                }
+                Layer layer;
+                try {
+                    layer = Layers.fromConfig(l);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("model \"" + name + "\", layer " + layers.size() + " (\""
+                            + l.path("config").path("name").asText("?") + "\", " + layerClass + "): " + e.getMessage(), e);
+                }
+                layers.add(layer);
+                if (inputShape == null && layers.size() == 1) {
+                    inputShape = layer.declaredInputShape();
+                }
+            }
+            if (inputShape == null) {
+                throw new IllegalArgumentException("model \"" + name + "\" declares no input shape (no InputLayer and no"
+                        + " batch_input_shape on its first layer)");
+            }
+            Sequential model = Sequential.of(name, layers, inputShape);
+            for (Layer layer : layers) {
+                List<Weight> expected = layer.getWeights();
+                if (!expected.isEmpty()) {
+                    layer.setWeights(source.weightsFor(layer, expected));
+                }
+            }
+            List<String> left = unused.get();
+            if (!left.isEmpty()) {
+                throw new IllegalArgumentException("model \"" + name + "\" has weights no layer uses: " + left);
+            }
+            return model;
+        } catch (RuntimeException e) {
+            layers.forEach(Layer::close);
+            throw e;
+        }
+    }
+
+    private static long[] inputLayerShape(JsonNode config) {
+        JsonNode s = config.has("batch_input_shape") ? config.get("batch_input_shape") : config.get("batch_shape");
+        if (s == null || !s.isArray()) {
+            throw new IllegalArgumentException("InputLayer has no batch_input_shape: " + config);
+        }
+        long[] shape = new long[s.size()];
+        for (int i = 0; i < shape.length; i++) shape[i] = s.get(i).isNull() ? -1 : s.get(i).asLong();
+        return shape;
+    }
+
+    /** Reads every weight of the manifest, keyed by its name ("layer/weight"). */
+    private static Map<String, Weight> readWeights(JsonNode manifest, Path dir) throws IOException {
+        Map<String, Weight> out = new LinkedHashMap<>();
+        if (manifest == null || manifest.isNull()) {
+            return out;
+        }
+        if (!manifest.isArray()) {
+            throw new IllegalArgumentException("\"weightsManifest\" must be a list of groups");
+        }
+        for (int g = 0; g < manifest.size(); g++) {
+            JsonNode group = manifest.get(g);
+            List<WeightEntry> entries = new ArrayList<>();
+            long need = 0;
+            for (JsonNode w : group.path("weights")) {
+                WeightEntry e = WeightEntry.parse(w);
+                entries.add(e);
+                need = Math.addExact(need, e.bytes());
+            }
+            ByteBuffer bytes = readGroup(group.path("paths"), dir, need, g, entries);
+            for (WeightEntry e : entries) {
+                float[] values = new float[Math.toIntExact(e.count())];
+                bytes.asFloatBuffer().get(values);
+                bytes.position(bytes.position() + values.length * Float.BYTES);
+                String key = e.name().replaceFirst(":0$", "");
+                if (out.put(key, new Weight(key.substring(key.lastIndexOf('/') + 1), e.shape(), values)) != null) {
+                    throw new IllegalArgumentException("weight \"" + e.name() + "\" appears twice in the manifest");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static ByteBuffer readGroup(JsonNode paths, Path dir, long need, int group, List<WeightEntry> entries)
+            throws IOException {
+        if (need > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("weight group " + group + " needs " + need + " bytes, more than kdnn reads");
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) need).order(ByteOrder.LITTLE_ENDIAN);
+        long have = 0;
+        for (JsonNode p : paths) {
+            Path file = dir.resolve(p.asText()).normalize();
+            if (!file.startsWith(dir)) {
+                throw new IllegalArgumentException("weight file path \"" + p.asText() + "\" leaves the model folder");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("weight file " + file + " (group " + group + ") is missing");
+            }
+            long size = Files.size(file);
+            have += size;
+            if (have > need) {
+                throw new IllegalArgumentException("weight files of group " + group + " hold " + have + " bytes or more,"
+                        + " but the manifest lists " + need + " bytes of weights");
+            }
+            all.put(Files.readAllBytes(file));
+        }
+        if (have < need) {
+            long offset = 0;
+            String cut = "?";
+            for (WeightEntry e : entries) {
+                if (offset + e.bytes() > have) {
+                    cut = e.name();
+                    break;
+                }
+                offset += e.bytes();
+            }
+            throw new IllegalArgumentException("weight files of group " + group + " hold " + have + " bytes, but the"
+                    + " manifest lists " + need + " bytes: weight \"" + cut + "\" is cut short");
+        }
+        return all.flip();
+    }
+
+    /** One manifest entry: name, shape, float32 only. */
+    private record WeightEntry(String name, int[] shape, long count) {
+        static WeightEntry parse(JsonNode w) {
+            String name = w.path("name").asText(null);
+            if (name == null) {
+                throw new IllegalArgumentException("weight manifest entry without a name: " + w);
+            }
+            String dtype = w.path("dtype").asText("float32");
+            if (!dtype.equals("float32")) {
+                throw new IllegalArgumentException("weight \"" + name + "\" has dtype " + dtype + "; kdnn reads float32");
+            }
+            if (w.hasNonNull("quantization")) {
+                throw new IllegalArgumentException("weight \"" + name + "\" is quantized; kdnn reads plain float32");
+            }
+            JsonNode s = w.path("shape");
+            int[] shape = new int[s.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                long d = s.get(i).asLong(-1);
+                if (d < 0 || d > Integer.MAX_VALUE || !s.get(i).isIntegralNumber()) {
+                    throw new IllegalArgumentException("weight \"" + name + "\" has an invalid dimension " + s.get(i));
+                }
+                shape[i] = (int) d;
+                try {
+                    count = Math.multiplyExact(count, d);
+                    Math.multiplyExact(count, Float.BYTES);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("weight \"" + name + "\" of shape " + s + " is too large");
+                }
+            }
+            return new WeightEntry(name, shape, count);
+        }
+
+        long bytes() {
+            return count * Float.BYTES;
+        }
+    }
+
+    private static List<Weight> take(Map<String, Weight> weights, Layer layer, List<Weight> expected) {
+        List<Weight> out = new ArrayList<>();
+        for (Weight w : expected) {
+            Weight found = weights.remove(layer.name() + "/" + w.name());
+            if (found == null) {
+                throw new IllegalArgumentException("layer \"" + layer.name() + "\" (" + layer.className() + ") needs weight \""
+                        + layer.name() + "/" + w.name() + "\" " + Shapes.format(w.shape()) + ", which the manifest lacks");
+            }
+            if (!Arrays.equals(found.shape(), w.shape())) {
+                throw new IllegalArgumentException("layer \"" + layer.name() + "\" weight \"" + w.name() + "\" has shape "
+                        + Shapes.format(w.shape()) + ", but the manifest gives " + Shapes.format(found.shape()));
+            }
+            out.add(found);
+        }
+        return out;
+    }
+
+    private static List<String> leftovers(Map<String, Weight> weights) {
+        return new ArrayList<>(weights.keySet());
+    }
+
+    /** Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. */
+    public static void save(Sequential model, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ObjectNode topology = root.putObject("modelTopology");
+        topology.put("class_name", "Sequential");
+        ObjectNode config = topology.putObject("config");
+        config.put("name", model.name());
+        ArrayNode layers = config.putArray("layers");
+        ArrayNode manifest = root.putArray("weightsManifest");
+        ObjectNode group = manifest.addObject();
+        group.putArray("paths").add("weights.bin");
+        ArrayNode entries = group.putArray("weights");
+        List<float[]> data = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer l = model.layers().get(i);
+            ObjectNode lc = Layers.toConfig(l);
+            if (i == 0) {
+                ArrayNode shape = ((ObjectNode) lc.get("config")).putArray("batch_input_shape");
+                for (long d : model.inputShape()) {
+                    if (d < 0) shape.addNull(); else shape.add(d);
+                }
+            }
+            layers.add(lc);
+            for (Weight w : l.getWeights()) {
+                ObjectNode e = entries.addObject();
+                e.put("name", l.name() + "/" + w.name());
+                ArrayNode s = e.putArray("shape");
+                for (int d : w.shape()) s.add(d);
+                e.put("dtype", "float32");
+                data.add(w.values());
+                bytes += (long) w.values().length * Float.BYTES;
+            }
+        }
+        topology.put("keras_version", "kdnn");
+        topology.put("backend", "oneDNN");
+        root.put("format", "layers-model");
+        root.put("generatedBy", "kdnn");
+        root.putNull("convertedBy");
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] d : data) {
+            buf.asFloatBuffer().put(d);
+            buf.position(buf.position() + d.length * Float.BYTES);
+        }
+        Files.write(dir.resolve("weights.bin"), buf.array());
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(MODEL_JSON).toFile(), root);
+    }
+
+    /** The parsed {@code model.json} of a folder, e.g. to compare two saves. */
+    public static JsonNode readModelJson(Path dir) throws IOException {
+        return JSON.readTree(dir.resolve(MODEL_JSON).toFile());
+    }
+
+}
