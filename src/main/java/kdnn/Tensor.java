@@ -1,19 +1,20 @@
 package kdnn;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
+import kdnn.runtime.NativeMemory;
 
 /**
  * A float32 tensor in 64-byte-aligned native memory, row-major in the order of its shape
  * (Keras' order: batch first, then the axes as the layer's data_format names them).
  *
- * <p>Closing frees the memory at once; a tensor a caller forgets is freed by a cleaner. Any
- * use after close throws {@link IllegalStateException}. A layer reading or writing a tensor holds
- * it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory under them.
+ * <p>Closing frees the memory at once; a tensor a caller forgets is freed by a cleaner. Every
+ * method after close throws {@link IllegalStateException}. A layer reading or writing a tensor
+ * holds it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory
+ * under them. The raw {@link #segment()} is for code that holds the tensor the same way.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -27,37 +28,49 @@ public final class Tensor implements AutoCloseable {
 
     /** The part a cleaner may touch: never the tensor itself. */
     private static final class State implements Runnable {
-        final Arena arena = Arena.ofShared();
+        final MemorySegment memory;
         final StampedLock lock = new StampedLock();
         volatile boolean closed;
+
+        State(MemorySegment memory) {
+            this.memory = memory;
+        }
 
         @Override
         public void run() {
             closed = true;
-            arena.close();
+            NativeMemory.free(memory);
         }
     }
 
-    private Tensor(long[] shape) {
+    private Tensor(long[] shape, boolean zero) {
         this.shape = shape.clone();
         this.elements = elementCount(this.shape);
-        this.state = new State();
         if (elements > Long.MAX_VALUE / Float.BYTES) {
             throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " is too large: "
                     + elements + " elements overflow a byte size");
         }
-        this.data = state.arena.allocate(Math.max(elements * Float.BYTES, 1), ALIGNMENT);
+        this.data = NativeMemory.allocate(elements * Float.BYTES, ALIGNMENT);
+        this.state = new State(data);
         this.cleanable = CLEANER.register(this, state);
+        if (zero) {
+            data.fill((byte) 0);
+        }
     }
 
     /** A tensor of zeros. */
     public static Tensor zeros(long... shape) {
-        return new Tensor(shape);
+        return new Tensor(shape, true);
+    }
+
+    /** A tensor whose values are not initialised: for outputs that are about to be written whole. */
+    public static Tensor uninitialized(long... shape) {
+        return new Tensor(shape, false);
     }
 
     /** A tensor holding a copy of {@code values} (row-major). */
     public static Tensor of(float[] values, long... shape) {
-        Tensor t = new Tensor(shape);
+        Tensor t = new Tensor(shape, false);
         t.copyFrom(values);
         return t;
     }

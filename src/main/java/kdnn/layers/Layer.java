@@ -88,7 +88,7 @@ public abstract class Layer implements AutoCloseable {
     /** Runs the layer; returns a new tensor the caller owns. */
     public final Tensor call(Tensor input) {
         long[] outShape = outputShapeFor(input);
-        Tensor output = Tensor.zeros(outShape);
+        Tensor output = Tensor.uninitialized(outShape);
         try {
             call(input, output);
             return output;
