@@ -1,0 +1,200 @@
+package kdnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import kdnn.TestData;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Weight;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The golden models load and match Keras; saves read back unchanged; bad files are refused whole. */
+class ModelFilesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<Path> modelDirs() throws IOException {
+        try (Stream<Path> s = Files.list(TestData.models())) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("model.json"))).sorted().toList();
+        }
+    }
+
+    private static void assertMatchesExpected(Sequential model, Path expectedFile) throws IOException {
+        JsonNode e = JSON.readTree(expectedFile.toFile());
+        long[] inShape = longs(e.at("/input/shape"));
+        float[] in = floats(e.at("/input/data"));
+        float[] want = floats(e.at("/output/data"));
+        double atol = e.path("atol").asDouble(1e-4);
+        double rtol = e.path("rtol").asDouble(1e-4);
+        try (Tensor x = Tensor.of(in, inShape); Tensor y = model.predict(x)) {
+            assertArrayEquals(longs(e.at("/output/shape")), y.shape());
+            float[] got = y.toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertTrue(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]),
+                        "value " + i + ": " + got[i] + " vs Keras " + want[i]);
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everySharedModelMatchesItsExpectedOutput() throws IOException {
+        List<Path> dirs = modelDirs();
+        assertFalse(dirs.isEmpty(), "no models in " + TestData.models());
+        return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
+            try (Sequential m = ModelFiles.load(d)) {
+                assertTrue(m.summary().contains("Total params: "));
+                assertMatchesExpected(m, d.resolve("expected.json"));
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> saveThenLoadGivesTheSameModel(@TempDir Path tmp) throws IOException {
+        return modelDirs().stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
+            Path out = tmp.resolve(d.getFileName());
+            try (Sequential a = ModelFiles.load(d)) {
+                ModelFiles.save(a, out);
+                try (Sequential b = ModelFiles.load(out)) {
+                    assertEquals(a.summary(), b.summary());
+                    for (int i = 0; i < a.layers().size(); i++) {
+                        assertEquals(a.layers().get(i).getConfig(), b.layers().get(i).getConfig());
+                        assertEquals(a.layers().get(i).getWeights(), b.layers().get(i).getWeights());
+                    }
+                    assertMatchesExpected(b, d.resolve("expected.json"));
+                    Path again = tmp.resolve(d.getFileName() + "_again");
+                    ModelFiles.save(b, again);
+                    assertEquals(ModelFiles.readModelJson(out), ModelFiles.readModelJson(again));
+                    assertArrayEquals(Files.readAllBytes(out.resolve("weights.bin")),
+                            Files.readAllBytes(again.resolve("weights.bin")));
+                }
+            }
+        }));
+    }
+
+    @Test
+    void bareKerasConfigWithWeightsInGetWeightsOrder() throws IOException {
+        for (Path d : modelDirs()) {
+            JsonNode root = JSON.readTree(d.resolve("model.json").toFile());
+            List<float[]> weights = new ArrayList<>();
+            try (Sequential a = ModelFiles.load(d)) {
+                for (Layer l : a.layers()) l.getWeights().forEach(w -> weights.add(w.values()));
+            }
+            try (Sequential b = ModelFiles.fromKerasJson(root.get("modelTopology").toString(), weights)) {
+                assertMatchesExpected(b, d.resolve("expected.json"));
+            }
+            List<float[]> fewer = weights.subList(0, weights.size() - 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ModelFiles.fromKerasJson(root.get("modelTopology").toString(), fewer));
+            assertTrue(e.getMessage().contains("only " + fewer.size()), e.getMessage());
+        }
+    }
+
+    /** A copy of a shared model folder to break. */
+    private static Path copy(Path src, Path dst) throws IOException {
+        Files.createDirectories(dst);
+        for (String f : List.of("model.json", "weights.bin")) {
+            Files.copy(src.resolve(f), dst.resolve(f));
+        }
+        return dst;
+    }
+
+    private static String refusal(Path dir) {
+        Exception e = assertThrows(Exception.class, () -> ModelFiles.load(dir).close());
+        assertTrue(e instanceof IllegalArgumentException || e instanceof IOException, e.toString());
+        return e.getMessage();
+    }
+
+    @Test
+    void refusesBrokenModelFiles(@TempDir Path tmp) throws IOException {
+        Path src = modelDirs().get(0);
+        JsonNode root = JSON.readTree(src.resolve("model.json").toFile());
+        String firstLayer = root.at("/modelTopology/config/layers/0/config/name").asText();
+
+        Path shortBin = copy(src, tmp.resolve("short"));
+        byte[] bin = Files.readAllBytes(shortBin.resolve("weights.bin"));
+        Files.write(shortBin.resolve("weights.bin"), java.util.Arrays.copyOf(bin, bin.length - 7));
+        assertTrue(refusal(shortBin).contains("cut short"));
+
+        Path missing = copy(src, tmp.resolve("missing"));
+        Files.delete(missing.resolve("weights.bin"));
+        assertTrue(refusal(missing).contains("missing"));
+
+        Path unknownClass = copy(src, tmp.resolve("unknown_class"));
+        ObjectNode r1 = root.deepCopy();
+        ((ObjectNode) r1.at("/modelTopology/config/layers/0")).put("class_name", "LSTM");
+        JSON.writeValue(unknownClass.resolve("model.json").toFile(), r1);
+        String m1 = refusal(unknownClass);
+        assertTrue(m1.contains("LSTM") && m1.contains(firstLayer), m1);
+
+        Path unknownArg = copy(src, tmp.resolve("unknown_arg"));
+        ObjectNode r2 = root.deepCopy();
+        ((ObjectNode) r2.at("/modelTopology/config/layers/0/config")).put("kernel_sise", 3);
+        JSON.writeValue(unknownArg.resolve("model.json").toFile(), r2);
+        String m2 = refusal(unknownArg);
+        assertTrue(m2.contains("kernel_sise") && m2.contains(firstLayer), m2);
+
+        Path dtype = copy(src, tmp.resolve("dtype"));
+        ObjectNode r3 = root.deepCopy();
+        ((ObjectNode) r3.at("/weightsManifest/0/weights/0")).put("dtype", "float16");
+        JSON.writeValue(dtype.resolve("model.json").toFile(), r3);
+        assertTrue(refusal(dtype).contains("float16"));
+
+        Path huge = copy(src, tmp.resolve("huge"));
+        ObjectNode r4 = root.deepCopy();
+        var shape = ((ObjectNode) r4.at("/weightsManifest/0/weights/0")).putArray("shape");
+        shape.add(2147483647).add(2147483647).add(2147483647);
+        JSON.writeValue(huge.resolve("model.json").toFile(), r4);
+        assertTrue(refusal(huge).contains("too large"));
+
+        Path noChain = copy(src, tmp.resolve("no_chain"));
+        ObjectNode r5 = root.deepCopy();
+        var bis = ((ObjectNode) r5.at("/modelTopology/config/layers/0/config")).putArray("batch_input_shape");
+        bis.addNull().add(2);
+        JSON.writeValue(noChain.resolve("model.json").toFile(), r5);
+        String m5 = refusal(noChain);
+        assertTrue(m5.contains(firstLayer), m5);
+
+        Path notJson = copy(src, tmp.resolve("not_json"));
+        Files.writeString(notJson.resolve("model.json"), "{\"modelTopology\": ");
+        assertTrue(refusal(notJson).contains("not valid JSON"));
+    }
+
+    @Test
+    void weightsOfAModelAreKerasShaped() throws IOException {
+        try (Sequential m = ModelFiles.load(modelDirs().get(0))) {
+            for (Layer l : m.layers()) {
+                for (Weight w : l.getWeights()) {
+                    assertTrue(w.shape().length >= 1);
+                }
+            }
+            assertTrue(m.countParams() > 0);
+        }
+    }
+
+    static long[] longs(JsonNode a) {
+        long[] r = new long[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asLong();
+        return r;
+    }
+
+    static float[] floats(JsonNode a) {
+        float[] r = new float[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = (float) a.get(i).asDouble();
+        return r;
+    }
+}

@@ -1,0 +1,81 @@
+package kdnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import kdnn.TestData;
+import kdnn.Tensor;
+import kdnn.layers.Activation;
+import kdnn.layers.Conv2D;
+import kdnn.layers.DataFormat;
+import kdnn.layers.Padding;
+import org.junit.jupiter.api.Test;
+
+class SequentialTest {
+    private static Sequential small() {
+        return Sequential.builder("small")
+                .add(Conv2D.builder(4, 3).name("a").padding(Padding.SAME).activation(Activation.RELU).build())
+                .add(Conv2D.builder(2, 3).name("b").strides(2).build())
+                .build(-1, 9, 9, 3);
+    }
+
+    @Test
+    void summaryIsKerasShaped() {
+        try (Sequential m = small()) {
+            String s = m.summary();
+            assertTrue(s.startsWith("Model: \"small\"\n"), s);
+            assertTrue(s.contains(" a (Conv2D)") && s.contains("(None, 9, 9, 4)") && s.contains("112"), s);
+            assertTrue(s.contains(" b (Conv2D)") && s.contains("(None, 4, 4, 2)") && s.contains("74"), s);
+            assertTrue(s.contains("Total params: 186\n") && s.contains("Trainable params: 186\n"), s);
+            assertArrayEquals(new long[] {-1, 4, 4, 2}, m.outputShape());
+        }
+    }
+
+    @Test
+    void predictEqualsTheLayersOneByOne() {
+        try (Sequential m = small()) {
+            float[] x = TestData.random(new SplittableRandom(3), 2 * 9 * 9 * 3);
+            try (Tensor in = Tensor.of(x, 2L, 9, 9, 3); Tensor out = m.predict(in);
+                 Tensor h = m.layers().get(0).call(in); Tensor y = m.layers().get(1).call(h)) {
+                assertArrayEquals(y.toFloatArray(), out.toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void shapesThatDoNotChainAreRefusedNamingTheLayer() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sequential.builder("bad")
+                .add(Conv2D.builder(4, 3).name("first").build())
+                .add(Conv2D.builder(2, 5).name("second").build())
+                .build(-1, 5, 5, 3));
+        assertTrue(e.getMessage().contains("second") && e.getMessage().contains("(-1, 3, 3, 4)".replace("-1", "None")),
+                e.getMessage());
+    }
+
+    @Test
+    void wrongInputAndUseAfterCloseAreRefused() {
+        Sequential m = small();
+        try (Tensor wrong = Tensor.zeros(1, 9, 9, 4); Tensor ok = Tensor.zeros(1, 9, 9, 3)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.predict(wrong));
+            assertTrue(e.getMessage().contains("small"), e.getMessage());
+            m.close();
+            m.close();
+            assertThrows(IllegalStateException.class, () -> m.predict(ok));
+            assertThrows(IllegalStateException.class, m::summary);
+        }
+    }
+
+    @Test
+    void channelsFirstModelsWork() {
+        try (Sequential m = Sequential.of("cf", List.of(
+                Conv2D.builder(3, 3).dataFormat(DataFormat.CHANNELS_FIRST).padding(Padding.SAME).build()), -1, 2, 5, 5);
+             Tensor in = Tensor.zeros(1, 2, 5, 5); Tensor out = m.predict(in)) {
+            assertArrayEquals(new long[] {1, 3, 5, 5}, out.shape());
+            assertEquals(75, out.elementCount());
+        }
+    }
+}
