@@ -17,6 +17,15 @@ public final class Layers {
         FROM_CONFIG.put(Conv3D.CLASS_NAME, Conv3D::fromConfig);
         FROM_CONFIG.put(Conv2DTranspose.CLASS_NAME, Conv2DTranspose::fromConfig);
         FROM_CONFIG.put(SeparableConv2D.CLASS_NAME, SeparableConv2D::fromConfig);
+        FROM_CONFIG.put(Cropping1D.CLASS_NAME, Cropping1D::fromConfig);
+        FROM_CONFIG.put(Cropping2D.CLASS_NAME, Cropping2D::fromConfig);
+        FROM_CONFIG.put(Cropping3D.CLASS_NAME, Cropping3D::fromConfig);
+        FROM_CONFIG.put(UpSampling1D.CLASS_NAME, UpSampling1D::fromConfig);
+        FROM_CONFIG.put(UpSampling2D.CLASS_NAME, UpSampling2D::fromConfig);
+        FROM_CONFIG.put(UpSampling3D.CLASS_NAME, UpSampling3D::fromConfig);
+        FROM_CONFIG.put(ZeroPadding1D.CLASS_NAME, ZeroPadding1D::fromConfig);
+        FROM_CONFIG.put(ZeroPadding2D.CLASS_NAME, ZeroPadding2D::fromConfig);
+        FROM_CONFIG.put(ZeroPadding3D.CLASS_NAME, ZeroPadding3D::fromConfig);
     }
 
     private Layers() {

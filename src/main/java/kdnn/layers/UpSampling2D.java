@@ -1,0 +1,27 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Keras' UpSampling2D: repeats each element of each spatial axis `size` times (nearest) (channels_last or channels_first). */
+public final class UpSampling2D extends ShapeLayer {
+    public static final String CLASS_NAME = "UpSampling2D";
+
+    private UpSampling2D(ShapeBuilder<UpSampling2D> b) {
+        super(b);
+    }
+
+    /** A builder with Keras' defaults; set `size` with {@link ShapeBuilder#size}. */
+    public static ShapeBuilder<UpSampling2D> builder() {
+        return new ShapeBuilder<>(Kind.UP_SAMPLING, 2, CLASS_NAME, UpSampling2D::new);
+    }
+
+    /** Keras' {@code from_config}. */
+    public static UpSampling2D fromConfig(JsonNode config) {
+        return builder().fromConfig(config).build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+}

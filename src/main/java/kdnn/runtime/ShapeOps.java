@@ -1,0 +1,88 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Pipelines of the layers that only move values: zero padding, cropping and nearest
+ * upsampling. Each runs in the caller's own layout (its format tag over logical dims
+ * {N, C, spatial...}): these are copies, so no layout is faster than another and no
+ * conversion is worth making.
+ */
+public final class ShapeOps {
+    private ShapeOps() {
+    }
+
+    /**
+     * Zero padding: zero the output, then reorder the input into the window of the output
+     * that starts at {@code offsets} (the padding before each axis).
+     */
+    public static Pipeline pad(long[] srcDims, long[] dstDims, long[] offsets, int tag) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
+            // the reorder writes only the window: the border must be zeroed first, on every call
+            b.javaStep(Pipeline.OUTPUT, ShapeOps::zero);
+            b.step(Convolutions.reorder(src, window), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), window, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** Cropping: reorder the window of the input that starts at {@code offsets} into the output. */
+    public static Pipeline crop(long[] srcDims, long[] dstDims, long[] offsets, int tag) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
+            MemoryDesc window = b.own(src.submemory(dstDims, offsets));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            b.step(Convolutions.reorder(window, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), window, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * Nearest upsampling by integer factors: oneDNN's nearest resampling maps output index
+     * {@code o} to input {@code round((o + 0.5) / f - 0.5) = o / f}, Keras' repeat, exactly.
+     */
+    public static Pipeline upsampleNearest(long[] srcDims, long[] dstDims, int[] factors, int tag) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            b.step(resampling(src, dst, factors), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors) {
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            return Primitive.create("dnnl_resampling_forward_primitive_desc_create", (out, a) -> {
+                MemorySegment f = a.allocate(ValueLayout.JAVA_FLOAT, factors.length);
+                for (int i = 0; i < factors.length; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, factors[i]);
+                return dnnl_resampling_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                        dnnl_resampling_nearest(), f, src.handle(), dst.handle(), attr.handle());
+            });
+        }
+    }
+
+    private static void zero(MemorySegment data) {
+        data.fill((byte) 0);
+    }
+}
