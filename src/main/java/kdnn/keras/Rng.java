@@ -44,8 +44,12 @@ final class Rng {
         float[] out = new float[WeightShape.length(shape)];
         for (int i = 0; i < out.length; i++) {
             float v = (float) (min + (max - min) * rng.nextDouble());
-            // rounding to float can land on max; keep the half-open interval
-            out[i] = v < max || min == max ? v : Math.nextDown((float) max);
+            if (min < max) {
+                // rounding to float can step outside; keep the half-open interval [min, max)
+                while (v >= max) v = Math.nextDown(v);
+                while (v < min) v = Math.nextUp(v);
+            }
+            out[i] = v;
         }
         return out;
     }
