@@ -1,3 +1,12 @@
 package kdnn.keras;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
-public interface Constraint { float[] apply(float[] w, int[] shape); ObjectNode toConfig(); }
+
+/** A Keras 2 weight constraint, applied to weights after each optimizer update. */
+public interface Constraint {
+    /** The constrained copy of {@code weights} (row-major, Keras-layout {@code shape}); the input is left alone. */
+    float[] apply(float[] weights, int[] shape);
+
+    /** Keras' serialized form, {@code {"class_name": ..., "config": {...}}}. */
+    ObjectNode toConfig();
+}

@@ -1,3 +1,11 @@
 package kdnn.keras;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
-public interface Initializer { float[] initialize(int[] shape); ObjectNode toConfig(); }
+
+/** A Keras 2 weight initializer: fills a row-major tensor of the given Keras-layout shape. */
+public interface Initializer {
+    float[] initialize(int[] shape);
+
+    /** Keras' serialized form, {@code {"class_name": ..., "config": {...}}}. */
+    ObjectNode toConfig();
+}

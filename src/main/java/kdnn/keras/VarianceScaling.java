@@ -1,0 +1,140 @@
+package kdnn.keras;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Keras {@code VarianceScaling(scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None)}
+ * and its presets (GlorotUniform, HeNormal, ...), which Keras implements as subclasses that
+ * serialize only their seed.
+ */
+public final class VarianceScaling implements Initializer {
+    /** stddev of a unit normal truncated to [-2, 2] (scipy.stats.truncnorm.std(-2, 2)), as in Keras. */
+    static final double TRUNCATED_STDDEV = 0.87962566103423978;
+
+    private final String className;
+    private final boolean preset;
+    private final double scale;
+    private final String mode;
+    private final String distribution;
+    private final Long seed;
+
+    public VarianceScaling(double scale, String mode, String distribution, Long seed) {
+        this("VarianceScaling", false, scale, mode, distribution, seed);
+    }
+
+    public VarianceScaling() {
+        this(1.0, "fan_in", "truncated_normal", null);
+    }
+
+    private VarianceScaling(String className, boolean preset, double scale, String mode, String distribution, Long seed) {
+        // Keras' own checks and wording (initializers_v2.VarianceScaling.__init__)
+        if (!(scale > 0.0)) {
+            throw new IllegalArgumentException("`scale` must be positive float. Received: scale=" + scale + ".");
+        }
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(distribution, "distribution");
+        if (!mode.equals("fan_in") && !mode.equals("fan_out") && !mode.equals("fan_avg")) {
+            throw new IllegalArgumentException("Invalid `mode` argument: " + mode
+                    + ". Please use one of the {'fan_in', 'fan_out', 'fan_avg'}.");
+        }
+        String dist = distribution.toLowerCase(Locale.ROOT);
+        if (dist.equals("normal")) dist = "truncated_normal"; // legacy keras-team/keras name
+        if (!dist.equals("uniform") && !dist.equals("truncated_normal") && !dist.equals("untruncated_normal")) {
+            throw new IllegalArgumentException("Invalid `distribution` argument: " + dist
+                    + ". Allowed distributions: {'uniform', 'truncated_normal', 'untruncated_normal'}.");
+        }
+        this.className = className;
+        this.preset = preset;
+        this.scale = scale;
+        this.mode = mode;
+        this.distribution = dist;
+        this.seed = seed;
+    }
+
+    public static VarianceScaling glorotUniform(Long seed) {
+        return new VarianceScaling("GlorotUniform", true, 1.0, "fan_avg", "uniform", seed);
+    }
+
+    public static VarianceScaling glorotNormal(Long seed) {
+        return new VarianceScaling("GlorotNormal", true, 1.0, "fan_avg", "truncated_normal", seed);
+    }
+
+    public static VarianceScaling heNormal(Long seed) {
+        return new VarianceScaling("HeNormal", true, 2.0, "fan_in", "truncated_normal", seed);
+    }
+
+    public static VarianceScaling heUniform(Long seed) {
+        return new VarianceScaling("HeUniform", true, 2.0, "fan_in", "uniform", seed);
+    }
+
+    public static VarianceScaling lecunNormal(Long seed) {
+        return new VarianceScaling("LecunNormal", true, 1.0, "fan_in", "truncated_normal", seed);
+    }
+
+    public static VarianceScaling lecunUniform(Long seed) {
+        return new VarianceScaling("LecunUniform", true, 1.0, "fan_in", "uniform", seed);
+    }
+
+    public String className() { return className; }
+    public double scale() { return scale; }
+    public String mode() { return mode; }
+    public String distribution() { return distribution; }
+    public Long seed() { return seed; }
+
+    /** The variance Keras aims for: scale / max(1, n) with n the fan picked by mode. */
+    public double variance(int[] shape) {
+        WeightShape.Fans fans = WeightShape.fans(shape);
+        double n = switch (mode) {
+            case "fan_in" -> fans.in();
+            case "fan_out" -> fans.out();
+            default -> (fans.in() + fans.out()) / 2.0;
+        };
+        return scale / Math.max(1.0, n);
+    }
+
+    @Override
+    public float[] initialize(int[] shape) {
+        double variance = variance(shape);
+        return switch (distribution) {
+            // divide so the stddev after truncation is sqrt(variance)
+            case "truncated_normal" -> Rng.truncatedNormal(shape, 0.0, Math.sqrt(variance) / TRUNCATED_STDDEV, seed);
+            case "untruncated_normal" -> Rng.normal(shape, 0.0, Math.sqrt(variance), seed);
+            default -> {
+                double limit = Math.sqrt(3.0 * variance);
+                yield Rng.uniform(shape, -limit, limit, seed);
+            }
+        };
+    }
+
+    @Override
+    public ObjectNode toConfig() {
+        ObjectNode config = KerasJson.object();
+        if (!preset) {
+            config.put("scale", scale);
+            config.put("mode", mode);
+            config.put("distribution", distribution);
+        }
+        KerasJson.putSeed(config, seed);
+        return KerasJson.serialized(className, config);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof VarianceScaling v && v.className.equals(className) && v.preset == preset
+                && v.scale == scale && v.mode.equals(mode) && v.distribution.equals(distribution)
+                && Objects.equals(v.seed, seed);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(className, scale, mode, distribution, seed);
+    }
+
+    @Override
+    public String toString() {
+        return className + toConfig().get("config");
+    }
+}
