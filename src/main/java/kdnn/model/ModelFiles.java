@@ -51,7 +51,8 @@ public final class ModelFiles {
             throw new IllegalArgumentException("model file " + file + " has no \"modelTopology\"");
         }
         Map<String, Weight> weights = readWeights(root.get("weightsManifest"), dir);
-        return fromTopology(topology, (layer, names) -> take(weights, layer, names), () -> leftovers(weights));
+        return fromTopology(topology, (layer, names) -> take(weights, layer, names), () -> leftovers(weights),
+                key -> weights.containsKey(key) ? weights.get(key).shape() : null);
     }
 
     /**
@@ -82,7 +83,8 @@ public final class ModelFiles {
                 taken.add(new Weight(w.name(), w.shape(), v));
             }
             return taken;
-        }, () -> next[0] == weights.size() ? List.of() : List.of((weights.size() - next[0]) + " weight arrays beyond what the layers need"));
+        }, () -> next[0] == weights.size() ? List.of() : List.of((weights.size() - next[0]) + " weight arrays beyond what the layers need"),
+                key -> null);
     }
 
     @FunctionalInterface
@@ -91,7 +93,8 @@ public final class ModelFiles {
     }
 
     private static Sequential fromTopology(JsonNode topology, WeightSource source,
-                                           java.util.function.Supplier<List<String>> unused) {
+                                           java.util.function.Supplier<List<String>> unused,
+                                           java.util.function.Function<String, int[]> weightShape) {
         if (topology.has("model_config")) {
             topology = topology.get("model_config");
         }
@@ -116,7 +119,7 @@ public final class ModelFiles {
                 }
                 Layer layer;
                 try {
-                    layer = Layers.fromConfig(l);
+                    layer = Layers.fromConfig(withDepthMultiplier(l, weightShape));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("model \"" + name + "\", layer " + layers.size() + " (\""
                             + l.path("config").path("name").asText("?") + "\", " + layerClass + "): " + e.getMessage(), e);
@@ -146,6 +149,25 @@ public final class ModelFiles {
             layers.forEach(Layer::close);
             throw e;
         }
+    }
+
+    /**
+     * TensorFlow.js leaves {@code depth_multiplier} out of a SeparableConv2D's config; its
+     * depthwise kernel (kh, kw, in, depth_multiplier) in the manifest says what it was.
+     */
+    private static JsonNode withDepthMultiplier(JsonNode layer, java.util.function.Function<String, int[]> weightShape) {
+        JsonNode config = layer.get("config");
+        if (!layer.path("class_name").asText().equals("SeparableConv2D") || config == null || !config.isObject()
+                || config.has("depth_multiplier")) {
+            return layer;
+        }
+        int[] shape = weightShape.apply(config.path("name").asText() + "/depthwise_kernel");
+        if (shape == null || shape.length == 0) {
+            return layer;
+        }
+        ObjectNode copy = layer.deepCopy();
+        ((ObjectNode) copy.get("config")).put("depth_multiplier", shape[shape.length - 1]);
+        return copy;
     }
 
     private static long[] inputLayerShape(JsonNode config) {
