@@ -100,6 +100,11 @@ public final class Tensor implements AutoCloseable {
         return shape.clone();
     }
 
+    /** True when the shape is {@code shape}; allocates nothing. */
+    public boolean hasShape(long[] shape) {
+        return Arrays.equals(this.shape, shape);
+    }
+
     public int rank() {
         return shape.length;
     }

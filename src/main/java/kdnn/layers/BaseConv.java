@@ -165,14 +165,9 @@ public abstract class BaseConv extends Layer {
         return s;
     }
 
-    @Override
-    protected final void execute(Tensor input, long[] inputShape, Tensor output) {
-        Pipeline p = pipelines.get(inputShape, this::pipeline);
-        p.execute(input.segment(), output.segment());
-    }
-
     /** The oneDNN operations of this layer for one input shape. */
-    private Pipeline pipeline(long[] inputShape) {
+    @Override
+    protected final Pipeline pipeline(long[] inputShape) {
         int rank = spec.rank();
         long[] src = spec.logical(inputShape);
         long[] spatialIn = spec.spatial(inputShape);

@@ -50,8 +50,16 @@ public abstract class Layer implements AutoCloseable {
     /** Creates the weights for inputs of this shape (batch may be -1); once. */
     protected abstract void createWeights(long[] inputShape);
 
-    /** Runs the layer on a validated input into an output of the right shape. */
-    protected abstract void execute(Tensor input, long[] inputShape, Tensor output);
+    /** The oneDNN pipeline that computes this layer for one input shape (made once, then cached). */
+    protected abstract kdnn.runtime.Pipeline pipeline(long[] inputShape);
+
+    private final java.util.function.Function<long[], kdnn.runtime.Pipeline> pipelineFactory = this::pipeline;
+
+    /** The last input shape seen and its output shape: a steady-state call checks shapes without allocating. */
+    private record ShapePair(long[] input, long[] output) {
+    }
+
+    private volatile ShapePair lastShapes;
 
     /** The {@code batch_input_shape} given at construction, or null. */
     public final long[] declaredInputShape() {
@@ -114,16 +122,24 @@ public abstract class Layer implements AutoCloseable {
             long in = input.hold();
             try {
                 long out = output.hold();
+                int threads = kdnn.runtime.Threads.enterCall();
                 try {
-                    long[] shape = input.shape();
-                    long[] expected = computeOutputShape(shape);
-                    if (!Arrays.equals(expected, output.shape())) {
-                        throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
-                                + Shapes.format(output.shape()) + ", expected " + Shapes.format(expected));
+                    ShapePair shapes = lastShapes;
+                    if (shapes == null || !input.hasShape(shapes.input)) {
+                        long[] shape = input.shape();
+                        shapes = new ShapePair(shape, computeOutputShape(shape));
+                        ensureBuilt(shape);
+                        lastShapes = shapes;
                     }
-                    ensureBuilt(shape);
-                    execute(input, shape, output);
+                    if (!output.hasShape(shapes.output)) {
+                        throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
+                                + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
+                    }
+                    if (output.elementCount() > 0) { // an empty batch has nothing to compute
+                        pipelines.get(shapes.input, threads, pipelineFactory).execute(input.segment(), output.segment());
+                    }
                 } finally {
+                    kdnn.runtime.Threads.exitCall();
                     output.release(out);
                 }
             } finally {

@@ -29,14 +29,14 @@ final class PipelineCache implements AutoCloseable {
     private final ConcurrentHashMap<Key, Pipeline> pipelines = new ConcurrentHashMap<>();
     private volatile Entry last;
 
-    Pipeline get(long[] inputShape, Function<long[], Pipeline> create) {
-        int threads = Threads.count();
+    /** The pipeline for this input shape with primitives of {@code threads} threads. */
+    Pipeline get(long[] inputShape, int threads, Function<long[], Pipeline> create) {
         Entry e = last;
         if (e != null && e.threads == threads && Arrays.equals(e.shape, inputShape)) {
             return e.pipeline;
         }
         Key key = new Key(inputShape.clone(), threads);
-        Pipeline p = pipelines.computeIfAbsent(key, k -> create.apply(k.shape));
+        Pipeline p = pipelines.computeIfAbsent(key, k -> Threads.creatingWith(threads, () -> create.apply(k.shape)));
         last = new Entry(key.shape, threads, p);
         return p;
     }

@@ -108,17 +108,9 @@ public abstract class ShapeLayer extends Layer {
         // no weights
     }
 
-    @Override
-    protected final void execute(Tensor input, long[] inputShape, Tensor output) {
-        if (output.elementCount() == 0) {
-            return; // an empty batch: nothing to copy
-        }
-        Pipeline p = pipelines.get(inputShape, this::pipeline);
-        p.execute(input.segment(), output.segment());
-    }
-
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
-    private Pipeline pipeline(long[] inputShape) {
+    @Override
+    protected final Pipeline pipeline(long[] inputShape) {
         long[] src = logical(inputShape);
         long[] dst = logical(computeOutputShape(inputShape));
         int tag = format == DataFormat.CHANNELS_FIRST ? Convolutions.channelsFirstTag(rank)

@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import kdnn.bindings.dnnl_exec_arg_t;
 
 /**
@@ -56,7 +56,9 @@ public final class Pipeline implements AutoCloseable {
     private final long scratchpadBytes;
     private final List<AutoCloseable> owned;
     private final Arena constants;
-    private final ConcurrentLinkedQueue<Context> idle = new ConcurrentLinkedQueue<>();
+    // idle contexts: a fixed set of slots, so taking and returning one allocates nothing
+    private final AtomicReferenceArray<Context> idle = new AtomicReferenceArray<>(IDLE_SLOTS);
+    private static final int IDLE_SLOTS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     private final List<Context> all = new ArrayList<>();
     private volatile boolean closed;
 
@@ -83,14 +85,39 @@ public final class Pipeline implements AutoCloseable {
 
     /** Runs the steps over the caller's input and output buffers. */
     public void execute(MemorySegment input, MemorySegment output) {
-        Context c = idle.poll();
-        if (c == null) {
-            c = newContext();
-        }
+        Context c = take();
         try {
             c.run(steps, input, output);
         } finally {
-            idle.offer(c);
+            give(c);
+        }
+    }
+
+    private Context take() {
+        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            int slot = (start + i) % IDLE_SLOTS;
+            Context c = idle.get(slot);
+            if (c != null && idle.compareAndSet(slot, c, null)) {
+                return c;
+            }
+        }
+        return newContext();
+    }
+
+    private void give(Context c) {
+        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            int slot = (start + i) % IDLE_SLOTS;
+            if (idle.get(slot) == null && idle.compareAndSet(slot, null, c)) {
+                return;
+            }
+        }
+        // more calls ran at once than there are slots: free this context rather than keep it
+        synchronized (all) {
+            if (all.remove(c)) {
+                c.close();
+            }
         }
     }
 
@@ -99,14 +126,11 @@ public final class Pipeline implements AutoCloseable {
         if (prepare.isEmpty()) {
             return;
         }
-        Context c = idle.poll();
-        if (c == null) {
-            c = newContext();
-        }
+        Context c = take();
         try {
             c.run(prepare, MemorySegment.NULL, MemorySegment.NULL);
         } finally {
-            idle.offer(c);
+            give(c);
         }
     }
 
@@ -147,7 +171,9 @@ public final class Pipeline implements AutoCloseable {
                 c.close();
             }
             all.clear();
-            idle.clear();
+            for (int i = 0; i < IDLE_SLOTS; i++) {
+                idle.set(i, null);
+            }
         }
         RuntimeException failure = null;
         for (int i = owned.size() - 1; i >= 0; i--) {

@@ -10,7 +10,22 @@ import kdnn.bindings.omp_h;
  * key their primitive caches by the count.
  */
 public final class Threads {
+    /** How a call's thread count follows the number of calls running at once. */
+    public enum Policy {
+        /**
+         * The default: calls running at once share the cores. A call gets
+         * {@code count / callsInFlight} threads (rounded down to a power of two, at least 1), so N
+         * request threads never start N full OpenMP teams on the same cores.
+         */
+        SHARE_CORES,
+        /** Every call uses {@link #count()} threads, however many run at once. */
+        FIXED
+    }
+
     private static volatile int count = defaultCount();
+    private static volatile Policy policy = Policy.SHARE_CORES;
+    private static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
+    private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
 
     private Threads() {
     }
@@ -28,15 +43,50 @@ public final class Threads {
         count = threads;
     }
 
+    public static Policy policy() {
+        return policy;
+    }
+
+    public static void setPolicy(Policy p) {
+        policy = java.util.Objects.requireNonNull(p, "policy");
+    }
+
+    /** Starts a call: returns the thread count its primitives should have. Pair with {@link #exitCall()}. */
+    public static int enterCall() {
+        int n = IN_FLIGHT.incrementAndGet();
+        int c = count;
+        if (policy == Policy.FIXED || n <= 1) {
+            return c;
+        }
+        return Integer.highestOneBit(Math.max(1, c / n));
+    }
+
+    public static void exitCall() {
+        IN_FLIGHT.decrementAndGet();
+    }
+
+    /** Runs {@code create} so that primitives it creates get {@code threads} threads. */
+    public static <T> T creatingWith(int threads, java.util.function.Supplier<T> create) {
+        int[] slot = CREATING_WITH.get();
+        int before = slot[0];
+        slot[0] = threads;
+        try {
+            return create.get();
+        } finally {
+            slot[0] = before;
+        }
+    }
+
     /** True when the loaded oneDNN runs on OpenMP, whose thread count kdnn can set. */
     public static boolean controllable() {
         return NativeLibrary.load().cpuRuntime() == dnnl_h.DNNL_RUNTIME_OMP();
     }
 
-    /** Makes the calling thread create primitives with {@link #count()} threads. */
+    /** Makes the calling thread create primitives with the call's thread count (else {@link #count()}). */
     static void applyToCurrentThread() {
         if (controllable()) {
-            omp_h.omp_set_num_threads(count);
+            int t = CREATING_WITH.get()[0];
+            omp_h.omp_set_num_threads(t > 0 ? t : count);
         }
     }
 
