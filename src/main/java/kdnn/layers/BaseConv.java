@@ -168,10 +168,54 @@ public abstract class BaseConv extends Layer {
     /** The oneDNN operations of this layer for one input shape. */
     @Override
     protected final Pipeline pipeline(long[] inputShape) {
+        return pipeline(inputShape, new int[spec.rank()][2]);
+    }
+
+    @Override
+    boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
+        if (kind == Kind.TRANSPOSE || format != spec.format() || padding.length != spec.rank()) {
+            return false;
+        }
+        // keep every side's padding inside the kernel's reach: all oneDNN implementations take that
+        long[] spatial = spec.spatial(paddedInputShape);
+        for (int i = 0; i < spec.rank(); i++) {
+            if (spec.padBefore(i, spatial[i]) + padding[i][0] >= spec.effectiveKernel(i)
+                    || spec.padAfter(i, spatial[i]) + padding[i][1] >= spec.effectiveKernel(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    long[] paddedShape(long[] shape, int[][] padding) {
+        long[] spatial = spec.spatial(shape);
+        for (int i = 0; i < spatial.length; i++) spatial[i] += padding[i][0] + padding[i][1];
+        return spec.kerasShape(shape[0], spatial, spec.channels(shape));
+    }
+
+    @Override
+    Pipeline paddedPipeline(long[] inputShape, int[][] padding) {
+        return pipeline(inputShape, padding);
+    }
+
+    /**
+     * The pipeline for an input of {@code inputShape} that a folded ZeroPadding extends by
+     * {@code padding}: Keras' geometry is computed on the padded shape, and the zeros become
+     * part of the first convolution's own padding.
+     */
+    private Pipeline pipeline(long[] inputShape, int[][] padding) {
         int rank = spec.rank();
         long[] src = spec.logical(inputShape);
-        long[] spatialIn = spec.spatial(inputShape);
-        long[] dst = spec.logical(computeOutputShape(inputShape));
+        long[] padded = paddedShape(inputShape, padding);
+        long[] spatialIn = spec.spatial(padded);
+        long[] dst = spec.logical(computeOutputShape(padded));
+        long[] padLeft = spec.dnnlPadLeft(spatialIn);
+        long[] padRight = spec.dnnlPadRight(spatialIn);
+        for (int i = 0; i < rank; i++) {
+            padLeft[i] += padding[i][0];
+            padRight[i] += padding[i][1];
+        }
         Variable kernel = variables.get(0);
         Variable bias = useBias ? variables.get(variables.size() - 1) : null;
         List<Convolutions.Op> ops = new ArrayList<>();
@@ -181,17 +225,16 @@ public abstract class BaseConv extends Layer {
                 long[] w = groups == 1 ? dims(filters, in, spec.kernel())
                         : dims(groups, filters / groups, in / groups, spec.kernel());
                 int tag = groups == 1 ? WeightTags.io(rank) : WeightTags.igo(rank);
-                ops.add(op(false, w, tag, kernel, bias, dst, spatialIn));
+                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight));
             }
             case TRANSPOSE -> ops.add(op(true, dims(filters, in, spec.kernel()), WeightTags.oi(rank), kernel, bias, dst,
-                    spatialIn));
+                    padLeft, padRight));
             case SEPARABLE -> {
                 // depthwise: groups = input channels, output channel c*dm + m, no bias or activation
                 long[] mid = dst.clone();
                 mid[1] = in * depthMultiplier;
                 ops.add(new Convolutions.Op(false, dims(in, depthMultiplier, 1, spec.kernel()), WeightTags.igo(rank),
-                        kernel.data, null, mid, spec.dnnlStrides(), spec.dnnlDilates(), spec.dnnlPadLeft(spatialIn),
-                        spec.dnnlPadRight(spatialIn), List.of()));
+                        kernel.data, null, mid, spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, List.of()));
                 int[] ones = new int[rank];
                 Arrays.fill(ones, 1);
                 long[] zeros = new long[rank];
@@ -206,10 +249,9 @@ public abstract class BaseConv extends Layer {
     }
 
     private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
-                               long[] spatialIn) {
+                               long[] padLeft, long[] padRight) {
         return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
-                spec.dnnlStrides(), spec.dnnlDilates(), spec.dnnlPadLeft(spatialIn), spec.dnnlPadRight(spatialIn),
-                activation.postOps());
+                spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, activation.postOps());
     }
 
     /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */

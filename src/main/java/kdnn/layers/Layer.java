@@ -21,13 +21,31 @@ public abstract class Layer implements AutoCloseable {
     private volatile long[] builtShape;
     private final long[] declaredInputShape;
     /** Weights and other per-layer native memory; lives as long as the layer. */
-    protected final Arena arena = Arena.ofShared();
-    protected final PipelineCache pipelines = new PipelineCache();
+    protected final Arena arena;
+    protected final PipelineCache pipelines;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** What a forgotten layer's cleaner frees; holds nothing that reaches the layer. */
+    private record NativeState(Arena arena, PipelineCache pipelines) implements Runnable {
+        @Override
+        public void run() {
+            try {
+                pipelines.close();
+            } finally {
+                arena.close();
+            }
+        }
+    }
     protected final List<Variable> variables = new ArrayList<>();
 
     protected Layer(String name, long[] declaredInputShape) {
         this.name = name;
         this.declaredInputShape = declaredInputShape == null ? null : declaredInputShape.clone();
+        this.arena = Arena.ofShared();
+        this.pipelines = new PipelineCache();
+        this.cleanable = CLEANER.register(this, new NativeState(arena, pipelines));
     }
 
     /** The layer's name (Keras' {@code name}). */
@@ -56,10 +74,13 @@ public abstract class Layer implements AutoCloseable {
     private final java.util.function.Function<long[], kdnn.runtime.Pipeline> pipelineFactory = this::pipeline;
 
     /** The last input shape seen and its output shape: a steady-state call checks shapes without allocating. */
-    private record ShapePair(long[] input, long[] output) {
+    private record ShapePair(long[] input, long[] output, long[] key) {
     }
 
     private volatile ShapePair lastShapes;
+    private volatile ShapePair lastPaddedShapes;
+    private final java.util.function.Function<long[], kdnn.runtime.Pipeline> paddedPipelineFactory =
+            key -> paddedPipeline(PaddedKey.shape(key), PaddedKey.padding(key));
 
     /** The {@code batch_input_shape} given at construction, or null. */
     public final long[] declaredInputShape() {
@@ -117,6 +138,34 @@ public abstract class Layer implements AutoCloseable {
 
     /** Runs the layer into {@code output}, which must have the output shape; allocates nothing. */
     public final void call(Tensor input, Tensor output) {
+        run(input, output, null);
+    }
+
+    /**
+     * Runs the layer as if its input had first been zero-padded by {@code padding} ((before,
+     * after) per spatial axis): how a model folds a ZeroPadding layer into the convolution after
+     * it. Only layers whose {@link #acceptsInputPadding} says so.
+     */
+    final void callWithInputPadding(Tensor input, int[][] padding, Tensor output) {
+        run(input, output, padding);
+    }
+
+    /** True when this layer can take the zero padding of a preceding layer as its own. */
+    boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
+        return false;
+    }
+
+    /** The input shape once {@code padding} is applied. */
+    long[] paddedShape(long[] shape, int[][] padding) {
+        throw new UnsupportedOperationException(className() + " does not take input padding");
+    }
+
+    /** The pipeline for an unpadded input shape with {@code padding} folded in. */
+    kdnn.runtime.Pipeline paddedPipeline(long[] inputShape, int[][] padding) {
+        throw new UnsupportedOperationException(className() + " does not take input padding");
+    }
+
+    private void run(Tensor input, Tensor output, int[][] padding) {
         long stamp = enter();
         try {
             long in = input.hold();
@@ -124,19 +173,22 @@ public abstract class Layer implements AutoCloseable {
                 long out = output.hold();
                 int threads = kdnn.runtime.Threads.enterCall();
                 try {
-                    ShapePair shapes = lastShapes;
+                    ShapePair shapes = padding == null ? lastShapes : lastPaddedShapes;
                     if (shapes == null || !input.hasShape(shapes.input)) {
                         long[] shape = input.shape();
-                        shapes = new ShapePair(shape, computeOutputShape(shape));
-                        ensureBuilt(shape);
-                        lastShapes = shapes;
+                        long[] seen = padding == null ? shape : paddedShape(shape, padding);
+                        long[] key = padding == null ? shape : PaddedKey.of(shape, padding);
+                        shapes = new ShapePair(shape, computeOutputShape(seen), key);
+                        ensureBuilt(seen);
+                        if (padding == null) lastShapes = shapes; else lastPaddedShapes = shapes;
                     }
                     if (!output.hasShape(shapes.output)) {
                         throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
                                 + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
                     }
                     if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                        pipelines.get(shapes.input, threads, pipelineFactory).execute(input.segment(), output.segment());
+                        var factory = padding == null ? pipelineFactory : paddedPipelineFactory;
+                        pipelines.get(shapes.key, threads, factory).execute(input.segment(), output.segment());
                     }
                 } finally {
                     kdnn.runtime.Threads.exitCall();
@@ -250,8 +302,7 @@ public abstract class Layer implements AutoCloseable {
                 return;
             }
             closed = true;
-            pipelines.close();
-            arena.close();
+            cleanable.clean();
         } finally {
             lifecycle.unlockWrite(stamp);
         }

@@ -18,8 +18,20 @@ public final class Sequential implements AutoCloseable {
     private final List<Layer> layers;
     private final long[] inputShape;
     private final List<long[]> outputShapes;
+    private final List<kdnn.layers.Stage> stages;
     private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
+    // intermediate tensors of earlier predictions, reused: a prediction allocates only its output
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Workspace> idle =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(IDLE_SLOTS);
+    private static final int IDLE_SLOTS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+
+    /** The tensors between stages for one input shape. */
+    private record Workspace(long[] inputShape, Tensor[] between) {
+        void close() {
+            for (Tensor t : between) t.close();
+        }
+    }
 
     private Sequential(String name, List<Layer> layers, long[] inputShape) {
         if (layers.isEmpty()) {
@@ -41,6 +53,12 @@ public final class Sequential implements AutoCloseable {
             }
             outputShapes.add(shape);
         }
+        this.stages = kdnn.layers.Stage.plan(this.layers, inputShape);
+    }
+
+    /** How the layers run: each a stage, or a ZeroPadding folded into the convolution after it. */
+    public List<String> stages() {
+        return stages.stream().map(Object::toString).toList();
     }
 
     /** A model over these layers for inputs of {@code inputShape} (batch first; -1 for any batch). */
@@ -105,22 +123,81 @@ public final class Sequential implements AutoCloseable {
         return shape;
     }
 
-    /** Runs a batch through every layer; intermediate tensors stay native and are freed on the way. */
+    /** Runs a batch through every layer; returns a new tensor the caller owns. */
     public Tensor predict(Tensor batch) {
         long stamp = enter();
         try {
-            checkInput(batch.shape());
-            Tensor current = batch;
-            for (Layer l : layers) {
-                Tensor next = l.call(current);
-                if (current != batch) {
-                    current.close();
-                }
-                current = next;
+            long[] shape = batch.shape();
+            checkInput(shape);
+            Tensor out = Tensor.uninitialized(outputShape(shape));
+            try {
+                predict(batch, out);
+                return out;
+            } catch (RuntimeException | Error e) {
+                out.close();
+                throw e;
             }
-            return current;
         } finally {
             lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Runs a batch into {@code output}. Tensors between layers stay native and are reused across
+     * predictions, so in steady state this allocates nothing.
+     */
+    public void predict(Tensor batch, Tensor output) {
+        long stamp = enter();
+        try {
+            Workspace w = take(batch);
+            try {
+                Tensor current = batch;
+                for (int i = 0; i < stages.size(); i++) {
+                    Tensor next = i == stages.size() - 1 ? output : w.between[i];
+                    stages.get(i).run(current, next);
+                    current = next;
+                }
+            } finally {
+                give(w);
+            }
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private Workspace take(Tensor batch) {
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            Workspace w = idle.get(i);
+            if (w != null && batch.hasShape(w.inputShape) && idle.compareAndSet(i, w, null)) {
+                return w;
+            }
+        }
+        long[] shape = batch.shape();
+        checkInput(shape);
+        Tensor[] between = new Tensor[stages.size() - 1];
+        try {
+            long[] s = shape;
+            for (int i = 0; i < between.length; i++) {
+                s = stages.get(i).outputShape(s);
+                between[i] = Tensor.uninitialized(s);
+            }
+        } catch (RuntimeException | Error e) {
+            for (Tensor t : between) if (t != null) t.close();
+            throw e;
+        }
+        return new Workspace(shape, between);
+    }
+
+    private void give(Workspace w) {
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            if (idle.get(i) == null && idle.compareAndSet(i, null, w)) {
+                return;
+            }
+        }
+        // the slots hold other shapes or more concurrent calls than slots: evict one to keep recent shapes
+        Workspace old = idle.getAndSet((int) (Thread.currentThread().threadId() % IDLE_SLOTS), w);
+        if (old != null) {
+            old.close();
         }
     }
 
@@ -205,6 +282,10 @@ public final class Sequential implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                for (int i = 0; i < IDLE_SLOTS; i++) {
+                    Workspace w = idle.getAndSet(i, null);
+                    if (w != null) w.close();
+                }
                 layers.forEach(Layer::close);
             }
         } finally {

@@ -70,6 +70,58 @@ class SequentialTest {
     }
 
     @Test
+    void zeroPaddingFoldsIntoTheNextConvolutionWithTheSameResult() {
+        for (DataFormat f : DataFormat.values()) {
+            long[] shape = f == DataFormat.CHANNELS_FIRST ? new long[] {2, 3, 7, 6} : new long[] {2, 7, 6, 3};
+            try (Sequential m = Sequential.of("fold", List.of(
+                    kdnn.layers.ZeroPadding2D.builder().padding(1, 2).dataFormat(f).name("zp").build(),
+                    Conv2D.builder(4, 3).dataFormat(f).strides(2).name("conv").build(),
+                    kdnn.layers.ZeroPadding2D.builder().padding(1).dataFormat(f).name("zp2").build(),
+                    Conv2D.builder(2, 3).dataFormat(f).padding(Padding.SAME).activation(Activation.TANH).name("conv2").build()),
+                    shape)) {
+                assertEquals(List.of("zp folded into conv", "zp2 folded into conv2"), m.stages());
+                float[] x = TestData.random(new SplittableRandom(5), 2 * 7 * 6 * 3);
+                try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
+                    Tensor t = in;
+                    for (var l : m.layers()) {
+                        Tensor next = l.call(t);
+                        if (t != in) t.close();
+                        t = next;
+                    }
+                    float[] want = t.toFloatArray();
+                    float[] got = out.toFloatArray();
+                    t.close();
+                    for (int i = 0; i < want.length; i++) {
+                        assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), i + ": " + got[i] + " vs " + want[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void paddingBeyondTheKernelIsNotFolded() {
+        try (Sequential m = Sequential.of("nofold", List.of(
+                kdnn.layers.ZeroPadding2D.builder().padding(3).name("zp").build(),
+                Conv2D.builder(2, 3).name("conv").build()), -1, 5, 5, 1)) {
+            assertEquals(List.of("zp", "conv"), m.stages());
+        }
+    }
+
+    @Test
+    void predictIntoAnOutputReusesTheTensorsBetweenLayers() {
+        try (Sequential m = small(); Tensor in = Tensor.zeros(1, 9, 9, 3); Tensor out = Tensor.zeros(1, 4, 4, 2)) {
+            m.predict(in, out);
+            float[] first = out.toFloatArray();
+            for (int i = 0; i < 100; i++) m.predict(in, out);
+            assertArrayEquals(first, out.toFloatArray());
+            try (Tensor wrong = Tensor.zeros(1, 4, 4, 3)) {
+                assertThrows(IllegalArgumentException.class, () -> m.predict(in, wrong));
+            }
+        }
+    }
+
+    @Test
     void channelsFirstModelsWork() {
         try (Sequential m = Sequential.of("cf", List.of(
                 Conv2D.builder(3, 3).dataFormat(DataFormat.CHANNELS_FIRST).padding(Padding.SAME).build()), -1, 2, 5, 5);
