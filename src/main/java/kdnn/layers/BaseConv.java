@@ -41,6 +41,7 @@ public abstract class BaseConv extends Layer {
     private final Constraint pointwiseConstraint;
     private final Constraint biasConstraint;
     private final boolean trainable;
+    private volatile Precision precision;
 
     protected BaseConv(ConvBuilder<?> b) {
         super(b.name, b.batchInputShape);
@@ -63,6 +64,10 @@ public abstract class BaseConv extends Layer {
         this.pointwiseConstraint = b.pointwiseConstraint;
         this.biasConstraint = b.biasConstraint;
         this.trainable = b.trainable;
+        this.precision = b.precision;
+        if (precision == Precision.BF16) {
+            Convolutions.requireBf16();
+        }
         if (b.batchInputShape != null) {
             build(b.batchInputShape);
         }
@@ -82,6 +87,21 @@ public abstract class BaseConv extends Layer {
 
     public final boolean useBias() {
         return useBias;
+    }
+
+    public final Precision precision() {
+        return precision;
+    }
+
+    /** Switches the arithmetic (e.g. a whole model to bf16); primitives are remade on the next call. */
+    public final void setPrecision(Precision p) {
+        if (p == Precision.BF16) {
+            Convolutions.requireBf16();
+        }
+        exclusively(() -> {
+            precision = java.util.Objects.requireNonNull(p, "precision");
+            pipelines.close();
+        });
     }
 
     @Override
@@ -245,7 +265,7 @@ public abstract class BaseConv extends Layer {
                         activation.postOps()));
             }
         }
-        return Convolutions.build(src, spec.format() == DataFormat.CHANNELS_FIRST, ops, tail());
+        return Convolutions.build(src, spec.format() == DataFormat.CHANNELS_FIRST, ops, tail(), precision == Precision.BF16);
     }
 
     private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,

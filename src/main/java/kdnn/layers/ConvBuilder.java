@@ -45,6 +45,7 @@ public final class ConvBuilder<L extends BaseConv> {
     Constraint kernelConstraint;
     Constraint pointwiseConstraint;
     Constraint biasConstraint;
+    Precision precision = Precision.F32;
 
     ConvBuilder(BaseConv.Kind kind, int rank, String className, Function<ConvBuilder<L>, L> factory) {
         this.kind = kind;
@@ -88,6 +89,9 @@ public final class ConvBuilder<L extends BaseConv> {
     public ConvBuilder<L> biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
     public ConvBuilder<L> activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
     public ConvBuilder<L> biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+
+    /** The arithmetic: {@link Precision#F32} (default) or {@link Precision#BF16}. */
+    public ConvBuilder<L> precision(Precision p) { this.precision = java.util.Objects.requireNonNull(p, "precision"); return this; }
 
     /** Builds the layer's weights right away for inputs of this shape (batch may be -1). */
     public ConvBuilder<L> batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }

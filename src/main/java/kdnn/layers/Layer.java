@@ -202,6 +202,21 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
+    /**
+     * oneDNN's implementation of each step for inputs of this shape, e.g.
+     * {@code [reorder:jit:uni, convolution_forward:brg_conv_fwd:avx512_core]}: which kernels run.
+     */
+    public final java.util.List<String> implementations(long... inputShape) {
+        long stamp = enter();
+        try {
+            computeOutputShape(inputShape);
+            ensureBuilt(inputShape);
+            return pipelines.get(inputShape, kdnn.runtime.Threads.count(), pipelineFactory).implementations();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
     /** Keras' {@code get_weights()}: values in Keras' shapes and order. */
     public final List<Weight> getWeights() {
         long stamp = enter();
@@ -235,6 +250,17 @@ public abstract class Layer implements AutoCloseable {
                 variables.get(i).set(weights.get(i).values());
             }
             pipelines.prepareAll();
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+
+    /** Runs {@code change} with no call in flight (calls wait meanwhile). */
+    protected final void exclusively(Runnable change) {
+        long stamp = lifecycle.writeLock();
+        try {
+            ensureOpen();
+            change.run();
         } finally {
             lifecycle.unlockWrite(stamp);
         }

@@ -212,6 +212,16 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
+    /** Sets every convolution's arithmetic (see {@link kdnn.layers.Precision}); waits for predictions in flight. */
+    public void setPrecision(kdnn.layers.Precision precision) {
+        ensureOpen();
+        for (Layer l : layers) {
+            if (l instanceof kdnn.layers.BaseConv c) {
+                c.setPrecision(precision);
+            }
+        }
+    }
+
     /** Number of weight values of all layers. */
     public long countParams() {
         return layers.stream().mapToLong(Layer::countParams).sum();

@@ -56,19 +56,27 @@ public final class Convolutions {
         };
     }
 
-    /** Builds the pipeline for an input of logical dims {@code srcDims}. */
-    public static Pipeline build(long[] srcDims, boolean channelsFirst, List<Op> ops, Tail tail) {
+    /**
+     * Builds the pipeline for an input of logical dims {@code srcDims}. With {@code bf16}, inputs
+     * and weights are converted to bfloat16 (the weights once) and the kernels accumulate into a
+     * float32 output.
+     */
+    public static Pipeline build(long[] srcDims, boolean channelsFirst, List<Op> ops, Tail tail, boolean bf16) {
         int spatial = srcDims.length - 2;
         int internalTag = channelsLastTag(spatial);
         int userTag = channelsFirst ? channelsFirstTag(spatial) : internalTag;
+        int compute = bf16 ? dnnl_bf16() : dnnl_f32();
+        if (bf16) {
+            requireBf16();
+        }
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), userTag));
             int current = Pipeline.INPUT;
             MemoryDesc currentMd = userSrc;
-            if (channelsFirst) {
-                // channels_first: one reorder in, so the convolution runs on the fast nhwc kernels
-                MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), internalTag));
+            if (channelsFirst || bf16) {
+                // one reorder in: channels_first runs on the fast nhwc kernels, bf16 converts here
+                MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, compute, internalTag));
                 int slot = b.buffer(internal.byteSize());
                 b.step(reorder(userSrc, internal), Pipeline.Arg.slot(DNNL_ARG_FROM(), userSrc, current),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), internal, slot));
@@ -78,8 +86,8 @@ public final class Convolutions {
             for (int i = 0; i < ops.size(); i++) {
                 Op op = ops.get(i);
                 boolean last = i == ops.size() - 1;
-                MemoryDesc dst = b.own(MemoryDesc.withTag(op.dstDims(), dnnl_f32(), internalTag));
-                Primitive conv = b.own(convolution(op, currentMd, dst));
+                MemoryDesc dst = b.own(MemoryDesc.withTag(op.dstDims(), last ? dnnl_f32() : compute, internalTag));
+                Primitive conv = b.own(convolution(op, currentMd, dst, compute));
                 MemoryDesc packed = conv.query(dnnl_query_weights_md(), 0);
                 MemoryDesc given = b.own(MemoryDesc.withTag(op.weightsDims(), dnnl_f32(), op.weightsTag()));
                 MemorySegment weights = op.weights();
@@ -128,8 +136,18 @@ public final class Convolutions {
         }
     }
 
-    private static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst) {
-        try (MemoryDesc weights = MemoryDesc.any(op.weightsDims(), dnnl_f32());
+    /** Refuses bf16 where the CPU has no bf16 instructions (oneDNN would emulate them slowly). */
+    public static void requireBf16() {
+        int isa = dnnl_get_effective_cpu_isa();
+        if ((isa & dnnl_cpu_isa_avx512_core_bf16()) != dnnl_cpu_isa_avx512_core_bf16()
+                && (isa & dnnl_cpu_isa_avx512_core_amx()) != dnnl_cpu_isa_avx512_core_amx()) {
+            throw new UnsupportedOperationException("precision bf16 needs a CPU with AVX512_BF16 or AMX; oneDNN reports"
+                    + " ISA value " + isa + " for this one (see `kdnn info`)");
+        }
+    }
+
+    private static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst, int compute) {
+        try (MemoryDesc weights = MemoryDesc.any(op.weightsDims(), compute);
              MemoryDesc bias = op.bias() == null ? null
                      : MemoryDesc.withTag(new long[] {op.dstDims()[1]}, dnnl_f32(), dnnl_x());
              Attributes attr = new Attributes(op.postOps())) {

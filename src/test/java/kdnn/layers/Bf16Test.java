@@ -1,0 +1,62 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import kdnn.TestData;
+import kdnn.Tensor;
+import kdnn.runtime.Convolutions;
+import org.junit.jupiter.api.Test;
+
+/** bf16 runs where the CPU has bf16 instructions, within bf16's precision of f32; refused elsewhere. */
+class Bf16Test {
+    private static boolean supported() {
+        try {
+            Convolutions.requireBf16();
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void bf16IsCloseToF32OrRefused() {
+        if (!supported()) {
+            assertThrows(UnsupportedOperationException.class, () -> Conv2D.builder(4, 3).precision(Precision.BF16).build());
+            return;
+        }
+        for (DataFormat f : DataFormat.values()) {
+            for (String cls : new String[] {"Conv2D", "SeparableConv2D", "Conv2DTranspose"}) {
+                long[] shape = f == DataFormat.CHANNELS_FIRST ? new long[] {2, 8, 9, 7} : new long[] {2, 9, 7, 8};
+                float[] x = TestData.random(new SplittableRandom(11), 2 * 9 * 7 * 8);
+                try (BaseConv a = build(cls, f); BaseConv b = build(cls, f); Tensor in = Tensor.of(x, shape)) {
+                    a.build(shape);
+                    b.build(shape);
+                    b.setWeights(a.getWeights());
+                    b.setPrecision(Precision.BF16);
+                    try (Tensor ya = a.call(in); Tensor yb = b.call(in)) {
+                        float[] p = ya.toFloatArray();
+                        float[] q = yb.toFloatArray();
+                        double maxAbs = 0;
+                        for (float v : p) maxAbs = Math.max(maxAbs, Math.abs(v));
+                        for (int i = 0; i < p.length; i++) {
+                            // bf16 keeps 8 bits of mantissa: ~0.4% per operand, summed over the taps
+                            assertTrue(Math.abs(p[i] - q[i]) <= 0.02 * maxAbs, cls + " " + f + " value " + i + ": f32 "
+                                    + p[i] + ", bf16 " + q[i]);
+                        }
+                        assertTrue(java.util.Arrays.mismatch(p, q) >= 0, "bf16 should differ from f32 somewhere");
+                    }
+                }
+            }
+        }
+    }
+
+    private static BaseConv build(String cls, DataFormat f) {
+        return switch (cls) {
+            case "Conv2D" -> Conv2D.builder(6, 3).dataFormat(f).padding(Padding.SAME).activation(Activation.RELU).build();
+            case "SeparableConv2D" -> SeparableConv2D.builder(6, 3).depthMultiplier(2).dataFormat(f).build();
+            default -> Conv2DTranspose.builder(5, 3).strides(2).dataFormat(f).build();
+        };
+    }
+}
