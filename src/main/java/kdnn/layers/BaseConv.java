@@ -185,11 +185,6 @@ public abstract class BaseConv extends Layer {
         return s;
     }
 
-    /** The oneDNN operations of this layer for one input shape. */
-    @Override
-    protected final Pipeline pipeline(long[] inputShape) {
-        return pipeline(inputShape, new int[spec.rank()][2]);
-    }
 
     @Override
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
@@ -209,23 +204,23 @@ public abstract class BaseConv extends Layer {
 
     @Override
     long[] paddedShape(long[] shape, int[][] padding) {
+        if (padding == null) {
+            return shape;
+        }
         long[] spatial = spec.spatial(shape);
         for (int i = 0; i < spatial.length; i++) spatial[i] += padding[i][0] + padding[i][1];
         return spec.kerasShape(shape[0], spatial, spec.channels(shape));
     }
 
-    @Override
-    Pipeline paddedPipeline(long[] inputShape, int[][] padding) {
-        return pipeline(inputShape, padding);
-    }
-
     /**
-     * The pipeline for an input of {@code inputShape} that a folded ZeroPadding extends by
-     * {@code padding}: Keras' geometry is computed on the padded shape, and the zeros become
-     * part of the first convolution's own padding.
+     * The oneDNN operations of this layer for one input shape. A folded ZeroPadding extends the
+     * input: Keras' geometry is computed on the padded shape, and the zeros become part of the
+     * first convolution's own padding.
      */
-    private Pipeline pipeline(long[] inputShape, int[][] padding) {
+    @Override
+    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
+        int[][] padding = variant.inputPadding() == null ? new int[rank][2] : variant.inputPadding();
         long[] src = spec.logical(inputShape);
         long[] padded = paddedShape(inputShape, padding);
         long[] spatialIn = spec.spatial(padded);
@@ -265,7 +260,12 @@ public abstract class BaseConv extends Layer {
                         activation.postOps()));
             }
         }
-        return Convolutions.build(src, spec.format() == DataFormat.CHANNELS_FIRST, ops, tail(), precision == Precision.BF16);
+        boolean channelsLast = spec.format() == DataFormat.CHANNELS_LAST;
+        int srcTag = channelsLast || variant.channelsLastInput() ? Convolutions.channelsLastTag(rank)
+                : Convolutions.channelsFirstTag(rank);
+        int dstTag = channelsLast || variant.channelsLastOutput() ? Convolutions.channelsLastTag(rank)
+                : Convolutions.channelsFirstTag(rank);
+        return Convolutions.build(src, srcTag, dstTag, ops, tail(), precision == Precision.BF16);
     }
 
     private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,

@@ -68,19 +68,18 @@ public abstract class Layer implements AutoCloseable {
     /** Creates the weights for inputs of this shape (batch may be -1); once. */
     protected abstract void createWeights(long[] inputShape);
 
-    /** The oneDNN pipeline that computes this layer for one input shape (made once, then cached). */
-    protected abstract kdnn.runtime.Pipeline pipeline(long[] inputShape);
+    /** The oneDNN pipeline that computes this layer for one input shape and variant (made once, then cached). */
+    protected abstract kdnn.runtime.Pipeline pipeline(long[] inputShape, Variant variant);
 
-    private final java.util.function.Function<long[], kdnn.runtime.Pipeline> pipelineFactory = this::pipeline;
+    private final java.util.function.Function<long[], kdnn.runtime.Pipeline> pipelineFactory =
+            key -> pipeline(Variant.shapeOf(key), Variant.ofKey(key));
 
     /** The last input shape seen and its output shape: a steady-state call checks shapes without allocating. */
-    private record ShapePair(long[] input, long[] output, long[] key) {
+    private record ShapePair(long[] input, Variant variant, long[] output, long[] key) {
     }
 
     private volatile ShapePair lastShapes;
-    private volatile ShapePair lastPaddedShapes;
-    private final java.util.function.Function<long[], kdnn.runtime.Pipeline> paddedPipelineFactory =
-            key -> paddedPipeline(PaddedKey.shape(key), PaddedKey.padding(key));
+    private volatile ShapePair lastVariantShapes;
 
     /** The {@code batch_input_shape} given at construction, or null. */
     public final long[] declaredInputShape() {
@@ -138,16 +137,12 @@ public abstract class Layer implements AutoCloseable {
 
     /** Runs the layer into {@code output}, which must have the output shape; allocates nothing. */
     public final void call(Tensor input, Tensor output) {
-        run(input, output, null);
+        run(input, output, Variant.PLAIN);
     }
 
-    /**
-     * Runs the layer as if its input had first been zero-padded by {@code padding} ((before,
-     * after) per spatial axis): how a model folds a ZeroPadding layer into the convolution after
-     * it. Only layers whose {@link #acceptsInputPadding} says so.
-     */
-    final void callWithInputPadding(Tensor input, int[][] padding, Tensor output) {
-        run(input, output, padding);
+    /** Runs the layer as a model stage does (see {@link Variant}). */
+    final void call(Tensor input, Tensor output, Variant variant) {
+        run(input, output, variant);
     }
 
     /** True when this layer can take the zero padding of a preceding layer as its own. */
@@ -155,17 +150,15 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
-    /** The input shape once {@code padding} is applied. */
+    /** The input shape once a folded {@code padding} (or null) is applied. */
     long[] paddedShape(long[] shape, int[][] padding) {
+        if (padding == null) {
+            return shape;
+        }
         throw new UnsupportedOperationException(className() + " does not take input padding");
     }
 
-    /** The pipeline for an unpadded input shape with {@code padding} folded in. */
-    kdnn.runtime.Pipeline paddedPipeline(long[] inputShape, int[][] padding) {
-        throw new UnsupportedOperationException(className() + " does not take input padding");
-    }
-
-    private void run(Tensor input, Tensor output, int[][] padding) {
+    private void run(Tensor input, Tensor output, Variant variant) {
         long stamp = enter();
         try {
             long in = input.hold();
@@ -173,22 +166,21 @@ public abstract class Layer implements AutoCloseable {
                 long out = output.hold();
                 int threads = kdnn.runtime.Threads.enterCall();
                 try {
-                    ShapePair shapes = padding == null ? lastShapes : lastPaddedShapes;
-                    if (shapes == null || !input.hasShape(shapes.input)) {
+                    boolean plain = variant == Variant.PLAIN;
+                    ShapePair shapes = plain ? lastShapes : lastVariantShapes;
+                    if (shapes == null || !input.hasShape(shapes.input) || shapes.variant != variant) {
                         long[] shape = input.shape();
-                        long[] seen = padding == null ? shape : paddedShape(shape, padding);
-                        long[] key = padding == null ? shape : PaddedKey.of(shape, padding);
-                        shapes = new ShapePair(shape, computeOutputShape(seen), key);
+                        long[] seen = paddedShape(shape, variant.inputPadding());
+                        shapes = new ShapePair(shape, variant, computeOutputShape(seen), variant.key(shape));
                         ensureBuilt(seen);
-                        if (padding == null) lastShapes = shapes; else lastPaddedShapes = shapes;
+                        if (plain) lastShapes = shapes; else lastVariantShapes = shapes;
                     }
                     if (!output.hasShape(shapes.output)) {
                         throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
                                 + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
                     }
                     if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                        var factory = padding == null ? pipelineFactory : paddedPipelineFactory;
-                        pipelines.get(shapes.key, threads, factory).execute(input.segment(), output.segment());
+                        pipelines.get(shapes.key, threads, pipelineFactory).execute(input.segment(), output.segment());
                     }
                 } finally {
                     kdnn.runtime.Threads.exitCall();

@@ -110,19 +110,22 @@ public abstract class ShapeLayer extends Layer {
 
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     @Override
-    protected final Pipeline pipeline(long[] inputShape) {
+    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] dst = logical(computeOutputShape(inputShape));
-        int tag = format == DataFormat.CHANNELS_FIRST ? Convolutions.channelsFirstTag(rank)
-                : Convolutions.channelsLastTag(rank);
+        boolean channelsLast = format == DataFormat.CHANNELS_LAST;
+        int srcTag = channelsLast || variant.channelsLastInput() ? Convolutions.channelsLastTag(rank)
+                : Convolutions.channelsFirstTag(rank);
+        int dstTag = channelsLast || variant.channelsLastOutput() ? Convolutions.channelsLastTag(rank)
+                : Convolutions.channelsFirstTag(rank);
         long[] offsets = new long[rank + 2];
         if (pairs != null) {
             for (int i = 0; i < rank; i++) offsets[2 + i] = pairs[i][0];
         }
         return switch (kind) {
-            case ZERO_PADDING -> ShapeOps.pad(src, dst, offsets, tag);
-            case CROPPING -> ShapeOps.crop(src, dst, offsets, tag);
-            case UP_SAMPLING -> ShapeOps.upsampleNearest(src, dst, size, tag);
+            case ZERO_PADDING -> ShapeOps.pad(src, dst, offsets, srcTag, dstTag);
+            case CROPPING -> ShapeOps.crop(src, dst, offsets, srcTag, dstTag);
+            case UP_SAMPLING -> ShapeOps.upsampleNearest(src, dst, size, srcTag, dstTag);
         };
     }
 

@@ -6,12 +6,15 @@ import kdnn.Tensor;
 
 /**
  * One step of a model: a layer, or a ZeroPadding folded into the convolution after it (the
- * zeros become the convolution's own padding, so the padded tensor is never made).
+ * zeros become the convolution's own padding, so the padded tensor is never made). Tensors
+ * between stages are channels-last whatever the layers' data_format, so a channels_first model
+ * converts its layout once at the input and once at the output, not around every layer.
  */
 public final class Stage {
     private final Layer layer;
     private final int[][] foldedPadding;
     private final String description;
+    private Variant variant;
 
     private Stage(Layer layer, int[][] foldedPadding, String description) {
         this.layer = layer;
@@ -38,6 +41,11 @@ public final class Stage {
             stages.add(new Stage(l, null, l.name()));
             shape = out;
         }
+        // between stages tensors stay channels-last: only the model's input and output use Keras' layout
+        for (int i = 0; i < stages.size(); i++) {
+            Stage s = stages.get(i);
+            s.variant = new Variant(s.foldedPadding, i > 0, i < stages.size() - 1);
+        }
         return stages;
     }
 
@@ -48,11 +56,7 @@ public final class Stage {
 
     /** Runs the stage into a preallocated output. */
     public void run(Tensor input, Tensor output) {
-        if (foldedPadding == null) {
-            layer.call(input, output);
-        } else {
-            layer.callWithInputPadding(input, foldedPadding, output);
-        }
+        layer.call(input, output, variant.isPlain() ? Variant.PLAIN : variant);
     }
 
     @Override

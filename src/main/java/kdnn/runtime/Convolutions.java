@@ -61,20 +61,20 @@ public final class Convolutions {
      * and weights are converted to bfloat16 (the weights once) and the kernels accumulate into a
      * float32 output.
      */
-    public static Pipeline build(long[] srcDims, boolean channelsFirst, List<Op> ops, Tail tail, boolean bf16) {
+    public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16) {
         int spatial = srcDims.length - 2;
         int internalTag = channelsLastTag(spatial);
-        int userTag = channelsFirst ? channelsFirstTag(spatial) : internalTag;
         int compute = bf16 ? dnnl_bf16() : dnnl_f32();
         if (bf16) {
             requireBf16();
         }
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), userTag));
+            MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
             int current = Pipeline.INPUT;
             MemoryDesc currentMd = userSrc;
-            if (channelsFirst || bf16) {
+            boolean convertOut = dstTag != internalTag;
+            if (srcTag != internalTag || bf16) {
                 // one reorder in: channels_first runs on the fast nhwc kernels, bf16 converts here
                 MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, compute, internalTag));
                 int slot = b.buffer(internal.byteSize());
@@ -97,7 +97,7 @@ public final class Convolutions {
                     b.prepareStep(reorder(given, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), given, op.weights()),
                             Pipeline.Arg.constant(DNNL_ARG_TO(), packed, weights));
                 }
-                int out = last && !channelsFirst ? Pipeline.OUTPUT : b.buffer(dst.byteSize());
+                int out = last && !convertOut ? Pipeline.OUTPUT : b.buffer(dst.byteSize());
                 Pipeline.Arg src = Pipeline.Arg.slot(DNNL_ARG_SRC(), currentMd, current);
                 Pipeline.Arg w = Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights);
                 Pipeline.Arg d = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, out);
@@ -111,9 +111,9 @@ public final class Convolutions {
                 currentMd = dst;
             }
             MemoryDesc userDst = currentMd;
-            if (channelsFirst) {
+            if (convertOut) {
                 long[] dstDims = ops.get(ops.size() - 1).dstDims();
-                userDst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), userTag));
+                userDst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
                 b.step(reorder(currentMd, userDst), Pipeline.Arg.slot(DNNL_ARG_FROM(), currentMd, current),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), userDst, Pipeline.OUTPUT));
             }

@@ -7,9 +7,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Pipelines of the layers that only move values: zero padding, cropping and nearest
- * upsampling. Each runs in the caller's own layout (its format tag over logical dims
- * {N, C, spatial...}): these are copies, so no layout is faster than another and no
- * conversion is worth making.
+ * upsampling, over logical dims {N, C, spatial...}. Each runs in the caller's own layouts (a
+ * format tag for each side): these are copies, so no layout is faster than another, and when a
+ * model keeps its tensors channels-last between layers the copy converts on the way for free.
  */
 public final class ShapeOps {
     private ShapeOps() {
@@ -19,11 +19,11 @@ public final class ShapeOps {
      * Zero padding: zero the output, then reorder the input into the window of the output
      * that starts at {@code offsets} (the padding before each axis).
      */
-    public static Pipeline pad(long[] srcDims, long[] dstDims, long[] offsets, int tag) {
+    public static Pipeline pad(long[] srcDims, long[] dstDims, long[] offsets, int srcTag, int dstTag) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
-            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
             MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
             // the reorder writes only the window: the border must be zeroed first, on every call
             b.javaStep(Pipeline.OUTPUT, ShapeOps::zero);
@@ -37,12 +37,12 @@ public final class ShapeOps {
     }
 
     /** Cropping: reorder the window of the input that starts at {@code offsets} into the output. */
-    public static Pipeline crop(long[] srcDims, long[] dstDims, long[] offsets, int tag) {
+    public static Pipeline crop(long[] srcDims, long[] dstDims, long[] offsets, int srcTag, int dstTag) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
             MemoryDesc window = b.own(src.submemory(dstDims, offsets));
-            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
             b.step(Convolutions.reorder(window, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), window, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
             return b.build();
@@ -56,11 +56,11 @@ public final class ShapeOps {
      * Nearest upsampling by integer factors: oneDNN's nearest resampling maps output index
      * {@code o} to input {@code round((o + 0.5) / f - 0.5) = o / f}, Keras' repeat, exactly.
      */
-    public static Pipeline upsampleNearest(long[] srcDims, long[] dstDims, int[] factors, int tag) {
+    public static Pipeline upsampleNearest(long[] srcDims, long[] dstDims, int[] factors, int srcTag, int dstTag) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), tag));
-            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), tag));
+            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
+            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
             b.step(resampling(src, dst, factors), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
             return b.build();

@@ -100,6 +100,38 @@ class SequentialTest {
     }
 
     @Test
+    void aChannelsFirstModelKeepsChannelsLastInsideAndMatchesTheLayersOneByOne() {
+        DataFormat cf = DataFormat.CHANNELS_FIRST;
+        long[] shape = {2, 3, 8, 7};
+        try (Sequential m = Sequential.of("cf_chain", List.of(
+                Conv2D.builder(4, 3).dataFormat(cf).padding(Padding.SAME).activation(Activation.ELU).build(),
+                kdnn.layers.ZeroPadding2D.builder().padding(2).dataFormat(cf).build(),
+                Conv2D.builder(5, 2).dataFormat(cf).activation(Activation.SOFTMAX).build(),
+                kdnn.layers.UpSampling2D.builder().size(2, 1).dataFormat(cf).build(),
+                kdnn.layers.Cropping2D.builder().cropping(1, 0, 2, 1).dataFormat(cf).build(),
+                kdnn.layers.SeparableConv2D.builder(3, 3).depthMultiplier(2).dataFormat(cf).build(),
+                kdnn.layers.Conv2DTranspose.builder(2, 3).strides(2).dataFormat(cf).activation(Activation.SOFTSIGN).build()),
+                shape)) {
+            float[] x = TestData.random(new SplittableRandom(8), 2 * 3 * 8 * 7);
+            try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
+                Tensor t = in;
+                for (var l : m.layers()) {
+                    Tensor next = l.call(t);
+                    if (t != in) t.close();
+                    t = next;
+                }
+                assertArrayEquals(t.shape(), out.shape());
+                float[] want = t.toFloatArray();
+                float[] got = out.toFloatArray();
+                t.close();
+                for (int i = 0; i < want.length; i++) {
+                    assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), i + ": " + got[i] + " vs " + want[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void paddingBeyondTheKernelIsNotFolded() {
         try (Sequential m = Sequential.of("nofold", List.of(
                 kdnn.layers.ZeroPadding2D.builder().padding(3).name("zp").build(),

@@ -1,0 +1,73 @@
+package kdnn.layers;
+
+import java.util.Arrays;
+
+/**
+ * How a model runs a layer, beyond what Keras says: a ZeroPadding before it folded into its own
+ * padding, and tensors on either side kept in channels-last order whatever the layer's
+ * data_format (oneDNN's fast layout; a model converts only at its input and output).
+ *
+ * @param inputPadding (before, after) per spatial axis, or null
+ */
+public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
+    /** As Keras runs the layer alone. */
+    public static final Variant PLAIN = new Variant(null, false, false);
+
+    public boolean isPlain() {
+        return inputPadding == null && !channelsLastInput && !channelsLastOutput;
+    }
+
+    /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
+    long[] key(long[] shape) {
+        if (isPlain()) {
+            return shape;
+        }
+        int axes = inputPadding == null ? 0 : inputPadding.length;
+        long[] key = Arrays.copyOf(shape, shape.length + 3 + 2 * axes);
+        key[shape.length] = -1; // shapes have no negative dims, so the marker is unambiguous
+        key[shape.length + 1] = channelsLastInput ? 1 : 0;
+        key[shape.length + 2] = channelsLastOutput ? 1 : 0;
+        for (int i = 0; i < axes; i++) {
+            key[shape.length + 3 + 2 * i] = inputPadding[i][0];
+            key[shape.length + 4 + 2 * i] = inputPadding[i][1];
+        }
+        return key;
+    }
+
+    static long[] shapeOf(long[] key) {
+        int marker = 0;
+        while (marker < key.length && key[marker] != -1) marker++;
+        return marker == key.length ? key : Arrays.copyOf(key, marker);
+    }
+
+    static Variant ofKey(long[] key) {
+        int marker = shapeOf(key).length;
+        if (marker == key.length) {
+            return PLAIN;
+        }
+        int axes = (key.length - marker - 3) / 2;
+        int[][] pads = axes == 0 ? null : new int[axes][2];
+        for (int i = 0; i < axes; i++) {
+            pads[i][0] = (int) key[marker + 3 + 2 * i];
+            pads[i][1] = (int) key[marker + 4 + 2 * i];
+        }
+        return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
+                && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.deepHashCode(inputPadding) * 4 + (channelsLastInput ? 2 : 0) + (channelsLastOutput ? 1 : 0);
+    }
+
+    @Override
+    public String toString() {
+        return "Variant[padding=" + Arrays.deepToString(inputPadding) + ", channelsLastInput=" + channelsLastInput
+                + ", channelsLastOutput=" + channelsLastOutput + "]";
+    }
+}
