@@ -40,11 +40,10 @@ public abstract class BaseConv extends Layer {
     private final Constraint kernelConstraint;
     private final Constraint pointwiseConstraint;
     private final Constraint biasConstraint;
-    private final boolean trainable;
     private volatile Precision precision;
 
     protected BaseConv(ConvBuilder<?> b) {
-        super(b.name, b.batchInputShape);
+        super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
         this.spec = new ConvSpec(b.rank, b.kernelSize, b.strides, b.padding, b.dataFormat, b.dilationRate,
                 b.kind == Kind.TRANSPOSE, b.outputPadding);
@@ -63,7 +62,6 @@ public abstract class BaseConv extends Layer {
         this.kernelConstraint = b.kernelConstraint;
         this.pointwiseConstraint = b.pointwiseConstraint;
         this.biasConstraint = b.biasConstraint;
-        this.trainable = b.trainable;
         this.precision = b.precision;
         if (precision == Precision.BF16) {
             Convolutions.requireBf16();
@@ -309,18 +307,7 @@ public abstract class BaseConv extends Layer {
     /** Keras' config keys, in Keras' order. */
     @Override
     public final ObjectNode getConfig() {
-        ensureOpen();
-        ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("name", name());
-        c.put("trainable", trainable);
-        c.put("dtype", "float32");
-        long[] declared = declaredInputShape();
-        if (declared != null) {
-            var arr = c.putArray("batch_input_shape");
-            for (long d : declared) {
-                if (d < 0) arr.addNull(); else arr.add(d);
-            }
-        }
+        ObjectNode c = baseConfig();
         c.put("filters", filters);
         putTuple(c, "kernel_size", spec.kernel());
         putTuple(c, "strides", spec.strides());

@@ -40,8 +40,11 @@ public abstract class Layer implements AutoCloseable {
     }
     protected final List<Variable> variables = new ArrayList<>();
 
-    protected Layer(String name, long[] declaredInputShape) {
+    private final boolean trainable;
+
+    protected Layer(String name, long[] declaredInputShape, boolean trainable) {
         this.name = name;
+        this.trainable = trainable;
         this.declaredInputShape = declaredInputShape == null ? null : declaredInputShape.clone();
         this.arena = Arena.ofShared();
         this.pipelines = new PipelineCache();
@@ -64,6 +67,22 @@ public abstract class Layer implements AutoCloseable {
 
     /** Keras' {@code get_config()}: this layer's arguments in Keras' serialized form. */
     public abstract ObjectNode getConfig();
+
+    /** The keys every Keras layer config starts with: name, trainable, dtype, batch_input_shape when declared. */
+    protected final ObjectNode baseConfig() {
+        ensureOpen();
+        ObjectNode c = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        c.put("name", name);
+        c.put("trainable", trainable);
+        c.put("dtype", "float32");
+        if (declaredInputShape != null) {
+            var shape = c.putArray("batch_input_shape");
+            for (long d : declaredInputShape) {
+                if (d < 0) shape.addNull(); else shape.add(d);
+            }
+        }
+        return c;
+    }
 
     /** Creates the weights for inputs of this shape (batch may be -1); once. */
     protected abstract void createWeights(long[] inputShape);

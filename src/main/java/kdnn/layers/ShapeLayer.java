@@ -36,16 +36,14 @@ public abstract class ShapeLayer extends Layer {
     private final DataFormat format;
     private final int[][] pairs;
     private final int[] size;
-    private final boolean trainable;
 
     protected ShapeLayer(ShapeBuilder<?> b) {
-        super(b.name, b.batchInputShape);
+        super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
         this.rank = b.rank;
         this.format = b.dataFormat;
         this.pairs = b.pairs == null ? null : Arrays.stream(b.pairs).map(int[]::clone).toArray(int[][]::new);
         this.size = b.size == null ? null : b.size.clone();
-        this.trainable = b.trainable;
         if (b.batchInputShape != null) {
             build(b.batchInputShape);
         }
@@ -150,18 +148,7 @@ public abstract class ShapeLayer extends Layer {
     /** Keras' config keys in canonical form: pairs of pairs (a pair for 1D), sizes as lists (an int for 1D). */
     @Override
     public final ObjectNode getConfig() {
-        ensureOpen();
-        ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("name", name());
-        c.put("trainable", trainable);
-        c.put("dtype", "float32");
-        long[] declared = declaredInputShape();
-        if (declared != null) {
-            ArrayNode arr = c.putArray("batch_input_shape");
-            for (long d : declared) {
-                if (d < 0) arr.addNull(); else arr.add(d);
-            }
-        }
+        ObjectNode c = baseConfig();
         if (kind == Kind.UP_SAMPLING) {
             if (rank == 1) {
                 c.put("size", size[0]);

@@ -69,6 +69,25 @@ class SequentialTest {
         }
     }
 
+    /** predict (folded, channels-last inside) gives what calling the layers one by one gives. */
+    private static void assertSameAsLayerByLayer(Sequential m, float[] x, long[] shape) {
+        try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
+            Tensor t = in;
+            for (var l : m.layers()) {
+                Tensor next = l.call(t);
+                if (t != in) t.close();
+                t = next;
+            }
+            assertArrayEquals(t.shape(), out.shape());
+            float[] want = t.toFloatArray();
+            float[] got = out.toFloatArray();
+            t.close();
+            for (int i = 0; i < want.length; i++) {
+                assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), i + ": " + got[i] + " vs " + want[i]);
+            }
+        }
+    }
+
     @Test
     void zeroPaddingFoldsIntoTheNextConvolutionWithTheSameResult() {
         for (DataFormat f : DataFormat.values()) {
@@ -81,20 +100,7 @@ class SequentialTest {
                     shape)) {
                 assertEquals(List.of("zp folded into conv", "zp2 folded into conv2"), m.stages());
                 float[] x = TestData.random(new SplittableRandom(5), 2 * 7 * 6 * 3);
-                try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
-                    Tensor t = in;
-                    for (var l : m.layers()) {
-                        Tensor next = l.call(t);
-                        if (t != in) t.close();
-                        t = next;
-                    }
-                    float[] want = t.toFloatArray();
-                    float[] got = out.toFloatArray();
-                    t.close();
-                    for (int i = 0; i < want.length; i++) {
-                        assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), i + ": " + got[i] + " vs " + want[i]);
-                    }
-                }
+                assertSameAsLayerByLayer(m, x, shape);
             }
         }
     }
@@ -113,21 +119,7 @@ class SequentialTest {
                 kdnn.layers.Conv2DTranspose.builder(2, 3).strides(2).dataFormat(cf).activation(Activation.SOFTSIGN).build()),
                 shape)) {
             float[] x = TestData.random(new SplittableRandom(8), 2 * 3 * 8 * 7);
-            try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
-                Tensor t = in;
-                for (var l : m.layers()) {
-                    Tensor next = l.call(t);
-                    if (t != in) t.close();
-                    t = next;
-                }
-                assertArrayEquals(t.shape(), out.shape());
-                float[] want = t.toFloatArray();
-                float[] got = out.toFloatArray();
-                t.close();
-                for (int i = 0; i < want.length; i++) {
-                    assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), i + ": " + got[i] + " vs " + want[i]);
-                }
-            }
+            assertSameAsLayerByLayer(m, x, shape);
         }
     }
 
