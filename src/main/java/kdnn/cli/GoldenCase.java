@@ -19,8 +19,16 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
                          String why) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Keras' tolerance test of the case: {@code |got - want| <= atol + rtol * |want|} (NaN matches NaN). */
+    public boolean within(double got, double want) {
+        return Math.abs(got - want) <= atol + rtol * Math.abs(want) || (Double.isNaN(got) && Double.isNaN(want));
+    }
+
     /** Every {@code *.json} case in a folder, sorted by file name. */
     public static List<Path> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("no golden case folder at " + dir);
+        }
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
         }
@@ -33,6 +41,10 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
         long[] inShape = longs(in.path("shape"));
         float[] input = in.has("data") && !in.get("data").isNull() ? floats(in.get("data"))
                 : new float[Math.toIntExact(product(inShape))];
+        if (input.length != product(inShape)) {
+            throw new IllegalArgumentException("case " + name + ": input has " + input.length + " values for shape "
+                    + java.util.Arrays.toString(inShape));
+        }
         List<Weight> weights = new ArrayList<>();
         for (JsonNode w : c.path("weights")) {
             weights.add(new Weight(w.path("name").asText(), ints(w.path("shape")), floats(w.path("data"))));

@@ -55,7 +55,7 @@ public final class GoldenRunner {
         for (int i = 0; i < got.length; i++) {
             double want = c.output()[i];
             double err = Math.abs(got[i] - want);
-            if (!(err <= c.atol() + c.rtol() * Math.abs(want)) && !(Double.isNaN(want) && Float.isNaN(got[i]))) {
+            if (!c.within(got[i], want)) {
                 return new Result(c.name(), false, "value " + i + " is " + got[i] + ", expected " + want
                         + " (tolerance " + c.atol() + " + " + c.rtol() + "*|expected|)");
             }

@@ -26,7 +26,12 @@ public final class Main {
             System.err.println("usage: kdnn golden DIR...");
             return 2;
         }
-        return GoldenRunner.runAll(System.out, Arrays.stream(dirs).map(Path::of).toArray(Path[]::new)) == 0 ? 0 : 1;
+        try {
+            return GoldenRunner.runAll(System.out, Arrays.stream(dirs).map(Path::of).toArray(Path[]::new)) == 0 ? 0 : 1;
+        } catch (java.io.IOException e) {
+            System.out.println("kdnn golden: " + e.getMessage());
+            return 2;
+        }
     }
 
     private static int usage() {
