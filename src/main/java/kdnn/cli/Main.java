@@ -11,13 +11,19 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         String cmd = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
-        int status = switch (cmd) {
-            case "golden" -> golden(rest);
-            case "info" -> Info.print(System.out);
-            case "demo" -> Demo.run(System.out);
-            case "run" -> ModelRun.main(rest, System.out);
-            default -> usage();
-        };
+        int status;
+        try {
+            status = switch (cmd) {
+                case "golden" -> golden(rest);
+                case "info" -> Info.print(System.out);
+                case "demo" -> Demo.run(System.out);
+                case "run" -> ModelRun.main(rest, System.out);
+                default -> usage();
+            };
+        } catch (kdnn.runtime.NativeLibraryException e) {
+            System.err.println("kdnn: " + e.getMessage());
+            status = 1;
+        }
         System.exit(status);
     }
 
