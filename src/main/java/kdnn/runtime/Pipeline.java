@@ -87,7 +87,7 @@ public final class Pipeline implements AutoCloseable {
     public void execute(MemorySegment input, MemorySegment output) {
         Context c = take();
         try {
-            c.run(steps, input, output);
+            c.run(steps, c.stepBound, input, output);
         } finally {
             give(c);
         }
@@ -128,7 +128,7 @@ public final class Pipeline implements AutoCloseable {
         }
         Context c = take();
         try {
-            c.run(prepare, MemorySegment.NULL, MemorySegment.NULL);
+            c.run(prepare, c.prepareBound, MemorySegment.NULL, MemorySegment.NULL);
         } finally {
             give(c);
         }
@@ -195,8 +195,9 @@ public final class Pipeline implements AutoCloseable {
         private final MemorySegment stream = Dnnl.streamCreate();
         private final MemorySegment[] slots = new MemorySegment[slotBytes.length];
         private final List<MemorySegment> memories = new ArrayList<>();
-        // per step of each list: the exec args and which memories follow the input/output
-        private final java.util.IdentityHashMap<Step, Bound> bound = new java.util.IdentityHashMap<>();
+        // per step of each list (same index): the exec args and which memories follow the input/output
+        private final Bound[] prepareBound = new Bound[prepare.size()];
+        private final Bound[] stepBound = new Bound[steps.size()];
 
         private record Bound(MemorySegment args, int count, MemorySegment[] inputMemories, MemorySegment[] outputMemories) {
         }
@@ -207,17 +208,17 @@ public final class Pipeline implements AutoCloseable {
                 for (int i = 2; i < slots.length; i++) {
                     slots[i] = arena.allocate(Math.max(slotBytes[i], 1), 64);
                 }
-                bindAll(prepare, scratch);
-                bindAll(steps, scratch);
+                bindAll(prepare, prepareBound, scratch);
+                bindAll(steps, stepBound, scratch);
             } catch (RuntimeException e) {
                 close();
                 throw e;
             }
         }
 
-        private void bindAll(List<Step> list, MemorySegment scratch) {
-            for (Step s : list) {
-                if (!(s instanceof PrimitiveStep p)) continue;
+        private void bindAll(List<Step> list, Bound[] bound, MemorySegment scratch) {
+            for (int k = 0; k < list.size(); k++) {
+                if (!(list.get(k) instanceof PrimitiveStep p)) continue;
                 int n = p.args.length + (p.scratchpad == null ? 0 : 1);
                 MemorySegment args = dnnl_exec_arg_t.allocateArray(n, arena);
                 List<MemorySegment> in = new ArrayList<>();
@@ -241,15 +242,15 @@ public final class Pipeline implements AutoCloseable {
                     dnnl_exec_arg_t.arg(e, DNNL_ARG_SCRATCHPAD());
                     dnnl_exec_arg_t.memory(e, mem);
                 }
-                bound.put(s, new Bound(args, n, in.toArray(MemorySegment[]::new), out.toArray(MemorySegment[]::new)));
+                bound[k] = new Bound(args, n, in.toArray(MemorySegment[]::new), out.toArray(MemorySegment[]::new));
             }
         }
 
-        void run(List<Step> list, MemorySegment input, MemorySegment output) {
-            for (Step s : list) {
-                switch (s) {
+        void run(List<Step> list, Bound[] bound, MemorySegment input, MemorySegment output) {
+            for (int k = 0; k < list.size(); k++) {
+                switch (list.get(k)) {
                     case PrimitiveStep p -> {
-                        Bound b = bound.get(s);
+                        Bound b = bound[k];
                         for (MemorySegment m : b.inputMemories) Dnnl.memorySetDataHandle(m, input);
                         for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
                         Dnnl.check("dnnl_primitive_execute",
