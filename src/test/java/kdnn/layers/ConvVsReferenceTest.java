@@ -48,7 +48,7 @@ class ConvVsReferenceTest {
         int[] k = new int[rank];
         int[] s = new int[rank];
         int[] d = new int[rank];
-        boolean dilate = !cls.equals("Conv2DTranspose") && r.nextInt(3) == 0;
+        boolean dilate = r.nextInt(3) == 0;
         for (int a = 0; a < rank; a++) {
             k[a] = 1 + r.nextInt(rank == 3 ? 3 : 4);
             s[a] = dilate ? 1 : 1 + r.nextInt(3);
