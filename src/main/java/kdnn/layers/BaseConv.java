@@ -66,9 +66,6 @@ public abstract class BaseConv extends Layer {
         if (precision == Precision.BF16) {
             Convolutions.requireBf16();
         }
-        if (b.batchInputShape != null) {
-            build(b.batchInputShape);
-        }
     }
 
     public final ConvSpec spec() {

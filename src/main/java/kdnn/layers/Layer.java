@@ -42,6 +42,7 @@ public abstract class Layer implements AutoCloseable {
 
     private final boolean trainable;
 
+    @SuppressWarnings("this-escape") // the cleaner only keeps the layer's native state, never the layer
     protected Layer(String name, long[] declaredInputShape, boolean trainable) {
         this.name = name;
         this.trainable = trainable;

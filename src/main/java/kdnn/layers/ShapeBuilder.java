@@ -132,6 +132,15 @@ public final class ShapeBuilder<L extends ShapeLayer> {
         if (name == null) {
             name = LayerNames.next(className);
         }
-        return factory.apply(this);
+        L layer = factory.apply(this);
+        if (batchInputShape != null) {
+            try {
+                layer.build(batchInputShape); // a declared input shape builds the weights at once, as in Keras
+            } catch (RuntimeException e) {
+                layer.close();
+                throw e;
+            }
+        }
+        return layer;
     }
 }

@@ -43,9 +43,6 @@ public abstract class ShapeLayer extends Layer {
         this.format = b.dataFormat;
         this.pairs = b.pairs == null ? null : Arrays.stream(b.pairs).map(int[]::clone).toArray(int[][]::new);
         this.size = b.size == null ? null : b.size.clone();
-        if (b.batchInputShape != null) {
-            build(b.batchInputShape);
-        }
     }
 
     public final Kind kind() {
