@@ -227,20 +227,19 @@ public final class Sequential implements AutoCloseable {
         return layers.stream().mapToLong(Layer::countParams).sum();
     }
 
-    /** The table Keras' {@code model.summary()} prints. */
+    /** The table Keras' {@code model.summary()} prints (tf.keras 2's layout for Sequential models). */
     public String summary() {
         ensureOpen();
-        int[] widths = {29, 26, 10};
-        String rule = "_".repeat(65);
+        int[] positions = {29, 55, 65};
         StringBuilder s = new StringBuilder();
-        s.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
-        row(s, widths, "Layer (type)", "Output Shape", "Param #");
+        s.append("Model: \"").append(name).append("\"\n").append("_".repeat(65)).append('\n');
+        row(s, positions, "Layer (type)", "Output Shape", "Param #");
         s.append("=".repeat(65)).append('\n');
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             long[] out = outputShapes.get(i).clone();
             out[0] = -1;
-            row(s, widths, l.name() + " (" + l.className() + ")", Shapes.format(out), String.format("%,d", l.countParams()));
+            row(s, positions, l.name() + " (" + l.className() + ")", Shapes.format(out), Long.toString(l.countParams()));
             if (i < layers.size() - 1) {
                 s.append(" ".repeat(65)).append('\n');
             }
@@ -250,24 +249,36 @@ public final class Sequential implements AutoCloseable {
         s.append(String.format("Total params: %,d%n", total));
         s.append(String.format("Trainable params: %,d%n", total));
         s.append("Non-trainable params: 0\n");
-        s.append(rule).append('\n');
+        s.append("_".repeat(65)).append('\n');
         return s.toString();
     }
 
-    /** One table row; a cell too long for its column wraps onto the next line, as Keras does. */
-    private static void row(StringBuilder s, int[] widths, String... cells) {
-        String[] rest = cells.clone();
-        do {
+    /**
+     * One table row as Keras' {@code print_row}: columns end at {@code positions}, two spaces
+     * between columns, a leading space, and a cell too long for its column continues on the
+     * next line (breaking after "),", "},", "],", "',", as Keras does).
+     */
+    private static void row(StringBuilder s, int[] positions, String... cells) {
+        String[] left = cells.clone();
+        while (Arrays.stream(left).anyMatch(c -> !c.isEmpty())) {
             StringBuilder line = new StringBuilder();
-            for (int i = 0; i < rest.length; i++) {
-                int room = widths[i] - 1;
-                String cell = rest[i];
-                String part = cell.length() > room ? cell.substring(0, room) : cell;
-                rest[i] = cell.substring(part.length());
-                line.append(' ').append(part).append(" ".repeat(room - part.length()));
+            for (int col = 0; col < left.length; col++) {
+                int start = col == 0 ? 0 : positions[col - 1];
+                int space = col == positions.length - 1 ? 0 : 2;
+                int cutoff = Math.min(left[col].length(), positions[col] - start - space);
+                String fit = left[col].substring(0, cutoff);
+                for (String brk : new String[] {"),", "},", "],", "',"}) {
+                    int at = fit.indexOf(brk);
+                    if (at >= 0) cutoff = Math.min(cutoff, at + brk.length());
+                }
+                fit = left[col].substring(0, cutoff);
+                if (col == 0) line.append(' ');
+                line.append(fit).append(" ".repeat(space));
+                left[col] = left[col].substring(cutoff);
+                line.append(" ".repeat(Math.max(0, positions[col] - line.length())));
             }
             s.append(line).append('\n');
-        } while (Arrays.stream(rest).anyMatch(c -> !c.isEmpty()));
+        }
     }
 
     private long enter() {

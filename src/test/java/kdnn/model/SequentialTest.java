@@ -28,7 +28,8 @@ class SequentialTest {
         try (Sequential m = small()) {
             String s = m.summary();
             assertTrue(s.startsWith("Model: \"small\"\n"), s);
-            assertTrue(s.contains(" a (Conv2D)") && s.contains("(None, 9, 9, 4)") && s.contains("112"), s);
+            assertTrue(s.contains("\n a (Conv2D)                  (None, 9, 9, 4)           112       \n"), s);
+            assertTrue(s.contains("\n Layer (type)                Output Shape              Param #   \n"), s);
             assertTrue(s.contains(" b (Conv2D)") && s.contains("(None, 4, 4, 2)") && s.contains("74"), s);
             assertTrue(s.contains("Total params: 186\n") && s.contains("Trainable params: 186\n"), s);
             assertArrayEquals(new long[] {-1, 4, 4, 2}, m.outputShape());
