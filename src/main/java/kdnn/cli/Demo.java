@@ -56,6 +56,7 @@ final class Demo {
     private static boolean demo(String name, Path dir, PrintStream out) {
         try (Sequential model = ModelFiles.load(dir)) {
             out.print(model.summary());
+            out.println("runs as " + model.stages().size() + " stages: " + String.join(" | ", model.stages()));
             Path expected = dir.resolve("expected.json");
             ModelRun.Example ex = Files.isRegularFile(expected) ? ModelRun.readExample(expected) : ModelRun.generated(model);
             ModelRun.Result r = ModelRun.run(model, ex);
