@@ -3,6 +3,7 @@ package kdnn;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
 import kdnn.runtime.NativeMemory;
@@ -178,7 +179,13 @@ public final class Tensor implements AutoCloseable {
     }
 
     public void release(long stamp) {
-        state.lock.unlockRead(stamp);
+        try {
+            state.lock.unlockRead(stamp);
+        } finally {
+            // a holder may use only segment() between hold and release; without this fence the JIT
+            // may treat the tensor as unreachable during that use and let the cleaner free the memory
+            Reference.reachabilityFence(this);
+        }
     }
 
     private void ensureOpen() {

@@ -18,6 +18,7 @@ public final class Main {
                 case "info" -> Info.print(System.out);
                 case "demo" -> Demo.run(System.out);
                 case "run" -> ModelRun.main(rest, System.out);
+                case "stress" -> Stress.main(rest, System.out);
                 default -> usage();
             };
         } catch (kdnn.runtime.NativeLibraryException e) {
@@ -49,6 +50,9 @@ public final class Main {
                                        load a TensorFlow.js layers model, run it, compare with expected.json
                   info                 oneDNN version, CPU ISA, threading, library file
                   golden DIR...        run golden layer cases; last line "N passed, M failed"
+                  stress DIR [--threads N] [--seconds S]
+                                       call every golden case of DIR from N threads for S seconds, shared
+                                       layers, results compared bitwise; last line "calls=C mismatches=M errors=E"
                 """);
         return 2;
     }

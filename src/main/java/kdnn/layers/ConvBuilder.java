@@ -248,19 +248,19 @@ public final class ConvBuilder<L extends BaseConv> {
         String k0 = kind == BaseConv.Kind.SEPARABLE ? "depthwise" : "kernel";
         kernelInitializer = initializer(r, k0 + "_initializer", "glorot_uniform");
         biasInitializer = initializer(r, "bias_initializer", "zeros");
-        kernelRegularizer = Regularizers.get(r.node(k0 + "_regularizer"));
-        biasRegularizer = Regularizers.get(r.node("bias_regularizer"));
-        activityRegularizer = Regularizers.get(r.node("activity_regularizer"));
-        kernelConstraint = Constraints.get(r.node(k0 + "_constraint"));
-        biasConstraint = Constraints.get(r.node("bias_constraint"));
+        kernelRegularizer = argument(k0 + "_regularizer", () -> Regularizers.get(r.node(k0 + "_regularizer")));
+        biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
+        activityRegularizer = argument("activity_regularizer", () -> Regularizers.get(r.node("activity_regularizer")));
+        kernelConstraint = argument(k0 + "_constraint", () -> Constraints.get(r.node(k0 + "_constraint")));
+        biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
         switch (kind) {
             case CONV -> groups = r.integer("groups", 1);
             case TRANSPOSE -> outputPadding = r.tuple("output_padding", rank, null);
             case SEPARABLE -> {
                 depthMultiplier = r.integer("depth_multiplier", 1);
                 pointwiseInitializer = initializer(r, "pointwise_initializer", "glorot_uniform");
-                pointwiseRegularizer = Regularizers.get(r.node("pointwise_regularizer"));
-                pointwiseConstraint = Constraints.get(r.node("pointwise_constraint"));
+                pointwiseRegularizer = argument("pointwise_regularizer", () -> Regularizers.get(r.node("pointwise_regularizer")));
+                pointwiseConstraint = argument("pointwise_constraint", () -> Constraints.get(r.node("pointwise_constraint")));
                 // TensorFlow.js writes the base class's kernel_* keys too; Keras' SeparableConv accepts and ignores them
                 r.node("kernel_initializer");
                 r.node("kernel_regularizer");
@@ -273,6 +273,18 @@ public final class ConvBuilder<L extends BaseConv> {
 
     private static Initializer initializer(ConfigReader r, String key, String fallback) {
         JsonNode n = r.node(key);
-        return Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n);
+        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
+    }
+
+    /** Reads one argument; a refusal that does not say which argument gets its name in front. */
+    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(key)) {
+                throw e;
+            }
+            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
+        }
     }
 }

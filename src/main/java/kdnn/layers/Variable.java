@@ -23,6 +23,15 @@ final class Variable {
         this.shape = shape.clone();
         this.regularizer = regularizer;
         this.constraint = constraint;
+        long values = 1;
+        for (int d : shape) {
+            values = d < 0 ? -1 : values * d; // at most 5 factors below 2^31: no overflow before the check
+            if (values < 0 || values > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("weight '" + name + "' of shape " + Shapes.format(shape)
+                        + " would hold more values than get_weights()/set_weights() arrays can (2^31 - 9);"
+                        + " check kernel_size, filters, depth_multiplier and the input's channels");
+            }
+        }
         this.data = arena.allocate(Math.max(Shapes.product(shape) * Float.BYTES, 1), 64);
         set(initializer.initialize(this.shape));
     }

@@ -86,15 +86,22 @@ public final class NativeLibrary {
             }
         } else {
             file = extractBundled().resolve(BUNDLED_FILES.get(0));
+            how = "the bundled copy from org.bytedeco:dnnl, extracted to the kdnn cache folder (-Dkdnn.cache.dir, KDNN_CACHE_DIR)";
         }
         SymbolLookup lookup;
         try {
             // a global arena: the library stays loaded for the life of the JVM
             lookup = SymbolLookup.libraryLookup(file, Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new NativeLibraryException("cannot load oneDNN library " + file + ": " + e.getMessage(), e);
+            throw new NativeLibraryException("cannot load oneDNN library " + file + " (named by " + how + "): the dynamic"
+                    + " linker refused it (" + e.getMessage() + "); it must be a Linux x86-64 shared library of oneDNN 3.x"
+                    + " whose dependencies (e.g. libgomp.so.1) are found beside it or on the loader path", e);
         }
-        return checkVersion(file, lookup);
+        try {
+            return checkVersion(file, lookup);
+        } catch (NativeLibraryException e) {
+            throw new NativeLibraryException(e.getMessage() + " (library named by " + how + ")", e.getCause());
+        }
     }
 
     private static Loaded checkVersion(Path file, SymbolLookup lookup) {
