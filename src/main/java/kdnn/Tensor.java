@@ -103,6 +103,7 @@ public final class Tensor implements AutoCloseable {
 
     /** True when the shape is {@code shape}; allocates nothing. */
     public boolean hasShape(long[] shape) {
+        ensureOpen();
         return Arrays.equals(this.shape, shape);
     }
 

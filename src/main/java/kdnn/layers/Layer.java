@@ -184,7 +184,8 @@ public abstract class Layer implements AutoCloseable {
             long in = input.hold();
             try {
                 long out = output.hold();
-                int threads = kdnn.runtime.Threads.enterCall();
+                java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+                int threads = kdnn.runtime.Threads.count();
                 try {
                     boolean plain = variant == Variant.PLAIN;
                     ShapePair shapes = plain ? lastShapes : lastVariantShapes;
@@ -203,7 +204,7 @@ public abstract class Layer implements AutoCloseable {
                         pipelines.get(shapes.key, threads, pipelineFactory).execute(input.segment(), output.segment());
                     }
                 } finally {
-                    kdnn.runtime.Threads.exitCall();
+                    kdnn.runtime.Threads.exitCall(admitted);
                     output.release(out);
                 }
             } finally {

@@ -58,6 +58,7 @@ public final class Sequential implements AutoCloseable {
 
     /** How the layers run: each a stage, or a ZeroPadding folded into the convolution after it. */
     public List<String> stages() {
+        ensureOpen();
         return stages.stream().map(Object::toString).toList();
     }
 

@@ -1,6 +1,7 @@
 package kdnn.runtime;
 
 import kdnn.bindings.dnnl_h;
+import java.util.concurrent.Semaphore;
 import kdnn.bindings.omp_h;
 
 /**
@@ -10,21 +11,22 @@ import kdnn.bindings.omp_h;
  * key their primitive caches by the count.
  */
 public final class Threads {
-    /** How a call's thread count follows the number of calls running at once. */
+    /** How calls running at once share the cores. */
     public enum Policy {
         /**
-         * The default: calls running at once share the cores. A call gets
-         * {@code count / callsInFlight} threads (rounded down to a power of two, at least 1), so N
-         * request threads never start N full OpenMP teams on the same cores.
+         * The default: at most {@code max(1, cores / count)} calls run oneDNN at once, each with
+         * {@link #count()} threads; the others wait their turn. N request threads therefore never
+         * start N OpenMP teams on the same cores, and since every primitive keeps one thread
+         * count, a result never depends on how many calls ran at the same time.
          */
         SHARE_CORES,
-        /** Every call uses {@link #count()} threads, however many run at once. */
+        /** No limit: every call runs at once with {@link #count()} threads (may oversubscribe). */
         FIXED
     }
 
     private static volatile int count = defaultCount();
     private static volatile Policy policy = Policy.SHARE_CORES;
-    private static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
 
     private Threads() {
@@ -41,6 +43,7 @@ public final class Threads {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         count = threads;
+        gate = newGate();
     }
 
     public static Policy policy() {
@@ -49,20 +52,33 @@ public final class Threads {
 
     public static void setPolicy(Policy p) {
         policy = java.util.Objects.requireNonNull(p, "policy");
+        gate = newGate();
     }
 
-    /** Starts a call: returns the thread count its primitives should have. Pair with {@link #exitCall()}. */
-    public static int enterCall() {
-        int n = IN_FLIGHT.incrementAndGet();
-        int c = count;
-        if (policy == Policy.FIXED || n <= 1) {
-            return c;
+    /** How many calls may run oneDNN at once under the current policy (0: no limit). */
+    public static int concurrentCalls() {
+        Semaphore g = gate;
+        return g == null ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / count);
+    }
+
+    private static Semaphore newGate() {
+        return policy == Policy.FIXED ? null
+                : new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / count));
+    }
+
+    /** Waits for this call's turn; pass the result to {@link #exitCall}. */
+    public static Semaphore enterCall() {
+        Semaphore g = gate;
+        if (g != null) {
+            g.acquireUninterruptibly();
         }
-        return Integer.highestOneBit(Math.max(1, c / n));
+        return g;
     }
 
-    public static void exitCall() {
-        IN_FLIGHT.decrementAndGet();
+    public static void exitCall(Semaphore admitted) {
+        if (admitted != null) {
+            admitted.release();
+        }
     }
 
     /** Runs {@code create} so that primitives it creates get {@code threads} threads. */

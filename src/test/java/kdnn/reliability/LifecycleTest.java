@@ -50,7 +50,7 @@ class LifecycleTest {
             Layer.class, Set.of("close", "isClosed", "toString", "name", "className", "isBuilt", "declaredInputShape",
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
-                    "spec", "filters", "activation", "useBias", "kind", "dataFormat", "pairs", "size"),
+                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size"),
             Sequential.class, Set.of("close", "toString", "name", "layers", "inputShape", "outputShape", "countParams"));
 
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "getClass", "notify", "notifyAll",
@@ -98,7 +98,8 @@ class LifecycleTest {
 
     private static Map<Class<?>, Object> args(Tensor in, Tensor out, List<Weight> weights, long[] shape) {
         return Map.of(Tensor.class, in, long[].class, shape, List.class, weights, float[].class,
-                new float[Math.toIntExact(in.elementCount())], long.class, 0L, int.class, 0);
+                new float[Math.toIntExact(in.elementCount())], long.class, 0L, int.class, 0,
+                kdnn.layers.Precision.class, kdnn.layers.Precision.F32);
     }
 
     @Test
