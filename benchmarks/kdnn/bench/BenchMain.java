@@ -1,0 +1,291 @@
+package kdnn.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import kdnn.Tensor;
+import kdnn.layers.BaseConv;
+import kdnn.runtime.NativeLibrary;
+import kdnn.runtime.Threads;
+
+/**
+ * {@code kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE] [--shapes a,b] [--impls ...]}:
+ * runs the suite of issue 6 for kdnn, the C floor (native), ONNX Runtime and the pure-Java
+ * reference, each phase apart (so no library's idle threads compete with another's), and prints
+ * the steady-state table, the first-call table and kdnn's geometric-mean speedup over ORT.
+ * {@code --jmh} runs the JMH benchmarks of this package instead (slow; see {@link KdnnBench}).
+ */
+public final class BenchMain {
+    static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference");
+
+    /** One measurement; NaN where a number was not taken. */
+    public record Measurement(String shape, String impl, int threads, double medianUs, double firstCallUs) {
+    }
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
+    static int run(String[] args, PrintStream out) throws Exception {
+        boolean quick = false;
+        boolean jmh = false;
+        int threads = Runtime.getRuntime().availableProcessors();
+        Path json = null;
+        Path chart = null;
+        List<BenchShape> shapes = BenchShape.SUITE;
+        List<String> impls = IMPLS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--jmh" -> jmh = true;
+                case "--threads" -> threads = Integer.parseInt(value(args, ++i));
+                case "--json" -> json = Path.of(value(args, ++i));
+                case "--chart" -> chart = Path.of(value(args, ++i));
+                case "--shapes" -> shapes = Arrays.stream(value(args, ++i).split(",")).map(BenchShape::byName).toList();
+                case "--impls" -> impls = Arrays.asList(value(args, ++i).split(","));
+                default -> {
+                    System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
+                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference] [--jmh]");
+                    return 2;
+                }
+            }
+        }
+        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
+        if (jmh) return JmhRun.run(quick, threads, shapes);
+        if (json != null && chart == null) {
+            String f = json.getFileName().toString();
+            chart = json.resolveSibling((f.endsWith(".json") ? f.substring(0, f.length() - 5) : f) + ".png");
+        }
+        Timing.Budget budget = quick ? new Timing.Budget(100, 250, 3) : new Timing.Budget(500, 2000, 10);
+        Threads.setCount(threads);
+        out.printf(Locale.ROOT, "kdnn bench: %d shapes, %d threads, %s; oneDNN %s (%s); load average %s%n",
+                shapes.size(), threads, quick ? "quick" : "full", NativeLibrary.load().version(),
+                NativeLibrary.load().file(), loadAverage());
+
+        List<Measurement> all = new ArrayList<>();
+        Map<String, String> checks = new LinkedHashMap<>();
+        if (impls.contains("native")) {
+            out.println("native: compiling and running native/bench_conv.c ...");
+            try {
+                Map<String, NativeBench.Result> r = NativeBench.run(shapes, threads, budget);
+                for (BenchShape s : shapes) {
+                    NativeBench.Result n = r.get(s.name());
+                    if (n != null) all.add(new Measurement(s.name(), "native", threads, n.medianUs(), n.firstCallUs()));
+                }
+            } catch (Exception e) {
+                out.println("native: not measured: " + e.getMessage());
+            }
+        }
+        if (impls.contains("kdnn")) {
+            out.println("kdnn ...");
+            all.addAll(kdnn(shapes, threads, budget));
+        }
+        if (impls.contains("onnxruntime")) {
+            out.println("onnxruntime ...");
+            try {
+                all.addAll(ort(shapes, threads, budget, checks));
+            } catch (Throwable e) {
+                out.println("onnxruntime: not measured: " + e);
+            }
+        }
+        if (impls.contains("reference")) {
+            out.println("reference ...");
+            all.addAll(reference(shapes, threads, quick));
+        }
+        out.println();
+        out.println("load average at the end: " + loadAverage() + " (other processes on these cores make OpenMP"
+                + " timings noisy)");
+        printTables(out, shapes, all, checks, threads);
+        if (json != null) {
+            writeJson(json, all);
+            out.println("wrote " + json);
+        }
+        if (chart != null) {
+            try {
+                BenchChart.write(chart, shapes, all, threads);
+                out.println("wrote " + chart);
+            } catch (Throwable e) {
+                out.println("chart: not written: " + e);
+            }
+        }
+        return 0;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        return args[i];
+    }
+
+    /** A layer unlike any suite shape, so class loading and library start-up stay out of first calls. */
+    static void warmUpKdnn() {
+        BenchShape w = new BenchShape("warmup", BenchShape.Op.CONV, new long[] {1, 6, 6, 4}, 4, new int[] {3, 3},
+                new int[] {1, 1}, new int[] {1, 1}, "valid");
+        w.kdnn(w.inputValues(1), w.weights(2));
+    }
+
+    static List<Measurement> kdnn(List<BenchShape> shapes, int threads, Timing.Budget budget) throws Exception {
+        warmUpKdnn();
+        List<Measurement> m = new ArrayList<>();
+        for (BenchShape s : shapes) {
+            BenchShape.Weights w = s.weights(2);
+            BaseConv[] layer = new BaseConv[1];
+            try (Tensor in = Tensor.of(s.inputValues(1), s.input()); Tensor out = Tensor.uninitialized(s.outputShape())) {
+                double first = Timing.once(() -> {
+                    layer[0] = s.newLayer(w);
+                    layer[0].call(in, out);
+                });
+                BaseConv l = layer[0];
+                Timing.Result r = Timing.median(() -> l.call(in, out), budget);
+                m.add(new Measurement(s.name(), "kdnn", threads, r.medianUs(), first));
+            } finally {
+                if (layer[0] != null) layer[0].close();
+            }
+        }
+        return m;
+    }
+
+    static List<Measurement> ort(List<BenchShape> shapes, int threads, Timing.Budget budget, Map<String, String> checks)
+            throws Exception {
+        // ORT's environment and library load, out of the first shape's first call
+        BenchShape warm = new BenchShape("warmup", BenchShape.Op.CONV, new long[] {1, 6, 6, 4}, 4, new int[] {3, 3},
+                new int[] {1, 1}, new int[] {1, 1}, "valid");
+        try (OrtPeer p = new OrtPeer(warm, warm.weights(2), warm.inputValues(1), threads)) {
+            p.run();
+        }
+        List<Measurement> m = new ArrayList<>();
+        for (BenchShape s : shapes) {
+            BenchShape.Weights w = s.weights(2);
+            float[] x = s.inputValues(1);
+            OrtPeer[] peer = new OrtPeer[1];
+            try {
+                double first = Timing.once(() -> {
+                    peer[0] = new OrtPeer(s, w, x, threads);
+                    peer[0].run();
+                });
+                OrtPeer p = peer[0];
+                Timing.Result r = Timing.median(p::run, budget);
+                m.add(new Measurement(s.name(), "onnxruntime", threads, r.medianUs(), first));
+                float[] ort = OnnxModels.nchwToNhwc(p.outputNchw(), s.outputShape());
+                checks.put(s.name(), compare(ort, s.kdnn(x, w)));
+            } finally {
+                if (peer[0] != null) peer[0].close();
+            }
+        }
+        return m;
+    }
+
+    /** "ok (max abs diff d)" when two outputs agree to float accumulation-order noise, else "MISMATCH ...". */
+    static String compare(float[] a, float[] b) {
+        if (a.length != b.length) return "MISMATCH (lengths " + a.length + " vs " + b.length + ")";
+        double max = 0, scale = 1;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
+        }
+        return String.format(Locale.ROOT, "%s (max abs diff %.1e)", max <= 1e-4 * scale ? "ok" : "MISMATCH", max);
+    }
+
+    /** Which shapes the reference runs on: it is plain loops, minutes on the big shapes. */
+    static boolean referenceRuns(BenchShape s, boolean quick) {
+        return s.macs() <= (quick ? 4e6 : 1.5e8);
+    }
+
+    static List<Measurement> reference(List<BenchShape> shapes, int threads, boolean quick) throws Exception {
+        List<Measurement> m = new ArrayList<>();
+        Timing.Budget b = new Timing.Budget(0, 0, quick ? 1 : 2);
+        for (BenchShape s : shapes) {
+            if (!referenceRuns(s, quick)) continue;
+            BenchShape.Weights w = s.weights(2);
+            float[] x = s.inputValues(1);
+            double first = Timing.once(() -> s.reference(x, w));
+            Timing.Result r = Timing.median(() -> s.reference(x, w), b);
+            m.add(new Measurement(s.name(), "reference", 1, r.medianUs(), first));
+        }
+        return m;
+    }
+
+    static double get(List<Measurement> all, String shape, String impl, boolean first) {
+        return all.stream().filter(x -> x.shape().equals(shape) && x.impl().equals(impl))
+                .mapToDouble(x -> first ? x.firstCallUs() : x.medianUs()).findFirst().orElse(Double.NaN);
+    }
+
+    private static String num(double v) {
+        if (Double.isNaN(v)) return "-";
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static void printTables(PrintStream out, List<BenchShape> shapes, List<Measurement> all, Map<String, String> checks,
+                            int threads) {
+        out.printf(Locale.ROOT, "Steady state, median us per call (%d threads; reference: 1 thread, plain Java)%n", threads);
+        out.println("| shape | kdnn us | native us | kdnn/native | onnxruntime us | reference us | ORT output vs kdnn |");
+        out.println("|---|---:|---:|---:|---:|---:|---|");
+        double logSum = 0;
+        int logN = 0;
+        for (BenchShape s : shapes) {
+            double k = get(all, s.name(), "kdnn", false), n = get(all, s.name(), "native", false);
+            double o = get(all, s.name(), "onnxruntime", false), r = get(all, s.name(), "reference", false);
+            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", s.name(), num(k), num(n),
+                    Double.isNaN(k / n) ? "-" : String.format(Locale.ROOT, "%.3f", k / n), num(o), num(r),
+                    checks.getOrDefault(s.name(), "-"));
+            if (!Double.isNaN(k) && !Double.isNaN(o)) {
+                logSum += Math.log(o / k);
+                logN++;
+            }
+        }
+        out.println();
+        out.println("First call, us (new layer / primitive, weight reorder, first execution)");
+        out.println("| shape | kdnn | native | onnxruntime (session + first run) |");
+        out.println("|---|---:|---:|---:|");
+        for (BenchShape s : shapes) {
+            out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", s.name(), num(get(all, s.name(), "kdnn", true)),
+                    num(get(all, s.name(), "native", true)), num(get(all, s.name(), "onnxruntime", true)));
+        }
+        out.println();
+        if (logN > 0) {
+            out.printf(Locale.ROOT, "Geometric-mean speedup of kdnn over ONNX Runtime (ORT us / kdnn us), %d shapes: %.2fx%n",
+                    logN, Math.exp(logSum / logN));
+        }
+    }
+
+    static void writeJson(Path file, List<Measurement> all) throws Exception {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ArrayNode arr = mapper.createArrayNode();
+        for (Measurement m : all) {
+            ObjectNode o = arr.addObject();
+            o.put("shape", m.shape());
+            o.put("impl", m.impl());
+            o.put("threads", m.threads());
+            putNumber(o, "median_us", m.medianUs());
+            putNumber(o, "first_call_us", m.firstCallUs());
+        }
+        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        mapper.writeValue(file.toFile(), arr);
+    }
+
+    private static void putNumber(ObjectNode o, String key, double v) {
+        if (Double.isNaN(v)) o.putNull(key);
+        else o.put(key, Math.round(v * 1000) / 1000.0);
+    }
+}
