@@ -43,6 +43,7 @@ public final class BenchChart {
         values.setSmallestValue(0.1);
         values.setLowerBound(Math.pow(10, Math.floor(Math.log10(Math.max(min, 0.1)))));
         values.setUpperBound(Math.pow(10, Math.ceil(Math.log10(Math.max(max, 1)))));
+        values.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // one tick per decade
         values.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
         BarRenderer bars = new BarRenderer();
         bars.setBarPainter(new StandardBarPainter());
@@ -57,6 +58,7 @@ public final class BenchChart {
         JFreeChart chart = new JFreeChart("kdnn bench: f32 conv + bias + ReLU, " + threads + " threads"
                 + " (reference: 1 thread)", new Font("SansSerif", Font.BOLD, 16), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
+        chart.setPadding(new org.jfree.chart.ui.RectangleInsets(8, 8, 8, 40));
         if (png.toAbsolutePath().getParent() != null) Files.createDirectories(png.toAbsolutePath().getParent());
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 240 + 70 * shapes.size());
     }
