@@ -5,13 +5,15 @@
  * reordered once from the Keras layout, nhwc (nwc/ndhwc) source and destination, bias + ReLU as
  * an eltwise post-op, user scratchpad, forward inference.
  *
- * usage: bench_conv THREADS WARMUP_MS MEASURE_MS MIN_ITERS < shapes
- * One shape per stdin line (all integers after the name; logical oneDNN dims):
- *   name kind sp  N C s1..ssp  wnd w1..wwnd  N F o1..osp  strides[sp] dilates[sp] padl[sp] padr[sp]
- *   kind: 0 convolution, 1 deconvolution (transposed), 2 grouped (depthwise) convolution
- * Prints per shape: "RESULT name median_us first_call_us" (first call = primitive descriptor,
- * primitive, weight reorder, first execution; after one throwaway warm-up shape per process).
- * Timing is the same as the Java runner's: per-call samples after a warm-up, median.
+ * usage: bench_conv THREADS WARMUP_MS MEASURE_MS MIN_ITERS, then commands on stdin:
+ *   SHAPE name kind sp  N C s1..ssp  wnd w1..wwnd  N F o1..osp  strides[sp] dilates[sp] padl[sp] padr[sp]
+ *     (logical oneDNN dims; kind: 0 convolution, 1 deconvolution (transposed), 2 grouped
+ *     (depthwise) convolution): makes that shape current, answers "FIRST name us" (primitive
+ *     descriptor, primitive, weight reorder, first execution; after one throwaway warm-up shape
+ *     per process, so library start-up is not in it)
+ *   MEASURE: warm up, time single calls of the current shape, answer "RESULT name median_us n".
+ * Timing is the same as the Java runner's (Timing.java): per-call samples after a warm-up, median.
+ * The runner interleaves MEASURE chunks with kdnn's and ORT's on the same shape.
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
@@ -202,30 +204,41 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     shape_t s;
+    int have = 0;
+    run_t r;
     size_t cap = 1 << 20;
     double *samples = malloc(cap * sizeof(double));
-    while (read_shape(&s)) {
-        run_t r;
-        double t0 = now_us();
-        create(&s, eng, stream, &r);
-        execute(&r);
-        double first = now_us() - t0;
-
-        double start = now_us();
-        for (int i = 0; i < min_iters || now_us() - start < warmup_us; i++) execute(&r);
-        size_t n = 0;
-        start = now_us();
-        while (n < cap && (n < (size_t)min_iters || now_us() - start < measure_us)) {
-            double a = now_us();
+    char cmd[16];
+    while (scanf("%15s", cmd) == 1) {
+        if (strcmp(cmd, "SHAPE") == 0) {
+            if (have) destroy(&r);
+            have = 0;
+            if (!read_shape(&s)) { fprintf(stderr, "bench_conv: bad shape line\n"); return 2; }
+            double t0 = now_us();
+            create(&s, eng, stream, &r);
             execute(&r);
-            samples[n++] = now_us() - a;
+            printf("FIRST %s %.3f\n", s.name, now_us() - t0);
+            have = 1;
+        } else if (strcmp(cmd, "MEASURE") == 0 && have) {
+            double start = now_us();
+            for (int i = 0; i < min_iters || now_us() - start < warmup_us; i++) execute(&r);
+            size_t n = 0;
+            start = now_us();
+            while (n < cap && (n < (size_t)min_iters || now_us() - start < measure_us)) {
+                double a = now_us();
+                execute(&r);
+                samples[n++] = now_us() - a;
+            }
+            qsort(samples, n, sizeof(double), cmp_double);
+            double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+            printf("RESULT %s %.3f %zu\n", s.name, median, n);
+        } else {
+            fprintf(stderr, "bench_conv: unknown command %s\n", cmd);
+            return 2;
         }
-        qsort(samples, n, sizeof(double), cmp_double);
-        double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-        printf("RESULT %s %.3f %.3f %zu\n", s.name, median, first, n);
         fflush(stdout);
-        destroy(&r);
     }
+    if (have) destroy(&r);
     free(samples);
     dnnl_stream_destroy(stream);
     dnnl_engine_destroy(eng);

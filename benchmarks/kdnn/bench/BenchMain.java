@@ -71,52 +71,23 @@ public final class BenchMain {
             String f = json.getFileName().toString();
             chart = json.resolveSibling((f.endsWith(".json") ? f.substring(0, f.length() - 5) : f) + ".png");
         }
-        if (roundCount == 0) roundCount = quick ? 2 : 3;
-        Timing.Budget budget = quick ? new Timing.Budget(100, 250, 3) : new Timing.Budget(500, 2000, 10);
+        if (roundCount == 0) roundCount = quick ? 3 : 7;
+        // one chunk per implementation per round; the table keeps each one's best chunk
+        Timing.Budget budget = quick ? new Timing.Budget(50, 150, 3) : new Timing.Budget(150, 400, 5);
         Threads.setCount(threads);
         out.printf(Locale.ROOT, "kdnn bench: %d shapes, %d threads, %s; oneDNN %s (%s); load average %s%n",
                 shapes.size(), threads, quick ? "quick" : "full", NativeLibrary.load().version(),
                 NativeLibrary.load().file(), loadAverage());
 
-        List<List<Measurement>> rounds = new ArrayList<>();
         Map<String, String> checks = new LinkedHashMap<>();
-        for (int round = 1; round <= roundCount; round++) {
-            out.printf(Locale.ROOT, "round %d of %d%n", round, roundCount);
-            List<Measurement> all = new ArrayList<>();
-            if (impls.contains("native")) {
-                out.println("  native: compiling and running native/bench_conv.c ...");
-                try {
-                    Map<String, NativeBench.Result> r = NativeBench.run(shapes, threads, budget);
-                    for (BenchShape s : shapes) {
-                        NativeBench.Result n = r.get(s.name());
-                        if (n != null) all.add(new Measurement(s.name(), "native", threads, n.medianUs(), n.firstCallUs()));
-                    }
-                } catch (Exception e) {
-                    out.println("  native: not measured: " + e.getMessage());
-                }
-            }
-            if (impls.contains("kdnn")) {
-                out.println("  kdnn ...");
-                all.addAll(kdnn(shapes, threads, budget));
-            }
-            if (impls.contains("onnxruntime")) {
-                out.println("  onnxruntime ...");
-                try {
-                    all.addAll(ort(shapes, threads, budget, round == 1 ? checks : new LinkedHashMap<>()));
-                } catch (Throwable e) {
-                    out.println("  onnxruntime: not measured: " + e);
-                }
-            }
-            rounds.add(all);
-        }
-        List<Measurement> all = combine(rounds);
+        List<Measurement> all = interleaved(shapes, impls, threads, budget, roundCount, checks, out);
         if (impls.contains("reference")) {
             all.addAll(reference(shapes, quick, out));
         }
         out.println();
         out.println("load average at the end: " + loadAverage() + " (other processes on these cores make OpenMP"
                 + " timings noisy)");
-        printTables(out, shapes, all, checks, threads);
+        printTables(out, shapes, all, checks, threads, roundCount);
         if (json != null) {
             writeJson(json, all);
             out.println("wrote " + json);
@@ -147,80 +118,102 @@ public final class BenchMain {
     }
 
     /**
-     * Each (shape, impl): the lowest of the rounds' medians (other tenants of these cores slow
-     * whole stretches of a run; the best round is the one least disturbed), and the first call of
-     * round 1, the only one that is a first call in the process for kdnn and ORT.
+     * Per shape: the first call of each implementation (a new native primitive, a new kdnn layer, a
+     * new ORT session), then {@code rounds} chunks of each in turn (native, kdnn, ORT, with a pause
+     * so idle spinning threads of one settle before the next), keeping each one's lowest chunk
+     * median. Other tenants of these cores stall OpenMP teams for whole scheduler slices; taking
+     * every implementation's best chunk, measured side by side, keeps those stalls out of the
+     * comparison without favouring anyone.
      */
-    static List<Measurement> combine(List<List<Measurement>> rounds) {
-        List<Measurement> out = new ArrayList<>();
-        for (Measurement m : rounds.get(0)) {
-            double best = m.medianUs();
-            for (List<Measurement> r : rounds) {
-                for (Measurement x : r) {
-                    if (x.shape().equals(m.shape()) && x.impl().equals(m.impl())) best = Math.min(best, x.medianUs());
+    static List<Measurement> interleaved(List<BenchShape> shapes, List<String> impls, int threads, Timing.Budget budget,
+                                         int rounds, Map<String, String> checks, PrintStream out) throws Exception {
+        boolean doNative = impls.contains("native"), doKdnn = impls.contains("kdnn");
+        boolean doOrt = impls.contains("onnxruntime");
+        NativeBench.Session nat = null;
+        if (doNative) {
+            try {
+                nat = NativeBench.start(threads, budget);
+            } catch (Exception e) {
+                out.println("native: not measured: " + e.getMessage());
+            }
+        }
+        if (doKdnn) warmUpKdnn();
+        if (doOrt) {
+            try {
+                BenchShape warm = warmupShape();
+                try (OrtPeer p = new OrtPeer(warm, warm.weights(2), warm.inputValues(1), threads)) {
+                    p.run();
+                }
+            } catch (Throwable e) {
+                out.println("onnxruntime: not measured: " + e);
+                doOrt = false;
+            }
+        }
+        List<Measurement> m = new ArrayList<>();
+        try {
+            for (BenchShape s : shapes) {
+                out.printf(Locale.ROOT, "  %s ...%n", s.name());
+                BenchShape.Weights w = s.weights(2);
+                float[] x = s.inputValues(1);
+                BaseConv[] layer = new BaseConv[1];
+                OrtPeer[] peer = new OrtPeer[1];
+                try (Tensor in = Tensor.of(x, s.input()); Tensor y = Tensor.uninitialized(s.outputShape())) {
+                    double natFirst = nat == null ? Double.NaN : nat.shape(s);
+                    double kFirst = !doKdnn ? Double.NaN : Timing.once(() -> {
+                        layer[0] = s.newLayer(w);
+                        layer[0].call(in, y);
+                    });
+                    double oFirst = !doOrt ? Double.NaN : Timing.once(() -> {
+                        peer[0] = new OrtPeer(s, w, x, threads);
+                        peer[0].run();
+                    });
+                    double natBest = Double.NaN, kBest = Double.NaN, oBest = Double.NaN;
+                    for (int r = 0; r < rounds; r++) {
+                        if (nat != null) {
+                            natBest = min(natBest, nat.measure().medianUs());
+                            Thread.sleep(20);
+                        }
+                        if (doKdnn) {
+                            BaseConv l = layer[0];
+                            kBest = min(kBest, Timing.median(() -> l.call(in, y), budget).medianUs());
+                            Thread.sleep(20);
+                        }
+                        if (doOrt) {
+                            oBest = min(oBest, Timing.median(peer[0]::run, budget).medianUs());
+                            Thread.sleep(20);
+                        }
+                    }
+                    if (nat != null) m.add(new Measurement(s.name(), "native", threads, natBest, natFirst));
+                    if (doKdnn) m.add(new Measurement(s.name(), "kdnn", threads, kBest, kFirst));
+                    if (doOrt) {
+                        m.add(new Measurement(s.name(), "onnxruntime", threads, oBest, oFirst));
+                        float[] ort = OnnxModels.nchwToNhwc(peer[0].outputNchw(), s.outputShape());
+                        checks.put(s.name(), compare(ort, doKdnn ? y.toFloatArray() : s.kdnn(x, w)));
+                    }
+                } finally {
+                    if (layer[0] != null) layer[0].close();
+                    if (peer[0] != null) peer[0].close();
                 }
             }
-            out.add(new Measurement(m.shape(), m.impl(), m.threads(), best, m.firstCallUs()));
+        } finally {
+            if (nat != null) nat.close();
         }
-        return out;
+        return m;
+    }
+
+    private static double min(double best, double v) {
+        return Double.isNaN(best) ? v : Math.min(best, v);
+    }
+
+    static BenchShape warmupShape() {
+        return new BenchShape("warmup", BenchShape.Op.CONV, new long[] {1, 6, 6, 4}, 4, new int[] {3, 3},
+                new int[] {1, 1}, new int[] {1, 1}, "valid");
     }
 
     /** A layer unlike any suite shape, so class loading and library start-up stay out of first calls. */
     static void warmUpKdnn() {
-        BenchShape w = new BenchShape("warmup", BenchShape.Op.CONV, new long[] {1, 6, 6, 4}, 4, new int[] {3, 3},
-                new int[] {1, 1}, new int[] {1, 1}, "valid");
+        BenchShape w = warmupShape();
         w.kdnn(w.inputValues(1), w.weights(2));
-    }
-
-    static List<Measurement> kdnn(List<BenchShape> shapes, int threads, Timing.Budget budget) throws Exception {
-        warmUpKdnn();
-        List<Measurement> m = new ArrayList<>();
-        for (BenchShape s : shapes) {
-            BenchShape.Weights w = s.weights(2);
-            BaseConv[] layer = new BaseConv[1];
-            try (Tensor in = Tensor.of(s.inputValues(1), s.input()); Tensor out = Tensor.uninitialized(s.outputShape())) {
-                double first = Timing.once(() -> {
-                    layer[0] = s.newLayer(w);
-                    layer[0].call(in, out);
-                });
-                BaseConv l = layer[0];
-                Timing.Result r = Timing.median(() -> l.call(in, out), budget);
-                m.add(new Measurement(s.name(), "kdnn", threads, r.medianUs(), first));
-            } finally {
-                if (layer[0] != null) layer[0].close();
-            }
-        }
-        return m;
-    }
-
-    static List<Measurement> ort(List<BenchShape> shapes, int threads, Timing.Budget budget, Map<String, String> checks)
-            throws Exception {
-        // ORT's environment and library load, out of the first shape's first call
-        BenchShape warm = new BenchShape("warmup", BenchShape.Op.CONV, new long[] {1, 6, 6, 4}, 4, new int[] {3, 3},
-                new int[] {1, 1}, new int[] {1, 1}, "valid");
-        try (OrtPeer p = new OrtPeer(warm, warm.weights(2), warm.inputValues(1), threads)) {
-            p.run();
-        }
-        List<Measurement> m = new ArrayList<>();
-        for (BenchShape s : shapes) {
-            BenchShape.Weights w = s.weights(2);
-            float[] x = s.inputValues(1);
-            OrtPeer[] peer = new OrtPeer[1];
-            try {
-                double first = Timing.once(() -> {
-                    peer[0] = new OrtPeer(s, w, x, threads);
-                    peer[0].run();
-                });
-                OrtPeer p = peer[0];
-                Timing.Result r = Timing.median(p::run, budget);
-                m.add(new Measurement(s.name(), "onnxruntime", threads, r.medianUs(), first));
-                float[] ort = OnnxModels.nchwToNhwc(p.outputNchw(), s.outputShape());
-                checks.put(s.name(), compare(ort, s.kdnn(x, w)));
-            } finally {
-                if (peer[0] != null) peer[0].close();
-            }
-        }
-        return m;
     }
 
     /** "ok (max abs diff d)" when two outputs agree to float accumulation-order noise, else "MISMATCH ...". */
@@ -265,9 +258,9 @@ public final class BenchMain {
     }
 
     static void printTables(PrintStream out, List<BenchShape> shapes, List<Measurement> all, Map<String, String> checks,
-                            int threads) {
-        out.printf(Locale.ROOT, "Steady state, median us per call, best of the rounds (%d threads; reference: 1 thread,"
-                + " plain Java)%n", threads);
+                            int threads, int rounds) {
+        out.printf(Locale.ROOT, "Steady state, median us per call, best of %d interleaved chunks (%d threads; reference: 1 thread,"
+                + " plain Java)%n", rounds, threads);
         out.println("| shape | kdnn us | native us | kdnn/native | onnxruntime us | reference us | ORT output vs kdnn |");
         out.println("|---|---:|---:|---:|---:|---:|---|");
         double logSum = 0;

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,36 +103,74 @@ public final class NativeBench {
         }
     }
 
-    /** Runs the comparator on {@code shapes} with {@code threads} threads; results by shape name. */
-    public static Map<String, Result> run(List<BenchShape> shapes, int threads, Timing.Budget b)
-            throws IOException, InterruptedException {
+    /** A running comparator: one shape current at a time, measured in chunks on request. */
+    public static final class Session implements AutoCloseable {
+        private final Process process;
+        private final Writer in;
+        private final BufferedReader out;
+
+        Session(Process process) throws IOException {
+            this.process = process;
+            this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        private String[] reply(String command, String expect) throws IOException {
+            in.write(command + "\n");
+            in.flush();
+            for (String line; (line = out.readLine()) != null; ) {
+                String[] f = line.trim().split("\\s+");
+                if (f[0].equals(expect)) return f;
+            }
+            throw new IOException("bench_conv ended without answering " + command.split(" ")[0]);
+        }
+
+        /** Makes {@code s} current; returns its first-call microseconds. */
+        public double shape(BenchShape s) throws IOException {
+            return Double.parseDouble(reply("SHAPE " + s.nativeLine(), "FIRST")[2]);
+        }
+
+        /** One chunk: warm-up, then the median of single calls. */
+        public Timing.Result measure() throws IOException {
+            String[] f = reply("MEASURE", "RESULT");
+            return new Timing.Result(Double.parseDouble(f[2]), Integer.parseInt(f[3]));
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            in.close();
+            int rc = process.waitFor();
+            if (rc != 0) throw new IOException("bench_conv exited with " + rc);
+        }
+    }
+
+    /** Starts the comparator with {@code threads} threads and a per-chunk budget. */
+    public static Session start(int threads, Timing.Budget b) throws IOException, InterruptedException {
         Path exe = compile();
         List<String> cmd = List.of(exe.toString(), Integer.toString(threads), Double.toString(b.warmupMs()),
                 Double.toString(b.measureMs()), Integer.toString(b.minIters()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().remove("OMP_NUM_THREADS");
-        Process p = pb.start();
-        try (Writer w = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
-            for (BenchShape s : shapes) w.write(s.nativeLine() + "\n");
+        Session s = new Session(pb.start());
+        String[] t = s.out.readLine().trim().split("\\s+");
+        if (!t[0].equals("THREADS") || Integer.parseInt(t[1]) != threads) {
+            s.close();
+            throw new IOException("bench_conv runs " + String.join(" ", t) + ", asked for " + threads + " threads");
         }
+        return s;
+    }
+
+    /** Runs the comparator on {@code shapes}, one chunk each; results by shape name. */
+    public static Map<String, Result> run(List<BenchShape> shapes, int threads, Timing.Budget b)
+            throws IOException, InterruptedException {
         Map<String, Result> results = new LinkedHashMap<>();
-        List<String> other = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                String[] f = line.trim().split("\\s+");
-                if (f[0].equals("RESULT") && f.length == 5) {
-                    results.put(f[1], new Result(Double.parseDouble(f[2]), Double.parseDouble(f[3]), Integer.parseInt(f[4])));
-                } else if (f[0].equals("THREADS") && Integer.parseInt(f[1]) != threads) {
-                    throw new IOException("bench_conv runs " + f[1] + " threads, asked for " + threads);
-                } else if (!f[0].equals("THREADS")) {
-                    other.add(line);
-                }
+        try (Session s = start(threads, b)) {
+            for (BenchShape shape : shapes) {
+                double first = s.shape(shape);
+                Timing.Result r = s.measure();
+                results.put(shape.name(), new Result(r.medianUs(), first, r.samples()));
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
-        int rc = p.waitFor();
-        if (rc != 0) throw new IOException("bench_conv exited with " + rc + (other.isEmpty() ? "" : ": " + other));
         return results;
     }
 }
