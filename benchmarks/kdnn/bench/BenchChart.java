@@ -1,0 +1,65 @@
+package kdnn.bench;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/** The last run as grouped horizontal bars per shape, median microseconds on a log axis (JFreeChart). */
+public final class BenchChart {
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0x7f7f7f), new Color(0xff7f0e),
+        new Color(0x2ca02c)};
+
+    private BenchChart() {
+    }
+
+    public static void write(Path png, List<BenchShape> shapes, List<BenchMain.Measurement> all, int threads)
+            throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        double min = Double.MAX_VALUE, max = 0;
+        for (String impl : BenchMain.IMPLS) {
+            for (BenchShape s : shapes) {
+                double v = BenchMain.get(all, s.name(), impl, false);
+                data.addValue(Double.isNaN(v) ? null : v, impl, s.name());
+                if (!Double.isNaN(v)) {
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        LogAxis values = new LogAxis("median time per call, microseconds (log scale; lower is faster)");
+        values.setBase(10);
+        values.setSmallestValue(0.1);
+        values.setLowerBound(Math.pow(10, Math.floor(Math.log10(Math.max(min, 0.1)))));
+        values.setUpperBound(Math.pow(10, Math.ceil(Math.log10(Math.max(max, 1)))));
+        values.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // one tick per decade
+        values.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
+        BarRenderer bars = new BarRenderer();
+        bars.setBarPainter(new StandardBarPainter());
+        bars.setShadowVisible(false);
+        bars.setItemMargin(0.05);
+        bars.setBase(values.getLowerBound());
+        for (int i = 0; i < COLORS.length; i++) bars.setSeriesPaint(i, COLORS[i]);
+        CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(null), values, bars);
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart("kdnn bench: f32 conv + bias + ReLU, " + threads + " threads"
+                + " (reference: 1 thread)", new Font("SansSerif", Font.BOLD, 16), plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setPadding(new org.jfree.chart.ui.RectangleInsets(8, 8, 8, 40));
+        if (png.toAbsolutePath().getParent() != null) Files.createDirectories(png.toAbsolutePath().getParent());
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 240 + 70 * shapes.size());
+    }
+}
