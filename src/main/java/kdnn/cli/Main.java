@@ -53,6 +53,8 @@ public final class Main {
                   stress DIR [--threads N] [--seconds S]
                                        call every golden case of DIR from N threads for S seconds, shared
                                        layers, results compared bitwise; last line "calls=C mismatches=M errors=E"
+                  bench [--quick] [--threads N] [--json FILE]
+                                       the benchmark suite: kdnn vs the C floor, ONNX Runtime, the reference
                 """);
         return 2;
     }
