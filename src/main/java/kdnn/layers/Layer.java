@@ -116,6 +116,19 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
+    /** A new layer built for its declared input shape (null: left unbuilt), or closed if that fails. */
+    static <L extends Layer> L builtFor(L layer, long[] declaredInputShape) {
+        if (declaredInputShape != null) {
+            try {
+                layer.build(declaredInputShape); // a declared input shape builds the weights at once, as in Keras
+            } catch (RuntimeException e) {
+                layer.close();
+                throw e;
+            }
+        }
+        return layer;
+    }
+
     public final boolean isBuilt() {
         return builtShape != null;
     }

@@ -132,15 +132,6 @@ public final class ShapeBuilder<L extends ShapeLayer> {
         if (name == null) {
             name = LayerNames.next(className);
         }
-        L layer = factory.apply(this);
-        if (batchInputShape != null) {
-            try {
-                layer.build(batchInputShape); // a declared input shape builds the weights at once, as in Keras
-            } catch (RuntimeException e) {
-                layer.close();
-                throw e;
-            }
-        }
-        return layer;
+        return Layer.builtFor(factory.apply(this), batchInputShape);
     }
 }
