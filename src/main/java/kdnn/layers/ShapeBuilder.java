@@ -23,6 +23,7 @@ public final class ShapeBuilder<L extends ShapeLayer> {
     int[][] pairs;
     /** UpSampling: factor per spatial axis. */
     int[] size;
+    String interpolation = "nearest";
 
     ShapeBuilder(ShapeLayer.Kind kind, int rank, String className, Function<ShapeBuilder<L>, L> factory) {
         this.kind = kind;
@@ -110,20 +111,21 @@ public final class ShapeBuilder<L extends ShapeLayer> {
     }
 
     /**
-     * UpSampling2D's {@code interpolation}: only "nearest". oneDNN's linear resampling has
-     * not been shown to match TensorFlow's bilinear resize (half-pixel centers, its own
-     * rounding order), so "bilinear" is refused rather than approximated.
+     * UpSampling2D's {@code interpolation}: "nearest" (repeat) or "bilinear" (TensorFlow 2's
+     * resize, half-pixel centers). Keras' other methods (area, bicubic, gaussian, lanczos3/5,
+     * mitchellcubic) have no oneDNN primitive and are refused.
      */
     public ShapeBuilder<L> interpolation(String interpolation) {
         if (kind != ShapeLayer.Kind.UP_SAMPLING || rank != 2) {
             throw new IllegalArgumentException(className + " has no argument `interpolation`");
         }
-        String v = interpolation.toLowerCase(Locale.ROOT);
-        if (!v.equals("nearest")) {
+        String v = interpolation == null ? "" : interpolation.toLowerCase(Locale.ROOT);
+        if (!v.equals("nearest") && !v.equals("bilinear")) {
             throw new IllegalArgumentException("The `interpolation` argument of " + className
-                    + " must be \"nearest\" in kdnn (Keras also has \"bilinear\" and others, which kdnn does not"
-                    + " implement). Received: interpolation=\"" + interpolation + "\"");
+                    + " must be \"nearest\" or \"bilinear\" in kdnn (Keras' area, bicubic, gaussian, lanczos and"
+                    + " mitchellcubic resizes have no oneDNN primitive). Received: interpolation=\"" + interpolation + "\"");
         }
+        this.interpolation = v;
         return this;
     }
 

@@ -35,6 +35,7 @@ public abstract class ShapeLayer extends Layer {
     private final DataFormat format;
     private final int[][] pairs;
     private final int[] size;
+    private final String interpolation;
 
     protected ShapeLayer(ShapeBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -43,6 +44,7 @@ public abstract class ShapeLayer extends Layer {
         this.format = b.dataFormat;
         this.pairs = b.pairs == null ? null : Arrays.stream(b.pairs).map(int[]::clone).toArray(int[][]::new);
         this.size = b.size == null ? null : b.size.clone();
+        this.interpolation = b.interpolation;
     }
 
     public final Kind kind() {
@@ -119,7 +121,7 @@ public abstract class ShapeLayer extends Layer {
         return switch (kind) {
             case ZERO_PADDING -> ShapeOps.pad(src, dst, offsets, srcTag, dstTag);
             case CROPPING -> ShapeOps.crop(src, dst, offsets, srcTag, dstTag);
-            case UP_SAMPLING -> ShapeOps.upsampleNearest(src, dst, size, srcTag, dstTag);
+            case UP_SAMPLING -> ShapeOps.upsample(src, dst, size, interpolation.equals("bilinear"), srcTag, dstTag);
         };
     }
 
@@ -161,7 +163,7 @@ public abstract class ShapeLayer extends Layer {
             }
         }
         if (rank > 1) c.put("data_format", format.kerasName());
-        if (kind == Kind.UP_SAMPLING && rank == 2) c.put("interpolation", "nearest");
+        if (kind == Kind.UP_SAMPLING && rank == 2) c.put("interpolation", interpolation);
         return c;
     }
 }

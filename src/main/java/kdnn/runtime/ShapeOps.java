@@ -53,15 +53,19 @@ public final class ShapeOps {
     }
 
     /**
-     * Nearest upsampling by integer factors: oneDNN's nearest resampling maps output index
-     * {@code o} to input {@code round((o + 0.5) / f - 0.5) = o / f}, Keras' repeat, exactly.
+     * Upsampling by integer factors. Nearest: oneDNN maps output index {@code o} to input
+     * {@code round((o + 0.5) / f - 0.5) = o / f}, Keras' repeat, exactly. Linear: oneDNN
+     * interpolates at {@code (o + 0.5) / f - 0.5} between the two nearest inputs, clamped at the
+     * edges, which is TensorFlow 2's bilinear {@code tf.image.resize} (half-pixel centers).
      */
-    public static Pipeline upsampleNearest(long[] srcDims, long[] dstDims, int[] factors, int srcTag, int dstTag) {
+    public static Pipeline upsample(long[] srcDims, long[] dstDims, int[] factors, boolean linear, int srcTag,
+                                    int dstTag) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
             MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
-            b.step(resampling(src, dst, factors), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+            b.step(resampling(src, dst, factors, linear ? dnnl_resampling_linear() : dnnl_resampling_nearest()),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
             return b.build();
         } catch (RuntimeException | Error e) {
@@ -70,14 +74,14 @@ public final class ShapeOps {
         }
     }
 
-    private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors) {
+    private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors, int algorithm) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
             return Primitive.create("dnnl_resampling_forward_primitive_desc_create", (out, a) -> {
                 MemorySegment f = a.allocate(ValueLayout.JAVA_FLOAT, factors.length);
                 for (int i = 0; i < factors.length; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, factors[i]);
                 return dnnl_resampling_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
-                        dnnl_resampling_nearest(), f, src.handle(), dst.handle(), attr.handle());
+                        algorithm, f, src.handle(), dst.handle(), attr.handle());
             });
         }
     }

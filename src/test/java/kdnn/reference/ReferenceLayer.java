@@ -94,12 +94,14 @@ public final class ReferenceLayer {
     }
 
     private static RefArray upsampling2d(JsonNode config, RefArray input) {
-        if (!KerasConfig.absent(config, "interpolation")
-                && !config.get("interpolation").asText().toLowerCase(Locale.ROOT).equals("nearest")) {
-            throw new IllegalArgumentException("only nearest upsampling is supported, got interpolation "
-                    + config.get("interpolation"));
-        }
-        return ReferenceShapeOps.upsample(input, KerasConfig.intTuple(config, "size", 2, 2), KerasConfig.channelsFirst(config));
+        String interpolation = KerasConfig.absent(config, "interpolation") ? "nearest"
+                : config.get("interpolation").asText().toLowerCase(Locale.ROOT);
+        int[] size = KerasConfig.intTuple(config, "size", 2, 2);
+        return switch (interpolation) {
+            case "nearest" -> ReferenceShapeOps.upsample(input, size, KerasConfig.channelsFirst(config));
+            case "bilinear" -> ReferenceShapeOps.upsampleBilinear(input, size, KerasConfig.channelsFirst(config));
+            default -> throw new IllegalArgumentException("interpolation must be nearest or bilinear, got " + interpolation);
+        };
     }
 
     /** The config of any convolution, read and checked against the input before the weights are. */

@@ -70,6 +70,51 @@ public final class ReferenceShapeOps {
         });
     }
 
+    /**
+     * Bilinear upsampling as TensorFlow 2's {@code tf.image.resize(method="bilinear")}, which
+     * Keras 2's UpSampling2D calls: output index {@code o} samples the input at
+     * {@code (o + 0.5) / size - 0.5}, between floor and ceil of that position, both clamped to
+     * the input; applied axis by axis (the interpolation is separable), in double.
+     */
+    public static RefArray upsampleBilinear(RefArray x, int[] size, boolean channelsFirst) {
+        int first = firstSpatialAxis(x, size.length, channelsFirst);
+        double[] cur = new double[x.data().length];
+        for (int i = 0; i < cur.length; i++) cur[i] = x.data()[i];
+        int[] shape = x.shape().clone();
+        for (int a = 0; a < size.length; a++) {
+            if (size[a] < 1) {
+                throw new IllegalArgumentException("upsampling size must be >= 1, got " + Arrays.toString(size));
+            }
+            int axis = first + a;
+            int in = shape[axis];
+            int out = in * size[a];
+            int outer = 1;
+            for (int d = 0; d < axis; d++) outer *= shape[d];
+            int inner = 1;
+            for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
+            double[] next = new double[outer * out * inner];
+            for (int o = 0; o < out; o++) {
+                double pos = (o + 0.5) / size[a] - 0.5;
+                double floor = Math.floor(pos);
+                int lo = (int) Math.max(floor, 0);
+                int hi = (int) Math.min(Math.ceil(pos), in - 1);
+                double t = pos - floor;
+                for (int p = 0; p < outer; p++) {
+                    for (int q = 0; q < inner; q++) {
+                        double vlo = cur[(p * in + lo) * inner + q];
+                        double vhi = cur[(p * in + hi) * inner + q];
+                        next[(p * out + o) * inner + q] = vlo + (vhi - vlo) * t;
+                    }
+                }
+            }
+            cur = next;
+            shape[axis] = out;
+        }
+        float[] data = new float[cur.length];
+        for (int i = 0; i < data.length; i++) data[i] = (float) cur[i];
+        return new RefArray(shape, data);
+    }
+
     private static int firstSpatialAxis(RefArray x, int spatialRank, boolean channelsFirst) {
         if (x.rank() != spatialRank + 2) {
             throw new IllegalArgumentException("a " + spatialRank + "D layer needs a rank " + (spatialRank + 2)
