@@ -107,6 +107,47 @@ class ModelFilesTest {
         }
     }
 
+    @Test
+    void kerasToJsonWithAnInputLayerAndModuleKeys() {
+        // the form tf.keras 2.13 writes: an InputLayer first, "module"/"registered_name" beside class names
+        String json = """
+                {"class_name": "Sequential", "config": {"name": "seq", "layers": [
+                  {"module": "keras.layers", "class_name": "InputLayer", "registered_name": null,
+                   "config": {"batch_input_shape": [null, 6, 6, 2], "dtype": "float32", "sparse": false,
+                              "ragged": false, "name": "input_1"}},
+                  {"module": "keras.layers", "class_name": "Conv2D", "registered_name": null,
+                   "config": {"name": "conv2d", "trainable": true, "dtype": "float32", "filters": 3,
+                              "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+                              "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+                              "activation": "relu", "use_bias": true,
+                              "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+                                                     "config": {"seed": null}, "registered_name": null},
+                              "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros",
+                                                   "config": {}, "registered_name": null},
+                              "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+                              "kernel_constraint": null, "bias_constraint": null}},
+                  {"module": "keras.layers", "class_name": "UpSampling2D", "registered_name": null,
+                   "config": {"name": "up", "trainable": true, "dtype": "float32", "size": [2, 2],
+                              "data_format": "channels_last", "interpolation": "nearest"}}]},
+                 "keras_version": "2.13.1", "backend": "tensorflow"}
+                """;
+        float[] kernel = new float[3 * 3 * 2 * 3];
+        kernel[4 * 6] = 1f; // centre tap: output channel 0 = input channel 0
+        try (Sequential m = ModelFiles.fromKerasJson(json, List.of(kernel, new float[3]));
+             Tensor x = Tensor.of(floatsUpTo(72), 1L, 6, 6, 2); Tensor y = m.predict(x)) {
+            assertArrayEquals(new long[] {1, 12, 12, 3}, y.shape());
+            // y[0, 1, 2, 0] = x[0, 0, 1, 0] (centre tap, then nearest upsampling by 2) = 2
+            assertEquals(2f, y.toFloatArray()[(1 * 12 + 2) * 3]);
+            assertEquals(List.of("conv2d", "up"), m.layers().stream().map(Layer::name).toList());
+        }
+    }
+
+    private static float[] floatsUpTo(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        return a;
+    }
+
     /** A copy of a shared model folder to break. */
     private static Path copy(Path src, Path dst) throws IOException {
         Files.createDirectories(dst);
