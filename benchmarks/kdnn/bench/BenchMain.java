@@ -26,7 +26,7 @@ import kdnn.runtime.Threads;
  * {@code --jmh} runs the JMH benchmarks of this package instead (slow; see {@link KdnnBench}).
  */
 public final class BenchMain {
-    static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference");
+    static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference", "kdnn-bf16");
 
     /** One measurement; NaN where a number was not taken. */
     public record Measurement(String shape, String impl, int threads, double medianUs, double firstCallUs) {
@@ -60,7 +60,7 @@ public final class BenchMain {
                 case "--impls" -> impls = Arrays.asList(value(args, ++i).split(","));
                 default -> {
                     System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
-                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference] [--rounds R] [--jmh]");
+                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh]");
                     return 2;
                 }
             }
@@ -129,6 +129,15 @@ public final class BenchMain {
                                          int rounds, Map<String, String> checks, PrintStream out) throws Exception {
         boolean doNative = impls.contains("native"), doKdnn = impls.contains("kdnn");
         boolean doOrt = impls.contains("onnxruntime");
+        boolean doBf16 = impls.contains("kdnn-bf16");
+        if (doBf16) {
+            try {
+                kdnn.runtime.Convolutions.requireBf16();
+            } catch (UnsupportedOperationException e) {
+                out.println("kdnn-bf16: not measured: " + e.getMessage());
+                doBf16 = false;
+            }
+        }
         NativeBench.Session nat = null;
         if (doNative) {
             try {
@@ -155,7 +164,7 @@ public final class BenchMain {
                 out.printf(Locale.ROOT, "  %s ...%n", s.name());
                 BenchShape.Weights w = s.weights(2);
                 float[] x = s.inputValues(1);
-                BaseConv[] layer = new BaseConv[1];
+                BaseConv[] layer = new BaseConv[2];
                 OrtPeer[] peer = new OrtPeer[1];
                 try (Tensor in = Tensor.of(x, s.input()); Tensor y = Tensor.uninitialized(s.outputShape())) {
                     double natFirst = nat == null ? Double.NaN : nat.shape(s);
@@ -167,7 +176,12 @@ public final class BenchMain {
                         peer[0] = new OrtPeer(s, w, x, threads);
                         peer[0].run();
                     });
-                    double natBest = Double.NaN, kBest = Double.NaN, oBest = Double.NaN;
+                    double bFirst = !doBf16 ? Double.NaN : Timing.once(() -> {
+                        layer[1] = s.newLayer(w);
+                        layer[1].setPrecision(kdnn.layers.Precision.BF16);
+                        layer[1].call(in, y);
+                    });
+                    double natBest = Double.NaN, kBest = Double.NaN, oBest = Double.NaN, bBest = Double.NaN;
                     for (int r = 0; r < rounds; r++) {
                         if (nat != null) {
                             natBest = min(natBest, nat.measure().medianUs());
@@ -182,8 +196,14 @@ public final class BenchMain {
                             oBest = min(oBest, Timing.median(peer[0]::run, budget).medianUs());
                             Thread.sleep(20);
                         }
+                        if (doBf16) {
+                            BaseConv l = layer[1];
+                            bBest = min(bBest, Timing.median(() -> l.call(in, y), budget).medianUs());
+                            Thread.sleep(20);
+                        }
                     }
                     if (nat != null) m.add(new Measurement(s.name(), "native", threads, natBest, natFirst));
+                    if (doBf16) m.add(new Measurement(s.name(), "kdnn-bf16", threads, bBest, bFirst));
                     if (doKdnn) m.add(new Measurement(s.name(), "kdnn", threads, kBest, kFirst));
                     if (doOrt) {
                         m.add(new Measurement(s.name(), "onnxruntime", threads, oBest, oFirst));
@@ -192,6 +212,7 @@ public final class BenchMain {
                     }
                 } finally {
                     if (layer[0] != null) layer[0].close();
+                    if (layer[1] != null) layer[1].close();
                     if (peer[0] != null) peer[0].close();
                 }
             }
@@ -285,6 +306,17 @@ public final class BenchMain {
                     num(get(all, s.name(), "native", true)), num(get(all, s.name(), "onnxruntime", true)));
         }
         out.println();
+        if (all.stream().anyMatch(m -> m.impl().equals("kdnn-bf16"))) {
+            out.println("bf16 (bf16 inputs and weights, f32 output; AVX512_BF16), median us per call");
+            out.println("| shape | kdnn f32 us | kdnn bf16 us | bf16 speedup |");
+            out.println("|---|---:|---:|---:|");
+            for (BenchShape s : shapes) {
+                double f = get(all, s.name(), "kdnn", false), b = get(all, s.name(), "kdnn-bf16", false);
+                out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", s.name(), num(f), num(b),
+                        Double.isNaN(f / b) ? "-" : String.format(Locale.ROOT, "%.2fx", f / b));
+            }
+            out.println();
+        }
         if (logN > 0) {
             out.printf(Locale.ROOT, "Geometric-mean speedup of kdnn over ONNX Runtime (ORT us / kdnn us), %d shapes: %.2fx%n",
                     logN, Math.exp(logSum / logN));
