@@ -42,6 +42,7 @@ public final class BenchMain {
     static int run(String[] args, PrintStream out) throws Exception {
         boolean quick = false;
         boolean jmh = false;
+        boolean gc = false;
         int roundCount = 0;
         int threads = Runtime.getRuntime().availableProcessors();
         Path json = null;
@@ -52,6 +53,7 @@ public final class BenchMain {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--jmh" -> jmh = true;
+                case "--gc" -> gc = true;
                 case "--threads" -> threads = Integer.parseInt(value(args, ++i));
                 case "--rounds" -> roundCount = Integer.parseInt(value(args, ++i));
                 case "--json" -> json = Path.of(value(args, ++i));
@@ -60,13 +62,13 @@ public final class BenchMain {
                 case "--impls" -> impls = Arrays.asList(value(args, ++i).split(","));
                 default -> {
                     System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
-                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh]");
+                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh] [--gc]");
                     return 2;
                 }
             }
         }
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
-        if (jmh) return JmhRun.run(quick, threads, shapes);
+        if (jmh || gc) return JmhRun.run(quick, gc, threads, shapes);
         if (json != null && chart == null) {
             String f = json.getFileName().toString();
             chart = json.resolveSibling((f.endsWith(".json") ? f.substring(0, f.length() - 5) : f) + ".png");

@@ -11,15 +11,21 @@ final class JmhRun {
     private JmhRun() {
     }
 
-    static int run(boolean quick, int threads, List<BenchShape> shapes) throws Exception {
+    /** With {@code gc}, only the steady-state benchmark, under JMH's GC profiler (bytes allocated per call). */
+    static int run(boolean quick, boolean gc, int threads, List<BenchShape> shapes) throws Exception {
         String[] names = shapes.stream().map(BenchShape::name).toArray(String[]::new);
         ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(KdnnBench.class.getName())
-                .include(FirstCallBench.class.getName())
                 .param("shape", names)
                 .jvmArgsAppend("-Dkdnn.threads=" + threads)
                 .forks(1);
-        if (quick) {
+        if (gc) {
+            // average time: sampling mode's own bookkeeping would show up in the bytes per call
+            o.addProfiler(org.openjdk.jmh.profile.GCProfiler.class).mode(org.openjdk.jmh.annotations.Mode.AverageTime);
+        } else {
+            o.include(FirstCallBench.class.getName());
+        }
+        if (quick && !gc) {
             o.warmupIterations(1).warmupTime(TimeValue.milliseconds(300))
                     .measurementIterations(2).measurementTime(TimeValue.milliseconds(500));
         }
