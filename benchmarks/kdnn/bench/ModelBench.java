@@ -361,7 +361,7 @@ public final class ModelBench {
         }
         out.println();
         out.println("Golden models end to end (" + threads + " threads; best of " + rounds + " interleaved chunks):");
-        out.println("| model | batch | kdnn predict us | sum of native layer us | predict / native sum | load average |");
+        out.println("| model | batch | kdnn predict us | sum of native layer us | predict / native sum | 1-min load before -> after |");
         out.println("|---|---:|---:|---:|---:|---|");
         for (ModelResult r : results) {
             out.printf(Locale.ROOT, "| %s | %d | %s | %s | %.3f | %s |%n", r.model(), r.batch(), num(r.predictUs()),
@@ -399,6 +399,7 @@ public final class ModelBench {
             double[] first = new double[ops.size()];
             Arrays.fill(best, Double.NaN);
             double kBest = Double.NaN;
+            String loadBefore = BenchMain.loadAverage().split(" ")[0];
             try (Tensor in = Tensor.of(b.data(), b.shape());
                  Tensor y = Tensor.uninitialized(model.outputShape(b.shape()))) {
                 double kFirst = Timing.once(() -> model.predict(in, y));
@@ -412,7 +413,8 @@ public final class ModelBench {
                     kBest = min(kBest, Timing.median(() -> model.predict(in, y), budget).medianUs());
                     Thread.sleep(20);
                 }
-                String load = BenchMain.loadAverage();
+                // 1-minute load before and after (this benchmark's own 2 busy threads count in the second)
+                String load = loadBefore + " -> " + BenchMain.loadAverage().split(" ")[0];
                 out.println("| layer | class | oneDNN operation (native) | native us |");
                 out.println("|---|---|---|---:|");
                 double sum = 0, firstSum = 0;
@@ -437,13 +439,25 @@ public final class ModelBench {
                 }
                 out.printf(Locale.ROOT, "| sum of native layers | | | %s |%n", num(sum));
                 out.printf(Locale.ROOT, "kdnn predict (Sequential.predict into a preallocated output): %s us"
-                        + " (first call %s us); predict / native sum = %.3f (target <= 1.1: %s); load average %s%n",
+                        + " (first call %s us); predict / native sum = %.3f (target <= 1.1: %s); 1-min load %s%n",
                         num(kBest), num(kFirst), kBest / sum, kBest / sum <= 1.1 ? "met" : "NOT met", load);
+                double withoutFolded = sum;
                 for (String s : stages) {
                     if (s.contains(" folded into ")) {
+                        String pad = s.substring(0, s.indexOf(" folded into "));
                         out.println("note: kdnn runs " + s + " (no padded tensor is made); the native sum counts that"
                                 + " ZeroPadding as its own operation, as Keras defines the layers");
+                        k = 0;
+                        for (LayerOps l : layers) {
+                            for (int j = 0; j < l.ops().size(); j++, k++) {
+                                if (l.layer().equals(pad)) withoutFolded -= best[k];
+                            }
+                        }
                     }
+                }
+                if (withoutFolded != sum) {
+                    out.printf(Locale.ROOT, "      without the folded layers the native sum would be %s us: predict / that"
+                            + " = %.3f (kdnn's per-stage overhead alone)%n", num(withoutFolded), kBest / withoutFolded);
                 }
                 if (b.expected() != null) {
                     out.println("kdnn output vs expected.json: " + BenchMain.compare(y.toFloatArray(), b.expected()));
