@@ -24,6 +24,8 @@ import kdnn.runtime.Threads;
  * reference, each phase apart (so no library's idle threads compete with another's), and prints
  * the steady-state table, the first-call table and kdnn's geometric-mean speedup over ORT.
  * {@code --jmh} runs the JMH benchmarks of this package instead (slow; see {@link KdnnBench}).
+ * {@code --models [DIR...]} times whole models against the sum of their layers' native operations
+ * instead (see {@link ModelBench}).
  */
 public final class BenchMain {
     static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference", "kdnn-bf16");
@@ -40,6 +42,7 @@ public final class BenchMain {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
+        if (Arrays.asList(args).contains("--models")) return ModelBench.run(args, out);
         boolean quick = false;
         boolean jmh = false;
         boolean gc = false;
@@ -62,7 +65,8 @@ public final class BenchMain {
                 case "--impls" -> impls = Arrays.asList(value(args, ++i).split(","));
                 default -> {
                     System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
-                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh] [--gc]");
+                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh] [--gc]\n"
+                            + "       kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]");
                     return 2;
                 }
             }

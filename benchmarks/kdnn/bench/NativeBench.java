@@ -130,6 +130,11 @@ public final class NativeBench {
             return Double.parseDouble(reply("SHAPE " + s.nativeLine(), "FIRST")[2]);
         }
 
+        /** Makes the operation of an {@code OP} line current (see bench_conv.c); returns its first-call microseconds. */
+        public double op(String name, String line) throws IOException {
+            return Double.parseDouble(reply("OP " + name + " " + line, "FIRST")[2]);
+        }
+
         /** One chunk: warm-up, then the median of single calls. */
         public Timing.Result measure() throws IOException {
             String[] f = reply("MEASURE", "RESULT");
