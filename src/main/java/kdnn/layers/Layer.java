@@ -173,10 +173,6 @@ public abstract class Layer implements AutoCloseable {
         run(input, output, Variant.PLAIN);
     }
 
-    /** Runs the layer as a model stage does (see {@link Variant}). */
-    final void call(Tensor input, Tensor output, Variant variant) {
-        run(input, output, variant);
-    }
 
     /** True when this layer can take the zero padding of a preceding layer as its own. */
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
@@ -192,36 +188,45 @@ public abstract class Layer implements AutoCloseable {
     }
 
     private void run(Tensor input, Tensor output, Variant variant) {
+        long in = input.hold();
+        try {
+            long out = output.hold();
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            try {
+                runHeld(input, output, variant);
+            } finally {
+                kdnn.runtime.Threads.exitCall(admitted);
+                output.release(out);
+            }
+        } finally {
+            input.release(in);
+        }
+    }
+
+    /**
+     * Runs the layer on tensors the caller already holds, inside a call the caller already
+     * admitted ({@link kdnn.runtime.Threads#enterCall()}): what a model does for its stages, so a
+     * prediction pays for holding its tensors and for its turn once, not once per layer.
+     */
+    final void runHeld(Tensor input, Tensor output, Variant variant) {
         long stamp = enter();
         try {
-            long in = input.hold();
-            try {
-                long out = output.hold();
-                java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
-                int threads = kdnn.runtime.Threads.count();
-                try {
-                    boolean plain = variant == Variant.PLAIN;
-                    ShapePair shapes = plain ? lastShapes : lastVariantShapes;
-                    if (shapes == null || !input.hasShape(shapes.input) || shapes.variant != variant) {
-                        long[] shape = input.shape();
-                        long[] seen = paddedShape(shape, variant.inputPadding());
-                        shapes = new ShapePair(shape, variant, computeOutputShape(seen), variant.key(shape));
-                        ensureBuilt(seen);
-                        if (plain) lastShapes = shapes; else lastVariantShapes = shapes;
-                    }
-                    if (!output.hasShape(shapes.output)) {
-                        throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
-                                + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
-                    }
-                    if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                        pipelines.get(shapes.key, threads, pipelineFactory).execute(input.segment(), output.segment());
-                    }
-                } finally {
-                    kdnn.runtime.Threads.exitCall(admitted);
-                    output.release(out);
-                }
-            } finally {
-                input.release(in);
+            boolean plain = variant == Variant.PLAIN;
+            ShapePair shapes = plain ? lastShapes : lastVariantShapes;
+            if (shapes == null || !input.hasShape(shapes.input) || shapes.variant != variant) {
+                long[] shape = input.shape();
+                long[] seen = paddedShape(shape, variant.inputPadding());
+                shapes = new ShapePair(shape, variant, computeOutputShape(seen), variant.key(shape));
+                ensureBuilt(seen);
+                if (plain) lastShapes = shapes; else lastVariantShapes = shapes;
+            }
+            if (!output.hasShape(shapes.output)) {
+                throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
+                        + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
+            }
+            if (output.elementCount() > 0) { // an empty batch has nothing to compute
+                pipelines.get(shapes.key, kdnn.runtime.Threads.count(), pipelineFactory)
+                        .execute(input.segment(), output.segment());
             }
         } finally {
             lifecycle.unlockRead(stamp);

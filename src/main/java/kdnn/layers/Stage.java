@@ -54,9 +54,12 @@ public final class Stage {
         return layer.computeOutputShape(foldedPadding == null ? inputShape : layer.paddedShape(inputShape, foldedPadding));
     }
 
-    /** Runs the stage into a preallocated output. */
-    public void run(Tensor input, Tensor output) {
-        layer.call(input, output, variant.isPlain() ? Variant.PLAIN : variant);
+    /**
+     * Runs the stage into a preallocated output. The caller (a model's prediction) holds both
+     * tensors and has been admitted ({@link kdnn.runtime.Threads#enterCall()}).
+     */
+    public void runHeld(Tensor input, Tensor output) {
+        layer.runHeld(input, output, variant.isPlain() ? Variant.PLAIN : variant);
     }
 
     @Override

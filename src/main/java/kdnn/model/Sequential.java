@@ -150,16 +150,29 @@ public final class Sequential implements AutoCloseable {
     public void predict(Tensor batch, Tensor output) {
         long stamp = enter();
         try {
-            Workspace w = take(batch);
+            long in = batch.hold();
             try {
-                Tensor current = batch;
-                for (int i = 0; i < stages.size(); i++) {
-                    Tensor next = i == stages.size() - 1 ? output : w.between[i];
-                    stages.get(i).run(current, next);
-                    current = next;
+                long out = output.hold();
+                // one turn for the whole prediction: its layers run back to back on warm caches
+                java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+                try {
+                    Workspace w = take(batch);
+                    try {
+                        Tensor current = batch;
+                        for (int i = 0; i < stages.size(); i++) {
+                            Tensor next = i == stages.size() - 1 ? output : w.between[i];
+                            stages.get(i).runHeld(current, next);
+                            current = next;
+                        }
+                    } finally {
+                        give(w);
+                    }
+                } finally {
+                    kdnn.runtime.Threads.exitCall(admitted);
+                    output.release(out);
                 }
             } finally {
-                give(w);
+                batch.release(in);
             }
         } finally {
             lifecycle.unlockRead(stamp);
