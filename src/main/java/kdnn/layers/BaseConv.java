@@ -136,6 +136,28 @@ public abstract class BaseConv extends Layer {
         return spec.kerasShape(shape[0], out, filters);
     }
 
+    @Override
+    long work(long[] inputShape) {
+        long[] out = computeOutputShape(inputShape);
+        long in = spec.channels(inputShape);
+        long positions = out[0];
+        for (long o : spec.spatial(out)) positions *= o;
+        long taps = 1;
+        for (int k : spec.kernel()) taps *= k;
+        return switch (kind) {
+            case CONV -> positions * filters * (in / groups) * taps;
+            // a transposed convolution does the same multiply-adds, counted from its input side
+            case TRANSPOSE -> positions / Math.max(1, product(spec.strides())) * filters * in * taps;
+            case SEPARABLE -> positions * in * depthMultiplier * (taps + filters);
+        };
+    }
+
+    private static long product(int[] values) {
+        long p = 1;
+        for (int v : values) p *= v;
+        return p;
+    }
+
     private long inputChannels() {
         Variable k = variables.get(0);
         return switch (kind) {
