@@ -198,7 +198,7 @@ public record BenchShape(String name, Op op, long[] input, int filters, int[] ke
         long[] in = input.clone();
         in[0] = 1;
         for (int a = 1; a <= rank(); a++) in[a] = Math.min(in[a], rank() == 1 ? 40 : 9);
-        int c = (int) Math.min(channels(), 6);
+        int c = Math.min(channels(), 6);
         in[rank() + 1] = c;
         int f = op == Op.DEPTHWISE ? c : Math.min(filters, 5);
         return new BenchShape(name + "_small", op, in, f, kernel, strides, dilation, padding);

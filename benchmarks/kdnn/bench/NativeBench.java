@@ -142,9 +142,16 @@ public final class NativeBench {
         }
 
         @Override
-        public void close() throws IOException, InterruptedException {
+        public void close() throws IOException {
             in.close();
-            int rc = process.waitFor();
+            int rc;
+            try {
+                rc = process.waitFor();
+            } catch (InterruptedException e) {
+                process.destroy();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while bench_conv exited", e);
+            }
             if (rc != 0) throw new IOException("bench_conv exited with " + rc);
         }
     }

@@ -104,7 +104,6 @@ public abstract class ShapeLayer extends Layer {
         // no weights
     }
 
-    /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     /** Copies: their "work" is the elements written (a small copy is faster on one thread, as measured). */
     @Override
     long work(long[] inputShape) {
@@ -113,6 +112,7 @@ public abstract class ShapeLayer extends Layer {
         return n;
     }
 
+    /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     @Override
     protected final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
