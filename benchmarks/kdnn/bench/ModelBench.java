@@ -6,11 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.FileSystemNotFoundException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -252,32 +247,9 @@ public final class ModelBench {
 
     // ---- which models, which batch ----------------------------------------------------------
 
-    /** {@code ${kdnn.shared}/models}, or kdnn's bundled copies when that is absent: each folder with a model.json. */
+    /** The shared golden models, and kdnn's bundled copies of any they lack. */
     static List<Path> defaultModels() throws IOException {
-        Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), "models");
-        Path dir = Files.isDirectory(shared) ? shared : bundled();
-        if (dir == null) return List.of();
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("model.json"))).sorted().toList();
-        }
-    }
-
-    private static Path bundled() throws IOException {
-        URL url = ModelBench.class.getResource("/kdnn/models");
-        if (url == null) return null;
-        try {
-            URI uri = url.toURI();
-            if (uri.getScheme().equals("jar")) {
-                try {
-                    return FileSystems.getFileSystem(uri).provider().getPath(uri);
-                } catch (FileSystemNotFoundException e) {
-                    return FileSystems.newFileSystem(uri, Map.of()).provider().getPath(uri);
-                }
-            }
-            return Path.of(uri);
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
+        return List.copyOf(kdnn.model.ModelFolders.find().values());
     }
 
     /** The input batch: expected.json's (shape and values), else seeded values for batch 1. */

@@ -2,20 +2,14 @@ package kdnn.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.FileSystemNotFoundException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import kdnn.Tensor;
 import kdnn.layers.Shapes;
 import kdnn.model.ModelFiles;
+import kdnn.model.ModelFolders;
 import kdnn.model.Sequential;
 
 /**
@@ -30,15 +24,8 @@ final class Demo {
     }
 
     static int run(PrintStream out) throws IOException {
-        Map<String, Path> models = new LinkedHashMap<>();
+        Map<String, Path> models = ModelFolders.find();
         Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), "models");
-        if (Files.isDirectory(shared)) {
-            folders(shared).forEach(p -> models.putIfAbsent(p.getFileName().toString(), p));
-        }
-        Path bundled = bundled();
-        if (bundled != null) {
-            folders(bundled).forEach(p -> models.putIfAbsent(p.getFileName().toString().replaceAll("/$", ""), p));
-        }
         if (models.isEmpty()) {
             out.println("no models found in " + shared + " or bundled with kdnn");
             return 1;
@@ -92,33 +79,6 @@ final class Demo {
             double first = t[0];
             Arrays.sort(t);
             return new double[] {t[RUNS / 2], first};
-        }
-    }
-
-    private static Stream<Path> folders(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("model.json"))).sorted().toList().stream();
-        }
-    }
-
-    /** The models bundled as resources, as a folder (a directory on the class path, or inside the jar). */
-    private static Path bundled() throws IOException {
-        URL url = Demo.class.getResource("/kdnn/models");
-        if (url == null) {
-            return null;
-        }
-        try {
-            URI uri = url.toURI();
-            if (uri.getScheme().equals("jar")) {
-                try {
-                    return FileSystems.getFileSystem(uri).provider().getPath(uri);
-                } catch (FileSystemNotFoundException e) {
-                    return FileSystems.newFileSystem(uri, Map.of()).provider().getPath(uri);
-                }
-            }
-            return Path.of(uri);
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
         }
     }
 }
