@@ -22,7 +22,8 @@ public final class GoldenRunner {
 
     /** Runs one case; never throws for a case's own failure. */
     public static Result run(GoldenCase c) {
-        try (Layer layer = Layers.fromConfig(c.layer());
+        try (Layer layer = Layers.fromConfig(Layers.withInferredArguments(c.layer(), name -> c.weights().stream()
+                     .filter(w -> w.name().equals(name)).map(kdnn.layers.Weight::shape).findFirst().orElse(null)));
              Tensor input = Tensor.of(c.input(), c.inputShape())) {
             layer.build(c.inputShape());
             if (!c.weights().isEmpty() || !layer.getWeights().isEmpty()) {

@@ -52,6 +52,27 @@ public final class Layers {
         return f.apply(layer.get("config"));
     }
 
+    /**
+     * Fills in what a config leaves out but its weights say. TensorFlow.js omits
+     * {@code depth_multiplier} from a SeparableConv2D's config; its depthwise kernel
+     * (kh, kw, in, depth_multiplier) tells it. {@code weightShape} gives a weight's shape by its
+     * Keras name ({@code depthwise_kernel}), or null.
+     */
+    public static JsonNode withInferredArguments(JsonNode layer, java.util.function.Function<String, int[]> weightShape) {
+        JsonNode config = layer == null ? null : layer.get("config");
+        if (config == null || !config.isObject() || config.has("depth_multiplier")
+                || !layer.path("class_name").asText().equals(SeparableConv2D.CLASS_NAME)) {
+            return layer;
+        }
+        int[] shape = weightShape.apply("depthwise_kernel");
+        if (shape == null || shape.length == 0) {
+            return layer;
+        }
+        ObjectNode copy = layer.deepCopy();
+        ((ObjectNode) copy.get("config")).put("depth_multiplier", shape[shape.length - 1]);
+        return copy;
+    }
+
     /** The serialized form of a layer. */
     public static ObjectNode toConfig(Layer layer) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();

@@ -119,7 +119,8 @@ public final class ModelFiles {
                 }
                 Layer layer;
                 try {
-                    layer = Layers.fromConfig(withDepthMultiplier(l, weightShape));
+                    String layerName = l.path("config").path("name").asText();
+                    layer = Layers.fromConfig(Layers.withInferredArguments(l, w -> weightShape.apply(layerName + "/" + w)));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("model \"" + name + "\", layer " + layers.size() + " (\""
                             + l.path("config").path("name").asText("?") + "\", " + layerClass + "): " + e.getMessage(), e);
@@ -149,25 +150,6 @@ public final class ModelFiles {
             layers.forEach(Layer::close);
             throw e;
         }
-    }
-
-    /**
-     * TensorFlow.js leaves {@code depth_multiplier} out of a SeparableConv2D's config; its
-     * depthwise kernel (kh, kw, in, depth_multiplier) in the manifest says what it was.
-     */
-    private static JsonNode withDepthMultiplier(JsonNode layer, java.util.function.Function<String, int[]> weightShape) {
-        JsonNode config = layer.get("config");
-        if (!layer.path("class_name").asText().equals("SeparableConv2D") || config == null || !config.isObject()
-                || config.has("depth_multiplier")) {
-            return layer;
-        }
-        int[] shape = weightShape.apply(config.path("name").asText() + "/depthwise_kernel");
-        if (shape == null || shape.length == 0) {
-            return layer;
-        }
-        ObjectNode copy = layer.deepCopy();
-        ((ObjectNode) copy.get("config")).put("depth_multiplier", shape[shape.length - 1]);
-        return copy;
     }
 
     private static long[] inputLayerShape(JsonNode config) {

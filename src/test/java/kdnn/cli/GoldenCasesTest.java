@@ -39,6 +39,20 @@ class GoldenCasesTest {
     }
 
     @Test
+    void aSeparableCaseWithoutDepthMultiplierTakesItFromTheDepthwiseKernel() throws Exception {
+        for (Path f : GoldenCase.files(TestData.goldenCases())) {
+            GoldenCase c = GoldenCase.read(f);
+            if (!c.layer().path("class_name").asText().equals("SeparableConv2D") || c.expectError()) continue;
+            var layer = c.layer().deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) layer.get("config")).remove("depth_multiplier");
+            GoldenCase thin = new GoldenCase(c.name(), layer, c.inputShape(), c.input(), c.weights(), c.outputShape(),
+                    c.output(), c.atol(), c.rtol(), false, null);
+            GoldenRunner.Result r = GoldenRunner.run(thin);
+            assertTrue(r.passed(), r.line());
+        }
+    }
+
+    @Test
     void anUnimplementedClassIsAFailEvenForAnErrorCase() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 "{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}");
