@@ -12,7 +12,8 @@ import kdnn.runtime.NativeMemory;
  * A float32 tensor in 64-byte-aligned native memory, row-major in the order of its shape
  * (Keras' order: batch first, then the axes as the layer's data_format names them).
  *
- * <p>Closing frees the memory at once; a tensor a caller forgets is freed by a cleaner. Every
+ * <p>Closing frees the memory at once (large blocks go to a small reuse cache, see
+ * {@link NativeMemory}); a tensor a caller forgets is freed by a cleaner. Every
  * method after close throws {@link IllegalStateException}. A layer reading or writing a tensor
  * holds it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory
  * under them. The raw {@link #segment()} is for code that holds the tensor the same way.
