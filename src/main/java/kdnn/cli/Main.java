@@ -13,6 +13,9 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         int status;
         try {
+            if (!cmd.equals("help")) {
+                kdnn.runtime.NativeLibrary.load(); // a library problem is one clear line, before any layer exists
+            }
             status = switch (cmd) {
                 case "golden" -> golden(rest);
                 case "info" -> Info.print(System.out);
