@@ -2,7 +2,6 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.StampedLock;
@@ -38,7 +37,8 @@ public abstract class Layer implements AutoCloseable {
             }
         }
     }
-    protected final List<Variable> variables = new ArrayList<>();
+    // written once by build (under the layer lock), read by calls on any thread
+    protected final List<Variable> variables = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final boolean trainable;
 
