@@ -21,6 +21,11 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
 
     /** Keras' tolerance test of the case: {@code |got - want| <= atol + rtol * |want|} (NaN matches NaN). */
     public boolean within(double got, double want) {
+        return within(got, want, atol, rtol);
+    }
+
+    /** The same test for any tolerance (model examples use it too). */
+    public static boolean within(double got, double want, double atol, double rtol) {
         return Math.abs(got - want) <= atol + rtol * Math.abs(want) || (Double.isNaN(got) && Double.isNaN(want));
     }
 

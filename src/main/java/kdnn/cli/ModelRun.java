@@ -87,7 +87,7 @@ final class ModelRun {
             for (int i = 0; i < g.length; i++) {
                 double err = Math.abs(g[i] - ex.output()[i]);
                 max = Math.max(max, err);
-                if (failure == null && !(err <= ex.atol() + ex.rtol() * Math.abs(ex.output()[i]))) {
+                if (failure == null && !GoldenCase.within(g[i], ex.output()[i], ex.atol(), ex.rtol())) {
                     failure = "value " + i + " is " + g[i] + ", expected " + ex.output()[i];
                 }
             }

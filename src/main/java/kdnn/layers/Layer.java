@@ -111,9 +111,9 @@ public abstract class Layer implements AutoCloseable {
         return Long.MAX_VALUE;
     }
 
-    /** The thread count this call's primitives get: one for small work, else {@link kdnn.runtime.Threads#count()}. */
-    private static int threads(ShapePair shapes) {
-        return shapes.small ? 1 : kdnn.runtime.Threads.count();
+    /** The thread count a call's primitives get: one for small work, else {@link kdnn.runtime.Threads#count()}. */
+    private static int threads(boolean small) {
+        return small ? 1 : kdnn.runtime.Threads.count();
     }
 
     private volatile ShapePair lastShapes;
@@ -244,7 +244,7 @@ public abstract class Layer implements AutoCloseable {
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
             if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                pipelines.get(shapes.key, threads(shapes), pipelineFactory)
+                pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
                         .execute(input.segment(), output.segment());
             }
         } finally {
@@ -261,8 +261,7 @@ public abstract class Layer implements AutoCloseable {
         try {
             computeOutputShape(inputShape);
             ensureBuilt(inputShape);
-            int threads = work(inputShape) < SMALL_WORK ? 1 : kdnn.runtime.Threads.count();
-            return pipelines.get(inputShape, threads, pipelineFactory).implementations();
+            return pipelines.get(inputShape, threads(work(inputShape) < SMALL_WORK), pipelineFactory).implementations();
         } finally {
             lifecycle.unlockRead(stamp);
         }

@@ -46,10 +46,6 @@ final class PipelineCache implements AutoCloseable {
         pipelines.values().forEach(Pipeline::prepare);
     }
 
-    int size() {
-        return pipelines.size();
-    }
-
     /** Drops every pipeline; the caller guarantees no call is running. */
     @Override
     public void close() {

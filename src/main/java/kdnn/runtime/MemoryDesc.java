@@ -21,23 +21,10 @@ public final class MemoryDesc implements AutoCloseable {
                 (out, a) -> dnnl_memory_desc_create_with_tag(out, dims.length, Dnnl.dims(a, dims), dataType, tag)), true);
     }
 
-    /** A layout given by explicit strides (in elements) over logical dims. */
-    public static MemoryDesc withStrides(long[] dims, int dataType, long[] strides) {
-        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_with_strides",
-                (out, a) -> dnnl_memory_desc_create_with_strides(out, dims.length, Dnnl.dims(a, dims), dataType,
-                        Dnnl.dims(a, strides))), true);
-    }
-
     /** A window of this layout: {@code dims} elements starting at {@code offsets}. */
     public MemoryDesc submemory(long[] dims, long[] offsets) {
         return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_submemory",
                 (out, a) -> dnnl_memory_desc_create_submemory(out, handle(), Dnnl.dims(a, dims), Dnnl.dims(a, offsets))), true);
-    }
-
-    /** An owned copy; use it to keep a descriptor queried from a primitive descriptor. */
-    public MemoryDesc copy() {
-        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_clone",
-                (out, a) -> dnnl_memory_desc_clone(out, handle())), true);
     }
 
     static MemoryDesc borrowed(MemorySegment handle) {

@@ -55,12 +55,6 @@ public final class Threads {
         gate = newGate();
     }
 
-    /** How many calls may run oneDNN at once under the current policy (0: no limit). */
-    public static int concurrentCalls() {
-        Semaphore g = gate;
-        return g == null ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / count);
-    }
-
     private static Semaphore newGate() {
         return policy == Policy.FIXED ? null
                 : new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / count));
