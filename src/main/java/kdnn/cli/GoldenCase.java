@@ -19,6 +19,25 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
                          String why) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The case's layer, built for its input shape and given its weights (Keras' refusals are
+     * thrown here); closed again if any of that fails.
+     */
+    public kdnn.layers.Layer newLayer() {
+        kdnn.layers.Layer layer = kdnn.layers.Layers.fromConfig(kdnn.layers.Layers.withInferredArguments(layer(),
+                name -> weights.stream().filter(w -> w.name().equals(name)).map(Weight::shape).findFirst().orElse(null)));
+        try {
+            layer.build(inputShape);
+            if (!weights.isEmpty() || !layer.getWeights().isEmpty()) {
+                layer.setWeights(weights);
+            }
+            return layer;
+        } catch (RuntimeException e) {
+            layer.close();
+            throw e;
+        }
+    }
+
     /** Keras' tolerance test of the case: {@code |got - want| <= atol + rtol * |want|} (NaN matches NaN). */
     public boolean within(double got, double want) {
         return within(got, want, atol, rtol);

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import kdnn.Tensor;
 import kdnn.layers.Layer;
-import kdnn.layers.Layers;
 import kdnn.layers.UnknownLayerException;
 
 /** Runs golden layer cases through kdnn: one line per case, then "N passed, M failed". */
@@ -22,13 +21,7 @@ public final class GoldenRunner {
 
     /** Runs one case; never throws for a case's own failure. */
     public static Result run(GoldenCase c) {
-        try (Layer layer = Layers.fromConfig(Layers.withInferredArguments(c.layer(), name -> c.weights().stream()
-                     .filter(w -> w.name().equals(name)).map(kdnn.layers.Weight::shape).findFirst().orElse(null)));
-             Tensor input = Tensor.of(c.input(), c.inputShape())) {
-            layer.build(c.inputShape());
-            if (!c.weights().isEmpty() || !layer.getWeights().isEmpty()) {
-                layer.setWeights(c.weights());
-            }
+        try (Layer layer = c.newLayer(); Tensor input = Tensor.of(c.input(), c.inputShape())) {
             try (Tensor out = layer.call(input)) {
                 if (c.expectError()) {
                     return new Result(c.name(), false, "expected an error (" + c.why() + ") but got output of shape "

@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import kdnn.Tensor;
 import kdnn.layers.Layer;
-import kdnn.layers.Layers;
 
 /**
  * {@code kdnn stress DIR [--threads N] [--seconds S]}: every non-error golden case of a folder is
@@ -123,12 +122,8 @@ public final class Stress {
     }
 
     private static Layer layer(GoldenCase c, List<AutoCloseable> owned) {
-        Layer l = Layers.fromConfig(c.layer());
+        Layer l = c.newLayer();
         owned.add(l);
-        l.build(c.inputShape());
-        if (!c.weights().isEmpty() || !l.getWeights().isEmpty()) {
-            l.setWeights(c.weights());
-        }
         return l;
     }
 
