@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 import java.util.function.Supplier;
 import kdnn.runtime.Attributes.Eltwise;
 
@@ -17,8 +18,9 @@ import kdnn.runtime.Attributes.Eltwise;
  */
 public enum Activation {
     LINEAR("linear", List::of),
-    RELU("relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0f, 0f))),
-    RELU6("relu6", () -> List.of(new Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f))),
+    // oneDNN's relu is max(x, 0) in vector form, which gives 0 for NaN; Keras gives NaN
+    RELU("relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0f, 0f)), v -> Math.max(v, 0)),
+    RELU6("relu6", () -> List.of(new Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f)), v -> Math.min(Math.max(v, 0), 6)),
     ELU("elu", () -> List.of(new Eltwise(dnnl_eltwise_elu(), 1f, 0f))),
     // selu = scale * elu(x, alpha): two post-ops
     SELU("selu", () -> List.of(new Eltwise(dnnl_eltwise_elu(), 1.6732632423543772f, 0f),
@@ -28,21 +30,49 @@ public enum Activation {
     TANH("tanh", () -> List.of(new Eltwise(dnnl_eltwise_tanh(), 0f, 0f))),
     SIGMOID("sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_logistic(), 0f, 0f))),
     // Keras 2: clip(0.2 x + 0.5, 0, 1)
-    HARD_SIGMOID("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 0.2f, 0.5f))),
-    EXPONENTIAL("exponential", () -> List.of(new Eltwise(dnnl_eltwise_exp(), 0f, 0f))),
+    HARD_SIGMOID("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 0.2f, 0.5f)),
+            v -> Math.min(Math.max(0.2 * v + 0.5, 0), 1)),
+    // oneDNN clamps the argument first, so exp(NaN) = Inf
+    EXPONENTIAL("exponential", () -> List.of(new Eltwise(dnnl_eltwise_exp(), 0f, 0f)), Math::exp),
     SWISH("swish", () -> List.of(new Eltwise(dnnl_eltwise_swish(), 1f, 0f))),
     SILU("silu", () -> List.of(new Eltwise(dnnl_eltwise_swish(), 1f, 0f))),
-    // Keras' default gelu is the exact (erf) form
-    GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f))),
+    // Keras' default gelu is the exact (erf) form; oneDNN's overflows to NaN from about 1.7e38 up.
+    // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
+    GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
     SOFTMAX("softmax", List::of);
 
     private final String keras;
     private final Supplier<List<Eltwise>> postOps;
+    private final DoubleUnaryOperator atExtremes;
 
     Activation(String keras, Supplier<List<Eltwise>> postOps) {
+        this(keras, postOps, null);
+    }
+
+    Activation(String keras, Supplier<List<Eltwise>> postOps, DoubleUnaryOperator atExtremes) {
         this.keras = keras;
         this.postOps = postOps;
+        this.atExtremes = atExtremes;
+    }
+
+    /**
+     * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
+     * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
+     * Relu, relu6, hard_sigmoid, exponential, gelu and softmax do not; {@link KerasExtremes}
+     * restores Keras' values for them.
+     */
+    boolean fusedKeepsExtremes() {
+        return atExtremes == null && this != SOFTMAX;
+    }
+
+    /**
+     * Keras' value for an element-wise activation of {@code v} when {@code v} is NaN, infinite
+     * or larger in magnitude than {@link KerasExtremes#LIMIT} (only there: gelu's form is exact
+     * only for such values).
+     */
+    double atExtreme(double v) {
+        return atExtremes.applyAsDouble(v);
     }
 
     public String kerasName() {

@@ -41,6 +41,7 @@ public abstract class BaseConv extends Layer {
     private final Constraint pointwiseConstraint;
     private final Constraint biasConstraint;
     private volatile Precision precision;
+    private volatile KerasExtremes extremes;
 
     protected BaseConv(ConvBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -191,6 +192,35 @@ public abstract class BaseConv extends Layer {
         }
     }
 
+    @Override
+    void weightsChanged() {
+        if (activation.fusedKeepsExtremes()) {
+            return;
+        }
+        Variable kernel = variables.get(0);
+        long count = Shapes.product(kernel.shape);
+        int rank = spec.rank();
+        double gain = switch (kind) {
+            case CONV -> KerasExtremes.gain(kernel.data, count, filters);
+            case TRANSPOSE -> KerasExtremes.transposedGain(kernel.data, count, filters, kernel.shape[rank + 1]);
+            case SEPARABLE -> {
+                Variable pointwise = variables.get(1);
+                double depthwise = KerasExtremes.gain(kernel.data, count, (long) kernel.shape[rank] * kernel.shape[rank + 1]);
+                // the depthwise result is bounded too: it is an intermediate (bf16 when computing in bf16)
+                yield depthwise * Math.max(1, KerasExtremes.gain(pointwise.data, Shapes.product(pointwise.shape), filters));
+            }
+        };
+        double bias = useBias
+                ? KerasExtremes.maxMagnitude(variables.get(variables.size() - 1).data.asSlice(0, (long) filters * Float.BYTES))
+                : 0;
+        extremes = new KerasExtremes(activation, spec.format(), gain, bias);
+    }
+
+    @Override
+    KerasExtremes kerasExtremes() {
+        return extremes;
+    }
+
     private Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {
         return new Variable(name, shape, arena, init, reg, constraint);
     }
@@ -248,6 +278,7 @@ public abstract class BaseConv extends Layer {
             padLeft[i] += padding[i][0];
             padRight[i] += padding[i][1];
         }
+        Activation act = variant.preActivation() ? Activation.LINEAR : activation;
         Variable kernel = variables.get(0);
         Variable bias = useBias ? variables.get(variables.size() - 1) : null;
         List<Convolutions.Op> ops = new ArrayList<>();
@@ -257,10 +288,10 @@ public abstract class BaseConv extends Layer {
                 long[] w = groups == 1 ? dims(filters, in, spec.kernel())
                         : dims(groups, filters / groups, in / groups, spec.kernel());
                 int tag = groups == 1 ? WeightTags.io(rank) : WeightTags.igo(rank);
-                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight));
+                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight, act));
             }
             case TRANSPOSE -> ops.add(op(true, dims(filters, in, spec.kernel()), WeightTags.oi(rank), kernel, bias, dst,
-                    padLeft, padRight));
+                    padLeft, padRight, act));
             case SEPARABLE -> {
                 // depthwise: groups = input channels, output channel c*dm + m, no bias or activation
                 long[] mid = dst.clone();
@@ -274,7 +305,7 @@ public abstract class BaseConv extends Layer {
                 Arrays.fill(unit, 1);
                 ops.add(new Convolutions.Op(false, dims(filters, mid[1], ones), WeightTags.io(rank),
                         variables.get(1).data, bias == null ? null : bias.data, dst, unit, zeros, zeros, zeros,
-                        activation.postOps()));
+                        act.postOps()));
             }
         }
         boolean channelsLast = spec.format() == DataFormat.CHANNELS_LAST;
@@ -282,18 +313,18 @@ public abstract class BaseConv extends Layer {
                 : Convolutions.channelsFirstTag(rank);
         int dstTag = channelsLast || variant.channelsLastOutput() ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        return Convolutions.build(src, srcTag, dstTag, ops, tail(), precision == Precision.BF16);
+        return Convolutions.build(src, srcTag, dstTag, ops, tail(act), precision == Precision.BF16);
     }
 
     private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
-                               long[] padLeft, long[] padRight) {
+                               long[] padLeft, long[] padRight, Activation act) {
         return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
-                spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, activation.postOps());
+                spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, act.postOps());
     }
 
     /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */
-    private Convolutions.Tail tail() {
-        return switch (activation) {
+    private Convolutions.Tail tail(Activation act) {
+        return switch (act) {
             case SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1, null);
             case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
             default -> Convolutions.Tail.NONE;

@@ -2,6 +2,7 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.StampedLock;
@@ -159,6 +160,7 @@ public abstract class Layer implements AutoCloseable {
             if (builtShape == null) {
                 computeOutputShape(inputShape); // refuses unfit shapes before any weight exists
                 createWeights(inputShape);
+                weightsChanged();
                 builtShape = inputShape.clone();
             }
         }
@@ -244,8 +246,13 @@ public abstract class Layer implements AutoCloseable {
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
             if (output.elementCount() > 0) { // an empty batch has nothing to compute
+                KerasExtremes extremes = kerasExtremes();
+                boolean restore = extremes != null && extremes.mayDiffer(input.segment());
                 pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
                         .execute(input.segment(), output.segment());
+                if (restore) {
+                    restoreKerasExtremes(extremes, input, output, shapes, variant);
+                }
             }
         } finally {
             lifecycle.unlockRead(stamp);
@@ -277,6 +284,29 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
+    /**
+     * Computes the pre-activation as well and writes Keras' values where it is extreme. Only for
+     * inputs or weights holding NaN, infinities or values near float32's end, so it may allocate.
+     */
+    private void restoreKerasExtremes(KerasExtremes extremes, Tensor input, Tensor output, ShapePair shapes,
+                                      Variant variant) {
+        long[] key = variant.withoutActivation().key(input.shape());
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment pre = scratch.allocate(output.segment().byteSize(), 64);
+            pipelines.get(key, threads(shapes.small), pipelineFactory).execute(input.segment(), pre);
+            extremes.patch(output.segment(), pre, shapes.output, variant.channelsLastOutput());
+        }
+    }
+
+    /** What restores Keras' results on extreme values, or null when the oneDNN form always gives them. */
+    KerasExtremes kerasExtremes() {
+        return null;
+    }
+
+    /** Called whenever the weights' values change (created, set, constrained), under the layer lock. */
+    void weightsChanged() {
+    }
+
     /** Keras' {@code set_weights()}: same count, shapes and order as {@link #getWeights()}. */
     public final void setWeights(List<Weight> weights) {
         long stamp = lifecycle.writeLock();
@@ -299,6 +329,7 @@ public abstract class Layer implements AutoCloseable {
             for (int i = 0; i < weights.size(); i++) {
                 variables.get(i).set(weights.get(i).values());
             }
+            weightsChanged();
             pipelines.prepareAll();
         } finally {
             lifecycle.unlockWrite(stamp);
@@ -322,6 +353,7 @@ public abstract class Layer implements AutoCloseable {
         try {
             ensureOpen();
             variables.forEach(Variable::applyConstraint);
+            weightsChanged();
             pipelines.prepareAll();
         } finally {
             lifecycle.unlockWrite(stamp);

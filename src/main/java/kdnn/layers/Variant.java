@@ -8,14 +8,28 @@ import java.util.Arrays;
  * data_format (oneDNN's fast layout; a model converts only at its input and output).
  *
  * @param inputPadding (before, after) per spatial axis, or null
+ * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
  */
-public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
+public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
+                      boolean preActivation) {
     /** As Keras runs the layer alone. */
-    public static final Variant PLAIN = new Variant(null, false, false);
+    public static final Variant PLAIN = new Variant(null, false, false, false);
+
+    public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
+        this(inputPadding, channelsLastInput, channelsLastOutput, false);
+    }
 
     public boolean isPlain() {
-        return inputPadding == null && !channelsLastInput && !channelsLastOutput;
+        return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation;
     }
+
+    /** The same, stopping before the activation. */
+    Variant withoutActivation() {
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true);
+    }
+
+    /** The marker and the three flags before the padding in a key. */
+    private static final int FLAGS = 4;
 
     /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
     long[] key(long[] shape) {
@@ -23,13 +37,14 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
             return shape;
         }
         int axes = inputPadding == null ? 0 : inputPadding.length;
-        long[] key = Arrays.copyOf(shape, shape.length + 3 + 2 * axes);
+        long[] key = Arrays.copyOf(shape, shape.length + FLAGS + 2 * axes);
         key[shape.length] = -1; // shapes have no negative dims, so the marker is unambiguous
         key[shape.length + 1] = channelsLastInput ? 1 : 0;
         key[shape.length + 2] = channelsLastOutput ? 1 : 0;
+        key[shape.length + 3] = preActivation ? 1 : 0;
         for (int i = 0; i < axes; i++) {
-            key[shape.length + 3 + 2 * i] = inputPadding[i][0];
-            key[shape.length + 4 + 2 * i] = inputPadding[i][1];
+            key[shape.length + FLAGS + 2 * i] = inputPadding[i][0];
+            key[shape.length + FLAGS + 1 + 2 * i] = inputPadding[i][1];
         }
         return key;
     }
@@ -45,29 +60,31 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
         if (marker == key.length) {
             return PLAIN;
         }
-        int axes = (key.length - marker - 3) / 2;
+        int axes = (key.length - marker - FLAGS) / 2;
         int[][] pads = axes == 0 ? null : new int[axes][2];
         for (int i = 0; i < axes; i++) {
-            pads[i][0] = (int) key[marker + 3 + 2 * i];
-            pads[i][1] = (int) key[marker + 4 + 2 * i];
+            pads[i][0] = (int) key[marker + FLAGS + 2 * i];
+            pads[i][1] = (int) key[marker + FLAGS + 1 + 2 * i];
         }
-        return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1);
+        return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
-                && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput;
+                && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput
+                && preActivation == v.preActivation;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.deepHashCode(inputPadding) * 4 + (channelsLastInput ? 2 : 0) + (channelsLastOutput ? 1 : 0);
+        return Arrays.deepHashCode(inputPadding) * 8 + (channelsLastInput ? 4 : 0) + (channelsLastOutput ? 2 : 0)
+                + (preActivation ? 1 : 0);
     }
 
     @Override
     public String toString() {
         return "Variant[padding=" + Arrays.deepToString(inputPadding) + ", channelsLastInput=" + channelsLastInput
-                + ", channelsLastOutput=" + channelsLastOutput + "]";
+                + ", channelsLastOutput=" + channelsLastOutput + ", preActivation=" + preActivation + "]";
     }
 }

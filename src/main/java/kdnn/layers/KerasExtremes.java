@@ -1,0 +1,129 @@
+package kdnn.layers;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Keras' results where a fused oneDNN activation departs from them: on NaN, the infinities and
+ * values near the float32 range's end (relu(NaN) is 0 in oneDNN and NaN in Keras, exp(NaN) is
+ * Inf, gelu(Inf) is NaN, softmax keeps a NaN to its own element).
+ *
+ * <p>Such values can reach an activation only when the input holds them, when the weights do,
+ * or when finite values overflow. A call therefore scans its input once (a vectorized pass, a
+ * few microseconds per megabyte) and bounds every pre-activation by {@code max|x| * gain + max|bias|},
+ * where the gain bounds what one output takes from the inputs. Below {@link #LIMIT} the fused
+ * result is Keras' own. Otherwise the layer also computes its pre-activation and
+ * {@link #patch} writes Keras' value wherever that is extreme. Immutable: made again whenever
+ * the weights change.
+ */
+final class KerasExtremes {
+    /** Pre-activations below this in magnitude meet no difference (gelu's form overflows near 2^127). */
+    static final double LIMIT = 0x1p100;
+
+    private final Activation activation;
+    private final boolean channelsFirst;
+    private final double gain;
+    private final double biasMagnitude;
+
+    /** For a layer with this activation and data_format whose weights have this gain and largest |bias|. */
+    KerasExtremes(Activation activation, DataFormat format, double gain, double biasMagnitude) {
+        this.activation = activation;
+        this.channelsFirst = format == DataFormat.CHANNELS_FIRST;
+        this.gain = gain;
+        this.biasMagnitude = biasMagnitude;
+    }
+
+    /** True when a pre-activation of this input may be NaN, infinite or beyond {@link #LIMIT}. */
+    boolean mayDiffer(MemorySegment input) {
+        double max = maxMagnitude(input);
+        double bound = max * gain + biasMagnitude;
+        // NaN (an infinite input times a zero gain, or NaN weights) is a yes; so is an input that
+        // bf16 rounding could take to infinity
+        return !(max < LIMIT && bound < LIMIT);
+    }
+
+    /**
+     * Writes Keras' values into {@code output}, the fused result of Keras shape {@code shape},
+     * wherever the pre-activation {@code pre} (same layout) is extreme. Softmax works on whole
+     * vectors along Keras' last axis: one NaN or +Inf makes every element NaN, as does a vector of
+     * nothing but -Inf ({@code x - max(x)} is NaN there).
+     *
+     * @param channelsLastMemory true when a channels_first layer's output is stored channels-last
+     *                           (inside a model), which puts Keras' last axis C elements apart
+     */
+    void patch(MemorySegment output, MemorySegment pre, long[] shape, boolean channelsLastMemory) {
+        long n = output.byteSize() / Float.BYTES;
+        if (activation == Activation.SOFTMAX) {
+            int length = Math.toIntExact(shape[shape.length - 1]);
+            long stride = channelsFirst && channelsLastMemory ? shape[1] : 1;
+            for (long start = 0; start < n; start++) {
+                if ((start / stride) % length == 0 && !softmaxDefined(pre, start, length, stride)) {
+                    for (int j = 0; j < length; j++) {
+                        output.setAtIndex(ValueLayout.JAVA_FLOAT, start + j * stride, Float.NaN);
+                    }
+                }
+            }
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            float p = pre.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!(Math.abs(p) < LIMIT)) {
+                output.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) activation.atExtreme(p));
+            }
+        }
+    }
+
+    private static boolean softmaxDefined(MemorySegment pre, long start, int length, long stride) {
+        boolean finiteSeen = false;
+        for (int j = 0; j < length; j++) {
+            float p = pre.getAtIndex(ValueLayout.JAVA_FLOAT, start + j * stride);
+            if (Float.isNaN(p) || p == Float.POSITIVE_INFINITY) {
+                return false;
+            }
+            finiteSeen |= p != Float.NEGATIVE_INFINITY;
+        }
+        return finiteSeen;
+    }
+
+    /** The largest |x| over a segment of float32 values; NaN when one is NaN. */
+    static float maxMagnitude(MemorySegment values) {
+        long n = values.byteSize() / Float.BYTES;
+        int max = 0;
+        // on the bits: one integer max per element, which the JIT vectorizes (NaNs order above Inf)
+        for (long i = 0; i < n; i++) {
+            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7fffffff);
+        }
+        return Float.intBitsToFloat(max);
+    }
+
+    /**
+     * The largest sum of |w| that one output draws on, for weights whose last axis is the output:
+     * Keras' kernels {@code (k..., in, out)}, and depthwise kernels {@code (k..., in, multiplier)}
+     * taken as {@code in * multiplier} outputs.
+     */
+    static double gain(MemorySegment weights, long count, long outputs) {
+        double[] sums = new double[Math.toIntExact(outputs)];
+        for (long i = 0; i < count; i++) {
+            sums[(int) (i % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        }
+        return max(sums);
+    }
+
+    /** As {@link #gain} for a Keras 2 transposed kernel {@code (k..., out, in)}. */
+    static double transposedGain(MemorySegment weights, long count, long outputs, long inputs) {
+        double[] sums = new double[Math.toIntExact(outputs)];
+        for (long i = 0; i < count; i++) {
+            sums[(int) (i / inputs % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        }
+        return max(sums);
+    }
+
+    private static double max(double[] values) {
+        double m = 0;
+        for (double v : values) {
+            if (Double.isNaN(v)) return v;
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+}
