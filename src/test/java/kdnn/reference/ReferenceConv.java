@@ -18,6 +18,15 @@ public final class ReferenceConv {
     }
 
     /**
+     * Which input channels feed which output channels. Grouped and depthwise kernels hold no weight
+     * for the other pairs; skipping them (rather than multiplying by 0) keeps a NaN or Inf in its
+     * own group, as Keras' grouped kernels do.
+     */
+    private interface Connects {
+        boolean test(int ic, int oc);
+    }
+
+    /**
      * Keras ConvND: kernel {@code (k1..kr, in/groups, filters)}, bias {@code (filters)} or null.
      * With {@code groups > 1} input channel {@code ic} feeds only the filters of group {@code ic / (in/groups)}.
      */
@@ -39,11 +48,10 @@ public final class ReferenceConv {
             throw new IllegalArgumentException("groups=" + groups + " must divide the " + filters + " filters");
         }
         int perGroupOut = filters / groups;
-        Taps taps = (tap, ic, oc) -> ic / perGroupIn == oc / perGroupOut
-                ? kernel.data()[kernelOffset(kernel, tap, ic % perGroupIn, oc)]
-                : 0.0;
-        return forward(input, kernelSpatial(kernel, r), filters, taps, biasOrNull, strides, padding, dilation,
-                channelsFirst);
+        Connects connects = (ic, oc) -> ic / perGroupIn == oc / perGroupOut;
+        Taps taps = (tap, ic, oc) -> kernel.data()[kernelOffset(kernel, tap, ic % perGroupIn, oc)];
+        return forward(input, kernelSpatial(kernel, r), filters, connects, taps, biasOrNull, strides, padding,
+                dilation, channelsFirst);
     }
 
     /**
@@ -60,9 +68,10 @@ public final class ReferenceConv {
                     + kernel.shape()[r] + " input channels, input has " + channels);
         }
         int dm = kernel.shape()[r + 1];
-        Taps taps = (tap, ic, oc) -> oc / dm == ic ? kernel.data()[kernelOffset(kernel, tap, ic, oc % dm)] : 0.0;
-        return forward(input, kernelSpatial(kernel, r), channels * dm, taps, null, strides, padding, dilation,
-                channelsFirst);
+        Connects connects = (ic, oc) -> oc / dm == ic;
+        Taps taps = (tap, ic, oc) -> kernel.data()[kernelOffset(kernel, tap, ic, oc % dm)];
+        return forward(input, kernelSpatial(kernel, r), channels * dm, connects, taps, null, strides, padding,
+                dilation, channelsFirst);
     }
 
     /**
@@ -182,9 +191,9 @@ public final class ReferenceConv {
         return (n - 1) * s + keff - 2 * pad + outputPadding;
     }
 
-    /** The one forward-convolution loop: every conv kind differs only in its {@link Taps}. */
-    private static RefArray forward(RefArray input, int[] ks, int outChannels, Taps taps, RefArray biasOrNull,
-            int[] strides, String padding, int[] dilation, boolean channelsFirst) {
+    /** The one forward-convolution loop: every conv kind differs only in its {@link Connects} and {@link Taps}. */
+    private static RefArray forward(RefArray input, int[] ks, int outChannels, Connects connects, Taps taps,
+            RefArray biasOrNull, int[] strides, String padding, int[] dilation, boolean channelsFirst) {
         int r = ks.length;
         checkStridesAndDilation(r, strides, dilation);
         float[] bias = checkBias(biasOrNull, outChannels);
@@ -215,8 +224,10 @@ public final class ReferenceConv {
                         continue; // a padding zero contributes nothing
                     }
                     for (int ic = 0; ic < inChannels; ic++) {
-                        xIdx[r + 1] = ic;
-                        sum += x.data()[Shapes.offset(x.shape(), xIdx)] * taps.weight(tap, ic, oc);
+                        if (connects.test(ic, oc)) {
+                            xIdx[r + 1] = ic;
+                            sum += x.data()[Shapes.offset(x.shape(), xIdx)] * taps.weight(tap, ic, oc);
+                        }
                     }
                 } while (Shapes.next(tap, ks));
                 out[Shapes.offset(outShape, oIdx)] = (float) sum;

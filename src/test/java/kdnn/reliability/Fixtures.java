@@ -90,6 +90,36 @@ final class Fixtures {
     }
 
     /** Asks for a full collection and gives cleaners a moment to run. */
+    // glibc's struct mallinfo2: ten size_t fields; uordblks (in use from the heap) is the 8th,
+    // hblkhd (in use in separately mapped blocks) the 5th
+    private static final java.lang.foreign.StructLayout MALLINFO2 = java.lang.foreign.MemoryLayout.structLayout(
+            java.util.stream.Stream.of("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                    "uordblks", "fordblks", "keepcost").map(n -> java.lang.foreign.ValueLayout.JAVA_LONG.withName(n))
+                    .toArray(java.lang.foreign.MemoryLayout[]::new));
+
+    /**
+     * Bytes the C allocator has handed out and not had back (glibc's {@code mallinfo2}): every
+     * native allocation of kdnn and oneDNN, and none of the JVM heap. Unlike VmRSS, it does not
+     * grow while the JVM first touches the Java heap it committed at start.
+     */
+    static long mallocInUseBytes() {
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        var mallinfo2 = linker.downcallHandle(linker.defaultLookup().find("mallinfo2").orElseThrow(
+                () -> new IllegalStateException("no mallinfo2 in the C library (glibc 2.33 or newer has it)")),
+                java.lang.foreign.FunctionDescriptor.of(MALLINFO2));
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var info = (java.lang.foreign.MemorySegment) mallinfo2.invokeExact((java.lang.foreign.SegmentAllocator) arena);
+            return field(info, "uordblks") + field(info, "hblkhd");
+        } catch (Throwable t) {
+            throw new IllegalStateException("mallinfo2 failed", t);
+        }
+    }
+
+    private static long field(java.lang.foreign.MemorySegment info, String name) {
+        return info.get(java.lang.foreign.ValueLayout.JAVA_LONG,
+                MALLINFO2.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(name)));
+    }
+
     static void gc() {
         for (int i = 0; i < 3; i++) {
             System.gc();

@@ -1,0 +1,165 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceActivation;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * NaN, the infinities and values near float32's end through every activation: a layer's result
+ * is Keras' (the reference's), and {@link Activation#fusedKeepsExtremes()} says truly which
+ * oneDNN forms give Keras' values by themselves (so the guard is skipped only where that holds,
+ * and a oneDNN that fixes the others shows up here).
+ */
+class ExtremeValuesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final float[] VALUES = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -2f, 2f, 0f,
+        -3e38f, 3e38f, 1e-40f, -1e-40f, 7f, -0.5f, 2e30f, -2e30f};
+
+    /** A 1x1 Conv2D over 16 channels that passes each position's value through (weights 1/16). */
+    private static Layer passThrough(String activation, long[] shape) throws Exception {
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"filters\":16,"
+                + "\"kernel_size\":1,\"activation\":\"" + activation + "\"}}"));
+        l.build(shape);
+        List<Weight> ws = new ArrayList<>();
+        for (Weight w : l.getWeights()) {
+            float[] v = new float[w.values().length];
+            if (w.shape().length == 4) Arrays.fill(v, 1f / 16);
+            ws.add(new Weight(w.name(), w.shape(), v));
+        }
+        l.setWeights(ws);
+        return l;
+    }
+
+    private static float[] input() {
+        float[] x = new float[VALUES.length * 16];
+        for (int p = 0; p < VALUES.length; p++) Arrays.fill(x, p * 16, p * 16 + 16, VALUES[p]);
+        return x;
+    }
+
+    private static float[] keras(String activation) {
+        RefArray pre = new RefArray(new int[] {1, VALUES.length, 1, 16}, input());
+        return ReferenceActivation.apply(activation, pre).data();
+    }
+
+    private static boolean same(float want, float got) {
+        if (Float.isNaN(want)) return Float.isNaN(got);
+        if (Float.isInfinite(want)) return want == got;
+        return Float.isFinite(got) && Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want));
+    }
+
+    private static String mismatches(float[] want, float[] got) {
+        StringBuilder sb = new StringBuilder();
+        for (int p = 0; p < VALUES.length; p++) {
+            if (!same(want[p * 16], got[p * 16])) {
+                sb.append(VALUES[p]).append(" -> ").append(got[p * 16]).append(" (Keras ").append(want[p * 16]).append("); ");
+            }
+        }
+        return sb.toString();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void aLayerGivesKerasValuesOnExtremes(Activation a) throws Exception {
+        long[] shape = {1, VALUES.length, 1, 16};
+        try (Layer l = passThrough(a.kerasName(), shape); Tensor in = Tensor.of(input(), shape); Tensor out = l.call(in)) {
+            assertEquals("", mismatches(keras(a.kerasName()), out.toFloatArray()), a.kerasName());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Activation.class, names = "SOFTMAX", mode = EnumSource.Mode.EXCLUDE) // vectors: see below
+    void theFusedFormIsTrustedExactlyWhereItKeepsExtremes(Activation a) throws Exception {
+        long[] shape = {1, VALUES.length, 1, 16};
+        try (Layer l = passThrough(a.kerasName(), shape);
+             kdnn.runtime.Pipeline p = l.pipeline(shape, Variant.PLAIN);
+             Arena arena = Arena.ofConfined()) {
+            float[] x = input();
+            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_FLOAT, x);
+            MemorySegment out = arena.allocate((long) x.length * Float.BYTES, 64);
+            p.execute(in, out);
+            String differences = mismatches(keras(a.kerasName()), out.toArray(ValueLayout.JAVA_FLOAT));
+            if (a.fusedKeepsExtremes()) {
+                assertEquals("", differences, a.kerasName() + " is marked as keeping extremes");
+            } else {
+                assertFalse(differences.isEmpty(), a.kerasName() + " now keeps extremes by itself: drop its guard");
+            }
+        }
+    }
+
+    @Test
+    void softmaxVectorsWithNaNOrInfinityAreNaNAsInKeras() throws Exception {
+        float n = Float.NaN;
+        float i = Float.POSITIVE_INFINITY;
+        float[][] vectors = {{n, 1, 2}, {i, 1, 2}, {-i, 1, 2}, {i, i, 1}, {-i, -i, -i}, {3e38f, -3e38f, 0}, {i, -i, 0}, {1, 2, 3}};
+        for (String format : new String[] {"channels_last", "channels_first"}) {
+            // channels_last: the vector is the channel axis; channels_first: Keras' last axis, W
+            boolean cf = format.equals("channels_first");
+            long[] shape = {1, 1, 1, 3};
+            for (float[] v : vectors) {
+                Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"filters\":"
+                        + (cf ? 1 : 3) + ",\"kernel_size\":1,\"use_bias\":false,\"activation\":\"softmax\","
+                        + "\"data_format\":\"" + format + "\"}}"));
+                try (l) {
+                    l.build(shape);
+                    float[] k = new float[cf ? 1 : 9];
+                    if (cf) k[0] = 1; else for (int c = 0; c < 3; c++) k[c * 3 + c] = 1; // identity
+                    l.setWeights(List.of(new Weight("kernel", l.getWeights().get(0).shape(), k)));
+                    // identity weights hold zeros: a NaN or Inf input spreads to every channel as in Keras,
+                    // so channels_last vectors with one are NaN throughout either way
+                    float[] want = ReferenceActivation.apply("softmax", cf
+                            ? new RefArray(new int[] {1, 3}, v)
+                            : new RefArray(new int[] {1, 3}, keep(v))).data();
+                    try (Tensor in = Tensor.of(v, shape); Tensor out = l.call(in)) {
+                        float[] got = out.toFloatArray();
+                        for (int j = 0; j < 3; j++) {
+                            assertTrue(same(want[j], got[j]), format + " " + Arrays.toString(v) + ": got "
+                                    + Arrays.toString(got) + ", Keras " + Arrays.toString(want));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** What an identity 1x1 convolution makes of a channel vector: 0 x NaN and 0 x Inf are NaN. */
+    private static float[] keep(float[] v) {
+        for (float f : v) {
+            if (!Float.isFinite(f)) {
+                float[] nan = new float[v.length];
+                Arrays.fill(nan, Float.NaN);
+                return nan;
+            }
+        }
+        return v;
+    }
+
+    @Test
+    void finiteInputsThatOverflowInsideTheConvolutionGiveKerasValues() throws Exception {
+        // 1e10 * 1e30 overflows to Inf in float32; Keras' gelu(Inf) is Inf, oneDNN's fused form gives NaN
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv1D\",\"config\":{\"filters\":1,"
+                + "\"kernel_size\":1,\"use_bias\":false,\"activation\":\"gelu\"}}"));
+        long[] shape = {1, 2, 1};
+        try (l) {
+            l.build(shape);
+            l.setWeights(List.of(new Weight("kernel", new int[] {1, 1, 1}, new float[] {1e30f})));
+            try (Tensor in = Tensor.of(new float[] {1e10f, -1e10f}, shape); Tensor out = l.call(in)) {
+                assertEquals(Float.POSITIVE_INFINITY, out.get(0));
+                assertTrue(Float.isNaN(out.get(1)), "gelu(-Inf) = -Inf * 0 = NaN in Keras, got " + out.get(1));
+            }
+        }
+    }
+}
