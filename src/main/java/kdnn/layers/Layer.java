@@ -246,7 +246,7 @@ public abstract class Layer implements AutoCloseable {
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
             if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                KerasExtremes extremes = kerasExtremes();
+                KerasExtremes extremes = ExtremeValues.mode() == ExtremeValues.KERAS ? kerasExtremes() : null;
                 boolean restore = extremes != null && extremes.mayDiffer(input.segment());
                 pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
                         .execute(input.segment(), output.segment());

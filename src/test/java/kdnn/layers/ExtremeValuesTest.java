@@ -148,6 +148,26 @@ class ExtremeValuesTest {
     }
 
     @Test
+    void fusedModeSkipsTheScanAndKerasModeIsTheDefault() throws Exception {
+        assertEquals(ExtremeValues.KERAS, ExtremeValues.mode());
+        long[] shape = {1, VALUES.length, 1, 16};
+        try (Layer l = passThrough("relu", shape); Tensor in = Tensor.of(input(), shape)) {
+            ExtremeValues.setMode(ExtremeValues.FUSED);
+            try (Tensor out = l.call(in)) {
+                assertEquals(0f, out.get(0), "oneDNN's relu(NaN)");
+            } finally {
+                ExtremeValues.setMode(ExtremeValues.KERAS);
+            }
+            try (Tensor out = l.call(in)) {
+                assertTrue(Float.isNaN(out.get(0)), "Keras' relu(NaN)");
+            }
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ExtremeValues.parse("fast"));
+        assertTrue(e.getMessage().contains("kdnn.extremes") && e.getMessage().contains("'fast'"), e.getMessage());
+    }
+
+    @Test
     void finiteInputsThatOverflowInsideTheConvolutionGiveKerasValues() throws Exception {
         // 1e10 * 1e30 overflows to Inf in float32; Keras' gelu(Inf) is Inf, oneDNN's fused form gives NaN
         Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv1D\",\"config\":{\"filters\":1,"
