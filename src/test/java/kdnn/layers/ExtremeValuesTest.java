@@ -167,6 +167,64 @@ class ExtremeValuesTest {
         assertTrue(e.getMessage().contains("kdnn.extremes") && e.getMessage().contains("'fast'"), e.getMessage());
     }
 
+    /**
+     * Inside a model stages keep tensors channels-last and fold a ZeroPadding into the next
+     * convolution: the restored values must land in that layout too (softmax then runs along W,
+     * C elements apart). The model must agree with its layers called one by one.
+     */
+    @Test
+    void aChannelsFirstModelGivesWhatItsLayersGiveAlone() throws Exception {
+        String[] configs = {
+            "{\"class_name\":\"ZeroPadding2D\",\"config\":{\"padding\":1,\"data_format\":\"channels_first\"}}",
+            "{\"class_name\":\"Conv2D\",\"config\":{\"filters\":4,\"kernel_size\":3,\"activation\":\"relu\",\"data_format\":\"channels_first\"}}",
+            "{\"class_name\":\"Conv2D\",\"config\":{\"filters\":3,\"kernel_size\":1,\"activation\":\"softmax\",\"data_format\":\"channels_first\"}}",
+            // not the last stage: the softmax's output stays channels-last in memory
+            "{\"class_name\":\"Cropping2D\",\"config\":{\"cropping\":[[0,1],[1,0]],\"data_format\":\"channels_first\"}}"};
+        long[] shape = {1, 2, 6, 5};
+        float[] x = new float[2 * 6 * 5];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        // reaches output rows 3-5, columns 0-1 only: softmax along W must make those rows NaN whole
+        x[4 * 5] = Float.NaN;                // channel 0, row 4, column 0
+        x[30 + 3] = Float.POSITIVE_INFINITY; // channel 1, row 0: output rows 0 and 1
+        List<Layer> layers = new ArrayList<>();
+        try {
+            long[] s = shape;
+            for (String c : configs) {
+                Layer l = Layers.fromConfig(JSON.readTree(c));
+                layers.add(l);
+                l.build(s);
+                List<Weight> ws = new ArrayList<>();
+                for (Weight w : l.getWeights()) ws.add(new Weight(w.name(), w.shape(), kdnn.TestData.random(r, w.values().length)));
+                if (!ws.isEmpty()) l.setWeights(ws);
+                s = l.computeOutputShape(s);
+            }
+            float[] alone;
+            Tensor t = Tensor.of(x, shape);
+            for (Layer l : layers) {
+                try (Tensor in = t) {
+                    t = l.call(in);
+                }
+            }
+            try (Tensor last = t) {
+                alone = last.toFloatArray();
+            }
+            try (kdnn.model.Sequential m = kdnn.model.Sequential.of("extremes", layers, shape);
+                 Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
+                assertTrue(m.stages().size() < layers.size(), "the padding folds: " + m.stages());
+                float[] got = out.toFloatArray();
+                int nan = 0;
+                for (int i = 0; i < got.length; i++) {
+                    nan += Float.isNaN(alone[i]) ? 1 : 0;
+                    assertTrue(same(alone[i], got[i]), "value " + i + ": model " + got[i] + ", layers alone " + alone[i]);
+                }
+                assertTrue(nan > 0 && nan < got.length, nan + " NaNs of " + got.length);
+            }
+        } finally {
+            layers.forEach(Layer::close);
+        }
+    }
+
     @Test
     void finiteInputsThatOverflowInsideTheConvolutionGiveKerasValues() throws Exception {
         // 1e10 * 1e30 overflows to Inf in float32; Keras' gelu(Inf) is Inf, oneDNN's fused form gives NaN
