@@ -17,7 +17,9 @@ import kdnn.layers.Weight;
 public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[] input, List<Weight> weights,
                          long[] outputShape, float[] output, double atol, double rtol, boolean expectError,
                          String why) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Python's json module writes NaN and Infinity bare
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     /**
      * The case's layer, built for its input shape and given its weights (Keras' refusals are
@@ -45,7 +47,8 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
 
     /** The same test for any tolerance (model examples use it too). */
     public static boolean within(double got, double want, double atol, double rtol) {
-        return Math.abs(got - want) <= atol + rtol * Math.abs(want) || (Double.isNaN(got) && Double.isNaN(want));
+        return got == want // equal infinities, whose difference is NaN
+                || Math.abs(got - want) <= atol + rtol * Math.abs(want) || (Double.isNaN(got) && Double.isNaN(want));
     }
 
     /** Every {@code *.json} case in a folder, sorted by file name. */
@@ -99,9 +102,32 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
         return r;
     }
 
+    /**
+     * Numbers, including the non-finite ones as writers spell them: Python's bare {@code NaN} and
+     * {@code Infinity}, strings such as {@code "nan"} or {@code "-inf"}, and null (JavaScript's
+     * {@code JSON.stringify} writes NaN and the infinities as null; NaN is the one it can mean).
+     */
     static float[] floats(JsonNode a) {
         float[] r = new float[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = (float) a.get(i).asDouble();
+        for (int i = 0; i < r.length; i++) {
+            JsonNode v = a.get(i);
+            r[i] = v.isNumber() ? v.floatValue() : v.isNull() ? Float.NaN : special(v.asText());
+        }
         return r;
+    }
+
+    private static float special(String s) {
+        return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "nan", "-nan" -> Float.NaN;
+            case "inf", "+inf", "infinity", "+infinity" -> Float.POSITIVE_INFINITY;
+            case "-inf", "-infinity" -> Float.NEGATIVE_INFINITY;
+            default -> {
+                try {
+                    yield Float.parseFloat(s);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("expected a number, got \"" + s + "\"");
+                }
+            }
+        };
     }
 }

@@ -58,4 +58,39 @@ class GoldenCaseTest {
                 """);
         assertThrows(IllegalArgumentException.class, () -> GoldenCase.read(dir.resolve("b.json")));
     }
+
+    /**
+     * Non-finite values as writers spell them (Python's bare NaN and Infinity, strings, and
+     * JavaScript's null for NaN) are read, compared (equal infinities match) and run: relu keeps
+     * NaN and maps -Inf to 0 as Keras does.
+     */
+    @Test
+    void nonFiniteValuesAreReadComparedAndRunAsInKeras(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("nan.json"), """
+                {"name": "nan", "layer": {"class_name": "Conv1D", "config": {"filters": 1, "kernel_size": 1,
+                   "activation": "relu"}},
+                 "input": {"shape": [1, 6, 1], "data": [NaN, Infinity, -Infinity, "nan", null, "-inf"]},
+                 "weights": [{"name": "kernel", "shape": [1, 1, 1], "data": [2]},
+                             {"name": "bias", "shape": [1], "data": [0.5]}],
+                 "output": {"shape": [1, 6, 1], "data": [NaN, Infinity, 0, "NaN", null, 0]}, "atol": 0, "rtol": 0}
+                """);
+        GoldenCase c = GoldenCase.read(dir.resolve("nan.json"));
+        float[] in = c.input();
+        assertTrue(Float.isNaN(in[0]) && Float.isNaN(in[3]) && Float.isNaN(in[4]));
+        assertEquals(Float.POSITIVE_INFINITY, in[1]);
+        assertEquals(Float.NEGATIVE_INFINITY, in[2]);
+        assertEquals(Float.NEGATIVE_INFINITY, in[5]);
+        assertTrue(c.within(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY));
+        assertFalse(c.within(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY));
+        assertFalse(c.within(1e30, Double.POSITIVE_INFINITY));
+        GoldenRunner.Result r = GoldenRunner.run(c);
+        assertTrue(r.passed(), r.toString());
+
+        Files.writeString(dir.resolve("bad.json"), """
+                {"name": "bad", "layer": {"class_name": "UpSampling1D", "config": {}},
+                 "input": {"shape": [1, 1, 1], "data": ["lots"]}, "output": null}
+                """);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GoldenCase.read(dir.resolve("bad.json")));
+        assertTrue(e.getMessage().contains("lots"), e.getMessage());
+    }
 }
