@@ -251,7 +251,7 @@ public abstract class Layer implements AutoCloseable {
                 pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
                         .execute(input.segment(), output.segment());
                 if (restore) {
-                    restoreKerasExtremes(extremes, input, output, shapes, variant);
+                    restoreKerasExtremes(input, output, shapes.output, variant, threads(shapes.small));
                 }
             }
         } finally {
@@ -285,16 +285,17 @@ public abstract class Layer implements AutoCloseable {
     }
 
     /**
-     * Computes the pre-activation as well and writes Keras' values where it is extreme. Only for
-     * inputs or weights holding NaN, infinities or values near float32's end, so it may allocate.
+     * Writes Keras' values where this layer's oneDNN form departs from them, after the fused run
+     * wrote {@code output}. Runs only for inputs or weights holding NaN, infinities or values near
+     * float32's end, so it may allocate. Here: computes the pre-activation too, and lets
+     * {@link KerasExtremes#patch} restore the activation's values where it is extreme.
      */
-    private void restoreKerasExtremes(KerasExtremes extremes, Tensor input, Tensor output, ShapePair shapes,
-                                      Variant variant) {
+    void restoreKerasExtremes(Tensor input, Tensor output, long[] outputShape, Variant variant, int threads) {
         long[] key = variant.withoutActivation().key(input.shape());
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment pre = scratch.allocate(output.segment().byteSize(), 64);
-            pipelines.get(key, threads(shapes.small), pipelineFactory).execute(input.segment(), pre);
-            extremes.patch(output.segment(), pre, shapes.output, variant.channelsLastOutput());
+            pipelines.get(key, threads, pipelineFactory).execute(input.segment(), pre);
+            kerasExtremes().patch(output.segment(), pre, outputShape, variant.channelsLastOutput());
         }
     }
 

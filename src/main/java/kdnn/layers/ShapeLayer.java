@@ -112,6 +112,21 @@ public abstract class ShapeLayer extends Layer {
         return n;
     }
 
+    /** Only the bound's scan: a resize moves values, so finite inputs stay Keras' own. */
+    private static final KerasExtremes NON_FINITE_INPUTS = new KerasExtremes(Activation.LINEAR, DataFormat.CHANNELS_LAST, 1, 0);
+
+    @Override
+    KerasExtremes kerasExtremes() {
+        return kind == Kind.UP_SAMPLING && interpolation.equals("bilinear") ? NON_FINITE_INPUTS : null;
+    }
+
+    @Override
+    void restoreKerasExtremes(Tensor input, Tensor output, long[] outputShape, Variant variant, int threads) {
+        boolean channelsLast = format == DataFormat.CHANNELS_LAST;
+        BilinearExtremes.restore(input.segment(), output.segment(), logical(input.shape()), size,
+                channelsLast || variant.channelsLastInput(), channelsLast || variant.channelsLastOutput());
+    }
+
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     @Override
     protected final Pipeline pipeline(long[] inputShape, Variant variant) {
