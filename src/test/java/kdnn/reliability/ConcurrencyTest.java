@@ -127,6 +127,12 @@ class ConcurrencyTest {
                 items.add(new Item("Sequential " + Arrays.toString(shape), sharedModel, shape,
                         Tensor.of(Fixtures.input(seed++, shape), shape), twinModel));
             }
+            // NaN and infinities through the relu Conv2D: the path that restores Keras' values runs
+            // concurrently too, its pre-activation pipeline first made during the concurrent phase
+            Tensor special = items.get(1).input;
+            special.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 5, Float.NaN);
+            special.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 100, Float.NEGATIVE_INFINITY);
+            special.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 300, Float.POSITIVE_INFINITY);
             // the shared instances see only their first shape before the concurrent phase
             for (Item it : items) {
                 if (it.shape[0] == 1 && it != items.get(2)) {
