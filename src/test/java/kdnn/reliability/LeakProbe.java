@@ -1,0 +1,11 @@
+package kdnn.reliability;
+
+/** Child-JVM main for {@link LeakTest}: runs its loop and prints how much VmRSS grew, in kB. */
+public final class LeakProbe {
+    private LeakProbe() {
+    }
+
+    public static void main(String[] args) {
+        System.out.println("RSS_GROWN_KB " + LeakTest.loop(LeakTest.CALLS, Fixtures::rssKb));
+    }
+}
