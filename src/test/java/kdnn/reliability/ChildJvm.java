@@ -16,7 +16,26 @@ final class ChildJvm {
     }
 
     static Result run(Class<?> main, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
+        return run(List.of(), main, jvmOptions, args);
+    }
+
+    /**
+     * The command that runs a program without the capabilities that let root read and write
+     * past file permissions ({@code setpriv}, util-linux), or null when there is none to use.
+     */
+    static List<String> withoutFilePermissionOverride() {
+        Path setpriv = Path.of("/usr/bin/setpriv");
+        if (!java.nio.file.Files.isExecutable(setpriv)) {
+            return null;
+        }
+        String caps = "-dac_override,-dac_read_search";
+        return List.of(setpriv.toString(), "--inh-caps=" + caps, "--bounding-set=" + caps);
+    }
+
+    /** As {@link #run(Class, List, String...)}, the JVM started through {@code prefix} (a wrapper command). */
+    static Result run(List<String> prefix, Class<?> main, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xshare:auto");
