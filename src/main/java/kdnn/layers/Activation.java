@@ -67,6 +67,26 @@ public enum Activation {
     }
 
     /**
+     * A bound on |activation(x)| for |x| at most {@code pre}. An unknown (NaN) or infinite
+     * {@code pre} stays as it is: the input may then hold NaN, which every activation passes on.
+     */
+    double bound(double pre) {
+        if (!(pre < Double.POSITIVE_INFINITY)) {
+            return pre;
+        }
+        return switch (this) {
+            // |x sigmoid(x)|, |x Phi(x)| and |x tanh(softplus(x))| are at most |x|
+            case LINEAR, RELU, SWISH, SILU, GELU, MISH -> pre;
+            case RELU6 -> Math.min(pre, 6);
+            case ELU -> Math.max(pre, 1);
+            case SELU -> 1.0507009873554805 * Math.max(pre, 1.6732632423543772);
+            case SOFTPLUS -> pre + Math.log(2); // softplus(x) <= max(x, 0) + ln 2
+            case SOFTSIGN, TANH, SIGMOID, HARD_SIGMOID, SOFTMAX -> 1;
+            case EXPONENTIAL -> Math.exp(pre);
+        };
+    }
+
+    /**
      * Keras' value for an element-wise activation of {@code v} when {@code v} is NaN, infinite
      * or larger in magnitude than {@link KerasExtremes#LIMIT} (only there: gelu's form is exact
      * only for such values).

@@ -42,6 +42,9 @@ public abstract class BaseConv extends Layer {
     private final Constraint biasConstraint;
     private volatile Precision precision;
     private volatile KerasExtremes extremes;
+    // what one output draws on, and the largest |bias|: set with the weights
+    private volatile double gain = Double.NaN;
+    private volatile double biasMagnitude = Double.NaN;
 
     protected BaseConv(ConvBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -194,13 +197,10 @@ public abstract class BaseConv extends Layer {
 
     @Override
     void weightsChanged() {
-        if (activation.fusedKeepsExtremes()) {
-            return;
-        }
         Variable kernel = variables.get(0);
         long count = Shapes.product(kernel.shape);
         int rank = spec.rank();
-        double gain = switch (kind) {
+        double g = switch (kind) {
             case CONV -> KerasExtremes.gain(kernel.data, count, filters);
             case TRANSPOSE -> KerasExtremes.transposedGain(kernel.data, count, filters, kernel.shape[rank + 1]);
             case SEPARABLE -> {
@@ -213,7 +213,14 @@ public abstract class BaseConv extends Layer {
         double bias = useBias
                 ? KerasExtremes.maxMagnitude(variables.get(variables.size() - 1).data.asSlice(0, (long) filters * Float.BYTES))
                 : 0;
-        extremes = new KerasExtremes(activation, spec.format(), gain, bias);
+        gain = g;
+        biasMagnitude = bias;
+        extremes = activation.fusedKeepsExtremes() ? null : new KerasExtremes(activation, spec.format(), g, bias);
+    }
+
+    @Override
+    double outputBound(double inputBound) {
+        return activation.bound(KerasExtremes.widen(inputBound * gain + biasMagnitude));
     }
 
     @Override

@@ -9,9 +9,10 @@ import java.lang.foreign.ValueLayout;
  * Inf, gelu(Inf) is NaN, softmax keeps a NaN to its own element).
  *
  * <p>Such values can reach an activation only when the input holds them, when the weights do,
- * or when finite values overflow. A call therefore scans its input once (a vectorized pass, a
- * few microseconds per megabyte) and bounds every pre-activation by {@code max|x| * gain + max|bias|},
- * where the gain bounds what one output takes from the inputs. Below {@link #LIMIT} the fused
+ * or when finite values overflow. A call therefore bounds every pre-activation by
+ * {@code max|x| * gain + max|bias|}, where the gain bounds what one output takes from the inputs,
+ * and {@code max|x|} comes from a scan of the input (a vectorized pass, a few microseconds per
+ * megabyte) unless a model's previous stage already bounds it. Below {@link #LIMIT} the fused
  * result is Keras' own. Otherwise the layer also computes its pre-activation and
  * {@link #patch} writes Keras' value wherever that is extreme. Immutable: made again whenever
  * the weights change.
@@ -25,6 +26,9 @@ final class KerasExtremes {
     private final double gain;
     private final double biasMagnitude;
 
+    /** Only the check, for layers that move values: gain 1, no bias. */
+    static final KerasExtremes MOVES_VALUES = new KerasExtremes(Activation.LINEAR, DataFormat.CHANNELS_LAST, 1, 0);
+
     /** For a layer with this activation and data_format whose weights have this gain and largest |bias|. */
     KerasExtremes(Activation activation, DataFormat format, double gain, double biasMagnitude) {
         this.activation = activation;
@@ -33,13 +37,22 @@ final class KerasExtremes {
         this.biasMagnitude = biasMagnitude;
     }
 
-    /** True when a pre-activation of this input may be NaN, infinite or beyond {@link #LIMIT}. */
-    boolean mayDiffer(MemorySegment input) {
-        double max = maxMagnitude(input);
-        double bound = max * gain + biasMagnitude;
-        // NaN (an infinite input times a zero gain, or NaN weights) is a yes; so is an input that
-        // bf16 rounding could take to infinity
-        return !(max < LIMIT && bound < LIMIT);
+    /**
+     * True when inputs of at most this magnitude keep every pre-activation finite and below
+     * {@link #LIMIT}, so the fused result is Keras' own. False for NaN (an unknown bound, an input
+     * holding NaN, an infinite input times a zero gain, NaN weights), and for an input that bf16
+     * rounding could take to infinity.
+     */
+    boolean safeFor(double maxMagnitude) {
+        return maxMagnitude < LIMIT && maxMagnitude * gain + biasMagnitude < LIMIT;
+    }
+
+    /**
+     * A bound widened for float rounding: summing K products in float can exceed the exact sum of
+     * their magnitudes by about K * 2^-24 of it, and bf16 inputs by 2^-8; 2^-7 covers both.
+     */
+    static double widen(double bound) {
+        return bound * (1 + 0x1p-7);
     }
 
     /**

@@ -229,6 +229,16 @@ public abstract class Layer implements AutoCloseable {
      * prediction pays for holding its tensors and for its turn once, not once per layer.
      */
     final void runHeld(Tensor input, Tensor output, Variant variant) {
+        runHeld(input, output, variant, Double.NaN);
+    }
+
+    /**
+     * As {@link #runHeld(Tensor, Tensor, Variant)}, given a bound on |x| over the input that is
+     * known without looking at it (NaN: none). Returns such a bound for the output, or NaN. A model
+     * passes each stage's bound on to the next, so only a stage whose bound is unknown or too large
+     * scans its input for {@link KerasExtremes}.
+     */
+    final double runHeld(Tensor input, Tensor output, Variant variant, double inputBound) {
         long stamp = enter();
         try {
             boolean plain = variant == Variant.PLAIN;
@@ -245,15 +255,22 @@ public abstract class Layer implements AutoCloseable {
                 throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
+            double bound = inputBound;
             if (output.elementCount() > 0) { // an empty batch has nothing to compute
                 KerasExtremes extremes = ExtremeValues.mode() == ExtremeValues.KERAS ? kerasExtremes() : null;
-                boolean restore = extremes != null && extremes.mayDiffer(input.segment());
+                boolean restore = false;
+                if (extremes != null && !extremes.safeFor(bound)) {
+                    bound = KerasExtremes.maxMagnitude(input.segment());
+                    restore = !extremes.safeFor(bound);
+                }
                 pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
                         .execute(input.segment(), output.segment());
                 if (restore) {
                     restoreKerasExtremes(input, output, shapes.output, variant, threads(shapes.small));
+                    return Double.NaN;
                 }
             }
+            return outputBound(bound);
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -297,6 +314,15 @@ public abstract class Layer implements AutoCloseable {
             pipelines.get(key, threads, pipelineFactory).execute(input.segment(), pre);
             kerasExtremes().patch(output.segment(), pre, outputShape, variant.channelsLastOutput());
         }
+    }
+
+    /**
+     * A bound on |y| over this layer's output, given one on |x| over its input; NaN when the input's
+     * is unknown (NaN) or the layer knows none. A finite bound also says that no value is NaN or
+     * infinite.
+     */
+    double outputBound(double inputBound) {
+        return Double.NaN;
     }
 
     /** What restores Keras' results on extreme values, or null when the oneDNN form always gives them. */

@@ -112,12 +112,16 @@ public abstract class ShapeLayer extends Layer {
         return n;
     }
 
-    /** Only the bound's scan: a resize moves values, so finite inputs stay Keras' own. */
-    private static final KerasExtremes NON_FINITE_INPUTS = new KerasExtremes(Activation.LINEAR, DataFormat.CHANNELS_LAST, 1, 0);
-
+    /** Bilinear upsampling departs from TensorFlow only next to non-finite values. */
     @Override
     KerasExtremes kerasExtremes() {
-        return kind == Kind.UP_SAMPLING && interpolation.equals("bilinear") ? NON_FINITE_INPUTS : null;
+        return kind == Kind.UP_SAMPLING && interpolation.equals("bilinear") ? KerasExtremes.MOVES_VALUES : null;
+    }
+
+    /** Copies, zeros and convex combinations: no output exceeds the largest input. */
+    @Override
+    double outputBound(double inputBound) {
+        return inputBound;
     }
 
     @Override

@@ -56,10 +56,12 @@ public final class Stage {
 
     /**
      * Runs the stage into a preallocated output. The caller (a model's prediction) holds both
-     * tensors and has been admitted ({@link kdnn.runtime.Threads#enterCall()}).
+     * tensors and has been admitted ({@link kdnn.runtime.Threads#enterCall()}). Given a bound on
+     * |x| over the input known without looking (NaN: none, as for a model's own input), returns
+     * the output's, for the next stage.
      */
-    public void runHeld(Tensor input, Tensor output) {
-        layer.runHeld(input, output, variant.isPlain() ? Variant.PLAIN : variant);
+    public double runHeld(Tensor input, Tensor output, double inputBound) {
+        return layer.runHeld(input, output, variant.isPlain() ? Variant.PLAIN : variant, inputBound);
     }
 
     @Override

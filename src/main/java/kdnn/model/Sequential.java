@@ -159,9 +159,12 @@ public final class Sequential implements AutoCloseable {
                     Workspace w = take(batch);
                     try {
                         Tensor current = batch;
+                        // each stage bounds its output from its input's bound: only where none is
+                        // known does a stage scan its input for NaN, infinities and huge values
+                        double bound = Double.NaN;
                         for (int i = 0; i < stages.size(); i++) {
                             Tensor next = i == stages.size() - 1 ? output : w.between[i];
-                            stages.get(i).runHeld(current, next);
+                            bound = stages.get(i).runHeld(current, next, bound);
                             current = next;
                         }
                     } finally {
