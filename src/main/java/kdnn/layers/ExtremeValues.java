@@ -9,9 +9,10 @@ import java.util.Locale;
 public enum ExtremeValues {
     /**
      * Keras' results always (the default). Layers whose fused oneDNN activation departs from Keras
-     * on such values (relu, relu6, hard_sigmoid, exponential, gelu, softmax) scan each input once,
-     * about 8 us per MB on one core: 1-4% of a typical convolution, more for memory-bound ones
-     * such as depthwise convolutions.
+     * on such values (relu, relu6, hard_sigmoid, exponential, gelu, softmax; bilinear upsampling)
+     * scan each input once, about 8 us per MB on one core: 1-4% of a typical convolution, more for
+     * memory-bound ones such as depthwise convolutions. Inside a model, stages whose input is
+     * bounded by the stage before skip the scan.
      */
     KERAS,
     /**
