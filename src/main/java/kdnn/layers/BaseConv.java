@@ -41,10 +41,8 @@ public abstract class BaseConv extends Layer {
     private final Constraint pointwiseConstraint;
     private final Constraint biasConstraint;
     private volatile Precision precision;
+    // the weights' bounds, made again whenever they change
     private volatile KerasExtremes extremes;
-    // what one output draws on, and the largest |bias|: set with the weights
-    private volatile double gain = Double.NaN;
-    private volatile double biasMagnitude = Double.NaN;
 
     protected BaseConv(ConvBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -213,19 +211,17 @@ public abstract class BaseConv extends Layer {
         double bias = useBias
                 ? KerasExtremes.maxMagnitude(variables.get(variables.size() - 1).data.asSlice(0, (long) filters * Float.BYTES))
                 : 0;
-        gain = g;
-        biasMagnitude = bias;
-        extremes = activation.fusedKeepsExtremes() ? null : new KerasExtremes(activation, spec.format(), g, bias);
+        extremes = new KerasExtremes(activation, spec.format(), g, bias);
     }
 
     @Override
     double outputBound(double inputBound) {
-        return activation.bound(KerasExtremes.widen(inputBound * gain + biasMagnitude));
+        return activation.bound(extremes.preActivationBound(inputBound));
     }
 
     @Override
     KerasExtremes kerasExtremes() {
-        return extremes;
+        return activation.fusedKeepsExtremes() ? null : extremes;
     }
 
     private Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {

@@ -44,15 +44,16 @@ final class KerasExtremes {
      * rounding could take to infinity.
      */
     boolean safeFor(double maxMagnitude) {
-        return maxMagnitude < LIMIT && maxMagnitude * gain + biasMagnitude < LIMIT;
+        return maxMagnitude < LIMIT && preActivationBound(maxMagnitude) < LIMIT;
     }
 
     /**
-     * A bound widened for float rounding: summing K products in float can exceed the exact sum of
-     * their magnitudes by about K * 2^-24 of it, and bf16 inputs by 2^-8; 2^-7 covers both.
+     * A bound on |pre-activation| for inputs of at most this magnitude, widened for float rounding:
+     * summing K products in float can exceed the exact sum of their magnitudes by about K * 2^-24
+     * of it, and bf16 inputs by 2^-8; 2^-7 covers both. NaN for NaN.
      */
-    static double widen(double bound) {
-        return bound * (1 + 0x1p-7);
+    double preActivationBound(double maxMagnitude) {
+        return (maxMagnitude * gain + biasMagnitude) * (1 + 0x1p-7);
     }
 
     /**
