@@ -48,12 +48,13 @@ final class KerasExtremes {
     }
 
     /**
-     * A bound on |pre-activation| for inputs of at most this magnitude, widened for float rounding:
+     * A bound on |pre-activation| for inputs of at most this magnitude, widened for rounding:
      * summing K products in float can exceed the exact sum of their magnitudes by about K * 2^-24
-     * of it, and bf16 inputs by 2^-8; 2^-7 covers both. NaN for NaN.
+     * of it, and bf16 rounds inputs and weights by up to 2^-8 each; 2^-5 covers them with room.
+     * (Only "far below float32's end" matters: {@link #LIMIT} leaves a factor of 2^27.) NaN for NaN.
      */
     double preActivationBound(double maxMagnitude) {
-        return (maxMagnitude * gain + biasMagnitude) * (1 + 0x1p-7);
+        return (maxMagnitude * gain + biasMagnitude) * (1 + 0x1p-5);
     }
 
     /**
