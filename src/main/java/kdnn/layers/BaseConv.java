@@ -199,13 +199,13 @@ public abstract class BaseConv extends Layer {
         long count = Shapes.product(kernel.shape);
         int rank = spec.rank();
         double g = switch (kind) {
-            case CONV -> KerasExtremes.gain(kernel.data, count, filters);
-            case TRANSPOSE -> KerasExtremes.transposedGain(kernel.data, count, filters, kernel.shape[rank + 1]);
+            case CONV -> KerasExtremes.gain(kernel.data, count, filters, 1);
+            case TRANSPOSE -> KerasExtremes.gain(kernel.data, count, filters, kernel.shape[rank + 1]);
             case SEPARABLE -> {
                 Variable pointwise = variables.get(1);
-                double depthwise = KerasExtremes.gain(kernel.data, count, (long) kernel.shape[rank] * kernel.shape[rank + 1]);
+                double depthwise = KerasExtremes.gain(kernel.data, count, (long) kernel.shape[rank] * kernel.shape[rank + 1], 1);
                 // the depthwise result is bounded too: it is an intermediate (bf16 when computing in bf16)
-                yield depthwise * Math.max(1, KerasExtremes.gain(pointwise.data, Shapes.product(pointwise.shape), filters));
+                yield depthwise * Math.max(1, KerasExtremes.gain(pointwise.data, Shapes.product(pointwise.shape), filters, 1));
             }
         };
         double bias = useBias
@@ -311,10 +311,9 @@ public abstract class BaseConv extends Layer {
                         act.postOps()));
             }
         }
-        boolean channelsLast = spec.format() == DataFormat.CHANNELS_LAST;
-        int srcTag = channelsLast || variant.channelsLastInput() ? Convolutions.channelsLastTag(rank)
+        int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        int dstTag = channelsLast || variant.channelsLastOutput() ? Convolutions.channelsLastTag(rank)
+        int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         return Convolutions.build(src, srcTag, dstTag, ops, tail(act), precision == Precision.BF16);
     }

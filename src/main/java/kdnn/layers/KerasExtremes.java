@@ -112,23 +112,15 @@ final class KerasExtremes {
     }
 
     /**
-     * The largest sum of |w| that one output draws on, for weights whose last axis is the output:
-     * Keras' kernels {@code (k..., in, out)}, and depthwise kernels {@code (k..., in, multiplier)}
-     * taken as {@code in * multiplier} outputs.
+     * The largest sum of |w| that one output draws on, for weights whose output index is
+     * {@code i / stride % outputs} at flat position {@code i}: Keras' kernels {@code (k..., in, out)}
+     * (stride 1), depthwise kernels {@code (k..., in, multiplier)} taken as {@code in * multiplier}
+     * outputs (stride 1), Keras 2 transposed kernels {@code (k..., out, in)} (stride {@code in}).
      */
-    static double gain(MemorySegment weights, long count, long outputs) {
+    static double gain(MemorySegment weights, long count, long outputs, long stride) {
         double[] sums = new double[Math.toIntExact(outputs)];
         for (long i = 0; i < count; i++) {
-            sums[(int) (i % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
-        }
-        return max(sums);
-    }
-
-    /** As {@link #gain} for a Keras 2 transposed kernel {@code (k..., out, in)}. */
-    static double transposedGain(MemorySegment weights, long count, long outputs, long inputs) {
-        double[] sums = new double[Math.toIntExact(outputs)];
-        for (long i = 0; i < count; i++) {
-            sums[(int) (i / inputs % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            sums[(int) (i / stride % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
         }
         return max(sums);
     }

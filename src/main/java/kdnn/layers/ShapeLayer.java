@@ -126,9 +126,8 @@ public abstract class ShapeLayer extends Layer {
 
     @Override
     void restoreKerasExtremes(Tensor input, Tensor output, long[] outputShape, Variant variant, int threads) {
-        boolean channelsLast = format == DataFormat.CHANNELS_LAST;
         BilinearExtremes.restore(input.segment(), output.segment(), logical(input.shape()), size,
-                channelsLast || variant.channelsLastInput(), channelsLast || variant.channelsLastOutput());
+                variant.inputChannelsLast(format), variant.outputChannelsLast(format));
     }
 
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
@@ -136,10 +135,9 @@ public abstract class ShapeLayer extends Layer {
     protected final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] dst = logical(computeOutputShape(inputShape));
-        boolean channelsLast = format == DataFormat.CHANNELS_LAST;
-        int srcTag = channelsLast || variant.channelsLastInput() ? Convolutions.channelsLastTag(rank)
+        int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        int dstTag = channelsLast || variant.channelsLastOutput() ? Convolutions.channelsLastTag(rank)
+        int dstTag = variant.outputChannelsLast(format) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         long[] offsets = new long[rank + 2];
         if (pairs != null) {

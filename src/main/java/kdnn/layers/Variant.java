@@ -23,6 +23,16 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
         return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation;
     }
 
+    /** Whether a layer of this data_format reads its input in channels-last order. */
+    boolean inputChannelsLast(DataFormat format) {
+        return format == DataFormat.CHANNELS_LAST || channelsLastInput;
+    }
+
+    /** Whether a layer of this data_format writes its output in channels-last order. */
+    boolean outputChannelsLast(DataFormat format) {
+        return format == DataFormat.CHANNELS_LAST || channelsLastOutput;
+    }
+
     /** The same, stopping before the activation. */
     Variant withoutActivation() {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true);

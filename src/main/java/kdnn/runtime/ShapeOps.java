@@ -67,7 +67,7 @@ public final class ShapeOps {
             MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
             if (Arrays.stream(factors).allMatch(f -> f == 1)) {
                 // a copy; and oneDNN 3.13's jit resampling writes up to 64 bytes past a
-                // channels-first output whose spatial size is 1 (UpsamplingBoundsTest)
+                // channels-first output whose spatial size is 1 (NativeBoundsTest)
                 b.step(Convolutions.reorder(src, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
                 return b.build();
