@@ -194,6 +194,15 @@ public abstract class Layer implements AutoCloseable {
     }
 
 
+    /**
+     * True when each output value depends only on the input value at the same position (and on
+     * per-layer constants): activations, dropout at inference. Such a layer runs on a tensor in
+     * whatever memory order it is stored, so a model never converts layouts around it.
+     */
+    boolean elementwise() {
+        return false;
+    }
+
     /** True when this layer can take the zero padding of a preceding layer as its own. */
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
         return false;
