@@ -1158,6 +1158,330 @@ public class dnnl_h {
         return DNNL_MEMORY_ALLOCATE;
     }
 
+    private static final int dnnl_pooling_max = (int)511L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_pooling_max = 511
+     * }
+     */
+    public static int dnnl_pooling_max() {
+        return dnnl_pooling_max;
+    }
+    private static final int dnnl_pooling_avg_include_padding = (int)767L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_pooling_avg_include_padding = 767
+     * }
+     */
+    public static int dnnl_pooling_avg_include_padding() {
+        return dnnl_pooling_avg_include_padding;
+    }
+    private static final int dnnl_pooling_avg_exclude_padding = (int)1023L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_pooling_avg_exclude_padding = 1023
+     * }
+     */
+    public static int dnnl_pooling_avg_exclude_padding() {
+        return dnnl_pooling_avg_exclude_padding;
+    }
+    private static final int dnnl_normalization_flags_none = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_normalization_flags_none = 0
+     * }
+     */
+    public static int dnnl_normalization_flags_none() {
+        return dnnl_normalization_flags_none;
+    }
+    private static final int dnnl_use_global_stats = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_use_global_stats = 1
+     * }
+     */
+    public static int dnnl_use_global_stats() {
+        return dnnl_use_global_stats;
+    }
+    private static final int dnnl_use_scale = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_use_scale = 2
+     * }
+     */
+    public static int dnnl_use_scale() {
+        return dnnl_use_scale;
+    }
+    private static final int dnnl_use_shift = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_use_shift = 4
+     * }
+     */
+    public static int dnnl_use_shift() {
+        return dnnl_use_shift;
+    }
+    private static final int dnnl_binary_sub = (int)131061L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_binary_sub = 131061
+     * }
+     */
+    public static int dnnl_binary_sub() {
+        return dnnl_binary_sub;
+    }
+    private static final int dnnl_binary_max = (int)131058L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_binary_max = 131058
+     * }
+     */
+    public static int dnnl_binary_max() {
+        return dnnl_binary_max;
+    }
+    private static final int dnnl_binary_min = (int)131059L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_binary_min = 131059
+     * }
+     */
+    public static int dnnl_binary_min() {
+        return dnnl_binary_min;
+    }
+    private static final int dnnl_binary_ge = (int)131062L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_binary_ge = 131062
+     * }
+     */
+    public static int dnnl_binary_ge() {
+        return dnnl_binary_ge;
+    }
+    private static final int dnnl_binary_gt = (int)131063L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_binary_gt = 131063
+     * }
+     */
+    public static int dnnl_binary_gt() {
+        return dnnl_binary_gt;
+    }
+    private static final int dnnl_reduction_max = (int)196594L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_reduction_max = 196594
+     * }
+     */
+    public static int dnnl_reduction_max() {
+        return dnnl_reduction_max;
+    }
+    private static final int dnnl_reduction_mean = (int)196598L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_reduction_mean = 196598
+     * }
+     */
+    public static int dnnl_reduction_mean() {
+        return dnnl_reduction_mean;
+    }
+    private static final int dnnl_reduction_sum = (int)196596L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_reduction_sum = 196596
+     * }
+     */
+    public static int dnnl_reduction_sum() {
+        return dnnl_reduction_sum;
+    }
+    private static final int dnnl_softmax_log = (int)196609L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_softmax_log = 196609
+     * }
+     */
+    public static int dnnl_softmax_log() {
+        return dnnl_softmax_log;
+    }
+    private static final int dnnl_a = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_a = 2
+     * }
+     */
+    public static int dnnl_a() {
+        return dnnl_a;
+    }
+    private static final int dnnl_ab = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ab = 3
+     * }
+     */
+    public static int dnnl_ab() {
+        return dnnl_ab;
+    }
+    private static final int dnnl_abc = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_abc = 4
+     * }
+     */
+    public static int dnnl_abc() {
+        return dnnl_abc;
+    }
+    private static final int dnnl_abcd = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_abcd = 5
+     * }
+     */
+    public static int dnnl_abcd() {
+        return dnnl_abcd;
+    }
+    private static final int dnnl_abcde = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_abcde = 6
+     * }
+     */
+    public static int dnnl_abcde() {
+        return dnnl_abcde;
+    }
+    private static final int dnnl_abcdef = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_abcdef = 7
+     * }
+     */
+    public static int dnnl_abcdef() {
+        return dnnl_abcdef;
+    }
+    private static final int dnnl_acb = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_acb = 15
+     * }
+     */
+    public static int dnnl_acb() {
+        return dnnl_acb;
+    }
+    private static final int dnnl_acdb = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_acdb = 22
+     * }
+     */
+    public static int dnnl_acdb() {
+        return dnnl_acdb;
+    }
+    private static final int dnnl_acdeb = (int)33L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_acdeb = 33
+     * }
+     */
+    public static int dnnl_acdeb() {
+        return dnnl_acdeb;
+    }
+    private static final int dnnl_ba = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ba = 14
+     * }
+     */
+    public static int dnnl_ba() {
+        return dnnl_ba;
+    }
+    private static final int dnnl_bac = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_bac = 16
+     * }
+     */
+    public static int dnnl_bac() {
+        return dnnl_bac;
+    }
+    private static final int dnnl_abdc = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_abdc = 20
+     * }
+     */
+    public static int dnnl_abdc() {
+        return dnnl_abdc;
+    }
+    private static final int dnnl_query_exec_arg_md = (int)255L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_query_exec_arg_md = 255
+     * }
+     */
+    public static int dnnl_query_exec_arg_md() {
+        return dnnl_query_exec_arg_md;
+    }
+    private static final int DNNL_ARG_MEAN = (int)49L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_MEAN 49
+     * }
+     */
+    public static int DNNL_ARG_MEAN() {
+        return DNNL_ARG_MEAN;
+    }
+    private static final int DNNL_ARG_VARIANCE = (int)50L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_VARIANCE 50
+     * }
+     */
+    public static int DNNL_ARG_VARIANCE() {
+        return DNNL_ARG_VARIANCE;
+    }
+    private static final int DNNL_ARG_SCALE = (int)51L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SCALE 51
+     * }
+     */
+    public static int DNNL_ARG_SCALE() {
+        return DNNL_ARG_SCALE;
+    }
+    private static final int DNNL_ARG_SHIFT = (int)52L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SHIFT 52
+     * }
+     */
+    public static int DNNL_ARG_SHIFT() {
+        return DNNL_ARG_SHIFT;
+    }
+    private static final int DNNL_ARG_MULTIPLE_SRC = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_MULTIPLE_SRC 1024
+     * }
+     */
+    public static int DNNL_ARG_MULTIPLE_SRC() {
+        return DNNL_ARG_MULTIPLE_SRC;
+    }
+    private static final int DNNL_ARG_SRC_2 = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SRC_2 3
+     * }
+     */
+    public static int DNNL_ARG_SRC_2() {
+        return DNNL_ARG_SRC_2;
+    }
+    private static final int DNNL_ARG_WORKSPACE = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_WORKSPACE 64
+     * }
+     */
+    public static int DNNL_ARG_WORKSPACE() {
+        return DNNL_ARG_WORKSPACE;
+    }
     private static class dnnl_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             dnnl_h.C_POINTER
@@ -3827,6 +4151,730 @@ public class dnnl_h {
                 traceDowncall("dnnl_primitive_destroy", primitive);
             }
             return (int)mh$.invokeExact(primitive);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_concat_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_concat_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_concat_primitive_desc_create(dnnl_primitive_desc_t *concat_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, int concat_dimension, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_concat_primitive_desc_create$descriptor() {
+        return dnnl_concat_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_concat_primitive_desc_create(dnnl_primitive_desc_t *concat_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, int concat_dimension, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_concat_primitive_desc_create$handle() {
+        return dnnl_concat_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_concat_primitive_desc_create(dnnl_primitive_desc_t *concat_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, int concat_dimension, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_concat_primitive_desc_create$address() {
+        return dnnl_concat_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_concat_primitive_desc_create(dnnl_primitive_desc_t *concat_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, int concat_dimension, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_concat_primitive_desc_create(MemorySegment concat_primitive_desc, MemorySegment engine, MemorySegment dst_desc, int n, int concat_dimension, MemorySegment src_descs, MemorySegment attr) {
+        var mh$ = dnnl_concat_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_concat_primitive_desc_create", concat_primitive_desc, engine, dst_desc, n, concat_dimension, src_descs, attr);
+            }
+            return (int)mh$.invokeExact(concat_primitive_desc, engine, dst_desc, n, concat_dimension, src_descs, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_sum_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_sum_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_sum_primitive_desc_create(dnnl_primitive_desc_t *sum_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, const float *scales, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_sum_primitive_desc_create$descriptor() {
+        return dnnl_sum_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_sum_primitive_desc_create(dnnl_primitive_desc_t *sum_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, const float *scales, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_sum_primitive_desc_create$handle() {
+        return dnnl_sum_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_sum_primitive_desc_create(dnnl_primitive_desc_t *sum_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, const float *scales, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_sum_primitive_desc_create$address() {
+        return dnnl_sum_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_sum_primitive_desc_create(dnnl_primitive_desc_t *sum_primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t dst_desc, int n, const float *scales, const const_dnnl_memory_desc_t *src_descs, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_sum_primitive_desc_create(MemorySegment sum_primitive_desc, MemorySegment engine, MemorySegment dst_desc, int n, MemorySegment scales, MemorySegment src_descs, MemorySegment attr) {
+        var mh$ = dnnl_sum_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_sum_primitive_desc_create", sum_primitive_desc, engine, dst_desc, n, scales, src_descs, attr);
+            }
+            return (int)mh$.invokeExact(sum_primitive_desc, engine, dst_desc, n, scales, src_descs, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_pooling_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_pooling_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_pooling_forward_primitive_desc_create$descriptor() {
+        return dnnl_pooling_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_pooling_forward_primitive_desc_create$handle() {
+        return dnnl_pooling_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_pooling_forward_primitive_desc_create$address() {
+        return dnnl_pooling_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_pooling_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const dnnl_dims_t strides, const dnnl_dims_t kernel, const dnnl_dims_t dilation, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_pooling_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int alg_kind, MemorySegment src_desc, MemorySegment dst_desc, MemorySegment strides, MemorySegment kernel, MemorySegment dilation, MemorySegment padding_l, MemorySegment padding_r, MemorySegment attr) {
+        var mh$ = dnnl_pooling_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_pooling_forward_primitive_desc_create", primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, strides, kernel, dilation, padding_l, padding_r, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, alg_kind, src_desc, dst_desc, strides, kernel, dilation, padding_l, padding_r, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_prelu_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_prelu_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_prelu_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_prelu_forward_primitive_desc_create$descriptor() {
+        return dnnl_prelu_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_prelu_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_prelu_forward_primitive_desc_create$handle() {
+        return dnnl_prelu_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_prelu_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_prelu_forward_primitive_desc_create$address() {
+        return dnnl_prelu_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_prelu_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_prelu_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment weights_desc, MemorySegment dst_desc, MemorySegment attr) {
+        var mh$ = dnnl_prelu_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_prelu_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, weights_desc, dst_desc, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, weights_desc, dst_desc, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_batch_normalization_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_batch_normalization_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_batch_normalization_forward_primitive_desc_create$descriptor() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_batch_normalization_forward_primitive_desc_create$handle() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_batch_normalization_forward_primitive_desc_create$address() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_batch_normalization_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment dst_desc, float epsilon, int flags, MemorySegment attr) {
+        var mh$ = dnnl_batch_normalization_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_batch_normalization_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, dst_desc, epsilon, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, dst_desc, epsilon, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_inner_product_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_inner_product_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_inner_product_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_inner_product_forward_primitive_desc_create$descriptor() {
+        return dnnl_inner_product_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_inner_product_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_inner_product_forward_primitive_desc_create$handle() {
+        return dnnl_inner_product_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_inner_product_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_inner_product_forward_primitive_desc_create$address() {
+        return dnnl_inner_product_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_inner_product_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_inner_product_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment weights_desc, MemorySegment bias_desc, MemorySegment dst_desc, MemorySegment attr) {
+        var mh$ = dnnl_inner_product_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_inner_product_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, weights_desc, bias_desc, dst_desc, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, weights_desc, bias_desc, dst_desc, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_matmul_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_matmul_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_matmul_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_matmul_primitive_desc_create$descriptor() {
+        return dnnl_matmul_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_matmul_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_matmul_primitive_desc_create$handle() {
+        return dnnl_matmul_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_matmul_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_matmul_primitive_desc_create$address() {
+        return dnnl_matmul_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_matmul_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t weights_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_matmul_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, MemorySegment src_desc, MemorySegment weights_desc, MemorySegment bias_desc, MemorySegment dst_desc, MemorySegment attr) {
+        var mh$ = dnnl_matmul_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_matmul_primitive_desc_create", primitive_desc, engine, src_desc, weights_desc, bias_desc, dst_desc, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, src_desc, weights_desc, bias_desc, dst_desc, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_reduction_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_reduction_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_reduction_primitive_desc_create$descriptor() {
+        return dnnl_reduction_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_reduction_primitive_desc_create$handle() {
+        return dnnl_reduction_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_reduction_primitive_desc_create$address() {
+        return dnnl_reduction_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_reduction_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_alg_kind_t alg_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float p, float eps, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_reduction_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int alg_kind, MemorySegment src_desc, MemorySegment dst_desc, float p, float eps, MemorySegment attr) {
+        var mh$ = dnnl_reduction_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_reduction_primitive_desc_create", primitive_desc, engine, alg_kind, src_desc, dst_desc, p, eps, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, alg_kind, src_desc, dst_desc, p, eps, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_post_ops_append_sum {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_post_ops_append_sum");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_sum(dnnl_post_ops_t post_ops, float scale, int32_t zero_point, dnnl_data_type_t data_type)
+     * }
+     */
+    public static FunctionDescriptor dnnl_post_ops_append_sum$descriptor() {
+        return dnnl_post_ops_append_sum.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_sum(dnnl_post_ops_t post_ops, float scale, int32_t zero_point, dnnl_data_type_t data_type)
+     * }
+     */
+    public static MethodHandle dnnl_post_ops_append_sum$handle() {
+        return dnnl_post_ops_append_sum.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_sum(dnnl_post_ops_t post_ops, float scale, int32_t zero_point, dnnl_data_type_t data_type)
+     * }
+     */
+    public static MemorySegment dnnl_post_ops_append_sum$address() {
+        return dnnl_post_ops_append_sum.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_post_ops_append_sum(dnnl_post_ops_t post_ops, float scale, int32_t zero_point, dnnl_data_type_t data_type)
+     * }
+     */
+    public static int dnnl_post_ops_append_sum(MemorySegment post_ops, float scale, int zero_point, int data_type) {
+        var mh$ = dnnl_post_ops_append_sum.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_post_ops_append_sum", post_ops, scale, zero_point, data_type);
+            }
+            return (int)mh$.invokeExact(post_ops, scale, zero_point, data_type);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_memory_desc_reshape {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_memory_desc_reshape");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_reshape(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, int ndims, const int64_t *dims)
+     * }
+     */
+    public static FunctionDescriptor dnnl_memory_desc_reshape$descriptor() {
+        return dnnl_memory_desc_reshape.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_reshape(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, int ndims, const int64_t *dims)
+     * }
+     */
+    public static MethodHandle dnnl_memory_desc_reshape$handle() {
+        return dnnl_memory_desc_reshape.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_reshape(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, int ndims, const int64_t *dims)
+     * }
+     */
+    public static MemorySegment dnnl_memory_desc_reshape$address() {
+        return dnnl_memory_desc_reshape.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_reshape(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, int ndims, const int64_t *dims)
+     * }
+     */
+    public static int dnnl_memory_desc_reshape(MemorySegment out_memory_desc, MemorySegment in_memory_desc, int ndims, MemorySegment dims) {
+        var mh$ = dnnl_memory_desc_reshape.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_memory_desc_reshape", out_memory_desc, in_memory_desc, ndims, dims);
+            }
+            return (int)mh$.invokeExact(out_memory_desc, in_memory_desc, ndims, dims);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_memory_desc_permute_axes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_memory_desc_permute_axes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_permute_axes(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, const int *permutation)
+     * }
+     */
+    public static FunctionDescriptor dnnl_memory_desc_permute_axes$descriptor() {
+        return dnnl_memory_desc_permute_axes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_permute_axes(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, const int *permutation)
+     * }
+     */
+    public static MethodHandle dnnl_memory_desc_permute_axes$handle() {
+        return dnnl_memory_desc_permute_axes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_permute_axes(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, const int *permutation)
+     * }
+     */
+    public static MemorySegment dnnl_memory_desc_permute_axes$address() {
+        return dnnl_memory_desc_permute_axes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_memory_desc_permute_axes(dnnl_memory_desc_t *out_memory_desc, const_dnnl_memory_desc_t in_memory_desc, const int *permutation)
+     * }
+     */
+    public static int dnnl_memory_desc_permute_axes(MemorySegment out_memory_desc, MemorySegment in_memory_desc, MemorySegment permutation) {
+        var mh$ = dnnl_memory_desc_permute_axes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_memory_desc_permute_axes", out_memory_desc, in_memory_desc, permutation);
+            }
+            return (int)mh$.invokeExact(out_memory_desc, in_memory_desc, permutation);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
