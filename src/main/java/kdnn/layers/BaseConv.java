@@ -98,6 +98,7 @@ public abstract class BaseConv extends Layer {
         exclusively(() -> {
             precision = java.util.Objects.requireNonNull(p, "precision");
             pipelines.close();
+            bumpWeightsVersion();
         });
     }
 
@@ -237,6 +238,20 @@ public abstract class BaseConv extends Layer {
 
 
     @Override
+    DataFormat variantFormat() {
+        return spec.format();
+    }
+
+    /**
+     * True when a model may fuse a following Add into this layer as a sum post-op: the last
+     * operation writes the output directly (no softmax or softsign after it).
+     */
+    @Override
+    boolean acceptsSum() {
+        return activation != Activation.SOFTMAX && activation != Activation.SOFTSIGN;
+    }
+
+    @Override
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
         if (kind == Kind.TRANSPOSE || format != spec.format() || padding.length != spec.rank()) {
             return false;
@@ -282,6 +297,12 @@ public abstract class BaseConv extends Layer {
             padRight[i] += padding[i][1];
         }
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
+        // the last operation's post-ops: the activation, then a fused residual Add and what follows it
+        List<kdnn.runtime.Attributes.PostOp> post = new ArrayList<>(act.postOps());
+        if (variant.sumIntoOutput()) {
+            post.add(new kdnn.runtime.Attributes.Sum());
+            if (variant.afterSum() != null) post.addAll(variant.afterSum().postOps());
+        }
         Variable kernel = variables.get(0);
         Variable bias = useBias ? variables.get(variables.size() - 1) : null;
         List<Convolutions.Op> ops = new ArrayList<>();
@@ -291,10 +312,10 @@ public abstract class BaseConv extends Layer {
                 long[] w = groups == 1 ? dims(filters, in, spec.kernel())
                         : dims(groups, filters / groups, in / groups, spec.kernel());
                 int tag = groups == 1 ? WeightTags.io(rank) : WeightTags.igo(rank);
-                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight, act));
+                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight, post));
             }
             case TRANSPOSE -> ops.add(op(true, dims(filters, in, spec.kernel()), WeightTags.oi(rank), kernel, bias, dst,
-                    padLeft, padRight, act));
+                    padLeft, padRight, post));
             case SEPARABLE -> {
                 // depthwise: groups = input channels, output channel c*dm + m, no bias or activation
                 long[] mid = dst.clone();
@@ -307,8 +328,7 @@ public abstract class BaseConv extends Layer {
                 long[] unit = new long[rank];
                 Arrays.fill(unit, 1);
                 ops.add(new Convolutions.Op(false, dims(filters, mid[1], ones), WeightTags.io(rank),
-                        variables.get(1).data, bias == null ? null : bias.data, dst, unit, zeros, zeros, zeros,
-                        act.postOps()));
+                        variables.get(1).data, bias == null ? null : bias.data, dst, unit, zeros, zeros, zeros, post));
             }
         }
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
@@ -319,9 +339,9 @@ public abstract class BaseConv extends Layer {
     }
 
     private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
-                               long[] padLeft, long[] padRight, Activation act) {
+                               long[] padLeft, long[] padRight, List<kdnn.runtime.Attributes.PostOp> post) {
         return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
-                spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, act.postOps());
+                spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, post);
     }
 
     /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */

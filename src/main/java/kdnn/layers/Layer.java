@@ -27,6 +27,54 @@ public abstract class Layer implements AutoCloseable {
 
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
+    static {
+        kdnn.internal.LayerBridge.install(new Bridge());
+    }
+
+    /** The planner's view of a layer (see {@link kdnn.internal.LayerBridge}). */
+    private static final class Bridge extends kdnn.internal.LayerBridge {
+        @Override
+        public double run(Layer layer, long[][] inputShapes, MemorySegment[] inputs, MemorySegment output,
+                          Variant variant, double[] inputBounds) {
+            return layer.runInputs(inputShapes, inputs, output, variant, inputBounds);
+        }
+
+        @Override
+        public boolean elementwise(Layer layer) {
+            return layer.elementwise();
+        }
+
+        @Override
+        public boolean identityAtInference(Layer layer) {
+            return layer.identityAtInference();
+        }
+
+        @Override
+        public DataFormat variantFormat(Layer layer) {
+            return layer.variantFormat();
+        }
+
+        @Override
+        public boolean mergeAcceptsChannelsLast(Layer layer, List<long[]> inputShapes) {
+            return layer instanceof Merge m && m.acceptsChannelsLast(inputShapes);
+        }
+
+        @Override
+        public boolean acceptsSum(Layer layer) {
+            return layer.acceptsSum();
+        }
+
+        @Override
+        public boolean acceptsInputPadding(Layer layer, int[][] padding, DataFormat format, long[] paddedShape) {
+            return layer.acceptsInputPadding(padding, format, paddedShape);
+        }
+
+        @Override
+        public long weightsVersion(Layer layer) {
+            return layer.weightsVersion();
+        }
+    }
+
     /** What a forgotten layer's cleaner frees; holds nothing that reaches the layer. */
     private record NativeState(Arena arena, PipelineCache pipelines) implements Runnable {
         @Override
@@ -66,6 +114,24 @@ public abstract class Layer implements AutoCloseable {
      * {@link IllegalArgumentException} saying why the input does not fit.
      */
     public abstract long[] computeOutputShape(long[] inputShape);
+
+    /**
+     * The output shape for several input shapes, in call order: a merge layer's rule; for any
+     * other layer exactly one input, as {@link #computeOutputShape(long[])}.
+     */
+    public long[] computeOutputShape(List<long[]> inputShapes) {
+        if (inputShapes.size() != 1) {
+            throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") expects 1 input, but it"
+                    + " received " + inputShapes.size() + " input tensors");
+        }
+        return computeOutputShape(inputShapes.get(0));
+    }
+
+    /** Connects this layer to symbolic inputs, as calling a Keras layer on Keras tensors does. */
+    public final kdnn.model.KerasTensor apply(kdnn.model.KerasTensor... inputs) {
+        ensureOpen();
+        return kdnn.model.KerasTensor.applied(this, List.of(inputs));
+    }
 
     /** Keras' {@code get_config()}: this layer's arguments in Keras' serialized form. */
     public abstract ObjectNode getConfig();
@@ -179,6 +245,45 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
+    /** Runs the layer on several inputs (a merge layer's); returns a new tensor the caller owns. */
+    public final Tensor call(List<Tensor> inputs) {
+        long[][] shapes = new long[inputs.size()][];
+        long stamp = enter();
+        long[] outShape;
+        try {
+            for (int i = 0; i < shapes.length; i++) shapes[i] = inputs.get(i).shape();
+            outShape = computeOutputShape(Arrays.asList(shapes));
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+        Tensor output = Tensor.uninitialized(outShape);
+        long[] holds = new long[inputs.size()];
+        int held = 0;
+        try {
+            MemorySegment[] segments = new MemorySegment[shapes.length];
+            for (; held < holds.length; held++) {
+                holds[held] = inputs.get(held).hold();
+                segments[held] = inputs.get(held).segment();
+            }
+            long out = output.hold();
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            try {
+                double[] bounds = new double[shapes.length];
+                Arrays.fill(bounds, Double.NaN);
+                runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
+            } finally {
+                kdnn.runtime.Threads.exitCall(admitted);
+                output.release(out);
+            }
+            return output;
+        } catch (RuntimeException | Error e) {
+            output.close();
+            throw e;
+        } finally {
+            for (int i = 0; i < held; i++) inputs.get(i).release(holds[i]);
+        }
+    }
+
     private long[] outputShapeFor(Tensor input) {
         long stamp = enter();
         try {
@@ -201,6 +306,39 @@ public abstract class Layer implements AutoCloseable {
      */
     boolean elementwise() {
         return false;
+    }
+
+    /** True when {@link Variant#sumIntoOutput()} is honoured (a residual Add fused after the layer). */
+    boolean acceptsSum() {
+        return false;
+    }
+
+    /** True for layers that return their input unchanged at inference (Dropout and its family). */
+    boolean identityAtInference() {
+        return false;
+    }
+
+    /**
+     * The data_format whose tensors this layer can read and write in channels-last order when a
+     * model keeps them so ({@link Variant#channelsLastInput()}), or null when it reads and writes
+     * only Keras' own order (or, if {@link #elementwise()}, any order).
+     */
+    DataFormat variantFormat() {
+        return null;
+    }
+
+    /**
+     * Bumped whenever the weights' values or the arithmetic change; what a plan derived from
+     * this layer (e.g. with a BatchNormalization folded in) checks to know it is stale.
+     */
+    private final java.util.concurrent.atomic.AtomicLong weightsVersion = new java.util.concurrent.atomic.AtomicLong();
+
+    final long weightsVersion() {
+        return weightsVersion.get();
+    }
+
+    final void bumpWeightsVersion() {
+        weightsVersion.incrementAndGet();
     }
 
     /** True when this layer can take the zero padding of a preceding layer as its own. */
@@ -234,55 +372,102 @@ public abstract class Layer implements AutoCloseable {
 
     /**
      * Runs the layer on tensors the caller already holds, inside a call the caller already
-     * admitted ({@link kdnn.runtime.Threads#enterCall()}): what a model does for its stages, so a
-     * prediction pays for holding its tensors and for its turn once, not once per layer.
+     * admitted ({@link kdnn.runtime.Threads#enterCall()}).
      */
     final void runHeld(Tensor input, Tensor output, Variant variant) {
         runHeld(input, output, variant, Double.NaN);
     }
 
-    /**
-     * As {@link #runHeld(Tensor, Tensor, Variant)}, given a bound on |x| over the input that is
-     * known without looking at it (NaN: none). Returns such a bound for the output, or NaN. A model
-     * passes each stage's bound on to the next, so only a stage whose bound is unknown or too large
-     * scans its input for {@link KerasExtremes}.
-     */
+    /** As {@link #runSegment}, on tensors: checks the output tensor's shape. */
     final double runHeld(Tensor input, Tensor output, Variant variant, double inputBound) {
         long stamp = enter();
         try {
-            boolean plain = variant == Variant.PLAIN;
-            ShapePair shapes = plain ? lastShapes : lastVariantShapes;
-            if (shapes == null || !input.hasShape(shapes.input) || shapes.variant != variant) {
-                long[] shape = input.shape();
-                long[] seen = paddedShape(shape, variant.inputPadding());
-                shapes = new ShapePair(shape, variant, computeOutputShape(seen), variant.key(shape),
-                        work(seen) < SMALL_WORK);
-                ensureBuilt(seen);
-                if (plain) lastShapes = shapes; else lastVariantShapes = shapes;
-            }
+            ShapePair shapes = shapesFor(input, variant);
             if (!output.hasShape(shapes.output)) {
                 throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
-            double bound = inputBound;
-            if (output.elementCount() > 0) { // an empty batch has nothing to compute
-                KerasExtremes extremes = ExtremeValues.mode() == ExtremeValues.KERAS ? kerasExtremes() : null;
-                boolean restore = false;
-                if (extremes != null && !extremes.safeFor(bound)) {
-                    bound = KerasExtremes.maxMagnitude(input.segment());
-                    restore = !extremes.safeFor(bound);
-                }
-                pipelines.get(shapes.key, threads(shapes.small), pipelineFactory)
-                        .execute(input.segment(), output.segment());
-                if (restore) {
-                    restoreKerasExtremes(input, output, shapes.output, variant, threads(shapes.small));
-                    return Double.NaN;
-                }
-            }
-            return outputBound(bound);
+            return runPipeline(shapes, input.segment(), output.segment(), variant, inputBound);
         } finally {
             lifecycle.unlockRead(stamp);
         }
+    }
+
+    /**
+     * Runs the layer on native memory: an input of Keras shape {@code inputShape} (stored as
+     * {@code variant} says) into {@code output}, which holds the output. Given a bound on |x| over
+     * the input that is known without looking at it (NaN: none), returns such a bound for the
+     * output, or NaN. A model passes each step's bound on to the next, so only a step whose bound
+     * is unknown or too large scans its input for {@link KerasExtremes}.
+     */
+    final double runSegment(long[] inputShape, MemorySegment input, MemorySegment output, Variant variant,
+                            double inputBound) {
+        long stamp = enter();
+        try {
+            ShapePair shapes = shapesFor(inputShape, variant);
+            if (output.byteSize() < Shapes.product(shapes.output) * Float.BYTES) {
+                throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
+                        + " bytes, expected " + Shapes.format(shapes.output) + " float32 values");
+            }
+            return runPipeline(shapes, input, output, variant, inputBound);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Runs a node of this layer on several inputs (one for single-input layers), as
+     * {@link #runSegment}; merge layers override it.
+     */
+    double runInputs(long[][] inputShapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
+                     double[] inputBounds) {
+        if (inputShapes.length != 1) {
+            throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") expects 1 input, but it"
+                    + " received " + inputShapes.length + " input tensors");
+        }
+        return runSegment(inputShapes[0], inputs[0], output, variant, inputBounds[0]);
+    }
+
+    private ShapePair shapesFor(Tensor input, Variant variant) {
+        ShapePair shapes = variant == Variant.PLAIN ? lastShapes : lastVariantShapes;
+        if (shapes != null && input.hasShape(shapes.input) && shapes.variant == variant) {
+            return shapes;
+        }
+        return shapesFor(input.shape(), variant);
+    }
+
+    private ShapePair shapesFor(long[] shape, Variant variant) {
+        boolean plain = variant == Variant.PLAIN;
+        ShapePair shapes = plain ? lastShapes : lastVariantShapes;
+        if (shapes == null || !Arrays.equals(shape, shapes.input) || !shapes.variant.equals(variant)) {
+            long[] seen = paddedShape(shape, variant.inputPadding());
+            shapes = new ShapePair(shape.clone(), variant, computeOutputShape(seen), variant.key(shape),
+                    work(seen) < SMALL_WORK);
+            ensureBuilt(seen);
+            if (plain) lastShapes = shapes; else lastVariantShapes = shapes;
+        }
+        return shapes;
+    }
+
+    private double runPipeline(ShapePair shapes, MemorySegment input, MemorySegment output, Variant variant,
+                               double inputBound) {
+        double bound = inputBound;
+        if (Shapes.product(shapes.output) == 0) { // an empty batch has nothing to compute
+            return bound;
+        }
+        KerasExtremes extremes = ExtremeValues.mode() == ExtremeValues.KERAS ? kerasExtremes() : null;
+        boolean restore = false;
+        if (extremes != null && !extremes.safeFor(bound)) {
+            long inBytes = Shapes.product(shapes.input) * Float.BYTES;
+            bound = KerasExtremes.maxMagnitude(input.asSlice(0, inBytes));
+            restore = !extremes.safeFor(bound);
+        }
+        pipelines.get(shapes.key, threads(shapes.small), pipelineFactory).execute(input, output);
+        if (restore) {
+            restoreKerasExtremes(shapes.input, input, output, shapes.output, variant, threads(shapes.small));
+            return Double.NaN;
+        }
+        return outputBound(bound);
     }
 
     /**
@@ -316,12 +501,14 @@ public abstract class Layer implements AutoCloseable {
      * float32's end, so it may allocate. Here: computes the pre-activation too, and lets
      * {@link KerasExtremes#patch} restore the activation's values where it is extreme.
      */
-    void restoreKerasExtremes(Tensor input, Tensor output, long[] outputShape, Variant variant, int threads) {
-        long[] key = variant.withoutActivation().key(input.shape());
+    void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                              Variant variant, int threads) {
+        long[] key = variant.withoutActivation().key(inputShape);
+        long outBytes = Shapes.product(outputShape) * Float.BYTES;
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment pre = scratch.allocate(output.segment().byteSize(), 64);
-            pipelines.get(key, threads, pipelineFactory).execute(input.segment(), pre);
-            kerasExtremes().patch(output.segment(), pre, outputShape, variant.channelsLastOutput());
+            MemorySegment pre = scratch.allocate(outBytes, 64);
+            pipelines.get(key, threads, pipelineFactory).execute(input, pre);
+            kerasExtremes().patch(output.asSlice(0, outBytes), pre, outputShape, variant.channelsLastOutput());
         }
     }
 
@@ -367,6 +554,7 @@ public abstract class Layer implements AutoCloseable {
             }
             weightsChanged();
             pipelines.prepareAll();
+            bumpWeightsVersion();
         } finally {
             lifecycle.unlockWrite(stamp);
         }
@@ -391,6 +579,7 @@ public abstract class Layer implements AutoCloseable {
             variables.forEach(Variable::applyConstraint);
             weightsChanged();
             pipelines.prepareAll();
+            bumpWeightsVersion();
         } finally {
             lifecycle.unlockWrite(stamp);
         }
@@ -425,6 +614,11 @@ public abstract class Layer implements AutoCloseable {
             throw new IllegalStateException("layer \"" + name + "\" is closed");
         }
         return stamp;
+    }
+
+    /** Leaves a call entered with {@link #enter()}. */
+    final void exitCall(long stamp) {
+        lifecycle.unlockRead(stamp);
     }
 
     protected final void ensureOpen() {

@@ -26,6 +26,14 @@ public final class Layers {
         FROM_CONFIG.put(ZeroPadding1D.CLASS_NAME, ZeroPadding1D::fromConfig);
         FROM_CONFIG.put(ZeroPadding2D.CLASS_NAME, ZeroPadding2D::fromConfig);
         FROM_CONFIG.put(ZeroPadding3D.CLASS_NAME, ZeroPadding3D::fromConfig);
+        FROM_CONFIG.put(Add.CLASS_NAME, Add::fromConfig);
+        FROM_CONFIG.put(Subtract.CLASS_NAME, Subtract::fromConfig);
+        FROM_CONFIG.put(Multiply.CLASS_NAME, Multiply::fromConfig);
+        FROM_CONFIG.put(Average.CLASS_NAME, Average::fromConfig);
+        FROM_CONFIG.put(Maximum.CLASS_NAME, Maximum::fromConfig);
+        FROM_CONFIG.put(Minimum.CLASS_NAME, Minimum::fromConfig);
+        FROM_CONFIG.put(Concatenate.CLASS_NAME, Concatenate::fromConfig);
+        FROM_CONFIG.put(InputLayer.CLASS_NAME, InputLayer::fromConfig);
     }
 
     private Layers() {

@@ -3,7 +3,7 @@ package kdnn.layers;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
-import kdnn.Tensor;
+import java.lang.foreign.MemorySegment;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.ShapeOps;
@@ -118,6 +118,11 @@ public abstract class ShapeLayer extends Layer {
         return kind == Kind.UP_SAMPLING && interpolation.equals("bilinear") ? KerasExtremes.MOVES_VALUES : null;
     }
 
+    @Override
+    DataFormat variantFormat() {
+        return format;
+    }
+
     /** Copies, zeros and convex combinations: no output exceeds the largest input. */
     @Override
     double outputBound(double inputBound) {
@@ -125,8 +130,9 @@ public abstract class ShapeLayer extends Layer {
     }
 
     @Override
-    void restoreKerasExtremes(Tensor input, Tensor output, long[] outputShape, Variant variant, int threads) {
-        BilinearExtremes.restore(input.segment(), output.segment(), logical(input.shape()), size,
+    void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                              Variant variant, int threads) {
+        BilinearExtremes.restore(input, output, logical(inputShape), size,
                 variant.inputChannelsLast(format), variant.outputChannelsLast(format));
     }
 

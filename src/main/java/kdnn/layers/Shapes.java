@@ -17,6 +17,13 @@ public final class Shapes {
         return format(Arrays.stream(shape).asLongStream().toArray());
     }
 
+    /** The element count of a shape (dims must be known, i.e. >= 0). */
+    static long product(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
     static long product(int[] shape) {
         long n = 1;
         for (int d : shape) n *= d;

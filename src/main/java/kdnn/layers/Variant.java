@@ -11,16 +11,28 @@ import java.util.Arrays;
  * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
  */
 public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-                      boolean preActivation) {
+                      boolean preActivation, boolean sumIntoOutput, Activation afterSum) {
     /** As Keras runs the layer alone. */
-    public static final Variant PLAIN = new Variant(null, false, false, false);
+    public static final Variant PLAIN = new Variant(null, false, false, false, false, null);
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, false);
+        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null);
+    }
+
+    public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput, boolean preActivation) {
+        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null);
+    }
+
+    /**
+     * The same, adding the result to what the output already holds (a residual Add fused into
+     * the layer, see {@code sumIntoOutput}), then applying {@code after} (null: nothing).
+     */
+    public Variant summingInto(Activation after) {
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, true, after);
     }
 
     public boolean isPlain() {
-        return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation;
+        return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation && !sumIntoOutput;
     }
 
     /** Whether a layer of this data_format reads its input in channels-last order. */
@@ -35,11 +47,11 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
 
     /** The same, stopping before the activation. */
     Variant withoutActivation() {
-        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true);
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true, sumIntoOutput, afterSum);
     }
 
-    /** The marker and the three flags before the padding in a key. */
-    private static final int FLAGS = 4;
+    /** The marker and the five flags before the padding in a key. */
+    private static final int FLAGS = 6;
 
     /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
     long[] key(long[] shape) {
@@ -52,6 +64,8 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
         key[shape.length + 1] = channelsLastInput ? 1 : 0;
         key[shape.length + 2] = channelsLastOutput ? 1 : 0;
         key[shape.length + 3] = preActivation ? 1 : 0;
+        key[shape.length + 4] = sumIntoOutput ? 1 : 0;
+        key[shape.length + 5] = afterSum == null ? 0 : afterSum.ordinal() + 1;
         for (int i = 0; i < axes; i++) {
             key[shape.length + FLAGS + 2 * i] = inputPadding[i][0];
             key[shape.length + FLAGS + 1 + 2 * i] = inputPadding[i][1];
@@ -76,25 +90,28 @@ public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean c
             pads[i][0] = (int) key[marker + FLAGS + 2 * i];
             pads[i][1] = (int) key[marker + FLAGS + 1 + 2 * i];
         }
-        return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1);
+        Activation after = key[marker + 5] == 0 ? null : Activation.values()[(int) key[marker + 5] - 1];
+        return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1, key[marker + 4] == 1,
+                after);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
                 && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput
-                && preActivation == v.preActivation;
+                && preActivation == v.preActivation && sumIntoOutput == v.sumIntoOutput && afterSum == v.afterSum;
     }
 
     @Override
     public int hashCode() {
         return Arrays.deepHashCode(inputPadding) * 8 + (channelsLastInput ? 4 : 0) + (channelsLastOutput ? 2 : 0)
-                + (preActivation ? 1 : 0);
+                + (preActivation ? 1 : 0) + (sumIntoOutput ? 16 : 0) + (afterSum == null ? 0 : 32 * (afterSum.ordinal() + 1));
     }
 
     @Override
     public String toString() {
         return "Variant[padding=" + Arrays.deepToString(inputPadding) + ", channelsLastInput=" + channelsLastInput
-                + ", channelsLastOutput=" + channelsLastOutput + ", preActivation=" + preActivation + "]";
+                + ", channelsLastOutput=" + channelsLastOutput + ", preActivation=" + preActivation
+                + ", sumIntoOutput=" + sumIntoOutput + ", afterSum=" + afterSum + "]";
     }
 }

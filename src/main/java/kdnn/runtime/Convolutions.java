@@ -25,7 +25,7 @@ public final class Convolutions {
      */
     public record Op(boolean transposed, long[] weightsDims, int weightsTag, MemorySegment weights,
                      MemorySegment bias, long[] dstDims, long[] strides, long[] dilates,
-                     long[] padLeft, long[] padRight, List<Attributes.Eltwise> postOps) {
+                     long[] padLeft, long[] padRight, List<? extends Attributes.PostOp> postOps) {
     }
 
     /**

@@ -53,6 +53,8 @@ public final class Pipeline implements AutoCloseable {
     private final List<Step> prepare;
     private final List<Step> steps;
     private final long[] slotBytes;
+    // for each slot: which caller input it is (0 for INPUT, k for an extra input), or -1
+    private final int[] inputOfSlot;
     private final long scratchpadBytes;
     private final List<AutoCloseable> owned;
     private final Arena constants;
@@ -66,6 +68,7 @@ public final class Pipeline implements AutoCloseable {
         this.prepare = List.copyOf(b.prepare);
         this.steps = List.copyOf(b.steps);
         this.slotBytes = b.slotBytes.stream().mapToLong(Long::longValue).toArray();
+        this.inputOfSlot = b.inputOfSlot.stream().mapToInt(Integer::intValue).toArray();
         this.owned = List.copyOf(b.owned);
         this.constants = b.constants;
         long max = 0;
@@ -87,7 +90,19 @@ public final class Pipeline implements AutoCloseable {
     public void execute(MemorySegment input, MemorySegment output) {
         Context c = take();
         try {
-            c.run(steps, c.stepBound, input, output);
+            c.inputs[0] = input;
+            c.run(steps, c.stepBound, c.inputs, output);
+        } finally {
+            give(c);
+        }
+    }
+
+    /** Runs the steps of a pipeline with several inputs ({@link Builder#input(int)}). */
+    public void execute(MemorySegment[] inputs, MemorySegment output) {
+        Context c = take();
+        try {
+            System.arraycopy(inputs, 0, c.inputs, 0, c.inputs.length);
+            c.run(steps, c.stepBound, c.inputs, output);
         } finally {
             give(c);
         }
@@ -121,6 +136,12 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private int inputCount() {
+        int n = 1;
+        for (int k : inputOfSlot) n = Math.max(n, k + 1);
+        return n;
+    }
+
     /** Re-runs the one-time steps (weight reorders), after the weights they read changed. */
     public void prepare() {
         if (prepare.isEmpty()) {
@@ -128,7 +149,8 @@ public final class Pipeline implements AutoCloseable {
         }
         Context c = take();
         try {
-            c.run(prepare, c.prepareBound, MemorySegment.NULL, MemorySegment.NULL);
+            java.util.Arrays.fill(c.inputs, MemorySegment.NULL);
+            c.run(prepare, c.prepareBound, c.inputs, MemorySegment.NULL);
         } finally {
             give(c);
         }
@@ -194,19 +216,21 @@ public final class Pipeline implements AutoCloseable {
         private final Arena arena = Arena.ofShared();
         private final MemorySegment stream = Dnnl.streamCreate();
         private final MemorySegment[] slots = new MemorySegment[slotBytes.length];
+        private final MemorySegment[] inputs = new MemorySegment[inputCount()];
         private final List<MemorySegment> memories = new ArrayList<>();
         // per step of each list (same index): the exec args and which memories follow the input/output
         private final Bound[] prepareBound = new Bound[prepare.size()];
         private final Bound[] stepBound = new Bound[steps.size()];
 
-        private record Bound(MemorySegment args, int count, MemorySegment[] inputMemories, MemorySegment[] outputMemories) {
+        private record Bound(MemorySegment args, int count, MemorySegment[] inputMemories, int[] inputIndex,
+                             MemorySegment[] outputMemories) {
         }
 
         Context() {
             try {
                 MemorySegment scratch = scratchpadBytes == 0 ? MemorySegment.NULL : arena.allocate(scratchpadBytes, 64);
                 for (int i = 2; i < slots.length; i++) {
-                    slots[i] = arena.allocate(Math.max(slotBytes[i], 1), 64);
+                    if (inputOfSlot[i] < 0) slots[i] = arena.allocate(Math.max(slotBytes[i], 1), 64);
                 }
                 bindAll(prepare, prepareBound, scratch);
                 bindAll(steps, stepBound, scratch);
@@ -222,14 +246,19 @@ public final class Pipeline implements AutoCloseable {
                 int n = p.args.length + (p.scratchpad == null ? 0 : 1);
                 MemorySegment args = dnnl_exec_arg_t.allocateArray(n, arena);
                 List<MemorySegment> in = new ArrayList<>();
+                List<Integer> inIndex = new ArrayList<>();
                 List<MemorySegment> out = new ArrayList<>();
                 for (int i = 0; i < p.args.length; i++) {
                     Arg a = p.args[i];
+                    boolean external = a.slot >= 0 && inputOfSlot[a.slot] >= 0;
                     MemorySegment data = a.constant != null ? a.constant
-                            : a.slot >= 2 ? slots[a.slot] : MemorySegment.NULL;
+                            : a.slot >= 2 && !external ? slots[a.slot] : MemorySegment.NULL;
                     MemorySegment mem = Dnnl.memoryCreate(a.md.handle(), data);
                     memories.add(mem);
-                    if (a.slot == INPUT) in.add(mem);
+                    if (external) {
+                        in.add(mem);
+                        inIndex.add(inputOfSlot[a.slot]);
+                    }
                     if (a.slot == OUTPUT) out.add(mem);
                     MemorySegment e = dnnl_exec_arg_t.asSlice(args, i);
                     dnnl_exec_arg_t.arg(e, a.arg);
@@ -242,23 +271,27 @@ public final class Pipeline implements AutoCloseable {
                     dnnl_exec_arg_t.arg(e, DNNL_ARG_SCRATCHPAD());
                     dnnl_exec_arg_t.memory(e, mem);
                 }
-                bound[k] = new Bound(args, n, in.toArray(MemorySegment[]::new), out.toArray(MemorySegment[]::new));
+                bound[k] = new Bound(args, n, in.toArray(MemorySegment[]::new),
+                        inIndex.stream().mapToInt(Integer::intValue).toArray(), out.toArray(MemorySegment[]::new));
             }
         }
 
-        void run(List<Step> list, Bound[] bound, MemorySegment input, MemorySegment output) {
+        void run(List<Step> list, Bound[] bound, MemorySegment[] inputs, MemorySegment output) {
             for (int k = 0; k < list.size(); k++) {
                 switch (list.get(k)) {
                     case PrimitiveStep p -> {
                         Bound b = bound[k];
-                        for (MemorySegment m : b.inputMemories) Dnnl.memorySetDataHandle(m, input);
+                        for (int i = 0; i < b.inputMemories.length; i++) {
+                            Dnnl.memorySetDataHandle(b.inputMemories[i], inputs[b.inputIndex[i]]);
+                        }
                         for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
                         Dnnl.check("dnnl_primitive_execute",
                                 dnnl_primitive_execute(p.primitive.primitive(), stream, b.count, b.args));
                     }
                     case JavaStep j -> {
                         Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
-                        j.operation.apply(j.slot == INPUT ? input : j.slot == OUTPUT ? output : slots[j.slot]);
+                        j.operation.apply(j.slot == OUTPUT ? output
+                                : inputOfSlot[j.slot] >= 0 ? inputs[inputOfSlot[j.slot]] : slots[j.slot]);
                     }
                 }
             }
@@ -280,6 +313,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<Step> prepare = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
         private final List<Long> slotBytes = new ArrayList<>(List.of(0L, 0L));
+        private final List<Integer> inputOfSlot = new ArrayList<>(List.of(0, -1));
         private final List<AutoCloseable> owned = new ArrayList<>();
         private final Arena constants = Arena.ofShared();
         private boolean built;
@@ -293,6 +327,21 @@ public final class Pipeline implements AutoCloseable {
         /** A new intermediate buffer of {@code bytes}; returns its slot. */
         public int buffer(long bytes) {
             slotBytes.add(bytes);
+            inputOfSlot.add(-1);
+            return slotBytes.size() - 1;
+        }
+
+        /** The slot of the caller's input {@code k} (0 is {@link #INPUT}), for pipelines of several inputs. */
+        public int input(int k) {
+            if (k == 0) {
+                return INPUT;
+            }
+            int at = inputOfSlot.indexOf(k);
+            if (at >= 0) {
+                return at;
+            }
+            slotBytes.add(0L);
+            inputOfSlot.add(k);
             return slotBytes.size() - 1;
         }
 

@@ -51,7 +51,9 @@ class LifecycleTest {
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
                     "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size"),
-            Sequential.class, Set.of("close", "toString", "name", "layers", "inputShape", "outputShape", "countParams"));
+            Sequential.class, Set.of("close", "isClosed", "toString", "name", "className", "layers", "inputShape",
+                    "outputShape", "countParams", "inputs", "outputs", "inputNames", "outputNames", "inputShapes",
+                    "outputShapes", "layerObjects", "allLayers", "layer"));
 
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "getClass", "notify", "notifyAll",
             "wait");
@@ -97,9 +99,15 @@ class LifecycleTest {
     }
 
     private static Map<Class<?>, Object> args(Tensor in, Tensor out, List<Weight> weights, long[] shape) {
-        return Map.of(Tensor.class, in, long[].class, shape, List.class, weights, float[].class,
-                new float[Math.toIntExact(in.elementCount())], long.class, 0L, int.class, 0,
-                kdnn.layers.Precision.class, kdnn.layers.Precision.F32);
+        Map<Class<?>, Object> a = new java.util.HashMap<>(Map.of(Tensor.class, in, long[].class, shape, List.class,
+                weights, float[].class, new float[Math.toIntExact(in.elementCount())], long.class, 0L, int.class, 0,
+                kdnn.layers.Precision.class, kdnn.layers.Precision.F32));
+        a.put(kdnn.model.KerasTensor[].class, new kdnn.model.KerasTensor[] {kdnn.model.KerasTensor.input("x", shape)});
+        a.put(long[][].class, new long[][] {shape});
+        a.put(Map.class, Map.of("x", in));
+        a.put(boolean.class, true);
+        a.put(String.class, "x");
+        return a;
     }
 
     @Test

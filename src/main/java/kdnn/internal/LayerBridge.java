@@ -1,0 +1,63 @@
+package kdnn.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import kdnn.layers.DataFormat;
+import kdnn.layers.Layer;
+import kdnn.layers.Variant;
+
+/**
+ * What the planner needs of a layer beyond its Keras surface: running it on native memory in a
+ * model's layouts, and the facts fusion passes check. Implemented inside {@code kdnn.layers}
+ * (so none of it is public API) and installed when {@link Layer} initializes.
+ */
+public abstract class LayerBridge {
+    private static volatile LayerBridge instance;
+
+    /** Called once, by {@link Layer}'s static initializer. */
+    public static void install(LayerBridge bridge) {
+        if (instance != null) {
+            throw new IllegalStateException("layer bridge already installed");
+        }
+        instance = bridge;
+    }
+
+    public static LayerBridge get() {
+        if (instance == null) {
+            try {
+                Class.forName(Layer.class.getName(), true, Layer.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return instance;
+    }
+
+    /**
+     * Runs {@code layer} on inputs of these Keras shapes into {@code output}; the caller holds the
+     * memory and has been admitted. Returns a bound on |y| (NaN: unknown) from the inputs' bounds.
+     */
+    public abstract double run(Layer layer, long[][] inputShapes, MemorySegment[] inputs, MemorySegment output,
+                               Variant variant, double[] inputBounds);
+
+    /** See {@code Layer.elementwise()}. */
+    public abstract boolean elementwise(Layer layer);
+
+    /** See {@code Layer.identityAtInference()}. */
+    public abstract boolean identityAtInference(Layer layer);
+
+    /** See {@code Layer.variantFormat()}. */
+    public abstract DataFormat variantFormat(Layer layer);
+
+    /** True for merge layers that may run on channels-last copies of these input shapes. */
+    public abstract boolean mergeAcceptsChannelsLast(Layer layer, List<long[]> inputShapes);
+
+    /** See {@code Layer.acceptsSum()}. */
+    public abstract boolean acceptsSum(Layer layer);
+
+    /** Whether {@code layer} can take a preceding ZeroPadding's {@code padding} as its own. */
+    public abstract boolean acceptsInputPadding(Layer layer, int[][] padding, DataFormat format, long[] paddedShape);
+
+    /** See {@code Layer.weightsVersion()}. */
+    public abstract long weightsVersion(Layer layer);
+}

@@ -1,0 +1,220 @@
+package kdnn.internal.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import kdnn.internal.LayerBridge;
+import kdnn.layers.Activation;
+import kdnn.layers.BaseConv;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+
+/**
+ * A layer the plan made from a model's own: a convolution or Dense with a following
+ * BatchNormalization folded into its kernel and bias, and/or a following activation layer as its
+ * activation. Owned by the plan. When the original layers' weights or precision change, the
+ * derived layer is brought up to date before the next prediction.
+ */
+final class Derivation implements AutoCloseable {
+    /** Layers whose kernel's last axis (or, for depthwise kernels, last two) is the output channel. */
+    static final Set<String> FOLDABLE = Set.of("Conv1D", "Conv2D", "Conv3D", "Dense", "SeparableConv1D",
+            "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose",
+            "Conv3DTranspose");
+
+    private final Layer source;
+    private final Layer batchNorm;
+    private final Activation activation;
+    private final long[] inputShape;
+    private final Layer derived;
+    private long sourceVersion;
+    private long batchNormVersion;
+
+    private Derivation(Layer source, Layer batchNorm, Activation activation, long[] inputShape) {
+        this.source = source;
+        this.batchNorm = batchNorm;
+        this.activation = activation;
+        this.inputShape = inputShape.clone();
+        ObjectNode layer = Layers.toConfig(source);
+        ObjectNode config = (ObjectNode) layer.get("config");
+        config.remove("batch_input_shape");
+        if (batchNorm != null) config.put("use_bias", true);
+        if (activation != null) config.put("activation", activation.kerasName());
+        Layer made = Layers.fromConfig(layer);
+        try {
+            made.build(inputShape);
+            this.derived = made;
+            refresh();
+        } catch (RuntimeException | Error e) {
+            made.close();
+            throw e;
+        }
+    }
+
+    /** {@code source} followed by {@code batchNorm} (or null) and {@code activation} (or null), as one layer. */
+    static Derivation of(Layer source, Layer batchNorm, Activation activation, long[] inputShape) {
+        return new Derivation(source, batchNorm, activation, inputShape);
+    }
+
+    /** A further activation on what an earlier derivation made. */
+    Derivation withActivation(Activation a) {
+        return new Derivation(source, batchNorm, a, inputShape);
+    }
+
+    Layer source() {
+        return source;
+    }
+
+    Layer batchNorm() {
+        return batchNorm;
+    }
+
+    Layer layer() {
+        return derived;
+    }
+
+    /** The source's activation after this derivation (what a further fusion must find linear). */
+    Activation activation() {
+        return activation != null ? activation : currentActivation(source);
+    }
+
+    static Activation currentActivation(Layer layer) {
+        JsonNode a = layer.getConfig().path("activation");
+        try {
+            return Activation.parse(a.isTextual() ? a.asText() : null);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** True when the originals changed since the derived layer was made or last refreshed. */
+    boolean stale() {
+        LayerBridge b = LayerBridge.get();
+        return b.weightsVersion(source) != sourceVersion
+                || batchNorm != null && b.weightsVersion(batchNorm) != batchNormVersion;
+    }
+
+    /** Makes the derived layer's weights (and precision) those of the originals again. */
+    synchronized void refresh() {
+        LayerBridge b = LayerBridge.get();
+        long sv = b.weightsVersion(source);
+        long bv = batchNorm == null ? 0 : b.weightsVersion(batchNorm);
+        List<Weight> weights = source.getWeights();
+        if (batchNorm != null) {
+            weights = fold(weights, batchNorm);
+        }
+        derived.setWeights(weights);
+        if (source instanceof BaseConv c && derived instanceof BaseConv d && c.precision() != d.precision()) {
+            d.setPrecision(c.precision());
+        }
+        sourceVersion = sv;
+        batchNormVersion = bv;
+    }
+
+    /**
+     * The kernel scaled and the bias shifted per output channel: with
+     * {@code s = gamma / sqrt(variance + epsilon)}, {@code w' = w * s} and
+     * {@code b' = (b - mean) * s + beta}.
+     */
+    private List<Weight> fold(List<Weight> weights, Layer bn) {
+        BatchNormParameters p = BatchNormParameters.of(bn, inputRankOfBatchNorm());
+        String cls = source.className();
+        List<Weight> out = new ArrayList<>();
+        Weight bias = null;
+        for (Weight w : weights) {
+            if (w.name().equals("bias")) {
+                bias = w;
+            }
+        }
+        int channels = p.scale().length;
+        // which weight holds the output channel, and how a flat position maps to it
+        String scaled = cls.startsWith("Separable") ? "pointwise_kernel" : cls.startsWith("Depthwise") ? "depthwise_kernel"
+                : "kernel";
+        for (Weight w : weights) {
+            if (w.name().equals("bias")) continue;
+            if (!w.name().equals(scaled)) {
+                out.add(w);
+                continue;
+            }
+            float[] v = w.values().clone();
+            int[] shape = w.shape();
+            long stride = cls.endsWith("Transpose") ? shape[shape.length - 1] : 1;
+            for (int i = 0; i < v.length; i++) {
+                int c = (int) (i / stride % channels);
+                v[i] = (float) (v[i] * p.scale()[c]);
+            }
+            out.add(new Weight(w.name(), shape, v));
+        }
+        float[] b = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double given = bias == null ? 0 : bias.values()[c];
+            b[c] = (float) (given * p.scale()[c] + p.shift()[c]);
+        }
+        out.add(new Weight("bias", new int[] {channels}, b));
+        return out;
+    }
+
+    private int inputRankOfBatchNorm() {
+        return source.computeOutputShape(inputShape).length;
+    }
+
+    @Override
+    public void close() {
+        derived.close();
+    }
+
+    /** Keras' inference form of a BatchNormalization: {@code y = x * scale + shift} per channel. */
+    record BatchNormParameters(double[] scale, double[] shift, int axis) {
+        static BatchNormParameters of(Layer bn, int rank) {
+            JsonNode c = bn.getConfig();
+            int axis = axisOf(c.get("axis"), rank);
+            double eps = c.path("epsilon").asDouble(1e-3);
+            // tf.keras 2 runs 4D/5D inputs normalized over axis 1 or the last through the fused
+            // kernel, which raises epsilon to 1.001e-5 (see the golden README)
+            if ((rank == 4 || rank == 5)
+                    && (axis == 1 || axis == rank - 1)) {
+                eps = Math.max(eps, 1.001e-5);
+            }
+            boolean center = c.path("center").asBoolean(true);
+            boolean scaleOn = c.path("scale").asBoolean(true);
+            float[] gamma = null, beta = null, mean = null, var = null;
+            for (Weight w : bn.getWeights()) {
+                switch (w.name()) {
+                    case "gamma" -> gamma = w.values();
+                    case "beta" -> beta = w.values();
+                    case "moving_mean" -> mean = w.values();
+                    case "moving_variance" -> var = w.values();
+                    default -> { }
+                }
+            }
+            if (mean == null || var == null || scaleOn && gamma == null || center && beta == null) {
+                throw new IllegalStateException("BatchNormalization \"" + bn.name() + "\" lacks its weights");
+            }
+            int n = mean.length;
+            double[] scale = new double[n];
+            double[] shift = new double[n];
+            for (int i = 0; i < n; i++) {
+                double g = scaleOn ? gamma[i] : 1;
+                double be = center ? beta[i] : 0;
+                // float32 as TensorFlow computes the factor, then the fold in double
+                float inv = (float) (1 / Math.sqrt((float) (var[i] + (float) eps)));
+                scale[i] = (float) (inv * g);
+                shift[i] = be - mean[i] * scale[i];
+            }
+            return new BatchNormParameters(scale, shift, axis);
+        }
+
+        static int axisOf(JsonNode axis, int rank) {
+            JsonNode a = axis == null || axis.isNull() ? null : axis.isArray() ? axis.get(0) : axis;
+            int v = a == null ? -1 : a.asInt();
+            return v < 0 ? v + rank : v;
+        }
+    }
+
+    static ObjectNode empty() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+}

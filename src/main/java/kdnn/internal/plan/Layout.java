@@ -1,0 +1,262 @@
+package kdnn.internal.plan;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kdnn.internal.LayerBridge;
+import kdnn.layers.DataFormat;
+import kdnn.layers.Shapes;
+import kdnn.runtime.Pipeline;
+
+/**
+ * The last planning steps: which values stay channels-last (channels_first tensors between
+ * layers that read and write that order), where conversions back to Keras' order go, and which
+ * buffer of the workspace holds each value, by liveness.
+ */
+final class Layout {
+    private static final long ALIGN = 64;
+
+    private final Planner p;
+    private final LayerBridge bridge = LayerBridge.get();
+    private final List<Planner.Node> nodes;
+    private final List<long[]> shapes;
+    private final int inputCount;
+    private final int[] outputs;
+
+    Layout(Planner planner) {
+        this.p = planner;
+        this.nodes = planner.liveNodes();
+        this.shapes = new ArrayList<>(planner.shapes());
+        this.inputCount = planner.graph().inputCount();
+        this.outputs = planner.outputs();
+    }
+
+    private boolean isOutput(int v) {
+        for (int o : outputs) if (o == v) return true;
+        return false;
+    }
+
+    Plan plan() {
+        // 1. storage: a channels_first tensor stays channels-last where its producer can write
+        //    that order and some reader can read it; model outputs are always in Keras' order
+        boolean[] channelsLast = new boolean[shapes.size()];
+        for (Planner.Node n : nodes) {
+            int rank = shapes.get(n.output()).length;
+            if (rank < 3 || rank > 5 || isOutput(n.output()) || !anyReaderTakesChannelsLast(n.output())) continue;
+            DataFormat f = bridge.variantFormat(n.layer());
+            boolean inputsChannelsLast = Arrays.stream(n.inputs()).allMatch(v -> channelsLast[v]);
+            if (f == DataFormat.CHANNELS_FIRST && n.sumInto() < 0) {
+                channelsLast[n.output()] = true;
+            } else if (f == null && bridge.elementwise(n.layer()) && inputsChannelsLast && n.inputs().length == 1) {
+                channelsLast[n.output()] = true;
+            } else if (f == null && n.inputs().length > 1 && inputsChannelsLast
+                    && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs()))) {
+                channelsLast[n.output()] = true;
+            }
+        }
+        // 2. steps, with a conversion wherever a reader needs Keras' order of a channels-last value
+        List<Plan.Step> steps = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        List<String> stages = new ArrayList<>();
+        List<Pipeline> pipelines = p.pipelines();
+        Map<Integer, Integer> converted = new HashMap<>();
+        int[] sharesBufferOf = new int[shapes.size() * 2 + outputs.length + 1];
+        Arrays.fill(sharesBufferOf, -1);
+        for (Planner.Node n : nodes) {
+            DataFormat f = bridge.variantFormat(n.layer());
+            boolean readsChannelsLast = n.inputs().length > 0 && Arrays.stream(n.inputs()).allMatch(v -> channelsLast[v])
+                    && (f == DataFormat.CHANNELS_FIRST
+                        || f == null && bridge.elementwise(n.layer()) && n.inputs().length == 1
+                        || f == null && n.inputs().length > 1 && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs())));
+            int[] in = n.inputs().clone();
+            if (!readsChannelsLast) {
+                for (int i = 0; i < in.length; i++) {
+                    if (channelsLast[in[i]]) in[i] = convert(in[i], steps, lines, pipelines, converted);
+                }
+            }
+            long[][] inShapes = new long[in.length][];
+            for (int i = 0; i < in.length; i++) inShapes[i] = shapes.get(in[i]);
+            var variant = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
+                    n.afterSum());
+            if (n.sumInto() >= 0) {
+                sharesBufferOf[n.output()] = n.sumInto();
+            }
+            steps.add(new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant));
+            stages.add(n.paddingLabel() == null ? n.label() : n.paddingLabel() + " folded into " + n.label());
+            StringBuilder line = new StringBuilder(n.label());
+            for (String a : n.absorbed()) line.append(" + ").append(a);
+            line.append(" <- ").append(names(in)).append(" -> ").append(name(n.output()))
+                    .append(' ').append(Shapes.format(shapes.get(n.output())))
+                    .append(channelsLast[n.output()] ? " channels-last" : "");
+            lines.add(line.toString());
+        }
+        // model outputs: written in place by their producer, else converted or copied
+        int[] outputOf = new int[shapes.size() + outputs.length];
+        Arrays.fill(outputOf, -1);
+        int[] inputOf = new int[shapes.size() + outputs.length];
+        Arrays.fill(inputOf, -1);
+        for (int i = 0; i < inputCount; i++) inputOf[i] = i;
+        List<Integer> outputValues = new ArrayList<>();
+        for (int k = 0; k < outputs.length; k++) {
+            int v = outputs[k];
+            boolean produced = v >= inputCount && outputOf[v] < 0 && !channelsLast[v];
+            if (produced) {
+                outputOf[v] = k;
+                outputValues.add(v);
+                continue;
+            }
+            int copy = newValue(shapes.get(v));
+            outputOf = Arrays.copyOf(outputOf, Math.max(outputOf.length, copy + 1));
+            inputOf = Arrays.copyOf(inputOf, Math.max(inputOf.length, copy + 1));
+            outputOf[copy] = k;
+            inputOf[copy] = -1;
+            if (channelsLast[v]) {
+                Pipeline c = Planner.convert(shapes.get(v));
+                pipelines.add(c);
+                steps.add(new Plan.ConvertStep(c, new int[] {v}, copy));
+                lines.add("convert " + name(v) + " to Keras' order -> output " + k);
+            } else {
+                steps.add(new Plan.CopyStep(new int[] {v}, copy, bytes(copy)));
+                lines.add("copy " + name(v) + " -> output " + k);
+            }
+            outputValues.add(copy);
+        }
+        int values = shapes.size();
+        inputOf = Arrays.copyOf(inputOf, values);
+        outputOf = Arrays.copyOf(outputOf, values);
+        // 3. buffers by liveness: a value's memory is free again after its last reader ran
+        long[] bytes = new long[values];
+        for (int v = 0; v < values; v++) bytes[v] = bytes(v);
+        int[] root = new int[values];
+        for (int v = 0; v < values; v++) root[v] = v < sharesBufferOf.length && sharesBufferOf[v] >= 0 ? sharesBufferOf[v] : v;
+        for (int v = 0; v < values; v++) while (root[root[v]] != root[v]) root[v] = root[root[v]];
+        int[] lastUse = new int[values];
+        Arrays.fill(lastUse, -1);
+        for (int s = 0; s < steps.size(); s++) {
+            for (int v : steps.get(s).inputs()) lastUse[root[v]] = Math.max(lastUse[root[v]], s);
+            lastUse[root[steps.get(s).output()]] = Math.max(lastUse[root[steps.get(s).output()]], s);
+        }
+        long[] offsets = new long[values];
+        Arrays.fill(offsets, -1);
+        List<long[]> buffers = new ArrayList<>(); // {size}
+        List<Integer> free = new ArrayList<>();
+        int[] bufferOf = new int[values];
+        Arrays.fill(bufferOf, -1);
+        for (int s = 0; s < steps.size(); s++) {
+            int out = steps.get(s).output();
+            int r = root[out];
+            if (inputOf[out] < 0 && outputOf[out] < 0 && bufferOf[r] < 0) {
+                long need = Math.max(bytes[out], bytes[r]);
+                int best = -1;
+                for (int b : free) {
+                    if (buffers.get(b)[0] >= need && (best < 0 || buffers.get(b)[0] < buffers.get(best)[0])) best = b;
+                }
+                if (best < 0 && !free.isEmpty()) {
+                    best = free.stream().max((a, b) -> Long.compare(buffers.get(a)[0], buffers.get(b)[0])).get();
+                    buffers.get(best)[0] = need;
+                }
+                if (best < 0) {
+                    buffers.add(new long[] {need});
+                    best = buffers.size() - 1;
+                } else {
+                    free.remove(Integer.valueOf(best));
+                }
+                bufferOf[r] = best;
+            }
+            for (int v : steps.get(s).inputs()) release(root[v], s, lastUse, bufferOf, free);
+            release(r, s, lastUse, bufferOf, free);
+        }
+        long[] bufferOffset = new long[buffers.size()];
+        long total = 0;
+        for (int b = 0; b < buffers.size(); b++) {
+            bufferOffset[b] = total;
+            total += (buffers.get(b)[0] + ALIGN - 1) / ALIGN * ALIGN;
+        }
+        for (int v = 0; v < values; v++) {
+            if (inputOf[v] < 0 && outputOf[v] < 0 && bufferOf[root[v]] >= 0) offsets[v] = bufferOffset[bufferOf[root[v]]];
+        }
+        StringBuilder d = new StringBuilder();
+        d.append("plan of model \"").append(p.graph().modelName()).append("\" for inputs ")
+                .append(String.join(", ", p.inputShapesList().stream().map(Shapes::format).toList())).append('\n');
+        for (int s = 0; s < lines.size(); s++) {
+            int out = steps.get(s).output();
+            String where = outputOf[out] >= 0 ? "output " + outputOf[out]
+                    : bufferOf[root[out]] >= 0 ? "buffer " + bufferOf[root[out]] : "";
+            d.append(String.format("%3d  %s  [%s]%n", s, lines.get(s), where));
+        }
+        d.append(String.format("buffers: %d, %,d bytes per concurrent prediction (intermediate values: %,d bytes)%n",
+                buffers.size(), total, Arrays.stream(bytes).sum() - Arrays.stream(outputValues.stream()
+                        .mapToInt(Integer::intValue).toArray()).mapToLong(v -> bytes[v]).sum()
+                        - p.inputShapesList().stream().mapToLong(Layout::byteCount).sum()));
+        List<long[]> outShapes = new ArrayList<>();
+        for (int o : outputs) outShapes.add(shapes.get(o));
+        return new Plan(p.inputShapesList(), outShapes, steps, values, inputOf, outputOf, offsets, bytes, total,
+                p.derivations(), pipelines, d.toString(), stages);
+    }
+
+    private static void release(int root, int step, int[] lastUse, int[] bufferOf, List<Integer> free) {
+        if (lastUse[root] == step && bufferOf[root] >= 0 && !free.contains(bufferOf[root])) {
+            free.add(bufferOf[root]);
+            lastUse[root] = Integer.MAX_VALUE; // released once
+        }
+    }
+
+    private boolean anyReaderTakesChannelsLast(int value) {
+        for (Planner.Node n : nodes) {
+            boolean reads = Arrays.stream(n.inputs()).anyMatch(v -> v == value);
+            if (!reads) continue;
+            DataFormat f = bridge.variantFormat(n.layer());
+            if (f == DataFormat.CHANNELS_FIRST || f == null && bridge.elementwise(n.layer()) && n.inputs().length == 1
+                    || f == null && n.inputs().length > 1 && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int convert(int v, List<Plan.Step> steps, List<String> lines, List<Pipeline> pipelines,
+                        Map<Integer, Integer> converted) {
+        Integer done = converted.get(v);
+        if (done != null) return done;
+        int to = newValue(shapes.get(v));
+        Pipeline c = Planner.convert(shapes.get(v));
+        pipelines.add(c);
+        steps.add(new Plan.ConvertStep(c, new int[] {v}, to));
+        lines.add("convert " + name(v) + " to Keras' order -> " + name(to));
+        converted.put(v, to);
+        return to;
+    }
+
+    private int newValue(long[] shape) {
+        shapes.add(shape);
+        return shapes.size() - 1;
+    }
+
+    private List<long[]> shapesOf(int[] values) {
+        List<long[]> l = new ArrayList<>();
+        for (int v : values) l.add(shapes.get(v));
+        return l;
+    }
+
+    private long bytes(int v) {
+        return byteCount(shapes.get(v));
+    }
+
+    static long byteCount(long[] shape) {
+        long n = Float.BYTES;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    private String name(int v) {
+        return v < inputCount ? "input " + v : "v" + v;
+    }
+
+    private String names(int[] values) {
+        List<String> l = new ArrayList<>();
+        for (int v : values) l.add(name(v));
+        return String.join(", ", l);
+    }
+}

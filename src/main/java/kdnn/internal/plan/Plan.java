@@ -1,0 +1,228 @@
+package kdnn.internal.plan;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import kdnn.internal.LayerBridge;
+import kdnn.layers.Layer;
+import kdnn.layers.Variant;
+import kdnn.runtime.NativeMemory;
+import kdnn.runtime.Pipeline;
+
+/**
+ * A model compiled for one set of input shapes: the steps to run in order (layer calls after
+ * fusion, layout conversions, copies), which value each reads and writes, and where each
+ * intermediate value lives in one workspace (values share memory by liveness). Immutable;
+ * {@link #execute} may run on many threads at once, each with its own workspace from a pool.
+ */
+public final class Plan implements AutoCloseable {
+    /** One step; reads values and writes one. */
+    sealed interface Step permits LayerStep, ConvertStep, CopyStep {
+        int output();
+
+        int[] inputs();
+
+        /** Runs the step; returns a bound on |y| from the inputs' bounds (NaN: unknown). */
+        double run(MemorySegment[] in, MemorySegment out, double[] bounds);
+    }
+
+    /** A layer's call, perhaps a derived layer, with the variant the plan chose. */
+    record LayerStep(Layer layer, int[] inputs, int output, long[][] inputShapes, Variant variant) implements Step {
+        @Override
+        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
+            return LayerBridge.get().run(layer, inputShapes, in, out, variant, bounds);
+        }
+    }
+
+    /** A channels-last copy of a channels_first tensor written back in Keras' order. */
+    record ConvertStep(Pipeline pipeline, int[] inputs, int output) implements Step {
+        @Override
+        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
+            pipeline.execute(in[0], out);
+            return bounds[0];
+        }
+    }
+
+    /** A model output that is also an input or another output: copied. */
+    record CopyStep(int[] inputs, int output, long bytes) implements Step {
+        @Override
+        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
+            MemorySegment.copy(in[0], 0, out, 0, bytes);
+            return bounds[0];
+        }
+    }
+
+    private final List<long[]> inputShapes;
+    private final List<long[]> outputShapes;
+    private final Step[] steps;
+    private final int valueCount;
+    private final int[] inputOf;    // per value: the model input it is, or -1
+    private final int[] outputOf;   // per value: the model output it is written to, or -1
+    private final long[] offsets;   // per value: where it lives in the workspace, or -1
+    private final long[] bytes;     // per value
+    private final long workspaceBytes;
+    private final List<Derivation> derivations;
+    private final List<Pipeline> pipelines;
+    private final String description;
+    private final List<String> stages;
+    private final AtomicReferenceArray<Workspace> idle = new AtomicReferenceArray<>(IDLE_SLOTS);
+    private static final int IDLE_SLOTS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+    private volatile boolean closed;
+
+    Plan(List<long[]> inputShapes, List<long[]> outputShapes, List<Step> steps, int valueCount, int[] inputOf,
+         int[] outputOf, long[] offsets, long[] bytes, long workspaceBytes, List<Derivation> derivations,
+         List<Pipeline> pipelines, String description, List<String> stages) {
+        this.stages = List.copyOf(stages);
+        this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
+        this.outputShapes = outputShapes.stream().map(long[]::clone).toList();
+        this.steps = steps.toArray(Step[]::new);
+        this.valueCount = valueCount;
+        this.inputOf = inputOf;
+        this.outputOf = outputOf;
+        this.offsets = offsets;
+        this.bytes = bytes;
+        this.workspaceBytes = workspaceBytes;
+        this.derivations = List.copyOf(derivations);
+        this.pipelines = List.copyOf(pipelines);
+        this.description = description;
+    }
+
+    /** The input shapes this plan is for. */
+    public List<long[]> inputShapes() {
+        return inputShapes.stream().map(long[]::clone).toList();
+    }
+
+    /** The output shapes for those inputs. */
+    public List<long[]> outputShapes() {
+        return outputShapes.stream().map(long[]::clone).toList();
+    }
+
+    /** True when this plan is for exactly these input tensors' shapes; allocates nothing. */
+    public boolean fits(List<kdnn.Tensor> inputs) {
+        if (inputs.size() != inputShapes.size()) return false;
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!inputs.get(i).hasShape(inputShapes.get(i))) return false;
+        }
+        return true;
+    }
+
+    /** What runs, in order: fused layers, layouts, buffers. */
+    public String describe() {
+        return description;
+    }
+
+    /** The layer steps in order, each named by its layer ("zp folded into conv" where a padding folded). */
+    public List<String> stages() {
+        return stages;
+    }
+
+    /** Bytes of the workspace one concurrent prediction uses for intermediate values. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    /**
+     * Runs the steps. The caller holds the tensors' memory, has been admitted
+     * ({@link kdnn.runtime.Threads#enterCall()}), and gives outputs of {@link #outputShapes()}.
+     */
+    public void execute(List<kdnn.Tensor> inputs, List<kdnn.Tensor> outputs) {
+        for (Derivation d : derivations) {
+            if (d.stale()) d.refresh();
+        }
+        Workspace w = take();
+        try {
+            for (int v = 0; v < valueCount; v++) {
+                if (inputOf[v] >= 0) {
+                    w.values[v] = inputs.get(inputOf[v]).segment();
+                    w.bounds[v] = Double.NaN; // nothing is known of a caller's input
+                } else if (outputOf[v] >= 0) {
+                    w.values[v] = outputs.get(outputOf[v]).segment();
+                }
+            }
+            for (int s = 0; s < steps.length; s++) {
+                Step step = steps[s];
+                int[] in = step.inputs();
+                MemorySegment[] args = w.stepInputs[s];
+                double[] bounds = w.stepBounds[s];
+                for (int i = 0; i < in.length; i++) {
+                    args[i] = w.values[in[i]];
+                    bounds[i] = w.bounds[in[i]];
+                }
+                w.bounds[step.output()] = step.run(args, w.values[step.output()], bounds);
+            }
+        } finally {
+            give(w);
+        }
+    }
+
+    /** What one concurrent prediction needs of its own: the workspace and per-step argument arrays. */
+    private final class Workspace {
+        final MemorySegment memory;
+        final MemorySegment[] values = new MemorySegment[valueCount];
+        final double[] bounds = new double[valueCount];
+        final MemorySegment[][] stepInputs = new MemorySegment[steps.length][];
+        final double[][] stepBounds = new double[steps.length][];
+
+        Workspace() {
+            memory = workspaceBytes == 0 ? MemorySegment.NULL : NativeMemory.allocate(workspaceBytes, 64);
+            for (int v = 0; v < valueCount; v++) {
+                if (offsets[v] >= 0) values[v] = memory.asSlice(offsets[v], Math.max(bytes[v], 0));
+            }
+            for (int s = 0; s < steps.length; s++) {
+                stepInputs[s] = new MemorySegment[steps[s].inputs().length];
+                stepBounds[s] = new double[steps[s].inputs().length];
+            }
+        }
+
+        void close() {
+            if (workspaceBytes != 0) NativeMemory.free(memory);
+        }
+    }
+
+    private Workspace take() {
+        if (closed) {
+            throw new IllegalStateException("plan is closed");
+        }
+        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            int slot = (start + i) % IDLE_SLOTS;
+            Workspace w = idle.get(slot);
+            if (w != null && idle.compareAndSet(slot, w, null)) {
+                return w;
+            }
+        }
+        return new Workspace();
+    }
+
+    private void give(Workspace w) {
+        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            int slot = (start + i) % IDLE_SLOTS;
+            if (idle.get(slot) == null && idle.compareAndSet(slot, null, w)) {
+                if (closed && idle.compareAndSet(slot, w, null)) {
+                    w.close();
+                }
+                return;
+            }
+        }
+        w.close(); // more predictions ran at once than there are slots
+    }
+
+    /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
+    @Override
+    public void close() {
+        closed = true;
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            Workspace w = idle.getAndSet(i, null);
+            if (w != null) w.close();
+        }
+        pipelines.forEach(Pipeline::close);
+        derivations.forEach(Derivation::close);
+    }
+
+    @Override
+    public String toString() {
+        return "Plan" + inputShapes.stream().map(Arrays::toString).toList();
+    }
+}

@@ -1,0 +1,406 @@
+package kdnn.internal.plan;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.internal.LayerBridge;
+import kdnn.layers.Activation;
+import kdnn.layers.DataFormat;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Layer;
+import kdnn.layers.ShapeLayer;
+import kdnn.layers.Shapes;
+import kdnn.layers.Variant;
+import kdnn.runtime.Convolutions;
+import kdnn.runtime.Merges;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Turns a model graph into a {@link Plan} for one set of input shapes: shapes first, then the
+ * fusion passes (each skipped where its conditions fail), then the storage order of each
+ * intermediate value, then the steps and the buffers they share by liveness.
+ */
+public final class Planner {
+    /** Which passes run: all (the default), or none (to compare a fused model with the plain one). */
+    public enum Fusion { ALL, NONE }
+
+    private final GraphSpec graph;
+    private final List<long[]> inputShapes;
+    private final Fusion fusion;
+    private final LayerBridge bridge = LayerBridge.get();
+    // per value: its shape; per value: what replaced it when its producer was removed
+    private final List<long[]> shapes = new ArrayList<>();
+    private final List<Integer> alias = new ArrayList<>();
+    private final List<Work> nodes = new ArrayList<>();
+    private final int[] outputs;
+    private final List<Derivation> derivations = new ArrayList<>();
+    private final List<Pipeline> pipelines = new ArrayList<>();
+
+    /** A layer call while planning: passes change its layer, inputs and extras. */
+    private static final class Work {
+        Layer layer;
+        int[] inputs;
+        final int output;
+        final String label;
+        final List<String> absorbed = new ArrayList<>();
+        int[][] padding;
+        String paddingLabel;
+        Derivation derivation;
+        int sumInto = -1;
+        Activation afterSum;
+        boolean removed;
+
+        Work(Layer layer, int[] inputs, int output, String label) {
+            this.layer = layer;
+            this.inputs = inputs;
+            this.output = output;
+            this.label = label;
+        }
+    }
+
+    private Planner(GraphSpec graph, List<long[]> inputShapes, Fusion fusion) {
+        this.graph = graph;
+        this.inputShapes = inputShapes;
+        this.fusion = fusion;
+        this.outputs = graph.outputs().clone();
+    }
+
+    /** Plans {@code graph} for inputs of these shapes (batch first). */
+    public static Plan plan(GraphSpec graph, List<long[]> inputShapes, Fusion fusion) {
+        Planner p = new Planner(graph, inputShapes, fusion);
+        try {
+            return p.build();
+        } catch (RuntimeException | Error e) {
+            p.pipelines.forEach(Pipeline::close);
+            p.derivations.forEach(Derivation::close);
+            throw e;
+        }
+    }
+
+    private Plan build() {
+        if (inputShapes.size() != graph.inputCount()) {
+            throw new IllegalArgumentException("model \"" + graph.modelName() + "\" takes " + graph.inputCount()
+                    + " inputs, got " + inputShapes.size());
+        }
+        for (long[] s : inputShapes) {
+            shapes.add(s.clone());
+            alias.add(shapes.size() - 1);
+        }
+        for (GraphSpec.Call c : graph.calls()) {
+            List<long[]> in = new ArrayList<>();
+            for (int v : c.inputs()) in.add(shapes.get(v));
+            long[] out;
+            try {
+                out = c.layer().computeOutputShape(in);
+                if (in.size() == 1) c.layer().build(in.get(0));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model \"" + graph.modelName() + "\": " + describe(c.layer(), in)
+                        + ": " + e.getMessage(), e);
+            }
+            int v = shapes.size();
+            shapes.add(out);
+            alias.add(v);
+            nodes.add(new Work(c.layer(), c.inputs().clone(), v, c.label()));
+        }
+        if (fusion == Fusion.ALL) {
+            removeIdentities();
+            foldZeroPadding();
+            foldBatchNormalization();
+            foldActivations();
+            if (ExtremeValues.mode() == ExtremeValues.FUSED) {
+                fuseResidualAdds();
+            }
+        }
+        return new Layout(this).plan();
+    }
+
+    static String describe(Layer layer, List<long[]> shapes) {
+        List<String> s = shapes.stream().map(Shapes::format).toList();
+        String joined = s.size() <= 1 ? String.join("", s)
+                : String.join(", ", s.subList(0, s.size() - 1)) + " and " + s.get(s.size() - 1);
+        return "layer \"" + layer.name() + "\" (" + layer.className() + ") got shape" + (s.size() == 1 ? " " : "s ")
+                + joined;
+    }
+
+    // ---- passes -------------------------------------------------------------------------
+
+    /** Dropout and its family: the consumers read the input instead. */
+    private void removeIdentities() {
+        for (Work n : live()) {
+            if (n.inputs.length == 1 && bridge.identityAtInference(n.layer)) {
+                replace(n.output, n.inputs[0]);
+                n.removed = true;
+            }
+        }
+    }
+
+    /** A ZeroPadding read only by a convolution that can take the zeros as its own padding. */
+    private void foldZeroPadding() {
+        for (Work pad : live()) {
+            if (!(pad.layer instanceof ShapeLayer s) || s.kind() != ShapeLayer.Kind.ZERO_PADDING || isOutput(pad.output)) {
+                continue;
+            }
+            Work next = soleReader(pad.output);
+            if (next == null || next.padding != null || next.inputs.length != 1 || next.derivation != null
+                    || !bridge.acceptsInputPadding(next.layer, s.pairs(), s.dataFormat(), shapes.get(pad.output))) {
+                continue;
+            }
+            next.inputs[0] = pad.inputs[0];
+            next.padding = s.pairs();
+            next.paddingLabel = pad.label;
+            next.absorbed.add(pad.label + " folded into its padding");
+            pad.removed = true;
+        }
+    }
+
+    /** A BatchNormalization after a convolution or Dense, on its channel axis, into its kernel and bias. */
+    private void foldBatchNormalization() {
+        for (Work bn : live()) {
+            if (!bn.layer.className().equals("BatchNormalization") || bn.inputs.length != 1) continue;
+            Work producer = producer(bn.inputs[0]);
+            if (producer == null || isOutput(producer.output) || soleReader(producer.output) != bn
+                    || !foldable(producer) || producer.derivation != null && producer.derivation.batchNorm() != null) {
+                continue;
+            }
+            long[] shape = shapes.get(producer.output);
+            int axis = Derivation.BatchNormParameters.axisOf(bn.layer.getConfig().get("axis"), shape.length);
+            if (axis != channelAxis(producer.layer, shape.length)) continue;
+            Derivation d = Derivation.of(sourceOf(producer), bn.layer, null, inputShapeOf(producer));
+            adopt(producer, d);
+            producer.absorbed.add(bn.label + " folded into kernel and bias");
+            replace(bn.output, producer.output);
+            bn.removed = true;
+        }
+    }
+
+    /** An activation layer after a convolution or Dense without one, as that layer's activation. */
+    private void foldActivations() {
+        for (Work act : live()) {
+            Activation a = fusable(act.layer);
+            if (a == null || act.inputs.length != 1) continue;
+            Work producer = producer(act.inputs[0]);
+            if (producer == null || isOutput(producer.output) || soleReader(producer.output) != act
+                    || !foldable(producer) || producer.sumInto >= 0) {
+                continue;
+            }
+            Activation current = producer.derivation != null ? producer.derivation.activation()
+                    : Derivation.currentActivation(producer.layer);
+            if (current != Activation.LINEAR) continue;
+            Derivation d = producer.derivation != null ? producer.derivation.withActivation(a)
+                    : Derivation.of(producer.layer, null, a, inputShapeOf(producer));
+            adopt(producer, d);
+            producer.absorbed.add(act.label + " fused as its activation");
+            replace(act.output, producer.output);
+            act.removed = true;
+        }
+    }
+
+    /**
+     * {@code Add(conv(x), y)}: the convolution adds its result to y in y's own buffer (a sum
+     * post-op), when nothing reads y afterwards; an activation layer after the Add joins too.
+     */
+    private void fuseResidualAdds() {
+        for (Work add : live()) {
+            if (!add.layer.className().equals("Add") || add.inputs.length != 2 || isOutput(add.output)) continue;
+            long[] out = shapes.get(add.output);
+            if (!Arrays.equals(shapes.get(add.inputs[0]), out) || !Arrays.equals(shapes.get(add.inputs[1]), out)) continue;
+            for (int side = 0; side < 2; side++) {
+                Work conv = producer(add.inputs[side]);
+                int other = add.inputs[1 - side];
+                Work otherProducer = producer(other);
+                if (conv == null || otherProducer == null || isOutput(conv.output) || soleReader(conv.output) != add
+                        || !bridge.acceptsSum(conv.layer) || conv.sumInto >= 0 || conv.inputs.length != 1
+                        || bridge.variantFormat(conv.layer) != DataFormat.CHANNELS_LAST
+                        || isOutput(other) || other == add.inputs[side]) {
+                    continue;
+                }
+                // y must be computed before the convolution, and read by nothing after it
+                int convAt = nodes.indexOf(conv);
+                if (nodes.indexOf(otherProducer) > convAt || readersAfter(other, convAt, add)) continue;
+                conv.sumInto = other;
+                conv.absorbed.add(add.label + " fused as a sum into the buffer of " + name(other));
+                replace(add.output, conv.output);
+                add.removed = true;
+                Work act = soleReader(conv.output);
+                Activation a = act == null || isOutput(conv.output) ? null : fusable(act.layer);
+                if (a != null && act.inputs.length == 1) {
+                    conv.afterSum = a;
+                    conv.absorbed.add(act.label + " fused after the sum");
+                    replace(act.output, conv.output);
+                    act.removed = true;
+                }
+                break;
+            }
+        }
+    }
+
+    // ---- helpers of the passes ----------------------------------------------------------
+
+    private List<Work> live() {
+        return nodes.stream().filter(n -> !n.removed).toList();
+    }
+
+    private void replace(int value, int by) {
+        for (Work n : nodes) {
+            for (int i = 0; i < n.inputs.length; i++) if (n.inputs[i] == value) n.inputs[i] = by;
+            if (n.sumInto == value) n.sumInto = by;
+        }
+        for (int i = 0; i < outputs.length; i++) if (outputs[i] == value) outputs[i] = by;
+        alias.set(value, by);
+    }
+
+    private boolean isOutput(int value) {
+        for (int o : outputs) if (o == value) return true;
+        return false;
+    }
+
+    private Work producer(int value) {
+        for (Work n : nodes) if (!n.removed && n.output == value) return n;
+        return null;
+    }
+
+    /** The one live node reading {@code value}, once; null when none or several read it. */
+    private Work soleReader(int value) {
+        Work found = null;
+        for (Work n : live()) {
+            for (int v : n.inputs) {
+                if (v != value) continue;
+                if (found != null) return null;
+                found = n;
+            }
+            if (n.sumInto == value) return null;
+        }
+        return found;
+    }
+
+    private boolean readersAfter(int value, int index, Work except) {
+        for (int i = index + 1; i < nodes.size(); i++) {
+            Work n = nodes.get(i);
+            if (n.removed || n == except) continue;
+            for (int v : n.inputs) if (v == value) return true;
+            if (n.sumInto == value) return true;
+        }
+        return false;
+    }
+
+    private boolean foldable(Work n) {
+        return Derivation.FOLDABLE.contains(n.layer.className()) && n.inputs.length == 1;
+    }
+
+    private Layer sourceOf(Work n) {
+        return n.derivation != null ? n.derivation.source() : n.layer;
+    }
+
+    private long[] inputShapeOf(Work n) {
+        long[] in = shapes.get(n.inputs[0]);
+        if (n.padding == null) return in;
+        // the derived layer is built for the padded shape it really sees
+        return paddedShape(in, n.padding, n.layer);
+    }
+
+    private static long[] paddedShape(long[] in, int[][] padding, Layer layer) {
+        long[] s = in.clone();
+        boolean first = bridgeFormat(layer) == DataFormat.CHANNELS_FIRST;
+        for (int i = 0; i < padding.length; i++) {
+            s[(first ? 2 : 1) + i] += padding[i][0] + padding[i][1];
+        }
+        return s;
+    }
+
+    private static DataFormat bridgeFormat(Layer layer) {
+        return LayerBridge.get().variantFormat(layer);
+    }
+
+    private void adopt(Work n, Derivation d) {
+        if (n.derivation != null) {
+            derivations.remove(n.derivation);
+            n.derivation.close();
+        }
+        derivations.add(d);
+        n.derivation = d;
+        n.layer = d.layer();
+    }
+
+    /** The Keras axis of a layer's output channels: 1 for channels_first, else the last. */
+    private int channelAxis(Layer layer, int rank) {
+        return bridge.variantFormat(layer) == DataFormat.CHANNELS_FIRST ? 1 : rank - 1;
+    }
+
+    /** The Keras activation an activation layer computes, when a producer can take it exactly. */
+    static Activation fusable(Layer layer) {
+        var c = layer.getConfig();
+        return switch (layer.className()) {
+            case "Activation" -> {
+                String name = c.path("activation").asText("");
+                // hard_sigmoid's definition depends on the Keras version that wrote the layer
+                if (name.equals("hard_sigmoid")) yield null;
+                try {
+                    yield Activation.parse(name);
+                } catch (IllegalArgumentException e) {
+                    yield null;
+                }
+            }
+            case "ReLU" -> {
+                boolean plainSlope = c.path("negative_slope").asDouble(0) == 0 && c.path("threshold").asDouble(0) == 0;
+                var max = c.get("max_value");
+                if (!plainSlope) yield null;
+                if (max == null || max.isNull()) yield Activation.RELU;
+                yield max.asDouble() == 6 ? Activation.RELU6 : null;
+            }
+            default -> null;
+        };
+    }
+
+    String name(int value) {
+        return value < graph.inputCount() ? "input " + value : "v" + value;
+    }
+
+    // ---- what Layout reads -------------------------------------------------------------
+
+    GraphSpec graph() {
+        return graph;
+    }
+
+    List<long[]> inputShapesList() {
+        return inputShapes;
+    }
+
+    List<long[]> shapes() {
+        return shapes;
+    }
+
+    int[] outputs() {
+        return outputs;
+    }
+
+    List<Derivation> derivations() {
+        return derivations;
+    }
+
+    List<Pipeline> pipelines() {
+        return pipelines;
+    }
+
+    /** The live nodes in run order, as the layout pass needs them. */
+    List<Node> liveNodes() {
+        return live().stream().map(n -> new Node(n.layer, n.inputs.clone(), n.output, n.label, List.copyOf(n.absorbed),
+                n.padding, n.paddingLabel, n.sumInto, n.afterSum)).toList();
+    }
+
+    /** A node after the passes. */
+    record Node(Layer layer, int[] inputs, int output, String label, List<String> absorbed, int[][] padding,
+                String paddingLabel, int sumInto, Activation afterSum) {
+    }
+
+    static Pipeline convert(long[] dims) {
+        int rank = dims.length;
+        return Merges.convert(dims, Convolutions.channelsLastTag(rank - 2), Merges.plainTag(rank));
+    }
+
+    static Variant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
+                           Activation afterSum) {
+        Variant v = new Variant(padding, channelsLastIn, channelsLastOut);
+        if (sumInto >= 0) v = v.summingInto(afterSum);
+        return v.isPlain() ? Variant.PLAIN : v;
+    }
+}

@@ -1,0 +1,119 @@
+package kdnn.model;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kdnn.internal.plan.GraphSpec;
+import kdnn.layers.InputLayer;
+import kdnn.layers.Layer;
+
+/** Graph walks of a model: the run order of its nodes, shapes through it, its flat form for the planner. */
+final class Graphs {
+    private Graphs() {
+    }
+
+    /**
+     * The nodes that compute {@code outputs} from {@code inputs}, each after the nodes it reads.
+     * Refuses a graph whose outputs need a tensor the inputs do not give (Keras: "Graph
+     * disconnected").
+     */
+    static List<Node> order(String model, List<KerasTensor> inputs, List<KerasTensor> outputs) {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("model \"" + model + "\" has no inputs");
+        }
+        if (outputs.isEmpty()) {
+            throw new IllegalArgumentException("model \"" + model + "\" has no outputs");
+        }
+        Set<Node> inputNodes = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (KerasTensor t : inputs) {
+            if (!(t.node().op() instanceof InputLayer) || t.node().inputs().size() != 0) {
+                throw new IllegalArgumentException("model \"" + model + "\": input " + t + " is not an Input tensor"
+                        + " (made by KerasTensor.input)");
+            }
+            if (!inputNodes.add(t.node())) {
+                throw new IllegalArgumentException("model \"" + model + "\": the same input " + t.node().name()
+                        + " is given twice; all inputs of a model must be unique");
+            }
+        }
+        List<Node> order = new ArrayList<>();
+        Set<Node> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> onPath = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        List<String> accessed = new ArrayList<>();
+        for (KerasTensor t : outputs) visit(model, t.node(), inputNodes, done, onPath, order, accessed);
+        return List.copyOf(order);
+    }
+
+    private static void visit(String model, Node n, Set<Node> inputNodes, Set<Node> done, Set<Node> onPath,
+                              List<Node> order, List<String> accessed) {
+        if (done.contains(n) || inputNodes.contains(n)) return;
+        if (n.op() instanceof InputLayer) {
+            throw new IllegalArgumentException("Graph disconnected: cannot obtain value for tensor " + n.outputs().get(0)
+                    + " at layer \"" + n.name() + "\" of model \"" + model + "\": it is not one of the model's inputs."
+                    + " The following previous layers were accessed without issue: " + accessed);
+        }
+        if (!onPath.add(n)) {
+            throw new IllegalArgumentException("model \"" + model + "\": layer \"" + n.name() + "\" depends on its own"
+                    + " output (a cycle)");
+        }
+        for (KerasTensor in : n.inputs()) visit(model, in.node(), inputNodes, done, onPath, order, accessed);
+        onPath.remove(n);
+        done.add(n);
+        order.add(n);
+        accessed.add(n.name());
+    }
+
+    /** The output shapes of {@code model} for inputs of these shapes. */
+    static List<long[]> outputShapes(Model model, List<long[]> inputShapes) {
+        Map<KerasTensor, long[]> shapes = new IdentityHashMap<>();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            shapes.put(model.inputs().get(i), model.inputs().get(i).node().op() instanceof InputLayer l
+                    ? l.computeOutputShape(inputShapes.get(i)) : inputShapes.get(i));
+        }
+        for (Node n : model.nodes()) {
+            List<long[]> in = new ArrayList<>();
+            for (KerasTensor t : n.inputs()) in.add(shapes.get(t));
+            List<long[]> out;
+            try {
+                out = n.op() instanceof Layer l ? List.of(l.computeOutputShape(in)) : ((Model) n.op()).outputShapes(in);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\": " + Node.describe(n.op(), in) + ": "
+                        + e.getMessage(), e);
+            }
+            for (int i = 0; i < out.size(); i++) shapes.put(n.outputs().get(i), out.get(i));
+        }
+        return model.outputs().stream().map(shapes::get).toList();
+    }
+
+    /** The flat graph of a model: nested models expanded into their layer calls. */
+    static GraphSpec spec(Model model) {
+        List<GraphSpec.Call> calls = new ArrayList<>();
+        int inputCount = model.inputs().size();
+        Map<KerasTensor, Integer> values = new IdentityHashMap<>();
+        for (int i = 0; i < inputCount; i++) values.put(model.inputs().get(i), i);
+        int[] outs = expand(model, values, calls, inputCount, "");
+        return new GraphSpec(model.name(), inputCount, List.copyOf(calls), outs);
+    }
+
+    private static int[] expand(Model model, Map<KerasTensor, Integer> values, List<GraphSpec.Call> calls,
+                                int inputCount, String prefix) {
+        for (Node n : model.nodes()) {
+            int[] in = new int[n.inputs().size()];
+            for (int i = 0; i < in.length; i++) in[i] = values.get(n.inputs().get(i));
+            if (n.op() instanceof Layer l) {
+                calls.add(new GraphSpec.Call(l, in, prefix + l.name()));
+                values.put(n.outputs().get(0), inputCount + calls.size() - 1);
+            } else {
+                Model inner = (Model) n.op();
+                Map<KerasTensor, Integer> innerValues = new IdentityHashMap<>();
+                for (int i = 0; i < in.length; i++) innerValues.put(inner.inputs().get(i), in[i]);
+                int[] outs = expand(inner, innerValues, calls, inputCount, prefix + inner.name() + "/");
+                for (int i = 0; i < outs.length; i++) values.put(n.outputs().get(i), outs[i]);
+            }
+        }
+        int[] outs = new int[model.outputs().size()];
+        for (int i = 0; i < outs.length; i++) outs[i] = values.get(model.outputs().get(i));
+        return outs;
+    }
+}

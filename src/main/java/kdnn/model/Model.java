@@ -1,0 +1,463 @@
+package kdnn.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.StampedLock;
+import kdnn.Tensor;
+import kdnn.internal.plan.GraphSpec;
+import kdnn.internal.plan.Plan;
+import kdnn.internal.plan.Planner;
+import kdnn.layers.BaseConv;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.InputLayer;
+import kdnn.layers.Layer;
+import kdnn.layers.Precision;
+import kdnn.layers.Shapes;
+import kdnn.layers.Weight;
+
+/**
+ * A Keras model: a directed acyclic graph of layer calls from its inputs to its outputs, as
+ * Keras' functional API builds it ({@link Functional}), or a stack of layers ({@link Sequential},
+ * the linear case). A layer may be called at several nodes (shared layers, one set of weights)
+ * and a model may be called inside another (nested models).
+ *
+ * <p>A model runs as a plan made once per set of input shapes: fusion passes (ZeroPadding into
+ * the next convolution's padding, BatchNormalization into the kernel before it, activation layers
+ * into their producer, a residual Add as a sum into its operand's buffer, Dropout removed), the
+ * storage order of intermediate values, and buffers shared by liveness. {@link #plan} prints it.
+ * {@link #predict} may be called from many threads at once; {@link #close()} waits for
+ * predictions in flight, and any use afterwards throws {@link IllegalStateException}.
+ */
+public abstract sealed class Model implements AutoCloseable permits Functional, Sequential {
+    private final String name;
+    private final List<KerasTensor> inputs;
+    private final List<KerasTensor> outputs;
+    private final List<Node> nodes;
+    private final StampedLock lifecycle = new StampedLock();
+    private volatile boolean closed;
+    private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
+    private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
+    private volatile Plan lastPlan;
+    private volatile PlanKey lastKey;
+    private volatile GraphSpec graph;
+
+    private record PlanKey(ExtremeValues mode, Planner.Fusion fusion, List<Shape> shapes) {
+    }
+
+    private record Shape(long[] dims) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && Arrays.equals(dims, s.dims);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(dims);
+        }
+    }
+
+    Model(String name, List<KerasTensor> inputs, List<KerasTensor> outputs) {
+        this.name = name;
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+        this.nodes = Graphs.order(name, this.inputs, this.outputs);
+    }
+
+    /** The model's name. */
+    public final String name() {
+        return name;
+    }
+
+    /** Keras' class name of the model: {@code Functional} or {@code Sequential}. */
+    public abstract String className();
+
+    /** The symbolic inputs, in Keras' order. */
+    public final List<KerasTensor> inputs() {
+        return inputs;
+    }
+
+    /** The symbolic outputs, in Keras' order. */
+    public final List<KerasTensor> outputs() {
+        return outputs;
+    }
+
+    /** The names of the inputs (their InputLayers'). */
+    public final List<String> inputNames() {
+        return inputs.stream().map(t -> t.node().name()).toList();
+    }
+
+    /** The names of the outputs (the layers, or nested models, that compute them). */
+    public final List<String> outputNames() {
+        return outputs.stream().map(t -> t.node().name()).toList();
+    }
+
+    /** The declared input shapes, batch first (-1: unknown). */
+    public final List<long[]> inputShapes() {
+        return inputs.stream().map(KerasTensor::shape).toList();
+    }
+
+    /** The declared output shapes, batch first (-1: unknown). */
+    public final List<long[]> outputShapes() {
+        return outputs.stream().map(KerasTensor::shape).toList();
+    }
+
+    /** Keras' {@code model.layers}: the layers and nested models called directly by this model, in order. */
+    public final List<Object> layerObjects() {
+        List<Object> list = new ArrayList<>();
+        for (KerasTensor t : inputs) add(list, t.node().op());
+        for (Node n : nodes) add(list, n.op());
+        return list;
+    }
+
+    private static void add(List<Object> list, Object op) {
+        for (Object o : list) if (o == op) return;
+        list.add(op);
+    }
+
+    /** Every layer this model computes with, nested models' included, each once, in order. */
+    public final List<Layer> allLayers() {
+        List<Layer> list = new ArrayList<>();
+        for (Object o : layerObjects()) {
+            if (o instanceof Model m) {
+                for (Layer l : m.allLayers()) if (!(l instanceof InputLayer) && !list.contains(l)) list.add(l);
+            } else if (!list.contains(o)) {
+                list.add((Layer) o);
+            }
+        }
+        return list;
+    }
+
+    /** The layer of this name (nested models searched too). */
+    public final Layer layer(String layerName) {
+        for (Layer l : allLayers()) if (l.name().equals(layerName)) return l;
+        throw new IllegalArgumentException("No such layer: " + layerName + ". Existing layers are: "
+                + allLayers().stream().map(Layer::name).toList());
+    }
+
+    List<Node> nodes() {
+        return nodes;
+    }
+
+    /** The output shapes when called on inputs of these shapes. */
+    final List<long[]> outputShapes(List<long[]> inputShapes) {
+        return Graphs.outputShapes(this, inputShapes);
+    }
+
+    /** Calls this model on symbolic tensors, as a layer of another model (a nested model). */
+    public final List<KerasTensor> apply(KerasTensor... in) {
+        ensureOpen();
+        if (in.length != inputs.size()) {
+            throw new IllegalArgumentException("model \"" + name + "\" expects " + inputs.size() + " input(s), but it"
+                    + " received " + in.length + " input tensors");
+        }
+        return KerasTensor.applied(this, List.of(in));
+    }
+
+    // ---- prediction ----------------------------------------------------------------------
+
+    /** Runs a model of one input and one output; returns a new tensor the caller owns. */
+    public final Tensor predict(Tensor input) {
+        requireSingle();
+        return predict(List.of(input)).get(0);
+    }
+
+    /** Runs a model of one input and one output into {@code output}; allocates nothing in steady state. */
+    public final void predict(Tensor input, Tensor output) {
+        requireSingle();
+        predict(List.of(input), List.of(output));
+    }
+
+    /** Runs the model: one tensor per input, in Keras' order; returns one new tensor per output. */
+    public final List<Tensor> predict(List<Tensor> in) {
+        long stamp = enter();
+        try {
+            Plan plan = planFor(in);
+            List<Tensor> out = new ArrayList<>();
+            try {
+                for (long[] s : plan.outputShapes()) out.add(Tensor.uninitialized(s));
+                run(plan, in, out);
+                return out;
+            } catch (RuntimeException | Error e) {
+                out.forEach(Tensor::close);
+                throw e;
+            }
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** Runs the model on inputs named by their InputLayers; returns the outputs by name. */
+    public final Map<String, Tensor> predict(Map<String, Tensor> in) {
+        ensureOpen();
+        List<String> names = inputNames();
+        for (String k : in.keySet()) {
+            if (!names.contains(k)) {
+                throw new IllegalArgumentException("model \"" + name + "\" has no input named \"" + k
+                        + "\"; its inputs are " + names);
+            }
+        }
+        List<Tensor> ordered = new ArrayList<>();
+        for (String n : names) {
+            Tensor t = in.get(n);
+            if (t == null) {
+                throw new IllegalArgumentException("model \"" + name + "\": missing input \"" + n + "\"; its inputs are "
+                        + names);
+            }
+            ordered.add(t);
+        }
+        List<Tensor> out = predict(ordered);
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        List<String> outNames = outputNames();
+        for (int i = 0; i < out.size(); i++) {
+            String key = outNames.get(i);
+            named.put(named.containsKey(key) ? key + "_" + i : key, out.get(i));
+        }
+        return named;
+    }
+
+    /** Runs the model into caller-supplied outputs of the output shapes; allocates nothing in steady state. */
+    public final void predict(List<Tensor> in, List<Tensor> out) {
+        long stamp = enter();
+        try {
+            Plan plan = planFor(in);
+            if (out.size() != plan.outputShapes().size()) {
+                throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputShapes().size()
+                        + " outputs, but " + out.size() + " output tensors were given");
+            }
+            List<long[]> shapes = plan.outputShapes();
+            for (int i = 0; i < out.size(); i++) {
+                if (!out.get(i).hasShape(shapes.get(i))) {
+                    throw new IllegalArgumentException("output " + i + " of model \"" + name + "\" has shape "
+                            + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(shapes.get(i)));
+                }
+            }
+            run(plan, in, out);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private void run(Plan plan, List<Tensor> in, List<Tensor> out) {
+        long[] held = new long[in.size() + out.size()];
+        int n = 0;
+        try {
+            for (Tensor t : in) held[n++] = t.hold();
+            for (Tensor t : out) held[n++] = t.hold();
+            // one turn for the whole prediction: its layers run back to back on warm caches
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            try {
+                plan.execute(in, out);
+            } finally {
+                kdnn.runtime.Threads.exitCall(admitted);
+            }
+        } finally {
+            for (int i = 0; i < n; i++) {
+                Tensor t = i < in.size() ? in.get(i) : out.get(i - in.size());
+                t.release(held[i]);
+            }
+        }
+    }
+
+    private void requireSingle() {
+        if (inputs.size() != 1 || outputs.size() != 1) {
+            throw new IllegalArgumentException("model \"" + name + "\" has " + inputs.size() + " inputs and "
+                    + outputs.size() + " outputs: call predict with lists (or a map of named inputs)");
+        }
+    }
+
+    private Plan planFor(List<Tensor> in) {
+        Plan p = lastPlan;
+        PlanKey k = lastKey;
+        if (p != null && k.mode == ExtremeValues.mode() && k.fusion == fusion && p.fits(in)) {
+            return p;
+        }
+        if (in.size() != inputs.size()) {
+            throw new IllegalArgumentException("model \"" + name + "\" expects " + inputs.size() + " input(s), but it"
+                    + " received " + in.size() + " input tensors");
+        }
+        List<long[]> shapes = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            long[] s = in.get(i).shape();
+            checkInput(i, s);
+            shapes.add(s);
+        }
+        return planForShapes(shapes);
+    }
+
+    private Plan planForShapes(List<long[]> shapes) {
+        PlanKey key = new PlanKey(ExtremeValues.mode(), fusion, shapes.stream().map(Shape::new).toList());
+        Plan plan = plans.computeIfAbsent(key, x -> Planner.plan(graph(), shapes, x.fusion));
+        lastKey = key;
+        lastPlan = plan;
+        return plan;
+    }
+
+    private void checkInput(int i, long[] shape) {
+        long[] want = inputs.get(i).shape();
+        boolean ok = shape.length == want.length;
+        for (int d = 0; ok && d < shape.length; d++) ok = want[d] < 0 || want[d] == shape[d];
+        if (!ok) {
+            throw new IllegalArgumentException("Input " + i + " of layer \"" + name + "\" is incompatible with the layer:"
+                    + " expected shape=" + Shapes.format(want) + ", found shape=" + Shapes.format(shape));
+        }
+    }
+
+    /** The model as the planner sees it: nested models expanded, made once. */
+    private GraphSpec graph() {
+        GraphSpec g = graph;
+        if (g == null) {
+            g = Graphs.spec(this);
+            graph = g;
+        }
+        return g;
+    }
+
+    /**
+     * The plan for inputs of these shapes (batch first; an unknown batch is taken as 1), as text:
+     * each step with what fused into it, the values it reads and writes, their storage order and
+     * buffer, then the workspace size.
+     */
+    public final String plan(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            List<long[]> shapes = new ArrayList<>();
+            if (inputShapes.length == 0) {
+                for (KerasTensor t : inputs) shapes.add(concrete(t.shape()));
+            } else {
+                for (int i = 0; i < inputShapes.length; i++) {
+                    checkInput(i, inputShapes[i]);
+                    shapes.add(inputShapes[i].clone());
+                }
+            }
+            return planForShapes(shapes).describe();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** The layer steps of the plan for the declared input shapes (batch 1), by name. */
+    public final List<String> stages() {
+        long stamp = enter();
+        try {
+            List<long[]> shapes = new ArrayList<>();
+            for (KerasTensor t : inputs) shapes.add(concrete(t.shape()));
+            return planForShapes(shapes).stages();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private static long[] concrete(long[] shape) {
+        long[] s = shape.clone();
+        for (int i = 0; i < s.length; i++) if (s[i] < 0) s[i] = 1;
+        return s;
+    }
+
+    /**
+     * Turns the plan's fusion passes on (the default) or off; off runs every layer as Keras
+     * defines it, one after the other (to check that fusion changes nothing beyond rounding).
+     */
+    public final void setFusion(boolean on) {
+        ensureOpen();
+        fusion = on ? Planner.Fusion.ALL : Planner.Fusion.NONE;
+    }
+
+    /** Sets every convolution's arithmetic (see {@link Precision}); waits for predictions in flight. */
+    public final void setPrecision(Precision precision) {
+        ensureOpen();
+        for (Layer l : allLayers()) {
+            if (l instanceof BaseConv c) c.setPrecision(precision);
+        }
+    }
+
+    // ---- weights and summary -------------------------------------------------------------
+
+    /** Number of weight values of all layers. */
+    public final long countParams() {
+        return allLayers().stream().mapToLong(Layer::countParams).sum();
+    }
+
+    /** Number of weight values training would change (not a frozen layer's, not moving statistics). */
+    public final long countTrainableParams() {
+        return allLayers().stream().mapToLong(Model::trainableParams).sum();
+    }
+
+    static long trainableParams(Layer l) {
+        if (!l.getConfig().path("trainable").asBoolean(true)) return 0;
+        long n = 0;
+        for (Weight w : l.getWeights()) {
+            if (w.name().startsWith("moving_")) continue;
+            n += w.values().length;
+        }
+        return n;
+    }
+
+    /** Keras' {@code model.get_weights()}: every layer's weights, in order. */
+    public final List<Weight> getWeights() {
+        List<Weight> all = new ArrayList<>();
+        for (Layer l : allLayers()) all.addAll(l.getWeights());
+        return all;
+    }
+
+    /** The table Keras' {@code model.summary()} prints. */
+    public abstract String summary();
+
+    // ---- lifecycle -----------------------------------------------------------------------
+
+    final long enter() {
+        long stamp = lifecycle.readLock();
+        if (closed) {
+            lifecycle.unlockRead(stamp);
+            throw new IllegalStateException("model \"" + name + "\" is closed");
+        }
+        return stamp;
+    }
+
+    final void exit(long stamp) {
+        lifecycle.unlockRead(stamp);
+    }
+
+    final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model \"" + name + "\" is closed");
+        }
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the plans and every layer (nested models' too), after predictions in flight finish. Idempotent. */
+    @Override
+    public final void close() {
+        long stamp = lifecycle.writeLock();
+        try {
+            if (closed) return;
+            closed = true;
+            lastPlan = null;
+            plans.values().forEach(Plan::close);
+            plans.clear();
+            for (Object o : layerObjects()) {
+                if (o instanceof Model m) m.close();
+                else ((Layer) o).close();
+            }
+        } finally {
+            lifecycle.unlockWrite(stamp);
+        }
+    }
+
+    /** Closes what was built so far when making a model fails. */
+    static void closeAll(Iterable<?> made) {
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
+        for (Object o : made) {
+            if (o == null || seen.put(o, true) != null) continue;
+            if (o instanceof Model m) m.close();
+            else if (o instanceof Layer l) l.close();
+        }
+    }
+}
