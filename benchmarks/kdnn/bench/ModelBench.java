@@ -74,7 +74,7 @@ public final class ModelBench {
     // ---- what each layer is made of ---------------------------------------------------------
 
     /** The layers of {@code model} for an input of {@code inputShape} (batch included), as native operations. */
-    public static List<LayerOps> layerOps(Sequential model, long[] inputShape) {
+    public static List<LayerOps> layerOps(kdnn.model.Model model, long[] inputShape) {
         List<LayerOps> out = new ArrayList<>();
         long[] shape = inputShape.clone();
         for (Layer l : model.layers()) {
@@ -256,7 +256,7 @@ public final class ModelBench {
     record Batch(long[] shape, float[] data, float[] expected, String source) {
     }
 
-    static Batch batch(Path dir, Sequential model) throws IOException {
+    static Batch batch(Path dir, kdnn.model.Model model) throws IOException {
         Path f = dir.resolve("expected.json");
         if (Files.isRegularFile(f)) {
             JsonNode root = JSON.readTree(f.toFile());
@@ -351,7 +351,7 @@ public final class ModelBench {
 
     private static ModelResult model(Path dir, NativeBench.Session nat, int threads, Timing.Budget budget, int rounds,
                                      List<BenchMain.Measurement> records, PrintStream out) throws Exception {
-        try (Sequential model = ModelFiles.load(dir)) {
+        try (kdnn.model.Model model = ModelFiles.load(dir)) {
             Batch b = batch(dir, model);
             String name = model.name();
             List<LayerOps> layers = layerOps(model, b.shape());

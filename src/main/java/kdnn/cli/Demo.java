@@ -10,7 +10,7 @@ import kdnn.Tensor;
 import kdnn.layers.Shapes;
 import kdnn.model.ModelFiles;
 import kdnn.model.ModelFolders;
-import kdnn.model.Sequential;
+import kdnn.model.Model;
 
 /**
  * {@code kdnn demo}, the main job: runs the Keras models of ../shared/models (and the copies
@@ -41,16 +41,17 @@ final class Demo {
     }
 
     private static boolean demo(String name, Path dir, PrintStream out) {
-        try (Sequential model = ModelFiles.load(dir)) {
+        try (Model model = ModelFiles.load(dir)) {
             out.print(model.summary());
-            out.println("runs as " + model.stages().size() + " stages: " + String.join(" | ", model.stages()));
+            out.print(model.plan());
             Path expected = dir.resolve("expected.json");
             ModelRun.Example ex = Files.isRegularFile(expected) ? ModelRun.readExample(expected) : ModelRun.generated(model);
             ModelRun.Result r = ModelRun.run(model, ex);
             double[] times = time(model, ex);
             out.printf("batch %s -> %s: median %.1f us per batch, first call %.1f us (%d runs)%n",
-                    Shapes.format(ex.inputShape()), Shapes.format(r.shape()), times[0], times[1], RUNS);
-            if (ex.output() == null) {
+                    ex.inputShapes().stream().map(Shapes::format).toList(), r.shapes().stream().map(Shapes::format).toList(),
+                    times[0], times[1], RUNS);
+            if (!ex.hasOutputs()) {
                 out.println("PASS " + name + " - (no expected output)");
                 return true;
             }
@@ -68,17 +69,21 @@ final class Demo {
     }
 
     /** Median and first-call time of predict, in microseconds. */
-    private static double[] time(Sequential model, ModelRun.Example ex) {
-        try (Tensor in = Tensor.of(ex.input(), ex.inputShape())) {
+    private static double[] time(Model model, ModelRun.Example ex) {
+        java.util.List<Tensor> in = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < ex.inputs().size(); i++) in.add(Tensor.of(ex.inputs().get(i), ex.inputShapes().get(i)));
             double[] t = new double[RUNS];
             for (int i = 0; i < RUNS; i++) {
                 long start = System.nanoTime();
-                model.predict(in).close();
+                model.predict(in).forEach(Tensor::close);
                 t[i] = (System.nanoTime() - start) / 1e3;
             }
             double first = t[0];
             Arrays.sort(t);
             return new double[] {t[RUNS / 2], first};
+        } finally {
+            in.forEach(Tensor::close);
         }
     }
 }

@@ -14,9 +14,24 @@ import kdnn.layers.Weight;
  * One golden layer case (form in ../shared/golden/README.md): a Keras layer config, an input,
  * weights in get_weights() order, and Keras' output or the expectation of a refusal.
  */
-public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[] input, List<Weight> weights,
-                         long[] outputShape, float[] output, double atol, double rtol, boolean expectError,
-                         String why) {
+public record GoldenCase(String name, JsonNode layer, List<long[]> inputShapes, List<float[]> inputs,
+                         List<Weight> weights, long[] outputShape, float[] output, double atol, double rtol,
+                         boolean expectError, String why) {
+    /** The (first) input's shape. */
+    public long[] inputShape() {
+        return inputShapes.get(0);
+    }
+
+    /** The (first) input's values. */
+    public float[] input() {
+        return inputs.get(0);
+    }
+
+    /** True for a layer called on a list of tensors (a merge layer's case). */
+    public boolean multiInput() {
+        return inputShapes.size() > 1;
+    }
+
     // Python's json module writes NaN and Infinity bare
     private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
@@ -29,7 +44,7 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
         kdnn.layers.Layer layer = kdnn.layers.Layers.fromConfig(kdnn.layers.Layers.withInferredArguments(layer(),
                 name -> weights.stream().filter(w -> w.name().equals(name)).map(Weight::shape).findFirst().orElse(null)));
         try {
-            layer.build(inputShape);
+            if (!multiInput()) layer.build(inputShape());
             if (!weights.isEmpty() || !layer.getWeights().isEmpty()) {
                 layer.setWeights(weights);
             }
@@ -61,16 +76,29 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
         }
     }
 
+    /** A JSON file as the golden and model examples write it (bare NaN and Infinity allowed). */
+    static JsonNode json(Path file) throws IOException {
+        return JSON.readTree(file.toFile());
+    }
+
     public static GoldenCase read(Path file) throws IOException {
         JsonNode c = JSON.readTree(file.toFile());
         String name = c.path("name").asText(file.getFileName().toString().replaceFirst("\\.json$", ""));
-        JsonNode in = c.path("input");
-        long[] inShape = longs(in.path("shape"));
-        float[] input = in.has("data") && !in.get("data").isNull() ? floats(in.get("data"))
-                : new float[Math.toIntExact(product(inShape))];
-        if (input.length != product(inShape)) {
-            throw new IllegalArgumentException("case " + name + ": input has " + input.length + " values for shape "
-                    + java.util.Arrays.toString(inShape));
+        List<JsonNode> ins = new ArrayList<>();
+        if (c.has("inputs")) c.get("inputs").forEach(ins::add);
+        else ins.add(c.path("input"));
+        List<long[]> inShapes = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        for (JsonNode in : ins) {
+            long[] inShape = longs(in.path("shape"));
+            float[] input = in.has("data") && !in.get("data").isNull() ? floats(in.get("data"))
+                    : new float[Math.toIntExact(product(inShape))];
+            if (input.length != product(inShape)) {
+                throw new IllegalArgumentException("case " + name + ": input has " + input.length + " values for shape "
+                        + java.util.Arrays.toString(inShape));
+            }
+            inShapes.add(inShape);
+            inputs.add(input);
         }
         List<Weight> weights = new ArrayList<>();
         for (JsonNode w : c.path("weights")) {
@@ -78,7 +106,7 @@ public record GoldenCase(String name, JsonNode layer, long[] inputShape, float[]
         }
         JsonNode out = c.get("output");
         boolean err = c.path("expect_error").asBoolean(false);
-        return new GoldenCase(name, c.get("layer"), inShape, input, weights,
+        return new GoldenCase(name, c.get("layer"), inShapes, inputs, weights,
                 out == null || out.isNull() ? null : longs(out.path("shape")),
                 out == null || out.isNull() ? null : floats(out.path("data")),
                 c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-5), err, c.path("why").asText(null));

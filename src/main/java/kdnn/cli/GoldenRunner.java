@@ -21,8 +21,10 @@ public final class GoldenRunner {
 
     /** Runs one case; never throws for a case's own failure. */
     public static Result run(GoldenCase c) {
-        try (Layer layer = c.newLayer(); Tensor input = Tensor.of(c.input(), c.inputShape())) {
-            try (Tensor out = layer.call(input)) {
+        java.util.List<Tensor> inputs = new java.util.ArrayList<>();
+        try (Layer layer = c.newLayer()) {
+            for (int i = 0; i < c.inputs().size(); i++) inputs.add(Tensor.of(c.inputs().get(i), c.inputShapes().get(i)));
+            try (Tensor out = c.multiInput() ? layer.call(inputs) : layer.call(inputs.get(0))) {
                 if (c.expectError()) {
                     return new Result(c.name(), false, "expected an error (" + c.why() + ") but got output of shape "
                             + Arrays.toString(out.shape()));
@@ -36,6 +38,8 @@ public final class GoldenRunner {
                 return new Result(c.name(), true, "refused: " + e.getMessage());
             }
             return new Result(c.name(), false, e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            inputs.forEach(Tensor::close);
         }
     }
 

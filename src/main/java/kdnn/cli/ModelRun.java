@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import kdnn.Tensor;
 import kdnn.layers.Shapes;
+import kdnn.model.Model;
 import kdnn.model.ModelFiles;
-import kdnn.model.Sequential;
 
 /**
  * {@code kdnn run MODEL_DIR [--input FILE.json]}: loads a model folder, prints its summary, runs
@@ -20,8 +22,12 @@ import kdnn.model.Sequential;
 final class ModelRun {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** An input batch and, when known, the output Keras gave for it. */
-    record Example(long[] inputShape, float[] input, long[] outputShape, float[] output, double atol, double rtol) {
+    /** Input batches (one per model input) and, when known, the outputs Keras gave for them. */
+    record Example(List<long[]> inputShapes, List<float[]> inputs, List<long[]> outputShapes, List<float[]> outputs,
+                   double atol, double rtol) {
+        boolean hasOutputs() {
+            return outputs != null;
+        }
     }
 
     private ModelRun() {
@@ -43,15 +49,15 @@ final class ModelRun {
                 return 2;
             }
         }
-        try (Sequential model = ModelFiles.load(dir)) {
+        try (Model model = ModelFiles.load(dir)) {
             out.print(model.summary());
             Example ex = inputFile != null ? readExample(inputFile)
                     : Files.isRegularFile(dir.resolve("expected.json")) ? readExample(dir.resolve("expected.json"))
                     : generated(model);
             Result r = run(model, ex);
-            out.println("input shape:  " + Shapes.format(ex.inputShape()));
-            out.println("output shape: " + Shapes.format(r.shape));
-            if (ex.output() == null) {
+            out.println("input shape:  " + String.join(", ", ex.inputShapes().stream().map(Shapes::format).toList()));
+            out.println("output shape: " + String.join(", ", r.shapes.stream().map(Shapes::format).toList()));
+            if (!ex.hasOutputs()) {
                 out.println("PASS " + name + " - (no expected output to compare)");
                 return 0;
             }
@@ -68,55 +74,95 @@ final class ModelRun {
         }
     }
 
-    record Result(long[] shape, double maxErr, String failure) {
+    record Result(List<long[]> shapes, double maxErr, String failure) {
     }
 
     /** Runs an example and checks it within its tolerance. */
-    static Result run(Sequential model, Example ex) {
-        try (Tensor in = Tensor.of(ex.input(), ex.inputShape()); Tensor got = model.predict(in)) {
-            if (ex.output() == null) {
-                return new Result(got.shape(), 0, null);
+    static Result run(Model model, Example ex) {
+        List<Tensor> in = new ArrayList<>();
+        List<Tensor> got = List.of();
+        try {
+            for (int i = 0; i < ex.inputs().size(); i++) in.add(Tensor.of(ex.inputs().get(i), ex.inputShapes().get(i)));
+            got = model.predict(in);
+            List<long[]> shapes = got.stream().map(Tensor::shape).toList();
+            if (!ex.hasOutputs()) {
+                return new Result(shapes, 0, null);
             }
-            if (!Arrays.equals(got.shape(), ex.outputShape())) {
-                return new Result(got.shape(), Double.NaN, "output shape " + Shapes.format(got.shape())
-                        + ", expected " + Shapes.format(ex.outputShape()));
+            if (got.size() != ex.outputs().size()) {
+                return new Result(shapes, Double.NaN, "the model gives " + got.size() + " outputs, the example "
+                        + ex.outputs().size());
             }
-            float[] g = got.toFloatArray();
             double max = 0;
             String failure = null;
-            for (int i = 0; i < g.length; i++) {
-                double err = Math.abs(g[i] - ex.output()[i]);
-                max = Math.max(max, err);
-                if (failure == null && !GoldenCase.within(g[i], ex.output()[i], ex.atol(), ex.rtol())) {
-                    failure = "value " + i + " is " + g[i] + ", expected " + ex.output()[i];
+            for (int k = 0; k < got.size(); k++) {
+                if (!Arrays.equals(shapes.get(k), ex.outputShapes().get(k))) {
+                    return new Result(shapes, Double.NaN, "output " + k + " has shape " + Shapes.format(shapes.get(k))
+                            + ", expected " + Shapes.format(ex.outputShapes().get(k)));
+                }
+                float[] g = got.get(k).toFloatArray();
+                float[] want = ex.outputs().get(k);
+                for (int i = 0; i < g.length; i++) {
+                    double err = Math.abs(g[i] - want[i]);
+                    if (!Double.isNaN(err)) max = Math.max(max, err);
+                    if (failure == null && !GoldenCase.within(g[i], want[i], ex.atol(), ex.rtol())) {
+                        failure = (got.size() > 1 ? "output " + k + " " : "") + "value " + i + " is " + g[i]
+                                + ", expected " + want[i];
+                    }
                 }
             }
-            return new Result(got.shape(), max, failure);
+            return new Result(shapes, max, failure);
+        } finally {
+            in.forEach(Tensor::close);
+            got.forEach(Tensor::close);
         }
     }
 
-    /** {@code {"input": {"shape", "data"}, "output": {...}, "atol", "rtol"}}, or a bare {@code {"shape", "data"}}. */
+    /**
+     * {@code {"input": {"shape", "data"}, "output": {...}, "atol", "rtol"}}, the same with
+     * {@code "inputs"}/{@code "outputs"} lists for several, or a bare {@code {"shape", "data"}}.
+     */
     static Example readExample(Path file) throws IOException {
-        JsonNode root = JSON.readTree(file.toFile());
-        JsonNode in = root.has("input") ? root.get("input") : root;
-        JsonNode out = root.get("output");
-        long[] inShape = GoldenCase.longs(in.path("shape"));
-        float[] data = GoldenCase.floats(in.path("data"));
-        if (inShape.length == 0 || data.length != GoldenCase.product(inShape)) {
-            throw new IllegalArgumentException("input in " + file + " needs a shape and shape-many data values");
+        JsonNode root = GoldenCase.json(file);
+        List<JsonNode> ins = new ArrayList<>();
+        if (root.has("inputs")) root.get("inputs").forEach(ins::add);
+        else ins.add(root.has("input") ? root.get("input") : root);
+        List<JsonNode> outs = null;
+        if (root.has("outputs")) {
+            outs = new ArrayList<>();
+            root.get("outputs").forEach(outs::add);
+        } else if (root.has("output")) {
+            outs = List.of(root.get("output"));
         }
-        return new Example(inShape, data, out == null ? null : GoldenCase.longs(out.path("shape")),
-                out == null ? null : GoldenCase.floats(out.path("data")), root.path("atol").asDouble(1e-4),
+        List<long[]> inShapes = new ArrayList<>();
+        List<float[]> inData = new ArrayList<>();
+        for (JsonNode in : ins) {
+            long[] shape = GoldenCase.longs(in.path("shape"));
+            float[] data = GoldenCase.floats(in.path("data"));
+            if (shape.length == 0 || data.length != GoldenCase.product(shape)) {
+                throw new IllegalArgumentException("input in " + file + " needs a shape and shape-many data values");
+            }
+            inShapes.add(shape);
+            inData.add(data);
+        }
+        List<long[]> outShapes = outs == null ? null : outs.stream().map(o -> GoldenCase.longs(o.path("shape"))).toList();
+        List<float[]> outData = outs == null ? null : outs.stream().map(o -> GoldenCase.floats(o.path("data"))).toList();
+        return new Example(inShapes, inData, outShapes, outData, root.path("atol").asDouble(1e-4),
                 root.path("rtol").asDouble(1e-4));
     }
 
     /** A seeded batch of one for the model's input shape. */
-    static Example generated(Sequential model) {
-        long[] shape = model.inputShape();
-        if (shape[0] < 0) shape[0] = 1;
+    static Example generated(Model model) {
         SplittableRandom r = new SplittableRandom(42);
-        float[] x = new float[Math.toIntExact(GoldenCase.product(shape))];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
-        return new Example(shape, x, null, null, 0, 0);
+        List<long[]> shapes = new ArrayList<>();
+        List<float[]> data = new ArrayList<>();
+        for (long[] declared : model.inputShapes()) {
+            long[] shape = declared.clone();
+            for (int i = 0; i < shape.length; i++) if (shape[i] < 0) shape[i] = 1;
+            float[] x = new float[Math.toIntExact(GoldenCase.product(shape))];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+            shapes.add(shape);
+            data.add(x);
+        }
+        return new Example(shapes, data, null, null, 0, 0);
     }
 }

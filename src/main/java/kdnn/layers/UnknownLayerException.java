@@ -11,6 +11,15 @@ public final class UnknownLayerException extends IllegalArgumentException {
         this.className = className;
     }
 
+    /**
+     * A model's refusal that lists every unknown class with the layers using it; {@code className}
+     * is the first of them.
+     */
+    public UnknownLayerException(String message, String className) {
+        super(message);
+        this.className = className;
+    }
+
     /** The class name that was asked for. */
     public String className() {
         return className;

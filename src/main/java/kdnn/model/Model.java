@@ -132,6 +132,37 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         return list;
     }
 
+    /** The layers this model computes with, in order (nested models' included; no InputLayer). */
+    public List<Layer> layers() {
+        return allLayers();
+    }
+
+    /** The declared input shape of a model of one input, batch first. */
+    public final long[] inputShape() {
+        requireSingleInput();
+        return inputs.get(0).shape();
+    }
+
+    /** The declared output shape of a model of one output, batch first. */
+    public final long[] outputShape() {
+        if (outputs.size() != 1) {
+            throw new IllegalArgumentException("model \"" + name + "\" has " + outputs.size() + " outputs: use outputShapes()");
+        }
+        return outputs.get(0).shape();
+    }
+
+    /** The output shape of a model of one input and one output for a concrete input shape. */
+    public final long[] outputShape(long[] input) {
+        requireSingle();
+        return outputShapes(List.of(input)).get(0);
+    }
+
+    private void requireSingleInput() {
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException("model \"" + name + "\" has " + inputs.size() + " inputs: use inputShapes()");
+        }
+    }
+
     /** The layer of this name (nested models searched too). */
     public final Layer layer(String layerName) {
         for (Layer l : allLayers()) if (l.name().equals(layerName)) return l;

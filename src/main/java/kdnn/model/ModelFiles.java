@@ -34,7 +34,7 @@ public final class ModelFiles {
     }
 
     /** Loads {@code DIR/model.json} (or the given model.json file) and its weight files. */
-    public static Sequential load(Path path) throws IOException {
+    public static Model load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(MODEL_JSON) : path;
         if (!Files.isRegularFile(file)) {
             throw new IOException("no model file at " + file);
@@ -51,15 +51,30 @@ public final class ModelFiles {
             throw new IllegalArgumentException("model file " + file + " has no \"modelTopology\"");
         }
         Map<String, Weight> weights = readWeights(root.get("weightsManifest"), dir);
-        return fromTopology(topology, (layer, names) -> take(weights, layer, names), () -> leftovers(weights),
-                key -> weights.containsKey(key) ? weights.get(key).shape() : null);
+        return ModelConfigs.build(topology, new ModelConfigs.WeightSource() {
+            @Override
+            public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+                return take(weights, layer, expected);
+            }
+
+            @Override
+            public List<String> unused() {
+                return leftovers(weights);
+            }
+
+            @Override
+            public int[] shapeOf(String layer, String weight) {
+                Weight w = weights.get(layer + "/" + weight);
+                return w == null ? null : w.shape();
+            }
+        });
     }
 
     /**
      * A model from a bare Keras config ({@code model.to_json()}) and its weights as
      * {@code model.get_weights()} lists them: every layer's weights in order.
      */
-    public static Sequential fromKerasJson(String json, List<float[]> weights) {
+    public static Model fromKerasJson(String json, List<float[]> weights) {
         JsonNode topology;
         try {
             topology = JSON.readTree(json);
@@ -67,89 +82,33 @@ public final class ModelFiles {
             throw new IllegalArgumentException("model config is not valid JSON: " + e.getMessage(), e);
         }
         int[] next = {0};
-        return fromTopology(topology, (layer, names) -> {
-            List<Weight> taken = new ArrayList<>();
-            for (Weight w : layer.getWeights()) {
-                if (next[0] >= weights.size()) {
-                    throw new IllegalArgumentException("layer \"" + layer.name() + "\" needs weight '" + w.name() + "' "
-                            + Shapes.format(w.shape()) + ", but only " + weights.size() + " weight arrays were given");
+        return ModelConfigs.build(topology, new ModelConfigs.WeightSource() {
+            @Override
+            public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+                List<Weight> taken = new ArrayList<>();
+                for (Weight w : expected) {
+                    if (next[0] >= weights.size()) {
+                        throw new IllegalArgumentException("layer \"" + layer.name() + "\" needs weight '" + w.name()
+                                + "' " + Shapes.format(w.shape()) + ", but only " + weights.size()
+                                + " weight arrays were given");
+                    }
+                    float[] v = weights.get(next[0]++);
+                    if (v.length != w.values().length) {
+                        throw new IllegalArgumentException("layer \"" + layer.name() + "\" weight '" + w.name()
+                                + "' has shape " + Shapes.format(w.shape()) + " (" + w.values().length
+                                + " values), but weight array " + (next[0] - 1) + " has " + v.length + " values");
+                    }
+                    taken.add(new Weight(w.name(), w.shape(), v));
                 }
-                float[] v = weights.get(next[0]++);
-                if (v.length != w.values().length) {
-                    throw new IllegalArgumentException("layer \"" + layer.name() + "\" weight '" + w.name() + "' has shape "
-                            + Shapes.format(w.shape()) + " (" + w.values().length + " values), but weight array "
-                            + (next[0] - 1) + " has " + v.length + " values");
-                }
-                taken.add(new Weight(w.name(), w.shape(), v));
+                return taken;
             }
-            return taken;
-        }, () -> next[0] == weights.size() ? List.of() : List.of((weights.size() - next[0]) + " weight arrays beyond what the layers need"),
-                key -> null);
-    }
 
-    @FunctionalInterface
-    private interface WeightSource {
-        List<Weight> weightsFor(Layer layer, List<Weight> expected);
-    }
-
-    private static Sequential fromTopology(JsonNode topology, WeightSource source,
-                                           java.util.function.Supplier<List<String>> unused,
-                                           java.util.function.Function<String, int[]> weightShape) {
-        if (topology.has("model_config")) {
-            topology = topology.get("model_config");
-        }
-        String cls = topology.path("class_name").asText("");
-        if (!cls.equals("Sequential")) {
-            throw new IllegalArgumentException("only Sequential models are supported; the model is a \"" + cls + "\"");
-        }
-        JsonNode config = topology.get("config");
-        JsonNode layerList = config != null && config.isArray() ? config : config == null ? null : config.get("layers");
-        if (layerList == null || !layerList.isArray()) {
-            throw new IllegalArgumentException("Sequential config has no \"layers\" list");
-        }
-        String name = config.isObject() ? config.path("name").asText("sequential") : "sequential";
-        List<Layer> layers = new ArrayList<>();
-        try {
-            long[] inputShape = null;
-            for (JsonNode l : layerList) {
-                String layerClass = l.path("class_name").asText("");
-                if (layerClass.equals("InputLayer")) {
-                    inputShape = inputLayerShape(l.path("config"));
-                    continue;
-                }
-                Layer layer;
-                try {
-                    String layerName = l.path("config").path("name").asText();
-                    layer = Layers.fromConfig(Layers.withInferredArguments(l, w -> weightShape.apply(layerName + "/" + w)));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("model \"" + name + "\", layer " + layers.size() + " (\""
-                            + l.path("config").path("name").asText("?") + "\", " + layerClass + "): " + e.getMessage(), e);
-                }
-                layers.add(layer);
-                if (inputShape == null && layers.size() == 1) {
-                    inputShape = layer.declaredInputShape();
-                }
+            @Override
+            public List<String> unused() {
+                return next[0] == weights.size() ? List.of()
+                        : List.of((weights.size() - next[0]) + " weight arrays beyond what the layers need");
             }
-            if (inputShape == null) {
-                throw new IllegalArgumentException("model \"" + name + "\" declares no input shape (no InputLayer and no"
-                        + " batch_input_shape on its first layer)");
-            }
-            Sequential model = Sequential.of(name, layers, inputShape);
-            for (Layer layer : layers) {
-                List<Weight> expected = layer.getWeights();
-                if (!expected.isEmpty()) {
-                    layer.setWeights(source.weightsFor(layer, expected));
-                }
-            }
-            List<String> left = unused.get();
-            if (!left.isEmpty()) {
-                throw new IllegalArgumentException("model \"" + name + "\" has weights no layer uses: " + left);
-            }
-            return model;
-        } catch (RuntimeException e) {
-            layers.forEach(Layer::close);
-            throw e;
-        }
+        });
     }
 
     private static long[] inputLayerShape(JsonNode config) {
@@ -293,7 +252,14 @@ public final class ModelFiles {
     }
 
     /** Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. */
-    public static void save(Sequential model, Path dir) throws IOException {
+    public static void save(Model model, Path dir) throws IOException {
+        if (!(model instanceof Sequential)) {
+            throw new IllegalArgumentException("saving functional models to TensorFlow.js is not supported yet");
+        }
+        save((Sequential) model, dir);
+    }
+
+    private static void save(Sequential model, Path dir) throws IOException {
         Files.createDirectories(dir);
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         ObjectNode topology = root.putObject("modelTopology");

@@ -80,23 +80,9 @@ public final class Sequential extends Model {
     }
 
     /** The layers, in order. */
+    @Override
     public List<Layer> layers() {
         return layers;
-    }
-
-    /** The declared input shape, batch first. */
-    public long[] inputShape() {
-        return inputShapes().get(0);
-    }
-
-    /** The output shape of the whole model for its input shape. */
-    public long[] outputShape() {
-        return outputShapes().get(0);
-    }
-
-    /** The model's output shape for a concrete input shape. */
-    public long[] outputShape(long[] input) {
-        return outputShapes(List.of(input)).get(0);
     }
 
     List<long[]> layerOutputShapes() {

@@ -44,7 +44,7 @@ class ModelBenchTest {
     @TestFactory
     Stream<DynamicTest> goldenModelOpsChainFromInputToOutput() throws Exception {
         return ModelBench.defaultModels().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
-            try (Sequential m = ModelFiles.load(dir)) {
+            try (kdnn.model.Model m = ModelFiles.load(dir)) {
                 assertChains(m, ModelBench.layerOps(m, ModelBench.batch(dir, m).shape()));
             }
         }));
@@ -53,7 +53,7 @@ class ModelBenchTest {
     @Test
     void cnnClassifierLayersAreTheOperationsKerasDefines() throws Exception {
         Path dir = model("cnn_classifier");
-        try (Sequential m = ModelFiles.load(dir)) {
+        try (kdnn.model.Model m = ModelFiles.load(dir)) {
             List<ModelBench.LayerOps> ops = ModelBench.layerOps(m, ModelBench.batch(dir, m).shape());
             assertEquals(List.of("Conv2D", "ZeroPadding2D", "Conv2D", "SeparableConv2D", "Cropping2D", "Conv2D"),
                     ops.stream().map(ModelBench.LayerOps::className).toList());
@@ -75,7 +75,7 @@ class ModelBenchTest {
     @Test
     void audio1dActivationsArePostOps() throws Exception {
         Path dir = model("audio_1d");
-        try (Sequential m = ModelFiles.load(dir)) {
+        try (kdnn.model.Model m = ModelFiles.load(dir)) {
             List<ModelBench.LayerOps> ops = ModelBench.layerOps(m, ModelBench.batch(dir, m).shape());
             assertEquals(List.of("relu", "tanh", "logistic"), ops.stream().map(l -> {
                 String[] f = l.ops().get(0).line().split(" ");
@@ -89,7 +89,7 @@ class ModelBenchTest {
         assumeGcc();
         List<String[]> lines = new ArrayList<>();
         for (Path dir : ModelBench.defaultModels()) {
-            try (Sequential m = ModelFiles.load(dir)) {
+            try (kdnn.model.Model m = ModelFiles.load(dir)) {
                 lines.addAll(lines(m.name(), ModelBench.layerOps(m, ModelBench.batch(dir, m).shape())));
             }
         }
@@ -165,7 +165,7 @@ class ModelBenchTest {
     }
 
     /** Each layer's operations go from its input's logical dims to its output's, each from the last one's output. */
-    private static void assertChains(Sequential m, List<ModelBench.LayerOps> layers) {
+    private static void assertChains(kdnn.model.Model m, List<ModelBench.LayerOps> layers) {
         for (ModelBench.LayerOps l : layers) {
             assertTrue(!l.ops().isEmpty(), l.layer() + ": no operations");
             boolean cf = m.layers().stream().filter(x -> x.name().equals(l.layer())).findFirst().orElseThrow()

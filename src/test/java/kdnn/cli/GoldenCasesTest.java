@@ -45,7 +45,7 @@ class GoldenCasesTest {
             if (!c.layer().path("class_name").asText().equals("SeparableConv2D") || c.expectError()) continue;
             var layer = c.layer().deepCopy();
             ((com.fasterxml.jackson.databind.node.ObjectNode) layer.get("config")).remove("depth_multiplier");
-            GoldenCase thin = new GoldenCase(c.name(), layer, c.inputShape(), c.input(), c.weights(), c.outputShape(),
+            GoldenCase thin = new GoldenCase(c.name(), layer, c.inputShapes(), c.inputs(), c.weights(), c.outputShape(),
                     c.output(), c.atol(), c.rtol(), false, null);
             GoldenRunner.Result r = GoldenRunner.run(thin);
             assertTrue(r.passed(), r.line());
@@ -56,7 +56,7 @@ class GoldenCasesTest {
     void anUnimplementedClassIsAFailEvenForAnErrorCase() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 "{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}");
-        GoldenCase c = new GoldenCase("lstm", json, new long[] {1, 2, 3}, new float[6], List.of(), null, null, 0, 0,
+        GoldenCase c = new GoldenCase("lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), null, null, 0, 0,
                 true, "not a conv layer");
         GoldenRunner.Result r = GoldenRunner.run(c);
         assertFalse(r.passed(), r.line());

@@ -95,7 +95,11 @@ class ExtremeValuesTest {
             if (a.fusedKeepsExtremes()) {
                 assertEquals("", differences, a.kerasName() + " is marked as keeping extremes");
             } else {
-                assertFalse(differences.isEmpty(), a.kerasName() + " now keeps extremes by itself: drop its guard");
+                // which kernel oneDNN runs depends on the CPU: an AVX2 gelu keeps extremes where the AVX-512
+                // one does not, so the guard stays; only report that it was not needed here
+                org.junit.jupiter.api.Assumptions.assumeFalse(differences.isEmpty(), a.kerasName()
+                        + " keeps extremes on this CPU's kernels (" + l.implementations(shape)
+                        + "); the guard is still needed where it does not");
             }
         }
     }

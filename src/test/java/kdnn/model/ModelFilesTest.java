@@ -34,7 +34,7 @@ class ModelFilesTest {
         }
     }
 
-    private static void assertMatchesExpected(Sequential model, Path expectedFile) throws IOException {
+    private static void assertMatchesExpected(kdnn.model.Model model, Path expectedFile) throws IOException {
         JsonNode e = JSON.readTree(expectedFile.toFile());
         long[] inShape = longs(e.at("/input/shape"));
         float[] in = floats(e.at("/input/data"));
@@ -56,7 +56,7 @@ class ModelFilesTest {
         List<Path> dirs = modelDirs();
         assertFalse(dirs.isEmpty(), "no models in " + TestData.models());
         return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
-            try (Sequential m = ModelFiles.load(d)) {
+            try (kdnn.model.Model m = ModelFiles.load(d)) {
                 assertTrue(m.summary().contains("Total params: "));
                 assertMatchesExpected(m, d.resolve("expected.json"));
             }
@@ -67,9 +67,9 @@ class ModelFilesTest {
     Stream<DynamicTest> saveThenLoadGivesTheSameModel(@TempDir Path tmp) throws IOException {
         return modelDirs().stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
             Path out = tmp.resolve(d.getFileName());
-            try (Sequential a = ModelFiles.load(d)) {
+            try (kdnn.model.Model a = ModelFiles.load(d)) {
                 ModelFiles.save(a, out);
-                try (Sequential b = ModelFiles.load(out)) {
+                try (kdnn.model.Model b = ModelFiles.load(out)) {
                     assertEquals(a.summary(), b.summary());
                     for (int i = 0; i < a.layers().size(); i++) {
                         assertEquals(a.layers().get(i).getConfig(), b.layers().get(i).getConfig());
@@ -91,13 +91,13 @@ class ModelFilesTest {
         for (Path d : modelDirs()) {
             List<float[]> weights = new ArrayList<>();
             Path saved = tmp.resolve(d.getFileName());
-            try (Sequential a = ModelFiles.load(d)) {
+            try (kdnn.model.Model a = ModelFiles.load(d)) {
                 for (Layer l : a.layers()) l.getWeights().forEach(w -> weights.add(w.values()));
                 // kdnn writes Keras' full config (TensorFlow.js omits e.g. depth_multiplier)
                 ModelFiles.save(a, saved);
             }
             JsonNode root = ModelFiles.readModelJson(saved);
-            try (Sequential b = ModelFiles.fromKerasJson(root.get("modelTopology").toString(), weights)) {
+            try (kdnn.model.Model b = ModelFiles.fromKerasJson(root.get("modelTopology").toString(), weights)) {
                 assertMatchesExpected(b, d.resolve("expected.json"));
             }
             List<float[]> fewer = weights.subList(0, weights.size() - 1);
@@ -133,7 +133,7 @@ class ModelFilesTest {
                 """;
         float[] kernel = new float[3 * 3 * 2 * 3];
         kernel[4 * 6] = 1f; // centre tap: output channel 0 = input channel 0
-        try (Sequential m = ModelFiles.fromKerasJson(json, List.of(kernel, new float[3]));
+        try (kdnn.model.Model m = ModelFiles.fromKerasJson(json, List.of(kernel, new float[3]));
              Tensor x = Tensor.of(floatsUpTo(72), 1L, 6, 6, 2); Tensor y = m.predict(x)) {
             assertArrayEquals(new long[] {1, 12, 12, 3}, y.shape());
             // y[0, 1, 2, 0] = x[0, 0, 1, 0] (centre tap, then nearest upsampling by 2) = 2
@@ -220,7 +220,7 @@ class ModelFilesTest {
 
     @Test
     void weightsOfAModelAreKerasShaped() throws IOException {
-        try (Sequential m = ModelFiles.load(modelDirs().get(0))) {
+        try (kdnn.model.Model m = ModelFiles.load(modelDirs().get(0))) {
             for (Layer l : m.layers()) {
                 for (Weight w : l.getWeights()) {
                     assertTrue(w.shape().length >= 1);

@@ -84,7 +84,7 @@ public final class RefusalProbe {
     }
 
     private static void load(Path dir) throws IOException {
-        try (Sequential m = ModelFiles.load(dir)) {
+        try (kdnn.model.Model m = ModelFiles.load(dir)) {
             m.name();
         }
     }
