@@ -62,7 +62,8 @@ public final class ReferenceLayer {
 
     private static RefArray conv(JsonNode config, int r, RefArray input, List<RefArray> weights) {
         Conv c = Conv.read(config, r, input, true, false);
-        int groups = absentOr(config, "groups", 1);
+        // tf-keras: `self.groups = groups or 1`
+        int groups = absentOr(config, "groups", 1) == 0 ? 1 : absentOr(config, "groups", 1);
         int channels = c.channels(input);
         if (groups < 1 || channels % groups != 0 || c.filters % groups != 0) {
             throw new IllegalArgumentException("groups=" + groups + " must divide the " + channels
