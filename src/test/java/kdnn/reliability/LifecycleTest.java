@@ -50,7 +50,8 @@ class LifecycleTest {
             Layer.class, Set.of("close", "isClosed", "toString", "name", "className", "isBuilt", "declaredInputShape",
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
-                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size"),
+                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
+                    "groups", "depthMultiplier", "kerasVersion"),
             Sequential.class, Set.of("close", "toString", "name", "layers", "inputShape", "outputShape", "countParams"));
 
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "getClass", "notify", "notifyAll",
