@@ -23,6 +23,11 @@ public final class TestData {
         return shared().resolve("golden/cases");
     }
 
+    /** The cases of the layers around the convolutions (and the later Keras 2 convolutions). */
+    public static Path goldenSurrounding() {
+        return shared().resolve("golden/surrounding");
+    }
+
     public static Path models() {
         return shared().resolve("models");
     }

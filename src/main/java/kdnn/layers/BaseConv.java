@@ -14,55 +14,35 @@ import kdnn.runtime.Convolutions;
 import kdnn.runtime.Pipeline;
 
 /**
- * The one convolution layer of every rank, as Keras' {@code base_conv.py}: arguments normalized
- * to a {@link ConvSpec} once, shapes computed from it, and each call run as a oneDNN pipeline
- * made once per input shape. Conv1D/2D/3D, Conv2DTranspose and SeparableConv2D are thin
- * definitions over it, differing only in their weights and the oneDNN operations they map to.
+ * What every convolution layer of every rank shares: arguments normalized to a {@link ConvSpec}
+ * once, shapes computed from it, the bias and activation, and each call run as a oneDNN pipeline
+ * made once per input shape. Each Keras family is a subclass, as in Keras 3's
+ * {@code base_conv.py}, {@code base_conv_transpose.py}, {@code base_depthwise_conv.py} and
+ * {@code base_separable_conv.py}: it says which weights it has and which oneDNN convolutions
+ * compute it; the per-rank Keras classes over those are thin.
  */
 public abstract class BaseConv extends Layer {
-    /** Which Keras family a layer belongs to. */
-    public enum Kind { CONV, TRANSPOSE, SEPARABLE }
-
-    private final Kind kind;
     private final ConvSpec spec;
-    private final int filters;
-    private final int groups;
-    private final int depthMultiplier;
+    private final KerasVersion kerasVersion;
     private final Activation activation;
     private final boolean useBias;
-    private final Initializer kernelInitializer;
-    private final Initializer pointwiseInitializer;
     private final Initializer biasInitializer;
-    private final Regularizer kernelRegularizer;
-    private final Regularizer pointwiseRegularizer;
     private final Regularizer biasRegularizer;
     private final Regularizer activityRegularizer;
-    private final Constraint kernelConstraint;
-    private final Constraint pointwiseConstraint;
     private final Constraint biasConstraint;
     private volatile Precision precision;
     // the weights' bounds, made again whenever they change
     private volatile KerasExtremes extremes;
 
-    protected BaseConv(ConvBuilder<?> b) {
+    BaseConv(ConvBuilder<?> b, ConvSpec spec) {
         super(b.name, b.batchInputShape, b.trainable);
-        this.kind = b.kind;
-        this.spec = new ConvSpec(b.rank, b.kernelSize, b.strides, b.padding, b.dataFormat, b.dilationRate,
-                b.kind == Kind.TRANSPOSE, b.outputPadding);
-        this.filters = b.filters;
-        this.groups = b.groups;
-        this.depthMultiplier = b.depthMultiplier;
+        this.spec = spec;
+        this.kerasVersion = b.kerasVersion;
         this.activation = b.activation;
         this.useBias = b.useBias;
-        this.kernelInitializer = b.kernelInitializer;
-        this.pointwiseInitializer = b.pointwiseInitializer;
         this.biasInitializer = b.biasInitializer;
-        this.kernelRegularizer = b.kernelRegularizer;
-        this.pointwiseRegularizer = b.pointwiseRegularizer;
         this.biasRegularizer = b.biasRegularizer;
         this.activityRegularizer = b.activityRegularizer;
-        this.kernelConstraint = b.kernelConstraint;
-        this.pointwiseConstraint = b.pointwiseConstraint;
         this.biasConstraint = b.biasConstraint;
         this.precision = b.precision;
         if (precision == Precision.BF16) {
@@ -70,12 +50,18 @@ public abstract class BaseConv extends Layer {
         }
     }
 
+    /** The geometry of a forward convolution as the builder gives it. */
+    static ConvSpec forwardSpec(ConvBuilder<?> b) {
+        return new ConvSpec(b.rank, b.kernelSize, b.strides, b.padding, b.dataFormat, b.dilationRate, false, null);
+    }
+
     public final ConvSpec spec() {
         return spec;
     }
 
-    public final int filters() {
-        return filters;
+    /** Whose rules this layer follows where Keras 2 and Keras 3 differ. */
+    public final KerasVersion kerasVersion() {
+        return kerasVersion;
     }
 
     public final Activation activation() {
@@ -102,6 +88,40 @@ public abstract class BaseConv extends Layer {
         });
     }
 
+    // ---- what each family says ---------------------------------------------------------------
+
+    /** The output channels for inputs with this many channels. */
+    abstract long outputChannels(long inputChannels);
+
+    /** The input channels the built weights are for. */
+    abstract long builtInputChannels();
+
+    /** Refuses input channels the family cannot take (e.g. not divisible by groups); shape for the message. */
+    void checkInputChannels(long channels, long[] shape) {
+    }
+
+    /** Refuses geometry Keras accepts but its backend refuses at call (transposed lengths). */
+    void checkSpatial(long[] spatialIn, long[] spatialOut) {
+    }
+
+    /** Multiply-adds of one call: {@code positions} output positions (batch included), {@code in} input channels. */
+    abstract long multiplyAdds(long positions, long in, long taps);
+
+    /** Creates the family's kernels for this many input channels (the bias is added after them). */
+    abstract void createKernels(int inputChannels);
+
+    /** The largest sum of |w| one output draws on through the kernels (see {@link KerasExtremes#gain}). */
+    abstract double gain();
+
+    /**
+     * The oneDNN convolutions from logical input dims {@code src} to {@code dst}, with oneDNN's
+     * paddings, the last one carrying the bias and {@code act}.
+     */
+    abstract List<Convolutions.Op> ops(long[] src, long[] dst, long[] padLeft, long[] padRight,
+                                       List<kdnn.runtime.Attributes.PostOp> post);
+
+    // ---- shared ---------------------------------------------------------------------------------
+
     @Override
     public final long[] computeOutputShape(long[] shape) {
         int rank = spec.rank();
@@ -110,18 +130,14 @@ public abstract class BaseConv extends Layer {
         }
         long channels = spec.channels(shape);
         int channelAxis = spec.format() == DataFormat.CHANNELS_FIRST ? 1 : -1;
-        if (isBuilt() && channels != inputChannels()) {
+        if (isBuilt() && channels != builtInputChannels()) {
             throw incompatible(shape, "expected axis " + channelAxis + " of input shape to have value "
-                    + inputChannels() + ", but received input with shape " + Shapes.format(shape));
+                    + builtInputChannels() + ", but received input with shape " + Shapes.format(shape));
         }
         if (channels <= 0) {
             throw incompatible(shape, "the channel axis " + channelAxis + " must be positive");
         }
-        if (kind == Kind.CONV && channels % groups != 0) {
-            throw new IllegalArgumentException("The number of input channels must be evenly divisible by the number of"
-                    + " groups. Received groups=" + groups + ", but the input has " + channels
-                    + " channels (full input shape is " + Shapes.format(shape) + ")");
-        }
+        checkInputChannels(channels, shape);
         long[] spatial = spec.spatial(shape);
         for (long s : spatial) {
             if (s <= 0) {
@@ -136,106 +152,63 @@ public abstract class BaseConv extends Layer {
                         + " which would produce output shape with a zero or negative value in a dimension.");
             }
         }
-        return spec.kerasShape(shape[0], out, filters);
+        checkSpatial(spatial, out);
+        return spec.kerasShape(shape[0], out, outputChannels(channels));
     }
 
     @Override
-    long work(long[] inputShape) {
+    final long work(long[] inputShape) {
         long[] out = computeOutputShape(inputShape);
-        long in = spec.channels(inputShape);
         long positions = out[0];
         for (long o : spec.spatial(out)) positions *= o;
         long taps = 1;
         for (int k : spec.kernel()) taps *= k;
-        return switch (kind) {
-            case CONV -> positions * filters * (in / groups) * taps;
-            // a transposed convolution does the same multiply-adds, counted from its input side
-            case TRANSPOSE -> positions / Math.max(1, product(spec.strides())) * filters * in * taps;
-            case SEPARABLE -> positions * in * depthMultiplier * (taps + filters);
-        };
-    }
-
-    private static long product(int[] values) {
-        long p = 1;
-        for (int v : values) p *= v;
-        return p;
-    }
-
-    private long inputChannels() {
-        Variable k = variables.get(0);
-        return switch (kind) {
-            case CONV -> (long) k.shape[spec.rank()] * groups;
-            case TRANSPOSE -> k.shape[spec.rank() + 1];
-            case SEPARABLE -> k.shape[spec.rank()];
-        };
+        return multiplyAdds(positions, spec.channels(inputShape), taps);
     }
 
     @Override
     protected final void createWeights(long[] inputShape) {
         int in = Math.toIntExact(spec.channels(inputShape));
-        int[] k = spec.kernel();
-        int rank = spec.rank();
-        switch (kind) {
-            case CONV -> variables.add(variable("kernel", append(k, in / groups, filters), kernelInitializer,
-                    kernelRegularizer, kernelConstraint));
-            case TRANSPOSE -> variables.add(variable("kernel", append(k, filters, in), kernelInitializer,
-                    kernelRegularizer, kernelConstraint));
-            case SEPARABLE -> {
-                variables.add(variable("depthwise_kernel", append(k, in, depthMultiplier), kernelInitializer,
-                        kernelRegularizer, kernelConstraint));
-                int[] ones = new int[rank];
-                Arrays.fill(ones, 1);
-                variables.add(variable("pointwise_kernel", append(ones, in * depthMultiplier, filters),
-                        pointwiseInitializer, pointwiseRegularizer, pointwiseConstraint));
-            }
-        }
+        createKernels(in);
         if (useBias) {
-            variables.add(variable("bias", new int[] {filters}, biasInitializer, biasRegularizer, biasConstraint));
+            variables.add(variable("bias", new int[] {Math.toIntExact(outputChannels(in))}, biasInitializer,
+                    biasRegularizer, biasConstraint));
         }
     }
 
-    @Override
-    void weightsChanged() {
-        Variable kernel = variables.get(0);
-        long count = Shapes.product(kernel.shape);
-        int rank = spec.rank();
-        double g = switch (kind) {
-            case CONV -> KerasExtremes.gain(kernel.data, count, filters, 1);
-            case TRANSPOSE -> KerasExtremes.gain(kernel.data, count, filters, kernel.shape[rank + 1]);
-            case SEPARABLE -> {
-                Variable pointwise = variables.get(1);
-                double depthwise = KerasExtremes.gain(kernel.data, count, (long) kernel.shape[rank] * kernel.shape[rank + 1], 1);
-                // the depthwise result is bounded too: it is an intermediate (bf16 when computing in bf16)
-                yield depthwise * Math.max(1, KerasExtremes.gain(pointwise.data, Shapes.product(pointwise.shape), filters, 1));
-            }
-        };
-        double bias = useBias
-                ? KerasExtremes.maxMagnitude(variables.get(variables.size() - 1).data.asSlice(0, (long) filters * Float.BYTES))
-                : 0;
-        extremes = new KerasExtremes(activation, spec.format(), g, bias);
+    /** The bias, or null without one. */
+    final Variable bias() {
+        return useBias ? variables.get(variables.size() - 1) : null;
     }
 
     @Override
-    double outputBound(double inputBound) {
+    final void weightsChanged() {
+        Variable bias = bias();
+        extremes = new KerasExtremes(activation, spec.format(), gain(), bias == null ? 0
+                : KerasExtremes.maxMagnitude(bias.data.asSlice(0, Shapes.product(bias.shape) * Float.BYTES)));
+    }
+
+    @Override
+    final double outputBound(double inputBound) {
         return activation.bound(extremes.preActivationBound(inputBound));
     }
 
     @Override
-    KerasExtremes kerasExtremes() {
+    final KerasExtremes kerasExtremes() {
         return activation.fusedKeepsExtremes() ? null : extremes;
     }
 
-    private Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {
+    final Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {
         return new Variable(name, shape, arena, init, reg, constraint);
     }
 
-    private static int[] append(int[] head, int a, int b) {
+    /** Keras' kernel shape: the spatial kernel, then two channel counts. */
+    static int[] append(int[] head, int a, int b) {
         int[] s = Arrays.copyOf(head, head.length + 2);
         s[head.length] = a;
         s[head.length + 1] = b;
         return s;
     }
-
 
     @Override
     DataFormat variantFormat() {
@@ -253,7 +226,7 @@ public abstract class BaseConv extends Layer {
 
     @Override
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
-        if (kind == Kind.TRANSPOSE || format != spec.format() || padding.length != spec.rank()) {
+        if (format != spec.format() || padding.length != spec.rank()) {
             return false;
         }
         // keep every side's padding inside the kernel's reach: all oneDNN implementations take that
@@ -268,7 +241,7 @@ public abstract class BaseConv extends Layer {
     }
 
     @Override
-    long[] paddedShape(long[] shape, int[][] padding) {
+    final long[] paddedShape(long[] shape, int[][] padding) {
         if (padding == null) {
             return shape;
         }
@@ -303,43 +276,17 @@ public abstract class BaseConv extends Layer {
             post.add(new kdnn.runtime.Attributes.Sum());
             if (variant.afterSum() != null) post.addAll(variant.afterSum().postOps());
         }
-        Variable kernel = variables.get(0);
-        Variable bias = useBias ? variables.get(variables.size() - 1) : null;
-        List<Convolutions.Op> ops = new ArrayList<>();
-        long in = src[1];
-        switch (kind) {
-            case CONV -> {
-                long[] w = groups == 1 ? dims(filters, in, spec.kernel())
-                        : dims(groups, filters / groups, in / groups, spec.kernel());
-                int tag = groups == 1 ? WeightTags.io(rank) : WeightTags.igo(rank);
-                ops.add(op(false, w, tag, kernel, bias, dst, padLeft, padRight, post));
-            }
-            case TRANSPOSE -> ops.add(op(true, dims(filters, in, spec.kernel()), WeightTags.oi(rank), kernel, bias, dst,
-                    padLeft, padRight, post));
-            case SEPARABLE -> {
-                // depthwise: groups = input channels, output channel c*dm + m, no bias or activation
-                long[] mid = dst.clone();
-                mid[1] = in * depthMultiplier;
-                ops.add(new Convolutions.Op(false, dims(in, depthMultiplier, 1, spec.kernel()), WeightTags.igo(rank),
-                        kernel.data, null, mid, spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, List.of()));
-                int[] ones = new int[rank];
-                Arrays.fill(ones, 1);
-                long[] zeros = new long[rank];
-                long[] unit = new long[rank];
-                Arrays.fill(unit, 1);
-                ops.add(new Convolutions.Op(false, dims(filters, mid[1], ones), WeightTags.io(rank),
-                        variables.get(1).data, bias == null ? null : bias.data, dst, unit, zeros, zeros, zeros, post));
-            }
-        }
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        return Convolutions.build(src, srcTag, dstTag, ops, tail(act), precision == Precision.BF16);
+        return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post), tail(act),
+                precision == Precision.BF16);
     }
 
-    private Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
-                               long[] padLeft, long[] padRight, List<kdnn.runtime.Attributes.PostOp> post) {
+    /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */
+    final Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
+                             long[] padLeft, long[] padRight, List<kdnn.runtime.Attributes.PostOp> post) {
         return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
                 spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, post);
     }
@@ -353,7 +300,8 @@ public abstract class BaseConv extends Layer {
         };
     }
 
-    private static long[] dims(long a, long b, int[] kernel) {
+    /** oneDNN weight dims {a, b, k...}. */
+    static long[] dims(long a, long b, int[] kernel) {
         long[] d = new long[kernel.length + 2];
         d[0] = a;
         d[1] = b;
@@ -361,7 +309,8 @@ public abstract class BaseConv extends Layer {
         return d;
     }
 
-    private static long[] dims(long g, long o, long i, int[] kernel) {
+    /** oneDNN grouped weight dims {g, o/g, i/g, k...}. */
+    static long[] dims(long g, long o, long i, int[] kernel) {
         long[] d = new long[kernel.length + 3];
         d[0] = g;
         d[1] = o;
@@ -376,47 +325,50 @@ public abstract class BaseConv extends Layer {
         return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
     }
 
-    /** Keras' config keys, in Keras' order. */
-    @Override
-    public final ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("filters", filters);
+    // ---- config pieces, in the order each family's Keras get_config() writes them -------------------
+
+    /** kernel_size, strides, padding, data_format and (unless left out) dilation_rate. */
+    final void putGeometry(ObjectNode c, boolean withDilation) {
         putTuple(c, "kernel_size", spec.kernel());
         putTuple(c, "strides", spec.strides());
         c.put("padding", spec.padding().kerasName());
         c.put("data_format", spec.format().kerasName());
-        putTuple(c, "dilation_rate", spec.dilation());
-        if (kind == Kind.CONV) c.put("groups", groups);
-        if (kind == Kind.TRANSPOSE) {
-            if (spec.outputPadding() == null) c.putNull("output_padding");
-            else putTuple(c, "output_padding", spec.outputPadding());
-        }
-        if (kind == Kind.SEPARABLE) c.put("depth_multiplier", depthMultiplier);
+        if (withDilation) putTuple(c, "dilation_rate", spec.dilation());
+    }
+
+    final void putActivation(ObjectNode c) {
         c.put("activation", activation.kerasName());
         c.put("use_bias", useBias);
-        String k = kind == Kind.SEPARABLE ? "depthwise" : "kernel";
-        c.set(k + "_initializer", kernelInitializer.toConfig());
-        if (kind == Kind.SEPARABLE) c.set("pointwise_initializer", pointwiseInitializer.toConfig());
+    }
+
+    /** Keras' Conv order: kernel_initializer, bias_initializer, kernel_regularizer, ... bias_constraint. */
+    final void putKernelAndBias(ObjectNode c, String kernel, Initializer init, Regularizer reg, Constraint constraint) {
+        c.set(kernel + "_initializer", init.toConfig());
         c.set("bias_initializer", biasInitializer.toConfig());
-        c.set(k + "_regularizer", config(kernelRegularizer));
-        if (kind == Kind.SEPARABLE) c.set("pointwise_regularizer", config(pointwiseRegularizer));
+        c.set(kernel + "_regularizer", config(reg));
         c.set("bias_regularizer", config(biasRegularizer));
         c.set("activity_regularizer", config(activityRegularizer));
-        c.set(k + "_constraint", config(kernelConstraint));
-        if (kind == Kind.SEPARABLE) c.set("pointwise_constraint", config(pointwiseConstraint));
+        c.set(kernel + "_constraint", config(constraint));
         c.set("bias_constraint", config(biasConstraint));
-        return c;
     }
 
-    private static JsonNode config(Regularizer r) {
+    /** bias_initializer, bias_regularizer, activity_regularizer, bias_constraint (DepthwiseConv's order). */
+    final void putBias(ObjectNode c) {
+        c.set("bias_initializer", biasInitializer.toConfig());
+        c.set("bias_regularizer", config(biasRegularizer));
+        c.set("activity_regularizer", config(activityRegularizer));
+        c.set("bias_constraint", config(biasConstraint));
+    }
+
+    static JsonNode config(Regularizer r) {
         return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
     }
 
-    private static JsonNode config(Constraint r) {
+    static JsonNode config(Constraint r) {
         return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
     }
 
-    private static void putTuple(ObjectNode c, String key, int[] values) {
+    static void putTuple(ObjectNode c, String key, int[] values) {
         var a = c.putArray(key);
         for (int v : values) a.add(v);
     }

@@ -2,22 +2,31 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Keras' Conv2D: a 2D convolution (kernel (k..., in/groups, filters)). */
-public final class Conv2D extends BaseConv {
+/** Keras' Conv2D: a 2D convolution (kernel (kh, kw, in/groups, filters)). */
+public final class Conv2D extends BasePlainConv {
     public static final String CLASS_NAME = "Conv2D";
 
     private Conv2D(ConvBuilder<Conv2D> b) {
         super(b);
     }
 
-    /** A builder with Keras' defaults. */
-    public static ConvBuilder<Conv2D> builder(int filters, int... kernelSize) {
-        return new ConvBuilder<Conv2D>(Kind.CONV, 2, CLASS_NAME, Conv2D::new).filters(filters).kernelSize(kernelSize);
+    private static ConvBuilder<Conv2D> newBuilder() {
+        return new ConvBuilder<>(ConvBuilder.Family.PLAIN, 2, CLASS_NAME, Conv2D::new);
     }
 
-    /** Keras' {@code from_config}. */
+    /** A builder with Keras' defaults. */
+    public static ConvBuilder<Conv2D> builder(int filters, int... kernelSize) {
+        return newBuilder().filters(filters).kernelSize(kernelSize);
+    }
+
+    /** Keras 2's {@code from_config}. */
     public static Conv2D fromConfig(JsonNode config) {
-        return new ConvBuilder<Conv2D>(Kind.CONV, 2, CLASS_NAME, Conv2D::new).fromConfig(config).build();
+        return newBuilder().fromConfig(config).build();
+    }
+
+    /** {@code from_config} by the rules of this Keras version. */
+    public static Conv2D fromConfig(JsonNode config, KerasVersion version) {
+        return newBuilder().kerasVersion(version).fromConfig(config).build();
     }
 
     @Override

@@ -2,22 +2,31 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Keras' Conv3D: a 3D convolution (kernel (k..., in/groups, filters)). */
-public final class Conv3D extends BaseConv {
+/** Keras' Conv3D: a 3D convolution (kernel (kd, kh, kw, in/groups, filters)). */
+public final class Conv3D extends BasePlainConv {
     public static final String CLASS_NAME = "Conv3D";
 
     private Conv3D(ConvBuilder<Conv3D> b) {
         super(b);
     }
 
-    /** A builder with Keras' defaults. */
-    public static ConvBuilder<Conv3D> builder(int filters, int... kernelSize) {
-        return new ConvBuilder<Conv3D>(Kind.CONV, 3, CLASS_NAME, Conv3D::new).filters(filters).kernelSize(kernelSize);
+    private static ConvBuilder<Conv3D> newBuilder() {
+        return new ConvBuilder<>(ConvBuilder.Family.PLAIN, 3, CLASS_NAME, Conv3D::new);
     }
 
-    /** Keras' {@code from_config}. */
+    /** A builder with Keras' defaults. */
+    public static ConvBuilder<Conv3D> builder(int filters, int... kernelSize) {
+        return newBuilder().filters(filters).kernelSize(kernelSize);
+    }
+
+    /** Keras 2's {@code from_config}. */
     public static Conv3D fromConfig(JsonNode config) {
-        return new ConvBuilder<Conv3D>(Kind.CONV, 3, CLASS_NAME, Conv3D::new).fromConfig(config).build();
+        return newBuilder().fromConfig(config).build();
+    }
+
+    /** {@code from_config} by the rules of this Keras version. */
+    public static Conv3D fromConfig(JsonNode config, KerasVersion version) {
+        return newBuilder().kerasVersion(version).fromConfig(config).build();
     }
 
     @Override

@@ -13,10 +13,22 @@ import kdnn.keras.Regularizers;
 
 /**
  * Arguments of a convolution layer with Keras' defaults; checked as Keras checks them when the
- * layer is built. One builder for every rank and kind.
+ * layer is built. One builder for every rank and family; the family says which arguments exist.
  */
 public final class ConvBuilder<L extends BaseConv> {
-    final BaseConv.Kind kind;
+    /** Which Keras argument set a convolution layer has (its behaviour lives in the family's base class). */
+    enum Family {
+        /** Conv1D/2D/3D: filters, groups, kernel_*. */
+        PLAIN,
+        /** Conv1D/2D/3DTranspose: filters, kernel_*, output_padding (groups accepted, unused, as tf-keras does). */
+        TRANSPOSE,
+        /** DepthwiseConv1D/2D: depth_multiplier, depthwise_* (groups and kernel_* accepted, unused). */
+        DEPTHWISE,
+        /** SeparableConv1D/2D: filters, depth_multiplier, depthwise_*, pointwise_* (groups, kernel_* kept, unused). */
+        SEPARABLE
+    }
+
+    final Family family;
     final int rank;
     final String className;
     private final Function<ConvBuilder<L>, L> factory;
@@ -35,8 +47,10 @@ public final class ConvBuilder<L extends BaseConv> {
     int[] outputPadding;
     Activation activation = Activation.LINEAR;
     boolean useBias = true;
-    Initializer kernelInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
-    Initializer pointwiseInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
+    KerasVersion kerasVersion = KerasVersion.KERAS_2;
+    /** The kernel's initializer; the depthwise kernel's for the depthwise and separable families. */
+    Initializer kernelInitializer = glorotUniform();
+    Initializer pointwiseInitializer = glorotUniform();
     Initializer biasInitializer = Initializers.get(TextNode.valueOf("zeros"));
     Regularizer kernelRegularizer;
     Regularizer pointwiseRegularizer;
@@ -45,15 +59,23 @@ public final class ConvBuilder<L extends BaseConv> {
     Constraint kernelConstraint;
     Constraint pointwiseConstraint;
     Constraint biasConstraint;
+    // tf-keras' SeparableConv inherits Conv's kernel_* arguments: it keeps and writes them, never uses them
+    Initializer inheritedKernelInitializer = glorotUniform();
+    Regularizer inheritedKernelRegularizer;
+    Constraint inheritedKernelConstraint;
     Precision precision = Precision.F32;
 
-    ConvBuilder(BaseConv.Kind kind, int rank, String className, Function<ConvBuilder<L>, L> factory) {
-        this.kind = kind;
+    ConvBuilder(Family family, int rank, String className, Function<ConvBuilder<L>, L> factory) {
+        this.family = family;
         this.rank = rank;
         this.className = className;
         this.factory = factory;
         this.strides = ones();
         this.dilationRate = ones();
+    }
+
+    private static Initializer glorotUniform() {
+        return Initializers.get(TextNode.valueOf("glorot_uniform"));
     }
 
     private int[] ones() {
@@ -77,7 +99,6 @@ public final class ConvBuilder<L extends BaseConv> {
 
     public ConvBuilder<L> name(String name) { this.name = name; return this; }
     public ConvBuilder<L> trainable(boolean trainable) { this.trainable = trainable; return this; }
-    public ConvBuilder<L> filters(int filters) { this.filters = filters; return this; }
     public ConvBuilder<L> kernelSize(int... kernelSize) { this.kernelSize = tuple("kernel_size", kernelSize); return this; }
     public ConvBuilder<L> strides(int... strides) { this.strides = tuple("strides", strides); return this; }
     public ConvBuilder<L> padding(Padding padding) { this.padding = padding; return this; }
@@ -93,55 +114,84 @@ public final class ConvBuilder<L extends BaseConv> {
     /** The arithmetic: {@link Precision#F32} (default) or {@link Precision#BF16}. */
     public ConvBuilder<L> precision(Precision p) { this.precision = java.util.Objects.requireNonNull(p, "precision"); return this; }
 
+    /** Whose rules apply where Keras 2 and Keras 3 differ (default {@link KerasVersion#KERAS_2}). */
+    public ConvBuilder<L> kerasVersion(KerasVersion v) { this.kerasVersion = java.util.Objects.requireNonNull(v, "kerasVersion"); return this; }
+
     /** Builds the layer's weights right away for inputs of this shape (batch may be -1). */
     public ConvBuilder<L> batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
 
+    /** Output channels; every family but the depthwise one. */
+    public ConvBuilder<L> filters(int filters) {
+        if (family == Family.DEPTHWISE) {
+            throw new IllegalArgumentException(className + " has no argument `filters` (its output has"
+                    + " input channels * depth_multiplier channels)");
+        }
+        this.filters = filters;
+        return this;
+    }
+
     /** Conv1D/2D/3D only: split channels into groups, each convolved separately. */
     public ConvBuilder<L> groups(int groups) {
-        requireKind(BaseConv.Kind.CONV, "groups");
+        requireFamily("groups", Family.PLAIN);
         this.groups = groups;
         return this;
     }
 
-    /** Conv2DTranspose only: extra length at the end of each output axis (< stride). */
+    /** Transposed convolutions only: extra length at the end of each output axis (< stride). */
     public ConvBuilder<L> outputPadding(int... outputPadding) {
-        requireKind(BaseConv.Kind.TRANSPOSE, "output_padding");
+        requireFamily("output_padding", Family.TRANSPOSE);
         this.outputPadding = tuple("output_padding", outputPadding);
         return this;
     }
 
-    /** SeparableConv2D only: depthwise output channels per input channel. */
+    /** Depthwise and separable convolutions: depthwise output channels per input channel. */
     public ConvBuilder<L> depthMultiplier(int depthMultiplier) {
-        requireKind(BaseConv.Kind.SEPARABLE, "depth_multiplier");
+        requireFamily("depth_multiplier", Family.DEPTHWISE, Family.SEPARABLE);
         this.depthMultiplier = depthMultiplier;
         return this;
     }
 
-    /** The kernel's (the depthwise kernel's, for SeparableConv2D) initializer. */
+    /** The kernel's initializer (the depthwise kernel's, for the depthwise and separable families). */
     public ConvBuilder<L> kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
     public ConvBuilder<L> kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
     public ConvBuilder<L> kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
 
+    /** Keras' {@code depthwise_initializer}. */
+    public ConvBuilder<L> depthwiseInitializer(Initializer i) {
+        requireFamily("depthwise_initializer", Family.DEPTHWISE, Family.SEPARABLE);
+        return kernelInitializer(i);
+    }
+
+    public ConvBuilder<L> depthwiseRegularizer(Regularizer r) {
+        requireFamily("depthwise_regularizer", Family.DEPTHWISE, Family.SEPARABLE);
+        return kernelRegularizer(r);
+    }
+
+    public ConvBuilder<L> depthwiseConstraint(Constraint c) {
+        requireFamily("depthwise_constraint", Family.DEPTHWISE, Family.SEPARABLE);
+        return kernelConstraint(c);
+    }
+
     public ConvBuilder<L> pointwiseInitializer(Initializer i) {
-        requireKind(BaseConv.Kind.SEPARABLE, "pointwise_initializer");
+        requireFamily("pointwise_initializer", Family.SEPARABLE);
         this.pointwiseInitializer = i;
         return this;
     }
 
     public ConvBuilder<L> pointwiseRegularizer(Regularizer r) {
-        requireKind(BaseConv.Kind.SEPARABLE, "pointwise_regularizer");
+        requireFamily("pointwise_regularizer", Family.SEPARABLE);
         this.pointwiseRegularizer = r;
         return this;
     }
 
     public ConvBuilder<L> pointwiseConstraint(Constraint c) {
-        requireKind(BaseConv.Kind.SEPARABLE, "pointwise_constraint");
+        requireFamily("pointwise_constraint", Family.SEPARABLE);
         this.pointwiseConstraint = c;
         return this;
     }
 
-    private void requireKind(BaseConv.Kind k, String argument) {
-        if (kind != k) {
+    private void requireFamily(String argument, Family... families) {
+        if (!Arrays.asList(families).contains(family)) {
             throw new IllegalArgumentException(className + " has no argument `" + argument + "`");
         }
     }
@@ -155,8 +205,12 @@ public final class ConvBuilder<L extends BaseConv> {
         return Layer.builtFor(factory.apply(this), batchInputShape);
     }
 
+    private boolean hasFilters() {
+        return family != Family.DEPTHWISE;
+    }
+
     private void validate() {
-        if (filters <= 0) {
+        if (hasFilters() && filters <= 0) {
             throw new IllegalArgumentException("Invalid value for argument `filters`. Expected a strictly positive value."
                     + " Received filters=" + filters + ".");
         }
@@ -169,14 +223,17 @@ public final class ConvBuilder<L extends BaseConv> {
         if (padding == null) throw new IllegalArgumentException("`padding` must not be null");
         if (dataFormat == null) throw new IllegalArgumentException("`data_format` must not be null");
         if (activation == null) throw new IllegalArgumentException("`activation` must not be null");
-        if (padding == Padding.CAUSAL && rank != 1) {
-            throw new IllegalArgumentException("Causal padding is only supported for `Conv1D` and `SeparableConv1D`."
+        if (padding == Padding.CAUSAL && !causalAllowed()) {
+            throw new IllegalArgumentException((kerasVersion == KerasVersion.KERAS_3
+                    ? "Causal padding is only supported for `Conv1D` in Keras 3."
+                    : "Causal padding is only supported for `Conv1D` and `SeparableConv1D`.")
                     + " Received: padding=causal for " + className);
         }
-        if (padding == Padding.CAUSAL && kind != BaseConv.Kind.CONV) {
-            throw new IllegalArgumentException("Causal padding is not supported for " + className);
-        }
-        if (Arrays.stream(strides).anyMatch(s -> s > 1) && Arrays.stream(dilationRate).anyMatch(d -> d > 1)) {
+        // Keras 3 dropped this rule for depthwise and separable convolutions (only TensorFlow's kernels lacked it)
+        boolean stridesWithDilation = kerasVersion == KerasVersion.KERAS_3
+                && (family == Family.DEPTHWISE || family == Family.SEPARABLE);
+        if (!stridesWithDilation && Arrays.stream(strides).anyMatch(s -> s > 1)
+                && Arrays.stream(dilationRate).anyMatch(d -> d > 1)) {
             throw new IllegalArgumentException("`strides > 1` not supported in conjunction with `dilation_rate > 1`."
                     + " Received: strides=" + Shapes.format(strides) + " and dilation_rate=" + Shapes.format(dilationRate));
         }
@@ -184,7 +241,7 @@ public final class ConvBuilder<L extends BaseConv> {
             throw new IllegalArgumentException("Invalid value for argument `groups`. Expected a strictly positive value."
                     + " Received groups=" + groups + ".");
         }
-        if (filters % groups != 0) {
+        if (hasFilters() && filters % groups != 0) {
             throw new IllegalArgumentException("The number of filters must be evenly divisible by the number of groups."
                     + " Received: groups=" + groups + ", filters=" + filters + ".");
         }
@@ -193,17 +250,28 @@ public final class ConvBuilder<L extends BaseConv> {
                     + " positive value. Received depth_multiplier=" + depthMultiplier + ".");
         }
         if (outputPadding != null) {
+            for (int p : outputPadding) {
+                if (p < 0) {
+                    throw new IllegalArgumentException("The `output_padding` argument must be a tuple of " + rank
+                            + " integers. Received output_padding=" + Shapes.format(outputPadding)
+                            + ", including values {" + p + "} that do not satisfy `value >= 0`");
+                }
+            }
             for (int i = 0; i < rank; i++) {
-                if (outputPadding[i] < 0 || outputPadding[i] >= strides[i]) {
-                    throw new IllegalArgumentException("Strides " + Shapes.format(strides)
-                            + " must be greater than output padding " + Shapes.format(outputPadding)
-                            + " (and output padding must be >= 0)");
+                if (outputPadding[i] >= strides[i]) {
+                    throw new IllegalArgumentException("Strides must be greater than output padding. Received strides="
+                            + Shapes.format(strides) + ", output_padding=" + Shapes.format(outputPadding) + ".");
                 }
             }
         }
         if (kernelInitializer == null || biasInitializer == null || pointwiseInitializer == null) {
             throw new IllegalArgumentException(className + ": initializers must not be null");
         }
+    }
+
+    private boolean causalAllowed() {
+        return rank == 1 && (family == Family.PLAIN
+                || family == Family.SEPARABLE && kerasVersion == KerasVersion.KERAS_2);
     }
 
     private void positive(String argument, int[] values) {
@@ -222,9 +290,11 @@ public final class ConvBuilder<L extends BaseConv> {
         name = r.string("name", null);
         trainable = r.bool("trainable", true);
         batchInputShape = r.batchInputShape();
-        JsonNode f = r.node("filters");
-        if (f.isNull()) throw new IllegalArgumentException(className + " needs the argument `filters`");
-        filters = ConfigReader.toInt("filters", f);
+        if (hasFilters()) {
+            JsonNode f = r.node("filters");
+            if (f.isNull()) throw new IllegalArgumentException(className + " needs the argument `filters`");
+            filters = ConfigReader.toInt("filters", f);
+        }
         JsonNode k = r.node("kernel_size");
         if (k.isNull()) throw new IllegalArgumentException(className + " needs the argument `kernel_size`");
         kernelSize = ConfigReader.tuple("kernel_size", k, rank);
@@ -236,26 +306,35 @@ public final class ConvBuilder<L extends BaseConv> {
         activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
                 : act.path("class_name").asText(act.toString()));
         useBias = r.bool("use_bias", true);
-        String k0 = kind == BaseConv.Kind.SEPARABLE ? "depthwise" : "kernel";
-        kernelInitializer = initializer(r, k0 + "_initializer", "glorot_uniform");
+        // tf-keras writes `groups` for every Conv subclass; `0` or null mean 1 there
+        int g = r.integer("groups", 1);
+        groups = g == 0 ? 1 : g;
         biasInitializer = initializer(r, "bias_initializer", "zeros");
-        kernelRegularizer = argument(k0 + "_regularizer", () -> Regularizers.get(r.node(k0 + "_regularizer")));
-        biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
-        activityRegularizer = argument("activity_regularizer", () -> Regularizers.get(r.node("activity_regularizer")));
-        kernelConstraint = argument(k0 + "_constraint", () -> Constraints.get(r.node(k0 + "_constraint")));
-        biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
-        switch (kind) {
-            case CONV -> groups = r.integer("groups", 1);
+        biasRegularizer = regularizer(r, "bias_regularizer");
+        activityRegularizer = regularizer(r, "activity_regularizer");
+        biasConstraint = constraint(r, "bias_constraint");
+        String kernel = family == Family.DEPTHWISE || family == Family.SEPARABLE ? "depthwise" : "kernel";
+        kernelInitializer = initializer(r, kernel + "_initializer", "glorot_uniform");
+        kernelRegularizer = regularizer(r, kernel + "_regularizer");
+        kernelConstraint = constraint(r, kernel + "_constraint");
+        switch (family) {
+            case PLAIN -> { }
             case TRANSPOSE -> outputPadding = r.tuple("output_padding", rank, null);
+            case DEPTHWISE -> {
+                depthMultiplier = r.integer("depth_multiplier", 1);
+                // tf-keras passes these on to Conv, which checks them, and never uses them
+                initializer(r, "kernel_initializer", "glorot_uniform");
+                regularizer(r, "kernel_regularizer");
+                constraint(r, "kernel_constraint");
+            }
             case SEPARABLE -> {
                 depthMultiplier = r.integer("depth_multiplier", 1);
                 pointwiseInitializer = initializer(r, "pointwise_initializer", "glorot_uniform");
-                pointwiseRegularizer = argument("pointwise_regularizer", () -> Regularizers.get(r.node("pointwise_regularizer")));
-                pointwiseConstraint = argument("pointwise_constraint", () -> Constraints.get(r.node("pointwise_constraint")));
-                // TensorFlow.js writes the base class's kernel_* keys too; Keras' SeparableConv accepts and ignores them
-                r.node("kernel_initializer");
-                r.node("kernel_regularizer");
-                r.node("kernel_constraint");
+                pointwiseRegularizer = regularizer(r, "pointwise_regularizer");
+                pointwiseConstraint = constraint(r, "pointwise_constraint");
+                inheritedKernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
+                inheritedKernelRegularizer = regularizer(r, "kernel_regularizer");
+                inheritedKernelConstraint = constraint(r, "kernel_constraint");
             }
         }
         r.finish();
@@ -265,6 +344,14 @@ public final class ConvBuilder<L extends BaseConv> {
     private static Initializer initializer(ConfigReader r, String key, String fallback) {
         JsonNode n = r.node(key);
         return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
+    }
+
+    private static Regularizer regularizer(ConfigReader r, String key) {
+        return argument(key, () -> Regularizers.get(r.node(key)));
+    }
+
+    private static Constraint constraint(ConfigReader r, String key) {
+        return argument(key, () -> Constraints.get(r.node(key)));
     }
 
     /** Reads one argument; a refusal that does not say which argument gets its name in front. */

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * Keras' {@code base_conv.py} does it: output shapes, and the padding oneDNN needs to match
  * Keras exactly. One spec serves plain, grouped, depthwise and transposed convolutions.
  *
- * @param outputPadding Conv2DTranspose's {@code output_padding}, or null (Keras' default)
+ * @param outputPadding a transposed convolution's {@code output_padding}, or null (Keras' default)
  */
 public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, DataFormat format,
                        int[] dilation, boolean transposed, int[] outputPadding) {

@@ -17,6 +17,11 @@ public final class Layers {
         FROM_CONFIG.put(Conv3D.CLASS_NAME, Conv3D::fromConfig);
         FROM_CONFIG.put(Conv2DTranspose.CLASS_NAME, Conv2DTranspose::fromConfig);
         FROM_CONFIG.put(SeparableConv2D.CLASS_NAME, SeparableConv2D::fromConfig);
+        FROM_CONFIG.put(SeparableConv1D.CLASS_NAME, SeparableConv1D::fromConfig);
+        FROM_CONFIG.put(DepthwiseConv1D.CLASS_NAME, DepthwiseConv1D::fromConfig);
+        FROM_CONFIG.put(DepthwiseConv2D.CLASS_NAME, DepthwiseConv2D::fromConfig);
+        FROM_CONFIG.put(Conv1DTranspose.CLASS_NAME, Conv1DTranspose::fromConfig);
+        FROM_CONFIG.put(Conv3DTranspose.CLASS_NAME, Conv3DTranspose::fromConfig);
         FROM_CONFIG.put(Cropping1D.CLASS_NAME, Cropping1D::fromConfig);
         FROM_CONFIG.put(Cropping2D.CLASS_NAME, Cropping2D::fromConfig);
         FROM_CONFIG.put(Cropping3D.CLASS_NAME, Cropping3D::fromConfig);
@@ -35,6 +40,9 @@ public final class Layers {
         FROM_CONFIG.put(Concatenate.CLASS_NAME, Concatenate::fromConfig);
         FROM_CONFIG.put(InputLayer.CLASS_NAME, InputLayer::fromConfig);
     }
+
+    private static final java.util.Set<String> DEPTHWISE_KERNELS = java.util.Set.of(SeparableConv1D.CLASS_NAME,
+            SeparableConv2D.CLASS_NAME, DepthwiseConv1D.CLASS_NAME, DepthwiseConv2D.CLASS_NAME);
 
     private Layers() {
     }
@@ -63,13 +71,13 @@ public final class Layers {
     /**
      * Fills in what a config leaves out but its weights say. TensorFlow.js omits
      * {@code depth_multiplier} from a SeparableConv2D's config; its depthwise kernel
-     * (kh, kw, in, depth_multiplier) tells it. {@code weightShape} gives a weight's shape by its
+     * (k..., in, depth_multiplier) tells it (the same for the other separable and depthwise layers). {@code weightShape} gives a weight's shape by its
      * Keras name ({@code depthwise_kernel}), or null.
      */
     public static JsonNode withInferredArguments(JsonNode layer, java.util.function.Function<String, int[]> weightShape) {
         JsonNode config = layer == null ? null : layer.get("config");
         if (config == null || !config.isObject() || config.has("depth_multiplier")
-                || !layer.path("class_name").asText().equals(SeparableConv2D.CLASS_NAME)) {
+                || !DEPTHWISE_KERNELS.contains(layer.path("class_name").asText())) {
             return layer;
         }
         int[] shape = weightShape.apply("depthwise_kernel");

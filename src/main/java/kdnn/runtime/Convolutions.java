@@ -62,6 +62,12 @@ public final class Convolutions {
      * float32 output.
      */
     public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16) {
+        if (srcDims.length == 3 && ops.stream().anyMatch(op -> op.weightsDims().length == 4)) {
+            // oneDNN's depthwise kernels are 2D and 3D only (1D ones fall back to gemm): a 1D chain with a
+            // grouped convolution runs as 2D with a unit height axis, over the same bytes, as TensorFlow does
+            return build(UnitHeight.dims(srcDims), UnitHeight.activationTag(srcTag), UnitHeight.activationTag(dstTag),
+                    ops.stream().map(UnitHeight::op).toList(), UnitHeight.tail(tail), bf16);
+        }
         int spatial = srcDims.length - 2;
         int internalTag = channelsLastTag(spatial);
         int compute = bf16 ? dnnl_bf16() : dnnl_f32();

@@ -91,8 +91,14 @@ class KerasSurfaceTest {
                     Conv2DTranspose.builder(16, 3).strides(2).dataFormat(f).padding(Padding.SAME).build(),
                     Conv2D.builder(16, 3).dataFormat(f).activation(Activation.SOFTMAX).build(),
                     Conv1D.builder(16, 2).dilationRate(4).padding(Padding.CAUSAL).dataFormat(f).build(),
-                    Conv3D.builder(8, 3).dataFormat(f).padding(Padding.SAME).build());
-            List<long[]> shapes = List.of(s2, s2, s2, s1, s3);
+                    Conv3D.builder(8, 3).dataFormat(f).padding(Padding.SAME).build(),
+                    DepthwiseConv2D.builder(3).dataFormat(f).padding(Padding.SAME).activation(Activation.RELU).build(),
+                    DepthwiseConv2D.builder(3).depthMultiplier(2).strides(2).dataFormat(f).build(),
+                    DepthwiseConv1D.builder(5).depthMultiplier(2).dilationRate(2).padding(Padding.SAME).dataFormat(f).build(),
+                    SeparableConv1D.builder(16, 3).padding(Padding.CAUSAL).dataFormat(f).build(),
+                    Conv1DTranspose.builder(16, 3).strides(2).dataFormat(f).build(),
+                    Conv3DTranspose.builder(8, 3).strides(2).padding(Padding.SAME).dataFormat(f).build());
+            List<long[]> shapes = List.of(s2, s2, s2, s1, s3, s2, s2, s1, s1, s1, s3);
             for (int i = 0; i < layers.size(); i++) {
                 try (Layer l = layers.get(i)) {
                     List<String> impls = l.implementations(shapes.get(i));

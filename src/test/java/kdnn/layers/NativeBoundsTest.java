@@ -31,6 +31,7 @@ class NativeBoundsTest {
     private static final byte INPUT_PATTERN = 0x3c;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] CLASSES = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D",
+        "Conv1DTranspose", "Conv3DTranspose", "SeparableConv1D", "DepthwiseConv1D", "DepthwiseConv2D",
         "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
         "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"};
     private static final String[] ACTIVATIONS = {"linear", "relu", "softmax", "softsign", "gelu"};
@@ -102,8 +103,8 @@ class NativeBoundsTest {
     private static ObjectNode config(String cls, int rank, boolean channelsFirst, SplittableRandom r) {
         ObjectNode c = JSON.createObjectNode();
         c.put("data_format", channelsFirst ? "channels_first" : "channels_last");
-        if (cls.startsWith("Conv") || cls.startsWith("Separable")) {
-            c.put("filters", 1 + r.nextInt(r.nextBoolean() ? 3 : 20));
+        if (cls.startsWith("Conv") || cls.startsWith("Separable") || cls.startsWith("Depthwise")) {
+            if (!cls.startsWith("Depthwise")) c.put("filters", 1 + r.nextInt(r.nextBoolean() ? 3 : 20));
             var k = c.putArray("kernel_size");
             var s = c.putArray("strides");
             for (int a = 0; a < rank; a++) {
@@ -113,7 +114,7 @@ class NativeBoundsTest {
             c.put("padding", r.nextBoolean() ? "same" : "valid");
             c.put("activation", ACTIVATIONS[r.nextInt(ACTIVATIONS.length)]);
             c.put("use_bias", r.nextBoolean());
-            if (cls.equals("SeparableConv2D")) c.put("depth_multiplier", 1 + r.nextInt(2));
+            if (cls.startsWith("Separable") || cls.startsWith("Depthwise")) c.put("depth_multiplier", 1 + r.nextInt(2));
         } else {
             String key = cls.startsWith("UpSampling") ? "size" : cls.startsWith("Cropping") ? "cropping" : "padding";
             var v = c.putArray(key);

@@ -51,7 +51,7 @@ public final class ReferenceConv {
         Connects connects = (ic, oc) -> ic / perGroupIn == oc / perGroupOut;
         Taps taps = (tap, ic, oc) -> kernel.data()[kernelOffset(kernel, tap, ic % perGroupIn, oc)];
         return forward(input, kernelSpatial(kernel, r), filters, connects, taps, biasOrNull, strides, padding,
-                dilation, channelsFirst);
+                dilation, channelsFirst, false);
     }
 
     /**
@@ -60,6 +60,16 @@ public final class ReferenceConv {
      */
     public static RefArray depthwise(RefArray input, RefArray kernel, int[] strides, String padding, int[] dilation,
             boolean channelsFirst) {
+        return depthwise(input, kernel, null, strides, padding, dilation, channelsFirst, false);
+    }
+
+    /**
+     * Keras DepthwiseConvND: as {@link #depthwise(RefArray, RefArray, int[], String, int[], boolean)}
+     * with a bias of {@code in*dm} values or null. {@code stridesWithDilation}: Keras 3's rule, which
+     * takes strides and dilation above 1 together (then input position {@code o*s + t*d - padBefore}).
+     */
+    public static RefArray depthwise(RefArray input, RefArray kernel, RefArray biasOrNull, int[] strides,
+            String padding, int[] dilation, boolean channelsFirst, boolean stridesWithDilation) {
         int r = spatialRank(input);
         int channels = channelAxisLength(input, channelsFirst);
         checkKernelRank(kernel, r);
@@ -70,8 +80,8 @@ public final class ReferenceConv {
         int dm = kernel.shape()[r + 1];
         Connects connects = (ic, oc) -> oc / dm == ic;
         Taps taps = (tap, ic, oc) -> kernel.data()[kernelOffset(kernel, tap, ic, oc % dm)];
-        return forward(input, kernelSpatial(kernel, r), channels * dm, connects, taps, null, strides, padding,
-                dilation, channelsFirst);
+        return forward(input, kernelSpatial(kernel, r), channels * dm, connects, taps, biasOrNull, strides, padding,
+                dilation, channelsFirst, stridesWithDilation);
     }
 
     /**
@@ -80,6 +90,14 @@ public final class ReferenceConv {
      */
     public static RefArray separable(RefArray input, RefArray depthwiseKernel, RefArray pointwiseKernel,
             RefArray biasOrNull, int[] strides, String padding, int[] dilation, boolean channelsFirst) {
+        return separable(input, depthwiseKernel, pointwiseKernel, biasOrNull, strides, padding, dilation, channelsFirst,
+                false);
+    }
+
+    /** As above; {@code stridesWithDilation} is Keras 3's rule (see {@link #depthwise}). */
+    public static RefArray separable(RefArray input, RefArray depthwiseKernel, RefArray pointwiseKernel,
+            RefArray biasOrNull, int[] strides, String padding, int[] dilation, boolean channelsFirst,
+            boolean stridesWithDilation) {
         int r = spatialRank(input);
         checkKernelRank(pointwiseKernel, r);
         for (int a = 0; a < r; a++) {
@@ -88,7 +106,8 @@ public final class ReferenceConv {
                         "pointwise kernel must be 1x1, got " + Arrays.toString(pointwiseKernel.shape()));
             }
         }
-        RefArray depth = depthwise(input, depthwiseKernel, strides, padding, dilation, channelsFirst);
+        RefArray depth = depthwise(input, depthwiseKernel, null, strides, padding, dilation, channelsFirst,
+                stridesWithDilation);
         int[] ones = new int[r];
         Arrays.fill(ones, 1);
         return conv(depth, pointwiseKernel, biasOrNull, ones, "valid", ones, 1, channelsFirst);
@@ -105,7 +124,7 @@ public final class ReferenceConv {
         int r = spatialRank(input);
         int channels = channelAxisLength(input, channelsFirst);
         checkKernelRank(kernel, r);
-        checkStridesAndDilation(r, strides, dilation);
+        checkStridesAndDilation(r, strides, dilation, false);
         Padding mode = Padding.parse(padding);
         if (mode == Padding.CAUSAL) {
             throw new IllegalArgumentException("'causal' padding is not defined for transposed convolutions");
@@ -138,6 +157,15 @@ public final class ReferenceConv {
             outSpatial[a] = transposedLength(n, ks[a], strides[a], dilation[a], mode == Padding.SAME, op);
             if (outSpatial[a] <= 0) {
                 throw new IllegalArgumentException("transposed convolution gives no output on spatial axis " + a);
+            }
+            // TensorFlow runs this as the gradient of a forward convolution of the output; it refuses
+            // an output length that convolution would not map back to n
+            int back = mode == Padding.SAME ? (outSpatial[a] + strides[a] - 1) / strides[a]
+                    : Math.floorDiv(outSpatial[a] - keff, strides[a]) + 1;
+            if (back != n) {
+                throw new IllegalArgumentException("output length " + outSpatial[a] + " on spatial axis " + a
+                        + " does not map back to the input length " + n + " (a " + padding + " convolution gives "
+                        + back + ")");
             }
             // the padding of the forward convolution this one is the gradient of
             padBefore[a] = mode == Padding.VALID ? 0 : Math.max((n - 1) * strides[a] + keff - outSpatial[a], 0) / 2;
@@ -193,9 +221,10 @@ public final class ReferenceConv {
 
     /** The one forward-convolution loop: every conv kind differs only in its {@link Connects} and {@link Taps}. */
     private static RefArray forward(RefArray input, int[] ks, int outChannels, Connects connects, Taps taps,
-            RefArray biasOrNull, int[] strides, String padding, int[] dilation, boolean channelsFirst) {
+            RefArray biasOrNull, int[] strides, String padding, int[] dilation, boolean channelsFirst,
+            boolean stridesWithDilation) {
         int r = ks.length;
-        checkStridesAndDilation(r, strides, dilation);
+        checkStridesAndDilation(r, strides, dilation, stridesWithDilation);
         float[] bias = checkBias(biasOrNull, outChannels);
         RefArray x = channelsFirst ? Layouts.toChannelsLast(input) : input;
         int batch = x.shape()[0];
@@ -270,7 +299,7 @@ public final class ReferenceConv {
         return Shapes.offset(kernel.shape(), idx);
     }
 
-    static void checkStridesAndDilation(int r, int[] strides, int[] dilation) {
+    static void checkStridesAndDilation(int r, int[] strides, int[] dilation, boolean stridesWithDilation) {
         if (strides == null || strides.length != r || dilation == null || dilation.length != r) {
             throw new IllegalArgumentException("strides and dilation need " + r + " values each, got "
                     + Arrays.toString(strides) + " and " + Arrays.toString(dilation));
@@ -285,8 +314,8 @@ public final class ReferenceConv {
             strided |= strides[a] != 1;
             dilated |= dilation[a] != 1;
         }
-        // TensorFlow (and so Keras) refuses strides != 1 together with dilation_rate != 1
-        if (strided && dilated) {
+        // TensorFlow (and so Keras 2) refuses strides != 1 together with dilation_rate != 1
+        if (strided && dilated && !stridesWithDilation) {
             throw new IllegalArgumentException("strides " + Arrays.toString(strides) + " != 1 together with dilation_rate "
                     + Arrays.toString(dilation) + " != 1 is not supported");
         }

@@ -26,6 +26,23 @@ class ReferenceGoldenTest {
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(GoldenCase.read(f))));
     }
 
+    /** The later Keras 2 convolutions' cases among the surrounding layers' (other classes are not the reference's). */
+    @TestFactory
+    Stream<DynamicTest> laterConvolutionCases() throws IOException {
+        List<String> classes = List.of("DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "Conv1DTranspose",
+                "Conv3DTranspose");
+        List<GoldenCase> cases = new java.util.ArrayList<>();
+        for (Path f : GoldenCase.files(TestData.goldenSurrounding())) {
+            GoldenCase c = GoldenCase.read(f);
+            if (classes.contains(c.layer().path("class_name").asText())) cases.add(c);
+        }
+        for (String cls : classes) {
+            assertFalse(cases.stream().noneMatch(c -> c.layer().path("class_name").asText().equals(cls)),
+                    "no golden case of " + cls);
+        }
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+    }
+
     private static RefArray input(GoldenCase c) {
         return new RefArray(Arrays.stream(c.inputShape()).mapToInt(Math::toIntExact).toArray(), c.input());
     }

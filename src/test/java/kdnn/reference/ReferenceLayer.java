@@ -16,6 +16,15 @@ public final class ReferenceLayer {
     }
 
     public static RefArray run(JsonNode layer, RefArray input, List<RefArray> weights) {
+        return run(layer, input, weights, false);
+    }
+
+    /**
+     * As {@link #run(JsonNode, RefArray, List)}; {@code keras3} applies Keras 3's rules where they
+     * differ: depthwise and separable convolutions take strides and dilation above 1 together,
+     * SeparableConv1D refuses causal padding, Conv3DTranspose uses its dilation_rate.
+     */
+    public static RefArray run(JsonNode layer, RefArray input, List<RefArray> weights, boolean keras3) {
         if (layer == null || !layer.path("class_name").isTextual()) {
             throw new IllegalArgumentException("layer needs a textual 'class_name'");
         }
@@ -29,8 +38,14 @@ public final class ReferenceLayer {
             case "Conv1D" -> conv(config, 1, input, w);
             case "Conv2D" -> conv(config, 2, input, w);
             case "Conv3D" -> conv(config, 3, input, w);
-            case "SeparableConv2D" -> separable(config, 2, input, w);
-            case "Conv2DTranspose" -> transposed(config, 2, input, w);
+            case "DepthwiseConv1D" -> depthwise(config, 1, input, w, keras3);
+            case "DepthwiseConv2D" -> depthwise(config, 2, input, w, keras3);
+            case "SeparableConv1D" -> separable(config, 1, input, w, keras3);
+            case "SeparableConv2D" -> separable(config, 2, input, w, keras3);
+            case "Conv1DTranspose" -> transposed(config, 1, input, w, true);
+            case "Conv2DTranspose" -> transposed(config, 2, input, w, true);
+            // tf-keras' Conv3DTranspose takes dilation_rate and ignores it
+            case "Conv3DTranspose" -> transposed(config, 3, input, w, keras3);
             // Keras defaults: Cropping1D (1, 1), Cropping2D 0, Cropping3D 1 on every side
             case "Cropping1D" -> noWeights(cls, w, ReferenceShapeOps.crop(input, KerasConfig.pairs(config, "cropping", 1, 1), false));
             case "Cropping2D" -> noWeights(cls, w, ReferenceShapeOps.crop(input, KerasConfig.pairs(config, "cropping", 2, 0), KerasConfig.channelsFirst(config)));
@@ -46,8 +61,9 @@ public final class ReferenceLayer {
     }
 
     private static RefArray conv(JsonNode config, int r, RefArray input, List<RefArray> weights) {
-        Conv c = Conv.read(config, r, input);
-        int groups = absentOr(config, "groups", 1);
+        Conv c = Conv.read(config, r, input, true, false);
+        // tf-keras: `self.groups = groups or 1`
+        int groups = absentOr(config, "groups", 1) == 0 ? 1 : absentOr(config, "groups", 1);
         int channels = c.channels(input);
         if (groups < 1 || channels % groups != 0 || c.filters % groups != 0) {
             throw new IllegalArgumentException("groups=" + groups + " must divide the " + channels
@@ -61,8 +77,37 @@ public final class ReferenceLayer {
         return ReferenceActivation.apply(c.activation, y);
     }
 
-    private static RefArray separable(JsonNode config, int r, RefArray input, List<RefArray> weights) {
-        Conv c = Conv.read(config, r, input);
+    private static RefArray depthwise(JsonNode config, int r, RefArray input, List<RefArray> weights, boolean keras3) {
+        Conv c = Conv.read(config, r, input, false, keras3);
+        refuseCausal(c, "DepthwiseConv" + r + "D");
+        int dm = absentOr(config, "depth_multiplier", 1);
+        if (dm < 1) {
+            throw new IllegalArgumentException("depth_multiplier must be >= 1, got " + dm);
+        }
+        int channels = c.channels(input);
+        checkWeights(weights, c.useBias, "depthwise_kernel");
+        checkShape("depthwise_kernel", weights.get(0), c.kernelShape(channels, dm));
+        RefArray bias = null;
+        if (c.useBias) {
+            checkShape("bias", weights.get(1), new int[] {channels * dm});
+            bias = weights.get(1);
+        }
+        RefArray y = ReferenceConv.depthwise(input, weights.get(0), bias, c.strides, c.padding, c.dilation,
+                c.channelsFirst, keras3);
+        return ReferenceActivation.apply(c.activation, y);
+    }
+
+    private static void refuseCausal(Conv c, String cls) {
+        if (Padding.parse(c.padding) == Padding.CAUSAL) {
+            throw new IllegalArgumentException("'causal' padding is not defined for " + cls);
+        }
+    }
+
+    private static RefArray separable(JsonNode config, int r, RefArray input, List<RefArray> weights, boolean keras3) {
+        Conv c = Conv.read(config, r, input, true, keras3);
+        if (keras3) {
+            refuseCausal(c, "Keras 3's SeparableConv" + r + "D");
+        }
         int dm = absentOr(config, "depth_multiplier", 1);
         if (dm < 1) {
             throw new IllegalArgumentException("depth_multiplier must be >= 1, got " + dm);
@@ -77,18 +122,24 @@ public final class ReferenceLayer {
         checkShape("pointwise_kernel", weights.get(1), pointwise);
         RefArray bias = c.bias(weights, 2);
         RefArray y = ReferenceConv.separable(input, weights.get(0), weights.get(1), bias, c.strides, c.padding,
-                c.dilation, c.channelsFirst);
+                c.dilation, c.channelsFirst, keras3);
         return ReferenceActivation.apply(c.activation, y);
     }
 
-    private static RefArray transposed(JsonNode config, int r, RefArray input, List<RefArray> weights) {
+    private static RefArray transposed(JsonNode config, int r, RefArray input, List<RefArray> weights,
+            boolean usesDilation) {
         Conv c = Conv.readTransposed(config, r, input);
         int[] outputPadding = KerasConfig.intTupleOrNull(config, "output_padding", r);
         int channels = c.channels(input);
         checkWeights(weights, c.useBias, "kernel");
         checkShape("kernel", weights.get(0), c.kernelShape(c.filters, channels)); // (k.., filters, in)
         RefArray bias = c.bias(weights, 1);
-        RefArray y = ReferenceConv.transposed(input, weights.get(0), bias, c.strides, c.padding, c.dilation,
+        int[] dilation = c.dilation;
+        if (!usesDilation) {
+            dilation = new int[r];
+            Arrays.fill(dilation, 1);
+        }
+        RefArray y = ReferenceConv.transposed(input, weights.get(0), bias, c.strides, c.padding, dilation,
                 outputPadding, c.channelsFirst);
         return ReferenceActivation.apply(c.activation, y);
     }
@@ -108,25 +159,26 @@ public final class ReferenceLayer {
     private record Conv(int filters, int[] kernelSize, int[] strides, int[] dilation, String padding,
             boolean channelsFirst, boolean useBias, String activation) {
 
-        static Conv read(JsonNode config, int r, RefArray input) {
-            Conv c = readCommon(config, r, input);
+        static Conv read(JsonNode config, int r, RefArray input, boolean hasFilters, boolean stridesWithDilation) {
+            Conv c = readCommon(config, r, input, hasFilters);
             // refuses causal on 2D/3D, strides with dilation, and kernels that leave no output
-            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation);
+            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation, stridesWithDilation);
             ConvGeometry.forward(c.spatial(input), c.kernelSize, c.strides, c.dilation, Padding.parse(c.padding));
             return c;
         }
 
         static Conv readTransposed(JsonNode config, int r, RefArray input) {
-            Conv c = readCommon(config, r, input);
-            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation);
+            Conv c = readCommon(config, r, input, true);
+            ReferenceConv.checkStridesAndDilation(r, c.strides, c.dilation, false);
             if (Padding.parse(c.padding) == Padding.CAUSAL) {
                 throw new IllegalArgumentException("'causal' padding is not defined for transposed convolutions");
             }
             return c;
         }
 
-        private static Conv readCommon(JsonNode config, int r, RefArray input) {
-            int filters = KerasConfig.requiredInt(config, "filters");
+        private static Conv readCommon(JsonNode config, int r, RefArray input, boolean hasFilters) {
+            // a depthwise convolution has no filters: its output channels follow from the input's
+            int filters = hasFilters ? KerasConfig.requiredInt(config, "filters") : 1;
             if (filters < 1) {
                 throw new IllegalArgumentException("filters must be >= 1, got " + filters);
             }

@@ -50,7 +50,8 @@ class LifecycleTest {
             Layer.class, Set.of("close", "isClosed", "toString", "name", "className", "isBuilt", "declaredInputShape",
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
-                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size"),
+                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
+                    "groups", "depthMultiplier", "kerasVersion"),
             Sequential.class, Set.of("close", "isClosed", "toString", "name", "className", "layers", "inputShape",
                     "outputShape", "countParams", "inputs", "outputs", "inputNames", "outputNames", "inputShapes",
                     "outputShapes", "layerObjects", "allLayers", "layer"));
