@@ -203,6 +203,14 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
+    /**
+     * True when the layer returns its input unchanged at inference (Dropout and its family,
+     * ActivityRegularization): a planner may leave it out. Alone it runs as a copy.
+     */
+    boolean identityAtInference() {
+        return false;
+    }
+
     /** True when this layer can take the zero padding of a preceding layer as its own. */
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
         return false;
