@@ -18,6 +18,34 @@ public final class Prelus {
      * the tensor's or 1; {@code alpha} holds its values and outlives the pipeline.
      */
     public static Pipeline prelu(long[] dims, long[] alphaDims, MemorySegment alpha) {
+        // oneDNN's fast prelu broadcasts one channel axis; alpha's axes that are not 1, when
+        // adjacent, are that axis of a (before, alpha, after) view of the same row-major memory
+        int first = -1;
+        int last = -1;
+        for (int a = 0; a < dims.length; a++) {
+            if (alphaDims[a] != 1) {
+                if (first < 0) first = a;
+                last = a;
+            }
+        }
+        boolean adjacent = true;
+        for (int a = first + 1; first >= 0 && a < last; a++) adjacent &= alphaDims[a] != 1;
+        if (adjacent) {
+            long before = 1;
+            long channels = 1;
+            long after = 1;
+            for (int a = 0; a < dims.length; a++) {
+                if (first >= 0 && a < first) before *= dims[a];
+                else if (first >= 0 && a <= last) channels *= dims[a];
+                else after *= dims[a];
+            }
+            dims = new long[] {before, channels, after};
+            alphaDims = new long[] {1, channels, 1};
+        }
+        return build(dims, alphaDims, alpha);
+    }
+
+    private static Pipeline build(long[] dims, long[] alphaDims, MemorySegment alpha) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc data = b.own(MemoryDesc.rowMajor(dims));
