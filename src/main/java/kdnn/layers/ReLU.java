@@ -120,9 +120,16 @@ public final class ReLU extends ElementwiseLayer {
         return Eltwises.chain(count, chain, null);
     }
 
-    /** tf-keras' {@code backend.relu} in double, as TensorFlow evaluates it (NaN through max and min). */
+    /**
+     * tf-keras' {@code backend.relu} in double, as TensorFlow evaluates it (NaN through max and min),
+     * where oneDNN departs: relu without a slope and clip give 0 or a bound for NaN. A leaky relu, and
+     * Keras' own threshold formula without a clip, keep extremes (SurroundingExtremesTest).
+     */
     @Override
     DoubleUnaryOperator atExtremes() {
+        if (maxValue == null && (negativeSlope != 0 || threshold != 0)) {
+            return null;
+        }
         return x -> keras(x, maxValue, negativeSlope, threshold);
     }
 
