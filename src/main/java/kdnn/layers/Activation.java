@@ -13,8 +13,8 @@ import kdnn.runtime.Attributes.Eltwise;
 
 /**
  * Keras' activations and how oneDNN runs each: most fuse into the convolution as element-wise
- * post-ops; softmax is a separate primitive over the last axis of the returned layout; softsign
- * has no oneDNN form and runs as a Java loop over the output.
+ * post-ops; softmax and log_softmax are a separate primitive over the last axis of the returned
+ * layout; softsign has no oneDNN form and runs as a Java loop over the output.
  */
 public enum Activation {
     LINEAR("linear", List::of),
@@ -40,7 +40,10 @@ public enum Activation {
     // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
     GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
-    SOFTMAX("softmax", List::of);
+    // tf.nn.leaky_relu(x, 0.2): x > 0 ? x : 0.2 x
+    LEAKY_RELU("leaky_relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0.2f, 0f))),
+    SOFTMAX("softmax", List::of),
+    LOG_SOFTMAX("log_softmax", List::of);
 
     private final String keras;
     private final Supplier<List<Eltwise>> postOps;
@@ -59,11 +62,16 @@ public enum Activation {
     /**
      * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
      * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
-     * Relu, relu6, hard_sigmoid, exponential, gelu and softmax do not; {@link KerasExtremes}
+     * Relu, relu6, hard_sigmoid, exponential, gelu, softmax and log_softmax do not; {@link KerasExtremes}
      * restores Keras' values for them.
      */
     boolean fusedKeepsExtremes() {
-        return atExtremes == null && this != SOFTMAX;
+        return atExtremes == null && !isSoftmax();
+    }
+
+    /** Softmax and log-softmax: not element-wise, they normalize vectors along Keras' last axis. */
+    boolean isSoftmax() {
+        return this == SOFTMAX || this == LOG_SOFTMAX;
     }
 
     /**
@@ -76,13 +84,15 @@ public enum Activation {
         }
         return switch (this) {
             // |x sigmoid(x)|, |x Phi(x)| and |x tanh(softplus(x))| are at most |x|
-            case LINEAR, RELU, SWISH, SILU, GELU, MISH -> pre;
+            case LINEAR, RELU, SWISH, SILU, GELU, MISH, LEAKY_RELU -> pre;
             case RELU6 -> Math.min(pre, 6);
             case ELU -> Math.max(pre, 1);
             case SELU -> 1.0507009873554805 * Math.max(pre, 1.6732632423543772);
             case SOFTPLUS -> pre + Math.log(2); // softplus(x) <= max(x, 0) + ln 2
             case SOFTSIGN, TANH, SIGMOID, HARD_SIGMOID, SOFTMAX -> 1;
             case EXPONENTIAL -> Math.exp(pre);
+            // x - max - log(sum exp(x - max)), the sum between 1 and at most 2^63 terms
+            case LOG_SOFTMAX -> 2 * pre + 44;
         };
     }
 
@@ -99,7 +109,7 @@ public enum Activation {
         return keras;
     }
 
-    /** The fused post-ops (empty for linear, softmax and softsign). */
+    /** The fused post-ops (empty for linear, softmax, log_softmax and softsign). */
     public List<Eltwise> postOps() {
         return postOps.get();
     }

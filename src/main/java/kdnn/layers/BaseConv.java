@@ -273,7 +273,7 @@ public abstract class BaseConv extends Layer {
         // the last operation's post-ops: the activation, then a fused residual Add and what follows it
         List<kdnn.runtime.Attributes.PostOp> post = new ArrayList<>(act.postOps());
         if (variant.sumIntoOutput()) {
-            post.add(new kdnn.runtime.Attributes.Sum());
+            post.add(new kdnn.runtime.Attributes.Sum(1f));
             if (variant.afterSum() != null) post.addAll(variant.afterSum().postOps());
         }
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
@@ -294,7 +294,8 @@ public abstract class BaseConv extends Layer {
     /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */
     private Convolutions.Tail tail(Activation act) {
         return switch (act) {
-            case SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1, null);
+            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1,
+                    act == Activation.LOG_SOFTMAX, null);
             case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
             default -> Convolutions.Tail.NONE;
         };

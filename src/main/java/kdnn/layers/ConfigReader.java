@@ -64,6 +64,28 @@ final class ConfigReader {
         return toInt(key, n);
     }
 
+    /** A number, or null when absent or JSON null. */
+    Double number(String key) {
+        JsonNode n = node(key);
+        if (n.isNull()) return null;
+        if (!n.isNumber()) throw bad(key, n, "a number");
+        return n.doubleValue();
+    }
+
+    /** A number; the fallback when absent, and an error for JSON null (an argument Keras refuses None for). */
+    double number(String key, double fallback) {
+        boolean present = config.has(key);
+        Double v = number(key);
+        if (v == null && present) throw bad(key, NullNode.getInstance(), "a number");
+        return v == null ? fallback : v;
+    }
+
+    /** An integer, or null when absent or JSON null. */
+    Integer optionalInteger(String key) {
+        JsonNode n = node(key);
+        return n.isNull() ? null : toInt(key, n);
+    }
+
     /** Keras' {@code normalize_tuple}: an int repeated {@code rank} times, or exactly {@code rank} ints. */
     int[] tuple(String key, int rank, int[] fallback) {
         JsonNode n = node(key);

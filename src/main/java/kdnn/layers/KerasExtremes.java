@@ -59,7 +59,7 @@ final class KerasExtremes {
 
     /**
      * Writes Keras' values into {@code output}, the fused result of Keras shape {@code shape},
-     * wherever the pre-activation {@code pre} (same layout) is extreme. Softmax works on whole
+     * wherever the pre-activation {@code pre} (same layout) is extreme. Softmax and log-softmax work on whole
      * vectors along Keras' last axis: one NaN or +Inf makes every element NaN, as does a vector of
      * nothing but -Inf ({@code x - max(x)} is NaN there).
      *
@@ -68,7 +68,7 @@ final class KerasExtremes {
      */
     void patch(MemorySegment output, MemorySegment pre, long[] shape, boolean channelsLastMemory) {
         long n = output.byteSize() / Float.BYTES;
-        if (activation == Activation.SOFTMAX) {
+        if (activation.isSoftmax()) {
             int length = Math.toIntExact(shape[shape.length - 1]);
             long stride = channelsFirst && channelsLastMemory ? shape[1] : 1;
             for (long start = 0; start < n; start++) {

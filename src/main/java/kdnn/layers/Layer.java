@@ -313,7 +313,10 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
-    /** True for layers that return their input unchanged at inference (Dropout and its family). */
+    /**
+     * True when the layer returns its input unchanged at inference (Dropout and its family,
+     * ActivityRegularization): a planner may leave it out. Alone it runs as a copy.
+     */
     boolean identityAtInference() {
         return false;
     }

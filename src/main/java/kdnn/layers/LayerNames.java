@@ -17,9 +17,9 @@ final class LayerNames {
         return n == 0 ? base : base + "_" + n;
     }
 
-    /** Conv2DTranspose -> conv2d_transpose, ZeroPadding2D -> zero_padding2d, as Keras names them. */
+    /** Conv2DTranspose -> conv2d_transpose, ZeroPadding2D -> zero_padding2d, PReLU -> p_re_lu, as Keras names them. */
     static String snake(String className) {
-        String s = className.replaceAll("([a-z])([A-Z])", "$1_$2").replaceAll("([0-9]D)([A-Z])", "$1_$2");
+        String s = className.replaceAll("(.)([A-Z][a-z0-9]+)", "$1_$2").replaceAll("([a-z])([A-Z])", "$1_$2");
         return s.toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -39,6 +39,25 @@ public final class Layers {
         FROM_CONFIG.put(Minimum.CLASS_NAME, Minimum::fromConfig);
         FROM_CONFIG.put(Concatenate.CLASS_NAME, Concatenate::fromConfig);
         FROM_CONFIG.put(InputLayer.CLASS_NAME, InputLayer::fromConfig);
+        FROM_CONFIG.put(ActivationLayer.CLASS_NAME, ActivationLayer::fromConfig);
+        FROM_CONFIG.put(ReLU.CLASS_NAME, ReLU::fromConfig);
+        FROM_CONFIG.put(LeakyReLU.CLASS_NAME, LeakyReLU::fromConfig);
+        FROM_CONFIG.put(ELU.CLASS_NAME, ELU::fromConfig);
+        FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);
+        FROM_CONFIG.put(PReLU.CLASS_NAME, PReLU::fromConfig);
+        FROM_CONFIG.put(Softmax.CLASS_NAME, Softmax::fromConfig);
+        FROM_CONFIG.put(Dropout.CLASS_NAME, Dropout::fromConfig);
+        FROM_CONFIG.put(SpatialDropout1D.CLASS_NAME, SpatialDropout1D::fromConfig);
+        FROM_CONFIG.put(SpatialDropout2D.CLASS_NAME, SpatialDropout2D::fromConfig);
+        FROM_CONFIG.put(SpatialDropout3D.CLASS_NAME, SpatialDropout3D::fromConfig);
+        FROM_CONFIG.put(GaussianDropout.CLASS_NAME, GaussianDropout::fromConfig);
+        FROM_CONFIG.put(GaussianNoise.CLASS_NAME, GaussianNoise::fromConfig);
+        FROM_CONFIG.put(AlphaDropout.CLASS_NAME, AlphaDropout::fromConfig);
+        FROM_CONFIG.put(ActivityRegularization.CLASS_NAME, ActivityRegularization::fromConfig);
+        FROM_CONFIG.put(Flatten.CLASS_NAME, Flatten::fromConfig);
+        FROM_CONFIG.put(Reshape.CLASS_NAME, Reshape::fromConfig);
+        FROM_CONFIG.put(Permute.CLASS_NAME, Permute::fromConfig);
+        FROM_CONFIG.put(RepeatVector.CLASS_NAME, RepeatVector::fromConfig);
     }
 
     private static final java.util.Set<String> DEPTHWISE_KERNELS = java.util.Set.of(SeparableConv1D.CLASS_NAME,

@@ -21,6 +21,29 @@ public final class MemoryDesc implements AutoCloseable {
                 (out, a) -> dnnl_memory_desc_create_with_tag(out, dims.length, Dnnl.dims(a, dims), dataType, tag)), true);
     }
 
+    /** A layout given by the distance (in elements) between neighbours along each logical axis. */
+    public static MemoryDesc withStrides(long[] dims, long[] strides, int dataType) {
+        return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_with_strides",
+                (out, a) -> dnnl_memory_desc_create_with_strides(out, dims.length, Dnnl.dims(a, dims), dataType,
+                        Dnnl.dims(a, strides))), true);
+    }
+
+    /** Plain float32 in row-major (C) order, as Keras stores a tensor. */
+    public static MemoryDesc rowMajor(long... dims) {
+        return withStrides(dims, rowMajorStrides(dims), dnnl_f32());
+    }
+
+    /** The strides of row-major order: the last axis is contiguous. */
+    public static long[] rowMajorStrides(long[] dims) {
+        long[] strides = new long[dims.length];
+        long s = 1;
+        for (int a = dims.length - 1; a >= 0; a--) {
+            strides[a] = s;
+            s *= Math.max(dims[a], 1);
+        }
+        return strides;
+    }
+
     /** A window of this layout: {@code dims} elements starting at {@code offsets}. */
     public MemoryDesc submemory(long[] dims, long[] offsets) {
         return new MemoryDesc(Dnnl.create("dnnl_memory_desc_create_submemory",

@@ -22,7 +22,10 @@ public final class ReferenceActivation {
         }
         String key = name.toLowerCase(Locale.ROOT);
         if (key.equals("softmax")) {
-            return softmaxLastAxis(x);
+            return softmaxLastAxis(x, false);
+        }
+        if (key.equals("log_softmax")) {
+            return softmaxLastAxis(x, true);
         }
         DoubleUnaryOperator f = switch (key) {
             case "linear" -> v -> v;
@@ -40,6 +43,8 @@ public final class ReferenceActivation {
             case "mish" -> v -> v * Math.tanh(softplus(v));
             // erf form; Keras' approximate=True (tanh form) is never what a serialized layer names
             case "gelu" -> v -> 0.5 * v * (1.0 + erf(v / Math.sqrt(2.0)));
+            case "leaky_relu" -> v -> v > 0 ? v : 0.2 * v; // tf.nn.leaky_relu's default slope
+
             default -> throw new IllegalArgumentException("unknown activation '" + name + "'");
         };
         float[] out = new float[x.data().length];
@@ -81,8 +86,11 @@ public final class ReferenceActivation {
         return 2.0 / Math.sqrt(Math.PI) * sum;
     }
 
-    /** Softmax over the last axis: each run of {@code shape[last]} consecutive values sums to 1. */
-    private static RefArray softmaxLastAxis(RefArray x) {
+    /**
+     * Softmax over the last axis: each run of {@code shape[last]} consecutive values sums to 1.
+     * {@code log}: its logarithm, {@code (x - max) - log(sum(exp(x - max)))}.
+     */
+    private static RefArray softmaxLastAxis(RefArray x, boolean log) {
         if (x.rank() == 0) {
             throw new IllegalArgumentException("softmax needs at least one axis");
         }
@@ -98,7 +106,8 @@ public final class ReferenceActivation {
                 total += Math.exp(x.data()[start + j] - max); // shifting by the max avoids overflow
             }
             for (int j = 0; j < len; j++) {
-                out[start + j] = (float) (Math.exp(x.data()[start + j] - max) / total);
+                double shifted = x.data()[start + j] - max;
+                out[start + j] = (float) (log ? shifted - Math.log(total) : Math.exp(shifted) / total);
             }
         }
         return new RefArray(x.shape().clone(), out);

@@ -1,0 +1,31 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Keras' SpatialDropout1D: drops whole channels of a (batch, steps, channels) input in training; the identity at inference. */
+public final class SpatialDropout1D extends InferenceIdentity {
+    public static final String CLASS_NAME = "SpatialDropout1D";
+
+    private SpatialDropout1D(InferenceIdentityBuilder<SpatialDropout1D> b) {
+        super(b);
+    }
+
+    private static InferenceIdentityBuilder<SpatialDropout1D> newBuilder() {
+        return new InferenceIdentityBuilder<>(Kind.SPATIAL_DROPOUT, 1, CLASS_NAME, SpatialDropout1D::new);
+    }
+
+    /** A builder with Keras' defaults. */
+    public static InferenceIdentityBuilder<SpatialDropout1D> builder(double rate) {
+        return newBuilder().rate(rate);
+    }
+
+    /** Keras' {@code from_config}. */
+    public static SpatialDropout1D fromConfig(JsonNode config) {
+        return newBuilder().fromConfig(config).build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+}

@@ -1,0 +1,31 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Keras' SpatialDropout2D: drops whole feature maps of a 4D input in training (channels_last or channels_first); the identity at inference. */
+public final class SpatialDropout2D extends InferenceIdentity {
+    public static final String CLASS_NAME = "SpatialDropout2D";
+
+    private SpatialDropout2D(InferenceIdentityBuilder<SpatialDropout2D> b) {
+        super(b);
+    }
+
+    private static InferenceIdentityBuilder<SpatialDropout2D> newBuilder() {
+        return new InferenceIdentityBuilder<>(Kind.SPATIAL_DROPOUT, 2, CLASS_NAME, SpatialDropout2D::new);
+    }
+
+    /** A builder with Keras' defaults. */
+    public static InferenceIdentityBuilder<SpatialDropout2D> builder(double rate) {
+        return newBuilder().rate(rate);
+    }
+
+    /** Keras' {@code from_config}. */
+    public static SpatialDropout2D fromConfig(JsonNode config) {
+        return newBuilder().fromConfig(config).build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+}

@@ -1,0 +1,76 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+/**
+ * Pipelines of the layers that only rearrange values (Reshape, Flatten, Permute, RepeatVector,
+ * and the layers that are the identity at inference): one reorder or concat, so every value
+ * arrives bit for bit, NaN and infinities included.
+ */
+public final class Copies {
+    private Copies() {
+    }
+
+    /** {@code count} values copied as they are. */
+    public static Pipeline copy(long count) {
+        return permute(new long[] {count}, new int[] {0});
+    }
+
+    /**
+     * A row-major tensor of {@code dims} transposed: output axis {@code a} is input axis
+     * {@code perm[a]} (numpy's transpose), written row-major. One reorder whose source is the
+     * input seen through permuted strides; the identity permutation is a plain copy.
+     */
+    public static Pipeline permute(long[] dims, int[] perm) {
+        long[] strides = MemoryDesc.rowMajorStrides(dims);
+        long[] outDims = new long[dims.length];
+        long[] srcStrides = new long[dims.length];
+        for (int a = 0; a < dims.length; a++) {
+            outDims[a] = dims[perm[a]];
+            srcStrides[a] = strides[perm[a]];
+        }
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.withStrides(outDims, srcStrides, dnnl_f32()));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(outDims));
+            b.step(Convolutions.reorder(src, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * Keras' RepeatVector: a (batch, features) input to (batch, n, features), every row
+     * {@code n} times. One concat of {@code n} views of the input, each seen as
+     * (batch, 1, features), along axis 1.
+     */
+    public static Pipeline repeat(long batch, long features, long n) {
+        Pipeline.Builder b = Pipeline.builder();
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            MemoryDesc row = b.own(MemoryDesc.rowMajor(batch, 1, features));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(batch, n, features));
+            java.lang.foreign.MemorySegment sources = a.allocate(java.lang.foreign.ValueLayout.ADDRESS, n);
+            Pipeline.Arg[] args = new Pipeline.Arg[Math.toIntExact(n + 1)];
+            for (int i = 0; i < n; i++) {
+                sources.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, i, row.handle());
+                args[i] = Pipeline.Arg.slot(DNNL_ARG_MULTIPLE_SRC() + i, row, Pipeline.INPUT);
+            }
+            args[args.length - 1] = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT);
+            Primitive concat;
+            try (Attributes attr = new Attributes()) {
+                Threads.applyToCurrentThread();
+                concat = Primitive.create("dnnl_concat_primitive_desc_create", (out, x) ->
+                        dnnl_concat_primitive_desc_create(out, Engine.cpu(), dst.handle(), (int) n, 1, sources,
+                                attr.handle()));
+            }
+            b.step(concat, args);
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+}

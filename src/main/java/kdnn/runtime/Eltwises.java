@@ -1,0 +1,104 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pipelines of element-wise functions over {@code count} float32 values. Each output depends only
+ * on the input at the same position, so the values are seen as one flat run: any memory order of
+ * the tensor gives the same result.
+ */
+public final class Eltwises {
+    private Eltwises() {
+    }
+
+    /**
+     * {@code y = f_k(... f_1(x))}, one eltwise primitive per function (the first from the input to
+     * the output, the others in place), then {@code javaOperation} on the output (or null). No
+     * function is a copy.
+     */
+    public static Pipeline chain(long count, List<Attributes.Eltwise> functions, Pipeline.SlotOperation javaOperation) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+            if (functions.isEmpty()) {
+                b.step(Convolutions.reorder(md, md), Pipeline.Arg.slot(DNNL_ARG_FROM(), md, Pipeline.INPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_TO(), md, Pipeline.OUTPUT));
+            }
+            int from = Pipeline.INPUT;
+            for (Attributes.Eltwise f : functions) {
+                b.step(eltwise(md, f), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, from),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
+                from = Pipeline.OUTPUT;
+            }
+            if (javaOperation != null) {
+                b.javaStep(Pipeline.OUTPUT, javaOperation);
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * Keras' own formula {@code x * (x > threshold)}, clipped to {@code [0, maxValue]} when
+     * {@code maxValue} is not NaN, then minus {@code slope * relu(threshold - x)} when the slope is
+     * not 0: tf-keras' {@code backend.relu} for a threshold other than 0 (ThresholdedReLU is the
+     * first part alone). The positive branch keeps {@code x} itself, which no chain of eltwise
+     * functions of {@code x - threshold} does exactly. Two binary primitives: a comparison
+     * multiplied by the input, then the negative part accumulated onto it.
+     */
+    public static Pipeline thresholded(long count, float threshold, float maxValue, float slope) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
+            MemorySegment t = b.constant(Float.BYTES);
+            t.set(ValueLayout.JAVA_FLOAT, 0, threshold);
+            Pipeline.Arg x = Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT);
+            Pipeline.Arg th = Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, t);
+            Pipeline.Arg y = Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT);
+            List<Attributes.PostOp> positive = new ArrayList<>();
+            positive.add(new Attributes.Binary(dnnl_binary_mul(), md));
+            if (!Float.isNaN(maxValue)) {
+                positive.add(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, maxValue));
+            }
+            b.step(binary(dnnl_binary_gt(), md, scalar, positive), x, th, y,
+                    Pipeline.Arg.slot(Attributes.binaryArg(0), md, Pipeline.INPUT));
+            if (slope != 0f) {
+                // (x - t) negated is t - x exactly; relu; times -slope; plus the positive part
+                List<Attributes.PostOp> negative = List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), -1f, 0f),
+                        new Attributes.Eltwise(dnnl_eltwise_relu(), 0f, 0f),
+                        new Attributes.Eltwise(dnnl_eltwise_linear(), -slope, 0f), new Attributes.Sum(1f));
+                b.step(binary(dnnl_binary_sub(), md, scalar, negative), x, th, y);
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    static Primitive eltwise(MemoryDesc md, Attributes.Eltwise f) {
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            return Primitive.create("dnnl_eltwise_forward_primitive_desc_create", (out, a) ->
+                    dnnl_eltwise_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                            f.algorithm(), md.handle(), md.handle(), f.alpha(), f.beta(), attr.handle()));
+        }
+    }
+
+    static Primitive binary(int algorithm, MemoryDesc src0, MemoryDesc src1, List<Attributes.PostOp> postOps) {
+        try (Attributes attr = new Attributes(postOps)) {
+            Threads.applyToCurrentThread();
+            return Primitive.create("dnnl_binary_primitive_desc_create", (out, a) ->
+                    dnnl_binary_primitive_desc_create(out, Engine.cpu(), algorithm, src0.handle(), src1.handle(),
+                            src0.handle(), attr.handle()));
+        }
+    }
+}
