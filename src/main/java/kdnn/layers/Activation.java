@@ -40,7 +40,11 @@ public enum Activation {
     // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
     GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
-    SOFTMAX("softmax", List::of);
+    // Keras 2's activations.leaky_relu: tf.nn.leaky_relu with alpha 0.2
+    LEAKY_RELU("leaky_relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0.2f, 0f)), v -> v > 0 ? v : 0.2 * v),
+    SOFTMAX("softmax", List::of),
+    // a separate softmax primitive (dnnl_softmax_log) over the same axis as softmax
+    LOG_SOFTMAX("log_softmax", List::of);
 
     private final String keras;
     private final Supplier<List<Eltwise>> postOps;
@@ -59,11 +63,16 @@ public enum Activation {
     /**
      * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
      * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
-     * Relu, relu6, hard_sigmoid, exponential, gelu and softmax do not; {@link KerasExtremes}
+     * Relu, relu6, hard_sigmoid, exponential, gelu, leaky_relu, softmax and log_softmax do not; {@link KerasExtremes}
      * restores Keras' values for them.
      */
     boolean fusedKeepsExtremes() {
-        return atExtremes == null && this != SOFTMAX;
+        return atExtremes == null && !isSoftmax();
+    }
+
+    /** Softmax or log_softmax: computed over whole vectors of the last axis, not element by element. */
+    boolean isSoftmax() {
+        return this == SOFTMAX || this == LOG_SOFTMAX;
     }
 
     /**
@@ -76,7 +85,9 @@ public enum Activation {
         }
         return switch (this) {
             // |x sigmoid(x)|, |x Phi(x)| and |x tanh(softplus(x))| are at most |x|
-            case LINEAR, RELU, SWISH, SILU, GELU, MISH -> pre;
+            case LINEAR, RELU, SWISH, SILU, GELU, MISH, LEAKY_RELU -> pre;
+            // as negative as the spread of a vector plus log(its length), which this bound does not know
+            case LOG_SOFTMAX -> Double.NaN;
             case RELU6 -> Math.min(pre, 6);
             case ELU -> Math.max(pre, 1);
             case SELU -> 1.0507009873554805 * Math.max(pre, 1.6732632423543772);

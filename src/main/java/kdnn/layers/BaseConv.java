@@ -327,7 +327,8 @@ public abstract class BaseConv extends Layer {
     /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */
     private Convolutions.Tail tail(Activation act) {
         return switch (act) {
-            case SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1, null);
+            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1,
+                    act == Activation.LOG_SOFTMAX, null);
             case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
             default -> Convolutions.Tail.NONE;
         };

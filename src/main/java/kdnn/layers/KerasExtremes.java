@@ -68,7 +68,7 @@ final class KerasExtremes {
      */
     void patch(MemorySegment output, MemorySegment pre, long[] shape, boolean channelsLastMemory) {
         long n = output.byteSize() / Float.BYTES;
-        if (activation == Activation.SOFTMAX) {
+        if (activation.isSoftmax()) {
             int length = Math.toIntExact(shape[shape.length - 1]);
             long stride = channelsFirst && channelsLastMemory ? shape[1] : 1;
             for (long start = 0; start < n; start++) {

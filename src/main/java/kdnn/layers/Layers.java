@@ -26,6 +26,20 @@ public final class Layers {
         FROM_CONFIG.put(ZeroPadding1D.CLASS_NAME, ZeroPadding1D::fromConfig);
         FROM_CONFIG.put(ZeroPadding2D.CLASS_NAME, ZeroPadding2D::fromConfig);
         FROM_CONFIG.put(ZeroPadding3D.CLASS_NAME, ZeroPadding3D::fromConfig);
+        FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
+        FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
+        FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
+        FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);
+        FROM_CONFIG.put(MaxPooling3D.CLASS_NAME, MaxPooling3D::fromConfig);
+        FROM_CONFIG.put(AveragePooling1D.CLASS_NAME, AveragePooling1D::fromConfig);
+        FROM_CONFIG.put(AveragePooling2D.CLASS_NAME, AveragePooling2D::fromConfig);
+        FROM_CONFIG.put(AveragePooling3D.CLASS_NAME, AveragePooling3D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling1D.CLASS_NAME, GlobalMaxPooling1D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling2D.CLASS_NAME, GlobalMaxPooling2D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling3D.CLASS_NAME, GlobalMaxPooling3D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling1D.CLASS_NAME, GlobalAveragePooling1D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling2D.CLASS_NAME, GlobalAveragePooling2D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling3D.CLASS_NAME, GlobalAveragePooling3D::fromConfig);
     }
 
     private Layers() {

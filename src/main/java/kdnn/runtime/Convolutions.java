@@ -29,11 +29,16 @@ public final class Convolutions {
     }
 
     /**
-     * What follows the last convolution, in the caller's layout: a softmax over one logical
-     * axis (or -1 for none), then a Java operation on the output (or null).
+     * What follows the last convolution, in the caller's layout: a softmax (its logarithm when
+     * {@code logSoftmax}) over one logical axis (or -1 for none), then a Java operation on the
+     * output (or null).
      */
-    public record Tail(int softmaxAxis, Pipeline.SlotOperation javaOperation) {
-        public static final Tail NONE = new Tail(-1, null);
+    public record Tail(int softmaxAxis, boolean logSoftmax, Pipeline.SlotOperation javaOperation) {
+        public static final Tail NONE = new Tail(-1, false, null);
+
+        public Tail(int softmaxAxis, Pipeline.SlotOperation javaOperation) {
+            this(softmaxAxis, false, javaOperation);
+        }
     }
 
     /** The channels-last format tag of a rank-{@code spatial} activation. */
@@ -128,7 +133,7 @@ public final class Convolutions {
     /** Softmax in place over {@code tail.softmaxAxis()}, then the Java operation. */
     static void appendTail(Pipeline.Builder b, MemoryDesc dst, Tail tail) {
         if (tail.softmaxAxis() >= 0) {
-            b.step(softmax(dst, tail.softmaxAxis()), Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT),
+            b.step(softmax(dst, tail.softmaxAxis(), tail.logSoftmax()), Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
         }
         if (tail.javaOperation() != null) {
@@ -177,12 +182,13 @@ public final class Convolutions {
         }
     }
 
-    static Primitive softmax(MemoryDesc md, int axis) {
+    static Primitive softmax(MemoryDesc md, int axis, boolean log) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
             return Primitive.create("dnnl_softmax_forward_primitive_desc_create", (out, a) ->
                     dnnl_softmax_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
-                            dnnl_softmax_accurate(), md.handle(), md.handle(), axis, attr.handle()));
+                            log ? dnnl_softmax_log() : dnnl_softmax_accurate(), md.handle(), md.handle(), axis,
+                            attr.handle()));
         }
     }
 }
