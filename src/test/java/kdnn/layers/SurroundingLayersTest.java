@@ -89,6 +89,46 @@ class SurroundingLayersTest {
     }
 
     @Test
+    void denseKeepsKerasValuesOnNaNAndInfinityWhereTheFusedActivationWouldNot() {
+        float nan = Float.NaN;
+        float inf = Float.POSITIVE_INFINITY;
+        // kernel (2, 2) = identity: each output is one input (plus 0 times the other)
+        float[] kernel = {1, 0, 0, 1};
+        // Keras' value of activation(-Inf); softmax over a vector holding NaN is NaN everywhere
+        java.util.Map<Activation, Float> atMinusInf = java.util.Map.of(Activation.RELU, 0f,
+                Activation.LEAKY_RELU, Float.NEGATIVE_INFINITY, Activation.RELU6, 0f, Activation.GELU, nan,
+                Activation.SOFTMAX, nan, Activation.LOG_SOFTMAX, nan);
+        for (var expected : atMinusInf.entrySet()) {
+            Activation a = expected.getKey();
+            for (long[] shape : List.of(new long[] {2, 2}, new long[] {1, 2, 2})) {
+                try (Dense d = Dense.builder(2).activation(a).useBias(false).batchInputShape(-1, 2).build();
+                     Tensor x = Tensor.of(new float[] {nan, 1, -inf, 2}, shape)) {
+                    d.setWeights(List.of(new Weight("kernel", new int[] {2, 2}, kernel)));
+                    try (Tensor y = d.call(x)) {
+                        float[] v = y.toFloatArray();
+                        String what = a + " " + java.util.Arrays.toString(v);
+                        // NaN times 0 is NaN: the first row is NaN everywhere, in Keras too
+                        assertTrue(Float.isNaN(v[0]) && Float.isNaN(v[1]), what);
+                        // the second row's pre-activations are -Inf and -Inf * 0 + 2 = NaN
+                        assertEquals(expected.getValue(), v[2], what);
+                        assertTrue(Float.isNaN(v[3]), what);
+                    }
+                }
+            }
+        }
+        try (Dense d = Dense.builder(1).activation(Activation.RELU).batchInputShape(-1, 1).build();
+             Tensor x = Tensor.of(new float[] {nan, -inf, inf}, 3L, 1)) {
+            d.setWeights(List.of(new Weight("kernel", new int[] {1, 1}, new float[] {2}),
+                    new Weight("bias", new int[] {1}, new float[] {1})));
+            try (Tensor y = d.call(x)) {
+                assertTrue(Float.isNaN(y.get(0)), "relu(NaN) is NaN in Keras, 0 in oneDNN");
+                assertEquals(0f, y.get(1));
+                assertEquals(inf, y.get(2));
+            }
+        }
+    }
+
+    @Test
     void movingStatisticsAreNotTrainable() {
         try (BatchNormalization bn = BatchNormalization.builder().batchInputShape(-1, 5, 3).build();
              BatchNormalization noScale = BatchNormalization.builder().scale(false).batchInputShape(-1, 3).build();
