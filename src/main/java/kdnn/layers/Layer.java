@@ -419,6 +419,7 @@ public abstract class Layer implements AutoCloseable {
 
     /** Keras' trainable parameter count: none for a frozen layer, and never the non-trainable weights. */
     public final long countTrainableParams() {
+        ensureOpen();
         return trainable ? variables.stream().filter(v -> v.trainable).mapToLong(v -> Shapes.product(v.shape)).sum() : 0;
     }
 

@@ -50,7 +50,10 @@ class LifecycleTest {
             Layer.class, Set.of("close", "isClosed", "toString", "name", "className", "isBuilt", "declaredInputShape",
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
-                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size"),
+                    "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
+                    // BatchNormalization, Dense and pooling configuration accessors
+                    "axis", "epsilon", "effectiveEpsilon", "center", "scale", "units", "poolSize", "strides", "padding",
+                    "keepdims"),
             Sequential.class, Set.of("close", "toString", "name", "layers", "inputShape", "outputShape", "countParams"));
 
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "getClass", "notify", "notifyAll",
@@ -117,7 +120,11 @@ class LifecycleTest {
 
     @Test
     void layerCloseIsIdempotentAndEveryMethodRefusesAfterwards() {
-        for (String json : List.of(ConcurrencyTest.CONV2D, ConcurrencyTest.SEPARABLE, ConcurrencyTest.ZERO_PAD)) {
+        for (String json : List.of(ConcurrencyTest.CONV2D, ConcurrencyTest.SEPARABLE, ConcurrencyTest.ZERO_PAD,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {}}",
+                "{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}",
+                "{\"class_name\": \"MaxPooling2D\", \"config\": {\"padding\": \"same\"}}",
+                "{\"class_name\": \"GlobalAveragePooling2D\", \"config\": {\"keepdims\": true}}")) {
             long[] shape = {1, 6, 6, 3};
             Layer l = Fixtures.layer(json, 1, shape);
             List<Weight> weights = l.getWeights();
