@@ -40,8 +40,8 @@ public enum Activation {
     // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
     GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
-    // Keras 2's activations.leaky_relu: tf.nn.leaky_relu with alpha 0.2
-    LEAKY_RELU("leaky_relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0.2f, 0f)), v -> v > 0 ? v : 0.2 * v),
+    // Keras 2's activations.leaky_relu: tf.nn.leaky_relu with alpha 0.2 (oneDNN's keeps NaN: alpha * NaN)
+    LEAKY_RELU("leaky_relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0.2f, 0f))),
     SOFTMAX("softmax", List::of),
     // a separate softmax primitive (dnnl_softmax_log) over the same axis as softmax
     LOG_SOFTMAX("log_softmax", List::of);
@@ -63,7 +63,7 @@ public enum Activation {
     /**
      * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
      * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
-     * Relu, relu6, hard_sigmoid, exponential, gelu, leaky_relu, softmax and log_softmax do not; {@link KerasExtremes}
+     * Relu, relu6, hard_sigmoid, exponential, gelu, softmax and log_softmax do not; {@link KerasExtremes}
      * restores Keras' values for them.
      */
     boolean fusedKeepsExtremes() {
