@@ -17,6 +17,12 @@
  *   OP name pad nd src[nd] dst[nd] off[nd]   zero-fill dst, then reorder src into its window at off
  *   OP name crop nd src[nd] dst[nd] off[nd]  reorder the window of src at off into dst
  *   OP name resample nd src[nd] dst[nd]      nearest resampling (integer factors dst/src)
+ *   OP name pool alg nd src[nd] dst[nd] kernel[sp] strides[sp] padl[sp] padr[sp]
+ *     pooling, alg max or avg (avg_exclude_padding, TensorFlow's same), channels-last
+ *   OP name bnorm nd dims[nd] scale shift  batch normalization at inference with global statistics
+ *     (epsilon 1e-3), channels-last; scale and shift 0/1 add gamma and beta
+ *   OP name dense rows in units bias npost {alg alpha beta}*   inner product of a {rows, in} input
+ *     with weights created `any` and reordered once from Keras' (in, units) layout
  *     SHAPE and OP make that operation current and answer "FIRST name us" (primitive descriptor,
  *     primitive, weight reorder, first execution; after one throwaway warm-up shape per process,
  *     so library start-up is not in it)
@@ -274,6 +280,106 @@ static int create_other(const char *type, dnnl_engine_t eng, run_t *r) {
     return 1;
 }
 
+/* A one-time reorder of Keras-layout values (filled with small values) into `packed`'s memory. */
+static void reorder_once(dnnl_engine_t eng, dnnl_stream_t stream, const_dnnl_memory_desc_t user_md,
+                         const_dnnl_memory_desc_t packed_md, dnnl_memory_t packed) {
+    void *user = alloc_filled(dnnl_memory_desc_get_size(user_md), 6);
+    dnnl_memory_t user_m;
+    CHECK(dnnl_memory_create(&user_m, user_md, eng, user));
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_t reorder;
+    CHECK(dnnl_reorder_primitive_desc_create(&rpd, user_md, eng, packed_md, eng, NULL));
+    CHECK(dnnl_primitive_create(&reorder, rpd));
+    dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, user_m}, {DNNL_ARG_TO, packed}};
+    CHECK(dnnl_primitive_execute(reorder, stream, 2, rargs));
+    CHECK(dnnl_stream_wait(stream));
+    CHECK(dnnl_primitive_destroy(reorder));
+    CHECK(dnnl_primitive_desc_destroy(rpd));
+    CHECK(dnnl_memory_destroy(user_m));
+    free(user);
+}
+
+/* pool, bnorm, dense: the operations of the layers around convolutions, as kdnn sets them up. */
+static int create_surrounding(const char *type, dnnl_engine_t eng, dnnl_stream_t stream, run_t *r) {
+    dnnl_primitive_attr_t attr = new_attr();
+    dnnl_primitive_desc_t pd;
+    if (strcmp(type, "pool") == 0) {
+        char alg[8];
+        int nd;
+        dnnl_dims_t src, dst, kernel, strides, padl, padr, dilation = {0};
+        if (scanf("%7s %d", alg, &nd) != 2 || nd < 3 || nd > 5 || !read_dims(src, nd) || !read_dims(dst, nd)
+            || !read_dims(kernel, nd - 2) || !read_dims(strides, nd - 2) || !read_dims(padl, nd - 2)
+            || !read_dims(padr, nd - 2)) return 0;
+        dnnl_alg_kind_t a = strcmp(alg, "max") == 0 ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
+        dnnl_memory_desc_t src_md = act_md(nd, src), dst_md = act_md(nd, dst);
+        CHECK(dnnl_pooling_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, a, src_md, dst_md,
+            strides, kernel, dilation, padl, padr, attr));
+        arg(r, DNNL_ARG_SRC, memory(r, eng, src_md, NULL, 1));
+        arg(r, DNNL_ARG_DST, memory(r, eng, dst_md, NULL, 4));
+        finish(r, eng, pd, attr);
+        CHECK(dnnl_memory_desc_destroy(src_md));
+        CHECK(dnnl_memory_desc_destroy(dst_md));
+    } else if (strcmp(type, "bnorm") == 0) {
+        int nd, scale, shift;
+        dnnl_dims_t dims;
+        if (scanf("%d", &nd) != 1 || nd < 3 || nd > 5 || !read_dims(dims, nd)
+            || scanf("%d %d", &scale, &shift) != 2) return 0;
+        unsigned flags = dnnl_use_global_stats | (scale ? dnnl_use_scale : 0) | (shift ? dnnl_use_shift : 0);
+        dnnl_memory_desc_t md = act_md(nd, dims), c_md;
+        dnnl_dims_t c = {dims[1]};
+        CHECK(dnnl_memory_desc_create_with_tag(&c_md, 1, c, dnnl_f32, dnnl_x));
+        CHECK(dnnl_batch_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md, md, 1e-3f,
+            flags, attr));
+        arg(r, DNNL_ARG_SRC, memory(r, eng, md, NULL, 1));
+        arg(r, DNNL_ARG_MEAN, memory(r, eng, c_md, NULL, 2));
+        /* variances must not be negative: small positive values */
+        dnnl_memory_t var = memory(r, eng, c_md, NULL, 3);
+        float *v = r->bufs[r->nbufs - 1];
+        for (long long i = 0; i < c[0]; i++) v[i] = 0.5f + v[i] * v[i];
+        arg(r, DNNL_ARG_VARIANCE, var);
+        if (scale) arg(r, DNNL_ARG_SCALE, memory(r, eng, c_md, NULL, 7));
+        if (shift) arg(r, DNNL_ARG_SHIFT, memory(r, eng, c_md, NULL, 8));
+        arg(r, DNNL_ARG_DST, memory(r, eng, md, NULL, 4));
+        finish(r, eng, pd, attr);
+        CHECK(dnnl_memory_desc_destroy(md));
+        CHECK(dnnl_memory_desc_destroy(c_md));
+    } else {
+        conv_t c = {0}; /* for its post-ops only */
+        long long rows, in, units;
+        if (scanf("%lld %lld %lld", &rows, &in, &units) != 3 || !read_post_ops(&c)) return 0;
+        dnnl_dims_t src = {rows, in}, wei = {units, in}, dst = {rows, units}, b = {units};
+        dnnl_memory_desc_t src_md, dst_md, wany_md, wuser_md, bias_md = NULL;
+        CHECK(dnnl_memory_desc_create_with_tag(&src_md, 2, src, dnnl_f32, dnnl_ab));
+        CHECK(dnnl_memory_desc_create_with_tag(&dst_md, 2, dst, dnnl_f32, dnnl_ab));
+        CHECK(dnnl_memory_desc_create_with_tag(&wany_md, 2, wei, dnnl_f32, dnnl_format_tag_any));
+        CHECK(dnnl_memory_desc_create_with_tag(&wuser_md, 2, wei, dnnl_f32, dnnl_ba));
+        if (c.bias) CHECK(dnnl_memory_desc_create_with_tag(&bias_md, 1, b, dnnl_f32, dnnl_x));
+        dnnl_post_ops_t po = NULL;
+        if (c.npost > 0) {
+            CHECK(dnnl_post_ops_create(&po));
+            for (int i = 0; i < c.npost; i++) CHECK(dnnl_post_ops_append_eltwise(po, c.alg[i], c.alpha[i], c.beta[i]));
+            CHECK(dnnl_primitive_attr_set_post_ops(attr, po));
+        }
+        CHECK(dnnl_inner_product_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, src_md, wany_md,
+            bias_md, dst_md, attr));
+        const_dnnl_memory_desc_t wpacked_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        arg(r, DNNL_ARG_SRC, memory(r, eng, src_md, NULL, 1));
+        dnnl_memory_t w = memory(r, eng, wpacked_md, NULL, 2);
+        arg(r, DNNL_ARG_WEIGHTS, w);
+        if (c.bias) arg(r, DNNL_ARG_BIAS, memory(r, eng, bias_md, NULL, 3));
+        arg(r, DNNL_ARG_DST, memory(r, eng, dst_md, NULL, 4));
+        reorder_once(eng, stream, wuser_md, wpacked_md, w);
+        finish(r, eng, pd, attr);
+        if (po) CHECK(dnnl_post_ops_destroy(po));
+        CHECK(dnnl_memory_desc_destroy(src_md));
+        CHECK(dnnl_memory_desc_destroy(dst_md));
+        CHECK(dnnl_memory_desc_destroy(wany_md));
+        CHECK(dnnl_memory_desc_destroy(wuser_md));
+        if (bias_md) CHECK(dnnl_memory_desc_destroy(bias_md));
+    }
+    return 1;
+}
+
 static void execute(run_t *r) {
     if (r->zero) memset(r->zero, 0, r->zero_bytes);
     CHECK(dnnl_primitive_execute(r->prim, r->stream, r->nargs, r->args));
@@ -297,6 +403,8 @@ static int read_op(const char *cmd, dnnl_engine_t eng, dnnl_stream_t stream, run
         c.alg[0] = dnnl_eltwise_relu;
     } else if (scanf("%15s", type) != 1) {
         return 0;
+    } else if (strcmp(type, "pool") == 0 || strcmp(type, "bnorm") == 0 || strcmp(type, "dense") == 0) {
+        return create_surrounding(type, eng, stream, r);
     } else if (strcmp(type, "conv") != 0) {
         return create_other(type, eng, r);
     } else if (!read_geometry(&c) || !read_post_ops(&c)) {

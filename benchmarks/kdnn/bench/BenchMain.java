@@ -25,7 +25,8 @@ import kdnn.runtime.Threads;
  * the steady-state table, the first-call table and kdnn's geometric-mean speedup over ORT.
  * {@code --jmh} runs the JMH benchmarks of this package instead (slow; see {@link KdnnBench}).
  * {@code --models [DIR...]} times whole models against the sum of their layers' native operations
- * instead (see {@link ModelBench}).
+ * instead (see {@link ModelBench}). {@code --layers} times pooling, batch normalization and dense
+ * against the same oneDNN primitives called from C instead (see {@link LayerBench}).
  */
 public final class BenchMain {
     static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference", "kdnn-bf16");
@@ -43,6 +44,7 @@ public final class BenchMain {
 
     static int run(String[] args, PrintStream out) throws Exception {
         if (Arrays.asList(args).contains("--models")) return ModelBench.run(args, out);
+        if (Arrays.asList(args).contains("--layers")) return LayerBench.run(args, out);
         boolean quick = false;
         boolean jmh = false;
         boolean gc = false;
@@ -66,7 +68,8 @@ public final class BenchMain {
                 default -> {
                     System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
                             + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh] [--gc]\n"
-                            + "       kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]");
+                            + "       kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]\n"
+                            + "       kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]");
                     return 2;
                 }
             }

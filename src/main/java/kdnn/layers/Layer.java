@@ -609,6 +609,12 @@ public abstract class Layer implements AutoCloseable {
         return variables.stream().mapToLong(v -> Shapes.product(v.shape)).sum();
     }
 
+    /** Keras' trainable parameter count: none for a frozen layer, and never the non-trainable weights. */
+    public final long countTrainableParams() {
+        ensureOpen();
+        return trainable ? variables.stream().filter(v -> v.trainable).mapToLong(v -> Shapes.product(v.shape)).sum() : 0;
+    }
+
     /** Enters a call: a shared hold that {@link #close()} waits for. */
     protected final long enter() {
         long stamp = lifecycle.readLock();

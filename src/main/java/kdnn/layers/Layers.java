@@ -58,6 +58,20 @@ public final class Layers {
         FROM_CONFIG.put(Reshape.CLASS_NAME, Reshape::fromConfig);
         FROM_CONFIG.put(Permute.CLASS_NAME, Permute::fromConfig);
         FROM_CONFIG.put(RepeatVector.CLASS_NAME, RepeatVector::fromConfig);
+        FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
+        FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
+        FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
+        FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);
+        FROM_CONFIG.put(MaxPooling3D.CLASS_NAME, MaxPooling3D::fromConfig);
+        FROM_CONFIG.put(AveragePooling1D.CLASS_NAME, AveragePooling1D::fromConfig);
+        FROM_CONFIG.put(AveragePooling2D.CLASS_NAME, AveragePooling2D::fromConfig);
+        FROM_CONFIG.put(AveragePooling3D.CLASS_NAME, AveragePooling3D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling1D.CLASS_NAME, GlobalMaxPooling1D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling2D.CLASS_NAME, GlobalMaxPooling2D::fromConfig);
+        FROM_CONFIG.put(GlobalMaxPooling3D.CLASS_NAME, GlobalMaxPooling3D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling1D.CLASS_NAME, GlobalAveragePooling1D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling2D.CLASS_NAME, GlobalAveragePooling2D::fromConfig);
+        FROM_CONFIG.put(GlobalAveragePooling3D.CLASS_NAME, GlobalAveragePooling3D::fromConfig);
     }
 
     private static final java.util.Set<String> DEPTHWISE_KERNELS = java.util.Set.of(SeparableConv1D.CLASS_NAME,

@@ -17,9 +17,17 @@ final class Variable {
     final MemorySegment data;
     final Regularizer regularizer;
     final Constraint constraint;
+    /** False for values training does not learn by gradient (BatchNormalization's moving statistics). */
+    final boolean trainable;
 
     Variable(String name, int[] shape, Arena arena, Initializer initializer, Regularizer regularizer, Constraint constraint) {
+        this(name, shape, arena, initializer, regularizer, constraint, true);
+    }
+
+    Variable(String name, int[] shape, Arena arena, Initializer initializer, Regularizer regularizer, Constraint constraint,
+             boolean trainable) {
         this.name = name;
+        this.trainable = trainable;
         this.shape = shape.clone();
         this.regularizer = regularizer;
         this.constraint = constraint;

@@ -31,6 +31,7 @@ public final class ReferenceActivation {
             case "linear" -> v -> v;
             case "relu" -> v -> Math.max(v, 0.0);
             case "relu6" -> v -> Math.min(Math.max(v, 0.0), 6.0);
+            case "leaky_relu" -> v -> v > 0 ? v : 0.2 * v; // Keras 2: tf.nn.leaky_relu, alpha 0.2
             case "elu" -> v -> v > 0 ? v : Math.expm1(v); // alpha = 1
             case "selu" -> v -> SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v));
             case "softplus" -> ReferenceActivation::softplus;
@@ -43,7 +44,6 @@ public final class ReferenceActivation {
             case "mish" -> v -> v * Math.tanh(softplus(v));
             // erf form; Keras' approximate=True (tanh form) is never what a serialized layer names
             case "gelu" -> v -> 0.5 * v * (1.0 + erf(v / Math.sqrt(2.0)));
-            case "leaky_relu" -> v -> v > 0 ? v : 0.2 * v; // tf.nn.leaky_relu's default slope
 
             default -> throw new IllegalArgumentException("unknown activation '" + name + "'");
         };
@@ -108,6 +108,26 @@ public final class ReferenceActivation {
             for (int j = 0; j < len; j++) {
                 double shifted = x.data()[start + j] - max;
                 out[start + j] = (float) (log ? shifted - Math.log(total) : Math.exp(shifted) / total);
+            }
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+
+    /** log(softmax) over the last axis: x - max - log(sum(exp(x - max))). */
+    private static RefArray logSoftmaxLastAxis(RefArray x) {
+        int len = x.shape()[x.rank() - 1];
+        float[] out = new float[x.data().length];
+        for (int start = 0; start < out.length; start += len) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < len; j++) {
+                max = Math.max(max, x.data()[start + j]);
+            }
+            double total = 0.0;
+            for (int j = 0; j < len; j++) {
+                total += Math.exp(x.data()[start + j] - max);
+            }
+            for (int j = 0; j < len; j++) {
+                out[start + j] = (float) (x.data()[start + j] - max - Math.log(total));
             }
         }
         return new RefArray(x.shape().clone(), out);

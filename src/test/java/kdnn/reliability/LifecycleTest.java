@@ -51,7 +51,10 @@ class LifecycleTest {
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
                     "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
-                    "groups", "depthMultiplier", "kerasVersion"),
+                    "groups", "depthMultiplier", "kerasVersion",
+                    // BatchNormalization, Dense and pooling configuration accessors
+                    "axis", "epsilon", "effectiveEpsilon", "center", "scale", "units", "poolSize", "strides", "padding",
+                    "keepdims"),
             Sequential.class, Set.of("close", "isClosed", "toString", "name", "className", "layers", "inputShape",
                     "outputShape", "countParams", "inputs", "outputs", "inputNames", "outputNames", "inputShapes",
                     "outputShapes", "layerObjects", "allLayers", "layer"));
@@ -126,7 +129,11 @@ class LifecycleTest {
 
     @Test
     void layerCloseIsIdempotentAndEveryMethodRefusesAfterwards() {
-        for (String json : List.of(ConcurrencyTest.CONV2D, ConcurrencyTest.SEPARABLE, ConcurrencyTest.ZERO_PAD)) {
+        for (String json : List.of(ConcurrencyTest.CONV2D, ConcurrencyTest.SEPARABLE, ConcurrencyTest.ZERO_PAD,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {}}",
+                "{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}",
+                "{\"class_name\": \"MaxPooling2D\", \"config\": {\"padding\": \"same\"}}",
+                "{\"class_name\": \"GlobalAveragePooling2D\", \"config\": {\"keepdims\": true}}")) {
             long[] shape = {1, 6, 6, 3};
             Layer l = Fixtures.layer(json, 1, shape);
             List<Weight> weights = l.getWeights();

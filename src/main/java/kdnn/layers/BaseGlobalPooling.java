@@ -1,0 +1,138 @@
+package kdnn.layers;
+
+import java.lang.foreign.MemorySegment;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import kdnn.Tensor;
+import kdnn.runtime.Convolutions;
+import kdnn.runtime.Pipeline;
+import kdnn.runtime.Poolings;
+
+/**
+ * Global max and average pooling of every rank, as Keras' {@code GlobalPooling1D/2D/3D}: one
+ * value per channel over every spatial axis, the spatial axes dropped (or kept with length 1
+ * under {@code keepdims}). One oneDNN pooling whose window is the whole input. The six Keras
+ * classes are thin definitions over it.
+ */
+public abstract class BaseGlobalPooling extends Layer {
+    private final Poolings.Kind kind;
+    private final int rank;
+    private final DataFormat format;
+    private final boolean keepdims;
+
+    protected BaseGlobalPooling(GlobalPoolingBuilder<?> b) {
+        super(b.name, b.batchInputShape, b.trainable);
+        this.kind = b.kind;
+        this.rank = b.rank;
+        this.format = b.dataFormat;
+        this.keepdims = b.keepdims;
+    }
+
+    public final Poolings.Kind kind() {
+        return kind;
+    }
+
+    public final DataFormat dataFormat() {
+        return format;
+    }
+
+    public final boolean keepdims() {
+        return keepdims;
+    }
+
+    private boolean channelsFirst() {
+        return format == DataFormat.CHANNELS_FIRST;
+    }
+
+    @Override
+    public final long[] computeOutputShape(long[] shape) {
+        if (shape.length != rank + 2) {
+            throw incompatible(shape, "expected ndim=" + (rank + 2) + ", found ndim=" + shape.length);
+        }
+        for (int a = 1; a < shape.length; a++) {
+            if (shape[a] <= 0) {
+                throw incompatible(shape, "every dimension but the batch must be positive");
+            }
+        }
+        long channels = channelsFirst() ? shape[1] : shape[rank + 1];
+        if (!keepdims) {
+            return new long[] {shape[0], channels};
+        }
+        long[] out = new long[rank + 2];
+        java.util.Arrays.fill(out, 1);
+        out[0] = shape[0];
+        out[channelsFirst() ? 1 : rank + 1] = channels;
+        return out;
+    }
+
+    @Override
+    protected final void createWeights(long[] inputShape) {
+        // no weights
+    }
+
+    /** One addition or comparison per input element. */
+    @Override
+    long work(long[] inputShape) {
+        long n = 1;
+        for (long d : inputShape) n *= Math.max(d, 0);
+        return n;
+    }
+
+    @Override
+    double outputBound(double inputBound) {
+        return inputBound;
+    }
+
+    /** oneDNN's max pooling may skip a NaN that TensorFlow's reduce_max passes on. */
+    @Override
+    KerasExtremes kerasExtremes() {
+        return kind == Poolings.Kind.MAX ? KerasExtremes.MOVES_VALUES : null;
+    }
+
+    @Override
+    void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                              Variant variant, int threads) {
+        long[] src = logical(inputShape);
+        int[] window = new int[rank];
+        for (int i = 0; i < rank; i++) window[i] = Math.toIntExact(src[2 + i]);
+        // one cell per channel: the output's bytes are the same in either order
+        PoolingExtremes.restoreMax(input, output, src, dstDims(src), window, window, new long[rank],
+                variant.inputChannelsLast(format), true);
+    }
+
+    @Override
+    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+        long[] src = logical(inputShape);
+        long[] window = java.util.Arrays.copyOfRange(src, 2, src.length);
+        int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)
+                : Convolutions.channelsFirstTag(rank);
+        return Poolings.pool(kind, src, dstDims(src), srcTag, Convolutions.channelsLastTag(rank), window, window,
+                new long[rank], new long[rank]);
+    }
+
+    private long[] dstDims(long[] src) {
+        long[] dst = new long[rank + 2];
+        java.util.Arrays.fill(dst, 1);
+        dst[0] = src[0];
+        dst[1] = src[1];
+        return dst;
+    }
+
+    /** oneDNN's logical dims {N, C, spatial...} of a Keras shape. */
+    private long[] logical(long[] shape) {
+        long[] d = new long[rank + 2];
+        d[0] = shape[0];
+        d[1] = channelsFirst() ? shape[1] : shape[rank + 1];
+        for (int i = 0; i < rank; i++) d[2 + i] = shape[channelsFirst() ? 2 + i : 1 + i];
+        return d;
+    }
+
+    /** Keras' config keys: data_format, keepdims. */
+    @Override
+    public final ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("data_format", format.kerasName());
+        c.put("keepdims", keepdims);
+        return c;
+    }
+}

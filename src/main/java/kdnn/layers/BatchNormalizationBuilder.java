@@ -1,0 +1,163 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.function.Function;
+import kdnn.keras.Constraint;
+import kdnn.keras.Constraints;
+import kdnn.keras.Initializer;
+import kdnn.keras.Initializers;
+import kdnn.keras.Regularizer;
+import kdnn.keras.Regularizers;
+
+/**
+ * Arguments of BatchNormalization with Keras 2's defaults. Training-only arguments that change
+ * what inference computes (batch renormalization, virtual batches, an adjustment function) are
+ * refused unless at their defaults.
+ */
+public final class BatchNormalizationBuilder {
+    private final Function<BatchNormalizationBuilder, BatchNormalization> factory;
+
+    String name;
+    boolean trainable = true;
+    long[] batchInputShape;
+    int axis = -1;
+    double momentum = 0.99;
+    double epsilon = 1e-3;
+    boolean center = true;
+    boolean scale = true;
+    Boolean fused;
+    Initializer betaInitializer = Initializers.get(TextNode.valueOf("zeros"));
+    Initializer gammaInitializer = Initializers.get(TextNode.valueOf("ones"));
+    Initializer movingMeanInitializer = Initializers.get(TextNode.valueOf("zeros"));
+    Initializer movingVarianceInitializer = Initializers.get(TextNode.valueOf("ones"));
+    Regularizer betaRegularizer;
+    Regularizer gammaRegularizer;
+    Constraint betaConstraint;
+    Constraint gammaConstraint;
+
+    BatchNormalizationBuilder(Function<BatchNormalizationBuilder, BatchNormalization> factory) {
+        this.factory = factory;
+    }
+
+    public BatchNormalizationBuilder name(String name) { this.name = name; return this; }
+    public BatchNormalizationBuilder trainable(boolean trainable) { this.trainable = trainable; return this; }
+
+    /** The normalized axis; negative counts from the end (-1: the last, the channels of channels_last). */
+    public BatchNormalizationBuilder axis(int axis) { this.axis = axis; return this; }
+    public BatchNormalizationBuilder momentum(double momentum) { this.momentum = momentum; return this; }
+    public BatchNormalizationBuilder epsilon(double epsilon) { this.epsilon = epsilon; return this; }
+    public BatchNormalizationBuilder center(boolean center) { this.center = center; return this; }
+    public BatchNormalizationBuilder scale(boolean scale) { this.scale = scale; return this; }
+
+    /** tf.keras' {@code fused}: null chooses as tf.keras does; false keeps epsilon as given on every input. */
+    public BatchNormalizationBuilder fused(Boolean fused) { this.fused = fused; return this; }
+    public BatchNormalizationBuilder betaInitializer(Initializer i) { this.betaInitializer = i; return this; }
+    public BatchNormalizationBuilder gammaInitializer(Initializer i) { this.gammaInitializer = i; return this; }
+    public BatchNormalizationBuilder movingMeanInitializer(Initializer i) { this.movingMeanInitializer = i; return this; }
+    public BatchNormalizationBuilder movingVarianceInitializer(Initializer i) { this.movingVarianceInitializer = i; return this; }
+    public BatchNormalizationBuilder betaRegularizer(Regularizer r) { this.betaRegularizer = r; return this; }
+    public BatchNormalizationBuilder gammaRegularizer(Regularizer r) { this.gammaRegularizer = r; return this; }
+    public BatchNormalizationBuilder betaConstraint(Constraint c) { this.betaConstraint = c; return this; }
+    public BatchNormalizationBuilder gammaConstraint(Constraint c) { this.gammaConstraint = c; return this; }
+
+    /** Builds the layer right away for inputs of this shape (batch may be -1). */
+    public BatchNormalizationBuilder batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
+
+    public BatchNormalization build() {
+        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("Invalid value for argument `epsilon`: expected a positive number."
+                    + " Received: epsilon=" + epsilon);
+        }
+        if (Double.isNaN(momentum)) {
+            throw new IllegalArgumentException("Invalid value for argument `momentum`: expected a number. Received: momentum=NaN");
+        }
+        if (betaInitializer == null || gammaInitializer == null || movingMeanInitializer == null
+                || movingVarianceInitializer == null) {
+            throw new IllegalArgumentException(BatchNormalization.CLASS_NAME + ": initializers must not be null");
+        }
+        if (name == null) {
+            name = LayerNames.next(BatchNormalization.CLASS_NAME);
+        }
+        return Layer.builtFor(factory.apply(this), batchInputShape);
+    }
+
+    /** Reads Keras' config: {@code axis} as an int or a one-element list; unknown keys refused. */
+    BatchNormalizationBuilder fromConfig(JsonNode config) {
+        ConfigReader r = new ConfigReader(BatchNormalization.CLASS_NAME, config);
+        name = r.string("name", null);
+        trainable = r.bool("trainable", true);
+        batchInputShape = r.batchInputShape();
+        JsonNode a = r.node("axis");
+        if (a.isArray()) {
+            if (a.size() != 1) {
+                throw new IllegalArgumentException("BatchNormalization over several axes is not supported by kdnn: `axis`"
+                        + " must be one int or a one-element list. Received: axis=" + a);
+            }
+            axis = ConfigReader.toInt("axis", a.get(0));
+        } else if (!a.isNull()) {
+            axis = ConfigReader.toInt("axis", a);
+        }
+        momentum = number(r, "momentum", momentum);
+        epsilon = number(r, "epsilon", epsilon);
+        center = r.bool("center", true);
+        scale = r.bool("scale", true);
+        JsonNode f = r.node("fused");
+        fused = f.isNull() ? null : f.isBoolean() ? f.booleanValue() : fail("fused", f, "true, false or null");
+        betaInitializer = initializer(r, "beta_initializer", "zeros");
+        gammaInitializer = initializer(r, "gamma_initializer", "ones");
+        movingMeanInitializer = initializer(r, "moving_mean_initializer", "zeros");
+        movingVarianceInitializer = initializer(r, "moving_variance_initializer", "ones");
+        betaRegularizer = argument("beta_regularizer", () -> Regularizers.get(r.node("beta_regularizer")));
+        gammaRegularizer = argument("gamma_regularizer", () -> Regularizers.get(r.node("gamma_regularizer")));
+        betaConstraint = argument("beta_constraint", () -> Constraints.get(r.node("beta_constraint")));
+        gammaConstraint = argument("gamma_constraint", () -> Constraints.get(r.node("gamma_constraint")));
+        // training-time arguments: accepted at the values that leave inference unchanged
+        if (r.bool("renorm", false)) {
+            throw new IllegalArgumentException("BatchNormalization `renorm=True` (batch renormalization) is not supported"
+                    + " by kdnn; it changes training only, but its extra weights have no place here. Received: renorm=true");
+        }
+        r.node("renorm_clipping");
+        r.node("renorm_momentum");
+        atDefault(r, "virtual_batch_size");
+        atDefault(r, "adjustment");
+        r.bool("synchronized", false); // synchronized statistics differ from the usual ones only in training
+        r.finish();
+        return this;
+    }
+
+    private static void atDefault(ConfigReader r, String key) {
+        JsonNode n = r.node(key);
+        if (!n.isNull()) {
+            throw new IllegalArgumentException("BatchNormalization `" + key + "` is not supported by kdnn: it must be"
+                    + " null (Keras' default). Received: " + key + "=" + n);
+        }
+    }
+
+    private static double number(ConfigReader r, String key, double fallback) {
+        JsonNode n = r.node(key);
+        if (n.isNull()) return fallback;
+        if (!n.isNumber()) throw ConfigReader.bad(key, n, "a number");
+        return n.doubleValue();
+    }
+
+    private static <T> T fail(String key, JsonNode value, String expected) {
+        throw ConfigReader.bad(key, value, expected);
+    }
+
+    private static Initializer initializer(ConfigReader r, String key, String fallback) {
+        JsonNode n = r.node(key);
+        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
+    }
+
+    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(key)) {
+                throw e;
+            }
+            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.keras.Constraint;
+import kdnn.keras.Initializer;
+import kdnn.keras.Regularizer;
+import kdnn.runtime.Convolutions;
+import kdnn.runtime.InnerProducts;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Keras' Dense: {@code activation(x . kernel + bias)} over the last axis of an input of any
+ * rank >= 2 (Keras' tensordot), kernel {@code (in, units)}. A 2D input runs oneDNN's
+ * inner product; the rows of a higher-rank input (its leading axes taken as one) run matmul.
+ * The activation fuses as post-ops; softmax and log_softmax run over the units afterwards.
+ */
+public final class Dense extends Layer {
+    public static final String CLASS_NAME = "Dense";
+
+    private final int units;
+    private final Activation activation;
+    private final boolean useBias;
+    private final Initializer kernelInitializer;
+    private final Initializer biasInitializer;
+    private final Regularizer kernelRegularizer;
+    private final Regularizer biasRegularizer;
+    private final Regularizer activityRegularizer;
+    private final Constraint kernelConstraint;
+    private final Constraint biasConstraint;
+    // the weights' bounds, made again whenever they change
+    private volatile KerasExtremes extremes;
+
+    private Dense(DenseBuilder b) {
+        super(b.name, b.batchInputShape, b.trainable);
+        this.units = b.units;
+        this.activation = b.activation;
+        this.useBias = b.useBias;
+        this.kernelInitializer = b.kernelInitializer;
+        this.biasInitializer = b.biasInitializer;
+        this.kernelRegularizer = b.kernelRegularizer;
+        this.biasRegularizer = b.biasRegularizer;
+        this.activityRegularizer = b.activityRegularizer;
+        this.kernelConstraint = b.kernelConstraint;
+        this.biasConstraint = b.biasConstraint;
+    }
+
+    /** A builder with Keras' defaults (linear, bias, glorot_uniform kernel, zero bias). */
+    public static DenseBuilder builder(int units) {
+        return new DenseBuilder(Dense::new).units(units);
+    }
+
+    /** Keras' {@code from_config}. */
+    public static Dense fromConfig(JsonNode config) {
+        return new DenseBuilder(Dense::new).fromConfig(config).build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    public int units() {
+        return units;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public boolean useBias() {
+        return useBias;
+    }
+
+    /**
+     * A new Dense computing {@code activation(x . kernel + bias)} with this layer's units and
+     * activation and the given values (kernel {@code (inputFeatures, units)} row-major, bias
+     * {@code units}): what a planner makes when it folds a BatchNormalization into this layer.
+     * Built for {@code inputFeatures}; the caller owns it.
+     */
+    public Dense withKernelAndBias(int inputFeatures, float[] kernel, float[] bias) {
+        ensureOpen();
+        Dense folded = builder(units).activation(activation).useBias(true).build();
+        try {
+            folded.build(-1, inputFeatures);
+            folded.setWeights(List.of(new Weight("kernel", new int[] {inputFeatures, units}, kernel),
+                    new Weight("bias", new int[] {units}, bias)));
+            return folded;
+        } catch (RuntimeException e) {
+            folded.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        if (shape.length < 2) {
+            throw incompatible(shape, "expected min_ndim=2, found ndim=" + shape.length);
+        }
+        long in = shape[shape.length - 1];
+        if (in <= 0) {
+            throw new IllegalArgumentException("The last dimension of the inputs to a Dense layer should be defined"
+                    + " and positive. Found " + (in < 0 ? "None" : in) + " (layer \"" + name() + "\", input shape "
+                    + Shapes.format(shape) + ")");
+        }
+        for (int a = 1; a < shape.length - 1; a++) {
+            if (shape[a] <= 0) {
+                throw incompatible(shape, "every dimension but the batch must be positive");
+            }
+        }
+        if (isBuilt() && in != variables.get(0).shape[0]) {
+            throw incompatible(shape, "expected axis -1 of input shape to have value " + variables.get(0).shape[0]);
+        }
+        long[] out = shape.clone();
+        out[out.length - 1] = units;
+        return out;
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        int in = Math.toIntExact(inputShape[inputShape.length - 1]);
+        variables.add(new Variable("kernel", new int[] {in, units}, arena, kernelInitializer, kernelRegularizer,
+                kernelConstraint));
+        if (useBias) {
+            variables.add(new Variable("bias", new int[] {units}, arena, biasInitializer, biasRegularizer, biasConstraint));
+        }
+    }
+
+    private static long rows(long[] shape) {
+        long rows = 1;
+        for (int a = 0; a < shape.length - 1; a++) rows *= Math.max(shape[a], 0);
+        return rows;
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        return rows(inputShape) * inputShape[inputShape.length - 1] * units;
+    }
+
+    @Override
+    void weightsChanged() {
+        Variable kernel = variables.get(0);
+        double gain = KerasExtremes.gain(kernel.data, Shapes.product(kernel.shape), units, 1);
+        double bias = useBias ? KerasExtremes.maxMagnitude(variables.get(1).data.asSlice(0, (long) units * Float.BYTES)) : 0;
+        extremes = new KerasExtremes(activation, DataFormat.CHANNELS_LAST, gain, bias);
+    }
+
+    @Override
+    double outputBound(double inputBound) {
+        return activation.bound(extremes.preActivationBound(inputBound));
+    }
+
+    @Override
+    KerasExtremes kerasExtremes() {
+        return activation.fusedKeepsExtremes() ? null : extremes;
+    }
+
+    /** Keras' row-major layout whatever the variant says (Dense has no data_format); the activation may be left out. */
+    @Override
+    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+        Activation act = variant.preActivation() ? Activation.LINEAR : activation;
+        Convolutions.Tail tail = switch (act) {
+            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(1, act == Activation.LOG_SOFTMAX, null);
+            case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
+            default -> Convolutions.Tail.NONE;
+        };
+        return InnerProducts.dense(rows(inputShape), inputShape[inputShape.length - 1], units, variables.get(0).data,
+                useBias ? variables.get(1).data : null, act.postOps(), tail, inputShape.length > 2);
+    }
+
+    @Override
+    public double activityPenalty(Tensor output) {
+        ensureOpen();
+        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+    }
+
+    /** Keras' config keys, in Keras' order. */
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("units", units);
+        c.put("activation", activation.kerasName());
+        c.put("use_bias", useBias);
+        c.set("kernel_initializer", kernelInitializer.toConfig());
+        c.set("bias_initializer", biasInitializer.toConfig());
+        c.set("kernel_regularizer", config(kernelRegularizer));
+        c.set("bias_regularizer", config(biasRegularizer));
+        c.set("activity_regularizer", config(activityRegularizer));
+        c.set("kernel_constraint", kernelConstraint == null ? JsonNodeFactory.instance.nullNode() : kernelConstraint.toConfig());
+        c.set("bias_constraint", biasConstraint == null ? JsonNodeFactory.instance.nullNode() : biasConstraint.toConfig());
+        return c;
+    }
+
+    private static JsonNode config(Regularizer r) {
+        return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
+    }
+}

@@ -1,0 +1,105 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.function.Function;
+import kdnn.keras.Constraint;
+import kdnn.keras.Constraints;
+import kdnn.keras.Initializer;
+import kdnn.keras.Initializers;
+import kdnn.keras.Regularizer;
+import kdnn.keras.Regularizers;
+
+/** Arguments of Dense with Keras' defaults; checked as Keras checks them. */
+public final class DenseBuilder {
+    private final Function<DenseBuilder, Dense> factory;
+
+    String name;
+    boolean trainable = true;
+    long[] batchInputShape;
+    int units;
+    Activation activation = Activation.LINEAR;
+    boolean useBias = true;
+    Initializer kernelInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
+    Initializer biasInitializer = Initializers.get(TextNode.valueOf("zeros"));
+    Regularizer kernelRegularizer;
+    Regularizer biasRegularizer;
+    Regularizer activityRegularizer;
+    Constraint kernelConstraint;
+    Constraint biasConstraint;
+
+    DenseBuilder(Function<DenseBuilder, Dense> factory) {
+        this.factory = factory;
+    }
+
+    public DenseBuilder name(String name) { this.name = name; return this; }
+    public DenseBuilder trainable(boolean trainable) { this.trainable = trainable; return this; }
+    public DenseBuilder units(int units) { this.units = units; return this; }
+    public DenseBuilder activation(Activation activation) { this.activation = activation; return this; }
+    public DenseBuilder useBias(boolean useBias) { this.useBias = useBias; return this; }
+    public DenseBuilder kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+    public DenseBuilder biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+    public DenseBuilder kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+    public DenseBuilder biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+    public DenseBuilder activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+    public DenseBuilder kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+    public DenseBuilder biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+
+    /** Builds the layer's weights right away for inputs of this shape (batch may be -1). */
+    public DenseBuilder batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
+
+    public Dense build() {
+        if (units <= 0) {
+            throw new IllegalArgumentException("Received an invalid value for `units`, expected a positive integer."
+                    + " Received: units=" + units);
+        }
+        if (activation == null) throw new IllegalArgumentException("`activation` must not be null");
+        if (kernelInitializer == null || biasInitializer == null) {
+            throw new IllegalArgumentException(Dense.CLASS_NAME + ": initializers must not be null");
+        }
+        if (name == null) {
+            name = LayerNames.next(Dense.CLASS_NAME);
+        }
+        return Layer.builtFor(factory.apply(this), batchInputShape);
+    }
+
+    /** Reads Keras' config; unknown keys refused. */
+    DenseBuilder fromConfig(JsonNode config) {
+        ConfigReader r = new ConfigReader(Dense.CLASS_NAME, config);
+        name = r.string("name", null);
+        trainable = r.bool("trainable", true);
+        batchInputShape = r.batchInputShape();
+        JsonNode u = r.node("units");
+        if (u.isNull()) throw new IllegalArgumentException("Dense needs the argument `units`");
+        units = ConfigReader.toInt("units", u);
+        JsonNode act = r.node("activation");
+        activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
+                : act.path("class_name").asText(act.toString()));
+        useBias = r.bool("use_bias", true);
+        kernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
+        biasInitializer = initializer(r, "bias_initializer", "zeros");
+        kernelRegularizer = argument("kernel_regularizer", () -> Regularizers.get(r.node("kernel_regularizer")));
+        biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
+        activityRegularizer = argument("activity_regularizer", () -> Regularizers.get(r.node("activity_regularizer")));
+        kernelConstraint = argument("kernel_constraint", () -> Constraints.get(r.node("kernel_constraint")));
+        biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
+        r.finish();
+        return this;
+    }
+
+    private static Initializer initializer(ConfigReader r, String key, String fallback) {
+        JsonNode n = r.node(key);
+        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
+    }
+
+    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(key)) {
+                throw e;
+            }
+            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The pipeline of batch normalization at inference: oneDNN's {@code batch_normalization} with
+ * global (given) statistics, {@code (x - mean) / sqrt(variance + epsilon) * scale + shift} per
+ * channel. The caller describes the tensor so that the normalized axis is oneDNN's channel axis.
+ */
+public final class Normalizations {
+    private Normalizations() {
+    }
+
+    /**
+     * Normalizes a plain tensor of logical {@code dims} (channel axis 1) laid out as {@code tag}.
+     * {@code scale} and {@code shift} may be null (then 1 and 0); the four segments hold one float
+     * per channel and must outlive the pipeline.
+     */
+    public static Pipeline batchNormalization(long[] dims, int tag, float epsilon, MemorySegment scale,
+                                              MemorySegment shift, MemorySegment mean, MemorySegment variance) {
+        long channels = dims[1];
+        int flags = dnnl_use_global_stats() | (scale != null ? dnnl_use_scale() : 0) | (shift != null ? dnnl_use_shift() : 0);
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc data = b.own(MemoryDesc.withTag(dims, dnnl_f32(), tag));
+            MemoryDesc perChannel = b.own(MemoryDesc.withTag(new long[] {channels}, dnnl_f32(), dnnl_x()));
+            Primitive bn;
+            try (Attributes attr = new Attributes()) {
+                Threads.applyToCurrentThread();
+                bn = Primitive.create("dnnl_batch_normalization_forward_primitive_desc_create", (out, a) ->
+                        dnnl_batch_normalization_forward_primitive_desc_create(out, Engine.cpu(),
+                                dnnl_forward_inference(), data.handle(), data.handle(), epsilon, flags, attr.handle()));
+            }
+            java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_MEAN(), perChannel, mean),
+                    Pipeline.Arg.constant(DNNL_ARG_VARIANCE(), perChannel, variance),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT)));
+            if (scale != null) args.add(Pipeline.Arg.constant(DNNL_ARG_SCALE(), perChannel, scale));
+            if (shift != null) args.add(Pipeline.Arg.constant(DNNL_ARG_SHIFT(), perChannel, shift));
+            b.step(bn, args.toArray(Pipeline.Arg[]::new));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+}
