@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
@@ -52,7 +51,11 @@ final class ConfigNormalizer {
             throw new ModelFileException(file + ": the model config is not {\"class_name\", \"config\"} (nor a list of"
                     + " layers): " + abbreviate(modelConfig));
         }
-        return n.model(modelConfig, "model");
+        ObjectNode out = n.model(modelConfig, "model");
+        // to_json() and TF.js put the writer's version beside the config; ModelSource carries it
+        out.remove("keras_version");
+        out.remove("backend");
+        return out;
     }
 
     private ObjectNode model(JsonNode entry, String where) {
@@ -126,9 +129,7 @@ final class ConfigNormalizer {
             if (cls.equals("InputLayer") && c.has("batch_shape") && !c.has("batch_input_shape")) {
                 c.set("batch_input_shape", c.remove("batch_shape"));
             }
-            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : c.properties()) {
                 e.setValue(value(e.getValue(), where + ", argument \"" + e.getKey() + "\""));
             }
             out.set("config", c);
@@ -179,7 +180,7 @@ final class ConfigNormalizer {
     /** The entry without Keras 3's serialization metadata. */
     private static ObjectNode stripped(JsonNode entry) {
         ObjectNode out = JSON.objectNode();
-        entry.fields().forEachRemaining(e -> {
+        entry.properties().forEach(e -> {
             if (!METADATA.contains(e.getKey()) && !e.getKey().equals("config")) {
                 out.set(e.getKey(), e.getValue().deepCopy());
             }
@@ -228,7 +229,7 @@ final class ConfigNormalizer {
             }
         }
         ObjectNode out = JSON.objectNode();
-        v.fields().forEachRemaining(e -> {
+        v.properties().forEach(e -> {
             boolean serialized = v.has("class_name") && v.has("config");
             if (!(serialized && METADATA.contains(e.getKey()))) {
                 out.set(e.getKey(), value(e.getValue(), where));
@@ -262,7 +263,7 @@ final class ConfigNormalizer {
         ObjectNode kwargs = JSON.objectNode();
         JsonNode kw = call.path("kwargs");
         if (kw.isObject()) {
-            kw.fields().forEachRemaining(e -> {
+            kw.properties().forEach(e -> {
                 if (containsTensor(e.getValue())) {
                     throw new ModelFileException(file + ": " + where + " is called with a tensor as keyword argument \""
                             + e.getKey() + "\"; kdnn reads layers whose tensor inputs are positional");
