@@ -45,6 +45,38 @@ final class Fixtures {
         return g;
     }
 
+    private static final String DENSE_CONFIG = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "name": "in"}},
+              {"class_name": "Dense", "config": {"name": "dense", "units": 2, "use_bias": true}}]}}""";
+
+    /** A Keras 2 full-model file of one Dense layer, as tf.keras lays it out (strings fixed-length). */
+    static Path keras2Model(Path file) {
+        return hdf5(file, f -> {
+            f.putAttribute("keras_version", "2.12.0");
+            f.putAttribute("backend", "tensorflow");
+            f.putAttribute("model_config", DENSE_CONFIG);
+            WritableGroup w = f.putGroup("model_weights");
+            w.putAttribute("layer_names", new String[] {"dense"});
+            layer(w, "dense", new String[] {"dense/kernel:0", "dense/bias:0"}, Map.of(
+                    "dense/kernel:0", new float[][] {{1f, 2f}, {3f, 4f}, {5f, 6f}}, "dense/bias:0", new float[] {7f, 8f}));
+        });
+    }
+
+    /** The same model as Keras 3's zip; {@code scratch} is where its weights file is made first. */
+    static byte[] keras3Model(Path scratch) throws IOException {
+        hdf5(scratch, f -> {
+            WritableGroup vars = f.putGroup("layers").putGroup("dense").putGroup("vars");
+            vars.putDataset("0", new float[][] {{1f, 2f}, {3f, 4f}, {5f, 6f}});
+            vars.putDataset("1", new float[] {7f, 8f});
+        });
+        Map<String, byte[]> members = new java.util.LinkedHashMap<>();
+        members.put("metadata.json", "{\"keras_version\": \"3.15.1\"}".getBytes(StandardCharsets.UTF_8));
+        members.put("config.json", DENSE_CONFIG.getBytes(StandardCharsets.UTF_8));
+        members.put("model.weights.h5", Files.readAllBytes(scratch));
+        return zip(members);
+    }
+
     static Path json(Path file, String json) throws IOException {
         return Files.writeString(file, json);
     }

@@ -117,6 +117,17 @@ class WeightsFileTest {
                 "layers/conv1d/vars");
     }
 
+    @Test
+    void theSameModelMadeAsKeras2H5AndKeras3ZipReadsTheSame() throws IOException {
+        ModelSource h5 = ModelReader.read(Fixtures.keras2Model(dir.resolve("m.h5")));
+        ModelSource zip = ModelReader.read(Fixtures.keras3Model(dir.resolve("m.weights.h5")));
+        assertEquals("keras2-h5", h5.format());
+        assertEquals("keras3-zip", zip.format());
+        GoldenFormatsTest.assertSameWeights(h5.weights(), zip.weights(), "made here", true);
+        assertArrayEquals(new float[] {1f, 2f, 3f, 4f, 5f, 6f}, zip.weights().get("dense").get(0).values());
+        assertEquals(h5.modelConfig(), zip.modelConfig());
+    }
+
     static void assertRefused(org.junit.jupiter.api.function.Executable read, String... mustSay) {
         ModelFileException e = assertThrows(ModelFileException.class, read);
         for (String s : mustSay) {
