@@ -1,0 +1,368 @@
+package kdnn.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Brings a model config into Keras 2's form, whoever wrote it: Keras 3's serialization metadata
+ * ({@code module}, {@code registered_name}, {@code build_config}, {@code compile_config},
+ * {@code shared_object_id}) dropped, DTypePolicy objects as their dtype name, InputLayer's
+ * {@code batch_shape} as {@code batch_input_shape}, Keras 3's call records
+ * ({@code {"args", "kwargs"}} with {@code __keras_tensor__}s) as Keras 2's
+ * {@code [[layer, node, tensor, kwargs], ...]}, node numbers of nested models counted as Keras 2
+ * counts them (from 1), and Keras 2.1's bare-list Sequential as an object. A layer's own
+ * arguments stay as written. Refuses what cannot be loaded from a file: Keras 1 configs, Lambda
+ * layers and custom classes.
+ */
+final class ConfigNormalizer {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final Set<String> METADATA = Set.of("module", "registered_name", "build_config", "compile_config",
+            "shared_object_id");
+    private static final Set<String> POLICIES = Set.of("DTypePolicy", "FloatDTypePolicy", "Policy",
+            "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "GPTQDTypePolicy");
+    private static final Set<String> KERAS1_CLASSES = Set.of("Convolution1D", "Convolution2D", "Convolution3D",
+            "AtrousConvolution1D", "AtrousConvolution2D", "Deconvolution2D", "Deconvolution3D", "Merge", "MaxoutDense",
+            "Highway", "TimeDistributedDense", "SeparableConvolution2D");
+    private static final Set<String> KERAS1_KEYS = Set.of("nb_filter", "border_mode", "subsample", "nb_row", "nb_col",
+            "init", "dim_ordering", "W_regularizer", "b_regularizer", "W_constraint", "b_constraint");
+
+    private final String file;
+
+    private ConfigNormalizer(String file) {
+        this.file = file;
+    }
+
+    /** The Keras 2 form of a model config ({@code {"class_name", "config"}} or a bare Sequential list). */
+    static ObjectNode normalize(JsonNode modelConfig, String file) {
+        ConfigNormalizer n = new ConfigNormalizer(file);
+        if (modelConfig != null && modelConfig.isArray()) {
+            ObjectNode wrapped = JSON.objectNode();
+            wrapped.put("class_name", "Sequential");
+            wrapped.set("config", modelConfig);
+            modelConfig = wrapped;
+        }
+        if (modelConfig == null || !modelConfig.isObject() || !modelConfig.path("class_name").isTextual()) {
+            throw new ModelFileException(file + ": the model config is not {\"class_name\", \"config\"} (nor a list of"
+                    + " layers): " + abbreviate(modelConfig));
+        }
+        ObjectNode out = n.model(modelConfig, "model");
+        // to_json() and TF.js put the writer's version beside the config; ModelSource carries it
+        out.remove("keras_version");
+        out.remove("backend");
+        return out;
+    }
+
+    private ObjectNode model(JsonNode entry, String where) {
+        String cls = entry.path("class_name").asText();
+        ObjectNode out = stripped(entry);
+        JsonNode config = entry.get("config");
+        ObjectNode c;
+        if (cls.equals("Sequential") && config != null && config.isArray()) {
+            c = JSON.objectNode();
+            c.put("name", "sequential"); // Keras 2.1 wrote no name; Keras 2 would call it "sequential"
+            c.set("layers", config);
+        } else if (config != null && config.isObject()) {
+            c = config.deepCopy();
+        } else {
+            throw new ModelFileException(file + ": " + where + " (" + cls + ") has no \"config\" object");
+        }
+        JsonNode layers = c.get("layers");
+        if (layers == null || !layers.isArray()) {
+            throw new ModelFileException(file + ": " + where + " (" + cls + ") has no \"layers\" list");
+        }
+        String name = c.path("name").asText(where);
+        normalizeDtype(c, "model \"" + name + "\"");
+        boolean functional = !cls.equals("Sequential");
+        Set<String> models = new HashSet<>();
+        Set<String> sequentials = new HashSet<>();
+        for (JsonNode l : layers) {
+            if (LayerTree.isModel(l)) {
+                models.add(LayerTree.nameOf(l));
+                if (l.path("class_name").asText().equals("Sequential")) sequentials.add(LayerTree.nameOf(l));
+            }
+        }
+        ArrayNode newLayers = JSON.arrayNode();
+        for (JsonNode l : layers) {
+            newLayers.add(layer(l, name, functional, models));
+        }
+        c.set("layers", newLayers);
+        if (functional) {
+            boolean keras3 = isKeras3(entry, layers);
+            c.set("input_layers", endpoints(c.get("input_layers"), "input_layers", name, keras3 ? sequentials : Set.of()));
+            c.set("output_layers", endpoints(c.get("output_layers"), "output_layers", name, keras3 ? sequentials : Set.of()));
+        }
+        out.set("config", c);
+        return out;
+    }
+
+    private ObjectNode layer(JsonNode entry, String modelName, boolean functional, Set<String> models) {
+        if (entry == null || !entry.isObject() || !entry.path("class_name").isTextual()) {
+            throw new ModelFileException(file + ": model \"" + modelName + "\" has a layer that is not {\"class_name\","
+                    + " \"config\"}: " + abbreviate(entry));
+        }
+        String cls = entry.get("class_name").asText();
+        String name = LayerTree.nameOf(entry);
+        String where = "layer \"" + name + "\" (" + cls + ") of model \"" + modelName + "\"";
+        refuseUnloadable(entry, where);
+        ObjectNode out;
+        if (LayerTree.isModel(entry)) {
+            out = model(entry, where);
+        } else {
+            out = stripped(entry);
+            JsonNode config = entry.get("config");
+            if (config == null || !config.isObject()) {
+                throw new ModelFileException(file + ": " + where + " has no \"config\" object");
+            }
+            ObjectNode c = config.deepCopy();
+            for (String key : KERAS1_KEYS) {
+                if (c.has(key)) {
+                    throw keras1(where + " has Keras 1's argument \"" + key + "\"");
+                }
+            }
+            normalizeDtype(c, where);
+            if (cls.equals("InputLayer") && c.has("batch_shape") && !c.has("batch_input_shape")) {
+                c.set("batch_input_shape", c.remove("batch_shape"));
+            }
+            for (Map.Entry<String, JsonNode> e : c.properties()) {
+                e.setValue(value(e.getValue(), where + ", argument \"" + e.getKey() + "\""));
+            }
+            out.set("config", c);
+        }
+        if (functional) {
+            if (!out.has("name")) out.put("name", name);
+            out.set("inbound_nodes", inboundNodes(entry.get("inbound_nodes"), where, models));
+        }
+        return out;
+    }
+
+    private void refuseUnloadable(JsonNode entry, String where) {
+        String cls = entry.path("class_name").asText();
+        if (KERAS1_CLASSES.contains(cls)) {
+            throw keras1(where + " is Keras 1's class " + cls);
+        }
+        if (cls.equals("Lambda")) {
+            throw new ModelFileException(file + ": " + where + " is a Lambda layer: its function is Python code, which"
+                    + " cannot be loaded from a model file");
+        }
+        String custom = customName(entry);
+        if (custom != null) {
+            throw new ModelFileException(file + ": " + where + " is a custom class (" + custom + "): its code is not in"
+                    + " the model file, so it cannot be loaded");
+        }
+    }
+
+    /** "module.Class" or the registered name of a class not from Keras, or null for Keras' own. */
+    private static String customName(JsonNode o) {
+        JsonNode module = o.get("module");
+        JsonNode registered = o.get("registered_name");
+        if (module != null && module.isTextual() && !module.asText().equals("keras")
+                && !module.asText().startsWith("keras.")) {
+            return "module \"" + module.asText() + "\"" + (registered != null && registered.isTextual()
+                    ? ", registered as \"" + registered.asText() + "\"" : "");
+        }
+        if (registered != null && registered.isTextual() && registered.asText().contains(">")) {
+            return "registered as \"" + registered.asText() + "\"";
+        }
+        return null;
+    }
+
+    private ModelFileException keras1(String what) {
+        return new ModelFileException(file + ": " + what + ": this is a Keras 1 model, which kdnn does not read"
+                + " (load and re-save it with Keras 2 or later)");
+    }
+
+    /** The entry without Keras 3's serialization metadata. */
+    private static ObjectNode stripped(JsonNode entry) {
+        ObjectNode out = JSON.objectNode();
+        entry.properties().forEach(e -> {
+            if (!METADATA.contains(e.getKey()) && !e.getKey().equals("config")) {
+                out.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        return out;
+    }
+
+    private void normalizeDtype(ObjectNode config, String where) {
+        JsonNode d = config.get("dtype");
+        if (d == null || !d.isObject()) {
+            return;
+        }
+        String cls = d.path("class_name").asText();
+        if (!POLICIES.contains(cls)) {
+            throw new ModelFileException(file + ": " + where + " has a dtype that is neither a name nor a dtype policy: "
+                    + abbreviate(d));
+        }
+        String policy = d.path("config").path("name").asText(null);
+        if (!"float32".equals(policy)) {
+            throw new ModelFileException(file + ": " + where + " has dtype policy " + cls + " \"" + policy
+                    + "\"; kdnn computes in float32 only");
+        }
+        config.set("dtype", TextNode.valueOf("float32"));
+    }
+
+    /** A layer argument: serialized Keras objects (initializers, regularizers...) lose their metadata. */
+    private JsonNode value(JsonNode v, String where) {
+        if (v.isArray()) {
+            ArrayNode out = JSON.arrayNode();
+            for (JsonNode x : v) out.add(value(x, where));
+            return out;
+        }
+        if (!v.isObject()) {
+            return v;
+        }
+        if (v.has("class_name")) {
+            String cls = v.path("class_name").asText();
+            if (cls.equals("__lambda__") || cls.equals("function") && customName(v) != null) {
+                throw new ModelFileException(file + ": " + where + " is a Python function (" + abbreviate(v.get("config"))
+                        + "), which cannot be loaded from a model file");
+            }
+            String custom = customName(v);
+            if (custom != null) {
+                throw new ModelFileException(file + ": " + where + " is a custom class " + cls + " (" + custom
+                        + "): its code is not in the model file");
+            }
+        }
+        ObjectNode out = JSON.objectNode();
+        v.properties().forEach(e -> {
+            boolean serialized = v.has("class_name") && v.has("config");
+            if (!(serialized && METADATA.contains(e.getKey()))) {
+                out.set(e.getKey(), value(e.getValue(), where));
+            }
+        });
+        return out;
+    }
+
+    private ArrayNode inboundNodes(JsonNode nodes, String where, Set<String> models) {
+        if (nodes == null || nodes.isNull()) {
+            return JSON.arrayNode();
+        }
+        if (!nodes.isArray()) {
+            throw new ModelFileException(file + ": " + where + " has \"inbound_nodes\" that is not a list: " + abbreviate(nodes));
+        }
+        ArrayNode out = JSON.arrayNode();
+        for (JsonNode call : nodes) {
+            if (call.isArray()) {
+                out.add(call.deepCopy()); // Keras 2's form already
+            } else if (call.isObject() && call.has("args")) {
+                out.add(keras3Call(call, where, models));
+            } else {
+                throw new ModelFileException(file + ": " + where + " has an inbound node of unknown form: " + abbreviate(call));
+            }
+        }
+        return out;
+    }
+
+    /** Keras 3's {@code {"args": [...], "kwargs": {...}}} as Keras 2's list of [layer, node, tensor, kwargs]. */
+    private ArrayNode keras3Call(JsonNode call, String where, Set<String> models) {
+        ObjectNode kwargs = JSON.objectNode();
+        JsonNode kw = call.path("kwargs");
+        if (kw.isObject()) {
+            kw.properties().forEach(e -> {
+                if (containsTensor(e.getValue())) {
+                    throw new ModelFileException(file + ": " + where + " is called with a tensor as keyword argument \""
+                            + e.getKey() + "\"; kdnn reads layers whose tensor inputs are positional");
+                }
+                // Keras 3 records mask=None on every call of a masking-aware layer; Keras 2 writes no such key
+                if (!(e.getKey().equals("mask") && e.getValue().isNull())) {
+                    kwargs.set(e.getKey(), e.getValue().deepCopy());
+                }
+            });
+        }
+        ArrayNode tensors = JSON.arrayNode();
+        JsonNode args = call.get("args");
+        if (!args.isArray()) {
+            throw new ModelFileException(file + ": " + where + " has an inbound node whose \"args\" is not a list");
+        }
+        for (int i = 0; i < args.size(); i++) {
+            JsonNode a = args.get(i);
+            if (a.isArray()) {
+                for (JsonNode t : a) tensors.add(tensor(t, where, models, kwargs));
+            } else {
+                tensors.add(tensor(a, where, models, kwargs));
+            }
+        }
+        return tensors;
+    }
+
+    private ArrayNode tensor(JsonNode t, String where, Set<String> models, ObjectNode kwargs) {
+        if (!t.isObject() || !t.path("class_name").asText().equals("__keras_tensor__")) {
+            throw new ModelFileException(file + ": " + where + " is called with an argument that is not a tensor: "
+                    + abbreviate(t) + "; kdnn reads calls whose positional arguments are tensors");
+        }
+        JsonNode h = t.path("config").path("keras_history");
+        if (!h.isArray() || h.size() != 3 || !h.get(0).isTextual() || !h.get(1).canConvertToInt()
+                || !h.get(2).canConvertToInt()) {
+            throw new ModelFileException(file + ": " + where + " has a tensor whose keras_history is not [layer, node,"
+                    + " tensor]: " + abbreviate(h));
+        }
+        String layer = h.get(0).asText();
+        // Keras 3 numbers a nested model's calls from 0; Keras 2 from 1 (its node 0 links its own input to output)
+        int node = h.get(1).asInt() + (models.contains(layer) ? 1 : 0);
+        ArrayNode out = JSON.arrayNode();
+        out.add(layer).add(node).add(h.get(2).asInt()).add(kwargs.deepCopy());
+        return out;
+    }
+
+    private static boolean containsTensor(JsonNode v) {
+        if (v.isObject() && v.path("class_name").asText().equals("__keras_tensor__")) return true;
+        for (JsonNode c : v) {
+            if (containsTensor(c)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * input_layers / output_layers as a list of [layer, node, tensor]. Keras 3 writes one such
+     * triple bare, and counts a nested Sequential's calls from 0 (a nested functional model's
+     * from 1, as Keras 2 counts both); {@code keras3Sequentials} names the nested Sequentials of
+     * a Keras 3 config, whose numbers move up by one.
+     */
+    private ArrayNode endpoints(JsonNode e, String key, String model, Set<String> keras3Sequentials) {
+        if (e == null || !e.isArray()) {
+            throw new ModelFileException(file + ": model \"" + model + "\" has no \"" + key + "\" list");
+        }
+        ArrayNode list = JSON.arrayNode();
+        if (e.size() > 0 && e.get(0).isTextual()) {
+            list.add(e.deepCopy());
+        } else {
+            for (JsonNode x : e) list.add(x.deepCopy());
+        }
+        ArrayNode out = JSON.arrayNode();
+        for (JsonNode x : list) {
+            if (!x.isArray() || x.size() != 3 || !x.get(0).isTextual() || !x.get(1).canConvertToInt()) {
+                throw new ModelFileException(file + ": model \"" + model + "\" has an entry of \"" + key
+                        + "\" that is not [layer, node, tensor]: " + abbreviate(x));
+            }
+            ArrayNode t = (ArrayNode) x;
+            if (keras3Sequentials.contains(t.get(0).asText())) {
+                t.set(1, JSON.numberNode(t.get(1).asInt() + 1));
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    /** Whether a functional model's config is Keras 3's: its calls are {"args", "kwargs"} records. */
+    private static boolean isKeras3(JsonNode modelEntry, JsonNode layers) {
+        if (modelEntry.has("module") || modelEntry.has("registered_name")) {
+            return true;
+        }
+        for (JsonNode l : layers) {
+            for (JsonNode call : l.path("inbound_nodes")) {
+                if (call.isObject()) return true;
+            }
+        }
+        return false;
+    }
+
+    static String abbreviate(JsonNode n) {
+        String s = String.valueOf(n);
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+}

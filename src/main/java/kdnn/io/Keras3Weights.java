@@ -1,0 +1,167 @@
+package kdnn.io;
+
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import kdnn.layers.Weight;
+
+/**
+ * Keras 3's weights file ({@code model.weights.h5} in a .keras zip, or a {@code .weights.h5}):
+ * a layer's variables are datasets {@code 0}, {@code 1}, ... of {@code layers/<key>/vars}, where
+ * the key is the snake_case of the layer's class, numbered {@code _1}, {@code _2}, ... in the
+ * order of the model's layers (a Sequential's InputLayer is not among them). A nested model's
+ * layers are {@code layers/<key>/layers/...}. The file holds no weight names: they come from the
+ * layer class.
+ */
+final class Keras3Weights {
+    /** RNG state Keras 3 tracks beside a layer's variables; not weights. */
+    private static final Set<String> NOT_WEIGHTS = Set.of("seed_generator");
+
+    private final Hdf5 h5;
+    private final List<String> notes;
+    private final Map<String, List<Weight>> out = new LinkedHashMap<>();
+
+    private Keras3Weights(Hdf5 h5, List<String> notes) {
+        this.h5 = h5;
+        this.notes = notes;
+    }
+
+    static boolean isKeras3Layout(Group root) {
+        return Hdf5.childGroup(root, "layers") != null || Hdf5.childGroup(root, "vars") != null
+                && root.getAttribute("layer_names") == null;
+    }
+
+    static Map<String, List<Weight>> read(Hdf5 h5, List<LayerTree> layers, boolean sequential, List<String> notes) {
+        Keras3Weights k = new Keras3Weights(h5, notes);
+        k.model(h5.root(), "", layers, sequential);
+        return k.out;
+    }
+
+    private void model(Group group, String prefix, List<LayerTree> layers, boolean sequential) {
+        requireNoVars(group, prefix.isEmpty() ? "the model" : "nested model \"" + prefix + "\"");
+        Group layersGroup = Hdf5.childGroup(group, "layers");
+        Map<String, Integer> used = new HashMap<>();
+        Set<String> claimed = new HashSet<>();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerTree l = layers.get(i);
+            if (sequential && i == 0 && l.className().equals("InputLayer")) {
+                continue; // Sequential.layers leaves out its InputLayer
+            }
+            String key = snakeCase(l.className());
+            Integer n = used.merge(key, 0, (a, b) -> a + 1);
+            if (n > 0) key = key + "_" + n;
+            claimed.add(key);
+            Group lg = layersGroup == null ? null : Hdf5.childGroup(layersGroup, key);
+            String where = l.describe() + " (weights at \"" + prefix(group) + "layers/" + key + "\")";
+            if (l.isModel()) {
+                if (lg == null) {
+                    throw missing(l, key, group);
+                }
+                model(lg, l.path(), l.children(), l.isSequential());
+            } else {
+                layer(l, lg, key, group, where);
+            }
+        }
+        if (layersGroup != null) {
+            for (String key : layersGroup.getChildren().keySet()) {
+                if (!claimed.contains(key) && holdsData(layersGroup.getChildren().get(key))) {
+                    throw new ModelFileException(h5.file + ": holds weights at \"" + Hdf5.stripSlashes(layersGroup.getPath())
+                            + "/" + key + "\", which no layer of the config has (keys follow the layers' classes in order)");
+                }
+            }
+        }
+    }
+
+    private void layer(LayerTree l, Group lg, String key, Group parent, String where) {
+        List<String> expected = WeightLayouts.names(l.className(), l.config(), 3);
+        if (lg == null) {
+            if (expected != null && expected.isEmpty()) {
+                return;
+            }
+            throw missing(l, key, parent);
+        }
+        Group vars = Hdf5.childGroup(lg, "vars");
+        for (Map.Entry<String, Node> e : lg.getChildren().entrySet()) {
+            if (!e.getKey().equals("vars") && !NOT_WEIGHTS.contains(e.getKey()) && holdsData(e.getValue())) {
+                throw new ModelFileException(h5.file + ": " + where + " holds weights in \"" + e.getKey()
+                        + "\" beside its own variables (a layer made of sub-layers), which kdnn does not read");
+            }
+        }
+        List<Dataset> datasets = new ArrayList<>();
+        for (int i = 0; vars != null; i++) {
+            Node n = vars.getChildren().get(Integer.toString(i));
+            if (n == null) break;
+            if (!(n instanceof Dataset ds)) {
+                throw new ModelFileException(h5.file + ": " + where + ": vars/" + i + " is not a dataset");
+            }
+            datasets.add(ds);
+        }
+        if (vars != null && datasets.size() != vars.getChildren().size()) {
+            throw new ModelFileException(h5.file + ": " + where + ": vars holds " + vars.getChildren().keySet()
+                    + "; Keras 3 numbers a layer's variables 0, 1, ... without gaps");
+        }
+        if (expected != null && expected.size() != datasets.size()) {
+            throw new ModelFileException(h5.file + ": " + where + " has " + expected.size() + " weights in Keras "
+                    + expected + ", but the file holds " + datasets.size());
+        }
+        if (datasets.isEmpty()) {
+            return;
+        }
+        if (expected == null) {
+            notes.add(h5.file + ": " + l.describe() + ": kdnn does not know this class's weight names; they are"
+                    + " named by position (\"0\", \"1\", ...)");
+        }
+        List<Weight> weights = new ArrayList<>();
+        for (int i = 0; i < datasets.size(); i++) {
+            String name = expected == null ? Integer.toString(i) : expected.get(i);
+            Hdf5.WeightData d = h5.floats(datasets.get(i), l.describe() + " weight " + i + " (" + name + ")", notes);
+            weights.add(new Weight(name, d.shape(), d.values()));
+        }
+        out.put(l.path(), weights);
+    }
+
+    private ModelFileException missing(LayerTree l, String key, Group parent) {
+        return new ModelFileException(h5.file + ": " + l.describe() + " has no weights group \""
+                + prefix(parent) + "layers/" + key + "/vars\" (Keras 3 keys a layer by its class and"
+                + " position: is the weights file from another model?)");
+    }
+
+    private static String prefix(Group g) {
+        String p = Hdf5.stripSlashes(g.getPath());
+        return p.isEmpty() ? "" : p + "/";
+    }
+
+    private void requireNoVars(Group model, String what) {
+        Group vars = Hdf5.childGroup(model, "vars");
+        if (vars != null && !vars.getChildren().isEmpty()) {
+            throw new ModelFileException(h5.file + ": " + what + " has variables of its own (" + vars.getChildren().keySet()
+                    + " in \"" + Hdf5.stripSlashes(vars.getPath()) + "\"), which kdnn does not read");
+        }
+    }
+
+    private static boolean holdsData(Node n) {
+        if (n instanceof Dataset) return true;
+        if (n instanceof Group g) {
+            for (Node c : g.getChildren().values()) {
+                if (holdsData(c)) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Keras 3's {@code naming.to_snake_case}: "Conv2D" -> "conv2d", "ReLU" -> "re_lu", "BatchNormalization" -> "batch_normalization". */
+    static String snakeCase(String className) {
+        String s = className.replaceAll("\\W+", "");
+        s = s.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        s = s.replaceAll("([a-z])([A-Z])", "$1_$2");
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

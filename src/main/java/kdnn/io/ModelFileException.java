@@ -1,0 +1,18 @@
+package kdnn.io;
+
+/**
+ * A model file kdnn cannot read: malformed, truncated, inconsistent, or of a kind it refuses
+ * (Keras 1, Theano, Lambda layers, custom classes). The message names the file, the layer or
+ * member, and what is wrong.
+ */
+public final class ModelFileException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public ModelFileException(String message) {
+        super(message);
+    }
+
+    public ModelFileException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,71 @@
+package kdnn.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The weights each known Keras layer class has, in {@code get_weights()} order, as its config
+ * decides them (use_bias, center, scale). Keras 3 names a few differently (DepthwiseConv's
+ * kernel is "kernel", not "depthwise_kernel"). Null for a class this table does not know.
+ */
+final class WeightLayouts {
+    private static final Set<String> WEIGHTLESS = Set.of("InputLayer", "Activation", "ReLU", "LeakyReLU", "ELU",
+            "Softmax", "ThresholdedReLU", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+            "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking", "Identity",
+            "Flatten", "Reshape", "Permute", "RepeatVector", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+            "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+            "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+            "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
+            "Minimum", "Concatenate", "Dot");
+
+    private WeightLayouts() {
+    }
+
+    /** The weights' short names in {@code get_weights()} order, or null when the class is unknown here. */
+    static List<String> names(String className, JsonNode config, int kerasMajor) {
+        if (WEIGHTLESS.contains(className)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        switch (className) {
+            case "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Dense" -> {
+                out.add("kernel");
+                if (flag(config, "use_bias")) out.add("bias");
+            }
+            case "DepthwiseConv1D", "DepthwiseConv2D" -> {
+                out.add(kerasMajor == 3 ? "kernel" : "depthwise_kernel");
+                if (flag(config, "use_bias")) out.add("bias");
+            }
+            case "SeparableConv1D", "SeparableConv2D" -> {
+                out.add("depthwise_kernel");
+                out.add("pointwise_kernel");
+                if (flag(config, "use_bias")) out.add("bias");
+            }
+            case "BatchNormalization" -> {
+                if (flag(config, "scale")) out.add("gamma");
+                if (flag(config, "center")) out.add("beta");
+                out.add("moving_mean");
+                out.add("moving_variance");
+            }
+            case "LayerNormalization" -> {
+                if (flag(config, "scale")) out.add("gamma");
+                if (flag(config, "center")) out.add("beta");
+            }
+            case "PReLU" -> out.add("alpha");
+            case "Embedding" -> out.add("embeddings");
+            default -> {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /** Keras' default for these flags is true; only an explicit false turns a weight off. */
+    private static boolean flag(JsonNode config, String key) {
+        JsonNode n = config.get(key);
+        return n == null || n.isNull() || n.asBoolean(true);
+    }
+}
