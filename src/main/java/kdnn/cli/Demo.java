@@ -41,7 +41,7 @@ final class Demo {
     }
 
     private static boolean demo(String name, Path dir, PrintStream out) {
-        try (Model model = ModelFiles.load(dir)) {
+        try (Model model = kdnn.io.Models.load(dir)) {
             out.print(model.summary());
             out.print(model.plan());
             Path expected = dir.resolve("expected.json");

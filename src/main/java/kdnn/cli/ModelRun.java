@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 import kdnn.Tensor;
 import kdnn.layers.Shapes;
 import kdnn.model.Model;
-import kdnn.model.ModelFiles;
+import kdnn.io.Models;
 
 /**
  * {@code kdnn run MODEL_DIR [--input FILE.json]}: loads a model folder, prints its summary, runs
@@ -33,28 +33,48 @@ final class ModelRun {
     private ModelRun() {
     }
 
+    static final String USAGE = "usage: kdnn run MODEL [--weights FILE] [--input FILE.json] [--expected FILE.json]\n"
+            + "  MODEL: a .h5 or .keras file, a TF.js folder or model.json, or a config .json (with --weights);\n"
+            + "  a folder may hold model.json, model.keras or model.h5 next to expected.json";
+
     static int main(String[] args, PrintStream out) {
         if (args.length == 0) {
-            out.println("usage: kdnn run MODEL_DIR [--input FILE.json]");
+            out.println(USAGE);
             return 2;
         }
-        Path dir = Path.of(args[0]);
-        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        Path model = Path.of(args[0]);
+        String name = (Files.isDirectory(model) ? model : model.toAbsolutePath().normalize().getParent() != null
+                && Files.isRegularFile(model) && model.getFileName().toString().startsWith("model.")
+                ? model.toAbsolutePath().normalize().getParent() : model).toAbsolutePath().normalize().getFileName()
+                .toString();
         Path inputFile = null;
+        Path expectedFile = null;
+        Path weightsFile = null;
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--input") && i + 1 < args.length) {
-                inputFile = Path.of(args[++i]);
-            } else {
-                out.println("FAIL " + name + " unknown argument " + args[i]);
-                return 2;
+            boolean value = i + 1 < args.length;
+            switch (args[i]) {
+                case "--input" -> { if (value) { inputFile = Path.of(args[++i]); continue; } }
+                case "--expected" -> { if (value) { expectedFile = Path.of(args[++i]); continue; } }
+                case "--weights" -> { if (value) { weightsFile = Path.of(args[++i]); continue; } }
+                default -> { }
             }
+            out.println("FAIL " + name + " unknown or incomplete argument " + args[i]);
+            return 2;
         }
-        try (Model model = ModelFiles.load(dir)) {
-            out.print(model.summary());
-            Example ex = inputFile != null ? readExample(inputFile)
-                    : Files.isRegularFile(dir.resolve("expected.json")) ? readExample(dir.resolve("expected.json"))
-                    : generated(model);
-            Result r = run(model, ex);
+        Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().normalize().getParent();
+        if (expectedFile == null && folder != null && Files.isRegularFile(folder.resolve("expected.json"))) {
+            expectedFile = folder.resolve("expected.json");
+        }
+        try (Model m = weightsFile == null ? Models.load(model) : Models.load(model, weightsFile)) {
+            out.print(m.summary());
+            Example ex = inputFile != null ? readExample(inputFile) : expectedFile != null ? readExample(expectedFile)
+                    : generated(m);
+            if (inputFile != null && expectedFile != null) {
+                Example want = readExample(expectedFile);
+                ex = new Example(ex.inputShapes(), ex.inputs(), want.outputShapes(), want.outputs(), want.atol(),
+                        want.rtol());
+            }
+            Result r = run(m, ex);
             out.println("input shape:  " + String.join(", ", ex.inputShapes().stream().map(Shapes::format).toList()));
             out.println("output shape: " + String.join(", ", r.shapes.stream().map(Shapes::format).toList()));
             if (!ex.hasOutputs()) {

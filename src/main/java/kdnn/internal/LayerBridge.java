@@ -60,4 +60,7 @@ public abstract class LayerBridge {
 
     /** See {@code Layer.weightsVersion()}. */
     public abstract long weightsVersion(Layer layer);
+
+    /** The Keras version whose rules the layer follows (that of the file it was read from). */
+    public abstract kdnn.layers.KerasVersion rules(Layer layer);
 }

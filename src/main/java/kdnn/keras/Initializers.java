@@ -25,6 +25,22 @@ public final class Initializers {
                                  BiFunction<ObjectNode, String, Initializer> make) {
         Set<String> allowed = new HashSet<>(keys);
         allowed.add("dtype"); // Keras' Initializer.from_config drops it; old configs carry it
+        if (keys.contains("seed") && (className.startsWith("Glorot") || className.startsWith("He")
+                || className.startsWith("Lecun") || className.equals("VarianceScaling"))) {
+            // Keras 3.15 writes the axes its fans are computed over; null means Keras 2's own
+            allowed.add("input_axes");
+            allowed.add("output_axes");
+            BiFunction<ObjectNode, String, Initializer> plain = make;
+            make = (c, o) -> {
+                for (String k : new String[] {"input_axes", "output_axes"}) {
+                    if (c.hasNonNull(k)) {
+                        throw new IllegalArgumentException("initializer '" + o + "': `" + k + "`=" + c.get(k)
+                                + " is not supported (only the default fans, null)");
+                    }
+                }
+                return plain.apply(c, o);
+            };
+        }
         Entry e = new Entry(allowed, make);
         TABLE.put(className, e);
         TABLE.put(alias, e);

@@ -32,6 +32,9 @@ public enum Activation {
     // Keras 2: clip(0.2 x + 0.5, 0, 1)
     HARD_SIGMOID("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 0.2f, 0.5f)),
             v -> Math.min(Math.max(0.2 * v + 0.5, 0), 1)),
+    // Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1); what "hard_sigmoid" means in a Keras 3 file
+    HARD_SIGMOID_KERAS3("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 1f / 6, 0.5f)),
+            v -> Math.min(Math.max(v / 6 + 0.5, 0), 1)),
     // oneDNN clamps the argument first, so exp(NaN) = Inf
     EXPONENTIAL("exponential", () -> List.of(new Eltwise(dnnl_eltwise_exp(), 0f, 0f)), Math::exp),
     SWISH("swish", () -> List.of(new Eltwise(dnnl_eltwise_swish(), 1f, 0f))),
@@ -89,7 +92,7 @@ public enum Activation {
             case ELU -> Math.max(pre, 1);
             case SELU -> 1.0507009873554805 * Math.max(pre, 1.6732632423543772);
             case SOFTPLUS -> pre + Math.log(2); // softplus(x) <= max(x, 0) + ln 2
-            case SOFTSIGN, TANH, SIGMOID, HARD_SIGMOID, SOFTMAX -> 1;
+            case SOFTSIGN, TANH, SIGMOID, HARD_SIGMOID, HARD_SIGMOID_KERAS3, SOFTMAX -> 1;
             case EXPONENTIAL -> Math.exp(pre);
             // x - max - log(sum exp(x - max)), the sum between 1 and at most 2^63 terms
             case LOG_SOFTMAX -> 2 * pre + 44;
@@ -120,13 +123,16 @@ public enum Activation {
             return LINEAR;
         }
         String n = name.toLowerCase(Locale.ROOT);
+        if (n.equals("hard_sigmoid") && Layers.readingVersion() == KerasVersion.KERAS_3) {
+            return HARD_SIGMOID_KERAS3;
+        }
         for (Activation a : values()) {
             if (a.keras.equals(n)) {
                 return a;
             }
         }
         throw new IllegalArgumentException("Unknown activation function: '" + name + "'. Expected one of "
-                + Arrays.stream(values()).map(Activation::kerasName).toList());
+                + Arrays.stream(values()).map(Activation::kerasName).distinct().toList());
     }
 
     /** softsign(x) = x / (1 + |x|), in place over a float32 buffer. */

@@ -29,6 +29,8 @@ public final class BatchNormalization extends Layer {
     private final boolean center;
     private final boolean scale;
     private final Boolean fused;
+    // a Keras 3 file's layer: Keras 3 uses epsilon as given on every input
+    private final boolean keras3 = Layers.readingVersion() == KerasVersion.KERAS_3;
     private final Initializer betaInitializer;
     private final Initializer gammaInitializer;
     private final Initializer movingMeanInitializer;
@@ -105,7 +107,7 @@ public final class BatchNormalization extends Layer {
      */
     public double effectiveEpsilon(int inputRank) {
         int a = axis < 0 ? axis + inputRank : axis;
-        boolean fusedKernel = !Boolean.FALSE.equals(fused) && (inputRank == 4 || inputRank == 5)
+        boolean fusedKernel = !keras3 && !Boolean.FALSE.equals(fused) && (inputRank == 4 || inputRank == 5)
                 && (a == 1 || a == inputRank - 1);
         return fusedKernel ? Math.max(epsilon, FUSED_MIN_EPSILON) : epsilon;
     }

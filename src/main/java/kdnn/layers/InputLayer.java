@@ -48,6 +48,10 @@ public final class InputLayer extends Layer {
         if (r.bool("ragged", false)) {
             throw new IllegalArgumentException("InputLayer \"" + name + "\": `ragged=True` inputs are not supported");
         }
+        if (r.bool("optional", false)) {
+            throw new IllegalArgumentException("InputLayer \"" + name + "\": `optional=True` inputs (which may be None)"
+                    + " are not supported");
+        }
         r.finish();
         return of(name, shape);
     }

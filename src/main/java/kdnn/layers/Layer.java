@@ -73,6 +73,11 @@ public abstract class Layer implements AutoCloseable {
         public long weightsVersion(Layer layer) {
             return layer.weightsVersion();
         }
+
+        @Override
+        public KerasVersion rules(Layer layer) {
+            return layer.rules;
+        }
     }
 
     /** What a forgotten layer's cleaner frees; holds nothing that reaches the layer. */
@@ -90,6 +95,8 @@ public abstract class Layer implements AutoCloseable {
     protected final List<Variable> variables = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final boolean trainable;
+    // whose rules the layer follows where Keras 2 and 3 differ: those of the config it was read from
+    private final KerasVersion rules = Layers.readingVersion();
 
     @SuppressWarnings("this-escape") // the cleaner only keeps the layer's native state, never the layer
     protected Layer(String name, long[] declaredInputShape, boolean trainable) {

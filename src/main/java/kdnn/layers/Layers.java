@@ -77,7 +77,53 @@ public final class Layers {
     private static final java.util.Set<String> DEPTHWISE_KERNELS = java.util.Set.of(SeparableConv1D.CLASS_NAME,
             SeparableConv2D.CLASS_NAME, DepthwiseConv1D.CLASS_NAME, DepthwiseConv2D.CLASS_NAME);
 
+    /** The classes whose rules differ between Keras 2 and Keras 3, with their versioned readers. */
+    private static final Map<String, java.util.function.BiFunction<JsonNode, KerasVersion, Layer>> VERSIONED =
+            new LinkedHashMap<>();
+
+    static {
+        VERSIONED.put(Conv1D.CLASS_NAME, Conv1D::fromConfig);
+        VERSIONED.put(Conv2D.CLASS_NAME, Conv2D::fromConfig);
+        VERSIONED.put(Conv3D.CLASS_NAME, Conv3D::fromConfig);
+        VERSIONED.put(Conv1DTranspose.CLASS_NAME, Conv1DTranspose::fromConfig);
+        VERSIONED.put(Conv2DTranspose.CLASS_NAME, Conv2DTranspose::fromConfig);
+        VERSIONED.put(Conv3DTranspose.CLASS_NAME, Conv3DTranspose::fromConfig);
+        VERSIONED.put(DepthwiseConv1D.CLASS_NAME, DepthwiseConv1D::fromConfig);
+        VERSIONED.put(DepthwiseConv2D.CLASS_NAME, DepthwiseConv2D::fromConfig);
+        VERSIONED.put(SeparableConv1D.CLASS_NAME, SeparableConv1D::fromConfig);
+        VERSIONED.put(SeparableConv2D.CLASS_NAME, SeparableConv2D::fromConfig);
+    }
+
+    // the rules of the config being read on this thread: activations and BatchNormalization look
+    // them up while their arguments are parsed (Keras 2's unless a Keras 3 file is being loaded)
+    private static final ThreadLocal<KerasVersion> READING = ThreadLocal.withInitial(() -> KerasVersion.KERAS_2);
+
+    static KerasVersion readingVersion() {
+        return READING.get();
+    }
+
     private Layers() {
+    }
+
+    /**
+     * Makes a layer from its serialized form with the rules of the Keras version that wrote it:
+     * a Keras 3 file's {@code hard_sigmoid} is {@code relu6(x + 3) / 6}, its BatchNormalization uses
+     * {@code epsilon} as given, its depthwise and separable convolutions take strides and dilation
+     * together (see {@link KerasVersion}).
+     */
+    public static Layer fromConfig(JsonNode layer, KerasVersion version) {
+        KerasVersion before = READING.get();
+        READING.set(version);
+        try {
+            String cls = layer != null && layer.isObject() ? layer.path("class_name").asText("") : "";
+            var versioned = VERSIONED.get(cls);
+            if (versioned != null && layer.get("config") != null) {
+                return versioned.apply(layer.get("config"), version);
+            }
+            return fromConfig(layer);
+        } finally {
+            READING.set(before);
+        }
     }
 
     /** The Keras class names kdnn implements. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kdnn.layers.InputLayer;
+import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
 import kdnn.layers.UnknownLayerException;
@@ -47,8 +48,25 @@ public final class ModelConfigs {
         }
     }
 
-    /** The model a config describes, with its weights. */
+    /** The model a config describes, with its weights, under Keras 2's rules. */
     public static Model build(JsonNode modelConfig, WeightSource weights) {
+        return build(modelConfig, weights, KerasVersion.KERAS_2);
+    }
+
+    /** The model a config describes, with its weights, under the rules of the Keras version that wrote it. */
+    public static Model build(JsonNode modelConfig, WeightSource weights, KerasVersion version) {
+        KerasVersion before = RULES.get();
+        RULES.set(version);
+        try {
+            return buildTop(modelConfig, weights);
+        } finally {
+            RULES.set(before);
+        }
+    }
+
+    private static final ThreadLocal<KerasVersion> RULES = ThreadLocal.withInitial(() -> KerasVersion.KERAS_2);
+
+    private static Model buildTop(JsonNode modelConfig, WeightSource weights) {
         JsonNode top = modelConfig.has("model_config") ? modelConfig.get("model_config") : modelConfig;
         refuseUnknownClasses(top);
         List<Object> made = new ArrayList<>();
@@ -126,7 +144,7 @@ public final class ModelConfigs {
         String cls = l.path("class_name").asText("?");
         String name = l.path("config").path("name").asText(l.path("name").asText("?"));
         try {
-            return Layers.fromConfig(Layers.withInferredArguments(l, w -> weights.shapeOf(name, w)));
+            return Layers.fromConfig(Layers.withInferredArguments(l, w -> weights.shapeOf(name, w)), RULES.get());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model \"" + model + "\", layer \"" + name + "\" (" + cls + "): "
                     + e.getMessage(), e);

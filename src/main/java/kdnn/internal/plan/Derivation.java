@@ -1,7 +1,6 @@
 package kdnn.internal.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +42,7 @@ final class Derivation implements AutoCloseable {
         config.remove("batch_input_shape");
         if (batchNorm != null) config.put("use_bias", true);
         if (activation != null) config.put("activation", activation.kerasName());
-        Layer made = Layers.fromConfig(layer);
+        Layer made = Layers.fromConfig(layer, LayerBridge.get().rules(source));
         try {
             made.build(inputShape);
             this.derived = made;
@@ -120,7 +119,8 @@ final class Derivation implements AutoCloseable {
      * {@code b' = (b - mean) * s + beta}.
      */
     private List<Weight> fold(List<Weight> weights, Layer bn) {
-        BatchNormParameters p = BatchNormParameters.of(bn, inputRankOfBatchNorm());
+        float[][] st = ((kdnn.layers.BatchNormalization) bn).scaleAndShift(inputRankOfBatchNorm());
+        BatchNormParameters p = new BatchNormParameters(toDouble(st[0]), toDouble(st[1]), -1);
         String cls = source.className();
         List<Weight> out = new ArrayList<>();
         Weight bias = null;
@@ -157,6 +157,12 @@ final class Derivation implements AutoCloseable {
         return out;
     }
 
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
+    }
+
     private int inputRankOfBatchNorm() {
         return source.computeOutputShape(inputShape).length;
     }
@@ -166,55 +172,12 @@ final class Derivation implements AutoCloseable {
         derived.close();
     }
 
-    /** Keras' inference form of a BatchNormalization: {@code y = x * scale + shift} per channel. */
+    /** A BatchNormalization at inference: {@code y = x * scale + shift} per channel. */
     record BatchNormParameters(double[] scale, double[] shift, int axis) {
-        static BatchNormParameters of(Layer bn, int rank) {
-            JsonNode c = bn.getConfig();
-            int axis = axisOf(c.get("axis"), rank);
-            double eps = c.path("epsilon").asDouble(1e-3);
-            // tf.keras 2 runs 4D/5D inputs normalized over axis 1 or the last through the fused
-            // kernel, which raises epsilon to 1.001e-5 (see the golden README)
-            if ((rank == 4 || rank == 5)
-                    && (axis == 1 || axis == rank - 1)) {
-                eps = Math.max(eps, 1.001e-5);
-            }
-            boolean center = c.path("center").asBoolean(true);
-            boolean scaleOn = c.path("scale").asBoolean(true);
-            float[] gamma = null, beta = null, mean = null, var = null;
-            for (Weight w : bn.getWeights()) {
-                switch (w.name()) {
-                    case "gamma" -> gamma = w.values();
-                    case "beta" -> beta = w.values();
-                    case "moving_mean" -> mean = w.values();
-                    case "moving_variance" -> var = w.values();
-                    default -> { }
-                }
-            }
-            if (mean == null || var == null || scaleOn && gamma == null || center && beta == null) {
-                throw new IllegalStateException("BatchNormalization \"" + bn.name() + "\" lacks its weights");
-            }
-            int n = mean.length;
-            double[] scale = new double[n];
-            double[] shift = new double[n];
-            for (int i = 0; i < n; i++) {
-                double g = scaleOn ? gamma[i] : 1;
-                double be = center ? beta[i] : 0;
-                // float32 as TensorFlow computes the factor, then the fold in double
-                float inv = (float) (1 / Math.sqrt((float) (var[i] + (float) eps)));
-                scale[i] = (float) (inv * g);
-                shift[i] = be - mean[i] * scale[i];
-            }
-            return new BatchNormParameters(scale, shift, axis);
-        }
-
         static int axisOf(JsonNode axis, int rank) {
             JsonNode a = axis == null || axis.isNull() ? null : axis.isArray() ? axis.get(0) : axis;
             int v = a == null ? -1 : a.asInt();
             return v < 0 ? v + rank : v;
         }
-    }
-
-    static ObjectNode empty() {
-        return JsonNodeFactory.instance.objectNode();
     }
 }

@@ -159,8 +159,9 @@ public final class Planner {
             if (!bn.layer.className().equals("BatchNormalization") || bn.inputs.length != 1) continue;
             Work producer = producer(bn.inputs[0]);
             if (producer == null || isOutput(producer.output) || soleReader(producer.output) != bn
-                    || !foldable(producer) || producer.derivation != null && producer.derivation.batchNorm() != null) {
-                continue;
+                    || !foldable(producer) || producer.derivation != null || producer.sumInto >= 0
+                    || Derivation.currentActivation(producer.layer) != Activation.LINEAR) {
+                continue; // the normalization must see the producer's linear output, nothing fused after it
             }
             long[] shape = shapes.get(producer.output);
             int axis = Derivation.BatchNormParameters.axisOf(bn.layer.getConfig().get("axis"), shape.length);

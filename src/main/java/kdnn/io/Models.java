@@ -1,0 +1,121 @@
+package kdnn.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kdnn.layers.KerasVersion;
+import kdnn.layers.Layer;
+import kdnn.layers.Shapes;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+
+/**
+ * The one entry point for model files: a Keras 2 HDF5 file, a Keras 3 {@code .keras} archive
+ * (or the legacy {@code .h5} Keras 3 writes), a TensorFlow.js {@code model.json} (or its folder),
+ * or a bare config with a weights file. The format is told by content. A model read from a Keras 3
+ * file computes with Keras 3's definitions where they differ from Keras 2's (see {@link KerasVersion}).
+ */
+public final class Models {
+    private Models() {
+    }
+
+    /**
+     * Loads a model file or a folder holding {@code model.json}, {@code model.keras} or {@code model.h5}.
+     *
+     * @throws IOException for a missing or unreadable file
+     * @throws IllegalArgumentException for a malformed file or a model kdnn cannot run (see {@link ModelFileException})
+     */
+    public static Model load(Path path) throws IOException {
+        return build(ModelReader.read(path), path.toString());
+    }
+
+    /** Loads a model file from a stream (an HDF5 file, a {@code .keras} archive or a TF.js JSON). */
+    public static Model load(InputStream in) throws IOException {
+        return build(ModelReader.read(in), "stream");
+    }
+
+    /** Loads a model file from its bytes. */
+    public static Model load(byte[] bytes) throws IOException {
+        return build(ModelReader.read(bytes), "bytes");
+    }
+
+    /** Loads a bare config ({@code model.to_json()}) with a weights file ({@code save_weights}). */
+    public static Model load(Path config, Path weights) throws IOException {
+        return build(ModelReader.read(config, weights), config.toString());
+    }
+
+    /** The model of a file read into its neutral form. */
+    public static Model build(ModelSource source, String file) {
+        KerasVersion rules = source.kerasMajor() == 3 ? KerasVersion.KERAS_3 : KerasVersion.KERAS_2;
+        Map<String, List<Weight>> weights = new LinkedHashMap<>(source.weights());
+        Set<String> used = new HashSet<>();
+        try {
+            return ModelConfigs.build(source.modelConfig(), new ModelConfigs.WeightSource() {
+                @Override
+                public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+                    String key = String.join("/", path);
+                    List<Weight> given = weights.get(key);
+                    if (given == null) {
+                        key = layer.name();
+                        given = weights.get(key);
+                    }
+                    if (given == null) {
+                        throw new ModelFileException(file + ": layer \"" + String.join("/", path) + "\" ("
+                                + layer.className() + ") needs " + expected.size() + " weights "
+                                + expected.stream().map(w -> w.name() + Shapes.format(w.shape())).toList()
+                                + ", which the file lacks");
+                    }
+                    if (given.size() != expected.size()) {
+                        throw new ModelFileException(file + ": layer \"" + key + "\" (" + layer.className() + ") has "
+                                + expected.size() + " weights " + expected.stream().map(Weight::name).toList()
+                                + ", but the file gives " + given.size() + " " + given.stream().map(Weight::name).toList());
+                    }
+                    used.add(key);
+                    // by position, as Keras sets them: Keras 3 names some differently (a depthwise "kernel")
+                    List<Weight> out = new ArrayList<>();
+                    for (int i = 0; i < given.size(); i++) {
+                        Weight g = given.get(i);
+                        Weight e = expected.get(i);
+                        if (!java.util.Arrays.equals(g.shape(), e.shape())) {
+                            throw new ModelFileException(file + ": layer \"" + key + "\" weight " + i + " ('" + e.name()
+                                    + "') has shape " + Shapes.format(e.shape()) + " in the config, but the file gives '"
+                                    + g.name() + "' of shape " + Shapes.format(g.shape()));
+                        }
+                        out.add(new Weight(e.name(), e.shape(), g.values()));
+                    }
+                    return out;
+                }
+
+                @Override
+                public List<String> unused() {
+                    List<String> left = new ArrayList<>(weights.keySet());
+                    left.removeAll(used);
+                    return left;
+                }
+
+                @Override
+                public int[] shapeOf(String layer, String weight) {
+                    for (var e : weights.entrySet()) {
+                        if (e.getKey().equals(layer) || e.getKey().endsWith("/" + layer)) {
+                            for (Weight w : e.getValue()) {
+                                if (w.name().equals(weight)) return w.shape();
+                            }
+                        }
+                    }
+                    return null;
+                }
+            }, rules);
+        } catch (ModelFileException | kdnn.layers.UnknownLayerException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file + ": " + e.getMessage(), e);
+        }
+    }
+}
