@@ -14,7 +14,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every golden case of ../shared/golden/cases passes through kdnn (Keras' outputs and refusals). */
+/** Every golden case of golden/cases (../shared, else the copies) passes through kdnn (Keras' outputs and refusals). */
 class GoldenCasesTest {
     @TestFactory
     Stream<DynamicTest> everyGoldenCasePasses() throws Exception {
