@@ -27,9 +27,9 @@ final class ModelRun {
     private ModelRun() {
     }
 
-    static int main(String[] args, PrintStream out) {
-        if (args.length == 0) {
-            out.println("usage: kdnn run MODEL_DIR [--input FILE.json]");
+    static int main(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            err.print(Usage.of("run"));
             return 2;
         }
         Path dir = Path.of(args[0]);
@@ -39,7 +39,8 @@ final class ModelRun {
             if (args[i].equals("--input") && i + 1 < args.length) {
                 inputFile = Path.of(args[++i]);
             } else {
-                out.println("FAIL " + name + " unknown argument " + args[i]);
+                err.println("kdnn run: unknown argument '" + args[i] + "'");
+                err.print(Usage.of("run"));
                 return 2;
             }
         }
@@ -74,25 +75,30 @@ final class ModelRun {
     /** Runs an example and checks it within its tolerance. */
     static Result run(Sequential model, Example ex) {
         try (Tensor in = Tensor.of(ex.input(), ex.inputShape()); Tensor got = model.predict(in)) {
-            if (ex.output() == null) {
-                return new Result(got.shape(), 0, null);
-            }
-            if (!Arrays.equals(got.shape(), ex.outputShape())) {
-                return new Result(got.shape(), Double.NaN, "output shape " + Shapes.format(got.shape())
-                        + ", expected " + Shapes.format(ex.outputShape()));
-            }
-            float[] g = got.toFloatArray();
-            double max = 0;
-            String failure = null;
-            for (int i = 0; i < g.length; i++) {
-                double err = Math.abs(g[i] - ex.output()[i]);
-                max = Math.max(max, err);
-                if (failure == null && !GoldenCase.within(g[i], ex.output()[i], ex.atol(), ex.rtol())) {
-                    failure = "value " + i + " is " + g[i] + ", expected " + ex.output()[i];
-                }
-            }
-            return new Result(got.shape(), max, failure);
+            return compare(ex, got);
         }
+    }
+
+    /** Checks a model's output for the example's input within the example's tolerance. */
+    static Result compare(Example ex, Tensor got) {
+        if (ex.output() == null) {
+            return new Result(got.shape(), 0, null);
+        }
+        if (!Arrays.equals(got.shape(), ex.outputShape())) {
+            return new Result(got.shape(), Double.NaN, "output shape " + Shapes.format(got.shape())
+                    + ", expected " + Shapes.format(ex.outputShape()));
+        }
+        float[] g = got.toFloatArray();
+        double max = 0;
+        String failure = null;
+        for (int i = 0; i < g.length; i++) {
+            double err = Math.abs(g[i] - ex.output()[i]);
+            max = Math.max(max, err);
+            if (failure == null && !GoldenCase.within(g[i], ex.output()[i], ex.atol(), ex.rtol())) {
+                failure = "value " + i + " is " + g[i] + ", expected " + ex.output()[i];
+            }
+        }
+        return new Result(got.shape(), max, failure);
     }
 
     /** {@code {"input": {"shape", "data"}, "output": {...}, "atol", "rtol"}}, or a bare {@code {"shape", "data"}}. */

@@ -1,0 +1,78 @@
+package kdnn.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The usage text of every command: {@code kdnn}, {@code kdnn COMMAND --help} and a wrong argument print it. */
+final class Usage {
+    /** A command's synopsis lines (after "kdnn ") and what it does. */
+    private record Command(String synopsis, String description) {
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        add("test [MAVEN_OPTIONS...]",
+                "run the whole test suite (mvn verify), what CI runs; -Dtest='Conv*' runs some tests only");
+        add("demo", """
+                run the Keras models of ../shared/models (else the copies bundled with kdnn): each one's summary,
+                steady-state time per batch, first prediction's time and agreement with Keras""");
+        add("info", "oneDNN version, CPU ISA, threading runtime, thread count, library file");
+        add("golden DIR...", """
+                run the golden layer cases of each folder: "PASS name max_abs_err" or "FAIL name reason" per case,
+                then "N passed, M failed"; exit status 0 only when none failed""");
+        add("run MODEL_DIR [--input FILE.json]", """
+                load a TensorFlow.js layers model (model.json + weights.bin), print its summary, run it on FILE.json
+                (else the folder's expected.json, else a generated batch) and compare with the expected output""");
+        add("stress DIR [--threads N] [--seconds S]", """
+                call every golden case of DIR from N >= 1 threads for S > 0 seconds, layers shared, results compared
+                bitwise with single-threaded ones; last line "calls=C mismatches=M errors=E\"""");
+        add("""
+                bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
+                      [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
+                bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]""", """
+                the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
+                (its first use builds the test classes and fetches the benchmark-only dependencies)""");
+    }
+
+    private static void add(String synopsis, String description) {
+        COMMANDS.put(synopsis.substring(0, synopsis.indexOf(' ') < 0 ? synopsis.length() : synopsis.indexOf(' ')),
+                new Command(synopsis.strip(), description.strip()));
+    }
+
+    private Usage() {
+    }
+
+    static boolean known(String command) {
+        return COMMANDS.containsKey(command);
+    }
+
+    /** Every command with the first line of what it does, for {@code kdnn}, {@code kdnn help} and an unknown command. */
+    static String overview() {
+        StringBuilder s = new StringBuilder("usage: kdnn COMMAND [ARGUMENTS...]   (kdnn COMMAND --help: one command's usage)\n");
+        for (var e : COMMANDS.entrySet()) {
+            s.append(String.format("  %-8s %s%n", e.getKey(), e.getValue().description().lines().findFirst().orElseThrow()));
+        }
+        return s.toString();
+    }
+
+    /** One command's usage: its synopsis, then what it does. */
+    static String of(String command) {
+        Command c = COMMANDS.get(command);
+        StringBuilder s = new StringBuilder();
+        for (String line : c.synopsis().lines().toList()) {
+            boolean form = line.startsWith(command); // else a continuation of the form above
+            s.append(!form ? "            " : s.isEmpty() ? "usage: kdnn " : "       kdnn ").append(line).append('\n');
+        }
+        c.description().lines().forEach(line -> s.append("  ").append(line).append('\n'));
+        return s.toString();
+    }
+
+    /** True when the arguments ask for help. */
+    static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) return true;
+        }
+        return false;
+    }
+}
