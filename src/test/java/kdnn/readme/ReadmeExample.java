@@ -46,8 +46,14 @@ public class ReadmeExample {
         try (Sequential model = ModelFiles.load(modelDir);
              Tensor in = Tensor.of(batch, batchShape);
              Tensor out = model.predict(in)) {                   // or model.predict(in, out) to reuse one
-            System.out.print(model.summary());
             return out.toFloatArray();
+        }
+    }
+
+    /** The model's layers, output shapes and parameter counts, as Keras' model.summary() prints them. */
+    static String summary(Path modelDir) throws Exception {
+        try (Sequential model = ModelFiles.load(modelDir)) {
+            return model.summary();
         }
     }
 }

@@ -78,6 +78,8 @@ class ReadmeExampleTest {
         for (int i = 0; i < want.length; i++) {
             assertTrue(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]), "value " + i + ": " + got[i] + " vs " + want[i]);
         }
+        String summary = ReadmeExample.summary(dir);
+        assertTrue(summary.startsWith("Model: \"cnn_classifier\"") && summary.contains("Total params: 2,234"), summary);
     }
 
     private static int taps(int i) {
