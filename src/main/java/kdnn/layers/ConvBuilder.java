@@ -103,7 +103,7 @@ public final class ConvBuilder<L extends BaseConv> {
         return this;
     }
 
-    /** Conv2DTranspose only: extra length at the end of each output axis (< stride). */
+    /** Conv2DTranspose only: extra length at the end of each output axis (less than the stride). */
     public ConvBuilder<L> outputPadding(int... outputPadding) {
         requireKind(BaseConv.Kind.TRANSPOSE, "output_padding");
         this.outputPadding = tuple("output_padding", outputPadding);
