@@ -14,10 +14,10 @@ import kdnn.runtime.NativeMemory;
  *
  * <p>Closing frees the memory at once (large blocks go to a small reuse cache, see
  * {@link NativeMemory}); a tensor a caller forgets is freed by a cleaner. Every
- * method after close throws {@link IllegalStateException}, shape accessors included; only
- * {@link #close()}, {@link #isClosed()} and {@link #toString()} (which shows the shape) still answer. A layer reading or writing a tensor
- * holds it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory
- * under them. The raw {@link #segment()} is for code that holds the tensor the same way.
+ * method after close throws {@link IllegalStateException}, the shape accessors included; only
+ * {@link #close()}, {@link #isClosed()} and {@link #toString()} (which shows the shape) still
+ * answer. A layer reading or writing a tensor holds it ({@link #hold()}), so closing waits for
+ * calls in flight instead of freeing memory under them. The raw {@link #segment()} is for code that holds the tensor the same way.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
