@@ -5,39 +5,40 @@ import java.util.Map;
 
 /** The usage text of every command: {@code kdnn}, {@code kdnn COMMAND --help} and a wrong argument print it. */
 final class Usage {
-    /** A command's synopsis lines (after "kdnn ") and what it does. */
-    private record Command(String synopsis, String description) {
+    /** A command's synopsis lines (after "kdnn "), a one-line summary and what it does in full. */
+    private record Command(String synopsis, String summary, String description) {
     }
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        add("test [MAVEN_OPTIONS...]",
+        add("test [MAVEN_OPTIONS...]", "run the test suite (mvn verify), what CI runs",
                 "run the whole test suite (mvn verify), what CI runs; -Dtest='Conv*' runs some tests only");
-        add("demo", """
+        add("demo", "run the Keras models: summary, time per batch, agreement with Keras", """
                 run the Keras models of ../shared/models (else the copies bundled with kdnn): each one's summary,
                 steady-state time per batch, first prediction's time and agreement with Keras""");
-        add("info", "oneDNN version, CPU ISA, threading runtime, thread count, library file");
-        add("golden DIR...", """
+        add("info", "what oneDNN kdnn runs on", "oneDNN version, CPU ISA, threading runtime, thread count, library file");
+        add("golden DIR...", "run golden layer cases against Keras' outputs and refusals", """
                 run the golden layer cases of each folder: "PASS name max_abs_err" or "FAIL name reason" per case,
                 then "N passed, M failed"; exit status 0 only when none failed""");
-        add("run MODEL_DIR [--input FILE.json]", """
+        add("run MODEL_DIR [--input FILE.json]", "run one TensorFlow.js layers model and compare its output", """
                 load a TensorFlow.js layers model (model.json + weights.bin), print its summary, run it on FILE.json
                 (else the folder's expected.json, else a generated batch) and compare with the expected output""");
-        add("stress DIR [--threads N] [--seconds S]", """
+        add("stress DIR [--threads N] [--seconds S]", "call golden cases from many threads at once, compared bitwise", """
                 call every golden case of DIR from N >= 1 threads for S > 0 seconds, layers shared, results compared
                 bitwise with single-threaded ones; last line "calls=C mismatches=M errors=E\"""");
         add("""
                 bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
                       [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
-                bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]""", """
+                bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]""",
+                "the benchmarks: kdnn against the C floor, ONNX Runtime and the reference", """
                 the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
                 (its first use builds the test classes and fetches the benchmark-only dependencies)""");
     }
 
-    private static void add(String synopsis, String description) {
-        COMMANDS.put(synopsis.substring(0, synopsis.indexOf(' ') < 0 ? synopsis.length() : synopsis.indexOf(' ')),
-                new Command(synopsis.strip(), description.strip()));
+    private static void add(String synopsis, String summary, String description) {
+        String name = synopsis.strip().split("\\s", 2)[0];
+        COMMANDS.put(name, new Command(synopsis.strip(), summary, description.strip()));
     }
 
     private Usage() {
@@ -51,7 +52,7 @@ final class Usage {
     static String overview() {
         StringBuilder s = new StringBuilder("usage: kdnn COMMAND [ARGUMENTS...]   (kdnn COMMAND --help: one command's usage)\n");
         for (var e : COMMANDS.entrySet()) {
-            s.append(String.format("  %-8s %s%n", e.getKey(), e.getValue().description().lines().findFirst().orElseThrow()));
+            s.append(String.format("  %-8s %s%n", e.getKey(), e.getValue().summary()));
         }
         return s.toString();
     }
