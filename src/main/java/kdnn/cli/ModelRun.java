@@ -33,13 +33,26 @@ final class ModelRun {
     private ModelRun() {
     }
 
-    static final String USAGE = "usage: kdnn run MODEL [--weights FILE] [--input FILE.json] [--expected FILE.json]\n"
-            + "  MODEL: a .h5 or .keras file, a TF.js folder or model.json, or a config .json (with --weights);\n"
-            + "  a folder may hold model.json, model.keras or model.h5 next to expected.json";
+    /** {@code kdnn summary MODEL [--weights FILE]}: Keras' summary, then the plan. */
+    static int summary(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 1 && !(args.length == 3 && args[1].equals("--weights")) || args[0].startsWith("-")) {
+            err.print(Usage.of("summary"));
+            return 2;
+        }
+        Path model = Path.of(args[0]);
+        try (Model m = args.length == 3 ? Models.load(model, Path.of(args[2])) : Models.load(model)) {
+            out.print(m.summary());
+            out.print(m.plan());
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            err.println("kdnn summary: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return 1;
+        }
+    }
 
-    static int main(String[] args, PrintStream out) {
-        if (args.length == 0) {
-            out.println(USAGE);
+    static int main(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            err.print(Usage.of("run"));
             return 2;
         }
         Path model = Path.of(args[0]);
@@ -58,7 +71,8 @@ final class ModelRun {
                 case "--weights" -> { if (value) { weightsFile = Path.of(args[++i]); continue; } }
                 default -> { }
             }
-            out.println("FAIL " + name + " unknown or incomplete argument " + args[i]);
+            err.println("kdnn run: unknown or incomplete argument '" + args[i] + "'");
+            err.print(Usage.of("run"));
             return 2;
         }
         Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().normalize().getParent();
@@ -97,44 +111,62 @@ final class ModelRun {
     record Result(List<long[]> shapes, double maxErr, String failure) {
     }
 
-    /** Runs an example and checks it within its tolerance. */
-    static Result run(Model model, Example ex) {
+    /** The example's inputs as new tensors the caller closes. */
+    static List<Tensor> inputs(Example ex) {
         List<Tensor> in = new ArrayList<>();
-        List<Tensor> got = List.of();
         try {
             for (int i = 0; i < ex.inputs().size(); i++) in.add(Tensor.of(ex.inputs().get(i), ex.inputShapes().get(i)));
-            got = model.predict(in);
-            List<long[]> shapes = got.stream().map(Tensor::shape).toList();
-            if (!ex.hasOutputs()) {
-                return new Result(shapes, 0, null);
+            return in;
+        } catch (RuntimeException | Error e) {
+            in.forEach(Tensor::close);
+            throw e;
+        }
+    }
+
+    /** Runs an example and checks it within its tolerance. */
+    static Result run(Model model, Example ex) {
+        List<Tensor> in = inputs(ex);
+        try {
+            List<Tensor> got = model.predict(in);
+            try {
+                return compare(ex, got);
+            } finally {
+                got.forEach(Tensor::close);
             }
-            if (got.size() != ex.outputs().size()) {
-                return new Result(shapes, Double.NaN, "the model gives " + got.size() + " outputs, the example "
-                        + ex.outputs().size());
-            }
-            double max = 0;
-            String failure = null;
-            for (int k = 0; k < got.size(); k++) {
-                if (!Arrays.equals(shapes.get(k), ex.outputShapes().get(k))) {
-                    return new Result(shapes, Double.NaN, "output " + k + " has shape " + Shapes.format(shapes.get(k))
-                            + ", expected " + Shapes.format(ex.outputShapes().get(k)));
-                }
-                float[] g = got.get(k).toFloatArray();
-                float[] want = ex.outputs().get(k);
-                for (int i = 0; i < g.length; i++) {
-                    double err = Math.abs(g[i] - want[i]);
-                    if (!Double.isNaN(err)) max = Math.max(max, err);
-                    if (failure == null && !GoldenCase.within(g[i], want[i], ex.atol(), ex.rtol())) {
-                        failure = (got.size() > 1 ? "output " + k + " " : "") + "value " + i + " is " + g[i]
-                                + ", expected " + want[i];
-                    }
-                }
-            }
-            return new Result(shapes, max, failure);
         } finally {
             in.forEach(Tensor::close);
-            got.forEach(Tensor::close);
         }
+    }
+
+    /** Checks a model's outputs against the example's within its tolerance. */
+    static Result compare(Example ex, List<Tensor> got) {
+        List<long[]> shapes = got.stream().map(Tensor::shape).toList();
+        if (!ex.hasOutputs()) {
+            return new Result(shapes, 0, null);
+        }
+        if (got.size() != ex.outputs().size()) {
+            return new Result(shapes, Double.NaN, "the model gives " + got.size() + " outputs, the example "
+                    + ex.outputs().size());
+        }
+        double max = 0;
+        String failure = null;
+        for (int k = 0; k < got.size(); k++) {
+            if (!Arrays.equals(shapes.get(k), ex.outputShapes().get(k))) {
+                return new Result(shapes, Double.NaN, "output " + k + " has shape " + Shapes.format(shapes.get(k))
+                        + ", expected " + Shapes.format(ex.outputShapes().get(k)));
+            }
+            float[] g = got.get(k).toFloatArray();
+            float[] want = ex.outputs().get(k);
+            for (int i = 0; i < g.length; i++) {
+                double err = Math.abs(g[i] - want[i]);
+                if (!Double.isNaN(err)) max = Math.max(max, err);
+                if (failure == null && !GoldenCase.within(g[i], want[i], ex.atol(), ex.rtol())) {
+                    failure = (got.size() > 1 ? "output " + k + " " : "") + "value " + i + " is " + g[i]
+                            + ", expected " + want[i];
+                }
+            }
+        }
+        return new Result(shapes, max, failure);
     }
 
     /**

@@ -25,27 +25,38 @@ public final class Stress {
     private Stress() {
     }
 
-    public static int main(String[] args, PrintStream out) throws Exception {
+    /** Runs the command; usage errors go to {@code err}. */
+    public static int main(String[] args, PrintStream out, PrintStream err) throws Exception {
         Path dir = null;
         int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
         double seconds = 10;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--threads" -> threads = Integer.parseInt(args[++i]);
-                    case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
+                    case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, "--seconds"));
                     default -> {
-                        if (dir != null || args[i].startsWith("--")) throw new IllegalArgumentException(args[i]);
+                        if (dir != null || args[i].startsWith("-")) {
+                            throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
+                        }
                         dir = Path.of(args[i]);
                     }
                 }
             }
-            if (dir == null || threads < 1 || !(seconds > 0)) throw new IllegalArgumentException("arguments");
-        } catch (RuntimeException e) {
-            System.err.println("usage: kdnn stress DIR [--threads N] [--seconds S]   (N >= 1, S > 0)");
+            if (dir == null) throw new IllegalArgumentException("no DIR given");
+            if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            if (!(seconds > 0)) throw new IllegalArgumentException("--seconds must be > 0, got " + seconds);
+        } catch (IllegalArgumentException e) {
+            err.println("kdnn stress: " + (e instanceof NumberFormatException ? "a number expected, " : "") + e.getMessage());
+            err.print(Usage.of("stress"));
             return 2;
         }
         return run(dir, threads, seconds, out);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+        return args[i];
     }
 
     static int run(Path dir, int threads, double seconds, PrintStream out) throws Exception {

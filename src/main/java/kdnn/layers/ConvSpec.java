@@ -24,7 +24,7 @@ public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, D
         return (kernel[axis] - 1) * dilation[axis] + 1;
     }
 
-    /** Output length along one spatial axis, by Keras' rules (may be <= 0 for too-small inputs). */
+    /** Output length along one spatial axis, by Keras' rules ({@code <= 0} for too-small inputs). */
     public long outputLength(int axis, long n) {
         long k = effectiveKernel(axis);
         long s = strides[axis];

@@ -198,11 +198,20 @@ public abstract class Layer implements AutoCloseable {
         return declaredInputShape == null ? null : declaredInputShape.clone();
     }
 
-    /** Builds the layer for an input shape, as Keras' {@code build}: creates the weights. */
+    /**
+     * Builds the layer for an input shape, as Keras' {@code build}: creates the weights. Once built,
+     * the layer refuses a shape other than its own (a different batch size is the same shape).
+     */
     public final void build(long... inputShape) {
         long stamp = enter();
         try {
             ensureBuilt(inputShape);
+            long[] built = builtShape;
+            if (conflict(built, inputShape)) {
+                throw new IllegalArgumentException("layer \"" + name + "\" is already built for input shape "
+                        + Shapes.format(built) + "; cannot build it for " + Shapes.format(inputShape)
+                        + " (only the batch size may differ)");
+            }
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -219,6 +228,15 @@ public abstract class Layer implements AutoCloseable {
             }
         }
         return layer;
+    }
+
+    /** True when two input shapes differ in rank or in a known (not -1) dimension after the batch. */
+    private static boolean conflict(long[] a, long[] b) {
+        if (a.length != b.length) return true;
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] >= 0 && b[i] >= 0 && a[i] != b[i]) return true;
+        }
+        return false;
     }
 
     public final boolean isBuilt() {

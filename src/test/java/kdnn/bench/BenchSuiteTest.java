@@ -30,6 +30,16 @@ class BenchSuiteTest {
             "unet_transpose_2x2_256", "wavenet_causal_1d_64", "video_3d_3x3x3_32", "tiny_3x3_8_8");
 
     @Test
+    void helpPrintsTheUsageAndRunsNothing() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        int status = BenchMain.run(new String[] {"--quick", "--help"},
+                new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(0, status);
+        assertEquals(BenchMain.USAGE, bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(BenchMain.USAGE.startsWith("usage: kdnn bench [--quick]"), BenchMain.USAGE);
+    }
+
+    @Test
     void theSuiteIsIssueSixs() {
         assertEquals(ISSUE_6, BenchShape.SUITE.stream().map(BenchShape::name).toList());
         assertEquals(ISSUE_6.size(), new HashSet<>(ISSUE_6).size());

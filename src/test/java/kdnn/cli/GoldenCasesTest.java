@@ -1,5 +1,6 @@
 package kdnn.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every golden case of ../shared/golden/cases passes through kdnn (Keras' outputs and refusals). */
+/** Every golden case of golden/cases (../shared, else the copies) passes through kdnn (Keras' outputs and refusals). */
 class GoldenCasesTest {
     @TestFactory
     Stream<DynamicTest> everyGoldenCasePasses() throws Exception {
@@ -53,13 +54,18 @@ class GoldenCasesTest {
     }
 
     @Test
-    void anUnimplementedClassIsAFailEvenForAnErrorCase() throws Exception {
+    void anUnimplementedClassIsARefusalForAnErrorCaseAndAFailOtherwise() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 "{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}");
-        GoldenCase c = new GoldenCase("lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), null, null, 0, 0,
+        GoldenCase error = new GoldenCase("lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), null, null, 0, 0,
                 true, "not a conv layer");
-        GoldenRunner.Result r = GoldenRunner.run(c);
-        assertFalse(r.passed(), r.line());
-        assertTrue(r.line().contains("LSTM"), r.line());
+        GoldenRunner.Result refused = GoldenRunner.run(error);
+        assertTrue(refused.passed(), refused.line());
+        assertEquals("PASS lstm refused: layer class LSTM is not implemented", refused.line());
+        GoldenCase output = new GoldenCase("lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), new long[] {1, 3},
+                new float[3], 0, 0, false, null);
+        GoldenRunner.Result failed = GoldenRunner.run(output);
+        assertFalse(failed.passed(), failed.line());
+        assertTrue(failed.line().contains("LSTM"), failed.line());
     }
 }

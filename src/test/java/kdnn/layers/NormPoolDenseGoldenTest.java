@@ -23,7 +23,7 @@ class NormPoolDenseGoldenTest {
 
     @Test
     void everyCaseOfTheseClassesPasses() throws Exception {
-        Path dir = TestData.shared().resolve("golden/surrounding");
+        Path dir = TestData.goldenSurrounding();
         Map<String, Integer> perClass = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         int refusals = 0;

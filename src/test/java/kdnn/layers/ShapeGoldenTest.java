@@ -19,7 +19,7 @@ class ShapeGoldenTest {
 
     @Test
     void goldenShapeCasesPass() throws Exception {
-        Path dir = Path.of(System.getProperty("kdnn.shared", "../shared"), "golden", "cases");
+        Path dir = kdnn.TestData.goldenCases();
         assertTrue(Files.isDirectory(dir), "no golden cases at " + dir.toAbsolutePath());
         List<String> failures = new ArrayList<>();
         int ran = 0;

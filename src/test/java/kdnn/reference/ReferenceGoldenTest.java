@@ -15,7 +15,7 @@ import kdnn.cli.GoldenCase;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** Checks the reference against every golden case in {@code ${kdnn.shared}/golden/cases}. */
+/** Checks the reference against every golden case in {@code golden/cases} (../shared, else the copies). */
 class ReferenceGoldenTest {
 
     @TestFactory

@@ -20,7 +20,7 @@ class ReferenceSurroundingGoldenTest {
     @TestFactory
     Stream<DynamicTest> goldenCases() throws IOException {
         List<GoldenCase> cases = new java.util.ArrayList<>();
-        for (Path f : GoldenCase.files(TestData.shared().resolve("golden/surrounding"))) {
+        for (Path f : GoldenCase.files(TestData.goldenSurrounding())) {
             GoldenCase c = GoldenCase.read(f);
             if (ReferenceNormPoolDense.handles(c.layer().path("class_name").asText()) && !c.expectError()) cases.add(c);
         }

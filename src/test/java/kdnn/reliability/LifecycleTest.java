@@ -1,6 +1,5 @@
 package kdnn.reliability;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,7 +42,8 @@ class LifecycleTest {
      * methods themselves. Every other public method must throw IllegalStateException.
      */
     private static final Map<Class<?>, Set<String>> METADATA = Map.of(
-            Tensor.class, Set.of("close", "isClosed", "toString", "shape", "rank", "dim", "elementCount",
+            // a tensor's shape accessors refuse too: the shape of freed values is a caller's use-after-close bug
+            Tensor.class, Set.of("close", "isClosed", "toString",
                     // release(stamp) needs a stamp from hold(), which a closed tensor never gives;
                     // a made-up stamp is refused by the lock (IllegalMonitorStateException)
                     "release"),
@@ -121,10 +121,11 @@ class LifecycleTest {
         t.close();
         assertTrue(t.isClosed());
         try (Tensor other = Tensor.zeros(2, 3)) {
-            assertEveryMethodRefusesAfterClose(t, METADATA.get(Tensor.class), args(other, other, List.of(), t.shape()));
+            assertEveryMethodRefusesAfterClose(t, METADATA.get(Tensor.class), args(other, other, List.of(), other.shape()));
         }
-        assertArrayEquals(new long[] {2, 3}, t.shape());
-        assertTrue(t.toString().contains("closed"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, t::shape);
+        assertEquals("tensor [2, 3] is closed", e.getMessage());
+        assertEquals("Tensor[2, 3] (closed)", t.toString());
     }
 
     @Test

@@ -30,7 +30,7 @@ public final class RefusalProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        Path model = Path.of(System.getProperty("kdnn.shared"), "models", "cnn_classifier");
+        Path model = kdnn.TestData.models().resolve("cnn_classifier");
         Path work = Files.createTempDirectory("kdnn-refusal");
         Map<String, Case> cases = new LinkedHashMap<>();
         cases.put("truncated weights", () -> load(variant(model, work, "t1", root -> { }, 0.5)));

@@ -18,7 +18,7 @@ class StressCommandTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            status = Stress.main(new String[] {TestData.goldenCases().toString(), "--threads", "8", "--seconds", "2"}, out);
+            status = Stress.main(new String[] {TestData.goldenCases().toString(), "--threads", "8", "--seconds", "2"}, out, out);
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         List<String> lines = text.lines().toList();
@@ -30,9 +30,23 @@ class StressCommandTest {
     }
 
     @Test
-    void badArgumentsGiveUsageAndStatusTwo() throws Exception {
-        assertEquals(2, Stress.main(new String[] {}, System.out));
-        assertEquals(2, Stress.main(new String[] {"dir", "--threads", "0"}, System.out));
-        assertEquals(2, Stress.main(new String[] {"dir", "--seconds", "x"}, System.out));
+    void badArgumentsGiveTheProblemAndUsageOnStderrAndStatusTwo() throws Exception {
+        assertBad("kdnn stress: no DIR given");
+        assertBad("kdnn stress: --threads must be >= 1, got 0", "dir", "--threads", "0");
+        assertBad("kdnn stress: a number expected, For input string: \"x\"", "dir", "--seconds", "x");
+        assertBad("kdnn stress: --seconds needs a value", "dir", "--seconds");
+        assertBad("kdnn stress: unexpected argument '--fast'", "dir", "--fast");
+    }
+
+    private static void assertBad(String problem, String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Stress.main(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, status, text);
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertEquals(problem, text.lines().findFirst().orElse(""), text);
+        assertTrue(text.contains("usage: kdnn stress DIR [--threads N] [--seconds S]"), text);
     }
 }
