@@ -27,7 +27,7 @@ final class Usage {
                 --weights; a folder may hold model.json, model.keras or model.h5), print its summary, run it on
                 FILE.json (else the expected file, else a generated batch) and compare with the expected outputs
                 (--expected, default expected.json beside the model; "inputs"/"outputs" lists for several);
-                last line "PASS name max_abs_err" or "FAIL name reason"""");
+                last line "PASS name max_abs_err" or "FAIL name reason\"""");
         add("summary MODEL [--weights FILE]", "print a model's summary and its plan", """
                 load a model as `run` does and print Keras' summary, then the plan kdnn runs (fused operations,
                 layouts, buffers) for the declared input shapes with batch 1""");
