@@ -78,7 +78,8 @@ class CommandLineTest {
         Run run = kdnn("run", TestData.models().resolve("audio_1d").toString(), "--fast");
         assertEquals(2, run.status());
         assertEquals("", run.out());
-        assertTrue(run.err().startsWith("kdnn run: unknown argument '--fast'\nusage: kdnn run MODEL_DIR"), run.err());
+        assertTrue(run.err().startsWith("kdnn run: unknown or incomplete argument '--fast'\nusage: kdnn run MODEL"),
+                run.err());
 
         Run missing = kdnn("golden", "/nonexistent-kdnn-cases");
         assertEquals(2, missing.status());
@@ -114,10 +115,10 @@ class CommandLineTest {
     void demoReportsSteadyStateTimeAndLabelsTheFirstPrediction() throws Exception {
         Run r = kdnn("demo");
         assertEquals(0, r.status(), r.out() + r.err());
-        Matcher steady = Pattern.compile("(?m)^batch \\(2, .*\\): ([0-9.]+) us per batch \\(median of (\\d+) single predictions"
-                + " into a preallocated output, after (\\d+) warm-up calls\\)$").matcher(r.out());
-        Matcher first = Pattern.compile("(?m)^first prediction: ([0-9.]+) us \\(creates the oneDNN primitives and reorders"
-                + " the weights\\)$").matcher(r.out());
+        Matcher steady = Pattern.compile("(?m)^batch \\[\\(2, .*\\]: ([0-9.]+) us per batch \\(median of (\\d+) single"
+                + " predictions into preallocated outputs, after (\\d+) warm-up calls\\)$").matcher(r.out());
+        Matcher first = Pattern.compile("(?m)^first prediction: ([0-9.]+) us \\(plans the model, creates the oneDNN primitives"
+                + " and reorders the weights\\)$").matcher(r.out());
         for (String model : List.of("audio_1d", "cnn_classifier")) {
             assertTrue(steady.find(), model + ": steady-state line\n" + r.out());
             assertTrue(first.find(), model + ": first-prediction line\n" + r.out());
