@@ -23,7 +23,8 @@ final class Demo {
     }
 
     static int run(PrintStream out) throws IOException {
-        Map<String, Path> models = ModelFolders.find();
+        Map<String, Path> models = new java.util.LinkedHashMap<>(ModelFolders.find());
+        ModelFolders.findFunctional().forEach(models::putIfAbsent);
         Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), "models");
         if (models.isEmpty()) {
             out.println("no models found in " + shared + " or bundled with kdnn");
@@ -42,7 +43,7 @@ final class Demo {
     private static boolean demo(String name, Path dir, PrintStream out) {
         try (Model model = kdnn.io.Models.load(dir)) {
             out.print(model.summary());
-            out.print(model.plan());
+            out.print("runs as: " + model.plan());
             Path expected = dir.resolve("expected.json");
             ModelRun.Example ex = Files.isRegularFile(expected) ? ModelRun.readExample(expected) : ModelRun.generated(model);
             java.util.List<Tensor> in = ModelRun.inputs(ex);

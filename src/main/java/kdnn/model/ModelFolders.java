@@ -14,22 +14,32 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Where the example models are: {@code ${kdnn.shared}/models} (the shared golden models), then
- * the copies bundled with kdnn under {@code /kdnn/models} on the class path, so the demo and the
- * benchmarks work from a plain checkout.
+ * Where the example models are: {@code ${kdnn.shared}/models} and {@code functional-models} (the
+ * shared golden models), then the copies bundled with kdnn under {@code /kdnn/models} and
+ * {@code /kdnn/functional-models} on the class path, so the demo and the benchmarks work from a
+ * plain checkout.
  */
 public final class ModelFolders {
     private ModelFolders() {
     }
 
-    /** Every model folder by name, the shared one first where both have it. */
+    /** Every Sequential model folder by name, the shared one first where both have it. */
     public static Map<String, Path> find() throws IOException {
+        return find("models");
+    }
+
+    /** Every functional model folder (merges, several inputs and outputs, nested models) by name. */
+    public static Map<String, Path> findFunctional() throws IOException {
+        return find("functional-models");
+    }
+
+    private static Map<String, Path> find(String kind) throws IOException {
         Map<String, Path> models = new LinkedHashMap<>();
-        Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), "models");
+        Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"), kind);
         if (Files.isDirectory(shared)) {
             in(shared).forEach(p -> models.putIfAbsent(p.getFileName().toString(), p));
         }
-        Path bundled = bundled();
+        Path bundled = bundled("/kdnn/" + kind);
         if (bundled != null) {
             in(bundled).forEach(p -> models.putIfAbsent(p.getFileName().toString().replaceAll("/$", ""), p));
         }
@@ -44,8 +54,8 @@ public final class ModelFolders {
     }
 
     /** The bundled models as a folder: a directory on the class path, or one inside kdnn's jar. */
-    private static Path bundled() throws IOException {
-        URL url = ModelFolders.class.getResource("/kdnn/models");
+    private static Path bundled(String resource) throws IOException {
+        URL url = ModelFolders.class.getResource(resource);
         if (url == null) {
             return null;
         }
