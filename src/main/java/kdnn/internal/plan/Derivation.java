@@ -29,8 +29,8 @@ final class Derivation implements AutoCloseable {
     private final Activation activation;
     private final long[] inputShape;
     private final Layer derived;
-    private long sourceVersion;
-    private long batchNormVersion;
+    private volatile long sourceVersion;
+    private volatile long batchNormVersion;
 
     private Derivation(Layer source, Layer batchNorm, Activation activation, long[] inputShape) {
         this.source = source;
