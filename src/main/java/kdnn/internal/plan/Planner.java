@@ -92,7 +92,7 @@ public final class Planner {
             long[] out;
             try {
                 out = c.layer().computeOutputShape(in);
-                if (in.size() == 1) c.layer().build(in.get(0));
+                if (in.size() == 1 && !c.layer().isBuilt()) c.layer().build(in.get(0));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model \"" + graph.modelName() + "\": " + describe(c.layer(), in)
                         + ": " + e.getMessage(), e);
