@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** The kdnn command line: {@code kdnn demo|info|golden|run|stress ...} ({@code test} and {@code bench} start in the launcher). */
+/** The kdnn command line: {@code kdnn demo|info|golden|run|summary|convert|stress ...} ({@code test} and {@code bench} start in the launcher). */
 public final class Main {
     private Main() {
     }
@@ -48,6 +48,7 @@ public final class Main {
                 case "demo" -> Demo.run(out);
                 case "run" -> ModelRun.main(rest, out, err);
                 case "summary" -> ModelRun.summary(rest, out, err);
+                case "convert" -> Convert.main(rest, out, err);
                 case "stress" -> Stress.main(rest, out, err);
                 default -> throw new IllegalStateException("command " + cmd + " has a usage but no implementation");
             };

@@ -31,6 +31,9 @@ final class Usage {
         add("summary MODEL [--weights FILE]", "print a model's summary and its plan", """
                 load a model as `run` does and print Keras' summary, then the plan kdnn runs (fused operations,
                 layouts, buffers) for the declared input shapes with batch 1""");
+        add("convert IN OUT", "convert a model file into another format", """
+                load a model as `run` does and save it in the format OUT's name says: OUT.keras (Keras 3 zip),
+                OUT.h5 (Keras 2 HDF5), OUT/model.json or a folder (TensorFlow.js); last line "wrote OUT (...)\"""");
         add("stress DIR [--threads N] [--seconds S]", "call golden cases from many threads at once, compared bitwise", """
                 call every golden case of DIR from N >= 1 threads for S > 0 seconds, layers shared, results compared
                 bitwise with single-threaded ones; last line "calls=C mismatches=M errors=E\"""");

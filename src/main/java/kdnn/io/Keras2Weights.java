@@ -55,7 +55,8 @@ final class Keras2Weights {
     private static List<FileWeight> layerWeights(Hdf5 h5, Group layer, String name, List<String> notes) {
         List<String> weightNames = h5.stringList(layer, "weight_names");
         if (weightNames == null) {
-            throw new ModelFileException(h5.file + ": layer \"" + name + "\" has no \"weight_names\" attribute");
+            // Keras' own reader takes a missing weight_names as none (kdnn's writer leaves it out: jHDF cannot write an empty array)
+            weightNames = List.of();
         }
         List<FileWeight> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();

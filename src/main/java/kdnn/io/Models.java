@@ -2,6 +2,7 @@ package kdnn.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,6 +50,58 @@ public final class Models {
     /** Loads a bare config ({@code model.to_json()}) with a weights file ({@code save_weights}). */
     public static Model load(Path config, Path weights) throws IOException {
         return build(ModelReader.read(config, weights), config.toString());
+    }
+
+    /**
+     * Saves a model in the format its file name says, each as Keras' own writer lays it out:
+     * <ul>
+     * <li>{@code .keras}: Keras 3's zip (metadata.json, config.json in Keras 3's serialization
+     * form, model.weights.h5 keyed by layer class), read back with Keras 3's definitions;</li>
+     * <li>{@code .h5}: Keras 2's full-model HDF5 as tf.keras 2.12 writes it (root attributes
+     * keras_version, backend, model_config; model_weights with layer_names and weight_names).
+     * jHDF's writer differs from h5py's bytes: strings are fixed-length UTF-8 (h5py 3 writes
+     * variable-length ones; h5py 2 wrote fixed-length), a weightless layer's group has no
+     * weight_names (tf.keras writes an empty float64 array, which jHDF cannot write; Keras' reader
+     * takes both as none), the root carries jHDF's own {@code _jHDF} attribute, and the file's
+     * internal layout (superblock, B-trees, no link creation order) is jHDF's;</li>
+     * <li>a folder, or a path ending in {@code model.json} or {@code .json}: TensorFlow.js'
+     * layers format (model.json and weights.bin beside it).</li>
+     * </ul>
+     * A layer loaded from a Keras 2 file keeps Keras 2's definitions (and one from a Keras 3
+     * file Keras 3's); where the target format's Keras version would compute it differently
+     * (hard_sigmoid, a BatchNormalization epsilon below 1.001e-5, Conv3DTranspose dilation) the
+     * save is refused.
+     *
+     * @throws IllegalArgumentException for an unknown extension, or a model the format cannot hold
+     * @throws IOException when the file cannot be written
+     */
+    public static void save(Model model, Path path) throws IOException {
+        java.util.Objects.requireNonNull(model, "model");
+        String file = path.getFileName() == null ? "" : path.getFileName().toString();
+        String lower = file.toLowerCase(java.util.Locale.ROOT);
+        if (model.isClosed()) {
+            throw new IllegalStateException("model \"" + model.name() + "\" is closed");
+        }
+        if (lower.endsWith(".keras")) {
+            SaveRules.check(model, KerasVersion.KERAS_3, ".keras");
+            Keras3Writer.write(model, path);
+        } else if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+            SaveRules.check(model, KerasVersion.KERAS_2, ".h5");
+            Keras2H5Writer.write(model, path);
+        } else if (lower.endsWith(".json")) {
+            SaveRules.check(model, KerasVersion.KERAS_2, "TF.js");
+            if (!lower.equals("model.json")) {
+                throw new IllegalArgumentException("path: a TF.js model is saved as model.json (with weights.bin beside"
+                        + " it); got \"" + file + "\"");
+            }
+            kdnn.model.ModelFiles.save(model, path.toAbsolutePath().getParent());
+        } else if (Files.isDirectory(path) || !file.contains(".")) {
+            SaveRules.check(model, KerasVersion.KERAS_2, "TF.js");
+            kdnn.model.ModelFiles.save(model, path);
+        } else {
+            throw new IllegalArgumentException("path: cannot tell the format from \"" + file + "\"; expected a name"
+                    + " ending in .keras (Keras 3), .h5 (Keras 2) or model.json, or a folder (TensorFlow.js)");
+        }
     }
 
     /** The model of a file read into its neutral form. */

@@ -48,6 +48,25 @@ public final class ModelConfigs {
         }
     }
 
+    /**
+     * The model's config in Keras 2's form, {@code {"class_name", "config"}} as tf.keras 2.12
+     * writes it (a Sequential's InputLayer first; a functional model's layers with
+     * {@code inbound_nodes}, nested models as layers whose config is a model config, their calls
+     * numbered from 1): what {@link #build} reads back into the same model.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode toConfig(Model model) {
+        return ConfigWriter.of(model);
+    }
+
+    /**
+     * The input shapes (batch first, -1 unknown) of every call a model makes of its own layers
+     * and nested models, by name, each name's calls in Keras' node order: what Keras 3's
+     * {@code build_config} and call records hold.
+     */
+    public static Map<String, List<List<long[]>>> callInputShapes(Model model) {
+        return ConfigWriter.callInputShapes(model);
+    }
+
     /** The model a config describes, with its weights, under Keras 2's rules. */
     public static Model build(JsonNode modelConfig, WeightSource weights) {
         return build(modelConfig, weights, KerasVersion.KERAS_2);

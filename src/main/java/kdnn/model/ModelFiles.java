@@ -251,60 +251,67 @@ public final class ModelFiles {
         return new ArrayList<>(weights.keySet());
     }
 
-    /** Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. */
+    /**
+     * Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. The
+     * topology is {@link ModelConfigs#toConfig} (a functional model's class named "Model", as
+     * TF.js names it); the manifest lists every weight as {@code layer/weight}, all trainable
+     * ones first, then the non-trainable ones, as TF.js orders them.
+     */
     public static void save(Model model, Path dir) throws IOException {
-        if (!(model instanceof Sequential)) {
-            throw new IllegalArgumentException("saving functional models to TensorFlow.js is not supported yet");
-        }
-        save((Sequential) model, dir);
-    }
-
-    private static void save(Sequential model, Path dir) throws IOException {
-        Files.createDirectories(dir);
+        model.ensureOpen();
         ObjectNode root = JsonNodeFactory.instance.objectNode();
-        ObjectNode topology = root.putObject("modelTopology");
-        topology.put("class_name", "Sequential");
-        ObjectNode config = topology.putObject("config");
-        config.put("name", model.name());
-        ArrayNode layers = config.putArray("layers");
-        ArrayNode manifest = root.putArray("weightsManifest");
-        ObjectNode group = manifest.addObject();
-        group.putArray("paths").add("weights.bin");
-        ArrayNode entries = group.putArray("weights");
-        List<float[]> data = new ArrayList<>();
-        long bytes = 0;
-        for (int i = 0; i < model.layers().size(); i++) {
-            Layer l = model.layers().get(i);
-            ObjectNode lc = Layers.toConfig(l);
-            if (i == 0) {
-                ArrayNode shape = ((ObjectNode) lc.get("config")).putArray("batch_input_shape");
-                for (long d : model.inputShape()) {
-                    if (d < 0) shape.addNull(); else shape.add(d);
-                }
-            }
-            layers.add(lc);
-            for (Weight w : l.getWeights()) {
-                ObjectNode e = entries.addObject();
-                e.put("name", l.name() + "/" + w.name());
-                ArrayNode s = e.putArray("shape");
-                for (int d : w.shape()) s.add(d);
-                e.put("dtype", "float32");
-                data.add(w.values());
-                bytes += (long) w.values().length * Float.BYTES;
-            }
-        }
+        ObjectNode topology = tfjsClassNames(ModelConfigs.toConfig(model));
         topology.put("keras_version", "kdnn");
         topology.put("backend", "oneDNN");
+        root.set("modelTopology", topology);
         root.put("format", "layers-model");
         root.put("generatedBy", "kdnn");
         root.putNull("convertedBy");
-        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-        for (float[] d : data) {
-            buf.asFloatBuffer().put(d);
-            buf.position(buf.position() + d.length * Float.BYTES);
+        ObjectNode group = root.putArray("weightsManifest").addObject();
+        group.putArray("paths").add("weights.bin");
+        ArrayNode entries = group.putArray("weights");
+        List<Layer> leaves = model.allLayers();
+        List<Weight> trainable = new ArrayList<>();
+        List<Weight> frozen = new ArrayList<>();
+        List<String> trainableNames = new ArrayList<>();
+        List<String> frozenNames = new ArrayList<>();
+        for (Layer l : leaves) {
+            boolean layerTrainable = l.getConfig().path("trainable").asBoolean(true);
+            for (Weight w : l.getWeights()) {
+                boolean t = layerTrainable && !w.name().startsWith("moving_");
+                (t ? trainable : frozen).add(w);
+                (t ? trainableNames : frozenNames).add(l.name() + "/" + w.name());
+            }
         }
+        trainable.addAll(frozen);
+        trainableNames.addAll(frozenNames);
+        long bytes = 0;
+        for (int i = 0; i < trainable.size(); i++) {
+            Weight w = trainable.get(i);
+            ObjectNode e = entries.addObject();
+            e.put("name", trainableNames.get(i));
+            ArrayNode shape = e.putArray("shape");
+            for (int d : w.shape()) shape.add(d);
+            e.put("dtype", "float32");
+            bytes += (long) w.values().length * Float.BYTES;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        for (Weight w : trainable) {
+            buf.asFloatBuffer().put(w.values());
+            buf.position(buf.position() + w.values().length * Float.BYTES);
+        }
+        Files.createDirectories(dir);
         Files.write(dir.resolve("weights.bin"), buf.array());
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(MODEL_JSON).toFile(), root);
+    }
+
+    /** TF.js calls a functional model "Model", nested ones included. */
+    private static ObjectNode tfjsClassNames(ObjectNode model) {
+        if (model.path("class_name").asText().equals("Functional")) model.put("class_name", "Model");
+        for (JsonNode l : model.path("config").path("layers")) {
+            if (l.path("config").has("layers")) tfjsClassNames((ObjectNode) l);
+        }
+        return model;
     }
 
     /** The parsed {@code model.json} of a folder, e.g. to compare two saves. */

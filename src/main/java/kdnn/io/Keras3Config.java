@@ -1,0 +1,219 @@
+package kdnn.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+
+/**
+ * A model's config in Keras 3's serialization form ({@code serialize_keras_object(model)}, the
+ * {@code config.json} of a .keras zip): every object {@code {module, class_name, config,
+ * registered_name}}, dtypes as DTypePolicy, {@code build_config} on layers that build, functional
+ * calls as {@code {"args", "kwargs"}} of {@code __keras_tensor__}s, node numbers as Keras 3 counts
+ * them. Made from the Keras 2 form {@link ModelConfigs#toConfig} gives, the inverse of what
+ * {@link ConfigNormalizer} does on reading.
+ */
+final class Keras3Config {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** Layers Keras 3 marks built at construction: their serialization has no build_config. */
+    private static final Set<String> BUILT_AT_CONSTRUCTION = Set.of("InputLayer", "Activation", "ReLU", "LeakyReLU",
+            "ELU", "Softmax", "ThresholdedReLU", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+            "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Reshape", "Flatten", "Permute",
+            "RepeatVector", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+            "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D");
+    /** Keras 3 refuses "groups" on these (tf.keras inherited it from Conv). */
+    private static final Set<String> NO_GROUPS = Set.of("DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose",
+            "Conv2DTranspose", "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D");
+    private static final Set<String> MERGES = Set.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+            "Concatenate", "Dot");
+
+    private Keras3Config() {
+    }
+
+    static ObjectNode of(Model model) {
+        return model(model, ModelConfigs.toConfig(model), null);
+    }
+
+    /** One model: {@code keras2} is its Keras 2 form, {@code buildShape} its call's input shape when nested. */
+    private static ObjectNode model(Model model, JsonNode keras2, List<long[]> buildShape) {
+        boolean sequential = model.className().equals("Sequential");
+        ObjectNode out = JSON.objectNode();
+        out.put("module", sequential ? "keras" : "keras.src.models.functional");
+        out.put("class_name", model.className());
+        ObjectNode c = out.putObject("config");
+        JsonNode k2 = keras2.get("config");
+        c.put("name", model.name());
+        c.put("trainable", true);
+        Map<String, List<List<long[]>>> shapes = ModelConfigs.callInputShapes(model);
+        ArrayNode layers = c.putArray("layers");
+        if (sequential) {
+            c.set("dtype", policy());
+            long[] in = model.inputShapes().get(0);
+            JsonNode first = k2.get("layers").get(0);
+            ObjectNode input = layer(first, null);
+            ((ObjectNode) input.get("config")).put("name", "input_layer");
+            layers.add(input);
+            List<Object> objects = SavedLayers.layers(model);
+            for (int i = 1; i < k2.get("layers").size(); i++) {
+                JsonNode l = k2.get("layers").get(i);
+                layers.add(layer(l, buildShape(shapes.get(SavedLayers.name(objects.get(i - 1))))));
+            }
+            c.set("build_input_shape", shape(in));
+        } else {
+            List<Object> objects = model.layerObjects();
+            for (int i = 0; i < objects.size(); i++) {
+                JsonNode l = k2.get("layers").get(i);
+                Object o = objects.get(i);
+                List<List<long[]>> calls = shapes.getOrDefault(SavedLayers.name(o), List.of());
+                ObjectNode entry = o instanceof Model m ? model(m, l, calls.isEmpty() ? null : calls.get(0))
+                        : layer(l, buildShape(calls));
+                entry.put("name", SavedLayers.name(o));
+                ArrayNode inbound = entry.putArray("inbound_nodes");
+                for (int call = 0; call < l.get("inbound_nodes").size(); call++) {
+                    inbound.add(call(l.get("inbound_nodes").get(call), calls.get(call), o, k2.get("layers")));
+                }
+                layers.add(entry);
+            }
+            c.set("input_layers", endpoints(k2.get("input_layers"), k2.get("layers")));
+            c.set("output_layers", endpoints(k2.get("output_layers"), k2.get("layers")));
+        }
+        out.putNull("registered_name");
+        if (!sequential) out.put("registered_name", "Functional");
+        ObjectNode build = out.putObject("build_config");
+        if (sequential) build.set("input_shape", shape(model.inputShapes().get(0)));
+        else build.set("input_shape", buildShape == null ? JSON.nullNode() : shapes(buildShape));
+        out.putObject("compile_config");
+        return out;
+    }
+
+    /** A layer's Keras 3 object; {@code buildShape} null for one that is not built by a call. */
+    private static ObjectNode layer(JsonNode keras2, JsonNode buildShape) {
+        String cls = keras2.get("class_name").asText();
+        ObjectNode out = JSON.objectNode();
+        out.put("module", "keras.layers");
+        out.put("class_name", cls);
+        ObjectNode c = ((ObjectNode) keras2.get("config")).deepCopy();
+        if (cls.equals("InputLayer")) {
+            c.set("batch_shape", c.remove("batch_input_shape"));
+            c.put("optional", false);
+        } else {
+            c.remove("batch_input_shape");
+            if (c.has("dtype")) c.set("dtype", policy());
+        }
+        if (NO_GROUPS.contains(cls)) c.remove("groups");
+        if (cls.startsWith("SeparableConv")) {
+            c.remove("kernel_initializer");
+            c.remove("kernel_regularizer");
+            c.remove("kernel_constraint");
+        }
+        for (Map.Entry<String, JsonNode> e : c.properties()) {
+            String module = e.getKey().endsWith("_initializer") ? "keras.initializers"
+                    : e.getKey().endsWith("_regularizer") ? "keras.regularizers"
+                    : e.getKey().endsWith("_constraint") ? "keras.constraints" : null;
+            if (module != null && e.getValue().isObject() && e.getValue().has("class_name")) {
+                e.setValue(serialized(module, e.getValue()));
+            }
+        }
+        out.set("config", c);
+        out.putNull("registered_name");
+        if (buildShape != null && !BUILT_AT_CONSTRUCTION.contains(cls)) {
+            out.putObject("build_config").set("input_shape", buildShape);
+        }
+        return out;
+    }
+
+    private static ObjectNode serialized(String module, JsonNode keras2) {
+        ObjectNode o = JSON.objectNode();
+        o.put("module", module);
+        o.set("class_name", keras2.get("class_name"));
+        o.set("config", keras2.path("config").isObject() ? keras2.get("config").deepCopy() : JSON.objectNode());
+        o.putNull("registered_name");
+        return o;
+    }
+
+    private static ObjectNode policy() {
+        ObjectNode p = JSON.objectNode();
+        p.put("module", "keras");
+        p.put("class_name", "DTypePolicy");
+        p.putObject("config").put("name", "float32");
+        p.putNull("registered_name");
+        return p;
+    }
+
+    /** build_config's input_shape: the first call's input shape (a list of them for several inputs), or null. */
+    private static JsonNode buildShape(List<List<long[]>> calls) {
+        if (calls == null || calls.isEmpty()) return null;
+        return shapes(calls.get(0));
+    }
+
+    private static JsonNode shapes(List<long[]> s) {
+        if (s.size() == 1) return shape(s.get(0));
+        ArrayNode a = JSON.arrayNode();
+        for (long[] x : s) a.add(shape(x));
+        return a;
+    }
+
+    private static ArrayNode shape(long[] s) {
+        ArrayNode a = JSON.arrayNode();
+        for (long d : s) {
+            if (d < 0) a.addNull(); else a.add(d);
+        }
+        return a;
+    }
+
+    /** One call: its tensors as __keras_tensor__ args (a merge's as one list), its kwargs. */
+    private static ObjectNode call(JsonNode keras2Call, List<long[]> inputShapes, Object op, JsonNode layers) {
+        ObjectNode out = JSON.objectNode();
+        ArrayNode tensors = JSON.arrayNode();
+        for (int i = 0; i < keras2Call.size(); i++) {
+            JsonNode ref = keras2Call.get(i);
+            ObjectNode t = tensors.addObject();
+            t.put("class_name", "__keras_tensor__");
+            ObjectNode tc = t.putObject("config");
+            tc.set("shape", shape(inputShapes.get(i)));
+            tc.put("dtype", "float32");
+            String source = ref.get(0).asText();
+            // Keras 3 counts a nested model's calls from 0, Keras 2 from 1
+            int node = ref.get(1).asInt() - (isModel(source, layers) ? 1 : 0);
+            tc.putArray("keras_history").add(source).add(node).add(ref.get(2).asInt());
+        }
+        ArrayNode args = out.putArray("args");
+        String cls = SavedLayers.className(op);
+        if (MERGES.contains(cls)) args.add(tensors);
+        else args.addAll(tensors);
+        ObjectNode kwargs = out.putObject("kwargs");
+        if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
+        if (cls.equals("Dropout")) kwargs.put("training", false);
+        return out;
+    }
+
+    /** input_layers/output_layers: one bare [layer, node, tensor] or a list; a nested Sequential's calls from 0. */
+    private static JsonNode endpoints(JsonNode keras2, JsonNode layers) {
+        ArrayNode out = JSON.arrayNode();
+        for (JsonNode ref : keras2) {
+            String source = ref.get(0).asText();
+            boolean sequential = isModel(source, layers) && classOf(source, layers).equals("Sequential");
+            ArrayNode r = JSON.arrayNode();
+            r.add(source).add(ref.get(1).asInt() - (sequential ? 1 : 0)).add(ref.get(2).asInt());
+            out.add(r);
+        }
+        return out.size() == 1 ? out.get(0) : out;
+    }
+
+    private static boolean isModel(String name, JsonNode layers) {
+        return Set.of("Sequential", "Functional", "Model").contains(classOf(name, layers));
+    }
+
+    private static String classOf(String name, JsonNode layers) {
+        for (JsonNode l : layers) {
+            if (l.path("name").asText().equals(name)) return l.get("class_name").asText();
+        }
+        return "";
+    }
+}

@@ -1,0 +1,60 @@
+package kdnn.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import kdnn.internal.LayerBridge;
+import kdnn.layers.BatchNormalization;
+import kdnn.layers.KerasVersion;
+import kdnn.layers.Layer;
+import kdnn.model.Model;
+
+/**
+ * Refuses to write a model into a format whose Keras version would compute it differently: a
+ * .keras file is read with Keras 3's definitions, .h5 and TF.js with Keras 2's, and a layer read
+ * from one kind of file keeps its version's definitions. Where the two differ and the other
+ * version's config cannot say the same, the save fails rather than write a file that computes
+ * something else.
+ */
+final class SaveRules {
+    /** tf.keras 2.x's fused batch norm raises a smaller epsilon to this. */
+    private static final double FUSED_MIN_EPSILON = 1.001e-5;
+
+    private SaveRules() {
+    }
+
+    static void check(Model model, KerasVersion target, String format) {
+        for (Layer l : model.allLayers()) {
+            KerasVersion rules = LayerBridge.get().rules(l);
+            if (rules == target) continue;
+            String why = difference(l);
+            if (why != null) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") follows " + name(rules) + "'s definitions, which " + format + " files do not"
+                        + " carry: " + why + ". Save it in a " + name(rules) + " format ("
+                        + (rules == KerasVersion.KERAS_3 ? ".keras" : ".h5 or TF.js") + ")");
+            }
+        }
+    }
+
+    /** What this layer computes differently under Keras 2 and Keras 3, or null when nothing. */
+    private static String difference(Layer l) {
+        JsonNode c = l.getConfig();
+        if ("hard_sigmoid".equals(c.path("activation").asText(null))) {
+            return "hard_sigmoid is clip(0.2x + 0.5, 0, 1) in Keras 2 and relu6(x + 3) / 6 in Keras 3";
+        }
+        if (l instanceof BatchNormalization bn && bn.epsilon() < FUSED_MIN_EPSILON
+                && !(c.path("fused").isBoolean() && !c.path("fused").asBoolean())) {
+            return "epsilon " + bn.epsilon() + " is raised to 1.001e-5 by tf.keras 2's fused batch norm and used as"
+                    + " given by Keras 3";
+        }
+        if (l.className().equals("Conv3DTranspose")) {
+            for (JsonNode d : c.path("dilation_rate")) {
+                if (d.asInt(1) != 1) return "Keras 2's Conv3DTranspose ignores dilation_rate, Keras 3's applies it";
+            }
+        }
+        return null;
+    }
+
+    private static String name(KerasVersion v) {
+        return v == KerasVersion.KERAS_3 ? "Keras 3" : "Keras 2";
+    }
+}

@@ -1,0 +1,66 @@
+package kdnn.io;
+
+import java.util.ArrayList;
+import java.util.List;
+import kdnn.layers.InputLayer;
+import kdnn.layers.Layer;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.Sequential;
+
+/** A model's layers and weights in the orders Keras' writers use. */
+final class SavedLayers {
+    private SavedLayers() {
+    }
+
+    /** One weight of one layer. */
+    record LayerWeight(Layer layer, Weight weight) {
+        /** Keras 2's name of it: {@code conv1/kernel:0}. */
+        String keras2Name() {
+            return layer.name() + "/" + weight.name() + ":0";
+        }
+    }
+
+    /** Keras' {@code model.layers}: layers and nested models; a Sequential's InputLayer is not among them. */
+    static List<Object> layers(Model m) {
+        List<Object> out = new ArrayList<>(m.layerObjects());
+        if (m instanceof Sequential) out.removeIf(o -> o instanceof InputLayer);
+        return out;
+    }
+
+    static String name(Object layerOrModel) {
+        return layerOrModel instanceof Model m ? m.name() : ((Layer) layerOrModel).name();
+    }
+
+    static String className(Object layerOrModel) {
+        return layerOrModel instanceof Model m ? m.className() : ((Layer) layerOrModel).className();
+    }
+
+    /**
+     * Keras' {@code weights} of a layer or model: all trainable weights (layer by layer, nested
+     * models depth first), then all non-trainable ones (moving statistics, frozen layers'), each
+     * shared layer once.
+     */
+    static List<LayerWeight> weights(Object layerOrModel) {
+        List<Layer> leaves = new ArrayList<>();
+        collect(layerOrModel, leaves);
+        List<LayerWeight> trainable = new ArrayList<>();
+        List<LayerWeight> frozen = new ArrayList<>();
+        for (Layer l : leaves) {
+            boolean layerTrainable = l.getConfig().path("trainable").asBoolean(true);
+            for (Weight w : l.getWeights()) {
+                (layerTrainable && !w.name().startsWith("moving_") ? trainable : frozen).add(new LayerWeight(l, w));
+            }
+        }
+        trainable.addAll(frozen);
+        return trainable;
+    }
+
+    private static void collect(Object o, List<Layer> into) {
+        if (o instanceof Model m) {
+            for (Object c : layers(m)) collect(c, into);
+        } else if (!into.contains(o)) {
+            into.add((Layer) o);
+        }
+    }
+}
