@@ -85,9 +85,11 @@ public final class Models {
         if (lower.endsWith(".keras")) {
             SaveRules.check(model, KerasVersion.KERAS_3, ".keras");
             Keras3Writer.write(model, path);
+            verifyReadable(path);
         } else if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
             SaveRules.check(model, KerasVersion.KERAS_2, ".h5");
             Keras2H5Writer.write(model, path);
+            verifyReadable(path);
         } else if (lower.endsWith(".json")) {
             SaveRules.check(model, KerasVersion.KERAS_2, "TF.js");
             if (!lower.equals("model.json")) {
@@ -101,6 +103,22 @@ public final class Models {
         } else {
             throw new IllegalArgumentException("path: cannot tell the format from \"" + file + "\"; expected a name"
                     + " ending in .keras (Keras 3), .h5 (Keras 2) or model.json, or a folder (TensorFlow.js)");
+        }
+    }
+
+    /**
+     * Reads a written HDF5-based file back. jHDF 0.11's writer produces files it cannot read for
+     * some group layouts (an empty group after one holding a dataset): such a file is deleted and
+     * refused here rather than left behind broken.
+     */
+    private static void verifyReadable(Path path) throws IOException {
+        try {
+            ModelReader.read(path);
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(path);
+            throw new IOException(path + ": the HDF5 writer (jHDF " + "0.11) produced a file that does not read back ("
+                    + e.getMessage() + "); nothing was written. Saving this model to this format is a known gap;"
+                    + " save to TensorFlow.js (a folder) instead", e);
         }
     }
 
