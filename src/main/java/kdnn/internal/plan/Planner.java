@@ -92,7 +92,9 @@ public final class Planner {
             long[] out;
             try {
                 out = c.layer().computeOutputShape(in);
-                if (in.size() == 1) c.layer().build(in.get(0));
+                // a built layer takes any shape its input spec accepts (Keras fixes only the channel
+                // axis): a shared layer is called on other spatial sizes than it was built for
+                if (in.size() == 1 && !c.layer().isBuilt()) c.layer().build(in.get(0));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model \"" + graph.modelName() + "\": " + describe(c.layer(), in)
                         + ": " + e.getMessage(), e);
