@@ -214,7 +214,9 @@ public final class Planner {
                 if (conv == null || otherProducer == null || isOutput(conv.output) || soleReader(conv.output) != add
                         || !bridge.acceptsSum(conv.layer) || conv.sumInto >= 0 || conv.inputs.length != 1
                         || bridge.variantFormat(conv.layer) != DataFormat.CHANNELS_LAST
-                        || isOutput(other) || other == add.inputs[side]) {
+                        || isOutput(other) || other == add.inputs[side]
+                        // add(conv(y), y): the sum would overwrite y while the convolution still reads it
+                        || conv.inputs[0] == other) {
                     continue;
                 }
                 // y must be computed before the convolution, and read by nothing after it
