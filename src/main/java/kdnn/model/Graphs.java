@@ -64,6 +64,45 @@ final class Graphs {
         accessed.add(n.name());
     }
 
+    /**
+     * Keras' {@code model.layers} order (tf.keras 2's {@code _map_graph_network}): layers by depth,
+     * the farthest from the outputs first, ties in the order a walk from the outputs first meets
+     * them. Summaries and {@code get_weights()} follow it, so kdnn's must too.
+     */
+    static List<Object> kerasLayerOrder(List<KerasTensor> inputs, List<KerasTensor> outputs) {
+        Map<Object, Integer> firstSeen = new IdentityHashMap<>();
+        List<Node> postOrder = new ArrayList<>();
+        Set<Node> finished = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (KerasTensor t : outputs) walk(t.node(), firstSeen, finished, postOrder);
+        Map<Node, Integer> nodeDepth = new IdentityHashMap<>();
+        Map<Object, Integer> layerDepth = new IdentityHashMap<>();
+        for (int i = postOrder.size() - 1; i >= 0; i--) {
+            Node n = postOrder.get(i);
+            // as Keras: a shared layer's later-visited node takes the depth its layer already has
+            int depth = Math.max(nodeDepth.getOrDefault(n, 0), layerDepth.getOrDefault(n.op(), 0));
+            layerDepth.put(n.op(), depth);
+            nodeDepth.put(n, depth);
+            for (KerasTensor in : n.inputs()) nodeDepth.merge(in.node(), depth + 1, Math::max);
+        }
+        for (KerasTensor t : inputs) {
+            if (!layerDepth.containsKey(t.node().op())) { // an input no output needs
+                layerDepth.put(t.node().op(), 0);
+                firstSeen.put(t.node().op(), -1);
+            }
+        }
+        List<Object> order = new ArrayList<>(layerDepth.keySet());
+        order.sort(java.util.Comparator.<Object>comparingInt(o -> -layerDepth.get(o)).thenComparingInt(firstSeen::get));
+        return order;
+    }
+
+    private static void walk(Node n, Map<Object, Integer> firstSeen, Set<Node> finished, List<Node> postOrder) {
+        if (finished.contains(n)) return;
+        firstSeen.putIfAbsent(n.op(), firstSeen.size());
+        for (KerasTensor in : n.inputs()) walk(in.node(), firstSeen, finished, postOrder);
+        finished.add(n);
+        postOrder.add(n);
+    }
+
     /** The output shapes of {@code model} for inputs of these shapes. */
     static List<long[]> outputShapes(Model model, List<long[]> inputShapes) {
         Map<KerasTensor, long[]> shapes = new IdentityHashMap<>();

@@ -38,6 +38,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private final List<KerasTensor> inputs;
     private final List<KerasTensor> outputs;
     private final List<Node> nodes;
+    private final List<Object> layerOrder;
     private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
@@ -66,6 +67,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.nodes = Graphs.order(name, this.inputs, this.outputs);
+        this.layerOrder = List.copyOf(Graphs.kerasLayerOrder(this.inputs, this.outputs));
     }
 
     /** The model's name. */
@@ -108,15 +110,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
 
     /** Keras' {@code model.layers}: the layers and nested models called directly by this model, in order. */
     public final List<Object> layerObjects() {
-        List<Object> list = new ArrayList<>();
-        for (KerasTensor t : inputs) add(list, t.node().op());
-        for (Node n : nodes) add(list, n.op());
-        return list;
-    }
-
-    private static void add(List<Object> list, Object op) {
-        for (Object o : list) if (o == op) return;
-        list.add(op);
+        return layerOrder;
     }
 
     /** Every layer this model computes with, nested models' included, each once, in order. */
@@ -132,7 +126,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         return list;
     }
 
-    /** The layers this model computes with, in order (nested models' included; no InputLayer). */
+    /** The layers this model computes with, in order (nested models' included, their InputLayers left out). */
     public List<Layer> layers() {
         return allLayers();
     }

@@ -21,7 +21,7 @@ final class Summary {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             row(s, positions, l.name() + " (" + l.className() + ")", noBatch(shapes.get(i)), Long.toString(l.countParams()));
-            if (i < layers.size() - 1) s.append(" ".repeat(65)).append('\n');
+            s.append(" ".repeat(65)).append('\n'); // tf.keras 2.12 prints a blank row after every layer, the last too
         }
         return footer(s, model, 65);
     }
@@ -43,7 +43,7 @@ final class Summary {
             long params = op instanceof Layer l ? l.countParams() : ((Model) op).countParams();
             row(s, positions, name + " (" + cls + ")", outputShape(op, calls), Long.toString(params),
                     "[" + String.join(", ", connections) + "]");
-            if (i < layers.size() - 1) s.append(" ".repeat(98)).append('\n');
+            s.append(" ".repeat(98)).append('\n');
         }
         return footer(s, model, 98);
     }

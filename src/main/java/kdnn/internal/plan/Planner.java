@@ -92,6 +92,8 @@ public final class Planner {
             long[] out;
             try {
                 out = c.layer().computeOutputShape(in);
+                // a built layer takes any shape its input spec accepts (Keras fixes only the channel
+                // axis): a shared layer is called on other spatial sizes than it was built for
                 if (in.size() == 1 && !c.layer().isBuilt()) c.layer().build(in.get(0));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model \"" + graph.modelName() + "\": " + describe(c.layer(), in)
@@ -212,7 +214,9 @@ public final class Planner {
                 if (conv == null || otherProducer == null || isOutput(conv.output) || soleReader(conv.output) != add
                         || !bridge.acceptsSum(conv.layer) || conv.sumInto >= 0 || conv.inputs.length != 1
                         || bridge.variantFormat(conv.layer) != DataFormat.CHANNELS_LAST
-                        || isOutput(other) || other == add.inputs[side]) {
+                        || isOutput(other) || other == add.inputs[side]
+                        // add(conv(y), y): the sum would overwrite y while the convolution still reads it
+                        || conv.inputs[0] == other) {
                     continue;
                 }
                 // y must be computed before the convolution, and read by nothing after it

@@ -1,0 +1,353 @@
+package kdnn.plan;
+
+import static kdnn.model.GraphReference.add;
+import static kdnn.model.GraphReference.assertClose;
+import static kdnn.model.GraphReference.concatenate;
+import static kdnn.model.GraphReference.layer;
+import static kdnn.model.GraphReference.random;
+import static kdnn.model.GraphReference.randomizeWeights;
+import static kdnn.model.GraphReference.tensor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import kdnn.Tensor;
+import kdnn.layers.Activation;
+import kdnn.layers.ActivationLayer;
+import kdnn.layers.Add;
+import kdnn.layers.BatchNormalization;
+import kdnn.layers.Concatenate;
+import kdnn.layers.Conv2D;
+import kdnn.layers.DataFormat;
+import kdnn.layers.Dense;
+import kdnn.layers.Dropout;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Flatten;
+import kdnn.layers.Layer;
+import kdnn.layers.MaxPooling2D;
+import kdnn.layers.Padding;
+import kdnn.layers.ReLU;
+import kdnn.layers.ZeroPadding2D;
+import kdnn.model.Functional;
+import kdnn.model.KerasTensor;
+import kdnn.reference.RefArray;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each fusion pass, where it fires (the plan says so) and where it must not, on small models
+ * whose fused and unfused predictions agree within float32 rounding and match the reference.
+ */
+class PlannerPassesTest {
+    private static final DataFormat CF = DataFormat.CHANNELS_FIRST;
+
+    /** Predicts fused and unfused: both match {@code want} (the reference), and each other within rounding. */
+    private static String check(Functional m, List<RefArray> in, List<RefArray> want) {
+        List<Tensor> inputs = in.stream().map(kdnn.model.GraphReference::tensor).toList();
+        try {
+            m.setFusion(true);
+            String plan = m.plan(in.stream().map(a -> java.util.Arrays.stream(a.shape()).asLongStream().toArray())
+                    .toArray(long[][]::new));
+            List<Tensor> fused = m.predict(inputs);
+            m.setFusion(false);
+            List<Tensor> plain = m.predict(inputs);
+            m.setFusion(true);
+            try {
+                for (int k = 0; k < want.size(); k++) {
+                    assertClose(want.get(k), fused.get(k), 1e-4);
+                    assertClose(plain.get(k).toFloatArray(), fused.get(k).toFloatArray(), 1e-5);
+                }
+            } finally {
+                fused.forEach(Tensor::close);
+                plain.forEach(Tensor::close);
+            }
+            return plan;
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    private static void weights(Layer... layers) {
+        for (Layer l : layers) randomizeWeights(l, l.name().hashCode());
+    }
+
+    private static int steps(String plan) {
+        return (int) plan.lines().filter(l -> l.matches("\\s*\\d+  .*")).count();
+    }
+
+    private static int buffers(String plan) {
+        Matcher m = Pattern.compile("buffers: (\\d+)").matcher(plan);
+        assertTrue(m.find(), plan);
+        return Integer.parseInt(m.group(1));
+    }
+
+    // ---- ZeroPadding --------------------------------------------------------------------
+
+    @Test
+    void zeroPaddingFoldsIntoTheConvolutionThatAloneReadsIt() {
+        ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1, 2).build();
+        Conv2D conv = Conv2D.builder(3, 3).name("conv").build();
+        KerasTensor x = KerasTensor.input("x", -1, 6, 7, 2);
+        try (Functional m = Functional.of("zp_fold", List.of(x), List.of(conv.apply(zp.apply(x))))) {
+            weights(conv);
+            RefArray in = random(1, 2, 6, 7, 2);
+            String plan = check(m, List.of(in), List.of(layer(conv, layer(zp, in))));
+            assertTrue(plan.contains("conv + zp folded into its padding"), plan);
+            assertEquals(1, steps(plan), plan);
+        }
+    }
+
+    @Test
+    void zeroPaddingReadByTwoLayersStays() {
+        ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+        Conv2D a = Conv2D.builder(3, 3).name("a").build();
+        Conv2D b = Conv2D.builder(3, 3).name("b").build();
+        KerasTensor x = KerasTensor.input("x", -1, 5, 5, 2);
+        KerasTensor p = zp.apply(x);
+        try (Functional m = Functional.of("zp_shared", List.of(x), List.of(Add.of("sum").apply(a.apply(p), b.apply(p))))) {
+            weights(a, b);
+            RefArray in = random(2, 1, 5, 5, 2);
+            RefArray padded = layer(zp, in);
+            String plan = check(m, List.of(in), List.of(add(layer(a, padded), layer(b, padded))));
+            assertFalse(plan.contains("folded into its padding"), plan);
+        }
+    }
+
+    // ---- BatchNormalization -------------------------------------------------------------
+
+    @Test
+    void batchNormalizationFoldsIntoConvolutionsOfBothFormatsAndDense() {
+        for (DataFormat f : DataFormat.values()) {
+            Conv2D conv = Conv2D.builder(4, 3).name("conv").padding(Padding.SAME).dataFormat(f).build();
+            BatchNormalization bn = BatchNormalization.builder().name("bn").axis(f == CF ? 1 : -1).build();
+            KerasTensor x = KerasTensor.input("x", f == CF ? new long[] {-1, 3, 6, 5} : new long[] {-1, 6, 5, 3});
+            try (Functional m = Functional.of("bn_" + f, List.of(x), List.of(bn.apply(conv.apply(x))))) {
+                weights(conv, bn);
+                RefArray in = f == CF ? random(3, 2, 3, 6, 5) : random(3, 2, 6, 5, 3);
+                String plan = check(m, List.of(in), List.of(layer(bn, layer(conv, in))));
+                assertTrue(plan.contains("conv + bn folded into kernel and bias"), plan);
+                assertEquals(1, steps(plan), plan);
+            }
+        }
+        Dense dense = Dense.builder(5).name("dense").useBias(false).build();
+        BatchNormalization bn = BatchNormalization.builder().name("bn").build();
+        KerasTensor x = KerasTensor.input("x", -1, 7);
+        try (Functional m = Functional.of("dense_bn", List.of(x), List.of(bn.apply(dense.apply(x))))) {
+            weights(dense, bn);
+            RefArray in = random(4, 3, 7);
+            String plan = check(m, List.of(in), List.of(layer(bn, layer(dense, in))));
+            assertTrue(plan.contains("dense + bn folded into kernel and bias"), plan);
+        }
+    }
+
+    @Test
+    void batchNormalizationAfterAnActivationOrOnAnotherAxisStays() {
+        Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
+        BatchNormalization bn = BatchNormalization.builder().name("bn").build();
+        Conv2D conv2 = Conv2D.builder(4, 1).name("conv2").build();
+        BatchNormalization rows = BatchNormalization.builder().name("rows").axis(1).build();
+        KerasTensor x = KerasTensor.input("x", -1, 4, 4, 2);
+        try (Functional m = Functional.of("bn_stays", List.of(x), List.of(bn.apply(conv.apply(x)), rows.apply(conv2.apply(x))))) {
+            weights(conv, bn, conv2, rows);
+            RefArray in = random(5, 2, 4, 4, 2);
+            String plan = check(m, List.of(in), List.of(layer(bn, layer(conv, in)), layer(rows, layer(conv2, in))));
+            assertFalse(plan.contains("folded into kernel and bias"), plan);
+        }
+    }
+
+    // ---- activations --------------------------------------------------------------------
+
+    @Test
+    void activationLayersFuseIntoTheirProducer() {
+        List<Layer> acts = List.of(ActivationLayer.builder(Activation.RELU).name("act").build(),
+                ReLU.builder().name("act").build(), ReLU.builder().maxValue(6.0).name("act").build());
+        for (Layer act : acts) {
+            Conv2D conv = Conv2D.builder(3, 2).name("conv").build();
+            KerasTensor x = KerasTensor.input("x", -1, 5, 5, 2);
+            try (Functional m = Functional.of("act", List.of(x), List.of(act.apply(conv.apply(x))))) {
+                weights(conv);
+                RefArray in = new RefArray(new int[] {2, 5, 5, 2}, scaled(random(6, 2, 5, 5, 2).data(), 8));
+                String plan = check(m, List.of(in), List.of(layer(act, layer(conv, in))));
+                assertTrue(plan.contains("conv + act fused as its activation"), act + ": " + plan);
+            }
+        }
+    }
+
+    private static float[] scaled(float[] v, float by) {
+        for (int i = 0; i < v.length; i++) v[i] *= by; // values beyond 6, so relu6 differs from relu
+        return v;
+    }
+
+    @Test
+    void anActivationAfterAnOutputStays() {
+        Conv2D conv = Conv2D.builder(3, 2).name("conv").build();
+        ReLU relu = ReLU.builder().name("relu").build();
+        KerasTensor x = KerasTensor.input("x", -1, 4, 4, 2);
+        KerasTensor c = conv.apply(x);
+        try (Functional m = Functional.of("act_stays", List.of(x), List.of(c, relu.apply(c)))) {
+            weights(conv);
+            RefArray in = random(7, 1, 4, 4, 2);
+            RefArray cv = layer(conv, in);
+            String plan = check(m, List.of(in), List.of(cv, layer(relu, cv)));
+            assertFalse(plan.contains("fused as its activation"), plan);
+        }
+    }
+
+    @Test
+    void convolutionBatchNormalizationReluRunsAsOneConvolution() {
+        Conv2D conv = Conv2D.builder(6, 3).name("conv").padding(Padding.SAME).build();
+        BatchNormalization bn = BatchNormalization.builder().name("bn").build();
+        ReLU relu = ReLU.builder().name("relu").build();
+        KerasTensor x = KerasTensor.input("x", -1, 8, 8, 3);
+        try (Functional m = Functional.of("cbr", List.of(x), List.of(relu.apply(bn.apply(conv.apply(x)))))) {
+            weights(conv, bn);
+            RefArray in = random(8, 2, 8, 8, 3);
+            String plan = check(m, List.of(in), List.of(layer(relu, layer(bn, layer(conv, in)))));
+            assertEquals(1, steps(plan), plan);
+            assertEquals(List.of("conv"), m.stages());
+            assertTrue(plan.contains("conv + bn folded into kernel and bias + relu fused as its activation"), plan);
+        }
+    }
+
+    // ---- residual Add -------------------------------------------------------------------
+
+    @Test
+    void aResidualAddBecomesASumIntoItsOtherOperandInFusedMode() {
+        ExtremeValues before = ExtremeValues.mode();
+        ExtremeValues.setMode(ExtremeValues.FUSED);
+        try {
+            Conv2D c1 = Conv2D.builder(4, 3).name("c1").padding(Padding.SAME).build();
+            Conv2D c2 = Conv2D.builder(4, 3).name("c2").padding(Padding.SAME).build();
+            ReLU relu = ReLU.builder().name("relu").build();
+            Conv2D head = Conv2D.builder(2, 1).name("head").build();
+            KerasTensor x = KerasTensor.input("x", -1, 6, 6, 3);
+            Conv2D c0 = Conv2D.builder(4, 3).name("c0").padding(Padding.SAME).build();
+            KerasTensor a = c1.apply(x);
+            KerasTensor y = relu.apply(Add.of("res").apply(c2.apply(c0.apply(a)), a));
+            try (Functional m = Functional.of("res", List.of(x), List.of(head.apply(y)))) {
+                weights(c0, c1, c2, head);
+                RefArray in = random(9, 2, 6, 6, 3);
+                RefArray av = layer(c1, in);
+                String plan = check(m, List.of(in), List.of(layer(head, layer(relu, add(layer(c2, layer(c0, av)), av)))));
+                assertTrue(plan.contains("c2 + res fused as a sum into the buffer of") && plan.contains("relu fused after the sum"),
+                        plan);
+                assertEquals(4, steps(plan), plan);
+            }
+            // add(conv(a), a): the sum would overwrite the convolution's own input
+            Conv2D e1 = Conv2D.builder(4, 3).name("e1").padding(Padding.SAME).build();
+            Conv2D e2 = Conv2D.builder(4, 3).name("e2").padding(Padding.SAME).build();
+            KerasTensor x1 = KerasTensor.input("x", -1, 6, 6, 3);
+            KerasTensor a1 = e1.apply(x1);
+            try (Functional m = Functional.of("res_own_input", List.of(x1),
+                    List.of(Conv2D.builder(2, 1).name("h").build().apply(Add.of("res").apply(e2.apply(a1), a1))))) {
+                weights(e1, e2, m.layer("h"));
+                RefArray in = random(9, 2, 6, 6, 3);
+                RefArray av = layer(e1, in);
+                String plan = check(m, List.of(in), List.of(layer(m.layer("h"), add(layer(e2, av), av))));
+                assertFalse(plan.contains("fused as a sum"), plan);
+            }
+            // the other operand is read again after the convolution: no sum
+            Conv2D d1 = Conv2D.builder(4, 3).name("d1").padding(Padding.SAME).build();
+            Conv2D d2 = Conv2D.builder(4, 3).name("d2").padding(Padding.SAME).build();
+            Conv2D d3 = Conv2D.builder(4, 1).name("d3").build();
+            KerasTensor x2 = KerasTensor.input("x", -1, 6, 6, 3);
+            KerasTensor b = d1.apply(x2);
+            KerasTensor sum = Add.of("res").apply(d2.apply(b), b);
+            KerasTensor out = Concatenate.of("cat", -1).apply(sum, d3.apply(b));
+            try (Functional m = Functional.of("res_stays", List.of(x2), List.of(out))) {
+                weights(d1, d2, d3);
+                RefArray in = random(10, 1, 6, 6, 3);
+                RefArray bv = layer(d1, in);
+                String plan = check(m, List.of(in), List.of(concatenate(-1, add(layer(d2, bv), bv), layer(d3, bv))));
+                assertFalse(plan.contains("fused as a sum"), plan);
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
+    // ---- Dropout ------------------------------------------------------------------------
+
+    @Test
+    void dropoutIsRemoved() {
+        Conv2D conv = Conv2D.builder(3, 3).name("conv").build();
+        Dropout drop = Dropout.builder(0.5).name("drop").build();
+        Conv2D conv2 = Conv2D.builder(2, 1).name("conv2").build();
+        KerasTensor x = KerasTensor.input("x", -1, 5, 5, 2);
+        try (Functional m = Functional.of("chain_with_dropout", List.of(x), List.of(conv2.apply(drop.apply(conv.apply(x)))))) {
+            weights(conv, conv2);
+            RefArray in = random(11, 2, 5, 5, 2);
+            String plan = check(m, List.of(in), List.of(layer(conv2, layer(conv, in))));
+            assertEquals(List.of("conv", "conv2"), m.stages());
+            assertFalse(plan.contains("drop <-") || plan.contains("+ drop"), plan);
+        }
+    }
+
+    // ---- buffers ------------------------------------------------------------------------
+
+    @Test
+    void aLongChainUsesTwoBuffersAndOutputsMayBeReadOrBeInputs() {
+        KerasTensor x = KerasTensor.input("x", -1, 6, 6, 4);
+        KerasTensor t = x;
+        List<Conv2D> convs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Conv2D c = Conv2D.builder(4, 3).name("c" + i).padding(Padding.SAME).activation(Activation.TANH).build();
+            convs.add(c);
+            t = c.apply(t);
+        }
+        try (Functional m = Functional.of("chain", List.of(x), List.of(t))) {
+            weights(convs.toArray(Layer[]::new));
+            RefArray in = random(12, 1, 6, 6, 4);
+            RefArray want = in;
+            for (Conv2D c : convs) want = layer(c, want);
+            String plan = check(m, List.of(in), List.of(want));
+            assertTrue(buffers(plan) <= 2, plan);
+        }
+        // an output also read by a later layer, and the input given back as an output
+        Conv2D a = Conv2D.builder(4, 3).name("a").padding(Padding.SAME).build();
+        Conv2D b = Conv2D.builder(4, 3).name("b").padding(Padding.SAME).build();
+        KerasTensor y = KerasTensor.input("y", -1, 6, 6, 4);
+        KerasTensor av = a.apply(y);
+        try (Functional m = Functional.of("outputs", List.of(y), List.of(av, b.apply(av), y, av))) {
+            weights(a, b);
+            RefArray in = random(13, 2, 6, 6, 4);
+            RefArray first = layer(a, in);
+            check(m, List.of(in), List.of(first, layer(b, first), in, first));
+        }
+        KerasTensor z = KerasTensor.input("z", -1, 3);
+        try (Functional identity = Functional.of("identity", List.of(z), List.of(z))) {
+            RefArray in = random(14, 2, 3);
+            String plan = check(identity, List.of(in), List.of(in));
+            assertTrue(plan.contains("copy input 0 -> output 0"), plan);
+        }
+    }
+
+    // ---- channels_first -----------------------------------------------------------------
+
+    @Test
+    void aChannelsFirstGraphMatchesTheReferenceFusedAndUnfused() {
+        Conv2D c1 = Conv2D.builder(4, 3).name("c1").padding(Padding.SAME).dataFormat(CF).build();
+        BatchNormalization bn = BatchNormalization.builder().name("bn").axis(1).build();
+        ReLU relu = ReLU.builder().name("relu").build();
+        MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(2).dataFormat(CF).build();
+        Conv2D c2 = Conv2D.builder(4, 3).name("c2").padding(Padding.SAME).dataFormat(CF).build();
+        Conv2D c3 = Conv2D.builder(2, 1).name("c3").dataFormat(CF).build();
+        Flatten flat = Flatten.builder().name("flat").dataFormat(CF).build();
+        Dense dense = Dense.builder(3).name("dense").build();
+        KerasTensor x = KerasTensor.input("x", -1, 3, 8, 6);
+        KerasTensor p = pool.apply(relu.apply(bn.apply(c1.apply(x))));
+        KerasTensor s = Add.of("add").apply(c2.apply(p), p);
+        KerasTensor cat = Concatenate.of("cat", 1).apply(s, c3.apply(p));
+        try (Functional m = Functional.of("cf", List.of(x), List.of(dense.apply(flat.apply(cat))))) {
+            weights(c1, bn, c2, c3, dense);
+            RefArray in = random(15, 2, 3, 8, 6);
+            RefArray pv = layer(pool, layer(relu, layer(bn, layer(c1, in))));
+            RefArray catv = concatenate(1, add(layer(c2, pv), pv), layer(c3, pv));
+            String plan = check(m, List.of(in), List.of(layer(dense, layer(flat, catv))));
+            assertTrue(plan.contains("channels-last"), plan);
+        }
+    }
+}
