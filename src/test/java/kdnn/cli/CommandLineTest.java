@@ -119,14 +119,16 @@ class CommandLineTest {
                 + " predictions into preallocated outputs, after (\\d+) warm-up calls\\)$").matcher(r.out());
         Matcher first = Pattern.compile("(?m)^first prediction: ([0-9.]+) us \\(plans the model, creates the oneDNN primitives"
                 + " and reorders the weights\\)$").matcher(r.out());
-        for (String model : List.of("audio_1d", "cnn_classifier")) {
+        // the Sequential golden models, then the functional ones
+        for (String model : List.of("audio_1d", "cnn_classifier", "mobilenet_v2_tiny", "nested", "resnet_tiny",
+                "two_inputs_two_outputs", "unet_skips", "wavenet_gated")) {
             assertTrue(steady.find(), model + ": steady-state line\n" + r.out());
             assertTrue(first.find(), model + ": first-prediction line\n" + r.out());
             assertTrue(Integer.parseInt(steady.group(2)) >= SteadyState.MIN_SAMPLES, steady.group());
             assertTrue(Integer.parseInt(steady.group(3)) >= SteadyState.WARMUP_CALLS, steady.group());
             assertTrue(r.out().contains("PASS " + model + " max abs difference from Keras"), r.out());
         }
-        assertTrue(r.out().endsWith("2 passed, 0 failed\n"), r.out());
+        assertTrue(r.out().endsWith("8 passed, 0 failed\n"), r.out());
     }
 
     @Test
