@@ -113,7 +113,7 @@ public enum Activation {
     }
 
     /** The fused post-ops (empty for linear, softmax, log_softmax and softsign). */
-    public List<Eltwise> postOps() {
+    List<Eltwise> postOps() {
         return postOps.get();
     }
 

@@ -91,7 +91,7 @@ public final class ActivationLayer extends ElementwiseLayer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         if (activation.isSoftmax()) {
             return Softmaxes.softmax(inputShape, new int[] {inputShape.length - 1}, activation == Activation.LOG_SOFTMAX);
         }

@@ -256,7 +256,7 @@ public abstract class BaseConv extends Layer {
      * first convolution's own padding.
      */
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
         int[][] padding = variant.inputPadding() == null ? new int[rank][2] : variant.inputPadding();
         long[] src = spec.logical(inputShape);

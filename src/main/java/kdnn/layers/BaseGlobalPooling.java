@@ -28,7 +28,7 @@ public abstract class BaseGlobalPooling extends Layer {
         this.keepdims = b.keepdims;
     }
 
-    public final Poolings.Kind kind() {
+    final Poolings.Kind kind() {
         return kind;
     }
 
@@ -101,7 +101,7 @@ public abstract class BaseGlobalPooling extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] window = java.util.Arrays.copyOfRange(src, 2, src.length);
         int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)

@@ -27,7 +27,7 @@ public abstract class BasePooling extends Layer {
         this.spec = new ConvSpec(b.rank, b.poolSize, b.strides, b.padding, b.dataFormat, ones, false, null);
     }
 
-    public final Poolings.Kind kind() {
+    final Poolings.Kind kind() {
         return kind;
     }
 
@@ -108,7 +108,7 @@ public abstract class BasePooling extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
         long[] spatialIn = spec.spatial(inputShape);
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)

@@ -186,7 +186,7 @@ public final class BatchNormalization extends Layer {
      * {outer, C, inner} (or {outer, C}) over the same row-major bytes.
      */
     @Override
-    protected Pipeline pipeline(long[] shape, Variant variant) {
+    Pipeline pipeline(long[] shape, Variant variant) {
         int rank = shape.length;
         int a = resolvedAxis(shape);
         long[] dims;

@@ -160,7 +160,7 @@ public final class Dense extends Layer {
 
     /** Keras' row-major layout whatever the variant says (Dense has no data_format); the activation may be left out. */
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
         Convolutions.Tail tail = switch (act) {
             case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(1, act == Activation.LOG_SOFTMAX, null);

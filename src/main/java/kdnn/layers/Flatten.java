@@ -94,7 +94,7 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = inputShape.length;
         if (rank < 3 || variant.inputChannelsLast(format)) {
             return Copies.copy(ElementwiseLayer.count(inputShape));

@@ -105,7 +105,7 @@ public final class InputLayer extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int tag = Merges.plainTag(inputShape.length);
         return Merges.convert(inputShape, tag, tag);
     }

@@ -75,7 +75,7 @@ public abstract class Merge extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         throw new UnsupportedOperationException(className() + " takes a list of inputs");
     }
 

@@ -190,7 +190,7 @@ public final class PReLU extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         Variable alpha = variables.get(0);
         long[] alphaDims = new long[inputShape.length];
         alphaDims[0] = 1;

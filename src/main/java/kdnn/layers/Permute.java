@@ -110,7 +110,7 @@ public final class Permute extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int[] perm = new int[dims.length + 1];
         System.arraycopy(dims, 0, perm, 1, dims.length);
         return Copies.permute(inputShape, perm);

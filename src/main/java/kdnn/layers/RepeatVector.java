@@ -91,7 +91,7 @@ public final class RepeatVector extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Copies.repeat(inputShape[0], inputShape[1], n);
     }
 

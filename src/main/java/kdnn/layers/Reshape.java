@@ -136,7 +136,7 @@ public final class Reshape extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Copies.copy(ElementwiseLayer.count(inputShape));
     }
 

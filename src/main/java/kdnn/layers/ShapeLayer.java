@@ -138,7 +138,7 @@ public abstract class ShapeLayer extends Layer {
 
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] dst = logical(computeOutputShape(inputShape));
         int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)

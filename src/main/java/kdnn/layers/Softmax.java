@@ -129,7 +129,7 @@ public final class Softmax extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Softmaxes.softmax(inputShape, resolved(inputShape), false);
     }
 
