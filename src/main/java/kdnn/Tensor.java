@@ -150,6 +150,7 @@ public final class Tensor implements AutoCloseable {
         return data;
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public boolean isClosed() {
         return state.closed;
     }

@@ -20,6 +20,7 @@ public abstract class BaseGlobalPooling extends Layer {
     private final DataFormat format;
     private final boolean keepdims;
 
+    /** A global pooling layer of the builder's arguments (subclasses in this package only). */
     protected BaseGlobalPooling(GlobalPoolingBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
@@ -32,10 +33,12 @@ public abstract class BaseGlobalPooling extends Layer {
         return kind;
     }
 
+    /** Keras' {@code data_format} argument. */
     public final DataFormat dataFormat() {
         return format;
     }
 
+    /** Keras' {@code keepdims} argument. */
     public final boolean keepdims() {
         return keepdims;
     }

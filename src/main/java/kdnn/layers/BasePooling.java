@@ -19,6 +19,7 @@ public abstract class BasePooling extends Layer {
     // pool_size as the kernel: the geometry (output lengths, same padding) is a convolution's
     private final ConvSpec spec;
 
+    /** A pooling layer of the builder's arguments (subclasses in this package only). */
     protected BasePooling(PoolingBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
@@ -31,18 +32,22 @@ public abstract class BasePooling extends Layer {
         return kind;
     }
 
+    /** Keras' {@code pool_size} argument. */
     public final int[] poolSize() {
         return spec.kernel();
     }
 
+    /** Keras' {@code strides} argument. */
     public final int[] strides() {
         return spec.strides();
     }
 
+    /** Keras' {@code padding} argument. */
     public final Padding padding() {
         return spec.padding();
     }
 
+    /** Keras' {@code data_format} argument. */
     public final DataFormat dataFormat() {
         return spec.format();
     }

@@ -19,6 +19,7 @@ import kdnn.runtime.Pipeline;
  * that the normalized axis is its channel axis, whatever that axis is.
  */
 public final class BatchNormalization extends Layer {
+    /** Keras' class name, {@code "BatchNormalization"}. */
     public static final String CLASS_NAME = "BatchNormalization";
     /** tf.nn.fused_batch_norm's smallest epsilon, which tf.keras 2.x applies where it uses that kernel. */
     static final double FUSED_MIN_EPSILON = 1.001e-5;
@@ -73,18 +74,22 @@ public final class BatchNormalization extends Layer {
         return CLASS_NAME;
     }
 
+    /** Keras' {@code axis} argument. */
     public int axis() {
         return axis;
     }
 
+    /** Keras' {@code epsilon} argument. */
     public double epsilon() {
         return epsilon;
     }
 
+    /** Keras' {@code center} argument. */
     public boolean center() {
         return center;
     }
 
+    /** Keras' {@code scale} argument. */
     public boolean scale() {
         return scale;
     }

@@ -112,6 +112,10 @@ public abstract class Layer implements AutoCloseable {
     // whose rules the layer follows where Keras 2 and 3 differ: those of the config it was read from
     private final KerasVersion rules = Layers.readingVersion();
 
+    /**
+     * A layer, unbuilt (subclasses in this package only).
+     * @param declaredInputShape Keras' {@code batch_input_shape} (with the batch axis), or null
+     */
     @SuppressWarnings("this-escape") // the cleaner only keeps the layer's native state, never the layer
     protected Layer(String name, long[] declaredInputShape, boolean trainable) {
         this.name = name;
@@ -253,6 +257,7 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
+    /** Whether the layer has been built (its weights exist). */
     public final boolean isBuilt() {
         return builtShape != null;
     }
@@ -669,12 +674,14 @@ public abstract class Layer implements AutoCloseable {
         lifecycle.unlockRead(stamp);
     }
 
+    /** Throws {@link IllegalStateException} when the layer is closed. */
     protected final void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("layer \"" + name + "\" is closed");
         }
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public final boolean isClosed() {
         return closed;
     }

@@ -19,6 +19,7 @@ import kdnn.runtime.Pipeline;
  * primitives made once per set of input shapes.
  */
 public abstract class Merge extends Layer {
+    /** A merge layer (subclasses in this package only). */
     protected Merge(String name, boolean trainable) {
         super(name, null, trainable);
     }

@@ -460,6 +460,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public final boolean isClosed() {
         return closed;
     }
