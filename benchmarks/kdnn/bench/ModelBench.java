@@ -114,7 +114,7 @@ public final class ModelBench {
         }
         long[] kernel = Arrays.stream(spec.kernel()).asLongStream().toArray();
         JsonNode config = c.getConfig();
-        List<Attributes.Eltwise> post = c.activation().postOps();
+        List<Attributes.Eltwise> post = kdnn.internal.LayerBridge.get().postOps(c.activation());
         long channels = src[1];
         if (c instanceof SeparableConv2D) {
             // depthwise (groups = channels, no bias, no activation), then pointwise 1x1 with both

@@ -16,12 +16,27 @@ import kdnn.runtime.NativeMemory;
  * {@link NativeMemory}); a tensor a caller forgets is freed by a cleaner. Every
  * method after close throws {@link IllegalStateException}, the shape accessors included; only
  * {@link #close()}, {@link #isClosed()} and {@link #toString()} (which shows the shape) still
- * answer. A layer reading or writing a tensor holds it ({@link #hold()}), so closing waits for
- * calls in flight instead of freeing memory under them. The raw {@link #segment()} is for code that holds the tensor the same way.
+ * answer. A layer or model reading or writing a tensor holds it for the call, so closing waits for
+ * calls in flight instead of freeing memory under them. The raw {@link #segment()} is valid only
+ * while the tensor is open: code that uses it must not close the tensor meanwhile.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final long ALIGNMENT = 64;
+
+    static {
+        kdnn.internal.TensorBridge.install(new kdnn.internal.TensorBridge() {
+            @Override
+            public long hold(Tensor tensor) {
+                return tensor.hold();
+            }
+
+            @Override
+            public void release(Tensor tensor, long stamp) {
+                tensor.release(stamp);
+            }
+        });
+    }
 
     private final long[] shape;
     private final long elements;
@@ -135,6 +150,7 @@ public final class Tensor implements AutoCloseable {
         return data;
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public boolean isClosed() {
         return state.closed;
     }
@@ -180,7 +196,7 @@ public final class Tensor implements AutoCloseable {
      * Marks the tensor in use (shared: many holders at once) so {@link #close()} waits until
      * {@link #release(long)}; throws when already closed.
      */
-    public long hold() {
+    long hold() {
         long stamp = state.lock.readLock();
         if (state.closed) {
             state.lock.unlockRead(stamp);
@@ -189,7 +205,7 @@ public final class Tensor implements AutoCloseable {
         return stamp;
     }
 
-    public void release(long stamp) {
+    void release(long stamp) {
         try {
             state.lock.unlockRead(stamp);
         } finally {

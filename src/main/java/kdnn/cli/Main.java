@@ -31,7 +31,7 @@ public final class Main {
             out.print(Usage.of(cmd));
             return 0;
         }
-        if (cmd.equals("test") || cmd.equals("bench")) {
+        if (cmd.equals("test") || cmd.equals("bench") || cmd.equals("docs")) {
             err.println("kdnn: '" + cmd + "' runs from the ./kdnn launcher in the repository (it needs Maven or the test classes)");
             return 2;
         }

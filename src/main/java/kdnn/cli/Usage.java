@@ -14,6 +14,9 @@ final class Usage {
     static {
         add("test [MAVEN_OPTIONS...]", "run the test suite (mvn verify), what CI runs",
                 "run the whole test suite (mvn verify), what CI runs; -Dtest='Conv*' runs some tests only");
+        add("docs", "build the Javadoc of kdnn's API and print where it is", """
+                build the Javadoc of the packages module kdnn exports (mvn javadoc:javadoc) and print the path of
+                its index.html""");
         add("demo", "run the Keras models: summary, time per batch, agreement with Keras", """
                 run the Keras models of ../shared/models (else the copies bundled with kdnn): each one's summary,
                 steady-state time per batch, first prediction's time and agreement with Keras""");

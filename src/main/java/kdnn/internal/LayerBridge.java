@@ -2,9 +2,10 @@ package kdnn.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import kdnn.layers.Activation;
 import kdnn.layers.DataFormat;
 import kdnn.layers.Layer;
-import kdnn.layers.Variant;
+import kdnn.runtime.Attributes;
 
 /**
  * What the planner needs of a layer beyond its Keras surface: running it on native memory in a
@@ -38,7 +39,18 @@ public abstract class LayerBridge {
      * memory and has been admitted. Returns a bound on |y| (NaN: unknown) from the inputs' bounds.
      */
     public abstract double run(Layer layer, long[][] inputShapes, MemorySegment[] inputs, MemorySegment output,
-                               Variant variant, double[] inputBounds);
+                               RunVariant variant, double[] inputBounds);
+
+    /**
+     * A layer's run with a ZeroPadding's {@code inputPadding} folded in (null: none), channels-last
+     * input and output, and, when {@code sumIntoOutput}, the result added to what the output holds,
+     * then {@code afterSum} applied (null: nothing).
+     */
+    public abstract RunVariant variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
+                                       boolean sumIntoOutput, Activation afterSum);
+
+    /** The oneDNN post-ops that compute {@code activation} (empty where it has none). */
+    public abstract List<Attributes.Eltwise> postOps(Activation activation);
 
     /** See {@code Layer.elementwise()}. */
     public abstract boolean elementwise(Layer layer);

@@ -8,10 +8,12 @@ package kdnn.io;
 public final class ModelFileException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** A refusal with this message, naming the file and what is wrong. */
     public ModelFileException(String message) {
         super(message);
     }
 
+    /** A refusal with this message and the error that caused it. */
     public ModelFileException(String message, Throwable cause) {
         super(message, cause);
     }

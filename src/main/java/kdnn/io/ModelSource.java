@@ -23,6 +23,10 @@ import kdnn.layers.Weight;
  */
 public record ModelSource(String format, String kerasVersion, JsonNode modelConfig, Map<String, List<Weight>> weights,
                           List<String> notes) {
+    /**
+     * Copies the config, weights and notes, so the source is immutable.
+     * @throws NullPointerException when {@code format} or {@code modelConfig} is null
+     */
     public ModelSource {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(modelConfig, "modelConfig");

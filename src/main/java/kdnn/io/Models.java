@@ -37,17 +37,36 @@ public final class Models {
         return build(ModelReader.read(path), path.toString());
     }
 
-    /** Loads a model file from a stream (an HDF5 file, a {@code .keras} archive or a TF.js JSON). */
+    /**
+     * Loads a model file from a stream (an HDF5 file, a {@code .keras} archive or a TF.js JSON); reads
+     * it, without closing it.
+     *
+     * @throws IOException when the stream cannot be read
+     * @throws IllegalArgumentException for a malformed file or a model kdnn cannot run ({@link ModelFileException},
+     *         naming the member and what is wrong)
+     */
     public static Model load(InputStream in) throws IOException {
         return build(ModelReader.read(in), "stream");
     }
 
-    /** Loads a model file from its bytes. */
+    /**
+     * Loads a model file from its bytes.
+     *
+     * @throws IOException not in practice (the bytes are in memory)
+     * @throws IllegalArgumentException for a malformed file or a model kdnn cannot run ({@link ModelFileException},
+     *         naming the member and what is wrong)
+     */
     public static Model load(byte[] bytes) throws IOException {
         return build(ModelReader.read(bytes), "bytes");
     }
 
-    /** Loads a bare config ({@code model.to_json()}) with a weights file ({@code save_weights}). */
+    /**
+     * Loads a bare config ({@code model.to_json()}) with a weights file ({@code save_weights}).
+     *
+     * @throws IOException for a missing or unreadable file
+     * @throws IllegalArgumentException for a malformed file or a model kdnn cannot run ({@link ModelFileException},
+     *         naming the member and what is wrong)
+     */
     public static Model load(Path config, Path weights) throws IOException {
         return build(ModelReader.read(config, weights), config.toString());
     }
@@ -122,7 +141,13 @@ public final class Models {
         }
     }
 
-    /** The model of a file read into its neutral form. */
+    /**
+     * The model of a file read into its neutral form.
+     *
+     * @param file what error messages call the file
+     * @throws IllegalArgumentException for a config kdnn cannot build, or weights that do not fit it
+     *         ({@link ModelFileException}: missing, unused or misshapen weights)
+     */
     public static Model build(ModelSource source, String file) {
         KerasVersion rules = source.kerasMajor() == 3 ? KerasVersion.KERAS_3 : KerasVersion.KERAS_2;
         Map<String, List<Weight>> weights = new LinkedHashMap<>(source.weights());

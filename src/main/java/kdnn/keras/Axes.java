@@ -10,23 +10,28 @@ import java.util.Arrays;
  * written back says {@code 0} or {@code [0, 1, 2]} just as it was given.
  */
 public record Axes(int[] values, boolean list) {
+    /** Copies the values. */
     public Axes {
         values = values.clone();
     }
 
+    /** A single axis, written back as an int. */
     public static Axes of(int axis) {
         return new Axes(new int[] {axis}, false);
     }
 
+    /** A list of axes, written back as a list. */
     public static Axes ofList(int... axes) {
         return new Axes(axes, true);
     }
 
+    /** The axes (a copy). */
     @Override
     public int[] values() {
         return values.clone();
     }
 
+    /** The argument as Keras writes it: an int or a list of ints. */
     public JsonNode toJson() {
         return list ? KerasJson.intArray(values) : IntNode.valueOf(values[0]);
     }

@@ -50,10 +50,15 @@ public final class Constraints {
         return e.make().apply(s.config(), s.name());
     }
 
+    /**
+     * The constraint Keras names {@code name} (e.g. {@code "max_norm"}), with its default arguments.
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
     public static Constraint get(String name) {
         return name == null ? null : get(KerasJson.MAPPER.getNodeFactory().textNode(name));
     }
 
+    /** The names {@link #get(String)} knows. */
     public static Set<String> names() {
         return Set.copyOf(TABLE.keySet());
     }

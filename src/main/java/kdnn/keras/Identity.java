@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code Identity(gain=1.0)}: gain times the (possibly rectangular) identity; 2D shapes only. */
 public record Identity(double gain) implements Initializer {
+    /** Keras' defaults: gain 1. */
     public Identity() {
         this(1.0);
     }

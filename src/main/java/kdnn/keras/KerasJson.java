@@ -18,6 +18,7 @@ import java.util.Set;
  * initializer, regularizer and constraint factories so that each parses arguments the same way.
  */
 public final class KerasJson {
+    /** The mapper kdnn reads and writes Keras JSON with. */
     public static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -26,6 +27,10 @@ public final class KerasJson {
     /** A spec reduced to its class name (or alias) and its config object (empty for a bare string). */
     public record Spec(String name, ObjectNode config) {}
 
+    /**
+     * Parses JSON text.
+     * @throws IllegalArgumentException for malformed JSON, with the parser's message
+     */
     public static JsonNode parse(String json) {
         try {
             return MAPPER.readTree(json);
@@ -104,6 +109,11 @@ public final class KerasJson {
         return v.doubleValue();
     }
 
+    /**
+     * The string at {@code key} of {@code config}, or {@code fallback} when absent or null.
+     * @param owner the layer or object named in the error
+     * @throws IllegalArgumentException when the value is not a string
+     */
     public static String string(ObjectNode config, String key, String fallback, String owner) {
         JsonNode v = config.get(key);
         if (v == null || v.isNull()) return fallback;
@@ -143,6 +153,7 @@ public final class KerasJson {
                 + " must be an int or a list of ints, got: " + v);
     }
 
+    /** A new, empty JSON object. */
     public static ObjectNode object() {
         return NODES.objectNode();
     }
@@ -155,6 +166,7 @@ public final class KerasJson {
         return node;
     }
 
+    /** Writes {@code seed} (null: JSON null) as Keras writes an initializer's seed. */
     public static void putSeed(ObjectNode config, Long seed) {
         if (seed == null) config.putNull("seed");
         else config.put("seed", seed.longValue());

@@ -7,11 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * does, so configs read back as Keras writes them (0.01 becomes 0.009999999776482582).
  */
 public record L1L2(float l1, float l2) implements Regularizer {
+    /**
+     * Checks the factors.
+     * @throws IllegalArgumentException for a NaN or infinite factor (Keras' message)
+     */
     public L1L2 {
         Regularizer.checkFactor("l1", l1);
         Regularizer.checkFactor("l2", l2);
     }
 
+    /**
+     * Keras' {@code L1L2(l1, l2)}, the factors rounded to float32 as Keras stores them.
+     * @throws IllegalArgumentException for a NaN or infinite factor (Keras' message)
+     */
     public L1L2(double l1, double l2) {
         this(Regularizer.checkFactor("l1", l1), Regularizer.checkFactor("l2", l2));
     }

@@ -4,10 +4,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code L2(l2=0.01)}: {@code l2 * sum(w^2)}; factor kept as float32 like Keras. */
 public record L2(float l2) implements Regularizer {
+    /**
+     * Checks the factor.
+     * @throws IllegalArgumentException for a NaN or infinite factor (Keras' message)
+     */
     public L2 {
         Regularizer.checkFactor("l2", l2);
     }
 
+    /**
+     * Keras' {@code L2(l2)}, the factor rounded to float32 as Keras stores it.
+     * @throws IllegalArgumentException for a NaN or infinite factor (Keras' message)
+     */
     public L2(double l2) {
         this(Regularizer.checkFactor("l2", l2));
     }

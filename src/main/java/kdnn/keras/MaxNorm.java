@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code MaxNorm(max_value=2, axis=0)}: {@code w * clip(norms, 0, max_value) / (eps + norms)}. */
 public record MaxNorm(double maxValue, Axes axis) implements Constraint {
+    /** Keras' defaults: max_value 2, axis 0. */
     public MaxNorm() {
         this(2.0, Axes.of(0));
     }

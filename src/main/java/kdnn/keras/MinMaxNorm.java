@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code w * (rate * clip(norms, min, max) + (1 - rate) * norms) / (eps + norms)}.
  */
 public record MinMaxNorm(double minValue, double maxValue, double rate, Axes axis) implements Constraint {
+    /** Keras' defaults: min_value 0, max_value 1, rate 1, axis 0. */
     public MinMaxNorm() {
         this(0.0, 1.0, 1.0, Axes.of(0));
     }

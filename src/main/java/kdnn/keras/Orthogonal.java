@@ -10,6 +10,7 @@ import java.util.random.RandomGenerator;
  * and orthonormal rows when it is wide, times gain.
  */
 public record Orthogonal(double gain, Long seed) implements Initializer {
+    /** Keras' defaults: gain 1. */
     public Orthogonal() {
         this(1.0, null);
     }

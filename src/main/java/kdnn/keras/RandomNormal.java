@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code RandomNormal(mean=0.0, stddev=0.05, seed=None)}. */
 public record RandomNormal(double mean, double stddev, Long seed) implements Initializer {
+    /** Keras' defaults: mean 0, stddev 0.05. */
     public RandomNormal() {
         this(0.0, 0.05, null);
     }

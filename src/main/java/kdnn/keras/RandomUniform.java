@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code RandomUniform(minval=-0.05, maxval=0.05, seed=None)}: uniform on [minval, maxval). */
 public record RandomUniform(double minval, double maxval, Long seed) implements Initializer {
+    /** Keras' defaults: minval -0.05, maxval 0.05. */
     public RandomUniform() {
         this(-0.05, 0.05, null);
     }

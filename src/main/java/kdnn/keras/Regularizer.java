@@ -10,12 +10,14 @@ public interface Regularizer {
     /** Keras' serialized form, {@code {"class_name": ..., "config": {...}}}. */
     ObjectNode toConfig();
 
+    /** The sum of |w| in double precision. */
     static double sumAbs(float[] w) {
         double s = 0;
         for (float v : w) s += Math.abs(v);
         return s;
     }
 
+    /** The sum of w squared in double precision. */
     static double sumSquares(float[] w) {
         double s = 0;
         for (float v : w) s += (double) v * v;

@@ -50,10 +50,15 @@ public final class Regularizers {
         return e.make().apply(s.config(), s.name());
     }
 
+    /**
+     * The regularizer Keras names {@code name} (e.g. {@code "l2"}), with its default factors.
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
     public static Regularizer get(String name) {
         return name == null ? null : get(KerasJson.MAPPER.getNodeFactory().textNode(name));
     }
 
+    /** The names {@link #get(String)} knows. */
     public static Set<String> names() {
         return Set.copyOf(TABLE.keySet());
     }

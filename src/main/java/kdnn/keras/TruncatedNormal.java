@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * standard deviations from the mean are redrawn, so stddev is the one before truncation.
  */
 public record TruncatedNormal(double mean, double stddev, Long seed) implements Initializer {
+    /** Keras' defaults: mean 0, stddev 0.05. */
     public TruncatedNormal() {
         this(0.0, 0.05, null);
     }

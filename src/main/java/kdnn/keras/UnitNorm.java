@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Keras {@code UnitNorm(axis=0)}: {@code w / (eps + norms)}. */
 public record UnitNorm(Axes axis) implements Constraint {
+    /** Keras' defaults: axis 0. */
     public UnitNorm() {
         this(Axes.of(0));
     }

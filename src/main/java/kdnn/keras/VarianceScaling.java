@@ -21,10 +21,18 @@ public final class VarianceScaling implements Initializer {
     private final String distribution;
     private final Long seed;
 
+    /**
+     * Keras' {@code VarianceScaling}.
+     * @param mode {@code fan_in}, {@code fan_out} or {@code fan_avg}
+     * @param distribution {@code truncated_normal}, {@code untruncated_normal} or {@code uniform}
+     * @param seed null for a random seed
+     * @throws IllegalArgumentException for an argument Keras refuses, naming it
+     */
     public VarianceScaling(double scale, String mode, String distribution, Long seed) {
         this("VarianceScaling", false, scale, mode, distribution, seed);
     }
 
+    /** Keras' defaults: scale 1, fan_in, truncated_normal, no seed. */
     public VarianceScaling() {
         this(1.0, "fan_in", "truncated_normal", null);
     }
@@ -54,34 +62,45 @@ public final class VarianceScaling implements Initializer {
         this.seed = seed;
     }
 
+    /** Keras' {@code GlorotUniform}; {@code seed} null for a random one. */
     public static VarianceScaling glorotUniform(Long seed) {
         return new VarianceScaling("GlorotUniform", true, 1.0, "fan_avg", "uniform", seed);
     }
 
+    /** Keras' {@code GlorotNormal}; {@code seed} null for a random one. */
     public static VarianceScaling glorotNormal(Long seed) {
         return new VarianceScaling("GlorotNormal", true, 1.0, "fan_avg", "truncated_normal", seed);
     }
 
+    /** Keras' {@code HeNormal}; {@code seed} null for a random one. */
     public static VarianceScaling heNormal(Long seed) {
         return new VarianceScaling("HeNormal", true, 2.0, "fan_in", "truncated_normal", seed);
     }
 
+    /** Keras' {@code HeUniform}; {@code seed} null for a random one. */
     public static VarianceScaling heUniform(Long seed) {
         return new VarianceScaling("HeUniform", true, 2.0, "fan_in", "uniform", seed);
     }
 
+    /** Keras' {@code LecunNormal}; {@code seed} null for a random one. */
     public static VarianceScaling lecunNormal(Long seed) {
         return new VarianceScaling("LecunNormal", true, 1.0, "fan_in", "truncated_normal", seed);
     }
 
+    /** Keras' {@code LecunUniform}; {@code seed} null for a random one. */
     public static VarianceScaling lecunUniform(Long seed) {
         return new VarianceScaling("LecunUniform", true, 1.0, "fan_in", "uniform", seed);
     }
 
+    /** Keras' class name: {@code VarianceScaling} or the named form it was made as (e.g. {@code GlorotUniform}). */
     public String className() { return className; }
+    /** Keras' {@code scale} argument. */
     public double scale() { return scale; }
+    /** Keras' {@code mode} argument. */
     public String mode() { return mode; }
+    /** Keras' {@code distribution} argument. */
     public String distribution() { return distribution; }
+    /** Keras' {@code seed} argument, or null. */
     public Long seed() { return seed; }
 
     /** The variance Keras aims for: scale / max(1, n) with n the fan picked by mode. */

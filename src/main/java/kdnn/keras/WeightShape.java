@@ -7,6 +7,7 @@ public final class WeightShape {
     /** Fan-in and fan-out as Keras' {@code _compute_fans} counts them. */
     public record Fans(long in, long out) {}
 
+    /** The number of values a weight of this shape holds. */
     public static long size(int[] shape) {
         long n = 1;
         for (int d : shape) {
@@ -25,6 +26,7 @@ public final class WeightShape {
         return (int) n;
     }
 
+    /** Keras' fan-in and fan-out of a weight of this shape (as {@code _compute_fans} computes them). */
     public static Fans fans(int[] shape) {
         if (shape.length < 1) return new Fans(1, 1); // Keras: avoids errors for scalars
         if (shape.length == 1) return new Fans(shape[0], shape[0]);

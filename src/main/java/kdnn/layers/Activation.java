@@ -17,35 +17,54 @@ import kdnn.runtime.Attributes.Eltwise;
  * layout; softsign has no oneDNN form and runs as a Java loop over the output.
  */
 public enum Activation {
+    /** Keras' {@code linear}: the identity. */
     LINEAR("linear", List::of),
     // oneDNN's relu is max(x, 0) in vector form, which gives 0 for NaN; Keras gives NaN
+    /** Keras' {@code relu}: max(x, 0). */
     RELU("relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0f, 0f)), v -> Math.max(v, 0)),
+    /** Keras' {@code relu6}: min(max(x, 0), 6). */
     RELU6("relu6", () -> List.of(new Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f)), v -> Math.min(Math.max(v, 0), 6)),
+    /** Keras' {@code elu} with alpha 1. */
     ELU("elu", () -> List.of(new Eltwise(dnnl_eltwise_elu(), 1f, 0f))),
     // selu = scale * elu(x, alpha): two post-ops
+    /** Keras' {@code selu}: scale * elu(x, alpha) with Keras' constants. */
     SELU("selu", () -> List.of(new Eltwise(dnnl_eltwise_elu(), 1.6732632423543772f, 0f),
             new Eltwise(dnnl_eltwise_linear(), 1.0507009873554805f, 0f))),
+    /** Keras' {@code softplus}: log(1 + exp(x)). */
     SOFTPLUS("softplus", () -> List.of(new Eltwise(dnnl_eltwise_soft_relu(), 1f, 0f))),
+    /** Keras' {@code softsign}: x / (1 + |x|). */
     SOFTSIGN("softsign", List::of),
+    /** Keras' {@code tanh}. */
     TANH("tanh", () -> List.of(new Eltwise(dnnl_eltwise_tanh(), 0f, 0f))),
+    /** Keras' {@code sigmoid}: 1 / (1 + exp(-x)). */
     SIGMOID("sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_logistic(), 0f, 0f))),
     // Keras 2: clip(0.2 x + 0.5, 0, 1)
+    /** Keras 2's {@code hard_sigmoid}: clip(0.2 x + 0.5, 0, 1). */
     HARD_SIGMOID("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 0.2f, 0.5f)),
             v -> Math.min(Math.max(0.2 * v + 0.5, 0), 1)),
     // Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1); what "hard_sigmoid" means in a Keras 3 file
+    /** Keras 3's {@code hard_sigmoid}: clip(x / 6 + 0.5, 0, 1), what the name means in a Keras 3 file. */
     HARD_SIGMOID_KERAS3("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 1f / 6, 0.5f)),
             v -> Math.min(Math.max(v / 6 + 0.5, 0), 1)),
     // oneDNN clamps the argument first, so exp(NaN) = Inf
+    /** Keras' {@code exponential}: exp(x). */
     EXPONENTIAL("exponential", () -> List.of(new Eltwise(dnnl_eltwise_exp(), 0f, 0f)), Math::exp),
+    /** Keras' {@code swish}: x * sigmoid(x). */
     SWISH("swish", () -> List.of(new Eltwise(dnnl_eltwise_swish(), 1f, 0f))),
+    /** Keras' {@code silu}, the same function as swish. */
     SILU("silu", () -> List.of(new Eltwise(dnnl_eltwise_swish(), 1f, 0f))),
     // Keras' default gelu is the exact (erf) form; oneDNN's overflows to NaN from about 1.7e38 up.
     // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
+    /** Keras' {@code gelu}, the exact (erf) form Keras uses by default. */
     GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
+    /** Keras' {@code mish}: x * tanh(softplus(x)). */
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
     // tf.nn.leaky_relu(x, 0.2): x > 0 ? x : 0.2 x
+    /** Keras' {@code leaky_relu} activation function: x for x &gt; 0, else 0.2 x. */
     LEAKY_RELU("leaky_relu", () -> List.of(new Eltwise(dnnl_eltwise_relu(), 0.2f, 0f))),
+    /** Keras' {@code softmax} over the last axis. */
     SOFTMAX("softmax", List::of),
+    /** Keras' {@code log_softmax} over the last axis. */
     LOG_SOFTMAX("log_softmax", List::of);
 
     private final String keras;
@@ -108,12 +127,13 @@ public enum Activation {
         return atExtremes.applyAsDouble(v);
     }
 
+    /** Keras' name of the activation, e.g. {@code "relu"}. */
     public String kerasName() {
         return keras;
     }
 
     /** The fused post-ops (empty for linear, softmax, log_softmax and softsign). */
-    public List<Eltwise> postOps() {
+    List<Eltwise> postOps() {
         return postOps.get();
     }
 

@@ -16,6 +16,7 @@ import kdnn.runtime.Softmaxes;
  * convolutions fuse; softmax and log_softmax as a softmax primitive over the last axis.
  */
 public final class ActivationLayer extends ElementwiseLayer {
+    /** Keras' class name, {@code "Activation"}. */
     public static final String CLASS_NAME = "Activation";
 
     private final Activation activation;
@@ -50,6 +51,7 @@ public final class ActivationLayer extends ElementwiseLayer {
         }
     }
 
+    /** A builder for an {@code Activation} layer applying {@code activation}. */
     public static Builder builder(Activation activation) {
         return new Builder(activation);
     }
@@ -65,6 +67,7 @@ public final class ActivationLayer extends ElementwiseLayer {
         return b.build();
     }
 
+    /** The activation the layer applies. */
     public Activation activation() {
         return activation;
     }
@@ -91,7 +94,7 @@ public final class ActivationLayer extends ElementwiseLayer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         if (activation.isSoftmax()) {
             return Softmaxes.softmax(inputShape, new int[] {inputShape.length - 1}, activation == Activation.LOG_SOFTMAX);
         }

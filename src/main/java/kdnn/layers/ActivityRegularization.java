@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' ActivityRegularization: adds l1*sum|y| + l2*sum y^2 of its output to the training loss ({@link #activityPenalty}); returns its input. */
 public final class ActivityRegularization extends InferenceIdentity {
+    /** Keras' class name, {@code "ActivityRegularization"}. */
     public static final String CLASS_NAME = "ActivityRegularization";
 
     private ActivityRegularization(InferenceIdentityBuilder<ActivityRegularization> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Add} layer. Sums its inputs. */
 public final class Add extends ElementwiseMerge {
+    /** Keras' class name, {@code "Add"}. */
     public static final String CLASS_NAME = "Add";
 
     private Add(String name, boolean trainable) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' AlphaDropout: dropout that keeps SELU's mean and variance in training; the identity at inference. */
 public final class AlphaDropout extends InferenceIdentity {
+    /** Keras' class name, {@code "AlphaDropout"}. */
     public static final String CLASS_NAME = "AlphaDropout";
 
     private AlphaDropout(InferenceIdentityBuilder<AlphaDropout> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Average} layer. The element-wise mean of its inputs (their sum divided by their count, as Keras computes it). */
 public final class Average extends ElementwiseMerge {
+    /** Keras' class name, {@code "Average"}. */
     public static final String CLASS_NAME = "Average";
 
     private Average(String name, boolean trainable) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' AveragePooling1D: the average of each window. */
 public final class AveragePooling1D extends BasePooling {
+    /** Keras' class name, {@code "AveragePooling1D"}. */
     public static final String CLASS_NAME = "AveragePooling1D";
 
     private AveragePooling1D(PoolingBuilder<AveragePooling1D> b) {

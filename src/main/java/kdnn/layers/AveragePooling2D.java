@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' AveragePooling2D: the average of each window. */
 public final class AveragePooling2D extends BasePooling {
+    /** Keras' class name, {@code "AveragePooling2D"}. */
     public static final String CLASS_NAME = "AveragePooling2D";
 
     private AveragePooling2D(PoolingBuilder<AveragePooling2D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' AveragePooling3D: the average of each window. */
 public final class AveragePooling3D extends BasePooling {
+    /** Keras' class name, {@code "AveragePooling3D"}. */
     public static final String CLASS_NAME = "AveragePooling3D";
 
     private AveragePooling3D(PoolingBuilder<AveragePooling3D> b) {

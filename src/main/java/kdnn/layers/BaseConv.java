@@ -55,6 +55,7 @@ public abstract class BaseConv extends Layer {
         return new ConvSpec(b.rank, b.kernelSize, b.strides, b.padding, b.dataFormat, b.dilationRate, false, null);
     }
 
+    /** The rank-generic convolution geometry (kernel, strides, padding, data format, dilation). */
     public final ConvSpec spec() {
         return spec;
     }
@@ -64,14 +65,17 @@ public abstract class BaseConv extends Layer {
         return kerasVersion;
     }
 
+    /** Keras' {@code activation} argument. */
     public final Activation activation() {
         return activation;
     }
 
+    /** Keras' {@code use_bias} argument. */
     public final boolean useBias() {
         return useBias;
     }
 
+    /** The precision of weights and computation (float32, or bf16 on request). */
     public final Precision precision() {
         return precision;
     }
@@ -256,7 +260,7 @@ public abstract class BaseConv extends Layer {
      * first convolution's own padding.
      */
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
         int[][] padding = variant.inputPadding() == null ? new int[rank][2] : variant.inputPadding();
         long[] src = spec.logical(inputShape);

@@ -44,6 +44,7 @@ public abstract class BaseConvTranspose extends BaseConv {
         return a;
     }
 
+    /** Keras' {@code filters} argument. */
     public final int filters() {
         return filters;
     }

@@ -31,6 +31,7 @@ public abstract class BaseDepthwiseConv extends BaseConv {
         this.depthwiseConstraint = b.kernelConstraint;
     }
 
+    /** Keras' {@code depth_multiplier} argument. */
     public final int depthMultiplier() {
         return depthMultiplier;
     }

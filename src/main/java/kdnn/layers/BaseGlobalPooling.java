@@ -20,6 +20,7 @@ public abstract class BaseGlobalPooling extends Layer {
     private final DataFormat format;
     private final boolean keepdims;
 
+    /** A global pooling layer of the builder's arguments (subclasses in this package only). */
     protected BaseGlobalPooling(GlobalPoolingBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
@@ -28,14 +29,16 @@ public abstract class BaseGlobalPooling extends Layer {
         this.keepdims = b.keepdims;
     }
 
-    public final Poolings.Kind kind() {
+    final Poolings.Kind kind() {
         return kind;
     }
 
+    /** Keras' {@code data_format} argument. */
     public final DataFormat dataFormat() {
         return format;
     }
 
+    /** Keras' {@code keepdims} argument. */
     public final boolean keepdims() {
         return keepdims;
     }
@@ -101,7 +104,7 @@ public abstract class BaseGlobalPooling extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] window = java.util.Arrays.copyOfRange(src, 2, src.length);
         int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)

@@ -27,10 +27,12 @@ public abstract class BasePlainConv extends BaseConv {
         this.kernelConstraint = b.kernelConstraint;
     }
 
+    /** Keras' {@code filters} argument. */
     public final int filters() {
         return filters;
     }
 
+    /** Keras' {@code groups} argument. */
     public final int groups() {
         return groups;
     }

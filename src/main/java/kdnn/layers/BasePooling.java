@@ -19,6 +19,7 @@ public abstract class BasePooling extends Layer {
     // pool_size as the kernel: the geometry (output lengths, same padding) is a convolution's
     private final ConvSpec spec;
 
+    /** A pooling layer of the builder's arguments (subclasses in this package only). */
     protected BasePooling(PoolingBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
@@ -27,22 +28,26 @@ public abstract class BasePooling extends Layer {
         this.spec = new ConvSpec(b.rank, b.poolSize, b.strides, b.padding, b.dataFormat, ones, false, null);
     }
 
-    public final Poolings.Kind kind() {
+    final Poolings.Kind kind() {
         return kind;
     }
 
+    /** Keras' {@code pool_size} argument. */
     public final int[] poolSize() {
         return spec.kernel();
     }
 
+    /** Keras' {@code strides} argument. */
     public final int[] strides() {
         return spec.strides();
     }
 
+    /** Keras' {@code padding} argument. */
     public final Padding padding() {
         return spec.padding();
     }
 
+    /** Keras' {@code data_format} argument. */
     public final DataFormat dataFormat() {
         return spec.format();
     }
@@ -108,7 +113,7 @@ public abstract class BasePooling extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
         long[] spatialIn = spec.spatial(inputShape);
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)

@@ -44,10 +44,12 @@ public abstract class BaseSeparableConv extends BaseConv {
         this.inheritedKernelConstraint = b.inheritedKernelConstraint;
     }
 
+    /** Keras' {@code filters} argument. */
     public final int filters() {
         return filters;
     }
 
+    /** Keras' {@code depth_multiplier} argument. */
     public final int depthMultiplier() {
         return depthMultiplier;
     }

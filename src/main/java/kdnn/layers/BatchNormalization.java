@@ -19,6 +19,7 @@ import kdnn.runtime.Pipeline;
  * that the normalized axis is its channel axis, whatever that axis is.
  */
 public final class BatchNormalization extends Layer {
+    /** Keras' class name, {@code "BatchNormalization"}. */
     public static final String CLASS_NAME = "BatchNormalization";
     /** tf.nn.fused_batch_norm's smallest epsilon, which tf.keras 2.x applies where it uses that kernel. */
     static final double FUSED_MIN_EPSILON = 1.001e-5;
@@ -73,18 +74,22 @@ public final class BatchNormalization extends Layer {
         return CLASS_NAME;
     }
 
+    /** Keras' {@code axis} argument. */
     public int axis() {
         return axis;
     }
 
+    /** Keras' {@code epsilon} argument. */
     public double epsilon() {
         return epsilon;
     }
 
+    /** Keras' {@code center} argument. */
     public boolean center() {
         return center;
     }
 
+    /** Keras' {@code scale} argument. */
     public boolean scale() {
         return scale;
     }
@@ -186,7 +191,7 @@ public final class BatchNormalization extends Layer {
      * {outer, C, inner} (or {outer, C}) over the same row-major bytes.
      */
     @Override
-    protected Pipeline pipeline(long[] shape, Variant variant) {
+    Pipeline pipeline(long[] shape, Variant variant) {
         int rank = shape.length;
         int a = resolvedAxis(shape);
         long[] dims;

@@ -40,30 +40,48 @@ public final class BatchNormalizationBuilder {
         this.factory = factory;
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public BatchNormalizationBuilder name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public BatchNormalizationBuilder trainable(boolean trainable) { this.trainable = trainable; return this; }
 
     /** The normalized axis; negative counts from the end (-1: the last, the channels of channels_last). */
     public BatchNormalizationBuilder axis(int axis) { this.axis = axis; return this; }
+    /** Keras' {@code momentum} argument. */
     public BatchNormalizationBuilder momentum(double momentum) { this.momentum = momentum; return this; }
+    /** Keras' {@code epsilon} argument. */
     public BatchNormalizationBuilder epsilon(double epsilon) { this.epsilon = epsilon; return this; }
+    /** Keras' {@code center} argument. */
     public BatchNormalizationBuilder center(boolean center) { this.center = center; return this; }
+    /** Keras' {@code scale} argument. */
     public BatchNormalizationBuilder scale(boolean scale) { this.scale = scale; return this; }
 
     /** tf.keras' {@code fused}: null chooses as tf.keras does; false keeps epsilon as given on every input. */
     public BatchNormalizationBuilder fused(Boolean fused) { this.fused = fused; return this; }
+    /** Keras' {@code beta_initializer} argument. */
     public BatchNormalizationBuilder betaInitializer(Initializer i) { this.betaInitializer = i; return this; }
+    /** Keras' {@code gamma_initializer} argument. */
     public BatchNormalizationBuilder gammaInitializer(Initializer i) { this.gammaInitializer = i; return this; }
+    /** Keras' {@code moving_mean_initializer} argument. */
     public BatchNormalizationBuilder movingMeanInitializer(Initializer i) { this.movingMeanInitializer = i; return this; }
+    /** Keras' {@code moving_variance_initializer} argument. */
     public BatchNormalizationBuilder movingVarianceInitializer(Initializer i) { this.movingVarianceInitializer = i; return this; }
+    /** Keras' {@code beta_regularizer} argument. */
     public BatchNormalizationBuilder betaRegularizer(Regularizer r) { this.betaRegularizer = r; return this; }
+    /** Keras' {@code gamma_regularizer} argument. */
     public BatchNormalizationBuilder gammaRegularizer(Regularizer r) { this.gammaRegularizer = r; return this; }
+    /** Keras' {@code beta_constraint} argument. */
     public BatchNormalizationBuilder betaConstraint(Constraint c) { this.betaConstraint = c; return this; }
+    /** Keras' {@code gamma_constraint} argument. */
     public BatchNormalizationBuilder gammaConstraint(Constraint c) { this.gammaConstraint = c; return this; }
 
     /** Builds the layer right away for inputs of this shape (batch may be -1). */
     public BatchNormalizationBuilder batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
 
+    /**
+     * The layer these arguments describe.
+     * @throws IllegalArgumentException for an argument Keras refuses, naming it
+     */
     public BatchNormalization build() {
         if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
             throw new IllegalArgumentException("Invalid value for argument `epsilon`: expected a positive number."

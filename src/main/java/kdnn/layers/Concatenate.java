@@ -11,6 +11,7 @@ import kdnn.runtime.Pipeline;
  * the default, is the last). Every other axis must match.
  */
 public final class Concatenate extends Merge {
+    /** Keras' class name, {@code "Concatenate"}. */
     public static final String CLASS_NAME = "Concatenate";
 
     private final int axis;
@@ -35,6 +36,7 @@ public final class Concatenate extends Merge {
         return new Concatenate(name == null ? LayerNames.next(CLASS_NAME) : name, trainable, axis);
     }
 
+    /** Keras' {@code axis} argument. */
     public int axis() {
         return axis;
     }

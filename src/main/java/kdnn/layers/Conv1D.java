@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv1D: a 1D convolution (kernel (k, in/groups, filters)). */
 public final class Conv1D extends BasePlainConv {
+    /** Keras' class name, {@code "Conv1D"}. */
     public static final String CLASS_NAME = "Conv1D";
 
     private Conv1D(ConvBuilder<Conv1D> b) {

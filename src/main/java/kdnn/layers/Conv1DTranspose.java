@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv1DTranspose: a transposed convolution (kernel (k, filters, in)), dilation_rate included, run by oneDNN deconvolution. */
 public final class Conv1DTranspose extends BaseConvTranspose {
+    /** Keras' class name, {@code "Conv1DTranspose"}. */
     public static final String CLASS_NAME = "Conv1DTranspose";
 
     private Conv1DTranspose(ConvBuilder<Conv1DTranspose> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv2D: a 2D convolution (kernel (kh, kw, in/groups, filters)). */
 public final class Conv2D extends BasePlainConv {
+    /** Keras' class name, {@code "Conv2D"}. */
     public static final String CLASS_NAME = "Conv2D";
 
     private Conv2D(ConvBuilder<Conv2D> b) {

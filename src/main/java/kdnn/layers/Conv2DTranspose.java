@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv2DTranspose: a transposed convolution (kernel (kh, kw, filters, in)), run by oneDNN deconvolution. */
 public final class Conv2DTranspose extends BaseConvTranspose {
+    /** Keras' class name, {@code "Conv2DTranspose"}. */
     public static final String CLASS_NAME = "Conv2DTranspose";
 
     private Conv2DTranspose(ConvBuilder<Conv2DTranspose> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv3D: a 3D convolution (kernel (kd, kh, kw, in/groups, filters)). */
 public final class Conv3D extends BasePlainConv {
+    /** Keras' class name, {@code "Conv3D"}. */
     public static final String CLASS_NAME = "Conv3D";
 
     private Conv3D(ConvBuilder<Conv3D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Conv3DTranspose: a transposed convolution (kernel (kd, kh, kw, filters, in)), run by oneDNN deconvolution. tf-keras takes {@code dilation_rate} but ignores it and leaves it out of its config; Keras 3 uses it. */
 public final class Conv3DTranspose extends BaseConvTranspose {
+    /** Keras' class name, {@code "Conv3DTranspose"}. */
     public static final String CLASS_NAME = "Conv3DTranspose";
 
     private Conv3DTranspose(ConvBuilder<Conv3DTranspose> b) {

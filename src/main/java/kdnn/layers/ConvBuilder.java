@@ -97,18 +97,31 @@ public final class ConvBuilder<L extends BaseConv> {
         return values.clone();
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public ConvBuilder<L> name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public ConvBuilder<L> trainable(boolean trainable) { this.trainable = trainable; return this; }
+    /** Keras' {@code kernel_size} argument. */
     public ConvBuilder<L> kernelSize(int... kernelSize) { this.kernelSize = tuple("kernel_size", kernelSize); return this; }
+    /** Keras' {@code strides} argument. */
     public ConvBuilder<L> strides(int... strides) { this.strides = tuple("strides", strides); return this; }
+    /** Keras' {@code padding} argument. */
     public ConvBuilder<L> padding(Padding padding) { this.padding = padding; return this; }
+    /** Keras' {@code data_format} argument. */
     public ConvBuilder<L> dataFormat(DataFormat dataFormat) { this.dataFormat = dataFormat; return this; }
+    /** Keras' {@code dilation_rate} argument. */
     public ConvBuilder<L> dilationRate(int... dilationRate) { this.dilationRate = tuple("dilation_rate", dilationRate); return this; }
+    /** Keras' {@code activation} argument. */
     public ConvBuilder<L> activation(Activation activation) { this.activation = activation; return this; }
+    /** Keras' {@code use_bias} argument. */
     public ConvBuilder<L> useBias(boolean useBias) { this.useBias = useBias; return this; }
+    /** Keras' {@code bias_initializer} argument. */
     public ConvBuilder<L> biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+    /** Keras' {@code bias_regularizer} argument. */
     public ConvBuilder<L> biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+    /** Keras' {@code activity_regularizer} argument. */
     public ConvBuilder<L> activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+    /** Keras' {@code bias_constraint} argument. */
     public ConvBuilder<L> biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
 
     /** The arithmetic: {@link Precision#F32} (default) or {@link Precision#BF16}. */
@@ -153,7 +166,9 @@ public final class ConvBuilder<L extends BaseConv> {
 
     /** The kernel's initializer (the depthwise kernel's, for the depthwise and separable families). */
     public ConvBuilder<L> kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+    /** Keras' {@code kernel_regularizer} argument. */
     public ConvBuilder<L> kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+    /** Keras' {@code kernel_constraint} argument. */
     public ConvBuilder<L> kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
 
     /** Keras' {@code depthwise_initializer}. */
@@ -162,28 +177,33 @@ public final class ConvBuilder<L extends BaseConv> {
         return kernelInitializer(i);
     }
 
+    /** Keras' {@code depthwise_regularizer} argument. */
     public ConvBuilder<L> depthwiseRegularizer(Regularizer r) {
         requireFamily("depthwise_regularizer", Family.DEPTHWISE, Family.SEPARABLE);
         return kernelRegularizer(r);
     }
 
+    /** Keras' {@code depthwise_constraint} argument. */
     public ConvBuilder<L> depthwiseConstraint(Constraint c) {
         requireFamily("depthwise_constraint", Family.DEPTHWISE, Family.SEPARABLE);
         return kernelConstraint(c);
     }
 
+    /** Keras' {@code pointwise_initializer} argument. */
     public ConvBuilder<L> pointwiseInitializer(Initializer i) {
         requireFamily("pointwise_initializer", Family.SEPARABLE);
         this.pointwiseInitializer = i;
         return this;
     }
 
+    /** Keras' {@code pointwise_regularizer} argument. */
     public ConvBuilder<L> pointwiseRegularizer(Regularizer r) {
         requireFamily("pointwise_regularizer", Family.SEPARABLE);
         this.pointwiseRegularizer = r;
         return this;
     }
 
+    /** Keras' {@code pointwise_constraint} argument. */
     public ConvBuilder<L> pointwiseConstraint(Constraint c) {
         requireFamily("pointwise_constraint", Family.SEPARABLE);
         this.pointwiseConstraint = c;

@@ -12,6 +12,7 @@ import java.util.Arrays;
 public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, DataFormat format,
                        int[] dilation, boolean transposed, int[] outputPadding) {
 
+    /** Copies the arrays, so the spec is immutable. */
     public ConvSpec {
         kernel = kernel.clone();
         strides = strides.clone();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Cropping1D: crops spatial axes: removes (before, after) elements of each (channels_last only). */
 public final class Cropping1D extends ShapeLayer {
+    /** Keras' class name, {@code "Cropping1D"}. */
     public static final String CLASS_NAME = "Cropping1D";
 
     private Cropping1D(ShapeBuilder<Cropping1D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Cropping2D: crops spatial axes: removes (before, after) elements of each (channels_last or channels_first). */
 public final class Cropping2D extends ShapeLayer {
+    /** Keras' class name, {@code "Cropping2D"}. */
     public static final String CLASS_NAME = "Cropping2D";
 
     private Cropping2D(ShapeBuilder<Cropping2D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Cropping3D: crops spatial axes: removes (before, after) elements of each (channels_last or channels_first). */
 public final class Cropping3D extends ShapeLayer {
+    /** Keras' class name, {@code "Cropping3D"}. */
     public static final String CLASS_NAME = "Cropping3D";
 
     private Cropping3D(ShapeBuilder<Cropping3D> b) {

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** Where the channel axis is: last (Keras' default) or right after the batch axis. */
 public enum DataFormat {
+    /** Keras' {@code channels_last}: (batch, spatial..., channels). */
     CHANNELS_LAST("channels_last"),
+    /** Keras' {@code channels_first}: (batch, channels, spatial...). */
     CHANNELS_FIRST("channels_first");
 
     private final String keras;
@@ -13,6 +15,7 @@ public enum DataFormat {
         this.keras = keras;
     }
 
+    /** Keras' name, e.g. {@code "channels_last"}. */
     public String kerasName() {
         return keras;
     }

@@ -19,6 +19,7 @@ import kdnn.runtime.Pipeline;
  * The activation fuses as post-ops; softmax and log_softmax run over the units afterwards.
  */
 public final class Dense extends Layer {
+    /** Keras' class name, {@code "Dense"}. */
     public static final String CLASS_NAME = "Dense";
 
     private final int units;
@@ -63,14 +64,17 @@ public final class Dense extends Layer {
         return CLASS_NAME;
     }
 
+    /** Keras' {@code units} argument. */
     public int units() {
         return units;
     }
 
+    /** Keras' {@code activation} argument. */
     public Activation activation() {
         return activation;
     }
 
+    /** Keras' {@code use_bias} argument. */
     public boolean useBias() {
         return useBias;
     }
@@ -160,7 +164,7 @@ public final class Dense extends Layer {
 
     /** Keras' row-major layout whatever the variant says (Dense has no data_format); the activation may be left out. */
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
         Convolutions.Tail tail = switch (act) {
             case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(1, act == Activation.LOG_SOFTMAX, null);

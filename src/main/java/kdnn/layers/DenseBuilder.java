@@ -32,22 +32,38 @@ public final class DenseBuilder {
         this.factory = factory;
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public DenseBuilder name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public DenseBuilder trainable(boolean trainable) { this.trainable = trainable; return this; }
+    /** Keras' {@code units} argument. */
     public DenseBuilder units(int units) { this.units = units; return this; }
+    /** Keras' {@code activation} argument. */
     public DenseBuilder activation(Activation activation) { this.activation = activation; return this; }
+    /** Keras' {@code use_bias} argument. */
     public DenseBuilder useBias(boolean useBias) { this.useBias = useBias; return this; }
+    /** Keras' {@code kernel_initializer} argument. */
     public DenseBuilder kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+    /** Keras' {@code bias_initializer} argument. */
     public DenseBuilder biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+    /** Keras' {@code kernel_regularizer} argument. */
     public DenseBuilder kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+    /** Keras' {@code bias_regularizer} argument. */
     public DenseBuilder biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+    /** Keras' {@code activity_regularizer} argument. */
     public DenseBuilder activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+    /** Keras' {@code kernel_constraint} argument. */
     public DenseBuilder kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+    /** Keras' {@code bias_constraint} argument. */
     public DenseBuilder biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
 
     /** Builds the layer's weights right away for inputs of this shape (batch may be -1). */
     public DenseBuilder batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
 
+    /**
+     * The layer these arguments describe.
+     * @throws IllegalArgumentException for an argument Keras refuses, naming it
+     */
     public Dense build() {
         if (units <= 0) {
             throw new IllegalArgumentException("Received an invalid value for `units`, expected a positive integer."

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' DepthwiseConv1D: each input channel convolved with its own depth_multiplier kernels (kernel (k, in, depth_multiplier)). */
 public final class DepthwiseConv1D extends BaseDepthwiseConv {
+    /** Keras' class name, {@code "DepthwiseConv1D"}. */
     public static final String CLASS_NAME = "DepthwiseConv1D";
 
     private DepthwiseConv1D(ConvBuilder<DepthwiseConv1D> b) {

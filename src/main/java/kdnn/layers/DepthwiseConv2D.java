@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' DepthwiseConv2D: each input channel convolved with its own depth_multiplier kernels (kernel (kh, kw, in, depth_multiplier)). */
 public final class DepthwiseConv2D extends BaseDepthwiseConv {
+    /** Keras' class name, {@code "DepthwiseConv2D"}. */
     public static final String CLASS_NAME = "DepthwiseConv2D";
 
     private DepthwiseConv2D(ConvBuilder<DepthwiseConv2D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' Dropout: zeroes a fraction `rate` of the values in training (kept ones scaled by 1/(1-rate)); the identity at inference. */
 public final class Dropout extends InferenceIdentity {
+    /** Keras' class name, {@code "Dropout"}. */
     public static final String CLASS_NAME = "Dropout";
 
     private Dropout(InferenceIdentityBuilder<Dropout> b) {

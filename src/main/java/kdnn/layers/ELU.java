@@ -11,6 +11,7 @@ import kdnn.runtime.Pipeline;
 
 /** Keras' ELU: {@code x > 0 ? x : alpha * (exp(x) - 1)}, oneDNN's elu. */
 public final class ELU extends ElementwiseLayer {
+    /** Keras' class name, {@code "ELU"}. */
     public static final String CLASS_NAME = "ELU";
 
     private final double alpha;
@@ -28,6 +29,7 @@ public final class ELU extends ElementwiseLayer {
             super(CLASS_NAME);
         }
 
+        /** Keras' {@code alpha} argument. */
         public Builder alpha(double alpha) { this.alpha = alpha; return this; }
 
         @Override
@@ -43,6 +45,7 @@ public final class ELU extends ElementwiseLayer {
         }
     }
 
+    /** A builder with Keras' default arguments (alpha 1). */
     public static Builder builder() {
         return new Builder();
     }
@@ -56,6 +59,7 @@ public final class ELU extends ElementwiseLayer {
         return b.build();
     }
 
+    /** Keras' {@code alpha} argument. */
     public double alpha() {
         return alpha;
     }

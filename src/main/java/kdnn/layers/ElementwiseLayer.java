@@ -66,7 +66,7 @@ abstract class ElementwiseLayer extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return pipeline(count(inputShape));
     }
 

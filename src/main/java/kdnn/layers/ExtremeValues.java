@@ -23,10 +23,12 @@ public enum ExtremeValues {
 
     private static volatile ExtremeValues mode = parse(System.getProperty("kdnn.extremes", "keras"));
 
+    /** The mode in force (from {@code -Dkdnn.extremes=keras|fused} at start-up, else KERAS). */
     public static ExtremeValues mode() {
         return mode;
     }
 
+    /** Sets the mode for calls from now on (a model plans again at its next prediction). */
     public static void setMode(ExtremeValues m) {
         mode = java.util.Objects.requireNonNull(m, "mode");
     }

@@ -12,6 +12,7 @@ import kdnn.runtime.Pipeline;
  * or has no axis to move.
  */
 public final class Flatten extends Layer {
+    /** Keras' class name, {@code "Flatten"}. */
     public static final String CLASS_NAME = "Flatten";
 
     private final DataFormat format;
@@ -29,6 +30,7 @@ public final class Flatten extends Layer {
             super(CLASS_NAME);
         }
 
+        /** Keras' {@code data_format} argument. */
         public Builder dataFormat(DataFormat format) {
             this.dataFormat = java.util.Objects.requireNonNull(format, "data_format");
             return this;
@@ -40,6 +42,7 @@ public final class Flatten extends Layer {
         }
     }
 
+    /** A builder with Keras' default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -53,6 +56,7 @@ public final class Flatten extends Layer {
         return b.build();
     }
 
+    /** Keras' {@code data_format} argument. */
     public DataFormat dataFormat() {
         return format;
     }
@@ -94,7 +98,7 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = inputShape.length;
         if (rank < 3 || variant.inputChannelsLast(format)) {
             return Copies.copy(ElementwiseLayer.count(inputShape));

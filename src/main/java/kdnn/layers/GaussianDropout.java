@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' GaussianDropout: multiplies by 1-centered Gaussian noise of stddev sqrt(rate/(1-rate)) in training; the identity at inference. */
 public final class GaussianDropout extends InferenceIdentity {
+    /** Keras' class name, {@code "GaussianDropout"}. */
     public static final String CLASS_NAME = "GaussianDropout";
 
     private GaussianDropout(InferenceIdentityBuilder<GaussianDropout> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' GaussianNoise: adds zero-centered Gaussian noise of `stddev` in training; the identity at inference. */
 public final class GaussianNoise extends InferenceIdentity {
+    /** Keras' class name, {@code "GaussianNoise"}. */
     public static final String CLASS_NAME = "GaussianNoise";
 
     private GaussianNoise(InferenceIdentityBuilder<GaussianNoise> b) {

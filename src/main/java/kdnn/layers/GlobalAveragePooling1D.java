@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalAveragePooling1D: the mean value of each channel over the whole input. */
 public final class GlobalAveragePooling1D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalAveragePooling1D"}. */
     public static final String CLASS_NAME = "GlobalAveragePooling1D";
 
     private GlobalAveragePooling1D(GlobalPoolingBuilder<GlobalAveragePooling1D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalAveragePooling2D: the mean value of each channel over the whole input. */
 public final class GlobalAveragePooling2D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalAveragePooling2D"}. */
     public static final String CLASS_NAME = "GlobalAveragePooling2D";
 
     private GlobalAveragePooling2D(GlobalPoolingBuilder<GlobalAveragePooling2D> b) {

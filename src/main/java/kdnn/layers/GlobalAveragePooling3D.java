@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalAveragePooling3D: the mean value of each channel over the whole input. */
 public final class GlobalAveragePooling3D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalAveragePooling3D"}. */
     public static final String CLASS_NAME = "GlobalAveragePooling3D";
 
     private GlobalAveragePooling3D(GlobalPoolingBuilder<GlobalAveragePooling3D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalMaxPooling1D: the largest value of each channel over the whole input. */
 public final class GlobalMaxPooling1D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalMaxPooling1D"}. */
     public static final String CLASS_NAME = "GlobalMaxPooling1D";
 
     private GlobalMaxPooling1D(GlobalPoolingBuilder<GlobalMaxPooling1D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalMaxPooling2D: the largest value of each channel over the whole input. */
 public final class GlobalMaxPooling2D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalMaxPooling2D"}. */
     public static final String CLASS_NAME = "GlobalMaxPooling2D";
 
     private GlobalMaxPooling2D(GlobalPoolingBuilder<GlobalMaxPooling2D> b) {

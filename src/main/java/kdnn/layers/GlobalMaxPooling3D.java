@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' GlobalMaxPooling3D: the largest value of each channel over the whole input. */
 public final class GlobalMaxPooling3D extends BaseGlobalPooling {
+    /** Keras' class name, {@code "GlobalMaxPooling3D"}. */
     public static final String CLASS_NAME = "GlobalMaxPooling3D";
 
     private GlobalMaxPooling3D(GlobalPoolingBuilder<GlobalMaxPooling3D> b) {

@@ -24,8 +24,11 @@ public final class GlobalPoolingBuilder<L extends BaseGlobalPooling> {
         this.factory = factory;
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public GlobalPoolingBuilder<L> name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public GlobalPoolingBuilder<L> trainable(boolean trainable) { this.trainable = trainable; return this; }
+    /** Keras' {@code data_format} argument. */
     public GlobalPoolingBuilder<L> dataFormat(DataFormat dataFormat) { this.dataFormat = dataFormat; return this; }
 
     /** Keep the spatial axes with length 1. */
@@ -34,6 +37,10 @@ public final class GlobalPoolingBuilder<L extends BaseGlobalPooling> {
     /** Builds the layer right away for inputs of this shape (batch may be -1). */
     public GlobalPoolingBuilder<L> batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
 
+    /**
+     * The layer these arguments describe.
+     * @throws IllegalArgumentException for an argument Keras refuses, naming it
+     */
     public L build() {
         if (dataFormat == null) throw new IllegalArgumentException("`data_format` must not be null");
         if (name == null) {

@@ -15,7 +15,20 @@ import kdnn.runtime.Pipeline;
  */
 public abstract class InferenceIdentity extends ElementwiseLayer {
     /** Which Keras family a layer belongs to: what its config holds. */
-    public enum Kind { DROPOUT, SPATIAL_DROPOUT, GAUSSIAN_DROPOUT, GAUSSIAN_NOISE, ALPHA_DROPOUT, ACTIVITY_REGULARIZATION }
+    public enum Kind {
+        /** Dropout. */
+        DROPOUT,
+        /** SpatialDropout1D/2D/3D. */
+        SPATIAL_DROPOUT,
+        /** GaussianDropout. */
+        GAUSSIAN_DROPOUT,
+        /** GaussianNoise. */
+        GAUSSIAN_NOISE,
+        /** AlphaDropout. */
+        ALPHA_DROPOUT,
+        /** ActivityRegularization. */
+        ACTIVITY_REGULARIZATION
+    }
 
     private final Kind kind;
     private final int rank;
@@ -40,6 +53,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         this.formatGiven = b.dataFormatGiven;
     }
 
+    /** Which Keras family the layer belongs to. */
     public final Kind kind() {
         return kind;
     }
@@ -49,6 +63,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         return rate;
     }
 
+    /** The data_format of the spatial dropouts (the others: channels_last). */
     public final DataFormat dataFormat() {
         return format;
     }

@@ -48,6 +48,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
         return this;
     }
 
+    /** Keras' {@code seed} argument (kept in the config; inference draws nothing). */
     public InferenceIdentityBuilder<L> seed(Integer seed) {
         require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION, "seed");
         this.seed = seed;

@@ -10,6 +10,7 @@ import kdnn.runtime.Pipeline;
  * declares the input's shape (batch first, -1 for unknown) and checks what is fed to it.
  */
 public final class InputLayer extends Layer {
+    /** Keras' class name, {@code "InputLayer"}. */
     public static final String CLASS_NAME = "InputLayer";
 
     private InputLayer(String name, long[] batchInputShape) {
@@ -105,7 +106,7 @@ public final class InputLayer extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int tag = Merges.plainTag(inputShape.length);
         return Merges.convert(inputShape, tag, tag);
     }

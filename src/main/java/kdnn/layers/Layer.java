@@ -21,11 +21,12 @@ public abstract class Layer implements AutoCloseable {
     private volatile long[] builtShape;
     private final long[] declaredInputShape;
     /** Weights and other per-layer native memory; lives as long as the layer. */
-    protected final Arena arena;
-    protected final PipelineCache pipelines;
+    final Arena arena;
+    final PipelineCache pipelines;
     private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+    private static final kdnn.internal.TensorBridge HOLDS = kdnn.internal.TensorBridge.get();
 
     static {
         kdnn.internal.LayerBridge.install(new Bridge());
@@ -35,8 +36,21 @@ public abstract class Layer implements AutoCloseable {
     private static final class Bridge extends kdnn.internal.LayerBridge {
         @Override
         public double run(Layer layer, long[][] inputShapes, MemorySegment[] inputs, MemorySegment output,
-                          Variant variant, double[] inputBounds) {
-            return layer.runInputs(inputShapes, inputs, output, variant, inputBounds);
+                          kdnn.internal.RunVariant variant, double[] inputBounds) {
+            return layer.runInputs(inputShapes, inputs, output, (Variant) variant, inputBounds);
+        }
+
+        @Override
+        public kdnn.internal.RunVariant variant(int[][] inputPadding, boolean channelsLastInput,
+                                                boolean channelsLastOutput, boolean sumIntoOutput, Activation afterSum) {
+            Variant v = new Variant(inputPadding, channelsLastInput, channelsLastOutput);
+            if (sumIntoOutput) v = v.summingInto(afterSum);
+            return v.isPlain() ? Variant.PLAIN : v;
+        }
+
+        @Override
+        public List<kdnn.runtime.Attributes.Eltwise> postOps(Activation activation) {
+            return activation.postOps();
         }
 
         @Override
@@ -92,12 +106,16 @@ public abstract class Layer implements AutoCloseable {
         }
     }
     // written once by build (under the layer lock), read by calls on any thread
-    protected final List<Variable> variables = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Variable> variables = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final boolean trainable;
     // whose rules the layer follows where Keras 2 and 3 differ: those of the config it was read from
     private final KerasVersion rules = Layers.readingVersion();
 
+    /**
+     * A layer, unbuilt (subclasses in this package only).
+     * @param declaredInputShape Keras' {@code batch_input_shape} (with the batch axis), or null
+     */
     @SuppressWarnings("this-escape") // the cleaner only keeps the layer's native state, never the layer
     protected Layer(String name, long[] declaredInputShape, boolean trainable) {
         this.name = name;
@@ -163,7 +181,7 @@ public abstract class Layer implements AutoCloseable {
     protected abstract void createWeights(long[] inputShape);
 
     /** The oneDNN pipeline that computes this layer for one input shape and variant (made once, then cached). */
-    protected abstract kdnn.runtime.Pipeline pipeline(long[] inputShape, Variant variant);
+    abstract kdnn.runtime.Pipeline pipeline(long[] inputShape, Variant variant);
 
     private final java.util.function.Function<long[], kdnn.runtime.Pipeline> pipelineFactory =
             key -> pipeline(Variant.shapeOf(key), Variant.ofKey(key));
@@ -239,6 +257,7 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
+    /** Whether the layer has been built (its weights exist). */
     public final boolean isBuilt() {
         return builtShape != null;
     }
@@ -287,10 +306,10 @@ public abstract class Layer implements AutoCloseable {
         try {
             MemorySegment[] segments = new MemorySegment[shapes.length];
             for (; held < holds.length; held++) {
-                holds[held] = inputs.get(held).hold();
+                holds[held] = HOLDS.hold(inputs.get(held));
                 segments[held] = inputs.get(held).segment();
             }
-            long out = output.hold();
+            long out = HOLDS.hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             try {
                 double[] bounds = new double[shapes.length];
@@ -298,14 +317,14 @@ public abstract class Layer implements AutoCloseable {
                 runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
             } finally {
                 kdnn.runtime.Threads.exitCall(admitted);
-                output.release(out);
+                HOLDS.release(output, out);
             }
             return output;
         } catch (RuntimeException | Error e) {
             output.close();
             throw e;
         } finally {
-            for (int i = 0; i < held; i++) inputs.get(i).release(holds[i]);
+            for (int i = 0; i < held; i++) HOLDS.release(inputs.get(i), holds[i]);
         }
     }
 
@@ -383,18 +402,18 @@ public abstract class Layer implements AutoCloseable {
     }
 
     private void run(Tensor input, Tensor output, Variant variant) {
-        long in = input.hold();
+        long in = HOLDS.hold(input);
         try {
-            long out = output.hold();
+            long out = HOLDS.hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             try {
                 runHeld(input, output, variant);
             } finally {
                 kdnn.runtime.Threads.exitCall(admitted);
-                output.release(out);
+                HOLDS.release(output, out);
             }
         } finally {
-            input.release(in);
+            HOLDS.release(input, in);
         }
     }
 
@@ -655,12 +674,14 @@ public abstract class Layer implements AutoCloseable {
         lifecycle.unlockRead(stamp);
     }
 
+    /** Throws {@link IllegalStateException} when the layer is closed. */
     protected final void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("layer \"" + name + "\" is closed");
         }
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public final boolean isClosed() {
         return closed;
     }

@@ -22,7 +22,9 @@ public abstract class LayerBuilder<B extends LayerBuilder<B, L>, L extends Layer
         return (B) this;
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public final B name(String name) { this.name = name; return self(); }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public final B trainable(boolean trainable) { this.trainable = trainable; return self(); }
 
     /** Builds the layer right away for inputs of this shape (batch may be -1). */

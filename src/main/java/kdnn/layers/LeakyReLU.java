@@ -12,6 +12,7 @@ import kdnn.runtime.Pipeline;
 
 /** Keras' LeakyReLU: {@code x > 0 ? x : alpha * x} (tf.nn.leaky_relu), oneDNN's relu with a slope. */
 public final class LeakyReLU extends ElementwiseLayer {
+    /** Keras' class name, {@code "LeakyReLU"}. */
     public static final String CLASS_NAME = "LeakyReLU";
 
     private final double alpha;
@@ -29,6 +30,7 @@ public final class LeakyReLU extends ElementwiseLayer {
             super(CLASS_NAME);
         }
 
+        /** Keras' {@code alpha} argument. */
         public Builder alpha(double alpha) { this.alpha = alpha; return this; }
 
         @Override
@@ -45,6 +47,7 @@ public final class LeakyReLU extends ElementwiseLayer {
         }
     }
 
+    /** A builder with Keras' default arguments (alpha 0.3, Keras 2's default). */
     public static Builder builder() {
         return new Builder();
     }
@@ -62,6 +65,7 @@ public final class LeakyReLU extends ElementwiseLayer {
         return b.build();
     }
 
+    /** Keras' {@code alpha} argument. */
     public double alpha() {
         return alpha;
     }

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' MaxPooling1D: the max of each window. */
 public final class MaxPooling1D extends BasePooling {
+    /** Keras' class name, {@code "MaxPooling1D"}. */
     public static final String CLASS_NAME = "MaxPooling1D";
 
     private MaxPooling1D(PoolingBuilder<MaxPooling1D> b) {

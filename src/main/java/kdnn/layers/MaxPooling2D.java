@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' MaxPooling2D: the max of each window. */
 public final class MaxPooling2D extends BasePooling {
+    /** Keras' class name, {@code "MaxPooling2D"}. */
     public static final String CLASS_NAME = "MaxPooling2D";
 
     private MaxPooling2D(PoolingBuilder<MaxPooling2D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Poolings;
 
 /** Keras' MaxPooling3D: the max of each window. */
 public final class MaxPooling3D extends BasePooling {
+    /** Keras' class name, {@code "MaxPooling3D"}. */
     public static final String CLASS_NAME = "MaxPooling3D";
 
     private MaxPooling3D(PoolingBuilder<MaxPooling3D> b) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Maximum} layer. The element-wise maximum of its inputs; NaN wherever an input holds NaN, as in TensorFlow. */
 public final class Maximum extends ElementwiseMerge {
+    /** Keras' class name, {@code "Maximum"}. */
     public static final String CLASS_NAME = "Maximum";
 
     private Maximum(String name, boolean trainable) {

@@ -19,6 +19,7 @@ import kdnn.runtime.Pipeline;
  * primitives made once per set of input shapes.
  */
 public abstract class Merge extends Layer {
+    /** A merge layer (subclasses in this package only). */
     protected Merge(String name, boolean trainable) {
         super(name, null, trainable);
     }
@@ -75,7 +76,7 @@ public abstract class Merge extends Layer {
     }
 
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         throw new UnsupportedOperationException(className() + " takes a list of inputs");
     }
 

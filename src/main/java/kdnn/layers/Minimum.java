@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Minimum} layer. The element-wise minimum of its inputs; NaN wherever an input holds NaN, as in TensorFlow. */
 public final class Minimum extends ElementwiseMerge {
+    /** Keras' class name, {@code "Minimum"}. */
     public static final String CLASS_NAME = "Minimum";
 
     private Minimum(String name, boolean trainable) {

@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Multiply} layer. Multiplies its inputs element-wise. */
 public final class Multiply extends ElementwiseMerge {
+    /** Keras' class name, {@code "Multiply"}. */
     public static final String CLASS_NAME = "Multiply";
 
     private Multiply(String name, boolean trainable) {

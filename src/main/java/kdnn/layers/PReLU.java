@@ -26,6 +26,7 @@ import kdnn.runtime.Prelus;
  * {@link #restoreKerasExtremes}).
  */
 public final class PReLU extends Layer {
+    /** Keras' class name, {@code "PReLU"}. */
     public static final String CLASS_NAME = "PReLU";
 
     private final Initializer alphaInitializer;
@@ -53,8 +54,11 @@ public final class PReLU extends Layer {
             super(CLASS_NAME);
         }
 
+        /** Keras' {@code alpha_initializer} argument. */
         public Builder alphaInitializer(Initializer i) { this.alphaInitializer = i; return this; }
+        /** Keras' {@code alpha_regularizer} argument. */
         public Builder alphaRegularizer(Regularizer r) { this.alphaRegularizer = r; return this; }
+        /** Keras' {@code alpha_constraint} argument. */
         public Builder alphaConstraint(Constraint c) { this.alphaConstraint = c; return this; }
 
         /** The axes (1-based, the batch excluded) along which one alpha is shared; none given: none shared. */
@@ -84,6 +88,7 @@ public final class PReLU extends Layer {
         }
     }
 
+    /** A builder with Keras' default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -115,6 +120,7 @@ public final class PReLU extends Layer {
         }
     }
 
+    /** Keras' {@code shared_axes} argument (1-based), or null for none. */
     public int[] sharedAxes() {
         return sharedAxes == null ? null : sharedAxes.clone();
     }
@@ -190,7 +196,7 @@ public final class PReLU extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         Variable alpha = variables.get(0);
         long[] alphaDims = new long[inputShape.length];
         alphaDims[0] = 1;

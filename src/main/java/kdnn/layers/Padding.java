@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** Keras' convolution padding modes. */
 public enum Padding {
+    /** Keras' {@code valid}: no padding. */
     VALID("valid"),
+    /** Keras' {@code same}: padded so that stride 1 keeps the spatial size. */
     SAME("same"),
     /** Conv1D only: (k-1)*d zeros on the left, so output t sees inputs up to t. */
     CAUSAL("causal");
@@ -15,6 +17,7 @@ public enum Padding {
         this.keras = keras;
     }
 
+    /** Keras' name, e.g. {@code "same"}. */
     public String kerasName() {
         return keras;
     }

@@ -12,6 +12,7 @@ import kdnn.runtime.Pipeline;
  * the batch axis left alone). One reorder that reads the input through permuted strides.
  */
 public final class Permute extends Layer {
+    /** Keras' class name, {@code "Permute"}. */
     public static final String CLASS_NAME = "Permute";
 
     private final int[] dims;
@@ -52,6 +53,7 @@ public final class Permute extends Layer {
         }
     }
 
+    /** A builder for a layer permuting the non-batch axes; {@code dims} are Keras' 1-based axis numbers. */
     public static Builder builder(int... dims) {
         return new Builder(dims);
     }
@@ -69,6 +71,7 @@ public final class Permute extends Layer {
         return b.build();
     }
 
+    /** Keras' {@code dims} argument (1-based, the batch axis excluded). */
     public int[] dims() {
         return dims.clone();
     }
@@ -110,7 +113,7 @@ public final class Permute extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         int[] perm = new int[dims.length + 1];
         System.arraycopy(dims, 0, perm, 1, dims.length);
         return Copies.permute(inputShape, perm);

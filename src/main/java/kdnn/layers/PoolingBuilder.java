@@ -45,14 +45,19 @@ public final class PoolingBuilder<L extends BasePooling> {
         return values.clone();
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public PoolingBuilder<L> name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public PoolingBuilder<L> trainable(boolean trainable) { this.trainable = trainable; return this; }
+    /** Keras' {@code pool_size} argument. */
     public PoolingBuilder<L> poolSize(int... poolSize) { this.poolSize = tuple("pool_size", poolSize); return this; }
 
     /** Null (Keras' default) means the pool size. */
     public PoolingBuilder<L> strides(int... strides) { this.strides = strides == null ? null : tuple("strides", strides); return this; }
 
+    /** Keras' {@code padding} argument. */
     public PoolingBuilder<L> padding(Padding padding) { this.padding = padding; return this; }
+    /** Keras' {@code data_format} argument. */
     public PoolingBuilder<L> dataFormat(DataFormat dataFormat) { this.dataFormat = dataFormat; return this; }
 
     /** Builds the layer right away for inputs of this shape (batch may be -1). */

@@ -18,6 +18,7 @@ import kdnn.runtime.Pipeline;
  * {@link Eltwises#thresholded}).
  */
 public final class ReLU extends ElementwiseLayer {
+    /** Keras' class name, {@code "ReLU"}. */
     public static final String CLASS_NAME = "ReLU";
 
     private final Double maxValue;
@@ -43,7 +44,9 @@ public final class ReLU extends ElementwiseLayer {
 
         /** The largest output; null for none. */
         public Builder maxValue(Double maxValue) { this.maxValue = maxValue; return this; }
+        /** Keras' {@code negative_slope} argument. */
         public Builder negativeSlope(double negativeSlope) { this.negativeSlope = negativeSlope; return this; }
+        /** Keras' {@code threshold} argument. */
         public Builder threshold(double threshold) { this.threshold = threshold; return this; }
 
         @Override
@@ -68,6 +71,7 @@ public final class ReLU extends ElementwiseLayer {
         }
     }
 
+    /** A builder with Keras' default arguments (no max_value, slope 0, threshold 0). */
     public static Builder builder() {
         return new Builder();
     }
@@ -89,14 +93,17 @@ public final class ReLU extends ElementwiseLayer {
         return CLASS_NAME;
     }
 
+    /** Keras' {@code max_value} argument, or null for none. */
     public Double maxValue() {
         return maxValue;
     }
 
+    /** Keras' {@code negative_slope} argument. */
     public double negativeSlope() {
         return negativeSlope;
     }
 
+    /** Keras' {@code threshold} argument. */
     public double threshold() {
         return threshold;
     }

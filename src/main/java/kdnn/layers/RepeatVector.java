@@ -7,6 +7,7 @@ import kdnn.runtime.Pipeline;
 
 /** Keras' RepeatVector: a (batch, features) input to (batch, n, features), each row n times. */
 public final class RepeatVector extends Layer {
+    /** Keras' class name, {@code "RepeatVector"}. */
     public static final String CLASS_NAME = "RepeatVector";
 
     private final int n;
@@ -42,6 +43,7 @@ public final class RepeatVector extends Layer {
         }
     }
 
+    /** A builder for a layer repeating its 2D input {@code n} times along a new axis 1. */
     public static Builder builder(int n) {
         return new Builder(n);
     }
@@ -55,6 +57,7 @@ public final class RepeatVector extends Layer {
         return b.build();
     }
 
+    /** Keras' {@code n} argument. */
     public int n() {
         return n;
     }
@@ -91,7 +94,7 @@ public final class RepeatVector extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Copies.repeat(inputShape[0], inputShape[1], n);
     }
 

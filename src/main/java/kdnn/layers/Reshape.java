@@ -12,6 +12,7 @@ import kdnn.runtime.Pipeline;
  * kept; one dimension may be -1, inferred from the size). A plain copy.
  */
 public final class Reshape extends Layer {
+    /** Keras' class name, {@code "Reshape"}. */
     public static final String CLASS_NAME = "Reshape";
 
     private final long[] targetShape;
@@ -78,6 +79,7 @@ public final class Reshape extends Layer {
         return b.build();
     }
 
+    /** Keras' {@code target_shape} argument (without the batch axis; -1 for the one axis inferred). */
     public long[] targetShape() {
         return targetShape.clone();
     }
@@ -136,7 +138,7 @@ public final class Reshape extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Copies.copy(ElementwiseLayer.count(inputShape));
     }
 

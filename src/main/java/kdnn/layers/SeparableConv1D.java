@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' SeparableConv1D: a depthwise convolution (depth_multiplier outputs per channel) then a 1x1 convolution with bias and activation; Keras 2 takes {@code padding="causal"} here. */
 public final class SeparableConv1D extends BaseSeparableConv {
+    /** Keras' class name, {@code "SeparableConv1D"}. */
     public static final String CLASS_NAME = "SeparableConv1D";
 
     private SeparableConv1D(ConvBuilder<SeparableConv1D> b) {

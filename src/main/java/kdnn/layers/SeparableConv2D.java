@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' SeparableConv2D: a depthwise convolution (depth_multiplier outputs per channel) then a 1x1 convolution with bias and activation. */
 public final class SeparableConv2D extends BaseSeparableConv {
+    /** Keras' class name, {@code "SeparableConv2D"}. */
     public static final String CLASS_NAME = "SeparableConv2D";
 
     private SeparableConv2D(ConvBuilder<SeparableConv2D> b) {

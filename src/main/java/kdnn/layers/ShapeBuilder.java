@@ -42,7 +42,9 @@ public final class ShapeBuilder<L extends ShapeLayer> {
         }
     }
 
+    /** The layer's name (Keras' {@code name}); unset, a unique one is made from the class name, as Keras does. */
     public ShapeBuilder<L> name(String name) { this.name = name; return this; }
+    /** Keras' {@code trainable} (default true); inference only here, so it changes only the summary's counts. */
     public ShapeBuilder<L> trainable(boolean trainable) { this.trainable = trainable; return this; }
 
     /** Builds the layer right away for inputs of this shape (batch may be -1). */

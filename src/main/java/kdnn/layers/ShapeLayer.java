@@ -17,7 +17,12 @@ import kdnn.runtime.ShapeOps;
 public abstract class ShapeLayer extends Layer {
     /** Which Keras family a layer belongs to, and the name of its one argument. */
     public enum Kind {
-        CROPPING("cropping"), ZERO_PADDING("padding"), UP_SAMPLING("size");
+        /** Cropping1D/2D/3D ({@code cropping}). */
+        CROPPING("cropping"),
+        /** ZeroPadding1D/2D/3D ({@code padding}). */
+        ZERO_PADDING("padding"),
+        /** UpSampling1D/2D/3D ({@code size}). */
+        UP_SAMPLING("size");
 
         private final String argument;
 
@@ -37,6 +42,7 @@ public abstract class ShapeLayer extends Layer {
     private final int[] size;
     private final String interpolation;
 
+    /** A shape layer of the builder's arguments (subclasses in this package only). */
     protected ShapeLayer(ShapeBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.kind = b.kind;
@@ -47,10 +53,12 @@ public abstract class ShapeLayer extends Layer {
         this.interpolation = b.interpolation;
     }
 
+    /** Which Keras family the layer belongs to. */
     public final Kind kind() {
         return kind;
     }
 
+    /** Keras' {@code data_format} argument. */
     public final DataFormat dataFormat() {
         return format;
     }
@@ -138,7 +146,7 @@ public abstract class ShapeLayer extends Layer {
 
     /** The one oneDNN operation of this layer for one input shape, in the caller's layout. */
     @Override
-    protected final Pipeline pipeline(long[] inputShape, Variant variant) {
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] src = logical(inputShape);
         long[] dst = logical(computeOutputShape(inputShape));
         int srcTag = variant.inputChannelsLast(format) ? Convolutions.channelsLastTag(rank)

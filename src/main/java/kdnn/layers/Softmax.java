@@ -18,6 +18,7 @@ import kdnn.runtime.Softmaxes;
  * infinite are written after (see {@link #restoreKerasExtremes}).
  */
 public final class Softmax extends Layer {
+    /** Keras' class name, {@code "Softmax"}. */
     public static final String CLASS_NAME = "Softmax";
 
     private final int[] axes;
@@ -59,6 +60,7 @@ public final class Softmax extends Layer {
         }
     }
 
+    /** A builder with Keras' default arguments (axis -1). */
     public static Builder builder() {
         return new Builder();
     }
@@ -129,7 +131,7 @@ public final class Softmax extends Layer {
     }
 
     @Override
-    protected Pipeline pipeline(long[] inputShape, Variant variant) {
+    Pipeline pipeline(long[] inputShape, Variant variant) {
         return Softmaxes.softmax(inputShape, resolved(inputShape), false);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' SpatialDropout1D: drops whole channels of a (batch, steps, channels) input in training; the identity at inference. */
 public final class SpatialDropout1D extends InferenceIdentity {
+    /** Keras' class name, {@code "SpatialDropout1D"}. */
     public static final String CLASS_NAME = "SpatialDropout1D";
 
     private SpatialDropout1D(InferenceIdentityBuilder<SpatialDropout1D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' SpatialDropout2D: drops whole feature maps of a 4D input in training (channels_last or channels_first); the identity at inference. */
 public final class SpatialDropout2D extends InferenceIdentity {
+    /** Keras' class name, {@code "SpatialDropout2D"}. */
     public static final String CLASS_NAME = "SpatialDropout2D";
 
     private SpatialDropout2D(InferenceIdentityBuilder<SpatialDropout2D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' SpatialDropout3D: drops whole feature maps of a 5D input in training (channels_last or channels_first); the identity at inference. */
 public final class SpatialDropout3D extends InferenceIdentity {
+    /** Keras' class name, {@code "SpatialDropout3D"}. */
     public static final String CLASS_NAME = "SpatialDropout3D";
 
     private SpatialDropout3D(InferenceIdentityBuilder<SpatialDropout3D> b) {

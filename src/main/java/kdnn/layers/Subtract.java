@@ -5,6 +5,7 @@ import kdnn.runtime.Merges;
 
 /** Keras' {@code Subtract} layer. Subtracts its second input from its first; takes exactly two. */
 public final class Subtract extends ElementwiseMerge {
+    /** Keras' class name, {@code "Subtract"}. */
     public static final String CLASS_NAME = "Subtract";
 
     private Subtract(String name, boolean trainable) {

@@ -7,6 +7,7 @@ import kdnn.runtime.Pipeline;
 
 /** Keras' ThresholdedReLU: {@code x * (x > theta)}, Keras' own formula as one binary primitive. */
 public final class ThresholdedReLU extends ElementwiseLayer {
+    /** Keras' class name, {@code "ThresholdedReLU"}. */
     public static final String CLASS_NAME = "ThresholdedReLU";
 
     private final double theta;
@@ -24,6 +25,7 @@ public final class ThresholdedReLU extends ElementwiseLayer {
             super(CLASS_NAME);
         }
 
+        /** Keras' {@code theta} argument. */
         public Builder theta(double theta) { this.theta = theta; return this; }
 
         @Override
@@ -40,6 +42,7 @@ public final class ThresholdedReLU extends ElementwiseLayer {
         }
     }
 
+    /** A builder with Keras' default arguments (theta 1). */
     public static Builder builder() {
         return new Builder();
     }
@@ -53,6 +56,7 @@ public final class ThresholdedReLU extends ElementwiseLayer {
         return b.build();
     }
 
+    /** Keras' {@code theta} argument. */
     public double theta() {
         return theta;
     }

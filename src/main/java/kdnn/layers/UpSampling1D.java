@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' UpSampling1D: repeats each element of each spatial axis `size` times (nearest) (channels_last only). */
 public final class UpSampling1D extends ShapeLayer {
+    /** Keras' class name, {@code "UpSampling1D"}. */
     public static final String CLASS_NAME = "UpSampling1D";
 
     private UpSampling1D(ShapeBuilder<UpSampling1D> b) {

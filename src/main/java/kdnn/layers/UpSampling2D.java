@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' UpSampling2D: repeats each element of each spatial axis `size` times (nearest) (channels_last or channels_first). */
 public final class UpSampling2D extends ShapeLayer {
+    /** Keras' class name, {@code "UpSampling2D"}. */
     public static final String CLASS_NAME = "UpSampling2D";
 
     private UpSampling2D(ShapeBuilder<UpSampling2D> b) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' UpSampling3D: repeats each element of each spatial axis `size` times (nearest) (channels_last or channels_first). */
 public final class UpSampling3D extends ShapeLayer {
+    /** Keras' class name, {@code "UpSampling3D"}. */
     public static final String CLASS_NAME = "UpSampling3D";
 
     private UpSampling3D(ShapeBuilder<UpSampling3D> b) {

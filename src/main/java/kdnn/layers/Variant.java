@@ -10,8 +10,8 @@ import java.util.Arrays;
  * @param inputPadding (before, after) per spatial axis, or null
  * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
  */
-public record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-                      boolean preActivation, boolean sumIntoOutput, Activation afterSum) {
+record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
+               boolean preActivation, boolean sumIntoOutput, Activation afterSum) implements kdnn.internal.RunVariant {
     /** As Keras runs the layer alone. */
     public static final Variant PLAIN = new Variant(null, false, false, false, false, null);
 

@@ -4,6 +4,10 @@ import java.util.Arrays;
 
 /** One weight array in Keras' shape and row-major order, as {@code get_weights()} returns it. */
 public record Weight(String name, int[] shape, float[] values) {
+    /**
+     * Copies the shape and checks that it holds as many values as {@code values} has.
+     * @throws IllegalArgumentException when the counts differ
+     */
     public Weight {
         shape = shape.clone();
         long n = 1;

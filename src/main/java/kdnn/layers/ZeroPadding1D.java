@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' ZeroPadding1D: pads spatial axes with zeros: adds (before, after) elements to each (channels_last only). */
 public final class ZeroPadding1D extends ShapeLayer {
+    /** Keras' class name, {@code "ZeroPadding1D"}. */
     public static final String CLASS_NAME = "ZeroPadding1D";
 
     private ZeroPadding1D(ShapeBuilder<ZeroPadding1D> b) {

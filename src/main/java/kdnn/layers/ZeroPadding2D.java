@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' ZeroPadding2D: pads spatial axes with zeros: adds (before, after) elements to each (channels_last or channels_first). */
 public final class ZeroPadding2D extends ShapeLayer {
+    /** Keras' class name, {@code "ZeroPadding2D"}. */
     public static final String CLASS_NAME = "ZeroPadding2D";
 
     private ZeroPadding2D(ShapeBuilder<ZeroPadding2D> b) {

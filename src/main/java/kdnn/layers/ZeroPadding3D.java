@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Keras' ZeroPadding3D: pads spatial axes with zeros: adds (before, after) elements to each (channels_last or channels_first). */
 public final class ZeroPadding3D extends ShapeLayer {
+    /** Keras' class name, {@code "ZeroPadding3D"}. */
     public static final String CLASS_NAME = "ZeroPadding3D";
 
     private ZeroPadding3D(ShapeBuilder<ZeroPadding3D> b) {

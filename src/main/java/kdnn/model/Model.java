@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.StampedLock;
 import kdnn.Tensor;
+import kdnn.internal.TensorBridge;
 import kdnn.internal.plan.GraphSpec;
 import kdnn.internal.plan.Plan;
 import kdnn.internal.plan.Planner;
@@ -271,8 +272,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long[] held = new long[in.size() + out.size()];
         int n = 0;
         try {
-            for (Tensor t : in) held[n++] = t.hold();
-            for (Tensor t : out) held[n++] = t.hold();
+            for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
+            for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
             // one turn for the whole prediction: its layers run back to back on warm caches
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             try {
@@ -283,7 +284,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         } finally {
             for (int i = 0; i < n; i++) {
                 Tensor t = i < in.size() ? in.get(i) : out.get(i - in.size());
-                t.release(held[i]);
+                TensorBridge.get().release(t, held[i]);
             }
         }
     }
@@ -453,6 +454,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    /** Whether {@link #close()} has run (answers after close too). */
     public final boolean isClosed() {
         return closed;
     }

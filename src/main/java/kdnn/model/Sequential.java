@@ -57,6 +57,7 @@ public final class Sequential extends Model {
             this.name = name;
         }
 
+        /** Appends {@code layer} after the last one added. */
         public Builder add(Layer layer) {
             layers.add(layer);
             return this;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as a user meets it: status, what goes to stdout and what to stderr. */
 class CommandLineTest {
-    static final List<String> COMMANDS = List.of("test", "demo", "info", "golden", "run", "stress", "bench");
+    static final List<String> COMMANDS = List.of("test", "docs", "demo", "info", "golden", "run", "stress", "bench");
 
     record Run(int status, String out, String err) {
     }

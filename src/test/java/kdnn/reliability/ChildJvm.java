@@ -32,6 +32,24 @@ final class ChildJvm {
         return List.of(setpriv.toString(), "--inh-caps=" + caps, "--bounding-set=" + caps);
     }
 
+    /**
+     * Everything this JVM runs with, as one class path: surefire runs the tests on the module path
+     * (main classes in module kdnn, the tests patched into it), which the child need not repeat.
+     */
+    private static String classPath(Class<?> main) {
+        List<String> entries = new ArrayList<>();
+        String modulePath = System.getProperty("jdk.module.path");
+        if (modulePath != null && !modulePath.isEmpty()) entries.add(modulePath);
+        entries.add(System.getProperty("java.class.path"));
+        // the tests' own folder: patched into the module, so on neither path
+        String classFile = main.getName().replace('.', '/') + ".class";
+        String url = main.getClassLoader().getResource(classFile).toString();
+        if (url.startsWith("file:")) {
+            entries.add(Path.of(java.net.URI.create(url.substring(0, url.length() - classFile.length()))).toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     /** As {@link #run(Class, List, String...)}, the JVM started through {@code prefix} (a wrapper command). */
     static Result run(List<String> prefix, Class<?> main, List<String> jvmOptions, String... args)
             throws IOException, InterruptedException {
@@ -41,7 +59,7 @@ final class ChildJvm {
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath(main));
         cmd.add("-Dkdnn.shared=" + System.getProperty("kdnn.shared", "../shared"));
         cmd.addAll(jvmOptions);
         cmd.add(main.getName());

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import kdnn.internal.LayerBridge;
+import kdnn.internal.RunVariant;
 import kdnn.layers.Layer;
-import kdnn.layers.Variant;
 import kdnn.runtime.NativeMemory;
 import kdnn.runtime.Pipeline;
 
@@ -28,7 +28,7 @@ public final class Plan implements AutoCloseable {
     }
 
     /** A layer's call, perhaps a derived layer, with the variant the plan chose. */
-    record LayerStep(Layer layer, int[] inputs, int output, long[][] inputShapes, Variant variant) implements Step {
+    record LayerStep(Layer layer, int[] inputs, int output, long[][] inputShapes, RunVariant variant) implements Step {
         @Override
         public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
             return LayerBridge.get().run(layer, inputShapes, in, out, variant, bounds);

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import kdnn.internal.LayerBridge;
+import kdnn.internal.RunVariant;
 import kdnn.layers.Activation;
 import kdnn.layers.DataFormat;
 import kdnn.layers.ExtremeValues;
 import kdnn.layers.Layer;
 import kdnn.layers.ShapeLayer;
 import kdnn.layers.Shapes;
-import kdnn.layers.Variant;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.Merges;
 import kdnn.runtime.Pipeline;
@@ -402,10 +402,8 @@ public final class Planner {
         return Merges.convert(dims, Convolutions.channelsLastTag(rank - 2), Merges.plainTag(rank));
     }
 
-    static Variant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
-                           Activation afterSum) {
-        Variant v = new Variant(padding, channelsLastIn, channelsLastOut);
-        if (sumInto >= 0) v = v.summingInto(afterSum);
-        return v.isPlain() ? Variant.PLAIN : v;
+    static RunVariant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
+                              Activation afterSum) {
+        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum);
     }
 }
