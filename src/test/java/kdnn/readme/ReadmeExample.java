@@ -14,6 +14,9 @@ import kdnn.layers.Layers;
 import kdnn.layers.Padding;
 import kdnn.layers.Weight;
 import kdnn.io.Models;
+import kdnn.layers.Add;
+import kdnn.model.Functional;
+import kdnn.model.KerasTensor;
 import kdnn.model.Model;
 
 public class ReadmeExample {
@@ -41,7 +44,20 @@ public class ReadmeExample {
         }
     }
 
-    /** A TensorFlow.js layers model folder (model.json + weights.bin) run on one batch. */
+    /** A residual block built from Java as Keras' functional API builds it: relu(conv(x)) + x. */
+    static float[] residual(float[] image, long... shape) {        // shape: (batch, height, width, 4)
+        Conv2D conv = Conv2D.builder(4, 3, 3).padding(Padding.SAME).activation(Activation.RELU).build();
+        KerasTensor x = KerasTensor.input("image", -1, shape[1], shape[2], 4);   // -1: any batch
+        KerasTensor y = Add.of("skip").apply(conv.apply(x), x);
+        try (Model model = Functional.of("residual", List.of(x), List.of(y));   // closes its layers
+             Tensor in = Tensor.of(image, shape);
+             Tensor out = model.predict(in)) {
+            // model.summary(): Keras' table with "Connected to"; model.plan(): what runs, fused, and where
+            return out.toFloatArray();
+        }
+    }
+
+    /** Any Keras model file (.h5, .keras, a TF.js folder) run on one batch; the format is told by content. */
     static float[] predict(Path modelDir, float[] batch, long... batchShape) throws Exception {
         try (Model model = Models.load(modelDir);
              Tensor in = Tensor.of(batch, batchShape);

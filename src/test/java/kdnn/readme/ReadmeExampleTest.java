@@ -56,6 +56,21 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void theResidualBlockAddsItsInput() {
+        long[] shape = {2, 5, 6, 4};
+        float[] image = new float[2 * 5 * 6 * 4];
+        for (int i = 0; i < image.length; i++) image[i] = (float) Math.sin(i);
+        float[] y = ReadmeExample.residual(image, shape);
+        assertEquals(image.length, y.length);
+        for (int i = 0; i < y.length; i++) {
+            // relu(conv(x)) >= 0, so y - x is never negative, and the block really adds x
+            assertTrue(y[i] - image[i] >= -1e-6, "y[" + i + "] = " + y[i] + " < x = " + image[i]);
+        }
+        float[] zeros = ReadmeExample.residual(new float[image.length], shape);
+        for (float v : zeros) assertEquals(0, v, 0, "glorot weights and zero bias map zeros to zeros");
+    }
+
+    @Test
     void theConfigRoundTrips() throws Exception {
         ObjectNode back = ReadmeExample.roundTrip("""
                 {"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}}""");
