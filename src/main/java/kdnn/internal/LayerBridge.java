@@ -44,13 +44,21 @@ public abstract class LayerBridge {
     /**
      * A layer's run with a ZeroPadding's {@code inputPadding} folded in (null: none), channels-last
      * input and output, and, when {@code sumIntoOutput}, the result added to what the output holds,
-     * then {@code afterSum} applied (null: nothing).
+     * then {@code afterSum} applied (null: nothing); with {@code outputChannelStride} above 0, the
+     * (channels-last) output's channels lie that many elements apart (a slice of a Concatenate's buffer).
      */
     public abstract RunVariant variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-                                       boolean sumIntoOutput, Activation afterSum);
+                                       boolean sumIntoOutput, Activation afterSum, long outputChannelStride);
 
     /** The oneDNN post-ops that compute {@code activation} (empty where it has none). */
     public abstract List<Attributes.Eltwise> postOps(Activation activation);
+
+    /**
+     * True when every oneDNN implementation {@code layer} runs for this input shape and variant is
+     * an optimized one (no {@code ref} kernel): a fusion that would push a layer onto a reference
+     * kernel is not worth its saved copy.
+     */
+    public abstract boolean optimized(Layer layer, long[] inputShape, RunVariant variant);
 
     /** See {@code Layer.elementwise()}. */
     public abstract boolean elementwise(Layer layer);

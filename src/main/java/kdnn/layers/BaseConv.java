@@ -285,7 +285,7 @@ public abstract class BaseConv extends Layer {
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post), tail(act),
-                precision == Precision.BF16);
+                precision == Precision.BF16, variant.outputChannelStride());
     }
 
     /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */

@@ -42,15 +42,22 @@ public abstract class Layer implements AutoCloseable {
 
         @Override
         public kdnn.internal.RunVariant variant(int[][] inputPadding, boolean channelsLastInput,
-                                                boolean channelsLastOutput, boolean sumIntoOutput, Activation afterSum) {
+                                                boolean channelsLastOutput, boolean sumIntoOutput, Activation afterSum,
+                                                long outputChannelStride) {
             Variant v = new Variant(inputPadding, channelsLastInput, channelsLastOutput);
             if (sumIntoOutput) v = v.summingInto(afterSum);
+            if (outputChannelStride > 0) v = v.writingChannelsOf(outputChannelStride);
             return v.isPlain() ? Variant.PLAIN : v;
         }
 
         @Override
         public List<kdnn.runtime.Attributes.Eltwise> postOps(Activation activation) {
             return activation.postOps();
+        }
+
+        @Override
+        public boolean optimized(Layer layer, long[] inputShape, kdnn.internal.RunVariant variant) {
+            return layer.implementations(inputShape, (Variant) variant).stream().noneMatch(i -> i.contains(":ref"));
         }
 
         @Override
@@ -522,11 +529,17 @@ public abstract class Layer implements AutoCloseable {
      * {@code [reorder:jit:uni, convolution_forward:brg_conv_fwd:avx512_core]}: which kernels run.
      */
     public final java.util.List<String> implementations(long... inputShape) {
+        return implementations(inputShape, Variant.PLAIN);
+    }
+
+    final java.util.List<String> implementations(long[] inputShape, Variant variant) {
         long stamp = enter();
         try {
-            computeOutputShape(inputShape);
-            ensureBuilt(inputShape);
-            return pipelines.get(inputShape, threads(work(inputShape) < SMALL_WORK), pipelineFactory).implementations();
+            long[] seen = paddedShape(inputShape, variant.inputPadding());
+            computeOutputShape(seen);
+            ensureBuilt(seen);
+            return pipelines.get(variant.key(inputShape), threads(work(seen) < SMALL_WORK), pipelineFactory)
+                    .implementations();
         } finally {
             lifecycle.unlockRead(stamp);
         }

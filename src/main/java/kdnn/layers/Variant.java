@@ -11,16 +11,26 @@ import java.util.Arrays;
  * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
  */
 record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-               boolean preActivation, boolean sumIntoOutput, Activation afterSum) implements kdnn.internal.RunVariant {
+               boolean preActivation, boolean sumIntoOutput, Activation afterSum, long outputChannelStride)
+        implements kdnn.internal.RunVariant {
     /** As Keras runs the layer alone. */
-    public static final Variant PLAIN = new Variant(null, false, false, false, false, null);
+    public static final Variant PLAIN = new Variant(null, false, false, false, false, null, 0);
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null);
+        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null, 0);
     }
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput, boolean preActivation) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null);
+        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null, 0);
+    }
+
+    /**
+     * The same, writing a channels-last output whose channels lie {@code stride} elements apart:
+     * this layer's slice of a Concatenate's buffer (the plan points the output at its first channel).
+     */
+    Variant writingChannelsOf(long stride) {
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, sumIntoOutput, afterSum,
+                stride);
     }
 
     /**
@@ -28,11 +38,13 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
      * the layer, see {@code sumIntoOutput}), then applying {@code after} (null: nothing).
      */
     public Variant summingInto(Activation after) {
-        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, true, after);
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, true, after,
+                outputChannelStride);
     }
 
     public boolean isPlain() {
-        return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation && !sumIntoOutput;
+        return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation && !sumIntoOutput
+                && outputChannelStride == 0;
     }
 
     /** Whether a layer of this data_format reads its input in channels-last order. */
@@ -47,11 +59,12 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
 
     /** The same, stopping before the activation. */
     Variant withoutActivation() {
-        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true, sumIntoOutput, afterSum);
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true, sumIntoOutput, afterSum,
+                outputChannelStride);
     }
 
-    /** The marker and the five flags before the padding in a key. */
-    private static final int FLAGS = 6;
+    /** The marker and the six flags before the padding in a key. */
+    private static final int FLAGS = 7;
 
     /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
     long[] key(long[] shape) {
@@ -66,6 +79,7 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         key[shape.length + 3] = preActivation ? 1 : 0;
         key[shape.length + 4] = sumIntoOutput ? 1 : 0;
         key[shape.length + 5] = afterSum == null ? 0 : afterSum.ordinal() + 1;
+        key[shape.length + 6] = outputChannelStride;
         for (int i = 0; i < axes; i++) {
             key[shape.length + FLAGS + 2 * i] = inputPadding[i][0];
             key[shape.length + FLAGS + 1 + 2 * i] = inputPadding[i][1];
@@ -92,20 +106,22 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         }
         Activation after = key[marker + 5] == 0 ? null : Activation.values()[(int) key[marker + 5] - 1];
         return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1, key[marker + 4] == 1,
-                after);
+                after, key[marker + 6]);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
                 && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput
-                && preActivation == v.preActivation && sumIntoOutput == v.sumIntoOutput && afterSum == v.afterSum;
+                && preActivation == v.preActivation && sumIntoOutput == v.sumIntoOutput && afterSum == v.afterSum
+                && outputChannelStride == v.outputChannelStride;
     }
 
     @Override
     public int hashCode() {
         return Arrays.deepHashCode(inputPadding) * 8 + (channelsLastInput ? 4 : 0) + (channelsLastOutput ? 2 : 0)
-                + (preActivation ? 1 : 0) + (sumIntoOutput ? 16 : 0) + (afterSum == null ? 0 : 32 * (afterSum.ordinal() + 1));
+                + (preActivation ? 1 : 0) + (sumIntoOutput ? 16 : 0) + (afterSum == null ? 0 : 32 * (afterSum.ordinal() + 1))
+                + 31 * 1024 * Long.hashCode(outputChannelStride);
     }
 
     @Override

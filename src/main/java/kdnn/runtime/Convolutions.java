@@ -67,11 +67,26 @@ public final class Convolutions {
      * float32 output.
      */
     public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16) {
+        return build(srcDims, srcTag, dstTag, ops, tail, bf16, 0);
+    }
+
+    /**
+     * As {@link #build(long[], int, int, List, Tail, boolean)}, the output channels-last with its
+     * channels {@code dstChannelStride} elements apart (0: dense): a slice of a wider buffer, as
+     * when a Concatenate's inputs are written in place.
+     */
+    public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16,
+                                 long dstChannelStride) {
+        if (dstChannelStride > 0 && (dstTag != channelsLastTag(srcDims.length - 2) || tail.softmaxAxis() >= 0
+                || tail.javaOperation() != null)) {
+            throw new IllegalArgumentException("a strided output needs a channels-last output and nothing after the"
+                    + " last convolution");
+        }
         if (srcDims.length == 3 && ops.stream().anyMatch(op -> op.weightsDims().length == 4)) {
             // oneDNN's depthwise kernels are 2D and 3D only (1D ones fall back to gemm): a 1D chain with a
             // grouped convolution runs as 2D with a unit height axis, over the same bytes, as TensorFlow does
             return build(UnitHeight.dims(srcDims), UnitHeight.activationTag(srcTag), UnitHeight.activationTag(dstTag),
-                    ops.stream().map(UnitHeight::op).toList(), UnitHeight.tail(tail), bf16);
+                    ops.stream().map(UnitHeight::op).toList(), UnitHeight.tail(tail), bf16, dstChannelStride);
         }
         int spatial = srcDims.length - 2;
         int internalTag = channelsLastTag(spatial);
@@ -97,7 +112,9 @@ public final class Convolutions {
             for (int i = 0; i < ops.size(); i++) {
                 Op op = ops.get(i);
                 boolean last = i == ops.size() - 1;
-                MemoryDesc dst = b.own(MemoryDesc.withTag(op.dstDims(), last ? dnnl_f32() : compute, internalTag));
+                MemoryDesc dst = b.own(last && dstChannelStride > 0
+                        ? MemoryDesc.withStrides(op.dstDims(), channelsLastStrides(op.dstDims(), dstChannelStride), dnnl_f32())
+                        : MemoryDesc.withTag(op.dstDims(), last ? dnnl_f32() : compute, internalTag));
                 Primitive conv = b.own(convolution(op, currentMd, dst, compute));
                 MemoryDesc packed = conv.query(dnnl_query_weights_md(), 0);
                 MemoryDesc given = b.own(MemoryDesc.withTag(op.weightsDims(), dnnl_f32(), op.weightsTag()));
@@ -134,6 +151,19 @@ public final class Convolutions {
             b.discard();
             throw e;
         }
+    }
+
+    /** Strides of logical dims {N, C, spatial...} stored channels-last with channels {@code stride} apart. */
+    static long[] channelsLastStrides(long[] dims, long stride) {
+        long[] s = new long[dims.length];
+        s[1] = 1;
+        long step = stride;
+        for (int i = dims.length - 1; i >= 2; i--) {
+            s[i] = step;
+            step *= dims[i];
+        }
+        s[0] = step;
+        return s;
     }
 
     /** Softmax in place over {@code tail.softmaxAxis()}, then the Java operation. */

@@ -269,6 +269,52 @@ class PlannerPassesTest {
         }
     }
 
+    @Test
+    void convolutionsWriteTheirChannelsIntoTheConcatenationInFusedMode() {
+        ExtremeValues before = ExtremeValues.mode();
+        ExtremeValues.setMode(ExtremeValues.FUSED);
+        try {
+            // three branches of different widths (as Inception's), each read only by the Concatenate
+            Conv2D a = Conv2D.builder(3, 1).name("a").activation(kdnn.layers.Activation.RELU).build();
+            Conv2D b = Conv2D.builder(5, 3).name("b").padding(Padding.SAME).build();
+            Conv2D c = Conv2D.builder(8, 3).name("c").padding(Padding.SAME).build();
+            Conv2D head = Conv2D.builder(2, 3).name("head").build();
+            KerasTensor x = KerasTensor.input("x", -1, 7, 9, 4);
+            KerasTensor cat = Concatenate.of("cat", -1).apply(a.apply(x), b.apply(x), c.apply(x));
+            try (Functional m = Functional.of("branches", List.of(x), List.of(head.apply(cat)))) {
+                weights(a, b, c, head);
+                RefArray in = random(11, 2, 7, 9, 4);
+                RefArray want = layer(head, concatenate(-1, layer(a, in), layer(b, in), layer(c, in)));
+                String plan = check(m, List.of(in), List.of(want));
+                // the pass fires only where oneDNN runs the strided destinations on optimized kernels
+                // (oneDNN 3.13's jit convolutions do not: a reference kernel would cost more than the copy)
+                if (plan.contains("in place")) {
+                    assertTrue(plan.contains("a + writes channels 0..3 of cat in place")
+                            && plan.contains("b + writes channels 3..8 of cat in place")
+                            && plan.contains("c + writes channels 8..16 of cat in place"), plan);
+                    assertEquals(4, steps(plan), plan);
+                } else {
+                    assertTrue(plan.contains("cat <- "), plan);
+                    assertEquals(5, steps(plan), plan);
+                }
+            }
+            // a branch also read elsewhere is not written in place: the Concatenate stays
+            Conv2D d = Conv2D.builder(3, 1).name("d").build();
+            Conv2D e = Conv2D.builder(2, 1).name("e").build();
+            KerasTensor x1 = KerasTensor.input("x", -1, 5, 5, 2);
+            KerasTensor dv = d.apply(x1);
+            try (Functional m = Functional.of("shared_branch", List.of(x1),
+                    List.of(Concatenate.of("cat", -1).apply(dv, e.apply(x1)), dv))) {
+                weights(d, e);
+                RefArray in = random(12, 1, 5, 5, 2);
+                String plan = check(m, List.of(in), List.of(concatenate(-1, layer(d, in), layer(e, in)), layer(d, in)));
+                assertFalse(plan.contains("in place"), plan);
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     // ---- Dropout ------------------------------------------------------------------------
 
     @Test

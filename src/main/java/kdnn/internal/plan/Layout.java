@@ -62,6 +62,7 @@ final class Layout {
         List<String> stages = new ArrayList<>();
         List<Pipeline> pipelines = p.pipelines();
         Map<Integer, Integer> converted = new HashMap<>();
+        Map<Integer, Long> viewOffset = new HashMap<>(); // a value written into part of another's buffer
         int[] sharesBufferOf = new int[shapes.size() * 2 + outputs.length + 1];
         Arrays.fill(sharesBufferOf, -1);
         for (Planner.Node n : nodes) {
@@ -79,9 +80,13 @@ final class Layout {
             long[][] inShapes = new long[in.length][];
             for (int i = 0; i < in.length; i++) inShapes[i] = shapes.get(in[i]);
             var variant = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
-                    n.afterSum());
+                    n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0);
             if (n.sumInto() >= 0) {
                 sharesBufferOf[n.output()] = n.sumInto();
+            }
+            if (n.concatInto() >= 0) {
+                sharesBufferOf[n.output()] = n.concatInto();
+                viewOffset.put(n.output(), n.channelOffset() * Float.BYTES);
             }
             steps.add(new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant));
             stages.add(n.paddingLabel() == null ? n.label() : n.paddingLabel() + " folded into " + n.label());
@@ -174,8 +179,14 @@ final class Layout {
             bufferOffset[b] = total;
             total += (buffers.get(b)[0] + ALIGN - 1) / ALIGN * ALIGN;
         }
+        long[] sliceBytes = bytes.clone();
         for (int v = 0; v < values; v++) {
-            if (inputOf[v] < 0 && outputOf[v] < 0 && bufferOf[root[v]] >= 0) offsets[v] = bufferOffset[bufferOf[root[v]]];
+            if (inputOf[v] < 0 && outputOf[v] < 0 && bufferOf[root[v]] >= 0) {
+                long extra = viewOffset.getOrDefault(v, 0L);
+                offsets[v] = bufferOffset[bufferOf[root[v]]] + extra;
+                // a strided view reaches past its own size: up to the end of the buffer it writes into
+                if (extra > 0 || root[v] != v) sliceBytes[v] = Math.max(bytes[v], bytes[root[v]] - extra);
+            }
         }
         StringBuilder d = new StringBuilder();
         d.append("plan of model \"").append(p.graph().modelName()).append("\" for inputs ")
@@ -192,7 +203,7 @@ final class Layout {
                         - p.inputShapesList().stream().mapToLong(Layout::byteCount).sum()));
         List<long[]> outShapes = new ArrayList<>();
         for (int o : outputs) outShapes.add(shapes.get(o));
-        return new Plan(p.inputShapesList(), outShapes, steps, values, inputOf, outputOf, offsets, bytes, total,
+        return new Plan(p.inputShapesList(), outShapes, steps, values, inputOf, outputOf, offsets, sliceBytes, total,
                 p.derivations(), pipelines, d.toString(), stages);
     }
 

@@ -166,6 +166,8 @@ public final class Plan implements AutoCloseable {
 
         Workspace() {
             memory = workspaceBytes == 0 ? MemorySegment.NULL : NativeMemory.allocate(workspaceBytes, 64);
+            // a value no step writes whole (a Concatenate written in place) has no known bound
+            java.util.Arrays.fill(bounds, Double.NaN);
             for (int v = 0; v < valueCount; v++) {
                 if (offsets[v] >= 0) values[v] = memory.asSlice(offsets[v], Math.max(bytes[v], 0));
             }

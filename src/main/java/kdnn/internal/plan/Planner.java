@@ -48,6 +48,9 @@ public final class Planner {
         Derivation derivation;
         int sumInto = -1;
         Activation afterSum;
+        int concatInto = -1;     // the Concatenate value whose buffer this layer writes its channels into
+        long channelOffset;
+        long channelStride;
         boolean removed;
 
         Work(Layer layer, int[] inputs, int output, String label) {
@@ -111,6 +114,7 @@ public final class Planner {
             foldActivations();
             if (ExtremeValues.mode() == ExtremeValues.FUSED) {
                 fuseResidualAdds();
+                concatenateInPlace();
             }
         }
         return new Layout(this).plan();
@@ -236,6 +240,52 @@ public final class Planner {
                 }
                 break;
             }
+        }
+    }
+
+    /**
+     * A Concatenate on the channel axis of channels-last tensors, each input made by a convolution
+     * that only it reads: the convolutions write their channels straight into the Concatenate's
+     * buffer (a strided destination), and no copy is made.
+     */
+    private void concatenateInPlace() {
+        for (Work cat : live()) {
+            if (!(cat.layer instanceof kdnn.layers.Concatenate c) || isOutput(cat.output)) continue;
+            long[] out = shapes.get(cat.output);
+            int rank = out.length;
+            int axis = c.axis() < 0 ? c.axis() + rank : c.axis();
+            if (rank < 3 || rank > 5 || axis != rank - 1 || cat.inputs.length < 2) continue;
+            List<Work> producers = new ArrayList<>();
+            for (int v : cat.inputs) {
+                Work p = producer(v);
+                if (p == null || isOutput(v) || soleReader(v) != cat || !bridge.acceptsSum(p.layer) || p.sumInto >= 0
+                        || p.concatInto >= 0 || p.inputs.length != 1 || producers.contains(p)
+                        || bridge.variantFormat(p.layer) != DataFormat.CHANNELS_LAST) {
+                    producers = null;
+                    break;
+                }
+                producers.add(p);
+            }
+            if (producers == null) continue;
+            // oneDNN 3.13's jit convolutions take no strided destination (a slice of a wider channel
+            // axis) and fall back to a reference kernel: then the Concatenate's copy is far cheaper
+            boolean fast = true;
+            for (Work p : producers) {
+                fast &= bridge.optimized(p.layer, shapes.get(p.inputs[0]), variant(p.padding, false, false, -1, null,
+                        out[rank - 1]));
+            }
+            if (!fast) continue;
+            long offset = 0;
+            for (Work p : producers) {
+                long channels = shapes.get(p.output)[rank - 1];
+                p.concatInto = cat.output;
+                p.channelOffset = offset;
+                p.channelStride = out[rank - 1];
+                p.absorbed.add("writes channels " + offset + ".." + (offset + channels) + " of " + cat.label
+                        + " in place");
+                offset += channels;
+            }
+            cat.removed = true;
         }
     }
 
@@ -389,12 +439,14 @@ public final class Planner {
     /** The live nodes in run order, as the layout pass needs them. */
     List<Node> liveNodes() {
         return live().stream().map(n -> new Node(n.layer, n.inputs.clone(), n.output, n.label, List.copyOf(n.absorbed),
-                n.padding, n.paddingLabel, n.sumInto, n.afterSum)).toList();
+                n.padding, n.paddingLabel, n.sumInto, n.afterSum, n.concatInto, n.channelOffset, n.channelStride))
+                .toList();
     }
 
     /** A node after the passes. */
     record Node(Layer layer, int[] inputs, int output, String label, List<String> absorbed, int[][] padding,
-                String paddingLabel, int sumInto, Activation afterSum) {
+                String paddingLabel, int sumInto, Activation afterSum, int concatInto, long channelOffset,
+                long channelStride) {
     }
 
     static Pipeline convert(long[] dims) {
@@ -403,7 +455,7 @@ public final class Planner {
     }
 
     static RunVariant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
-                              Activation afterSum) {
-        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum);
+                              Activation afterSum, long channelStride) {
+        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum, channelStride);
     }
 }
