@@ -383,6 +383,33 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    /**
+     * Native memory of the intermediate values of one prediction: the plan's workspace (values
+     * share memory by liveness) and the sum of the values' own sizes.
+     */
+    public record WorkspaceUse(long workspaceBytes, long intermediateBytes) {
+    }
+
+    /** The {@link WorkspaceUse} of the plan for inputs of these shapes (batch first), made if needed. */
+    public final WorkspaceUse workspaceUse(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            if (inputShapes.length != inputs.size()) {
+                throw new IllegalArgumentException("model \"" + name + "\" expects " + inputs.size()
+                        + " input shape(s), got " + inputShapes.length);
+            }
+            List<long[]> shapes = new ArrayList<>();
+            for (int i = 0; i < inputShapes.length; i++) {
+                checkInput(i, inputShapes[i]);
+                shapes.add(inputShapes[i].clone());
+            }
+            Plan p = planForShapes(shapes, extremes());
+            return new WorkspaceUse(p.workspaceBytes(), p.intermediateBytes());
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
     /** The layer steps of the plan for the declared input shapes (batch 1), by name. */
     public final List<String> stages() {
         long stamp = enter();
