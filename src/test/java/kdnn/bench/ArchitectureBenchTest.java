@@ -48,7 +48,8 @@ class ArchitectureBenchTest {
               "inbound_nodes": [[["c2", 0, 0, {}], ["r1", 0, 0, {}]]]},
              {"class_name": "GlobalAveragePooling2D", "config": {"name": "pool"}, "name": "pool",
               "inbound_nodes": [[["add", 0, 0, {}]]]},
-             {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "softmax"}, "name": "out",
+             {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "softmax",
+              "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}}, "name": "out",
               "inbound_nodes": [[["pool", 0, 0, {}]]]}],
              "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]},
              "keras_version": "2.12.0", "backend": "tensorflow"}
