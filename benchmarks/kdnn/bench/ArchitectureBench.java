@@ -38,17 +38,19 @@ import kdnn.runtime.Threads;
  * predict into preallocated outputs (median of single calls after warm-up, best of the rounds),
  * first prediction, plan time, the plan's workspace next to the sum of its intermediate values,
  * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
- * sharing the model, and bf16 where the CPU has it. The comparison implementations the issue
- * names that this benchmark does not run yet get a record with {@code "error"} saying so.
+ * sharing the model, and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
+ * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
+ * same request threads). The comparison implementations the issue names that this benchmark
+ * does not run yet (the C floor, DL4J) get a record with {@code "error"} saying so.
  */
 final class ArchitectureBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};
-    static final List<String> NOT_RUN = List.of("floor", "onnxruntime", "dl4j");
-    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C, ONNX export"
-            + " of whole graphs and DL4J import are still to do)";
+    static final List<String> NOT_RUN = List.of("floor", "dl4j");
+    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C and DL4J"
+            + " import are still to do)";
 
     /** How long each measurement runs. */
     record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs) {
@@ -134,20 +136,28 @@ final class ArchitectureBench {
         List<ObjectNode> records = new ArrayList<>();
         List<String> rows = new ArrayList<>();
         List<String> concurrencyRows = new ArrayList<>();
+        List<Double> ortRatios = new ArrayList<>();
         for (Path config : configs) {
-            model(config, s, records, rows, concurrencyRows, out);
+            model(config, s, records, rows, concurrencyRows, ortRatios, out);
         }
         out.println();
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
                 + " calls after warm-up, best of " + s.rounds() + " rounds):");
-        out.println("| model | batch | predict ms | first prediction ms | plan ms | workspace MB | intermediate"
-                + " values MB | KERAS-mode predict ms (scan cost) | bf16 |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        out.println("| model | batch | kdnn predict ms | first prediction ms | plan ms | workspace MB | intermediate"
+                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) | bf16 |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
         rows.forEach(out::println);
+        if (!ortRatios.isEmpty()) {
+            double log = 0;
+            for (double r : ortRatios) log += Math.log(r);
+            out.printf(Locale.ROOT, "geometric mean of ORT / kdnn over %d model-batches: %.2fx%n", ortRatios.size(),
+                    Math.exp(log / ortRatios.size()));
+        }
         out.println();
-        out.println("Predictions per second, request threads sharing one model (policy " + Threads.policy() + "):");
-        out.println("| model | batch | 1 | 2 | 4 | 8 |");
-        out.println("|---|---:|---:|---:|---:|---:|");
+        out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
+                + Threads.policy() + "):");
+        out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
+        out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
         out.println("not run by this benchmark yet: " + String.join(", ", NOT_RUN) + " (recorded with \"error\")");
         out.println("load average at the end: " + BenchMain.loadAverage());
@@ -159,7 +169,7 @@ final class ArchitectureBench {
     }
 
     private static void model(Path config, Settings s, List<ObjectNode> records, List<String> rows,
-                              List<String> concurrencyRows, PrintStream out) throws Exception {
+                              List<String> concurrencyRows, List<Double> ortRatios, PrintStream out) throws Exception {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
         JsonNode seededConfig = seeded(JSON.readTree(config.toFile()), 14);
@@ -171,7 +181,8 @@ final class ArchitectureBench {
         }
         // load: the config parsed and built, the weights handed over, the batch-1 plan made
         long t0 = System.nanoTime();
-        Model model = ModelConfigs.build(JSON.readTree(config.toFile()), fromMemory(weights));
+        JsonNode json = JSON.readTree(config.toFile());
+        Model model = ModelConfigs.build(json, fromMemory(weights));
         long[] shape1 = batchShape(model, 1);
         long tPlan = System.nanoTime();
         model.plan(shape1);
@@ -189,7 +200,8 @@ final class ArchitectureBench {
         try (model) {
             for (int batch : batches(name, s)) {
                 long[] shape = batchShape(model, batch);
-                measure(name, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows, out);
+                measure(name, json, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows,
+                        ortRatios, out);
             }
         }
     }
@@ -204,9 +216,9 @@ final class ArchitectureBench {
         return shape;
     }
 
-    private static void measure(String name, Model model, long[] shape, double batch1PlanMs, Settings s,
-                                List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
-                                PrintStream out) throws Exception {
+    private static void measure(String name, JsonNode config, Model model, long[] shape, double batch1PlanMs,
+                                Settings s, List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
+                                List<Double> ortRatios, PrintStream out) throws Exception {
         int batch = (int) shape[0];
         double planMs = batch1PlanMs;
         if (Double.isNaN(planMs)) {
@@ -216,13 +228,17 @@ final class ArchitectureBench {
         }
         Model.WorkspaceUse use = model.workspaceUse(shape);
         float[] x = input(shape);
-        try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(model.outputShape(shape))) {
-            double first = Timing.once(() -> model.predict(in, y));
-            double best = Double.NaN;
+        long[] outShape = model.outputShape(shape);
+        double best = Double.NaN;
+        String kerasCell, bf16Cell;
+        float[] f32;
+        double first;
+        try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
+            first = Timing.once(() -> model.predict(in, y));
             for (int r = 0; r < s.rounds(); r++) {
                 best = min(best, Timing.median(() -> model.predict(in, y), s.budget()).medianUs());
             }
-            float[] f32 = y.toFloatArray();
+            f32 = y.toFloatArray();
             ObjectNode k = record(name, batch, "kdnn");
             k.put("threads", s.threads());
             k.put("median_us", round(best));
@@ -243,15 +259,11 @@ final class ArchitectureBench {
             } finally {
                 model.setExtremes(null);
             }
-            String kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
+            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
             out.println("  KERAS mode: " + kerasCell);
-
-            String bf16Cell = bf16(name, model, in, y, f32, s, records, out);
-            rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s |", name, batch,
-                    best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
-                    kerasCell, bf16Cell));
+            bf16Cell = bf16(name, model, in, y, f32, s, records, out);
         }
-        StringBuilder row = new StringBuilder("| " + name + " | " + batch + " |");
+        StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | kdnn |");
         for (int threads : REQUEST_THREADS) {
             double perSecond = concurrency(model, shape, threads, s.concurrencyMs());
             ObjectNode c = record(name, batch, "kdnn");
@@ -261,19 +273,101 @@ final class ArchitectureBench {
             row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
         }
         concurrencyRows.add(row.toString());
-        out.println("  predictions/s with 1, 2, 4, 8 request threads:" + row.substring(row.indexOf("|", 2) + 1));
+        out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads: " + row.substring(row.indexOf("kdnn |") + 6));
+
+        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
+        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s |", name, batch,
+                best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6, kerasCell, ortCell, bf16Cell));
         for (String impl : NOT_RUN) {
             ObjectNode e = record(name, batch, impl);
             e.put("threads", s.threads());
             e.put("error", NOT_RUN_WHY);
             records.add(e);
         }
+    }
+
+    /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
+    private static String onnxRuntime(String name, JsonNode config, Model model, long[] shape, float[] x, float[] kdnnOut,
+                                      double kdnnUs, Settings s, List<ObjectNode> records, List<String> concurrencyRows,
+                                      List<Double> ortRatios, PrintStream out) throws Exception {
+        int batch = (int) shape[0];
+        long[] outShape = model.outputShape(shape);
+        long[] onnxOut = outShape.length > 2 ? OnnxModels.toChannelsFirst(outShape) : outShape;
+        float[] nchw = OnnxModels.nhwcToNchw(x, shape);
+        ObjectNode timed = record(name, batch, "onnxruntime");
+        timed.put("threads", s.threads());
+        records.add(timed);
+        OrtGraphPeer peer;
+        double first;
+        byte[] onnx;
+        try {
+            onnx = OnnxGraphs.model(config, model, shape);
+        } catch (RuntimeException e) {
+            return ortError(name, batch, timed, "export: " + e.getMessage(), records, concurrencyRows, out);
+        }
+        long t0 = System.nanoTime();
+        try {
+            peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape), onnxOut, s.threads());
+        } catch (Exception e) {
+            return ortError(name, batch, timed, "session: " + e.getMessage(), records, concurrencyRows, out);
+        }
+        try (peer; OrtGraphPeer.Request request = peer.new Request(nchw)) {
+            request.run();
+            first = (System.nanoTime() - t0) / 1e3;
+            double best = Double.NaN;
+            for (int r = 0; r < s.rounds(); r++) {
+                best = min(best, Timing.median(request::run, s.budget()).medianUs());
+            }
+            float[] y = request.output();
+            String agree = BenchMain.compare(outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y, kdnnOut);
+            timed.put("median_us", round(best));
+            timed.put("first_call_us", round(first));
+            ortRatios.add(best / kdnnUs);
+            out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); ORT / kdnn = %.2f;"
+                    + " output vs kdnn: %s%n", best / 1e3, first / 1e3, best / kdnnUs, agree);
+            StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
+            for (int threads : REQUEST_THREADS) {
+                double perSecond = ortConcurrency(peer, nchw, threads, s.concurrencyMs());
+                ObjectNode c = record(name, batch, "onnxruntime");
+                c.put("request_threads", threads);
+                c.put("predictions_per_s", round(perSecond));
+                records.add(c);
+                row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
+            }
+            concurrencyRows.add(row.toString());
+            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+        }
+    }
+
+    private static String ortError(String name, int batch, ObjectNode timed, String why, List<ObjectNode> records,
+                                   List<String> concurrencyRows, PrintStream out) {
+        timed.put("error", why);
         for (int threads : REQUEST_THREADS) {
             ObjectNode e = record(name, batch, "onnxruntime");
             e.put("request_threads", threads);
-            e.put("error", NOT_RUN_WHY);
+            e.put("error", why);
             records.add(e);
         }
+        concurrencyRows.add("| " + name + " | " + batch + " | onnxruntime | error | | | |");
+        out.println("  onnxruntime: error: " + why);
+        return "error";
+    }
+
+    private static double ortConcurrency(OrtGraphPeer peer, float[] nchw, int threads, long windowMs) throws Exception {
+        return requestThreads(threads, windowMs, () -> {
+            OrtGraphPeer.Request r = peer.new Request(nchw);
+            return new Caller() {
+                @Override
+                public void call() throws Exception {
+                    r.run();
+                }
+
+                @Override
+                public void close() {
+                    r.close();
+                }
+            };
+        });
     }
 
     /** bf16 where the CPU has it; otherwise an error record with oneDNN's or kdnn's reason. */
@@ -303,10 +397,43 @@ final class ArchitectureBench {
         }
     }
 
+    /** One request thread's own tensors and call. */
+    interface Caller extends AutoCloseable {
+        void call() throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** What makes a request thread's {@link Caller}. */
+    interface CallerFactory {
+        Caller make() throws Exception;
+    }
+
     /** Predictions per second of {@code threads} request threads, each with its own tensors, sharing {@code model}. */
     static double concurrency(Model model, long[] shape, int threads, long windowMs) throws Exception {
         float[] x = input(shape);
         long[] outShape = model.outputShape(shape);
+        return requestThreads(threads, windowMs, () -> {
+            Tensor in = Tensor.of(x, shape);
+            Tensor y = Tensor.uninitialized(outShape);
+            return new Caller() {
+                @Override
+                public void call() {
+                    model.predict(in, y);
+                }
+
+                @Override
+                public void close() {
+                    in.close();
+                    y.close();
+                }
+            };
+        });
+    }
+
+    /** Calls per second of {@code threads} threads calling for {@code windowMs}, each call after warm-up counted. */
+    static double requestThreads(int threads, long windowMs, CallerFactory factory) throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(threads);
@@ -315,12 +442,12 @@ final class ArchitectureBench {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             workers.add(Thread.ofPlatform().start(() -> {
-                try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
-                    model.predict(in, y); // this thread's workspace exists before the clock starts
+                try (Caller c = factory.make()) {
+                    c.call(); // this thread's workspace exists before the clock starts
                     ready.countDown();
                     start.await();
                     while (System.nanoTime() < deadline[0]) {
-                        model.predict(in, y);
+                        c.call();
                         done.incrementAndGet();
                     }
                 } catch (Throwable e) {

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchitectureBenchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Conv2D, BatchNormalization, ReLU, a residual Add, pooling and a softmax Dense, in tf.keras 2.12's form. */
+    /**
+     * Conv2D, BatchNormalization, ReLU, a residual Add over two convolutions (as ResNet's blocks),
+     * pooling and a softmax Dense, in tf.keras 2.12's form.
+     */
     static final String TINY = """
             {"class_name": "Functional", "config": {"name": "tiny", "trainable": true, "layers": [
              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 3], "dtype": "float32",
@@ -44,8 +47,11 @@ class ArchitectureBenchTest {
              {"class_name": "Conv2D", "config": {"name": "c2", "filters": 4, "kernel_size": [3, 3], "padding": "same",
               "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": null}}},
               "name": "c2", "inbound_nodes": [[["r1", 0, 0, {}]]]},
+             {"class_name": "Conv2D", "config": {"name": "c3", "filters": 4, "kernel_size": [1, 1],
+              "kernel_initializer": {"class_name": "GlorotNormal", "config": {"seed": null}}},
+              "name": "c3", "inbound_nodes": [[["c2", 0, 0, {}]]]},
              {"class_name": "Add", "config": {"name": "add"}, "name": "add",
-              "inbound_nodes": [[["c2", 0, 0, {}], ["r1", 0, 0, {}]]]},
+              "inbound_nodes": [[["c3", 0, 0, {}], ["r1", 0, 0, {}]]]},
              {"class_name": "GlobalAveragePooling2D", "config": {"name": "pool"}, "name": "pool",
               "inbound_nodes": [[["add", 0, 0, {}]]]},
              {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "softmax",
@@ -107,6 +113,13 @@ class ArchitectureBenchTest {
         assertEquals(1, bf16, records.toString());
         assertEquals(List.of(1, 2, 4, 8), requestThreads);
         assertTrue(printed.contains("| tiny | 1 |"), printed);
+        // ONNX Runtime ran the exported graph (Conv, BatchNormalization, Relu, Add, pooling, Gemm, Softmax) and agreed
+        JsonNode ort = null;
+        for (JsonNode r : records) {
+            if (r.get("impl").asText().equals("onnxruntime") && r.has("median_us")) ort = r;
+        }
+        assertTrue(ort != null && ort.get("median_us").asDouble() > 0, records.toString());
+        assertTrue(printed.contains("output vs kdnn: ok"), printed);
     }
 
     @Test
