@@ -38,7 +38,7 @@ import kdnn.runtime.Threads;
  * predict into preallocated outputs (median of single calls after warm-up, best of the rounds),
  * first prediction, plan time, the plan's workspace next to the sum of its intermediate values,
  * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
- * sharing the model, and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
+ * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
  * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
  * same request threads). The comparison implementations the issue names that this benchmark
  * does not run yet (the C floor, DL4J) get a record with {@code "error"} saying so.
@@ -139,6 +139,7 @@ final class ArchitectureBench {
         List<Double> ortRatios = new ArrayList<>();
         for (Path config : configs) {
             model(config, s, records, rows, concurrencyRows, ortRatios, out);
+            if (json != null) write(json, records); // a run cut short keeps what it measured
         }
         out.println();
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
@@ -235,8 +236,9 @@ final class ArchitectureBench {
         double first;
         try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
             first = Timing.once(() -> model.predict(in, y));
-            for (int r = 0; r < s.rounds(); r++) {
-                best = min(best, Timing.median(() -> model.predict(in, y), s.budget()).medianUs());
+            Settings timing = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
             }
             f32 = y.toFloatArray();
             ObjectNode k = record(name, batch, "kdnn");
@@ -252,9 +254,9 @@ final class ArchitectureBench {
             model.setExtremes(ExtremeValues.KERAS);
             double keras = Double.NaN;
             try {
-                model.predict(in, y);
-                for (int r = 0; r < s.rounds(); r++) {
-                    keras = min(keras, Timing.median(() -> model.predict(in, y), s.budget()).medianUs());
+                Settings kerasTiming = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
+                for (int r = 0; r < kerasTiming.rounds(); r++) {
+                    keras = min(keras, Timing.median(() -> model.predict(in, y), kerasTiming.budget()).medianUs());
                 }
             } finally {
                 model.setExtremes(null);
@@ -263,18 +265,7 @@ final class ArchitectureBench {
             out.println("  KERAS mode: " + kerasCell);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
         }
-        StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | kdnn |");
-        for (int threads : REQUEST_THREADS) {
-            double perSecond = concurrency(model, shape, threads, s.concurrencyMs());
-            ObjectNode c = record(name, batch, "kdnn");
-            c.put("request_threads", threads);
-            c.put("predictions_per_s", round(perSecond));
-            records.add(c);
-            row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
-        }
-        concurrencyRows.add(row.toString());
-        out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads: " + row.substring(row.indexOf("kdnn |") + 6));
-
+        if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
         rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s |", name, batch,
                 best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6, kerasCell, ortCell, bf16Cell));
@@ -284,6 +275,30 @@ final class ArchitectureBench {
             e.put("error", NOT_RUN_WHY);
             records.add(e);
         }
+    }
+
+    /**
+     * The timing for calls of about {@code callUs}: as set, or for calls over a second (U-Net at
+     * batch 16) one round of 3 calls after one, so a full run stays within minutes.
+     */
+    static Settings forCallsOf(double callUs, Settings s) {
+        return callUs < 1e6 ? s : new Settings(s.quick(), s.threads(), 1, new Timing.Budget(0, 0, 3), s.concurrencyMs());
+    }
+
+    /** kdnn's predictions per second with 1, 2, 4 and 8 request threads sharing the model (batch 1: serving). */
+    private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
+                                    List<String> concurrencyRows, PrintStream out) throws Exception {
+        StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn |");
+        for (int threads : REQUEST_THREADS) {
+            double perSecond = concurrency(model, shape, threads, s.concurrencyMs());
+            ObjectNode c = record(name, (int) shape[0], "kdnn");
+            c.put("request_threads", threads);
+            c.put("predictions_per_s", round(perSecond));
+            records.add(c);
+            row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
+        }
+        concurrencyRows.add(row.toString());
+        out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads:" + row.substring(row.indexOf("kdnn |") + 6));
     }
 
     /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
@@ -315,8 +330,9 @@ final class ArchitectureBench {
             request.run();
             first = (System.nanoTime() - t0) / 1e3;
             double best = Double.NaN;
-            for (int r = 0; r < s.rounds(); r++) {
-                best = min(best, Timing.median(request::run, s.budget()).medianUs());
+            Settings timing = forCallsOf(Timing.once(request::run), s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(request::run, timing.budget()).medianUs());
             }
             float[] y = request.output();
             String agree = BenchMain.compare(outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y, kdnnOut);
@@ -325,6 +341,9 @@ final class ArchitectureBench {
             ortRatios.add(best / kdnnUs);
             out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); ORT / kdnn = %.2f;"
                     + " output vs kdnn: %s%n", best / 1e3, first / 1e3, best / kdnnUs, agree);
+            if (batch != 1) {
+                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+            }
             StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
             for (int threads : REQUEST_THREADS) {
                 double perSecond = ortConcurrency(peer, nchw, threads, s.concurrencyMs());
@@ -342,13 +361,13 @@ final class ArchitectureBench {
     private static String ortError(String name, int batch, ObjectNode timed, String why, List<ObjectNode> records,
                                    List<String> concurrencyRows, PrintStream out) {
         timed.put("error", why);
-        for (int threads : REQUEST_THREADS) {
+        for (int threads : batch == 1 ? REQUEST_THREADS : new int[0]) {
             ObjectNode e = record(name, batch, "onnxruntime");
             e.put("request_threads", threads);
             e.put("error", why);
             records.add(e);
         }
-        concurrencyRows.add("| " + name + " | " + batch + " | onnxruntime | error | | | |");
+        if (batch == 1) concurrencyRows.add("| " + name + " | " + batch + " | onnxruntime | error | | | |");
         out.println("  onnxruntime: error: " + why);
         return "error";
     }
@@ -380,8 +399,9 @@ final class ArchitectureBench {
             model.setPrecision(Precision.BF16);
             double first = Timing.once(() -> model.predict(in, y));
             double best = Double.NaN;
-            for (int r = 0; r < s.rounds(); r++) {
-                best = min(best, Timing.median(() -> model.predict(in, y), s.budget()).medianUs());
+            Settings timing = forCallsOf(first, s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
             }
             String diff = BenchMain.compare(y.toFloatArray(), f32);
             b.put("median_us", round(best));
