@@ -45,10 +45,13 @@ public final class BenchMain {
     static final String USAGE = """
             usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
                               [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
-                   kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]
+                   kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--window-ms MS] [--json FILE]
+                   kdnn bench --models --golden | DIR... [--quick] [--threads N] [--rounds R] [--json FILE]
                    kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]
               the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
-              (--models: whole models against the sum of their layers' native times)
+              (--models: whole architectures, by default ${kdnn.shared}/architectures: predict, first call, plan,
+               workspace, KERAS-mode cost, request-thread throughput, bf16; --golden or DIRs: the golden models
+               against the sum of their layers' native times)
             """;
 
     static int run(String[] args, PrintStream out) throws Exception {

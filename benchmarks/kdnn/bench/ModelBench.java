@@ -34,7 +34,9 @@ import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
 /**
- * {@code kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]}: the
+ * {@code kdnn bench --models [CONFIG.json... | DIR...] [--golden] [--quick] [--threads N] [--rounds R] [--json FILE]}:
+ * whole architectures from Keras configs ({@link ArchitectureBench}: the default, the shared
+ * {@code architectures} folder), or with {@code --golden} or model folders the
  * golden models end to end (issue 6: "end-to-end time within 1.1x of the sum of their layers'
  * native times"). For each model, every layer as Keras defines it is described as the oneDNN
  * operations kdnn makes of it (a convolution with its bias and eltwise post-ops, a softmax, a
@@ -292,6 +294,8 @@ public final class ModelBench {
         int threads = Runtime.getRuntime().availableProcessors();
         int rounds = 0;
         Path json = null;
+        boolean golden = false;
+        long windowMs = 0;
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -302,14 +306,24 @@ public final class ModelBench {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
+                case "--golden" -> golden = true;
+                case "--window-ms" -> windowMs = Long.parseLong(args[++i]);
                 default -> {
-                    System.err.println("usage: kdnn bench --models [DIR...] [--quick] [--threads N] [--rounds R]"
-                            + " [--json FILE]");
+                    System.err.println("usage: kdnn bench --models [CONFIG.json... | DIR...] [--golden] [--quick]"
+                            + " [--threads N] [--rounds R] [--window-ms MS] [--json FILE]");
                     return 2;
                 }
             }
         }
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
+        if (golden && dirs.isEmpty()) dirs = defaultModels();
+        if (dirs.isEmpty()) dirs = ArchitectureBench.defaultConfigs();
+        if (!dirs.isEmpty() && dirs.stream().allMatch(ArchitectureBench::isConfig)) {
+            int r = rounds == 0 ? (quick ? 1 : 3) : rounds;
+            Timing.Budget b = quick ? new Timing.Budget(300, 700, 3) : new Timing.Budget(1000, 3000, 5);
+            return ArchitectureBench.run(dirs, new ArchitectureBench.Settings(quick, threads, r, b,
+                    windowMs > 0 ? windowMs : quick ? 1500 : 3000), json, out);
+        }
         if (dirs.isEmpty()) dirs = defaultModels();
         if (dirs.isEmpty()) {
             out.println("no models: give model folders, or put them in ${kdnn.shared}/models");

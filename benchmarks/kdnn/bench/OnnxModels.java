@@ -134,13 +134,13 @@ public final class OnnxModels {
         return out;
     }
 
-    private static Pb ints(String name, long[] values) {
+    static Pb ints(String name, long[] values) {
         Pb a = new Pb().string(1, name);
         for (long v : values) a.int64(8, v);
         return a.int64(20, ATTR_INTS);
     }
 
-    private static Pb tensor(String name, long[] dims, float[] values) {
+    static Pb tensor(String name, long[] dims, float[] values) {
         Pb t = new Pb();
         for (long d : dims) t.int64(1, d);
         t.int64(2, FLOAT).string(8, name);
@@ -149,7 +149,7 @@ public final class OnnxModels {
         return t.bytes(9, raw.array());
     }
 
-    private static Pb valueInfo(String name, long[] dims) {
+    static Pb valueInfo(String name, long[] dims) {
         Pb shape = new Pb();
         for (long d : dims) shape.message(1, new Pb().int64(1, d));
         Pb tensorType = new Pb().int64(1, FLOAT).message(2, shape);
@@ -157,13 +157,22 @@ public final class OnnxModels {
     }
 
     /** One protobuf message being written. */
-    private static final class Pb {
+    static final class Pb {
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final CodedOutputStream out = CodedOutputStream.newInstance(buffer);
 
         Pb int64(int field, long v) {
             try {
                 out.writeInt64(field, v);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
+        Pb float32(int field, float v) {
+            try {
+                out.writeFloat(field, v);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -118,9 +118,25 @@ final class KerasExtremes {
      * outputs (stride 1), Keras 2 transposed kernels {@code (k..., out, in)} (stride {@code in}).
      */
     static double gain(MemorySegment weights, long count, long outputs, long stride) {
-        double[] sums = new double[Math.toIntExact(outputs)];
-        for (long i = 0; i < count; i++) {
-            sums[(int) (i / stride % outputs)] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        int n = Math.toIntExact(outputs);
+        double[] sums = new double[n];
+        // runs of `stride` weights share an output, and the outputs repeat every `outputs` runs:
+        // walked in that order, no division per weight (a model plan computes this for every kernel)
+        if (stride == 1) {
+            for (long base = 0; base < count; base += n) {
+                int m = (int) Math.min(n, count - base);
+                for (int o = 0; o < m; o++) sums[o] += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, base + o));
+            }
+            return max(sums);
+        }
+        long i = 0;
+        while (i < count) {
+            for (int o = 0; o < n && i < count; o++) {
+                long end = Math.min(count, i + stride);
+                double sum = 0;
+                for (; i < end; i++) sum += Math.abs(weights.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                sums[o] += sum;
+            }
         }
         return max(sums);
     }

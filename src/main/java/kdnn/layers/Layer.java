@@ -216,6 +216,7 @@ public abstract class Layer implements AutoCloseable {
     }
 
     private volatile ShapePair lastShapes;
+    private volatile ExtremeValues extremes; // null: the process-wide mode
     private volatile ShapePair lastVariantShapes;
 
     /** The {@code batch_input_shape} given at construction, or null. */
@@ -318,11 +319,13 @@ public abstract class Layer implements AutoCloseable {
             }
             long out = HOLDS.hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
                 double[] bounds = new double[shapes.length];
                 Arrays.fill(bounds, Double.NaN);
                 runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
             } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
                 kdnn.runtime.Threads.exitCall(admitted);
                 HOLDS.release(output, out);
             }
@@ -413,9 +416,11 @@ public abstract class Layer implements AutoCloseable {
         try {
             long out = HOLDS.hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
                 runHeld(input, output, variant);
             } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
                 kdnn.runtime.Threads.exitCall(admitted);
                 HOLDS.release(output, out);
             }
@@ -513,7 +518,7 @@ public abstract class Layer implements AutoCloseable {
         boolean restore = false;
         if (extremes != null && !extremes.safeFor(bound)) {
             long inBytes = Shapes.product(shapes.input) * Float.BYTES;
-            bound = KerasExtremes.maxMagnitude(input.asSlice(0, inBytes));
+            bound = kdnn.runtime.MagnitudeScan.maxMagnitude(input.asSlice(0, inBytes), threads(shapes.small));
             restore = !extremes.safeFor(bound);
         }
         pipelines.get(shapes.key, threads(shapes.small), pipelineFactory).execute(input, output);
@@ -543,6 +548,22 @@ public abstract class Layer implements AutoCloseable {
         } finally {
             lifecycle.unlockRead(stamp);
         }
+    }
+
+    /**
+     * Sets how this layer's own calls ({@link #call}) treat NaN and infinities, whatever the
+     * process-wide {@link ExtremeValues#mode()}; null returns to that. Inside a model the model's
+     * mode applies ({@code Model.setExtremes}): its plan fuses layers as one mode allows.
+     */
+    public final void setExtremes(ExtremeValues mode) {
+        ensureOpen();
+        extremes = mode;
+    }
+
+    /** The treatment of NaN and infinities this layer's own calls use now. */
+    public final ExtremeValues extremes() {
+        ExtremeValues own = extremes;
+        return own != null ? own : ExtremeValues.processMode();
     }
 
     /** Keras' {@code get_weights()}: values in Keras' shapes and order. */

@@ -43,6 +43,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
+    private volatile ExtremeValues extremes; // null: the process-wide mode
     private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
     private volatile Plan lastPlan;
     private volatile PlanKey lastKey;
@@ -202,11 +203,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     public final List<Tensor> predict(List<Tensor> in) {
         long stamp = enter();
         try {
-            Plan plan = planFor(in);
+            ExtremeValues mode = extremes();
+            Plan plan = planFor(in, mode);
             List<Tensor> out = new ArrayList<>();
             try {
                 for (long[] s : plan.outputShapes()) out.add(Tensor.uninitialized(s));
-                run(plan, in, out);
+                run(plan, in, out, mode);
                 return out;
             } catch (RuntimeException | Error e) {
                 out.forEach(Tensor::close);
@@ -250,7 +252,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     public final void predict(List<Tensor> in, List<Tensor> out) {
         long stamp = enter();
         try {
-            Plan plan = planFor(in);
+            ExtremeValues mode = extremes();
+            Plan plan = planFor(in, mode);
             if (out.size() != plan.outputShapes().size()) {
                 throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputShapes().size()
                         + " outputs, but " + out.size() + " output tensors were given");
@@ -262,15 +265,16 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                             + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(shapes.get(i)));
                 }
             }
-            run(plan, in, out);
+            run(plan, in, out, mode);
         } finally {
             lifecycle.unlockRead(stamp);
         }
     }
 
-    private void run(Plan plan, List<Tensor> in, List<Tensor> out) {
+    private void run(Plan plan, List<Tensor> in, List<Tensor> out, ExtremeValues mode) {
         long[] held = new long[in.size() + out.size()];
         int n = 0;
+        ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the layers read it as they run
         try {
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
@@ -286,6 +290,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                 Tensor t = i < in.size() ? in.get(i) : out.get(i - in.size());
                 TensorBridge.get().release(t, held[i]);
             }
+            kdnn.internal.ExtremesScope.exit(outer);
         }
     }
 
@@ -296,10 +301,10 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
-    private Plan planFor(List<Tensor> in) {
+    private Plan planFor(List<Tensor> in, ExtremeValues mode) {
         Plan p = lastPlan;
         PlanKey k = lastKey;
-        if (p != null && k.mode == ExtremeValues.mode() && k.fusion == fusion && p.fits(in)) {
+        if (p != null && k.mode == mode && k.fusion == fusion && p.fits(in)) {
             return p;
         }
         if (in.size() != inputs.size()) {
@@ -312,12 +317,19 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             checkInput(i, s);
             shapes.add(s);
         }
-        return planForShapes(shapes);
+        return planForShapes(shapes, mode);
     }
 
-    private Plan planForShapes(List<long[]> shapes) {
-        PlanKey key = new PlanKey(ExtremeValues.mode(), fusion, shapes.stream().map(Shape::new).toList());
-        Plan plan = plans.computeIfAbsent(key, x -> Planner.plan(graph(), shapes, x.fusion));
+    private Plan planForShapes(List<long[]> shapes, ExtremeValues mode) {
+        PlanKey key = new PlanKey(mode, fusion, shapes.stream().map(Shape::new).toList());
+        Plan plan = plans.computeIfAbsent(key, x -> {
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
+            try {
+                return Planner.plan(graph(), shapes, x.fusion);
+            } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
+            }
+        });
         lastKey = key;
         lastPlan = plan;
         return plan;
@@ -360,7 +372,34 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                     shapes.add(inputShapes[i].clone());
                 }
             }
-            return planForShapes(shapes).describe();
+            return planForShapes(shapes, extremes()).describe();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Native memory of the intermediate values of one prediction: the plan's workspace (values
+     * share memory by liveness) and the sum of the values' own sizes.
+     */
+    public record WorkspaceUse(long workspaceBytes, long intermediateBytes) {
+    }
+
+    /** The {@link WorkspaceUse} of the plan for inputs of these shapes (batch first), made if needed. */
+    public final WorkspaceUse workspaceUse(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            if (inputShapes.length != inputs.size()) {
+                throw new IllegalArgumentException("model \"" + name + "\" expects " + inputs.size()
+                        + " input shape(s), got " + inputShapes.length);
+            }
+            List<long[]> shapes = new ArrayList<>();
+            for (int i = 0; i < inputShapes.length; i++) {
+                checkInput(i, inputShapes[i]);
+                shapes.add(inputShapes[i].clone());
+            }
+            Plan p = planForShapes(shapes, extremes());
+            return new WorkspaceUse(p.workspaceBytes(), p.intermediateBytes());
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -372,7 +411,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             List<long[]> shapes = new ArrayList<>();
             for (KerasTensor t : inputs) shapes.add(concrete(t.shape()));
-            return planForShapes(shapes).stages();
+            return planForShapes(shapes, extremes()).stages();
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -391,6 +430,21 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     public final void setFusion(boolean on) {
         ensureOpen();
         fusion = on ? Planner.Fusion.ALL : Planner.Fusion.NONE;
+    }
+
+    /**
+     * Sets how this model's predictions treat NaN and infinities in their inputs, whatever the
+     * process-wide {@link ExtremeValues#mode()}; null returns to that. Plans are made per mode.
+     */
+    public final void setExtremes(ExtremeValues mode) {
+        ensureOpen();
+        extremes = mode;
+    }
+
+    /** The treatment of NaN and infinities this model's predictions use now. */
+    public final ExtremeValues extremes() {
+        ExtremeValues own = extremes;
+        return own != null ? own : ExtremeValues.processMode();
     }
 
     /** Sets every convolution's arithmetic (see {@link Precision}); waits for predictions in flight. */

@@ -21,6 +21,20 @@ import org.junit.jupiter.api.Test;
  * PReLU's weights; Flatten on a tensor a model keeps channels-last.
  */
 class SurroundingExtremesTest {
+    // these tests expect NaN to propagate as in Keras' eager calls: the non-default mode
+    private static ExtremeValues modeBefore;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void kerasExtremes() {
+        modeBefore = ExtremeValues.processMode();
+        ExtremeValues.setMode(ExtremeValues.KERAS);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreExtremes() {
+        ExtremeValues.setMode(modeBefore);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final float[] VALUES = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -2f, 2f, 0f,
         -3e38f, 3e38f, 1e-40f, -1e-40f, 7f, -0.5f, 0.5f, 2e30f, -2e30f, 1f};

@@ -23,6 +23,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ties with thresholds, NaN, infinities and values near float32's end now and then.
  */
 class SurroundingVsReferenceTest {
+    // these tests expect NaN to propagate as in Keras' eager calls: the non-default mode
+    private static ExtremeValues modeBefore;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void kerasExtremes() {
+        modeBefore = ExtremeValues.processMode();
+        ExtremeValues.setMode(ExtremeValues.KERAS);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreExtremes() {
+        ExtremeValues.setMode(modeBefore);
+    }
+
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final int TRIES = 40;
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu6", "elu", "selu", "softplus", "softsign",

@@ -1,5 +1,6 @@
 package kdnn.reliability;
 
+import kdnn.layers.ExtremeValues;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,20 @@ import org.junit.jupiter.api.Timeout;
  * then created while other calls execute).
  */
 class ConcurrencyTest {
+    // these tests expect NaN to propagate as in Keras' eager calls: the non-default mode
+    private static ExtremeValues modeBefore;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void kerasExtremes() {
+        modeBefore = ExtremeValues.processMode();
+        ExtremeValues.setMode(ExtremeValues.KERAS);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreExtremes() {
+        ExtremeValues.setMode(modeBefore);
+    }
+
     private static final int THREADS = 16;
     private static final int CALLS = 200;
 

@@ -350,6 +350,7 @@ class HostileInputProperties {
             return new Outcome(null, null, e);
         }
         try (layer) {
+            layer.setExtremes(kdnn.layers.ExtremeValues.KERAS); // the reference propagates NaN, as Keras' eager calls
             try {
                 layer.build(shape);
             } catch (IllegalArgumentException e) {

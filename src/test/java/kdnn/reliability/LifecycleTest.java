@@ -48,13 +48,13 @@ class LifecycleTest {
                     "computeOutputShape", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
                     "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
-                    "groups", "depthMultiplier", "kerasVersion",
+                    "groups", "depthMultiplier", "kerasVersion", "extremes",
                     // BatchNormalization, Dense and pooling configuration accessors
                     "axis", "epsilon", "effectiveEpsilon", "center", "scale", "units", "poolSize", "strides", "padding",
                     "keepdims"),
             Sequential.class, Set.of("close", "isClosed", "toString", "name", "className", "layers", "inputShape",
                     "outputShape", "countParams", "inputs", "outputs", "inputNames", "outputNames", "inputShapes",
-                    "outputShapes", "layerObjects", "allLayers", "layer"));
+                    "outputShapes", "layerObjects", "allLayers", "layer", "extremes"));
 
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "getClass", "notify", "notifyAll",
             "wait");
@@ -108,6 +108,7 @@ class LifecycleTest {
         a.put(Map.class, Map.of("x", in));
         a.put(boolean.class, true);
         a.put(String.class, "x");
+        a.put(kdnn.layers.ExtremeValues.class, kdnn.layers.ExtremeValues.KERAS);
         return a;
     }
 

@@ -123,6 +123,18 @@ public final class Plan implements AutoCloseable {
     }
 
     /**
+     * The sum of the sizes of the plan's values that are neither inputs nor outputs (as
+     * {@link #describe()} states them): what the workspace would be if none shared memory.
+     */
+    public long intermediateBytes() {
+        long sum = 0;
+        for (int v = 0; v < valueCount; v++) {
+            if (inputOf[v] < 0 && outputOf[v] < 0) sum += Math.max(bytes[v], 0);
+        }
+        return sum;
+    }
+
+    /**
      * Runs the steps. The caller holds the tensors' memory, has been admitted
      * ({@link kdnn.runtime.Threads#enterCall()}), and gives outputs of {@link #outputShapes()}.
      */

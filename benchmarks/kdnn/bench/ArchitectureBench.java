@@ -1,0 +1,530 @@
+package kdnn.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import kdnn.Tensor;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Layer;
+import kdnn.layers.Precision;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+import kdnn.runtime.NativeLibrary;
+import kdnn.runtime.Threads;
+
+/**
+ * {@code kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--json FILE]}:
+ * whole architectures (issue 14), by default those of {@code ${kdnn.shared}/architectures}, built
+ * from their Keras configs with seeded weights: every initializer the config names gets a seed
+ * derived from the layer's name, so the layers' own initializers make the same weights on every
+ * run; BatchNormalization's moving statistics are drawn at random but valid (variance in
+ * [0.5, 1.5]). Per model and batch (1 and 16; WaveNet and {@code --quick}: 1): steady-state
+ * predict into preallocated outputs (median of single calls after warm-up, best of the rounds),
+ * first prediction, plan time, the plan's workspace next to the sum of its intermediate values,
+ * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
+ * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
+ * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
+ * same request threads). The comparison implementations the issue names that this benchmark
+ * does not run yet (the C floor, DL4J) get a record with {@code "error"} saying so.
+ */
+final class ArchitectureBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The shared architectures, in the order the issue lists them. */
+    static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
+    static final int[] REQUEST_THREADS = {1, 2, 4, 8};
+    static final List<String> NOT_RUN = List.of("floor", "dl4j");
+    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C and DL4J"
+            + " import are still to do)";
+
+    /** How long each measurement runs. */
+    record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs) {
+    }
+
+    private ArchitectureBench() {
+    }
+
+    /** The shared architecture configs that exist. */
+    static List<Path> defaultConfigs() {
+        Path dir = Path.of(System.getProperty("kdnn.shared", "../shared"), "architectures");
+        return ARCHITECTURES.stream().map(n -> dir.resolve(n + ".json")).filter(Files::isRegularFile).toList();
+    }
+
+    /** True for arguments of {@code --models} that name architecture configs rather than golden model folders. */
+    static boolean isConfig(Path p) {
+        return p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p);
+    }
+
+    // ---- building ---------------------------------------------------------------------------
+
+    /**
+     * The config with a seed in every initializer that takes one ({@code "seed": null} or a
+     * number): Keras' initializers through the layers' own, reproducibly.
+     */
+    static JsonNode seeded(JsonNode config, long seed) {
+        JsonNode copy = config.deepCopy();
+        seed(copy, seed, "");
+        return copy;
+    }
+
+    private static void seed(JsonNode node, long seed, String path) {
+        if (node instanceof ObjectNode o) {
+            if (o.has("class_name") && o.get("config") instanceof ObjectNode c && c.has("seed")
+                    && path.endsWith("_initializer")) {
+                c.put("seed", Math.floorMod(seed * 31 + path.hashCode(), 1L << 31));
+            }
+            String layer = o.path("config").path("name").asText(o.path("name").asText(""));
+            o.fields().forEachRemaining(e -> seed(e.getValue(), seed, layer.isEmpty() ? path + "/" + e.getKey()
+                    : layer + "/" + e.getKey()));
+        } else if (node instanceof ArrayNode a) {
+            for (JsonNode n : a) seed(n, seed, path);
+        }
+    }
+
+    /** The layers' own initialized weights, with BatchNormalization's moving statistics drawn at random but valid. */
+    static ModelConfigs.WeightSource seededWeights(long seed) {
+        return (path, layer, expected) -> {
+            if (!layer.className().equals("BatchNormalization")) return expected;
+            SplittableRandom r = new SplittableRandom(seed ^ String.join("/", path).hashCode());
+            List<Weight> out = new ArrayList<>();
+            for (Weight w : expected) {
+                float[] v = w.values().clone();
+                if (w.name().contains("moving_mean")) {
+                    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 0.2 - 0.1);
+                } else if (w.name().contains("moving_variance")) {
+                    for (int i = 0; i < v.length; i++) v[i] = (float) (0.5 + r.nextDouble());
+                }
+                out.add(new Weight(w.name(), w.shape(), v));
+            }
+            return out;
+        };
+    }
+
+    /** The weights a first build made, served again by layer path: what a file's reader would hand over. */
+    private static ModelConfigs.WeightSource fromMemory(Map<String, List<Weight>> weights) {
+        return (path, layer, expected) -> weights.get(layer.name());
+    }
+
+    private static Map<String, List<Weight>> weightsOf(Model model) {
+        Map<String, List<Weight>> all = new HashMap<>();
+        for (Layer l : model.allLayers()) all.put(l.name(), l.getWeights());
+        return all;
+    }
+
+    // ---- the runner -------------------------------------------------------------------------
+
+    static int run(List<Path> configs, Settings s, Path json, PrintStream out) throws Exception {
+        Threads.setCount(s.threads());
+        out.printf(Locale.ROOT, "kdnn bench --models: %d architectures, %d threads, %s, best of %d rounds; oneDNN %s;"
+                + " %s; load average %s%n", configs.size(), s.threads(), s.quick() ? "quick" : "full", s.rounds(),
+                NativeLibrary.load().version(), cpu(), BenchMain.loadAverage());
+        List<ObjectNode> records = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
+        List<String> concurrencyRows = new ArrayList<>();
+        List<Double> ortRatios = new ArrayList<>();
+        for (Path config : configs) {
+            model(config, s, records, rows, concurrencyRows, ortRatios, out);
+            if (json != null) write(json, records); // a run cut short keeps what it measured
+        }
+        out.println();
+        out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
+                + " calls after warm-up, best of " + s.rounds() + " rounds):");
+        out.println("| model | batch | kdnn predict ms | first prediction ms | plan ms | workspace MB | intermediate"
+                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) | bf16 |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        rows.forEach(out::println);
+        if (!ortRatios.isEmpty()) {
+            double log = 0;
+            for (double r : ortRatios) log += Math.log(r);
+            out.printf(Locale.ROOT, "geometric mean of ORT / kdnn over %d model-batches: %.2fx%n", ortRatios.size(),
+                    Math.exp(log / ortRatios.size()));
+        }
+        out.println();
+        out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
+                + Threads.policy() + "):");
+        out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
+        out.println("|---|---:|---|---:|---:|---:|---:|");
+        concurrencyRows.forEach(out::println);
+        out.println("not run by this benchmark yet: " + String.join(", ", NOT_RUN) + " (recorded with \"error\")");
+        out.println("load average at the end: " + BenchMain.loadAverage());
+        if (json != null) {
+            write(json, records);
+            out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private static void model(Path config, Settings s, List<ObjectNode> records, List<String> rows,
+                              List<String> concurrencyRows, List<Double> ortRatios, PrintStream out) throws Exception {
+        String file = config.getFileName().toString();
+        String name = file.substring(0, file.length() - ".json".length());
+        JsonNode seededConfig = seeded(JSON.readTree(config.toFile()), 14);
+        Map<String, List<Weight>> weights;
+        long params;
+        try (Model generated = ModelConfigs.build(seededConfig, seededWeights(14))) {
+            weights = weightsOf(generated);
+            params = generated.countParams();
+        }
+        // load: the config parsed and built, the weights handed over, the batch-1 plan made
+        long t0 = System.nanoTime();
+        JsonNode json = JSON.readTree(config.toFile());
+        Model model = ModelConfigs.build(json, fromMemory(weights));
+        long[] shape1 = batchShape(model, 1);
+        long tPlan = System.nanoTime();
+        model.plan(shape1);
+        double planMs = (System.nanoTime() - tPlan) / 1e6;
+        double loadMs = (System.nanoTime() - t0) / 1e6;
+        weights = null;
+        long fileBytes = Files.size(config) + 4 * params;
+        ObjectNode load = record(name, -1, "kdnn");
+        load.put("load_ms", round(loadMs));
+        load.put("file_bytes", fileBytes);
+        records.add(load);
+        out.printf(Locale.ROOT, "%n%s: %,d parameters, %d layers; load %.0f ms (config parsed and built, %,d bytes of"
+                + " config + float32 weights handed over, batch-1 plan %.0f ms)%n", name, params, model.allLayers().size(),
+                loadMs, fileBytes, planMs);
+        try (model) {
+            for (int batch : batches(name, s)) {
+                long[] shape = batchShape(model, batch);
+                measure(name, json, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows,
+                        ortRatios, out);
+            }
+        }
+    }
+
+    static List<Integer> batches(String name, Settings s) {
+        return s.quick() || name.startsWith("wavenet") ? List.of(1) : List.of(1, 16);
+    }
+
+    private static long[] batchShape(Model model, int batch) {
+        long[] shape = model.inputShape();
+        shape[0] = batch;
+        return shape;
+    }
+
+    private static void measure(String name, JsonNode config, Model model, long[] shape, double batch1PlanMs,
+                                Settings s, List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
+                                List<Double> ortRatios, PrintStream out) throws Exception {
+        int batch = (int) shape[0];
+        double planMs = batch1PlanMs;
+        if (Double.isNaN(planMs)) {
+            long t = System.nanoTime();
+            model.plan(shape);
+            planMs = (System.nanoTime() - t) / 1e6;
+        }
+        Model.WorkspaceUse use = model.workspaceUse(shape);
+        float[] x = input(shape);
+        long[] outShape = model.outputShape(shape);
+        double best = Double.NaN;
+        String kerasCell, bf16Cell;
+        float[] f32;
+        double first;
+        try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
+            first = Timing.once(() -> model.predict(in, y));
+            Settings timing = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
+            }
+            f32 = y.toFloatArray();
+            ObjectNode k = record(name, batch, "kdnn");
+            k.put("threads", s.threads());
+            k.put("median_us", round(best));
+            k.put("first_call_us", round(first));
+            records.add(k);
+            out.printf(Locale.ROOT, "  batch %d: predict %.2f ms (first %.1f ms, plan %.0f ms); workspace %.1f MB,"
+                    + " intermediate values %.1f MB%n", batch, best / 1e3, first / 1e3, planMs,
+                    use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6);
+
+            // the propagating mode: its input scan is the difference
+            model.setExtremes(ExtremeValues.KERAS);
+            double keras = Double.NaN;
+            try {
+                Settings kerasTiming = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
+                for (int r = 0; r < kerasTiming.rounds(); r++) {
+                    keras = min(keras, Timing.median(() -> model.predict(in, y), kerasTiming.budget()).medianUs());
+                }
+            } finally {
+                model.setExtremes(null);
+            }
+            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
+            out.println("  KERAS mode: " + kerasCell);
+            bf16Cell = bf16(name, model, in, y, f32, s, records, out);
+        }
+        if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
+        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
+        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s |", name, batch,
+                best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6, kerasCell, ortCell, bf16Cell));
+        for (String impl : NOT_RUN) {
+            ObjectNode e = record(name, batch, impl);
+            e.put("threads", s.threads());
+            e.put("error", NOT_RUN_WHY);
+            records.add(e);
+        }
+    }
+
+    /**
+     * The timing for calls of about {@code callUs}: as set, or for calls over a second (U-Net at
+     * batch 16) one round of 3 calls after one, so a full run stays within minutes.
+     */
+    static Settings forCallsOf(double callUs, Settings s) {
+        return callUs < 1e6 ? s : new Settings(s.quick(), s.threads(), 1, new Timing.Budget(0, 0, 3), s.concurrencyMs());
+    }
+
+    /** kdnn's predictions per second with 1, 2, 4 and 8 request threads sharing the model (batch 1: serving). */
+    private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
+                                    List<String> concurrencyRows, PrintStream out) throws Exception {
+        StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn |");
+        for (int threads : REQUEST_THREADS) {
+            double perSecond = concurrency(model, shape, threads, s.concurrencyMs());
+            ObjectNode c = record(name, (int) shape[0], "kdnn");
+            c.put("request_threads", threads);
+            c.put("predictions_per_s", round(perSecond));
+            records.add(c);
+            row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
+        }
+        concurrencyRows.add(row.toString());
+        out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads:" + row.substring(row.indexOf("kdnn |") + 6));
+    }
+
+    /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
+    private static String onnxRuntime(String name, JsonNode config, Model model, long[] shape, float[] x, float[] kdnnOut,
+                                      double kdnnUs, Settings s, List<ObjectNode> records, List<String> concurrencyRows,
+                                      List<Double> ortRatios, PrintStream out) throws Exception {
+        int batch = (int) shape[0];
+        long[] outShape = model.outputShape(shape);
+        long[] onnxOut = outShape.length > 2 ? OnnxModels.toChannelsFirst(outShape) : outShape;
+        float[] nchw = OnnxModels.nhwcToNchw(x, shape);
+        ObjectNode timed = record(name, batch, "onnxruntime");
+        timed.put("threads", s.threads());
+        records.add(timed);
+        OrtGraphPeer peer;
+        double first;
+        byte[] onnx;
+        try {
+            onnx = OnnxGraphs.model(config, model, shape);
+        } catch (RuntimeException e) {
+            return ortError(name, batch, timed, "export: " + e.getMessage(), records, concurrencyRows, out);
+        }
+        long t0 = System.nanoTime();
+        try {
+            peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape), onnxOut, s.threads());
+        } catch (Exception e) {
+            return ortError(name, batch, timed, "session: " + e.getMessage(), records, concurrencyRows, out);
+        }
+        try (peer; OrtGraphPeer.Request request = peer.new Request(nchw)) {
+            request.run();
+            first = (System.nanoTime() - t0) / 1e3;
+            double best = Double.NaN;
+            Settings timing = forCallsOf(Timing.once(request::run), s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(request::run, timing.budget()).medianUs());
+            }
+            float[] y = request.output();
+            String agree = BenchMain.compare(outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y, kdnnOut);
+            timed.put("median_us", round(best));
+            timed.put("first_call_us", round(first));
+            ortRatios.add(best / kdnnUs);
+            out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); ORT / kdnn = %.2f;"
+                    + " output vs kdnn: %s%n", best / 1e3, first / 1e3, best / kdnnUs, agree);
+            if (batch != 1) {
+                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+            }
+            StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
+            for (int threads : REQUEST_THREADS) {
+                double perSecond = ortConcurrency(peer, nchw, threads, s.concurrencyMs());
+                ObjectNode c = record(name, batch, "onnxruntime");
+                c.put("request_threads", threads);
+                c.put("predictions_per_s", round(perSecond));
+                records.add(c);
+                row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
+            }
+            concurrencyRows.add(row.toString());
+            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+        }
+    }
+
+    private static String ortError(String name, int batch, ObjectNode timed, String why, List<ObjectNode> records,
+                                   List<String> concurrencyRows, PrintStream out) {
+        timed.put("error", why);
+        for (int threads : batch == 1 ? REQUEST_THREADS : new int[0]) {
+            ObjectNode e = record(name, batch, "onnxruntime");
+            e.put("request_threads", threads);
+            e.put("error", why);
+            records.add(e);
+        }
+        if (batch == 1) concurrencyRows.add("| " + name + " | " + batch + " | onnxruntime | error | | | |");
+        out.println("  onnxruntime: error: " + why);
+        return "error";
+    }
+
+    private static double ortConcurrency(OrtGraphPeer peer, float[] nchw, int threads, long windowMs) throws Exception {
+        return requestThreads(threads, windowMs, () -> {
+            OrtGraphPeer.Request r = peer.new Request(nchw);
+            return new Caller() {
+                @Override
+                public void call() throws Exception {
+                    r.run();
+                }
+
+                @Override
+                public void close() {
+                    r.close();
+                }
+            };
+        });
+    }
+
+    /** bf16 where the CPU has it; otherwise an error record with oneDNN's or kdnn's reason. */
+    private static String bf16(String name, Model model, Tensor in, Tensor y, float[] f32, Settings s,
+                               List<ObjectNode> records, PrintStream out) throws Exception {
+        ObjectNode b = record(name, (int) in.shape()[0], "kdnn-bf16");
+        b.put("threads", s.threads());
+        records.add(b);
+        try {
+            model.setPrecision(Precision.BF16);
+            double first = Timing.once(() -> model.predict(in, y));
+            double best = Double.NaN;
+            Settings timing = forCallsOf(first, s);
+            for (int r = 0; r < timing.rounds(); r++) {
+                best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
+            }
+            String diff = BenchMain.compare(y.toFloatArray(), f32);
+            b.put("median_us", round(best));
+            b.put("first_call_us", round(first));
+            out.printf(Locale.ROOT, "  bf16: %.2f ms; against f32: %s%n", best / 1e3, diff);
+            return String.format(Locale.ROOT, "%.2f ms (%s)", best / 1e3, diff);
+        } catch (UnsupportedOperationException | IllegalStateException | IllegalArgumentException e) {
+            b.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+            out.println("  bf16: error: " + e.getMessage());
+            return "error";
+        } finally {
+            model.setPrecision(Precision.F32);
+        }
+    }
+
+    /** One request thread's own tensors and call. */
+    interface Caller extends AutoCloseable {
+        void call() throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** What makes a request thread's {@link Caller}. */
+    interface CallerFactory {
+        Caller make() throws Exception;
+    }
+
+    /** Predictions per second of {@code threads} request threads, each with its own tensors, sharing {@code model}. */
+    static double concurrency(Model model, long[] shape, int threads, long windowMs) throws Exception {
+        float[] x = input(shape);
+        long[] outShape = model.outputShape(shape);
+        return requestThreads(threads, windowMs, () -> {
+            Tensor in = Tensor.of(x, shape);
+            Tensor y = Tensor.uninitialized(outShape);
+            return new Caller() {
+                @Override
+                public void call() {
+                    model.predict(in, y);
+                }
+
+                @Override
+                public void close() {
+                    in.close();
+                    y.close();
+                }
+            };
+        });
+    }
+
+    /** Calls per second of {@code threads} threads calling for {@code windowMs}, each call after warm-up counted. */
+    static double requestThreads(int threads, long windowMs, CallerFactory factory) throws Exception {
+        AtomicLong done = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        long[] deadline = new long[1];
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                try (Caller c = factory.make()) {
+                    c.call(); // this thread's workspace exists before the clock starts
+                    ready.countDown();
+                    start.await();
+                    while (System.nanoTime() < deadline[0]) {
+                        c.call();
+                        done.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    ready.countDown();
+                }
+            }));
+        }
+        ready.await();
+        long t0 = System.nanoTime();
+        deadline[0] = t0 + windowMs * 1_000_000;
+        start.countDown();
+        for (Thread w : workers) w.join();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (failure.get() != null) throw new IllegalStateException("request thread failed", failure.get());
+        return done.get() / seconds;
+    }
+
+    private static float[] input(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        float[] x = new float[Math.toIntExact(n)];
+        SplittableRandom r = new SplittableRandom(42);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static ObjectNode record(String model, int batch, String impl) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", model);
+        if (batch > 0) o.put("batch", batch);
+        o.put("impl", impl);
+        return o;
+    }
+
+    static void write(Path file, List<ObjectNode> records) throws IOException {
+        ArrayNode arr = JSON.createArrayNode();
+        records.forEach(arr::add);
+        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), arr);
+    }
+
+    private static String cpu() {
+        try {
+            String model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+            return model + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static double min(double best, double v) {
+        return Double.isNaN(best) ? v : Math.min(best, v);
+    }
+}

@@ -1,0 +1,126 @@
+package kdnn.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * The largest |x| over float32 values, NaN when one is NaN: the input check of
+ * {@code ExtremeValues.KERAS}. Large inputs are split over the OpenMP team oneDNN itself runs on
+ * (libgomp's {@code GOMP_parallel}, each part an upcall into Java), so the check uses the cores
+ * the convolution after it uses, on threads that are already awake, instead of one core while
+ * the others spin. Without libgomp (a oneDNN built with another runtime) it runs on the caller.
+ */
+public final class MagnitudeScan {
+    /** Below this many values one thread scans: waking a team costs more than it saves. */
+    static final long PARALLEL_FROM = 64 * 1024;
+    private static final int MAX_PARTS = 64;
+    // per-thread job block: address, count, the team's size, then one result per part
+    private static final long ADDRESS = 0, COUNT = 8, TEAM = 16, RESULTS = 20;
+    private static final long BLOCK_BYTES = RESULTS + 4L * MAX_PARTS;
+
+    private static final MethodHandle GOMP_PARALLEL;
+    private static final MethodHandle THREAD_NUM;
+    private static final MethodHandle NUM_THREADS;
+    private static final MemorySegment PART;
+    private static final ThreadLocal<MemorySegment> BLOCK =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BLOCK_BYTES, 64));
+
+    static {
+        MethodHandle parallel = null, threadNum = null, numThreads = null;
+        MemorySegment part = null;
+        try {
+            var lookup = NativeLibrary.lookup();
+            Linker linker = Linker.nativeLinker();
+            var fn = lookup.find("GOMP_parallel");
+            var tn = lookup.find("omp_get_thread_num");
+            var nt = lookup.find("omp_get_num_threads");
+            if (fn.isPresent() && tn.isPresent() && nt.isPresent()) {
+                // void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags)
+                parallel = linker.downcallHandle(fn.get(), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                threadNum = linker.downcallHandle(tn.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT),
+                        Linker.Option.critical(false));
+                numThreads = linker.downcallHandle(nt.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT),
+                        Linker.Option.critical(false));
+                MethodHandle target = MethodHandles.lookup().findStatic(MagnitudeScan.class, "part",
+                        MethodType.methodType(void.class, MemorySegment.class));
+                part = linker.upcallStub(target, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Arena.global());
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            parallel = null; // scans stay on the caller
+        }
+        GOMP_PARALLEL = part == null ? null : parallel;
+        THREAD_NUM = threadNum;
+        NUM_THREADS = numThreads;
+        PART = part;
+    }
+
+    private MagnitudeScan() {
+    }
+
+    /** True when large scans run on the OpenMP team (libgomp found), false when on the caller alone. */
+    static boolean onTeam() {
+        return GOMP_PARALLEL != null;
+    }
+
+    /** The largest |x| over {@code values} (float32), NaN when one is NaN, using up to {@code threads} threads. */
+    public static float maxMagnitude(MemorySegment values, int threads) {
+        long n = values.byteSize() / Float.BYTES;
+        if (threads <= 1 || n < PARALLEL_FROM || GOMP_PARALLEL == null || !values.isNative()) {
+            return Float.intBitsToFloat(maxBits(values, 0, n));
+        }
+        int parts = Math.min(threads, MAX_PARTS);
+        MemorySegment block = BLOCK.get();
+        block.set(ValueLayout.JAVA_LONG, ADDRESS, values.address());
+        block.set(ValueLayout.JAVA_LONG, COUNT, n);
+        block.set(ValueLayout.JAVA_INT, TEAM, parts);
+        // a part that never ran (a smaller team) or failed reads as NaN: unknown, so the caller
+        // takes the exact (slow) path rather than trust a partial scan
+        for (int i = 0; i < parts; i++) block.setAtIndex(ValueLayout.JAVA_INT, RESULTS / 4 + i, 0x7fffffff);
+        try {
+            GOMP_PARALLEL.invokeExact(PART, block, parts, 0);
+        } catch (Throwable e) {
+            return Float.intBitsToFloat(maxBits(values, 0, n));
+        }
+        int max = 0;
+        int team = Math.min(parts, Math.max(1, block.get(ValueLayout.JAVA_INT, TEAM)));
+        for (int i = 0; i < team; i++) max = Math.max(max, block.getAtIndex(ValueLayout.JAVA_INT, RESULTS / 4 + i));
+        return Float.intBitsToFloat(max);
+    }
+
+    /** One team thread's share; runs on OpenMP's threads, so it must never throw. */
+    private static void part(MemorySegment data) {
+        try {
+            MemorySegment block = data.reinterpret(BLOCK_BYTES);
+            int t = (int) THREAD_NUM.invokeExact();
+            int team = (int) NUM_THREADS.invokeExact();
+            if (t >= MAX_PARTS) return;
+            if (t == 0) block.set(ValueLayout.JAVA_INT, TEAM, Math.min(team, MAX_PARTS));
+            long n = block.get(ValueLayout.JAVA_LONG, COUNT);
+            MemorySegment values = MemorySegment.ofAddress(block.get(ValueLayout.JAVA_LONG, ADDRESS))
+                    .reinterpret(n * Float.BYTES);
+            // whole cache lines per part
+            long share = (n + (long) team * 16 - 1) / ((long) team * 16) * 16;
+            long from = Math.min(n, t * share);
+            long to = t == Math.min(team, MAX_PARTS) - 1 ? n : Math.min(n, from + share);
+            block.setAtIndex(ValueLayout.JAVA_INT, RESULTS / 4 + t, maxBits(values, from, to));
+        } catch (Throwable e) {
+            // leaves this part's result NaN: the caller computes exactly
+        }
+    }
+
+    /** The largest |x| as float bits over values [from, to): integer max on the bits, which the JIT vectorizes (NaN orders above Inf). */
+    static int maxBits(MemorySegment values, long from, long to) {
+        int max = 0;
+        for (long i = from; i < to; i++) {
+            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7fffffff);
+        }
+        return max;
+    }
+}

@@ -1,0 +1,159 @@
+package kdnn.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kdnn bench --models} on a tiny functional model (the full architectures take minutes):
+ * every JSON record has one of the shapes issue 14 specifies, kdnn's figures are there and
+ * positive, and the seeded weights are the same on every build with valid BatchNormalization
+ * statistics. Nothing here checks a speed.
+ */
+class ArchitectureBenchTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Conv2D, BatchNormalization, ReLU, a residual Add over two convolutions (as ResNet's blocks),
+     * pooling and a softmax Dense, in tf.keras 2.12's form.
+     */
+    static final String TINY = """
+            {"class_name": "Functional", "config": {"name": "tiny", "trainable": true, "layers": [
+             {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 3], "dtype": "float32",
+              "name": "x"}, "name": "x", "inbound_nodes": []},
+             {"class_name": "Conv2D", "config": {"name": "c1", "filters": 4, "kernel_size": [3, 3], "padding": "same",
+              "use_bias": false, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}},
+              "name": "c1", "inbound_nodes": [[["x", 0, 0, {}]]]},
+             {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": [3], "epsilon": 0.001},
+              "name": "bn", "inbound_nodes": [[["c1", 0, 0, {}]]]},
+             {"class_name": "ReLU", "config": {"name": "r1"}, "name": "r1", "inbound_nodes": [[["bn", 0, 0, {}]]]},
+             {"class_name": "Conv2D", "config": {"name": "c2", "filters": 4, "kernel_size": [3, 3], "padding": "same",
+              "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": null}}},
+              "name": "c2", "inbound_nodes": [[["r1", 0, 0, {}]]]},
+             {"class_name": "Conv2D", "config": {"name": "c3", "filters": 4, "kernel_size": [1, 1],
+              "kernel_initializer": {"class_name": "GlorotNormal", "config": {"seed": null}}},
+              "name": "c3", "inbound_nodes": [[["c2", 0, 0, {}]]]},
+             {"class_name": "Add", "config": {"name": "add"}, "name": "add",
+              "inbound_nodes": [[["c3", 0, 0, {}], ["r1", 0, 0, {}]]]},
+             {"class_name": "GlobalAveragePooling2D", "config": {"name": "pool"}, "name": "pool",
+              "inbound_nodes": [[["add", 0, 0, {}]]]},
+             {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "softmax",
+              "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}}, "name": "out",
+              "inbound_nodes": [[["pool", 0, 0, {}]]]}],
+             "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]},
+             "keras_version": "2.12.0", "backend": "tensorflow"}
+            """;
+
+    static final Set<String> IMPLS = Set.of("kdnn", "floor", "onnxruntime", "dl4j", "kdnn-bf16");
+    static final Set<String> TIMED = Set.of("model", "batch", "impl", "threads", "median_us", "first_call_us");
+    static final Set<String> TIMED_ERROR = Set.of("model", "batch", "impl", "threads", "error");
+    static final Set<String> LOAD = Set.of("model", "impl", "load_ms", "file_bytes");
+    static final Set<String> THROUGHPUT = Set.of("model", "batch", "impl", "request_threads", "predictions_per_s");
+    static final Set<String> THROUGHPUT_ERROR = Set.of("model", "batch", "impl", "request_threads", "error");
+
+    @Test
+    void modelsJsonHasTheRecordShapesOfTheIssue(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, TINY);
+        Path json = dir.resolve("out.json");
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        int status = BenchMain.run(new String[] {"--models", config.toString(), "--quick", "--rounds", "1",
+                "--window-ms", "100", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, printed);
+        JsonNode records = JSON.readTree(json.toFile());
+        assertTrue(records.isArray() && records.size() > 0, records.toString());
+        List<Integer> requestThreads = new ArrayList<>();
+        int timed = 0, loads = 0, bf16 = 0;
+        for (JsonNode r : records) {
+            Set<String> keys = new TreeSet<>();
+            r.fieldNames().forEachRemaining(keys::add);
+            assertTrue(Set.of(TIMED, TIMED_ERROR, LOAD, THROUGHPUT, THROUGHPUT_ERROR).contains(keys), r.toString());
+            assertEquals("tiny", r.get("model").asText());
+            assertTrue(IMPLS.contains(r.get("impl").asText()), r.toString());
+            if (keys.contains("batch")) assertEquals(1, r.get("batch").asInt(), "--quick: batch 1 only");
+            if (keys.contains("error")) assertTrue(r.get("error").asText().length() > 10, r.toString());
+            if (!r.get("impl").asText().equals("kdnn")) {
+                bf16 += r.get("impl").asText().equals("kdnn-bf16") ? 1 : 0;
+                continue;
+            }
+            assertTrue(!keys.contains("error"), "kdnn runs the model: " + r);
+            if (keys.equals(TIMED)) {
+                timed++;
+                assertTrue(r.get("median_us").asDouble() > 0 && r.get("first_call_us").asDouble() > 0, r.toString());
+                assertTrue(r.get("threads").asInt() >= 1, r.toString());
+            } else if (keys.equals(LOAD)) {
+                loads++;
+                assertTrue(r.get("load_ms").asDouble() > 0, r.toString());
+                assertTrue(r.get("file_bytes").asLong() > TINY.length(), "config and weights: " + r);
+            } else {
+                requestThreads.add(r.get("request_threads").asInt());
+                assertTrue(r.get("predictions_per_s").asDouble() > 0, r.toString());
+            }
+        }
+        assertEquals(1, timed, records.toString());
+        assertEquals(1, loads, records.toString());
+        assertEquals(1, bf16, records.toString());
+        assertEquals(List.of(1, 2, 4, 8), requestThreads);
+        assertTrue(printed.contains("| tiny | 1 |"), printed);
+        // ONNX Runtime ran the exported graph (Conv, BatchNormalization, Relu, Add, pooling, Gemm, Softmax) and agreed
+        JsonNode ort = null;
+        for (JsonNode r : records) {
+            if (r.get("impl").asText().equals("onnxruntime") && r.has("median_us")) ort = r;
+        }
+        assertTrue(ort != null && ort.get("median_us").asDouble() > 0, records.toString());
+        assertTrue(printed.contains("output vs kdnn: ok"), printed);
+    }
+
+    @Test
+    void seededWeightsAreTheSameOnEveryBuildWithValidStatistics() throws Exception {
+        JsonNode config = ArchitectureBench.seeded(JSON.readTree(TINY), 14);
+        assertEquals(JSON.readTree(TINY).path("config").path("layers").size(), config.path("config").path("layers").size());
+        List<Weight> first;
+        try (Model a = ModelConfigs.build(config, ArchitectureBench.seededWeights(14))) {
+            first = a.getWeights();
+        }
+        try (Model b = ModelConfigs.build(ArchitectureBench.seeded(JSON.readTree(TINY), 14),
+                ArchitectureBench.seededWeights(14))) {
+            List<Weight> second = b.getWeights();
+            assertEquals(first.size(), second.size());
+            for (int i = 0; i < first.size(); i++) {
+                assertArrayEquals(first.get(i).values(), second.get(i).values(), first.get(i).name());
+            }
+        }
+        boolean kernelDrawn = false;
+        for (Weight w : first) {
+            float[] v = w.values();
+            if (w.name().contains("moving_variance")) {
+                for (float x : v) assertTrue(x >= 0.5f && x <= 1.5f, w.name() + ": " + x);
+            }
+            if (w.name().contains("moving_mean")) {
+                assertTrue(v[0] != 0 || v[1] != 0, "drawn, not the initializer's zeros");
+            }
+            if (w.name().contains("kernel") && v[0] != v[1]) kernelDrawn = true;
+        }
+        assertTrue(kernelDrawn);
+        try (Model c = ModelConfigs.build(ArchitectureBench.seeded(JSON.readTree(TINY), 15),
+                ArchitectureBench.seededWeights(15))) {
+            assertTrue(!java.util.Arrays.equals(first.get(0).values(), c.getWeights().get(0).values()),
+                    "another seed, other weights");
+        }
+    }
+}
