@@ -137,7 +137,7 @@ public final class ConvBuilder<L extends BaseConv> {
         return this;
     }
 
-    /** Transposed convolutions only: extra length at the end of each output axis (< stride). */
+    /** Transposed convolutions only: extra length at the end of each output axis (less than the stride). */
     public ConvBuilder<L> outputPadding(int... outputPadding) {
         requireFamily("output_padding", Family.TRANSPOSE);
         this.outputPadding = tuple("output_padding", outputPadding);
