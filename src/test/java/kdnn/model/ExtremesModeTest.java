@@ -114,7 +114,8 @@ class ExtremesModeTest {
         KerasTensor x = KerasTensor.input("x", -1, 4, 4, 8);
         Layer add = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Add\",\"config\":{\"name\":\"add\"}}"));
         KerasTensor c0 = meanRelu("c0").apply(x);
-        KerasTensor sum = add.apply(meanRelu("c1").apply(c0), c0);
+        // the convolution fused with the Add must not read the other operand (it is overwritten)
+        KerasTensor sum = add.apply(meanRelu("c1b").apply(meanRelu("c1").apply(c0)), c0);
         KerasTensor y = meanRelu("c2").apply(sum);
         try (Functional m = Functional.of("residual", List.of(x), List.of(y))) {
             List<String> fused = m.stages();
