@@ -298,6 +298,26 @@ class PlannerPassesTest {
                     assertEquals(5, steps(plan), plan);
                 }
             }
+            // the writes themselves, forced whatever kernel runs: strided destinations, one buffer
+            System.setProperty("kdnn.plan.concatOnAnyKernel", "true");
+            try {
+                Conv2D fa = Conv2D.builder(3, 1).name("fa").activation(kdnn.layers.Activation.RELU).build();
+                Conv2D fb = Conv2D.builder(5, 3).name("fb").padding(Padding.SAME).build();
+                Conv2D fhead = Conv2D.builder(2, 3).name("fhead").build();
+                KerasTensor fx = KerasTensor.input("x", -1, 7, 9, 4);
+                KerasTensor fcat = Concatenate.of("fcat", -1).apply(fa.apply(fx), fb.apply(fx));
+                try (Functional m = Functional.of("forced", List.of(fx), List.of(fhead.apply(fcat)))) {
+                    weights(fa, fb, fhead);
+                    RefArray in = random(13, 2, 7, 9, 4);
+                    String plan = check(m, List.of(in),
+                            List.of(layer(fhead, concatenate(-1, layer(fa, in), layer(fb, in)))));
+                    assertTrue(plan.contains("fa + writes channels 0..3 of fcat in place")
+                            && plan.contains("fb + writes channels 3..8 of fcat in place"), plan);
+                    assertEquals(3, steps(plan), plan);
+                }
+            } finally {
+                System.clearProperty("kdnn.plan.concatOnAnyKernel");
+            }
             // a branch also read elsewhere is not written in place: the Concatenate stays
             Conv2D d = Conv2D.builder(3, 1).name("d").build();
             Conv2D e = Conv2D.builder(2, 1).name("e").build();
