@@ -18,6 +18,7 @@ public abstract class Layer implements AutoCloseable {
     private final String name;
     private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
+    private boolean released; // guarded by the write lock: the native state is freed once
     private volatile long[] builtShape;
     private final long[] declaredInputShape;
     /** Weights and other per-layer native memory; lives as long as the layer. */
@@ -723,12 +724,14 @@ public abstract class Layer implements AutoCloseable {
     /** Frees the primitives and weights, after calls in flight finish. Idempotent. */
     @Override
     public final void close() {
+        // refuse new calls at once: a stream of them must not keep the close waiting forever
+        closed = true;
         long stamp = lifecycle.writeLock();
         try {
-            if (closed) {
+            if (released) {
                 return;
             }
-            closed = true;
+            released = true;
             cleanable.clean();
         } finally {
             lifecycle.unlockWrite(stamp);

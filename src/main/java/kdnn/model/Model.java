@@ -42,6 +42,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private final List<Object> layerOrder;
     private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
+    private boolean released; // guarded by the write lock: the plans and layers are freed once
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
     private volatile ExtremeValues extremes; // null: the process-wide mode
     private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
@@ -516,10 +517,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     /** Closes the plans and every layer (nested models' too), after predictions in flight finish. Idempotent. */
     @Override
     public final void close() {
+        // refuse new predictions at once: a stream of them must not keep the close waiting forever
+        closed = true;
         long stamp = lifecycle.writeLock();
         try {
-            if (closed) return;
-            closed = true;
+            if (released) return;
+            released = true;
             lastPlan = null;
             plans.values().forEach(Plan::close);
             plans.clear();
