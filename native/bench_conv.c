@@ -299,7 +299,7 @@ static void reorder_once(dnnl_engine_t eng, dnnl_stream_t stream, const_dnnl_mem
     free(user);
 }
 
-/* pool, bnorm, dense: the operations of the layers around convolutions, as kdnn sets them up. */
+/* pool, bnorm, dense, concat: the operations of the layers around convolutions, as kdnn sets them up. */
 static int create_surrounding(const char *type, dnnl_engine_t eng, dnnl_stream_t stream, run_t *r) {
     dnnl_primitive_attr_t attr = new_attr();
     dnnl_primitive_desc_t pd;
@@ -315,6 +315,23 @@ static int create_surrounding(const char *type, dnnl_engine_t eng, dnnl_stream_t
         CHECK(dnnl_pooling_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, a, src_md, dst_md,
             strides, kernel, dilation, padl, padr, attr));
         arg(r, DNNL_ARG_SRC, memory(r, eng, src_md, NULL, 1));
+        arg(r, DNNL_ARG_DST, memory(r, eng, dst_md, NULL, 4));
+        finish(r, eng, pd, attr);
+        CHECK(dnnl_memory_desc_destroy(src_md));
+        CHECK(dnnl_memory_desc_destroy(dst_md));
+    } else if (strcmp(type, "concat") == 0) {
+        /* concat ND N AXIS DIMS: N inputs of DIMS (logical, channels-last) joined along AXIS */
+        int nd, n, axis;
+        dnnl_dims_t dims, out;
+        if (scanf("%d %d %d", &nd, &n, &axis) != 3 || nd < 3 || nd > 5 || n < 2 || n > 8 || axis < 0 || axis >= nd
+            || !read_dims(dims, nd)) return 0;
+        for (int i = 0; i < nd; i++) out[i] = dims[i];
+        out[axis] = dims[axis] * n;
+        dnnl_memory_desc_t src_md = act_md(nd, dims), dst_md = act_md(nd, out);
+        const_dnnl_memory_desc_t srcs[8];
+        for (int i = 0; i < n; i++) srcs[i] = src_md;
+        CHECK(dnnl_concat_primitive_desc_create(&pd, eng, dst_md, n, axis, srcs, attr));
+        for (int i = 0; i < n; i++) arg(r, DNNL_ARG_MULTIPLE_SRC + i, memory(r, eng, src_md, NULL, 1 + i));
         arg(r, DNNL_ARG_DST, memory(r, eng, dst_md, NULL, 4));
         finish(r, eng, pd, attr);
         CHECK(dnnl_memory_desc_destroy(src_md));
@@ -403,7 +420,8 @@ static int read_op(const char *cmd, dnnl_engine_t eng, dnnl_stream_t stream, run
         c.alg[0] = dnnl_eltwise_relu;
     } else if (scanf("%15s", type) != 1) {
         return 0;
-    } else if (strcmp(type, "pool") == 0 || strcmp(type, "bnorm") == 0 || strcmp(type, "dense") == 0) {
+    } else if (strcmp(type, "pool") == 0 || strcmp(type, "bnorm") == 0 || strcmp(type, "dense") == 0
+               || strcmp(type, "concat") == 0) {
         return create_surrounding(type, eng, stream, r);
     } else if (strcmp(type, "conv") != 0) {
         return create_other(type, eng, r);

@@ -83,7 +83,7 @@ public final class LayerBench {
                     double natFirst = nat.op(r.name(), r.nativeLine());
                     double kFirst = Timing.once(() -> {
                         layer[0] = r.newLayer();
-                        layer[0].call(in, y);
+                        r.call(layer[0], in, y);
                     });
                     double natBest = Double.NaN;
                     double kBest = Double.NaN;
@@ -91,7 +91,7 @@ public final class LayerBench {
                         natBest = min(natBest, nat.measure().medianUs());
                         Thread.sleep(20);
                         Layer l = layer[0];
-                        kBest = min(kBest, Timing.median(() -> l.call(in, y), budget).medianUs());
+                        kBest = min(kBest, Timing.median(() -> r.call(l, in, y), budget).medianUs());
                         Thread.sleep(20);
                     }
                     m.add(new BenchMain.Measurement(r.name(), "native", threads, natBest, natFirst));

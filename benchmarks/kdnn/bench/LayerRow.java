@@ -18,7 +18,7 @@ import kdnn.reference.ReferenceNormPoolDense;
  * the Keras layer as its config, the input shape, and the same operation as a line for
  * {@code native/bench_conv.c}'s {@code OP} command (channels-last, as kdnn runs it).
  */
-public record LayerRow(String name, String layerJson, long[] input, String nativeLine) {
+public record LayerRow(String name, String layerJson, long[] input, String nativeLine, int inputs) {
 
     /** The rows of the layers issue: 3x3/2 max pooling, global average pooling, Dense 2048->1000, BatchNormalization. */
     public static final List<LayerRow> SUITE = List.of(
@@ -33,10 +33,28 @@ public record LayerRow(String name, String layerJson, long[] input, String nativ
                     new long[] {1, 2048}, "dense 1 2048 1000 1 0"),
             new LayerRow("batchnorm_64_56",
                     "{'class_name':'BatchNormalization','config':{}}",
-                    new long[] {1, 56, 56, 64}, "bnorm 4 1 64 56 56 1 1"));
+                    new long[] {1, 56, 56, 64}, "bnorm 4 1 64 56 56 1 1"),
+            // two inputs of this shape, joined on the channel axis (oneDNN's logical axis 1)
+            new LayerRow("concatenate_2x128_28",
+                    "{'class_name':'Concatenate','config':{'axis':-1}}",
+                    new long[] {1, 28, 28, 128}, "concat 4 2 1 1 128 28 28", 2));
 
     public LayerRow {
         input = input.clone();
+    }
+
+    /** A row of one input. */
+    public LayerRow(String name, String layerJson, long[] input, String nativeLine) {
+        this(name, layerJson, input, nativeLine, 1);
+    }
+
+    /** The kdnn call of this row: one input, or {@link #inputs()} copies of it for a merge layer. */
+    public void call(Layer layer, Tensor in, Tensor out) {
+        if (inputs == 1) {
+            layer.call(in, out);
+        } else {
+            layer.call(java.util.Collections.nCopies(inputs, in), out);
+        }
     }
 
     public static LayerRow byName(String name) {
@@ -70,7 +88,7 @@ public record LayerRow(String name, String layerJson, long[] input, String nativ
     public Layer newLayer() {
         Layer l = Layers.fromConfig(layer());
         try {
-            l.build(input);
+            if (inputs == 1) l.build(input);
             if (!l.getWeights().isEmpty()) l.setWeights(weights(l, 2));
             return l;
         } catch (RuntimeException | Error e) {
@@ -81,7 +99,7 @@ public record LayerRow(String name, String layerJson, long[] input, String nativ
 
     public long[] outputShape() {
         try (Layer l = Layers.fromConfig(layer())) {
-            return l.computeOutputShape(input);
+            return inputs == 1 ? l.computeOutputShape(input) : l.computeOutputShape(java.util.Collections.nCopies(inputs, input));
         }
     }
 
@@ -95,6 +113,15 @@ public record LayerRow(String name, String layerJson, long[] input, String nativ
 
     /** kdnn's output and the pure-Java reference's, for the same input and weights. */
     public float[][] kdnnAndReference(float[] x) {
+        if (inputs > 1) {
+            int[] shape = Arrays.stream(input).mapToInt(Math::toIntExact).toArray();
+            RefArray a = new RefArray(shape, x);
+            try (Layer l = newLayer(); Tensor in = Tensor.of(x, input); Tensor out = Tensor.uninitialized(outputShape())) {
+                call(l, in, out);
+                RefArray[] copies = java.util.Collections.nCopies(inputs, a).toArray(RefArray[]::new);
+                return new float[][] {out.toFloatArray(), kdnn.model.GraphReference.concatenate(-1, copies).data()};
+            }
+        }
         try (Layer l = newLayer(); Tensor in = Tensor.of(x, input); Tensor out = l.call(in)) {
             List<RefArray> w = l.getWeights().stream().map(v -> new RefArray(v.shape(), v.values())).toList();
             int[] shape = Arrays.stream(input).mapToInt(Math::toIntExact).toArray();

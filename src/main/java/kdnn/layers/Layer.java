@@ -298,7 +298,12 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
-    /** Runs the layer on several inputs (a merge layer's); returns a new tensor the caller owns. */
+    /**
+     * Runs the layer on several inputs (a merge layer's); returns a new tensor the caller owns.
+     *
+     * @throws IllegalArgumentException when the inputs do not fit the layer (Keras' shape rules)
+     * @throws IllegalStateException after {@link #close()}
+     */
     public final Tensor call(List<Tensor> inputs) {
         long[][] shapes = new long[inputs.size()][];
         long stamp = enter();
@@ -310,32 +315,49 @@ public abstract class Layer implements AutoCloseable {
             lifecycle.unlockRead(stamp);
         }
         Tensor output = Tensor.uninitialized(outShape);
+        try {
+            call(inputs, output);
+            return output;
+        } catch (RuntimeException | Error e) {
+            output.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the layer on several inputs into {@code output}, which must have the output shape.
+     *
+     * @throws IllegalArgumentException when the inputs or the output do not fit the layer
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public final void call(List<Tensor> inputs, Tensor output) {
+        long[][] shapes = new long[inputs.size()][];
+        for (int i = 0; i < shapes.length; i++) shapes[i] = inputs.get(i).shape();
         long[] holds = new long[inputs.size()];
         int held = 0;
         try {
             MemorySegment[] segments = new MemorySegment[shapes.length];
             for (; held < holds.length; held++) {
-                holds[held] = HOLDS.hold(inputs.get(held));
+                holds[held] = kdnn.internal.TensorBridge.get().hold(inputs.get(held));
                 segments[held] = inputs.get(held).segment();
             }
-            long out = HOLDS.hold(output);
+            long out = kdnn.internal.TensorBridge.get().hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
-            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
+                if (!output.hasShape(computeOutputShape(Arrays.asList(shapes)))) {
+                    throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
+                            + Shapes.format(output.shape()) + ", expected "
+                            + Shapes.format(computeOutputShape(Arrays.asList(shapes))));
+                }
                 double[] bounds = new double[shapes.length];
                 Arrays.fill(bounds, Double.NaN);
                 runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
             } finally {
-                kdnn.internal.ExtremesScope.exit(outer);
                 kdnn.runtime.Threads.exitCall(admitted);
-                HOLDS.release(output, out);
+                kdnn.internal.TensorBridge.get().release(output, out);
             }
-            return output;
-        } catch (RuntimeException | Error e) {
-            output.close();
-            throw e;
         } finally {
-            for (int i = 0; i < held; i++) HOLDS.release(inputs.get(i), holds[i]);
+            for (int i = 0; i < held; i++) kdnn.internal.TensorBridge.get().release(inputs.get(i), holds[i]);
         }
     }
 

@@ -19,7 +19,8 @@ class LayerBenchTest {
 
     @Test
     void theRowsAreTheIssues() {
-        assertEquals(List.of("maxpool_3x3_s2_64_112", "global_avgpool_2048_7", "dense_2048_1000_b1", "batchnorm_64_56"),
+        assertEquals(List.of("maxpool_3x3_s2_64_112", "global_avgpool_2048_7", "dense_2048_1000_b1", "batchnorm_64_56",
+                        "concatenate_2x128_28"),
                 LayerRow.SUITE.stream().map(LayerRow::name).toList());
     }
 
@@ -38,6 +39,7 @@ class LayerBenchTest {
             long nativeOutputs = switch (r.nativeLine().split(" ")[0]) {
                 case "pool" -> Arrays.stream(f, 1 + (int) f[0], 1 + 2 * (int) f[0]).reduce(1, (a, b) -> a * b); // dst after src
                 case "dense" -> f[0] * f[2];
+                case "concat" -> f[1] * f[3] * f[4] * f[5] * f[6]; // n inputs of the dims after the axis
                 default -> f[1] * f[2] * f[3] * f[4];
             };
             assertEquals(outputs, nativeOutputs, r.nativeLine());
