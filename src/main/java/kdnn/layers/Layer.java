@@ -331,6 +331,7 @@ public abstract class Layer implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public final void call(List<Tensor> inputs, Tensor output) {
+        ensureOpen();
         long[][] shapes = new long[inputs.size()][];
         for (int i = 0; i < shapes.length; i++) shapes[i] = inputs.get(i).shape();
         long[] holds = new long[inputs.size()];
