@@ -119,8 +119,9 @@ final class Derivation implements AutoCloseable {
      * {@code b' = (b - mean) * s + beta}.
      */
     private List<Weight> fold(List<Weight> weights, Layer bn) {
-        float[][] st = ((kdnn.layers.BatchNormalization) bn).scaleAndShift(inputRankOfBatchNorm());
-        BatchNormParameters p = new BatchNormParameters(toDouble(st[0]), toDouble(st[1]), -1);
+        float[][] scaleAndShift = ((kdnn.layers.BatchNormalization) bn).scaleAndShift(inputRankOfBatchNorm());
+        float[] scale = scaleAndShift[0];
+        float[] shift = scaleAndShift[1];
         String cls = source.className();
         List<Weight> out = new ArrayList<>();
         Weight bias = null;
@@ -129,7 +130,7 @@ final class Derivation implements AutoCloseable {
                 bias = w;
             }
         }
-        int channels = p.scale().length;
+        int channels = scale.length;
         // which weight holds the output channel, and how a flat position maps to it
         String scaled = cls.startsWith("Separable") ? "pointwise_kernel" : cls.startsWith("Depthwise") ? "depthwise_kernel"
                 : "kernel";
@@ -144,23 +145,17 @@ final class Derivation implements AutoCloseable {
             long stride = cls.endsWith("Transpose") ? shape[shape.length - 1] : 1;
             for (int i = 0; i < v.length; i++) {
                 int c = (int) (i / stride % channels);
-                v[i] = (float) (v[i] * p.scale()[c]);
+                v[i] = (float) ((double) v[i] * scale[c]);
             }
             out.add(new Weight(w.name(), shape, v));
         }
         float[] b = new float[channels];
         for (int c = 0; c < channels; c++) {
             double given = bias == null ? 0 : bias.values()[c];
-            b[c] = (float) (given * p.scale()[c] + p.shift()[c]);
+            b[c] = (float) (given * scale[c] + shift[c]);
         }
         out.add(new Weight("bias", new int[] {channels}, b));
         return out;
-    }
-
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
     }
 
     private int inputRankOfBatchNorm() {
@@ -172,12 +167,10 @@ final class Derivation implements AutoCloseable {
         derived.close();
     }
 
-    /** A BatchNormalization at inference: {@code y = x * scale + shift} per channel. */
-    record BatchNormParameters(double[] scale, double[] shift, int axis) {
-        static int axisOf(JsonNode axis, int rank) {
-            JsonNode a = axis == null || axis.isNull() ? null : axis.isArray() ? axis.get(0) : axis;
-            int v = a == null ? -1 : a.asInt();
-            return v < 0 ? v + rank : v;
-        }
+    /** A BatchNormalization config's {@code axis} (an int, negative allowed, or [3] as tf.keras writes it) for this rank. */
+    static int batchNormAxis(JsonNode axis, int rank) {
+        JsonNode a = axis == null || axis.isNull() ? null : axis.isArray() ? axis.get(0) : axis;
+        int v = a == null ? -1 : a.asInt();
+        return v < 0 ? v + rank : v;
     }
 }

@@ -170,7 +170,7 @@ public final class Planner {
                 continue; // the normalization must see the producer's linear output, nothing fused after it
             }
             long[] shape = shapes.get(producer.output);
-            int axis = Derivation.BatchNormParameters.axisOf(bn.layer.getConfig().get("axis"), shape.length);
+            int axis = Derivation.batchNormAxis(bn.layer.getConfig().get("axis"), shape.length);
             if (axis != channelAxis(producer.layer, shape.length)) continue;
             Derivation d = Derivation.of(sourceOf(producer), bn.layer, null, inputShapeOf(producer));
             adopt(producer, d);
