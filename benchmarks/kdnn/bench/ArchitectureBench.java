@@ -99,10 +99,11 @@ final class ArchitectureBench {
     /** The layers' own initialized weights, with BatchNormalization's moving statistics drawn at random but valid. */
     static ModelConfigs.WeightSource seededWeights(long seed) {
         return (path, layer, expected) -> {
-            if (!layer.className().equals("BatchNormalization")) return expected;
+            List<Weight> initialized = layer.getWeights();
+            if (!layer.className().equals("BatchNormalization")) return initialized;
             SplittableRandom r = new SplittableRandom(seed ^ String.join("/", path).hashCode());
             List<Weight> out = new ArrayList<>();
-            for (Weight w : expected) {
+            for (Weight w : initialized) {
                 float[] v = w.values().clone();
                 if (w.name().contains("moving_mean")) {
                     for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 0.2 - 0.1);

@@ -14,6 +14,7 @@ import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
 import kdnn.layers.Shapes;
 import kdnn.layers.Weight;
+import kdnn.layers.WeightSpec;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
 
@@ -155,7 +156,7 @@ public final class Models {
         try {
             return ModelConfigs.build(source.modelConfig(), new ModelConfigs.WeightSource() {
                 @Override
-                public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+                public List<Weight> weightsFor(List<String> path, Layer layer, List<WeightSpec> expected) {
                     String key = String.join("/", path);
                     List<Weight> given = weights.get(key);
                     if (given == null) {
@@ -170,7 +171,7 @@ public final class Models {
                     }
                     if (given.size() != expected.size()) {
                         throw new ModelFileException(file + ": layer \"" + key + "\" (" + layer.className() + ") has "
-                                + expected.size() + " weights " + expected.stream().map(Weight::name).toList()
+                                + expected.size() + " weights " + expected.stream().map(WeightSpec::name).toList()
                                 + ", but the file gives " + given.size() + " " + given.stream().map(Weight::name).toList());
                     }
                     used.add(key);
@@ -178,7 +179,7 @@ public final class Models {
                     List<Weight> out = new ArrayList<>();
                     for (int i = 0; i < given.size(); i++) {
                         Weight g = given.get(i);
-                        Weight e = expected.get(i);
+                        WeightSpec e = expected.get(i);
                         if (!java.util.Arrays.equals(g.shape(), e.shape())) {
                             throw new ModelFileException(file + ": layer \"" + key + "\" weight " + i + " ('" + e.name()
                                     + "') has shape " + Shapes.format(e.shape()) + " in the config, but the file gives '"

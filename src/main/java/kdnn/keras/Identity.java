@@ -11,14 +11,19 @@ public record Identity(double gain) implements Initializer {
 
     @Override
     public float[] initialize(int[] shape) {
-        if (shape.length != 2) {
-            throw new IllegalArgumentException("Identity matrix initializer can only be used for 2D matrices. "
-                    + "Received: shape=" + WeightShape.describe(shape) + " of rank " + shape.length + ".");
-        }
+        checkShape(shape);
         int rows = shape[0], cols = shape[1];
         float[] out = new float[WeightShape.length(shape)];
         for (int i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = (float) gain;
         return out;
+    }
+
+    @Override
+    public void checkShape(int[] shape) {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("Identity matrix initializer can only be used for 2D matrices. "
+                    + "Received: shape=" + WeightShape.describe(shape) + " of rank " + shape.length + ".");
+        }
     }
 
     @Override

@@ -17,10 +17,7 @@ public record Orthogonal(double gain, Long seed) implements Initializer {
 
     @Override
     public float[] initialize(int[] shape) {
-        if (shape.length < 2) {
-            throw new IllegalArgumentException("The tensor to initialize must be at least two-dimensional. Received: shape="
-                    + WeightShape.describe(shape) + " of rank " + shape.length + ".");
-        }
+        checkShape(shape);
         int total = WeightShape.length(shape);
         int cols = shape[shape.length - 1];
         int rows = cols == 0 ? 0 : total / cols;
@@ -65,6 +62,14 @@ public record Orthogonal(double gain, Long seed) implements Initializer {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
         return s;
+    }
+
+    @Override
+    public void checkShape(int[] shape) {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("The tensor to initialize must be at least two-dimensional. Received: shape="
+                    + WeightShape.describe(shape) + " of rank " + shape.length + ".");
+        }
     }
 
     @Override

@@ -31,8 +31,7 @@ public abstract class BaseConv extends Layer {
     private final Regularizer activityRegularizer;
     private final Constraint biasConstraint;
     private volatile Precision precision;
-    // the weights' bounds, made again whenever they change
-    private volatile KerasExtremes extremes;
+    private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     BaseConv(ConvBuilder<?> b, ConvSpec spec) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -187,19 +186,23 @@ public abstract class BaseConv extends Layer {
 
     @Override
     final void weightsChanged() {
+        extremes.invalidate();
+    }
+
+    private KerasExtremes makeExtremes() {
         Variable bias = bias();
-        extremes = new KerasExtremes(activation, spec.format(), gain(), bias == null ? 0
-                : KerasExtremes.maxMagnitude(bias.data.asSlice(0, Shapes.product(bias.shape) * Float.BYTES)));
+        return new KerasExtremes(activation, spec.format(), gain(), bias == null ? 0
+                : KerasExtremes.maxMagnitude(bias.data().asSlice(0, Shapes.product(bias.shape) * Float.BYTES)));
     }
 
     @Override
     final double outputBound(double inputBound) {
-        return activation.bound(extremes.preActivationBound(inputBound));
+        return activation.bound(extremes.get().preActivationBound(inputBound));
     }
 
     @Override
     final KerasExtremes kerasExtremes() {
-        return activation.fusedKeepsExtremes() ? null : extremes;
+        return activation.fusedKeepsExtremes() ? null : extremes.get();
     }
 
     final Variable variable(String name, int[] shape, Initializer init, Regularizer reg, Constraint constraint) {
@@ -291,7 +294,7 @@ public abstract class BaseConv extends Layer {
     /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */
     final Convolutions.Op op(boolean transposed, long[] weights, int tag, Variable kernel, Variable bias, long[] dst,
                              long[] padLeft, long[] padRight, List<kdnn.runtime.Attributes.PostOp> post) {
-        return new Convolutions.Op(transposed, weights, tag, kernel.data, bias == null ? null : bias.data, dst,
+        return new Convolutions.Op(transposed, weights, tag, kernel.data(), bias == null ? null : bias.data(), dst,
                 spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, post);
     }
 

@@ -100,7 +100,7 @@ public abstract class BaseConvTranspose extends BaseConv {
     @Override
     final double gain() {
         Variable kernel = variables.get(0);
-        return KerasExtremes.gain(kernel.data, Shapes.product(kernel.shape), filters, kernel.shape[spec().rank() + 1]);
+        return KerasExtremes.gain(kernel.data(), Shapes.product(kernel.shape), filters, kernel.shape[spec().rank() + 1]);
     }
 
     @Override

@@ -62,7 +62,7 @@ public abstract class BaseDepthwiseConv extends BaseConv {
         Variable kernel = variables.get(0);
         int rank = spec().rank();
         // flat index i of (k..., in, dm) feeds output channel i % (in * dm)
-        return KerasExtremes.gain(kernel.data, Shapes.product(kernel.shape),
+        return KerasExtremes.gain(kernel.data(), Shapes.product(kernel.shape),
                 (long) kernel.shape[rank] * kernel.shape[rank + 1], 1);
     }
 

@@ -70,7 +70,7 @@ public abstract class BasePlainConv extends BaseConv {
     @Override
     final double gain() {
         Variable kernel = variables.get(0);
-        return KerasExtremes.gain(kernel.data, Shapes.product(kernel.shape), filters, 1);
+        return KerasExtremes.gain(kernel.data(), Shapes.product(kernel.shape), filters, 1);
     }
 
     @Override

@@ -88,10 +88,10 @@ public abstract class BaseSeparableConv extends BaseConv {
         Variable depthwise = variables.get(0);
         Variable pointwise = variables.get(1);
         int rank = spec().rank();
-        double d = KerasExtremes.gain(depthwise.data, Shapes.product(depthwise.shape),
+        double d = KerasExtremes.gain(depthwise.data(), Shapes.product(depthwise.shape),
                 (long) depthwise.shape[rank] * depthwise.shape[rank + 1], 1);
         // the depthwise result is bounded too: it is an intermediate (bf16 when computing in bf16)
-        return d * Math.max(1, KerasExtremes.gain(pointwise.data, Shapes.product(pointwise.shape), filters, 1));
+        return d * Math.max(1, KerasExtremes.gain(pointwise.data(), Shapes.product(pointwise.shape), filters, 1));
     }
 
     @Override
@@ -108,10 +108,10 @@ public abstract class BaseSeparableConv extends BaseConv {
         return List.of(
                 // depthwise: groups = input channels, no bias or activation
                 new Convolutions.Op(false, dims(in, depthMultiplier, 1, spec().kernel()), WeightTags.igo(rank),
-                        variables.get(0).data, null, mid, spec().dnnlStrides(), spec().dnnlDilates(), padLeft, padRight,
+                        variables.get(0).data(), null, mid, spec().dnnlStrides(), spec().dnnlDilates(), padLeft, padRight,
                         List.of()),
-                new Convolutions.Op(false, dims(filters, mid[1], unit()), WeightTags.io(rank), variables.get(1).data,
-                        bias == null ? null : bias.data, dst, unitStrides, zeros, zeros, zeros, post));
+                new Convolutions.Op(false, dims(filters, mid[1], unit()), WeightTags.io(rank), variables.get(1).data(),
+                        bias == null ? null : bias.data(), dst, unitStrides, zeros, zeros, zeros, post));
     }
 
     /**

@@ -212,8 +212,8 @@ public final class BatchNormalization extends Layer {
         }
         Variable gamma = weight("gamma");
         Variable beta = weight("beta");
-        return Normalizations.batchNormalization(dims, tag, (float) effectiveEpsilon(rank), gamma == null ? null : gamma.data,
-                beta == null ? null : beta.data, weight("moving_mean").data, weight("moving_variance").data);
+        return Normalizations.batchNormalization(dims, tag, (float) effectiveEpsilon(rank), gamma == null ? null : gamma.data(),
+                beta == null ? null : beta.data(), weight("moving_mean").data(), weight("moving_variance").data());
     }
 
     /** Keras' config keys, in Keras' order. */

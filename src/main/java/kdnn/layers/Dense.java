@@ -32,8 +32,7 @@ public final class Dense extends Layer {
     private final Regularizer activityRegularizer;
     private final Constraint kernelConstraint;
     private final Constraint biasConstraint;
-    // the weights' bounds, made again whenever they change
-    private volatile KerasExtremes extremes;
+    private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     private Dense(DenseBuilder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -146,20 +145,24 @@ public final class Dense extends Layer {
 
     @Override
     void weightsChanged() {
+        extremes.invalidate();
+    }
+
+    private KerasExtremes makeExtremes() {
         Variable kernel = variables.get(0);
-        double gain = KerasExtremes.gain(kernel.data, Shapes.product(kernel.shape), units, 1);
-        double bias = useBias ? KerasExtremes.maxMagnitude(variables.get(1).data.asSlice(0, (long) units * Float.BYTES)) : 0;
-        extremes = new KerasExtremes(activation, DataFormat.CHANNELS_LAST, gain, bias);
+        double gain = KerasExtremes.gain(kernel.data(), Shapes.product(kernel.shape), units, 1);
+        double bias = useBias ? KerasExtremes.maxMagnitude(variables.get(1).data().asSlice(0, (long) units * Float.BYTES)) : 0;
+        return new KerasExtremes(activation, DataFormat.CHANNELS_LAST, gain, bias);
     }
 
     @Override
     double outputBound(double inputBound) {
-        return activation.bound(extremes.preActivationBound(inputBound));
+        return activation.bound(extremes.get().preActivationBound(inputBound));
     }
 
     @Override
     KerasExtremes kerasExtremes() {
-        return activation.fusedKeepsExtremes() ? null : extremes;
+        return activation.fusedKeepsExtremes() ? null : extremes.get();
     }
 
     /** Keras' row-major layout whatever the variant says (Dense has no data_format); the activation may be left out. */
@@ -171,8 +174,8 @@ public final class Dense extends Layer {
             case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
             default -> Convolutions.Tail.NONE;
         };
-        return InnerProducts.dense(rows(inputShape), inputShape[inputShape.length - 1], units, variables.get(0).data,
-                useBias ? variables.get(1).data : null, act.postOps(), tail, inputShape.length > 2);
+        return InnerProducts.dense(rows(inputShape), inputShape[inputShape.length - 1], units, variables.get(0).data(),
+                useBias ? variables.get(1).data() : null, act.postOps(), tail, inputShape.length > 2);
     }
 
     @Override

@@ -538,7 +538,8 @@ public abstract class Layer implements AutoCloseable {
         if (Shapes.product(shapes.output) == 0) { // an empty batch has nothing to compute
             return bound;
         }
-        KerasExtremes extremes = ExtremeValues.mode() == ExtremeValues.KERAS ? kerasExtremes() : null;
+        boolean keras = ExtremeValues.mode() == ExtremeValues.KERAS;
+        KerasExtremes extremes = keras ? kerasExtremes() : null;
         boolean restore = false;
         if (extremes != null && !extremes.safeFor(bound)) {
             long inBytes = Shapes.product(shapes.input) * Float.BYTES;
@@ -550,7 +551,8 @@ public abstract class Layer implements AutoCloseable {
             restoreKerasExtremes(shapes.input, input, output, shapes.output, variant, threads(shapes.small));
             return Double.NaN;
         }
-        return outputBound(bound);
+        // bounds serve only the KERAS mode's checks; unknown (NaN) makes a later KERAS layer scan
+        return keras ? outputBound(bound) : Double.NaN;
     }
 
     /**
@@ -588,6 +590,16 @@ public abstract class Layer implements AutoCloseable {
     public final ExtremeValues extremes() {
         ExtremeValues own = extremes;
         return own != null ? own : ExtremeValues.processMode();
+    }
+
+    /** The names and shapes of {@link #getWeights()}, in the same order, without reading any values. */
+    public final List<WeightSpec> weightSpecs() {
+        long stamp = enter();
+        try {
+            return variables.stream().map(v -> new WeightSpec(v.name, v.shape)).toList();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
     }
 
     /** Keras' {@code get_weights()}: values in Keras' shapes and order. */

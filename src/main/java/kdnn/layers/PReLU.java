@@ -33,7 +33,8 @@ public final class PReLU extends Layer {
     private final Regularizer alphaRegularizer;
     private final Constraint alphaConstraint;
     private final int[] sharedAxes;
-    private volatile KerasExtremes extremes;
+
+    private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     private PReLU(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -184,10 +185,14 @@ public final class PReLU extends Layer {
 
     @Override
     void weightsChanged() {
+        extremes.invalidate();
+    }
+
+    private KerasExtremes makeExtremes() {
         Variable alpha = variables.get(0);
-        double magnitude = KerasExtremes.maxMagnitude(alpha.data.asSlice(0, Shapes.product(alpha.shape) * Float.BYTES));
+        double magnitude = KerasExtremes.maxMagnitude(alpha.data().asSlice(0, Shapes.product(alpha.shape) * Float.BYTES));
         // the gain is the largest factor an input meets: 1 on the positive side, |alpha| on the other
-        extremes = new KerasExtremes(Activation.LINEAR, DataFormat.CHANNELS_LAST, Math.max(1, magnitude), 0);
+        return new KerasExtremes(Activation.LINEAR, DataFormat.CHANNELS_LAST, Math.max(1, magnitude), 0);
     }
 
     @Override
@@ -201,18 +206,18 @@ public final class PReLU extends Layer {
         long[] alphaDims = new long[inputShape.length];
         alphaDims[0] = 1;
         for (int a = 1; a < inputShape.length; a++) alphaDims[a] = alpha.shape[a - 1];
-        return Prelus.prelu(inputShape, alphaDims, alpha.data);
+        return Prelus.prelu(inputShape, alphaDims, alpha.data());
     }
 
     /** Where x or alpha is NaN, infinite or huge: {@code relu(x) - alpha * relu(-x)} as Keras computes it. */
     @Override
     KerasExtremes kerasExtremes() {
-        return extremes;
+        return extremes.get();
     }
 
     @Override
     double outputBound(double inputBound) {
-        KerasExtremes e = extremes;
+        KerasExtremes e = extremes.get();
         return e.safeFor(inputBound) ? e.preActivationBound(inputBound) : Double.NaN;
     }
 
@@ -232,7 +237,7 @@ public final class PReLU extends Layer {
                 if (alpha.shape[d - 1] != 1) a += (i / strides[d] % outputShape[d]) * alphaStrides[d - 1];
             }
             float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            float w = alpha.data.getAtIndex(ValueLayout.JAVA_FLOAT, a);
+            float w = alpha.data().getAtIndex(ValueLayout.JAVA_FLOAT, a);
             if (!(Math.abs(v) < KerasExtremes.LIMIT) || !Float.isFinite(w)) {
                 float positive = Math.max(v, 0f);
                 float negative = Math.max(-v, 0f);

@@ -13,6 +13,7 @@ import kdnn.layers.Layer;
 import kdnn.layers.Layers;
 import kdnn.layers.UnknownLayerException;
 import kdnn.layers.Weight;
+import kdnn.layers.WeightSpec;
 
 /**
  * Models from Keras' model config in the Keras 2 form ({@code model.to_json()}, TensorFlow.js'
@@ -33,9 +34,10 @@ public final class ModelConfigs {
         /**
          * The weights of {@code layer} in Keras' {@code get_weights()} order; {@code path} names
          * it from the top model ({@code ["outer_model", "conv1"]}); {@code expected} gives the
-         * names and shapes the layer has.
+         * names and shapes the layer has. The layer's initializers draw its own values only if
+         * asked ({@link Layer#getWeights()}): weights a source gives are never drawn.
          */
-        List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected);
+        List<Weight> weightsFor(List<String> path, Layer layer, List<WeightSpec> expected);
 
         /** What the source holds that no layer took, once every layer has its weights (empty when all was used). */
         default List<String> unused() {
@@ -358,7 +360,7 @@ public final class ModelConfigs {
                 continue;
             }
             Layer layer = (Layer) o;
-            List<Weight> expected = layer.getWeights();
+            List<WeightSpec> expected = layer.weightSpecs();
             if (expected.isEmpty()) continue;
             path.add(layer.name());
             try {

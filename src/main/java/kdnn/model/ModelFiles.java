@@ -19,6 +19,7 @@ import kdnn.layers.Layer;
 import kdnn.layers.Layers;
 import kdnn.layers.Shapes;
 import kdnn.layers.Weight;
+import kdnn.layers.WeightSpec;
 
 /**
  * Sequential models in TensorFlow.js' layers format ({@code model.json} with the Keras topology
@@ -53,7 +54,7 @@ public final class ModelFiles {
         Map<String, Weight> weights = readWeights(root.get("weightsManifest"), dir);
         return ModelConfigs.build(topology, new ModelConfigs.WeightSource() {
             @Override
-            public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+            public List<Weight> weightsFor(List<String> path, Layer layer, List<WeightSpec> expected) {
                 return take(weights, layer, expected);
             }
 
@@ -84,18 +85,18 @@ public final class ModelFiles {
         int[] next = {0};
         return ModelConfigs.build(topology, new ModelConfigs.WeightSource() {
             @Override
-            public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+            public List<Weight> weightsFor(List<String> path, Layer layer, List<WeightSpec> expected) {
                 List<Weight> taken = new ArrayList<>();
-                for (Weight w : expected) {
+                for (WeightSpec w : expected) {
                     if (next[0] >= weights.size()) {
                         throw new IllegalArgumentException("layer \"" + layer.name() + "\" needs weight '" + w.name()
                                 + "' " + Shapes.format(w.shape()) + ", but only " + weights.size()
                                 + " weight arrays were given");
                     }
                     float[] v = weights.get(next[0]++);
-                    if (v.length != w.values().length) {
+                    if (v.length != w.size()) {
                         throw new IllegalArgumentException("layer \"" + layer.name() + "\" weight '" + w.name()
-                                + "' has shape " + Shapes.format(w.shape()) + " (" + w.values().length
+                                + "' has shape " + Shapes.format(w.shape()) + " (" + w.size()
                                 + " values), but weight array " + (next[0] - 1) + " has " + v.length + " values");
                     }
                     taken.add(new Weight(w.name(), w.shape(), v));
@@ -230,9 +231,9 @@ public final class ModelFiles {
         }
     }
 
-    private static List<Weight> take(Map<String, Weight> weights, Layer layer, List<Weight> expected) {
+    private static List<Weight> take(Map<String, Weight> weights, Layer layer, List<WeightSpec> expected) {
         List<Weight> out = new ArrayList<>();
-        for (Weight w : expected) {
+        for (WeightSpec w : expected) {
             Weight found = weights.remove(layer.name() + "/" + w.name());
             if (found == null) {
                 throw new IllegalArgumentException("layer \"" + layer.name() + "\" (" + layer.className() + ") needs weight \""

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import kdnn.layers.Layer;
 import kdnn.layers.Weight;
+import kdnn.layers.WeightSpec;
 
 /** A small valid functional config in Keras 2's form, and a weight source that records the layers it fills. */
 final class GraphConfigs {
@@ -68,14 +69,14 @@ final class GraphConfigs {
         }
 
         @Override
-        public List<Weight> weightsFor(List<String> path, Layer layer, List<Weight> expected) {
+        public List<Weight> weightsFor(List<String> path, Layer layer, List<WeightSpec> expected) {
             seen.add(layer);
             if (layer.name().equals(failFor)) {
                 throw new IllegalArgumentException("weights of \"" + failFor + "\" are unreadable (test)");
             }
             List<Weight> out = new ArrayList<>();
-            for (Weight w : expected) {
-                float[] v = kdnn.TestData.random(random, w.values().length);
+            for (WeightSpec w : expected) {
+                float[] v = kdnn.TestData.random(random, Math.toIntExact(w.size()));
                 if (w.name().contains("variance")) {
                     for (int i = 0; i < v.length; i++) v[i] = 0.5f + Math.abs(v[i]);
                 }

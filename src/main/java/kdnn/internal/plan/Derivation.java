@@ -140,12 +140,23 @@ final class Derivation implements AutoCloseable {
                 out.add(w);
                 continue;
             }
-            float[] v = w.values().clone();
+            float[] v = w.values();
             int[] shape = w.shape();
-            long stride = cls.endsWith("Transpose") ? shape[shape.length - 1] : 1;
-            for (int i = 0; i < v.length; i++) {
-                int c = (int) (i / stride % channels);
-                v[i] = (float) ((double) v[i] * scale[c]);
+            // position i holds channel (i / run) % channels: runs of equal channel, channels cycling
+            int run = cls.endsWith("Transpose") ? shape[shape.length - 1] : 1;
+            // float products: a float times a float is exact in double, so rounding once to float is the same
+            if (run == 1) { // the output channel is the last axis (kept apart: the JIT vectorizes it)
+                for (int block = 0; block < v.length; block += channels) {
+                    for (int c = 0; c < channels; c++) v[block + c] *= scale[c];
+                }
+                out.add(new Weight(w.name(), shape, v));
+                continue;
+            }
+            for (int block = 0; block < v.length; block += run * channels) {
+                for (int c = 0, i = block; c < channels; c++) {
+                    float s = scale[c];
+                    for (int end = i + run; i < end; i++) v[i] *= s;
+                }
             }
             out.add(new Weight(w.name(), shape, v));
         }
