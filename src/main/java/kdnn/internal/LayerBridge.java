@@ -72,6 +72,15 @@ public abstract class LayerBridge {
     /** True for merge layers that may run on channels-last copies of these input shapes. */
     public abstract boolean mergeAcceptsChannelsLast(Layer layer, List<long[]> inputShapes);
 
+    /**
+     * A bound on |y| for inputs of at most {@code inputBound} in magnitude, from the layer's
+     * weights (NaN: unknown); the KERAS mode's check of a fused residual sum uses it.
+     */
+    public abstract double outputBound(Layer layer, double inputBound);
+
+    /** The magnitude below which a fused activation's result is Keras' own (see {@code KerasExtremes.LIMIT}). */
+    public abstract double extremesLimit();
+
     /** See {@code Layer.acceptsSum()}. */
     public abstract boolean acceptsSum(Layer layer);
 

@@ -87,6 +87,16 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public double outputBound(Layer layer, double inputBound) {
+            return layer.outputBound(inputBound);
+        }
+
+        @Override
+        public double extremesLimit() {
+            return KerasExtremes.LIMIT;
+        }
+
+        @Override
         public boolean acceptsInputPadding(Layer layer, int[][] padding, DataFormat format, long[] paddedShape) {
             return layer.acceptsInputPadding(padding, format, paddedShape);
         }

@@ -88,7 +88,15 @@ final class Layout {
                 sharesBufferOf[n.output()] = n.concatInto();
                 viewOffset.put(n.output(), n.channelOffset() * Float.BYTES);
             }
-            steps.add(new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant));
+            Plan.LayerStep step = new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant);
+            if (n.sumInto() >= 0) {
+                var linear = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
+                        null, 0);
+                steps.add(new Plan.ResidualStep(step, n.sumInto(), n.afterSum(),
+                        new Plan.LayerStep(n.layer(), in, n.output(), inShapes, linear)));
+            } else {
+                steps.add(step);
+            }
             stages.add(n.paddingLabel() == null ? n.label() : n.paddingLabel() + " folded into " + n.label());
             StringBuilder line = new StringBuilder(n.label());
             for (String a : n.absorbed()) line.append(" + ").append(a);

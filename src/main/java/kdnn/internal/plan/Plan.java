@@ -6,9 +6,14 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import kdnn.internal.LayerBridge;
 import kdnn.internal.RunVariant;
+import java.lang.foreign.ValueLayout;
+import kdnn.layers.Activation;
+import kdnn.layers.ExtremeValues;
 import kdnn.layers.Layer;
+import kdnn.runtime.MagnitudeScan;
 import kdnn.runtime.NativeMemory;
 import kdnn.runtime.Pipeline;
+import kdnn.runtime.Threads;
 
 /**
  * A model compiled for one set of input shapes: the steps to run in order (layer calls after
@@ -18,7 +23,7 @@ import kdnn.runtime.Pipeline;
  */
 public final class Plan implements AutoCloseable {
     /** One step; reads values and writes one. */
-    sealed interface Step permits LayerStep, ConvertStep, CopyStep {
+    sealed interface Step permits LayerStep, ResidualStep, ConvertStep, CopyStep {
         int output();
 
         int[] inputs();
@@ -32,6 +37,65 @@ public final class Plan implements AutoCloseable {
         @Override
         public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
             return LayerBridge.get().run(layer, inputShapes, in, out, variant, bounds);
+        }
+    }
+
+    /**
+     * A convolution that adds its result to {@code summed} in that value's buffer, then applies
+     * {@code afterSum} (ReLU, ReLU(6) or nothing): Keras' Add and activation layers fused. Its
+     * inputs are the convolution's, then the summed value. In the KERAS mode a fused ReLU would
+     * turn a NaN into 0, so the step first bounds {@code conv(x) + y} (scanning x or y only where
+     * the plan knows no bound); where the bound fails it sums without the activation and applies
+     * Keras' ReLU, which keeps NaN, itself.
+     */
+    record ResidualStep(LayerStep fused, int summed, Activation afterSum, LayerStep linear) implements Step {
+        @Override
+        public int output() {
+            return fused.output();
+        }
+
+        @Override
+        public int[] inputs() {
+            int[] own = fused.inputs();
+            int[] all = Arrays.copyOf(own, own.length + 1);
+            all[own.length] = summed;
+            return all;
+        }
+
+        @Override
+        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
+            int n = in.length - 1;
+            MemorySegment[] convIn = Arrays.copyOf(in, n);
+            double[] convBounds = Arrays.copyOf(bounds, n);
+            if (ExtremeValues.mode() != ExtremeValues.KERAS) {
+                fused.run(convIn, out, convBounds);
+                return Double.NaN;
+            }
+            LayerBridge bridge = LayerBridge.get();
+            double limit = bridge.extremesLimit();
+            int threads = Threads.count();
+            for (int i = 0; i < n; i++) {
+                if (!(convBounds[i] < limit)) convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
+            }
+            double y = bounds[n] < limit ? bounds[n] : MagnitudeScan.maxMagnitude(out, threads);
+            double pre = bridge.outputBound(fused.layer(), convBounds[0]) + y;
+            if (pre < limit) {
+                fused.run(convIn, out, convBounds);
+                return afterSum == Activation.RELU6 ? Math.min(pre, 6) : pre;
+            }
+            linear.run(convIn, out, convBounds);
+            if (afterSum != null) kerasActivation(out, afterSum == Activation.RELU6);
+            return Double.NaN;
+        }
+
+        /** Keras' ReLU (or ReLU(6)) in place: NaN stays NaN, where oneDNN's fused form gives 0. */
+        private static void kerasActivation(MemorySegment values, boolean six) {
+            long count = values.byteSize() / Float.BYTES;
+            for (long i = 0; i < count; i++) {
+                float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                float r = v > 0 ? (six ? Math.min(v, 6f) : v) : Float.isNaN(v) ? v : 0f;
+                values.setAtIndex(ValueLayout.JAVA_FLOAT, i, r);
+            }
         }
     }
 

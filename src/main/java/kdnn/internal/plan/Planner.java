@@ -112,8 +112,8 @@ public final class Planner {
             foldZeroPadding();
             foldBatchNormalization();
             foldActivations();
+            fuseResidualAdds(ExtremeValues.mode() == ExtremeValues.KERAS);
             if (ExtremeValues.mode() == ExtremeValues.FUSED) {
-                fuseResidualAdds();
                 concatenateInPlace();
             }
         }
@@ -205,8 +205,11 @@ public final class Planner {
     /**
      * {@code Add(conv(x), y)}: the convolution adds its result to y in y's own buffer (a sum
      * post-op), when nothing reads y afterwards; an activation layer after the Add joins too.
+     * In the KERAS mode only a linear convolution, and only ReLU or ReLU(6) after the sum: the
+     * step checks their bounds and computes Keras' NaN itself where they fail
+     * ({@link Plan.ResidualStep}).
      */
-    private void fuseResidualAdds() {
+    private void fuseResidualAdds(boolean keras) {
         for (Work add : live()) {
             if (!add.layer.className().equals("Add") || add.inputs.length != 2 || isOutput(add.output)) continue;
             long[] out = shapes.get(add.output);
@@ -220,7 +223,8 @@ public final class Planner {
                         || bridge.variantFormat(conv.layer) != DataFormat.CHANNELS_LAST
                         || isOutput(other) || other == add.inputs[side]
                         // add(conv(y), y): the sum would overwrite y while the convolution still reads it
-                        || conv.inputs[0] == other) {
+                        || conv.inputs[0] == other
+                        || keras && !conv.layer.getConfig().path("activation").asText("linear").equals("linear")) {
                     continue;
                 }
                 // y must be computed before the convolution, and read by nothing after it
@@ -232,7 +236,9 @@ public final class Planner {
                 add.removed = true;
                 Work act = soleReader(conv.output);
                 Activation a = act == null || isOutput(conv.output) ? null : fusable(act.layer);
-                if (a != null && act.inputs.length == 1) {
+                if (keras && a != Activation.RELU && a != Activation.RELU6) a = null;
+                // a model output is the caller's tensor, not the summed value's buffer
+                if (a != null && act.inputs.length == 1 && !isOutput(act.output)) {
                     conv.afterSum = a;
                     conv.absorbed.add(act.label + " fused after the sum");
                     replace(act.output, conv.output);

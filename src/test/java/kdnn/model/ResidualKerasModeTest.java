@@ -1,0 +1,133 @@
+package kdnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code relu(Add(conv_a(x), conv_y(x)))} fused into one convolution with a sum post-op in the
+ * KERAS mode too: where {@code conv_a(x) + y} is NaN (a NaN input, or +Inf meeting -Inf) the
+ * result is Keras' NaN, not the fused ReLU's 0; everywhere else it is bitwise the unfused plan's.
+ */
+class ResidualKerasModeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long[] SHAPE = {1, 4, 4, 8};
+
+    /** A linear 1x1 Conv2D whose every output is {@code scale} times the sum of its pixel's channels. */
+    private static Layer sumConv(String name, float scale) throws Exception {
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"" + name
+                + "\",\"filters\":8,\"kernel_size\":1}}"));
+        l.build(SHAPE);
+        List<Weight> ws = new ArrayList<>();
+        for (Weight w : l.getWeights()) {
+            float[] v = new float[w.values().length];
+            if (w.shape().length == 4) Arrays.fill(v, scale);
+            ws.add(new Weight(w.name(), w.shape(), v));
+        }
+        l.setWeights(ws);
+        return l;
+    }
+
+    /**
+     * y = conv_y(x), a = conv_a(x), then head(relu(a + y)): one convolution sums into the other's
+     * buffer; the head (the channels' mean) keeps the ReLU off the model's output, whose tensor is
+     * the caller's.
+     */
+    private static Functional model(float scaleA, float scaleY) throws Exception {
+        return model(scaleA, scaleY, true);
+    }
+
+    private static Functional model(float scaleA, float scaleY, boolean head) throws Exception {
+        KerasTensor x = KerasTensor.input("x", -1, 4, 4, 8);
+        KerasTensor y = sumConv("conv_y", scaleY).apply(x);
+        KerasTensor a = sumConv("conv_a", scaleA).apply(x);
+        KerasTensor added = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Add\",\"config\":{\"name\":\"add\"}}"))
+                .apply(a, y);
+        KerasTensor out = Layers.fromConfig(JSON.readTree("{\"class_name\":\"ReLU\",\"config\":{\"name\":\"relu\"}}"))
+                .apply(added);
+        if (head) out = sumConv("head", 1f / 8).apply(out);
+        return Functional.of("residual", List.of(x), List.of(out));
+    }
+
+    private static float[] predict(Model m, float[] x) {
+        try (Tensor in = Tensor.of(x, SHAPE); Tensor out = m.predict(in)) {
+            return out.toFloatArray();
+        }
+    }
+
+    private static void assertKerasAtPixelZero(float scaleA, float scaleY, float[] x) throws Exception {
+        try (Functional fused = model(scaleA, scaleY); Functional unfused = model(scaleA, scaleY)) {
+            fused.setExtremes(ExtremeValues.KERAS);
+            unfused.setExtremes(ExtremeValues.KERAS);
+            unfused.setFusion(false);
+            assertTrue(fused.plan(SHAPE).contains("add fused as a sum into the buffer of"), fused.plan(SHAPE));
+            assertTrue(fused.plan(SHAPE).contains("relu fused after the sum"), fused.plan(SHAPE));
+            float[] got = predict(fused, x);
+            float[] want = predict(unfused, x);
+            for (int c = 0; c < 8; c++) assertTrue(Float.isNaN(got[c]), "pixel 0 channel " + c + ": " + got[c]);
+            assertArrayEquals(want, got, "the unfused plan's values (NaN where it has NaN)");
+            fused.setExtremes(ExtremeValues.FUSED);
+            assertEquals(0f, predict(fused, x)[0], "the fused form gives relu(NaN) = 0");
+        }
+    }
+
+    @Test
+    void aNaNInputStaysNaNThroughTheFusedSumAndReLU() throws Exception {
+        float[] x = new float[4 * 4 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 5) - 2;
+        x[3] = Float.NaN;
+        assertKerasAtPixelZero(0.5f, -0.25f, x);
+    }
+
+    @Test
+    void infinityMeetingMinusInfinityInTheSumIsNaN() throws Exception {
+        float[] x = new float[4 * 4 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 5) - 2;
+        for (int c = 0; c < 8; c++) x[c] = 1e30f;
+        // pixel 0: conv_a gives +Inf, conv_y -Inf (finite inputs, overflowing sums)
+        assertKerasAtPixelZero(1e10f, -1e10f, x);
+    }
+
+    @Test
+    void finiteValuesAreTheUnfusedPlansBitwise() throws Exception {
+        float[] x = new float[4 * 4 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i) * 3;
+        try (Functional fused = model(0.3f, -0.7f); Functional unfused = model(0.3f, -0.7f)) {
+            fused.setExtremes(ExtremeValues.KERAS);
+            unfused.setExtremes(ExtremeValues.KERAS);
+            unfused.setFusion(false);
+            float[] got = predict(fused, x);
+            assertArrayEquals(predict(unfused, x), got);
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : got) max = Math.max(max, v);
+            assertTrue(max > 0, "some outputs pass the ReLU");
+        }
+    }
+
+    /** The ReLU after the sum is the model's output: it cannot write into the summed value's buffer. */
+    @Test
+    void aReLUThatIsTheModelsOutputStaysItsOwnStep() throws Exception {
+        float[] x = new float[4 * 4 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i) * 3;
+        for (ExtremeValues mode : ExtremeValues.values()) {
+            try (Functional fused = model(0.3f, -0.7f, false); Functional unfused = model(0.3f, -0.7f, false)) {
+                fused.setExtremes(mode);
+                unfused.setExtremes(mode);
+                unfused.setFusion(false);
+                assertTrue(fused.plan(SHAPE).contains("add fused as a sum"), fused.plan(SHAPE));
+                assertArrayEquals(predict(unfused, x), predict(fused, x), mode.toString());
+            }
+        }
+    }
+}
