@@ -279,13 +279,17 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
-            // one turn for the whole prediction: its layers run back to back on warm caches
-            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
-            try {
-                plan.execute(in, out);
-            } finally {
-                kdnn.runtime.Threads.exitCall(admitted);
-            }
+            // one turn for the whole prediction: its layers run back to back on warm caches; a large
+            // one on a compute thread, which must see the mode in force here
+            ExtremeValues effective = ExtremeValues.mode();
+            kdnn.runtime.Threads.runAdmitted(plan.large(), () -> {
+                ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
+                try {
+                    plan.execute(in, out);
+                } finally {
+                    kdnn.internal.ExtremesScope.exit(before);
+                }
+            });
         } finally {
             for (int i = 0; i < n; i++) {
                 Tensor t = i < in.size() ? in.get(i) : out.get(i - in.size());

@@ -75,6 +75,25 @@ public final class Threads {
         }
     }
 
+    /**
+     * Runs a whole prediction in one turn of the gate. With {@code onComputeThread} (a prediction
+     * large enough that a hand-off costs little beside it) and OpenMP teams in play, it runs on
+     * one of {@link ComputeThreads}, so request threads never multiply OpenMP's teams; otherwise
+     * on the caller. Either way the primitives, and so the results, are the same.
+     */
+    public static void runAdmitted(boolean onComputeThread, Runnable body) {
+        Semaphore admitted = enterCall();
+        try {
+            if (onComputeThread && admitted != null && count > 1 && controllable()) {
+                ComputeThreads.run(body);
+            } else {
+                body.run();
+            }
+        } finally {
+            exitCall(admitted);
+        }
+    }
+
     /** Runs {@code create} so that primitives it creates get {@code threads} threads. */
     public static <T> T creatingWith(int threads, java.util.function.Supplier<T> create) {
         int[] slot = CREATING_WITH.get();

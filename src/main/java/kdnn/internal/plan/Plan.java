@@ -181,6 +181,14 @@ public final class Plan implements AutoCloseable {
         return stages;
     }
 
+    /**
+     * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
+     * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
+     */
+    public boolean large() {
+        return intermediateBytes() >= (4 << 20);
+    }
+
     /** Bytes of the workspace one concurrent prediction uses for intermediate values. */
     public long workspaceBytes() {
         return workspaceBytes;

@@ -1,0 +1,103 @@
+package kdnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import kdnn.Tensor;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import kdnn.runtime.Threads;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Large predictions run on kdnn's compute threads, whatever thread asks: the model's NaN mode
+ * travels with them, results are bitwise those of one caller, and failures reach the caller.
+ */
+class ComputeThreadsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    // 3 x 4 MB of intermediate values: above Plan.large()'s 4 MB
+    private static final long[] SHAPE = {1, 128, 128, 64};
+
+    private static Layer meanRelu(String name) throws Exception {
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"" + name
+                + "\",\"filters\":64,\"kernel_size\":1,\"activation\":\"relu\"}}"));
+        l.build(SHAPE);
+        List<Weight> ws = new ArrayList<>();
+        for (Weight w : l.getWeights()) {
+            float[] v = new float[w.values().length];
+            if (w.shape().length == 4) {
+                for (int i = 0; i < v.length; i++) v[i] = (float) Math.cos(i) / 32;
+            }
+            ws.add(new Weight(w.name(), w.shape(), v));
+        }
+        l.setWeights(ws);
+        return l;
+    }
+
+    private static Sequential model() throws Exception {
+        return Sequential.of("large", List.of(meanRelu("a"), meanRelu("b"), meanRelu("c"), meanRelu("d")), SHAPE);
+    }
+
+    private static float[] input(boolean nan) {
+        float[] x = new float[128 * 128 * 64];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        if (nan) x[5] = Float.NaN;
+        return x;
+    }
+
+    private static float[] predict(Model m, float[] x) {
+        try (Tensor in = Tensor.of(x, SHAPE); Tensor out = m.predict(in)) {
+            return out.toFloatArray();
+        }
+    }
+
+    @Test
+    void theModelsModeTravelsToTheComputeThread() throws Exception {
+        try (Sequential m = model()) {
+            assertEquals(0f, predict(m, input(true))[0], "fused: relu(NaN) is 0");
+            m.setExtremes(ExtremeValues.KERAS);
+            assertTrue(Float.isNaN(predict(m, input(true))[0]), "KERAS: NaN reaches the output");
+            assumeTrue(Threads.count() > 1 && Threads.controllable(), "one thread: predictions stay on the caller");
+            assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("kdnn-compute-")),
+                    "a large prediction ran on a compute thread");
+        }
+    }
+
+    @Test
+    void manyCallersGetOneCallersResultsBitwise() throws Exception {
+        try (Sequential m = model()) {
+            float[] x = input(false);
+            float[] want = predict(m, x);
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<float[]>> got = new ArrayList<>();
+                for (int i = 0; i < 24; i++) got.add(pool.submit(() -> predict(m, x)));
+                for (Future<float[]> f : got) assertArrayEquals(want, f.get());
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(Arrays.stream(new int[] {0, 1, 2}).anyMatch(i -> want[i] != 0f), "not all zero");
+        }
+    }
+
+    @Test
+    void aClosedModelRefusesFromEveryThread() throws Exception {
+        Sequential m = model();
+        predict(m, input(false));
+        m.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> predict(m, input(false)));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+}
