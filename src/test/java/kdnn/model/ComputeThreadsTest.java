@@ -15,8 +15,6 @@ import java.util.concurrent.Future;
 import kdnn.Tensor;
 import kdnn.layers.ExtremeValues;
 import kdnn.layers.Layer;
-import kdnn.layers.Layers;
-import kdnn.layers.Weight;
 import kdnn.runtime.Threads;
 import org.junit.jupiter.api.Test;
 
@@ -30,19 +28,7 @@ class ComputeThreadsTest {
     private static final long[] SHAPE = {1, 128, 128, 64};
 
     private static Layer meanRelu(String name) throws Exception {
-        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"" + name
-                + "\",\"filters\":64,\"kernel_size\":1,\"activation\":\"relu\"}}"));
-        l.build(SHAPE);
-        List<Weight> ws = new ArrayList<>();
-        for (Weight w : l.getWeights()) {
-            float[] v = new float[w.values().length];
-            if (w.shape().length == 4) {
-                for (int i = 0; i < v.length; i++) v[i] = (float) Math.cos(i) / 32;
-            }
-            ws.add(new Weight(w.name(), w.shape(), v));
-        }
-        l.setWeights(ws);
-        return l;
+        return ConvFixtures.conv1x1(name, 64, "relu", SHAPE, i -> Math.cos(i) / 32);
     }
 
     private static Sequential model() throws Exception {

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.ExtremeValues;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
-import kdnn.layers.Weight;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,17 +23,7 @@ class ExtremesModeTest {
 
     /** A 1x1 Conv2D with relu whose every output is the mean of its pixel's channels. */
     private static Layer meanRelu(String name) throws Exception {
-        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"" + name
-                + "\",\"filters\":8,\"kernel_size\":1,\"activation\":\"relu\"}}"));
-        l.build(SHAPE);
-        List<Weight> ws = new ArrayList<>();
-        for (Weight w : l.getWeights()) {
-            float[] v = new float[w.values().length];
-            if (w.shape().length == 4) Arrays.fill(v, 1f / 8);
-            ws.add(new Weight(w.name(), w.shape(), v));
-        }
-        l.setWeights(ws);
-        return l;
+        return ConvFixtures.conv1x1(name, 8, "relu", SHAPE, i -> 1.0 / 8);
     }
 
     /** Pixel 0 holds a NaN; every other value is 1. */

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.ExtremeValues;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
-import kdnn.layers.Weight;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,17 +23,7 @@ class ResidualKerasModeTest {
 
     /** A linear 1x1 Conv2D whose every output is {@code scale} times the sum of its pixel's channels. */
     private static Layer sumConv(String name, float scale) throws Exception {
-        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"" + name
-                + "\",\"filters\":8,\"kernel_size\":1}}"));
-        l.build(SHAPE);
-        List<Weight> ws = new ArrayList<>();
-        for (Weight w : l.getWeights()) {
-            float[] v = new float[w.values().length];
-            if (w.shape().length == 4) Arrays.fill(v, scale);
-            ws.add(new Weight(w.name(), w.shape(), v));
-        }
-        l.setWeights(ws);
-        return l;
+        return ConvFixtures.conv1x1(name, 8, "linear", SHAPE, i -> scale);
     }
 
     /**
