@@ -40,20 +40,27 @@ import kdnn.runtime.Threads;
  * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
  * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
  * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
- * same request threads). The comparison implementations the issue names that this benchmark
- * does not run yet (the C floor, DL4J) get a record with {@code "error"} saying so.
+ * same request threads); DL4J ({@link Dl4jPeer}, in a JVM of its own) importing the Keras 2
+ * {@code .h5} file kdnn writes of the model ({@code Models.save}): timed, its output compared with
+ * kdnn's, its refusals recorded as DL4J words them ({@code --no-dl4j} leaves it out). The
+ * comparison implementation the issue names that this benchmark does not run yet (the C floor)
+ * gets a record with {@code "error"} saying so.
  */
 final class ArchitectureBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};
-    static final List<String> NOT_RUN = List.of("floor", "dl4j");
-    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C and DL4J"
-            + " import are still to do)";
+    static final List<String> NOT_RUN = List.of("floor");
+    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C is still"
+            + " to do)";
 
-    /** How long each measurement runs. */
-    record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs) {
+    /** How long each measurement runs, and whether DL4J runs. */
+    record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs, boolean dl4j) {
+    }
+
+    /** DL4J's side of one model: the peer, and the {@code .h5} kdnn wrote for it or why there is none. */
+    private record Dl4jTarget(Dl4jPeer peer, Path h5, String why) {
     }
 
     private ArchitectureBench() {
@@ -138,22 +145,35 @@ final class ArchitectureBench {
         List<String> rows = new ArrayList<>();
         List<String> concurrencyRows = new ArrayList<>();
         List<Double> ortRatios = new ArrayList<>();
+        List<Double> dl4jRatios = new ArrayList<>();
+        List<String> dl4jNotes = new ArrayList<>();
+        Dl4jPeer dl4j = s.dl4j() ? Dl4jPeer.locate(out) : Dl4jPeer.off("not run (--no-dl4j)");
+        out.println(dl4j.unavailable() != null ? "dl4j: " + dl4j.unavailable()
+                : "dl4j: DL4J " + Dl4jPeer.VERSION + " (nd4j-native) in a JVM of its own (" + dl4j.java() + "), importing"
+                + " the Keras 2 .h5 kdnn writes of each model");
         for (Path config : configs) {
-            model(config, s, records, rows, concurrencyRows, ortRatios, out);
+            model(config, s, records, rows, concurrencyRows, ortRatios, dl4j, dl4jRatios, dl4jNotes, out);
             if (json != null) write(json, records); // a run cut short keeps what it measured
         }
         out.println();
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
                 + " calls after warm-up, best of " + s.rounds() + " rounds):");
         out.println("| model | batch | kdnn predict ms | first prediction ms | plan ms | workspace MB | intermediate"
-                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) | bf16 |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) |"
+                + " DL4J ms (DL4J / kdnn; output vs kdnn) | bf16 |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
         rows.forEach(out::println);
         if (!ortRatios.isEmpty()) {
-            double log = 0;
-            for (double r : ortRatios) log += Math.log(r);
             out.printf(Locale.ROOT, "geometric mean of ORT / kdnn over %d model-batches: %.2fx%n", ortRatios.size(),
-                    Math.exp(log / ortRatios.size()));
+                    geometricMean(ortRatios));
+        }
+        if (!dl4jRatios.isEmpty()) {
+            out.printf(Locale.ROOT, "geometric mean of DL4J / kdnn over %d model-batches: %.2fx%n", dl4jRatios.size(),
+                    geometricMean(dl4jRatios));
+        }
+        if (!dl4jNotes.isEmpty()) {
+            out.println("DL4J " + Dl4jPeer.VERSION + " on kdnn's .h5 files, where it did not run:");
+            dl4jNotes.forEach(n -> out.println("- " + n));
         }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
@@ -170,8 +190,15 @@ final class ArchitectureBench {
         return 0;
     }
 
+    private static double geometricMean(List<Double> ratios) {
+        double log = 0;
+        for (double r : ratios) log += Math.log(r);
+        return Math.exp(log / ratios.size());
+    }
+
     private static void model(Path config, Settings s, List<ObjectNode> records, List<String> rows,
-                              List<String> concurrencyRows, List<Double> ortRatios, PrintStream out) throws Exception {
+                              List<String> concurrencyRows, List<Double> ortRatios, Dl4jPeer dl4j,
+                              List<Double> dl4jRatios, List<String> dl4jNotes, PrintStream out) throws Exception {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
         JsonNode seededConfig = seeded(JSON.readTree(config.toFile()), 14);
@@ -199,12 +226,34 @@ final class ArchitectureBench {
         out.printf(Locale.ROOT, "%n%s: %,d parameters, %d layers; load %.0f ms (config parsed and built, %,d bytes of"
                 + " config + float32 weights handed over, batch-1 plan %.0f ms)%n", name, params, model.allLayers().size(),
                 loadMs, fileBytes, planMs);
+        Dl4jTarget target = dl4jFile(name, model, dl4j, out);
         try (model) {
             for (int batch : batches(name, s)) {
                 long[] shape = batchShape(model, batch);
                 measure(name, json, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows,
-                        ortRatios, out);
+                        ortRatios, target, dl4jRatios, dl4jNotes, out);
             }
+        } finally {
+            if (target.h5() != null) Files.deleteIfExists(target.h5());
+        }
+    }
+
+    /** The model saved by {@code Models.save} as a Keras 2 {@code .h5} for DL4J, or why it is not. */
+    private static Dl4jTarget dl4jFile(String name, Model model, Dl4jPeer dl4j, PrintStream out) {
+        if (dl4j.unavailable() != null) return new Dl4jTarget(dl4j, null, dl4j.unavailable());
+        try {
+            Path dir = NativeBench.buildDir().toAbsolutePath().resolve("dl4j/models");
+            Files.createDirectories(dir);
+            Path h5 = dir.resolve(name + ".h5");
+            long t = System.nanoTime();
+            kdnn.io.Models.save(model, h5);
+            out.printf(Locale.ROOT, "  kdnn's .h5 for DL4J: %,d bytes (Models.save %.0f ms)%n", Files.size(h5),
+                    (System.nanoTime() - t) / 1e6);
+            return new Dl4jTarget(dl4j, h5, null);
+        } catch (Exception e) {
+            String why = "kdnn's .h5 writer failed (Models.save): " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            out.println("  dl4j: " + why);
+            return new Dl4jTarget(dl4j, null, why);
         }
     }
 
@@ -220,7 +269,8 @@ final class ArchitectureBench {
 
     private static void measure(String name, JsonNode config, Model model, long[] shape, double batch1PlanMs,
                                 Settings s, List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
-                                List<Double> ortRatios, PrintStream out) throws Exception {
+                                List<Double> ortRatios, Dl4jTarget dl4j, List<Double> dl4jRatios, List<String> dl4jNotes,
+                                PrintStream out) throws Exception {
         int batch = (int) shape[0];
         double planMs = batch1PlanMs;
         if (Double.isNaN(planMs)) {
@@ -268,8 +318,10 @@ final class ArchitectureBench {
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
-        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s |", name, batch,
-                best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6, kerasCell, ortCell, bf16Cell));
+        String dl4jCell = dl4j(name, dl4j, shape, outShape, x, f32, best, s, records, dl4jRatios, dl4jNotes, out);
+        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s |", name,
+                batch, best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
+                kerasCell, ortCell, dl4jCell, bf16Cell));
         for (String impl : NOT_RUN) {
             ObjectNode e = record(name, batch, impl);
             e.put("threads", s.threads());
@@ -279,11 +331,49 @@ final class ArchitectureBench {
     }
 
     /**
+     * DL4J importing kdnn's {@code .h5} of the model in its own JVM, on the same input with the same
+     * thread count and timing budget: timed (its first {@code output} call apart; the import goes to a
+     * load record with the file's size), its output compared with kdnn's.
+     */
+    private static String dl4j(String name, Dl4jTarget t, long[] shape, long[] outShape, float[] x, float[] kdnnOut,
+                               double kdnnUs, Settings s, List<ObjectNode> records, List<Double> dl4jRatios,
+                               List<String> dl4jNotes, PrintStream out) throws IOException {
+        int batch = (int) shape[0];
+        ObjectNode r = record(name, batch, "dl4j");
+        r.put("threads", s.threads());
+        records.add(r);
+        Dl4jPeer.Result res = t.why() != null ? Dl4jPeer.Result.failed(t.why())
+                : t.peer().run(t.h5(), List.of(x), List.of(shape), s.threads(), s.budget(), s.rounds());
+        if (!res.ok()) {
+            r.put("error", res.error());
+            out.println("  dl4j: error: " + res.error());
+            if (t.peer().unavailable() == null) dl4jNotes.add(name + " batch " + batch + ": " + res.error());
+            return "error";
+        }
+        r.put("median_us", round(res.medianUs()));
+        r.put("first_call_us", round(res.firstCallUs()));
+        if (batch == 1) {
+            ObjectNode load = record(name, -1, "dl4j");
+            load.put("load_ms", round(res.importMs()));
+            load.put("file_bytes", Files.size(t.h5()));
+            records.add(load);
+        }
+        String agree = Dl4jPeer.compare(res, outShape, kdnnOut);
+        if (agree.startsWith("MISMATCH")) dl4jNotes.add(name + " batch " + batch + ": output differs from kdnn's: " + agree);
+        dl4jRatios.add(res.medianUs() / kdnnUs);
+        out.printf(Locale.ROOT, "  dl4j: %.2f ms (import %.0f ms as a %s, first call %.0f ms, %d timed calls, Java %s);"
+                        + " DL4J / kdnn = %.2f; output vs kdnn: %s%n", res.medianUs() / 1e3, res.importMs(),
+                res.modelClass(), res.firstCallUs() / 1e3, res.samples(), res.java(), res.medianUs() / kdnnUs, agree);
+        return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", res.medianUs() / 1e3, res.medianUs() / kdnnUs, agree);
+    }
+
+    /**
      * The timing for calls of about {@code callUs}: as set, or for calls over a second (U-Net at
      * batch 16) one round of 3 calls after one, so a full run stays within minutes.
      */
     static Settings forCallsOf(double callUs, Settings s) {
-        return callUs < 1e6 ? s : new Settings(s.quick(), s.threads(), 1, new Timing.Budget(0, 0, 3), s.concurrencyMs());
+        return callUs < 1e6 ? s : new Settings(s.quick(), s.threads(), 1, new Timing.Budget(0, 0, 3), s.concurrencyMs(),
+                s.dl4j());
     }
 
     /** kdnn's predictions per second with 1, 2, 4 and 8 request threads sharing the model (batch 1: serving). */

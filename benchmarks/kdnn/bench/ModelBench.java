@@ -296,6 +296,7 @@ public final class ModelBench {
         Path json = null;
         boolean golden = false;
         long windowMs = 0;
+        boolean dl4j = true;
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -308,9 +309,10 @@ public final class ModelBench {
                 case "--json" -> json = Path.of(args[++i]);
                 case "--golden" -> golden = true;
                 case "--window-ms" -> windowMs = Long.parseLong(args[++i]);
+                case "--no-dl4j" -> dl4j = false;
                 default -> {
                     System.err.println("usage: kdnn bench --models [CONFIG.json... | DIR...] [--golden] [--quick]"
-                            + " [--threads N] [--rounds R] [--window-ms MS] [--json FILE]");
+                            + " [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j] [--json FILE]");
                     return 2;
                 }
             }
@@ -322,7 +324,7 @@ public final class ModelBench {
             int r = rounds == 0 ? (quick ? 1 : 3) : rounds;
             Timing.Budget b = quick ? new Timing.Budget(300, 700, 3) : new Timing.Budget(1000, 3000, 5);
             return ArchitectureBench.run(dirs, new ArchitectureBench.Settings(quick, threads, r, b,
-                    windowMs > 0 ? windowMs : quick ? 1500 : 3000), json, out);
+                    windowMs > 0 ? windowMs : quick ? 1500 : 3000, dl4j), json, out);
         }
         if (dirs.isEmpty()) dirs = defaultModels();
         if (dirs.isEmpty()) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kdnn bench --models} on a tiny functional model (the full architectures take minutes):
  * every JSON record has one of the shapes issue 14 specifies, kdnn's figures are there and
  * positive, and the seeded weights are the same on every build with valid BatchNormalization
- * statistics. Nothing here checks a speed.
+ * statistics. Nothing here checks a speed, or needs DL4J ({@code --no-dl4j}).
  */
 class ArchitectureBenchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,7 +75,7 @@ class ArchitectureBenchTest {
         Path json = dir.resolve("out.json");
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         int status = BenchMain.run(new String[] {"--models", config.toString(), "--quick", "--rounds", "1",
-                "--window-ms", "100", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
+                "--window-ms", "100", "--no-dl4j", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, printed);
         JsonNode records = JSON.readTree(json.toFile());
@@ -120,6 +120,12 @@ class ArchitectureBenchTest {
         }
         assertTrue(ort != null && ort.get("median_us").asDouble() > 0, records.toString());
         assertTrue(printed.contains("output vs kdnn: ok"), printed);
+        // --no-dl4j: DL4J (a Maven build and a JVM of its own) is left out, and its record says so
+        JsonNode dl4j = null;
+        for (JsonNode r : records) {
+            if (r.get("impl").asText().equals("dl4j")) dl4j = r;
+        }
+        assertTrue(dl4j != null && dl4j.path("error").asText().contains("--no-dl4j"), records.toString());
     }
 
     @Test
