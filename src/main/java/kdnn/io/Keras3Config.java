@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import kdnn.layers.BatchNormalization;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
 
@@ -37,11 +38,11 @@ final class Keras3Config {
     }
 
     static ObjectNode of(Model model) {
-        return model(model, ModelConfigs.toConfig(model), null);
+        return model(model, ModelConfigs.toConfig(model));
     }
 
-    /** One model: {@code keras2} is its Keras 2 form, {@code buildShape} its call's input shape when nested. */
-    private static ObjectNode model(Model model, JsonNode keras2, List<long[]> buildShape) {
+    /** One model: {@code keras2} is its Keras 2 form. */
+    private static ObjectNode model(Model model, JsonNode keras2) {
         boolean sequential = model.className().equals("Sequential");
         ObjectNode out = JSON.objectNode();
         out.put("module", sequential ? "keras" : "keras.src.models.functional");
@@ -56,13 +57,14 @@ final class Keras3Config {
             c.set("dtype", policy());
             long[] in = model.inputShapes().get(0);
             JsonNode first = k2.get("layers").get(0);
-            ObjectNode input = layer(first, null);
+            ObjectNode input = layer(first, null, null);
             ((ObjectNode) input.get("config")).put("name", "input_layer");
             layers.add(input);
             List<Object> objects = SavedLayers.layers(model);
             for (int i = 1; i < k2.get("layers").size(); i++) {
                 JsonNode l = k2.get("layers").get(i);
-                layers.add(layer(l, buildShape(shapes.get(SavedLayers.name(objects.get(i - 1))))));
+                Object o = objects.get(i - 1);
+                layers.add(layer(l, o, buildShape(shapes.get(SavedLayers.name(o)))));
             }
             c.set("build_input_shape", shape(in));
         } else {
@@ -71,8 +73,8 @@ final class Keras3Config {
                 JsonNode l = k2.get("layers").get(i);
                 Object o = objects.get(i);
                 List<List<long[]>> calls = shapes.getOrDefault(SavedLayers.name(o), List.of());
-                ObjectNode entry = o instanceof Model m ? model(m, l, calls.isEmpty() ? null : calls.get(0))
-                        : layer(l, buildShape(calls));
+                ObjectNode entry = o instanceof Model m ? model(m, l)
+                        : layer(l, o, buildShape(calls));
                 entry.put("name", SavedLayers.name(o));
                 ArrayNode inbound = entry.putArray("inbound_nodes");
                 for (int call = 0; call < l.get("inbound_nodes").size(); call++) {
@@ -87,13 +89,13 @@ final class Keras3Config {
         if (!sequential) out.put("registered_name", "Functional");
         ObjectNode build = out.putObject("build_config");
         if (sequential) build.set("input_shape", shape(model.inputShapes().get(0)));
-        else build.set("input_shape", buildShape == null ? JSON.nullNode() : shapes(buildShape));
+        else build.putNull("input_shape"); // a Functional is built at construction, not by a call: Keras 3 records no shape
         out.putObject("compile_config");
         return out;
     }
 
     /** A layer's Keras 3 object; {@code buildShape} null for one that is not built by a call. */
-    private static ObjectNode layer(JsonNode keras2, JsonNode buildShape) {
+    private static ObjectNode layer(JsonNode keras2, Object op, JsonNode buildShape) {
         String cls = keras2.get("class_name").asText();
         ObjectNode out = JSON.objectNode();
         out.put("module", "keras.layers");
@@ -107,6 +109,20 @@ final class Keras3Config {
             if (c.has("dtype")) c.set("dtype", policy());
         }
         if (NO_GROUPS.contains(cls)) c.remove("groups");
+        if (op instanceof BatchNormalization bn) {
+            // Keras 3 takes one int axis and writes it as given (tf.keras the list its build made);
+            // it always writes its synchronized and renorm arguments
+            c.put("axis", bn.axis());
+            c.put("synchronized", false);
+            c.put("renorm", false);
+            c.putNull("renorm_clipping");
+            c.put("renorm_momentum", 0.99);
+        }
+        if (cls.equals("Dense")) {
+            // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
+            c.remove("activity_regularizer");
+            c.putNull("quantization_config");
+        }
         if (cls.startsWith("SeparableConv")) {
             c.remove("kernel_initializer");
             c.remove("kernel_regularizer");

@@ -2,9 +2,6 @@ package kdnn.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jhdf.HdfFile;
-import io.jhdf.WritableHdfFile;
-import io.jhdf.api.WritableGroup;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import kdnn.layers.Layer;
 import kdnn.layers.Weight;
 import kdnn.model.Model;
 
@@ -39,11 +38,14 @@ final class Keras3Writer {
         metadata.put("keras_version", KERAS_VERSION);
         metadata.put("date_saved", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd@HH:mm:ss")));
         byte[] config = JSON.writeValueAsBytes(Keras3Config.of(model));
-        byte[] weights = weightsFile(model);
+        Hdf5Tree.Group weights = weightsFile(model);
         try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
             stored(zip, "metadata.json", JSON.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8));
             stored(zip, "config.json", config);
-            stored(zip, "model.weights.h5", weights);
+            storedHdf5(zip, "model.weights.h5", weights);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file); // no half-written archive left behind
+            throw e;
         }
     }
 
@@ -60,37 +62,55 @@ final class Keras3Writer {
         zip.closeEntry();
     }
 
-    /** model.weights.h5, written through a temporary file: jHDF writes to paths only. */
-    private static byte[] weightsFile(Model model) throws IOException {
-        Path tmp = Files.createTempFile("kdnn-weights", ".h5");
-        try {
-            try (WritableHdfFile h5 = HdfFile.write(tmp)) {
-                h5.putGroup("vars").putAttribute("name", model.name());
-                layers(h5, model);
-            }
-            return Files.readAllBytes(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
+    /**
+     * model.weights.h5 as a stored entry: a stored entry's size and CRC come before its bytes, so
+     * the file is written twice, first only to count and checksum it (the weights are fetched
+     * again rather than held in memory).
+     */
+    private static void storedHdf5(ZipOutputStream zip, String name, Hdf5Tree.Group h5) throws IOException {
+        CRC32 crc = new CRC32();
+        long size;
+        try (CheckedOutputStream counted = new CheckedOutputStream(OutputStream.nullOutputStream(), crc)) {
+            size = Hdf5Writer.write(h5, counted);
         }
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(size);
+        e.setCompressedSize(size);
+        e.setCrc(crc.getValue());
+        zip.putNextEntry(e);
+        Hdf5Writer.write(h5, zip);
+        zip.closeEntry();
+    }
+
+    /** model.weights.h5's content: {@code vars} named after the model, then its layers. */
+    static Hdf5Tree.Group weightsFile(Model model) {
+        Hdf5Tree.Group root = new Hdf5Tree.Group();
+        root.group("vars").attribute("name", Hdf5Tree.VarStrings.scalar(model.name(), true));
+        layers(root, model);
+        return root;
     }
 
     /** layers/<key>/vars/<i> for each layer, keys from classes numbered in order; nested models recurse. */
-    private static void layers(WritableGroup parent, Model model) {
-        WritableGroup layers = parent.putGroup("layers");
+    private static void layers(Hdf5Tree.Group parent, Model model) {
+        Hdf5Tree.Group layers = parent.group("layers");
         Map<String, Integer> used = new HashMap<>();
         for (Object o : SavedLayers.layers(model)) {
             String key = Keras3Weights.snakeCase(SavedLayers.className(o));
             int n = used.merge(key, 0, (a, b) -> a + 1);
             if (n > 0) key = key + "_" + n;
-            WritableGroup g = layers.putGroup(key);
-            WritableGroup vars = g.putGroup("vars");
-            vars.putAttribute("name", SavedLayers.name(o));
+            Hdf5Tree.Group g = layers.group(key);
+            Hdf5Tree.Group vars = g.group("vars");
+            vars.attribute("name", Hdf5Tree.VarStrings.scalar(SavedLayers.name(o), true));
             if (o instanceof Model m) {
                 layers(g, m);
                 continue;
             }
-            List<Weight> weights = ((kdnn.layers.Layer) o).getWeights();
-            for (int i = 0; i < weights.size(); i++) vars.putDataset(Integer.toString(i), Hdf5Writing.nested(weights.get(i)));
+            Layer layer = (Layer) o;
+            List<Weight> weights = layer.getWeights();
+            for (int i = 0; i < weights.size(); i++) {
+                vars.dataset(Integer.toString(i), weights.get(i).shape(), SavedLayers.values(layer, i));
+            }
         }
     }
 }

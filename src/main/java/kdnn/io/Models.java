@@ -76,14 +76,13 @@ public final class Models {
      * Saves a model in the format its file name says, each as Keras' own writer lays it out:
      * <ul>
      * <li>{@code .keras}: Keras 3's zip (metadata.json, config.json in Keras 3's serialization
-     * form, model.weights.h5 keyed by layer class), read back with Keras 3's definitions;</li>
-     * <li>{@code .h5}: Keras 2's full-model HDF5 as tf.keras 2.12 writes it (root attributes
-     * keras_version, backend, model_config; model_weights with layer_names and weight_names).
-     * jHDF's writer differs from h5py's bytes: strings are fixed-length UTF-8 (h5py 3 writes
-     * variable-length ones; h5py 2 wrote fixed-length), a weightless layer's group has no
-     * weight_names (tf.keras writes an empty float64 array, which jHDF cannot write; Keras' reader
-     * takes both as none), the root carries jHDF's own {@code _jHDF} attribute, and the file's
-     * internal layout (superblock, B-trees, no link creation order) is jHDF's;</li>
+     * form, model.weights.h5 keyed by layer class, laid out as h5py lays it out), read back with
+     * Keras 3's definitions;</li>
+     * <li>{@code .h5}: Keras 2's full-model HDF5 as tf.keras 2.12 writes it through h5py 3
+     * (root attributes keras_version, backend, model_config; model_weights with layer_names and
+     * weight_names, an empty float64 array for a layer without weights), with h5py's structures
+     * and attribute types: superblock 0, groups as symbol tables, variable-length strings in a
+     * global heap, float32 datasets stored contiguously, as the HDF5 library and jHDF read them;</li>
      * <li>a folder, or a path ending in {@code model.json} or {@code .json}: TensorFlow.js'
      * layers format (model.json and weights.bin beside it).</li>
      * </ul>
@@ -127,18 +126,16 @@ public final class Models {
     }
 
     /**
-     * Reads a written HDF5-based file back. jHDF 0.11's writer produces files it cannot read for
-     * some group layouts (an empty group after one holding a dataset): such a file is deleted and
-     * refused here rather than left behind broken.
+     * Reads a written HDF5-based file back (config and weights, as a load does): a file kdnn
+     * cannot read itself would be a writer bug, and is deleted and refused rather than left behind.
      */
     private static void verifyReadable(Path path) throws IOException {
         try {
             ModelReader.read(path);
         } catch (RuntimeException e) {
             Files.deleteIfExists(path);
-            throw new IOException(path + ": the HDF5 writer (jHDF " + "0.11) produced a file that does not read back ("
-                    + e.getMessage() + "); nothing was written. Saving this model to this format is a known gap;"
-                    + " save to TensorFlow.js (a folder) instead", e);
+            throw new IOException(path + ": the file written does not read back (" + e.getMessage() + "); it was deleted."
+                    + " This is a bug in kdnn's HDF5 writer: please report it with the model", e);
         }
     }
 

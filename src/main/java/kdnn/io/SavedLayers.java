@@ -2,6 +2,7 @@ package kdnn.io;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import kdnn.layers.InputLayer;
 import kdnn.layers.Layer;
 import kdnn.layers.Weight;
@@ -13,12 +14,22 @@ final class SavedLayers {
     private SavedLayers() {
     }
 
-    /** One weight of one layer. */
-    record LayerWeight(Layer layer, Weight weight) {
+    /** One weight of one layer: the {@code index}th of its {@code getWeights()}. */
+    record LayerWeight(Layer layer, int index, Weight weight) {
         /** Keras 2's name of it: {@code conv1/kernel:0}. */
         String keras2Name() {
             return layer.name() + "/" + weight.name() + ":0";
         }
+
+        /** Its values fetched anew when called: a writer holds this rather than a copy of every weight at once. */
+        Supplier<float[]> values() {
+            return SavedLayers.values(layer, index);
+        }
+    }
+
+    /** The values of a layer's {@code index}th weight, fetched when called. */
+    static Supplier<float[]> values(Layer layer, int index) {
+        return () -> layer.getWeights().get(index).values();
     }
 
     /** Keras' {@code model.layers}: layers and nested models; a Sequential's InputLayer is not among them. */
@@ -48,8 +59,10 @@ final class SavedLayers {
         List<LayerWeight> frozen = new ArrayList<>();
         for (Layer l : leaves) {
             boolean layerTrainable = l.getConfig().path("trainable").asBoolean(true);
-            for (Weight w : l.getWeights()) {
-                (layerTrainable && !w.name().startsWith("moving_") ? trainable : frozen).add(new LayerWeight(l, w));
+            List<Weight> weights = l.getWeights();
+            for (int i = 0; i < weights.size(); i++) {
+                Weight w = weights.get(i);
+                (layerTrainable && !w.name().startsWith("moving_") ? trainable : frozen).add(new LayerWeight(l, i, w));
             }
         }
         trainable.addAll(frozen);

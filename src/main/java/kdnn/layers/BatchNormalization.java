@@ -216,11 +216,21 @@ public final class BatchNormalization extends Layer {
                 beta == null ? null : beta.data(), weight("moving_mean").data(), weight("moving_variance").data());
     }
 
-    /** Keras' config keys, in Keras' order. */
+    /**
+     * Keras' config keys, in Keras' order, as tf.keras 2.x writes them: its {@code build} replaces
+     * {@code axis} by the list of the non-negative axes it normalizes, which {@code get_config}
+     * then writes ({@code [3]} for images, channels last); an unbuilt layer writes the axis as
+     * given.
+     */
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        c.put("axis", axis);
+        long[] built = builtInputShape();
+        if (built != null) {
+            c.putArray("axis").add(resolvedAxis(built));
+        } else {
+            c.put("axis", axis);
+        }
         c.put("momentum", momentum);
         c.put("epsilon", epsilon);
         c.put("center", center);

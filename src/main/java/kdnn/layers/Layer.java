@@ -281,6 +281,12 @@ public abstract class Layer implements AutoCloseable {
         return builtShape != null;
     }
 
+    /** The input shape the layer was built for, or null before it is built. */
+    final long[] builtInputShape() {
+        long[] s = builtShape;
+        return s == null ? null : s.clone();
+    }
+
     private void ensureBuilt(long[] inputShape) {
         if (builtShape != null) {
             return;
