@@ -25,6 +25,7 @@ import kdnn.layers.Precision;
 import kdnn.layers.Weight;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
+import kdnn.runtime.ExecutionTrace;
 import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
@@ -38,19 +39,20 @@ import kdnn.runtime.Threads;
  * predict into preallocated outputs (median of single calls after warm-up, best of the rounds),
  * first prediction, plan time, the plan's workspace next to the sum of its intermediate values,
  * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
- * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
+ * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; the floor: the
+ * oneDNN primitives of one traced prediction replayed from C by {@code native/bench_conv.c}
+ * ({@link FloorPlan}), timed in chunks interleaved with kdnn's; ONNX Runtime on the same graph and weights
  * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
- * same request threads). The comparison implementations the issue names that this benchmark
- * does not run yet (the C floor, DL4J) get a record with {@code "error"} saying so.
+ * same request threads). The comparison implementation the issue names that this benchmark
+ * does not run yet (DL4J) gets a record with {@code "error"} saying so.
  */
 final class ArchitectureBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};
-    static final List<String> NOT_RUN = List.of("floor", "dl4j");
-    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C and DL4J"
-            + " import are still to do)";
+    static final List<String> NOT_RUN = List.of("dl4j");
+    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: DL4J import is still to do)";
 
     /** How long each measurement runs. */
     record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs) {
@@ -146,8 +148,9 @@ final class ArchitectureBench {
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
                 + " calls after warm-up, best of " + s.rounds() + " rounds):");
         out.println("| model | batch | kdnn predict ms | first prediction ms | plan ms | workspace MB | intermediate"
-                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) | bf16 |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+                + " values MB | KERAS-mode predict ms (scan cost) | floor ms (predict / floor) | onnxruntime ms"
+                + " (ORT / kdnn; output vs kdnn) | bf16 |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
         rows.forEach(out::println);
         if (!ortRatios.isEmpty()) {
             double log = 0;
@@ -232,7 +235,7 @@ final class ArchitectureBench {
         float[] x = input(shape);
         long[] outShape = model.outputShape(shape);
         double best = Double.NaN;
-        String kerasCell, bf16Cell;
+        String kerasCell, bf16Cell, floorCell;
         float[] f32;
         double first;
         try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
@@ -265,11 +268,13 @@ final class ArchitectureBench {
             kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
             out.println("  KERAS mode: " + kerasCell);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
+            floorCell = floor(name, model, in, y, best, s, records, out);
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
-        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s |", name, batch,
-                best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6, kerasCell, ortCell, bf16Cell));
+        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s |", name,
+                batch, best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
+                kerasCell, floorCell, ortCell, bf16Cell));
         for (String impl : NOT_RUN) {
             ObjectNode e = record(name, batch, impl);
             e.put("threads", s.threads());
@@ -388,6 +393,58 @@ final class ArchitectureBench {
                 }
             };
         });
+    }
+
+    /**
+     * The floor: one prediction traced, its oneDNN primitives replayed from C on the same library
+     * and thread count with buffers shared as kdnn's call shared them ({@link FloorPlan}); chunks
+     * of the replay and of kdnn's predict interleaved, each side keeping its best chunk, and
+     * predict / floor from those. Steps the replay leaves out (Java steps) are named; oneDNN's
+     * implementations on both sides are compared.
+     */
+    private static String floor(String name, Model model, Tensor in, Tensor y, double kdnnUs, Settings s,
+                                List<ObjectNode> records, PrintStream out) throws Exception {
+        int batch = (int) in.shape()[0];
+        ObjectNode f = record(name, batch, "floor");
+        f.put("threads", s.threads());
+        records.add(f);
+        model.predict(in, y); // whatever a first call after a precision change prepares is not traced
+        FloorPlan plan = FloorPlan.of(ExecutionTrace.record(() -> model.predict(in, y)));
+        String left = plan.left().isEmpty() ? "" : "; not in the floor: " + plan.leftSummary();
+        if (plan.ops() == 0) {
+            f.put("error", "no oneDNN primitive of the prediction can be replayed" + left);
+            out.println("  floor: error: " + f.get("error").asText());
+            return "error";
+        }
+        Settings timing = forCallsOf(kdnnUs, s);
+        double floorBest = Double.NaN, kdnnBest = Double.NaN;
+        NativeBench.Session.PlanStart started;
+        try (NativeBench.Session nat = NativeBench.start(s.threads(), timing.budget())) {
+            started = nat.plan(name + "-b" + batch, plan.body());
+            for (int r = 0; r < Math.max(2, timing.rounds()); r++) {
+                floorBest = min(floorBest, nat.measure().medianUs());
+                kdnnBest = min(kdnnBest, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
+            }
+        } catch (java.io.IOException e) {
+            f.put("error", "bench_conv: " + e.getMessage());
+            out.println("  floor: error: " + e.getMessage());
+            return "error";
+        }
+        f.put("median_us", round(floorBest));
+        f.put("first_call_us", round(started.firstCallUs()));
+        long otherThreads = plan.ompThreads().stream().filter(t -> t != s.threads()).count();
+        List<String> mismatches = plan.implementationMismatches(started.implementations());
+        out.printf(Locale.ROOT, "  floor: %.2f ms (%d oneDNN primitives replayed from C; first %.1f ms); interleaved"
+                + " kdnn predict %.2f ms: predict / floor = %.3f%s%n", floorBest / 1e3, plan.ops(),
+                started.firstCallUs() / 1e3, kdnnBest / 1e3, kdnnBest / floorBest, left);
+        out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
+                : "differ from kdnn's: " + String.join("; ", mismatches)));
+        if (otherThreads > 0) {
+            out.printf(Locale.ROOT, "  floor: note: kdnn's calling thread ran %d of the primitives with OpenMP max threads"
+                    + " other than %d (the replay runs all with %d)%n", otherThreads, s.threads(), s.threads());
+        }
+        return String.format(Locale.ROOT, "%.2f (%.3f)%s", floorBest / 1e3, kdnnBest / floorBest,
+                plan.left().isEmpty() ? "" : " (" + plan.left().size() + " Java steps left out)");
     }
 
     /** bf16 where the CPU has it; otherwise an error record with oneDNN's or kdnn's reason. */

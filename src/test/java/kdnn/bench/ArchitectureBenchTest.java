@@ -120,6 +120,19 @@ class ArchitectureBenchTest {
         }
         assertTrue(ort != null && ort.get("median_us").asDouble() > 0, records.toString());
         assertTrue(printed.contains("output vs kdnn: ok"), printed);
+        // the floor: the plan's primitives replayed from C (where gcc builds bench_conv), with kdnn's implementations
+        JsonNode floor = null;
+        for (JsonNode r : records) {
+            if (r.get("impl").asText().equals("floor")) floor = r;
+        }
+        assertTrue(floor != null, records.toString());
+        if (floor.has("error")) {
+            assertTrue(floor.get("error").asText().startsWith("bench_conv"), floor.toString());
+        } else {
+            assertTrue(floor.get("median_us").asDouble() > 0 && floor.get("first_call_us").asDouble() > 0, floor.toString());
+            assertTrue(printed.contains("predict / floor = "), printed);
+            assertTrue(printed.contains("floor: oneDNN implementations the same as kdnn's for every primitive"), printed);
+        }
     }
 
     @Test
