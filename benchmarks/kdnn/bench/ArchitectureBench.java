@@ -140,8 +140,9 @@ final class ArchitectureBench {
         List<String> rows = new ArrayList<>();
         List<String> concurrencyRows = new ArrayList<>();
         List<Double> ortRatios = new ArrayList<>();
+        List<String> floorRatios = new ArrayList<>();
         for (Path config : configs) {
-            model(config, s, records, rows, concurrencyRows, ortRatios, out);
+            model(config, s, records, rows, concurrencyRows, ortRatios, floorRatios, out);
             if (json != null) write(json, records); // a run cut short keeps what it measured
         }
         out.println();
@@ -157,6 +158,9 @@ final class ArchitectureBench {
             for (double r : ortRatios) log += Math.log(r);
             out.printf(Locale.ROOT, "geometric mean of ORT / kdnn over %d model-batches: %.2fx%n", ortRatios.size(),
                     Math.exp(log / ortRatios.size()));
+        }
+        if (!floorRatios.isEmpty()) {
+            out.println("predict / floor (target <= 1.05): " + String.join(", ", floorRatios));
         }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
@@ -174,7 +178,8 @@ final class ArchitectureBench {
     }
 
     private static void model(Path config, Settings s, List<ObjectNode> records, List<String> rows,
-                              List<String> concurrencyRows, List<Double> ortRatios, PrintStream out) throws Exception {
+                              List<String> concurrencyRows, List<Double> ortRatios, List<String> floorRatios,
+                              PrintStream out) throws Exception {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
         JsonNode seededConfig = seeded(JSON.readTree(config.toFile()), 14);
@@ -206,7 +211,7 @@ final class ArchitectureBench {
             for (int batch : batches(name, s)) {
                 long[] shape = batchShape(model, batch);
                 measure(name, json, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows,
-                        ortRatios, out);
+                        ortRatios, floorRatios, out);
             }
         }
     }
@@ -223,7 +228,7 @@ final class ArchitectureBench {
 
     private static void measure(String name, JsonNode config, Model model, long[] shape, double batch1PlanMs,
                                 Settings s, List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
-                                List<Double> ortRatios, PrintStream out) throws Exception {
+                                List<Double> ortRatios, List<String> floorRatios, PrintStream out) throws Exception {
         int batch = (int) shape[0];
         double planMs = batch1PlanMs;
         if (Double.isNaN(planMs)) {
@@ -268,7 +273,7 @@ final class ArchitectureBench {
             kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
             out.println("  KERAS mode: " + kerasCell);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
-            floorCell = floor(name, model, in, y, best, s, records, out);
+            floorCell = floor(name, model, in, y, best, s, records, floorRatios, out);
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
@@ -403,7 +408,7 @@ final class ArchitectureBench {
      * implementations on both sides are compared.
      */
     private static String floor(String name, Model model, Tensor in, Tensor y, double kdnnUs, Settings s,
-                                List<ObjectNode> records, PrintStream out) throws Exception {
+                                List<ObjectNode> records, List<String> floorRatios, PrintStream out) throws Exception {
         int batch = (int) in.shape()[0];
         ObjectNode f = record(name, batch, "floor");
         f.put("threads", s.threads());
@@ -443,8 +448,12 @@ final class ArchitectureBench {
             out.printf(Locale.ROOT, "  floor: note: kdnn's calling thread ran %d of the primitives with OpenMP max threads"
                     + " other than %d (the replay runs all with %d)%n", otherThreads, s.threads(), s.threads());
         }
-        return String.format(Locale.ROOT, "%.2f (%.3f)%s", floorBest / 1e3, kdnnBest / floorBest,
-                plan.left().isEmpty() ? "" : " (" + plan.left().size() + " Java steps left out)");
+        double ratio = kdnnBest / floorBest;
+        floorRatios.add(String.format(Locale.ROOT, "%s batch %d %.3f %s", name, batch, ratio,
+                ratio <= 1.05 ? "met" : "NOT met"));
+        int n = plan.left().size();
+        return String.format(Locale.ROOT, "%.2f (%.3f)%s", floorBest / 1e3, ratio,
+                n == 0 ? "" : " (" + n + (n == 1 ? " step" : " steps") + " not replayed)");
     }
 
     /** bf16 where the CPU has it; otherwise an error record with oneDNN's or kdnn's reason. */
