@@ -403,7 +403,7 @@ final class ArchitectureBench {
     /**
      * The floor: one prediction traced, its oneDNN primitives replayed from C on the same library
      * and thread count with buffers shared as kdnn's call shared them ({@link FloorPlan}); chunks
-     * of the replay and of kdnn's predict interleaved, each side keeping its best chunk, and
+     * of the replay and of kdnn's predict interleaved (at least 3 of each), each side keeping its best, and
      * predict / floor from those. Steps the replay leaves out (Java steps) are named; oneDNN's
      * implementations on both sides are compared.
      */
@@ -426,7 +426,7 @@ final class ArchitectureBench {
         NativeBench.Session.PlanStart started;
         try (NativeBench.Session nat = NativeBench.start(s.threads(), timing.budget())) {
             started = nat.plan(name + "-b" + batch, plan.body());
-            for (int r = 0; r < Math.max(2, timing.rounds()); r++) {
+            for (int r = 0; r < Math.max(3, timing.rounds()); r++) {
                 floorBest = min(floorBest, nat.measure().medianUs());
                 kdnnBest = min(kdnnBest, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
             }

@@ -59,7 +59,10 @@ public final class ExecutionTrace {
         steps.add(new Step(what, null, "java", List.of(), 0));
     }
 
-    /** Notes a step outside any pipeline that runs in Java on {@code bytes} (a plan's copy), when a trace is recording. */
+    /**
+     * Notes a step on {@code bytes} that is no oneDNN primitive and runs outside any pipeline (a
+     * plan's copy, the input scan of the keras mode), when a trace is recording on this thread.
+     */
     public static void javaStep(String what, long bytes) {
         ExecutionTrace t = active();
         if (t != null) t.java(what + " (" + bytes + " bytes)");

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.TestData;
+import kdnn.layers.ExtremeValues;
 import kdnn.model.Model;
 import kdnn.model.ModelFiles;
 import kdnn.runtime.Convolutions;
@@ -64,6 +65,17 @@ class FloorPlanTest {
                 assertTrue(!s.java() && !s.implementation().isEmpty(), s.toString());
                 assertTrue(s.args().stream().allMatch(a -> a.bytes() > 0 && a.address() != 0), s.toString());
             }
+        }
+    }
+
+    @Test
+    void theKerasModesInputScanIsAStepTheFloorLeavesOut() throws Exception {
+        try (Model m = resnetTiny()) {
+            m.setExtremes(ExtremeValues.KERAS);
+            List<ExecutionTrace.Step> t = trace(m);
+            assertTrue(t.stream().anyMatch(s -> s.java() && s.kind().startsWith("input scan for NaN")), t.toString());
+            FloorPlan plan = FloorPlan.of(t);
+            assertTrue(plan.ops() > 0 && !plan.left().isEmpty(), plan.left().toString());
         }
     }
 
