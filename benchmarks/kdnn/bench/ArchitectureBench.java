@@ -421,6 +421,10 @@ final class ArchitectureBench {
             out.println("  floor: error: " + f.get("error").asText());
             return "error";
         }
+        // kept for a look or a replay by hand: bench_conv THREADS 0 0 1 < FILE (with ONEDNN_VERBOSE=profile_exec)
+        Path saved = NativeBench.buildDir().resolve("floor").resolve(name + "-b" + batch + ".plan");
+        Files.createDirectories(saved.getParent());
+        Files.writeString(saved, "PLAN " + name + "-b" + batch + " " + plan.body());
         Settings timing = forCallsOf(kdnnUs, s);
         double floorBest = Double.NaN, kdnnBest = Double.NaN;
         NativeBench.Session.PlanStart started;
@@ -443,7 +447,7 @@ final class ArchitectureBench {
                 + " kdnn predict %.2f ms: predict / floor = %.3f%s%n", floorBest / 1e3, plan.ops(),
                 started.firstCallUs() / 1e3, kdnnBest / 1e3, kdnnBest / floorBest, left);
         out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
-                : "differ from kdnn's: " + String.join("; ", mismatches)));
+                : "differ from kdnn's: " + String.join("; ", mismatches)) + "; the plan: " + saved);
         if (otherThreads > 0) {
             out.printf(Locale.ROOT, "  floor: note: kdnn's calling thread ran %d of the primitives with OpenMP max threads"
                     + " other than %d (the replay runs all with %d)%n", otherThreads, s.threads(), s.threads());

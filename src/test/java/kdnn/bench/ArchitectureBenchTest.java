@@ -132,6 +132,7 @@ class ArchitectureBenchTest {
             assertTrue(floor.get("median_us").asDouble() > 0 && floor.get("first_call_us").asDouble() > 0, floor.toString());
             assertTrue(printed.contains("predict / floor = "), printed);
             assertTrue(printed.contains("floor: oneDNN implementations the same as kdnn's for every primitive"), printed);
+            assertTrue(printed.contains("tiny-b1.plan"), "the replayed plan is kept: " + printed);
         }
     }
 
