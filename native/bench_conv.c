@@ -29,7 +29,8 @@
  *   PLAN name B bytes[B] N, then N op lines: a whole prediction as kdnn ran it (kdnn's
  *     ExecutionTrace, each primitive's Primitive.replay() line). B buffers, filled with values in
  *     [-1, 1), stand for kdnn's (input, output, workspace, weights, scratchpads), so operations share
- *     memory exactly as kdnn's call did. An op line is KIND THREADS ..., then args K NAME=bBUF+BYTES...
+ *     memory exactly as kdnn's call did; each starts on a page, and the offsets keep every argument
+ *     where kdnn had it within its page. An op line is KIND THREADS ..., then args K NAME=bBUF+BYTES...
  *     (argument NAME at byte offset BYTES of buffer BUF; its layout is the one the primitive reports).
  *     THREADS: the count kdnn created it with; all run with the process' count. MD is a memory
  *     descriptor: DT:DIMS:STRIDES[+OFFSET] (f32:1x64x56x56:200704x1x3584x64, in elements), DT:DIMS:any,
@@ -755,7 +756,8 @@ static int read_plan(dnnl_engine_t eng, dnnl_stream_t stream, int threads, seq_t
         long long bytes;
         if (scanf("%lld", &bytes) != 1 || bytes < 0) return 0;
         q->sizes[i] = bytes;
-        if (posix_memalign(&q->bufs[i], 64, bytes + 64)) { fprintf(stderr, "bench_conv: out of memory\n"); exit(1); }
+        /* on a page: the runner's offsets keep each argument's place within its page as in kdnn */
+        if (posix_memalign(&q->bufs[i], 4096, bytes + 64)) { fprintf(stderr, "bench_conv: out of memory\n"); exit(1); }
         q->nbufs = i + 1;
         fill(q->bufs[i], bytes + 64, dnnl_data_type_undef, 1.0f, 11 + i);
     }

@@ -44,9 +44,10 @@ record FloorPlan(String body, List<String> kinds, List<String> implementations, 
         // buffers: the address ranges the arguments touch, merged where they overlap
         List<long[]> ranges = new ArrayList<>();
         for (ExecutionTrace.Step s : replayed) {
-            // from the cache line the data starts in, so offsets keep kdnn's alignment
+            // from the page the data starts in: bench_conv's buffers start on pages, so every argument keeps its
+            // address within a page (which cache sets it maps to, which loads alias which stores) as in kdnn
             for (ExecutionTrace.Arg a : s.args()) {
-                ranges.add(new long[] {a.address() & ~63L, a.address() + Math.max(a.bytes(), 1)});
+                ranges.add(new long[] {a.address() & ~4095L, a.address() + Math.max(a.bytes(), 1)});
             }
         }
         ranges.sort(Comparator.comparingLong(r -> r[0]));

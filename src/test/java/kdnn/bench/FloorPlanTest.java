@@ -139,7 +139,7 @@ class FloorPlanTest {
     void stepsWithoutAReplayAreLeftOutAndOverlapsMerged() {
         ExecutionTrace.Arg src = new ExecutionTrace.Arg("src", 6400, 256);
         ExecutionTrace.Arg window = new ExecutionTrace.Arg("dst", 6464, 64); // inside src's range
-        ExecutionTrace.Arg other = new ExecutionTrace.Arg("dst", 10000, 16); // not 64-aligned
+        ExecutionTrace.Arg other = new ExecutionTrace.Arg("dst", 10000, 16); // 1808 bytes into its page
         List<ExecutionTrace.Step> trace = List.of(
                 new ExecutionTrace.Step("reorder", "reorder 1 A B", "jit:uni", List.of(src, window), 1),
                 new ExecutionTrace.Step("java step on the output", null, "java", List.of(), 0),
@@ -150,9 +150,9 @@ class FloorPlanTest {
         assertEquals(List.of(1, 2), plan.ompThreads());
         assertEquals(2, plan.left().size());
         assertTrue(plan.left().get(1).startsWith("reorder on a layout kdnn did not make"), plan.left().toString());
-        // one buffer for src and its window; the other from its cache line (9984), so it sits 16 bytes in
-        assertEquals("2 256 32 2\nreorder 1 A B args 2 src=b0+0 dst=b0+64\n"
-                + "eltwise 1 relu 0.0 0.0 A A args 2 src=b0+0 dst=b1+16\n", plan.body());
+        // buffers from the page each range starts in: one for src and its window, one for the other
+        assertEquals("2 2560 1824 2\nreorder 1 A B args 2 src=b0+2304 dst=b0+2368\n"
+                + "eltwise 1 relu 0.0 0.0 A A args 2 src=b0+2304 dst=b1+1808\n", plan.body());
         assertEquals(List.of("op 1 (eltwise_forward): kdnn jit:avx2, replay ref:any"),
                 plan.implementationMismatches(List.of("jit:uni", "ref:any")));
     }
