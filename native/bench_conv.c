@@ -26,7 +26,26 @@
  *     SHAPE and OP make that operation current and answer "FIRST name us" (primitive descriptor,
  *     primitive, weight reorder, first execution; after one throwaway warm-up shape per process,
  *     so library start-up is not in it)
- *   MEASURE: warm up, time single calls of the current operation, answer "RESULT name median_us n".
+ *   PLAN name B bytes[B] N, then N op lines: a whole prediction as kdnn ran it (kdnn's
+ *     ExecutionTrace, each primitive's Primitive.replay() line). B buffers, filled with values in
+ *     [-1, 1), stand for kdnn's (input, output, workspace, weights, scratchpads), so operations share
+ *     memory exactly as kdnn's call did; each starts on a page, and the offsets keep every argument
+ *     where kdnn had it within its page. An op line is KIND THREADS ..., then args K NAME=bBUF+BYTES...
+ *     (argument NAME at byte offset BYTES of buffer BUF; its layout is the one the primitive reports).
+ *     THREADS: the count kdnn created it with; all run with the process' count. MD is a memory
+ *     descriptor: DT:DIMS:STRIDES[+OFFSET] (f32:1x64x56x56:200704x1x3584x64, in elements), DT:DIMS:any,
+ *     or - for none. POST is post N then N of ALG ALPHA BETA (eltwise), sum SCALE, binary_ALG MD.
+ *       conv|deconv T src wei bias dst strides[sp] dilates[sp] padl[sp] padr[sp] POST
+ *       ip|matmul T src wei bias dst POST        reorder T src dst
+ *       softmax T accurate|log src dst axis      eltwise T alg alpha beta src dst
+ *       binary T alg src0 src1 dst POST          concat T dst axis n src[n]
+ *       pool T max|avg_exclude_padding|avg_include_padding src dst kernel[sp] strides[sp] padl[sp] padr[sp]
+ *       bnorm T epsilon global[,scale][,shift] src dst    resample T nearest|linear src dst factors[sp]
+ *       prelu T src wei dst
+ *     Weights and biases get values in [-1/16, 1/16), variances positive ones. Answers "IMPL i name"
+ *     per operation (oneDNN's implementation), then "FIRST name us" (creating every primitive and
+ *     running the sequence once, filling buffers left out).
+ *   MEASURE: warm up, time single calls of the current operation or plan, answer "RESULT name median_us n".
  * Timing is the same as the Java runner's (Timing.java): per-call samples after a warm-up, median.
  * The runner interleaves MEASURE chunks with kdnn's (and ORT's) on the same shape or model.
  */
@@ -34,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 #include <omp.h>
 #include "oneapi/dnnl/dnnl.h"
@@ -65,7 +85,8 @@ static void *alloc_filled(size_t bytes, unsigned seed) {
 
 #define MAXD 6
 #define MAXPOST 4
-#define MAXMEM 8
+#define MAXMEM 72 /* arguments of one operation: up to 64 concat sources, scratchpad */
+#define MAXSRC 64
 
 typedef struct { const char *name; dnnl_alg_kind_t alg; } eltwise_name_t;
 static const eltwise_name_t ELTWISE[] = {
@@ -77,6 +98,26 @@ static const eltwise_name_t ELTWISE[] = {
     {"clip", dnnl_eltwise_clip}, {"clip_v2", dnnl_eltwise_clip_v2}, {"pow", dnnl_eltwise_pow},
     {"gelu_erf", dnnl_eltwise_gelu_erf}, {"round", dnnl_eltwise_round}, {"mish", dnnl_eltwise_mish},
     {"hardswish", dnnl_eltwise_hardswish}};
+
+static const eltwise_name_t BINARY[] = {
+    {"add", dnnl_binary_add}, {"mul", dnnl_binary_mul}, {"max", dnnl_binary_max}, {"min", dnnl_binary_min},
+    {"div", dnnl_binary_div}, {"sub", dnnl_binary_sub}, {"ge", dnnl_binary_ge}, {"gt", dnnl_binary_gt},
+    {"le", dnnl_binary_le}, {"lt", dnnl_binary_lt}, {"eq", dnnl_binary_eq}, {"ne", dnnl_binary_ne}};
+static const eltwise_name_t POOLING[] = {
+    {"max", dnnl_pooling_max}, {"avg_exclude_padding", dnnl_pooling_avg_exclude_padding},
+    {"avg_include_padding", dnnl_pooling_avg_include_padding}};
+static const eltwise_name_t SOFTMAX[] = {{"accurate", dnnl_softmax_accurate}, {"log", dnnl_softmax_log}};
+static const eltwise_name_t RESAMPLING[] = {{"nearest", dnnl_resampling_nearest}, {"linear", dnnl_resampling_linear}};
+
+/* The algorithm named `name` in table `t` of `n` entries; 0 when none is. */
+static int find_alg(const eltwise_name_t *t, size_t n, const char *name, dnnl_alg_kind_t *alg) {
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(t[k].name, name) == 0) { *alg = t[k].alg; return 1; }
+    }
+    fprintf(stderr, "bench_conv: unknown algorithm %s\n", name);
+    return 0;
+}
+#define FIND(table, name, alg) find_alg(table, sizeof table / sizeof table[0], name, alg)
 
 /* A convolution of any kind, rank, bias and post-ops. */
 typedef struct {
@@ -397,6 +438,339 @@ static int create_surrounding(const char *type, dnnl_engine_t eng, dnnl_stream_t
     return 1;
 }
 
+/* ---- PLAN: a sequence of primitives as kdnn created them, on buffers shared as kdnn's call shared them ---- */
+
+/* Fills `bytes` at `p` with values in [-scale, scale) of type `dt`; a f32 value whose halves are both such
+ * bf16 values where the type is not known yet (a buffer kdnn reads as both). */
+static double fill_us; /* time spent filling, left out of a plan's FIRST */
+
+static void fill(void *p, size_t bytes, dnnl_data_type_t dt, float scale, unsigned seed) {
+    double t0 = now_us();
+    uint16_t *h = p;
+    for (size_t i = 0; i < bytes / 2; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        float f = ((seed >> 8) / 16777216.0f * 2 - 1) * scale;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        h[i] = (uint16_t)(u >> 16);
+    }
+    if (dt == dnnl_f32) {
+        float *f = p;
+        for (size_t i = 0; i < bytes / 4; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            f[i] = ((seed >> 8) / 16777216.0f * 2 - 1) * scale;
+        }
+    }
+    fill_us += now_us() - t0;
+}
+
+static int data_type(const char *name, dnnl_data_type_t *dt) {
+    static const struct { const char *name; dnnl_data_type_t dt; } T[] = {
+        {"f32", dnnl_f32}, {"bf16", dnnl_bf16}, {"f16", dnnl_f16}, {"s32", dnnl_s32}, {"s8", dnnl_s8}, {"u8", dnnl_u8}};
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        if (strcmp(T[k].name, name) == 0) { *dt = T[k].dt; return 1; }
+    }
+    fprintf(stderr, "bench_conv: unknown data type %s\n", name);
+    return 0;
+}
+
+/* "AxBxC" into d; the count, or 0 when malformed. */
+static int parse_list(const char *s, dnnl_dims_t d) {
+    int n = 0;
+    for (;;) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || n == MAXD) return 0;
+        d[n++] = v;
+        if (*end == '\0') return n;
+        if (*end != 'x') return 0;
+        s = end + 1;
+    }
+}
+
+/* A memory descriptor token: DT:DIMS:STRIDES[+OFFSET] (dims and strides AxBxC, in elements), DT:DIMS:any, or - for
+ * none (NULL). 0 on a bad token. A window at OFFSET is made as kdnn makes it, a submemory of a larger layout. */
+static int read_md(dnnl_memory_desc_t *md) {
+    char tok[512];
+    *md = NULL;
+    if (scanf("%511s", tok) != 1) return 0;
+    if (strcmp(tok, "-") == 0) return 1;
+    char *dims = strchr(tok, ':'), *layout = dims ? strchr(dims + 1, ':') : NULL;
+    if (!layout) { fprintf(stderr, "bench_conv: bad memory descriptor %s\n", tok); return 0; }
+    *dims++ = '\0';
+    *layout++ = '\0';
+    dnnl_data_type_t dt;
+    dnnl_dims_t d, s;
+    int nd = parse_list(dims, d);
+    if (!data_type(tok, &dt) || nd == 0) return 0;
+    if (strcmp(layout, "any") == 0) {
+        CHECK(dnnl_memory_desc_create_with_tag(md, nd, d, dt, dnnl_format_tag_any));
+        return 1;
+    }
+    char *plus = strchr(layout, '+');
+    long long off = 0;
+    if (plus) { *plus = '\0'; off = atoll(plus + 1); }
+    if (parse_list(layout, s) != nd) return 0;
+    if (off == 0) {
+        CHECK(dnnl_memory_desc_create_with_strides(md, nd, d, dt, s));
+        return 1;
+    }
+    /* the offset as a position along the axes, largest stride first; the parent just holds the window */
+    dnnl_dims_t at = {0}, parent_dims;
+    int done[MAXD] = {0};
+    for (int k = 0; k < nd; k++) {
+        int a = -1;
+        for (int i = 0; i < nd; i++) if (!done[i] && s[i] > 0 && (a < 0 || s[i] > s[a])) a = i;
+        if (a < 0) break;
+        done[a] = 1;
+        at[a] = off / s[a];
+        off %= s[a];
+    }
+    if (off != 0) { fprintf(stderr, "bench_conv: offset of %s not on the strides\n", layout); return 0; }
+    for (int i = 0; i < nd; i++) parent_dims[i] = d[i] + at[i];
+    dnnl_memory_desc_t parent;
+    CHECK(dnnl_memory_desc_create_with_strides(&parent, nd, parent_dims, dt, s));
+    CHECK(dnnl_memory_desc_create_submemory(md, parent, d, at));
+    CHECK(dnnl_memory_desc_destroy(parent));
+    return 1;
+}
+
+static int read_longs(dnnl_dims_t d, int n) {
+    return n >= 0 && n <= MAXD && read_dims(d, n);
+}
+
+/* post N, then N of: ALG ALPHA BETA (eltwise), sum SCALE, binary_ALG MD; set on attr. */
+static int read_plan_post(dnnl_primitive_attr_t attr) {
+    char w[40];
+    int n;
+    if (scanf("%39s %d", w, &n) != 2 || strcmp(w, "post") != 0 || n < 0 || n > 16) return 0;
+    if (n == 0) return 1;
+    dnnl_post_ops_t po;
+    CHECK(dnnl_post_ops_create(&po));
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        dnnl_alg_kind_t alg;
+        float a, b;
+        dnnl_memory_desc_t md;
+        if (scanf("%39s", w) != 1) {
+            ok = 0;
+        } else if (strcmp(w, "sum") == 0) {
+            ok = scanf("%f", &a) == 1;
+            if (ok) CHECK(dnnl_post_ops_append_sum(po, a, 0, dnnl_data_type_undef));
+        } else if (strncmp(w, "binary_", 7) == 0) {
+            ok = FIND(BINARY, w + 7, &alg) && read_md(&md) && md;
+            if (ok) CHECK(dnnl_post_ops_append_binary(po, alg, md));
+            if (ok) CHECK(dnnl_memory_desc_destroy(md));
+        } else {
+            ok = FIND(ELTWISE, w, &alg) && scanf("%f %f", &a, &b) == 2;
+            if (ok) CHECK(dnnl_post_ops_append_eltwise(po, alg, a, b));
+        }
+    }
+    if (ok) CHECK(dnnl_primitive_attr_set_post_ops(attr, po));
+    CHECK(dnnl_post_ops_destroy(po));
+    return ok;
+}
+
+/* An execution argument's id from its name: src, src1, src2, dst, weights, bias, mean, variance, scale, shift,
+ * workspace, scratchpad, msrcK (concat source K), postK (binary post-op K's source), argN (the number). */
+static int arg_id(const char *name) {
+    static const struct { const char *name; int id; } T[] = {
+        {"src", DNNL_ARG_SRC}, {"src1", DNNL_ARG_SRC_1}, {"src2", DNNL_ARG_SRC_2}, {"dst", DNNL_ARG_DST},
+        {"weights", DNNL_ARG_WEIGHTS}, {"bias", DNNL_ARG_BIAS}, {"mean", DNNL_ARG_MEAN},
+        {"variance", DNNL_ARG_VARIANCE}, {"scale", DNNL_ARG_SCALE}, {"shift", DNNL_ARG_SHIFT},
+        {"workspace", DNNL_ARG_WORKSPACE}, {"scratchpad", DNNL_ARG_SCRATCHPAD}};
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) if (strcmp(T[k].name, name) == 0) return T[k].id;
+    if (strncmp(name, "msrc", 4) == 0) return DNNL_ARG_MULTIPLE_SRC + atoi(name + 4);
+    if (strncmp(name, "post", 4) == 0) return DNNL_ARG_ATTR_MULTIPLE_POST_OP(atoi(name + 4)) | DNNL_ARG_SRC_1;
+    if (strncmp(name, "arg", 3) == 0) return atoi(name + 3);
+    return -1;
+}
+
+/* The current operations: one (SHAPE, OP) or a plan's sequence, and the plan's buffers. */
+typedef struct {
+    run_t *runs;
+    int n;
+    void **bufs;
+    size_t *sizes;
+    int nbufs;
+} seq_t;
+
+/* One op line of a PLAN: creates its primitive as kdnn did (with its thread count), binds its arguments to the
+ * plan's buffers (args K NAME=bBUFFER+BYTES...), refills weights, biases and statistics; answers its
+ * implementation ("IMPL index name"). 0 on a bad line. */
+static int plan_op(dnnl_engine_t eng, dnnl_stream_t stream, seq_t *q, run_t *r, int index) {
+    char kind[16], alg_name[40];
+    int threads, ok = 0;
+    if (scanf("%15s %d", kind, &threads) != 2 || threads < 1) return 0;
+    omp_set_num_threads(threads); /* the count this primitive was created with in kdnn */
+    *r = (run_t){.stream = stream};
+    dnnl_primitive_attr_t attr = new_attr();
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t md[MAXSRC + 4] = {0};
+    int nmd = 0, sp = 0;
+    dnnl_dims_t a, b, c, d;
+    dnnl_alg_kind_t alg = 0;
+    if (strcmp(kind, "conv") == 0 || strcmp(kind, "deconv") == 0) {
+        nmd = 4;
+        ok = read_md(&md[0]) && read_md(&md[1]) && read_md(&md[2]) && read_md(&md[3]) && md[0] && md[1] && md[3];
+        if (ok) CHECK(dnnl_memory_desc_query(md[0], dnnl_query_ndims_s32, &sp));
+        sp -= 2;
+        ok = ok && read_longs(a, sp) && read_longs(b, sp) && read_longs(c, sp) && read_longs(d, sp)
+            && read_plan_post(attr);
+        if (ok && kind[0] == 'd') {
+            CHECK(dnnl_deconvolution_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference,
+                dnnl_deconvolution_direct, md[0], md[1], md[2], md[3], a, b, c, d, attr));
+        } else if (ok) {
+            CHECK(dnnl_convolution_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference,
+                dnnl_convolution_direct, md[0], md[1], md[2], md[3], a, b, c, d, attr));
+        }
+    } else if (strcmp(kind, "ip") == 0 || strcmp(kind, "matmul") == 0) {
+        nmd = 4;
+        ok = read_md(&md[0]) && read_md(&md[1]) && read_md(&md[2]) && read_md(&md[3]) && md[0] && md[1] && md[3]
+            && read_plan_post(attr);
+        if (ok && kind[0] == 'i') {
+            CHECK(dnnl_inner_product_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0], md[1],
+                md[2], md[3], attr));
+        } else if (ok) {
+            CHECK(dnnl_matmul_primitive_desc_create(&pd, eng, md[0], md[1], md[2], md[3], attr));
+        }
+    } else if (strcmp(kind, "reorder") == 0) {
+        nmd = 2;
+        ok = read_md(&md[0]) && read_md(&md[1]) && md[0] && md[1];
+        if (ok) CHECK(dnnl_reorder_primitive_desc_create(&pd, md[0], eng, md[1], eng, attr));
+    } else if (strcmp(kind, "softmax") == 0) {
+        int axis;
+        nmd = 2;
+        ok = scanf("%39s", alg_name) == 1 && FIND(SOFTMAX, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])
+            && md[0] && md[1] && scanf("%d", &axis) == 1;
+        if (ok) CHECK(dnnl_softmax_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, alg, md[0], md[1],
+            axis, attr));
+    } else if (strcmp(kind, "eltwise") == 0) {
+        float alpha, beta;
+        nmd = 2;
+        ok = scanf("%39s", alg_name) == 1 && FIND(ELTWISE, alg_name, &alg) && scanf("%f %f", &alpha, &beta) == 2
+            && read_md(&md[0]) && read_md(&md[1]) && md[0] && md[1];
+        if (ok) CHECK(dnnl_eltwise_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, alg, md[0], md[1],
+            alpha, beta, attr));
+    } else if (strcmp(kind, "binary") == 0) {
+        nmd = 3;
+        ok = scanf("%39s", alg_name) == 1 && FIND(BINARY, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])
+            && read_md(&md[2]) && md[0] && md[1] && md[2] && read_plan_post(attr);
+        if (ok) CHECK(dnnl_binary_primitive_desc_create(&pd, eng, alg, md[0], md[1], md[2], attr));
+    } else if (strcmp(kind, "concat") == 0) {
+        int axis, n;
+        ok = read_md(&md[0]) && md[0] && scanf("%d %d", &axis, &n) == 2 && n >= 1 && n <= MAXSRC;
+        nmd = 1;
+        for (int i = 0; ok && i < n; i++, nmd++) ok = read_md(&md[1 + i]) && md[1 + i];
+        if (ok) {
+            const_dnnl_memory_desc_t srcs[MAXSRC];
+            for (int i = 0; i < n; i++) srcs[i] = md[1 + i];
+            CHECK(dnnl_concat_primitive_desc_create(&pd, eng, md[0], n, axis, srcs, attr));
+        }
+    } else if (strcmp(kind, "pool") == 0) {
+        dnnl_dims_t dilation = {0};
+        nmd = 2;
+        ok = scanf("%39s", alg_name) == 1 && FIND(POOLING, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])
+            && md[0] && md[1];
+        if (ok) CHECK(dnnl_memory_desc_query(md[0], dnnl_query_ndims_s32, &sp));
+        sp -= 2;
+        ok = ok && read_longs(a, sp) && read_longs(b, sp) && read_longs(c, sp) && read_longs(d, sp);
+        if (ok) CHECK(dnnl_pooling_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, alg, md[0], md[1],
+            b, a, dilation, c, d, attr));
+    } else if (strcmp(kind, "bnorm") == 0) {
+        float eps;
+        char flags[64];
+        nmd = 2;
+        ok = scanf("%f %63s", &eps, flags) == 2 && strncmp(flags, "global", 6) == 0 && read_md(&md[0])
+            && read_md(&md[1]) && md[0] && md[1];
+        unsigned f = dnnl_use_global_stats | (strstr(flags, "scale") ? dnnl_use_scale : 0)
+            | (strstr(flags, "shift") ? dnnl_use_shift : 0);
+        if (ok) CHECK(dnnl_batch_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
+            md[1], eps, f, attr));
+    } else if (strcmp(kind, "resample") == 0) {
+        float factors[3];
+        nmd = 2;
+        ok = scanf("%39s", alg_name) == 1 && FIND(RESAMPLING, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])
+            && md[0] && md[1];
+        if (ok) CHECK(dnnl_memory_desc_query(md[0], dnnl_query_ndims_s32, &sp));
+        sp -= 2;
+        for (int i = 0; ok && i < sp; i++) ok = i < 3 && scanf("%f", &factors[i]) == 1;
+        if (ok) CHECK(dnnl_resampling_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, alg, factors,
+            md[0], md[1], attr));
+    } else if (strcmp(kind, "prelu") == 0) {
+        nmd = 3;
+        ok = read_md(&md[0]) && read_md(&md[1]) && read_md(&md[2]) && md[0] && md[1] && md[2];
+        if (ok) CHECK(dnnl_prelu_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0], md[1], md[2],
+            attr));
+    } else {
+        fprintf(stderr, "bench_conv: unknown plan operation %s\n", kind);
+    }
+    for (int i = 0; i < nmd; i++) if (md[i]) CHECK(dnnl_memory_desc_destroy(md[i]));
+    CHECK(dnnl_primitive_attr_destroy(attr));
+    if (!ok) return 0;
+    CHECK(dnnl_primitive_create(&r->prim, pd));
+
+    /* the arguments, on the plan's buffers at kdnn's offsets; constants refilled as kdnn's would read */
+    char w[64], name[40];
+    int k;
+    if (scanf("%63s %d", w, &k) != 2 || strcmp(w, "args") != 0 || k < 0 || k > MAXMEM) ok = 0;
+    for (int i = 0; ok && i < k; i++) {
+        int buf;
+        long long off;
+        ok = scanf("%63s", w) == 1 && sscanf(w, "%39[^=]=b%d+%lld", name, &buf, &off) == 3 && buf >= 0
+            && buf < q->nbufs && off >= 0 && (size_t)off <= q->sizes[buf];
+        int id = ok ? arg_id(name) : -1;
+        const_dnnl_memory_desc_t amd = id < 0 ? NULL : dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, id);
+        if (!amd) {
+            fprintf(stderr, "bench_conv: plan operation %d (%s) has no argument %s\n", index, kind, w);
+            ok = 0;
+            break;
+        }
+        char *p = (char *)q->bufs[buf] + off;
+        dnnl_data_type_t dt;
+        CHECK(dnnl_memory_desc_query(amd, dnnl_query_data_type, &dt));
+        size_t bytes = dnnl_memory_desc_get_size(amd);
+        if ((id == DNNL_ARG_WEIGHTS || id == DNNL_ARG_BIAS) && bytes <= q->sizes[buf] - off) {
+            fill(p, bytes, dt, 1.0f / 16, 7 + i); /* weights of about Keras' scale: values stay moderate */
+        } else if (id == DNNL_ARG_VARIANCE && dt == dnnl_f32 && bytes <= q->sizes[buf] - off) {
+            float *v = (float *)p;
+            for (size_t e = 0; e < bytes / 4; e++) v[e] = 0.5f + v[e] * v[e];
+        }
+        arg(r, id, memory(r, eng, amd, p, 0));
+    }
+    const char *impl = "?";
+    CHECK(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl));
+    printf("IMPL %d %s\n", index, impl);
+    CHECK(dnnl_primitive_desc_destroy(pd));
+    return ok;
+}
+
+/* PLAN name B bytes[B] N, then N op lines: the plan's buffers (each filled with small values), then its
+ * operations; they run in order, with `threads` threads (kdnn's count) as kdnn runs them. 0 on a bad plan. */
+static int read_plan(dnnl_engine_t eng, dnnl_stream_t stream, int threads, seq_t *q) {
+    int nbufs, n;
+    if (scanf("%d", &nbufs) != 1 || nbufs < 0 || nbufs > 100000) return 0;
+    q->bufs = calloc(nbufs ? nbufs : 1, sizeof(void *));
+    q->sizes = calloc(nbufs ? nbufs : 1, sizeof(size_t));
+    for (int i = 0; i < nbufs; i++) {
+        long long bytes;
+        if (scanf("%lld", &bytes) != 1 || bytes < 0) return 0;
+        q->sizes[i] = bytes;
+        /* on a page: the runner's offsets keep each argument's place within its page as in kdnn */
+        if (posix_memalign(&q->bufs[i], 4096, bytes + 64)) { fprintf(stderr, "bench_conv: out of memory\n"); exit(1); }
+        q->nbufs = i + 1;
+        fill(q->bufs[i], bytes + 64, dnnl_data_type_undef, 1.0f, 11 + i);
+    }
+    if (scanf("%d", &n) != 1 || n < 1 || n > 100000) return 0;
+    q->runs = calloc(n, sizeof(run_t));
+    for (int i = 0; i < n; i++) {
+        if (!plan_op(eng, stream, q, &q->runs[i], i)) return 0;
+        q->n = i + 1;
+    }
+    omp_set_num_threads(threads); /* the calls run with the process' count */
+    return 1;
+}
+
 static void execute(run_t *r) {
     if (r->zero) memset(r->zero, 0, r->zero_bytes);
     CHECK(dnnl_primitive_execute(r->prim, r->stream, r->nargs, r->args));
@@ -407,6 +781,19 @@ static void destroy(run_t *r) {
     dnnl_primitive_destroy(r->prim);
     for (int i = 0; i < r->nmems; i++) dnnl_memory_destroy(r->mems[i]);
     for (int i = 0; i < r->nbufs; i++) free(r->bufs[i]);
+}
+
+static void execute_seq(seq_t *q) {
+    for (int i = 0; i < q->n; i++) execute(&q->runs[i]);
+}
+
+static void destroy_seq(seq_t *q) {
+    for (int i = 0; i < q->n; i++) destroy(&q->runs[i]);
+    for (int i = 0; i < q->nbufs; i++) free(q->bufs[i]);
+    free(q->runs);
+    free(q->bufs);
+    free(q->sizes);
+    *q = (seq_t){0};
 }
 
 /* Reads the rest of a SHAPE or OP line and makes that operation current; 0 on a bad line. */
@@ -461,32 +848,38 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     char name[128] = "";
-    int have = 0;
-    run_t r;
+    seq_t cur = {0};
     size_t cap = 1 << 20;
     double *samples = malloc(cap * sizeof(double));
     char cmd[16];
     while (scanf("%15s", cmd) == 1) {
-        if (strcmp(cmd, "SHAPE") == 0 || strcmp(cmd, "OP") == 0) {
-            if (have) destroy(&r);
-            have = 0;
-            r = (run_t){.stream = stream};
+        if (strcmp(cmd, "SHAPE") == 0 || strcmp(cmd, "OP") == 0 || strcmp(cmd, "PLAN") == 0) {
+            destroy_seq(&cur);
+            fill_us = 0;
             double t0 = now_us();
-            if (scanf("%127s", name) != 1 || !read_op(cmd, eng, stream, &r)) {
+            int ok = scanf("%127s", name) == 1;
+            if (ok && cmd[0] == 'P') {
+                ok = read_plan(eng, stream, threads, &cur);
+            } else if (ok) {
+                cur.runs = calloc(1, sizeof(run_t));
+                cur.runs[0] = (run_t){.stream = stream};
+                ok = read_op(cmd, eng, stream, &cur.runs[0]);
+                cur.n = ok;
+            }
+            if (!ok) {
                 fprintf(stderr, "bench_conv: bad %s line (%s)\n", cmd, name);
                 return 2;
             }
-            execute(&r);
-            printf("FIRST %s %.3f\n", name, now_us() - t0);
-            have = 1;
-        } else if (strcmp(cmd, "MEASURE") == 0 && have) {
+            execute_seq(&cur);
+            printf("FIRST %s %.3f\n", name, now_us() - t0 - fill_us);
+        } else if (strcmp(cmd, "MEASURE") == 0 && cur.n > 0) {
             double start = now_us();
-            for (int i = 0; i < min_iters || now_us() - start < warmup_us; i++) execute(&r);
+            for (int i = 0; i < min_iters || now_us() - start < warmup_us; i++) execute_seq(&cur);
             size_t n = 0;
             start = now_us();
             while (n < cap && (n < (size_t)min_iters || now_us() - start < measure_us)) {
                 double a = now_us();
-                execute(&r);
+                execute_seq(&cur);
                 samples[n++] = now_us() - a;
             }
             qsort(samples, n, sizeof(double), cmp_double);
@@ -498,7 +891,7 @@ int main(int argc, char **argv) {
         }
         fflush(stdout);
     }
-    if (have) destroy(&r);
+    destroy_seq(&cur);
     free(samples);
     dnnl_stream_destroy(stream);
     dnnl_engine_destroy(eng);

@@ -26,6 +26,7 @@ import kdnn.layers.Precision;
 import kdnn.layers.Weight;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
+import kdnn.runtime.ExecutionTrace;
 import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
@@ -39,22 +40,19 @@ import kdnn.runtime.Threads;
  * predict into preallocated outputs (median of single calls after warm-up, best of the rounds),
  * first prediction, plan time, the plan's workspace next to the sum of its intermediate values,
  * the input scan's cost in KERAS mode, predictions per second with 1, 2, 4 and 8 request threads
- * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; ONNX Runtime on the same graph and weights
+ * sharing the model (batch 1, as a server sees it), and bf16 where the CPU has it; the floor: the
+ * oneDNN primitives of one traced prediction replayed from C by {@code native/bench_conv.c}
+ * ({@link FloorPlan}), timed in chunks interleaved with kdnn's; ONNX Runtime on the same graph and weights
  * ({@link OnnxGraphs}: timed, its output compared with kdnn's, and one session shared by the
  * same request threads); DL4J ({@link Dl4jPeer}, in a JVM of its own) importing the Keras 2
  * {@code .h5} file kdnn writes of the model ({@code Models.save}): timed, its output compared with
- * kdnn's, its refusals recorded as DL4J words them ({@code --no-dl4j} leaves it out). The
- * comparison implementation the issue names that this benchmark does not run yet (the C floor)
- * gets a record with {@code "error"} saying so.
+ * kdnn's, its refusals recorded as DL4J words them ({@code --no-dl4j} leaves it out).
  */
 final class ArchitectureBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};
-    static final List<String> NOT_RUN = List.of("floor");
-    static final String NOT_RUN_WHY = "not run by this benchmark yet (issue 14: the plan replayed from C is still"
-            + " to do)";
 
     /** How long each measurement runs, and whether DL4J runs. */
     record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs, boolean dl4j) {
@@ -146,6 +144,7 @@ final class ArchitectureBench {
         List<String> rows = new ArrayList<>();
         List<String> concurrencyRows = new ArrayList<>();
         List<Double> ortRatios = new ArrayList<>();
+        List<String> floorRatios = new ArrayList<>();
         List<Double> dl4jRatios = new ArrayList<>();
         List<String> dl4jNotes = new ArrayList<>();
         Dl4jPeer dl4j = s.dl4j() ? Dl4jPeer.locate(out) : Dl4jPeer.off("not run (--no-dl4j)");
@@ -153,16 +152,16 @@ final class ArchitectureBench {
                 : "dl4j: DL4J " + Dl4jPeer.VERSION + " (nd4j-native) in a JVM of its own (" + dl4j.java() + "), importing"
                 + " the Keras 2 .h5 kdnn writes of each model");
         for (Path config : configs) {
-            model(config, s, records, rows, concurrencyRows, ortRatios, dl4j, dl4jRatios, dl4jNotes, out);
+            model(config, s, records, rows, concurrencyRows, ortRatios, floorRatios, dl4j, dl4jRatios, dl4jNotes, out);
             if (json != null) write(json, records); // a run cut short keeps what it measured
         }
         out.println();
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
                 + " calls after warm-up, best of " + s.rounds() + " rounds):");
         out.println("| model | batch | kdnn predict ms | first prediction ms | plan ms | workspace MB | intermediate"
-                + " values MB | KERAS-mode predict ms (scan cost) | onnxruntime ms (ORT / kdnn; output vs kdnn) |"
-                + " DL4J ms (DL4J / kdnn; output vs kdnn) | bf16 |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
+                + " values MB | KERAS-mode predict ms (scan cost) | floor ms (predict / floor) | onnxruntime ms"
+                + " (ORT / kdnn; output vs kdnn) | DL4J ms (DL4J / kdnn; output vs kdnn) | bf16 |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|");
         rows.forEach(out::println);
         if (!ortRatios.isEmpty()) {
             out.printf(Locale.ROOT, "geometric mean of ORT / kdnn over %d model-batches: %.2fx%n", ortRatios.size(),
@@ -176,13 +175,15 @@ final class ArchitectureBench {
             out.println("DL4J " + Dl4jPeer.VERSION + " on kdnn's .h5 files, where it did not run:");
             dl4jNotes.forEach(n -> out.println("- " + n));
         }
+        if (!floorRatios.isEmpty()) {
+            out.println("predict / floor (target <= 1.05): " + String.join(", ", floorRatios));
+        }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
                 + Threads.policy() + "):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
-        out.println("not run by this benchmark yet: " + String.join(", ", NOT_RUN) + " (recorded with \"error\")");
         out.println("load average at the end: " + BenchMain.loadAverage());
         if (json != null) {
             write(json, records);
@@ -198,8 +199,9 @@ final class ArchitectureBench {
     }
 
     private static void model(Path config, Settings s, List<ObjectNode> records, List<String> rows,
-                              List<String> concurrencyRows, List<Double> ortRatios, Dl4jPeer dl4j,
-                              List<Double> dl4jRatios, List<String> dl4jNotes, PrintStream out) throws Exception {
+                              List<String> concurrencyRows, List<Double> ortRatios, List<String> floorRatios,
+                              Dl4jPeer dl4j, List<Double> dl4jRatios, List<String> dl4jNotes, PrintStream out)
+            throws Exception {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
         JsonNode seededConfig = seeded(JSON.readTree(config.toFile()), 14);
@@ -246,7 +248,7 @@ final class ArchitectureBench {
             for (int batch : batches(name, s)) {
                 long[] shape = batchShape(model, batch);
                 measure(name, json, model, shape, batch == 1 ? planMs : Double.NaN, s, records, rows, concurrencyRows,
-                        ortRatios, target, dl4jRatios, dl4jNotes, out);
+                        ortRatios, floorRatios, target, dl4jRatios, dl4jNotes, out);
             }
         } finally {
             if (target.h5() != null) Files.deleteIfExists(target.h5());
@@ -284,8 +286,8 @@ final class ArchitectureBench {
 
     private static void measure(String name, JsonNode config, Model model, long[] shape, double batch1PlanMs,
                                 Settings s, List<ObjectNode> records, List<String> rows, List<String> concurrencyRows,
-                                List<Double> ortRatios, Dl4jTarget dl4j, List<Double> dl4jRatios, List<String> dl4jNotes,
-                                PrintStream out) throws Exception {
+                                List<Double> ortRatios, List<String> floorRatios, Dl4jTarget dl4j, List<Double> dl4jRatios,
+                                List<String> dl4jNotes, PrintStream out) throws Exception {
         int batch = (int) shape[0];
         double planMs = batch1PlanMs;
         if (Double.isNaN(planMs)) {
@@ -297,7 +299,7 @@ final class ArchitectureBench {
         float[] x = input(shape);
         long[] outShape = model.outputShape(shape);
         double best = Double.NaN;
-        String kerasCell, bf16Cell;
+        String kerasCell, bf16Cell, floorCell;
         float[] f32;
         double first;
         try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
@@ -330,19 +332,14 @@ final class ArchitectureBench {
             kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
             out.println("  KERAS mode: " + kerasCell);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
+            floorCell = floor(name, model, in, y, best, s, records, floorRatios, out);
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
         String dl4jCell = dl4j(name, dl4j, shape, outShape, x, f32, best, s, records, dl4jRatios, dl4jNotes, out);
-        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s |", name,
-                batch, best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
-                kerasCell, ortCell, dl4jCell, bf16Cell));
-        for (String impl : NOT_RUN) {
-            ObjectNode e = record(name, batch, impl);
-            e.put("threads", s.threads());
-            e.put("error", NOT_RUN_WHY);
-            records.add(e);
-        }
+        rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s | %s |",
+                name, batch, best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
+                kerasCell, floorCell, ortCell, dl4jCell, bf16Cell));
     }
 
     /**
@@ -493,6 +490,66 @@ final class ArchitectureBench {
                 }
             };
         });
+    }
+
+    /**
+     * The floor: one prediction traced, its oneDNN primitives replayed from C on the same library
+     * and thread count with buffers shared as kdnn's call shared them ({@link FloorPlan}); chunks
+     * of the replay and of kdnn's predict interleaved (at least 3 of each), each side keeping its best, and
+     * predict / floor from those. Steps the replay leaves out (Java steps) are named; oneDNN's
+     * implementations on both sides are compared.
+     */
+    private static String floor(String name, Model model, Tensor in, Tensor y, double kdnnUs, Settings s,
+                                List<ObjectNode> records, List<String> floorRatios, PrintStream out) throws Exception {
+        int batch = (int) in.shape()[0];
+        ObjectNode f = record(name, batch, "floor");
+        f.put("threads", s.threads());
+        records.add(f);
+        model.predict(in, y); // whatever a first call after a precision change prepares is not traced
+        FloorPlan plan = FloorPlan.of(ExecutionTrace.record(() -> model.predict(in, y)));
+        String left = plan.left().isEmpty() ? "" : "; not in the floor: " + plan.leftSummary();
+        if (plan.ops() == 0) {
+            f.put("error", "no oneDNN primitive of the prediction can be replayed" + left);
+            out.println("  floor: error: " + f.get("error").asText());
+            return "error";
+        }
+        // kept for a look or a replay by hand: bench_conv THREADS 0 0 1 < FILE (with ONEDNN_VERBOSE=profile_exec)
+        Path saved = NativeBench.buildDir().resolve("floor").resolve(name + "-b" + batch + ".plan");
+        Files.createDirectories(saved.getParent());
+        Files.writeString(saved, "PLAN " + name + "-b" + batch + " " + plan.body());
+        Settings timing = forCallsOf(kdnnUs, s);
+        double floorBest = Double.NaN, kdnnBest = Double.NaN;
+        NativeBench.Session.PlanStart started;
+        try (NativeBench.Session nat = NativeBench.start(s.threads(), timing.budget())) {
+            started = nat.plan(name + "-b" + batch, plan.body());
+            for (int r = 0; r < Math.max(3, timing.rounds()); r++) {
+                floorBest = min(floorBest, nat.measure().medianUs());
+                kdnnBest = min(kdnnBest, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
+            }
+        } catch (java.io.IOException e) {
+            f.put("error", "bench_conv: " + e.getMessage());
+            out.println("  floor: error: " + e.getMessage());
+            return "error";
+        }
+        f.put("median_us", round(floorBest));
+        f.put("first_call_us", round(started.firstCallUs()));
+        long otherThreads = plan.ompThreads().stream().filter(t -> t != s.threads()).count();
+        List<String> mismatches = plan.implementationMismatches(started.implementations());
+        out.printf(Locale.ROOT, "  floor: %.2f ms (%d oneDNN primitives replayed from C; first %.1f ms); interleaved"
+                + " kdnn predict %.2f ms: predict / floor = %.3f%s%n", floorBest / 1e3, plan.ops(),
+                started.firstCallUs() / 1e3, kdnnBest / 1e3, kdnnBest / floorBest, left);
+        out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
+                : "differ from kdnn's: " + String.join("; ", mismatches)) + "; the plan: " + saved);
+        if (otherThreads > 0) {
+            out.printf(Locale.ROOT, "  floor: note: kdnn's calling thread ran %d of the primitives with OpenMP max threads"
+                    + " other than %d (the replay runs all with %d)%n", otherThreads, s.threads(), s.threads());
+        }
+        double ratio = kdnnBest / floorBest;
+        floorRatios.add(String.format(Locale.ROOT, "%s batch %d %.3f %s", name, batch, ratio,
+                ratio <= 1.05 ? "met" : "NOT met"));
+        int n = plan.left().size();
+        return String.format(Locale.ROOT, "%.2f (%.3f)%s", floorBest / 1e3, ratio,
+                n == 0 ? "" : " (" + n + (n == 1 ? " step" : " steps") + " not replayed)");
     }
 
     /** bf16 where the CPU has it; otherwise an error record with oneDNN's or kdnn's reason. */

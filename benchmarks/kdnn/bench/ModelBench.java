@@ -1,7 +1,5 @@
 package kdnn.bench;
 
-import static kdnn.bindings.dnnl_h.*;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -10,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
@@ -206,31 +202,7 @@ public final class ModelBench {
 
     /** bench_conv's name for a {@code dnnl_eltwise_*} algorithm. */
     static String eltwiseName(int alg) {
-        Map<Integer, String> names = new LinkedHashMap<>();
-        names.put(dnnl_eltwise_relu(), "relu");
-        names.put(dnnl_eltwise_tanh(), "tanh");
-        names.put(dnnl_eltwise_elu(), "elu");
-        names.put(dnnl_eltwise_square(), "square");
-        names.put(dnnl_eltwise_abs(), "abs");
-        names.put(dnnl_eltwise_sqrt(), "sqrt");
-        names.put(dnnl_eltwise_linear(), "linear");
-        names.put(dnnl_eltwise_soft_relu(), "soft_relu");
-        names.put(dnnl_eltwise_hardsigmoid(), "hardsigmoid");
-        names.put(dnnl_eltwise_logistic(), "logistic");
-        names.put(dnnl_eltwise_exp(), "exp");
-        names.put(dnnl_eltwise_gelu_tanh(), "gelu_tanh");
-        names.put(dnnl_eltwise_swish(), "swish");
-        names.put(dnnl_eltwise_log(), "log");
-        names.put(dnnl_eltwise_clip(), "clip");
-        names.put(dnnl_eltwise_clip_v2(), "clip_v2");
-        names.put(dnnl_eltwise_pow(), "pow");
-        names.put(dnnl_eltwise_gelu_erf(), "gelu_erf");
-        names.put(dnnl_eltwise_round(), "round");
-        names.put(dnnl_eltwise_mish(), "mish");
-        names.put(dnnl_eltwise_hardswish(), "hardswish");
-        String n = names.get(alg);
-        if (n == null) throw new IllegalArgumentException("no bench_conv name for eltwise algorithm " + alg);
-        return n;
+        return kdnn.runtime.Replay.eltwiseName(alg);
     }
 
     private static long[] concat(long[] head, long[] tail) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,6 +134,26 @@ public final class NativeBench {
         /** Makes the operation of an {@code OP} line current (see bench_conv.c); returns its first-call microseconds. */
         public double op(String name, String line) throws IOException {
             return Double.parseDouble(reply("OP " + name + " " + line, "FIRST")[2]);
+        }
+
+        /** What bench_conv answers to a {@code PLAN}: first-call microseconds, oneDNN's implementation of each operation. */
+        public record PlanStart(double firstCallUs, List<String> implementations) {
+        }
+
+        /**
+         * Makes a whole plan current ({@code PLAN name} then {@code body}, see bench_conv.c and
+         * {@link FloorPlan}); returns its first call and implementations.
+         */
+        public PlanStart plan(String name, String body) throws IOException {
+            in.write("PLAN " + name + " " + body);
+            in.flush();
+            List<String> impls = new ArrayList<>();
+            for (String line; (line = out.readLine()) != null; ) {
+                String[] f = line.trim().split("\\s+");
+                if (f[0].equals("IMPL")) impls.add(f[2]);
+                if (f[0].equals("FIRST")) return new PlanStart(Double.parseDouble(f[2]), List.copyOf(impls));
+            }
+            throw new IOException("bench_conv ended without answering PLAN " + name + " (its message is above)");
         }
 
         /** One chunk: warm-up, then the median of single calls. */

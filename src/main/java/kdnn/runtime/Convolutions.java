@@ -193,14 +193,17 @@ public final class Convolutions {
                      : MemoryDesc.withTag(new long[] {op.dstDims()[1]}, dnnl_f32(), dnnl_x());
              Attributes attr = new Attributes(op.postOps())) {
             Threads.applyToCurrentThread();
+            Replay replay = Replay.of(op.transposed() ? "deconv" : "conv").md(src).md(weights).md(bias).md(dst)
+                    .numbers(op.strides()).numbers(op.dilates()).numbers(op.padLeft()).numbers(op.padRight())
+                    .post(op.postOps());
             if (op.transposed()) {
-                return Primitive.create("dnnl_deconvolution_forward_primitive_desc_create", (out, a) ->
+                return Primitive.create("dnnl_deconvolution_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_deconvolution_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                                 dnnl_deconvolution_direct(), src.handle(), weights.handle(), MemoryDesc.nullIfAbsent(bias),
                                 dst.handle(), Dnnl.dims(a, op.strides()), Dnnl.dims(a, op.dilates()),
                                 Dnnl.dims(a, op.padLeft()), Dnnl.dims(a, op.padRight()), attr.handle()));
             }
-            return Primitive.create("dnnl_convolution_forward_primitive_desc_create", (out, a) ->
+            return Primitive.create("dnnl_convolution_forward_primitive_desc_create", replay, (out, a) ->
                     dnnl_convolution_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                             dnnl_convolution_direct(), src.handle(), weights.handle(), MemoryDesc.nullIfAbsent(bias),
                             dst.handle(), Dnnl.dims(a, op.strides()), Dnnl.dims(a, op.dilates()),
@@ -212,7 +215,7 @@ public final class Convolutions {
     public static Primitive reorder(MemoryDesc from, MemoryDesc to) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_reorder_primitive_desc_create", (out, a) ->
+            return Primitive.create("dnnl_reorder_primitive_desc_create", Replay.of("reorder").md(from).md(to), (out, a) ->
                     dnnl_reorder_primitive_desc_create(out, from.handle(), Engine.cpu(), to.handle(), Engine.cpu(),
                             attr.handle()));
         }
@@ -221,7 +224,8 @@ public final class Convolutions {
     static Primitive softmax(MemoryDesc md, int axis, boolean log) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_softmax_forward_primitive_desc_create", (out, a) ->
+            Replay replay = Replay.of("softmax").word(log ? "log" : "accurate").md(md).md(md).number(axis);
+            return Primitive.create("dnnl_softmax_forward_primitive_desc_create", replay, (out, a) ->
                     dnnl_softmax_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                             log ? dnnl_softmax_log() : dnnl_softmax_accurate(), md.handle(), md.handle(), axis,
                             attr.handle()));

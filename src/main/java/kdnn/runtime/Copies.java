@@ -62,7 +62,9 @@ public final class Copies {
             Primitive concat;
             try (Attributes attr = new Attributes()) {
                 Threads.applyToCurrentThread();
-                concat = Primitive.create("dnnl_concat_primitive_desc_create", (out, x) ->
+                Replay replay = Replay.of("concat").md(dst).number(1).number(n);
+                for (int i = 0; i < n; i++) replay.md(row);
+                concat = Primitive.create("dnnl_concat_primitive_desc_create", replay, (out, x) ->
                         dnnl_concat_primitive_desc_create(out, Engine.cpu(), dst.handle(), (int) n, 1, sources,
                                 attr.handle()));
             }

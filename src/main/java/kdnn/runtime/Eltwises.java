@@ -87,7 +87,9 @@ public final class Eltwises {
     static Primitive eltwise(MemoryDesc md, Attributes.Eltwise f) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_eltwise_forward_primitive_desc_create", (out, a) ->
+            Replay replay = Replay.of("eltwise").word(Replay.eltwiseName(f.algorithm())).number(f.alpha())
+                    .number(f.beta()).md(md).md(md);
+            return Primitive.create("dnnl_eltwise_forward_primitive_desc_create", replay, (out, a) ->
                     dnnl_eltwise_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                             f.algorithm(), md.handle(), md.handle(), f.alpha(), f.beta(), attr.handle()));
         }
@@ -96,7 +98,9 @@ public final class Eltwises {
     static Primitive binary(int algorithm, MemoryDesc src0, MemoryDesc src1, List<Attributes.PostOp> postOps) {
         try (Attributes attr = new Attributes(postOps)) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_binary_primitive_desc_create", (out, a) ->
+            Replay replay = Replay.of("binary").word(Replay.binaryName(algorithm)).md(src0).md(src1).md(src0)
+                    .post(postOps);
+            return Primitive.create("dnnl_binary_primitive_desc_create", replay, (out, a) ->
                     dnnl_binary_primitive_desc_create(out, Engine.cpu(), algorithm, src0.handle(), src1.handle(),
                             src0.handle(), attr.handle()));
         }

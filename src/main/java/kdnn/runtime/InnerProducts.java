@@ -40,11 +40,13 @@ public final class InnerProducts {
             try (MemoryDesc anyWeights = MemoryDesc.any(weightDims, dnnl_f32()); Attributes attr = new Attributes(postOps)) {
                 Threads.applyToCurrentThread();
                 MemorySegment biasHandle = MemoryDesc.nullIfAbsent(biasMd);
+                Replay replay = Replay.of(matmul ? "matmul" : "ip").md(src).md(anyWeights).md(biasMd).md(dst)
+                        .post(postOps);
                 p = matmul
-                        ? Primitive.create("dnnl_matmul_primitive_desc_create", (out, a) ->
+                        ? Primitive.create("dnnl_matmul_primitive_desc_create", replay, (out, a) ->
                                 dnnl_matmul_primitive_desc_create(out, Engine.cpu(), src.handle(), anyWeights.handle(),
                                         biasHandle, dst.handle(), attr.handle()))
-                        : Primitive.create("dnnl_inner_product_forward_primitive_desc_create", (out, a) ->
+                        : Primitive.create("dnnl_inner_product_forward_primitive_desc_create", replay, (out, a) ->
                                 dnnl_inner_product_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                                         src.handle(), anyWeights.handle(), biasHandle, dst.handle(), attr.handle()));
             }

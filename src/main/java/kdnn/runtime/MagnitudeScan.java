@@ -71,6 +71,7 @@ public final class MagnitudeScan {
 
     /** The largest |x| over {@code values} (float32), NaN when one is NaN, using up to {@code threads} threads. */
     public static float maxMagnitude(MemorySegment values, int threads) {
+        ExecutionTrace.javaStep("input scan for NaN and infinities", values.byteSize());
         long n = values.byteSize() / Float.BYTES;
         if (threads <= 1 || n < PARALLEL_FROM || GOMP_PARALLEL == null || !values.isNative()) {
             return Float.intBitsToFloat(maxBits(values, 0, n));

@@ -102,7 +102,9 @@ public final class Merges {
             Primitive concat;
             try (Attributes attr = new Attributes()) {
                 Threads.applyToCurrentThread();
-                concat = (Primitive.create("dnnl_concat_primitive_desc_create", (o, x) ->
+                Replay replay = Replay.of("concat").md(dst).number(axis).number(inputs.length);
+                for (MemoryDesc src : srcs) replay.md(src);
+                concat = (Primitive.create("dnnl_concat_primitive_desc_create", replay, (o, x) ->
                         dnnl_concat_primitive_desc_create(o, Engine.cpu(), dst.handle(), inputs.length, axis, handles,
                                 attr.handle())));
             }
@@ -137,7 +139,9 @@ public final class Merges {
     static Primitive binary(int algorithm, MemoryDesc src0, MemoryDesc src1, MemoryDesc dst) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_binary_primitive_desc_create", (out, a) ->
+            Replay replay = Replay.of("binary").word(Replay.binaryName(algorithm)).md(src0).md(src1).md(dst)
+                    .post(java.util.List.of());
+            return Primitive.create("dnnl_binary_primitive_desc_create", replay, (out, a) ->
                     dnnl_binary_primitive_desc_create(out, Engine.cpu(), algorithm, src0.handle(), src1.handle(),
                             dst.handle(), attr.handle()));
         }

@@ -29,7 +29,10 @@ public final class Normalizations {
             Primitive bn;
             try (Attributes attr = new Attributes()) {
                 Threads.applyToCurrentThread();
-                bn = Primitive.create("dnnl_batch_normalization_forward_primitive_desc_create", (out, a) ->
+                Replay replay = Replay.of("bnorm").number(epsilon)
+                        .word("global" + (scale != null ? ",scale" : "") + (shift != null ? ",shift" : ""))
+                        .md(data).md(data);
+                bn = Primitive.create("dnnl_batch_normalization_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_batch_normalization_forward_primitive_desc_create(out, Engine.cpu(),
                                 dnnl_forward_inference(), data.handle(), data.handle(), epsilon, flags, attr.handle()));
             }

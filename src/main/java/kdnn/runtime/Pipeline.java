@@ -91,7 +91,7 @@ public final class Pipeline implements AutoCloseable {
         Context c = take();
         try {
             c.inputs[0] = input;
-            c.run(steps, c.stepBound, c.inputs, output);
+            c.run(steps, c.stepBound, c.inputs, output, ExecutionTrace.active());
         } finally {
             give(c);
         }
@@ -102,7 +102,7 @@ public final class Pipeline implements AutoCloseable {
         Context c = take();
         try {
             System.arraycopy(inputs, 0, c.inputs, 0, c.inputs.length);
-            c.run(steps, c.stepBound, c.inputs, output);
+            c.run(steps, c.stepBound, c.inputs, output, ExecutionTrace.active());
         } finally {
             give(c);
         }
@@ -150,7 +150,7 @@ public final class Pipeline implements AutoCloseable {
         Context c = take();
         try {
             java.util.Arrays.fill(c.inputs, MemorySegment.NULL);
-            c.run(prepare, c.prepareBound, c.inputs, MemorySegment.NULL);
+            c.run(prepare, c.prepareBound, c.inputs, MemorySegment.NULL, null);
         } finally {
             give(c);
         }
@@ -217,6 +217,7 @@ public final class Pipeline implements AutoCloseable {
         private final MemorySegment stream = Dnnl.streamCreate();
         private final MemorySegment[] slots = new MemorySegment[slotBytes.length];
         private final MemorySegment[] inputs = new MemorySegment[inputCount()];
+        private final MemorySegment scratch;
         private final List<MemorySegment> memories = new ArrayList<>();
         // per step of each list (same index): the exec args and which memories follow the input/output
         private final Bound[] prepareBound = new Bound[prepare.size()];
@@ -228,7 +229,7 @@ public final class Pipeline implements AutoCloseable {
 
         Context() {
             try {
-                MemorySegment scratch = scratchpadBytes == 0 ? MemorySegment.NULL : arena.allocate(scratchpadBytes, 64);
+                scratch = scratchpadBytes == 0 ? MemorySegment.NULL : arena.allocate(scratchpadBytes, 64);
                 for (int i = 2; i < slots.length; i++) {
                     if (inputOfSlot[i] < 0) slots[i] = arena.allocate(Math.max(slotBytes[i], 1), 64);
                 }
@@ -276,7 +277,8 @@ public final class Pipeline implements AutoCloseable {
             }
         }
 
-        void run(List<Step> list, Bound[] bound, MemorySegment[] inputs, MemorySegment output) {
+        /** Runs the steps; {@code trace}, when not null, records each. */
+        void run(List<Step> list, Bound[] bound, MemorySegment[] inputs, MemorySegment output, ExecutionTrace trace) {
             for (int k = 0; k < list.size(); k++) {
                 switch (list.get(k)) {
                     case PrimitiveStep p -> {
@@ -285,10 +287,14 @@ public final class Pipeline implements AutoCloseable {
                             Dnnl.memorySetDataHandle(b.inputMemories[i], inputs[b.inputIndex[i]]);
                         }
                         for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
+                        if (trace != null) trace.primitive(p.primitive, traceArgs(p, inputs, output));
                         Dnnl.check("dnnl_primitive_execute",
                                 dnnl_primitive_execute(p.primitive.primitive(), stream, b.count, b.args));
                     }
                     case JavaStep j -> {
+                        if (trace != null) {
+                            trace.java("java step on the " + (j.slot == OUTPUT ? "output" : "buffer " + j.slot));
+                        }
                         Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
                         j.operation.apply(j.slot == OUTPUT ? output
                                 : inputOfSlot[j.slot] >= 0 ? inputs[inputOfSlot[j.slot]] : slots[j.slot]);
@@ -296,6 +302,21 @@ public final class Pipeline implements AutoCloseable {
                 }
             }
             Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+        }
+
+        /** Where each argument's data is in this call, for a trace. */
+        private List<ExecutionTrace.Arg> traceArgs(PrimitiveStep p, MemorySegment[] inputs, MemorySegment output) {
+            List<ExecutionTrace.Arg> args = new ArrayList<>();
+            for (Arg a : p.args) {
+                MemorySegment data = a.constant != null ? a.constant
+                        : a.slot == OUTPUT ? output
+                        : inputOfSlot[a.slot] >= 0 ? inputs[inputOfSlot[a.slot]] : slots[a.slot];
+                args.add(new ExecutionTrace.Arg(Replay.argName(a.arg), data.address(), a.md.extentBytes()));
+            }
+            if (p.scratchpad != null) {
+                args.add(new ExecutionTrace.Arg("scratchpad", scratch.address(), p.scratchpad.byteSize()));
+            }
+            return args;
         }
 
         void close() {

@@ -62,7 +62,9 @@ public final class Poolings {
                                      long[] padLeft, long[] padRight) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_pooling_forward_primitive_desc_create", (out, a) ->
+            Replay replay = Replay.of("pool").word(Replay.poolingName(algorithm)).md(src).md(dst).numbers(kernel)
+                    .numbers(strides).numbers(padLeft).numbers(padRight);
+            return Primitive.create("dnnl_pooling_forward_primitive_desc_create", replay, (out, a) ->
                     dnnl_pooling_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), algorithm,
                             src.handle(), dst.handle(), Dnnl.dims(a, strides), Dnnl.dims(a, kernel),
                             Dnnl.dims(a, new long[kernel.length]), Dnnl.dims(a, padLeft), Dnnl.dims(a, padRight),

@@ -53,7 +53,8 @@ public final class Prelus {
             Primitive prelu;
             try (MemoryDesc any = MemoryDesc.any(alphaDims, dnnl_f32()); Attributes attr = new Attributes()) {
                 Threads.applyToCurrentThread();
-                prelu = b.own(Primitive.create("dnnl_prelu_forward_primitive_desc_create", (out, a) ->
+                Replay replay = Replay.of("prelu").md(data).md(any).md(data);
+                prelu = b.own(Primitive.create("dnnl_prelu_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_prelu_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
                                 data.handle(), any.handle(), data.handle(), attr.handle())));
             }

@@ -7,12 +7,14 @@ import java.lang.foreign.MemorySegment;
 /** A primitive descriptor and the primitive created from it, owned together. */
 public final class Primitive implements AutoCloseable {
     private final String kind;
+    private final String replay;
     private final MemorySegment pd;
     private final MemorySegment primitive;
     private boolean closed;
 
-    private Primitive(String kind, MemorySegment pd) {
+    private Primitive(String kind, String replay, MemorySegment pd) {
         this.kind = kind;
+        this.replay = replay;
         this.pd = pd;
         try {
             this.primitive = Dnnl.create("dnnl_primitive_create", (out, a) -> dnnl_primitive_create(out, pd));
@@ -25,10 +27,21 @@ public final class Primitive implements AutoCloseable {
     /**
      * Creates the primitive descriptor with {@code function} (its name is used in errors), then
      * the primitive. Thread count: whatever {@link Threads} has set on this thread now.
+     * {@code replay} describes what {@code creator} passes to oneDNN (see {@link #replay()}).
      */
-    public static Primitive create(String function, Dnnl.Creator creator) {
-        return new Primitive(function.replace("dnnl_", "").replace("_primitive_desc_create", ""),
+    public static Primitive create(String function, Replay replay, Dnnl.Creator creator) {
+        String line = replay.line(Threads.creatingCount());
+        return new Primitive(function.replace("dnnl_", "").replace("_primitive_desc_create", ""), line,
                 Dnnl.create(function, creator));
+    }
+
+    /**
+     * This primitive as one line of {@code native/bench_conv.c}'s {@code PLAN} grammar: kind,
+     * the thread count it was created with, its memory descriptors and parameters, e.g.
+     * {@code conv 2 f32:1x3x224x224:150528x1x672x3 f32:32x3x3x3:any f32:32:1 ... post 1 clip_v2 0.0 6.0}.
+     */
+    public String replay() {
+        return replay;
     }
 
     /** A memory descriptor the primitive chose ({@code dnnl_query_*_md}), valid while this lives. */

@@ -85,7 +85,9 @@ public final class ShapeOps {
     private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors, int algorithm) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            return Primitive.create("dnnl_resampling_forward_primitive_desc_create", (out, a) -> {
+            Replay replay = Replay.of("resample").word(Replay.resamplingName(algorithm)).md(src).md(dst);
+            for (int f : factors) replay.number((float) f);
+            return Primitive.create("dnnl_resampling_forward_primitive_desc_create", replay, (out, a) -> {
                 MemorySegment f = a.allocate(ValueLayout.JAVA_FLOAT, factors.length);
                 for (int i = 0; i < factors.length; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, factors[i]);
                 return dnnl_resampling_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),

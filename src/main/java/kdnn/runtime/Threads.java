@@ -114,9 +114,14 @@ public final class Threads {
     /** Makes the calling thread create primitives with the call's thread count (else {@link #count()}). */
     static void applyToCurrentThread() {
         if (controllable()) {
-            int t = CREATING_WITH.get()[0];
-            omp_h.omp_set_num_threads(t > 0 ? t : count);
+            omp_h.omp_set_num_threads(creatingCount());
         }
+    }
+
+    /** The thread count a primitive created on this thread now gets (when oneDNN runs on OpenMP). */
+    static int creatingCount() {
+        int t = CREATING_WITH.get()[0];
+        return t > 0 ? t : count;
     }
 
     /** What OpenMP would give a parallel region started from this thread now. */

@@ -126,6 +126,20 @@ class ArchitectureBenchTest {
             if (r.get("impl").asText().equals("dl4j")) dl4j = r;
         }
         assertTrue(dl4j != null && dl4j.path("error").asText().contains("--no-dl4j"), records.toString());
+        // the floor: the plan's primitives replayed from C (where gcc builds bench_conv), with kdnn's implementations
+        JsonNode floor = null;
+        for (JsonNode r : records) {
+            if (r.get("impl").asText().equals("floor")) floor = r;
+        }
+        assertTrue(floor != null, records.toString());
+        if (floor.has("error")) {
+            assertTrue(floor.get("error").asText().startsWith("bench_conv"), floor.toString());
+        } else {
+            assertTrue(floor.get("median_us").asDouble() > 0 && floor.get("first_call_us").asDouble() > 0, floor.toString());
+            assertTrue(printed.contains("predict / floor = "), printed);
+            assertTrue(printed.contains("floor: oneDNN implementations the same as kdnn's for every primitive"), printed);
+            assertTrue(printed.contains("tiny-b1.plan"), "the replayed plan is kept: " + printed);
+        }
     }
 
     @Test

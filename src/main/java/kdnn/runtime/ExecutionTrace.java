@@ -1,0 +1,70 @@
+package kdnn.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one call executes, step by step, for the benchmarks' C floor: each primitive's
+ * {@link Primitive#replay()} line, oneDNN's implementation, and where each argument's data was
+ * (so a replay can share buffers exactly as the call did), and each step run in Java. Off unless
+ * {@link #record} runs: a pipeline reads one volatile field per call to find out.
+ */
+public final class ExecutionTrace {
+    /** One execution argument: bench_conv's name for it, the data's address, and the bytes its layout may touch. */
+    public record Arg(String name, long address, long bytes) {
+    }
+
+    /**
+     * One step: a primitive ({@code replay} non-null; {@code ompThreads} is what OpenMP gave a
+     * parallel region on the calling thread when it ran), or a Java step ({@code replay} null,
+     * {@code kind} says what it did).
+     */
+    public record Step(String kind, String replay, String implementation, List<Arg> args, int ompThreads) {
+        public boolean java() {
+            return replay == null;
+        }
+    }
+
+    private static volatile ExecutionTrace active;
+
+    private final Thread owner = Thread.currentThread();
+    private final List<Step> steps = new ArrayList<>();
+
+    private ExecutionTrace() {
+    }
+
+    /** Runs {@code call} and returns the steps it executed on this thread, in order; one trace at a time. */
+    public static synchronized List<Step> record(Runnable call) {
+        ExecutionTrace t = new ExecutionTrace();
+        active = t;
+        try {
+            call.run();
+        } finally {
+            active = null;
+        }
+        return List.copyOf(t.steps);
+    }
+
+    /** The trace recording on this thread, or null (the usual case). */
+    static ExecutionTrace active() {
+        ExecutionTrace t = active;
+        return t != null && t.owner == Thread.currentThread() ? t : null;
+    }
+
+    void primitive(Primitive p, List<Arg> args) {
+        steps.add(new Step(p.kind(), p.replay(), p.implementation(), List.copyOf(args), Threads.openMpMaxThreads()));
+    }
+
+    void java(String what) {
+        steps.add(new Step(what, null, "java", List.of(), 0));
+    }
+
+    /**
+     * Notes a step on {@code bytes} that is no oneDNN primitive and runs outside any pipeline (a
+     * plan's copy, the input scan of the keras mode), when a trace is recording on this thread.
+     */
+    public static void javaStep(String what, long bytes) {
+        ExecutionTrace t = active();
+        if (t != null) t.java(what + " (" + bytes + " bytes)");
+    }
+}
