@@ -287,6 +287,7 @@ public final class Pipeline implements AutoCloseable {
                             Dnnl.memorySetDataHandle(b.inputMemories[i], inputs[b.inputIndex[i]]);
                         }
                         for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
+                        Threads.runWith(p.primitive.threads());
                         if (trace != null) trace.primitive(p.primitive, traceArgs(p, inputs, output));
                         Dnnl.check("dnnl_primitive_execute",
                                 dnnl_primitive_execute(p.primitive.primitive(), stream, b.count, b.args));

@@ -8,13 +8,15 @@ import java.lang.foreign.MemorySegment;
 public final class Primitive implements AutoCloseable {
     private final String kind;
     private final String replay;
+    private final int threads;
     private final MemorySegment pd;
     private final MemorySegment primitive;
     private boolean closed;
 
-    private Primitive(String kind, String replay, MemorySegment pd) {
+    private Primitive(String kind, String replay, int threads, MemorySegment pd) {
         this.kind = kind;
         this.replay = replay;
+        this.threads = threads;
         this.pd = pd;
         try {
             this.primitive = Dnnl.create("dnnl_primitive_create", (out, a) -> dnnl_primitive_create(out, pd));
@@ -30,9 +32,14 @@ public final class Primitive implements AutoCloseable {
      * {@code replay} describes what {@code creator} passes to oneDNN (see {@link #replay()}).
      */
     public static Primitive create(String function, Replay replay, Dnnl.Creator creator) {
-        String line = replay.line(Threads.creatingCount());
-        return new Primitive(function.replace("dnnl_", "").replace("_primitive_desc_create", ""), line,
-                Dnnl.create(function, creator));
+        int threads = Threads.creatingCount();
+        return new Primitive(function.replace("dnnl_", "").replace("_primitive_desc_create", ""),
+                replay.line(threads), threads, Dnnl.create(function, creator));
+    }
+
+    /** The OpenMP thread count this primitive was created for, and runs with. */
+    public int threads() {
+        return threads;
     }
 
     /**

@@ -28,6 +28,8 @@ public final class Threads {
     private static volatile Policy policy = Policy.SHARE_CORES;
     private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
+    // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes
+    private static final ThreadLocal<int[]> OPENMP_THREADS = ThreadLocal.withInitial(() -> new int[] {-1});
 
     private Threads() {
     }
@@ -114,7 +116,22 @@ public final class Threads {
     /** Makes the calling thread create primitives with the call's thread count (else {@link #count()}). */
     static void applyToCurrentThread() {
         if (controllable()) {
-            omp_h.omp_set_num_threads(creatingCount());
+            int t = creatingCount();
+            omp_h.omp_set_num_threads(t);
+            OPENMP_THREADS.get()[0] = t;
+        }
+    }
+
+    /**
+     * Makes OpenMP give this thread's next parallel regions {@code threads} threads: a primitive
+     * runs with the count it was created for, whatever the thread last created (a layer small
+     * enough for one thread would otherwise leave every later primitive on this thread one).
+     */
+    static void runWith(int threads) {
+        int[] current = OPENMP_THREADS.get();
+        if (current[0] != threads && controllable()) {
+            omp_h.omp_set_num_threads(threads);
+            current[0] = threads;
         }
     }
 
