@@ -23,9 +23,12 @@ final class ComputeThreads {
     static void run(Runnable body) {
         Worker w = IDLE.poll();
         if (w == null) w = new Worker(CREATED.incrementAndGet());
+        ExecutionTrace trace = ExecutionTrace.active(); // a benchmark's trace follows the call
+        if (trace != null) trace.moveTo(w);
         try {
             w.execute(body);
         } finally {
+            if (trace != null) trace.moveTo(Thread.currentThread());
             IDLE.add(w);
         }
     }

@@ -27,7 +27,8 @@ public final class ExecutionTrace {
 
     private static volatile ExecutionTrace active;
 
-    private final Thread owner = Thread.currentThread();
+    // the thread whose steps are recorded: the caller's, or the compute thread running its call
+    private volatile Thread owner = Thread.currentThread();
     private final List<Step> steps = new ArrayList<>();
 
     private ExecutionTrace() {
@@ -49,6 +50,11 @@ public final class ExecutionTrace {
     static ExecutionTrace active() {
         ExecutionTrace t = active;
         return t != null && t.owner == Thread.currentThread() ? t : null;
+    }
+
+    /** Records the steps {@code thread} runs from now on (a compute thread running the caller's call), until moved back. */
+    void moveTo(Thread thread) {
+        owner = thread;
     }
 
     void primitive(Primitive p, List<Arg> args) {

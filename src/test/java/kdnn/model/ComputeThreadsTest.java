@@ -61,6 +61,16 @@ class ComputeThreadsTest {
     }
 
     @Test
+    void aTraceFollowsTheCallToTheComputeThread() throws Exception {
+        try (Sequential m = model()) {
+            float[] x = input(false);
+            predict(m, x);
+            List<kdnn.runtime.ExecutionTrace.Step> steps = kdnn.runtime.ExecutionTrace.record(() -> predict(m, x));
+            assertEquals(4, steps.stream().filter(s -> s.kind().startsWith("convolution")).count(), steps.toString());
+        }
+    }
+
+    @Test
     void manyCallersGetOneCallersResultsBitwise() throws Exception {
         try (Sequential m = model()) {
             float[] x = input(false);
