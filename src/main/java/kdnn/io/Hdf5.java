@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import kdnn.layers.Shapes;
+import kdnn.layers.Weight;
 
 /**
  * One HDF5 file opened through jHDF, with the reads Keras' layouts need: string-list attributes
@@ -164,8 +165,12 @@ final class Hdf5 implements AutoCloseable {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
-    /** A weight dataset's shape and values as float32; float16 and float64 are converted, with a note. */
-    WeightData floats(Dataset ds, String what, List<String> notes) {
+    /**
+     * A weight dataset as a {@link Weight} named {@code name}: little-endian float32 stored in one
+     * piece stays the file's bytes (a layer copies them straight into its memory); float16,
+     * float64 and other layouts are converted into a float32 array, with a note for the widening.
+     */
+    Weight floats(Dataset ds, String name, String what, List<String> notes) {
         DataType type = ds.getDataType();
         if (!(type instanceof FloatingPoint fp)) {
             throw new ModelFileException(file + ": " + what + " is not floating point (HDF5 type "
@@ -186,16 +191,21 @@ final class Hdf5 implements AutoCloseable {
                         + ", more values than the file's " + length + " bytes can hold");
             }
         }
-        float[] values = new float[(int) count];
+        float[] values = new float[0];
         if (ds instanceof ContiguousDataset contiguous && count > 0) {
             ByteBuffer bytes = contiguous.getBuffer().order(fp.getByteOrder());
             if (bytes.remaining() != count * size) {
                 throw new ModelFileException(file + ": " + what + " of shape " + Shapes.format(shape) + " needs "
                         + count * size + " bytes, but the file holds " + bytes.remaining());
             }
+            if (size == 4 && fp.getByteOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                return Weight.of(name, shape, java.lang.foreign.MemorySegment.ofBuffer(bytes));
+            }
+            values = new float[(int) count];
             decode(bytes, size, values);
         } else if (count > 0) {
             Object flat = ds.getDataFlat();
+            values = new float[(int) count];
             if (flat instanceof float[] f && f.length == count) {
                 System.arraycopy(f, 0, values, 0, f.length);
             } else if (flat instanceof double[] d && d.length == count) {
@@ -208,7 +218,7 @@ final class Hdf5 implements AutoCloseable {
         if (size != 4) {
             notes.add(file + ": " + what + " is float" + (size * 8) + ", converted to float32");
         }
-        return new WeightData(shape, values);
+        return new Weight(name, shape, values);
     }
 
     private static void decode(ByteBuffer bytes, int size, float[] values) {
@@ -223,9 +233,6 @@ final class Hdf5 implements AutoCloseable {
         }
     }
 
-    /** A weight's shape and float32 values, before it has a name. */
-    record WeightData(int[] shape, float[] values) {
-    }
 
     @Override
     public void close() {

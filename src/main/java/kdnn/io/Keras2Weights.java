@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import kdnn.layers.Weight;
 
 /**
  * The layer groups of Keras' HDF5 weights layout: {@code model_weights} of a full-model file, or
@@ -19,7 +20,10 @@ final class Keras2Weights {
     }
 
     /** One weight as the file names it ("conv1/kernel:0", or "conv_a/kernel:0" inside a nested model's group). */
-    record FileWeight(String name, int[] shape, float[] values) {
+    record FileWeight(String name, Weight weight) {
+        int[] shape() {
+            return weight.shape();
+        }
     }
 
     /** One entry of layer_names with its weights. */
@@ -69,8 +73,7 @@ final class Keras2Weights {
                 throw new ModelFileException(h5.file + ": layer \"" + name + "\": weight_names lists \"" + w + "\", which is"
                         + (n == null ? " not in the file" : " a group, not a dataset"));
             }
-            Hdf5.WeightData d = h5.floats(ds, "layer \"" + name + "\" weight \"" + w + "\"", notes);
-            out.add(new FileWeight(w, d.shape(), d.values()));
+            out.add(new FileWeight(w, h5.floats(ds, w, "layer \"" + name + "\" weight \"" + w + "\"", notes)));
         }
         return out;
     }

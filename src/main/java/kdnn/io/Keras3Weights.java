@@ -122,8 +122,7 @@ final class Keras3Weights {
         List<Weight> weights = new ArrayList<>();
         for (int i = 0; i < datasets.size(); i++) {
             String name = expected == null ? Integer.toString(i) : expected.get(i);
-            Hdf5.WeightData d = h5.floats(datasets.get(i), l.describe() + " weight " + i + " (" + name + ")", notes);
-            weights.add(new Weight(name, d.shape(), d.values()));
+            weights.add(h5.floats(datasets.get(i), name, l.describe() + " weight " + i + " (" + name + ")", notes));
         }
         out.put(l.path(), weights);
     }

@@ -182,7 +182,7 @@ public final class Models {
                                     + "') has shape " + Shapes.format(e.shape()) + " in the config, but the file gives '"
                                     + g.name() + "' of shape " + Shapes.format(g.shape()));
                         }
-                        out.add(new Weight(e.name(), e.shape(), g.values()));
+                        out.add(g.withName(e.name()));
                     }
                     return out;
                 }

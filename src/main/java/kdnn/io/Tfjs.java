@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import kdnn.io.Keras2Weights.FileWeight;
+import kdnn.layers.Weight;
 
 /**
  * TensorFlow.js' layers format: {@code model.json} ({@code modelTopology}, the Keras 2 config,
@@ -76,7 +77,7 @@ final class Tfjs {
                 float[] values = new float[(int) e.count];
                 bytes.asFloatBuffer().get(values);
                 bytes.position(bytes.position() + values.length * Float.BYTES);
-                out.add(new FileWeight(e.name, e.shape, values));
+                out.add(new FileWeight(e.name, new Weight(e.name, e.shape, values)));
             }
         }
         return out;

@@ -145,7 +145,7 @@ final class WeightBinder {
         }
         List<Weight> named = new ArrayList<>();
         for (FileWeight w : weights) {
-            named.add(new Weight(shortName(w.name()), w.shape(), w.values()));
+            named.add(w.weight().withName(shortName(w.name())));
         }
         out.put(leaf.path(), named);
     }

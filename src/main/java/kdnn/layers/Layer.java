@@ -683,7 +683,7 @@ public abstract class Layer implements AutoCloseable {
                 }
             }
             for (int i = 0; i < weights.size(); i++) {
-                variables.get(i).set(weights.get(i).values());
+                variables.get(i).set(weights.get(i));
             }
             weightsChanged();
             pipelines.prepareAll();

@@ -72,6 +72,19 @@ final class Variable {
         pending = null;
     }
 
+    /** Copies a weight in, straight from a file's bytes where it was read from one (no Java array between). */
+    synchronized void set(Weight w) {
+        MemorySegment bytes = w.bytes();
+        if (bytes == null) {
+            set(w.values());
+            return;
+        }
+        long count = bytes.byteSize() / Float.BYTES;
+        MemorySegment.copy(bytes, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
+                data, ValueLayout.JAVA_FLOAT, 0, count);
+        pending = null;
+    }
+
     Weight toWeight() {
         return new Weight(name, shape, get());
     }

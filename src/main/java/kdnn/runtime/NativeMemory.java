@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Large blocks (1 MiB and more) that are freed go to a small reuse cache instead of back to
  * the C allocator, which returns them to the system: fresh pages fault on first touch, which
  * added about 20% to a call that returns a new 12 MiB tensor. The cache holds at most
- * {@link #CACHE_SLOTS} blocks and {@link #CACHE_BYTES} bytes; taking and returning a block
- * allocates nothing.
+ * {@link #CACHE_SLOTS} blocks and {@link #CACHE_BYTES} bytes, the most recently freed ones (a
+ * new block replaces an old one in turn); taking and returning a block allocates nothing.
  */
 public final class NativeMemory {
     static final int CACHE_SLOTS = 8;
@@ -26,6 +26,7 @@ public final class NativeMemory {
     private static final long CACHE_MIN_BYTES = 1L << 20;
     private static final AtomicReferenceArray<MemorySegment> CACHE = new AtomicReferenceArray<>(CACHE_SLOTS);
     private static final AtomicLong CACHED = new AtomicLong();
+    private static final AtomicLong NEXT_EVICTED = new AtomicLong();
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle POSIX_MEMALIGN = LINKER.downcallHandle(
@@ -66,17 +67,34 @@ public final class NativeMemory {
     /** Returns memory from {@link #allocate}; exactly once. */
     public static void free(MemorySegment memory) {
         long bytes = memory.byteSize();
-        if (bytes >= CACHE_MIN_BYTES && CACHED.addAndGet(bytes) <= CACHE_BYTES) {
-            for (int i = 0; i < CACHE_SLOTS; i++) {
-                if (CACHE.get(i) == null && CACHE.compareAndSet(i, null, memory)) {
-                    return;
-                }
+        if (bytes < CACHE_MIN_BYTES || bytes > CACHE_BYTES) {
+            release(memory);
+            return;
+        }
+        // the newest block takes a slot: an empty one, else the next in turn, whose block goes (a
+        // server that moved on to other shapes must not keep blocks nobody asks for any more)
+        int slot = -1;
+        for (int i = 0; i < CACHE_SLOTS && slot < 0; i++) {
+            if (CACHE.get(i) == null && CACHE.compareAndSet(i, null, memory)) slot = i;
+        }
+        if (slot < 0) {
+            slot = (int) Math.floorMod(NEXT_EVICTED.getAndIncrement(), (long) CACHE_SLOTS);
+            MemorySegment old = CACHE.getAndSet(slot, memory);
+            if (old != null) {
+                CACHED.addAndGet(-old.byteSize());
+                release(old);
             }
         }
-        if (bytes >= CACHE_MIN_BYTES) {
-            CACHED.addAndGet(-bytes); // not cached after all
+        CACHED.addAndGet(bytes);
+        // within budget: other blocks go first, oldest slot order
+        for (int i = 0; i < CACHE_SLOTS && CACHED.get() > CACHE_BYTES; i++) {
+            if (i == slot) continue;
+            MemorySegment old = CACHE.getAndSet(i, null);
+            if (old != null) {
+                CACHED.addAndGet(-old.byteSize());
+                release(old);
+            }
         }
-        release(memory);
     }
 
     /** Bytes held in the reuse cache now. */

@@ -85,7 +85,7 @@ class Hdf5WriterTest {
             if (n instanceof Group child) {
                 collect(h5, child, path + "/", into);
             } else {
-                into.put(path, h5.floats((Dataset) n, path, new ArrayList<>()).values());
+                into.put(path, h5.floats((Dataset) n, path, path, new ArrayList<>()).values());
             }
         }
     }
@@ -162,7 +162,7 @@ class Hdf5WriterTest {
                 FloatingPoint f = assertInstanceOf(FloatingPoint.class, ds.getDataType());
                 assertEquals(4, f.getSize());
                 assertEquals(ByteOrder.LITTLE_ENDIAN, f.getByteOrder());
-                Hdf5.WeightData w = h5.floats(ds, "d" + i, new ArrayList<>());
+                kdnn.layers.Weight w = h5.floats(ds, "d" + i, "d" + i, new ArrayList<>());
                 assertArrayEquals(shapes[i], w.shape(), "d" + i);
                 assertArrayEquals(values(w.values().length, i), w.values(), "d" + i);
             }

@@ -93,7 +93,7 @@ class SavedHdf5LayoutTest {
         } else {
             Dataset ds = (Dataset) node;
             CRC32 crc = new CRC32();
-            for (float v : h5.floats(ds, path, new ArrayList<>()).values()) crc.update(Float.floatToRawIntBits(v));
+            for (float v : h5.floats(ds, path, path, new ArrayList<>()).values()) crc.update(Float.floatToRawIntBits(v));
             out.put(path, "dataset " + type(ds.getDataType()) + " " + Arrays.toString(ds.getDimensions()) + " crc "
                     + Long.toHexString(crc.getValue()));
         }

@@ -24,6 +24,21 @@ class NativeMemoryTest {
     }
 
     @Test
+    void aNewlyFreedBlockReplacesOnesNobodyAsksFor() {
+        List<MemorySegment> others = new ArrayList<>();
+        for (int i = 0; i < NativeMemory.CACHE_SLOTS; i++) others.add(NativeMemory.allocate((2L << 20) + i * 4096L, 64));
+        others.forEach(NativeMemory::free); // the cache is full of sizes nothing asks for below
+        long bytes = (5L << 20) + 777 * 64;
+        MemorySegment a = NativeMemory.allocate(bytes, 64);
+        long address = a.address();
+        NativeMemory.free(a);
+        MemorySegment b = NativeMemory.allocate(bytes, 64);
+        assertEquals(address, b.address(), "the new block was kept, an old one let go");
+        NativeMemory.free(b);
+        assertTrue(NativeMemory.cachedBytes() <= NativeMemory.CACHE_BYTES);
+    }
+
+    @Test
     void theCacheHoldsAtMostItsBudget() {
         List<MemorySegment> blocks = new ArrayList<>();
         for (int i = 0; i < 3 * NativeMemory.CACHE_SLOTS; i++) {
