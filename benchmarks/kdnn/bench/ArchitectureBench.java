@@ -330,10 +330,19 @@ final class ArchitectureBench {
             } finally {
                 model.setExtremes(null);
             }
-            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
-            out.println("  KERAS mode: " + kerasCell);
+            out.printf(Locale.ROOT, "  KERAS mode: %.2f ms%n", keras / 1e3);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
-            floorCell = floor(name, model, in, y, best, s, records, floorRatios, out);
+            double[] interleaved = {Double.NaN};
+            floorCell = floor(name, model, in, y, best, s, records, floorRatios, interleaved, out);
+            // the chunks interleaved with the floor are more rounds of the same measurement: kdnn's
+            // figure is the best of all (a quick run's single first round can catch the JIT at work)
+            if (interleaved[0] < best) {
+                best = interleaved[0];
+                k.put("median_us", round(best));
+            }
+            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
+            out.printf(Locale.ROOT, "  kdnn predict, best of all its rounds: %.2f ms; KERAS mode %s%n", best / 1e3,
+                    kerasCell);
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
@@ -501,7 +510,8 @@ final class ArchitectureBench {
      * implementations on both sides are compared.
      */
     private static String floor(String name, Model model, Tensor in, Tensor y, double kdnnUs, Settings s,
-                                List<ObjectNode> records, List<String> floorRatios, PrintStream out) throws Exception {
+                                List<ObjectNode> records, List<String> floorRatios, double[] kdnnInterleaved,
+                                PrintStream out) throws Exception {
         int batch = (int) in.shape()[0];
         ObjectNode f = record(name, batch, "floor");
         f.put("threads", s.threads());
@@ -532,6 +542,7 @@ final class ArchitectureBench {
             out.println("  floor: error: " + e.getMessage());
             return "error";
         }
+        kdnnInterleaved[0] = kdnnBest;
         f.put("median_us", round(floorBest));
         f.put("first_call_us", round(started.firstCallUs()));
         long otherThreads = plan.ompThreads().stream().filter(t -> t != s.threads()).count();

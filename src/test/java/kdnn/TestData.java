@@ -69,6 +69,18 @@ public final class TestData {
         return root().resolve("functional-models");
     }
 
+    /** Every golden model's folder, Sequential then functional, each sorted by name. */
+    public static java.util.List<Path> goldenModelFolders() throws java.io.IOException {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        for (Path root : java.util.List.of(models(), functionalModels())) {
+            try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(root)) {
+                s.filter(java.nio.file.Files::isDirectory).sorted().forEach(out::add);
+            }
+        }
+        if (out.isEmpty()) throw new IllegalStateException("no golden models under " + root());
+        return out;
+    }
+
     /**
      * The real Keras-written model files ({@code keras-files}), which exist only in the shared
      * folder. Without it the calling test is skipped (saying why), or fails in CI.

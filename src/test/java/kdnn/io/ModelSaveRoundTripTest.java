@@ -1,7 +1,6 @@
 package kdnn.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,14 +40,7 @@ class ModelSaveRoundTripTest {
     Path tmp;
 
     private static List<Path> goldenFolders() throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path root : List.of(TestData.models(), TestData.functionalModels())) {
-            try (Stream<Path> s = Files.list(root)) {
-                s.filter(Files::isDirectory).sorted().forEach(out::add);
-            }
-        }
-        assertFalse(out.isEmpty());
-        return out;
+        return TestData.goldenModelFolders();
     }
 
     @TestFactory

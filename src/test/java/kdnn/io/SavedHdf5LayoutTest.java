@@ -2,7 +2,6 @@ package kdnn.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,14 +59,7 @@ class SavedHdf5LayoutTest {
     Path tmp;
 
     private static List<Path> goldenFolders() throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path root : List.of(TestData.models(), TestData.functionalModels())) {
-            try (Stream<Path> s = Files.list(root)) {
-                s.filter(Files::isDirectory).sorted().forEach(out::add);
-            }
-        }
-        assertFalse(out.isEmpty());
-        return out;
+        return TestData.goldenModelFolders();
     }
 
     /** One attribute: its type (string form, charset, padding), shape and values. */
