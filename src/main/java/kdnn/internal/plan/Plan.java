@@ -73,6 +73,12 @@ public final class Plan implements AutoCloseable {
             }
             LayerBridge bridge = LayerBridge.get();
             double limit = bridge.extremesLimit();
+            if (afterSum == null) {
+                // nothing masks a NaN here: the sum is Keras' own; only pass on a bound where both are known
+                fused.run(convIn, out, convBounds);
+                double known = bridge.outputBound(fused.layer(), convBounds[0]) + bounds[n];
+                return known < limit ? known : Double.NaN;
+            }
             int threads = Threads.count();
             for (int i = 0; i < n; i++) {
                 if (!(convBounds[i] < limit)) convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
