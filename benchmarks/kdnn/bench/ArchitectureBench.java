@@ -545,7 +545,7 @@ final class ArchitectureBench {
         kdnnInterleaved[0] = kdnnBest;
         f.put("median_us", round(floorBest));
         f.put("first_call_us", round(started.firstCallUs()));
-        long otherThreads = plan.ompThreads().stream().filter(t -> t != s.threads()).count();
+        long otherThreads = plan.threadMismatches();
         List<String> mismatches = plan.implementationMismatches(started.implementations());
         out.printf(Locale.ROOT, "  floor: %.2f ms (%d oneDNN primitives replayed from C; first %.1f ms); interleaved"
                 + " kdnn predict %.2f ms: predict / floor = %.3f%s%n", floorBest / 1e3, plan.ops(),
@@ -553,8 +553,8 @@ final class ArchitectureBench {
         out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
                 : "differ from kdnn's: " + String.join("; ", mismatches)) + "; the plan: " + saved);
         if (otherThreads > 0) {
-            out.printf(Locale.ROOT, "  floor: note: kdnn's calling thread ran %d of the primitives with OpenMP max threads"
-                    + " other than %d (the replay runs all with %d)%n", otherThreads, s.threads(), s.threads());
+            out.printf(Locale.ROOT, "  floor: note: kdnn ran %d of the primitives with another OpenMP thread count than"
+                    + " they were created for (the replay runs each with its own)%n", otherThreads);
         }
         double ratio = kdnnBest / floorBest;
         floorRatios.add(String.format(Locale.ROOT, "%s batch %d %.3f %s", name, batch, ratio,

@@ -29,6 +29,16 @@ record FloorPlan(String body, List<String> kinds, List<String> implementations, 
         return kinds.size();
     }
 
+    /** How many replayed primitives ran in kdnn's call with another OpenMP thread count than they were created for. */
+    long threadMismatches() {
+        String[] lines = body.split("\n");
+        long n = 0;
+        for (int i = 0; i < ompThreads.size() && i + 1 < lines.length; i++) {
+            if (Integer.parseInt(lines[i + 1].split(" ")[1]) != ompThreads.get(i)) n++;
+        }
+        return n;
+    }
+
     static FloorPlan of(List<ExecutionTrace.Step> trace) {
         List<ExecutionTrace.Step> replayed = new ArrayList<>();
         List<String> left = new ArrayList<>();

@@ -83,6 +83,7 @@ class FloorPlanTest {
     void bufferSharingIsKept() throws Exception {
         try (Model m = resnetTiny()) {
             FloorPlan plan = FloorPlan.of(trace(m));
+            assertEquals(0, plan.threadMismatches(), "every primitive ran with the count it was created for");
             assertEquals(12, plan.ops());
             assertTrue(plan.left().isEmpty(), plan.left().toString());
             String[] body = plan.body().split("\n");
@@ -148,6 +149,7 @@ class FloorPlanTest {
         FloorPlan plan = FloorPlan.of(trace);
         assertEquals(List.of("reorder", "eltwise_forward"), plan.kinds());
         assertEquals(List.of(1, 2), plan.ompThreads());
+        assertEquals(1, plan.threadMismatches(), "the eltwise was created for 1 thread and ran with 2");
         assertEquals(2, plan.left().size());
         assertTrue(plan.left().get(1).startsWith("reorder on a layout kdnn did not make"), plan.left().toString());
         // buffers from the page each range starts in: one for src and its window, one for the other
