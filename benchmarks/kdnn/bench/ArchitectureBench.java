@@ -318,31 +318,39 @@ final class ArchitectureBench {
                     + " intermediate values %.1f MB%n", batch, best / 1e3, first / 1e3, planMs,
                     use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6);
 
-            // the propagating mode: its input scan is the difference
+            // the propagating mode against the default, in interleaved chunks (one mode measured after
+            // the other would compare different moments of a shared machine): the difference is its checks
             model.setExtremes(ExtremeValues.KERAS);
-            double keras = Double.NaN;
-            try {
-                model.predict(in, y); // the mode's own plan first: the calibrating call below must not include it
-                Settings kerasTiming = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
-                for (int r = 0; r < kerasTiming.rounds(); r++) {
-                    keras = min(keras, Timing.median(() -> model.predict(in, y), kerasTiming.budget()).medianUs());
+            model.predict(in, y); // the mode's own plan first
+            model.setExtremes(null);
+            Settings pair = forCallsOf(best, s);
+            double keras = Double.NaN, fusedPaired = Double.NaN;
+            for (int r = 0; r < Math.max(3, pair.rounds()); r++) {
+                fusedPaired = min(fusedPaired, Timing.median(() -> model.predict(in, y), pair.budget()).medianUs());
+                model.setExtremes(ExtremeValues.KERAS);
+                try {
+                    keras = min(keras, Timing.median(() -> model.predict(in, y), pair.budget()).medianUs());
+                } finally {
+                    model.setExtremes(null);
                 }
-            } finally {
-                model.setExtremes(null);
             }
-            out.printf(Locale.ROOT, "  KERAS mode: %.2f ms%n", keras / 1e3);
+            out.printf(Locale.ROOT, "  KERAS mode: %.2f ms against %.2f ms fused in interleaved chunks (%+.1f%%)%n",
+                    keras / 1e3, fusedPaired / 1e3, (keras / fusedPaired - 1) * 100);
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);
             double[] interleaved = {Double.NaN};
             floorCell = floor(name, model, in, y, best, s, records, floorRatios, interleaved, out);
-            // the chunks interleaved with the floor are more rounds of the same measurement: kdnn's
-            // figure is the best of all (a quick run's single first round can catch the JIT at work)
-            if (interleaved[0] < best) {
-                best = interleaved[0];
+            // the chunks interleaved with the keras mode and the floor are more rounds of the same
+            // measurement: kdnn's figure is the best of all (a quick run's first round can catch the JIT)
+            double allRounds = best;
+            for (double other : new double[] {fusedPaired, interleaved[0]}) {
+                if (other < allRounds) allRounds = other; // NaN (a part that could not run) never wins
+            }
+            if (allRounds < best) {
+                best = allRounds;
                 k.put("median_us", round(best));
             }
-            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / best - 1) * 100);
-            out.printf(Locale.ROOT, "  kdnn predict, best of all its rounds: %.2f ms; KERAS mode %s%n", best / 1e3,
-                    kerasCell);
+            kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%)", keras / 1e3, (keras / fusedPaired - 1) * 100);
+            out.printf(Locale.ROOT, "  kdnn predict, best of all its rounds: %.2f ms%n", best / 1e3);
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
