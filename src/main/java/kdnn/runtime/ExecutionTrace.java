@@ -1,5 +1,6 @@
 package kdnn.runtime;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ public final class ExecutionTrace {
     /**
      * One step: a primitive ({@code replay} non-null; {@code ompThreads} is what OpenMP gave a
      * parallel region on the calling thread when it ran), or a Java step ({@code replay} null,
-     * {@code kind} says what it did).
+     * {@code kind} says what it did; {@code args} the data it read, for a step outside a pipeline).
      */
     public record Step(String kind, String replay, String implementation, List<Arg> args, int ompThreads) {
         public boolean java() {
@@ -65,12 +66,17 @@ public final class ExecutionTrace {
         steps.add(new Step(what, null, "java", List.of(), 0));
     }
 
+    void java(String what, MemorySegment data) {
+        steps.add(new Step(what + " (" + data.byteSize() + " bytes)", null, "java",
+                List.of(new Arg("src", data.address(), data.byteSize())), 0));
+    }
+
     /**
-     * Notes a step on {@code bytes} that is no oneDNN primitive and runs outside any pipeline (a
-     * plan's copy, the input scan of the keras mode), when a trace is recording on this thread.
+     * Notes a step that reads {@code data} and is no oneDNN primitive and runs outside any pipeline
+     * (a plan's copy, the input scan of the keras mode), when a trace is recording on this thread.
      */
-    public static void javaStep(String what, long bytes) {
+    public static void javaStep(String what, MemorySegment data) {
         ExecutionTrace t = active();
-        if (t != null) t.java(what + " (" + bytes + " bytes)");
+        if (t != null) t.java(what, data);
     }
 }

@@ -17,6 +17,8 @@ import java.lang.invoke.MethodType;
  * the others spin. Without libgomp (a oneDNN built with another runtime) it runs on the caller.
  */
 public final class MagnitudeScan {
+    /** What a trace calls a scan ({@link ExecutionTrace.Step#kind()} starts with it). */
+    public static final String TRACE_STEP = "input scan for NaN and infinities";
     /** Below this many values one thread scans: waking a team costs more than it saves. */
     static final long PARALLEL_FROM = 64 * 1024;
     private static final int MAX_PARTS = 64;
@@ -71,7 +73,7 @@ public final class MagnitudeScan {
 
     /** The largest |x| over {@code values} (float32), NaN when one is NaN, using up to {@code threads} threads. */
     public static float maxMagnitude(MemorySegment values, int threads) {
-        ExecutionTrace.javaStep("input scan for NaN and infinities", values.byteSize());
+        ExecutionTrace.javaStep(TRACE_STEP, values);
         long n = values.byteSize() / Float.BYTES;
         if (threads <= 1 || n < PARALLEL_FROM || GOMP_PARALLEL == null || !values.isNative()) {
             return Float.intBitsToFloat(maxBits(values, 0, n));

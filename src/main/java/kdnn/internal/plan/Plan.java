@@ -118,7 +118,7 @@ public final class Plan implements AutoCloseable {
     record CopyStep(int[] inputs, int output, long bytes) implements Step {
         @Override
         public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
-            kdnn.runtime.ExecutionTrace.javaStep("plan copy", bytes);
+            kdnn.runtime.ExecutionTrace.javaStep("plan copy", in[0].asSlice(0, bytes));
             MemorySegment.copy(in[0], 0, out, 0, bytes);
             return bounds[0];
         }
