@@ -343,10 +343,7 @@ final class ArchitectureBench {
             // its checks timed by themselves: a few percent cannot be told from two medians on a shared machine
             KerasChecks checks = KerasChecks.measure(model, in, y, s.threads(), pair.budget(),
                     Math.max(3, pair.rounds()));
-            k.put("keras_median_us", round(keras));
-            k.put("keras_checks_us", round(checks.medianUs()));
-            k.put("keras_checks", checks.scans());
-            k.put("keras_checks_bytes", checks.bytes());
+            // text only: the JSON keeps the record forms exactly
             out.printf(Locale.ROOT, "  KERAS mode: %.2f ms against %.2f ms fused in interleaved chunks (%+.1f%%); its checks:"
                     + " %s%n", keras / 1e3, fusedPaired / 1e3, (keras / fusedPaired - 1) * 100, checks.describe(best));
             bf16Cell = bf16(name, model, in, y, f32, s, records, out);

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import kdnn.Tensor;
 import kdnn.layers.BaseConv;
+import kdnn.layers.ExtremeValues;
 import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
@@ -29,7 +30,7 @@ import kdnn.runtime.Threads;
  * against the same oneDNN primitives called from C instead (see {@link LayerBench}).
  */
 public final class BenchMain {
-    static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference", "kdnn-bf16");
+    static final List<String> IMPLS = List.of("kdnn", "native", "onnxruntime", "reference", "kdnn-bf16", "kdnn-keras");
 
     /** One measurement; NaN where a number was not taken. */
     public record Measurement(String shape, String impl, int threads, double medianUs, double firstCallUs) {
@@ -44,7 +45,7 @@ public final class BenchMain {
 
     static final String USAGE = """
             usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
-                              [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
+                              [--impls kdnn,native,onnxruntime,reference,kdnn-bf16,kdnn-keras] [--jmh] [--gc]
                    kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j]
                               [--json FILE]
                    kdnn bench --models --golden | DIR... [--quick] [--threads N] [--rounds R] [--json FILE]
@@ -158,6 +159,7 @@ public final class BenchMain {
         boolean doNative = impls.contains("native"), doKdnn = impls.contains("kdnn");
         boolean doOrt = impls.contains("onnxruntime");
         boolean doBf16 = impls.contains("kdnn-bf16");
+        boolean doKeras = impls.contains("kdnn-keras");
         if (doBf16) {
             try {
                 kdnn.runtime.Convolutions.requireBf16();
@@ -192,10 +194,11 @@ public final class BenchMain {
                 out.printf(Locale.ROOT, "  %s ...%n", s.name());
                 BenchShape.Weights w = s.weights(2);
                 float[] x = s.inputValues(1);
-                BaseConv[] layer = new BaseConv[2];
+                BaseConv[] layer = new BaseConv[3];
                 OrtPeer[] peer = new OrtPeer[1];
                 try (Tensor in = Tensor.of(x, s.input()); Tensor y = Tensor.uninitialized(s.outputShape());
-                     Tensor yb = Tensor.uninitialized(s.outputShape())) {
+                     Tensor yb = Tensor.uninitialized(s.outputShape());
+                     Tensor yk = Tensor.uninitialized(s.outputShape())) {
                     double natFirst = nat == null ? Double.NaN : nat.shape(s);
                     double kFirst = !doKdnn ? Double.NaN : Timing.once(() -> {
                         layer[0] = s.newLayer(w);
@@ -210,7 +213,14 @@ public final class BenchMain {
                         layer[1].setPrecision(kdnn.layers.Precision.BF16);
                         layer[1].call(in, yb); // its own output: y keeps kdnn's f32 result for the ORT check
                     });
+                    // the propagating mode: the same layer with its input scan, as a user switches it on per layer
+                    double kkFirst = !doKeras ? Double.NaN : Timing.once(() -> {
+                        layer[2] = s.newLayer(w);
+                        layer[2].setExtremes(ExtremeValues.KERAS);
+                        layer[2].call(in, yk);
+                    });
                     double natBest = Double.NaN, kBest = Double.NaN, oBest = Double.NaN, bBest = Double.NaN;
+                    double kkBest = Double.NaN;
                     for (int r = 0; r < rounds; r++) {
                         if (nat != null) {
                             natBest = min(natBest, nat.measure().medianUs());
@@ -230,9 +240,15 @@ public final class BenchMain {
                             bBest = min(bBest, Timing.median(() -> l.call(in, yb), budget).medianUs());
                             Thread.sleep(20);
                         }
+                        if (doKeras) {
+                            BaseConv l = layer[2];
+                            kkBest = min(kkBest, Timing.median(() -> l.call(in, yk), budget).medianUs());
+                            Thread.sleep(20);
+                        }
                     }
                     if (nat != null) m.add(new Measurement(s.name(), "native", threads, natBest, natFirst));
                     if (doBf16) m.add(new Measurement(s.name(), "kdnn-bf16", threads, bBest, bFirst));
+                    if (doKeras) m.add(new Measurement(s.name(), "kdnn-keras", threads, kkBest, kkFirst));
                     if (doKdnn) m.add(new Measurement(s.name(), "kdnn", threads, kBest, kFirst));
                     if (doOrt) {
                         m.add(new Measurement(s.name(), "onnxruntime", threads, oBest, oFirst));
@@ -242,6 +258,7 @@ public final class BenchMain {
                 } finally {
                     if (layer[0] != null) layer[0].close();
                     if (layer[1] != null) layer[1].close();
+                    if (layer[2] != null) layer[2].close();
                     if (peer[0] != null) peer[0].close();
                 }
             }
@@ -302,6 +319,10 @@ public final class BenchMain {
                 .mapToDouble(x -> first ? x.firstCallUs() : x.medianUs()).findFirst().orElse(Double.NaN);
     }
 
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a / b) ? "-" : String.format(Locale.ROOT, "%.3f", a / b);
+    }
+
     private static String num(double v) {
         if (Double.isNaN(v)) return "-";
         return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
@@ -343,6 +364,19 @@ public final class BenchMain {
                 double f = get(all, s.name(), "kdnn", false), b = get(all, s.name(), "kdnn-bf16", false);
                 out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", s.name(), num(f), num(b),
                         Double.isNaN(f / b) ? "-" : String.format(Locale.ROOT, "%.2fx", f / b));
+            }
+            out.println();
+        }
+        if (all.stream().anyMatch(m -> m.impl().equals("kdnn-keras"))) {
+            out.println("keras mode (the layer's input scanned for NaN and infinities first; target <= 1.2x native),"
+                    + " median us per call");
+            out.println("| shape | kdnn us | kdnn keras-mode us | native us | keras-mode / native | keras-mode / kdnn |");
+            out.println("|---|---:|---:|---:|---:|---:|");
+            for (BenchShape s : shapes) {
+                double f = get(all, s.name(), "kdnn", false), k = get(all, s.name(), "kdnn-keras", false);
+                double n = get(all, s.name(), "native", false);
+                out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", s.name(), num(f), num(k), num(n), ratio(k, n),
+                        ratio(k, f));
             }
             out.println();
         }

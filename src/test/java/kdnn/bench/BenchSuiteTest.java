@@ -40,6 +40,22 @@ class BenchSuiteTest {
     }
 
     @Test
+    void theKerasModeIsMeasuredBesideTheDefault() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        List<BenchShape> tiny = List.of(BenchShape.byName("tiny_3x3_8_8"));
+        Map<String, String> checks = new java.util.HashMap<>();
+        List<BenchMain.Measurement> m = BenchMain.interleaved(tiny, List.of("kdnn", "kdnn-keras"), 1,
+                new Timing.Budget(0, 1, 3), 1, checks, out);
+        assertEquals(List.of("kdnn-keras", "kdnn"), m.stream().map(BenchMain.Measurement::impl).toList());
+        assertTrue(m.stream().allMatch(x -> x.medianUs() > 0 && x.firstCallUs() > 0), m.toString());
+        BenchMain.printTables(out, tiny, m, checks, 1, 1);
+        String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.contains("| shape | kdnn us | kdnn keras-mode us | native us | keras-mode / native |"), printed);
+        assertTrue(printed.matches("(?s).*\\| tiny_3x3_8_8 \\| [0-9.]+ \\| [0-9.]+ \\| - \\| - \\| [0-9.]+ \\|.*"), printed);
+    }
+
+    @Test
     void theSuiteIsIssueSixs() {
         assertEquals(ISSUE_6, BenchShape.SUITE.stream().map(BenchShape::name).toList());
         assertEquals(ISSUE_6.size(), new HashSet<>(ISSUE_6).size());
