@@ -434,6 +434,22 @@ final class ArchitectureBench {
         }
         concurrencyRows.add(row.toString());
         out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads:" + row.substring(row.indexOf("kdnn |") + 6));
+        if (s.threads() == 1) return;
+        // the throughput setting a server can choose (-Dkdnn.threads=1): one-thread calls, as many at once as
+        // there are cores; text only (the JSON's kdnn records are the default setting's)
+        StringBuilder single = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn, kdnn.threads=1 |");
+        Threads.setCount(1);
+        try {
+            for (int threads : REQUEST_THREADS) {
+                single.append(String.format(Locale.ROOT, " %.1f |", concurrency(model, shape, threads, s.concurrencyMs())));
+            }
+        } finally {
+            Threads.setCount(s.threads());
+        }
+        concurrencyRows.add(single.toString());
+        out.println("  kdnn with kdnn.threads=1 (calls of one thread, " + Runtime.getRuntime().availableProcessors()
+                + " at once): predictions/s with 1, 2, 4, 8 request threads:"
+                + single.substring(single.indexOf("threads=1 |") + 11));
     }
 
     /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
