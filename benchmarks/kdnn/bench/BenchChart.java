@@ -17,8 +17,9 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 /** The last run as grouped horizontal bars per shape, median microseconds on a log axis (JFreeChart). */
 public final class BenchChart {
+    // one colour per implementation, in BenchMain.IMPLS' order
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0x7f7f7f), new Color(0xff7f0e),
-        new Color(0x2ca02c)};
+        new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd)};
 
     private BenchChart() {
     }
@@ -29,6 +30,8 @@ public final class BenchChart {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         double min = Double.MAX_VALUE, max = 0;
         for (String impl : BenchMain.IMPLS) {
+            // an implementation that measured nothing (bf16 on a CPU without it) gets no empty bar slot
+            if (all.stream().noneMatch(m -> m.impl().equals(impl) && !Double.isNaN(m.medianUs()))) continue;
             for (BenchShape s : shapes) {
                 double v = BenchMain.get(all, s.name(), impl, false);
                 data.addValue(Double.isNaN(v) ? null : v, impl, s.name());
@@ -50,7 +53,10 @@ public final class BenchChart {
         bars.setShadowVisible(false);
         bars.setItemMargin(0.05);
         bars.setBase(values.getLowerBound());
-        for (int i = 0; i < COLORS.length; i++) bars.setSeriesPaint(i, COLORS[i]);
+        for (int i = 0; i < BenchMain.IMPLS.size() && i < COLORS.length; i++) {
+            int row = data.getRowIndex(BenchMain.IMPLS.get(i));
+            if (row >= 0) bars.setSeriesPaint(row, COLORS[i]);
+        }
         CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(null), values, bars);
         plot.setOrientation(PlotOrientation.HORIZONTAL);
         plot.setBackgroundPaint(Color.WHITE);
