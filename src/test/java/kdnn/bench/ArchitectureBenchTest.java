@@ -114,7 +114,7 @@ class ArchitectureBenchTest {
         assertEquals(List.of(1, 2, 4, 8), requestThreads);
         assertTrue(printed.contains("| tiny | 1 |"), printed);
         // the keras mode: its input scan counted and timed alone, its primitives the default's
-        assertTrue(printed.contains("its checks: 1 scan of 0.00 MB"), printed);
+        assertTrue(printed.contains("KERAS mode's checks: 1 scan of 0.00 MB"), printed);
         assertTrue(printed.contains("the same oneDNN primitives as fused"), printed);
         assertTrue(printed.contains("share of a prediction (target <= 3%): tiny batch 1 "), printed);
         // ONNX Runtime ran the exported graph (Conv, BatchNormalization, Relu, Add, pooling, Gemm, Softmax) and agreed
