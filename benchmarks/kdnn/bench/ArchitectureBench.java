@@ -308,6 +308,7 @@ final class ArchitectureBench {
         String kerasCell, bf16Cell, floorCell;
         float[] f32;
         double first;
+        ObjectNode k = record(name, batch, "kdnn");
         try (Tensor in = Tensor.of(x, shape); Tensor y = Tensor.uninitialized(outShape)) {
             first = Timing.once(() -> model.predict(in, y));
             Settings timing = forCallsOf(Timing.once(() -> model.predict(in, y)), s);
@@ -315,7 +316,6 @@ final class ArchitectureBench {
                 best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
             }
             f32 = y.toFloatArray();
-            ObjectNode k = record(name, batch, "kdnn");
             k.put("threads", s.threads());
             k.put("median_us", round(best));
             k.put("first_call_us", round(first));
@@ -368,7 +368,13 @@ final class ArchitectureBench {
                     best / 1e3, checks.describe(best));
         }
         if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
-        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, s, records, concurrencyRows, ortRatios, out);
+        double[] besideOrt = {Double.NaN};
+        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, besideOrt, s, records, concurrencyRows,
+                ortRatios, out);
+        if (besideOrt[0] < best) { // more rounds of kdnn's own measurement, as the floor's are
+            best = besideOrt[0];
+            k.put("median_us", round(best));
+        }
         String dl4jCell = dl4j(name, dl4j, shape, outShape, x, f32, best, s, records, dl4jRatios, dl4jNotes, out);
         rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %s | %s | %s | %s | %s |",
                 name, batch, best / 1e3, first / 1e3, planMs, use.workspaceBytes() / 1e6, use.intermediateBytes() / 1e6,
@@ -455,8 +461,9 @@ final class ArchitectureBench {
 
     /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
     private static String onnxRuntime(String name, JsonNode config, Model model, long[] shape, float[] x, float[] kdnnOut,
-                                      double kdnnUs, Settings s, List<ObjectNode> records, List<String> concurrencyRows,
-                                      List<Double> ortRatios, PrintStream out) throws Exception {
+                                      double kdnnUs, double[] kdnnInterleaved, Settings s, List<ObjectNode> records,
+                                      List<String> concurrencyRows, List<Double> ortRatios, PrintStream out)
+            throws Exception {
         int batch = (int) shape[0];
         long[] outShape = model.outputShape(shape);
         long[] onnxOut = outShape.length > 2 ? OnnxModels.toChannelsFirst(outShape) : outShape;
@@ -483,18 +490,28 @@ final class ArchitectureBench {
             first = (System.nanoTime() - t0) / 1e3;
             double best = Double.NaN;
             Settings timing = forCallsOf(Timing.once(request::run), s);
-            for (int r = 0; r < timing.rounds(); r++) {
-                best = min(best, Timing.median(request::run, timing.budget()).medianUs());
+            // ORT's chunks interleaved with kdnn's, as the floor's are: figures taken minutes apart on a
+            // shared machine would compare two moments of its load, not the two runtimes
+            try (Tensor kin = Tensor.of(x, shape); Tensor ky = Tensor.uninitialized(outShape)) {
+                model.predict(kin, ky);
+                int rounds = timing.rounds() > 1 || kdnnUs >= 1e6 ? timing.rounds() : 2;
+                for (int r = 0; r < rounds; r++) {
+                    best = min(best, Timing.median(request::run, timing.budget()).medianUs());
+                    kdnnInterleaved[0] = min(kdnnInterleaved[0],
+                            Timing.median(() -> model.predict(kin, ky), timing.budget()).medianUs());
+                }
             }
+            double kdnnPaired = kdnnInterleaved[0];
             float[] y = request.output();
             String agree = BenchMain.compare(outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y, kdnnOut);
             timed.put("median_us", round(best));
             timed.put("first_call_us", round(first));
-            ortRatios.add(best / kdnnUs);
-            out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); ORT / kdnn = %.2f;"
-                    + " output vs kdnn: %s%n", best / 1e3, first / 1e3, best / kdnnUs, agree);
+            ortRatios.add(best / kdnnPaired);
+            out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); interleaved kdnn predict %.2f ms:"
+                    + " ORT / kdnn = %.2f; output vs kdnn: %s%n", best / 1e3, first / 1e3, kdnnPaired / 1e3,
+                    best / kdnnPaired, agree);
             if (batch != 1) {
-                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
             }
             StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
             for (int threads : REQUEST_THREADS) {
@@ -506,7 +523,7 @@ final class ArchitectureBench {
                 row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
             }
             concurrencyRows.add(row.toString());
-            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnUs, agree);
+            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
         }
     }
 
