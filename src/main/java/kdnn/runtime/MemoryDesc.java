@@ -135,6 +135,14 @@ public final class MemoryDesc implements AutoCloseable {
         return handle;
     }
 
+    /**
+     * True for a strided layout kdnn made itself: no padded dimensions, so oneDNN has nothing to
+     * zero-pad when a memory of it is pointed at a buffer.
+     */
+    public boolean strided() {
+        return strides != null;
+    }
+
     /** Bytes a buffer of this layout needs. */
     public long byteSize() {
         return dnnl_memory_desc_get_size(handle());

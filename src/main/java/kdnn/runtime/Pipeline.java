@@ -223,8 +223,45 @@ public final class Pipeline implements AutoCloseable {
         private final Bound[] prepareBound = new Bound[prepare.size()];
         private final Bound[] stepBound = new Bound[steps.size()];
 
+        /**
+         * A step's exec args, and the memories that follow the call's input and output with the
+         * address each was last pointed at: a plan hands the same buffers call after call, so most
+         * calls set no handle at all.
+         */
         private record Bound(MemorySegment args, int count, MemorySegment[] inputMemories, int[] inputIndex,
-                             MemorySegment[] outputMemories) {
+                             MemorySegment[] outputMemories, long[] inputAt, long[] outputAt) {
+            /** {@code keep}: per input then output memory, whether its layout lets a handle stand (strided). */
+            Bound(MemorySegment args, int count, MemorySegment[] inputMemories, int[] inputIndex,
+                  MemorySegment[] outputMemories, boolean[] keep) {
+                this(args, count, inputMemories, inputIndex, outputMemories, new long[inputMemories.length],
+                        new long[outputMemories.length]);
+                java.util.Arrays.fill(inputAt, -1);
+                java.util.Arrays.fill(outputAt, -1);
+                // a padded (blocked) layout is re-pointed every call: oneDNN zero-pads its padding when it is
+                for (int i = 0; i < keep.length; i++) {
+                    if (!keep[i]) {
+                        if (i < inputAt.length) inputAt[i] = NEVER; else outputAt[i - inputAt.length] = NEVER;
+                    }
+                }
+            }
+
+            private static final long NEVER = Long.MIN_VALUE;
+
+            void point(MemorySegment[] inputs, MemorySegment output) {
+                for (int i = 0; i < inputMemories.length; i++) {
+                    MemorySegment data = inputs[inputIndex[i]];
+                    if (data.address() != inputAt[i]) {
+                        Dnnl.memorySetDataHandle(inputMemories[i], data);
+                        if (inputAt[i] != NEVER) inputAt[i] = data.address();
+                    }
+                }
+                for (int i = 0; i < outputMemories.length; i++) {
+                    if (output.address() != outputAt[i]) {
+                        Dnnl.memorySetDataHandle(outputMemories[i], output);
+                        if (outputAt[i] != NEVER) outputAt[i] = output.address();
+                    }
+                }
+            }
         }
 
         Context() {
@@ -249,6 +286,8 @@ public final class Pipeline implements AutoCloseable {
                 List<MemorySegment> in = new ArrayList<>();
                 List<Integer> inIndex = new ArrayList<>();
                 List<MemorySegment> out = new ArrayList<>();
+                List<Boolean> inKeep = new ArrayList<>();
+                List<Boolean> outKeep = new ArrayList<>();
                 for (int i = 0; i < p.args.length; i++) {
                     Arg a = p.args[i];
                     boolean external = a.slot >= 0 && inputOfSlot[a.slot] >= 0;
@@ -259,8 +298,12 @@ public final class Pipeline implements AutoCloseable {
                     if (external) {
                         in.add(mem);
                         inIndex.add(inputOfSlot[a.slot]);
+                        inKeep.add(a.md.strided());
                     }
-                    if (a.slot == OUTPUT) out.add(mem);
+                    if (a.slot == OUTPUT) {
+                        out.add(mem);
+                        outKeep.add(a.md.strided());
+                    }
                     MemorySegment e = dnnl_exec_arg_t.asSlice(args, i);
                     dnnl_exec_arg_t.arg(e, a.arg);
                     dnnl_exec_arg_t.memory(e, mem);
@@ -272,8 +315,12 @@ public final class Pipeline implements AutoCloseable {
                     dnnl_exec_arg_t.arg(e, DNNL_ARG_SCRATCHPAD());
                     dnnl_exec_arg_t.memory(e, mem);
                 }
+                boolean[] keep = new boolean[inKeep.size() + outKeep.size()];
+                for (int i = 0; i < keep.length; i++) {
+                    keep[i] = i < inKeep.size() ? inKeep.get(i) : outKeep.get(i - inKeep.size());
+                }
                 bound[k] = new Bound(args, n, in.toArray(MemorySegment[]::new),
-                        inIndex.stream().mapToInt(Integer::intValue).toArray(), out.toArray(MemorySegment[]::new));
+                        inIndex.stream().mapToInt(Integer::intValue).toArray(), out.toArray(MemorySegment[]::new), keep);
             }
         }
 
@@ -283,10 +330,7 @@ public final class Pipeline implements AutoCloseable {
                 switch (list.get(k)) {
                     case PrimitiveStep p -> {
                         Bound b = bound[k];
-                        for (int i = 0; i < b.inputMemories.length; i++) {
-                            Dnnl.memorySetDataHandle(b.inputMemories[i], inputs[b.inputIndex[i]]);
-                        }
-                        for (MemorySegment m : b.outputMemories) Dnnl.memorySetDataHandle(m, output);
+                        b.point(inputs, output);
                         Threads.runWith(p.primitive.threads());
                         if (trace != null) trace.primitive(p.primitive, traceArgs(p, inputs, output));
                         Dnnl.check("dnnl_primitive_execute",
