@@ -634,7 +634,7 @@ final class ArchitectureBench {
             for (int r = 0; r < timing.rounds(); r++) {
                 best = min(best, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
             }
-            String diff = BenchMain.compare(y.toFloatArray(), f32);
+            String diff = BenchMain.compareBf16(y.toFloatArray(), f32);
             b.put("median_us", round(best));
             b.put("first_call_us", round(first));
             out.printf(Locale.ROOT, "  bf16: %.2f ms; against f32: %s%n", best / 1e3, diff);

@@ -294,6 +294,22 @@ public final class BenchMain {
         return String.format(Locale.ROOT, "%s (max abs diff %.1e)", max <= 1e-4 * scale ? "ok" : "MISMATCH", max);
     }
 
+    /**
+     * A bf16 result against float32's: the largest difference and its share of the largest
+     * float32 value; "within bf16" up to 3% of it (8 bits of mantissa, rounded a few layers deep).
+     */
+    static String compareBf16(float[] bf16, float[] f32) {
+        if (bf16.length != f32.length) return "MISMATCH (lengths " + bf16.length + " vs " + f32.length + ")";
+        double max = 0, scale = 0;
+        for (int i = 0; i < f32.length; i++) {
+            max = Math.max(max, Math.abs(bf16[i] - f32[i]));
+            scale = Math.max(scale, Math.abs(f32[i]));
+        }
+        double share = scale == 0 ? (max == 0 ? 0 : Double.POSITIVE_INFINITY) : max / scale;
+        return String.format(Locale.ROOT, "%s (max abs diff %.1e, %.2f%% of the largest output)",
+                share <= 0.03 ? "within bf16" : "MISMATCH", max, 100 * share);
+    }
+
     /** Which shapes the reference runs on: it is plain loops, minutes on the big shapes. */
     static boolean referenceRuns(BenchShape s, boolean quick) {
         return s.macs() <= (quick ? 4e6 : 1.5e8);

@@ -45,10 +45,20 @@ public abstract class LayerBridge {
      * A layer's run with a ZeroPadding's {@code inputPadding} folded in (null: none), channels-last
      * input and output, and, when {@code sumIntoOutput}, the result added to what the output holds,
      * then {@code afterSum} applied (null: nothing); with {@code outputChannelStride} above 0, the
-     * (channels-last) output's channels lie that many elements apart (a slice of a Concatenate's buffer).
+     * (channels-last) output's channels lie that many elements apart (a slice of a Concatenate's buffer);
+     * {@code bf16Input} and {@code bf16Output}: that side is stored as bfloat16 (only for layers
+     * {@link #storesBf16} accepts).
      */
     public abstract RunVariant variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-                                       boolean sumIntoOutput, Activation afterSum, long outputChannelStride);
+                                       boolean sumIntoOutput, Activation afterSum, long outputChannelStride,
+                                       boolean bf16Input, boolean bf16Output);
+
+    /**
+     * True when {@code layer} computes in bfloat16 and can read its input and write its output
+     * stored as bfloat16: a bf16 model keeps the values between such layers in bf16 and saves
+     * the conversions (see {@code BaseConv.storesBf16()}).
+     */
+    public abstract boolean storesBf16(Layer layer);
 
     /** The oneDNN post-ops that compute {@code activation} (empty where it has none). */
     public abstract List<Attributes.Eltwise> postOps(Activation activation);

@@ -89,6 +89,7 @@ public abstract class BaseConv extends Layer {
             pipelines.close();
             bumpWeightsVersion();
         });
+        kdnn.internal.PrecisionChanges.changed();
     }
 
     // ---- what each family says ---------------------------------------------------------------
@@ -288,7 +289,13 @@ public abstract class BaseConv extends Layer {
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post), tail(act),
-                precision == Precision.BF16, variant.outputChannelStride());
+                precision == Precision.BF16, variant.outputChannelStride(), variant.bf16Input(), variant.bf16Output());
+    }
+
+    /** In bf16 and with nothing after the convolution in Java or softmax: its output can stay bf16. */
+    @Override
+    final boolean storesBf16() {
+        return precision == Precision.BF16 && tail(activation).equals(Convolutions.Tail.NONE);
     }
 
     /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */

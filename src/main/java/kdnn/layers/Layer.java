@@ -44,11 +44,17 @@ public abstract class Layer implements AutoCloseable {
         @Override
         public kdnn.internal.RunVariant variant(int[][] inputPadding, boolean channelsLastInput,
                                                 boolean channelsLastOutput, boolean sumIntoOutput, Activation afterSum,
-                                                long outputChannelStride) {
+                                                long outputChannelStride, boolean bf16Input, boolean bf16Output) {
             Variant v = new Variant(inputPadding, channelsLastInput, channelsLastOutput);
             if (sumIntoOutput) v = v.summingInto(afterSum);
             if (outputChannelStride > 0) v = v.writingChannelsOf(outputChannelStride);
+            if (bf16Input || bf16Output) v = v.storingBf16(bf16Input, bf16Output);
             return v.isPlain() ? Variant.PLAIN : v;
+        }
+
+        @Override
+        public boolean storesBf16(Layer layer) {
+            return layer.storesBf16();
         }
 
         @Override
@@ -402,6 +408,11 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
+    /** True when {@link Variant#bf16Input()} and {@link Variant#bf16Output()} are honoured now. */
+    boolean storesBf16() {
+        return false;
+    }
+
     /** True when {@link Variant#sumIntoOutput()} is honoured (a residual Add fused after the layer). */
     boolean acceptsSum() {
         return false;
@@ -504,9 +515,10 @@ public abstract class Layer implements AutoCloseable {
         long stamp = enter();
         try {
             ShapePair shapes = shapesFor(inputShape, variant);
-            if (output.byteSize() < Shapes.product(shapes.output) * Float.BYTES) {
+            if (output.byteSize() < Shapes.product(shapes.output) * variant.outputElementBytes()) {
                 throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
-                        + " bytes, expected " + Shapes.format(shapes.output) + " float32 values");
+                        + " bytes, expected " + Shapes.format(shapes.output) + (variant.bf16Output() ? " bfloat16"
+                        : " float32") + " values");
             }
             return runPipeline(shapes, input, output, variant, inputBound);
         } finally {

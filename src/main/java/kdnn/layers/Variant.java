@@ -9,19 +9,22 @@ import java.util.Arrays;
  *
  * @param inputPadding (before, after) per spatial axis, or null
  * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
+ * @param bf16Input the input is stored as bfloat16 (a bf16 model's value between two convolutions)
+ * @param bf16Output the output is stored as bfloat16
  */
 record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-               boolean preActivation, boolean sumIntoOutput, Activation afterSum, long outputChannelStride)
+               boolean preActivation, boolean sumIntoOutput, Activation afterSum, long outputChannelStride,
+               boolean bf16Input, boolean bf16Output)
         implements kdnn.internal.RunVariant {
     /** As Keras runs the layer alone. */
-    public static final Variant PLAIN = new Variant(null, false, false, false, false, null, 0);
+    public static final Variant PLAIN = new Variant(null, false, false, false, false, null, 0, false, false);
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null, 0);
+        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null, 0, false, false);
     }
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput, boolean preActivation) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null, 0);
+        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null, 0, false, false);
     }
 
     /**
@@ -30,7 +33,18 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
      */
     Variant writingChannelsOf(long stride) {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, sumIntoOutput, afterSum,
-                stride);
+                stride, bf16Input, bf16Output);
+    }
+
+    /** The same, with the input and output stored as bfloat16 where these say so. */
+    Variant storingBf16(boolean input, boolean output) {
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, sumIntoOutput, afterSum,
+                outputChannelStride, input, output);
+    }
+
+    /** Bytes of one stored output value. */
+    long outputElementBytes() {
+        return bf16Output ? 2 : Float.BYTES;
     }
 
     /**
@@ -39,12 +53,12 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
      */
     public Variant summingInto(Activation after) {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, true, after,
-                outputChannelStride);
+                outputChannelStride, bf16Input, bf16Output);
     }
 
     public boolean isPlain() {
         return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation && !sumIntoOutput
-                && outputChannelStride == 0;
+                && outputChannelStride == 0 && !bf16Input && !bf16Output;
     }
 
     /** Whether a layer of this data_format reads its input in channels-last order. */
@@ -60,11 +74,11 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
     /** The same, stopping before the activation. */
     Variant withoutActivation() {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true, sumIntoOutput, afterSum,
-                outputChannelStride);
+                outputChannelStride, bf16Input, bf16Output);
     }
 
-    /** The marker and the six flags before the padding in a key. */
-    private static final int FLAGS = 7;
+    /** The marker and the eight flags before the padding in a key. */
+    private static final int FLAGS = 9;
 
     /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
     long[] key(long[] shape) {
@@ -80,6 +94,8 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         key[shape.length + 4] = sumIntoOutput ? 1 : 0;
         key[shape.length + 5] = afterSum == null ? 0 : afterSum.ordinal() + 1;
         key[shape.length + 6] = outputChannelStride;
+        key[shape.length + 7] = bf16Input ? 1 : 0;
+        key[shape.length + 8] = bf16Output ? 1 : 0;
         for (int i = 0; i < axes; i++) {
             key[shape.length + FLAGS + 2 * i] = inputPadding[i][0];
             key[shape.length + FLAGS + 1 + 2 * i] = inputPadding[i][1];
@@ -106,7 +122,7 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         }
         Activation after = key[marker + 5] == 0 ? null : Activation.values()[(int) key[marker + 5] - 1];
         return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1, key[marker + 4] == 1,
-                after, key[marker + 6]);
+                after, key[marker + 6], key[marker + 7] == 1, key[marker + 8] == 1);
     }
 
     @Override
@@ -114,20 +130,21 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
                 && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput
                 && preActivation == v.preActivation && sumIntoOutput == v.sumIntoOutput && afterSum == v.afterSum
-                && outputChannelStride == v.outputChannelStride;
+                && outputChannelStride == v.outputChannelStride && bf16Input == v.bf16Input && bf16Output == v.bf16Output;
     }
 
     @Override
     public int hashCode() {
         return Arrays.deepHashCode(inputPadding) * 8 + (channelsLastInput ? 4 : 0) + (channelsLastOutput ? 2 : 0)
                 + (preActivation ? 1 : 0) + (sumIntoOutput ? 16 : 0) + (afterSum == null ? 0 : 32 * (afterSum.ordinal() + 1))
-                + 31 * 1024 * Long.hashCode(outputChannelStride);
+                + 31 * 1024 * Long.hashCode(outputChannelStride) + (bf16Input ? 1 << 20 : 0) + (bf16Output ? 1 << 21 : 0);
     }
 
     @Override
     public String toString() {
         return "Variant[padding=" + Arrays.deepToString(inputPadding) + ", channelsLastInput=" + channelsLastInput
                 + ", channelsLastOutput=" + channelsLastOutput + ", preActivation=" + preActivation
-                + ", sumIntoOutput=" + sumIntoOutput + ", afterSum=" + afterSum + "]";
+                + ", sumIntoOutput=" + sumIntoOutput + ", afterSum=" + afterSum + ", bf16Input=" + bf16Input
+                + ", bf16Output=" + bf16Output + "]";
     }
 }

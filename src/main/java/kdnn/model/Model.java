@@ -50,7 +50,11 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile PlanKey lastKey;
     private volatile GraphSpec graph;
 
-    private record PlanKey(ExtremeValues mode, Planner.Fusion fusion, List<Shape> shapes) {
+    private volatile long precisionChangesSeen = -1;
+    private volatile java.util.BitSet bf16Layers = new java.util.BitSet();
+
+    /** {@code bf16}: which of {@link #allLayers()} compute in bf16 (the plan keeps values between them in bf16). */
+    private record PlanKey(ExtremeValues mode, Planner.Fusion fusion, java.util.BitSet bf16, List<Shape> shapes) {
     }
 
     private record Shape(long[] dims) {
@@ -309,7 +313,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private Plan planFor(List<Tensor> in, ExtremeValues mode) {
         Plan p = lastPlan;
         PlanKey k = lastKey;
-        if (p != null && k.mode == mode && k.fusion == fusion && p.fits(in)) {
+        if (p != null && k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && p.fits(in)) {
             return p;
         }
         if (in.size() != inputs.size()) {
@@ -326,7 +330,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     }
 
     private Plan planForShapes(List<long[]> shapes, ExtremeValues mode) {
-        PlanKey key = new PlanKey(mode, fusion, shapes.stream().map(Shape::new).toList());
+        PlanKey key = new PlanKey(mode, fusion, bf16Layers(), shapes.stream().map(Shape::new).toList());
         Plan plan = plans.computeIfAbsent(key, x -> {
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
             try {
@@ -338,6 +342,21 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         lastKey = key;
         lastPlan = plan;
         return plan;
+    }
+
+    /** The layers in bf16 now, re-read only after some layer's precision changed; the same object until then. */
+    private java.util.BitSet bf16Layers() {
+        long seen = kdnn.internal.PrecisionChanges.count();
+        if (seen != precisionChangesSeen) {
+            java.util.BitSet now = new java.util.BitSet();
+            List<Layer> all = allLayers();
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i) instanceof BaseConv c && c.precision() == Precision.BF16) now.set(i);
+            }
+            if (!now.equals(bf16Layers)) bf16Layers = now;
+            precisionChangesSeen = seen;
+        }
+        return bf16Layers;
     }
 
     private void checkInput(int i, long[] shape) {

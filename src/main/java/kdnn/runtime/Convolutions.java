@@ -77,6 +77,23 @@ public final class Convolutions {
      */
     public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16,
                                  long dstChannelStride) {
+        return build(srcDims, srcTag, dstTag, ops, tail, bf16, dstChannelStride, false, false);
+    }
+
+    /**
+     * As {@link #build(long[], int, int, List, Tail, boolean, long)}, the input stored as bfloat16
+     * when {@code srcBf16} and the output when {@code dstBf16}: a bf16 model keeps the values
+     * between its convolutions so, and converts neither way (other precisions convert here).
+     */
+    public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16,
+                                 long dstChannelStride, boolean srcBf16, boolean dstBf16) {
+        if (dstBf16 && (dstChannelStride > 0 || tail.softmaxAxis() >= 0 || tail.javaOperation() != null)) {
+            throw new IllegalArgumentException("a bf16 output needs a dense output and nothing after the last"
+                    + " convolution");
+        }
+        if (dstBf16 && !bf16 && ops.stream().anyMatch(op -> op.postOps().stream().anyMatch(Attributes.Sum.class::isInstance))) {
+            throw new IllegalArgumentException("a float32 convolution cannot sum into a bf16 output");
+        }
         if (dstChannelStride > 0 && (dstTag != channelsLastTag(srcDims.length - 2) || tail.softmaxAxis() >= 0
                 || tail.javaOperation() != null)) {
             throw new IllegalArgumentException("a strided output needs a channels-last output and nothing after the"
@@ -86,7 +103,8 @@ public final class Convolutions {
             // oneDNN's depthwise kernels are 2D and 3D only (1D ones fall back to gemm): a 1D chain with a
             // grouped convolution runs as 2D with a unit height axis, over the same bytes, as TensorFlow does
             return build(UnitHeight.dims(srcDims), UnitHeight.activationTag(srcTag), UnitHeight.activationTag(dstTag),
-                    ops.stream().map(UnitHeight::op).toList(), UnitHeight.tail(tail), bf16, dstChannelStride);
+                    ops.stream().map(UnitHeight::op).toList(), UnitHeight.tail(tail), bf16, dstChannelStride, srcBf16,
+                    dstBf16);
         }
         int spatial = srcDims.length - 2;
         int internalTag = channelsLastTag(spatial);
@@ -96,12 +114,16 @@ public final class Convolutions {
         }
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
+            int srcType = srcBf16 ? dnnl_bf16() : dnnl_f32();
+            int dstType = dstBf16 ? dnnl_bf16() : dnnl_f32();
+            // the last convolution writes float32, or bf16 where both it and the stored output are
+            int lastType = dstBf16 && bf16 ? dnnl_bf16() : dnnl_f32();
+            MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, srcType, srcTag));
             int current = Pipeline.INPUT;
             MemoryDesc currentMd = userSrc;
-            boolean convertOut = dstTag != internalTag;
-            if (srcTag != internalTag || bf16) {
-                // one reorder in: channels_first runs on the fast nhwc kernels, bf16 converts here
+            boolean convertOut = dstTag != internalTag || dstType != lastType;
+            if (srcTag != internalTag || srcType != compute) {
+                // one reorder in: channels_first runs on the fast nhwc kernels, precisions convert here
                 MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, compute, internalTag));
                 int slot = b.buffer(internal.byteSize());
                 b.step(reorder(userSrc, internal), Pipeline.Arg.slot(DNNL_ARG_FROM(), userSrc, current),
@@ -114,7 +136,7 @@ public final class Convolutions {
                 boolean last = i == ops.size() - 1;
                 MemoryDesc dst = b.own(last && dstChannelStride > 0
                         ? MemoryDesc.withStrides(op.dstDims(), channelsLastStrides(op.dstDims(), dstChannelStride), dnnl_f32())
-                        : MemoryDesc.withTag(op.dstDims(), last ? dnnl_f32() : compute, internalTag));
+                        : MemoryDesc.withTag(op.dstDims(), last ? lastType : compute, internalTag));
                 Primitive conv = b.own(convolution(op, currentMd, dst, compute));
                 MemoryDesc packed = conv.query(dnnl_query_weights_md(), 0);
                 MemoryDesc given = b.own(MemoryDesc.withTag(op.weightsDims(), dnnl_f32(), op.weightsTag()));
@@ -141,7 +163,7 @@ public final class Convolutions {
             MemoryDesc userDst = currentMd;
             if (convertOut) {
                 long[] dstDims = ops.get(ops.size() - 1).dstDims();
-                userDst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
+                userDst = b.own(MemoryDesc.withTag(dstDims, dstType, dstTag));
                 b.step(reorder(currentMd, userDst), Pipeline.Arg.slot(DNNL_ARG_FROM(), currentMd, current),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), userDst, Pipeline.OUTPUT));
             }

@@ -30,6 +30,14 @@ class BenchSuiteTest {
             "unet_transpose_2x2_256", "wavenet_causal_1d_64", "video_3d_3x3x3_32", "tiny_3x3_8_8");
 
     @Test
+    void bf16ResultsAreJudgedAgainstTheLargestFloat32Value() {
+        assertEquals("within bf16 (max abs diff 2.0e-02, 2.00% of the largest output)",
+                BenchMain.compareBf16(new float[] {0.98f, 0.5f}, new float[] {1f, 0.5f}));
+        assertTrue(BenchMain.compareBf16(new float[] {0.9f, 0.5f}, new float[] {1f, 0.5f}).startsWith("MISMATCH"));
+        assertTrue(BenchMain.compareBf16(new float[] {1f}, new float[] {1f, 2f}).startsWith("MISMATCH (lengths"));
+    }
+
+    @Test
     void helpPrintsTheUsageAndRunsNothing() throws Exception {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         int status = BenchMain.run(new String[] {"--quick", "--help"},

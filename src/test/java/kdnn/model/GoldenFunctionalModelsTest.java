@@ -73,14 +73,14 @@ class GoldenFunctionalModelsTest {
         }
     }
 
-    private static List<JsonNode> list(JsonNode expected, String one, String many) {
+    static List<JsonNode> list(JsonNode expected, String one, String many) {
         if (expected.has(one)) return List.of(expected.get(one));
         List<JsonNode> l = new ArrayList<>();
         expected.get(many).forEach(l::add);
         return l;
     }
 
-    private static float[] floats(JsonNode a) {
+    static float[] floats(JsonNode a) {
         List<Float> flat = new ArrayList<>();
         flatten(a, flat);
         float[] f = new float[flat.size()];
@@ -93,7 +93,7 @@ class GoldenFunctionalModelsTest {
         else out.add((float) a.asDouble());
     }
 
-    private static long[] longs(JsonNode a) {
+    static long[] longs(JsonNode a) {
         long[] l = new long[a.size()];
         for (int i = 0; i < l.length; i++) l[i] = a.get(i).asLong();
         return l;

@@ -24,6 +24,7 @@ final class Layout {
     private final List<long[]> shapes;
     private final int inputCount;
     private final int[] outputs;
+    private boolean[] bf16 = new boolean[0]; // per value: stored as bfloat16
 
     Layout(Planner planner) {
         this.p = planner;
@@ -65,12 +66,9 @@ final class Layout {
         Map<Integer, Long> viewOffset = new HashMap<>(); // a value written into part of another's buffer
         int[] sharesBufferOf = new int[shapes.size() * 2 + outputs.length + 1];
         Arrays.fill(sharesBufferOf, -1);
+        bf16 = bf16Values(channelsLast);
         for (Planner.Node n : nodes) {
-            DataFormat f = bridge.variantFormat(n.layer());
-            boolean readsChannelsLast = n.inputs().length > 0 && Arrays.stream(n.inputs()).allMatch(v -> channelsLast[v])
-                    && (f == DataFormat.CHANNELS_FIRST
-                        || f == null && bridge.elementwise(n.layer()) && n.inputs().length == 1
-                        || f == null && n.inputs().length > 1 && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs())));
+            boolean readsChannelsLast = readsChannelsLast(n, channelsLast);
             int[] in = n.inputs().clone();
             if (!readsChannelsLast) {
                 for (int i = 0; i < in.length; i++) {
@@ -79,8 +77,9 @@ final class Layout {
             }
             long[][] inShapes = new long[in.length][];
             for (int i = 0; i < in.length; i++) inShapes[i] = shapes.get(in[i]);
+            boolean bf16In = in.length == 1 && bf16[in[0]];
             var variant = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
-                    n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0);
+                    n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0, bf16In, bf16[n.output()]);
             if (n.sumInto() >= 0) {
                 sharesBufferOf[n.output()] = n.sumInto();
             }
@@ -91,7 +90,7 @@ final class Layout {
             Plan.LayerStep step = new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant);
             if (n.sumInto() >= 0) {
                 var linear = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
-                        null, 0);
+                        null, 0, bf16In, bf16[n.output()]);
                 steps.add(new Plan.ResidualStep(step, n.sumInto(), n.afterSum(),
                         new Plan.LayerStep(n.layer(), in, n.output(), inShapes, linear)));
             } else {
@@ -102,7 +101,7 @@ final class Layout {
             for (String a : n.absorbed()) line.append(" + ").append(a);
             line.append(" <- ").append(names(in)).append(" -> ").append(name(n.output()))
                     .append(' ').append(Shapes.format(shapes.get(n.output())))
-                    .append(channelsLast[n.output()] ? " channels-last" : "");
+                    .append(channelsLast[n.output()] ? " channels-last" : "").append(bf16[n.output()] ? " bf16" : "");
             lines.add(line.toString());
         }
         // model outputs: written in place by their producer, else converted or copied
@@ -215,6 +214,51 @@ final class Layout {
                 p.derivations(), pipelines, d.toString(), stages);
     }
 
+    /**
+     * Which values a bf16 model keeps in bf16: those written and read only by convolutions that
+     * compute in bf16 (a residual Add fused into one of them included), so no conversion runs
+     * between them. Never a model input or output, a Concatenate's slice, or in the KERAS mode,
+     * whose checks read float32 values.
+     */
+    private boolean[] bf16Values(boolean[] channelsLast) {
+        boolean[] out = new boolean[shapes.size()];
+        if (kdnn.layers.ExtremeValues.mode() != kdnn.layers.ExtremeValues.FUSED) return out;
+        Planner.Node[] producer = new Planner.Node[shapes.size()];
+        for (Planner.Node n : nodes) producer[n.output()] = n;
+        // a fused residual Add writes into the summed value's buffer: both are stored alike
+        int[] group = new int[shapes.size()];
+        for (int v = 0; v < group.length; v++) group[v] = v;
+        for (Planner.Node n : nodes) {
+            if (n.sumInto() >= 0) group[n.output()] = n.sumInto();
+        }
+        for (int v = 0; v < group.length; v++) while (group[group[v]] != group[v]) group[v] = group[group[v]];
+        boolean[] refused = new boolean[shapes.size()];
+        for (int v = 0; v < shapes.size(); v++) {
+            Planner.Node n = producer[v];
+            if (v < inputCount || isOutput(v) || n == null || n.concatInto() >= 0 || !bridge.storesBf16(n.layer())) {
+                refused[group[v]] = true;
+            }
+        }
+        for (Planner.Node n : nodes) {
+            boolean convReader = n.inputs().length == 1 && bridge.storesBf16(n.layer());
+            for (int v : n.inputs()) {
+                // a reader that converts its input to Keras' order first reads float32
+                if (!convReader || channelsLast[v] && !readsChannelsLast(n, channelsLast)) refused[group[v]] = true;
+            }
+        }
+        for (int v = 0; v < shapes.size(); v++) out[v] = !refused[group[v]];
+        return out;
+    }
+
+    /** True when {@code n} reads its inputs in the channels-last order they are stored in. */
+    private boolean readsChannelsLast(Planner.Node n, boolean[] channelsLast) {
+        DataFormat f = bridge.variantFormat(n.layer());
+        return n.inputs().length > 0 && Arrays.stream(n.inputs()).allMatch(v -> channelsLast[v])
+                && (f == DataFormat.CHANNELS_FIRST
+                    || f == null && bridge.elementwise(n.layer()) && n.inputs().length == 1
+                    || f == null && n.inputs().length > 1 && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs())));
+    }
+
     private static void release(int root, int step, int[] lastUse, int[] bufferOf, List<Integer> free) {
         if (lastUse[root] == step && bufferOf[root] >= 0 && !free.contains(bufferOf[root])) {
             free.add(bufferOf[root]);
@@ -260,7 +304,8 @@ final class Layout {
     }
 
     private long bytes(int v) {
-        return byteCount(shapes.get(v));
+        long floats = byteCount(shapes.get(v));
+        return v < bf16.length && bf16[v] ? floats / 2 : floats;
     }
 
     static long byteCount(long[] shape) {

@@ -280,7 +280,7 @@ public final class Planner {
             boolean fast = true;
             for (Work p : Boolean.getBoolean("kdnn.plan.concatOnAnyKernel") ? List.<Work>of() : producers) {
                 fast &= bridge.optimized(p.layer, shapes.get(p.inputs[0]), variant(p.padding, false, false, -1, null,
-                        out[rank - 1]));
+                        out[rank - 1], false, false));
             }
             if (!fast) continue;
             long offset = 0;
@@ -463,7 +463,8 @@ public final class Planner {
     }
 
     static RunVariant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
-                              Activation afterSum, long channelStride) {
-        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum, channelStride);
+                              Activation afterSum, long channelStride, boolean bf16In, boolean bf16Out) {
+        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum, channelStride,
+                bf16In, bf16Out);
     }
 }
