@@ -1,10 +1,12 @@
 package kdnn.io;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -88,25 +90,39 @@ final class SafeZip {
         }
     }
 
+    /** Bytes read at a time: memory follows what the member really holds, never what it declares. */
+    private static final int CHUNK = 16 << 20;
+
     /** The member's bytes (null when not kept), refusing as soon as more than {@code limit} come out. */
     private static byte[] inflate(ZipInputStream zip, String file, String name, long limit, long declared, boolean keep)
             throws IOException {
-        ByteArrayOutputStream kept = keep ? new ByteArrayOutputStream((int) Math.min(limit, 1 << 20)) : null;
-        byte[] buf = new byte[64 * 1024];
+        // chunks, then one copy into the result: a growing buffer would copy a 100 MB member five times over
+        List<byte[]> chunks = new ArrayList<>();
         long n = 0;
-        for (int r; (r = zip.read(buf, 0, (int) Math.min(buf.length, limit - n + 1))) > 0; ) {
+        while (true) {
+            byte[] chunk = new byte[(int) Math.min(CHUNK, limit - n + 1)];
+            int r = zip.readNBytes(chunk, 0, chunk.length);
             n += r;
             if (n > limit) {
                 throw new ModelFileException(file + ": zip member \"" + name + "\" inflates to more than "
                         + (declared >= 0 && declared <= limit ? "the " + declared + " bytes it declares" : limit + " bytes, the most kdnn allows it")
                         + " (a zip bomb?)");
             }
-            if (kept != null) kept.write(buf, 0, r);
+            if (keep && r > 0) chunks.add(r == chunk.length ? chunk : Arrays.copyOf(chunk, r));
+            if (r < chunk.length) break;
         }
         if (declared >= 0 && n != declared) {
             throw new ModelFileException(file + ": zip member \"" + name + "\" holds " + n + " bytes, but declares "
                     + declared + " (truncated?)");
         }
-        return kept == null ? null : kept.toByteArray();
+        if (!keep) return null;
+        if (chunks.size() == 1) return chunks.get(0);
+        byte[] all = new byte[(int) n];
+        int at = 0;
+        for (byte[] c : chunks) {
+            System.arraycopy(c, 0, all, at, c.length);
+            at += c.length;
+        }
+        return all;
     }
 }
