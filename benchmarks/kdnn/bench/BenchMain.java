@@ -286,12 +286,19 @@ public final class BenchMain {
     /** "ok (max abs diff d)" when two outputs agree to float accumulation-order noise, else "MISMATCH ...". */
     static String compare(float[] a, float[] b) {
         if (a.length != b.length) return "MISMATCH (lengths " + a.length + " vs " + b.length + ")";
-        double max = 0, scale = 1;
+        double[] d = largestDifference(a, b);
+        double max = d[0], scale = Math.max(1, d[1]);
+        return String.format(Locale.ROOT, "%s (max abs diff %.1e)", max <= 1e-4 * scale ? "ok" : "MISMATCH", max);
+    }
+
+    /** {largest |a - b|, largest |b|} over arrays of one length. */
+    private static double[] largestDifference(float[] a, float[] b) {
+        double max = 0, scale = 0;
         for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs(a[i] - b[i]));
             scale = Math.max(scale, Math.abs(b[i]));
         }
-        return String.format(Locale.ROOT, "%s (max abs diff %.1e)", max <= 1e-4 * scale ? "ok" : "MISMATCH", max);
+        return new double[] {max, scale};
     }
 
     /**
@@ -300,11 +307,8 @@ public final class BenchMain {
      */
     static String compareBf16(float[] bf16, float[] f32) {
         if (bf16.length != f32.length) return "MISMATCH (lengths " + bf16.length + " vs " + f32.length + ")";
-        double max = 0, scale = 0;
-        for (int i = 0; i < f32.length; i++) {
-            max = Math.max(max, Math.abs(bf16[i] - f32[i]));
-            scale = Math.max(scale, Math.abs(f32[i]));
-        }
+        double[] d = largestDifference(bf16, f32);
+        double max = d[0], scale = d[1];
         double share = scale == 0 ? (max == 0 ? 0 : Double.POSITIVE_INFINITY) : max / scale;
         return String.format(Locale.ROOT, "%s (max abs diff %.1e, %.2f%% of the largest output)",
                 share <= 0.03 ? "within bf16" : "MISMATCH", max, 100 * share);

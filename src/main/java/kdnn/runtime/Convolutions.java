@@ -201,12 +201,17 @@ public final class Convolutions {
 
     /** Refuses bf16 where the CPU has no bf16 instructions (oneDNN would emulate them slowly). */
     public static void requireBf16() {
-        int isa = dnnl_get_effective_cpu_isa();
-        if ((isa & dnnl_cpu_isa_avx512_core_bf16()) != dnnl_cpu_isa_avx512_core_bf16()
-                && (isa & dnnl_cpu_isa_avx512_core_amx()) != dnnl_cpu_isa_avx512_core_amx()) {
+        if (!bf16Supported()) {
             throw new UnsupportedOperationException("precision bf16 needs a CPU with AVX512_BF16 or AMX; oneDNN reports"
-                    + " ISA value " + isa + " for this one (see `kdnn info`)");
+                    + " ISA value " + dnnl_get_effective_cpu_isa() + " for this one (see `kdnn info`)");
         }
+    }
+
+    /** True where the CPU has bf16 instructions (AVX512_BF16 or AMX) that oneDNN uses. */
+    public static boolean bf16Supported() {
+        int isa = dnnl_get_effective_cpu_isa();
+        return (isa & dnnl_cpu_isa_avx512_core_bf16()) == dnnl_cpu_isa_avx512_core_bf16()
+                || (isa & dnnl_cpu_isa_avx512_core_amx()) == dnnl_cpu_isa_avx512_core_amx();
     }
 
     private static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst, int compute) {

@@ -11,18 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /** bf16 runs where the CPU has bf16 instructions, within bf16's precision of f32; refused elsewhere. */
 class Bf16Test {
-    private static boolean supported() {
-        try {
-            Convolutions.requireBf16();
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
     @Test
     void bf16IsCloseToF32OrRefused() {
-        if (!supported()) {
+        if (!Convolutions.bf16Supported()) {
             assertThrows(UnsupportedOperationException.class, () -> Conv2D.builder(4, 3).precision(Precision.BF16).build());
             return;
         }

@@ -32,15 +32,6 @@ import org.junit.jupiter.api.TestFactory;
  * and going back to float32, for the model or one layer, plans again.
  */
 class Bf16ModelTest {
-    private static boolean supported() {
-        try {
-            Convolutions.requireBf16();
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> bf16StaysWithinItsPrecisionOfKerasOnEveryGoldenFunctionalModel() throws IOException {
         List<Path> dirs;
@@ -54,7 +45,7 @@ class Bf16ModelTest {
     private static void check(Path dir) throws IOException {
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         try (Model model = Models.load(dir.resolve("model.keras")); Inputs in = Inputs.of(expected)) {
-            if (!supported()) {
+            if (!Convolutions.bf16Supported()) {
                 assertThrows(UnsupportedOperationException.class, () -> model.setPrecision(Precision.BF16));
                 return;
             }
@@ -86,7 +77,7 @@ class Bf16ModelTest {
             long[] shape = in.tensors.get(0).shape();
             String f32Plan = model.plan(shape);
             assertFalse(f32Plan.contains(" bf16"), f32Plan);
-            if (!supported()) return;
+            if (!Convolutions.bf16Supported()) return;
             model.setPrecision(Precision.BF16);
             String bf16Plan = model.plan(shape);
             assertTrue(bf16Plan.contains(" bf16"), bf16Plan);
