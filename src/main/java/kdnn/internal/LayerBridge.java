@@ -70,6 +70,9 @@ public abstract class LayerBridge {
      */
     public abstract boolean optimized(Layer layer, long[] inputShape, RunVariant variant);
 
+    /** See {@code Layer.mixesSamples()}. */
+    public abstract boolean mixesSamples(Layer layer, List<long[]> inputShapes);
+
     /** See {@code Layer.elementwise()}. */
     public abstract boolean elementwise(Layer layer);
 

@@ -89,6 +89,11 @@ public final class ActivationLayer extends ElementwiseLayer {
     }
 
     @Override
+    boolean mixesSamples(java.util.List<long[]> inputShapes) {
+        return activation.isSoftmax() && inputShapes.get(0).length < 2;
+    }
+
+    @Override
     boolean elementwise() {
         return !activation.isSoftmax();
     }

@@ -118,6 +118,11 @@ public final class BatchNormalization extends Layer {
     }
 
     @Override
+    boolean mixesSamples(java.util.List<long[]> inputShapes) {
+        return resolvedAxis(inputShapes.get(0)) == 0; // one gamma per place in the batch
+    }
+
+    @Override
     public long[] computeOutputShape(long[] shape) {
         int a = resolvedAxis(shape);
         if (shape[a] < 0) {

@@ -68,6 +68,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public boolean mixesSamples(Layer layer, List<long[]> inputShapes) {
+            return layer.mixesSamples(inputShapes);
+        }
+
+        @Override
         public boolean elementwise(Layer layer) {
             return layer.elementwise();
         }
@@ -405,6 +410,15 @@ public abstract class Layer implements AutoCloseable {
      * whatever memory order it is stored, so a model never converts layouts around it.
      */
     boolean elementwise() {
+        return false;
+    }
+
+    /**
+     * True when a sample's output depends on other samples of the batch, or on its place in it,
+     * for inputs of these shapes (a softmax or normalization over the batch axis); a model with
+     * none such may run its batch in slices.
+     */
+    boolean mixesSamples(List<long[]> inputShapes) {
         return false;
     }
 

@@ -121,6 +121,11 @@ public final class Softmax extends Layer {
     }
 
     @Override
+    boolean mixesSamples(java.util.List<long[]> inputShapes) {
+        return resolved(inputShapes.get(0))[0] == 0;
+    }
+
+    @Override
     protected void createWeights(long[] inputShape) {
         // no weights
     }

@@ -45,6 +45,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private boolean released; // guarded by the write lock: the plans and layers are freed once
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
     private volatile ExtremeValues extremes; // null: the process-wide mode
+    private volatile int batchSlice; // samples per slice; 0: the planner chooses
     private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
     private volatile Plan lastPlan;
     private volatile PlanKey lastKey;
@@ -54,7 +55,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile java.util.BitSet bf16Layers = new java.util.BitSet();
 
     /** {@code bf16}: which of {@link #allLayers()} compute in bf16 (the plan keeps values between them in bf16). */
-    private record PlanKey(ExtremeValues mode, Planner.Fusion fusion, java.util.BitSet bf16, List<Shape> shapes) {
+    private record PlanKey(ExtremeValues mode, Planner.Fusion fusion, java.util.BitSet bf16, int batchSlice,
+                           List<Shape> shapes) {
     }
 
     private record Shape(long[] dims) {
@@ -289,7 +291,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             kdnn.runtime.Threads.runAdmitted(plan.large(), () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
                 try {
-                    plan.execute(in, out);
+                    plan.execute(segments(in), segments(out));
                 } finally {
                     kdnn.internal.ExtremesScope.exit(before);
                 }
@@ -303,6 +305,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    private static java.lang.foreign.MemorySegment[] segments(List<Tensor> tensors) {
+        java.lang.foreign.MemorySegment[] s = new java.lang.foreign.MemorySegment[tensors.size()];
+        for (int i = 0; i < s.length; i++) s[i] = tensors.get(i).segment();
+        return s;
+    }
+
     private void requireSingle() {
         if (inputs.size() != 1 || outputs.size() != 1) {
             throw new IllegalArgumentException("model \"" + name + "\" has " + inputs.size() + " inputs and "
@@ -313,7 +321,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private Plan planFor(List<Tensor> in, ExtremeValues mode) {
         Plan p = lastPlan;
         PlanKey k = lastKey;
-        if (p != null && k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && p.fits(in)) {
+        if (p != null && k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && k.batchSlice == batchSlice
+                && p.fits(in)) {
             return p;
         }
         if (in.size() != inputs.size()) {
@@ -330,11 +339,11 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     }
 
     private Plan planForShapes(List<long[]> shapes, ExtremeValues mode) {
-        PlanKey key = new PlanKey(mode, fusion, bf16Layers(), shapes.stream().map(Shape::new).toList());
+        PlanKey key = new PlanKey(mode, fusion, bf16Layers(), batchSlice, shapes.stream().map(Shape::new).toList());
         Plan plan = plans.computeIfAbsent(key, x -> {
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
             try {
-                return Planner.plan(graph(), shapes, x.fusion);
+                return Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
             } finally {
                 kdnn.internal.ExtremesScope.exit(outer);
             }
@@ -454,6 +463,25 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     public final void setFusion(boolean on) {
         ensureOpen();
         fusion = on ? Planner.Fusion.ALL : Planner.Fusion.NONE;
+    }
+
+    /**
+     * Sets how many samples of a batch run through the model at a time. A batch whose
+     * intermediate values would overflow the CPU's caches runs in slices that fit them, one
+     * slice after another, each through the whole model: faster where memory traffic bounds the
+     * layers (MobileNetV2), and exact, since every layer treats the samples independently (a
+     * model with a softmax or normalization over the batch axis never slices). {@code 0} (the
+     * default) lets the planner choose (or {@code -Dkdnn.batchSlice=auto|off|N} for the
+     * process); {@code n} runs at most {@code n} samples at a time; {@link Integer#MAX_VALUE}
+     * runs every batch at once. {@link #plan} shows the choice.
+     */
+    public final void setBatchSlice(int samples) {
+        ensureOpen();
+        if (samples < 0) {
+            throw new IllegalArgumentException("samples per slice must be 0 (chosen by kdnn) or positive, got "
+                    + samples);
+        }
+        batchSlice = samples;
     }
 
     /**

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every golden functional model, from each of its three files, fused and unfused, gives the
- * outputs of its {@code expected.json} (computed by Keras and NumPy), in the model's output order.
+ * Every golden functional model, from each of its three files, fused, unfused and with its batch
+ * run one sample at a time, gives the outputs of its {@code expected.json} (computed by Keras and NumPy), in the model's output order.
  */
 class GoldenFunctionalModelsTest {
     @TestFactory
@@ -48,8 +48,11 @@ class GoldenFunctionalModelsTest {
                     assertEquals(ins.stream().map(n -> n.get("name").asText()).toList(), model.inputNames());
                     assertEquals(outs.stream().map(n -> n.get("name").asText()).toList(), model.outputNames());
                 }
-                for (boolean fused : new boolean[] {true, false}) {
+                // fused, unfused, and fused with the batch run one sample at a time
+                for (int run = 0; run < 3; run++) {
+                    boolean fused = run != 1;
                     model.setFusion(fused);
+                    model.setBatchSlice(run == 2 ? 1 : 0);
                     List<Tensor> got = model.predict(inputs);
                     try {
                         for (int k = 0; k < outs.size(); k++) {
@@ -58,7 +61,7 @@ class GoldenFunctionalModelsTest {
                             assertEquals(want.length, have.length, "output " + k);
                             for (int i = 0; i < want.length; i++) {
                                 if (!(Math.abs(want[i] - have[i]) <= atol + rtol * Math.abs(want[i]))) {
-                                    fail((fused ? "fused" : "unfused") + " output " + k + " value " + i + ": " + have[i]
+                                    fail(List.of("fused", "unfused", "sliced").get(run) + " output " + k + " value " + i + ": " + have[i]
                                             + ", expected " + want[i]);
                                 }
                             }

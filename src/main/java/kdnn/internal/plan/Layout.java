@@ -39,7 +39,7 @@ final class Layout {
         return false;
     }
 
-    Plan plan() {
+    StepPlan plan() {
         // 1. storage: a channels_first tensor stays channels-last where its producer can write
         //    that order and some reader can read it; model outputs are always in Keras' order
         boolean[] channelsLast = new boolean[shapes.size()];
@@ -58,7 +58,7 @@ final class Layout {
             }
         }
         // 2. steps, with a conversion wherever a reader needs Keras' order of a channels-last value
-        List<Plan.Step> steps = new ArrayList<>();
+        List<StepPlan.Step> steps = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         List<String> stages = new ArrayList<>();
         List<Pipeline> pipelines = p.pipelines();
@@ -87,12 +87,12 @@ final class Layout {
                 sharesBufferOf[n.output()] = n.concatInto();
                 viewOffset.put(n.output(), n.channelOffset() * Float.BYTES);
             }
-            Plan.LayerStep step = new Plan.LayerStep(n.layer(), in, n.output(), inShapes, variant);
+            StepPlan.LayerStep step = new StepPlan.LayerStep(n.layer(), in, n.output(), inShapes, variant);
             if (n.sumInto() >= 0) {
                 var linear = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
                         null, 0, bf16In, bf16[n.output()]);
-                steps.add(new Plan.ResidualStep(step, n.sumInto(), n.afterSum(),
-                        new Plan.LayerStep(n.layer(), in, n.output(), inShapes, linear)));
+                steps.add(new StepPlan.ResidualStep(step, n.sumInto(), n.afterSum(),
+                        new StepPlan.LayerStep(n.layer(), in, n.output(), inShapes, linear)));
             } else {
                 steps.add(step);
             }
@@ -127,10 +127,10 @@ final class Layout {
             if (channelsLast[v]) {
                 Pipeline c = Planner.convert(shapes.get(v));
                 pipelines.add(c);
-                steps.add(new Plan.ConvertStep(c, new int[] {v}, copy));
+                steps.add(new StepPlan.ConvertStep(c, new int[] {v}, copy));
                 lines.add("convert " + name(v) + " to Keras' order -> output " + k);
             } else {
-                steps.add(new Plan.CopyStep(new int[] {v}, copy, bytes(copy)));
+                steps.add(new StepPlan.CopyStep(new int[] {v}, copy, bytes(copy)));
                 lines.add("copy " + name(v) + " -> output " + k);
             }
             outputValues.add(copy);
@@ -210,7 +210,7 @@ final class Layout {
                         - p.inputShapesList().stream().mapToLong(Layout::byteCount).sum()));
         List<long[]> outShapes = new ArrayList<>();
         for (int o : outputs) outShapes.add(shapes.get(o));
-        return new Plan(p.inputShapesList(), outShapes, steps, values, inputOf, outputOf, offsets, sliceBytes, total,
+        return new StepPlan(p.inputShapesList(), outShapes, steps, values, inputOf, outputOf, offsets, sliceBytes, total,
                 p.derivations(), pipelines, d.toString(), stages);
     }
 
@@ -279,14 +279,14 @@ final class Layout {
         return false;
     }
 
-    private int convert(int v, List<Plan.Step> steps, List<String> lines, List<Pipeline> pipelines,
+    private int convert(int v, List<StepPlan.Step> steps, List<String> lines, List<Pipeline> pipelines,
                         Map<Integer, Integer> converted) {
         Integer done = converted.get(v);
         if (done != null) return done;
         int to = newValue(shapes.get(v));
         Pipeline c = Planner.convert(shapes.get(v));
         pipelines.add(c);
-        steps.add(new Plan.ConvertStep(c, new int[] {v}, to));
+        steps.add(new StepPlan.ConvertStep(c, new int[] {v}, to));
         lines.add("convert " + name(v) + " to Keras' order -> " + name(to));
         converted.put(v, to);
         return to;

@@ -1,321 +1,53 @@
 package kdnn.internal.plan;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import kdnn.internal.LayerBridge;
-import kdnn.internal.RunVariant;
-import java.lang.foreign.ValueLayout;
-import kdnn.layers.Activation;
-import kdnn.layers.ExtremeValues;
-import kdnn.layers.Layer;
-import kdnn.runtime.MagnitudeScan;
-import kdnn.runtime.NativeMemory;
-import kdnn.runtime.Pipeline;
-import kdnn.runtime.Threads;
 
 /**
- * A model compiled for one set of input shapes: the steps to run in order (layer calls after
- * fusion, layout conversions, copies), which value each reads and writes, and where each
- * intermediate value lives in one workspace (values share memory by liveness). Immutable;
- * {@link #execute} may run on many threads at once, each with its own workspace from a pool.
+ * A model compiled for one set of input shapes: its layers' steps ({@link StepPlan}), or those of
+ * a smaller batch run over the batch in slices ({@link BatchSlices}). Immutable; {@link #execute}
+ * may run on many threads at once.
  */
-public final class Plan implements AutoCloseable {
-    /** One step; reads values and writes one. */
-    sealed interface Step permits LayerStep, ResidualStep, ConvertStep, CopyStep {
-        int output();
-
-        int[] inputs();
-
-        /** Runs the step; returns a bound on |y| from the inputs' bounds (NaN: unknown). */
-        double run(MemorySegment[] in, MemorySegment out, double[] bounds);
-    }
-
-    /** A layer's call, perhaps a derived layer, with the variant the plan chose. */
-    record LayerStep(Layer layer, int[] inputs, int output, long[][] inputShapes, RunVariant variant) implements Step {
-        @Override
-        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
-            return LayerBridge.get().run(layer, inputShapes, in, out, variant, bounds);
-        }
-    }
-
-    /**
-     * A convolution that adds its result to {@code summed} in that value's buffer, then applies
-     * {@code afterSum} (ReLU, ReLU(6) or nothing): Keras' Add and activation layers fused. Its
-     * inputs are the convolution's, then the summed value. In the KERAS mode a fused ReLU would
-     * turn a NaN into 0, so the step first bounds {@code conv(x) + y} (scanning x or y only where
-     * the plan knows no bound); where the bound fails it sums without the activation and applies
-     * Keras' ReLU, which keeps NaN, itself.
-     */
-    record ResidualStep(LayerStep fused, int summed, Activation afterSum, LayerStep linear) implements Step {
-        @Override
-        public int output() {
-            return fused.output();
-        }
-
-        @Override
-        public int[] inputs() {
-            int[] own = fused.inputs();
-            int[] all = Arrays.copyOf(own, own.length + 1);
-            all[own.length] = summed;
-            return all;
-        }
-
-        @Override
-        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
-            int n = in.length - 1;
-            MemorySegment[] convIn = Arrays.copyOf(in, n);
-            double[] convBounds = Arrays.copyOf(bounds, n);
-            if (ExtremeValues.mode() != ExtremeValues.KERAS) {
-                fused.run(convIn, out, convBounds);
-                return Double.NaN;
-            }
-            LayerBridge bridge = LayerBridge.get();
-            double limit = bridge.extremesLimit();
-            if (afterSum == null) {
-                // nothing masks a NaN here: the sum is Keras' own; only pass on a bound where both are known
-                fused.run(convIn, out, convBounds);
-                double known = bridge.outputBound(fused.layer(), convBounds[0]) + bounds[n];
-                return known < limit ? known : Double.NaN;
-            }
-            int threads = Threads.count();
-            for (int i = 0; i < n; i++) {
-                if (!(convBounds[i] < limit)) convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
-            }
-            double y = bounds[n] < limit ? bounds[n] : MagnitudeScan.maxMagnitude(out, threads);
-            double pre = bridge.outputBound(fused.layer(), convBounds[0]) + y;
-            if (pre < limit) {
-                fused.run(convIn, out, convBounds);
-                return afterSum == Activation.RELU6 ? Math.min(pre, 6) : pre;
-            }
-            linear.run(convIn, out, convBounds);
-            if (afterSum != null) kerasActivation(out, afterSum == Activation.RELU6);
-            return Double.NaN;
-        }
-
-        /** Keras' ReLU (or ReLU(6)) in place: NaN stays NaN, where oneDNN's fused form gives 0. */
-        private static void kerasActivation(MemorySegment values, boolean six) {
-            long count = values.byteSize() / Float.BYTES;
-            for (long i = 0; i < count; i++) {
-                float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                float r = v > 0 ? (six ? Math.min(v, 6f) : v) : Float.isNaN(v) ? v : 0f;
-                values.setAtIndex(ValueLayout.JAVA_FLOAT, i, r);
-            }
-        }
-    }
-
-    /** A channels-last copy of a channels_first tensor written back in Keras' order. */
-    record ConvertStep(Pipeline pipeline, int[] inputs, int output) implements Step {
-        @Override
-        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
-            pipeline.execute(in[0], out);
-            return bounds[0];
-        }
-    }
-
-    /** A model output that is also an input or another output: copied. */
-    record CopyStep(int[] inputs, int output, long bytes) implements Step {
-        @Override
-        public double run(MemorySegment[] in, MemorySegment out, double[] bounds) {
-            kdnn.runtime.ExecutionTrace.javaStep("plan copy", in[0].asSlice(0, bytes));
-            MemorySegment.copy(in[0], 0, out, 0, bytes);
-            return bounds[0];
-        }
-    }
-
-    private final List<long[]> inputShapes;
-    private final List<long[]> outputShapes;
-    private final Step[] steps;
-    private final int valueCount;
-    private final int[] inputOf;    // per value: the model input it is, or -1
-    private final int[] outputOf;   // per value: the model output it is written to, or -1
-    private final long[] offsets;   // per value: where it lives in the workspace, or -1
-    private final long[] bytes;     // per value
-    private final long workspaceBytes;
-    private final List<Derivation> derivations;
-    private final List<Pipeline> pipelines;
-    private final String description;
-    private final List<String> stages;
-    private final AtomicReferenceArray<Workspace> idle = new AtomicReferenceArray<>(IDLE_SLOTS);
-    private static final int IDLE_SLOTS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
-    private volatile boolean closed;
-
-    Plan(List<long[]> inputShapes, List<long[]> outputShapes, List<Step> steps, int valueCount, int[] inputOf,
-         int[] outputOf, long[] offsets, long[] bytes, long workspaceBytes, List<Derivation> derivations,
-         List<Pipeline> pipelines, String description, List<String> stages) {
-        this.stages = List.copyOf(stages);
-        this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
-        this.outputShapes = outputShapes.stream().map(long[]::clone).toList();
-        this.steps = steps.toArray(Step[]::new);
-        this.valueCount = valueCount;
-        this.inputOf = inputOf;
-        this.outputOf = outputOf;
-        this.offsets = offsets;
-        this.bytes = bytes;
-        this.workspaceBytes = workspaceBytes;
-        this.derivations = List.copyOf(derivations);
-        this.pipelines = List.copyOf(pipelines);
-        this.description = description;
-    }
-
+public sealed interface Plan extends AutoCloseable permits StepPlan, BatchSlices {
     /** The input shapes this plan is for. */
-    public List<long[]> inputShapes() {
-        return inputShapes.stream().map(long[]::clone).toList();
-    }
+    List<long[]> inputShapes();
 
     /** The output shapes for those inputs. */
-    public List<long[]> outputShapes() {
-        return outputShapes.stream().map(long[]::clone).toList();
-    }
+    List<long[]> outputShapes();
 
     /** True when this plan is for exactly these input tensors' shapes; allocates nothing. */
-    public boolean fits(List<kdnn.Tensor> inputs) {
-        if (inputs.size() != inputShapes.size()) return false;
-        for (int i = 0; i < inputs.size(); i++) {
-            if (!inputs.get(i).hasShape(inputShapes.get(i))) return false;
-        }
-        return true;
-    }
+    boolean fits(List<kdnn.Tensor> inputs);
 
     /** What runs, in order: fused layers, layouts, buffers. */
-    public String describe() {
-        return description;
-    }
+    String describe();
 
     /** The layer steps in order, each named by its layer ("zp folded into conv" where a padding folded). */
-    public List<String> stages() {
-        return stages;
-    }
+    List<String> stages();
+
+    /** Bytes of the workspace one concurrent prediction uses for intermediate values. */
+    long workspaceBytes();
+
+    /**
+     * The sum of the sizes of the values that are neither inputs nor outputs, for the whole batch:
+     * what the workspace would be if none shared memory and the batch ran at once.
+     */
+    long intermediateBytes();
 
     /**
      * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
      * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
      */
-    public boolean large() {
+    default boolean large() {
         return intermediateBytes() >= (4 << 20);
     }
 
-    /** Bytes of the workspace one concurrent prediction uses for intermediate values. */
-    public long workspaceBytes() {
-        return workspaceBytes;
-    }
-
     /**
-     * The sum of the sizes of the plan's values that are neither inputs nor outputs (as
-     * {@link #describe()} states them): what the workspace would be if none shared memory.
+     * Runs the plan on the inputs' memory into the outputs' (of {@link #outputShapes()}). The
+     * caller holds that memory and has been admitted ({@link kdnn.runtime.Threads#enterCall()}).
      */
-    public long intermediateBytes() {
-        long sum = 0;
-        for (int v = 0; v < valueCount; v++) {
-            if (inputOf[v] < 0 && outputOf[v] < 0) sum += Math.max(bytes[v], 0);
-        }
-        return sum;
-    }
-
-    /**
-     * Runs the steps. The caller holds the tensors' memory, has been admitted
-     * ({@link kdnn.runtime.Threads#enterCall()}), and gives outputs of {@link #outputShapes()}.
-     */
-    public void execute(List<kdnn.Tensor> inputs, List<kdnn.Tensor> outputs) {
-        for (Derivation d : derivations) {
-            if (d.stale()) d.refresh();
-        }
-        Workspace w = take();
-        try {
-            for (int v = 0; v < valueCount; v++) {
-                if (inputOf[v] >= 0) {
-                    w.values[v] = inputs.get(inputOf[v]).segment();
-                    w.bounds[v] = Double.NaN; // nothing is known of a caller's input
-                } else if (outputOf[v] >= 0) {
-                    w.values[v] = outputs.get(outputOf[v]).segment();
-                }
-            }
-            for (int s = 0; s < steps.length; s++) {
-                Step step = steps[s];
-                int[] in = step.inputs();
-                MemorySegment[] args = w.stepInputs[s];
-                double[] bounds = w.stepBounds[s];
-                for (int i = 0; i < in.length; i++) {
-                    args[i] = w.values[in[i]];
-                    bounds[i] = w.bounds[in[i]];
-                }
-                w.bounds[step.output()] = step.run(args, w.values[step.output()], bounds);
-            }
-        } finally {
-            give(w);
-        }
-    }
-
-    /** What one concurrent prediction needs of its own: the workspace and per-step argument arrays. */
-    private final class Workspace {
-        final MemorySegment memory;
-        final MemorySegment[] values = new MemorySegment[valueCount];
-        final double[] bounds = new double[valueCount];
-        final MemorySegment[][] stepInputs = new MemorySegment[steps.length][];
-        final double[][] stepBounds = new double[steps.length][];
-
-        Workspace() {
-            memory = workspaceBytes == 0 ? MemorySegment.NULL : NativeMemory.allocate(workspaceBytes, 64);
-            // a value no step writes whole (a Concatenate written in place) has no known bound
-            java.util.Arrays.fill(bounds, Double.NaN);
-            for (int v = 0; v < valueCount; v++) {
-                if (offsets[v] >= 0) values[v] = memory.asSlice(offsets[v], Math.max(bytes[v], 0));
-            }
-            for (int s = 0; s < steps.length; s++) {
-                stepInputs[s] = new MemorySegment[steps[s].inputs().length];
-                stepBounds[s] = new double[steps[s].inputs().length];
-            }
-        }
-
-        void close() {
-            if (workspaceBytes != 0) NativeMemory.free(memory);
-        }
-    }
-
-    private Workspace take() {
-        if (closed) {
-            throw new IllegalStateException("plan is closed");
-        }
-        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
-        for (int i = 0; i < IDLE_SLOTS; i++) {
-            int slot = (start + i) % IDLE_SLOTS;
-            Workspace w = idle.get(slot);
-            if (w != null && idle.compareAndSet(slot, w, null)) {
-                return w;
-            }
-        }
-        return new Workspace();
-    }
-
-    private void give(Workspace w) {
-        int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
-        for (int i = 0; i < IDLE_SLOTS; i++) {
-            int slot = (start + i) % IDLE_SLOTS;
-            if (idle.get(slot) == null && idle.compareAndSet(slot, null, w)) {
-                if (closed && idle.compareAndSet(slot, w, null)) {
-                    w.close();
-                }
-                return;
-            }
-        }
-        w.close(); // more predictions ran at once than there are slots
-    }
+    void execute(MemorySegment[] inputs, MemorySegment[] outputs);
 
     /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
     @Override
-    public void close() {
-        closed = true;
-        for (int i = 0; i < IDLE_SLOTS; i++) {
-            Workspace w = idle.getAndSet(i, null);
-            if (w != null) w.close();
-        }
-        pipelines.forEach(Pipeline::close);
-        derivations.forEach(Derivation::close);
-    }
-
-    @Override
-    public String toString() {
-        return "Plan" + inputShapes.stream().map(Arrays::toString).toList();
-    }
+    void close();
 }

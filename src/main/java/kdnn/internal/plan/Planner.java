@@ -27,6 +27,7 @@ public final class Planner {
     private final GraphSpec graph;
     private final List<long[]> inputShapes;
     private final Fusion fusion;
+    private final int slice; // samples per slice: 0 chooses, Integer.MAX_VALUE never slices
     private final LayerBridge bridge = LayerBridge.get();
     // per value: its shape; per value: what replaced it when its producer was removed
     private final List<long[]> shapes = new ArrayList<>();
@@ -61,16 +62,31 @@ public final class Planner {
         }
     }
 
-    private Planner(GraphSpec graph, List<long[]> inputShapes, Fusion fusion) {
+    private Planner(GraphSpec graph, List<long[]> inputShapes, Fusion fusion, int slice) {
         this.graph = graph;
         this.inputShapes = inputShapes;
         this.fusion = fusion;
+        this.slice = slice;
         this.outputs = graph.outputs().clone();
     }
 
-    /** Plans {@code graph} for inputs of these shapes (batch first). */
+    /** Plans {@code graph} for inputs of these shapes (batch first), slicing the batch where the planner sees fit. */
     public static Plan plan(GraphSpec graph, List<long[]> inputShapes, Fusion fusion) {
-        Planner p = new Planner(graph, inputShapes, fusion);
+        return plan(graph, inputShapes, fusion, 0);
+    }
+
+    /**
+     * Plans {@code graph} for inputs of these shapes (batch first), running the batch in slices
+     * of at most {@code slice} samples ({@link BatchSlices}): 0 lets the planner choose from the
+     * values' sizes and the caches (or the {@code kdnn.batchSlice} setting), {@code
+     * Integer.MAX_VALUE} runs the batch at once. A model with a layer that mixes samples never slices.
+     */
+    public static Plan plan(GraphSpec graph, List<long[]> inputShapes, Fusion fusion, int slice) {
+        if (slice < 0) {
+            throw new IllegalArgumentException("samples per slice must be 0 (chosen by the planner) or positive, got "
+                    + slice);
+        }
+        Planner p = new Planner(graph, inputShapes, fusion, slice == 0 ? SliceSize.processSetting() : slice);
         try {
             return p.build();
         } catch (RuntimeException | Error e) {
@@ -117,7 +133,69 @@ public final class Planner {
                 concatenateInPlace();
             }
         }
+        // slicing is judged on the fused steps; the slices' plans fuse again for their own shapes
+        int size = sliceSize();
+        if (size > 0) {
+            derivations.forEach(Derivation::close);
+            derivations.clear();
+            return slices(size);
+        }
         return new Layout(this).plan();
+    }
+
+    /** Samples per slice where the batch runs in slices, else 0. */
+    private int sliceSize() {
+        long batch = inputShapes.get(0)[0];
+        if (slice == Integer.MAX_VALUE || batch <= 1 || batch > Integer.MAX_VALUE) return 0;
+        for (long[] s : shapes) {
+            if (s.length == 0 || s[0] != batch) return 0; // a value without the batch axis first
+        }
+        long stepBytes = 0; // the most one step reads and writes, per sample
+        for (Work n : live()) {
+            List<long[]> in = new ArrayList<>();
+            long bytes = sampleBytes(shapes.get(n.output));
+            for (int v : n.inputs) {
+                in.add(shapes.get(v));
+                bytes += sampleBytes(shapes.get(v));
+            }
+            if (bridge.mixesSamples(n.layer, in)) return 0;
+            stepBytes = Math.max(stepBytes, bytes);
+        }
+        int size = slice > 0 ? (int) Math.min(slice, batch)
+                : SliceSize.choose((int) batch, stepBytes, kdnn.runtime.Threads.count());
+        return size < batch ? size : 0;
+    }
+
+    private static long sampleBytes(long[] shape) {
+        long bytes = Float.BYTES;
+        for (int d = 1; d < shape.length; d++) bytes *= shape[d];
+        return bytes;
+    }
+
+    /** The plan of {@code size} samples run over the batch (and one for the rest, if any). */
+    private Plan slices(int size) {
+        int batch = (int) inputShapes.get(0)[0];
+        List<long[]> outShapes = new ArrayList<>();
+        for (int o : outputs) outShapes.add(shapes.get(o).clone());
+        StepPlan whole = (StepPlan) plan(graph, withBatch(size), fusion, Integer.MAX_VALUE);
+        try {
+            StepPlan rest = batch % size == 0 ? null
+                    : (StepPlan) plan(graph, withBatch(batch % size), fusion, Integer.MAX_VALUE);
+            return new BatchSlices(inputShapes, outShapes, whole, rest, size);
+        } catch (RuntimeException | Error e) {
+            whole.close();
+            throw e;
+        }
+    }
+
+    private List<long[]> withBatch(int batch) {
+        List<long[]> out = new ArrayList<>();
+        for (long[] s : inputShapes) {
+            long[] c = s.clone();
+            c[0] = batch;
+            out.add(c);
+        }
+        return out;
     }
 
     static String describe(Layer layer, List<long[]> shapes) {
@@ -207,7 +285,7 @@ public final class Planner {
      * post-op), when nothing reads y afterwards; an activation layer after the Add joins too.
      * In the KERAS mode only a linear convolution, and only ReLU or ReLU(6) after the sum: the
      * step checks their bounds and computes Keras' NaN itself where they fail
-     * ({@link Plan.ResidualStep}).
+     * ({@link StepPlan.ResidualStep}).
      */
     private void fuseResidualAdds(boolean keras) {
         for (Work add : live()) {

@@ -1,0 +1,77 @@
+package kdnn.internal.plan;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** How many samples of a batch one slice runs ({@link BatchSlices}): as many as the caches hold. */
+final class SliceSize {
+
+    // read once: the caches of the CPU the process starts on
+    private static final long L2_BYTES = cacheBytes(2, 1L << 20);
+    private static final long L3_BYTES = cacheBytes(3, 32L << 20);
+
+    private SliceSize() {
+    }
+
+    /**
+     * Samples per slice for {@code batch} samples whose largest step (a layer after fusion) reads
+     * and writes {@code stepSampleBytes} per sample, on {@code threads} threads; {@code batch}
+     * where slicing would not help. A slice fits when its largest step fits the caches the
+     * threads share (the last level, and each thread's own L2). A slice must hold at least two
+     * samples' steps: below that, re-reading every weight once per slice costs about what the
+     * caches save. A size that divides the batch is preferred (a last, smaller slice needs a plan
+     * and derived weights of its own).
+     */
+    static int choose(int batch, long stepSampleBytes, int threads) {
+        return choose(batch, stepSampleBytes, L3_BYTES + threads * L2_BYTES);
+    }
+
+    static int choose(int batch, long stepSampleBytes, long cacheBytes) {
+        long fit = cacheBytes / Math.max(1, stepSampleBytes);
+        if (fit < 2 || fit >= batch) return batch;
+        for (int d = (int) fit; 2 * d > fit; d--) {
+            if (batch % d == 0) return d;
+        }
+        int slices = (int) ((batch + fit - 1) / fit);
+        return (batch + slices - 1) / slices;
+    }
+
+    /** What {@code kdnn.batchSlice} asks for: {@code auto} (0, the default), a count, or {@code off} (Integer.MAX_VALUE). */
+    static int processSetting() {
+        return parse(System.getProperty("kdnn.batchSlice", "auto"));
+    }
+
+    static int parse(String setting) {
+        String s = setting.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("auto")) return 0;
+        if (s.equals("off")) return Integer.MAX_VALUE;
+        try {
+            int n = Integer.parseInt(s);
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("kdnn.batchSlice must be auto, off or a positive number of samples, got \""
+                + setting + "\"");
+    }
+
+    // Linux's description of cpu0's cache of that level; the fallback elsewhere
+    private static long cacheBytes(int level, long fallback) {
+        for (int index = 0; index < 8; index++) {
+            Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
+            try {
+                if (!Files.isDirectory(dir)) break;
+                if (Integer.parseInt(Files.readString(dir.resolve("level")).trim()) != level) continue;
+                if (Files.readString(dir.resolve("type")).trim().equals("Instruction")) continue;
+                String size = Files.readString(dir.resolve("size")).trim().toUpperCase(Locale.ROOT);
+                long unit = size.endsWith("K") ? 1L << 10 : size.endsWith("M") ? 1L << 20 : 1;
+                return Long.parseLong(size.replaceAll("[KM]$", "")) * unit;
+            } catch (IOException | NumberFormatException e) {
+                return fallback;
+            }
+        }
+        return fallback;
+    }
+}
