@@ -234,28 +234,12 @@ public abstract class BaseConv extends Layer {
 
     @Override
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
-        if (format != spec.format() || padding.length != spec.rank()) {
-            return false;
-        }
-        // keep every side's padding inside the kernel's reach: all oneDNN implementations take that
-        long[] spatial = spec.spatial(paddedInputShape);
-        for (int i = 0; i < spec.rank(); i++) {
-            if (spec.padBefore(i, spatial[i]) + padding[i][0] >= spec.effectiveKernel(i)
-                    || spec.padAfter(i, spatial[i]) + padding[i][1] >= spec.effectiveKernel(i)) {
-                return false;
-            }
-        }
-        return true;
+        return spec.takesInputPadding(padding, format, paddedInputShape);
     }
 
     @Override
     final long[] paddedShape(long[] shape, int[][] padding) {
-        if (padding == null) {
-            return shape;
-        }
-        long[] spatial = spec.spatial(shape);
-        for (int i = 0; i < spatial.length; i++) spatial[i] += padding[i][0] + padding[i][1];
-        return spec.kerasShape(shape[0], spatial, spec.channels(shape));
+        return spec.padded(shape, padding);
     }
 
     /**

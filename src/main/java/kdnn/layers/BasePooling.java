@@ -112,16 +112,39 @@ public abstract class BasePooling extends Layer {
                 variant.inputChannelsLast(spec.format()), variant.outputChannelsLast(spec.format()));
     }
 
+    /**
+     * Max pooling takes a preceding ZeroPadding as its own padding, which oneDNN leaves out of
+     * the maximum: the same values where the padded input is never negative, which the planner
+     * checks (the zeros then never win over a window's real values).
+     */
+    @Override
+    boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {
+        return kind == Poolings.Kind.MAX && spec.takesInputPadding(padding, format, paddedInputShape);
+    }
+
+    @Override
+    final long[] paddedShape(long[] shape, int[][] padding) {
+        return spec.padded(shape, padding);
+    }
+
     @Override
     final Pipeline pipeline(long[] inputShape, Variant variant) {
         int rank = spec.rank();
-        long[] spatialIn = spec.spatial(inputShape);
+        int[][] padding = variant.inputPadding() == null ? new int[rank][2] : variant.inputPadding();
+        long[] padded = paddedShape(inputShape, padding);
+        long[] spatialIn = spec.spatial(padded);
+        long[] padLeft = spec.dnnlPadLeft(spatialIn);
+        long[] padRight = spec.dnnlPadRight(spatialIn);
+        for (int i = 0; i < rank; i++) {
+            padLeft[i] += padding[i][0];
+            padRight[i] += padding[i][1];
+        }
         int srcTag = variant.inputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        return Poolings.pool(kind, spec.logical(inputShape), spec.logical(computeOutputShape(inputShape)), srcTag, dstTag,
-                longs(spec.kernel()), longs(spec.strides()), spec.dnnlPadLeft(spatialIn), spec.dnnlPadRight(spatialIn));
+        return Poolings.pool(kind, spec.logical(inputShape), spec.logical(computeOutputShape(padded)), srcTag, dstTag,
+                longs(spec.kernel()), longs(spec.strides()), padLeft, padRight);
     }
 
     private static long[] longs(int[] values) {

@@ -91,6 +91,35 @@ public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, D
         return format == DataFormat.CHANNELS_FIRST ? shape[1] : shape[shape.length - 1];
     }
 
+    /** {@code shape} (Keras' form) with {@code zeros} (before, after per spatial axis) added; null: none. */
+    long[] padded(long[] shape, int[][] zeros) {
+        if (zeros == null) {
+            return shape;
+        }
+        long[] spatial = spatial(shape);
+        for (int i = 0; i < spatial.length; i++) spatial[i] += zeros[i][0] + zeros[i][1];
+        return kerasShape(shape[0], spatial, channels(shape));
+    }
+
+    /**
+     * True when a preceding ZeroPadding of {@code zerosFormat} can become part of this geometry's own
+     * padding on an input that is {@code paddedInputShape} with it: every side's padding stays
+     * inside the kernel's reach, which all oneDNN implementations take.
+     */
+    boolean takesInputPadding(int[][] zeros, DataFormat zerosFormat, long[] paddedInputShape) {
+        if (zerosFormat != format || zeros.length != rank()) {
+            return false;
+        }
+        long[] spatial = spatial(paddedInputShape);
+        for (int i = 0; i < rank(); i++) {
+            if (padBefore(i, spatial[i]) + zeros[i][0] >= effectiveKernel(i)
+                    || padAfter(i, spatial[i]) + zeros[i][1] >= effectiveKernel(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The Keras shape with these spatial lengths and channel count. */
     public long[] kerasShape(long batch, long[] spatial, long channels) {
         long[] shape = new long[rank + 2];

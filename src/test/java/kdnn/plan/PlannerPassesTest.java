@@ -116,6 +116,62 @@ class PlannerPassesTest {
         }
     }
 
+    @Test
+    void zeroPaddingFoldsIntoAMaxPoolingOfReluOutputsOnly() {
+        // ResNet's stem: conv (relu) -> ZeroPadding(1) -> MaxPooling(3, 2); the zeros never win over a ReLU's output
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR}) {
+            Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(act).build();
+            ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+            MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
+            KerasTensor x = KerasTensor.input("x", -1, 11, 10, 3);
+            try (Functional m = Functional.of("stem_" + act, List.of(x), List.of(pool.apply(zp.apply(conv.apply(x)))))) {
+                weights(conv);
+                RefArray in = random(5, 2, 11, 10, 3);
+                String plan = check(m, List.of(in), List.of(layer(pool, layer(zp, layer(conv, in)))));
+                assertEquals(act == Activation.RELU, plan.contains("pool + zp folded into its padding"), plan);
+                assertEquals(act == Activation.RELU ? 2 : 3, steps(plan), plan);
+            }
+        }
+        // a ReLU layer after a folded BatchNormalization counts; average pooling never takes the zeros
+        for (boolean max : new boolean[] {true, false}) {
+            Conv2D conv = Conv2D.builder(4, 3).name("conv").build();
+            BatchNormalization bn = BatchNormalization.builder().name("bn").build();
+            ReLU relu = ReLU.builder().name("relu").build();
+            ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+            Layer pool = max ? MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build()
+                    : kdnn.layers.AveragePooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
+            KerasTensor x = KerasTensor.input("x", -1, 9, 9, 3);
+            KerasTensor y = pool.apply(zp.apply(relu.apply(bn.apply(conv.apply(x)))));
+            try (Functional m = Functional.of("stem_bn_" + max, List.of(x), List.of(y))) {
+                weights(conv, bn);
+                RefArray in = random(6, 2, 9, 9, 3);
+                String plan = check(m, List.of(in),
+                        List.of(layer(pool, layer(zp, layer(relu, layer(bn, layer(conv, in)))))));
+                assertEquals(max, plan.contains("pool + zp folded into its padding"), plan);
+            }
+        }
+    }
+
+    @Test
+    void zeroPaddingStaysBeforeAMaxPoolingInKerasMode() {
+        ExtremeValues before = ExtremeValues.mode();
+        ExtremeValues.setMode(ExtremeValues.KERAS);
+        try {
+            Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
+            ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+            MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
+            KerasTensor x = KerasTensor.input("x", -1, 8, 8, 3);
+            try (Functional m = Functional.of("stem_keras", List.of(x), List.of(pool.apply(zp.apply(conv.apply(x)))))) {
+                weights(conv);
+                RefArray in = random(7, 1, 8, 8, 3);
+                String plan = check(m, List.of(in), List.of(layer(pool, layer(zp, layer(conv, in)))));
+                assertFalse(plan.contains("zp folded"), plan);
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     // ---- BatchNormalization -------------------------------------------------------------
 
     @Test

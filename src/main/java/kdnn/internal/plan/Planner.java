@@ -218,7 +218,12 @@ public final class Planner {
         }
     }
 
-    /** A ZeroPadding read only by a convolution that can take the zeros as its own padding. */
+    /**
+     * A ZeroPadding read only by a convolution that can take the zeros as its own padding, or by
+     * a max pooling (whose padding oneDNN leaves out of the maximum) where the padded values come
+     * from a ReLU: never negative, so the zeros never change a maximum (ResNet's stem). Only in
+     * the FUSED mode, where a NaN a fused ReLU meets is 0 already.
+     */
     private void foldZeroPadding() {
         for (Work pad : live()) {
             if (!(pad.layer instanceof ShapeLayer s) || s.kind() != ShapeLayer.Kind.ZERO_PADDING || isOutput(pad.output)) {
@@ -229,12 +234,27 @@ public final class Planner {
                     || !bridge.acceptsInputPadding(next.layer, s.pairs(), s.dataFormat(), shapes.get(pad.output))) {
                 continue;
             }
+            if (next.layer.className().startsWith("MaxPooling")
+                    && (ExtremeValues.mode() != ExtremeValues.FUSED || !fromRelu(pad.inputs[0]))) {
+                continue;
+            }
             next.inputs[0] = pad.inputs[0];
             next.padding = s.pairs();
             next.paddingLabel = pad.label;
             next.absorbed.add(pad.label + " folded into its padding");
             pad.removed = true;
         }
+    }
+
+    /** True when {@code value} is a ReLU's (or ReLU(6)'s) output: a ReLU layer's, or a convolution's or Dense's with that activation. */
+    private boolean fromRelu(int value) {
+        Work p = producer(value);
+        if (p == null) return false;
+        Activation a = fusable(p.layer);
+        if (a == null && foldable(p)) {
+            a = p.derivation != null ? p.derivation.activation() : Derivation.currentActivation(p.layer);
+        }
+        return a == Activation.RELU || a == Activation.RELU6;
     }
 
     /** A BatchNormalization after a convolution or Dense, on its channel axis, into its kernel and bias. */
