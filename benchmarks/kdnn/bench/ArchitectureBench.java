@@ -360,8 +360,13 @@ final class ArchitectureBench {
                 k.put("median_us", round(best));
             }
             double share = 100 * checks.medianUs() / best;
-            checkShares.add(String.format(Locale.ROOT, "%s batch %d %.2f%% %s", name, batch, share,
-                    share <= 3 && checks.samePrimitives() ? "met" : "NOT met"));
+            // where the mode runs other primitives (a fold only the fused mode makes), its checks are not
+            // all it adds: the interleaved difference is judged too
+            double excess = (keras / fusedPaired - 1) * 100;
+            double judged = checks.samePrimitives() ? share : Math.max(share, excess);
+            checkShares.add(String.format(Locale.ROOT, "%s batch %d %.2f%%%s %s", name, batch, share,
+                    checks.samePrimitives() ? "" : String.format(Locale.ROOT, " (other primitives than fused;"
+                            + " interleaved difference %+.1f%%)", excess), judged <= 3 ? "met" : "NOT met"));
             kerasCell = String.format(Locale.ROOT, "%.2f (%+.1f%%; checks %.2f%%)", keras / 1e3,
                     (keras / fusedPaired - 1) * 100, share);
             out.printf(Locale.ROOT, "  kdnn predict, best of all its rounds: %.2f ms; KERAS mode's checks: %s%n",

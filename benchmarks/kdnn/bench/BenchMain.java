@@ -40,7 +40,13 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out));
+        try {
+            System.exit(run(args, System.out));
+        } catch (IllegalArgumentException e) { // a bad argument: its message, not a stack trace
+            System.err.println("kdnn bench: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+        }
     }
 
     static final String USAGE = """

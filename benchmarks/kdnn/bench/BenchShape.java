@@ -79,7 +79,8 @@ public record BenchShape(String name, Op op, long[] input, int filters, int[] ke
 
     public static BenchShape byName(String name) {
         return SUITE.stream().filter(s -> s.name.equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no benchmark shape named " + name));
+                .orElseThrow(() -> new IllegalArgumentException("--shapes: no benchmark shape named \"" + name
+                        + "\"; the suite's: " + String.join(", ", SUITE.stream().map(s -> s.name).toList())));
     }
 
     public int rank() {
