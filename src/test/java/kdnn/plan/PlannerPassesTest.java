@@ -154,21 +154,16 @@ class PlannerPassesTest {
 
     @Test
     void zeroPaddingStaysBeforeAMaxPoolingInKerasMode() {
-        ExtremeValues before = ExtremeValues.mode();
-        ExtremeValues.setMode(ExtremeValues.KERAS);
-        try {
-            Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
-            ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
-            MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
-            KerasTensor x = KerasTensor.input("x", -1, 8, 8, 3);
-            try (Functional m = Functional.of("stem_keras", List.of(x), List.of(pool.apply(zp.apply(conv.apply(x)))))) {
-                weights(conv);
-                RefArray in = random(7, 1, 8, 8, 3);
-                String plan = check(m, List.of(in), List.of(layer(pool, layer(zp, layer(conv, in)))));
-                assertFalse(plan.contains("zp folded"), plan);
-            }
-        } finally {
-            ExtremeValues.setMode(before);
+        Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
+        ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+        MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
+        KerasTensor x = KerasTensor.input("x", -1, 8, 8, 3);
+        try (Functional m = Functional.of("stem_keras", List.of(x), List.of(pool.apply(zp.apply(conv.apply(x)))))) {
+            m.setExtremes(ExtremeValues.KERAS); // a NaN there stays NaN through the ReLU, and Keras' zeros meet it
+            weights(conv);
+            RefArray in = random(7, 1, 8, 8, 3);
+            String plan = check(m, List.of(in), List.of(layer(pool, layer(zp, layer(conv, in)))));
+            assertFalse(plan.contains("zp folded"), plan);
         }
     }
 

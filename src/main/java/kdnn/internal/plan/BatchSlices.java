@@ -11,9 +11,7 @@ import java.util.Locale;
  * planner slices only models whose every layer treats the samples independently, so the result
  * is the one the whole batch would give, up to the order of rounding in oneDNN's kernels.
  */
-public final class BatchSlices implements Plan {
-    private final List<long[]> inputShapes;
-    private final List<long[]> outputShapes;
+public final class BatchSlices extends Plan {
     private final StepPlan slice;  // for `size` samples
     private final StepPlan rest;   // for the last batch % size, or null
     private final int batch;
@@ -22,8 +20,7 @@ public final class BatchSlices implements Plan {
     private final long[] outputSampleBytes;
 
     BatchSlices(List<long[]> inputShapes, List<long[]> outputShapes, StepPlan slice, StepPlan rest, int size) {
-        this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
-        this.outputShapes = outputShapes.stream().map(long[]::clone).toList();
+        super(inputShapes, outputShapes);
         this.slice = slice;
         this.rest = rest;
         this.batch = (int) inputShapes.get(0)[0];
@@ -37,25 +34,6 @@ public final class BatchSlices implements Plan {
         long n = Float.BYTES;
         for (int d = 1; d < shape.length; d++) n *= shape[d];
         return n;
-    }
-
-    @Override
-    public List<long[]> inputShapes() {
-        return inputShapes.stream().map(long[]::clone).toList();
-    }
-
-    @Override
-    public List<long[]> outputShapes() {
-        return outputShapes.stream().map(long[]::clone).toList();
-    }
-
-    @Override
-    public boolean fits(List<kdnn.Tensor> inputs) {
-        if (inputs.size() != inputShapes.size()) return false;
-        for (int i = 0; i < inputs.size(); i++) {
-            if (!inputs.get(i).hasShape(inputShapes.get(i))) return false;
-        }
-        return true;
     }
 
     @Override
@@ -105,6 +83,6 @@ public final class BatchSlices implements Plan {
 
     @Override
     public String toString() {
-        return "BatchSlices" + inputShapes.stream().map(java.util.Arrays::toString).toList() + " by " + size;
+        return "BatchSlices" + inputShapes().stream().map(java.util.Arrays::toString).toList() + " by " + size;
     }
 }

@@ -8,36 +8,54 @@ import java.util.List;
  * a smaller batch run over the batch in slices ({@link BatchSlices}). Immutable; {@link #execute}
  * may run on many threads at once.
  */
-public sealed interface Plan extends AutoCloseable permits StepPlan, BatchSlices {
+public abstract sealed class Plan implements AutoCloseable permits StepPlan, BatchSlices {
+    private final List<long[]> inputShapes;
+    private final List<long[]> outputShapes;
+
+    Plan(List<long[]> inputShapes, List<long[]> outputShapes) {
+        this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
+        this.outputShapes = outputShapes.stream().map(long[]::clone).toList();
+    }
+
     /** The input shapes this plan is for. */
-    List<long[]> inputShapes();
+    public final List<long[]> inputShapes() {
+        return inputShapes.stream().map(long[]::clone).toList();
+    }
 
     /** The output shapes for those inputs. */
-    List<long[]> outputShapes();
+    public final List<long[]> outputShapes() {
+        return outputShapes.stream().map(long[]::clone).toList();
+    }
 
     /** True when this plan is for exactly these input tensors' shapes; allocates nothing. */
-    boolean fits(List<kdnn.Tensor> inputs);
+    public final boolean fits(List<kdnn.Tensor> inputs) {
+        if (inputs.size() != inputShapes.size()) return false;
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!inputs.get(i).hasShape(inputShapes.get(i))) return false;
+        }
+        return true;
+    }
 
     /** What runs, in order: fused layers, layouts, buffers. */
-    String describe();
+    public abstract String describe();
 
     /** The layer steps in order, each named by its layer ("zp folded into conv" where a padding folded). */
-    List<String> stages();
+    public abstract List<String> stages();
 
     /** Bytes of the workspace one concurrent prediction uses for intermediate values. */
-    long workspaceBytes();
+    public abstract long workspaceBytes();
 
     /**
      * The sum of the sizes of the values that are neither inputs nor outputs, for the whole batch:
      * what the workspace would be if none shared memory and the batch ran at once.
      */
-    long intermediateBytes();
+    public abstract long intermediateBytes();
 
     /**
      * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
      * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
      */
-    default boolean large() {
+    public final boolean large() {
         return intermediateBytes() >= (4 << 20);
     }
 
@@ -45,9 +63,9 @@ public sealed interface Plan extends AutoCloseable permits StepPlan, BatchSlices
      * Runs the plan on the inputs' memory into the outputs' (of {@link #outputShapes()}). The
      * caller holds that memory and has been admitted ({@link kdnn.runtime.Threads#enterCall()}).
      */
-    void execute(MemorySegment[] inputs, MemorySegment[] outputs);
+    public abstract void execute(MemorySegment[] inputs, MemorySegment[] outputs);
 
     /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
     @Override
-    void close();
+    public abstract void close();
 }

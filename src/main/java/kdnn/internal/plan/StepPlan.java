@@ -21,7 +21,7 @@ import kdnn.runtime.Threads;
  * lives in one workspace (values share memory by liveness). Immutable; {@link #execute} may run
  * on many threads at once, each with its own workspace from a pool.
  */
-public final class StepPlan implements Plan {
+public final class StepPlan extends Plan {
     /** One step; reads values and writes one. */
     sealed interface Step permits LayerStep, ResidualStep, ConvertStep, CopyStep {
         int output();
@@ -124,8 +124,6 @@ public final class StepPlan implements Plan {
         }
     }
 
-    private final List<long[]> inputShapes;
-    private final List<long[]> outputShapes;
     private final Step[] steps;
     private final int valueCount;
     private final int[] inputOf;    // per value: the model input it is, or -1
@@ -144,9 +142,8 @@ public final class StepPlan implements Plan {
     StepPlan(List<long[]> inputShapes, List<long[]> outputShapes, List<Step> steps, int valueCount, int[] inputOf,
          int[] outputOf, long[] offsets, long[] bytes, long workspaceBytes, List<Derivation> derivations,
          List<Pipeline> pipelines, String description, List<String> stages) {
+        super(inputShapes, outputShapes);
         this.stages = List.copyOf(stages);
-        this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
-        this.outputShapes = outputShapes.stream().map(long[]::clone).toList();
         this.steps = steps.toArray(Step[]::new);
         this.valueCount = valueCount;
         this.inputOf = inputOf;
@@ -157,27 +154,6 @@ public final class StepPlan implements Plan {
         this.derivations = List.copyOf(derivations);
         this.pipelines = List.copyOf(pipelines);
         this.description = description;
-    }
-
-    /** The input shapes this plan is for. */
-    @Override
-    public List<long[]> inputShapes() {
-        return inputShapes.stream().map(long[]::clone).toList();
-    }
-
-    /** The output shapes for those inputs. */
-    @Override
-    public List<long[]> outputShapes() {
-        return outputShapes.stream().map(long[]::clone).toList();
-    }
-
-    @Override
-    public boolean fits(List<kdnn.Tensor> inputs) {
-        if (inputs.size() != inputShapes.size()) return false;
-        for (int i = 0; i < inputs.size(); i++) {
-            if (!inputs.get(i).hasShape(inputShapes.get(i))) return false;
-        }
-        return true;
     }
 
     /** What runs, in order: fused layers, layouts, buffers. */
@@ -311,6 +287,6 @@ public final class StepPlan implements Plan {
 
     @Override
     public String toString() {
-        return "StepPlan" + inputShapes.stream().map(Arrays::toString).toList();
+        return "StepPlan" + inputShapes().stream().map(Arrays::toString).toList();
     }
 }
