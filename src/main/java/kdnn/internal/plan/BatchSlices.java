@@ -45,6 +45,11 @@ public final class BatchSlices extends Plan {
     }
 
     @Override
+    public boolean usesTeam() {
+        return slice.usesTeam() || (rest != null && rest.usesTeam());
+    }
+
+    @Override
     public List<String> stages() {
         return slice.stages();
     }
