@@ -70,9 +70,6 @@ public abstract class LayerBridge {
      */
     public abstract boolean optimized(Layer layer, long[] inputShape, RunVariant variant);
 
-    /** See {@code Layer.usesTeam()}. */
-    public abstract boolean usesTeam(Layer layer, long[][] inputShapes);
-
     /** See {@code Layer.mixesSamples()}. */
     public abstract boolean mixesSamples(Layer layer, List<long[]> inputShapes);
 

@@ -68,11 +68,6 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
-        public boolean usesTeam(Layer layer, long[][] inputShapes) {
-            return layer.usesTeam(inputShapes);
-        }
-
-        @Override
         public boolean mixesSamples(Layer layer, List<long[]> inputShapes) {
             return layer.mixesSamples(inputShapes);
         }
@@ -375,6 +370,7 @@ public abstract class Layer implements AutoCloseable {
                 segments[held] = inputs.get(held).segment();
             }
             long out = kdnn.internal.TensorBridge.get().hold(output);
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             try {
                 if (!output.hasShape(computeOutputShape(Arrays.asList(shapes)))) {
                     throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
@@ -383,8 +379,9 @@ public abstract class Layer implements AutoCloseable {
                 }
                 double[] bounds = new double[shapes.length];
                 Arrays.fill(bounds, Double.NaN);
-                runAdmitted(usesTeam(shapes), () -> runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds));
+                runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
             } finally {
+                kdnn.runtime.Threads.exitCall(admitted);
                 kdnn.internal.TensorBridge.get().release(output, out);
             }
         } finally {
@@ -414,23 +411,6 @@ public abstract class Layer implements AutoCloseable {
      */
     boolean elementwise() {
         return false;
-    }
-
-    /**
-     * True when a call on inputs of these shapes runs some oneDNN primitive on more than one
-     * thread, which starts an OpenMP team on the thread running it: such calls run on a compute
-     * thread ({@code Threads.runAdmitted}). False for shapes the layer refuses (the call says why).
-     */
-    boolean usesTeam(long[][] inputShapes) {
-        if (kdnn.runtime.Threads.count() < 2 || inputShapes.length != 1) return false;
-        long stamp = enter();
-        try {
-            return !shapesFor(inputShapes[0], Variant.PLAIN).small;
-        } catch (IllegalArgumentException e) {
-            return false;
-        } finally {
-            lifecycle.unlockRead(stamp);
-        }
     }
 
     /**
@@ -500,33 +480,18 @@ public abstract class Layer implements AutoCloseable {
         long in = HOLDS.hold(input);
         try {
             long out = HOLDS.hold(output);
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
-                boolean team = variant == Variant.PLAIN && usesTeam(new long[][] {input.shape()});
-                runAdmitted(team, () -> runHeld(input, output, variant));
+                runHeld(input, output, variant);
             } finally {
                 kdnn.internal.ExtremesScope.exit(outer);
+                kdnn.runtime.Threads.exitCall(admitted);
                 HOLDS.release(output, out);
             }
         } finally {
             HOLDS.release(input, in);
         }
-    }
-
-    /**
-     * Runs {@code body} in one turn of the gate, on a compute thread where it starts an OpenMP
-     * team ({@code team}), carrying the NaN mode in force here to it.
-     */
-    private static void runAdmitted(boolean team, Runnable body) {
-        ExtremeValues mode = ExtremeValues.mode();
-        kdnn.runtime.Threads.runAdmitted(team, () -> {
-            ExtremeValues before = kdnn.internal.ExtremesScope.enter(mode);
-            try {
-                body.run();
-            } finally {
-                kdnn.internal.ExtremesScope.exit(before);
-            }
-        });
     }
 
     /**
@@ -646,10 +611,8 @@ public abstract class Layer implements AutoCloseable {
             long[] seen = paddedShape(inputShape, variant.inputPadding());
             computeOutputShape(seen);
             ensureBuilt(seen);
-            int threads = threads(work(seen) < SMALL_WORK);
-            // making the pipeline reorders the weights, on a team where threads > 1: as a call would
-            return kdnn.runtime.Threads.callAdmitted(threads > 1, () ->
-                    pipelines.get(variant.key(inputShape), threads, pipelineFactory).implementations());
+            return pipelines.get(variant.key(inputShape), threads(work(seen) < SMALL_WORK), pipelineFactory)
+                    .implementations();
         } finally {
             lifecycle.unlockRead(stamp);
         }

@@ -85,16 +85,6 @@ public abstract class Merge extends Layer {
         return Long.MAX_VALUE;
     }
 
-    @Override
-    final boolean usesTeam(long[][] inputShapes) {
-        if (kdnn.runtime.Threads.count() < 2) return false;
-        try {
-            return Shapes.product(computeOutputShape(Arrays.asList(inputShapes))) * inputShapes.length >= SMALL_WORK;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     /**
      * Runs on several inputs. Inside a model the inputs (all of one storage order) may be
      * channels-last copies of channels_first tensors ({@link Variant#channelsLastInput()}): the

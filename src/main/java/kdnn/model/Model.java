@@ -285,10 +285,10 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
-            // one turn for the whole prediction: its layers run back to back on warm caches; one that
-            // starts an OpenMP team on a compute thread, which must see the mode in force here
+            // one turn for the whole prediction: its layers run back to back on warm caches; a large
+            // one on a compute thread, which must see the mode in force here
             ExtremeValues effective = ExtremeValues.mode();
-            kdnn.runtime.Threads.runAdmitted(plan.usesTeam(), () -> {
+            kdnn.runtime.Threads.runAdmitted(plan.large(), () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
                 try {
                     plan.execute(segments(in), segments(out));
@@ -341,16 +341,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private Plan planForShapes(List<long[]> shapes, ExtremeValues mode) {
         PlanKey key = new PlanKey(mode, fusion, bf16Layers(), batchSlice, shapes.stream().map(Shape::new).toList());
         Plan plan = plans.computeIfAbsent(key, x -> {
-            // its weight reorders start an OpenMP team: on a compute thread, as predictions
-            GraphSpec g = graph();
-            return kdnn.runtime.Threads.callAdmitted(true, () -> {
-                ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
-                try {
-                    return Planner.plan(g, shapes, x.fusion, x.batchSlice);
-                } finally {
-                    kdnn.internal.ExtremesScope.exit(outer);
-                }
-            });
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
+            try {
+                return Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
+            } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
+            }
         });
         lastKey = key;
         lastPlan = plan;

@@ -5,21 +5,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Long-lived threads that run admitted calls for any caller. OpenMP gives every thread that
- * starts a parallel region its own team: N request threads taking turns at oneDNN would keep N
- * teams, and libgomp, seeing more threads than cores, puts idle workers to sleep almost at once,
- * so every parallel region pays a wake-up. Running turns on at most as many threads as the gate
- * admits at once keeps as many teams, warm, and the request threads' count no longer matters.
- * The hand-off costs about a microsecond between calls that follow each other: a caller yields
- * before it parks, and an idle compute thread spins before it parks (a park and an unpark each
- * way took about 65 us on a 2-core VM).
+ * Long-lived threads that run admitted predictions for any caller. OpenMP gives every thread
+ * that starts a parallel region its own team: N request threads taking turns at oneDNN would
+ * keep N teams, and libgomp, seeing more threads than cores, puts idle workers to sleep almost
+ * at once, so every parallel region of a prediction pays a wake-up. Running turns on at most as
+ * many threads as the gate admits at once keeps as many teams, warm, and the request threads'
+ * count no longer matters. A caller waits (parked) while its prediction runs.
  */
 final class ComputeThreads {
     private static final ConcurrentLinkedQueue<Worker> IDLE = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger CREATED = new AtomicInteger();
-    // how long a caller yields before parking, and an idle compute thread spins before parking
-    private static final long WAIT_SPIN_NS = 200_000;
-    private static final long IDLE_SPIN_NS = 50_000;
 
     private ComputeThreads() {
     }
@@ -55,11 +50,7 @@ final class ComputeThreads {
             done = false;
             caller = Thread.currentThread();
             task = body;
-            LockSupport.unpark(this); // a permit: wakes it if parked, else its next park returns at once
-            // yield first: a wake-up costs tens of microseconds on a VM, and a yielding caller gives
-            // its core to the OpenMP team whenever the team needs it
-            long until = System.nanoTime() + WAIT_SPIN_NS;
-            while (!done && System.nanoTime() < until) Thread.yield();
+            LockSupport.unpark(this);
             while (!done) LockSupport.park(this);
             caller = null;
             Throwable t = failure;
@@ -74,13 +65,8 @@ final class ComputeThreads {
             while (true) {
                 Runnable r = task;
                 if (r == null) {
-                    // the next call of a caller that calls back to back comes within microseconds
-                    long until = System.nanoTime() + IDLE_SPIN_NS;
-                    while ((r = task) == null && System.nanoTime() < until) Thread.onSpinWait();
-                    if (r == null) {
-                        LockSupport.park(this);
-                        continue;
-                    }
+                    LockSupport.park(this);
+                    continue;
                 }
                 task = null;
                 try {

@@ -28,8 +28,6 @@ public final class Threads {
     private static volatile Policy policy = Policy.SHARE_CORES;
     private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
-    // true on the thread running an admitted call's body
-    private static final ThreadLocal<boolean[]> IN_TURN = ThreadLocal.withInitial(() -> new boolean[1]);
     // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes
     private static final ThreadLocal<int[]> OPENMP_THREADS = ThreadLocal.withInitial(() -> new int[] {-1});
 
@@ -80,49 +78,21 @@ public final class Threads {
     }
 
     /**
-     * Runs a whole call (a prediction, a layer's call, a plan's making) in one turn of the gate.
-     * With {@code onComputeThread} (the call starts an OpenMP team: some primitive runs, or
-     * reorders weights, on more than one thread) and OpenMP in play, it runs on one of {@link
-     * ComputeThreads}, so no other thread ever starts a team: neither request threads taking
-     * turns nor one thread making some calls itself while others run on a compute thread (with
-     * more OpenMP threads than cores, libgomp makes every parallel region wait for a wake-up).
-     * Otherwise on the caller. Either way the primitives, and so the results, are the same. A
-     * call inside a turn (a plan's making asking a layer for its implementations) runs as it is.
+     * Runs a whole prediction in one turn of the gate. With {@code onComputeThread} (a prediction
+     * large enough that a hand-off costs little beside it) and OpenMP teams in play, it runs on
+     * one of {@link ComputeThreads}, so request threads never multiply OpenMP's teams; otherwise
+     * on the caller. Either way the primitives, and so the results, are the same.
      */
     public static void runAdmitted(boolean onComputeThread, Runnable body) {
-        boolean[] inTurn = IN_TURN.get();
-        if (inTurn[0]) {
-            body.run();
-            return;
-        }
         Semaphore admitted = enterCall();
         try {
             if (onComputeThread && admitted != null && count > 1 && controllable()) {
-                ComputeThreads.run(() -> inTurn(body));
+                ComputeThreads.run(body);
             } else {
-                inTurn(body);
+                body.run();
             }
         } finally {
             exitCall(admitted);
-        }
-    }
-
-    /** As {@link #runAdmitted(boolean, Runnable)}, returning what {@code body} returns. */
-    public static <T> T callAdmitted(boolean onComputeThread, java.util.function.Supplier<T> body) {
-        Object[] result = new Object[1];
-        runAdmitted(onComputeThread, () -> result[0] = body.get());
-        @SuppressWarnings("unchecked")
-        T t = (T) result[0];
-        return t;
-    }
-
-    private static void inTurn(Runnable body) {
-        boolean[] flag = IN_TURN.get();
-        flag[0] = true;
-        try {
-            body.run();
-        } finally {
-            flag[0] = false;
         }
     }
 

@@ -45,11 +45,6 @@ public final class BatchSlices extends Plan {
     }
 
     @Override
-    public boolean usesTeam() {
-        return slice.usesTeam() || (rest != null && rest.usesTeam());
-    }
-
-    @Override
     public List<String> stages() {
         return slice.stages();
     }

@@ -52,11 +52,12 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
     public abstract long intermediateBytes();
 
     /**
-     * True when some step runs a oneDNN primitive on more than one thread, which starts an
-     * OpenMP team on the thread running it: such a prediction runs on a compute thread (see
-     * {@code Threads.runAdmitted}).
+     * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
+     * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
      */
-    public abstract boolean usesTeam();
+    public final boolean large() {
+        return intermediateBytes() >= (4 << 20);
+    }
 
     /**
      * Runs the plan on the inputs' memory into the outputs' (of {@link #outputShapes()}). The

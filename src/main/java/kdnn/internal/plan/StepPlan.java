@@ -138,7 +138,6 @@ public final class StepPlan extends Plan {
     private final AtomicReferenceArray<Workspace> idle = new AtomicReferenceArray<>(IDLE_SLOTS);
     private static final int IDLE_SLOTS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
     private volatile boolean closed;
-    private volatile Boolean usesTeam; // found on the first prediction
 
     StepPlan(List<long[]> inputShapes, List<long[]> outputShapes, List<Step> steps, int valueCount, int[] inputOf,
          int[] outputOf, long[] offsets, long[] bytes, long workspaceBytes, List<Derivation> derivations,
@@ -155,23 +154,6 @@ public final class StepPlan extends Plan {
         this.derivations = List.copyOf(derivations);
         this.pipelines = List.copyOf(pipelines);
         this.description = description;
-    }
-
-    @Override
-    public boolean usesTeam() {
-        Boolean known = usesTeam;
-        if (known == null) {
-            boolean any = false;
-            LayerBridge bridge = LayerBridge.get();
-            for (Step s : steps) {
-                LayerStep layer = s instanceof LayerStep l ? l : s instanceof ResidualStep r ? r.fused() : null;
-                // a layout conversion reorders with the process' thread count
-                any |= layer == null ? s instanceof ConvertStep && kdnn.runtime.Threads.count() > 1
-                        : bridge.usesTeam(layer.layer(), layer.inputShapes());
-            }
-            usesTeam = known = any;
-        }
-        return known;
     }
 
     /** What runs, in order: fused layers, layouts, buffers. */
