@@ -150,19 +150,23 @@ public final class Planner {
         for (long[] s : shapes) {
             if (s.length == 0 || s[0] != batch) return 0; // a value without the batch axis first
         }
-        long stepBytes = 0; // the most one step reads and writes, per sample
+        long stepBytes = 0;   // the most one step reads and writes, per sample
+        long valueBytes = 0;  // what the steps write, per sample
+        long weightBytes = 0; // what each slice reads again
         for (Work n : live()) {
             List<long[]> in = new ArrayList<>();
             long bytes = sampleBytes(shapes.get(n.output));
+            valueBytes += bytes;
             for (int v : n.inputs) {
                 in.add(shapes.get(v));
                 bytes += sampleBytes(shapes.get(v));
             }
             if (bridge.mixesSamples(n.layer, in)) return 0;
             stepBytes = Math.max(stepBytes, bytes);
+            weightBytes += n.layer.countParams() * Float.BYTES;
         }
         int size = slice > 0 ? (int) Math.min(slice, batch)
-                : SliceSize.choose((int) batch, stepBytes, kdnn.runtime.Threads.count());
+                : SliceSize.choose((int) batch, stepBytes, valueBytes, weightBytes, kdnn.runtime.Threads.count());
         return size < batch ? size : 0;
     }
 

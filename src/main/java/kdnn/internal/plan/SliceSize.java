@@ -17,25 +17,31 @@ final class SliceSize {
 
     /**
      * Samples per slice for {@code batch} samples whose largest step (a layer after fusion) reads
-     * and writes {@code stepSampleBytes} per sample, on {@code threads} threads; {@code batch}
-     * where slicing would not help. A slice fits when its largest step fits the caches the
-     * threads share (the last level, and each thread's own L2). A slice must hold at least two
-     * samples' steps: below that, re-reading every weight once per slice costs about what the
-     * caches save. A size that divides the batch is preferred (a last, smaller slice needs a plan
-     * and derived weights of its own).
+     * and writes {@code stepSampleBytes} per sample, whose steps write {@code valueSampleBytes} per
+     * sample in all, and whose weights take {@code weightBytes}, on {@code threads} threads;
+     * {@code batch} where slicing would not help. A slice fits when its largest step fits the
+     * caches the threads share (the last level, and each thread's own L2). A slice must hold at
+     * least two samples' steps: below that, the caches save little. Each slice reads the weights
+     * again, so slicing must save more value traffic than that costs: the extra weight reads stay
+     * under half of what the batch's steps write. A size that divides the batch is preferred (a
+     * last, smaller slice needs a plan and derived weights of its own).
      */
-    static int choose(int batch, long stepSampleBytes, int threads) {
-        return choose(batch, stepSampleBytes, L3_BYTES + threads * L2_BYTES);
+    static int choose(int batch, long stepSampleBytes, long valueSampleBytes, long weightBytes, int threads) {
+        return choose(batch, stepSampleBytes, valueSampleBytes, weightBytes, L3_BYTES + threads * L2_BYTES);
     }
 
-    static int choose(int batch, long stepSampleBytes, long cacheBytes) {
+    static int choose(int batch, long stepSampleBytes, long valueSampleBytes, long weightBytes, long cacheBytes) {
         long fit = cacheBytes / Math.max(1, stepSampleBytes);
         if (fit < 2 || fit >= batch) return batch;
-        for (int d = (int) fit; 2 * d > fit; d--) {
-            if (batch % d == 0) return d;
+        int size = (int) fit;
+        while (2 * size > fit && batch % size != 0) size--;
+        if (2 * size <= fit) { // no divisor near: even slices, the last one shorter
+            int slices = (int) ((batch + fit - 1) / fit);
+            size = (batch + slices - 1) / slices;
         }
-        int slices = (int) ((batch + fit - 1) / fit);
-        return (batch + slices - 1) / slices;
+        long slices = (batch + size - 1) / size;
+        if ((slices - 1) * (double) weightBytes > 0.5 * valueSampleBytes * (double) batch) return batch;
+        return size;
     }
 
     /** What {@code kdnn.batchSlice} asks for: {@code auto} (0, the default), a count, or {@code off} (Integer.MAX_VALUE). */

@@ -13,18 +13,26 @@ class SliceSizeTest {
     @Test
     void aSliceHoldsAsManySamplesAsTheCachesTakePreferringADivisorOfTheBatch() {
         // MobileNetV2's largest fused step (6 MB a sample) in 34 MB: 5 fit, 4 divides 16
-        assertEquals(4, SliceSize.choose(16, 6 * MB, 34 * MB));
+        assertEquals(4, SliceSize.choose(16, 6 * MB, 87 * MB, 14 * MB, 34 * MB));
         // 7 fit: no divisor of 15 in (3.5, 7], so 3 even slices of 5
-        assertEquals(5, SliceSize.choose(15, 4 * MB, 28 * MB));
+        assertEquals(5, SliceSize.choose(15, 4 * MB, 40 * MB, 10 * MB, 28 * MB));
         // 4 fit: 17 in 5 slices of at most 4
-        assertEquals(4, SliceSize.choose(17, 8 * MB, 34 * MB));
+        assertEquals(4, SliceSize.choose(17, 8 * MB, 80 * MB, 10 * MB, 34 * MB));
     }
 
     @Test
     void noSlicingWhereTheBatchFitsOrASampleBarelyDoes() {
-        assertEquals(16, SliceSize.choose(16, MB, 34 * MB));
-        assertEquals(16, SliceSize.choose(16, 20 * MB, 34 * MB)); // U-Net-like: one sample's step fills the caches
-        assertEquals(2, SliceSize.choose(2, 6 * MB, 34 * MB));
+        assertEquals(16, SliceSize.choose(16, MB, 10 * MB, MB, 34 * MB));
+        assertEquals(16, SliceSize.choose(16, 20 * MB, 200 * MB, MB, 34 * MB)); // U-Net-like: a sample's step fills the caches
+        assertEquals(2, SliceSize.choose(2, 6 * MB, 87 * MB, 14 * MB, 34 * MB));
+    }
+
+    @Test
+    void noSlicingWhereReadingTheWeightsAgainCostsMoreThanTheCachesSave() {
+        // ResNet-50 at batch 16: 4 slices read its 100 MB of weights 3 more times, against 16 x 148 MB of values
+        assertEquals(4, SliceSize.choose(16, 8 * MB, 148 * MB, 100 * MB, 34 * MB));
+        // the same steps with 1.5 GB of weights (a large Dense at the end): 4.5 GB more reads would not pay
+        assertEquals(16, SliceSize.choose(16, 8 * MB, 148 * MB, 1536 * MB, 34 * MB));
     }
 
     @Test
