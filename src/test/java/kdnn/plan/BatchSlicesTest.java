@@ -86,6 +86,33 @@ class BatchSlicesTest {
     }
 
     @Test
+    void aChannelsFirstModelSlicesAsItsLayoutConversionsAllow() {
+        Conv2D a = Conv2D.builder(4, 3).name("a").padding(Padding.SAME).dataFormat(kdnn.layers.DataFormat.CHANNELS_FIRST)
+                .build();
+        BatchNormalization bn = BatchNormalization.builder().name("bn").axis(1).build();
+        Conv2D b = Conv2D.builder(2, 3).name("b").dataFormat(kdnn.layers.DataFormat.CHANNELS_FIRST).build();
+        KerasTensor x = KerasTensor.input("x", -1, 3, 6, 5);
+        try (Functional m = Functional.of("cf", List.of(x), List.of(b.apply(bn.apply(a.apply(x)))))) {
+            for (var l : List.of(a, bn, b)) randomizeWeights(l, l.name().hashCode());
+            RefArray in = random(12, 5, 3, 6, 5);
+            try (Tensor xt = tensor(in)) {
+                m.setBatchSlice(Integer.MAX_VALUE);
+                float[] whole;
+                try (Tensor y = m.predict(xt)) {
+                    whole = y.toFloatArray();
+                }
+                m.setBatchSlice(2);
+                long[] shape = {5, 3, 6, 5};
+                assertTrue(m.plan(shape).startsWith("batch 5 in 2 slices of 2 and one of 1"), m.plan(shape));
+                try (Tensor y = m.predict(xt)) {
+                    assertClose(layer(b, layer(bn, layer(a, in))), y, 1e-4);
+                    assertClose(whole, y.toFloatArray(), 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
     void slicesOfOneAreBitwiseWhatEachSampleGivesAlone() {
         RefArray in = random(8, 5, 6, 6, 3);
         int sample = 6 * 6 * 3;
