@@ -193,6 +193,10 @@ final class ArchitectureBench {
         if (json != null) {
             write(json, records);
             out.println("wrote " + json);
+            String f = json.getFileName().toString();
+            Path png = json.resolveSibling((f.endsWith(".json") ? f.substring(0, f.length() - 5) : f) + ".png");
+            ArchitectureChart.write(png, records, s.threads());
+            out.println("wrote " + png);
         }
         return 0;
     }

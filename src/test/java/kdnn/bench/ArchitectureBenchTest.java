@@ -112,6 +112,11 @@ class ArchitectureBenchTest {
         assertEquals(1, loads, records.toString());
         assertEquals(1, bf16, records.toString());
         assertEquals(List.of(1, 2, 4, 8), requestThreads);
+        // the chart beside the JSON: a PNG image of bars
+        Path png = dir.resolve("out.png");
+        assertTrue(printed.contains("wrote " + png), printed);
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertTrue(image != null && image.getWidth() == 1100 && image.getHeight() > 240, "chart " + png);
         assertTrue(printed.contains("| tiny | 1 |"), printed);
         // the keras mode: its input scan counted and timed alone, its primitives the default's
         assertTrue(printed.contains("KERAS mode's checks: 1 scan of 0.00 MB"), printed);
