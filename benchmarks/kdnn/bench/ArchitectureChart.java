@@ -2,20 +2,10 @@ package kdnn.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.Color;
-import java.awt.Font;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.CategoryAxis;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.renderer.category.BarRenderer;
-import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /** A {@code --models} run as grouped horizontal bars per model and batch: median milliseconds per prediction, log axis. */
@@ -60,32 +50,10 @@ final class ArchitectureChart {
                 }
             }
         }
-        LogAxis values = new LogAxis("median time per prediction, milliseconds (log scale; lower is faster)");
-        values.setBase(10);
-        values.setSmallestValue(0.01);
-        values.setLowerBound(Math.pow(10, Math.floor(Math.log10(Math.max(min, 0.01)))));
-        values.setUpperBound(Math.pow(10, Math.ceil(Math.log10(Math.max(max, 0.1)))));
-        values.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // one tick per decade
-        values.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.##"));
-        BarRenderer bars = new BarRenderer();
-        bars.setBarPainter(new StandardBarPainter());
-        bars.setShadowVisible(false);
-        bars.setItemMargin(0.05);
-        bars.setBase(values.getLowerBound());
-        for (int i = 0; i < IMPLS.size(); i++) {
-            int row = data.getRowIndex(IMPLS.get(i));
-            if (row >= 0) bars.setSeriesPaint(row, new Color(COLORS[i]));
-        }
-        CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(null), values, bars);
-        plot.setOrientation(PlotOrientation.HORIZONTAL);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart("kdnn bench --models: whole architectures, " + threads + " threads",
-                new Font("SansSerif", Font.BOLD, 16), plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        chart.setPadding(new org.jfree.chart.ui.RectangleInsets(8, 8, 8, 40));
-        if (png.toAbsolutePath().getParent() != null) Files.createDirectories(png.toAbsolutePath().getParent());
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 240 + 90 * Math.max(1, categories.size()));
+        List<java.awt.Paint> paints = java.util.Arrays.stream(COLORS).mapToObj(c -> (java.awt.Paint) new Color(c)).toList();
+        BenchChart.save(png, "kdnn bench --models: whole architectures, " + threads + " threads",
+                "median time per prediction, milliseconds (log scale; lower is faster)", data, IMPLS, paints, min, max,
+                0.01, 240 + 90 * Math.max(1, categories.size()));
     }
 
     private static String category(ObjectNode r) {

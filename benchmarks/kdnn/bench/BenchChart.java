@@ -41,31 +41,42 @@ public final class BenchChart {
                 }
             }
         }
-        LogAxis values = new LogAxis("median time per call, microseconds (log scale; lower is faster)");
+        List<java.awt.Paint> paints = java.util.Arrays.stream(COLORS).map(c -> (java.awt.Paint) c).toList();
+        save(png, "kdnn bench: f32 conv + bias + ReLU, " + threads + " threads (reference: 1 thread)",
+                "median time per call, microseconds (log scale; lower is faster)", data, BenchMain.IMPLS, paints, min, max,
+                0.1, 240 + 70 * shapes.size());
+    }
+
+    /**
+     * Grouped horizontal bars of {@code data} on a log axis from the decade below {@code min} to the
+     * one above {@code max} (values at least {@code smallest}), series coloured in {@code order}.
+     */
+    static void save(Path png, String title, String axis, DefaultCategoryDataset data, List<String> order,
+                     List<java.awt.Paint> paints, double min, double max, double smallest, int height) throws Exception {
+        LogAxis values = new LogAxis(axis);
         values.setBase(10);
-        values.setSmallestValue(0.1);
-        values.setLowerBound(Math.pow(10, Math.floor(Math.log10(Math.max(min, 0.1)))));
-        values.setUpperBound(Math.pow(10, Math.ceil(Math.log10(Math.max(max, 1)))));
+        values.setSmallestValue(smallest);
+        values.setLowerBound(Math.pow(10, Math.floor(Math.log10(Math.max(min, smallest)))));
+        values.setUpperBound(Math.pow(10, Math.ceil(Math.log10(Math.max(max, 10 * smallest)))));
         values.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // one tick per decade
-        values.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
+        values.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.##"));
         BarRenderer bars = new BarRenderer();
         bars.setBarPainter(new StandardBarPainter());
         bars.setShadowVisible(false);
         bars.setItemMargin(0.05);
         bars.setBase(values.getLowerBound());
-        for (int i = 0; i < BenchMain.IMPLS.size() && i < COLORS.length; i++) {
-            int row = data.getRowIndex(BenchMain.IMPLS.get(i));
-            if (row >= 0) bars.setSeriesPaint(row, COLORS[i]);
+        for (int i = 0; i < order.size() && i < paints.size(); i++) {
+            int row = data.getRowIndex(order.get(i));
+            if (row >= 0) bars.setSeriesPaint(row, paints.get(i));
         }
         CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(null), values, bars);
         plot.setOrientation(PlotOrientation.HORIZONTAL);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart("kdnn bench: f32 conv + bias + ReLU, " + threads + " threads"
-                + " (reference: 1 thread)", new Font("SansSerif", Font.BOLD, 16), plot, true);
+        JFreeChart chart = new JFreeChart(title, new Font("SansSerif", Font.BOLD, 16), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         chart.setPadding(new org.jfree.chart.ui.RectangleInsets(8, 8, 8, 40));
         if (png.toAbsolutePath().getParent() != null) Files.createDirectories(png.toAbsolutePath().getParent());
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 240 + 70 * shapes.size());
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, height);
     }
 }
