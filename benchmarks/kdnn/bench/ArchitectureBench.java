@@ -185,7 +185,8 @@ final class ArchitectureBench {
         }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
-                + Threads.policy() + "):");
+                + Threads.policy() + "; each level the mean of two half windows, the levels timed ascending, then"
+                + " descending):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
@@ -440,8 +441,10 @@ final class ArchitectureBench {
     private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
                                     List<String> concurrencyRows, PrintStream out) throws Exception {
         StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn |");
-        for (int threads : REQUEST_THREADS) {
-            double perSecond = concurrency(model, shape, threads, s.concurrencyMs());
+        double[] rates = eachLevel(s.concurrencyMs(), (threads, ms) -> concurrency(model, shape, threads, ms));
+        for (int k = 0; k < REQUEST_THREADS.length; k++) {
+            int threads = REQUEST_THREADS[k];
+            double perSecond = rates[k];
             ObjectNode c = record(name, (int) shape[0], "kdnn");
             c.put("request_threads", threads);
             c.put("predictions_per_s", round(perSecond));
@@ -456,8 +459,8 @@ final class ArchitectureBench {
         StringBuilder single = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn, kdnn.threads=1 |");
         Threads.setCount(1);
         try {
-            for (int threads : REQUEST_THREADS) {
-                single.append(String.format(Locale.ROOT, " %.1f |", concurrency(model, shape, threads, s.concurrencyMs())));
+            for (double rate : eachLevel(s.concurrencyMs(), (threads, ms) -> concurrency(model, shape, threads, ms))) {
+                single.append(String.format(Locale.ROOT, " %.1f |", rate));
             }
         } finally {
             Threads.setCount(s.threads());
@@ -523,8 +526,10 @@ final class ArchitectureBench {
                 return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
             }
             StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
-            for (int threads : REQUEST_THREADS) {
-                double perSecond = ortConcurrency(peer, nchw, threads, s.concurrencyMs());
+            double[] rates = eachLevel(s.concurrencyMs(), (threads, ms) -> ortConcurrency(peer, nchw, threads, ms));
+            for (int k = 0; k < REQUEST_THREADS.length; k++) {
+                int threads = REQUEST_THREADS[k];
+                double perSecond = rates[k];
                 ObjectNode c = record(name, batch, "onnxruntime");
                 c.put("request_threads", threads);
                 c.put("predictions_per_s", round(perSecond));
@@ -698,6 +703,26 @@ final class ArchitectureBench {
                 }
             };
         });
+    }
+
+    /** Calls per second of some request threads over a window of some milliseconds. */
+    interface LevelRun {
+        double perSecond(int threads, long windowMs) throws Exception;
+    }
+
+    /**
+     * Calls per second at each of {@link #REQUEST_THREADS}, in that order: each level timed in two
+     * half windows, the levels ascending and then descending, and the two averaged. A machine whose
+     * speed drifts during the measurement (shared cores) then shifts every level alike instead of
+     * favouring the levels timed first.
+     */
+    static double[] eachLevel(long windowMs, LevelRun run) throws Exception {
+        int n = REQUEST_THREADS.length;
+        double[] rates = new double[n];
+        long half = Math.max(1, windowMs / 2);
+        for (int k = 0; k < n; k++) rates[k] += run.perSecond(REQUEST_THREADS[k], half) / 2;
+        for (int k = n - 1; k >= 0; k--) rates[k] += run.perSecond(REQUEST_THREADS[k], half) / 2;
+        return rates;
     }
 
     /** Calls per second of {@code threads} threads calling for {@code windowMs}, each call after warm-up counted. */

@@ -152,6 +152,19 @@ class ArchitectureBenchTest {
     }
 
     @Test
+    void requestThreadLevelsAreTimedAscendingThenDescendingAndAveraged() throws Exception {
+        List<String> calls = new ArrayList<>();
+        int[] seen = {0};
+        // a machine slowing down by 10 per window: each level's mean is the same 100 - 35
+        double[] rates = ArchitectureBench.eachLevel(1000, (threads, ms) -> {
+            calls.add(threads + "@" + ms);
+            return 100 - 10 * seen[0]++;
+        });
+        assertEquals(List.of("1@500", "2@500", "4@500", "8@500", "8@500", "4@500", "2@500", "1@500"), calls);
+        assertArrayEquals(new double[] {65, 65, 65, 65}, rates, 1e-12);
+    }
+
+    @Test
     void seededWeightsAreTheSameOnEveryBuildWithValidStatistics() throws Exception {
         JsonNode config = ArchitectureBench.seeded(JSON.readTree(TINY), 14);
         assertEquals(JSON.readTree(TINY).path("config").path("layers").size(), config.path("config").path("layers").size());
