@@ -106,9 +106,12 @@ public abstract class BasePooling extends Layer {
     @Override
     void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
                               Variant variant, int threads) {
-        long[] spatialIn = spec.spatial(inputShape);
+        // windows start where the pipeline's do: a folded ZeroPadding's cells come before the pooling's own
+        int[][] zeros = variant.inputPadding();
+        long[] padLeft = spec.dnnlPadLeft(spec.spatial(paddedShape(inputShape, zeros == null ? new int[spec.rank()][2] : zeros)));
+        for (int i = 0; zeros != null && i < padLeft.length; i++) padLeft[i] += zeros[i][0];
         PoolingExtremes.restoreMax(input, output, spec.logical(inputShape),
-                spec.logical(outputShape), spec.kernel(), spec.strides(), spec.dnnlPadLeft(spatialIn),
+                spec.logical(outputShape), spec.kernel(), spec.strides(), padLeft,
                 variant.inputChannelsLast(spec.format()), variant.outputChannelsLast(spec.format()));
     }
 

@@ -153,17 +153,39 @@ class PlannerPassesTest {
     }
 
     @Test
-    void zeroPaddingStaysBeforeAMaxPoolingInKerasMode() {
+    void zeroPaddingFoldsIntoAMaxPoolingInKerasModeAndKeepsKerasNaN() {
         Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
-        ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1).build();
+        ZeroPadding2D zp = ZeroPadding2D.builder().name("zp").padding(1, 2).build();
         MaxPooling2D pool = MaxPooling2D.builder().name("pool").poolSize(3, 3).strides(2, 2).build();
-        KerasTensor x = KerasTensor.input("x", -1, 8, 8, 3);
+        KerasTensor x = KerasTensor.input("x", -1, 8, 9, 3);
         try (Functional m = Functional.of("stem_keras", List.of(x), List.of(pool.apply(zp.apply(conv.apply(x)))))) {
-            m.setExtremes(ExtremeValues.KERAS); // a NaN there stays NaN through the ReLU, and Keras' zeros meet it
+            m.setExtremes(ExtremeValues.KERAS); // the ReLU passes NaN on; a window holding it is NaN, zeros or not
             weights(conv);
-            RefArray in = random(7, 1, 8, 8, 3);
-            String plan = check(m, List.of(in), List.of(layer(pool, layer(zp, layer(conv, in)))));
-            assertFalse(plan.contains("zp folded"), plan);
+            RefArray in = random(7, 2, 8, 9, 3);
+            // NaN in the corner (its windows also hold the folded zeros), NaN and infinities inside
+            in.data()[0] = Float.NaN;
+            in.data()[5 * 9 * 3 + 4 * 3 + 1] = Float.NaN;
+            in.data()[8 * 9 * 3 + 2 * 9 * 3 + 7 * 3 + 2] = Float.POSITIVE_INFINITY;
+            in.data()[8 * 9 * 3 + 6 * 9 * 3 + 3 * 3] = Float.NEGATIVE_INFINITY;
+            RefArray want = layer(pool, layer(zp, layer(conv, in)));
+            String plan = m.plan(new long[] {2, 8, 9, 3});
+            assertTrue(plan.contains("pool + zp folded into its padding"), plan);
+            try (Tensor t = tensor(in)) {
+                float[] folded = m.predict(List.of(t)).get(0).toFloatArray();
+                m.setFusion(false);
+                float[] plain = m.predict(List.of(t)).get(0).toFloatArray();
+                int nan = 0;
+                for (int i = 0; i < want.data().length; i++) {
+                    float w = want.data()[i];
+                    if (Float.isNaN(w)) nan++;
+                    for (float got : new float[] {folded[i], plain[i]}) {
+                        assertTrue(Float.isNaN(w) ? Float.isNaN(got)
+                                : Float.isInfinite(w) ? got == w : Math.abs(got - w) <= 1e-4 + 1e-4 * Math.abs(w),
+                                "value " + i + ": " + got + ", expected " + w);
+                    }
+                }
+                assertTrue(nan > 0 && nan < want.data().length, "the input's NaN reaches some windows: " + nan);
+            }
         }
     }
 

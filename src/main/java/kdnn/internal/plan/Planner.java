@@ -225,8 +225,9 @@ public final class Planner {
     /**
      * A ZeroPadding read only by a convolution that can take the zeros as its own padding, or by
      * a max pooling (whose padding oneDNN leaves out of the maximum) where the padded values come
-     * from a ReLU: never negative, so the zeros never change a maximum (ResNet's stem). Only in
-     * the FUSED mode, where a NaN a fused ReLU meets is 0 already.
+     * from a ReLU: never negative, so the zeros never change a maximum (ResNet's stem). In the
+     * KERAS mode a ReLU also passes NaN on, and a window holding NaN is NaN with or without the
+     * zeros (the pooling's restore skips the folded cells as it skips its own padding).
      */
     private void foldZeroPadding() {
         for (Work pad : live()) {
@@ -238,8 +239,7 @@ public final class Planner {
                     || !bridge.acceptsInputPadding(next.layer, s.pairs(), s.dataFormat(), shapes.get(pad.output))) {
                 continue;
             }
-            if (next.layer.className().startsWith("MaxPooling")
-                    && (ExtremeValues.mode() != ExtremeValues.FUSED || !fromRelu(pad.inputs[0]))) {
+            if (next.layer.className().startsWith("MaxPooling") && !fromRelu(pad.inputs[0])) {
                 continue;
             }
             next.inputs[0] = pad.inputs[0];
