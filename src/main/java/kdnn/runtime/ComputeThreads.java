@@ -1,6 +1,7 @@
 package kdnn.runtime;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -10,73 +11,107 @@ import java.util.concurrent.locks.LockSupport;
  * keep N teams, and libgomp, seeing more threads than cores, puts idle workers to sleep almost
  * at once, so every parallel region of a prediction pays a wake-up. Running turns on at most as
  * many threads as the gate admits at once keeps as many teams, warm, and the request threads'
- * count no longer matters. A caller waits (parked) while its prediction runs.
+ * count no longer matters.
+ *
+ * <p>Callers queue their predictions and wait (parked); a compute thread takes each in arrival
+ * order, with a turn of the gate of its own. When requests queue up, a compute thread goes from
+ * one to the next at once instead of waiting for the previous caller to wake up and hand over.
  */
 final class ComputeThreads {
+    private static final ConcurrentLinkedQueue<Task> QUEUE = new ConcurrentLinkedQueue<>();
     private static final ConcurrentLinkedQueue<Worker> IDLE = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger CREATED = new AtomicInteger();
 
     private ComputeThreads() {
     }
 
-    /** Runs {@code body} on an idle compute thread (a new one if none is idle); rethrows what it threw. */
+    /** Runs {@code body} on a compute thread in a turn of the gate; rethrows what it threw. */
     static void run(Runnable body) {
-        Worker w = IDLE.poll();
-        if (w == null) w = new Worker(CREATED.incrementAndGet());
-        ExecutionTrace trace = ExecutionTrace.active(); // a benchmark's trace follows the call
-        if (trace != null) trace.moveTo(w);
-        try {
-            w.execute(body);
-        } finally {
-            if (trace != null) trace.moveTo(Thread.currentThread());
-            IDLE.add(w);
+        if (Thread.currentThread() instanceof Worker) { // already in a compute thread's turn
+            body.run();
+            return;
+        }
+        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active());
+        QUEUE.add(task);
+        Worker idle = IDLE.poll();
+        if (idle != null) {
+            LockSupport.unpark(idle);
+        } else {
+            startWorkerIfBelow(Threads.callsAtOnce());
+        }
+        boolean interrupted = false;
+        while (!task.done) {
+            LockSupport.park(task);
+            interrupted |= Thread.interrupted(); // waits as an uninterruptible acquire would, then restores it
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (task.trace != null) task.trace.moveTo(Thread.currentThread());
+        Throwable t = task.failure;
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    /** One more compute thread while there are fewer than the gate admits at once (busy ones take queued tasks next). */
+    private static void startWorkerIfBelow(int limit) {
+        while (true) {
+            int n = CREATED.get();
+            if (n >= limit) return;
+            if (CREATED.compareAndSet(n, n + 1)) {
+                new Worker(n + 1);
+                return;
+            }
+        }
+    }
+
+    /** A caller's prediction and what the caller waits for. */
+    private static final class Task {
+        final Runnable body;
+        final Thread caller;
+        final ExecutionTrace trace; // a benchmark's trace follows the call
+        volatile Throwable failure;
+        volatile boolean done;
+
+        Task(Runnable body, Thread caller, ExecutionTrace trace) {
+            this.body = body;
+            this.caller = caller;
+            this.trace = trace;
         }
     }
 
     private static final class Worker extends Thread {
-        private volatile Runnable task;
-        private volatile Thread caller;
-        private volatile Throwable failure;
-        private volatile boolean done;
-
         Worker(int n) {
             super("kdnn-compute-" + n);
             setDaemon(true);
             start();
         }
 
-        void execute(Runnable body) {
-            failure = null;
-            done = false;
-            caller = Thread.currentThread();
-            task = body;
-            LockSupport.unpark(this);
-            while (!done) LockSupport.park(this);
-            caller = null;
-            Throwable t = failure;
-            if (t instanceof RuntimeException e) throw e;
-            if (t instanceof Error e) throw e;
-            if (t != null) throw new IllegalStateException(t);
-        }
-
         @Override
         public void run() {
             Threads.applyToCurrentThread();
             while (true) {
-                Runnable r = task;
-                if (r == null) {
-                    LockSupport.park(this);
+                Task task = QUEUE.poll();
+                if (task == null) {
+                    // idle first, then look again: a caller that queued meanwhile either sees this
+                    // thread idle and wakes it, or its task is seen here
+                    IDLE.add(this);
+                    if (QUEUE.isEmpty()) {
+                        LockSupport.park(this);
+                    }
+                    IDLE.remove(this);
                     continue;
                 }
-                task = null;
+                Semaphore admitted = Threads.enterCall();
                 try {
-                    r.run();
+                    if (task.trace != null) task.trace.moveTo(this);
+                    task.body.run();
                 } catch (Throwable t) {
-                    failure = t;
+                    task.failure = t;
+                } finally {
+                    Threads.exitCall(admitted);
                 }
-                Thread c = caller;
-                done = true;
-                LockSupport.unpark(c);
+                task.done = true;
+                LockSupport.unpark(task.caller);
             }
         }
     }

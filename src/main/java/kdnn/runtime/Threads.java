@@ -58,8 +58,12 @@ public final class Threads {
     }
 
     private static Semaphore newGate() {
-        return policy == Policy.FIXED ? null
-                : new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / count));
+        return policy == Policy.FIXED ? null : new Semaphore(callsAtOnce());
+    }
+
+    /** How many calls {@link Policy#SHARE_CORES} runs at once: the cores over the count, at least one. */
+    static int callsAtOnce() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / count);
     }
 
     /** Waits for this call's turn; pass the result to {@link #exitCall}. */
@@ -84,13 +88,13 @@ public final class Threads {
      * on the caller. Either way the primitives, and so the results, are the same.
      */
     public static void runAdmitted(boolean onComputeThread, Runnable body) {
+        if (onComputeThread && gate != null && count > 1 && controllable()) {
+            ComputeThreads.run(body); // the compute thread takes the turn of the gate
+            return;
+        }
         Semaphore admitted = enterCall();
         try {
-            if (onComputeThread && admitted != null && count > 1 && controllable()) {
-                ComputeThreads.run(body);
-            } else {
-                body.run();
-            }
+            body.run();
         } finally {
             exitCall(admitted);
         }
