@@ -21,6 +21,10 @@ final class ComputeThreads {
     private static final ConcurrentLinkedQueue<Task> QUEUE = new ConcurrentLinkedQueue<>();
     private static final ConcurrentLinkedQueue<Worker> IDLE = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger CREATED = new AtomicInteger();
+    // how long an idle compute thread keeps looking (yielding its core) before it parks: a lone
+    // caller, woken at the end of its prediction, queues its next one within about 40 us here,
+    // which then starts without a second wake-up
+    private static final long LOOK_NS = 100_000;
 
     private ComputeThreads() {
     }
@@ -91,6 +95,10 @@ final class ComputeThreads {
             Threads.applyToCurrentThread();
             while (true) {
                 Task task = QUEUE.poll();
+                if (task == null) {
+                    long end = System.nanoTime() + LOOK_NS;
+                    while ((task = QUEUE.poll()) == null && System.nanoTime() < end) Thread.yield();
+                }
                 if (task == null) {
                     // idle first, then look again: a caller that queued meanwhile either sees this
                     // thread idle and wakes it, or its task is seen here
