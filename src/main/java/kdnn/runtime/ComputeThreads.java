@@ -15,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Callers queue their predictions and wait (parked); a compute thread takes each in arrival
  * order, with a turn of the gate of its own. When requests queue up, a compute thread goes from
- * one to the next at once instead of waiting for the previous caller to wake up and hand over.
+ * one to the next at once instead of waiting for the previous caller to wake up and hand over;
+ * an idle one looks at the queue a little longer before it parks, so a lone caller's next
+ * prediction needs no second wake-up either.
  */
 final class ComputeThreads {
     private static final ConcurrentLinkedQueue<Task> QUEUE = new ConcurrentLinkedQueue<>();
