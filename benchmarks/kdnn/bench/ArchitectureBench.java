@@ -49,7 +49,7 @@ import kdnn.runtime.Threads;
  * kdnn's, its refusals recorded as DL4J words them ({@code --no-dl4j} leaves it out).
  */
 final class ArchitectureBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};

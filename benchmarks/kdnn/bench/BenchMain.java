@@ -57,12 +57,14 @@ public final class BenchMain {
                    kdnn bench --models --golden | DIR... [--quick] [--threads N] [--rounds R] [--json FILE]
                    kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]
                    kdnn bench --dl4j-files [DIR...] [--threads N] [--keep] [--json FILE]
+                   kdnn bench --handoff [--threads N] [--window-ms MS] [--json FILE]
               the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
               (--models: whole architectures, by default ${kdnn.shared}/architectures: predict, first call, plan,
                workspace, KERAS-mode cost, request-thread throughput, bf16, ONNX Runtime, DL4J 1.0.0-M2.1 on the .h5
                kdnn writes (built with Maven on first use: benchmarks/dl4j); --golden or DIRs: the golden models
                against the sum of their layers' native times)
               (--dl4j-files: DL4J imports each golden model's model.h5 and kdnn's own .h5 of it, outputs checked)
+              (--handoff: what handing a large prediction to kdnn's compute threads costs, per request-thread count)
             """;
 
     static int run(String[] args, PrintStream out) throws Exception {
@@ -73,6 +75,7 @@ public final class BenchMain {
         if (Arrays.asList(args).contains("--models")) return ModelBench.run(args, out);
         if (Arrays.asList(args).contains("--layers")) return LayerBench.run(args, out);
         if (Arrays.asList(args).contains("--dl4j-files")) return Dl4jFileCheck.run(args, out);
+        if (Arrays.asList(args).contains("--handoff")) return HandoffBench.run(args, out);
         boolean quick = false;
         boolean jmh = false;
         boolean gc = false;
@@ -147,7 +150,7 @@ public final class BenchMain {
         }
     }
 
-    private static String value(String[] args, int i) {
+    static String value(String[] args, int i) {
         if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value");
         return args[i];
     }
