@@ -44,7 +44,9 @@ final class Usage {
                 bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
                       [--impls kdnn,native,onnxruntime,reference,kdnn-bf16] [--jmh] [--gc]
                 bench --models [DIR...] [--quick] [--threads N] [--rounds R] [--json FILE]
-                bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]""",
+                bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]
+                bench --dl4j-files [DIR...] [--threads N] [--keep] [--json FILE]
+                bench --handoff [--threads N] [--window-ms MS] [--json FILE]""",
                 "the benchmarks: kdnn against the C floor, ONNX Runtime and the reference", """
                 the benchmark suite: kdnn against the C floor, ONNX Runtime and the pure-Java reference
                 (its first use builds the test classes and fetches the benchmark-only dependencies)""");
