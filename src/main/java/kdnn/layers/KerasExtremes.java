@@ -102,13 +102,7 @@ final class KerasExtremes {
 
     /** The largest |x| over a segment of float32 values; NaN when one is NaN. */
     static float maxMagnitude(MemorySegment values) {
-        long n = values.byteSize() / Float.BYTES;
-        int max = 0;
-        // on the bits: one integer max per element, which the JIT vectorizes (NaNs order above Inf)
-        for (long i = 0; i < n; i++) {
-            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7fffffff);
-        }
-        return Float.intBitsToFloat(max);
+        return kdnn.runtime.MagnitudeScan.maxMagnitudeOnCaller(values);
     }
 
     /**

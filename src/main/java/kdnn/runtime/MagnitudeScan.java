@@ -118,11 +118,31 @@ public final class MagnitudeScan {
         }
     }
 
-    /** The largest |x| as float bits over values [from, to): integer max on the bits, which the JIT vectorizes (NaN orders above Inf). */
+    /** The largest |x| over float32 values on the calling thread alone, NaN when one is NaN; not traced. */
+    public static float maxMagnitudeOnCaller(MemorySegment values) {
+        return Float.intBitsToFloat(maxBits(values, 0, values.byteSize() / Float.BYTES));
+    }
+
+    /**
+     * The largest |x| as float bits over values [from, to): integer max on the bits (NaN orders
+     * above Inf). In chunks, each a call of its own: a long scan would otherwise get its loop
+     * compiled on-stack-replacement style, which in a scan right after a convolution ran at two
+     * thirds of the speed of the normally compiled loop.
+     */
     static int maxBits(MemorySegment values, long from, long to) {
         int max = 0;
-        for (long i = from; i < to; i++) {
-            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7fffffff);
+        for (long start = from; start < to; start += CHUNK) {
+            max = Math.max(max, maxBitsOfChunk(values, start, (int) Math.min(CHUNK, to - start)));
+        }
+        return max;
+    }
+
+    static final int CHUNK = 16 * 1024;
+
+    private static int maxBitsOfChunk(MemorySegment values, long start, int count) {
+        int max = 0;
+        for (int i = 0; i < count; i++) { // vectorized by the JIT
+            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, start + i) & 0x7fffffff);
         }
         return max;
     }

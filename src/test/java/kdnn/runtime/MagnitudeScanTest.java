@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The KERAS-mode input scan split over the OpenMP team finds the largest |x| and any NaN wherever
- * it lies: in every part, at part boundaries, at both ends, for counts that do not divide evenly.
+ * it lies: in every part, at part and chunk boundaries, at both ends, for counts that do not divide
+ * evenly.
  */
 class MagnitudeScanTest {
 
@@ -50,14 +51,16 @@ class MagnitudeScanTest {
                     assertEquals(expected(v), scan(arena, v, threads), "n=" + n + " threads=" + threads);
                 }
                 if (n == 0) continue;
-                // first, last, each part's first and last value, and a random place
-                long[] places = {0, n - 1, n / 2, n / 2 - 1, n / 3, n / 3 + 1, n / 4, r.nextInt(n)};
+                // first, last, each part's first and last value, around a chunk's end, and a random place
+                int chunk = MagnitudeScan.CHUNK;
+                long[] places = {0, n - 1, n / 2, n / 2 - 1, n / 3, n / 3 + 1, n / 4, chunk - 1, chunk,
+                        n / 2 + chunk - 1, n / 2 + chunk, n - chunk, r.nextInt(n)};
                 for (long p : places) {
                     if (p < 0 || p >= n) continue;
                     for (float special : specials) {
                         float keep = v[(int) p];
                         v[(int) p] = special;
-                        for (int threads : new int[] {2, 3, 4}) {
+                        for (int threads : new int[] {1, 2, 3, 4}) {
                             float want = expected(v);
                             float got = scan(arena, v, threads);
                             assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
