@@ -200,7 +200,10 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         return predict(List.of(input)).get(0);
     }
 
-    /** Runs a model of one input and one output into {@code output}; allocates nothing in steady state. */
+    /**
+     * Runs a model of one input and one output into {@code output}. In steady state it allocates no
+     * tensor and no native memory, only a few hundred bytes of short-lived Java objects.
+     */
     public final void predict(Tensor input, Tensor output) {
         requireSingle();
         predict(List.of(input), List.of(output));
@@ -255,21 +258,24 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         return named;
     }
 
-    /** Runs the model into caller-supplied outputs of the output shapes; allocates nothing in steady state. */
+    /**
+     * Runs the model into caller-supplied outputs of the output shapes. In steady state it
+     * allocates no tensor and no native memory, only a few hundred bytes of short-lived Java
+     * objects (the call's hand-off to a compute thread among them).
+     */
     public final void predict(List<Tensor> in, List<Tensor> out) {
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
             Plan plan = planFor(in, mode);
-            if (out.size() != plan.outputShapes().size()) {
-                throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputShapes().size()
+            if (out.size() != plan.outputCount()) {
+                throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputCount()
                         + " outputs, but " + out.size() + " output tensors were given");
             }
-            List<long[]> shapes = plan.outputShapes();
             for (int i = 0; i < out.size(); i++) {
-                if (!out.get(i).hasShape(shapes.get(i))) {
+                if (!plan.outputFits(i, out.get(i))) {
                     throw new IllegalArgumentException("output " + i + " of model \"" + name + "\" has shape "
-                            + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(shapes.get(i)));
+                            + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(plan.outputShapes().get(i)));
                 }
             }
             run(plan, in, out, mode);

@@ -27,6 +27,16 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
         return outputShapes.stream().map(long[]::clone).toList();
     }
 
+    /** How many outputs the plan has. */
+    public final int outputCount() {
+        return outputShapes.size();
+    }
+
+    /** True when {@code output} has the shape of output {@code i}; allocates nothing. */
+    public final boolean outputFits(int i, kdnn.Tensor output) {
+        return output.hasShape(outputShapes.get(i));
+    }
+
     /** True when this plan is for exactly these input tensors' shapes; allocates nothing. */
     public final boolean fits(List<kdnn.Tensor> inputs) {
         if (inputs.size() != inputShapes.size()) return false;
