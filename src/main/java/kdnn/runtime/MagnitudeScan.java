@@ -22,6 +22,8 @@ public final class MagnitudeScan {
     /** Below this many values one thread scans: waking a team costs more than it saves. */
     static final long PARALLEL_FROM = 64 * 1024;
     private static final int MAX_PARTS = 64;
+    /** Values per call of the scanning loop (see {@link #maxBits}). */
+    static final int CHUNK = 16 * 1024;
     // per-thread job block: address, count, the team's size, then one result per part
     private static final long ADDRESS = 0, COUNT = 8, TEAM = 16, RESULTS = 20;
     private static final long BLOCK_BYTES = RESULTS + 4L * MAX_PARTS;
@@ -136,8 +138,6 @@ public final class MagnitudeScan {
         }
         return max;
     }
-
-    static final int CHUNK = 16 * 1024;
 
     private static int maxBitsOfChunk(MemorySegment values, long start, int count) {
         int max = 0;
