@@ -292,9 +292,11 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
             // one turn for the whole prediction: its layers run back to back on warm caches; a large
-            // one on a compute thread, which must see the mode in force here
+            // one on a compute thread, which must see the mode in force here (and may share its
+            // turn with others, one thread each, only if every step follows the thread's count)
             ExtremeValues effective = ExtremeValues.mode();
-            kdnn.runtime.Threads.runAdmitted(plan.large(), () -> {
+            long sharedBytes = plan.anyThreadCount() ? plan.workspaceBytes() : Long.MAX_VALUE;
+            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
                 try {
                     plan.execute(segments(in), segments(out));

@@ -1,5 +1,6 @@
 package kdnn.runtime;
 
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,26 +19,41 @@ import java.util.concurrent.locks.LockSupport;
  * one to the next at once instead of waiting for the previous caller to wake up and hand over;
  * an idle one looks at the queue a little longer before it parks, so a lone caller's next
  * prediction needs no second wake-up either.
+ *
+ * <p>Under {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while more predictions
+ * wait takes up to {@code count} of them and runs them side by side, one thread each: the turn's
+ * own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
+ * team, so the compute thread's team stays the only one (a second would make libgomp throttle
+ * every team's waiting, see {@code src/RELIABILITY.md}). The turn ends when all have.
  */
 final class ComputeThreads {
-    private static final ConcurrentLinkedQueue<Task> QUEUE = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedDeque<Task> QUEUE = new ConcurrentLinkedDeque<>();
     private static final ConcurrentLinkedQueue<Worker> IDLE = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger CREATED = new AtomicInteger();
     // how long an idle compute thread keeps looking (yielding its core) before it parks: a lone
     // caller, woken at the end of its prediction, queues its next one within about 40 us here,
     // which then starts without a second wake-up
     private static final long LOOK_NS = 100_000;
+    private static final AtomicInteger SPLIT_TURNS = new AtomicInteger();
 
     private ComputeThreads() {
     }
 
     /** Runs {@code body} on a compute thread in a turn of the gate; rethrows what it threw. */
     static void run(Runnable body) {
-        if (Thread.currentThread() instanceof Worker) { // already in a compute thread's turn
-            body.run();
+        run(body, 1);
+    }
+
+    /**
+     * {@link #run(Runnable)}; the body may share a turn with others, as long as no more than
+     * {@code sideBySide} run in it (1: never shares).
+     */
+    static void run(Runnable body, int sideBySide) {
+        if (Thread.currentThread() instanceof Worker || Thread.currentThread() instanceof Helper) {
+            body.run(); // already in a compute thread's turn
             return;
         }
-        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active());
+        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), sideBySide);
         QUEUE.add(task);
         Worker idle = IDLE.poll();
         if (idle != null) {
@@ -70,19 +86,63 @@ final class ComputeThreads {
         }
     }
 
+    /** How many turns have run predictions side by side since the process started. */
+    static int splitTurns() {
+        return SPLIT_TURNS.get();
+    }
+
     /** A caller's prediction and what the caller waits for. */
     private static final class Task {
         final Runnable body;
         final Thread caller;
         final ExecutionTrace trace; // a benchmark's trace follows the call
+        final int sideBySide; // the most predictions a turn running this one may hold
         volatile Throwable failure;
         volatile boolean done;
 
-        Task(Runnable body, Thread caller, ExecutionTrace trace) {
+        Task(Runnable body, Thread caller, ExecutionTrace trace, int sideBySide) {
             this.body = body;
             this.caller = caller;
             this.trace = trace;
+            this.sideBySide = sideBySide;
         }
+
+        /** Runs the body on this thread, then hands the result to the caller. */
+        void runAndReport() {
+            try {
+                if (trace != null) trace.moveTo(Thread.currentThread());
+                body.run();
+            } catch (Throwable t) {
+                failure = t;
+            }
+            done = true;
+            LockSupport.unpark(caller);
+        }
+    }
+
+    /**
+     * The turn's predictions: {@code first}, then as many queued ones as may run beside it (none
+     * unless the policy splits), each leaving the queue; one that may not share stays first in it.
+     */
+    private static Task[] turnOf(Task first) {
+        int limit = Math.min(first.sideBySide, Threads.count());
+        if (limit < 2 || Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED || QUEUE.isEmpty()) {
+            return new Task[] {first};
+        }
+        java.util.ArrayList<Task> turn = new java.util.ArrayList<>(limit);
+        turn.add(first);
+        while (turn.size() < limit) {
+            Task next = QUEUE.pollFirst();
+            if (next == null) break;
+            if (next.sideBySide < 2) {
+                QUEUE.offerFirst(next); // its place in the queue, for the next turn
+                break;
+            }
+            turn.add(next);
+            limit = Math.min(limit, next.sideBySide);
+        }
+        while (turn.size() > limit) QUEUE.offerFirst(turn.removeLast()); // a later one allowed fewer
+        return turn.toArray(Task[]::new);
     }
 
     private static final class Worker extends Thread {
@@ -113,15 +173,65 @@ final class ComputeThreads {
                 }
                 Semaphore admitted = Threads.enterCall();
                 try {
-                    if (task.trace != null) task.trace.moveTo(this);
-                    task.body.run();
-                } catch (Throwable t) {
-                    task.failure = t;
+                    Task[] turn = turnOf(task);
+                    if (turn.length == 1) {
+                        task.runAndReport();
+                    } else {
+                        SPLIT_TURNS.incrementAndGet();
+                        runSideBySide(turn);
+                    }
                 } finally {
                     Threads.exitCall(admitted);
                 }
-                task.done = true;
-                LockSupport.unpark(task.caller);
+            }
+        }
+
+        private final java.util.ArrayList<Helper> helpers = new java.util.ArrayList<>();
+        private final AtomicInteger helping = new AtomicInteger();
+
+        /** The first prediction here, each other on a helper; all with one thread; returns when all have ended. */
+        private void runSideBySide(Task[] turn) {
+            while (helpers.size() < turn.length - 1) helpers.add(new Helper(getName() + "-helper-" + (helpers.size() + 1), this));
+            helping.set(turn.length - 1);
+            for (int i = 1; i < turn.length; i++) helpers.get(i - 1).begin(turn[i]);
+            Threads.withCount(1, turn[0]::runAndReport);
+            while (helping.get() > 0) LockSupport.park(this);
+        }
+
+        /** A helper's prediction has ended; the last one wakes this thread. */
+        void helperEnded() {
+            if (helping.decrementAndGet() == 0) LockSupport.unpark(this);
+        }
+    }
+
+    /** A thread that runs one prediction of a split turn at a time, with one thread, for its compute thread. */
+    private static final class Helper extends Thread {
+        private final Worker worker;
+        private volatile Task task;
+
+        Helper(String name, Worker worker) {
+            super(name);
+            this.worker = worker;
+            setDaemon(true);
+            start();
+        }
+
+        void begin(Task t) {
+            task = t;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Task t = task;
+                if (t == null) {
+                    LockSupport.park(this);
+                    continue;
+                }
+                task = null;
+                Threads.withCount(1, t::runAndReport);
+                worker.helperEnded();
             }
         }
     }

@@ -20,12 +20,24 @@ public final class Threads {
          * count, a result never depends on how many calls ran at the same time.
          */
         SHARE_CORES,
+        /**
+         * {@link #SHARE_CORES} while predictions arrive one at a time; when a compute thread's turn
+         * starts and more large predictions wait, the turn takes up to {@link #count()} of them and
+         * runs them side by side, one thread each: throughput for a busy server, the whole count's
+         * latency for a lone caller. Only as many share a turn as have workspaces that fit the
+         * last-level cache together (none where its size cannot be read). The cost: a second copy
+         * of the prepared weights, for the one-thread primitives, and results that may differ in
+         * the last bits with the load, wherever oneDNN blocks a kernel differently for one thread.
+         */
+        SPLIT_WHEN_QUEUED,
         /** No limit: every call runs at once with {@link #count()} threads (may oversubscribe). */
         FIXED
     }
 
     private static volatile int count = defaultCount();
-    private static volatile Policy policy = Policy.SHARE_CORES;
+    private static volatile Policy policy = defaultPolicy();
+    // a count in force on this thread alone (0: none): the one-thread calls of a split turn
+    private static final ThreadLocal<int[]> CALL_COUNT = ThreadLocal.withInitial(() -> new int[] {0});
     private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
     // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes
@@ -34,9 +46,25 @@ public final class Threads {
     private Threads() {
     }
 
-    /** The count new primitives get: {@code -Dkdnn.threads}, {@code KDNN_THREADS}, else the available cores. */
+    /**
+     * The count new primitives get: {@code -Dkdnn.threads}, {@code KDNN_THREADS}, else the available
+     * cores; 1 inside a split turn of {@link Policy#SPLIT_WHEN_QUEUED}.
+     */
     public static int count() {
-        return count;
+        int own = CALL_COUNT.get()[0];
+        return own > 0 ? own : count;
+    }
+
+    /** Runs {@code body} with {@link #count()} = {@code threads} on this thread. */
+    static void withCount(int threads, Runnable body) {
+        int[] slot = CALL_COUNT.get();
+        int before = slot[0];
+        slot[0] = threads;
+        try {
+            body.run();
+        } finally {
+            slot[0] = before;
+        }
     }
 
     /** Sets the count for primitives created from now on. */
@@ -88,8 +116,20 @@ public final class Threads {
      * on the caller. Either way the primitives, and so the results, are the same.
      */
     public static void runAdmitted(boolean onComputeThread, Runnable body) {
+        runAdmitted(onComputeThread, Long.MAX_VALUE, body);
+    }
+
+    /**
+     * {@link #runAdmitted(boolean, Runnable)} for a prediction whose intermediate values need
+     * {@code workspaceBytes}: under {@link Policy#SPLIT_WHEN_QUEUED} it may share a turn with
+     * others, one thread each, as many as have workspaces that fit the last-level cache together
+     * ({@code Long.MAX_VALUE}: it never shares).
+     */
+    public static void runAdmitted(boolean onComputeThread, long workspaceBytes, Runnable body) {
         if (onComputeThread && gate != null && count > 1 && controllable()) {
-            ComputeThreads.run(body); // the compute thread takes the turn of the gate
+            int sideBySide = policy != Policy.SPLIT_WHEN_QUEUED ? 1
+                    : (int) Math.min(count, lastLevelCacheBytes() / Math.max(1, workspaceBytes));
+            ComputeThreads.run(body, sideBySide); // the compute thread takes the turn of the gate
             return;
         }
         Semaphore admitted = enterCall();
@@ -98,6 +138,11 @@ public final class Threads {
         } finally {
             exitCall(admitted);
         }
+    }
+
+    /** How many turns have run predictions side by side ({@link Policy#SPLIT_WHEN_QUEUED}) in this process. */
+    public static int splitTurns() {
+        return ComputeThreads.splitTurns();
     }
 
     /** Runs {@code create} so that primitives it creates get {@code threads} threads. */
@@ -148,6 +193,55 @@ public final class Threads {
     /** What OpenMP would give a parallel region started from this thread now. */
     public static int openMpMaxThreads() {
         return controllable() ? omp_h.omp_get_max_threads() : -1;
+    }
+
+    /** The largest CPU cache's size in bytes, from Linux's sysfs; 0 where it cannot be read. */
+    public static long lastLevelCacheBytes() {
+        return LastLevelCache.BYTES;
+    }
+
+    private static final class LastLevelCache {
+        static final long BYTES = read();
+
+        private static long read() {
+            long largest = 0;
+            java.nio.file.Path dir = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache");
+            try (var entries = java.nio.file.Files.newDirectoryStream(dir, "index*")) {
+                for (java.nio.file.Path index : entries) {
+                    largest = Math.max(largest, parseCacheSize(java.nio.file.Files.readString(index.resolve("size")).trim()));
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return 0; // not Linux, or no cache information: never split
+            }
+            return largest;
+        }
+    }
+
+    /** A cache size in sysfs' forms: "32768K", "1M", "512". */
+    static long parseCacheSize(String s) {
+        char unit = s.isEmpty() ? ' ' : Character.toUpperCase(s.charAt(s.length() - 1));
+        long scale = unit == 'K' ? 1L << 10 : unit == 'M' ? 1L << 20 : unit == 'G' ? 1L << 30 : 1;
+        return Long.parseLong(scale == 1 ? s : s.substring(0, s.length() - 1)) * scale;
+    }
+
+    private static Policy defaultPolicy() {
+        String s = System.getProperty("kdnn.threads.policy");
+        String from = "system property kdnn.threads.policy";
+        if (s == null || s.isBlank()) {
+            s = System.getenv("KDNN_THREADS_POLICY");
+            from = "environment variable KDNN_THREADS_POLICY";
+        }
+        return s == null || s.isBlank() ? Policy.SHARE_CORES : parsePolicy(s, from);
+    }
+
+    /** A policy by its name in any case; {@code from} names the setting it came from. */
+    static Policy parsePolicy(String s, String from) {
+        for (Policy p : Policy.values()) {
+            if (p.name().equalsIgnoreCase(s.trim())) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException(from + " must be one of share_cores, split_when_queued, fixed; got '" + s + "'");
     }
 
     private static int defaultCount() {

@@ -88,6 +88,44 @@ class ComputeThreadsTest {
     }
 
     @Test
+    void splitTurnsGiveEachCallerTheResultOfItsOwnInput() throws Exception {
+        assumeTrue(Threads.count() == 2 && Threads.controllable(), "the 2-thread count this machine has");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try (Sequential m = model()) {
+            float[][] inputs = new float[8][];
+            float[][] want = new float[8][];
+            for (int k = 0; k < 8; k++) {
+                float[] x = input(false);
+                for (int i = 0; i < x.length; i++) x[i] *= 1 + k / 8f; // each caller's own values
+                inputs[k] = x;
+                want[k] = predict(m, x);
+            }
+            List<Future<float[]>> got = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                float[] x = inputs[i % 8];
+                got.add(pool.submit(() -> predict(m, x)));
+            }
+            for (int i = 0; i < got.size(); i++) {
+                float[] y = got.get(i).get();
+                float[] w = want[i % 8];
+                for (int j = 0; j < w.length; j++) {
+                    if (Math.abs(y[j] - w[j]) > 1e-5f * Math.max(1, Math.abs(w[j]))) {
+                        throw new AssertionError("call " + i + " value " + j + ": " + y[j] + ", alone " + w[j]);
+                    }
+                }
+            }
+            // its plan's workspace: 8 MB (`m.plan()`)
+            assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
+            assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
+        } finally {
+            pool.shutdownNow();
+            Threads.setPolicy(Threads.Policy.SHARE_CORES);
+        }
+    }
+
+    @Test
     void aClosedModelRefusesFromEveryThread() throws Exception {
         Sequential m = model();
         predict(m, input(false));

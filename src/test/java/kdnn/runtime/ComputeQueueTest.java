@@ -35,6 +35,122 @@ class ComputeQueueTest {
     @AfterEach
     void restore() {
         if (countBefore > 0) Threads.setCount(countBefore);
+        Threads.setPolicy(Threads.Policy.SHARE_CORES);
+    }
+
+    /** What each call saw: its thread's count, how many calls ran at once, which caller and call it was. */
+    private record Seen(int count, int together, int caller, int call, String thread) {
+    }
+
+    /** 8 callers making 25 calls each of about 1 ms, each queued with {@code workspaceBytes}; what each call saw. */
+    private static List<Seen> callsFromEightThreads(long workspaceBytes, int[] mostAtOnce) throws Exception {
+        AtomicInteger running = new AtomicInteger();
+        List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int caller = t;
+            callers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 25; i++) {
+                    int call = i;
+                    Threads.runAdmitted(true, workspaceBytes, () -> {
+                        int now = running.incrementAndGet();
+                        LockSupportSleep.micros(1000);
+                        seen.add(new Seen(Threads.count(), Math.max(now, running.get()), caller, call,
+                                Thread.currentThread().getName()));
+                        running.decrementAndGet();
+                    });
+                }
+            }));
+        }
+        for (Thread c : callers) c.join();
+        synchronized (mostAtOnce) {
+            mostAtOnce[0] = seen.stream().mapToInt(Seen::together).max().orElse(0);
+        }
+        assertEquals(200, seen.size(), "every call ran once");
+        return seen;
+    }
+
+    @Test
+    void aSplitTurnRunsQueuedCallsSideBySideWithOneThreadEach() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        int[] most = {0};
+        List<Seen> seen = callsFromEightThreads(1024, most);
+        assertTrue(Threads.splitTurns() > splitsBefore, "with 8 callers queueing, some turns split");
+        assertTrue(most[0] <= Threads.count() * Threads.callsAtOnce(), "at most count calls of one thread at once per turn,"
+                + " saw " + most[0]);
+        assertTrue(seen.stream().anyMatch(s -> s.together() > 1), "calls ran side by side");
+        for (Seen s : seen) {
+            assertTrue(s.together() == 1 || s.count() == 1, "a call beside another runs with one thread: " + s);
+            assertTrue(s.thread().startsWith("kdnn-compute-"), s.thread());
+        }
+        assertTrue(seen.stream().anyMatch(s -> s.thread().contains("-helper-")), "helpers ran some");
+    }
+
+    @Test
+    void callsThatDoNotFitTheCacheTogetherNeverShareATurn() throws Exception {
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        int[] most = {0};
+        List<Seen> seen = callsFromEightThreads(Math.max(1, Threads.lastLevelCacheBytes() / 2 + 1), most);
+        assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
+        assertEquals(1, most[0], "one call at a time");
+        assertTrue(seen.stream().allMatch(s -> s.count() == 2), "each with the whole count");
+    }
+
+    @Test
+    void theDefaultPolicyNeverSplits() throws Exception {
+        int splitsBefore = Threads.splitTurns();
+        int[] most = {0};
+        List<Seen> seen = callsFromEightThreads(1024, most);
+        assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
+        assertTrue(seen.stream().allMatch(s -> s.count() == 2 && s.together() == 1), "one call at a time, all threads");
+    }
+
+    @Test
+    void eachCallerOfASplitTurnGetsItsOwnFailure() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int caller = t;
+            callers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 25; i++) {
+                    String mine = "caller " + caller + " call " + i;
+                    try {
+                        Threads.runAdmitted(true, 1024, () -> {
+                            LockSupportSleep.micros(500);
+                            throw new IllegalStateException(mine);
+                        });
+                        wrong.add(mine + ": returned");
+                    } catch (IllegalStateException e) {
+                        if (!mine.equals(e.getMessage())) wrong.add(mine + ": got " + e.getMessage());
+                    }
+                }
+            }));
+        }
+        for (Thread c : callers) c.join();
+        assertEquals(List.of(), wrong);
+        assertTrue(Threads.splitTurns() > splitsBefore, "some turns split");
+    }
+
+    @Test
+    void theCachesSizeReadsSysfsForms() {
+        assertEquals(32L << 20, Threads.parseCacheSize("32768K"));
+        assertEquals(1L << 20, Threads.parseCacheSize("1M"));
+        assertEquals(512, Threads.parseCacheSize("512"));
+    }
+
+    @Test
+    void anUnknownPolicyNamesTheSettingAndTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Threads.parsePolicy("fast", "system property kdnn.threads.policy"));
+        assertEquals("system property kdnn.threads.policy must be one of share_cores, split_when_queued, fixed; got 'fast'",
+                e.getMessage());
+        assertEquals(Threads.Policy.SPLIT_WHEN_QUEUED, Threads.parsePolicy(" Split_When_Queued ", "x"));
     }
 
     @Test

@@ -55,6 +55,11 @@ public final class BatchSlices extends Plan {
     }
 
     @Override
+    public boolean anyThreadCount() {
+        return slice.anyThreadCount() && (rest == null || rest.anyThreadCount());
+    }
+
+    @Override
     public long intermediateBytes() {
         return slice.intermediateBytes() / size * batch;
     }

@@ -62,6 +62,13 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
     public abstract long intermediateBytes();
 
     /**
+     * True when every step takes its primitives by the running thread's
+     * {@link kdnn.runtime.Threads#count()}; false when the plan holds pipelines of its own (layout
+     * conversions), made with the count in force when it was planned.
+     */
+    public abstract boolean anyThreadCount();
+
+    /**
      * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
      * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
      */

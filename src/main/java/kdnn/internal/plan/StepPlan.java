@@ -174,6 +174,11 @@ public final class StepPlan extends Plan {
         return workspaceBytes;
     }
 
+    @Override
+    public boolean anyThreadCount() {
+        return pipelines.isEmpty();
+    }
+
     /**
      * The sum of the sizes of the plan's values that are neither inputs nor outputs (as
      * {@link #describe()} states them): what the workspace would be if none shared memory.
