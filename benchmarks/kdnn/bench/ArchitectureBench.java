@@ -186,7 +186,7 @@ final class ArchitectureBench {
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
                 + Threads.policy() + "; each level the mean of two half windows, the levels timed ascending, then"
-                + " descending):");
+                + " descending, the implementations taking turns at each):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
@@ -377,9 +377,10 @@ final class ArchitectureBench {
             out.printf(Locale.ROOT, "  kdnn predict, best of all its rounds: %.2f ms; KERAS mode's checks: %s%n",
                     best / 1e3, checks.describe(best));
         }
-        if (batch == 1) concurrency(name, model, shape, s, records, concurrencyRows, out);
         double[] besideOrt = {Double.NaN};
-        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, besideOrt, s, records, concurrencyRows,
+        ConcurrencyBeside concurrency = batch != 1 ? null
+                : ort -> concurrency(name, model, shape, s, records, concurrencyRows, ort, out);
+        String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, besideOrt, s, records, concurrency,
                 ortRatios, out);
         if (besideOrt[0] < best) { // more rounds of kdnn's own measurement, as the floor's are
             best = besideOrt[0];
@@ -437,44 +438,75 @@ final class ArchitectureBench {
                 s.dl4j());
     }
 
-    /** kdnn's predictions per second with 1, 2, 4 and 8 request threads sharing the model (batch 1: serving). */
+    /** Measures the request-thread levels once ORT's session is ready ({@code ort}) or has failed ({@code ort} null). */
+    interface ConcurrencyBeside {
+        void measure(LevelRun ort) throws Exception;
+    }
+
+    /**
+     * Predictions per second with 1, 2, 4 and 8 request threads sharing one model (batch 1: serving):
+     * kdnn under its policy, then under {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
+     * (the settings a server can choose; text only, the JSON's kdnn records are the policy's), and
+     * one ORT session shared the same way, all timed {@link #interleaved}.
+     */
     private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
-                                    List<String> concurrencyRows, PrintStream out) throws Exception {
-        StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn |");
-        double[] rates = eachLevel(s.concurrencyMs(), (threads, ms) -> concurrency(model, shape, threads, ms));
-        for (int k = 0; k < REQUEST_THREADS.length; k++) {
-            int threads = REQUEST_THREADS[k];
-            double perSecond = rates[k];
-            ObjectNode c = record(name, (int) shape[0], "kdnn");
-            c.put("request_threads", threads);
-            c.put("predictions_per_s", round(perSecond));
-            records.add(c);
-            row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
+                                    List<String> concurrencyRows, LevelRun ort, PrintStream out) throws Exception {
+        Threads.Policy policy = Threads.policy();
+        List<String> labels = new ArrayList<>();
+        List<LevelRun> runs = new ArrayList<>();
+        labels.add("kdnn");
+        runs.add((threads, ms) -> concurrency(model, shape, threads, ms));
+        if (s.threads() > 1 && policy != Threads.Policy.SPLIT_WHEN_QUEUED) {
+            labels.add("kdnn, split_when_queued");
+            runs.add((threads, ms) -> {
+                Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+                try {
+                    return concurrency(model, shape, threads, ms);
+                } finally {
+                    Threads.setPolicy(policy);
+                }
+            });
         }
-        concurrencyRows.add(row.toString());
-        out.println("  kdnn predictions/s with 1, 2, 4, 8 request threads:" + row.substring(row.indexOf("kdnn |") + 6));
-        if (s.threads() == 1) return;
-        // the throughput setting a server can choose (-Dkdnn.threads=1): one-thread calls, as many at once as
-        // there are cores; text only (the JSON's kdnn records are the default setting's)
-        StringBuilder single = new StringBuilder("| " + name + " | " + shape[0] + " | kdnn, kdnn.threads=1 |");
-        Threads.setCount(1);
-        try {
-            for (double rate : eachLevel(s.concurrencyMs(), (threads, ms) -> concurrency(model, shape, threads, ms))) {
-                single.append(String.format(Locale.ROOT, " %.1f |", rate));
+        if (s.threads() > 1) {
+            labels.add("kdnn, kdnn.threads=1");
+            runs.add((threads, ms) -> {
+                Threads.setCount(1);
+                try {
+                    return concurrency(model, shape, threads, ms);
+                } finally {
+                    Threads.setCount(s.threads());
+                }
+            });
+        }
+        if (ort != null) {
+            labels.add("onnxruntime");
+            runs.add(ort);
+        }
+        double[][] rates = interleaved(s.concurrencyMs(), runs);
+        for (int r = 0; r < runs.size(); r++) {
+            String impl = labels.get(r);
+            StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | " + impl + " |");
+            for (int k = 0; k < REQUEST_THREADS.length; k++) {
+                if (impl.equals("kdnn") || impl.equals("onnxruntime")) {
+                    ObjectNode c = record(name, (int) shape[0], impl);
+                    c.put("request_threads", REQUEST_THREADS[k]);
+                    c.put("predictions_per_s", round(rates[r][k]));
+                    records.add(c);
+                }
+                row.append(String.format(Locale.ROOT, " %.1f |", rates[r][k]));
             }
-        } finally {
-            Threads.setCount(s.threads());
+            concurrencyRows.add(row.toString());
+            out.println("  " + impl + ": predictions/s with 1, 2, 4, 8 request threads:"
+                    + row.substring(row.indexOf(impl + " |") + impl.length() + 2));
         }
-        concurrencyRows.add(single.toString());
-        out.println("  kdnn with kdnn.threads=1 (calls of one thread, " + Runtime.getRuntime().availableProcessors()
-                + " at once): predictions/s with 1, 2, 4, 8 request threads:"
-                + single.substring(single.indexOf("threads=1 |") + 11));
+        if (ort == null) concurrencyRows.add("| " + name + " | " + shape[0] + " | onnxruntime | error | | | |");
+        out.println("  (interleaved; turns that ran predictions side by side so far: " + Threads.splitTurns() + ")");
     }
 
     /** ONNX Runtime on the same graph and weights: timed, compared with kdnn's output, and under request threads. */
     private static String onnxRuntime(String name, JsonNode config, Model model, long[] shape, float[] x, float[] kdnnOut,
                                       double kdnnUs, double[] kdnnInterleaved, Settings s, List<ObjectNode> records,
-                                      List<String> concurrencyRows, List<Double> ortRatios, PrintStream out)
+                                      ConcurrencyBeside concurrency, List<Double> ortRatios, PrintStream out)
             throws Exception {
         int batch = (int) shape[0];
         long[] outShape = model.outputShape(shape);
@@ -489,13 +521,13 @@ final class ArchitectureBench {
         try {
             onnx = OnnxGraphs.model(config, model, shape);
         } catch (RuntimeException e) {
-            return ortError(name, batch, timed, "export: " + e.getMessage(), records, concurrencyRows, out);
+            return ortError(name, batch, timed, "export: " + e.getMessage(), records, concurrency, out);
         }
         long t0 = System.nanoTime();
         try {
             peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape), onnxOut, s.threads());
         } catch (Exception e) {
-            return ortError(name, batch, timed, "session: " + e.getMessage(), records, concurrencyRows, out);
+            return ortError(name, batch, timed, "session: " + e.getMessage(), records, concurrency, out);
         }
         try (peer; OrtGraphPeer.Request request = peer.new Request(nchw)) {
             request.run();
@@ -525,24 +557,13 @@ final class ArchitectureBench {
             if (batch != 1) {
                 return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
             }
-            StringBuilder row = new StringBuilder("| " + name + " | " + batch + " | onnxruntime |");
-            double[] rates = eachLevel(s.concurrencyMs(), (threads, ms) -> ortConcurrency(peer, nchw, threads, ms));
-            for (int k = 0; k < REQUEST_THREADS.length; k++) {
-                int threads = REQUEST_THREADS[k];
-                double perSecond = rates[k];
-                ObjectNode c = record(name, batch, "onnxruntime");
-                c.put("request_threads", threads);
-                c.put("predictions_per_s", round(perSecond));
-                records.add(c);
-                row.append(String.format(Locale.ROOT, " %.1f |", perSecond));
-            }
-            concurrencyRows.add(row.toString());
+            concurrency.measure((threads, ms) -> ortConcurrency(peer, nchw, threads, ms));
             return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
         }
     }
 
     private static String ortError(String name, int batch, ObjectNode timed, String why, List<ObjectNode> records,
-                                   List<String> concurrencyRows, PrintStream out) {
+                                   ConcurrencyBeside concurrency, PrintStream out) throws Exception {
         timed.put("error", why);
         for (int threads : batch == 1 ? REQUEST_THREADS : new int[0]) {
             ObjectNode e = record(name, batch, "onnxruntime");
@@ -550,8 +571,8 @@ final class ArchitectureBench {
             e.put("error", why);
             records.add(e);
         }
-        if (batch == 1) concurrencyRows.add("| " + name + " | " + batch + " | onnxruntime | error | | | |");
         out.println("  onnxruntime: error: " + why);
+        if (concurrency != null) concurrency.measure(null);
         return "error";
     }
 
@@ -710,18 +731,31 @@ final class ArchitectureBench {
         double perSecond(int threads, long windowMs) throws Exception;
     }
 
-    /**
-     * Calls per second at each of {@link #REQUEST_THREADS}, in that order: each level timed in two
-     * half windows, the levels ascending and then descending, and the two averaged. A machine whose
-     * speed drifts during the measurement (shared cores) then shifts every level alike instead of
-     * favouring the levels timed first.
-     */
+    /** {@link #interleaved} for one implementation: its calls per second at each of {@link #REQUEST_THREADS}. */
     static double[] eachLevel(long windowMs, LevelRun run) throws Exception {
+        return interleaved(windowMs, List.of(run))[0];
+    }
+
+    /**
+     * Calls per second of each implementation at each of {@link #REQUEST_THREADS}, in that order. The
+     * levels are visited ascending, then descending; at each visit every implementation is timed for
+     * half the window, in an order rotated from one visit to the next; its figure at a level is the
+     * mean of its two halves. Shared cores drift in speed over minutes: this way every level and
+     * every implementation sees the same stretches of it, where timing them one after the other
+     * would compare moments of the machine's load.
+     */
+    static double[][] interleaved(long windowMs, List<LevelRun> runs) throws Exception {
         int n = REQUEST_THREADS.length;
-        double[] rates = new double[n];
+        int m = runs.size();
+        double[][] rates = new double[m][n];
         long half = Math.max(1, windowMs / 2);
-        for (int k = 0; k < n; k++) rates[k] += run.perSecond(REQUEST_THREADS[k], half) / 2;
-        for (int k = n - 1; k >= 0; k--) rates[k] += run.perSecond(REQUEST_THREADS[k], half) / 2;
+        for (int visit = 0; visit < 2 * n; visit++) {
+            int k = visit < n ? visit : 2 * n - 1 - visit;
+            for (int j = 0; j < m; j++) {
+                int r = (j + visit) % m;
+                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], half) / 2;
+            }
+        }
         return rates;
     }
 

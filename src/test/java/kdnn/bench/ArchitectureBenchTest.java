@@ -118,6 +118,10 @@ class ArchitectureBenchTest {
         java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
         assertTrue(image != null && image.getWidth() == 1100 && image.getHeight() > 240, "chart " + png);
         assertTrue(printed.contains("| tiny | 1 |"), printed);
+        if (Runtime.getRuntime().availableProcessors() > 1) { // the settings a server can choose, timed beside the default
+            assertTrue(printed.contains("| tiny | 1 | kdnn, split_when_queued |"), printed);
+            assertTrue(printed.contains("| tiny | 1 | kdnn, kdnn.threads=1 |"), printed);
+        }
         // the keras mode: its input scan counted and timed alone, its primitives the default's
         assertTrue(printed.contains("KERAS mode's checks: 1 scan of 0.00 MB"), printed);
         assertTrue(printed.contains("the same oneDNN primitives as fused"), printed);
@@ -162,6 +166,26 @@ class ArchitectureBenchTest {
         });
         assertEquals(List.of("1@500", "2@500", "4@500", "8@500", "8@500", "4@500", "2@500", "1@500"), calls);
         assertArrayEquals(new double[] {65, 65, 65, 65}, rates, 1e-12);
+    }
+
+    @Test
+    void implementationsTakeTurnsAtEachLevelInARotatedOrder() throws Exception {
+        List<String> calls = new ArrayList<>();
+        int[] seen = {0};
+        // a machine slowing down by 10 per half window: every implementation and level gets the same mean
+        ArchitectureBench.LevelRun a = (threads, ms) -> {
+            calls.add("a" + threads);
+            return 100 - 10 * seen[0]++;
+        };
+        ArchitectureBench.LevelRun b = (threads, ms) -> {
+            calls.add("b" + threads);
+            return 100 - 10 * seen[0]++;
+        };
+        double[][] rates = ArchitectureBench.interleaved(1000, List.of(a, b));
+        assertEquals(List.of("a1", "b1", "b2", "a2", "a4", "b4", "b8", "a8", "a8", "b8", "b4", "a4", "a2", "b2", "b1", "a1"),
+                calls);
+        assertArrayEquals(new double[] {25, 25, 25, 25}, rates[0], 1e-12);
+        assertArrayEquals(new double[] {25, 25, 25, 25}, rates[1], 1e-12);
     }
 
     @Test
