@@ -195,33 +195,9 @@ public final class Threads {
         return controllable() ? omp_h.omp_get_max_threads() : -1;
     }
 
-    /** The largest CPU cache's size in bytes, from Linux's sysfs; 0 where it cannot be read. */
+    /** The largest CPU cache's size in bytes ({@link CpuCaches}); 0 where it is unknown. */
     public static long lastLevelCacheBytes() {
-        return LastLevelCache.BYTES;
-    }
-
-    private static final class LastLevelCache {
-        static final long BYTES = read();
-
-        private static long read() {
-            long largest = 0;
-            java.nio.file.Path dir = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache");
-            try (var entries = java.nio.file.Files.newDirectoryStream(dir, "index*")) {
-                for (java.nio.file.Path index : entries) {
-                    largest = Math.max(largest, parseCacheSize(java.nio.file.Files.readString(index.resolve("size")).trim()));
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                return 0; // not Linux, or no cache information: never split
-            }
-            return largest;
-        }
-    }
-
-    /** A cache size in sysfs' forms: "32768K", "1M", "512". */
-    static long parseCacheSize(String s) {
-        char unit = s.isEmpty() ? ' ' : Character.toUpperCase(s.charAt(s.length() - 1));
-        long scale = unit == 'K' ? 1L << 10 : unit == 'M' ? 1L << 20 : unit == 'G' ? 1L << 30 : 1;
-        return Long.parseLong(scale == 1 ? s : s.substring(0, s.length() - 1)) * scale;
+        return CpuCaches.lastLevel();
     }
 
     private static Policy defaultPolicy() {

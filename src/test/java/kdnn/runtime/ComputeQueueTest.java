@@ -139,9 +139,9 @@ class ComputeQueueTest {
 
     @Test
     void theCachesSizeReadsSysfsForms() {
-        assertEquals(32L << 20, Threads.parseCacheSize("32768K"));
-        assertEquals(1L << 20, Threads.parseCacheSize("1M"));
-        assertEquals(512, Threads.parseCacheSize("512"));
+        assertEquals(32L << 20, CpuCaches.parseSize("32768K"));
+        assertEquals(1L << 20, CpuCaches.parseSize("1M"));
+        assertEquals(512, CpuCaches.parseSize("512"));
     }
 
     @Test

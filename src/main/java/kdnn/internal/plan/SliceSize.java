@@ -1,8 +1,5 @@
 package kdnn.internal.plan;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /** How many samples of a batch one slice runs ({@link BatchSlices}): as many as the caches hold. */
@@ -63,21 +60,9 @@ final class SliceSize {
                 + setting + "\"");
     }
 
-    // Linux's description of cpu0's cache of that level; the fallback elsewhere
+    // the CPU's cache of that level; the fallback where it is unknown
     private static long cacheBytes(int level, long fallback) {
-        for (int index = 0; index < 8; index++) {
-            Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
-            try {
-                if (!Files.isDirectory(dir)) break;
-                if (Integer.parseInt(Files.readString(dir.resolve("level")).trim()) != level) continue;
-                if (Files.readString(dir.resolve("type")).trim().equals("Instruction")) continue;
-                String size = Files.readString(dir.resolve("size")).trim().toUpperCase(Locale.ROOT);
-                long unit = size.endsWith("K") ? 1L << 10 : size.endsWith("M") ? 1L << 20 : 1;
-                return Long.parseLong(size.replaceAll("[KM]$", "")) * unit;
-            } catch (IOException | NumberFormatException e) {
-                return fallback;
-            }
-        }
-        return fallback;
+        long b = kdnn.runtime.CpuCaches.bytes(level);
+        return b > 0 ? b : fallback;
     }
 }
