@@ -18,6 +18,8 @@ final class Info {
         out.println("threading:        " + runtimeName(l.cpuRuntime()));
         out.println("threads:          " + Threads.count() + (Threads.controllable()
                 ? " (OpenMP max on this thread: " + Threads.openMpMaxThreads() + ")" : ""));
+        out.println("thread policy:    " + Threads.policy().name().toLowerCase(java.util.Locale.ROOT)
+                + " (last-level cache " + (Threads.lastLevelCacheBytes() >> 20) + " MB)");
         out.println("library file:     " + l.file());
         return 0;
     }

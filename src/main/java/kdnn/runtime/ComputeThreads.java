@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * wait takes up to {@code count} of them and runs them side by side, one thread each: the turn's
  * own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
  * team, so the compute thread's team stays the only one (a second would make libgomp throttle
- * every team's waiting, see {@code src/RELIABILITY.md}). The turn ends when all have.
+ * every team's waiting, see {@code src/RELIABILITY.md}). A lane that finishes takes the next
+ * queued prediction, so the turn lasts while predictions keep coming and nobody waits for the gate.
  */
 final class ComputeThreads {
     private static final ConcurrentLinkedDeque<Task> QUEUE = new ConcurrentLinkedDeque<>();
@@ -145,6 +146,47 @@ final class ComputeThreads {
         return turn.toArray(Task[]::new);
     }
 
+    /** A split turn: how many lanes it has, the gate's permit it holds, and whether it is ending. */
+    private static final class Turn {
+        final int lanes;
+        final Semaphore admitted;
+        volatile boolean ending;
+
+        Turn(int lanes, Semaphore admitted) {
+            this.lanes = lanes;
+            this.admitted = admitted;
+        }
+    }
+
+    /** Runs {@code first}, then queued predictions that may share the turn, with one thread. */
+    private static void runLane(Task first, Turn turn) {
+        Threads.withCount(1, () -> {
+            for (Task t = first; t != null; t = nextInLane(turn)) t.runAndReport();
+        });
+    }
+
+    /**
+     * The lane's next prediction, or null when the turn ends: the first lane to find none for a
+     * moment (a caller just woken takes about 40 us to queue its next) ends the turn for all, so
+     * no lane goes on alone while another's core idles, nor while someone waits for the gate.
+     */
+    private static Task nextInLane(Turn turn) {
+        long end = System.nanoTime() + LOOK_NS;
+        while (!turn.ending) {
+            if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
+            Task next = QUEUE.pollFirst();
+            if (next != null && next.sideBySide >= turn.lanes) return next;
+            if (next != null) {
+                QUEUE.offerFirst(next); // its place in the queue, for the next turn
+                break;
+            }
+            if (System.nanoTime() >= end) break;
+            Thread.yield();
+        }
+        turn.ending = true;
+        return null;
+    }
+
     private static final class Worker extends Thread {
         Worker(int n) {
             super("kdnn-compute-" + n);
@@ -178,7 +220,7 @@ final class ComputeThreads {
                         task.runAndReport();
                     } else {
                         SPLIT_TURNS.incrementAndGet();
-                        runSideBySide(turn);
+                        runSideBySide(turn, admitted);
                     }
                 } finally {
                     Threads.exitCall(admitted);
@@ -189,25 +231,33 @@ final class ComputeThreads {
         private final java.util.ArrayList<Helper> helpers = new java.util.ArrayList<>();
         private final AtomicInteger helping = new AtomicInteger();
 
-        /** The first prediction here, each other on a helper; all with one thread; returns when all have ended. */
-        private void runSideBySide(Task[] turn) {
-            while (helpers.size() < turn.length - 1) helpers.add(new Helper(getName() + "-helper-" + (helpers.size() + 1), this));
-            helping.set(turn.length - 1);
-            for (int i = 1; i < turn.length; i++) helpers.get(i - 1).begin(turn[i]);
-            Threads.withCount(1, turn[0]::runAndReport);
+        /**
+         * The turn's predictions as lanes of one thread: the first here, each other on a helper.
+         * A lane that finishes takes the next queued prediction that may share the turn, so the
+         * cores stay busy while predictions keep coming ({@link #nextInLane}); returns when all
+         * lanes have ended.
+         */
+        private void runSideBySide(Task[] tasks, Semaphore admitted) {
+            Turn turn = new Turn(tasks.length, admitted);
+            while (helpers.size() < turn.lanes - 1) {
+                helpers.add(new Helper(getName() + "-helper-" + (helpers.size() + 1), this));
+            }
+            helping.set(turn.lanes - 1);
+            for (int i = 1; i < turn.lanes; i++) helpers.get(i - 1).begin(tasks[i], turn);
+            runLane(tasks[0], turn);
             while (helping.get() > 0) LockSupport.park(this);
         }
-
         /** A helper's prediction has ended; the last one wakes this thread. */
         void helperEnded() {
             if (helping.decrementAndGet() == 0) LockSupport.unpark(this);
         }
     }
 
-    /** A thread that runs one prediction of a split turn at a time, with one thread, for its compute thread. */
+    /** A lane of a split turn other than the compute thread's own (see {@link #runLane}). */
     private static final class Helper extends Thread {
         private final Worker worker;
         private volatile Task task;
+        private volatile Turn turn;
 
         Helper(String name, Worker worker) {
             super(name);
@@ -216,7 +266,8 @@ final class ComputeThreads {
             start();
         }
 
-        void begin(Task t) {
+        void begin(Task t, Turn of) {
+            turn = of;
             task = t;
             LockSupport.unpark(this);
         }
@@ -230,7 +281,7 @@ final class ComputeThreads {
                     continue;
                 }
                 task = null;
-                Threads.withCount(1, t::runAndReport);
+                runLane(t, turn);
                 worker.helperEnded();
             }
         }

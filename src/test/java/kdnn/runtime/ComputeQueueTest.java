@@ -89,6 +89,40 @@ class ComputeQueueTest {
     }
 
     @Test
+    void aSplitTurnGoesOnWithQueuedCallsButNotPastACallerWaitingForTheGate() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger queuedCalls = new AtomicInteger();
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            callers.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    Threads.runAdmitted(true, 1024, () -> LockSupportSleep.micros(1000));
+                    queuedCalls.incrementAndGet();
+                }
+            }));
+        }
+        try {
+            while (queuedCalls.get() < 100) Thread.sleep(5);
+            // a call on its caller (a small prediction) waits for the gate, which a split turn holds
+            Thread small = Thread.ofPlatform().start(() -> Threads.runAdmitted(false, () -> { }));
+            small.join(2000);
+            boolean admitted = !small.isAlive();
+            stop.set(true);
+            small.join();
+            assertTrue(admitted, "a split turn under load let a caller waiting for the gate in within 2 s");
+        } finally {
+            stop.set(true);
+            for (Thread c : callers) c.join();
+        }
+        int turns = Threads.splitTurns() - splitsBefore;
+        assertTrue(turns > 0 && turns * 4 < queuedCalls.get(), "lanes went on with queued calls: " + turns
+                + " split turns for " + queuedCalls.get() + " calls");
+    }
+
+    @Test
     void callsThatDoNotFitTheCacheTogetherNeverShareATurn() throws Exception {
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         int splitsBefore = Threads.splitTurns();
