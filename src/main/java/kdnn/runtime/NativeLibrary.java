@@ -69,15 +69,11 @@ public final class NativeLibrary {
     }
 
     private static Loaded loadNow() {
-        String override = System.getProperty("kdnn.library.path");
-        String how = "system property kdnn.library.path";
-        if (override == null || override.isBlank()) {
-            override = System.getenv("KDNN_LIBRARY_PATH");
-            how = "environment variable KDNN_LIBRARY_PATH";
-        }
+        ProcessSetting override = ProcessSetting.read("kdnn.library.path", "KDNN_LIBRARY_PATH");
+        String how = override.from();
         Path file;
-        if (override != null && !override.isBlank()) {
-            file = Path.of(override).toAbsolutePath();
+        if (override.given()) {
+            file = Path.of(override.value()).toAbsolutePath();
             if (!Files.isRegularFile(file)) {
                 throw new NativeLibraryException("oneDNN library named by " + how + " does not exist or is not a file: " + file);
             }

@@ -201,13 +201,8 @@ public final class Threads {
     }
 
     private static Policy defaultPolicy() {
-        String s = System.getProperty("kdnn.threads.policy");
-        String from = "system property kdnn.threads.policy";
-        if (s == null || s.isBlank()) {
-            s = System.getenv("KDNN_THREADS_POLICY");
-            from = "environment variable KDNN_THREADS_POLICY";
-        }
-        return s == null || s.isBlank() ? Policy.SHARE_CORES : parsePolicy(s, from);
+        ProcessSetting set = ProcessSetting.read("kdnn.threads.policy", "KDNN_THREADS_POLICY");
+        return set.given() ? parsePolicy(set.value(), set.from()) : Policy.SHARE_CORES;
     }
 
     /** A policy by its name in any case; {@code from} names the setting it came from. */
@@ -221,15 +216,12 @@ public final class Threads {
     }
 
     private static int defaultCount() {
-        String s = System.getProperty("kdnn.threads");
-        String from = "system property kdnn.threads";
-        if (s == null || s.isBlank()) {
-            s = System.getenv("KDNN_THREADS");
-            from = "environment variable KDNN_THREADS";
-        }
-        if (s == null || s.isBlank()) {
+        ProcessSetting set = ProcessSetting.read("kdnn.threads", "KDNN_THREADS");
+        if (!set.given()) {
             return Runtime.getRuntime().availableProcessors();
         }
+        String s = set.value();
+        String from = set.from();
         try {
             int n = Integer.parseInt(s.trim());
             if (n >= 1) {

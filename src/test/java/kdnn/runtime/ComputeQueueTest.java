@@ -42,27 +42,33 @@ class ComputeQueueTest {
     private record Seen(int count, int together, int caller, int call, String thread) {
     }
 
-    /** 8 callers making 25 calls each of about 1 ms, each queued with {@code workspaceBytes}; what each call saw. */
-    private static List<Seen> callsFromEightThreads(long workspaceBytes, int[] mostAtOnce) throws Exception {
-        AtomicInteger running = new AtomicInteger();
-        List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** One call of a caller thread: which caller, which of its calls. */
+    private interface CallerCall {
+        void run(int caller, int call);
+    }
+
+    /** Makes 25 calls on each of 8 threads at once; returns when all are done. */
+    private static void eightCallers(CallerCall call) throws InterruptedException {
         List<Thread> callers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             int caller = t;
             callers.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < 25; i++) {
-                    int call = i;
-                    Threads.runAdmitted(true, workspaceBytes, () -> {
-                        int now = running.incrementAndGet();
-                        LockSupportSleep.micros(1000);
-                        seen.add(new Seen(Threads.count(), Math.max(now, running.get()), caller, call,
-                                Thread.currentThread().getName()));
-                        running.decrementAndGet();
-                    });
-                }
+                for (int i = 0; i < 25; i++) call.run(caller, i);
             }));
         }
         for (Thread c : callers) c.join();
+    }
+
+    /** 8 callers making 25 calls each of about 1 ms, each queued with {@code workspaceBytes}; what each call saw. */
+    private static List<Seen> callsFromEightThreads(long workspaceBytes, int[] mostAtOnce) throws Exception {
+        AtomicInteger running = new AtomicInteger();
+        List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        eightCallers((caller, call) -> Threads.runAdmitted(true, workspaceBytes, () -> {
+            int now = running.incrementAndGet();
+            LockSupportSleep.micros(1000);
+            seen.add(new Seen(Threads.count(), Math.max(now, running.get()), caller, call, Thread.currentThread().getName()));
+            running.decrementAndGet();
+        }));
         synchronized (mostAtOnce) {
             mostAtOnce[0] = seen.stream().mapToInt(Seen::together).max().orElse(0);
         }
@@ -148,25 +154,18 @@ class ComputeQueueTest {
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         int splitsBefore = Threads.splitTurns();
         List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Thread> callers = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            int caller = t;
-            callers.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < 25; i++) {
-                    String mine = "caller " + caller + " call " + i;
-                    try {
-                        Threads.runAdmitted(true, 1024, () -> {
-                            LockSupportSleep.micros(500);
-                            throw new IllegalStateException(mine);
-                        });
-                        wrong.add(mine + ": returned");
-                    } catch (IllegalStateException e) {
-                        if (!mine.equals(e.getMessage())) wrong.add(mine + ": got " + e.getMessage());
-                    }
-                }
-            }));
-        }
-        for (Thread c : callers) c.join();
+        eightCallers((caller, call) -> {
+            String mine = "caller " + caller + " call " + call;
+            try {
+                Threads.runAdmitted(true, 1024, () -> {
+                    LockSupportSleep.micros(500);
+                    throw new IllegalStateException(mine);
+                });
+                wrong.add(mine + ": returned");
+            } catch (IllegalStateException e) {
+                if (!mine.equals(e.getMessage())) wrong.add(mine + ": got " + e.getMessage());
+            }
+        });
         assertEquals(List.of(), wrong);
         assertTrue(Threads.splitTurns() > splitsBefore, "some turns split");
     }
