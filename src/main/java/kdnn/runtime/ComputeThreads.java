@@ -247,6 +247,7 @@ final class ComputeThreads {
             runLane(tasks[0], turn);
             while (helping.get() > 0) LockSupport.park(this);
         }
+
         /** A helper's prediction has ended; the last one wakes this thread. */
         void helperEnded() {
             if (helping.decrementAndGet() == 0) LockSupport.unpark(this);
