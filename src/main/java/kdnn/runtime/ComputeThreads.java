@@ -168,12 +168,14 @@ final class ComputeThreads {
     /**
      * The lane's next prediction, or null when the turn ends: the first lane to find none for a
      * moment (a caller just woken takes about 40 us to queue its next) ends the turn for all, so
-     * no lane goes on alone while another's core idles, nor while someone waits for the gate.
+     * no lane goes on alone while another's core idles; so does a call waiting for the gate, or
+     * a change of policy.
      */
     private static Task nextInLane(Turn turn) {
         long end = System.nanoTime() + LOOK_NS;
         while (!turn.ending) {
             if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
+            if (Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED) break; // changed meanwhile
             Task next = QUEUE.pollFirst();
             if (next != null && next.sideBySide >= turn.lanes) return next;
             if (next != null) {
