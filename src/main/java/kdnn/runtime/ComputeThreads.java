@@ -20,9 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * an idle one looks at the queue a little longer before it parks, so a lone caller's next
  * prediction needs no second wake-up either.
  *
- * <p>Under {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while more predictions
- * wait takes up to {@code count} of them and runs them side by side, one thread each: the turn's
- * own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
+ * <p>Under {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while enough predictions
+ * wait to give each of the count's threads one takes {@code count} of them and runs them side by
+ * side, one thread each: the turn's own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
  * team, so the compute thread's team stays the only one (a second would make libgomp throttle
  * every team's waiting, see {@code src/RELIABILITY.md}). A lane that finishes takes the next
  * queued prediction, so the turn lasts while predictions keep coming and nobody waits for the gate.
@@ -42,19 +42,16 @@ final class ComputeThreads {
 
     /** Runs {@code body} on a compute thread in a turn of the gate; rethrows what it threw. */
     static void run(Runnable body) {
-        run(body, 1);
+        run(body, false);
     }
 
-    /**
-     * {@link #run(Runnable)}; the body may share a turn with others, as long as no more than
-     * {@code sideBySide} run in it (1: never shares).
-     */
-    static void run(Runnable body, int sideBySide) {
+    /** {@link #run(Runnable)}; a body that {@code mayShare} may run in a split turn (see the class). */
+    static void run(Runnable body, boolean mayShare) {
         if (Thread.currentThread() instanceof Worker || Thread.currentThread() instanceof Helper) {
             body.run(); // already in a compute thread's turn
             return;
         }
-        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), sideBySide);
+        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), mayShare);
         QUEUE.add(task);
         Worker idle = IDLE.poll();
         if (idle != null) {
@@ -97,15 +94,15 @@ final class ComputeThreads {
         final Runnable body;
         final Thread caller;
         final ExecutionTrace trace; // a benchmark's trace follows the call
-        final int sideBySide; // the most predictions a turn running this one may hold
+        final boolean mayShare; // may run in a split turn
         volatile Throwable failure;
         volatile boolean done;
 
-        Task(Runnable body, Thread caller, ExecutionTrace trace, int sideBySide) {
+        Task(Runnable body, Thread caller, ExecutionTrace trace, boolean mayShare) {
             this.body = body;
             this.caller = caller;
             this.trace = trace;
-            this.sideBySide = sideBySide;
+            this.mayShare = mayShare;
         }
 
         /** Runs the body on this thread, then hands the result to the caller. */
@@ -122,28 +119,26 @@ final class ComputeThreads {
     }
 
     /**
-     * The turn's predictions: {@code first}, then as many queued ones as may run beside it (none
-     * unless the policy splits), each leaving the queue; one that may not share stays first in it.
+     * The turn's predictions: {@code first} alone, or, when it and enough queued ones may share a
+     * turn to give each of the count's threads one, that many, each leaving the queue. Fewer
+     * would leave cores idle that a whole team would use, so those stay queued, in their order.
      */
     private static Task[] turnOf(Task first) {
-        int limit = Math.min(first.sideBySide, Threads.count());
-        if (limit < 2 || Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED || QUEUE.isEmpty()) {
+        int lanes = Threads.count();
+        if (!first.mayShare || lanes < 2 || Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED || QUEUE.isEmpty()) {
             return new Task[] {first};
         }
-        java.util.ArrayList<Task> turn = new java.util.ArrayList<>(limit);
+        java.util.ArrayList<Task> turn = new java.util.ArrayList<>(lanes);
         turn.add(first);
-        while (turn.size() < limit) {
+        while (turn.size() < lanes) {
             Task next = QUEUE.pollFirst();
             if (next == null) break;
-            if (next.sideBySide < 2) {
-                QUEUE.offerFirst(next); // its place in the queue, for the next turn
-                break;
-            }
             turn.add(next);
-            limit = Math.min(limit, next.sideBySide);
+            if (!next.mayShare) break;
         }
-        while (turn.size() > limit) QUEUE.offerFirst(turn.removeLast()); // a later one allowed fewer
-        return turn.toArray(Task[]::new);
+        if (turn.size() == lanes && turn.getLast().mayShare) return turn.toArray(Task[]::new);
+        while (turn.size() > 1) QUEUE.offerFirst(turn.removeLast()); // back, in their order
+        return new Task[] {first};
     }
 
     /** A split turn: how many lanes it has, the gate's permit it holds, and whether it is ending. */
@@ -177,7 +172,7 @@ final class ComputeThreads {
             if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
             if (Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED) break; // changed meanwhile
             Task next = QUEUE.pollFirst();
-            if (next != null && next.sideBySide >= turn.lanes) return next;
+            if (next != null && next.mayShare) return next;
             if (next != null) {
                 QUEUE.offerFirst(next); // its place in the queue, for the next turn
                 break;

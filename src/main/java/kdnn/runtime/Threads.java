@@ -21,11 +21,11 @@ public final class Threads {
          */
         SHARE_CORES,
         /**
-         * {@link #SHARE_CORES} while predictions arrive one at a time; when a compute thread's turn
-         * starts and more large predictions wait, the turn takes up to {@link #count()} of them and
-         * runs them side by side, one thread each: throughput for a busy server, the whole count's
-         * latency for a lone caller. Only as many share a turn as have workspaces that fit the
-         * last-level cache together (none where its size cannot be read). The cost: a second copy
+         * {@link #SHARE_CORES} while few predictions wait; when a compute thread's turn starts with
+         * enough large predictions waiting to give each of {@link #count()} threads one, the turn
+         * runs that many side by side, one thread each: throughput for a busy server, the whole
+         * count's latency for a lone caller. Only predictions whose workspaces fit the last-level
+         * cache {@code count} times over split (none where its size cannot be read). The cost: a second copy
          * of the prepared weights, for the one-thread primitives, and results that may differ in
          * the last bits with the load, wherever oneDNN blocks a kernel differently for one thread.
          */
@@ -122,14 +122,14 @@ public final class Threads {
     /**
      * {@link #runAdmitted(boolean, Runnable)} for a prediction whose intermediate values need
      * {@code workspaceBytes}: under {@link Policy#SPLIT_WHEN_QUEUED} it may share a turn with
-     * others, one thread each, as many as have workspaces that fit the last-level cache together
-     * ({@code Long.MAX_VALUE}: it never shares).
+     * {@code count - 1} others, one thread each, if {@code count} such workspaces fit the last-level
+     * cache together ({@code Long.MAX_VALUE}: it never shares).
      */
     public static void runAdmitted(boolean onComputeThread, long workspaceBytes, Runnable body) {
         if (onComputeThread && gate != null && count > 1 && controllable()) {
-            int sideBySide = policy != Policy.SPLIT_WHEN_QUEUED ? 1
-                    : (int) Math.min(count, lastLevelCacheBytes() / Math.max(1, workspaceBytes));
-            ComputeThreads.run(body, sideBySide); // the compute thread takes the turn of the gate
+            boolean mayShare = policy == Policy.SPLIT_WHEN_QUEUED
+                    && lastLevelCacheBytes() / Math.max(1, workspaceBytes) >= count;
+            ComputeThreads.run(body, mayShare); // the compute thread takes the turn of the gate
             return;
         }
         Semaphore admitted = enterCall();

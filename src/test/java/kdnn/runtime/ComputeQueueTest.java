@@ -49,8 +49,13 @@ class ComputeQueueTest {
 
     /** Makes 25 calls on each of 8 threads at once; returns when all are done. */
     private static void eightCallers(CallerCall call) throws InterruptedException {
+        callers(8, call);
+    }
+
+    /** Makes 25 calls on each of {@code n} threads at once; returns when all are done. */
+    private static void callers(int n, CallerCall call) throws InterruptedException {
         List<Thread> callers = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < n; t++) {
             int caller = t;
             callers.add(Thread.ofPlatform().start(() -> {
                 for (int i = 0; i < 25; i++) call.run(caller, i);
@@ -126,6 +131,31 @@ class ComputeQueueTest {
         int turns = Threads.splitTurns() - splitsBefore;
         assertTrue(turns > 0 && turns * 4 < queuedCalls.get(), "lanes went on with queued calls: " + turns
                 + " split turns for " + queuedCalls.get() + " calls");
+    }
+
+    @Test
+    void aTurnSplitsOnlyWhenEachOfTheCountsThreadsGetsAPrediction() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setCount(3);
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<Integer> counts = java.util.Collections.synchronizedList(new ArrayList<>());
+        CallerCall call = (caller, i) -> Threads.runAdmitted(true, 1024, () -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            counts.add(Threads.count());
+            LockSupportSleep.micros(1000);
+            running.decrementAndGet();
+        });
+        int splitsBefore = Threads.splitTurns();
+        callers(2, call); // at most one waits beside the running one: fewer than 3
+        assertEquals(splitsBefore, Threads.splitTurns(), "two callers never fill three threads");
+        assertEquals(1, most.get());
+        assertTrue(counts.stream().allMatch(c -> c == 3), counts.toString());
+        callers(8, call);
+        assertTrue(Threads.splitTurns() > splitsBefore, "eight callers do");
+        assertEquals(3, most.get(), "three at once, one thread each");
+        assertTrue(counts.contains(1), "some ran with one thread");
     }
 
     @Test
