@@ -445,7 +445,7 @@ final class ArchitectureBench {
 
     /**
      * Predictions per second with 1, 2, 4 and 8 request threads sharing one model (batch 1: serving):
-     * kdnn under its policy, then under {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
+     * kdnn under its policy, then under {@code SHARE_CORES} and {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
      * (the settings a server can choose; text only, the JSON's kdnn records are the policy's), and
      * one ORT session shared the same way, all timed {@link #interleaved}.
      */
@@ -456,10 +456,11 @@ final class ArchitectureBench {
         List<LevelRun> runs = new ArrayList<>();
         labels.add("kdnn");
         runs.add((threads, ms) -> concurrency(model, shape, threads, ms));
-        if (s.threads() > 1 && policy != Threads.Policy.SPLIT_WHEN_QUEUED) {
-            labels.add("kdnn, split_when_queued");
+        for (Threads.Policy other : List.of(Threads.Policy.SHARE_CORES, Threads.Policy.SPLIT_WHEN_QUEUED)) {
+            if (s.threads() < 2 || other == policy) continue;
+            labels.add("kdnn, " + other.name().toLowerCase(Locale.ROOT));
             runs.add((threads, ms) -> {
-                Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+                Threads.setPolicy(other);
                 try {
                     return concurrency(model, shape, threads, ms);
                 } finally {

@@ -47,6 +47,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile ExtremeValues extremes; // null: the process-wide mode
     private volatile int batchSlice; // samples per slice; 0: the planner chooses
     private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
+    // per plan: whether one-thread primitives give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
+    private final ConcurrentHashMap<Plan, kdnn.runtime.OneThreadCheck> sameWithOneThread = new ConcurrentHashMap<>();
     private volatile Plan lastPlan;
     private volatile PlanKey lastKey;
     private volatile GraphSpec graph;
@@ -296,7 +298,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             // turn with others, one thread each, only if every step follows the thread's count)
             ExtremeValues effective = ExtremeValues.mode();
             long sharedBytes = plan.anyThreadCount() ? plan.workspaceBytes() : Long.MAX_VALUE;
-            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, () -> {
+            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, sameWithOneThread.get(plan), () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
                 try {
                     plan.execute(segments(in), segments(out));
@@ -310,6 +312,27 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                 TensorBridge.get().release(t, held[i]);
             }
             kdnn.internal.ExtremesScope.exit(outer);
+        }
+    }
+
+    /** The digests of a run on the check input of the plan for {@code inputShapes}, for tests. */
+    final long[] stepDigests(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            ExtremeValues mode = extremes();
+            return stepDigests(planForShapes(List.of(inputShapes), mode), mode);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** The plan's run on its check input under {@code mode} (see {@link kdnn.runtime.OneThreadCheck}). */
+    private static long[] stepDigests(Plan plan, ExtremeValues mode) {
+        ExtremeValues before = kdnn.internal.ExtremesScope.enter(mode);
+        try {
+            return kdnn.internal.plan.StepDigests.of(plan);
+        } finally {
+            kdnn.internal.ExtremesScope.exit(before);
         }
     }
 
@@ -351,7 +374,9 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         Plan plan = plans.computeIfAbsent(key, x -> {
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
             try {
-                return Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
+                Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
+                sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
+                return p;
             } finally {
                 kdnn.internal.ExtremesScope.exit(outer);
             }
@@ -585,6 +610,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             lastPlan = null;
             plans.values().forEach(Plan::close);
             plans.clear();
+            sameWithOneThread.clear();
             for (Object o : layerObjects()) {
                 if (o instanceof Model m) m.close();
                 else ((Layer) o).close();

@@ -20,12 +20,15 @@ import java.util.concurrent.locks.LockSupport;
  * an idle one looks at the queue a little longer before it parks, so a lone caller's next
  * prediction needs no second wake-up either.
  *
- * <p>Under {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while enough predictions
+ * <p>Under {@link Threads.Policy#SPLIT_WHEN_SAME} and {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while enough predictions
  * wait to give each of the count's threads one takes {@code count} of them and runs them side by
  * side, one thread each: the turn's own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
  * team, so the compute thread's team stays the only one (a second would make libgomp throttle
  * every team's waiting, see {@code src/RELIABILITY.md}). A lane that finishes takes the next
  * queued prediction, so the turn lasts while predictions keep coming and nobody waits for the gate.
+ * Under {@code SPLIT_WHEN_SAME} a prediction joins a split turn only once its plan's
+ * {@link OneThreadCheck} has found its one-thread results the same; the turn that first would
+ * take it runs that check, with the whole team, before it decides.
  */
 final class ComputeThreads {
     private static final ConcurrentLinkedDeque<Task> QUEUE = new ConcurrentLinkedDeque<>();
@@ -47,11 +50,16 @@ final class ComputeThreads {
 
     /** {@link #run(Runnable)}; a body that {@code mayShare} may run in a split turn (see the class). */
     static void run(Runnable body, boolean mayShare) {
+        run(body, mayShare, null);
+    }
+
+    /** {@link #run(Runnable, boolean)} for a prediction whose sameness with one thread {@code sameness} checks (or null). */
+    static void run(Runnable body, boolean mayShare, OneThreadCheck sameness) {
         if (Thread.currentThread() instanceof Worker || Thread.currentThread() instanceof Helper) {
             body.run(); // already in a compute thread's turn
             return;
         }
-        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), mayShare);
+        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), mayShare, sameness);
         QUEUE.add(task);
         Worker idle = IDLE.poll();
         if (idle != null) {
@@ -94,15 +102,31 @@ final class ComputeThreads {
         final Runnable body;
         final Thread caller;
         final ExecutionTrace trace; // a benchmark's trace follows the call
-        final boolean mayShare; // may run in a split turn
+        final boolean mayShare; // may run in a split turn, if the policy (and its check) agree
+        final OneThreadCheck sameness; // or null
         volatile Throwable failure;
         volatile boolean done;
 
-        Task(Runnable body, Thread caller, ExecutionTrace trace, boolean mayShare) {
+        Task(Runnable body, Thread caller, ExecutionTrace trace, boolean mayShare, OneThreadCheck sameness) {
             this.body = body;
             this.caller = caller;
             this.trace = trace;
             this.mayShare = mayShare;
+            this.sameness = sameness;
+        }
+
+        /**
+         * Whether it may run in a split turn under the policy now in force; {@code mayCheck}: run
+         * its check if the answer is not known yet (on a compute thread holding a turn, outside
+         * any lane), else take an unknown answer as no.
+         */
+        boolean shares(boolean mayCheck) {
+            if (!mayShare) return false;
+            Threads.Policy p = Threads.policy();
+            if (p == Threads.Policy.SPLIT_WHEN_QUEUED) return true;
+            if (p != Threads.Policy.SPLIT_WHEN_SAME || sameness == null) return false;
+            int count = Threads.processCount();
+            return mayCheck ? sameness.same(count) : sameness.knownSame(count);
         }
 
         /** Runs the body on this thread, then hands the result to the caller. */
@@ -125,18 +149,22 @@ final class ComputeThreads {
      */
     private static Task[] turnOf(Task first) {
         int lanes = Threads.count();
-        if (!first.mayShare || lanes < 2 || Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED || QUEUE.isEmpty()) {
+        if (!first.mayShare || lanes < 2 || !Threads.splits(Threads.policy()) || QUEUE.isEmpty() || !first.shares(true)) {
             return new Task[] {first};
         }
         java.util.ArrayList<Task> turn = new java.util.ArrayList<>(lanes);
         turn.add(first);
+        boolean all = true;
         while (turn.size() < lanes) {
             Task next = QUEUE.pollFirst();
             if (next == null) break;
             turn.add(next);
-            if (!next.mayShare) break;
+            if (!next.shares(true)) {
+                all = false;
+                break;
+            }
         }
-        if (turn.size() == lanes && turn.getLast().mayShare) return turn.toArray(Task[]::new);
+        if (turn.size() == lanes && all) return turn.toArray(Task[]::new);
         while (turn.size() > 1) QUEUE.offerFirst(turn.removeLast()); // back, in their order
         return new Task[] {first};
     }
@@ -170,9 +198,9 @@ final class ComputeThreads {
         long end = System.nanoTime() + LOOK_NS;
         while (!turn.ending) {
             if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
-            if (Threads.policy() != Threads.Policy.SPLIT_WHEN_QUEUED) break; // changed meanwhile
+            if (!Threads.splits(Threads.policy())) break; // changed meanwhile
             Task next = QUEUE.pollFirst();
-            if (next != null && next.mayShare) return next;
+            if (next != null && next.shares(false)) return next; // a lane has no team to check with
             if (next != null) {
                 QUEUE.offerFirst(next); // its place in the queue, for the next turn
                 break;

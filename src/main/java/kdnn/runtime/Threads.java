@@ -14,12 +14,19 @@ public final class Threads {
     /** How calls running at once share the cores. */
     public enum Policy {
         /**
-         * The default: at most {@code max(1, cores / count)} calls run oneDNN at once, each with
+         * At most {@code max(1, cores / count)} calls run oneDNN at once, each with
          * {@link #count()} threads; the others wait their turn. N request threads therefore never
          * start N OpenMP teams on the same cores, and since every primitive keeps one thread
          * count, a result never depends on how many calls ran at the same time.
          */
         SHARE_CORES,
+        /**
+         * The default: {@link #SPLIT_WHEN_QUEUED} for the predictions whose one-thread results are
+         * bitwise those of the whole count ({@link OneThreadCheck}: checked once per plan, at
+         * every step, the first time a split turn would take it), {@link #SHARE_CORES} for the
+         * others. Throughput for a busy server, and a result still never depends on the load.
+         */
+        SPLIT_WHEN_SAME,
         /**
          * {@link #SHARE_CORES} while few predictions wait; when a compute thread's turn starts with
          * enough large predictions waiting to give each of {@link #count()} threads one, the turn
@@ -48,11 +55,21 @@ public final class Threads {
 
     /**
      * The count new primitives get: {@code -Dkdnn.threads}, {@code KDNN_THREADS}, else the available
-     * cores; 1 inside a split turn of {@link Policy#SPLIT_WHEN_QUEUED}.
+     * cores; 1 inside a split turn ({@link Policy#SPLIT_WHEN_SAME}, {@link Policy#SPLIT_WHEN_QUEUED}).
      */
     public static int count() {
         int own = CALL_COUNT.get()[0];
         return own > 0 ? own : count;
+    }
+
+    /** The count of the process, whatever a split turn's lane has in force. */
+    static int processCount() {
+        return count;
+    }
+
+    /** True when {@code p} may run predictions side by side. */
+    static boolean splits(Policy p) {
+        return p == Policy.SPLIT_WHEN_SAME || p == Policy.SPLIT_WHEN_QUEUED;
     }
 
     /** Runs {@code body} with {@link #count()} = {@code threads} on this thread. */
@@ -126,10 +143,19 @@ public final class Threads {
      * cache together ({@code Long.MAX_VALUE}: it never shares).
      */
     public static void runAdmitted(boolean onComputeThread, long workspaceBytes, Runnable body) {
+        runAdmitted(onComputeThread, workspaceBytes, null, body);
+    }
+
+    /**
+     * {@link #runAdmitted(boolean, long, Runnable)} for a prediction that {@code sameness} can
+     * check (null: it cannot, so {@link Policy#SPLIT_WHEN_SAME} never splits it).
+     */
+    public static void runAdmitted(boolean onComputeThread, long workspaceBytes, OneThreadCheck sameness, Runnable body) {
         if (onComputeThread && gate != null && count > 1 && controllable()) {
-            boolean mayShare = policy == Policy.SPLIT_WHEN_QUEUED
+            Policy p = policy;
+            boolean mayShare = (p == Policy.SPLIT_WHEN_QUEUED || p == Policy.SPLIT_WHEN_SAME && sameness != null)
                     && lastLevelCacheBytes() / Math.max(1, workspaceBytes) >= count;
-            ComputeThreads.run(body, mayShare); // the compute thread takes the turn of the gate
+            ComputeThreads.run(body, mayShare, sameness); // the compute thread takes the turn of the gate
             return;
         }
         Semaphore admitted = enterCall();
@@ -140,7 +166,7 @@ public final class Threads {
         }
     }
 
-    /** How many turns have run predictions side by side ({@link Policy#SPLIT_WHEN_QUEUED}) in this process. */
+    /** How many turns have run predictions side by side ({@link Policy#SPLIT_WHEN_SAME}, {@link Policy#SPLIT_WHEN_QUEUED}) in this process. */
     public static int splitTurns() {
         return ComputeThreads.splitTurns();
     }
@@ -202,7 +228,7 @@ public final class Threads {
 
     private static Policy defaultPolicy() {
         ProcessSetting set = ProcessSetting.read("kdnn.threads.policy", "KDNN_THREADS_POLICY");
-        return set.given() ? parsePolicy(set.value(), set.from()) : Policy.SHARE_CORES;
+        return set.given() ? parsePolicy(set.value(), set.from()) : Policy.SPLIT_WHEN_SAME;
     }
 
     /** A policy by its name in any case; {@code from} names the setting it came from. */
@@ -212,7 +238,9 @@ public final class Threads {
                 return p;
             }
         }
-        throw new IllegalArgumentException(from + " must be one of share_cores, split_when_queued, fixed; got '" + s + "'");
+        String names = java.util.Arrays.stream(Policy.values()).map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
+                .collect(java.util.stream.Collectors.joining(", "));
+        throw new IllegalArgumentException(from + " must be one of " + names + "; got '" + s + "'");
     }
 
     private static int defaultCount() {

@@ -120,6 +120,7 @@ class ArchitectureBenchTest {
         assertTrue(printed.contains("| tiny | 1 |"), printed);
         if (Runtime.getRuntime().availableProcessors() > 1) { // the settings a server can choose, timed beside the default
             assertTrue(printed.contains("| tiny | 1 | kdnn, split_when_queued |"), printed);
+            assertTrue(printed.contains("| tiny | 1 | kdnn, share_cores |"), printed);
             assertTrue(printed.contains("| tiny | 1 | kdnn, kdnn.threads=1 |"), printed);
         }
         // the keras mode: its input scan counted and timed alone, its primitives the default's

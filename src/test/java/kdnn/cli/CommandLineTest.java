@@ -92,7 +92,7 @@ class CommandLineTest {
         assertEquals(0, r.status(), r.err());
         assertFalse(r.out().contains("N/A"), r.out());
         assertTrue(r.out().matches("(?s)oneDNN version: +3\\.\\d+\\.\\d+\\S*(?: \\(commit \\w+\\))?\n.*"), r.out());
-        assertTrue(r.out().contains("\nthread policy:    share_cores (last-level cache "), r.out());
+        assertTrue(r.out().contains("\nthread policy:    split_when_same (last-level cache "), r.out());
         assertFalse(Info.knownHash("N/A"));
         assertFalse(Info.knownHash(""));
         assertTrue(Info.knownHash("2b8ab3c"));

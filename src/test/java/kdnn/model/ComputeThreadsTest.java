@@ -88,8 +88,57 @@ class ComputeThreadsTest {
     }
 
     @Test
+    void splitWhenSameGivesEachCallerItsInputsResultBitwise() throws Exception {
+        assumeTrue(Threads.count() == 2 && Threads.controllable(), "the 2-thread count this machine has");
+        Threads.Policy before = Threads.policy();
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        int splitsBefore = Threads.splitTurns();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try (Sequential m = model()) {
+            float[][] inputs = new float[8][];
+            float[][] want = new float[8][];
+            for (int k = 0; k < 8; k++) {
+                float[] x = input(false);
+                for (int i = 0; i < x.length; i++) x[i] *= 1 + k / 8f;
+                inputs[k] = x;
+                want[k] = predict(m, x);
+            }
+            List<Future<float[]>> got = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                float[] x = inputs[i % 8];
+                got.add(pool.submit(() -> predict(m, x)));
+            }
+            for (int i = 0; i < got.size(); i++) assertArrayEquals(want[i % 8], got.get(i).get(), "call " + i);
+            // 1x1 convolutions add in the same order with one thread; its workspace: 8 MB
+            assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
+            assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
+        } finally {
+            pool.shutdownNow();
+            Threads.setPolicy(before);
+        }
+    }
+
+    @Test
+    void theCheckDigestsEveryStepNotJustTheOutput() throws Exception {
+        Layer zero = ConvFixtures.conv1x1("zero", 8, "relu", SHAPE, i -> 0); // outputs 0 whatever comes in
+        Layer nudged = ConvFixtures.conv1x1("a", 64, "relu", SHAPE, i -> i == 0 ? Math.nextUp((float) Math.cos(0) / 32)
+                : Math.cos(i) / 32);
+        try (Sequential m = Sequential.of("m", List.of(meanRelu("a"), zero), SHAPE);
+                Sequential n = Sequential.of("n", List.of(nudged, ConvFixtures.conv1x1("zero", 8, "relu", SHAPE, i -> 0)),
+                        SHAPE)) {
+            long[] digests = m.stepDigests(SHAPE);
+            assertEquals(3, digests.length, "two steps and the output");
+            assertArrayEquals(digests, m.stepDigests(SHAPE), "the same run gives the same digests");
+            long[] other = n.stepDigests(SHAPE);
+            assertEquals(digests[2], other[2], "the same output, all zero");
+            assertTrue(digests[0] != other[0], "a weight one ulp apart shows in the first step");
+        }
+    }
+
+    @Test
     void splitTurnsGiveEachCallerTheResultOfItsOwnInput() throws Exception {
         assumeTrue(Threads.count() == 2 && Threads.controllable(), "the 2-thread count this machine has");
+        Threads.Policy before = Threads.policy();
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         int splitsBefore = Threads.splitTurns();
         ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -121,7 +170,7 @@ class ComputeThreadsTest {
             assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
         } finally {
             pool.shutdownNow();
-            Threads.setPolicy(Threads.Policy.SHARE_CORES);
+            Threads.setPolicy(before);
         }
     }
 

@@ -24,18 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class ComputeQueueTest {
     private int countBefore;
+    private Threads.Policy policyBefore;
 
     @BeforeEach
     void twoThreadCalls() {
         assumeTrue(Threads.controllable(), "compute threads serve OpenMP builds only");
         countBefore = Threads.count();
+        policyBefore = Threads.policy();
         Threads.setCount(2); // calls of two threads go to compute threads
     }
 
     @AfterEach
     void restore() {
         if (countBefore > 0) Threads.setCount(countBefore);
-        Threads.setPolicy(Threads.Policy.SHARE_CORES);
+        if (policyBefore != null) Threads.setPolicy(policyBefore);
     }
 
     /** What each call saw: its thread's count, how many calls ran at once, which caller and call it was. */
@@ -66,9 +68,15 @@ class ComputeQueueTest {
 
     /** 8 callers making 25 calls each of about 1 ms, each queued with {@code workspaceBytes}; what each call saw. */
     private static List<Seen> callsFromEightThreads(long workspaceBytes, int[] mostAtOnce) throws Exception {
+        return callsFromEightThreads(workspaceBytes, null, mostAtOnce);
+    }
+
+    /** {@link #callsFromEightThreads(long, int[])} for calls whose sameness with one thread {@code sameness} checks. */
+    private static List<Seen> callsFromEightThreads(long workspaceBytes, OneThreadCheck sameness, int[] mostAtOnce)
+            throws Exception {
         AtomicInteger running = new AtomicInteger();
         List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        eightCallers((caller, call) -> Threads.runAdmitted(true, workspaceBytes, () -> {
+        eightCallers((caller, call) -> Threads.runAdmitted(true, workspaceBytes, sameness, () -> {
             int now = running.incrementAndGet();
             LockSupportSleep.micros(1000);
             seen.add(new Seen(Threads.count(), Math.max(now, running.get()), caller, call, Thread.currentThread().getName()));
@@ -170,12 +178,76 @@ class ComputeQueueTest {
     }
 
     @Test
-    void theDefaultPolicyNeverSplits() throws Exception {
+    void shareCoresNeverSplits() throws Exception {
+        Threads.setPolicy(Threads.Policy.SHARE_CORES);
         int splitsBefore = Threads.splitTurns();
         int[] most = {0};
         List<Seen> seen = callsFromEightThreads(1024, most);
         assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
         assertTrue(seen.stream().allMatch(s -> s.count() == 2 && s.together() == 1), "one call at a time, all threads");
+    }
+
+    /** Where and with which count a check's runs went. */
+    private record CheckRun(String thread, int count) {
+    }
+
+    /** A check whose runs give {@code digest} of the count they run with, recording each run. */
+    private static OneThreadCheck recordedCheck(List<CheckRun> runs, java.util.function.IntFunction<long[]> digest) {
+        return new OneThreadCheck(() -> {
+            runs.add(new CheckRun(Thread.currentThread().getName(), Threads.count()));
+            return digest.apply(Threads.count());
+        });
+    }
+
+    @Test
+    void splitWhenSameSplitsCallsWhoseCheckFoundOneThreadTheSame() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
+        int splitsBefore = Threads.splitTurns();
+        int[] most = {0};
+        List<Seen> seen = callsFromEightThreads(1024, recordedCheck(runs, count -> new long[] {7, 9}), most);
+        assertTrue(Threads.splitTurns() > splitsBefore, "with 8 callers queueing, some turns split");
+        assertTrue(seen.stream().anyMatch(s -> s.count() == 1 && s.together() > 1), "calls ran side by side, one thread each");
+        assertEquals(2, runs.size(), "checked once, both ways: " + runs);
+        assertEquals(List.of(2, 1), runs.stream().map(CheckRun::count).toList(), "the team's run, then one thread's");
+        assertTrue(runs.stream().allMatch(r -> r.thread().startsWith("kdnn-compute-") && !r.thread().contains("-helper-")),
+                "checked by a compute thread, outside any lane: " + runs);
+    }
+
+    @Test
+    void splitWhenSameNeverSplitsCallsWhoseOneThreadResultsDiffer() throws Exception {
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
+        int splitsBefore = Threads.splitTurns();
+        int[] most = {0};
+        List<Seen> seen = callsFromEightThreads(1024, recordedCheck(runs, count -> new long[] {7, count}), most);
+        assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
+        assertTrue(seen.stream().allMatch(s -> s.count() == 2 && s.together() == 1), "one call at a time, all threads");
+        assertTrue(runs.size() <= 2, "checked at most once: " + runs);
+        // nor calls it cannot check, nor those whose check fails
+        seen = callsFromEightThreads(1024, null, most);
+        seen.addAll(callsFromEightThreads(1024, new OneThreadCheck(() -> {
+            throw new IllegalStateException("no check input");
+        }), most));
+        assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
+        assertTrue(seen.stream().allMatch(s -> s.count() == 2 && s.together() == 1), "one call at a time, all threads");
+    }
+
+    @Test
+    void aCheckRunsAgainForANewCount() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
+        OneThreadCheck check = recordedCheck(runs, count -> new long[] {count == 3 ? 5 : 1});
+        int[] most = {0};
+        callsFromEightThreads(1024, check, most);
+        assertEquals(2, runs.size(), runs.toString());
+        Threads.setCount(3);
+        int splitsBefore = Threads.splitTurns();
+        callsFromEightThreads(1024, check, most);
+        assertEquals(List.of(2, 1, 3, 1), runs.stream().map(CheckRun::count).toList(), "checked again for 3 threads");
+        assertEquals(splitsBefore, Threads.splitTurns(), "3 threads differ from one: no turn split");
     }
 
     @Test
@@ -211,7 +283,8 @@ class ComputeQueueTest {
     void anUnknownPolicyNamesTheSettingAndTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Threads.parsePolicy("fast", "system property kdnn.threads.policy"));
-        assertEquals("system property kdnn.threads.policy must be one of share_cores, split_when_queued, fixed; got 'fast'",
+        assertEquals("system property kdnn.threads.policy must be one of share_cores, split_when_same, split_when_queued, fixed;"
+                + " got 'fast'",
                 e.getMessage());
         assertEquals(Threads.Policy.SPLIT_WHEN_QUEUED, Threads.parsePolicy(" Split_When_Queued ", "x"));
     }

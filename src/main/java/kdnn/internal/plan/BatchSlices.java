@@ -65,7 +65,7 @@ public final class BatchSlices extends Plan {
     }
 
     @Override
-    public void execute(MemorySegment[] inputs, MemorySegment[] outputs) {
+    public void execute(MemorySegment[] inputs, MemorySegment[] outputs, java.util.function.Consumer<MemorySegment> afterStep) {
         MemorySegment[] in = new MemorySegment[inputs.length];
         MemorySegment[] out = new MemorySegment[outputs.length];
         for (int first = 0; first < batch; first += size) {
@@ -76,7 +76,7 @@ public final class BatchSlices extends Plan {
             for (int i = 0; i < out.length; i++) {
                 out[i] = outputs[i].asSlice(first * outputSampleBytes[i], n * outputSampleBytes[i]);
             }
-            (n == size ? slice : rest).execute(in, out);
+            (n == size ? slice : rest).execute(in, out, afterStep);
         }
     }
 

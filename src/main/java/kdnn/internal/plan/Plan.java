@@ -2,6 +2,7 @@ package kdnn.internal.plan;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A model compiled for one set of input shapes: its layers' steps ({@link StepPlan}), or those of
@@ -80,7 +81,12 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
      * Runs the plan on the inputs' memory into the outputs' (of {@link #outputShapes()}). The
      * caller holds that memory and has been admitted ({@link kdnn.runtime.Threads#enterCall()}).
      */
-    public abstract void execute(MemorySegment[] inputs, MemorySegment[] outputs);
+    public final void execute(MemorySegment[] inputs, MemorySegment[] outputs) {
+        execute(inputs, outputs, null);
+    }
+
+    /** {@link #execute(MemorySegment[], MemorySegment[])}, handing each step's result to {@code afterStep} once written (null: none). */
+    public abstract void execute(MemorySegment[] inputs, MemorySegment[] outputs, Consumer<MemorySegment> afterStep);
 
     /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
     @Override

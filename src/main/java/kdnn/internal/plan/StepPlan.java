@@ -193,7 +193,7 @@ public final class StepPlan extends Plan {
     }
 
     @Override
-    public void execute(MemorySegment[] inputs, MemorySegment[] outputs) {
+    public void execute(MemorySegment[] inputs, MemorySegment[] outputs, java.util.function.Consumer<MemorySegment> afterStep) {
         for (Derivation d : derivations) {
             if (d.stale()) d.refresh();
         }
@@ -217,6 +217,7 @@ public final class StepPlan extends Plan {
                     bounds[i] = w.bounds[in[i]];
                 }
                 w.bounds[step.output()] = step.run(args, w.values[step.output()], bounds);
+                if (afterStep != null) afterStep.accept(w.values[step.output()]);
             }
         } finally {
             give(w);
