@@ -326,6 +326,19 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    /** Whether the plan for {@code inputShapes} gives bitwise the same values with one thread (checked if not yet), for tests. */
+    final boolean sameWithOneThread(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            kdnn.runtime.OneThreadCheck check = sameWithOneThread.get(planForShapes(List.of(inputShapes), extremes()));
+            boolean[] same = new boolean[1];
+            kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count()));
+            return same[0];
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
     /** The plan's run on its check input under {@code mode} (see {@link kdnn.runtime.OneThreadCheck}). */
     private static long[] stepDigests(Plan plan, ExtremeValues mode) {
         ExtremeValues before = kdnn.internal.ExtremesScope.enter(mode);

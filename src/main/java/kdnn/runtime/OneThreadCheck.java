@@ -35,7 +35,7 @@ public final class OneThreadCheck {
      * The answer for {@code count}, running the check first if it is not known: call on a compute
      * thread holding a turn, outside any split lane. A check that fails counts as different.
      */
-    synchronized boolean same(int count) {
+    public synchronized boolean same(int count) {
         if (checkedFor != count) {
             boolean answer;
             try {

@@ -118,6 +118,59 @@ class ComputeThreadsTest {
         }
     }
 
+    /** A Conv1D over 32000 steps: causal, of {@code filters}, with weights from cosines. */
+    private static Layer causalConv1d(String name, int filters, int dilation, long[] inputShape) throws Exception {
+        Layer l = kdnn.layers.Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv1D\",\"config\":{\"name\":\"" + name
+                + "\",\"filters\":" + filters + ",\"kernel_size\":2,\"padding\":\"causal\",\"dilation_rate\":" + dilation + "}}"));
+        l.build(inputShape);
+        List<kdnn.layers.Weight> ws = new ArrayList<>();
+        for (kdnn.layers.Weight w : l.getWeights()) {
+            float[] v = new float[w.values().length];
+            for (int i = 0; i < v.length; i++) v[i] = (float) Math.cos(i + v.length) / 8;
+            ws.add(new kdnn.layers.Weight(w.name(), w.shape(), v));
+        }
+        l.setWeights(ws);
+        return l;
+    }
+
+    @Test
+    void splitWhenSameNeverSplitsAModelWhoseOneThreadKernelsAddInAnotherOrder() throws Exception {
+        assumeTrue(Threads.count() == 2 && Threads.controllable(), "the 2-thread count this machine has");
+        assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
+        Threads.Policy before = Threads.policy();
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        long[] shape = {1, 32000, 1};
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        // WaveNet's first two layers: the dilated one's one-thread kernel adds in another order here
+        try (Sequential m = Sequential.of("dilated", List.of(causalConv1d("c1", 64, 1, shape),
+                causalConv1d("c2", 64, 2, new long[] {1, 32000, 64})), shape)) {
+            float[][] inputs = new float[8][32000];
+            float[][] want = new float[8][];
+            for (int k = 0; k < 8; k++) {
+                for (int i = 0; i < 32000; i++) inputs[k][i] = (float) Math.sin(i * (k + 1) / 7.0);
+                try (Tensor in = Tensor.of(inputs[k], shape); Tensor out = m.predict(in)) {
+                    want[k] = out.toFloatArray();
+                }
+            }
+            assumeTrue(!m.sameWithOneThread(shape), "this CPU's one-thread kernels add in the same order here");
+            int splitsBefore = Threads.splitTurns();
+            List<Future<float[]>> got = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                float[] x = inputs[i % 8];
+                got.add(pool.submit(() -> {
+                    try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
+                        return out.toFloatArray();
+                    }
+                }));
+            }
+            for (int i = 0; i < got.size(); i++) assertArrayEquals(want[i % 8], got.get(i).get(), "call " + i);
+            assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
+        } finally {
+            pool.shutdownNow();
+            Threads.setPolicy(before);
+        }
+    }
+
     @Test
     void theCheckDigestsEveryStepNotJustTheOutput() throws Exception {
         Layer zero = ConvFixtures.conv1x1("zero", 8, "relu", SHAPE, i -> 0); // outputs 0 whatever comes in
