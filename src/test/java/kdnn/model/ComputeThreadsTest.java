@@ -43,8 +43,39 @@ class ComputeThreadsTest {
     }
 
     private static float[] predict(Model m, float[] x) {
-        try (Tensor in = Tensor.of(x, SHAPE); Tensor out = m.predict(in)) {
+        return predict(m, x, SHAPE);
+    }
+
+    private static float[] predict(Model m, float[] x, long[] shape) {
+        try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
             return out.toFloatArray();
+        }
+    }
+
+    /** Eight callers' own inputs: {@link #input} scaled for each. */
+    private static float[][] eightInputs() {
+        float[][] inputs = new float[8][];
+        for (int k = 0; k < 8; k++) {
+            inputs[k] = input(false);
+            for (int i = 0; i < inputs[k].length; i++) inputs[k][i] *= 1 + k / 8f;
+        }
+        return inputs;
+    }
+
+    /** 48 predictions from 8 threads at once, of input {@code i % 8} each; their results in order. */
+    private static List<float[]> fromEightThreads(Model m, float[][] inputs, long[] shape) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<float[]>> got = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                float[] x = inputs[i % 8];
+                got.add(pool.submit(() -> predict(m, x, shape)));
+            }
+            List<float[]> results = new ArrayList<>();
+            for (Future<float[]> f : got) results.add(f.get());
+            return results;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -93,27 +124,15 @@ class ComputeThreadsTest {
         Threads.Policy before = Threads.policy();
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
         int splitsBefore = Threads.splitTurns();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
         try (Sequential m = model()) {
-            float[][] inputs = new float[8][];
-            float[][] want = new float[8][];
-            for (int k = 0; k < 8; k++) {
-                float[] x = input(false);
-                for (int i = 0; i < x.length; i++) x[i] *= 1 + k / 8f;
-                inputs[k] = x;
-                want[k] = predict(m, x);
-            }
-            List<Future<float[]>> got = new ArrayList<>();
-            for (int i = 0; i < 48; i++) {
-                float[] x = inputs[i % 8];
-                got.add(pool.submit(() -> predict(m, x)));
-            }
-            for (int i = 0; i < got.size(); i++) assertArrayEquals(want[i % 8], got.get(i).get(), "call " + i);
+            float[][] inputs = eightInputs();
+            List<float[]> want = Arrays.stream(inputs).map(x -> predict(m, x)).toList();
+            List<float[]> got = fromEightThreads(m, inputs, SHAPE);
+            for (int i = 0; i < got.size(); i++) assertArrayEquals(want.get(i % 8), got.get(i), "call " + i);
             // 1x1 convolutions add in the same order with one thread; its workspace: 8 MB
             assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
             assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
         } finally {
-            pool.shutdownNow();
             Threads.setPolicy(before);
         }
     }
@@ -140,33 +159,20 @@ class ComputeThreadsTest {
         Threads.Policy before = Threads.policy();
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
         long[] shape = {1, 32000, 1};
-        ExecutorService pool = Executors.newFixedThreadPool(8);
         // WaveNet's first two layers: the dilated one's one-thread kernel adds in another order here
         try (Sequential m = Sequential.of("dilated", List.of(causalConv1d("c1", 64, 1, shape),
                 causalConv1d("c2", 64, 2, new long[] {1, 32000, 64})), shape)) {
             float[][] inputs = new float[8][32000];
-            float[][] want = new float[8][];
             for (int k = 0; k < 8; k++) {
                 for (int i = 0; i < 32000; i++) inputs[k][i] = (float) Math.sin(i * (k + 1) / 7.0);
-                try (Tensor in = Tensor.of(inputs[k], shape); Tensor out = m.predict(in)) {
-                    want[k] = out.toFloatArray();
-                }
             }
+            List<float[]> want = Arrays.stream(inputs).map(x -> predict(m, x, shape)).toList();
             assumeTrue(!m.sameWithOneThread(shape), "this CPU's one-thread kernels add in the same order here");
             int splitsBefore = Threads.splitTurns();
-            List<Future<float[]>> got = new ArrayList<>();
-            for (int i = 0; i < 48; i++) {
-                float[] x = inputs[i % 8];
-                got.add(pool.submit(() -> {
-                    try (Tensor in = Tensor.of(x, shape); Tensor out = m.predict(in)) {
-                        return out.toFloatArray();
-                    }
-                }));
-            }
-            for (int i = 0; i < got.size(); i++) assertArrayEquals(want[i % 8], got.get(i).get(), "call " + i);
+            List<float[]> got = fromEightThreads(m, inputs, shape);
+            for (int i = 0; i < got.size(); i++) assertArrayEquals(want.get(i % 8), got.get(i), "call " + i);
             assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
         } finally {
-            pool.shutdownNow();
             Threads.setPolicy(before);
         }
     }
@@ -194,24 +200,13 @@ class ComputeThreadsTest {
         Threads.Policy before = Threads.policy();
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         int splitsBefore = Threads.splitTurns();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
         try (Sequential m = model()) {
-            float[][] inputs = new float[8][];
-            float[][] want = new float[8][];
-            for (int k = 0; k < 8; k++) {
-                float[] x = input(false);
-                for (int i = 0; i < x.length; i++) x[i] *= 1 + k / 8f; // each caller's own values
-                inputs[k] = x;
-                want[k] = predict(m, x);
-            }
-            List<Future<float[]>> got = new ArrayList<>();
-            for (int i = 0; i < 48; i++) {
-                float[] x = inputs[i % 8];
-                got.add(pool.submit(() -> predict(m, x)));
-            }
+            float[][] inputs = eightInputs();
+            List<float[]> want = Arrays.stream(inputs).map(x -> predict(m, x)).toList();
+            List<float[]> got = fromEightThreads(m, inputs, SHAPE);
             for (int i = 0; i < got.size(); i++) {
-                float[] y = got.get(i).get();
-                float[] w = want[i % 8];
+                float[] y = got.get(i);
+                float[] w = want.get(i % 8);
                 for (int j = 0; j < w.length; j++) {
                     if (Math.abs(y[j] - w[j]) > 1e-5f * Math.max(1, Math.abs(w[j]))) {
                         throw new AssertionError("call " + i + " value " + j + ": " + y[j] + ", alone " + w[j]);
@@ -222,7 +217,6 @@ class ComputeThreadsTest {
             assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
             assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
         } finally {
-            pool.shutdownNow();
             Threads.setPolicy(before);
         }
     }
