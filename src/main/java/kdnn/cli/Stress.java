@@ -19,7 +19,7 @@ import kdnn.layers.Layer;
  * {@code calls=C mismatches=M errors=E}; exit status 0 only when M and E are 0.
  */
 public final class Stress {
-    private record Item(String name, Layer layer, Tensor input, float[] expected) {
+    private record Item(String name, Layer layer, List<Tensor> inputs, float[] expected) {
     }
 
     private Stress() {
@@ -80,13 +80,18 @@ public final class Stress {
                 try {
                     cases++;
                     Layer shared = layer(c, owned);
-                    Tensor in = tensor(c.input(), c.inputShape(), owned);
+                    List<Tensor> in = new ArrayList<>();
+                    for (int i = 0; i < c.inputs().size(); i++) in.add(tensor(c.inputs().get(i), c.inputShapes().get(i), owned));
                     items.add(new Item(c.name(), shared, in, once(shared, in)));
                     // the same layer on another batch size; the expectation comes from a twin
-                    long[] other = c.inputShape().clone();
-                    other[0] = other[0] == 2 ? 1 : 2;
-                    Tensor in2 = tensor(tile(c.input(), other), other, owned);
-                    items.add(new Item(c.name() + " batch " + other[0], shared, in2, once(layer(c, owned), in2)));
+                    long batch = c.inputShape()[0] == 2 ? 1 : 2;
+                    List<Tensor> in2 = new ArrayList<>();
+                    for (int i = 0; i < c.inputs().size(); i++) {
+                        long[] other = c.inputShapes().get(i).clone();
+                        other[0] = batch;
+                        in2.add(tensor(tile(c.inputs().get(i), other), other, owned));
+                    }
+                    items.add(new Item(c.name() + " batch " + batch, shared, in2, once(layer(c, owned), in2)));
                 } catch (RuntimeException e) {
                     out.println("ERROR " + c.name() + " single-threaded: " + e);
                     errors.incrementAndGet();
@@ -103,7 +108,7 @@ public final class Stress {
                     SplittableRandom r = new SplittableRandom(seed);
                     while (System.nanoTime() < deadline) {
                         Item it = items.get(r.nextInt(items.size()));
-                        try (Tensor y = it.layer.call(it.input)) {
+                        try (Tensor y = call(it.layer, it.inputs)) {
                             if (!Arrays.equals(y.toFloatArray(), it.expected)) {
                                 if (mismatches.incrementAndGet() <= 10) {
                                     out.println("MISMATCH " + it.name);
@@ -144,10 +149,15 @@ public final class Stress {
         return t;
     }
 
-    private static float[] once(Layer l, Tensor in) {
-        try (Tensor y = l.call(in)) {
+    private static float[] once(Layer l, List<Tensor> in) {
+        try (Tensor y = call(l, in)) {
             return y.toFloatArray();
         }
+    }
+
+    /** The layer on its input, or on the list of them (a merge layer's). */
+    private static Tensor call(Layer l, List<Tensor> in) {
+        return in.size() == 1 ? l.call(in.get(0)) : l.call(in);
     }
 
     /** The case's values repeated (or cut) to fill a tensor of another batch size. */

@@ -15,10 +15,22 @@ import org.junit.jupiter.api.Test;
 class StressCommandTest {
     @Test
     void twoSecondsOfStressOverTheGoldenCases() throws Exception {
+        stress(TestData.goldenCases());
+    }
+
+    @Test
+    void twoSecondsOfStressOverTheSurroundingLayersMergesIncluded() throws Exception {
+        String text = stress(TestData.goldenSurrounding());
+        assertTrue(java.nio.file.Files.exists(TestData.goldenSurrounding().resolve("subtract_4d.json"))
+                && !text.contains("subtract_4d"), "a merge layer's case runs on its list of inputs:\n" + text);
+    }
+
+    /** Two seconds of {@code kdnn stress} over {@code dir} from 8 threads: many calls, none wrong; the output. */
+    private static String stress(java.nio.file.Path dir) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            status = Stress.main(new String[] {TestData.goldenCases().toString(), "--threads", "8", "--seconds", "2"}, out, out);
+            status = Stress.main(new String[] {dir.toString(), "--threads", "8", "--seconds", "2"}, out, out);
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         List<String> lines = text.lines().toList();
@@ -27,6 +39,7 @@ class StressCommandTest {
         long calls = Long.parseLong(last.replaceAll("calls=(\\d+).*", "$1"));
         assertTrue(calls > 100, "only " + calls + " calls in 2 s:\n" + text);
         assertEquals(0, status, text);
+        return text;
     }
 
     @Test
