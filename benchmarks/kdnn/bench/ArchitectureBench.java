@@ -185,8 +185,9 @@ final class ArchitectureBench {
         }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
-                + Threads.policy() + "; each level the mean of two half windows, the levels timed ascending, then"
-                + " descending, the implementations taking turns at each):");
+                + Threads.policy() + "; each level the mean of " + REQUEST_THREADS.length + " visits of a window's "
+                + "1/" + REQUEST_THREADS.length + ", in rotated rounds (1 2 4 8, 2 4 8 1, ...), the implementations"
+                + " taking turns at each):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
@@ -739,22 +740,25 @@ final class ArchitectureBench {
 
     /**
      * Calls per second of each implementation at each of {@link #REQUEST_THREADS}, in that order. The
-     * levels are visited ascending, then descending; at each visit every implementation is timed for
-     * half the window, in an order rotated from one visit to the next; its figure at a level is the
-     * mean of its two halves. Shared cores drift in speed over minutes: this way every level and
-     * every implementation sees the same stretches of it, where timing them one after the other
-     * would compare moments of the machine's load.
+     * levels are visited in as many rounds as there are levels, each round's order the one before
+     * rotated by one (1 2 4 8, 2 4 8 1, 4 8 1 2, 8 1 2 4), so every level takes every place once;
+     * at each visit every implementation is timed for the window over the number of levels, in an
+     * order rotated from one visit to the next; its figure at a level is the mean of its visits.
+     * Shared cores drift in speed over minutes: this way every level and every implementation sees
+     * the same stretches of it, where timing them one after the other would compare moments of the
+     * machine's load (and visiting 1 2 4 8 8 4 2 1 put both of 8's visits in the middle, where a
+     * hump in the machine's speed fell on 8 alone).
      */
     static double[][] interleaved(long windowMs, List<LevelRun> runs) throws Exception {
         int n = REQUEST_THREADS.length;
         int m = runs.size();
         double[][] rates = new double[m][n];
-        long half = Math.max(1, windowMs / 2);
-        for (int visit = 0; visit < 2 * n; visit++) {
-            int k = visit < n ? visit : 2 * n - 1 - visit;
+        long slice = Math.max(1, windowMs / n);
+        for (int visit = 0; visit < n * n; visit++) {
+            int k = (visit / n + visit % n) % n;
             for (int j = 0; j < m; j++) {
                 int r = (j + visit) % m;
-                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], half) / 2;
+                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], slice) / n;
             }
         }
         return rates;

@@ -157,23 +157,24 @@ class ArchitectureBenchTest {
     }
 
     @Test
-    void requestThreadLevelsAreTimedAscendingThenDescendingAndAveraged() throws Exception {
+    void requestThreadLevelsTakeEveryPlaceInRotatedRoundsAndAreAveraged() throws Exception {
         List<String> calls = new ArrayList<>();
         int[] seen = {0};
-        // a machine slowing down by 10 per window: each level's mean is the same 100 - 35
+        // a machine slowing down by 10 per window: each level's mean is the same 100 - 75
         double[] rates = ArchitectureBench.eachLevel(1000, (threads, ms) -> {
             calls.add(threads + "@" + ms);
             return 100 - 10 * seen[0]++;
         });
-        assertEquals(List.of("1@500", "2@500", "4@500", "8@500", "8@500", "4@500", "2@500", "1@500"), calls);
-        assertArrayEquals(new double[] {65, 65, 65, 65}, rates, 1e-12);
+        assertEquals(List.of("1@250", "2@250", "4@250", "8@250", "2@250", "4@250", "8@250", "1@250",
+                "4@250", "8@250", "1@250", "2@250", "8@250", "1@250", "2@250", "4@250"), calls);
+        assertArrayEquals(new double[] {25, 25, 25, 25}, rates, 1e-12);
     }
 
     @Test
     void implementationsTakeTurnsAtEachLevelInARotatedOrder() throws Exception {
         List<String> calls = new ArrayList<>();
         int[] seen = {0};
-        // a machine slowing down by 10 per half window: every implementation and level gets the same mean
+        // a machine slowing down by 10 per timed window: every implementation and level gets the same mean
         ArchitectureBench.LevelRun a = (threads, ms) -> {
             calls.add("a" + threads);
             return 100 - 10 * seen[0]++;
@@ -183,10 +184,10 @@ class ArchitectureBenchTest {
             return 100 - 10 * seen[0]++;
         };
         double[][] rates = ArchitectureBench.interleaved(1000, List.of(a, b));
-        assertEquals(List.of("a1", "b1", "b2", "a2", "a4", "b4", "b8", "a8", "a8", "b8", "b4", "a4", "a2", "b2", "b1", "a1"),
-                calls);
-        assertArrayEquals(new double[] {25, 25, 25, 25}, rates[0], 1e-12);
-        assertArrayEquals(new double[] {25, 25, 25, 25}, rates[1], 1e-12);
+        assertEquals(List.of("a1", "b1", "b2", "a2", "a4", "b4", "b8", "a8", "a2", "b2", "b4", "a4", "a8", "b8", "b1", "a1",
+                "a4", "b4", "b8", "a8", "a1", "b1", "b2", "a2", "a8", "b8", "b1", "a1", "a2", "b2", "b4", "a4"), calls);
+        assertArrayEquals(new double[] {-55, -55, -55, -55}, rates[0], 1e-12);
+        assertArrayEquals(new double[] {-55, -55, -55, -55}, rates[1], 1e-12);
     }
 
     @Test
