@@ -371,6 +371,7 @@ public abstract class Layer implements AutoCloseable {
             }
             long out = kdnn.internal.TensorBridge.get().hold(output);
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
                 if (!output.hasShape(computeOutputShape(Arrays.asList(shapes)))) {
                     throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
@@ -381,6 +382,7 @@ public abstract class Layer implements AutoCloseable {
                 Arrays.fill(bounds, Double.NaN);
                 runInputs(shapes, segments, output.segment(), Variant.PLAIN, bounds);
             } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
                 kdnn.runtime.Threads.exitCall(admitted);
                 kdnn.internal.TensorBridge.get().release(output, out);
             }

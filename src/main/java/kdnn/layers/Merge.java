@@ -30,7 +30,11 @@ public abstract class Merge extends Layer {
     /** The oneDNN operations for inputs of these Keras shapes, stored with format tag {@code tag}. */
     abstract Pipeline mergePipeline(long[][] inputs, long[] output, int tag);
 
-    /** Keras' value where oneDNN's differs on NaN (Maximum and Minimum propagate NaN), or false. */
+    /**
+     * True where Keras propagates a NaN that oneDNN's operation drops (Maximum and Minimum: oneDNN
+     * returns the other operand). TensorFlow computes these with Eigen in {@code model.predict}
+     * too, so this holds in either {@link ExtremeValues} mode.
+     */
     boolean propagatesNaN() {
         return false;
     }
@@ -109,7 +113,7 @@ public abstract class Merge extends Layer {
             long elements = outElements * inputShapes.length;
             int threads = elements < SMALL_WORK ? 1 : kdnn.runtime.Threads.count();
             pipelines.get(key, threads, this::fromKey).execute(inputs, output);
-            if (propagatesNaN() && ExtremeValues.mode() == ExtremeValues.KERAS) {
+            if (propagatesNaN()) {
                 restoreNaN(inputShapes, inputs, out, output, inputBounds);
             }
             return mergedBound(inputBounds);

@@ -15,12 +15,22 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every golden case of golden/cases (../shared, else the copies) passes through kdnn (Keras' outputs and refusals). */
+/** Every golden case of golden/cases and golden/surrounding (../shared, else the copies) passes through kdnn (Keras' outputs and refusals). */
 class GoldenCasesTest {
     @TestFactory
     Stream<DynamicTest> everyGoldenCasePasses() throws Exception {
         List<Path> files = GoldenCase.files(TestData.goldenCases());
         assertFalse(files.isEmpty(), "no golden cases in " + TestData.goldenCases());
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            GoldenRunner.Result r = GoldenRunner.run(GoldenCase.read(f));
+            assertTrue(r.passed(), r.line());
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everySurroundingGoldenCasePasses() throws Exception {
+        List<Path> files = GoldenCase.files(TestData.goldenSurrounding());
+        assertFalse(files.isEmpty(), "no golden cases in " + TestData.goldenSurrounding());
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             GoldenRunner.Result r = GoldenRunner.run(GoldenCase.read(f));
             assertTrue(r.passed(), r.line());

@@ -115,4 +115,41 @@ class ExtremesModeTest {
             assertEquals(0f, firstOf(m), "relu(NaN) = 0 at the first convolution, then finite sums");
         }
     }
+
+    /** Keras' Maximum and Minimum keep NaN in both modes: TensorFlow computes them with Eigen in predict too. */
+    @Test
+    void maximumAndMinimumPropagateNaNInEitherMode() throws Exception {
+        for (String cls : List.of("Maximum", "Minimum")) {
+            for (ExtremeValues mode : new ExtremeValues[] {null, ExtremeValues.KERAS}) {
+                // a direct call: the NaN of the broadcast (1, 1, 3) operand reaches both rows
+                try (Layer merge = Layers.fromConfig(JSON.readTree("{\"class_name\":\"" + cls + "\",\"config\":{}}"));
+                     Tensor a = Tensor.of(new float[] {5, Float.NaN, -5, 1, 2, 3}, 1, 2, 3);
+                     Tensor b = Tensor.of(new float[] {Float.NaN, 0, 0}, 1, 1, 3)) {
+                    merge.setExtremes(mode);
+                    try (Tensor out = merge.call(List.of(a, b))) {
+                        float[] got = out.toFloatArray();
+                        float other = cls.equals("Maximum") ? 0 : -5;
+                        assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]) && Float.isNaN(got[3]), cls + " " + mode + " "
+                                + Arrays.toString(got));
+                        assertEquals(other, got[2], cls + " " + mode);
+                        assertEquals(cls.equals("Maximum") ? 2 : 0, got[4], cls + " " + mode);
+                    }
+                }
+                // inside a model: the input's NaN (channel 3 of pixel 0) meets relu(conv), 0 there when fused
+                KerasTensor x = KerasTensor.input("x", -1, 4, 4, 8);
+                Layer merge = Layers.fromConfig(JSON.readTree("{\"class_name\":\"" + cls + "\",\"config\":{}}"));
+                KerasTensor y = merge.apply(meanRelu("c").apply(x), x);
+                try (Functional m = Functional.of("m", List.of(x), List.of(y)); Tensor in = input(); Tensor out = m.predict(in)) {
+                    m.setExtremes(mode);
+                    try (Tensor again = m.predict(in)) {
+                        for (Tensor t : List.of(out, again)) {
+                            float[] got = t.toFloatArray();
+                            assertTrue(Float.isNaN(got[3]), cls + " " + mode + " " + Arrays.toString(Arrays.copyOf(got, 8)));
+                            assertEquals(1f, got[8], cls + " " + mode + ": the mean of ones is one");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
