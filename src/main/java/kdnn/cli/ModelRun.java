@@ -76,15 +76,18 @@ final class ModelRun {
             return 2;
         }
         Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().normalize().getParent();
+        if (expectedFile == null && !Files.isDirectory(model)) {
+            expectedFile = StoredPrediction.besideModel(model);
+        }
         if (expectedFile == null && folder != null && Files.isRegularFile(folder.resolve("expected.json"))) {
             expectedFile = folder.resolve("expected.json");
         }
         try (Model m = weightsFile == null ? Models.load(model) : Models.load(model, weightsFile)) {
             out.print(m.summary());
-            Example ex = inputFile != null ? readExample(inputFile) : expectedFile != null ? readExample(expectedFile)
+            Example ex = inputFile != null ? readExample(inputFile, m) : expectedFile != null ? readExample(expectedFile, m)
                     : generated(m);
             if (inputFile != null && expectedFile != null) {
-                Example want = readExample(expectedFile);
+                Example want = readExample(expectedFile, m);
                 ex = new Example(ex.inputShapes(), ex.inputs(), want.outputShapes(), want.outputs(), want.atol(),
                         want.rtol());
             }
@@ -167,6 +170,16 @@ final class ModelRun {
             }
         }
         return new Result(shapes, max, failure);
+    }
+
+    /** An example in JSON ({@link #readExample(Path)}) or in HDF5 as {@link StoredPrediction} reads it for this model. */
+    static Example readExample(Path file, Model model) throws IOException {
+        if (!StoredPrediction.isHdf5(file)) {
+            return readExample(file);
+        }
+        StoredPrediction.Arrays a = StoredPrediction.read(file, model.inputNames(), model.outputNames());
+        return new Example(a.inputShapes(), a.inputs(), a.outputShapes(), a.outputs(), StoredPrediction.ATOL,
+                StoredPrediction.RTOL);
     }
 
     /**

@@ -24,12 +24,15 @@ final class Usage {
         add("golden DIR...", "run golden layer cases against Keras' outputs and refusals", """
                 run the golden layer cases of each folder: "PASS name max_abs_err" or "FAIL name reason" per case,
                 then "N passed, M failed"; exit status 0 only when none failed""");
-        add("run MODEL [--weights FILE] [--input FILE.json] [--expected FILE.json]",
+        add("run MODEL [--weights FILE] [--input FILE] [--expected FILE]",
                 "run one Keras model file and compare its outputs", """
                 load a model (a Keras 2 .h5, a Keras 3 .keras, a TF.js folder or model.json, or a config .json with
                 --weights; a folder may hold model.json, model.keras or model.h5), print its summary, run it on
-                FILE.json (else the expected file, else a generated batch) and compare with the expected outputs
-                (--expected, default expected.json beside the model; "inputs"/"outputs" lists for several);
+                the input file (else the expected file, else a generated batch) and compare with the expected outputs
+                (--expected, default NAME_inputs_and_outputs.h5 beside NAME_model.h5 or NAME_config.json, else
+                expected.json beside the model). Input and expected files are JSON ("input"/"output", or
+                "inputs"/"outputs" lists for several) or HDF5 with groups inputs/ and outputs/ holding one dataset
+                per input and output layer, named after it, as Keras' model-import test generators write them;
                 last line "PASS name max_abs_err" or "FAIL name reason\"""");
         add("summary MODEL [--weights FILE]", "print a model's summary and its plan", """
                 load a model as `run` does and print Keras' summary, then the plan kdnn runs (fused operations,

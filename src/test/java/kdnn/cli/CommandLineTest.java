@@ -86,6 +86,35 @@ class CommandLineTest {
         assertEquals("kdnn golden: no golden case folder at /nonexistent-kdnn-cases\n", missing.err());
     }
 
+    /** Keras 2.3.1's generator files: the stored prediction beside NAME_model.h5 or NAME_config.json is found and compared. */
+    @Test
+    void runComparesWithTheHdf5PredictionKerasStoredBesideTheModel(@TempDir Path tmp) throws Exception {
+        Path dir = TestData.kerasFiles().resolve("keras-2.3.1-conv1d");
+        String name = "conv1d_k3_s2_d1_cl_same";
+        Run full = kdnn("run", dir.resolve(name + "_model.h5").toString());
+        assertEquals(0, full.status(), full.out() + full.err());
+        assertTrue(full.out().lines().reduce((a, b) -> b).orElseThrow().matches("PASS " + name + "_model\\.h5 \\S+"),
+                full.out());
+        assertTrue(full.out().contains("max abs difference from the expected output: "), "compared, not only run:\n" + full.out());
+        Run split = kdnn("run", dir.resolve(name + "_config.json").toString(), "--weights", dir.resolve(name + "_weights.h5").toString());
+        assertEquals(0, split.status(), split.out());
+        assertTrue(split.out().contains("max abs difference from the expected output: "), split.out());
+        assertEquals("", split.err());
+
+        // another model's stored prediction is refused by the layer it lacks; a wrong one fails on a value
+        Run other = kdnn("run", dir.resolve(name + "_model.h5").toString(), "--expected",
+                TestData.models().resolve("audio_1d/model.h5").toString());
+        assertEquals(1, other.status());
+        assertTrue(other.out().contains("has no group 'inputs/'; expected groups inputs/ and outputs/"), other.out());
+        Path copy = tmp.resolve(name + "_model.h5");
+        Files.copy(dir.resolve(name + "_model.h5"), copy);
+        // the kernel-2 model's prediction: the same shapes, other values
+        Files.copy(dir.resolve(name.replace("_k3_", "_k2_") + "_inputs_and_outputs.h5"), tmp.resolve(name + "_inputs_and_outputs.h5"));
+        Run wrong = kdnn("run", copy.toString());
+        assertEquals(1, wrong.status(), wrong.out());
+        assertTrue(wrong.out().lines().reduce((a, b) -> b).orElseThrow().startsWith("FAIL " + name + "_model.h5 value "), wrong.out());
+    }
+
     @Test
     void infoShowsNoPlaceholders() throws Exception {
         Run r = kdnn("info");

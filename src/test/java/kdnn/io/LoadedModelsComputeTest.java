@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jhdf.HdfFile;
-import io.jhdf.api.Dataset;
-import io.jhdf.api.Group;
-import io.jhdf.api.Node;
 import java.io.IOException;
-import java.lang.reflect.Array;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -174,47 +169,10 @@ class LoadedModelsComputeTest {
         return out;
     }
 
-    /**
-     * The Keras 2.3.1 generator's file: groups inputs/ and outputs/ with one dataset per input or
-     * output layer, named after it; outputs/ holds what Keras' predict returned.
-     */
+    /** The Keras 2.3.1 generator's file, read as {@code kdnn run} reads it. */
     static Example storedPrediction(Path file, Model m) {
-        try (HdfFile h = new HdfFile(file)) {
-            List<long[]> inShapes = new ArrayList<>();
-            List<float[]> ins = new ArrayList<>();
-            List<long[]> outShapes = new ArrayList<>();
-            List<float[]> outs = new ArrayList<>();
-            for (String name : m.inputNames()) read((Group) h.getChild("inputs"), name, inShapes, ins);
-            for (String name : m.outputNames()) read((Group) h.getChild("outputs"), name, outShapes, outs);
-            // untrained float32 layers: Keras' float32 result to float32 rounding
-            return new Example(inShapes, ins, outShapes, outs, 1e-6, 1e-5);
-        }
-    }
-
-    private static void read(Group g, String name, List<long[]> shapes, List<float[]> values) {
-        Node n = g.getChild(name);
-        if (!(n instanceof Dataset ds)) {
-            throw new AssertionError(g.getPath() + " has no dataset " + name + "; it holds " + g.getChildren().keySet());
-        }
-        int[] dims = ds.getDimensions();
-        long[] shape = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) shape[i] = dims[i];
-        float[] flat = new float[Math.toIntExact(ds.getSize())];
-        int[] at = {0};
-        flatten(ds.getData(), flat, at);
-        shapes.add(shape);
-        values.add(flat);
-    }
-
-    private static void flatten(Object data, float[] into, int[] at) {
-        if (data.getClass().isArray() && data.getClass().getComponentType().isArray()) {
-            for (int i = 0; i < Array.getLength(data); i++) flatten(Array.get(data, i), into, at);
-        } else if (data instanceof float[] f) {
-            for (float v : f) into[at[0]++] = v;
-        } else if (data instanceof double[] d) {
-            for (double v : d) into[at[0]++] = (float) v;
-        } else {
-            throw new AssertionError("unexpected dataset type " + data.getClass());
-        }
+        kdnn.cli.StoredPrediction.Arrays a = kdnn.cli.StoredPrediction.read(file, m.inputNames(), m.outputNames());
+        return new Example(a.inputShapes(), a.inputs(), a.outputShapes(), a.outputs(), kdnn.cli.StoredPrediction.ATOL,
+                kdnn.cli.StoredPrediction.RTOL);
     }
 }
