@@ -15,8 +15,8 @@ import kdnn.layers.Weight;
 
 /**
  * TensorFlow.js' layers format: {@code model.json} ({@code modelTopology}, the Keras 2 config,
- * and {@code weightsManifest}) with weight shards ({@code .bin}, little-endian float32, the
- * manifest's weights back to back across a group's shards).
+ * and {@code weightsManifest}) with weight shards ({@code .bin}, little-endian float32 or as the
+ * converter quantized them, the manifest's weights back to back across a group's shards).
  */
 final class Tfjs {
     private Tfjs() {
@@ -65,7 +65,7 @@ final class Tfjs {
                     throw new ModelFileException(file + ": weight \"" + e.name + "\" appears twice in the manifest");
                 }
                 entries.add(e);
-                need = Math.addExact(need, e.count * Float.BYTES);
+                need = Math.addExact(need, e.count * e.storage.bytes);
             }
             if (entries.isEmpty()) continue;
             if (dir == null) {
@@ -74,10 +74,7 @@ final class Tfjs {
             }
             ByteBuffer bytes = shards(group.path("paths"), dir, need, g, file);
             for (Entry e : entries) {
-                float[] values = new float[(int) e.count];
-                bytes.asFloatBuffer().get(values);
-                bytes.position(bytes.position() + values.length * Float.BYTES);
-                out.add(new FileWeight(e.name, new Weight(e.name, e.shape, values)));
+                out.add(new FileWeight(e.name, new Weight(e.name, e.shape, e.decode(bytes))));
             }
         }
         return out;
@@ -116,8 +113,43 @@ final class Tfjs {
         return all.flip();
     }
 
-    /** One manifest entry: float32 only, as TF.js' layers format stores unquantized weights. */
-    private record Entry(String name, int[] shape, long count) {
+    /** How a manifest entry stores its float32 values: plain, or quantized as the TF.js converter writes them. */
+    enum Storage {
+        FLOAT32(4), UINT8(1), UINT16(2), FLOAT16(2);
+
+        final int bytes;
+
+        Storage(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * One manifest entry: a float32 weight, stored as float32 or quantized ({@code "quantization":
+     * {"dtype": "uint8" | "uint16", "min", "scale"}}: value = q * scale + min; {@code "float16"}: IEEE
+     * half precision), decoded as TF.js' {@code decodeWeights} decodes it.
+     */
+    private record Entry(String name, int[] shape, long count, Storage storage, double min, double scale) {
+        float[] decode(ByteBuffer bytes) {
+            float[] values = new float[(int) count];
+            switch (storage) {
+                case FLOAT32 -> {
+                    bytes.asFloatBuffer().get(values);
+                    bytes.position(bytes.position() + values.length * Float.BYTES);
+                }
+                case UINT8 -> {
+                    for (int i = 0; i < values.length; i++) values[i] = (float) ((bytes.get() & 0xff) * scale + min);
+                }
+                case UINT16 -> {
+                    for (int i = 0; i < values.length; i++) values[i] = (float) ((bytes.getShort() & 0xffff) * scale + min);
+                }
+                case FLOAT16 -> {
+                    for (int i = 0; i < values.length; i++) values[i] = Float.float16ToFloat(bytes.getShort());
+                }
+            }
+            return values;
+        }
+
         static Entry parse(JsonNode w, String file) {
             String name = w.path("name").asText(null);
             if (name == null) {
@@ -127,8 +159,26 @@ final class Tfjs {
             if (!dtype.equals("float32")) {
                 throw new ModelFileException(file + ": weight \"" + name + "\" has dtype " + dtype + "; kdnn reads float32");
             }
-            if (w.hasNonNull("quantization")) {
-                throw new ModelFileException(file + ": weight \"" + name + "\" is quantized; kdnn reads plain float32");
+            Storage storage = Storage.FLOAT32;
+            double min = 0;
+            double scale = 1;
+            JsonNode q = w.get("quantization");
+            if (q != null && !q.isNull()) {
+                String qt = q.path("dtype").asText("");
+                switch (qt) {
+                    case "uint8", "uint16" -> {
+                        if (!q.path("min").isNumber() || !q.path("scale").isNumber()) {
+                            throw new ModelFileException(file + ": weight \"" + name + "\" with quantization " + qt
+                                    + " doesn't have corresponding metadata min and scale");
+                        }
+                        storage = qt.equals("uint8") ? Storage.UINT8 : Storage.UINT16;
+                        min = q.get("min").asDouble();
+                        scale = q.get("scale").asDouble();
+                    }
+                    case "float16" -> storage = Storage.FLOAT16;
+                    default -> throw new ModelFileException(file + ": weight \"" + name + "\" has unknown quantization dtype "
+                            + q.path("dtype") + "; supported quantization dtypes are 'uint8', 'uint16' and 'float16'");
+                }
             }
             JsonNode s = w.path("shape");
             if (!s.isArray()) {
@@ -147,7 +197,7 @@ final class Tfjs {
                     throw new ModelFileException(file + ": weight \"" + name + "\" of shape " + s + " is too large");
                 }
             }
-            return new Entry(name, shape, count);
+            return new Entry(name, shape, count, storage, min, scale);
         }
     }
 }
