@@ -19,18 +19,17 @@ import org.junit.jupiter.api.TestFactory;
 class GoldenCasesTest {
     @TestFactory
     Stream<DynamicTest> everyGoldenCasePasses() throws Exception {
-        List<Path> files = GoldenCase.files(TestData.goldenCases());
-        assertFalse(files.isEmpty(), "no golden cases in " + TestData.goldenCases());
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
-            GoldenRunner.Result r = GoldenRunner.run(GoldenCase.read(f));
-            assertTrue(r.passed(), r.line());
-        }));
+        return everyCaseOf(TestData.goldenCases());
     }
 
     @TestFactory
     Stream<DynamicTest> everySurroundingGoldenCasePasses() throws Exception {
-        List<Path> files = GoldenCase.files(TestData.goldenSurrounding());
-        assertFalse(files.isEmpty(), "no golden cases in " + TestData.goldenSurrounding());
+        return everyCaseOf(TestData.goldenSurrounding());
+    }
+
+    private static Stream<DynamicTest> everyCaseOf(Path dir) throws Exception {
+        List<Path> files = GoldenCase.files(dir);
+        assertFalse(files.isEmpty(), "no golden cases in " + dir);
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             GoldenRunner.Result r = GoldenRunner.run(GoldenCase.read(f));
             assertTrue(r.passed(), r.line());
