@@ -16,4 +16,13 @@ final class KerasVersions {
         }
         return end == 0 ? 0 : Integer.parseInt(version.substring(0, end));
     }
+
+    /**
+     * True for standalone Keras 2.0 to 2.2 ("2.2.4", not tf.keras' "2.2.4-tf"): its backends
+     * upsample bilinearly as TensorFlow 1's {@code resize_bilinear} (no half-pixel centres), where
+     * tf.keras 2.x and Keras 3 use TensorFlow 2's half-pixel rule.
+     */
+    static boolean bilinearWithoutHalfPixelCentres(String version) {
+        return version != null && version.matches("2\\.[0-2](\\.\\d+)*");
+    }
 }

@@ -139,6 +139,18 @@ public final class Models {
         }
     }
 
+    /** Refuses a bilinear UpSampling2D (at any depth) in a file whose Keras upsampled otherwise than kdnn. */
+    private static void refuseBilinearUpSampling(com.fasterxml.jackson.databind.JsonNode node, String version, String file) {
+        if (node.isObject() && node.path("class_name").asText().equals("UpSampling2D")
+                && node.path("config").path("interpolation").asText().equals("bilinear")) {
+            throw new ModelFileException(file + ": layer \"" + node.path("config").path("name").asText() + "\" (UpSampling2D)"
+                    + " interpolates bilinearly, and the file was written by Keras " + version + ", whose bilinear"
+                    + " upsampling is TensorFlow 1's resize_bilinear without half-pixel centres; kdnn computes TensorFlow 2's"
+                    + " half-pixel rule (tf.keras on TensorFlow 2, Keras 3), so it refuses rather than give other values");
+        }
+        for (com.fasterxml.jackson.databind.JsonNode child : node) refuseBilinearUpSampling(child, version, file);
+    }
+
     /**
      * The model of a file read into its neutral form.
      *
@@ -148,6 +160,9 @@ public final class Models {
      */
     public static Model build(ModelSource source, String file) {
         KerasVersion rules = source.kerasMajor() == 3 ? KerasVersion.KERAS_3 : KerasVersion.KERAS_2;
+        if (KerasVersions.bilinearWithoutHalfPixelCentres(source.kerasVersion())) {
+            refuseBilinearUpSampling(source.modelConfig(), source.kerasVersion(), file);
+        }
         Map<String, List<Weight>> weights = new LinkedHashMap<>(source.weights());
         Set<String> used = new HashSet<>();
         try {

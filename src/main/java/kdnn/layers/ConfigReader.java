@@ -14,7 +14,7 @@ import java.util.Set;
 final class ConfigReader {
     /** Keys every Keras layer config may carry that do not change what a layer computes. */
     private static final Set<String> BASE_KEYS = Set.of("name", "trainable", "dtype", "batch_input_shape",
-            "input_shape", "batch_size", "dynamic", "input_dtype", "autocast");
+            "input_shape", "batch_size", "dynamic", "input_dtype", "autocast", "activity_regularizer");
 
     private final String className;
     private final JsonNode config;
@@ -30,6 +30,14 @@ final class ConfigReader {
         if (!config.path("dtype").isNull() && !dtype.equals("float32")) {
             throw new IllegalArgumentException(className + ": `dtype` must be \"float32\" (kdnn computes in float32),"
                     + " got " + config.get("dtype"));
+        }
+        // Keras' base Layer takes an activity_regularizer on every layer (a training-time loss only)
+        if (config.hasNonNull("activity_regularizer")) {
+            try {
+                kdnn.keras.Regularizers.get(config.get("activity_regularizer"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(className + ": invalid `activity_regularizer`: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -141,4 +141,24 @@ class HostileModelFilesTest {
         Files.writeString(json, manifest.formatted("w.bin"));
         assertEquals(2, ModelReader.read(dir).weights().get("d").get(0).values().length);
     }
+
+    /** Standalone Keras 2.0-2.2 upsampled bilinearly as TensorFlow 1 did: refused, not computed the TensorFlow 2 way. */
+    @Test
+    void bilinearUpSamplingFromStandaloneKeras22IsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        String model = """
+                {"modelTopology": {"keras_version": "%s", "backend": "tensorflow", "model_config": {"class_name": "Sequential",
+                  "config": {"name": "s", "layers": [
+                  {"class_name": "UpSampling2D", "config": {"name": "first", "size": [1, 1], "batch_input_shape": [null, 3, 3, 1]}},
+                  {"class_name": "UpSampling2D", "config": {"name": "up", "size": [2, 2], "interpolation": "%s"}}]}}}}""";
+        Path json = dir.resolve("model.json");
+        Files.writeString(json, model.formatted("2.2.4", "bilinear"));
+        assertRefused(() -> Models.load(json), "layer \"up\" (UpSampling2D) interpolates bilinearly, and the file was"
+                + " written by Keras 2.2.4, whose bilinear upsampling is TensorFlow 1's resize_bilinear");
+        for (String[] ok : new String[][] {{"2.2.4", "nearest"}, {"2.3.1", "bilinear"}, {"2.2.4-tf", "bilinear"}, {"2.12.0", "bilinear"}}) {
+            Files.writeString(json, model.formatted(ok[0], ok[1]));
+            try (var m = Models.load(json)) {
+                assertEquals(2, m.allLayers().stream().filter(l -> l.className().equals("UpSampling2D")).count(), ok[0]);
+            }
+        }
+    }
 }

@@ -51,6 +51,20 @@ class SurroundingConfigTest {
         {"RepeatVector", "'n':3"},
     };
 
+    /** Keras' base Layer takes activity_regularizer on every layer; a wrong one is still refused by name. */
+    @Test
+    void everyLayerTakesAnActivityRegularizer() throws Exception {
+        for (String[] c : new String[][] {{"BatchNormalization", ""}, {"MaxPooling2D", ""}, {"Add", ""}, {"Flatten", ""},
+                {"ReLU", ""}, {"UpSampling2D", ""}, {"GlobalAveragePooling2D", ""}, {"Concatenate", ""}}) {
+            String reg = "'activity_regularizer':{'class_name':'L1L2','config':{'l1':0.0,'l2':0.01}}";
+            try (Layer l = layer(c[0], reg)) {
+                assertEquals(c[0], l.className());
+            }
+            var e = assertThrows(IllegalArgumentException.class, () -> layer(c[0], "'activity_regularizer':'l7'"));
+            assertTrue(e.getMessage().startsWith(c[0] + ": invalid `activity_regularizer`: "), e.getMessage());
+        }
+    }
+
     @Test
     void configsRoundTripToEqualLayers() throws Exception {
         for (String[] c : CONFIGS) {
