@@ -64,7 +64,7 @@ final class Keras3Config {
             for (int i = 1; i < k2.get("layers").size(); i++) {
                 JsonNode l = k2.get("layers").get(i);
                 Object o = objects.get(i - 1);
-                layers.add(layer(l, o, buildShape(shapes.get(SavedLayers.name(o)))));
+                layers.add(o instanceof Model m ? model(m, l) : layer(l, o, buildShape(shapes.get(SavedLayers.name(o)))));
             }
             c.set("build_input_shape", shape(in));
         } else {

@@ -37,8 +37,12 @@ final class ConfigWriter {
         ArrayNode layers = c.putArray("layers");
         InputLayer input = (InputLayer) model.inputs().get(0).node().op();
         layers.add(Layers.toConfig(input));
-        for (int i = 0; i < model.layers().size(); i++) {
-            ObjectNode l = Layers.toConfig(model.layers().get(i));
+        for (int i = 0; i < model.ops().size(); i++) {
+            if (model.ops().get(i) instanceof Model m) {
+                layers.add(of(m));
+                continue;
+            }
+            ObjectNode l = Layers.toConfig((Layer) model.ops().get(i));
             ObjectNode lc = (ObjectNode) l.get("config");
             if (i == 0 && !lc.has("batch_input_shape")) lc.set("batch_input_shape", input.getConfig().get("batch_input_shape"));
             layers.add(l);

@@ -175,6 +175,7 @@ public final class ModelConfigs {
     private static Sequential sequential(JsonNode model, long[] callShape, List<Object> made, WeightSource weights) {
         String name = modelName(model);
         long[] inputShape = null;
+        String inputName = null;
         List<Object> ops = new ArrayList<>();
         for (JsonNode l : layerList(model)) {
             String cls = l.path("class_name").asText("");
@@ -182,10 +183,12 @@ public final class ModelConfigs {
                 InputLayer in = (InputLayer) layer(l, weights, name);
                 made.add(in);
                 inputShape = in.shape();
+                inputName = in.name();
                 continue;
             }
             if (MODEL_CLASSES.contains(cls)) {
-                ops.add(l); // built once the shape reaching it is known
+                // built once the shape reaching it is known
+                ops.add((java.util.function.Function<long[], Model>) shape -> buildModel(l, shape, made, weights));
                 continue;
             }
             Layer layer = layer(l, weights, name);
@@ -198,14 +201,11 @@ public final class ModelConfigs {
             throw new IllegalArgumentException("model \"" + name + "\" declares no input shape (no InputLayer and no"
                     + " batch_input_shape on its first layer)");
         }
-        if (ops.stream().allMatch(o -> o instanceof Layer)) {
-            List<Layer> layers = ops.stream().map(o -> (Layer) o).toList();
-            Sequential s = Sequential.of(name, layers, inputShape);
-            made.add(s);
-            return s;
-        }
-        throw new IllegalArgumentException("model \"" + name + "\": a Sequential model holding another model is not"
-                + " supported; save the outer model as a functional one");
+        // Keras names a Sequential's input after its first layer; a first nested model keeps the declared name
+        boolean firstIsModel = !ops.isEmpty() && !(ops.get(0) instanceof Layer);
+        Sequential s = Sequential.chain(name, ops, firstIsModel && inputName != null ? inputName : null, inputShape);
+        made.add(s);
+        return s;
     }
 
     private static Functional functional(JsonNode model, List<Object> made, WeightSource weights) {

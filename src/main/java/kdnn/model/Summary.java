@@ -16,11 +16,13 @@ final class Summary {
     static String sequential(Sequential model) {
         int[] positions = {29, 55, 65};
         StringBuilder s = header(model, positions, "Layer (type)", "Output Shape", "Param #");
-        List<Layer> layers = model.layers();
+        List<Object> ops = model.ops();
         List<long[]> shapes = model.layerOutputShapes();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            row(s, positions, l.name() + " (" + l.className() + ")", noBatch(shapes.get(i)), Long.toString(l.countParams()));
+        for (int i = 0; i < ops.size(); i++) {
+            String row = ops.get(i) instanceof Layer l ? l.name() + " (" + l.className() + ")"
+                    : ((Model) ops.get(i)).name() + " (" + ((Model) ops.get(i)).className() + ")";
+            long params = ops.get(i) instanceof Layer l ? l.countParams() : ((Model) ops.get(i)).countParams();
+            row(s, positions, row, noBatch(shapes.get(i)), Long.toString(params));
             s.append(" ".repeat(65)).append('\n'); // tf.keras 2.12 prints a blank row after every layer, the last too
         }
         return footer(s, model, 65);
