@@ -128,6 +128,23 @@ final class ConfigReader {
                 + ". Received: " + key + "=" + value);
     }
 
+    /**
+     * Keras 3's LoRA arguments of Dense and Conv1D/2D/3D: {@code lora_rank} a positive int or null,
+     * {@code lora_alpha} a number or null. Nothing to compute: Keras 3 stores the kernel with the
+     * adapter merged into it (a legacy {@code .h5} stores the adapter's own weights, which then do
+     * not fit the layer's two and are refused with the weights).
+     */
+    static void loraArguments(ConfigReader r) {
+        JsonNode rank = r.node("lora_rank");
+        if (!rank.isNull() && !(rank.isIntegralNumber() && rank.asLong() > 0)) {
+            throw new IllegalArgumentException(r.className + ": `lora_rank` must be a positive integer or None, got " + rank);
+        }
+        JsonNode alpha = r.node("lora_alpha");
+        if (!alpha.isNull() && !alpha.isNumber()) {
+            throw new IllegalArgumentException(r.className + ": `lora_alpha` must be a number or None, got " + alpha);
+        }
+    }
+
     /** Refuses keys nothing read (Keras: an unexpected keyword argument). */
     void finish() {
         Iterator<String> names = config.fieldNames();

@@ -338,7 +338,7 @@ public final class ConvBuilder<L extends BaseConv> {
         kernelRegularizer = regularizer(r, kernel + "_regularizer");
         kernelConstraint = constraint(r, kernel + "_constraint");
         switch (family) {
-            case PLAIN -> { }
+            case PLAIN -> ConfigReader.loraArguments(r);
             case TRANSPOSE -> outputPadding = r.tuple("output_padding", rank, null);
             case DEPTHWISE -> {
                 depthMultiplier = r.integer("depth_multiplier", 1);

@@ -99,13 +99,11 @@ public final class DenseBuilder {
         activityRegularizer = argument("activity_regularizer", () -> Regularizers.get(r.node("activity_regularizer")));
         kernelConstraint = argument("kernel_constraint", () -> Constraints.get(r.node("kernel_constraint")));
         biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
-        // Keras 3 writes these at their defaults: no LoRA adapter, no quantization
-        for (String k : new String[] {"lora_rank", "lora_alpha", "quantization_config"}) {
-            JsonNode v = r.node(k);
-            if (!v.isNull() && !(k.equals("lora_alpha") && v.isNumber())) {
-                throw new IllegalArgumentException("Dense: `" + k + "`=" + v + " is not supported (kdnn runs plain"
-                        + " float32 kernels without LoRA adapters)");
-            }
+        ConfigReader.loraArguments(r);
+        JsonNode quantization = r.node("quantization_config");
+        if (!quantization.isNull()) {
+            throw new IllegalArgumentException("Dense: `quantization_config`=" + quantization + " is not supported (kdnn"
+                    + " runs float32 kernels)");
         }
         r.finish();
         return this;

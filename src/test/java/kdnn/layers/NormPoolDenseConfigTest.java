@@ -139,4 +139,44 @@ class NormPoolDenseConfigTest {
             assertArrayEquals(new long[] {-1, 5, 3}, d.computeOutputShape(new long[] {-1, 5, 4}));
         }
     }
+
+    /** Keras 3's LoRA arguments: the stored kernel has the adapter merged in, so the layer computes as without them. */
+    @Test
+    void loraArgumentsOfDenseAndConvolutionsAreTakenAndComputeNothing() throws Exception {
+        String[][] pairs = {
+            {"{'class_name':'Dense','config':{'units':3,'lora_rank':4,'lora_alpha':8.0,'quantization_config':null}}",
+                "{'class_name':'Dense','config':{'units':3}}", "2,5"},
+            {"{'class_name':'Conv2D','config':{'filters':3,'kernel_size':2,'lora_rank':2,'lora_alpha':null}}",
+                "{'class_name':'Conv2D','config':{'filters':3,'kernel_size':2}}", "1,4,4,2"},
+            {"{'class_name':'Conv1D','config':{'filters':2,'kernel_size':3,'lora_rank':1}}",
+                "{'class_name':'Conv1D','config':{'filters':2,'kernel_size':3}}", "1,6,2"},
+        };
+        for (String[] p : pairs) {
+            long[] shape = java.util.Arrays.stream(p[2].split(",")).mapToLong(Long::parseLong).toArray();
+            try (Layer lora = layer(p[0]); Layer plain = layer(p[1])) {
+                lora.build(shape);
+                plain.build(shape);
+                plain.setWeights(lora.getWeights());
+                float[] x = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+                for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+                try (kdnn.Tensor in = kdnn.Tensor.of(x, shape); kdnn.Tensor a = lora.call(in); kdnn.Tensor b = plain.call(in)) {
+                    assertArrayEquals(b.toFloatArray(), a.toFloatArray(), p[0]);
+                }
+                assertEquals(2, lora.getWeights().size(), "kernel and bias only: " + p[0]);
+            }
+        }
+        var rank = assertThrows(IllegalArgumentException.class,
+                () -> layer("{'class_name':'Dense','config':{'units':3,'lora_rank':0}}"));
+        assertTrue(rank.getMessage().contains("`lora_rank` must be a positive integer or None, got 0"), rank.getMessage());
+        var alpha = assertThrows(IllegalArgumentException.class,
+                () -> layer("{'class_name':'Conv2D','config':{'filters':1,'kernel_size':1,'lora_alpha':'big'}}"));
+        assertTrue(alpha.getMessage().contains("`lora_alpha` must be a number or None"), alpha.getMessage());
+        var quantized = assertThrows(IllegalArgumentException.class,
+                () -> layer("{'class_name':'Dense','config':{'units':3,'quantization_config':{'mode':'int8'}}}"));
+        assertTrue(quantized.getMessage().contains("`quantization_config`="), quantized.getMessage());
+        // Keras 3 has no LoRA on depthwise convolutions: an unexpected keyword there
+        var depthwise = assertThrows(IllegalArgumentException.class,
+                () -> layer("{'class_name':'DepthwiseConv2D','config':{'kernel_size':1,'lora_rank':2}}"));
+        assertTrue(depthwise.getMessage().contains("unexpected keyword argument(s) [lora_rank]"), depthwise.getMessage());
+    }
 }
