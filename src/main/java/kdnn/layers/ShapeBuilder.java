@@ -50,9 +50,10 @@ public final class ShapeBuilder<L extends ShapeLayer> {
     /** Builds the layer right away for inputs of this shape (batch may be -1). */
     public ShapeBuilder<L> batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
 
-    /** 2D and 3D only; 1D layers are channels_last. */
+    /** 2D and 3D only; 1D layers are channels_last (Keras 3's ZeroPadding1D read from a Keras 3 file aside). */
     public ShapeBuilder<L> dataFormat(DataFormat format) {
-        if (rank == 1 && format != DataFormat.CHANNELS_LAST) {
+        boolean keras3Padding = kind == ShapeLayer.Kind.ZERO_PADDING && Layers.readingVersion() == KerasVersion.KERAS_3;
+        if (rank == 1 && format != DataFormat.CHANNELS_LAST && !keras3Padding) {
             throw new IllegalArgumentException(className + " has no `data_format` argument: it is channels_last."
                     + " Received: data_format=" + format.kerasName());
         }

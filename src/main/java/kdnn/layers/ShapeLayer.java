@@ -201,7 +201,8 @@ public abstract class ShapeLayer extends Layer {
                 for (int[] p : pairs) a.addArray().add(p[0]).add(p[1]);
             }
         }
-        if (rank > 1) c.put("data_format", format.kerasName());
+        // 1D layers are channels_last in Keras 2; Keras 3's ZeroPadding1D also takes channels_first
+        if (rank > 1 || format != DataFormat.CHANNELS_LAST) c.put("data_format", format.kerasName());
         if (kind == Kind.UP_SAMPLING && rank == 2) c.put("interpolation", interpolation);
         return c;
     }

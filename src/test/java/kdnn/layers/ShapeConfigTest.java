@@ -209,4 +209,57 @@ class ShapeConfigTest {
                     () -> l.computeOutputShape(new long[] {1, 0, 2, 2, 1})));
         }
     }
+
+    /**
+     * Keras 3's ZeroPadding1D takes data_format (Keras 2's refuses it, see refusedArguments); channels_first pads the
+     * last axis. Other 1D layers stay channels_last under Keras 3 too.
+     */
+    @Test
+    void zeroPadding1DFromAKeras3FileTakesChannelsFirst() {
+        String config = "{'class_name': 'ZeroPadding1D', 'config': {'padding':[1,2],'data_format':'channels_first'}}";
+        try (Layer pad = Layers.fromConfig(json(config), KerasVersion.KERAS_3);
+             Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+             Tensor y = pad.call(x)) {
+            assertArrayEquals(new long[] {1, 2, 6}, y.shape());
+            assertArrayEquals(new float[] {0, 1, 2, 3, 0, 0, 0, 4, 5, 6, 0, 0}, y.toFloatArray());
+            assertEquals("channels_first", pad.getConfig().get("data_format").asText());
+            try (Layer back = Layers.fromConfig(Layers.toConfig(pad), KerasVersion.KERAS_3); Tensor z = back.call(x)) {
+                assertArrayEquals(y.toFloatArray(), z.toFloatArray());
+            }
+        }
+        try (Layer pad = Layers.fromConfig(json("{'class_name': 'ZeroPadding1D', 'config': {'data_format':'channels_last'}}"),
+                KerasVersion.KERAS_3)) {
+            assertTrue(!pad.getConfig().has("data_format"), "channels_last is written as Keras 2 writes it: not at all");
+        }
+        // inside a planned model, after a channels_first convolution, as layer by layer
+        String model = "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+                + "{'class_name': 'Conv1D', 'config': {'name': 'c', 'filters': 3, 'kernel_size': 2, 'data_format': 'channels_first',"
+                + " 'batch_input_shape': [null, 2, 5]}},"
+                + "{'class_name': 'ZeroPadding1D', 'config': {'name': 'p', 'padding': [2, 1], 'data_format': 'channels_first'}},"
+                + "{'class_name': 'Conv1D', 'config': {'name': 'd', 'filters': 2, 'kernel_size': 3, 'data_format': 'channels_first'}}]}}";
+        java.util.Map<String, Layer> made = new java.util.HashMap<>();
+        kdnn.model.ModelConfigs.WeightSource seeded = (path, l, expected) -> {
+            made.put(l.name(), l);
+            java.util.List<Weight> ws = new java.util.ArrayList<>();
+            for (WeightSpec w : expected) {
+                float[] v = new float[(int) java.util.Arrays.stream(w.shape()).asLongStream().reduce(1, (a, b) -> a * b)];
+                for (int i = 0; i < v.length; i++) v[i] = (float) Math.cos(i + w.name().length());
+                ws.add(new Weight(w.name(), w.shape(), v));
+            }
+            return ws;
+        };
+        float[] in = new float[20];
+        for (int i = 0; i < in.length; i++) in[i] = (float) Math.sin(i);
+        try (kdnn.model.Model m = kdnn.model.ModelConfigs.build(json(model), seeded, KerasVersion.KERAS_3);
+             Tensor x = Tensor.of(in, 2, 2, 5); Tensor y = m.predict(x);
+             Layer p = Layers.fromConfig(json("{'class_name': 'ZeroPadding1D', 'config': {'padding': [2, 1],"
+                     + " 'data_format': 'channels_first'}}"), KerasVersion.KERAS_3);
+             Tensor a = made.get("c").call(x); Tensor b = p.call(a); Tensor want = made.get("d").call(b)) {
+            assertArrayEquals(new long[] {2, 2, 5}, y.shape());
+            assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 1e-6f);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Layers.fromConfig(
+                json("{'class_name': 'Cropping1D', 'config': {'data_format':'channels_first'}}"), KerasVersion.KERAS_3));
+        assertTrue(e.getMessage().contains("Cropping1D has no `data_format` argument"), e.getMessage());
+    }
 }
