@@ -76,6 +76,7 @@ class SequentialOfModelsTest {
             assertTrue(summary.contains("base (Functional)") && summary.contains("head (Sequential)")
                     && summary.contains("gap (GlobalAveragePooling2D"), summary);
         }
+        assertTrue(p.conv().isClosed() && p.fc2().isClosed() && p.gap().isClosed(), "closing it closes the nested models");
     }
 
     @Test
