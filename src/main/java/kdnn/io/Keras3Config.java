@@ -114,9 +114,11 @@ final class Keras3Config {
             // it always writes its synchronized and renorm arguments
             c.put("axis", bn.axis());
             c.put("synchronized", false);
-            c.put("renorm", false);
-            c.putNull("renorm_clipping");
-            c.put("renorm_momentum", 0.99);
+            if (!bn.renorm()) {
+                c.put("renorm", false);
+                c.putNull("renorm_clipping");
+                c.put("renorm_momentum", 0.99);
+            }
         }
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config

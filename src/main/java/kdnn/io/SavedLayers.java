@@ -58,11 +58,10 @@ final class SavedLayers {
         List<LayerWeight> trainable = new ArrayList<>();
         List<LayerWeight> frozen = new ArrayList<>();
         for (Layer l : leaves) {
-            boolean layerTrainable = l.getConfig().path("trainable").asBoolean(true);
             List<Weight> weights = l.getWeights();
             for (int i = 0; i < weights.size(); i++) {
                 Weight w = weights.get(i);
-                (layerTrainable && !w.name().startsWith("moving_") ? trainable : frozen).add(new LayerWeight(l, i, w));
+                (l.isTrainableWeight(i) ? trainable : frozen).add(new LayerWeight(l, i, w));
             }
         }
         trainable.addAll(frozen);

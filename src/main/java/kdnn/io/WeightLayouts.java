@@ -49,6 +49,11 @@ final class WeightLayouts {
                 if (flag(config, "center")) out.add("beta");
                 out.add("moving_mean");
                 out.add("moving_variance");
+                if (config.path("renorm").asBoolean(false)) {
+                    out.add("moving_stddev");
+                    out.add("renorm_mean");
+                    out.add("renorm_stddev");
+                }
             }
             case "LayerNormalization" -> {
                 if (flag(config, "scale")) out.add("gamma");

@@ -30,6 +30,9 @@ public final class BatchNormalization extends Layer {
     private final boolean center;
     private final boolean scale;
     private final Boolean fused;
+    private final boolean renorm;
+    private final JsonNode renormClipping;
+    private final double renormMomentum;
     // a Keras 3 file's layer: Keras 3 uses epsilon as given on every input
     private final boolean keras3 = Layers.readingVersion() == KerasVersion.KERAS_3;
     private final Initializer betaInitializer;
@@ -49,6 +52,9 @@ public final class BatchNormalization extends Layer {
         this.center = b.center;
         this.scale = b.scale;
         this.fused = b.fused;
+        this.renorm = b.renorm;
+        this.renormClipping = b.renormClipping;
+        this.renormMomentum = b.renormMomentum;
         this.betaInitializer = b.betaInitializer;
         this.gammaInitializer = b.gammaInitializer;
         this.movingMeanInitializer = b.movingMeanInitializer;
@@ -147,6 +153,19 @@ public final class BatchNormalization extends Layer {
         if (center) variables.add(new Variable("beta", param, arena, betaInitializer, betaRegularizer, betaConstraint));
         variables.add(new Variable("moving_mean", param, arena, movingMeanInitializer, null, null, false));
         variables.add(new Variable("moving_variance", param, arena, movingVarianceInitializer, null, null, false));
+        if (renorm) {
+            // Keras' order; training-time statistics that inference never reads
+            Initializer ones = kdnn.keras.Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("ones"));
+            variables.add(new Variable("moving_stddev", param, arena, ones, null, null, false));
+            variables.add(new Variable("renorm_mean", param, arena, movingMeanInitializer, null, null, false));
+            variables.add(new Variable("renorm_stddev", param, arena, ones, null, null, false));
+        }
+    }
+
+    /** Keras' {@code renorm}: whether the layer holds batch renormalization's statistics too. */
+    public boolean renorm() {
+        ensureOpen();
+        return renorm;
     }
 
     /** One multiply-add per element. */
@@ -249,6 +268,11 @@ public final class BatchNormalization extends Layer {
         c.set("beta_constraint", betaConstraint == null ? JsonNodeFactory.instance.nullNode() : betaConstraint.toConfig());
         c.set("gamma_constraint", gammaConstraint == null ? JsonNodeFactory.instance.nullNode() : gammaConstraint.toConfig());
         if (fused != null) c.put("fused", fused);
+        if (renorm) {
+            c.put("renorm", true);
+            c.set("renorm_clipping", renormClipping == null ? JsonNodeFactory.instance.nullNode() : renormClipping.deepCopy());
+            c.put("renorm_momentum", renormMomentum);
+        }
         return c;
     }
 }

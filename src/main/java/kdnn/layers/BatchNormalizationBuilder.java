@@ -11,9 +11,9 @@ import kdnn.keras.Regularizer;
 import kdnn.keras.Regularizers;
 
 /**
- * Arguments of BatchNormalization with Keras 2's defaults. Training-only arguments that change
- * what inference computes (batch renormalization, virtual batches, an adjustment function) are
- * refused unless at their defaults.
+ * Arguments of BatchNormalization with Keras 2's defaults. Batch renormalization is taken (its
+ * statistics are held, inference uses the moving mean and variance as Keras does); virtual batches
+ * and an adjustment function, whose weights or results differ, are refused unless at their defaults.
  */
 public final class BatchNormalizationBuilder {
     private final Function<BatchNormalizationBuilder, BatchNormalization> factory;
@@ -27,6 +27,9 @@ public final class BatchNormalizationBuilder {
     boolean center = true;
     boolean scale = true;
     Boolean fused;
+    boolean renorm;
+    JsonNode renormClipping; // null: none
+    double renormMomentum = 0.99;
     Initializer betaInitializer = Initializers.get(TextNode.valueOf("zeros"));
     Initializer gammaInitializer = Initializers.get(TextNode.valueOf("ones"));
     Initializer movingMeanInitializer = Initializers.get(TextNode.valueOf("zeros"));
@@ -58,6 +61,12 @@ public final class BatchNormalizationBuilder {
 
     /** tf.keras' {@code fused}: null chooses as tf.keras does; false keeps epsilon as given on every input. */
     public BatchNormalizationBuilder fused(Boolean fused) { this.fused = fused; return this; }
+    /**
+     * Keras' {@code renorm} (batch renormalization): training only; the layer then also holds the
+     * renormalization statistics ({@code moving_stddev}, {@code renorm_mean}, {@code renorm_stddev})
+     * Keras stores with it, and inference uses the moving mean and variance as without it.
+     */
+    public BatchNormalizationBuilder renorm(boolean renorm) { this.renorm = renorm; return this; }
     /** Keras' {@code beta_initializer} argument. */
     public BatchNormalizationBuilder betaInitializer(Initializer i) { this.betaInitializer = i; return this; }
     /** Keras' {@code gamma_initializer} argument. */
@@ -131,12 +140,13 @@ public final class BatchNormalizationBuilder {
         betaConstraint = argument("beta_constraint", () -> Constraints.get(r.node("beta_constraint")));
         gammaConstraint = argument("gamma_constraint", () -> Constraints.get(r.node("gamma_constraint")));
         // training-time arguments: accepted at the values that leave inference unchanged
-        if (r.bool("renorm", false)) {
-            throw new IllegalArgumentException("BatchNormalization `renorm=True` (batch renormalization) is not supported"
-                    + " by kdnn; it changes training only, but its extra weights have no place here. Received: renorm=true");
+        renorm = r.bool("renorm", false);
+        JsonNode clipping = r.node("renorm_clipping");
+        if (!clipping.isNull() && !clipping.isObject()) {
+            fail("renorm_clipping", clipping, "a dict of rmax, rmin and dmax, or None");
         }
-        r.node("renorm_clipping");
-        r.node("renorm_momentum");
+        renormClipping = clipping.isNull() ? null : clipping.deepCopy();
+        renormMomentum = number(r, "renorm_momentum", renormMomentum);
         atDefault(r, "virtual_batch_size");
         atDefault(r, "adjustment");
         r.bool("synchronized", false); // synchronized statistics differ from the usual ones only in training

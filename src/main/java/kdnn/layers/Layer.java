@@ -767,6 +767,15 @@ public abstract class Layer implements AutoCloseable {
         return variables.stream().mapToLong(v -> Shapes.product(v.shape)).sum();
     }
 
+    /**
+     * Whether the {@code index}th of {@link #getWeights()} is among Keras' {@code trainable_weights}:
+     * not in a frozen layer, and not a statistic training keeps without gradients (BatchNormalization's).
+     */
+    public final boolean isTrainableWeight(int index) {
+        ensureOpen();
+        return trainable && variables.get(index).trainable;
+    }
+
     /** Keras' trainable parameter count: none for a frozen layer, and never the non-trainable weights. */
     public final long countTrainableParams() {
         ensureOpen();

@@ -562,17 +562,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
 
     /** Number of weight values training would change (not a frozen layer's, not moving statistics). */
     public final long countTrainableParams() {
-        return allLayers().stream().mapToLong(Model::trainableParams).sum();
-    }
-
-    static long trainableParams(Layer l) {
-        if (!l.getConfig().path("trainable").asBoolean(true)) return 0;
-        long n = 0;
-        for (Weight w : l.getWeights()) {
-            if (w.name().startsWith("moving_")) continue;
-            n += w.values().length;
-        }
-        return n;
+        return allLayers().stream().mapToLong(Layer::countTrainableParams).sum();
     }
 
     /** Keras' {@code model.get_weights()}: every layer's weights, in order. */

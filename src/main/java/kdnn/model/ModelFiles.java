@@ -277,9 +277,10 @@ public final class ModelFiles {
         List<String> trainableNames = new ArrayList<>();
         List<String> frozenNames = new ArrayList<>();
         for (Layer l : leaves) {
-            boolean layerTrainable = l.getConfig().path("trainable").asBoolean(true);
-            for (Weight w : l.getWeights()) {
-                boolean t = layerTrainable && !w.name().startsWith("moving_");
+            List<Weight> weights = l.getWeights();
+            for (int i = 0; i < weights.size(); i++) {
+                Weight w = weights.get(i);
+                boolean t = l.isTrainableWeight(i);
                 (t ? trainable : frozen).add(w);
                 (t ? trainableNames : frozenNames).add(l.name() + "/" + w.name());
             }

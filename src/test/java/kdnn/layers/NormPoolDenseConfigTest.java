@@ -100,7 +100,6 @@ class NormPoolDenseConfigTest {
         refused("{'class_name':'Dense','config':{'units':2,'activation':'relu7'}}", "relu7");
         refused("{'class_name':'Dense','config':{'units':2,'kernel_initializer':'glorot_unifrom'}}", "glorot_unifrom");
         refused("{'class_name':'Dense','config':{'units':2,'dtype':'float16'}}", "dtype");
-        refused("{'class_name':'BatchNormalization','config':{'renorm':true}}", "renorm");
         refused("{'class_name':'BatchNormalization','config':{'virtual_batch_size':4}}", "virtual_batch_size");
         refused("{'class_name':'BatchNormalization','config':{'adjustment':'f'}}", "adjustment");
         refused("{'class_name':'BatchNormalization','config':{'axis':[1,2]}}", "axis", "[1,2]");
@@ -178,5 +177,41 @@ class NormPoolDenseConfigTest {
         var depthwise = assertThrows(IllegalArgumentException.class,
                 () -> layer("{'class_name':'DepthwiseConv2D','config':{'kernel_size':1,'lora_rank':2}}"));
         assertTrue(depthwise.getMessage().contains("unexpected keyword argument(s) [lora_rank]"), depthwise.getMessage());
+    }
+
+    /** tf-keras' and Keras 3's batch renormalization: its statistics are held as Keras holds them, inference ignores them. */
+    @Test
+    void batchRenormalizationHoldsItsStatisticsAndInfersAsWithout() throws Exception {
+        String renorm = "{'class_name':'BatchNormalization','config':{'axis':-1,'renorm':true,"
+                + "'renorm_clipping':{'rmax':3.0,'rmin':0.3,'dmax':5.0},'renorm_momentum':0.9}}";
+        try (Layer r = layer(renorm); Layer plain = layer("{'class_name':'BatchNormalization','config':{'axis':-1}}")) {
+            r.build(new long[] {2, 3, 4});
+            plain.build(new long[] {2, 3, 4});
+            assertEquals(List.of("gamma", "beta", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean",
+                    "renorm_stddev"), r.getWeights().stream().map(Weight::name).toList());
+            assertEquals(8, r.countTrainableParams(), "gamma and beta only");
+            assertEquals(List.of(true, true, false, false, false, false, false),
+                    java.util.stream.IntStream.range(0, 7).mapToObj(r::isTrainableWeight).toList());
+            List<Weight> ws = new java.util.ArrayList<>();
+            for (int k = 0; k < 7; k++) {
+                float[] v = new float[4];
+                for (int c = 0; c < 4; c++) v[c] = k == 3 ? 0.5f + c : (float) Math.sin(k * 4 + c) * (k >= 4 ? 100 : 1);
+                ws.add(new Weight(r.getWeights().get(k).name(), new int[] {4}, v));
+            }
+            r.setWeights(ws);
+            plain.setWeights(ws.subList(0, 4));
+            float[] x = new float[24];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i);
+            try (kdnn.Tensor in = kdnn.Tensor.of(x, 2, 3, 4); kdnn.Tensor a = r.call(in); kdnn.Tensor b = plain.call(in)) {
+                assertArrayEquals(b.toFloatArray(), a.toFloatArray());
+            }
+            var c = r.getConfig();
+            assertTrue(c.get("renorm").asBoolean() && c.get("renorm_momentum").asDouble() == 0.9
+                    && c.get("renorm_clipping").get("rmax").asDouble() == 3.0, c.toString());
+            assertTrue(!plain.getConfig().has("renorm"), "a layer without it writes no renorm keys, as tf-keras");
+        }
+        var bad = assertThrows(IllegalArgumentException.class, () -> layer(
+                "{'class_name':'BatchNormalization','config':{'renorm':true,'renorm_clipping':3}}"));
+        assertTrue(bad.getMessage().contains("renorm_clipping"), bad.getMessage());
     }
 }
