@@ -48,7 +48,7 @@ class SurroundingVsReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "PReLU", "Softmax", "Dropout",
+    @ValueSource(strings = {"Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "PReLU", "Softmax", "Rescaling", "Dropout",
         "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise", "AlphaDropout",
         "ActivityRegularization", "Flatten", "Reshape", "Permute", "RepeatVector"})
     void matchesTheReference(String cls) {
@@ -139,6 +139,14 @@ class SurroundingVsReferenceTest {
                 c.put("alpha", alpha);
                 RefArray x = values(r, shape(r, 1 + r.nextInt(4)), extremes);
                 return new Case(layer(cls, c), x, List.of(), ReferenceSurrounding.elu(x, alpha));
+            }
+            case "Rescaling" -> {
+                double scale = r.nextInt(4) == 0 ? 1 / 255.0 : r.nextInt(4) == 0 ? 0 : (r.nextInt(41) - 20) / 8.0;
+                double offset = r.nextBoolean() ? 0 : r.nextInt(3) == 0 ? -1 : r.nextGaussian();
+                c.put("scale", scale);
+                c.put("offset", offset);
+                RefArray x = values(r, shape(r, 1 + r.nextInt(4)), extremes);
+                return new Case(layer(cls, c), x, List.of(), ReferenceSurrounding.rescaling(x, scale, offset));
             }
             case "ThresholdedReLU" -> {
                 double theta = r.nextInt(9) / 4.0;

@@ -52,6 +52,16 @@ public final class ReferenceSurrounding {
         });
     }
 
+    /** Rescaling: {@code x * scale + offset}, the product rounded to float32 before the sum, as TensorFlow. */
+    public static RefArray rescaling(RefArray x, double scale, double offset) {
+        float s = (float) scale;
+        float o = (float) offset;
+        return map(x, d -> {
+            float product = (float) d * s;
+            return product + o;
+        });
+    }
+
     /** ThresholdedReLU: {@code x * (x > theta)}. */
     public static RefArray thresholdedRelu(RefArray x, double theta) {
         float t = (float) theta;
