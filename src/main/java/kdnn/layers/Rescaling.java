@@ -4,47 +4,71 @@ import static kdnn.bindings.dnnl_h.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import kdnn.runtime.Attributes.Eltwise;
+import kdnn.runtime.Broadcasts;
 import kdnn.runtime.Eltwises;
 import kdnn.runtime.Pipeline;
 
 /**
  * Keras' Rescaling: {@code x * scale + offset} in float32, rounded after the product and after
- * the sum as TensorFlow computes it (two oneDNN linear steps, not one fused multiply-add).
+ * the sum as TensorFlow computes it (two oneDNN steps, not one fused multiply-add). {@code scale}
+ * and {@code offset} are numbers or lists broadcast against the last axis (as Keras 3's
+ * EfficientNet divides each channel by its own standard deviation).
  */
 public final class Rescaling extends ElementwiseLayer {
     /** Keras' class name, {@code "Rescaling"}. */
     public static final String CLASS_NAME = "Rescaling";
 
-    private final double scale; // as given; computed with as float32, as TensorFlow casts it
-    private final double offset;
+    private final double[] scale; // as given (one value for a number); computed with as float32, as TensorFlow casts it
+    private final double[] offset;
+    private final boolean scaleIsList;
+    private final boolean offsetIsList;
+    private final MemorySegment operands; // the float32 scale, then offset, read by list-form pipelines
 
     private Rescaling(Builder b) {
         super(b);
-        this.scale = b.scale;
-        this.offset = b.offset;
+        this.scale = b.scale.clone();
+        this.offset = b.offset.clone();
+        this.scaleIsList = b.scaleIsList;
+        this.offsetIsList = b.offsetIsList;
+        this.operands = arena.allocate((long) (scale.length + offset.length) * Float.BYTES, 64);
+        for (int i = 0; i < scale.length; i++) operands.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) scale[i]);
+        for (int i = 0; i < offset.length; i++) operands.setAtIndex(ValueLayout.JAVA_FLOAT, scale.length + i, (float) offset[i]);
     }
 
     /** Keras' arguments: {@code scale} (required) and {@code offset} (default 0). */
     public static final class Builder extends LayerBuilder<Builder, Rescaling> {
-        double scale = Double.NaN;
-        double offset;
+        double[] scale;
+        double[] offset = {0};
+        boolean scaleIsList;
+        boolean offsetIsList;
 
         Builder() {
             super(CLASS_NAME);
         }
 
-        /** Keras' {@code scale} argument. */
-        public Builder scale(double scale) { this.scale = scale; return this; }
+        /** Keras' {@code scale} argument: one number. */
+        public Builder scale(double scale) { this.scale = new double[] {scale}; this.scaleIsList = false; return this; }
 
-        /** Keras' {@code offset} argument. */
-        public Builder offset(double offset) { this.offset = offset; return this; }
+        /** Keras' {@code scale} argument: one number per position of the last axis. */
+        public Builder scale(double... scale) { this.scale = scale.clone(); this.scaleIsList = true; return this; }
+
+        /** Keras' {@code offset} argument: one number. */
+        public Builder offset(double offset) { this.offset = new double[] {offset}; this.offsetIsList = false; return this; }
+
+        /** Keras' {@code offset} argument: one number per position of the last axis. */
+        public Builder offset(double... offset) { this.offset = offset.clone(); this.offsetIsList = true; return this; }
 
         @Override
         void validate() {
-            if (Double.isNaN(scale)) {
+            if (scale == null) {
                 throw new IllegalArgumentException("Rescaling.__init__() missing 1 required positional argument: 'scale'");
+            }
+            if (scale.length == 0 || offset.length == 0) {
+                throw new IllegalArgumentException("Rescaling `scale` and `offset` must hold at least one value");
             }
         }
 
@@ -59,37 +83,91 @@ public final class Rescaling extends ElementwiseLayer {
         return new Builder();
     }
 
-    /** Keras' {@code from_config}: a number for {@code scale} and {@code offset} (a one-element list too). */
+    /** Keras' {@code from_config}: {@code scale} and {@code offset} each a number or a list of numbers. */
     public static Rescaling fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        b.scale = scalar(r.node("scale"), "scale", Double.NaN);
-        b.offset = scalar(r.node("offset"), "offset", 0);
+        JsonNode scale = r.node("scale");
+        if (!scale.isNull()) {
+            b.scale = values(scale, "scale");
+            b.scaleIsList = scale.isArray();
+        }
+        JsonNode offset = r.node("offset");
+        if (!offset.isNull()) {
+            b.offset = values(offset, "offset");
+            b.offsetIsList = offset.isArray();
+        }
         r.finish();
         return b.build();
     }
 
-    /** A float argument; Keras 3 also takes a per-channel list, which kdnn refuses unless it holds one value. */
-    private static double scalar(JsonNode v, String key, double fallback) {
-        if (v.isNull()) return fallback;
-        JsonNode n = v.isArray() && v.size() == 1 ? v.get(0) : v;
-        if (!n.isNumber()) {
-            throw new IllegalArgumentException("Rescaling `" + key + "` must be a float" + (v.isArray()
-                    ? "; a per-channel list is not supported by kdnn" : "") + ". Received: " + key + "=" + v);
+    private static double[] values(JsonNode v, String key) {
+        java.util.List<JsonNode> items = new java.util.ArrayList<>();
+        if (v.isArray()) v.forEach(items::add); else items.add(v);
+        double[] out = new double[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!items.get(i).isNumber()) {
+                throw new IllegalArgumentException("Rescaling `" + key + "` must be a float or a list of floats (one per"
+                        + " position of the last axis). Received: " + key + "=" + v);
+            }
+            out[i] = items.get(i).asDouble();
         }
-        return n.asDouble();
+        return out;
     }
 
-    /** Keras' {@code scale} argument. */
-    public double scale() {
+    /** Keras' {@code scale} argument: one value, or one per position of the last axis. */
+    public double[] scale() {
         ensureOpen();
-        return scale;
+        return scale.clone();
     }
 
-    /** Keras' {@code offset} argument. */
-    public double offset() {
+    /** Keras' {@code offset} argument: one value, or one per position of the last axis. */
+    public double[] offset() {
         ensureOpen();
-        return offset;
+        return offset.clone();
+    }
+
+    private boolean scalar() {
+        return scale.length == 1 && offset.length == 1;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        long[] out = super.computeOutputShape(shape);
+        long last = shape[shape.length - 1];
+        for (double[] v : new double[][] {scale, offset}) {
+            if (v.length != 1 && last >= 0 && v.length != last) {
+                throw incompatible(shape, "its last axis has " + last + " positions, but Rescaling's scale or offset"
+                        + " holds " + v.length + " values");
+            }
+        }
+        return out;
+    }
+
+    /** A list form broadcasts against the last axis of the tensor as Keras sees it: no other memory order. */
+    @Override
+    boolean elementwise() {
+        return scalar();
+    }
+
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (scalar()) {
+            return pipeline(count(inputShape));
+        }
+        long[] scaleDims = operandDims(inputShape.length, scale.length);
+        long[] offsetDims = operandDims(inputShape.length, offset.length);
+        return Broadcasts.chain(inputShape, List.of(
+                new Broadcasts.Operand(dnnl_binary_mul(), scaleDims, operands.asSlice(0, (long) scale.length * Float.BYTES)),
+                new Broadcasts.Operand(dnnl_binary_add(), offsetDims,
+                        operands.asSlice((long) scale.length * Float.BYTES, (long) offset.length * Float.BYTES))));
+    }
+
+    private static long[] operandDims(int rank, int length) {
+        long[] d = new long[rank];
+        java.util.Arrays.fill(d, 1);
+        d[rank - 1] = length;
+        return d;
     }
 
     @Override
@@ -100,20 +178,33 @@ public final class Rescaling extends ElementwiseLayer {
     @Override
     Pipeline pipeline(long count) {
         // round the product before adding, as TensorFlow's separate multiply and add do
-        return Eltwises.chain(count, List.of(new Eltwise(dnnl_eltwise_linear(), (float) scale, 0f),
-                new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset)), null);
+        return Eltwises.chain(count, List.of(new Eltwise(dnnl_eltwise_linear(), (float) scale[0], 0f),
+                new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset[0])), null);
     }
 
     @Override
     double bound(double pre) {
-        return (pre * Math.abs(scale) + Math.abs(offset)) * (1 + 0x1p-22);
+        double s = 0;
+        double o = 0;
+        for (double v : scale) s = Math.max(s, Math.abs(v));
+        for (double v : offset) o = Math.max(o, Math.abs(v));
+        return (pre * s + o) * (1 + 0x1p-22);
     }
 
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        c.put("scale", scale);
-        c.put("offset", offset);
+        put(c, "scale", scale, scaleIsList);
+        put(c, "offset", offset, offsetIsList);
         return c;
+    }
+
+    private static void put(ObjectNode c, String key, double[] v, boolean list) {
+        if (!list) {
+            c.put(key, v[0]);
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode a = c.putArray(key);
+        for (double x : v) a.add(x);
     }
 }
