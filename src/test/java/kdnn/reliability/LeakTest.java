@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Timeout;
  * it) leave native memory bounded, measured two ways after warm-up:
  * <ul>
  * <li>the C allocator's bytes in use (glibc's mallinfo2: kdnn's tensors and everything oneDNN
- *     allocates) stay within 8 MiB, in this JVM;
+ *     allocates) grow by less than 4 MiB over one of the two halves of the calls, in this JVM. A
+ *     leak per call grows both halves alike (88 bytes a call would reach 4 MiB in each); a
+ *     one-off allocation elsewhere in the process (a JIT compilation, another test's thread)
+ *     lands in one half only, and once made the full suite see 8 MiB at once;
  * <li>resident memory (VmRSS from /proc) stays within 32 MiB, in a child JVM whose heap is fixed
  *     and touched at start ({@code -Xms=-Xmx, -XX:+AlwaysPreTouch}). In a normal JVM VmRSS grows
  *     by about 600 bytes per call here while malloc's bytes in use stay flat: that is the JVM
@@ -27,15 +30,16 @@ import org.junit.jupiter.api.Timeout;
  */
 class LeakTest {
     static final int CALLS = 100_000;
-    private static final long MALLOC_THRESHOLD_BYTES = 8 << 20;
+    private static final long MALLOC_THRESHOLD_BYTES = 4 << 20; // per half
     private static final long RSS_THRESHOLD_KB = 32 * 1024;
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void mallocBytesInUseStayBounded() {
-        long grown = loop(CALLS, Fixtures::mallocInUseBytes);
-        assertTrue(grown < MALLOC_THRESHOLD_BYTES, "native memory in use grew by " + grown / 1024 + " KiB over "
-                + (CALLS - 5_000) + " calls after warm-up (threshold " + MALLOC_THRESHOLD_BYTES / 1024 + " KiB)");
+        long[] halves = loop(CALLS, Fixtures::mallocInUseBytes);
+        assertTrue(Math.min(halves[0], halves[1]) < MALLOC_THRESHOLD_BYTES, "native memory in use grew by "
+                + halves[0] / 1024 + " KiB and then " + halves[1] / 1024 + " KiB over the two halves of "
+                + (CALLS - 5_000) + " calls after warm-up (threshold " + MALLOC_THRESHOLD_BYTES / 1024 + " KiB in one of them)");
     }
 
     @Test
@@ -52,9 +56,10 @@ class LeakTest {
 
     /**
      * The calls: half into new outputs, half into a reused one, a fresh layer every 1000. Returns
-     * how much {@code measure} grew between call 5,000 (after a GC) and the end (after a GC).
+     * how much {@code measure} grew from call 5,000 to the middle of the rest and from there to the
+     * end (each measured after a GC).
      */
-    static long loop(int calls, LongSupplier measure) {
+    static long[] loop(int calls, LongSupplier measure) {
         String conv = """
                 {"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"}}""";
         String sep = """
@@ -63,6 +68,8 @@ class LeakTest {
         Tensor[] inputs = new Tensor[shapes.length];
         Tensor[] outputs = new Tensor[shapes.length];
         long warm = 0;
+        long middle = 0;
+        int half = 5_000 + (calls - 5_000) / 2;
         try (Layer layer = Fixtures.layer(conv, 1, shapes[0])) {
             for (int i = 0; i < shapes.length; i++) {
                 inputs[i] = Tensor.of(Fixtures.input(i, shapes[i]), shapes[i]);
@@ -86,10 +93,13 @@ class LeakTest {
                 if (i == 5_000) {
                     Fixtures.gc();
                     warm = measure.getAsLong();
+                } else if (i == half) {
+                    Fixtures.gc();
+                    middle = measure.getAsLong();
                 }
             }
             Fixtures.gc();
-            return measure.getAsLong() - warm;
+            return new long[] {middle - warm, measure.getAsLong() - middle};
         } finally {
             for (int i = 0; i < shapes.length; i++) {
                 if (inputs[i] != null) inputs[i].close();
