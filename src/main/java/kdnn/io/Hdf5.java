@@ -172,6 +172,9 @@ final class Hdf5 implements AutoCloseable {
      */
     Weight floats(Dataset ds, String name, String what, List<String> notes) {
         DataType type = ds.getDataType();
+        if (type instanceof io.jhdf.object.datatype.FixedPoint) {
+            return integers(ds, name, what, notes);
+        }
         if (!(type instanceof FloatingPoint fp)) {
             throw new ModelFileException(file + ": " + what + " is not floating point (HDF5 type "
                     + type.getClass().getSimpleName() + ", " + type.getSize() + " bytes); kdnn reads float16, float32 and float64");
@@ -218,6 +221,35 @@ final class Hdf5 implements AutoCloseable {
         if (size != 4) {
             notes.add(file + ": " + what + " is float" + (size * 8) + ", converted to float32");
         }
+        return new Weight(name, shape, values);
+    }
+
+    /**
+     * An integer dataset (e.g. the sample count Keras' Normalization keeps beside its statistics)
+     * as float32 values, with a note; values beyond 2^24 round, as a float32 cast rounds them.
+     */
+    private Weight integers(Dataset ds, String name, String what, List<String> notes) {
+        int[] shape = ds.getDimensions();
+        long count = 1;
+        for (int d : shape) {
+            if (d < 0) throw new ModelFileException(file + ": " + what + " has a negative dimension " + d);
+            count *= d;
+            if (count > length) {
+                throw new ModelFileException(file + ": " + what + " claims shape " + Shapes.format(shape)
+                        + ", more values than the file's " + length + " bytes can hold");
+            }
+        }
+        Object data = guarded(file, () -> shape.length == 0 ? ds.getData() : ds.getDataFlat());
+        float[] values = new float[(int) count];
+        if (data instanceof Number n && count == 1) {
+            values[0] = n.floatValue();
+        } else if (data != null && data.getClass().isArray() && java.lang.reflect.Array.getLength(data) == count) {
+            for (int i = 0; i < values.length; i++) values[i] = ((Number) java.lang.reflect.Array.get(data, i)).floatValue();
+        } else {
+            throw new ModelFileException(file + ": " + what + " of shape " + Shapes.format(shape) + " did not read as "
+                    + count + " integers");
+        }
+        notes.add(file + ": " + what + " is an integer dataset, converted to float32");
         return new Weight(name, shape, values);
     }
 

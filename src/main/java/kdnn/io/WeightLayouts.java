@@ -60,6 +60,10 @@ final class WeightLayouts {
                 if (flag(config, "center")) out.add("beta");
             }
             case "PReLU" -> out.add("alpha");
+            case "Normalization" -> {
+                JsonNode mean = config.get("mean");
+                if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));
+            }
             case "Embedding" -> out.add("embeddings");
             default -> {
                 return null;

@@ -135,6 +135,31 @@ class WeightsFileTest {
         }
     }
 
+    /** tf-keras keeps Normalization's sample count as an int64 scalar: read as float32, inference unchanged. */
+    @Test
+    void normalizationsInt64CountIsReadBesideItsStatistics() throws IOException {
+        Path config = Fixtures.json(dir.resolve("norm.json"), """
+                {"class_name": "Sequential", "keras_version": "2.12.0", "backend": "tensorflow", "config": {"name": "s",
+                 "layers": [{"class_name": "Normalization", "config": {"name": "norm", "axis": [-1], "mean": null,
+                             "variance": null, "invert": false, "batch_input_shape": [null, 3]}}]}}
+                """);
+        Path weights = Fixtures.hdf5(dir.resolve("norm.h5"), f -> {
+            f.putAttribute("keras_version", "2.12.0");
+            f.putAttribute("backend", "tensorflow");
+            f.putAttribute("layer_names", new String[] {"norm"});
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("mean:0", new float[] {1, 8, 5});
+            w.put("variance:0", new float[] {1, 1, 4});
+            w.put("count:0", 4L);
+            Fixtures.layer(f, "norm", new String[] {"mean:0", "variance:0", "count:0"}, w);
+        });
+        try (kdnn.model.Model m = Models.load(config, weights);
+             kdnn.Tensor x = kdnn.Tensor.of(new float[] {0, 7, 4}, 1, 3); kdnn.Tensor y = m.predict(x)) {
+            assertArrayEquals(new float[] {-1, -1, -0.5f}, y.toFloatArray());
+            assertArrayEquals(new float[] {4}, m.layer("norm").getWeights().get(2).values());
+        }
+    }
+
     /** Writes Keras 3's vars groups: datasets 0, 1, ... under a path of groups. */
     static final class WritableGroupShim {
         static void vars(io.jhdf.api.WritableGroup root, String path, Object... datasets) {

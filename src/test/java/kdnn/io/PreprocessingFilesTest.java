@@ -1,0 +1,55 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.layers.Conv2D;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.Sequential;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The preprocessing at the top of Keras' image models (Rescaling, then Normalization with adapted
+ * statistics, as EfficientNet starts) written in every format and read back: the same weights,
+ * the sample count included, and the same outputs.
+ */
+class PreprocessingFilesTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    @Test
+    void rescalingAndAdaptedNormalizationSurviveEveryFormat(@TempDir Path dir) throws Exception {
+        Layer rescale = Layers.fromConfig(JSON.readTree(
+                "{\"class_name\":\"Rescaling\",\"config\":{\"name\":\"rescale\",\"scale\":0.00392156862745098,\"offset\":0.0}}"));
+        Layer norm = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Normalization\",\"config\":{\"name\":\"norm\",\"axis\":-1}}"));
+        Layer perChannel = Layers.fromConfig(JSON.readTree(
+                "{\"class_name\":\"Rescaling\",\"config\":{\"name\":\"std\",\"scale\":[4.36,4.46,4.44],\"offset\":0.0}}"));
+        Conv2D conv = Conv2D.builder(2, 3).name("conv").build();
+        try (Sequential m = Sequential.of("pre", List.of(rescale, norm, perChannel, conv), -1, 6, 6, 3)) {
+            norm.setWeights(List.of(new Weight("mean", new int[] {3}, new float[] {0.485f, 0.456f, 0.406f}),
+                    new Weight("variance", new int[] {3}, new float[] {0.052f, 0.05f, 0.051f}),
+                    new Weight("count", new int[0], new float[] {1281167})));
+            float[] x = new float[6 * 6 * 3];
+            for (int i = 0; i < x.length; i++) x[i] = (i * 53) % 256;
+            try (Tensor in = Tensor.of(x, 1, 6, 6, 3); Tensor want = m.predict(in)) {
+                for (String file : List.of("m.h5", "m.keras", "tfjs")) {
+                    Path f = dir.resolve(file);
+                    Models.save(m, f);
+                    try (Model back = Models.load(f); Tensor got = back.predict(in)) {
+                        assertArrayEquals(want.toFloatArray(), got.toFloatArray(), file);
+                        assertEquals(norm.getWeights(), back.layer("norm").getWeights(), file);
+                        assertEquals(Layers.toConfig(perChannel).get("config").get("scale"),
+                                Layers.toConfig(back.layer("std")).get("config").get("scale"), file);
+                    }
+                }
+            }
+        }
+    }
+}
