@@ -185,15 +185,7 @@ final class Hdf5 implements AutoCloseable {
                     + " and float64");
         }
         int[] shape = ds.getDimensions();
-        long count = 1;
-        for (int d : shape) {
-            if (d < 0) throw new ModelFileException(file + ": " + what + " has a negative dimension " + d);
-            count *= d;
-            if (count > length) {
-                throw new ModelFileException(file + ": " + what + " claims shape " + Shapes.format(shape)
-                        + ", more values than the file's " + length + " bytes can hold");
-            }
-        }
+        long count = valueCount(shape, what);
         float[] values = new float[0];
         if (ds instanceof ContiguousDataset contiguous && count > 0) {
             ByteBuffer bytes = contiguous.getBuffer().order(fp.getByteOrder());
@@ -224,12 +216,8 @@ final class Hdf5 implements AutoCloseable {
         return new Weight(name, shape, values);
     }
 
-    /**
-     * An integer dataset (e.g. the sample count Keras' Normalization keeps beside its statistics)
-     * as float32 values, with a note; values beyond 2^24 round, as a float32 cast rounds them.
-     */
-    private Weight integers(Dataset ds, String name, String what, List<String> notes) {
-        int[] shape = ds.getDimensions();
+    /** The number of values of a dataset of {@code shape}, refused when the file's length cannot hold them. */
+    private long valueCount(int[] shape, String what) {
         long count = 1;
         for (int d : shape) {
             if (d < 0) throw new ModelFileException(file + ": " + what + " has a negative dimension " + d);
@@ -239,6 +227,16 @@ final class Hdf5 implements AutoCloseable {
                         + ", more values than the file's " + length + " bytes can hold");
             }
         }
+        return count;
+    }
+
+    /**
+     * An integer dataset (e.g. the sample count Keras' Normalization keeps beside its statistics)
+     * as float32 values, with a note; values beyond 2^24 round, as a float32 cast rounds them.
+     */
+    private Weight integers(Dataset ds, String name, String what, List<String> notes) {
+        int[] shape = ds.getDimensions();
+        long count = valueCount(shape, what);
         Object data = guarded(file, () -> shape.length == 0 ? ds.getData() : ds.getDataFlat());
         float[] values = new float[(int) count];
         if (data instanceof Number n && count == 1) {

@@ -1,6 +1,5 @@
 package kdnn.io;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import kdnn.layers.BatchNormalization;
 import kdnn.layers.Conv2D;
 import kdnn.layers.Layer;
 import kdnn.layers.Weight;
-import kdnn.model.Model;
 import kdnn.model.Sequential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,18 +38,13 @@ class BatchRenormFilesTest {
             }
             float[] x = new float[50];
             for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i);
-            try (Tensor in = Tensor.of(x, 1, 5, 5, 2); Tensor want = m.predict(in)) {
-                for (String file : List.of("m.h5", "m.keras", "tfjs")) {
-                    Path f = dir.resolve(file);
-                    Models.save(m, f);
-                    try (Model back = Models.load(f); Tensor got = back.predict(in)) {
-                        assertArrayEquals(want.toFloatArray(), got.toFloatArray(), file);
-                        BatchNormalization b = (BatchNormalization) back.layer("bn");
-                        assertTrue(b.renorm(), file);
-                        assertEquals(bn.getWeights(), b.getWeights(), file + ": every statistic in its place");
-                        assertEquals(m.countTrainableParams(), back.countTrainableParams(), file);
-                    }
-                }
+            try (Tensor in = Tensor.of(x, 1, 5, 5, 2)) {
+                Fixtures.everyFormat(m, dir, in, (file, back, got) -> {
+                    BatchNormalization b = (BatchNormalization) back.layer("bn");
+                    assertTrue(b.renorm(), file);
+                    assertEquals(bn.getWeights(), b.getWeights(), file + ": every statistic in its place");
+                    assertEquals(m.countTrainableParams(), back.countTrainableParams(), file);
+                });
             }
         }
     }

@@ -22,6 +22,29 @@ final class Fixtures {
     private Fixtures() {
     }
 
+    /** What a test checks of a model read back from a file it was saved to. */
+    interface ReadBack {
+        void check(String format, kdnn.model.Model back, kdnn.Tensor output) throws Exception;
+    }
+
+    /**
+     * Saves {@code model} as Keras 2 .h5, Keras 3 .keras and TF.js into {@code dir}, loads each
+     * back and hands it, with its prediction for {@code input}, to {@code check} (the original's
+     * prediction is {@code want}, compared bitwise first).
+     */
+    static void everyFormat(kdnn.model.Model model, Path dir, kdnn.Tensor input, ReadBack check) throws Exception {
+        try (kdnn.Tensor want = model.predict(input)) {
+            for (String file : java.util.List.of("m.h5", "m.keras", "tfjs")) {
+                Path f = dir.resolve(file);
+                Models.save(model, f);
+                try (kdnn.model.Model back = Models.load(f); kdnn.Tensor got = back.predict(input)) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want.toFloatArray(), got.toFloatArray(), file);
+                    check.check(file, back, got);
+                }
+            }
+        }
+    }
+
     static Path hdf5(Path file, Consumer<WritableHdfFile> content) {
         try (WritableHdfFile f = HdfFile.write(file)) {
             content.accept(f);

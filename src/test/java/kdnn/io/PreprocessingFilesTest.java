@@ -1,17 +1,14 @@
 package kdnn.io;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.Conv2D;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
 import kdnn.layers.Weight;
-import kdnn.model.Model;
 import kdnn.model.Sequential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,17 +35,12 @@ class PreprocessingFilesTest {
                     new Weight("count", new int[0], new float[] {1281167})));
             float[] x = new float[6 * 6 * 3];
             for (int i = 0; i < x.length; i++) x[i] = (i * 53) % 256;
-            try (Tensor in = Tensor.of(x, 1, 6, 6, 3); Tensor want = m.predict(in)) {
-                for (String file : List.of("m.h5", "m.keras", "tfjs")) {
-                    Path f = dir.resolve(file);
-                    Models.save(m, f);
-                    try (Model back = Models.load(f); Tensor got = back.predict(in)) {
-                        assertArrayEquals(want.toFloatArray(), got.toFloatArray(), file);
-                        assertEquals(norm.getWeights(), back.layer("norm").getWeights(), file);
-                        assertEquals(Layers.toConfig(perChannel).get("config").get("scale"),
-                                Layers.toConfig(back.layer("std")).get("config").get("scale"), file);
-                    }
-                }
+            try (Tensor in = Tensor.of(x, 1, 6, 6, 3)) {
+                Fixtures.everyFormat(m, dir, in, (file, back, got) -> {
+                    assertEquals(norm.getWeights(), back.layer("norm").getWeights(), file);
+                    assertEquals(Layers.toConfig(perChannel).get("config").get("scale"),
+                            Layers.toConfig(back.layer("std")).get("config").get("scale"), file);
+                });
             }
         }
     }
