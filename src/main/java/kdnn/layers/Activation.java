@@ -57,6 +57,11 @@ public enum Activation {
     // Where the guard applies it, |x| > 2^100, erf(x / sqrt 2) is sign(x) in any precision.
     /** Keras' {@code gelu}, the exact (erf) form Keras uses by default. */
     GELU("gelu", () -> List.of(new Eltwise(dnnl_eltwise_gelu_erf(), 0f, 0f)), v -> 0.5 * v * (1 + Math.signum(v))),
+    // Keras 3: x * relu6(x + 3) / 6 (MobileNetV3's); oneDNN's hardswish is x * clip(x / 6 + 0.5, 0, 1)
+    /** Keras 3's {@code hard_silu}: x * relu6(x + 3) / 6. */
+    HARD_SILU("hard_silu", () -> List.of(new Eltwise(dnnl_eltwise_hardswish(), 1f / 6, 0.5f))),
+    /** Keras 3's {@code hard_swish}, the same function as hard_silu. */
+    HARD_SWISH("hard_swish", () -> List.of(new Eltwise(dnnl_eltwise_hardswish(), 1f / 6, 0.5f))),
     /** Keras' {@code mish}: x * tanh(softplus(x)). */
     MISH("mish", () -> List.of(new Eltwise(dnnl_eltwise_mish(), 0f, 0f))),
     // tf.nn.leaky_relu(x, 0.2): x > 0 ? x : 0.2 x
@@ -105,8 +110,8 @@ public enum Activation {
             return pre;
         }
         return switch (this) {
-            // |x sigmoid(x)|, |x Phi(x)| and |x tanh(softplus(x))| are at most |x|
-            case LINEAR, RELU, SWISH, SILU, GELU, MISH, LEAKY_RELU -> pre;
+            // |x sigmoid(x)|, |x Phi(x)|, |x tanh(softplus(x))| and |x relu6(x + 3) / 6| are at most |x|
+            case LINEAR, RELU, SWISH, SILU, HARD_SILU, HARD_SWISH, GELU, MISH, LEAKY_RELU -> pre;
             case RELU6 -> Math.min(pre, 6);
             case ELU -> Math.max(pre, 1);
             case SELU -> 1.0507009873554805 * Math.max(pre, 1.6732632423543772);

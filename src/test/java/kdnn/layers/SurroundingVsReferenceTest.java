@@ -40,7 +40,7 @@ class SurroundingVsReferenceTest {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final int TRIES = 40;
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu6", "elu", "selu", "softplus", "softsign",
-        "tanh", "sigmoid", "hard_sigmoid", "exponential", "swish", "silu", "gelu", "mish", "leaky_relu", "softmax",
+        "tanh", "sigmoid", "hard_sigmoid", "exponential", "swish", "silu", "hard_silu", "hard_swish", "gelu", "mish", "leaky_relu", "softmax",
         "log_softmax"};
 
     /** One drawn case: a config, an input, the reference's output; weights set after build when any. */

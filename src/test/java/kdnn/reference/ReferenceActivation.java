@@ -41,6 +41,7 @@ public final class ReferenceActivation {
             case "hard_sigmoid" -> v -> Math.min(Math.max(0.2 * v + 0.5, 0.0), 1.0); // Keras 2, not Keras 3's x/6+0.5
             case "exponential" -> Math::exp;
             case "swish", "silu" -> v -> v * sigmoid(v);
+            case "hard_silu", "hard_swish" -> v -> v * (Math.min(Math.max(v + 3, 0.0), 6.0) / 6); // Keras 3
             case "mish" -> v -> v * Math.tanh(softplus(v));
             // erf form; Keras' approximate=True (tanh form) is never what a serialized layer names
             case "gelu" -> v -> 0.5 * v * (1.0 + erf(v / Math.sqrt(2.0)));

@@ -62,7 +62,7 @@ class ReferenceActivationTest {
 
     @Test
     void unknownNameIsRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> apply("hard_swish", 1));
-        assertTrue(e.getMessage().contains("hard_swish"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> apply("hard_swishy", 1));
+        assertTrue(e.getMessage().contains("hard_swishy"), e.getMessage());
     }
 }
