@@ -36,7 +36,7 @@ class HostileInputProperties {
             "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
             "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D");
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu6", "elu", "selu", "softplus", "softsign",
-        "tanh", "sigmoid", "hard_sigmoid", "softmax", "swish", "silu", "gelu", "mish", "exponential", null};
+        "tanh", "sigmoid", "hard_sigmoid", "softmax", "swish", "silu", "hard_silu", "gelu", "mish", "exponential", null};
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     /** Drawn by properties of their own, so the cases drawn for the classes above stay as they were. */
