@@ -94,6 +94,9 @@ class NormalizationTest {
                     float[] x = new float[2 * 3 * 4 * 5];
                     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian() * 100;
                     x[7] = Float.NaN;
+                    x[8] = Float.POSITIVE_INFINITY;
+                    x[9] = Float.NEGATIVE_INFINITY;
+                    x[10] = -0f;
                     float[] got = run(l, x, shape);
                     for (int i = 0; i < x.length; i++) {
                         int[] idx = {i / 60, i / 20 % 3, i / 5 % 4, i % 5};
