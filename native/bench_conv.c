@@ -41,6 +41,7 @@
  *       binary T alg src0 src1 dst POST          concat T dst axis n src[n]
  *       pool T max|avg_exclude_padding|avg_include_padding src dst kernel[sp] strides[sp] padl[sp] padr[sp]
  *       bnorm T epsilon global[,scale][,shift] src dst    resample T nearest|linear src dst factors[sp]
+ *       gnorm T groups epsilon stats[,scale][,shift] src dst  reduction T mean|sum|max|min src dst
  *       prelu T src wei dst
  *     Weights and biases get values in [-1/16, 1/16), variances positive ones. Answers "IMPL i name"
  *     per operation (oneDNN's implementation), then "FIRST name us" (creating every primitive and
@@ -108,6 +109,8 @@ static const eltwise_name_t POOLING[] = {
     {"avg_include_padding", dnnl_pooling_avg_include_padding}};
 static const eltwise_name_t SOFTMAX[] = {{"accurate", dnnl_softmax_accurate}, {"log", dnnl_softmax_log}};
 static const eltwise_name_t RESAMPLING[] = {{"nearest", dnnl_resampling_nearest}, {"linear", dnnl_resampling_linear}};
+static const eltwise_name_t REDUCTION[] = {{"mean", dnnl_reduction_mean}, {"sum", dnnl_reduction_sum},
+    {"max", dnnl_reduction_max}, {"min", dnnl_reduction_min}};
 
 /* The algorithm named `name` in table `t` of `n` entries; 0 when none is. */
 static int find_alg(const eltwise_name_t *t, size_t n, const char *name, dnnl_alg_kind_t *alg) {
@@ -687,6 +690,21 @@ static int plan_op(dnnl_engine_t eng, dnnl_stream_t stream, seq_t *q, run_t *r, 
             | (strstr(flags, "shift") ? dnnl_use_shift : 0);
         if (ok) CHECK(dnnl_batch_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
             md[1], eps, f, attr));
+    } else if (strcmp(kind, "gnorm") == 0) {
+        long long groups;
+        float eps;
+        char flags[64];
+        nmd = 2;
+        ok = scanf("%lld %f %63s", &groups, &eps, flags) == 3 && strncmp(flags, "stats", 5) == 0 && read_md(&md[0])
+            && read_md(&md[1]) && md[0] && md[1];
+        unsigned f = (strstr(flags, "scale") ? dnnl_use_scale : 0) | (strstr(flags, "shift") ? dnnl_use_shift : 0);
+        if (ok) CHECK(dnnl_group_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
+            md[1], groups, eps, f, attr));
+    } else if (strcmp(kind, "reduction") == 0) {
+        nmd = 2;
+        ok = scanf("%39s", alg_name) == 1 && FIND(REDUCTION, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])
+            && md[0] && md[1];
+        if (ok) CHECK(dnnl_reduction_primitive_desc_create(&pd, eng, alg, md[0], md[1], 0.f, 0.f, attr));
     } else if (strcmp(kind, "resample") == 0) {
         float factors[3];
         nmd = 2;

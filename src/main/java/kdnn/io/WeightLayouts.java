@@ -55,7 +55,7 @@ final class WeightLayouts {
                     out.add("renorm_stddev");
                 }
             }
-            case "LayerNormalization" -> {
+            case "LayerNormalization", "GroupNormalization" -> {
                 if (flag(config, "scale")) out.add("gamma");
                 if (flag(config, "center")) out.add("beta");
             }

@@ -2,25 +2,18 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.Arrays;
-import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
-import kdnn.keras.Initializer;
-import kdnn.keras.Initializers;
-import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 import kdnn.runtime.LayerNorms;
 import kdnn.runtime.Pipeline;
 
 /**
  * Keras' LayerNormalization: each sample normalized over {@code axis} by its own mean and
  * (population) variance, {@code (x - mean) / sqrt(variance + epsilon) * gamma + beta}, with
- * {@code gamma} and {@code beta} of the normalized axes' shape. The normalized axes must end the
- * shape (the default, the last axis, and e.g. {@code [1, 2, 3]} of an image); others are refused,
- * as is Keras 3's {@code rms_scaling}. Agrees with TensorFlow's float32 result to rounding (its
+ * {@code gamma} and {@code beta} of the normalized axes' shape. The normalized axes may end the
+ * shape (the default, the last axis, and e.g. {@code [1, 2, 3]} of an image) or not (e.g. {@code [1]}
+ * of an image: each column of each channel on its own); the batch axis and Keras 3's
+ * {@code rms_scaling} are refused. Agrees with TensorFlow's float32 result to rounding (its
  * fused and unfused kernels order the same arithmetic differently from each other).
  */
 public final class LayerNormalization extends Layer {
@@ -30,28 +23,14 @@ public final class LayerNormalization extends Layer {
     private final int[] axis;
     private final boolean axisIsList;
     private final double epsilon;
-    private final boolean center;
-    private final boolean scale;
-    private final Initializer betaInitializer;
-    private final Initializer gammaInitializer;
-    private final Regularizer betaRegularizer;
-    private final Regularizer gammaRegularizer;
-    private final Constraint betaConstraint;
-    private final Constraint gammaConstraint;
+    private final AffineArguments affine;
 
     private LayerNormalization(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.axis = b.axis.clone();
         this.axisIsList = b.axisIsList;
         this.epsilon = b.epsilon;
-        this.center = b.center;
-        this.scale = b.scale;
-        this.betaInitializer = b.betaInitializer;
-        this.gammaInitializer = b.gammaInitializer;
-        this.betaRegularizer = b.betaRegularizer;
-        this.gammaRegularizer = b.gammaRegularizer;
-        this.betaConstraint = b.betaConstraint;
-        this.gammaConstraint = b.gammaConstraint;
+        this.affine = b.affine.copy();
     }
 
     /** Keras' arguments and defaults: axis -1, epsilon 1e-3, center and scale, beta zeros, gamma ones. */
@@ -59,14 +38,7 @@ public final class LayerNormalization extends Layer {
         int[] axis = {-1};
         boolean axisIsList;
         double epsilon = 1e-3;
-        boolean center = true;
-        boolean scale = true;
-        Initializer betaInitializer = Initializers.get(TextNode.valueOf("zeros"));
-        Initializer gammaInitializer = Initializers.get(TextNode.valueOf("ones"));
-        Regularizer betaRegularizer;
-        Regularizer gammaRegularizer;
-        Constraint betaConstraint;
-        Constraint gammaConstraint;
+        final AffineArguments affine = new AffineArguments();
 
         Builder() {
             super(CLASS_NAME);
@@ -77,9 +49,9 @@ public final class LayerNormalization extends Layer {
         /** Keras' {@code epsilon}. */
         public Builder epsilon(double epsilon) { this.epsilon = epsilon; return this; }
         /** Keras' {@code center}: add {@code beta}. */
-        public Builder center(boolean center) { this.center = center; return this; }
+        public Builder center(boolean center) { affine.center = center; return this; }
         /** Keras' {@code scale}: multiply by {@code gamma}. */
-        public Builder scale(boolean scale) { this.scale = scale; return this; }
+        public Builder scale(boolean scale) { affine.scale = scale; return this; }
 
         @Override
         void validate() {
@@ -115,34 +87,13 @@ public final class LayerNormalization extends Layer {
             b.axis = new int[] {ConfigReader.toInt("axis", a)};
         }
         b.epsilon = r.number("epsilon", 1e-3);
-        b.center = r.bool("center", true);
-        b.scale = r.bool("scale", true);
         if (r.bool("rms_scaling", false)) {
             throw new IllegalArgumentException("LayerNormalization `rms_scaling=True` is not supported by kdnn."
                     + " Received: rms_scaling=true");
         }
-        b.betaInitializer = initializer(r, "beta_initializer", "zeros");
-        b.gammaInitializer = initializer(r, "gamma_initializer", "ones");
-        b.betaRegularizer = argument("beta_regularizer", () -> Regularizers.get(r.node("beta_regularizer")));
-        b.gammaRegularizer = argument("gamma_regularizer", () -> Regularizers.get(r.node("gamma_regularizer")));
-        b.betaConstraint = argument("beta_constraint", () -> Constraints.get(r.node("beta_constraint")));
-        b.gammaConstraint = argument("gamma_constraint", () -> Constraints.get(r.node("gamma_constraint")));
+        b.affine.read(r);
         r.finish();
         return b.build();
-    }
-
-    private static Initializer initializer(ConfigReader r, String key, String fallback) {
-        JsonNode n = r.node(key);
-        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-    }
-
-    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
     }
 
     @Override
@@ -150,8 +101,8 @@ public final class LayerNormalization extends Layer {
         return CLASS_NAME;
     }
 
-    /** The normalized axes, non-negative and sorted; refused unless they end the shape and are known. */
-    private int[] normalizedAxes(long[] shape) {
+    /** The normalized axes, non-negative, in the order given (the weights' shape follows it); Keras' refusals. */
+    private int[] givenAxes(long[] shape) {
         int ndim = shape.length;
         int[] a = new int[axis.length];
         for (int i = 0; i < axis.length; i++) {
@@ -160,17 +111,23 @@ public final class LayerNormalization extends Layer {
             }
             a[i] = axis[i] < 0 ? axis[i] + ndim : axis[i];
         }
-        a = Arrays.stream(a).distinct().sorted().toArray();
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] != ndim - a.length + i || a[i] == 0) {
-                throw incompatible(shape, "kdnn normalizes only over axes that end the shape (the batch axis aside);"
-                        + " axis=" + Shapes.format(axis) + " does not");
+        if (Arrays.stream(a).distinct().count() != a.length) {
+            throw incompatible(shape, "Duplicate axis: " + Shapes.format(a));
+        }
+        for (int d : a) {
+            if (d == 0) {
+                throw incompatible(shape, "kdnn does not normalize over the batch axis; axis=" + Shapes.format(axis) + " does");
             }
-            if (shape[a[i]] < 0) {
-                throw incompatible(shape, "axis " + a[i] + " to normalize over must have a known length");
+            if (shape[d] < 0) {
+                throw incompatible(shape, "axis " + d + " to normalize over must have a known length");
             }
         }
         return a;
+    }
+
+    /** The normalized axes, sorted: Keras reshapes gamma and beta into the input's rank in this order. */
+    private int[] normalizedAxes(long[] shape) {
+        return Arrays.stream(givenAxes(shape)).sorted().toArray();
     }
 
     @Override
@@ -192,11 +149,10 @@ public final class LayerNormalization extends Layer {
 
     @Override
     protected void createWeights(long[] inputShape) {
-        int[] a = normalizedAxes(inputShape);
+        int[] a = givenAxes(inputShape);
         int[] param = new int[a.length];
         for (int i = 0; i < a.length; i++) param[i] = Math.toIntExact(inputShape[a[i]]);
-        if (scale) variables.add(new Variable("gamma", param, arena, gammaInitializer, gammaRegularizer, gammaConstraint));
-        if (center) variables.add(new Variable("beta", param, arena, betaInitializer, betaRegularizer, betaConstraint));
+        affine.createWeights(variables, param, arena);
     }
 
     @Override
@@ -204,16 +160,31 @@ public final class LayerNormalization extends Layer {
         return ElementwiseLayer.count(inputShape) * 4;
     }
 
+    /**
+     * Neighbouring axes that are both normalized or both not fold into one, so the usual forms
+     * (trailing axes) run as {@code rows x length}.
+     */
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        int[] a = normalizedAxes(inputShape);
-        long length = 1;
-        for (int d : a) length *= inputShape[d];
-        long rows = ElementwiseLayer.count(inputShape) / Math.max(length, 1);
-        Variable gamma = scale ? variables.get(0) : null;
-        Variable beta = center ? variables.get(scale ? 1 : 0) : null;
-        return LayerNorms.layerNorm(rows, length, (float) epsilon, gamma == null ? null : gamma.data(),
-                beta == null ? null : beta.data());
+        boolean[] isNormalized = new boolean[inputShape.length];
+        for (int d : normalizedAxes(inputShape)) isNormalized[d] = true;
+        java.util.List<Long> dims = new java.util.ArrayList<>();
+        java.util.List<Boolean> normalized = new java.util.ArrayList<>();
+        for (int i = 0; i < inputShape.length; i++) {
+            int last = dims.size() - 1;
+            if (last >= 0 && normalized.get(last) == isNormalized[i]) {
+                dims.set(last, dims.get(last) * inputShape[i]);
+            } else {
+                dims.add(inputShape[i]);
+                normalized.add(isNormalized[i]);
+            }
+        }
+        boolean[] marks = new boolean[normalized.size()];
+        for (int i = 0; i < marks.length; i++) marks[i] = normalized.get(i);
+        Variable gamma = affine.gamma(variables);
+        Variable beta = affine.beta(variables);
+        return LayerNorms.layerNorm(dims.stream().mapToLong(Long::longValue).toArray(), marks, (float) epsilon,
+                gamma == null ? null : gamma.data(), beta == null ? null : beta.data());
     }
 
     @Override
@@ -226,14 +197,7 @@ public final class LayerNormalization extends Layer {
             c.put("axis", axis[0]);
         }
         c.put("epsilon", epsilon);
-        c.put("center", center);
-        c.put("scale", scale);
-        c.set("beta_initializer", betaInitializer.toConfig());
-        c.set("gamma_initializer", gammaInitializer.toConfig());
-        c.set("beta_regularizer", betaRegularizer == null ? JsonNodeFactory.instance.nullNode() : betaRegularizer.toConfig());
-        c.set("gamma_regularizer", gammaRegularizer == null ? JsonNodeFactory.instance.nullNode() : gammaRegularizer.toConfig());
-        c.set("beta_constraint", betaConstraint == null ? JsonNodeFactory.instance.nullNode() : betaConstraint.toConfig());
-        c.set("gamma_constraint", gammaConstraint == null ? JsonNodeFactory.instance.nullNode() : gammaConstraint.toConfig());
+        affine.write(c);
         return c;
     }
 }

@@ -5,30 +5,41 @@ import static kdnn.bindings.dnnl_h.*;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Layer normalization of a row-major tensor seen as {@code rows x length} (the normalized axes
- * end the shape): {@code (x - mean) / sqrt(variance + epsilon) * gamma + beta} per row, with the
- * population variance of the row, as TensorFlow's moments give it. Each step is one oneDNN
- * primitive: the mean, the deviations, their squares, the variance, the deviation's scale, then
- * gamma and beta.
+ * Layer normalization of a row-major tensor over some of its axes: {@code (x - mean) /
+ * sqrt(variance + epsilon) * gamma + beta}, with the mean and population variance of each slice
+ * the normalized axes span, as TensorFlow's moments give them, and gamma and beta broadcast over
+ * the other axes. Each step is one oneDNN primitive: the mean, the deviations, their squares, the
+ * variance, the deviation's scale, then gamma and beta.
  */
 public final class LayerNorms {
     private LayerNorms() {
     }
 
     /**
-     * The pipeline; {@code gamma} and {@code beta} hold {@code length} floats each (or are null
-     * when the layer has none) and outlive it.
+     * The pipeline for a tensor of {@code dims} normalized over the axes marked in {@code normalized};
+     * {@code gamma} and {@code beta} hold a float per element of the normalized axes, row-major (or
+     * are null when the layer has none), and outlive it.
      */
-    public static Pipeline layerNorm(long rows, long length, float epsilon, MemorySegment gamma, MemorySegment beta) {
+    public static Pipeline layerNorm(long[] dims, boolean[] normalized, float epsilon, MemorySegment gamma,
+                                     MemorySegment beta) {
+        long[] statDims = dims.clone();
+        long[] paramDims = dims.clone();
+        for (int i = 0; i < dims.length; i++) {
+            if (normalized[i]) statDims[i] = 1; else paramDims[i] = 1;
+        }
+        long slices = 1;
+        long count = 1;
+        for (long d : statDims) slices *= d;
+        for (long d : dims) count *= d;
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc data = b.own(MemoryDesc.rowMajor(rows, length));
-            MemoryDesc perRow = b.own(MemoryDesc.rowMajor(rows, 1));
-            MemoryDesc perColumn = b.own(MemoryDesc.rowMajor(1, length));
-            int mean = b.buffer(rows * Float.BYTES);
-            int deviation = b.buffer(rows * Float.BYTES);
-            int squares = b.buffer(rows * length * Float.BYTES);
-            // mean of each row
+            MemoryDesc data = b.own(MemoryDesc.rowMajor(dims));
+            MemoryDesc perRow = b.own(MemoryDesc.rowMajor(statDims));
+            MemoryDesc perColumn = b.own(MemoryDesc.rowMajor(paramDims));
+            int mean = b.buffer(slices * Float.BYTES);
+            int deviation = b.buffer(slices * Float.BYTES);
+            int squares = b.buffer(count * Float.BYTES);
+            // mean of each slice
             b.step(reduction(data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, mean));
             // x - mean, into the output

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keras' LayerNormalization against its definition computed in double (each sample's own mean and
- * population variance over the normalized axes), Keras' documentation example, every combination
- * of center and scale, and the forms kdnn refuses.
+ * population variance over the normalized axes, trailing or not, given in any order), Keras'
+ * documentation example, every combination of center and scale, and the forms kdnn refuses.
  */
 class LayerNormalizationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,21 +42,62 @@ class LayerNormalizationTest {
         }
     }
 
+    /**
+     * The definition in double for a row-major {@code shape} normalized over {@code axes} (sorted):
+     * gamma and beta are read row-major over the normalized axes, as Keras' reshape of them does.
+     */
+    static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] gamma, float[] beta) {
+        int rank = shape.length;
+        boolean[] norm = new boolean[rank];
+        for (int a : axes) norm[a] = true;
+        long[] strides = new long[rank];
+        strides[rank - 1] = 1;
+        for (int i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+        // each element's slice (its coordinates on the other axes) and place in gamma (on the normalized ones)
+        java.util.Map<Long, List<Integer>> slices = new java.util.TreeMap<>();
+        int[] param = new int[x.length];
+        for (int e = 0; e < x.length; e++) {
+            long slice = 0;
+            int p = 0;
+            for (int i = 0; i < rank; i++) {
+                long c = (e / strides[i]) % shape[i];
+                if (norm[i]) p = (int) (p * shape[i] + c); else slice = slice * shape[i] + c;
+            }
+            param[e] = p;
+            slices.computeIfAbsent(slice, k -> new ArrayList<>()).add(e);
+        }
+        double[] y = new double[x.length];
+        for (List<Integer> members : slices.values()) {
+            double mean = 0;
+            for (int e : members) mean += x[e];
+            mean /= members.size();
+            double var = 0;
+            for (int e : members) var += Math.pow(x[e] - mean, 2);
+            var /= members.size();
+            for (int e : members) {
+                y[e] = (x[e] - mean) / Math.sqrt(var + epsilon) * (gamma == null ? 1 : gamma[param[e]])
+                        + (beta == null ? 0 : beta[param[e]]);
+            }
+        }
+        return y;
+    }
+
     @Test
-    void matchesItsDefinitionForTrailingAxesAndEveryCenterScale() throws Exception {
+    void matchesItsDefinitionForAnyAxesAndEveryCenterScale() throws Exception {
         Random r = new Random(9);
         long[] shape = {3, 4, 5, 6};
-        String[] axes = {"-1", "[2,3]", "[-3,-2,-1]", "3"};
-        int[] lengths = {6, 30, 120, 6};
+        String[] axes = {"-1", "[2,3]", "[-3,-2,-1]", "3", "1", "[1,3]", "2", "[1,2]", "[3,1]"};
+        int[][] sorted = {{3}, {2, 3}, {1, 2, 3}, {3}, {1}, {1, 3}, {2}, {1, 2}, {1, 3}};
+        int[][] weightShape = {{6}, {5, 6}, {4, 5, 6}, {6}, {4}, {4, 6}, {5}, {4, 5}, {6, 4}};
         for (int k = 0; k < axes.length; k++) {
             for (int cs = 0; cs < 4; cs++) {
                 boolean center = (cs & 1) == 0;
                 boolean scale = (cs & 2) == 0;
                 try (Layer l = layer("{'axis':" + axes[k] + ",'epsilon':0.001,'center':" + center + ",'scale':" + scale + "}")) {
                     l.build(shape);
-                    int length = lengths[k];
                     List<Weight> ws = new ArrayList<>();
                     for (Weight w : l.getWeights()) {
+                        assertArrayEquals(weightShape[k], w.shape(), "axis " + axes[k] + ": " + w.name() + "'s shape");
                         float[] v = new float[w.values().length];
                         for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
                         ws.add(new Weight(w.name(), w.shape(), v));
@@ -67,21 +108,11 @@ class LayerNormalizationTest {
                     float[] x = new float[3 * 4 * 5 * 6];
                     for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 20 + 7);
                     float[] got = run(l, x, shape);
-                    for (int row = 0; row < x.length / length; row++) {
-                        double mean = 0;
-                        for (int j = 0; j < length; j++) mean += x[row * length + j];
-                        mean /= length;
-                        double var = 0;
-                        for (int j = 0; j < length; j++) var += Math.pow(x[row * length + j] - mean, 2);
-                        var /= length;
-                        for (int j = 0; j < length; j++) {
-                            double want = (x[row * length + j] - mean) / Math.sqrt(var + 0.001)
-                                    * (gamma == null ? 1 : gamma[j]) + (beta == null ? 0 : beta[j]);
-                            float g = got[row * length + j];
-                            assertTrue(Math.abs(g - want) <= 2e-5 + 1e-5 * Math.abs(want),
-                                    "axis " + axes[k] + " center " + center + " scale " + scale + " row " + row + " col " + j
-                                            + ": " + g + " against " + want);
-                        }
+                    double[] want = reference(x, shape, sorted[k], 0.001, gamma, beta);
+                    for (int i = 0; i < got.length; i++) {
+                        assertTrue(Math.abs(got[i] - want[i]) <= 2e-5 + 1e-5 * Math.abs(want[i]),
+                                "axis " + axes[k] + " center " + center + " scale " + scale + " value " + i + ": " + got[i]
+                                        + " against " + want[i]);
                     }
                 }
             }
@@ -98,9 +129,17 @@ class LayerNormalizationTest {
             assertEquals(List.of("gamma", "beta"), a.getWeights().stream().map(Weight::name).toList());
             assertArrayEquals(new int[] {8}, a.getWeights().get(0).shape());
         }
-        try (Layer l = layer("{'axis':1}")) {
-            var notLast = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4, 8}));
-            assertTrue(notLast.getMessage().contains("only over axes that end the shape"), notLast.getMessage());
+        try (Layer l = layer("{'axis':[2,-1]}")) {
+            var duplicate = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4, 8}));
+            assertTrue(duplicate.getMessage().contains("Duplicate axis: (2, 2)"), duplicate.getMessage());
+        }
+        try (Layer l = layer("{'axis':[0,1]}")) {
+            var batch = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {4, 8}));
+            assertTrue(batch.getMessage().contains("batch axis"), batch.getMessage());
+        }
+        try (Layer l = layer("{'axis':3}")) {
+            var outside = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4, 8}));
+            assertTrue(outside.getMessage().contains("Invalid axis: 3"), outside.getMessage());
         }
         var rms = assertThrows(IllegalArgumentException.class, () -> layer("{'rms_scaling':true}"));
         assertTrue(rms.getMessage().contains("`rms_scaling=True` is not supported"), rms.getMessage());

@@ -1,0 +1,60 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import kdnn.model.Sequential;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model with GroupNormalization after a convolution computes as its layers one by one, channels
+ * last and channels first (the planner hands it Keras' logical tensor), and every format writes
+ * and reads it back.
+ */
+class GroupNormalizationFilesTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static Layer layer(String json) throws Exception {
+        return Layers.fromConfig(JSON.readTree(json.replace('\'', '"')));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"channels_last", "channels_first"})
+    void inAModelAndInEveryFormat(String dataFormat, @TempDir Path dir) throws Exception {
+        boolean first = dataFormat.equals("channels_first");
+        Layer conv = layer("{'class_name':'Conv2D','config':{'name':'conv','filters':6,'kernel_size':3,'padding':'same',"
+                + "'data_format':'" + dataFormat + "'}}");
+        Layer norm = layer("{'class_name':'GroupNormalization','config':{'name':'gn','groups':3,'axis':" + (first ? 1 : -1)
+                + ",'epsilon':1e-5}}");
+        Layer act = layer("{'class_name':'Activation','config':{'name':'act','activation':'swish'}}");
+        Layer pool = layer("{'class_name':'GlobalAveragePooling2D','config':{'name':'gap','data_format':'" + dataFormat + "'}}");
+        long[] shape = first ? new long[] {2, 2, 5, 5} : new long[] {2, 5, 5, 2};
+        try (Sequential m = Sequential.of("gn_model", List.of(conv, norm, act, pool), -1, shape[1], shape[2], shape[3])) {
+            List<Weight> ws = new ArrayList<>();
+            int k = 0;
+            for (Weight w : norm.getWeights()) {
+                float[] v = new float[w.values().length];
+                for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(++k);
+                ws.add(new Weight(w.name(), w.shape(), v));
+            }
+            norm.setWeights(ws);
+            float[] x = new float[2 * 5 * 5 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i) * 3;
+            try (Tensor in = Tensor.of(x, shape); Tensor y = m.predict(in); Tensor a = conv.call(in);
+                 Tensor b = norm.call(a); Tensor c = act.call(b); Tensor want = pool.call(c)) {
+                assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 2e-6f);
+                Fixtures.everyFormat(m, dir, in, (file, back, got) ->
+                        assertEquals(norm.getWeights(), back.layer("gn").getWeights(), file));
+            }
+        }
+    }
+}
