@@ -3,7 +3,6 @@ package kdnn.layers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Arrays;
 import kdnn.runtime.LayerNorms;
 import kdnn.runtime.Pipeline;
 
@@ -101,33 +100,14 @@ public final class LayerNormalization extends Layer {
         return CLASS_NAME;
     }
 
-    /** The normalized axes, non-negative, in the order given (the weights' shape follows it); Keras' refusals. */
+    /** The normalized axes in the order given (the weights' shape follows it), or Keras' refusal. */
     private int[] givenAxes(long[] shape) {
-        int ndim = shape.length;
-        int[] a = new int[axis.length];
-        for (int i = 0; i < axis.length; i++) {
-            if (axis[i] < -ndim || axis[i] >= ndim) {
-                throw incompatible(shape, "Invalid axis: " + axis[i] + " (input has " + ndim + " axes)");
-            }
-            a[i] = axis[i] < 0 ? axis[i] + ndim : axis[i];
-        }
-        if (Arrays.stream(a).distinct().count() != a.length) {
-            throw incompatible(shape, "Duplicate axis: " + Shapes.format(a));
-        }
-        for (int d : a) {
-            if (d == 0) {
-                throw incompatible(shape, "kdnn does not normalize over the batch axis; axis=" + Shapes.format(axis) + " does");
-            }
-            if (shape[d] < 0) {
-                throw incompatible(shape, "axis " + d + " to normalize over must have a known length");
-            }
-        }
-        return a;
+        return NormalizedAxes.given(this, shape, axis);
     }
 
     /** The normalized axes, sorted: Keras reshapes gamma and beta into the input's rank in this order. */
     private int[] normalizedAxes(long[] shape) {
-        return Arrays.stream(givenAxes(shape)).sorted().toArray();
+        return NormalizedAxes.sorted(this, shape, axis);
     }
 
     @Override
@@ -160,30 +140,11 @@ public final class LayerNormalization extends Layer {
         return ElementwiseLayer.count(inputShape) * 4;
     }
 
-    /**
-     * Neighbouring axes that are both normalized or both not fold into one, so the usual forms
-     * (trailing axes) run as {@code rows x length}.
-     */
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        boolean[] isNormalized = new boolean[inputShape.length];
-        for (int d : normalizedAxes(inputShape)) isNormalized[d] = true;
-        java.util.List<Long> dims = new java.util.ArrayList<>();
-        java.util.List<Boolean> normalized = new java.util.ArrayList<>();
-        for (int i = 0; i < inputShape.length; i++) {
-            int last = dims.size() - 1;
-            if (last >= 0 && normalized.get(last) == isNormalized[i]) {
-                dims.set(last, dims.get(last) * inputShape[i]);
-            } else {
-                dims.add(inputShape[i]);
-                normalized.add(isNormalized[i]);
-            }
-        }
-        boolean[] marks = new boolean[normalized.size()];
-        for (int i = 0; i < marks.length; i++) marks[i] = normalized.get(i);
         Variable gamma = affine.gamma(variables);
         Variable beta = affine.beta(variables);
-        return LayerNorms.layerNorm(dims.stream().mapToLong(Long::longValue).toArray(), marks, (float) epsilon,
+        return LayerNorms.layerNorm(inputShape, normalizedAxes(inputShape), (float) epsilon,
                 gamma == null ? null : gamma.data(), beta == null ? null : beta.data());
     }
 

@@ -47,6 +47,7 @@ public final class Layers {
         FROM_CONFIG.put(Normalization.CLASS_NAME, Normalization::fromConfig);
         FROM_CONFIG.put(LayerNormalization.CLASS_NAME, LayerNormalization::fromConfig);
         FROM_CONFIG.put(GroupNormalization.CLASS_NAME, GroupNormalization::fromConfig);
+        FROM_CONFIG.put(UnitNormalization.CLASS_NAME, UnitNormalization::fromConfig);
         FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);
         FROM_CONFIG.put(PReLU.CLASS_NAME, PReLU::fromConfig);
         FROM_CONFIG.put(Softmax.CLASS_NAME, Softmax::fromConfig);

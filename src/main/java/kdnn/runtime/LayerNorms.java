@@ -3,44 +3,73 @@ package kdnn.runtime;
 import static kdnn.bindings.dnnl_h.*;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
- * Layer normalization of a row-major tensor over some of its axes: {@code (x - mean) /
- * sqrt(variance + epsilon) * gamma + beta}, with the mean and population variance of each slice
- * the normalized axes span, as TensorFlow's moments give them, and gamma and beta broadcast over
- * the other axes. Each step is one oneDNN primitive: the mean, the deviations, their squares, the
- * variance, the deviation's scale, then gamma and beta.
+ * Layer and unit normalization of a row-major tensor over some of its axes, each slice the
+ * normalized axes span on its own, one oneDNN primitive a step. Neighbouring axes of the same kind
+ * (normalized or not) fold into one, so the usual forms run as {@code rows x length}.
  */
 public final class LayerNorms {
     private LayerNorms() {
     }
 
-    /**
-     * The pipeline for a tensor of {@code dims} normalized over the axes marked in {@code normalized};
-     * {@code gamma} and {@code beta} hold a float per element of the normalized axes, row-major (or
-     * are null when the layer has none), and outlive it.
-     */
-    public static Pipeline layerNorm(long[] dims, boolean[] normalized, float epsilon, MemorySegment gamma,
-                                     MemorySegment beta) {
-        long[] statDims = dims.clone();
-        long[] paramDims = dims.clone();
-        for (int i = 0; i < dims.length; i++) {
-            if (normalized[i]) statDims[i] = 1; else paramDims[i] = 1;
+    /** A row-major shape with neighbouring axes of the same kind folded into one. */
+    private record Folded(long[] dims, boolean[] normalized) {
+        static Folded of(long[] shape, int[] axes) {
+            boolean[] marked = new boolean[shape.length];
+            for (int a : axes) marked[a] = true;
+            long[] dims = new long[shape.length];
+            boolean[] normalized = new boolean[shape.length];
+            int n = 0;
+            for (int i = 0; i < shape.length; i++) {
+                if (n > 0 && normalized[n - 1] == marked[i]) {
+                    dims[n - 1] *= shape[i];
+                } else {
+                    dims[n] = shape[i];
+                    normalized[n++] = marked[i];
+                }
+            }
+            return new Folded(Arrays.copyOf(dims, n), Arrays.copyOf(normalized, n));
         }
-        long slices = 1;
-        long count = 1;
-        for (long d : statDims) slices *= d;
-        for (long d : dims) count *= d;
+
+        /** The dims with the normalized axes (or, with {@code normalizedOnes} false, the others) set to 1. */
+        long[] ones(boolean normalizedOnes) {
+            long[] d = dims.clone();
+            for (int i = 0; i < d.length; i++) if (normalized[i] == normalizedOnes) d[i] = 1;
+            return d;
+        }
+
+        long slices() {
+            return Arrays.stream(ones(true)).reduce(1, (x, y) -> x * y);
+        }
+
+        long count() {
+            return Arrays.stream(dims).reduce(1, (x, y) -> x * y);
+        }
+    }
+
+    /**
+     * Keras' LayerNormalization of a tensor of {@code shape} over {@code axes}: {@code (x - mean) /
+     * sqrt(variance + epsilon) * gamma + beta}, with each slice's mean and population variance, as
+     * TensorFlow's moments give them: the mean, the deviations, their squares, the variance, the
+     * deviation's scale, then gamma and beta. {@code gamma} and {@code beta} hold a float per element
+     * of the normalized axes, row-major in the axes' order in the shape (or are null when the layer
+     * has none), and outlive the pipeline.
+     */
+    public static Pipeline layerNorm(long[] shape, int[] axes, float epsilon, MemorySegment gamma, MemorySegment beta) {
+        Folded f = Folded.of(shape, axes);
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc data = b.own(MemoryDesc.rowMajor(dims));
-            MemoryDesc perRow = b.own(MemoryDesc.rowMajor(statDims));
-            MemoryDesc perColumn = b.own(MemoryDesc.rowMajor(paramDims));
-            int mean = b.buffer(slices * Float.BYTES);
-            int deviation = b.buffer(slices * Float.BYTES);
-            int squares = b.buffer(count * Float.BYTES);
+            MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
+            MemoryDesc perRow = b.own(MemoryDesc.rowMajor(f.ones(true)));
+            MemoryDesc perColumn = b.own(MemoryDesc.rowMajor(f.ones(false)));
+            int mean = b.buffer(f.slices() * Float.BYTES);
+            int deviation = b.buffer(f.slices() * Float.BYTES);
+            int squares = b.buffer(f.count() * Float.BYTES);
             // mean of each slice
-            b.step(reduction(data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, mean));
             // x - mean, into the output
             b.step(Merges.binary(dnnl_binary_sub(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
@@ -48,7 +77,7 @@ public final class LayerNorms {
             // the variance: the mean of the squared deviations
             b.step(Merges.binary(dnnl_binary_mul(), data, data, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.OUTPUT),
                     Pipeline.Arg.slot(DNNL_ARG_SRC_1(), data, Pipeline.OUTPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
-            b.step(reduction(data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
             // sqrt(variance + epsilon), in place
             b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
@@ -76,12 +105,49 @@ public final class LayerNorms {
         }
     }
 
-    private static Primitive reduction(MemoryDesc src, MemoryDesc dst) {
+    /**
+     * Keras' UnitNormalization of a tensor of {@code shape} over {@code axes}:
+     * {@code x * rsqrt(max(sum(x * x), 1e-12))} per slice. The squares and their sums are oneDNN
+     * steps; the slices' scales, one float per slice, a Java step (oneDNN's max would drop a NaN that
+     * TensorFlow's keeps); the product a last oneDNN step.
+     */
+    public static Pipeline unitNorm(long[] shape, int[] axes) {
+        Folded f = Folded.of(shape, axes);
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
+            MemoryDesc perSlice = b.own(MemoryDesc.rowMajor(f.ones(true)));
+            int squares = b.buffer(f.count() * Float.BYTES);
+            int scale = b.buffer(f.slices() * Float.BYTES);
+            // x * x, then each slice's sum
+            b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
+            b.step(reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), perSlice, scale));
+            // rsqrt(max(sum, 1e-12)) in place, NaN kept
+            long slices = f.slices();
+            b.javaStep(scale, sums -> {
+                for (long i = 0; i < slices; i++) {
+                    float sum = sums.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    float kept = Float.isNaN(sum) ? sum : Math.max(sum, 1e-12f);
+                    sums.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (1 / Math.sqrt(kept)));
+                }
+            });
+            b.step(Merges.binary(dnnl_binary_mul(), data, perSlice, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perSlice, scale), Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    private static Primitive reduction(int algorithm, String name, MemoryDesc src, MemoryDesc dst) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
-            Replay replay = Replay.of("reduction").word("mean").md(src).md(dst);
+            Replay replay = Replay.of("reduction").word(name).md(src).md(dst);
             return Primitive.create("dnnl_reduction_primitive_desc_create", replay, (out, a) ->
-                    dnnl_reduction_primitive_desc_create(out, Engine.cpu(), dnnl_reduction_mean(), src.handle(),
+                    dnnl_reduction_primitive_desc_create(out, Engine.cpu(), algorithm, src.handle(),
                             dst.handle(), 0f, 0f, attr.handle()));
         }
     }

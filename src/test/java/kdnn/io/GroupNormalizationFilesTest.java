@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model with GroupNormalization after a convolution computes as its layers one by one, channels
  * last and channels first (the planner hands it Keras' logical tensor), and every format writes
- * and reads it back.
+ * and reads it back; so does an embedding head ending in UnitNormalization.
  */
 class GroupNormalizationFilesTest {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -54,6 +54,28 @@ class GroupNormalizationFilesTest {
                 assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 2e-6f);
                 Fixtures.everyFormat(m, dir, in, (file, back, got) ->
                         assertEquals(norm.getWeights(), back.layer("gn").getWeights(), file));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aUnitNormalizedEmbeddingInEveryFormat(@TempDir Path dir) throws Exception {
+        Layer conv = layer("{'class_name':'Conv1D','config':{'name':'conv','filters':4,'kernel_size':3}}");
+        Layer gn = layer("{'class_name':'GroupNormalization','config':{'name':'gn','groups':-1}}");
+        Layer pool = layer("{'class_name':'GlobalMaxPooling1D','config':{'name':'gmp'}}");
+        Layer unit = layer("{'class_name':'UnitNormalization','config':{'name':'unit','axis':-1}}");
+        try (Sequential m = Sequential.of("embedding", List.of(conv, gn, pool, unit), -1, 7, 2)) {
+            float[] x = new float[3 * 7 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.7) * 2;
+            try (Tensor in = Tensor.of(x, 3, 7, 2); Tensor y = m.predict(in)) {
+                float[] v = y.toFloatArray();
+                for (int s = 0; s < 3; s++) {
+                    double ss = 0;
+                    for (int j = 0; j < 4; j++) ss += v[s * 4 + j] * v[s * 4 + j];
+                    assertEquals(1.0, ss, 1e-5, "sample " + s + "'s squared length");
+                }
+                Fixtures.everyFormat(m, dir, in, (file, back, got) -> assertEquals("UnitNormalization",
+                        back.layer("unit").className(), file));
             }
         }
     }

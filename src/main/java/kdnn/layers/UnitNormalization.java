@@ -1,0 +1,114 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import kdnn.runtime.LayerNorms;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Keras' UnitNormalization: each sample scaled to unit L2 norm over {@code axis},
+ * {@code x * rsqrt(max(sum(x * x), 1e-12))} per slice the axes span, as tf-keras
+ * ({@code tf.math.l2_normalize}) and Keras 3 compute it. No weights. Agrees with TensorFlow to
+ * rounding (its sums run in another order); NaN and infinities as TensorFlow: a NaN makes its
+ * slice NaN, an infinity its own place NaN and the rest of its slice 0.
+ */
+public final class UnitNormalization extends Layer {
+    /** Keras' class name, {@code "UnitNormalization"}. */
+    public static final String CLASS_NAME = "UnitNormalization";
+
+    private final int[] axis;
+    private final boolean axisIsList;
+
+    private UnitNormalization(Builder b) {
+        super(b.name, b.batchInputShape, b.trainable);
+        this.axis = b.axis.clone();
+        this.axisIsList = b.axisIsList;
+    }
+
+    /** Keras' argument and default: axis -1. */
+    public static final class Builder extends LayerBuilder<Builder, UnitNormalization> {
+        int[] axis = {-1};
+        boolean axisIsList;
+
+        Builder() {
+            super(CLASS_NAME);
+        }
+
+        /** Keras' {@code axis}: one axis, or the axes normalized together. */
+        public Builder axis(int... axis) { this.axis = axis.clone(); this.axisIsList = axis.length != 1; return this; }
+
+        @Override
+        void validate() {
+            if (axis.length == 0) {
+                throw new IllegalArgumentException("UnitNormalization `axis` must name at least one axis. Received: axis=[]");
+            }
+        }
+
+        @Override
+        UnitNormalization make() {
+            return new UnitNormalization(this);
+        }
+    }
+
+    /** A builder with Keras' default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Keras' {@code from_config}: {@code axis} an int or a list, as Keras' constructor takes it. */
+    public static UnitNormalization fromConfig(JsonNode config) {
+        Builder b = builder();
+        ConfigReader r = b.readBase(config);
+        JsonNode a = r.node("axis");
+        if (a.isArray()) {
+            b.axis = ConfigReader.tuple("axis", a, a.size());
+            b.axisIsList = true;
+        } else if (a.isIntegralNumber()) {
+            b.axis = new int[] {ConfigReader.toInt("axis", a)};
+        } else if (!a.isNull()) {
+            throw new IllegalArgumentException("Invalid value for `axis` argument: expected an int or a list/tuple of ints."
+                    + " Received: axis=" + a);
+        }
+        r.finish();
+        return b.build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        NormalizedAxes.given(this, shape, axis);
+        return shape.clone();
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        NormalizedAxes.given(this, inputShape, axis);
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        return ElementwiseLayer.count(inputShape) * 3;
+    }
+
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        return LayerNorms.unitNorm(inputShape, NormalizedAxes.sorted(this, inputShape, axis));
+    }
+
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        if (axisIsList) {
+            ArrayNode a = c.putArray("axis");
+            for (int x : axis) a.add(x);
+        } else {
+            c.put("axis", axis[0]);
+        }
+        return c;
+    }
+}
