@@ -48,6 +48,8 @@ public final class Layers {
         FROM_CONFIG.put(LayerNormalization.CLASS_NAME, LayerNormalization::fromConfig);
         FROM_CONFIG.put(GroupNormalization.CLASS_NAME, GroupNormalization::fromConfig);
         FROM_CONFIG.put(UnitNormalization.CLASS_NAME, UnitNormalization::fromConfig);
+        FROM_CONFIG.put(Resizing.CLASS_NAME, Resizing::fromConfig);
+        FROM_CONFIG.put(CenterCrop.CLASS_NAME, CenterCrop::fromConfig);
         FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);
         FROM_CONFIG.put(PReLU.CLASS_NAME, PReLU::fromConfig);
         FROM_CONFIG.put(Softmax.CLASS_NAME, Softmax::fromConfig);

@@ -41,13 +41,22 @@ public final class Pipeline implements AutoCloseable {
         void apply(MemorySegment data);
     }
 
-    private sealed interface Step permits PrimitiveStep, JavaStep {
+    /** A step run in Java from one slot's bytes into another's (e.g. a gather oneDNN has no primitive for). */
+    @FunctionalInterface
+    public interface SlotTransfer {
+        void apply(MemorySegment from, MemorySegment to);
+    }
+
+    private sealed interface Step permits PrimitiveStep, JavaStep, JavaTransferStep {
     }
 
     private record PrimitiveStep(Primitive primitive, Arg[] args, MemoryDesc scratchpad) implements Step {
     }
 
     private record JavaStep(int slot, SlotOperation operation) implements Step {
+    }
+
+    private record JavaTransferStep(int from, int to, SlotTransfer operation) implements Step {
     }
 
     private final List<Step> prepare;
@@ -341,12 +350,24 @@ public final class Pipeline implements AutoCloseable {
                             trace.java("java step on the " + (j.slot == OUTPUT ? "output" : "buffer " + j.slot));
                         }
                         Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
-                        j.operation.apply(j.slot == OUTPUT ? output
-                                : inputOfSlot[j.slot] >= 0 ? inputs[inputOfSlot[j.slot]] : slots[j.slot]);
+                        j.operation.apply(data(j.slot, inputs, output));
+                    }
+                    case JavaTransferStep t -> {
+                        if (trace != null) {
+                            trace.java("java step from buffer " + t.from + " into the "
+                                    + (t.to == OUTPUT ? "output" : "buffer " + t.to));
+                        }
+                        Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+                        t.operation.apply(data(t.from, inputs, output), data(t.to, inputs, output));
                     }
                 }
             }
             Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+        }
+
+        /** A slot's data in this call. */
+        private MemorySegment data(int slot, MemorySegment[] inputs, MemorySegment output) {
+            return slot == OUTPUT ? output : inputOfSlot[slot] >= 0 ? inputs[inputOfSlot[slot]] : slots[slot];
         }
 
         /** Where each argument's data is in this call, for a trace. */
@@ -431,6 +452,12 @@ public final class Pipeline implements AutoCloseable {
         /** A Java operation on a slot, run on every call after the steps before it. */
         public Builder javaStep(int slot, SlotOperation operation) {
             steps.add(new JavaStep(slot, operation));
+            return this;
+        }
+
+        /** A Java operation reading slot {@code from} and writing slot {@code to}, run on every call in turn. */
+        public Builder javaStep(int from, int to, SlotTransfer operation) {
+            steps.add(new JavaTransferStep(from, to, operation));
             return this;
         }
 

@@ -83,10 +83,16 @@ public final class ShapeOps {
     }
 
     private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors, int algorithm) {
+        float[] f = new float[factors.length];
+        for (int i = 0; i < f.length; i++) f[i] = factors[i];
+        return resampling(src, dst, f, algorithm);
+    }
+
+    static Primitive resampling(MemoryDesc src, MemoryDesc dst, float[] factors, int algorithm) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
             Replay replay = Replay.of("resample").word(Replay.resamplingName(algorithm)).md(src).md(dst);
-            for (int f : factors) replay.number((float) f);
+            for (float f : factors) replay.number(f);
             return Primitive.create("dnnl_resampling_forward_primitive_desc_create", replay, (out, a) -> {
                 MemorySegment f = a.allocate(ValueLayout.JAVA_FLOAT, factors.length);
                 for (int i = 0; i < factors.length; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, factors[i]);

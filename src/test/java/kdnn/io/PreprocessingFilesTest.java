@@ -44,4 +44,27 @@ class PreprocessingFilesTest {
             }
         }
     }
+
+    /** A model that takes any photo size: Resizing (padded to the aspect ratio), CenterCrop, then a convolution. */
+    @Test
+    void resizingAndCenterCropSurviveEveryFormat(@TempDir Path dir) throws Exception {
+        Layer resize = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Resizing\",\"config\":{\"name\":\"resize\","
+                + "\"height\":10,\"width\":10,\"pad_to_aspect_ratio\":true,\"fill_value\":127.5}}"));
+        Layer crop = Layers.fromConfig(JSON.readTree(
+                "{\"class_name\":\"CenterCrop\",\"config\":{\"name\":\"crop\",\"height\":8,\"width\":8}}"));
+        Conv2D conv = Conv2D.builder(2, 3).name("conv").build();
+        try (Sequential m = Sequential.of("photo", List.of(resize, crop, conv), -1, 7, 13, 3)) {
+            float[] x = new float[7 * 13 * 3];
+            for (int i = 0; i < x.length; i++) x[i] = (i * 37) % 256;
+            try (Tensor in = Tensor.of(x, 1, 7, 13, 3); Tensor y = m.predict(in); Tensor a = resize.call(in);
+                 Tensor b = crop.call(a); Tensor want = conv.call(b)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f);
+                Fixtures.everyFormat(m, dir, in, (file, back, got) -> {
+                    var c = Layers.toConfig(back.layer("resize")).get("config");
+                    assertEquals(127.5, c.get("fill_value").asDouble(), file);
+                    assertEquals(true, c.get("pad_to_aspect_ratio").asBoolean(), file);
+                });
+            }
+        }
+    }
 }

@@ -3,7 +3,8 @@ package kdnn.reference;
 import java.util.Arrays;
 
 /**
- * Keras ZeroPadding, Cropping and nearest UpSampling over 1, 2 or 3 spatial axes.
+ * Keras ZeroPadding, Cropping and nearest UpSampling over 1, 2 or 3 spatial axes, and
+ * TensorFlow's image resize (Keras' Resizing and CenterCrop) with the windows it resizes.
  * Spatial axes are {@code 1..r} for channels_last and {@code 2..r+1} for channels_first;
  * batch and channel axes pass through unchanged. Per-axis amounts are {@code {before, after}} pairs.
  */
@@ -113,6 +114,92 @@ public final class ReferenceShapeOps {
         float[] data = new float[cur.length];
         for (int i = 0; i < data.length; i++) data[i] = (float) cur[i];
         return new RefArray(shape, data);
+    }
+
+    /**
+     * TensorFlow 2's {@code tf.image.resize} of a batch of images to {@code outH x outW}, in its own
+     * float arithmetic: scale {@code in / out}, position {@code (o + 0.5) * scale - 0.5} (bilinear:
+     * between floor and ceil, clamped, {@code a + (b - a) * t} along x then y) or
+     * {@code min(floor((o + 0.5) * scale), in - 1)} (nearest).
+     */
+    public static RefArray resize(RefArray x, int outH, int outW, boolean bilinear, boolean channelsFirst) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = channelsFirst ? s[1] : s[3];
+        int h = channelsFirst ? s[2] : s[1];
+        int w = channelsFirst ? s[3] : s[2];
+        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        RefArray out = RefArray.zeros(outShape);
+        float sy = (float) h / outH;
+        float sx = (float) w / outW;
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < outH; y++) {
+                    for (int xo = 0; xo < outW; xo++) {
+                        float v;
+                        if (bilinear) {
+                            float py = (y + 0.5f) * sy - 0.5f;
+                            float px = (xo + 0.5f) * sx - 0.5f;
+                            float fy = (float) Math.floor(py);
+                            float fx = (float) Math.floor(px);
+                            int y0 = (int) Math.max(fy, 0);
+                            int y1 = (int) Math.min(Math.ceil(py), h - 1);
+                            int x0 = (int) Math.max(fx, 0);
+                            int x1 = (int) Math.min(Math.ceil(px), w - 1);
+                            float ty = py - fy;
+                            float tx = px - fx;
+                            float tl = at(x, b, ch, y0, x0, channelsFirst);
+                            float tr = at(x, b, ch, y0, x1, channelsFirst);
+                            float bl = at(x, b, ch, y1, x0, channelsFirst);
+                            float br = at(x, b, ch, y1, x1, channelsFirst);
+                            float top = tl + (tr - tl) * tx;
+                            float bottom = bl + (br - bl) * tx;
+                            v = top + (bottom - top) * ty;
+                        } else {
+                            int yi = (int) Math.min(Math.floor((y + 0.5f) * sy), h - 1);
+                            int xi = (int) Math.min(Math.floor((xo + 0.5f) * sx), w - 1);
+                            v = at(x, b, ch, yi, xi, channelsFirst);
+                        }
+                        int[] o = channelsFirst ? new int[] {b, ch, y, xo} : new int[] {b, y, xo, ch};
+                        out.data()[Shapes.offset(outShape, o)] = v;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The {@code hh x ww} image whose pixel {@code (y, x)} is the input's {@code (y + top, x + left)}, or
+     * {@code fill} outside the input: a crop (non-negative offsets) or a padding (negative ones).
+     */
+    public static RefArray window(RefArray x, int top, int left, int hh, int ww, float fill, boolean channelsFirst) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = channelsFirst ? s[1] : s[3];
+        int h = channelsFirst ? s[2] : s[1];
+        int w = channelsFirst ? s[3] : s[2];
+        int[] outShape = channelsFirst ? new int[] {n, c, hh, ww} : new int[] {n, hh, ww, c};
+        RefArray out = RefArray.zeros(outShape);
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < hh; y++) {
+                    for (int xo = 0; xo < ww; xo++) {
+                        int iy = y + top;
+                        int ix = xo + left;
+                        float v = iy < 0 || ix < 0 || iy >= h || ix >= w ? fill : at(x, b, ch, iy, ix, channelsFirst);
+                        int[] o = channelsFirst ? new int[] {b, ch, y, xo} : new int[] {b, y, xo, ch};
+                        out.data()[Shapes.offset(outShape, o)] = v;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float at(RefArray x, int b, int ch, int y, int xi, boolean channelsFirst) {
+        int[] i = channelsFirst ? new int[] {b, ch, y, xi} : new int[] {b, y, xi, ch};
+        return x.data()[Shapes.offset(x.shape(), i)];
     }
 
     private static int firstSpatialAxis(RefArray x, int spatialRank, boolean channelsFirst) {

@@ -1,0 +1,113 @@
+package kdnn.layers;
+
+import java.lang.foreign.MemorySegment;
+import kdnn.runtime.Resizes;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Keras' image preprocessing layers that change an image's size, Resizing and CenterCrop: a
+ * batch of images (rank 4, channels last or first) to {@code height x width}, through a window of
+ * the input (cropped or padded) and TensorFlow's {@code tf.image.resize} of it. No weights.
+ */
+abstract class ImageResizeLayer extends Layer {
+    final int height;
+    final int width;
+    final DataFormat format;
+
+    ImageResizeLayer(String name, long[] batchInputShape, boolean trainable, int height, int width, DataFormat format) {
+        super(name, batchInputShape, trainable);
+        this.height = height;
+        this.width = width;
+        this.format = format;
+    }
+
+    /** The window of an input image of {@code h x w} that is resized. */
+    abstract Resizes.Window window(long h, long w);
+
+    /** Bilinear (else nearest) interpolation. */
+    abstract boolean linear();
+
+    /** Refuses a target size Keras would fail on; the layer's class name in the message. */
+    static void checkSize(String className, int height, int width) {
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException(className + " `height` and `width` must be positive integers. Received:"
+                    + " height=" + height + ", width=" + width);
+        }
+    }
+
+    private int heightAxis() {
+        return format == DataFormat.CHANNELS_FIRST ? 2 : 1;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        if (shape.length != 4) {
+            throw incompatible(shape, "expected a batch of images, ndim=4, found ndim=" + shape.length);
+        }
+        int h = heightAxis();
+        if (shape[h] == 0 || shape[h + 1] == 0 || shape[h] < -1 || shape[h + 1] < -1) {
+            throw incompatible(shape, "the image's height and width must be positive");
+        }
+        long[] out = shape.clone();
+        out[h] = height;
+        out[h + 1] = width;
+        return out;
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        // no weights
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        return ElementwiseLayer.count(computeOutputShape(inputShape)) * 4;
+    }
+
+    /** {N, C, H, W} of a Keras shape. */
+    private long[] logical(long[] shape) {
+        return format == DataFormat.CHANNELS_FIRST ? shape.clone() : new long[] {shape[0], shape[3], shape[1], shape[2]};
+    }
+
+    private int tag() {
+        return format == DataFormat.CHANNELS_FIRST ? kdnn.runtime.Convolutions.channelsFirstTag(2)
+                : kdnn.runtime.Convolutions.channelsLastTag(2);
+    }
+
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        long[] src = logical(inputShape);
+        if (src[2] < 0 || src[3] < 0) {
+            throw incompatible(inputShape, "the image's height and width must be known");
+        }
+        long[] dst = logical(computeOutputShape(inputShape));
+        return Resizes.resize(src, window(src[2], src[3]), dst, linear(), tag());
+    }
+
+    /** Copies and convex combinations of the input and a finite fill: no output exceeds the largest of them. */
+    @Override
+    double outputBound(double inputBound) {
+        return Math.max(inputBound, Math.abs(fillValue()));
+    }
+
+    /** The padding's value (0 when the layer never pads). */
+    float fillValue() {
+        return 0f;
+    }
+
+    /** Bilinear interpolation departs from TensorFlow only next to non-finite values. */
+    @Override
+    KerasExtremes kerasExtremes() {
+        return linear() ? KerasExtremes.MOVES_VALUES : null;
+    }
+
+    @Override
+    void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                              Variant variant, int threads) {
+        long[] src = logical(inputShape);
+        Resizes.Window w = window(src[2], src[3]);
+        if (w.imageHeight() == height && w.imageWidth() == width) return; // a copy, no interpolation
+        boolean channelsLast = format != DataFormat.CHANNELS_FIRST;
+        BilinearExtremes.restore(input, output, src, w, height, width, channelsLast, channelsLast);
+    }
+}

@@ -1,0 +1,153 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import kdnn.runtime.Resizes;
+
+/**
+ * Keras' Resizing: a batch of images to {@code height x width} by TensorFlow's
+ * {@code tf.image.resize} (half-pixel centres, no antialiasing), after cropping to the target's
+ * aspect ratio or padding to it with {@code fill_value} when asked. {@code bilinear} runs as
+ * oneDNN's linear resampling and agrees with TensorFlow to the rounding of the sampling positions;
+ * {@code nearest} picks exactly TensorFlow's pixels. Keras' other interpolations (bicubic, area,
+ * lanczos, gaussian, mitchellcubic) and {@code antialias=True} are refused.
+ */
+public final class Resizing extends ImageResizeLayer {
+    /** Keras' class name, {@code "Resizing"}. */
+    public static final String CLASS_NAME = "Resizing";
+
+    private static final List<String> KERAS_INTERPOLATIONS = List.of("bilinear", "nearest", "bicubic", "area", "lanczos3",
+            "lanczos5", "gaussian", "mitchellcubic");
+
+    private final String interpolation;
+    private final boolean cropToAspectRatio;
+    private final boolean padToAspectRatio;
+    private final float fillValue;
+
+    private Resizing(Builder b) {
+        super(b.name, b.batchInputShape, b.trainable, b.height, b.width, b.dataFormat);
+        this.interpolation = b.interpolation;
+        this.cropToAspectRatio = b.cropToAspectRatio;
+        this.padToAspectRatio = b.padToAspectRatio;
+        this.fillValue = (float) b.fillValue;
+    }
+
+    /** Keras' arguments and defaults: bilinear, no crop or pad, fill 0, channels_last. */
+    public static final class Builder extends LayerBuilder<Builder, Resizing> {
+        int height;
+        int width;
+        String interpolation = "bilinear";
+        boolean cropToAspectRatio;
+        boolean padToAspectRatio;
+        double fillValue;
+        DataFormat dataFormat = DataFormat.CHANNELS_LAST;
+
+        Builder() {
+            super(CLASS_NAME);
+        }
+
+        /** Keras' {@code height} and {@code width}: the output's size. */
+        public Builder size(int height, int width) { this.height = height; this.width = width; return this; }
+        /** Keras' {@code interpolation}: {@code "bilinear"} or {@code "nearest"}. */
+        public Builder interpolation(String interpolation) { this.interpolation = interpolation; return this; }
+        /** Keras' {@code crop_to_aspect_ratio}. */
+        public Builder cropToAspectRatio(boolean crop) { this.cropToAspectRatio = crop; return this; }
+        /** Keras' {@code pad_to_aspect_ratio}. */
+        public Builder padToAspectRatio(boolean pad) { this.padToAspectRatio = pad; return this; }
+        /** Keras' {@code fill_value}, for the padding. */
+        public Builder fillValue(double fill) { this.fillValue = fill; return this; }
+        /** Keras' {@code data_format}. */
+        public Builder dataFormat(DataFormat format) { this.dataFormat = java.util.Objects.requireNonNull(format, "data_format"); return this; }
+
+        @Override
+        void validate() {
+            checkSize(CLASS_NAME, height, width);
+            if (!KERAS_INTERPOLATIONS.contains(interpolation)) {
+                throw new IllegalArgumentException("Invalid value for argument `interpolation`. Expected of one "
+                        + KERAS_INTERPOLATIONS + ". Received: interpolation=" + interpolation);
+            }
+            if (!interpolation.equals("bilinear") && !interpolation.equals("nearest")) {
+                throw new IllegalArgumentException("Resizing `interpolation=\"" + interpolation + "\"` is not supported by"
+                        + " kdnn: it resizes with \"bilinear\" or \"nearest\"");
+            }
+            if (cropToAspectRatio && padToAspectRatio) {
+                throw new IllegalArgumentException("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
+            }
+            if (!Double.isFinite(fillValue)) {
+                throw new IllegalArgumentException("Resizing `fill_value` must be a finite number for kdnn. Received:"
+                        + " fill_value=" + fillValue);
+            }
+        }
+
+        @Override
+        Resizing make() {
+            return new Resizing(this);
+        }
+    }
+
+    /** A builder with Keras' defaults (the size must be set). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Keras' {@code from_config} (Keras 3's and tf-keras' keys). */
+    public static Resizing fromConfig(JsonNode config) {
+        Builder b = builder();
+        ConfigReader r = b.readBase(config);
+        b.height = r.integer("height", 0);
+        b.width = r.integer("width", 0);
+        b.interpolation = r.string("interpolation", "bilinear");
+        b.cropToAspectRatio = r.bool("crop_to_aspect_ratio", false);
+        b.padToAspectRatio = r.bool("pad_to_aspect_ratio", false);
+        String fillMode = r.string("fill_mode", "constant");
+        if (!fillMode.equals("constant")) {
+            throw new IllegalArgumentException("Invalid value for argument `fill_mode`. Only `'constant'` is supported."
+                    + " Received: fill_mode=" + fillMode);
+        }
+        b.fillValue = r.number("fill_value", 0.0);
+        if (r.bool("antialias", false)) {
+            throw new IllegalArgumentException("Resizing `antialias=True` is not supported by kdnn. Received: antialias=true");
+        }
+        b.dataFormat = DataFormat.parse(r.string("data_format", null));
+        r.string("bounding_box_format", null); // for bounding boxes, which a model's tensors never are
+        r.finish();
+        return b.build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    Resizes.Window window(long h, long w) {
+        if (cropToAspectRatio) return ResizeWindows.cropToAspectRatio(h, w, height, width);
+        if (padToAspectRatio) return ResizeWindows.padToAspectRatio(h, w, height, width, fillValue);
+        return Resizes.Window.whole(h, w);
+    }
+
+    @Override
+    boolean linear() {
+        return interpolation.equals("bilinear");
+    }
+
+    @Override
+    float fillValue() {
+        return padToAspectRatio ? fillValue : 0f;
+    }
+
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("height", height);
+        c.put("width", width);
+        c.put("interpolation", interpolation);
+        c.put("crop_to_aspect_ratio", cropToAspectRatio);
+        c.put("pad_to_aspect_ratio", padToAspectRatio);
+        c.put("fill_mode", "constant");
+        c.put("fill_value", (double) fillValue);
+        c.put("data_format", format.kerasName());
+        return c;
+    }
+}
