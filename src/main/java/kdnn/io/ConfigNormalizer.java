@@ -16,9 +16,10 @@ import java.util.Set;
  * {@code batch_shape} as {@code batch_input_shape}, Keras 3's call records
  * ({@code {"args", "kwargs"}} with {@code __keras_tensor__}s) as Keras 2's
  * {@code [[layer, node, tensor, kwargs], ...]}, node numbers of nested models counted as Keras 2
- * counts them (from 1), and Keras 2.1's bare-list Sequential as an object. A layer's own
- * arguments stay as written. Refuses what cannot be loaded from a file: Keras 1 configs, Lambda
- * layers and custom classes.
+ * counts them (from 1), Keras 2.1's bare-list Sequential as an object, and tf.keras' TFOpLambda
+ * layers as the Keras layers that compute the same ({@link TfOpLambdas}). A layer's own arguments
+ * stay as written. Refuses what cannot be loaded from a file: Keras 1 configs, Lambda layers and
+ * custom classes.
  */
 final class ConfigNormalizer {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -109,6 +110,10 @@ final class ConfigNormalizer {
         String cls = entry.get("class_name").asText();
         String name = LayerTree.nameOf(entry);
         String where = "layer \"" + name + "\" (" + cls + ") of model \"" + modelName + "\"";
+        if (cls.equals("TFOpLambda") && functional) {
+            entry = TfOpLambdas.translate(entry, file, where);
+            cls = entry.get("class_name").asText();
+        }
         refuseUnloadable(entry, where);
         ObjectNode out;
         if (LayerTree.isModel(entry)) {

@@ -1,0 +1,234 @@
+package kdnn.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+
+/**
+ * tf.keras' {@code TFOpLambda} layers (a TensorFlow function called on a Keras tensor in a
+ * functional model, e.g. MobileNetV3's {@code x + 3.0} and {@code x * (1.0 / 6.0)}) as the Keras
+ * layers that compute the same: a scalar or per-channel constant operand becomes a Rescaling
+ * ({@code x * scale + offset}, exact for these forms), a tensor operand an Add, Subtract or
+ * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax, and
+ * {@code reduce_mean} over the spatial axes a global average pooling. tf.keras writes the call's
+ * other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0, "name": null}]},
+ * a tensor argument as {@code [layer, node, tensor]}, a constant first argument as
+ * {@code ["_CONSTANT_VALUE", -1, value, kwargs]}). Any other function is refused by name. One
+ * difference, in the sign of a zero only: Rescaling adds its offset 0 after the product, so a
+ * product of -0 comes out +0 where TensorFlow's multiply keeps -0 (the two compare equal).
+ */
+final class TfOpLambdas {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final String CONSTANT = "_CONSTANT_VALUE";
+    /** Functions that are one Keras activation (the tf.keras function name, the activation's name). */
+    private static final Map<String, String> ACTIVATIONS = Map.ofEntries(
+            Map.entry("nn.relu", "relu"), Map.entry("math.sigmoid", "sigmoid"), Map.entry("nn.sigmoid", "sigmoid"),
+            Map.entry("math.tanh", "tanh"), Map.entry("nn.tanh", "tanh"), Map.entry("nn.silu", "swish"),
+            Map.entry("nn.swish", "swish"), Map.entry("nn.elu", "elu"), Map.entry("nn.selu", "selu"),
+            Map.entry("nn.softplus", "softplus"), Map.entry("math.softplus", "softplus"),
+            Map.entry("nn.softsign", "softsign"), Map.entry("math.softsign", "softsign"), Map.entry("math.exp", "exponential"));
+
+    private TfOpLambdas() {
+    }
+
+    /** The Keras layer entry (Keras 2's form, inbound nodes nested) computing what {@code entry} does. */
+    static ObjectNode translate(JsonNode entry, String file, String where) {
+        String function = entry.path("config").path("function").asText("");
+        String name = LayerTree.nameOf(entry);
+        JsonNode nodes = entry.get("inbound_nodes");
+        if (nodes == null || !nodes.isArray() || nodes.size() != 1) {
+            throw new ModelFileException(file + ": " + where + " (tf." + function + ") must be called exactly once; its"
+                    + " inbound nodes are " + ConfigNormalizer.abbreviate(nodes));
+        }
+        Call call = Call.of(nodes.get(0), file, where);
+        ObjectNode config = JSON.objectNode();
+        config.put("name", name);
+        config.put("trainable", entry.path("config").path("trainable").asBoolean(true));
+        config.put("dtype", "float32");
+        String cls;
+        ArrayNode inputs = JSON.arrayNode();
+        JsonNode y = call.kwargs.get("y");
+        switch (function) {
+            case "__operators__.add", "math.add", "math.subtract", "math.multiply", "math.truediv" -> {
+                boolean tensorY = isTensorRef(y);
+                if (call.constant != null && tensorY) {
+                    // constant op tensor: c + x, c - x, c * x (c / x has no such form)
+                    cls = "Rescaling";
+                    double sign = function.equals("math.subtract") ? -1 : 1;
+                    switch (function) {
+                        case "math.multiply" -> { config.set("scale", call.constant); config.put("offset", 0.0); }
+                        case "math.truediv" -> throw unsupported(file, where, function, "a constant divided by a tensor");
+                        default -> { config.put("scale", sign); config.set("offset", call.constant); }
+                    }
+                    inputs.add(ref(y));
+                } else if (call.constant != null) {
+                    throw unsupported(file, where, function, "no tensor operand");
+                } else if (tensorY) {
+                    cls = switch (function) {
+                        case "math.subtract" -> "Subtract";
+                        case "math.multiply" -> "Multiply";
+                        case "math.truediv" -> throw unsupported(file, where, function, "a tensor divided by a tensor");
+                        default -> "Add";
+                    };
+                    inputs.add(call.tensor);
+                    inputs.add(ref(y));
+                } else if (isConstant(y)) {
+                    cls = "Rescaling";
+                    switch (function) {
+                        case "math.multiply" -> { config.set("scale", y); config.put("offset", 0.0); }
+                        case "math.truediv" -> { config.set("scale", reciprocal(y, file, where)); config.put("offset", 0.0); }
+                        case "math.subtract" -> { config.put("scale", 1.0); config.set("offset", negated(y)); }
+                        default -> { config.put("scale", 1.0); config.set("offset", y); }
+                    }
+                    inputs.add(call.tensor);
+                } else {
+                    throw unsupported(file, where, function, "operand y=" + ConfigNormalizer.abbreviate(y));
+                }
+            }
+            case "math.negative" -> {
+                cls = "Rescaling";
+                config.put("scale", -1.0);
+                config.put("offset", 0.0);
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.relu6" -> {
+                cls = "ReLU";
+                config.put("max_value", 6.0);
+                config.put("negative_slope", 0.0);
+                config.put("threshold", 0.0);
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.leaky_relu" -> {
+                cls = "LeakyReLU";
+                config.put("alpha", call.kwargs.path("alpha").asDouble(0.2));
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.softmax", "math.softmax" -> {
+                cls = "Softmax";
+                config.put("axis", call.kwargs.path("axis").asInt(-1));
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.gelu" -> {
+                if (call.kwargs.path("approximate").asBoolean(false)) {
+                    throw unsupported(file, where, function, "approximate=True");
+                }
+                cls = "Activation";
+                config.put("activation", "gelu");
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "math.reduce_mean" -> {
+                cls = switch (axes(call.kwargs.get("axis"))) {
+                    case "[1]" -> "GlobalAveragePooling1D";
+                    case "[1,2]" -> "GlobalAveragePooling2D";
+                    case "[1,2,3]" -> "GlobalAveragePooling3D";
+                    default -> throw unsupported(file, where, function, "axis=" + call.kwargs.get("axis")
+                            + " (kdnn takes the mean over the axes between the batch and the channels, [1], [1, 2] or [1, 2, 3])");
+                };
+                config.put("data_format", "channels_last");
+                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
+                inputs.add(call.tensor(file, where, function));
+            }
+            default -> {
+                String activation = ACTIVATIONS.get(function);
+                if (activation == null) throw unsupported(file, where, function, null);
+                cls = "Activation";
+                config.put("activation", activation);
+                inputs.add(call.tensor(file, where, function));
+            }
+        }
+        ObjectNode out = JSON.objectNode();
+        out.put("class_name", cls);
+        out.set("config", config);
+        out.put("name", name);
+        out.set("inbound_nodes", JSON.arrayNode().add(inputs));
+        return out;
+    }
+
+    /** One call: its first argument (a tensor, or a constant) and its other arguments. */
+    private record Call(ArrayNode tensor, JsonNode constant, JsonNode kwargs) {
+        static Call of(JsonNode node, String file, String where) {
+            // the first argument alone: [layer, node, tensor, kwargs]; as a list: [[...], ...]
+            JsonNode first = node.isArray() && node.size() > 0 && node.get(0).isArray() ? single(node, file, where) : node;
+            if (!first.isArray() || first.size() < 3 || !first.get(0).isTextual()) {
+                throw new ModelFileException(file + ": " + where + " has an inbound node of unknown form: "
+                        + ConfigNormalizer.abbreviate(node));
+            }
+            JsonNode kwargs = first.size() > 3 && first.get(3).isObject() ? first.get(3) : JSON.objectNode();
+            if (first.get(0).asText().equals(CONSTANT)) {
+                return new Call(null, first.get(2), kwargs);
+            }
+            return new Call(ref(first), null, kwargs);
+        }
+
+        private static JsonNode single(JsonNode node, String file, String where) {
+            if (node.size() != 1) {
+                throw new ModelFileException(file + ": " + where + " is called on " + node.size() + " tensors at once; kdnn"
+                        + " reads TensorFlow functions of one tensor (and a second as an argument)");
+            }
+            return node.get(0);
+        }
+
+        ArrayNode tensor(String file, String where, String function) {
+            if (tensor == null) throw unsupported(file, where, function, "a constant first argument");
+            return tensor;
+        }
+    }
+
+    private static boolean isTensorRef(JsonNode v) {
+        return v != null && v.isArray() && v.size() >= 3 && v.get(0).isTextual() && !v.get(0).asText().equals(CONSTANT)
+                && v.get(1).canConvertToInt() && v.get(2).canConvertToInt();
+    }
+
+    private static boolean isConstant(JsonNode v) {
+        if (v == null) return false;
+        if (v.isNumber()) return true;
+        if (!v.isArray() || v.isEmpty()) return false;
+        for (JsonNode x : v) if (!x.isNumber()) return false;
+        return true;
+    }
+
+    /** [layer, node, tensor, {}]: a tensor reference without the call's other arguments. */
+    private static ArrayNode ref(JsonNode r) {
+        return JSON.arrayNode().add(r.get(0).asText()).add(r.get(1).asInt()).add(r.get(2).asInt()).add(JSON.objectNode());
+    }
+
+    private static JsonNode negated(JsonNode y) {
+        if (y.isNumber()) return JSON.numberNode(-y.asDouble());
+        ArrayNode out = JSON.arrayNode();
+        for (JsonNode x : y) out.add(-x.asDouble());
+        return out;
+    }
+
+    /** 1 / y where that is exact (y a power of two): multiplying by it then rounds as dividing does. */
+    private static JsonNode reciprocal(JsonNode y, String file, String where) {
+        ArrayNode list = JSON.arrayNode();
+        for (JsonNode x : y.isNumber() ? JSON.arrayNode().add(y) : y) {
+            float f = (float) x.asDouble();
+            float r = 1f / f;
+            if (Math.abs(f) != Math.scalb(1f, Math.getExponent(f)) || !Float.isFinite(r)) {
+                throw unsupported(file, where, "math.truediv", "a divisor that is not a power of two (y="
+                        + ConfigNormalizer.abbreviate(y) + "): x * (1 / y) would round differently from x / y");
+            }
+            list.add((double) r);
+        }
+        return y.isNumber() ? list.get(0) : list;
+    }
+
+    private static String axes(JsonNode axis) {
+        if (axis == null || axis.isNull()) return "all";
+        if (axis.isNumber()) return "[" + axis.asInt() + "]";
+        StringBuilder s = new StringBuilder("[");
+        for (JsonNode a : axis) s.append(s.length() > 1 ? "," : "").append(a.asInt());
+        return s.append("]").toString();
+    }
+
+    private static ModelFileException unsupported(String file, String where, String function, String detail) {
+        return new ModelFileException(file + ": " + where + " calls TensorFlow's tf." + function
+                + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
+                + " TFOpLambda of +, -, * and / by constants (a power of two for /) or tensors, tf.nn and tf.math"
+                + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
+                + " exp, softmax), tf.math.negative and tf.math.reduce_mean over [1], [1, 2] or [1, 2, 3]");
+    }
+}

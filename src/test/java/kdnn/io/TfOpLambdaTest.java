@@ -1,0 +1,139 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import kdnn.Tensor;
+import kdnn.model.Model;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * tf.keras' TFOpLambda layers, written as tf.keras 2.x writes them (the call's other arguments
+ * beside its first tensor), load as the Keras layers that compute the same: a MobileNetV3-style
+ * block (hard sigmoid as {@code relu6(x + 3) * (1 / 6)}, hard swish, a squeeze-and-excitation
+ * with {@code reduce_mean} and a tensor product, {@code 1 - x} with a constant first argument)
+ * predicts bitwise what the same model written with Keras layers predicts, with the same weights.
+ */
+class TfOpLambdaTest {
+    private static String functional(String layers) {
+        return ("{'class_name': 'Functional', 'config': {'name': 'block', 'layers': [" + layers + "],"
+                + " 'input_layers': [['input_1', 0, 0]], 'output_layers': [['out', 0, 0]]},"
+                + " 'keras_version': '2.9.0', 'backend': 'tensorflow'}").replace('\'', '"');
+    }
+
+    private static final String INPUT_AND_CONV = """
+            {'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 6, 6, 3], 'dtype': 'float32', 'name': 'input_1'},
+             'name': 'input_1', 'inbound_nodes': []},
+            {'class_name': 'Conv2D', 'config': {'name': 'conv', 'filters': 4, 'kernel_size': [3, 3], 'padding': 'same',
+             'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 3}},
+             'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 4, 'mean': 0.0, 'stddev': 1.0}}},
+             'name': 'conv', 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+            {'class_name': 'Conv2D', 'config': {'name': 'se', 'filters': 4, 'kernel_size': [1, 1], 'activation': 'sigmoid',
+             'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 5}}},
+             'name': 'se', 'inbound_nodes': [[['tf.math.reduce_mean', 0, 0, {}]]]},
+            """;
+
+    /** The block with Keras layers only. */
+    private static final String KERAS_LAYERS = functional(INPUT_AND_CONV + """
+            {'class_name': 'Rescaling', 'config': {'name': 'tf.__operators__.add', 'scale': 1.0, 'offset': 3.0},
+             'name': 'tf.__operators__.add', 'inbound_nodes': [[['conv', 0, 0, {}]]]},
+            {'class_name': 'ReLU', 'config': {'name': 're_lu', 'max_value': 6.0},
+             'name': 're_lu', 'inbound_nodes': [[['tf.__operators__.add', 0, 0, {}]]]},
+            {'class_name': 'Rescaling', 'config': {'name': 'tf.math.multiply', 'scale': 0.16666666666666666, 'offset': 0.0},
+             'name': 'tf.math.multiply', 'inbound_nodes': [[['re_lu', 0, 0, {}]]]},
+            {'class_name': 'Multiply', 'config': {'name': 'multiply'},
+             'name': 'multiply', 'inbound_nodes': [[['conv', 0, 0, {}], ['tf.math.multiply', 0, 0, {}]]]},
+            {'class_name': 'GlobalAveragePooling2D', 'config': {'name': 'tf.math.reduce_mean', 'keepdims': true},
+             'name': 'tf.math.reduce_mean', 'inbound_nodes': [[['multiply', 0, 0, {}]]]},
+            {'class_name': 'Multiply', 'config': {'name': 'tf.math.multiply_1'},
+             'name': 'tf.math.multiply_1', 'inbound_nodes': [[['multiply', 0, 0, {}], ['se', 0, 0, {}]]]},
+            {'class_name': 'Activation', 'config': {'name': 'tf.nn.relu6', 'activation': 'linear'},
+             'name': 'tf.nn.relu6', 'inbound_nodes': [[['tf.math.multiply_1', 0, 0, {}]]]},
+            {'class_name': 'ReLU', 'config': {'name': 'relu6', 'max_value': 6.0},
+             'name': 'relu6', 'inbound_nodes': [[['tf.nn.relu6', 0, 0, {}]]]},
+            {'class_name': 'Rescaling', 'config': {'name': 'out', 'scale': -1.0, 'offset': 1.0},
+             'name': 'out', 'inbound_nodes': [[['relu6', 0, 0, {}]]]}
+            """);
+
+    /** The same block as tf.keras writes it, with TFOpLambda layers. */
+    private static final String TF_OP_LAMBDAS = functional(INPUT_AND_CONV + """
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.__operators__.add', 'trainable': true, 'dtype': 'float32',
+             'function': '__operators__.add'},
+             'name': 'tf.__operators__.add', 'inbound_nodes': [['conv', 0, 0, {'y': 3.0, 'name': null}]]},
+            {'class_name': 'ReLU', 'config': {'name': 're_lu', 'max_value': 6.0},
+             'name': 're_lu', 'inbound_nodes': [[['tf.__operators__.add', 0, 0, {}]]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.math.multiply', 'trainable': true, 'dtype': 'float32',
+             'function': 'math.multiply'},
+             'name': 'tf.math.multiply', 'inbound_nodes': [['re_lu', 0, 0, {'y': 0.16666666666666666, 'name': null}]]},
+            {'class_name': 'Multiply', 'config': {'name': 'multiply'},
+             'name': 'multiply', 'inbound_nodes': [[['conv', 0, 0, {}], ['tf.math.multiply', 0, 0, {}]]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.math.reduce_mean', 'trainable': true, 'dtype': 'float32',
+             'function': 'math.reduce_mean'},
+             'name': 'tf.math.reduce_mean', 'inbound_nodes': [['multiply', 0, 0, {'axis': [1, 2], 'keepdims': true,
+             'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.math.multiply_1', 'trainable': true, 'dtype': 'float32',
+             'function': 'math.multiply'},
+             'name': 'tf.math.multiply_1', 'inbound_nodes': [['multiply', 0, 0, {'y': ['se', 0, 0], 'name': null}]]},
+            {'class_name': 'Activation', 'config': {'name': 'tf.nn.relu6', 'activation': 'linear'},
+             'name': 'tf.nn.relu6', 'inbound_nodes': [[['tf.math.multiply_1', 0, 0, {}]]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'relu6', 'trainable': true, 'dtype': 'float32',
+             'function': 'nn.relu6'},
+             'name': 'relu6', 'inbound_nodes': [['tf.nn.relu6', 0, 0, {'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',
+             'function': 'math.subtract'},
+             'name': 'out', 'inbound_nodes': [['_CONSTANT_VALUE', -1, 1.0, {'y': ['relu6', 0, 0], 'name': null}]]}
+            """);
+
+    @Test
+    void aMobileNetV3StyleBlockPredictsAsItsKerasLayers(@TempDir Path dir) throws Exception {
+        Path kerasConfig = Files.writeString(dir.resolve("keras.json"), KERAS_LAYERS);
+        Path lambdaConfig = Files.writeString(dir.resolve("lambdas.json"), TF_OP_LAMBDAS);
+        // weights: the Keras-layer model's own (seeded initializers), saved as Keras does
+        Path weights = dir.resolve("weights.h5");
+        try (Model m = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind.ObjectMapper().readTree(KERAS_LAYERS),
+                (path, layer, expected) -> layer.getWeights())) {
+            Models.save(m, weights);
+        }
+        float[] x = new float[2 * 6 * 6 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.37) * 4;
+        try (Model keras = Models.load(kerasConfig, weights); Model lambdas = Models.load(lambdaConfig, weights);
+             Tensor in = Tensor.of(x, 2, 6, 6, 3); Tensor want = keras.predict(in); Tensor got = lambdas.predict(in)) {
+            assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f);
+            assertEquals(keras.summary(), lambdas.summary());
+            float[] y = got.toFloatArray();
+            assertTrue(java.util.Arrays.stream(new int[] {0, 7, 100}).anyMatch(i -> y[i] != 1f), "the block computes something");
+            // written back, it is a model of Keras layers
+            Path back = dir.resolve("back.h5");
+            Models.save(lambdas, back);
+            try (Model again = Models.load(back); Tensor y2 = again.predict(in)) {
+                assertArrayEquals(want.toFloatArray(), y2.toFloatArray(), 0f);
+            }
+        }
+    }
+
+    @Test
+    void whatItDoesNotTranslateIsRefusedByName(@TempDir Path dir) throws Exception {
+        Path weights = dir.resolve("weights.h5");
+        try (Model m = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind.ObjectMapper().readTree(KERAS_LAYERS),
+                (path, layer, expected) -> layer.getWeights())) {
+            Models.save(m, weights);
+        }
+        String[][] cases = {
+                {"'function': 'math.truediv'", "{'y': 3.0, 'name': null}", "tf.math.truediv with a divisor that is not a power of two"},
+                {"'function': 'image.resize'", "{'size': [3, 3], 'name': null}", "calls TensorFlow's tf.image.resize, which kdnn"},
+                {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
+                {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
+        for (String[] c : cases) {
+            String config = TF_OP_LAMBDAS.replace("\"function\": \"__operators__.add\"", c[0].replace('\'', '"'))
+                    .replace("{\"y\": 3.0, \"name\": null}", c[1].replace('\'', '"'));
+            Path p = Files.writeString(dir.resolve("refused.json"), config);
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p, weights).close(), c[0]);
+            assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains("tf.__operators__.add"), e.getMessage());
+        }
+    }
+}
