@@ -9,7 +9,7 @@ import kdnn.runtime.Pipeline;
 
 /**
  * The layers that return their input unchanged at inference: Dropout, SpatialDropout1D/2D/3D,
- * GaussianDropout, GaussianNoise, AlphaDropout and ActivityRegularization. Their arguments only
+ * GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization and Identity. Their arguments only
  * matter in training; they are kept, checked as Keras checks them and written back. Alone each
  * runs as one copy; a planner may leave them out ({@link #identityAtInference()}).
  */
@@ -27,7 +27,9 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         /** AlphaDropout. */
         ALPHA_DROPOUT,
         /** ActivityRegularization. */
-        ACTIVITY_REGULARIZATION
+        ACTIVITY_REGULARIZATION,
+        /** Identity (Keras 3, tf-keras 2.13+): no arguments. */
+        IDENTITY
     }
 
     private final Kind kind;
@@ -120,6 +122,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
                 c.put("l1", (double) penalty.l1());
                 c.put("l2", (double) penalty.l2());
             }
+            case IDENTITY -> { }
         }
         return c;
     }

@@ -30,7 +30,8 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
     }
 
     private boolean takesRate() {
-        return kind != InferenceIdentity.Kind.GAUSSIAN_NOISE && kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION;
+        return kind != InferenceIdentity.Kind.GAUSSIAN_NOISE && kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION
+                && kind != InferenceIdentity.Kind.IDENTITY;
     }
 
     /** The fraction dropped in training, in [0, 1]. */
@@ -50,7 +51,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
 
     /** Keras' {@code seed} argument (kept in the config; inference draws nothing). */
     public InferenceIdentityBuilder<L> seed(Integer seed) {
-        require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION, "seed");
+        require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION && kind != InferenceIdentity.Kind.IDENTITY, "seed");
         this.seed = seed;
         return this;
     }
@@ -135,6 +136,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
                 l1 = r.number("l1", 0);
                 l2 = r.number("l2", 0);
             }
+            case IDENTITY -> { }
         }
         r.finish();
         return this;

@@ -61,6 +61,7 @@ public final class Layers {
         FROM_CONFIG.put(GaussianNoise.CLASS_NAME, GaussianNoise::fromConfig);
         FROM_CONFIG.put(AlphaDropout.CLASS_NAME, AlphaDropout::fromConfig);
         FROM_CONFIG.put(ActivityRegularization.CLASS_NAME, ActivityRegularization::fromConfig);
+        FROM_CONFIG.put(Identity.CLASS_NAME, Identity::fromConfig);
         FROM_CONFIG.put(Flatten.CLASS_NAME, Flatten::fromConfig);
         FROM_CONFIG.put(Reshape.CLASS_NAME, Reshape::fromConfig);
         FROM_CONFIG.put(Permute.CLASS_NAME, Permute::fromConfig);

@@ -45,6 +45,7 @@ class SurroundingConfigTest {
         {"AlphaDropout", "'rate':0.1,'seed':null"},
         {"AlphaDropout", "'rate':0.1,'noise_shape':[null,2],'seed':1"},
         {"ActivityRegularization", "'l1':0.01,'l2':0.5"},
+        {"Identity", ""},
         {"Flatten", "'data_format':'channels_first'"},
         {"Reshape", "'target_shape':[-1,2]"},
         {"Permute", "'dims':[2,1]"},
@@ -129,6 +130,7 @@ class SurroundingConfigTest {
         refused("GaussianNoise", "'stddev':-1", "stddev");
         refused("GaussianDropout", "'rate':0.5,'noise_shape':null", "noise_shape");
         refused("ActivityRegularization", "'l1':'a'", "l1");
+        refused("Identity", "'rate':0.5", "rate");
         refused("Flatten", "'data_format':'channels_middle'", "channels_middle");
         refused("Reshape", "'target_shape':[-1,-1]", "at most one unknown");
         refused("Reshape", "'target_shape':[0,2]", "target_shape");
@@ -185,7 +187,7 @@ class SurroundingConfigTest {
         for (String[] c : CONFIGS) {
             try (Layer l = layer(c[0], c[1])) {
                 boolean identity = List.of("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                        "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization").contains(c[0]);
+                        "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization", "Identity").contains(c[0]);
                 assertEquals(identity, l.identityAtInference(), c[0]);
                 boolean elementwise = identity || List.of("ReLU", "LeakyReLU", "ELU", "ThresholdedReLU").contains(c[0])
                         || c[0].equals("Activation") && !c[1].contains("softmax");
