@@ -9,7 +9,8 @@ import kdnn.runtime.Pipeline;
 
 /**
  * The layers that return their input unchanged at inference: Dropout, SpatialDropout1D/2D/3D,
- * GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization and Identity. Their arguments only
+ * GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization, Identity and the random
+ * image augmentations ({@link RandomAugmentation}). Their arguments only
  * matter in training; they are kept, checked as Keras checks them and written back. Alone each
  * runs as one copy; a planner may leave them out ({@link #identityAtInference()}).
  */
@@ -29,7 +30,9 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         /** ActivityRegularization. */
         ACTIVITY_REGULARIZATION,
         /** Identity (Keras 3, tf-keras 2.13+): no arguments. */
-        IDENTITY
+        IDENTITY,
+        /** RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness. */
+        AUGMENTATION
     }
 
     private final Kind kind;
@@ -41,6 +44,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
     private final L1L2 penalty;
     private final DataFormat format;
     private final boolean formatGiven;
+    private final ObjectNode augmentation;
 
     InferenceIdentity(InferenceIdentityBuilder<?> b) {
         super(b);
@@ -53,6 +57,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         this.penalty = b.kind == Kind.ACTIVITY_REGULARIZATION ? new L1L2(b.l1, b.l2) : null;
         this.format = b.dataFormat;
         this.formatGiven = b.dataFormatGiven;
+        this.augmentation = b.augmentation == null ? null : b.augmentation.deepCopy();
     }
 
     /** Which Keras family the layer belongs to. */
@@ -72,7 +77,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
 
     @Override
     final int requiredRank() {
-        return kind == Kind.SPATIAL_DROPOUT ? rank + 2 : 0;
+        return kind == Kind.SPATIAL_DROPOUT || kind == Kind.AUGMENTATION ? rank + 2 : 0;
     }
 
     @Override
@@ -123,6 +128,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
                 c.put("l2", (double) penalty.l2());
             }
             case IDENTITY -> { }
+            case AUGMENTATION -> c.setAll(augmentation.deepCopy());
         }
         return c;
     }

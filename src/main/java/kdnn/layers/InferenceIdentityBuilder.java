@@ -20,6 +20,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
     double l2;
     DataFormat dataFormat = DataFormat.CHANNELS_LAST;
     boolean dataFormatGiven;
+    com.fasterxml.jackson.databind.node.ObjectNode augmentation;
 
     InferenceIdentityBuilder(InferenceIdentity.Kind kind, int rank, String className,
                              Function<InferenceIdentityBuilder<L>, L> factory) {
@@ -31,7 +32,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
 
     private boolean takesRate() {
         return kind != InferenceIdentity.Kind.GAUSSIAN_NOISE && kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION
-                && kind != InferenceIdentity.Kind.IDENTITY;
+                && kind != InferenceIdentity.Kind.IDENTITY && kind != InferenceIdentity.Kind.AUGMENTATION;
     }
 
     /** The fraction dropped in training, in [0, 1]. */
@@ -51,7 +52,8 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
 
     /** Keras' {@code seed} argument (kept in the config; inference draws nothing). */
     public InferenceIdentityBuilder<L> seed(Integer seed) {
-        require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION && kind != InferenceIdentity.Kind.IDENTITY, "seed");
+        require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION && kind != InferenceIdentity.Kind.IDENTITY
+                && kind != InferenceIdentity.Kind.AUGMENTATION, "seed");
         this.seed = seed;
         return this;
     }
@@ -137,6 +139,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
                 l2 = r.number("l2", 0);
             }
             case IDENTITY -> { }
+            case AUGMENTATION -> augmentation = RandomAugmentation.readArguments(className, r);
         }
         r.finish();
         return this;

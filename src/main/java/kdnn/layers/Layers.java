@@ -62,6 +62,9 @@ public final class Layers {
         FROM_CONFIG.put(AlphaDropout.CLASS_NAME, AlphaDropout::fromConfig);
         FROM_CONFIG.put(ActivityRegularization.CLASS_NAME, ActivityRegularization::fromConfig);
         FROM_CONFIG.put(Identity.CLASS_NAME, Identity::fromConfig);
+        for (String augmentation : RandomAugmentation.ARGUMENTS.keySet()) {
+            FROM_CONFIG.put(augmentation, c -> RandomAugmentation.fromConfig(augmentation, c));
+        }
         FROM_CONFIG.put(Flatten.CLASS_NAME, Flatten::fromConfig);
         FROM_CONFIG.put(Reshape.CLASS_NAME, Reshape::fromConfig);
         FROM_CONFIG.put(Permute.CLASS_NAME, Permute::fromConfig);
