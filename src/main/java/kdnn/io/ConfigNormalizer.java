@@ -27,6 +27,8 @@ final class ConfigNormalizer {
             "shared_object_id");
     private static final Set<String> POLICIES = Set.of("DTypePolicy", "FloatDTypePolicy", "Policy",
             "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "GPTQDTypePolicy");
+    private static final Set<String> ELEMENTWISE_OPS = new java.util.TreeSet<>(Set.of("Add", "Subtract", "Multiply",
+            "Maximum", "Minimum"));
     private static final Set<String> KERAS1_CLASSES = Set.of("Convolution1D", "Convolution2D", "Convolution3D",
             "AtrousConvolution1D", "AtrousConvolution2D", "Deconvolution2D", "Deconvolution3D", "Merge", "MaxoutDense",
             "Highway", "TimeDistributedDense", "SeparableConvolution2D");
@@ -159,6 +161,13 @@ final class ConfigNormalizer {
         if (custom != null) {
             throw new ModelFileException(file + ": " + where + " is a custom class (" + custom + "): its code is not in"
                     + " the model file, so it cannot be loaded");
+        }
+        // Keras 3 saves an operation called on Keras tensors (keras.ops.add...) under the operation's class name,
+        // which may be a layer's name with other arguments: only the element-wise ones mean what the layer means
+        String module = entry.path("module").asText("");
+        if ((module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.")) && !ELEMENTWISE_OPS.contains(cls)) {
+            throw new ModelFileException(file + ": " + where + " is the Keras 3 operation " + module + "." + cls
+                    + ", which kdnn does not read (it reads the element-wise " + ELEMENTWISE_OPS + " of tensors)");
         }
     }
 

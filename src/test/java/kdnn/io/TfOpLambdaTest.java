@@ -136,4 +136,26 @@ class TfOpLambdaTest {
             assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains("tf.__operators__.add"), e.getMessage());
         }
     }
+
+    /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
+    @Test
+    void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {
+        String tensor = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 3], 'dtype': 'float32',"
+                + " 'keras_history': ['%s', 0, 0]}}";
+        String template = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
+                + " 'layers': [{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [null, 3],"
+                + " 'dtype': 'float32', 'sparse': false, 'name': 'x'}, 'registered_name': null, 'name': 'x', 'inbound_nodes': []},"
+                + " {'module': 'keras.src.ops.numpy', 'class_name': '%s', 'config': {'name': 'op'}, 'registered_name': '%s',"
+                + " 'name': 'op', 'inbound_nodes': [{'args': [" + tensor.formatted("x") + ", " + tensor.formatted("x")
+                + "], 'kwargs': {}}]}],"
+                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['op', 0, 0]]}, 'registered_name': 'Functional'}")
+                .replace('\'', '"');
+        Path add = Files.writeString(dir.resolve("add.json"), template.formatted("Multiply", "Multiply"));
+        try (Model m = Models.load(add); Tensor in = Tensor.of(new float[] {1, -2, 3}, 1, 3); Tensor y = m.predict(in)) {
+            assertArrayEquals(new float[] {1, 4, 9}, y.toFloatArray(), 0f);
+        }
+        Path concat = Files.writeString(dir.resolve("concat.json"), template.formatted("Concatenate", "Concatenate"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(concat).close());
+        assertTrue(e.getMessage().contains("Keras 3 operation keras.src.ops.numpy.Concatenate"), e.getMessage());
+    }
 }
