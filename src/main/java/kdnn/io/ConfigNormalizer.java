@@ -116,6 +116,8 @@ final class ConfigNormalizer {
             entry = TfOpLambdas.translate(entry, file, where);
             cls = entry.get("class_name").asText();
         }
+        entry = addonsNormalization(entry);
+        cls = entry.get("class_name").asText();
         refuseUnloadable(entry, where);
         ObjectNode out;
         if (LayerTree.isModel(entry)) {
@@ -169,6 +171,25 @@ final class ConfigNormalizer {
             throw new ModelFileException(file + ": " + where + " is the Keras 3 operation " + module + "." + cls
                     + ", which kdnn does not read (it reads the element-wise " + ELEMENTWISE_OPS + " of tensors)");
         }
+    }
+
+    /**
+     * TensorFlow Addons' GroupNormalization and InstanceNormalization (a group per channel) as Keras'
+     * GroupNormalization, which computes the same with the same arguments and weights; tf.keras
+     * writes them as {@code "Addons>..."}, or from 2.13 as the class with that registered name.
+     */
+    private static JsonNode addonsNormalization(JsonNode entry) {
+        String cls = entry.path("class_name").asText();
+        String registered = cls.startsWith("Addons>") ? cls : entry.path("module").asText("").startsWith("tensorflow_addons.")
+                ? entry.path("registered_name").asText("") : "";
+        boolean instance = registered.equals("Addons>InstanceNormalization");
+        if (!instance && !registered.equals("Addons>GroupNormalization")) return entry;
+        ObjectNode e = (ObjectNode) entry.deepCopy();
+        e.put("class_name", "GroupNormalization");
+        e.remove("module");
+        e.remove("registered_name");
+        if (instance && e.get("config") instanceof ObjectNode c) c.put("groups", -1);
+        return e;
     }
 
     /** "module.Class" or the registered name of a class not from Keras, or null for Keras' own. */

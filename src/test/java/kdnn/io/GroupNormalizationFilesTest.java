@@ -79,4 +79,43 @@ class GroupNormalizationFilesTest {
             }
         }
     }
+
+    /**
+     * TensorFlow Addons' group and instance normalization, as tf.keras writes them before 2.13
+     * ({@code "Addons>..."}) and after (module and registered name), read as Keras' GroupNormalization.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"legacy", "registered"})
+    void addonsNormalizationsReadAsKerasGroupNormalization(String form, @TempDir Path dir) throws Exception {
+        String conv = "{'class_name': 'Conv2D', 'config': {'name': 'conv', 'filters': 4, 'kernel_size': [3, 3],"
+                + " 'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 1}}}}";
+        String[] addons = {"GroupNormalization", "InstanceNormalization"};
+        String[] keras = {"{'class_name': 'GroupNormalization', 'config': {'name': 'norm', 'groups': 2, 'epsilon': 0.001}}",
+                "{'class_name': 'GroupNormalization', 'config': {'name': 'norm', 'groups': -1, 'epsilon': 0.001}}"};
+        for (int k = 0; k < 2; k++) {
+            String entry = form.equals("legacy")
+                    ? "{'class_name': 'Addons>" + addons[k] + "', 'config': {'name': 'norm', 'groups': " + (k == 0 ? 2 : 4)
+                            + ", 'axis': -1, 'epsilon': 0.001, 'center': true, 'scale': true}}"
+                    : "{'module': 'tensorflow_addons.layers.normalizations', 'class_name': '" + addons[k] + "',"
+                            + " 'config': {'name': 'norm', 'groups': " + (k == 0 ? 2 : 4) + ", 'axis': -1, 'epsilon': 0.001,"
+                            + " 'center': true, 'scale': true}, 'registered_name': 'Addons>" + addons[k] + "'}";
+            String model = "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+                    + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 6, 6, 2], 'name': 'in'}}, "
+                    + conv + ", %s]}, 'keras_version': '2.9.0', 'backend': 'tensorflow'}";
+            java.nio.file.Path a = java.nio.file.Files.writeString(dir.resolve("addons.json"), model.formatted(entry).replace('\'', '"'));
+            // the weights: the Keras model's own (seeded), saved as Keras does
+            java.nio.file.Path b = dir.resolve("keras.h5");
+            try (var m = kdnn.model.ModelConfigs.build(JSON.readTree(model.formatted(keras[k]).replace('\'', '"')),
+                    (path, layer, expected) -> layer.getWeights())) {
+                Models.save(m, b);
+            }
+            float[] x = new float[6 * 6 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i * 0.3);
+            try (var ma = Models.load(a, b); var mb = Models.load(b); Tensor in = Tensor.of(x, 1, 6, 6, 2);
+                 Tensor ya = ma.predict(in); Tensor yb = mb.predict(in)) {
+                assertArrayEquals(yb.toFloatArray(), ya.toFloatArray(), 0f, addons[k]);
+                assertEquals("GroupNormalization", ma.layer("norm").className());
+            }
+        }
+    }
 }
