@@ -13,7 +13,7 @@ import kdnn.reference.ReferenceShapeOps;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keras' Resizing and CenterCrop against TensorFlow's resize in its own float arithmetic
+ * Keras' Resizing, CenterCrop and RandomCrop (at inference) against TensorFlow's resize in its own float arithmetic
  * ({@link ReferenceShapeOps#resize}) over windows worked out as Keras' Python does: nearest pixel
  * for pixel, bilinear to the rounding of the sampling positions, up and down, both data formats,
  * cropping and padding to the aspect ratio, CenterCrop's two paths, NaN and infinities in
@@ -140,6 +140,25 @@ class ResizingTest {
         try (Layer l = layer("CenterCrop", "{'height':3,'width':3,'data_format':'channels_first'}")) {
             int[] cf = {2, 3, 9, 8};
             assertArrayEquals(ReferenceShapeOps.window(new RefArray(cf, x), 3, 2, 3, 3, 0f, true).data(), run(l, x, cf), 0f);
+        }
+    }
+
+    @Test
+    void randomCropAtInferenceIsSmartResize() throws Exception {
+        Random r = new Random(13);
+        float[] x = image(r, 9 * 8 * 3);
+        int[] shape = {1, 9, 8, 3};
+        RefArray in = new RefArray(shape, x);
+        // to 4 x 6: the centred window of that aspect ratio is int(8 * 4 / 6) = 5 rows from row int((9 - 5) / 2) = 2,
+        // all 8 columns (int(9 * 6 / 4) = 13, capped), resized bilinearly
+        try (Layer l = layer("RandomCrop", "{'height':4,'width':6,'seed':42}")) {
+            float[] want = ReferenceShapeOps.resize(ReferenceShapeOps.window(in, 2, 0, 5, 8, 0f, false), 4, 6, true, false).data();
+            assertClose(want, run(l, x, shape), "RandomCrop");
+            assertEquals(42, Layers.toConfig(l).get("config").get("seed").asInt());
+        }
+        // the same aspect ratio and size: the image itself
+        try (Layer l = layer("RandomCrop", "{'height':9,'width':8}")) {
+            assertArrayEquals(x, run(l, x, shape), 0f);
         }
     }
 
