@@ -38,6 +38,7 @@ public final class Layers {
         FROM_CONFIG.put(Maximum.CLASS_NAME, Maximum::fromConfig);
         FROM_CONFIG.put(Minimum.CLASS_NAME, Minimum::fromConfig);
         FROM_CONFIG.put(Concatenate.CLASS_NAME, Concatenate::fromConfig);
+        FROM_CONFIG.put(Dot.CLASS_NAME, Dot::fromConfig);
         FROM_CONFIG.put(InputLayer.CLASS_NAME, InputLayer::fromConfig);
         FROM_CONFIG.put(ActivationLayer.CLASS_NAME, ActivationLayer::fromConfig);
         FROM_CONFIG.put(ReLU.CLASS_NAME, ReLU::fromConfig);

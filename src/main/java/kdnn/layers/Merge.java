@@ -181,11 +181,15 @@ public abstract class Merge extends Layer {
             at += rank;
         }
         long[] out = computeOutputShape(Arrays.asList(shapes));
-        // every input gets the output's rank (Keras inserts axes after the batch axis)
         long[][] ranked = new long[n][];
-        for (int i = 0; i < n; i++) ranked[i] = withRank(shapes[i], out.length);
+        for (int i = 0; i < n; i++) ranked[i] = ranked(shapes[i], out.length);
         int tag = channelsLast ? Convolutions.channelsLastTag(out.length - 2) : Merges.plainTag(out.length);
         return mergePipeline(ranked, out, tag);
+    }
+
+    /** An input's shape as the merge computes on it: the output's rank (Keras inserts axes after the batch axis). */
+    long[] ranked(long[] shape, int outputRank) {
+        return withRank(shape, outputRank);
     }
 
     /** {@code shape} with axes of length 1 inserted after the batch axis up to {@code rank}. */

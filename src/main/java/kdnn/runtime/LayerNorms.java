@@ -107,39 +107,47 @@ public final class LayerNorms {
 
     /**
      * Keras' UnitNormalization of a tensor of {@code shape} over {@code axes}:
-     * {@code x * rsqrt(max(sum(x * x), 1e-12))} per slice. The squares and their sums are oneDNN
-     * steps; the slices' scales, one float per slice, a Java step (oneDNN's max would drop a NaN that
-     * TensorFlow's keeps); the product a last oneDNN step.
+     * {@code x * rsqrt(max(sum(x * x), 1e-12))} per slice.
      */
     public static Pipeline unitNorm(long[] shape, int[] axes) {
-        Folded f = Folded.of(shape, axes);
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
-            MemoryDesc perSlice = b.own(MemoryDesc.rowMajor(f.ones(true)));
-            int squares = b.buffer(f.count() * Float.BYTES);
-            int scale = b.buffer(f.slices() * Float.BYTES);
-            // x * x, then each slice's sum
-            b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
-            b.step(reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), perSlice, scale));
-            // rsqrt(max(sum, 1e-12)) in place, NaN kept
-            long slices = f.slices();
-            b.javaStep(scale, sums -> {
-                for (long i = 0; i < slices; i++) {
-                    float sum = sums.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                    float kept = Float.isNaN(sum) ? sum : Math.max(sum, 1e-12f);
-                    sums.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (1 / Math.sqrt(kept)));
-                }
-            });
-            b.step(Merges.binary(dnnl_binary_mul(), data, perSlice, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perSlice, scale), Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT));
+            appendUnitNorm(b, shape, axes, Pipeline.INPUT, Pipeline.OUTPUT, 1e-12f);
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
             throw e;
         }
+    }
+
+    /**
+     * Steps writing {@code x * rsqrt(max(sum(x * x), floor))} per slice from slot {@code from} into
+     * slot {@code to}. The squares and their sums are oneDNN steps; the slices' scales, one float per
+     * slice, a Java step (oneDNN's max would drop a NaN that TensorFlow's keeps); the product a last
+     * oneDNN step.
+     */
+    static void appendUnitNorm(Pipeline.Builder b, long[] shape, int[] axes, int from, int to, float floor) {
+        Folded f = Folded.of(shape, axes);
+        MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
+        MemoryDesc perSlice = b.own(MemoryDesc.rowMajor(f.ones(true)));
+        int squares = b.buffer(f.count() * Float.BYTES);
+        int scale = b.buffer(f.slices() * Float.BYTES);
+        // x * x, then each slice's sum
+        b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                Pipeline.Arg.slot(DNNL_ARG_SRC(), data, from), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
+        b.step(reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+                Pipeline.Arg.slot(DNNL_ARG_DST(), perSlice, scale));
+        // rsqrt(max(sum, floor)) in place, NaN kept
+        long slices = f.slices();
+        b.javaStep(scale, sums -> {
+            for (long i = 0; i < slices; i++) {
+                float sum = sums.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                float kept = Float.isNaN(sum) ? sum : Math.max(sum, floor);
+                sums.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (1 / Math.sqrt(kept)));
+            }
+        });
+        b.step(Merges.binary(dnnl_binary_mul(), data, perSlice, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, from),
+                Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perSlice, scale), Pipeline.Arg.slot(DNNL_ARG_DST(), data, to));
     }
 
     private static Primitive reduction(int algorithm, String name, MemoryDesc src, MemoryDesc dst) {
