@@ -15,27 +15,13 @@ public final class CenterCrop extends ImageResizeLayer {
     public static final String CLASS_NAME = "CenterCrop";
 
     private CenterCrop(Builder b) {
-        super(b.name, b.batchInputShape, b.trainable, b.height, b.width, b.dataFormat);
+        super(b);
     }
 
     /** Keras' arguments: the size, and data_format (channels_last by default). */
-    public static final class Builder extends LayerBuilder<Builder, CenterCrop> {
-        int height;
-        int width;
-        DataFormat dataFormat = DataFormat.CHANNELS_LAST;
-
+    public static final class Builder extends ImageResizeBuilder<Builder, CenterCrop> {
         Builder() {
             super(CLASS_NAME);
-        }
-
-        /** Keras' {@code height} and {@code width}: the output's size. */
-        public Builder size(int height, int width) { this.height = height; this.width = width; return this; }
-        /** Keras' {@code data_format}. */
-        public Builder dataFormat(DataFormat format) { this.dataFormat = java.util.Objects.requireNonNull(format, "data_format"); return this; }
-
-        @Override
-        void validate() {
-            checkSize(CLASS_NAME, height, width);
         }
 
         @Override
@@ -53,10 +39,7 @@ public final class CenterCrop extends ImageResizeLayer {
     public static CenterCrop fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        b.height = r.integer("height", 0);
-        b.width = r.integer("width", 0);
-        b.dataFormat = DataFormat.parse(r.string("data_format", null));
-        r.string("bounding_box_format", null); // for bounding boxes, which a model's tensors never are
+        b.readSize(r);
         r.finish();
         return b.build();
     }
@@ -78,9 +61,7 @@ public final class CenterCrop extends ImageResizeLayer {
 
     @Override
     public ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("height", height);
-        c.put("width", width);
+        ObjectNode c = sizeConfig();
         c.put("data_format", format.kerasName());
         return c;
     }

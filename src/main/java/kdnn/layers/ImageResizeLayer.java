@@ -9,16 +9,24 @@ import kdnn.runtime.Pipeline;
  * batch of images (rank 4, channels last or first) to {@code height x width}, through a window of
  * the input (cropped or padded) and TensorFlow's {@code tf.image.resize} of it. No weights.
  */
-abstract class ImageResizeLayer extends Layer {
+public abstract class ImageResizeLayer extends Layer {
     final int height;
     final int width;
     final DataFormat format;
 
-    ImageResizeLayer(String name, long[] batchInputShape, boolean trainable, int height, int width, DataFormat format) {
-        super(name, batchInputShape, trainable);
-        this.height = height;
-        this.width = width;
-        this.format = format;
+    ImageResizeLayer(ImageResizeBuilder<?, ?> b) {
+        super(b.name, b.batchInputShape, b.trainable);
+        this.height = b.height;
+        this.width = b.width;
+        this.format = b.dataFormat;
+    }
+
+    /** The base config with {@code height} and {@code width}, Keras' first keys for these layers. */
+    final com.fasterxml.jackson.databind.node.ObjectNode sizeConfig() {
+        com.fasterxml.jackson.databind.node.ObjectNode c = baseConfig();
+        c.put("height", height);
+        c.put("width", width);
+        return c;
     }
 
     /** The window of an input image of {@code h x w} that is resized. */
@@ -26,14 +34,6 @@ abstract class ImageResizeLayer extends Layer {
 
     /** Bilinear (else nearest) interpolation. */
     abstract boolean linear();
-
-    /** Refuses a target size Keras would fail on; the layer's class name in the message. */
-    static void checkSize(String className, int height, int width) {
-        if (height <= 0 || width <= 0) {
-            throw new IllegalArgumentException(className + " `height` and `width` must be positive integers. Received:"
-                    + " height=" + height + ", width=" + width);
-        }
-    }
 
     private int heightAxis() {
         return format == DataFormat.CHANNELS_FIRST ? 2 : 1;

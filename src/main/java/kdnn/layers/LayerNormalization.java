@@ -1,7 +1,7 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import kdnn.keras.Axes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import kdnn.runtime.LayerNorms;
 import kdnn.runtime.Pipeline;
@@ -19,23 +19,20 @@ public final class LayerNormalization extends Layer {
     /** Keras' class name, {@code "LayerNormalization"}. */
     public static final String CLASS_NAME = "LayerNormalization";
 
-    private final int[] axis;
-    private final boolean axisIsList;
+    private final Axes axis;
     private final double epsilon;
     private final AffineArguments affine;
 
     private LayerNormalization(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
-        this.axis = b.axis.clone();
-        this.axisIsList = b.axisIsList;
+        this.axis = b.axis;
         this.epsilon = b.epsilon;
         this.affine = b.affine.copy();
     }
 
     /** Keras' arguments and defaults: axis -1, epsilon 1e-3, center and scale, beta zeros, gamma ones. */
     public static final class Builder extends LayerBuilder<Builder, LayerNormalization> {
-        int[] axis = {-1};
-        boolean axisIsList;
+        Axes axis = Axes.of(-1);
         double epsilon = 1e-3;
         final AffineArguments affine = new AffineArguments();
 
@@ -44,7 +41,7 @@ public final class LayerNormalization extends Layer {
         }
 
         /** Keras' {@code axis}: one axis, or the axes normalized together. */
-        public Builder axis(int... axis) { this.axis = axis.clone(); this.axisIsList = axis.length != 1; return this; }
+        public Builder axis(int... axis) { this.axis = NormalizedAxes.of(axis); return this; }
         /** Keras' {@code epsilon}. */
         public Builder epsilon(double epsilon) { this.epsilon = epsilon; return this; }
         /** Keras' {@code center}: add {@code beta}. */
@@ -58,9 +55,7 @@ public final class LayerNormalization extends Layer {
                 throw new IllegalArgumentException("LayerNormalization `epsilon` must be a non-negative number. Received:"
                         + " epsilon=" + epsilon);
             }
-            if (axis.length == 0) {
-                throw new IllegalArgumentException("LayerNormalization `axis` must name at least one axis. Received: axis=[]");
-            }
+            NormalizedAxes.validate(CLASS_NAME, axis);
         }
 
         @Override
@@ -78,13 +73,7 @@ public final class LayerNormalization extends Layer {
     public static LayerNormalization fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        JsonNode a = r.node("axis");
-        if (a.isArray()) {
-            b.axis = ConfigReader.tuple("axis", a, a.size());
-            b.axisIsList = true;
-        } else if (!a.isNull()) {
-            b.axis = new int[] {ConfigReader.toInt("axis", a)};
-        }
+        b.axis = NormalizedAxes.read(r);
         b.epsilon = r.number("epsilon", 1e-3);
         if (r.bool("rms_scaling", false)) {
             throw new IllegalArgumentException("LayerNormalization `rms_scaling=True` is not supported by kdnn."
@@ -102,12 +91,12 @@ public final class LayerNormalization extends Layer {
 
     /** The normalized axes in the order given (the weights' shape follows it), or Keras' refusal. */
     private int[] givenAxes(long[] shape) {
-        return NormalizedAxes.given(this, shape, axis);
+        return NormalizedAxes.given(this, shape, axis.values());
     }
 
     /** The normalized axes, sorted: Keras reshapes gamma and beta into the input's rank in this order. */
     private int[] normalizedAxes(long[] shape) {
-        return NormalizedAxes.sorted(this, shape, axis);
+        return NormalizedAxes.sorted(this, shape, axis.values());
     }
 
     @Override
@@ -151,12 +140,7 @@ public final class LayerNormalization extends Layer {
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        if (axisIsList) {
-            ArrayNode a = c.putArray("axis");
-            for (int x : axis) a.add(x);
-        } else {
-            c.put("axis", axis[0]);
-        }
+        c.set("axis", axis.toJson());
         c.put("epsilon", epsilon);
         affine.write(c);
         return c;

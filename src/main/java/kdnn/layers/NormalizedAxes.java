@@ -1,10 +1,34 @@
 package kdnn.layers;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
+import kdnn.keras.Axes;
 
 /** The {@code axis} of Keras' layer and unit normalization, resolved against an input shape. */
 final class NormalizedAxes {
     private NormalizedAxes() {
+    }
+
+    /** Keras' {@code axis} from a config: an int or a list (absent or null: -1). */
+    static Axes read(ConfigReader r) {
+        JsonNode a = r.node("axis");
+        if (a.isArray()) return Axes.ofList(ConfigReader.tuple("axis", a, a.size()));
+        if (a.isIntegralNumber()) return Axes.of(ConfigReader.toInt("axis", a));
+        if (a.isNull()) return Axes.of(-1);
+        throw new IllegalArgumentException("Invalid value for `axis` argument: expected an int or a list/tuple of ints."
+                + " Received: axis=" + a);
+    }
+
+    /** Keras' {@code axis} from Java: one value written back as an int, several as a list. */
+    static Axes of(int... axis) {
+        return axis.length == 1 ? Axes.of(axis[0]) : Axes.ofList(axis);
+    }
+
+    /** Refuses an empty list, naming the layer's class. */
+    static void validate(String className, Axes axis) {
+        if (axis.values().length == 0) {
+            throw new IllegalArgumentException(className + " `axis` must name at least one axis. Received: axis=[]");
+        }
     }
 
     /**

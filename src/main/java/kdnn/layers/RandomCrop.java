@@ -17,29 +17,21 @@ public final class RandomCrop extends ImageResizeLayer {
     private final JsonNode seed;
 
     private RandomCrop(Builder b) {
-        super(b.name, b.batchInputShape, b.trainable, b.height, b.width, b.dataFormat);
+        super(b);
         this.seed = b.seed;
     }
 
     /** Keras' arguments: the size, seed, and data_format (channels_last by default). */
-    public static final class Builder extends LayerBuilder<Builder, RandomCrop> {
-        int height;
-        int width;
+    public static final class Builder extends ImageResizeBuilder<Builder, RandomCrop> {
         JsonNode seed = com.fasterxml.jackson.databind.node.NullNode.getInstance();
-        DataFormat dataFormat = DataFormat.CHANNELS_LAST;
 
         Builder() {
             super(CLASS_NAME);
         }
 
-        /** Keras' {@code height} and {@code width}: the output's size. */
-        public Builder size(int height, int width) { this.height = height; this.width = width; return this; }
-        /** Keras' {@code data_format}. */
-        public Builder dataFormat(DataFormat format) { this.dataFormat = java.util.Objects.requireNonNull(format, "data_format"); return this; }
-
         @Override
         void validate() {
-            checkSize(CLASS_NAME, height, width);
+            super.validate();
             if (!seed.isNull() && !seed.canConvertToLong()) throw ConfigReader.bad("seed", seed, "an integer or None");
         }
 
@@ -58,11 +50,8 @@ public final class RandomCrop extends ImageResizeLayer {
     public static RandomCrop fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        b.height = r.integer("height", 0);
-        b.width = r.integer("width", 0);
+        b.readSize(r);
         b.seed = r.node("seed");
-        b.dataFormat = DataFormat.parse(r.string("data_format", null));
-        r.string("bounding_box_format", null); // for bounding boxes, which a model's tensors never are
         r.node("force_generator"); // tf-keras' random layers' choice of generator, for training
         r.node("rng_type");
         r.finish();
@@ -86,9 +75,7 @@ public final class RandomCrop extends ImageResizeLayer {
 
     @Override
     public ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("height", height);
-        c.put("width", width);
+        ObjectNode c = sizeConfig();
         c.set("seed", seed.deepCopy());
         c.put("data_format", format.kerasName());
         return c;

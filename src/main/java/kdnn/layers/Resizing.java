@@ -26,7 +26,7 @@ public final class Resizing extends ImageResizeLayer {
     private final float fillValue;
 
     private Resizing(Builder b) {
-        super(b.name, b.batchInputShape, b.trainable, b.height, b.width, b.dataFormat);
+        super(b);
         this.interpolation = b.interpolation;
         this.cropToAspectRatio = b.cropToAspectRatio;
         this.padToAspectRatio = b.padToAspectRatio;
@@ -34,21 +34,16 @@ public final class Resizing extends ImageResizeLayer {
     }
 
     /** Keras' arguments and defaults: bilinear, no crop or pad, fill 0, channels_last. */
-    public static final class Builder extends LayerBuilder<Builder, Resizing> {
-        int height;
-        int width;
+    public static final class Builder extends ImageResizeBuilder<Builder, Resizing> {
         String interpolation = "bilinear";
         boolean cropToAspectRatio;
         boolean padToAspectRatio;
         double fillValue;
-        DataFormat dataFormat = DataFormat.CHANNELS_LAST;
 
         Builder() {
             super(CLASS_NAME);
         }
 
-        /** Keras' {@code height} and {@code width}: the output's size. */
-        public Builder size(int height, int width) { this.height = height; this.width = width; return this; }
         /** Keras' {@code interpolation}: {@code "bilinear"} or {@code "nearest"}. */
         public Builder interpolation(String interpolation) { this.interpolation = interpolation; return this; }
         /** Keras' {@code crop_to_aspect_ratio}. */
@@ -57,12 +52,10 @@ public final class Resizing extends ImageResizeLayer {
         public Builder padToAspectRatio(boolean pad) { this.padToAspectRatio = pad; return this; }
         /** Keras' {@code fill_value}, for the padding. */
         public Builder fillValue(double fill) { this.fillValue = fill; return this; }
-        /** Keras' {@code data_format}. */
-        public Builder dataFormat(DataFormat format) { this.dataFormat = java.util.Objects.requireNonNull(format, "data_format"); return this; }
 
         @Override
         void validate() {
-            checkSize(CLASS_NAME, height, width);
+            super.validate();
             if (!KERAS_INTERPOLATIONS.contains(interpolation)) {
                 throw new IllegalArgumentException("Invalid value for argument `interpolation`. Expected of one "
                         + KERAS_INTERPOLATIONS + ". Received: interpolation=" + interpolation);
@@ -95,8 +88,7 @@ public final class Resizing extends ImageResizeLayer {
     public static Resizing fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        b.height = r.integer("height", 0);
-        b.width = r.integer("width", 0);
+        b.readSize(r);
         b.interpolation = r.string("interpolation", "bilinear");
         b.cropToAspectRatio = r.bool("crop_to_aspect_ratio", false);
         b.padToAspectRatio = r.bool("pad_to_aspect_ratio", false);
@@ -109,8 +101,6 @@ public final class Resizing extends ImageResizeLayer {
         if (r.bool("antialias", false)) {
             throw new IllegalArgumentException("Resizing `antialias=True` is not supported by kdnn. Received: antialias=true");
         }
-        b.dataFormat = DataFormat.parse(r.string("data_format", null));
-        r.string("bounding_box_format", null); // for bounding boxes, which a model's tensors never are
         r.finish();
         return b.build();
     }
@@ -139,9 +129,7 @@ public final class Resizing extends ImageResizeLayer {
 
     @Override
     public ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("height", height);
-        c.put("width", width);
+        ObjectNode c = sizeConfig();
         c.put("interpolation", interpolation);
         c.put("crop_to_aspect_ratio", cropToAspectRatio);
         c.put("pad_to_aspect_ratio", padToAspectRatio);

@@ -1,7 +1,7 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import kdnn.keras.Axes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import kdnn.runtime.LayerNorms;
 import kdnn.runtime.Pipeline;
@@ -17,32 +17,27 @@ public final class UnitNormalization extends Layer {
     /** Keras' class name, {@code "UnitNormalization"}. */
     public static final String CLASS_NAME = "UnitNormalization";
 
-    private final int[] axis;
-    private final boolean axisIsList;
+    private final Axes axis;
 
     private UnitNormalization(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
-        this.axis = b.axis.clone();
-        this.axisIsList = b.axisIsList;
+        this.axis = b.axis;
     }
 
     /** Keras' argument and default: axis -1. */
     public static final class Builder extends LayerBuilder<Builder, UnitNormalization> {
-        int[] axis = {-1};
-        boolean axisIsList;
+        Axes axis = Axes.of(-1);
 
         Builder() {
             super(CLASS_NAME);
         }
 
         /** Keras' {@code axis}: one axis, or the axes normalized together. */
-        public Builder axis(int... axis) { this.axis = axis.clone(); this.axisIsList = axis.length != 1; return this; }
+        public Builder axis(int... axis) { this.axis = NormalizedAxes.of(axis); return this; }
 
         @Override
         void validate() {
-            if (axis.length == 0) {
-                throw new IllegalArgumentException("UnitNormalization `axis` must name at least one axis. Received: axis=[]");
-            }
+            NormalizedAxes.validate(CLASS_NAME, axis);
         }
 
         @Override
@@ -60,16 +55,7 @@ public final class UnitNormalization extends Layer {
     public static UnitNormalization fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
-        JsonNode a = r.node("axis");
-        if (a.isArray()) {
-            b.axis = ConfigReader.tuple("axis", a, a.size());
-            b.axisIsList = true;
-        } else if (a.isIntegralNumber()) {
-            b.axis = new int[] {ConfigReader.toInt("axis", a)};
-        } else if (!a.isNull()) {
-            throw new IllegalArgumentException("Invalid value for `axis` argument: expected an int or a list/tuple of ints."
-                    + " Received: axis=" + a);
-        }
+        b.axis = NormalizedAxes.read(r);
         r.finish();
         return b.build();
     }
@@ -81,13 +67,13 @@ public final class UnitNormalization extends Layer {
 
     @Override
     public long[] computeOutputShape(long[] shape) {
-        NormalizedAxes.given(this, shape, axis);
+        NormalizedAxes.given(this, shape, axis.values());
         return shape.clone();
     }
 
     @Override
     protected void createWeights(long[] inputShape) {
-        NormalizedAxes.given(this, inputShape, axis);
+        NormalizedAxes.given(this, inputShape, axis.values());
     }
 
     @Override
@@ -97,18 +83,13 @@ public final class UnitNormalization extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        return LayerNorms.unitNorm(inputShape, NormalizedAxes.sorted(this, inputShape, axis));
+        return LayerNorms.unitNorm(inputShape, NormalizedAxes.sorted(this, inputShape, axis.values()));
     }
 
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        if (axisIsList) {
-            ArrayNode a = c.putArray("axis");
-            for (int x : axis) a.add(x);
-        } else {
-            c.put("axis", axis[0]);
-        }
+        c.set("axis", axis.toJson());
         return c;
     }
 }

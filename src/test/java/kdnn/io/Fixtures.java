@@ -45,6 +45,18 @@ final class Fixtures {
         }
     }
 
+    /** Gives every weight of {@code layer} a distinct value (sin of its running index), so a file that mixes them up shows. */
+    static void setDistinctWeights(kdnn.layers.Layer layer) {
+        java.util.List<kdnn.layers.Weight> ws = new java.util.ArrayList<>();
+        int k = 0;
+        for (kdnn.layers.Weight w : layer.getWeights()) {
+            float[] v = new float[w.values().length];
+            for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(++k);
+            ws.add(new kdnn.layers.Weight(w.name(), w.shape(), v));
+        }
+        layer.setWeights(ws);
+    }
+
     static Path hdf5(Path file, Consumer<WritableHdfFile> content) {
         try (WritableHdfFile f = HdfFile.write(file)) {
             content.accept(f);

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
-import kdnn.layers.Weight;
 import kdnn.model.Sequential;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,14 +37,7 @@ class GroupNormalizationFilesTest {
         Layer pool = layer("{'class_name':'GlobalAveragePooling2D','config':{'name':'gap','data_format':'" + dataFormat + "'}}");
         long[] shape = first ? new long[] {2, 2, 5, 5} : new long[] {2, 5, 5, 2};
         try (Sequential m = Sequential.of("gn_model", List.of(conv, norm, act, pool), -1, shape[1], shape[2], shape[3])) {
-            List<Weight> ws = new ArrayList<>();
-            int k = 0;
-            for (Weight w : norm.getWeights()) {
-                float[] v = new float[w.values().length];
-                for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(++k);
-                ws.add(new Weight(w.name(), w.shape(), v));
-            }
-            norm.setWeights(ws);
+            Fixtures.setDistinctWeights(norm);
             float[] x = new float[2 * 5 * 5 * 2];
             for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i) * 3;
             try (Tensor in = Tensor.of(x, shape); Tensor y = m.predict(in); Tensor a = conv.call(in);

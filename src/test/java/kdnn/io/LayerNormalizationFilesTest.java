@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.Layer;
 import kdnn.layers.Layers;
-import kdnn.layers.Weight;
 import kdnn.model.Sequential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +24,7 @@ class LayerNormalizationFilesTest {
                 + "\"axis\":[1,2,3],\"epsilon\":1e-6}}"));
         Layer dense = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Dense\",\"config\":{\"name\":\"fc\",\"units\":3}}"));
         try (Sequential m = Sequential.of("ln_model", List.of(conv, norm, dense), -1, 5, 5, 2)) {
-            List<Weight> ws = new ArrayList<>();
-            int k = 0;
-            for (Weight w : norm.getWeights()) {
-                float[] v = new float[w.values().length];
-                for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(++k);
-                ws.add(new Weight(w.name(), w.shape(), v));
-            }
-            norm.setWeights(ws);
+            Fixtures.setDistinctWeights(norm);
             float[] x = new float[2 * 5 * 5 * 2];
             for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i) * 3;
             try (Tensor in = Tensor.of(x, 2, 5, 5, 2); Tensor y = m.predict(in); Tensor a = conv.call(in);
