@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,8 +12,10 @@ import java.util.Map;
  * functional model, e.g. MobileNetV3's {@code x + 3.0} and {@code x * (1.0 / 6.0)}) as the Keras
  * layers that compute the same: a scalar or per-channel constant operand becomes a Rescaling
  * ({@code x * scale + offset}, exact for these forms), a tensor operand an Add, Subtract or
- * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax, and
- * {@code reduce_mean} over the spatial axes a global average pooling. tf.keras writes the call's
+ * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax,
+ * {@code reduce_mean} and {@code reduce_max} over the spatial axes a global pooling, and
+ * {@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
+ * {@code tf.image.resize} (to a fixed size) a Concatenate, Reshape, Permute and Resizing. tf.keras writes the call's
  * other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0, "name": null}]},
  * a tensor argument as {@code [layer, node, tensor]}, a constant first argument as
  * {@code ["_CONSTANT_VALUE", -1, value, kwargs]}). Any other function is refused by name. One
@@ -53,6 +56,7 @@ final class TfOpLambdas {
         switch (function) {
             case "__operators__.add", "math.add", "math.subtract", "math.multiply", "math.truediv" -> {
                 boolean tensorY = isTensorRef(y);
+                if (call.list != null) call.tensor(file, where, function); // refuses a list
                 if (call.constant != null && tensorY) {
                     // constant op tensor: c + x, c - x, c * x (c / x has no such form)
                     cls = "Rescaling";
@@ -130,6 +134,69 @@ final class TfOpLambdas {
                 config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
                 inputs.add(call.tensor(file, where, function));
             }
+            case "math.reduce_max" -> {
+                cls = switch (axes(call.kwargs.get("axis"))) {
+                    case "[1]" -> "GlobalMaxPooling1D";
+                    case "[1,2]" -> "GlobalMaxPooling2D";
+                    case "[1,2,3]" -> "GlobalMaxPooling3D";
+                    default -> throw unsupported(file, where, function, "axis=" + call.kwargs.get("axis")
+                            + " (kdnn takes the maximum over the axes between the batch and the channels, [1], [1, 2] or [1, 2, 3])");
+                };
+                config.put("data_format", "channels_last");
+                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "concat" -> {
+                if (call.list == null) throw unsupported(file, where, function, "a first argument that is not a list of tensors");
+                cls = "Concatenate";
+                JsonNode axis = call.kwargs.get("axis");
+                if (axis == null || !axis.canConvertToInt()) throw unsupported(file, where, function, "axis=" + axis);
+                config.put("axis", axis.asInt());
+                call.list.forEach(inputs::add);
+            }
+            case "reshape" -> {
+                JsonNode shape = call.kwargs.get("shape");
+                if (shape == null || !shape.isArray() || shape.isEmpty() || !(shape.get(0).isNull() || shape.get(0).asInt() == -1)) {
+                    throw unsupported(file, where, function, "shape=" + shape + " (kdnn reshapes each sample: the"
+                            + " first dimension must be -1 or None, the batch)");
+                }
+                cls = "Reshape";
+                ArrayNode target = config.putArray("target_shape");
+                for (int i = 1; i < shape.size(); i++) {
+                    if (!shape.get(i).canConvertToInt()) throw unsupported(file, where, function, "shape=" + shape);
+                    target.add(shape.get(i).asInt());
+                }
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "compat.v1.transpose", "transpose", "linalg.matrix_transpose" -> {
+                JsonNode perm = call.kwargs.get("perm");
+                if (function.equals("linalg.matrix_transpose") || perm == null || !perm.isArray() || perm.isEmpty()
+                        || perm.get(0).asInt(-1) != 0 || call.kwargs.path("conjugate").asBoolean(false)) {
+                    throw unsupported(file, where, function, "perm=" + perm + " (kdnn permutes the axes of each sample:"
+                            + " the batch axis must stay first)");
+                }
+                cls = "Permute";
+                ArrayNode dims = config.putArray("dims");
+                for (int i = 1; i < perm.size(); i++) dims.add(perm.get(i).asInt());
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "image.resize", "compat.v1.image.resize" -> {
+                JsonNode size = call.kwargs.get("size");
+                String method = call.kwargs.path("method").asText("bilinear");
+                if (size == null || !size.isArray() || size.size() != 2 || !size.get(0).canConvertToInt()
+                        || !size.get(1).canConvertToInt()) {
+                    throw unsupported(file, where, function, "size=" + size + " (kdnn resizes to a size written in the file)");
+                }
+                if (function.startsWith("compat.v1") || call.kwargs.path("antialias").asBoolean(false)
+                        || call.kwargs.path("preserve_aspect_ratio").asBoolean(false)) {
+                    throw unsupported(file, where, function, "antialias, preserve_aspect_ratio or TensorFlow 1's corners");
+                }
+                cls = "Resizing";
+                config.put("height", size.get(0).asInt());
+                config.put("width", size.get(1).asInt());
+                config.put("interpolation", method);
+                inputs.add(call.tensor(file, where, function));
+            }
             default -> {
                 String activation = ACTIVATIONS.get(function);
                 if (activation == null) throw unsupported(file, where, function, null);
@@ -147,30 +214,37 @@ final class TfOpLambdas {
     }
 
     /** One call: its first argument (a tensor, or a constant) and its other arguments. */
-    private record Call(ArrayNode tensor, JsonNode constant, JsonNode kwargs) {
+    private record Call(ArrayNode tensor, JsonNode constant, JsonNode kwargs, List<ArrayNode> list) {
         static Call of(JsonNode node, String file, String where) {
-            // the first argument alone: [layer, node, tensor, kwargs]; as a list: [[...], ...]
-            JsonNode first = node.isArray() && node.size() > 0 && node.get(0).isArray() ? single(node, file, where) : node;
+            // the first argument alone: [layer, node, tensor, kwargs]; a list of tensors: [[...], [...], ...]
+            boolean isList = node.isArray() && node.size() > 0 && node.get(0).isArray();
+            List<ArrayNode> list = new java.util.ArrayList<>();
+            if (isList) {
+                for (JsonNode t : node) {
+                    if (!isTensorRef(t)) {
+                        throw new ModelFileException(file + ": " + where + " has an inbound node of unknown form: "
+                                + ConfigNormalizer.abbreviate(node));
+                    }
+                    list.add(ref(t));
+                }
+            }
+            JsonNode first = isList ? node.get(0) : node;
             if (!first.isArray() || first.size() < 3 || !first.get(0).isTextual()) {
                 throw new ModelFileException(file + ": " + where + " has an inbound node of unknown form: "
                         + ConfigNormalizer.abbreviate(node));
             }
             JsonNode kwargs = first.size() > 3 && first.get(3).isObject() ? first.get(3) : JSON.objectNode();
-            if (first.get(0).asText().equals(CONSTANT)) {
-                return new Call(null, first.get(2), kwargs);
-            }
-            return new Call(ref(first), null, kwargs);
+            if (isList) return new Call(null, null, kwargs, list);
+            if (first.get(0).asText().equals(CONSTANT)) return new Call(null, first.get(2), kwargs, null);
+            return new Call(ref(first), null, kwargs, null);
         }
 
-        private static JsonNode single(JsonNode node, String file, String where) {
-            if (node.size() != 1) {
-                throw new ModelFileException(file + ": " + where + " is called on " + node.size() + " tensors at once; kdnn"
-                        + " reads TensorFlow functions of one tensor (and a second as an argument)");
-            }
-            return node.get(0);
-        }
-
+        /** The one tensor the function is called on. */
         ArrayNode tensor(String file, String where, String function) {
+            if (list != null) {
+                throw new ModelFileException(file + ": " + where + " is called on " + list.size() + " tensors at once; kdnn"
+                        + " reads tf." + function + " of one tensor (and a second as an argument)");
+            }
             if (tensor == null) throw unsupported(file, where, function, "a constant first argument");
             return tensor;
         }
@@ -229,6 +303,7 @@ final class TfOpLambdas {
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
                 + " TFOpLambda of +, -, * and / by constants (a power of two for /) or tensors, tf.nn and tf.math"
                 + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
-                + " exp, softmax), tf.math.negative and tf.math.reduce_mean over [1], [1, 2] or [1, 2, 3]");
+                + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
+                + " tf.concat, tf.reshape and tf.transpose of each sample, and tf.image.resize to a fixed size");
     }
 }

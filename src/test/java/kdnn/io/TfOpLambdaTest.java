@@ -116,6 +116,71 @@ class TfOpLambdaTest {
         }
     }
 
+    private static final String DECODER_BASE = """
+            {'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 4, 3], 'dtype': 'float32', 'name': 'input_1'},
+             'name': 'input_1', 'inbound_nodes': []},
+            {'class_name': 'Conv2D', 'config': {'name': 'conv', 'filters': 2, 'kernel_size': [1, 1],
+             'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 7}},
+             'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 8, 'mean': 0.0, 'stddev': 1.0}}},
+             'name': 'conv', 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+            """;
+
+    /** A decoder step with Keras layers: upsample to the skip's size, join, reshape, transpose, pool. */
+    private static final String DECODER_KERAS = functional(DECODER_BASE + """
+            {'class_name': 'Resizing', 'config': {'name': 'tf.image.resize', 'height': 8, 'width': 8, 'interpolation': 'bilinear'},
+             'name': 'tf.image.resize', 'inbound_nodes': [[['conv', 0, 0, {}]]]},
+            {'class_name': 'Resizing', 'config': {'name': 'skip', 'height': 8, 'width': 8, 'interpolation': 'nearest'},
+             'name': 'skip', 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+            {'class_name': 'Concatenate', 'config': {'name': 'tf.concat', 'axis': -1},
+             'name': 'tf.concat', 'inbound_nodes': [[['tf.image.resize', 0, 0, {}], ['skip', 0, 0, {}]]]},
+            {'class_name': 'Reshape', 'config': {'name': 'tf.reshape', 'target_shape': [16, 4, 5]},
+             'name': 'tf.reshape', 'inbound_nodes': [[['tf.concat', 0, 0, {}]]]},
+            {'class_name': 'Permute', 'config': {'name': 'tf.compat.v1.transpose', 'dims': [2, 1, 3]},
+             'name': 'tf.compat.v1.transpose', 'inbound_nodes': [[['tf.reshape', 0, 0, {}]]]},
+            {'class_name': 'GlobalMaxPooling2D', 'config': {'name': 'out', 'keepdims': false},
+             'name': 'out', 'inbound_nodes': [[['tf.compat.v1.transpose', 0, 0, {}]]]}
+            """);
+
+    /** The same step as tf.keras writes it. */
+    private static final String DECODER_LAMBDAS = functional(DECODER_BASE + """
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.image.resize', 'trainable': true, 'dtype': 'float32',
+             'function': 'image.resize'},
+             'name': 'tf.image.resize', 'inbound_nodes': [['conv', 0, 0, {'size': [8, 8], 'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'skip', 'trainable': true, 'dtype': 'float32',
+             'function': 'image.resize'},
+             'name': 'skip', 'inbound_nodes': [['input_1', 0, 0, {'size': [8, 8], 'method': 'nearest', 'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.concat', 'trainable': true, 'dtype': 'float32',
+             'function': 'concat'},
+             'name': 'tf.concat', 'inbound_nodes': [[['tf.image.resize', 0, 0, {'axis': -1, 'name': null}],
+             ['skip', 0, 0, {'axis': -1, 'name': null}]]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.reshape', 'trainable': true, 'dtype': 'float32',
+             'function': 'reshape'},
+             'name': 'tf.reshape', 'inbound_nodes': [['tf.concat', 0, 0, {'shape': [-1, 16, 4, 5], 'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'tf.compat.v1.transpose', 'trainable': true, 'dtype': 'float32',
+             'function': 'compat.v1.transpose'},
+             'name': 'tf.compat.v1.transpose', 'inbound_nodes': [['tf.reshape', 0, 0, {'perm': [0, 2, 1, 3], 'name': null}]]},
+            {'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',
+             'function': 'math.reduce_max'},
+             'name': 'out', 'inbound_nodes': [['tf.compat.v1.transpose', 0, 0, {'axis': [1, 2], 'name': null}]]}
+            """);
+
+    @Test
+    void aDecoderStepWithResizeConcatReshapeTransposeAndMaxPredictsAsItsKerasLayers(@TempDir Path dir) throws Exception {
+        Path weights = dir.resolve("weights.h5");
+        try (Model m = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind.ObjectMapper().readTree(DECODER_KERAS),
+                (path, layer, expected) -> layer.getWeights())) {
+            Models.save(m, weights);
+        }
+        Path lambdaConfig = Files.writeString(dir.resolve("decoder.json"), DECODER_LAMBDAS);
+        float[] x = new float[2 * 4 * 4 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i * 0.61) * 3;
+        try (Model keras = Models.load(weights); Model lambdas = Models.load(lambdaConfig, weights);
+             Tensor in = Tensor.of(x, 2, 4, 4, 3); Tensor want = keras.predict(in); Tensor got = lambdas.predict(in)) {
+            assertArrayEquals(new long[] {2, 5}, got.shape());
+            assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f);
+        }
+    }
+
     @Test
     void whatItDoesNotTranslateIsRefusedByName(@TempDir Path dir) throws Exception {
         Path weights = dir.resolve("weights.h5");
@@ -125,7 +190,7 @@ class TfOpLambdaTest {
         }
         String[][] cases = {
                 {"'function': 'math.truediv'", "{'y': 3.0, 'name': null}", "tf.math.truediv with a divisor that is not a power of two"},
-                {"'function': 'image.resize'", "{'size': [3, 3], 'name': null}", "calls TensorFlow's tf.image.resize, which kdnn"},
+                {"'function': 'math.sqrt'", "{'name': null}", "calls TensorFlow's tf.math.sqrt, which kdnn"},
                 {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
         for (String[] c : cases) {
