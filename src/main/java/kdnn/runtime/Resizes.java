@@ -67,14 +67,15 @@ public final class Resizes {
                 if (window.pads()) {
                     // the border first, on every call, then the input into its place
                     float fill = window.fill();
-                    b.javaStep(imageSlot, data -> data.fill((byte) 0));
-                    if (Float.floatToRawIntBits(fill) != 0) {
-                        b.javaStep(imageSlot, data -> {
+                    b.javaStep(imageSlot, data -> {
+                        if (Float.floatToRawIntBits(fill) == 0) {
+                            data.fill((byte) 0);
+                        } else {
                             for (long i = 0, k = data.byteSize() / Float.BYTES; i < k; i++) {
                                 data.setAtIndex(ValueLayout.JAVA_FLOAT, i, fill);
                             }
-                        });
-                    }
+                        }
+                    });
                     MemoryDesc place = b.own(image.submemory(srcDims, new long[] {0, 0, -window.shiftY(), -window.shiftX()}));
                     b.step(Convolutions.reorder(src, place), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
                             Pipeline.Arg.slot(DNNL_ARG_TO(), place, imageSlot));
