@@ -1,11 +1,13 @@
 package kdnn.layers;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
-import kdnn.runtime.Resizes;
+import kdnn.runtime.Convolutions;
 import kdnn.runtime.Pipeline;
+import kdnn.runtime.Resizes;
 
 /**
- * Keras' image preprocessing layers that change an image's size, Resizing and CenterCrop: a
+ * Keras' image preprocessing layers that change an image's size (Resizing, CenterCrop, RandomCrop): a
  * batch of images (rank 4, channels last or first) to {@code height x width}, through a window of
  * the input (cropped or padded) and TensorFlow's {@code tf.image.resize} of it. No weights.
  */
@@ -22,8 +24,8 @@ public abstract class ImageResizeLayer extends Layer {
     }
 
     /** The base config with {@code height} and {@code width}, Keras' first keys for these layers. */
-    final com.fasterxml.jackson.databind.node.ObjectNode sizeConfig() {
-        com.fasterxml.jackson.databind.node.ObjectNode c = baseConfig();
+    final ObjectNode sizeConfig() {
+        ObjectNode c = baseConfig();
         c.put("height", height);
         c.put("width", width);
         return c;
@@ -70,8 +72,7 @@ public abstract class ImageResizeLayer extends Layer {
     }
 
     private int tag() {
-        return format == DataFormat.CHANNELS_FIRST ? kdnn.runtime.Convolutions.channelsFirstTag(2)
-                : kdnn.runtime.Convolutions.channelsLastTag(2);
+        return format == DataFormat.CHANNELS_FIRST ? Convolutions.channelsFirstTag(2) : Convolutions.channelsLastTag(2);
     }
 
     @Override
