@@ -121,6 +121,9 @@ public final class GroupNormalization extends Layer {
 
     /** The number of groups for this many channels, as Keras' {@code build} settles and checks it. */
     private long groupsFor(long[] shape, long channels) {
+        if (channels == 0) {
+            throw incompatible(shape, "the channel axis " + axis + " is empty; there is nothing to divide into groups");
+        }
         long g = groups == -1 ? channels : groups;
         if (channels < g) {
             throw incompatible(shape, "Number of groups (" + g + ") cannot be more than the number of channels ("

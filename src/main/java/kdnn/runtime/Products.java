@@ -22,6 +22,11 @@ public final class Products {
     public static Pipeline batchDot(long[] x, int xAxis, long[] y, int yAxis, float normalizeFloor) {
         Pipeline.Builder b = Pipeline.builder();
         try {
+            if (x[xAxis] == 0) {
+                // sums over nothing: zeros, as TensorFlow's matmul gives them
+                b.javaStep(Pipeline.OUTPUT, out -> out.fill((byte) 0));
+                return b.build();
+            }
             int xSlot = Pipeline.INPUT;
             int ySlot = b.input(1);
             if (!Float.isNaN(normalizeFloor)) {

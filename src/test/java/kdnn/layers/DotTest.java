@@ -146,6 +146,16 @@ class DotTest {
     }
 
     @Test
+    void anEmptyContractedAxisSumsToZero() throws Exception {
+        // batch_dot over an axis of length 0: every sum is empty (found by HostilePreprocessingProperties)
+        try (Layer l = layer("{'axes':1,'normalize':true}"); Tensor a = Tensor.of(new float[0], 2, 0, 3);
+             Tensor b = Tensor.of(new float[0], 2, 0, 4); Tensor out = l.call(List.of(a, b))) {
+            assertArrayEquals(new long[] {2, 3, 4}, out.shape());
+            assertArrayEquals(new float[24], out.toFloatArray(), 0f);
+        }
+    }
+
+    @Test
     void configsAndRefusals() throws Exception {
         try (Layer a = layer("{'name':'dot','axes':[1,2],'normalize':true}"); Layer b = Layers.fromConfig(Layers.toConfig(a))) {
             assertEquals(Layers.toConfig(a), Layers.toConfig(b));

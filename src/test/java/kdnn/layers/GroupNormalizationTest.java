@@ -175,6 +175,11 @@ class GroupNormalizationTest {
             var e = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {4, 8}));
             assertTrue(e.getMessage().contains("batch axis"), e.getMessage());
         }
+        try (Layer l = layer("{'groups':-1}")) {
+            // Keras divides by the channel count here (ZeroDivisionError); found by HostilePreprocessingProperties
+            var empty = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4, 0}));
+            assertTrue(empty.getMessage().contains("is empty"), empty.getMessage());
+        }
         var zero = assertThrows(IllegalArgumentException.class, () -> layer("{'groups':0}"));
         assertTrue(zero.getMessage().contains("Received: groups=0"), zero.getMessage());
         var eps = assertThrows(IllegalArgumentException.class, () -> layer("{'epsilon':-1}"));

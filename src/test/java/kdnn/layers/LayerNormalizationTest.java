@@ -120,6 +120,21 @@ class LayerNormalizationTest {
     }
 
     @Test
+    void aSliceOfOneElementIsBeta() throws Exception {
+        // its own mean, variance 0: (x - x) / sqrt(epsilon) * gamma + beta; oneDNN refuses a reduction that reduces
+        // nothing, so this is a copy (found by HostilePreprocessingProperties)
+        try (Layer l = layer("{'axis':-1}")) {
+            l.build(new long[] {-1, 3, 1});
+            l.setWeights(List.of(new Weight("gamma", new int[] {1}, new float[] {2}), new Weight("beta", new int[] {1},
+                    new float[] {0.5f})));
+            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, run(l, new float[] {1, -7, 3}, 1, 3, 1), 0f);
+        }
+        try (Layer u = Layers.fromConfig(JSON.readTree("{\"class_name\":\"UnitNormalization\",\"config\":{}}"))) {
+            assertArrayEquals(new float[] {1, -1, 1}, run(u, new float[] {2, -7, 1e-3f}, 1, 3, 1), 0f);
+        }
+    }
+
+    @Test
     void configsRoundTripAndRefusals() throws Exception {
         try (Layer a = layer("{'name':'ln','axis':[-1],'epsilon':1e-6,'center':true,'scale':true,"
                 + "'beta_initializer':'zeros','gamma_initializer':'ones'}");

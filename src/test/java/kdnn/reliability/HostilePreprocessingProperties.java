@@ -1,0 +1,127 @@
+package kdnn.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+
+/**
+ * The normalization, resizing, augmentation and Dot layers under hostile configs and inputs: a
+ * valid config with one argument replaced by a value of any JSON kind (or an unknown key added),
+ * called on a tensor of any rank from 1 to 5 with dimensions from 0 to 6 and values that include
+ * NaN and infinities, in either mode of extreme values. Each case builds and computes a tensor of its declared output shape, or is
+ * refused with an IllegalArgumentException; no other exception, no crash (this runs in the forked
+ * hostile-input JVM).
+ */
+class HostilePreprocessingProperties {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    static final List<String> BASES = List.of(
+            "{'class_name':'GroupNormalization','config':{'groups':2,'axis':-1,'epsilon':0.001,'center':true,'scale':true}}",
+            "{'class_name':'LayerNormalization','config':{'axis':[1,2],'epsilon':0.001,'center':true,'scale':false}}",
+            "{'class_name':'UnitNormalization','config':{'axis':-1}}",
+            "{'class_name':'Resizing','config':{'height':3,'width':5,'interpolation':'bilinear','crop_to_aspect_ratio':false,"
+                    + "'pad_to_aspect_ratio':true,'fill_value':1.5}}",
+            "{'class_name':'Resizing','config':{'height':4,'width':2,'interpolation':'nearest','crop_to_aspect_ratio':true}}",
+            "{'class_name':'CenterCrop','config':{'height':3,'width':2,'data_format':'channels_last'}}",
+            "{'class_name':'RandomCrop','config':{'height':2,'width':3,'seed':1}}",
+            "{'class_name':'RandomFlip','config':{'mode':'horizontal','seed':null}}",
+            "{'class_name':'RandomRotation','config':{'factor':0.1,'fill_mode':'reflect','interpolation':'bilinear'}}",
+            "{'class_name':'RandomContrast','config':{'factor':[0.1,0.2],'seed':null}}",
+            "{'class_name':'Identity','config':{}}",
+            "{'class_name':'Dot','config':{'axes':[1,1],'normalize':true}}");
+
+    @Provide
+    Arbitrary<Integer> bases() {
+        return Arbitraries.integers().between(0, BASES.size() - 1);
+    }
+
+    @Property(tries = 4000, shrinking = ShrinkingMode.OFF, seed = "20261203")
+    void everyCaseComputesItsShapeOrIsRefusedWithIllegalArgument(@ForAll("bases") int base, @ForAll long seed)
+            throws Exception {
+        SplittableRandom r = new SplittableRandom(seed);
+        ObjectNode layer = (ObjectNode) JSON.readTree(BASES.get(base).replace('\'', '"'));
+        ObjectNode config = (ObjectNode) layer.get("config");
+        if (r.nextInt(4) > 0) {
+            List<String> keys = new ArrayList<>();
+            for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) keys.add(it.next());
+            keys.add("mystery");
+            config.set(keys.get(r.nextInt(keys.size())), value(r));
+        }
+        Layer l;
+        try {
+            l = Layers.fromConfig(layer);
+        } catch (IllegalArgumentException refused) {
+            return;
+        }
+        try (l) {
+            if (r.nextBoolean()) l.setExtremes(kdnn.layers.ExtremeValues.KERAS); // its rewrites of extreme values too
+            boolean merge = layer.get("class_name").asText().equals("Dot");
+            int rank = 1 + r.nextInt(5);
+            long[] shape = new long[rank];
+            for (int i = 0; i < rank; i++) shape[i] = r.nextInt(7);
+            List<Tensor> inputs = new ArrayList<>();
+            try {
+                long[] want = merge ? l.computeOutputShape(List.of(shape, shape)) : l.computeOutputShape(shape);
+                if (java.util.Arrays.stream(want).asDoubleStream().reduce(1, (a, b) -> a * b) > 1 << 24) {
+                    return; // a legal size too large to run here (its allocation fails with OutOfMemoryError)
+                }
+                for (int k = 0; k < (merge ? 2 : 1); k++) inputs.add(Tensor.of(values(r, shape), shape));
+                try (Tensor y = merge ? l.call(inputs) : l.call(inputs.get(0))) {
+                    assertArrayEquals(want, y.shape(), layer + " on " + java.util.Arrays.toString(shape));
+                    assertEquals(java.util.Arrays.stream(want).reduce(1, (a, b) -> a * b), y.toFloatArray().length);
+                }
+            } catch (IllegalArgumentException refused) {
+                // refused at build or call: fine
+            } finally {
+                for (Tensor t : inputs) t.close();
+            }
+        }
+    }
+
+    private static float[] values(SplittableRandom r, long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            int k = r.nextInt(20);
+            v[i] = k == 0 ? Float.NaN : k == 1 ? Float.POSITIVE_INFINITY : k == 2 ? -0f : (float) (r.nextDouble() * 20 - 10);
+        }
+        return v;
+    }
+
+    private static JsonNode value(SplittableRandom r) {
+        return switch (r.nextInt(14)) {
+            case 0 -> F.numberNode(-r.nextInt(5));
+            case 1 -> F.numberNode(r.nextInt(9));
+            case 2 -> F.numberNode(Integer.MAX_VALUE);
+            case 3 -> F.numberNode(r.nextDouble() * 4 - 2);
+            case 4 -> F.numberNode(1e300);
+            case 5 -> F.textNode("NaN");
+            case 6 -> F.textNode("channels_first");
+            case 7 -> F.textNode("nearest");
+            case 8 -> F.booleanNode(r.nextBoolean());
+            case 9 -> F.nullNode();
+            case 10 -> F.arrayNode().add(r.nextInt(5) - 1).add(r.nextInt(5) - 1);
+            case 11 -> F.arrayNode().add(r.nextInt(4)).add(r.nextInt(4)).add(r.nextInt(4));
+            case 12 -> F.arrayNode();
+            default -> F.objectNode().put("class_name", "Zeros");
+        };
+    }
+}
