@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 
 /**
- * The normalization, resizing, augmentation and Dot layers under hostile configs and inputs: a
+ * The preprocessing, normalization, resizing, augmentation and Dot layers under hostile configs and inputs: a
  * valid config with one argument replaced by a value of any JSON kind (or an unknown key added),
  * called on a tensor of any rank from 1 to 5 with dimensions from 0 to 6 and values that include
  * NaN and infinities, in either mode of extreme values. Each case builds and computes a tensor of its declared output shape, or is
@@ -45,7 +45,10 @@ class HostilePreprocessingProperties {
             "{'class_name':'RandomRotation','config':{'factor':0.1,'fill_mode':'reflect','interpolation':'bilinear'}}",
             "{'class_name':'RandomContrast','config':{'factor':[0.1,0.2],'seed':null}}",
             "{'class_name':'Identity','config':{}}",
-            "{'class_name':'Dot','config':{'axes':[1,1],'normalize':true}}");
+            "{'class_name':'Dot','config':{'axes':[1,1],'normalize':true}}",
+            "{'class_name':'Rescaling','config':{'scale':[0.5,2.0],'offset':-1.0}}",
+            "{'class_name':'Normalization','config':{'axis':-1,'mean':[0.5,1.0],'variance':[4.0,0.25],'invert':false}}",
+            "{'class_name':'Normalization','config':{'axis':[1,2],'mean':0.5,'variance':2.0}}");
 
     @Provide
     Arbitrary<Integer> bases() {
