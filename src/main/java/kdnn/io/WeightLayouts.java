@@ -20,7 +20,7 @@ final class WeightLayouts {
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
             "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop");
+            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth");
 
     private WeightLayouts() {
     }
@@ -61,6 +61,7 @@ final class WeightLayouts {
                 if (flag(config, "center")) out.add("beta");
             }
             case "PReLU" -> out.add("alpha");
+            case "LayerScale" -> out.add("gamma");
             case "Normalization" -> {
                 JsonNode mean = config.get("mean");
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));

@@ -32,7 +32,9 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         /** Identity (Keras 3, tf-keras 2.13+): no arguments. */
         IDENTITY,
         /** RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness. */
-        AUGMENTATION
+        AUGMENTATION,
+        /** ConvNeXt's StochasticDepth ({@code drop_path_rate}). */
+        STOCHASTIC_DEPTH
     }
 
     private final Kind kind;
@@ -129,6 +131,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
             }
             case IDENTITY -> { }
             case AUGMENTATION -> c.setAll(augmentation.deepCopy());
+            case STOCHASTIC_DEPTH -> c.put("drop_path_rate", rate);
         }
         return c;
     }

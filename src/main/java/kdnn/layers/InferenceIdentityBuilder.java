@@ -32,7 +32,8 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
 
     private boolean takesRate() {
         return kind != InferenceIdentity.Kind.GAUSSIAN_NOISE && kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION
-                && kind != InferenceIdentity.Kind.IDENTITY && kind != InferenceIdentity.Kind.AUGMENTATION;
+                && kind != InferenceIdentity.Kind.IDENTITY && kind != InferenceIdentity.Kind.AUGMENTATION
+                && kind != InferenceIdentity.Kind.STOCHASTIC_DEPTH;
     }
 
     /** The fraction dropped in training, in [0, 1]. */
@@ -52,8 +53,9 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
 
     /** Keras' {@code seed} argument (kept in the config; inference draws nothing). */
     public InferenceIdentityBuilder<L> seed(Integer seed) {
-        require(kind != InferenceIdentity.Kind.ACTIVITY_REGULARIZATION && kind != InferenceIdentity.Kind.IDENTITY
-                && kind != InferenceIdentity.Kind.AUGMENTATION, "seed");
+        require(kind == InferenceIdentity.Kind.DROPOUT || kind == InferenceIdentity.Kind.SPATIAL_DROPOUT
+                || kind == InferenceIdentity.Kind.GAUSSIAN_DROPOUT || kind == InferenceIdentity.Kind.GAUSSIAN_NOISE
+                || kind == InferenceIdentity.Kind.ALPHA_DROPOUT, "seed");
         this.seed = seed;
         return this;
     }
@@ -99,6 +101,10 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
             throw new IllegalArgumentException(Double.isNaN(rate) ? className + " needs the argument `rate`"
                     : "Invalid value " + rate + " received for `rate`, expected a value between 0 and 1.");
         }
+        if (kind == InferenceIdentity.Kind.STOCHASTIC_DEPTH && !(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException(Double.isNaN(rate) ? className + " needs the argument `drop_path_rate`"
+                    : "StochasticDepth `drop_path_rate` must be within [0, 1]. Received: drop_path_rate=" + rate);
+        }
         if (kind == InferenceIdentity.Kind.GAUSSIAN_NOISE && !(stddev >= 0 && stddev < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException(Double.isNaN(stddev) ? className + " needs the argument `stddev`"
                     : "Invalid value " + stddev + " received for `stddev`, expected a non-negative finite value.");
@@ -140,6 +146,10 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
             }
             case IDENTITY -> { }
             case AUGMENTATION -> augmentation = RandomAugmentation.readArguments(className, r);
+            case STOCHASTIC_DEPTH -> {
+                Double v = r.number("drop_path_rate");
+                if (v != null) rate = v;
+            }
         }
         r.finish();
         return this;

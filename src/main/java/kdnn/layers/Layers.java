@@ -64,6 +64,8 @@ public final class Layers {
         FROM_CONFIG.put(AlphaDropout.CLASS_NAME, AlphaDropout::fromConfig);
         FROM_CONFIG.put(ActivityRegularization.CLASS_NAME, ActivityRegularization::fromConfig);
         FROM_CONFIG.put(Identity.CLASS_NAME, Identity::fromConfig);
+        FROM_CONFIG.put(StochasticDepth.CLASS_NAME, StochasticDepth::fromConfig);
+        FROM_CONFIG.put(LayerScale.CLASS_NAME, LayerScale::fromConfig);
         for (String augmentation : RandomAugmentation.ARGUMENTS.keySet()) {
             FROM_CONFIG.put(augmentation, c -> RandomAugmentation.fromConfig(augmentation, c));
         }

@@ -48,7 +48,9 @@ class HostilePreprocessingProperties {
             "{'class_name':'Dot','config':{'axes':[1,1],'normalize':true}}",
             "{'class_name':'Rescaling','config':{'scale':[0.5,2.0],'offset':-1.0}}",
             "{'class_name':'Normalization','config':{'axis':-1,'mean':[0.5,1.0],'variance':[4.0,0.25],'invert':false}}",
-            "{'class_name':'Normalization','config':{'axis':[1,2],'mean':0.5,'variance':2.0}}");
+            "{'class_name':'Normalization','config':{'axis':[1,2],'mean':0.5,'variance':2.0}}",
+            "{'class_name':'LayerScale','config':{'init_values':0.5,'projection_dim':3}}",
+            "{'class_name':'StochasticDepth','config':{'drop_path_rate':0.2}}");
 
     @Provide
     Arbitrary<Integer> bases() {
