@@ -202,6 +202,41 @@ class TfOpLambdaTest {
         }
     }
 
+    /**
+     * Every function kdnn translates, with each argument replaced by a value of any JSON kind: the
+     * model loads, or the file is refused with an IllegalArgumentException; nothing else.
+     */
+    @Test
+    void garbledArgumentsAreRefusedOrLoaded(@TempDir Path dir) throws Exception {
+        Path weights = dir.resolve("weights.h5");
+        try (Model m = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind.ObjectMapper().readTree(KERAS_LAYERS),
+                (path, layer, expected) -> layer.getWeights())) {
+            Models.save(m, weights);
+        }
+        String[] functions = {"__operators__.add", "math.subtract", "math.multiply", "math.truediv", "math.negative",
+                "nn.relu6", "nn.leaky_relu", "nn.softmax", "nn.gelu", "math.reduce_mean", "math.reduce_max", "concat",
+                "reshape", "transpose", "image.resize", "nn.relu", "nn.silu"};
+        String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias"};
+        String[] values = {"3.0", "-1", "0", "2147483647", "1e300", "'x'", "true", "null", "[]", "[1, 2]", "[-1, 4]",
+                "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]"};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        for (int i = 0; i < 400; i++) {
+            String f = functions[r.nextInt(functions.length)];
+            String kwargs = "{'" + keys[r.nextInt(keys.length)] + "': " + values[r.nextInt(values.length)] + ", 'name': null}";
+            String config = TF_OP_LAMBDAS.replace("\"function\": \"__operators__.add\"", "\"function\": \"" + f + "\"")
+                    .replace("{\"y\": 3.0, \"name\": null}", kwargs.replace('\'', '"'));
+            Path p = Files.writeString(dir.resolve("fuzz.json"), config);
+            float[] x = new float[6 * 6 * 3];
+            try (Model m = Models.load(p, weights); Tensor in = Tensor.of(x, 1, 6, 6, 3); Tensor y = m.predict(in)) {
+                assertTrue(y.shape().length >= 1, f + " " + kwargs);
+            } catch (IllegalArgumentException refused) {
+                // refused, naming the problem
+            } catch (RuntimeException | Error other) {
+                throw new AssertionError(f + " with " + kwargs + " threw " + other, other);
+            }
+        }
+    }
+
     /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
     @Test
     void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {
