@@ -113,7 +113,11 @@ public final class RandomAugmentation extends InferenceIdentity {
         return out;
     }
 
-    /** A factor: a number, or a pair of numbers (lower, upper); required where Keras requires it. */
+    /**
+     * A factor: a number, or a pair of numbers; required where Keras requires it. Its range and the
+     * pair's order only matter in training, and Keras' versions differ there (Keras 3 sorts the pair,
+     * tf-keras refuses it reversed), so they are not checked.
+     */
     private static JsonNode factor(String className, String key, JsonNode v, boolean required) {
         boolean number = v.isNumber();
         boolean pair = v.isArray() && v.size() == 2 && v.get(0).isNumber() && v.get(1).isNumber();
@@ -123,10 +127,6 @@ public final class RandomAugmentation extends InferenceIdentity {
         if (!number && !pair) {
             throw new IllegalArgumentException("The `" + key + "` argument should be a number (or a list of two numbers)."
                     + " Received: " + key + "=" + v);
-        }
-        if (pair && v.get(0).asDouble() > v.get(1).asDouble()) {
-            throw new IllegalArgumentException("`" + key + "` must have lower bound <= upper bound. Received: " + key
-                    + "=" + v);
         }
         return v;
     }

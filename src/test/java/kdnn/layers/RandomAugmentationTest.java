@@ -92,7 +92,7 @@ class RandomAugmentationTest {
                 {"RandomRotation", "'factor':0.1,'fill_mode':'mirror'", "Unknown `fill_mode`"},
                 {"RandomRotation", "'factor':0.1,'interpolation':'bicubic'", "Unknown `interpolation`"},
                 {"RandomRotation", "'fill_mode':'reflect'", "needs the argument `factor`"},
-                {"RandomZoom", "'height_factor':[0.3,-0.3]", "lower bound <= upper bound"},
+                {"RandomZoom", "'height_factor':[0.3,-0.3,0.1]", "should be a number (or a list of two numbers)"},
                 {"RandomTranslation", "'height_factor':0.1", "needs the argument `width_factor`"},
                 {"RandomContrast", "'factor':'strong'", "should be a number"},
                 {"RandomBrightness", "'factor':0.2,'value_range':[0]", "`value_range`"},
