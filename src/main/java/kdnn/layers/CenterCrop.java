@@ -55,11 +55,6 @@ public final class CenterCrop extends ImageResizeLayer {
     }
 
     @Override
-    boolean linear() {
-        return true;
-    }
-
-    @Override
     public ObjectNode getConfig() {
         ObjectNode c = sizeConfig();
         c.put("data_format", format.kerasName());

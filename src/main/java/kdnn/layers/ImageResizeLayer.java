@@ -34,8 +34,10 @@ public abstract class ImageResizeLayer extends Layer {
     /** The window of an input image of {@code h x w} that is resized. */
     abstract Resizes.Window window(long h, long w);
 
-    /** Bilinear (else nearest) interpolation. */
-    abstract boolean linear();
+    /** Bilinear (else nearest) interpolation; bilinear unless the layer says otherwise (Resizing may). */
+    boolean linear() {
+        return true;
+    }
 
     private int heightAxis() {
         return format == DataFormat.CHANNELS_FIRST ? 2 : 1;

@@ -69,11 +69,6 @@ public final class RandomCrop extends ImageResizeLayer {
     }
 
     @Override
-    boolean linear() {
-        return true;
-    }
-
-    @Override
     public ObjectNode getConfig() {
         ObjectNode c = sizeConfig();
         c.set("seed", seed.deepCopy());
