@@ -42,6 +42,7 @@
  *       pool T max|avg_exclude_padding|avg_include_padding src dst kernel[sp] strides[sp] padl[sp] padr[sp]
  *       bnorm T epsilon global[,scale][,shift] src dst    resample T nearest|linear src dst factors[sp]
  *       gnorm T groups epsilon stats[,scale][,shift] src dst  reduction T mean|sum|max|min src dst
+ *       lnorm T epsilon stats[,scale][,shift] src dst
  *       prelu T src wei dst
  *     Weights and biases get values in [-1/16, 1/16), variances positive ones. Answers "IMPL i name"
  *     per operation (oneDNN's implementation), then "FIRST name us" (creating every primitive and
@@ -700,6 +701,15 @@ static int plan_op(dnnl_engine_t eng, dnnl_stream_t stream, seq_t *q, run_t *r, 
         unsigned f = (strstr(flags, "scale") ? dnnl_use_scale : 0) | (strstr(flags, "shift") ? dnnl_use_shift : 0);
         if (ok) CHECK(dnnl_group_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
             md[1], groups, eps, f, attr));
+    } else if (strcmp(kind, "lnorm") == 0) {
+        float eps;
+        char flags[64];
+        nmd = 2;
+        ok = scanf("%f %63s", &eps, flags) == 2 && strncmp(flags, "stats", 5) == 0 && read_md(&md[0]) && read_md(&md[1])
+            && md[0] && md[1];
+        unsigned f = (strstr(flags, "scale") ? dnnl_use_scale : 0) | (strstr(flags, "shift") ? dnnl_use_shift : 0);
+        if (ok) CHECK(dnnl_layer_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
+            md[1], NULL, eps, f, attr));
     } else if (strcmp(kind, "reduction") == 0) {
         nmd = 2;
         ok = scanf("%39s", alg_name) == 1 && FIND(REDUCTION, alg_name, &alg) && read_md(&md[0]) && read_md(&md[1])

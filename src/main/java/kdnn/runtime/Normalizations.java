@@ -89,4 +89,40 @@ public final class Normalizations {
             throw e;
         }
     }
+
+    /**
+     * Layer normalization of a row-major {@code rows x length} tensor, each row by its own mean and
+     * population variance: oneDNN's {@code layer_normalization}, one pass. {@code scale} and
+     * {@code shift} (or null) hold {@code length} floats and must outlive the pipeline.
+     */
+    public static Pipeline layerNormalization(long rows, long length, float epsilon, MemorySegment scale,
+                                              MemorySegment shift) {
+        int flags = (scale != null ? dnnl_use_scale() : 0) | (shift != null ? dnnl_use_shift() : 0);
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc data = b.own(MemoryDesc.rowMajor(rows, length));
+            MemoryDesc perColumn = b.own(MemoryDesc.withTag(new long[] {length}, dnnl_f32(), dnnl_x()));
+            Primitive ln;
+            try (Attributes attr = new Attributes()) {
+                Threads.applyToCurrentThread();
+                Replay replay = Replay.of("lnorm").number(epsilon)
+                        .word("stats" + (scale != null ? ",scale" : "") + (shift != null ? ",shift" : ""))
+                        .md(data).md(data);
+                // forward_inference computes each row's statistics and keeps them to itself
+                ln = Primitive.create("dnnl_layer_normalization_forward_primitive_desc_create", replay, (out, a) ->
+                        dnnl_layer_normalization_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                                data.handle(), data.handle(), MemorySegment.NULL, epsilon, flags, attr.handle()));
+            }
+            java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT)));
+            if (scale != null) args.add(Pipeline.Arg.constant(DNNL_ARG_SCALE(), perColumn, scale));
+            if (shift != null) args.add(Pipeline.Arg.constant(DNNL_ARG_SHIFT(), perColumn, shift));
+            b.step(ln, args.toArray(Pipeline.Arg[]::new));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
 }

@@ -117,7 +117,8 @@ class FloorPlanTest {
 
     /**
      * The normalization layers around convolutions: Rescaling's linear steps, GroupNormalization's
-     * one group normalization and LayerNormalization's reductions and binaries all replay in C.
+     * group normalization, LayerNormalization's over the last axis and its reductions and binaries
+     * over another all replay in C.
      */
     @Test
     void benchConvReplaysTheNormalizationLayers() throws Exception {
@@ -128,12 +129,14 @@ class FloorPlanTest {
                 "{'class_name':'Rescaling','config':{'name':'rescale','scale':0.5,'offset':-1}}",
                 "{'class_name':'Conv2D','config':{'name':'conv','filters':8,'kernel_size':3}}",
                 "{'class_name':'GroupNormalization','config':{'name':'gn','groups':4}}",
-                "{'class_name':'LayerNormalization','config':{'name':'ln','axis':-1}}"}) {
+                "{'class_name':'LayerNormalization','config':{'name':'ln','axis':-1}}",
+                "{'class_name':'LayerNormalization','config':{'name':'ln_h','axis':1}}"}) {
             layers.add(kdnn.layers.Layers.fromConfig(json.readTree(c.replace('\'', '"'))));
         }
         try (Model m = kdnn.model.Sequential.of("norms", layers, -1, 32, 32, 3)) {
             FloorPlan plan = FloorPlan.of(trace(m));
-            assertTrue(plan.kinds().containsAll(List.of("group_normalization_forward", "reduction", "binary")), plan.kinds().toString());
+            assertTrue(plan.kinds().containsAll(List.of("group_normalization_forward", "layer_normalization_forward",
+                    "reduction", "binary")), plan.kinds().toString());
             assertTrue(plan.left().isEmpty(), plan.left().toString());
             try (NativeBench.Session s = NativeBench.start(1, new Timing.Budget(5, 20, 3))) {
                 assertEquals(List.of(), plan.implementationMismatches(s.plan("norms", plan.body()).implementations()));

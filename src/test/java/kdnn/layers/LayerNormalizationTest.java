@@ -120,6 +120,21 @@ class LayerNormalizationTest {
     }
 
     @Test
+    void aNanOrAnInfinityMakesItsRowNanAndOnlyIt() throws Exception {
+        // TensorFlow: the row's mean is NaN or infinite, so every deviation and the variance are NaN
+        for (String axis : new String[] {"-1", "1"}) {
+            try (Layer l = layer("{'axis':" + axis + "}")) {
+                float[] x = {1, 2, 3, Float.NaN, 5, 6, 7, 8, 9, 10, Float.POSITIVE_INFINITY, 12};
+                long[] shape = axis.equals("-1") ? new long[] {3, 4} : new long[] {3, 4, 1};
+                float[] y = run(l, x, shape);
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(i / 4 != 1, Float.isNaN(y[i]), "axis " + axis + " value " + i + ": " + y[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void aSliceOfOneElementIsBeta() throws Exception {
         // its own mean, variance 0: (x - x) / sqrt(epsilon) * gamma + beta; oneDNN refuses a reduction that reduces
         // nothing, so this is a copy (found by HostilePreprocessingProperties)
