@@ -115,6 +115,9 @@ final class ConfigNormalizer {
         if (cls.equals("TFOpLambda") && functional) {
             entry = TfOpLambdas.translate(entry, file, where);
             cls = entry.get("class_name").asText();
+        } else if (functional && KERAS3_OPERATIONS.containsKey(cls) && isOperation(entry)
+                && entry.path("inbound_nodes").path(0).has("args") && !elementwiseOfTensors(entry)) {
+            entry = TfOpLambdas.translate(keras3Operation(entry, where, models), file, where);
         }
         entry = addonsNormalization(entry);
         cls = entry.get("class_name").asText();
@@ -171,6 +174,66 @@ final class ConfigNormalizer {
             throw new ModelFileException(file + ": " + where + " is the Keras 3 operation " + module + "." + cls
                     + ", which kdnn does not read (it reads the element-wise " + ELEMENTWISE_OPS + " of tensors)");
         }
+    }
+
+    /** Keras 3 operations read through the TFOpLambda translation: the class and tf.keras' function of the same meaning. */
+    private static final Map<String, String> KERAS3_OPERATIONS = Map.ofEntries(Map.entry("Add", "__operators__.add"),
+            Map.entry("Subtract", "math.subtract"), Map.entry("Multiply", "math.multiply"),
+            Map.entry("TrueDivide", "math.truediv"), Map.entry("Divide", "math.truediv"),
+            Map.entry("Negative", "math.negative"), Map.entry("Relu", "nn.relu"), Map.entry("Relu6", "nn.relu6"),
+            Map.entry("Sigmoid", "math.sigmoid"), Map.entry("Silu", "nn.silu"), Map.entry("Tanh", "math.tanh"),
+            Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"));
+
+    private static boolean isOperation(JsonNode entry) {
+        String module = entry.path("module").asText("");
+        return module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.");
+    }
+
+    /** An element-wise operation of two tensors: read as the merge layer of the same name. */
+    private static boolean elementwiseOfTensors(JsonNode entry) {
+        if (!ELEMENTWISE_OPS.contains(entry.path("class_name").asText())) return false;
+        JsonNode args = entry.path("inbound_nodes").path(0).path("args");
+        if (!args.isArray() || args.size() != 2) return false;
+        for (JsonNode a : args) {
+            if (!a.path("class_name").asText().equals("__keras_tensor__")) return false;
+        }
+        return true;
+    }
+
+    /**
+     * A Keras 3 operation called on a Keras tensor (and a constant, or a second tensor), as the
+     * TFOpLambda tf.keras would have written: Keras 3 saves its call's arguments as they were,
+     * {@code {"args": [tensor, 0.5], "kwargs": {}}}.
+     */
+    private ObjectNode keras3Operation(JsonNode entry, String where, Set<String> models) {
+        String cls = entry.get("class_name").asText();
+        JsonNode nodes = entry.get("inbound_nodes");
+        if (nodes == null || !nodes.isArray() || nodes.size() != 1 || !nodes.get(0).path("args").isArray()) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") must be called exactly"
+                    + " once; its inbound nodes are " + abbreviate(nodes));
+        }
+        JsonNode args = nodes.get(0).get("args");
+        ObjectNode kwargs = JSON.objectNode();
+        JsonNode first = args.path(0);
+        boolean firstIsTensor = first.path("class_name").asText().equals("__keras_tensor__");
+        if (args.size() == 2) {
+            JsonNode second = args.get(1);
+            kwargs.set("y", second.path("class_name").asText().equals("__keras_tensor__")
+                    ? tensor(second, where, models, JSON.objectNode()) : second.deepCopy());
+        } else if (args.size() != 1) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called with "
+                    + args.size() + " arguments");
+        }
+        ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)
+                : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(first.deepCopy()).add(kwargs);
+        ObjectNode lambda = JSON.objectNode();
+        lambda.put("class_name", "TFOpLambda");
+        ObjectNode config = lambda.putObject("config");
+        config.put("name", LayerTree.nameOf(entry));
+        config.put("function", KERAS3_OPERATIONS.get(cls));
+        lambda.put("name", LayerTree.nameOf(entry));
+        lambda.putArray("inbound_nodes").add(call);
+        return lambda;
     }
 
     /**

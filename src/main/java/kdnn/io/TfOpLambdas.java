@@ -299,7 +299,7 @@ final class TfOpLambdas {
     }
 
     private static ModelFileException unsupported(String file, String where, String function, String detail) {
-        return new ModelFileException(file + ": " + where + " calls TensorFlow's tf." + function
+        return new ModelFileException(file + ": " + where + " computes tf." + function
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
                 + " TFOpLambda of +, -, * and / by constants (a power of two for /) or tensors, tf.nn and tf.math"
                 + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"

@@ -24,11 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ConvNeXtBlockTest {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+    /** Keras 3's record of a tensor argument. */
+    private static String kerasTensor(String layer) {
+        return "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 6, 6, 8], 'dtype': 'float32',"
+                + " 'keras_history': ['" + layer + "', 0, 0]}}";
+    }
+
     private static String block(boolean keras3) {
         String module = keras3 ? "'module': 'keras.src.applications.convnext', 'registered_name': '%s', " : "";
         String add = keras3
                 ? "{'module': 'keras.src.ops.numpy', 'class_name': 'Add', 'config': {'name': 'add'}, 'registered_name': 'Add',"
-                        + " 'name': 'add', 'inbound_nodes': [[['input_1', 0, 0, {}], ['b_stochastic_depth', 0, 0, {}]]]}"
+                        + " 'name': 'add', 'inbound_nodes': [{'args': [" + kerasTensor("input_1") + ", "
+                        + kerasTensor("b_stochastic_depth") + "], 'kwargs': {}}]}"
                 : "{'class_name': 'TFOpLambda', 'config': {'name': 'add', 'function': '__operators__.add'}, 'name': 'add',"
                         + " 'inbound_nodes': [['input_1', 0, 0, {'y': ['b_stochastic_depth', 0, 0], 'name': null}]]}";
         return ("{'class_name': 'Functional', 'config': {'name': 'convnext_block', 'layers': ["

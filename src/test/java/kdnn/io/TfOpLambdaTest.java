@@ -190,7 +190,7 @@ class TfOpLambdaTest {
         }
         String[][] cases = {
                 {"'function': 'math.truediv'", "{'y': 3.0, 'name': null}", "tf.math.truediv with a divisor that is not a power of two"},
-                {"'function': 'math.sqrt'", "{'name': null}", "calls TensorFlow's tf.math.sqrt, which kdnn"},
+                {"'function': 'math.sqrt'", "{'name': null}", "computes tf.math.sqrt, which kdnn"},
                 {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
         for (String[] c : cases) {
@@ -257,5 +257,47 @@ class TfOpLambdaTest {
         Path concat = Files.writeString(dir.resolve("concat.json"), template.formatted("Concatenate", "Concatenate"));
         var e = assertThrows(IllegalArgumentException.class, () -> Models.load(concat).close());
         assertTrue(e.getMessage().contains("Keras 3 operation keras.src.ops.numpy.Concatenate"), e.getMessage());
+    }
+
+    /**
+     * Keras 3 saves a keras.ops call on a tensor and a constant with the constant among its
+     * arguments ({@code {"args": [tensor, 0.5]}}): read as the TFOpLambda of the same meaning.
+     */
+    @Test
+    void keras3OperationsWithConstantsReadAsTheirLayers(@TempDir Path dir) throws Exception {
+        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 4], 'dtype': 'float32',"
+                + " 'keras_history': ['%s', 0, 0]}}";
+        String[][] ops = { // name, module, class, args
+                {"half", "numpy", "Multiply", t.formatted("x") + ", 0.5"},
+                {"plus", "numpy", "Add", "1.0, " + t.formatted("half")},
+                {"less", "numpy", "Subtract", t.formatted("plus") + ", 0.25"},
+                {"relu", "nn", "Relu", t.formatted("less")},
+                {"quarter", "numpy", "TrueDivide", t.formatted("relu") + ", 4.0"},
+                {"flip", "numpy", "Subtract", "1.0, " + t.formatted("quarter")},
+                {"out", "numpy", "Negative", t.formatted("flip")}};
+        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
+                + "'batch_shape': [null, 4], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
+                + " 'inbound_nodes': []}");
+        for (String[] o : ops) {
+            layers.append(", {'module': 'keras.src.ops.").append(o[1]).append("', 'class_name': '").append(o[2])
+                    .append("', 'config': {'name': '").append(o[0]).append("'}, 'registered_name': '").append(o[2])
+                    .append("', 'name': '").append(o[0]).append("', 'inbound_nodes': [{'args': [").append(o[3])
+                    .append("], 'kwargs': {}}]}");
+        }
+        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
+                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]},"
+                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        Path p = Files.writeString(dir.resolve("ops.json"), model);
+        float[] x = {-3, -0.5f, 0.7f, 12};
+        float[] want = new float[4];
+        for (int i = 0; i < 4; i++) want[i] = -(1f - Math.max(1f + x[i] * 0.5f - 0.25f, 0f) / 4f);
+        try (Model m = Models.load(p); Tensor in = Tensor.of(x, 1, 4); Tensor y = m.predict(in)) {
+            assertArrayEquals(want, y.toFloatArray(), 0f);
+            assertEquals("Rescaling", m.layer("half").className());
+            assertEquals("Activation", m.layer("relu").className());
+        }
+        Path refused = Files.writeString(dir.resolve("refused.json"), model.replace(", 4.0]", ", 255.0]"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(refused).close());
+        assertTrue(e.getMessage().contains("a divisor that is not a power of two"), e.getMessage());
     }
 }
