@@ -219,13 +219,13 @@ final class ConfigNormalizer {
         if (args.size() == 2) {
             JsonNode second = args.get(1);
             kwargs.set("y", second.path("class_name").asText().equals("__keras_tensor__")
-                    ? tensor(second, where, models, JSON.objectNode()) : second.deepCopy());
+                    ? tensor(second, where, models, JSON.objectNode()) : constant(second, where, cls));
         } else if (args.size() != 1) {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called with "
                     + args.size() + " arguments");
         }
         ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)
-                : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(first.deepCopy()).add(kwargs);
+                : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(constant(first, where, cls)).add(kwargs);
         ObjectNode lambda = JSON.objectNode();
         lambda.put("class_name", "TFOpLambda");
         ObjectNode config = lambda.putObject("config");
@@ -234,6 +234,23 @@ final class ConfigNormalizer {
         lambda.put("name", LayerTree.nameOf(entry));
         lambda.putArray("inbound_nodes").add(call);
         return lambda;
+    }
+
+    /**
+     * A constant argument of a Keras 3 operation: a number or list as written, or the value of a
+     * tensor or NumPy array, which Keras 3 writes as {@code {"class_name": "__tensor__" or
+     * "__numpy__", "config": {"value": [...], "dtype": ...}}} (as its ImageNet preprocessing's mean
+     * and standard deviation are). Only float32 ones: another dtype would change the result's.
+     */
+    private JsonNode constant(JsonNode arg, String where, String cls) {
+        String kind = arg.path("class_name").asText("");
+        if (!arg.isObject() || !(kind.equals("__tensor__") || kind.equals("__numpy__"))) return arg.deepCopy();
+        JsonNode dtype = arg.path("config").path("dtype");
+        if (!dtype.isMissingNode() && !dtype.isNull() && !dtype.asText().equals("float32")) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") has a constant of dtype "
+                    + abbreviate(dtype) + "; kdnn computes in float32 and reads float32 constants only");
+        }
+        return arg.path("config").path("value").deepCopy();
     }
 
     /**

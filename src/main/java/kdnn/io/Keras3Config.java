@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kdnn.layers.BatchNormalization;
+import kdnn.layers.TrueDivide;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
 
@@ -74,7 +75,7 @@ final class Keras3Config {
                 Object o = objects.get(i);
                 List<List<long[]>> calls = shapes.getOrDefault(SavedLayers.name(o), List.of());
                 ObjectNode entry = o instanceof Model m ? model(m, l)
-                        : layer(l, o, buildShape(calls));
+                        : o instanceof TrueDivide ? operation(l) : layer(l, o, buildShape(calls));
                 entry.put("name", SavedLayers.name(o));
                 ArrayNode inbound = entry.putArray("inbound_nodes");
                 for (int call = 0; call < l.get("inbound_nodes").size(); call++) {
@@ -146,6 +147,16 @@ final class Keras3Config {
         return out;
     }
 
+    /** kdnn's TrueDivide as the Keras 3 operation a tensor's {@code /} makes ({@code keras.ops.true_divide}). */
+    private static ObjectNode operation(JsonNode keras2) {
+        ObjectNode out = JSON.objectNode();
+        out.put("module", "keras.src.ops.numpy");
+        out.put("class_name", TrueDivide.CLASS_NAME);
+        out.putObject("config").set("name", keras2.path("config").get("name"));
+        out.put("registered_name", TrueDivide.CLASS_NAME);
+        return out;
+    }
+
     private static ObjectNode serialized(String module, JsonNode keras2) {
         ObjectNode o = JSON.objectNode();
         o.put("module", module);
@@ -205,6 +216,7 @@ final class Keras3Config {
         String cls = SavedLayers.className(op);
         if (MERGES.contains(cls)) args.add(tensors);
         else args.addAll(tensors);
+        if (op instanceof TrueDivide d) args.add(d.getConfig().get("y")); // the operation's second argument
         ObjectNode kwargs = out.putObject("kwargs");
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);

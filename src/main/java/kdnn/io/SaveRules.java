@@ -1,11 +1,16 @@
 package kdnn.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
 import kdnn.internal.LayerBridge;
 import kdnn.layers.BatchNormalization;
 import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
+import kdnn.layers.TrueDivide;
 import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+import kdnn.model.Sequential;
 
 /**
  * Refuses to write a model into a format whose Keras version would compute it differently: a
@@ -22,6 +27,7 @@ final class SaveRules {
     }
 
     static void check(Model model, KerasVersion target, String format) {
+        checkOperations(model, format);
         for (Layer l : model.allLayers()) {
             KerasVersion rules = LayerBridge.get().rules(l);
             if (rules == target) continue;
@@ -31,6 +37,32 @@ final class SaveRules {
                         + l.className() + ") follows " + name(rules) + "'s definitions, which " + format + " files do not"
                         + " carry: " + why + ". Save it in a " + name(rules) + " format ("
                         + (rules == KerasVersion.KERAS_3 ? ".keras" : ".h5 or TF.js") + ")");
+            }
+        }
+    }
+
+    /**
+     * kdnn's TrueDivide is no Keras layer: a file holds it as the operation it was read from (a
+     * TFOpLambda in .h5, a Keras 3 operation in .keras), called once inside a functional model.
+     * A Sequential model holds layers only. (TF.js' Keras has neither form: ModelFiles refuses it.)
+     */
+    private static void checkOperations(Model model, String format) {
+        if (format.equals("TF.js")) return; // ModelFiles.save refuses it there
+        Map<String, List<List<long[]>>> calls = ModelConfigs.callInputShapes(model);
+        for (Object o : model.layerObjects()) {
+            if (o instanceof Model nested) {
+                checkOperations(nested, format);
+                continue;
+            }
+            if (!(o instanceof TrueDivide d)) continue;
+            String where = "model \"" + model.name() + "\", layer \"" + d.name() + "\" (TrueDivide, x / y by a constant)";
+            if (model instanceof Sequential) {
+                throw new IllegalArgumentException(where + " is in a Sequential model, which Keras files hold as layers"
+                        + " only; a division is written as the operation of a functional model");
+            }
+            if (calls.getOrDefault(d.name(), List.of()).size() > 1) {
+                throw new IllegalArgumentException(where + " is called " + calls.get(d.name()).size() + " times; "
+                        + format + " files write a division as one operation per call: use one TrueDivide per call");
             }
         }
     }

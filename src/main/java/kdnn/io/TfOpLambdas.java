@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
+import kdnn.layers.TrueDivide;
 
 /**
  * tf.keras' {@code TFOpLambda} layers (a TensorFlow function called on a Keras tensor in a
  * functional model, e.g. MobileNetV3's {@code x + 3.0} and {@code x * (1.0 / 6.0)}) as the Keras
  * layers that compute the same: a scalar or per-channel constant operand becomes a Rescaling
- * ({@code x * scale + offset}, exact for these forms), a tensor operand an Add, Subtract or
+ * ({@code x * scale + offset}, exact for these forms; {@code tf.nn.bias_add} of a constant too), a
+ * division by a constant that is not a power of two kdnn's {@link TrueDivide} (written back as the
+ * TFOpLambda it was), a tensor operand an Add, Subtract or
  * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax,
  * {@code reduce_mean} and {@code reduce_max} over the spatial axes a global pooling, and
  * {@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
@@ -80,9 +83,18 @@ final class TfOpLambdas {
                     inputs.add(ref(y));
                 } else if (isConstant(y)) {
                     cls = "Rescaling";
+                    JsonNode exactReciprocal = function.equals("math.truediv") ? reciprocal(y) : null;
                     switch (function) {
                         case "math.multiply" -> { config.set("scale", y); config.put("offset", 0.0); }
-                        case "math.truediv" -> { config.set("scale", reciprocal(y, file, where)); config.put("offset", 0.0); }
+                        case "math.truediv" -> {
+                            if (exactReciprocal != null) {
+                                config.set("scale", exactReciprocal);
+                                config.put("offset", 0.0);
+                            } else {
+                                cls = TrueDivide.CLASS_NAME;
+                                config.set("y", y);
+                            }
+                        }
                         case "math.subtract" -> { config.put("scale", 1.0); config.set("offset", negated(y)); }
                         default -> { config.put("scale", 1.0); config.set("offset", y); }
                     }
@@ -90,6 +102,24 @@ final class TfOpLambdas {
                 } else {
                     throw unsupported(file, where, function, "operand y=" + ConfigNormalizer.abbreviate(y));
                 }
+            }
+            case "nn.bias_add" -> {
+                // x + bias over the last axis: tf.keras' backend.bias_add (the mean subtraction of
+                // keras.applications' caffe and torch preprocessing)
+                JsonNode bias = call.kwargs.get("bias");
+                String format = call.kwargs.path("data_format").asText("NHWC");
+                if (!isConstant(bias)) {
+                    throw unsupported(file, where, function, "bias=" + ConfigNormalizer.abbreviate(bias)
+                            + " (kdnn reads a constant bias)");
+                }
+                if (!(format.startsWith("N") && format.endsWith("C"))) {
+                    throw unsupported(file, where, function, "data_format=" + ConfigNormalizer.abbreviate(
+                            call.kwargs.get("data_format")) + " (kdnn reads the channels-last forms NWC, NHWC, NDHWC)");
+                }
+                cls = "Rescaling";
+                config.put("scale", 1.0);
+                config.set("offset", bias);
+                inputs.add(call.tensor(file, where, function));
             }
             case "math.negative" -> {
                 cls = "Rescaling";
@@ -213,6 +243,47 @@ final class TfOpLambdas {
         return out;
     }
 
+    /**
+     * The Keras 2 form of a model config with kdnn's {@link TrueDivide} layers written as the
+     * TFOpLambda tf.keras writes for {@code x / y} ({@code [layer, node, tensor, {"y": y, "name":
+     * null}]}), in nested models too: what {@link #translate} reads back.
+     */
+    static JsonNode written(JsonNode modelConfig) {
+        JsonNode copy = modelConfig.deepCopy();
+        writeDivisions(copy);
+        return copy;
+    }
+
+    private static void writeDivisions(JsonNode model) {
+        JsonNode layers = model.path("config").path("layers");
+        for (int i = 0; i < layers.size(); i++) {
+            JsonNode l = layers.get(i);
+            if (l.path("config").has("layers")) {
+                writeDivisions(l);
+                continue;
+            }
+            if (!l.path("class_name").asText().equals(TrueDivide.CLASS_NAME)) continue;
+            JsonNode c = l.get("config");
+            ObjectNode lambda = JSON.objectNode();
+            lambda.put("class_name", "TFOpLambda");
+            ObjectNode lc = lambda.putObject("config");
+            lc.set("name", c.get("name"));
+            lc.put("trainable", c.path("trainable").asBoolean(true));
+            lc.put("dtype", "float32");
+            lc.put("function", "math.truediv");
+            lambda.set("name", l.get("name"));
+            ArrayNode nodes = lambda.putArray("inbound_nodes");
+            for (JsonNode node : l.path("inbound_nodes")) {
+                JsonNode source = node.get(0);
+                ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
+                ObjectNode kwargs = ref.addObject();
+                kwargs.set("y", c.get("y"));
+                kwargs.putNull("name");
+            }
+            ((ArrayNode) layers).set(i, lambda);
+        }
+    }
+
     /** One call: its first argument (a tensor, or a constant) and its other arguments. */
     private record Call(ArrayNode tensor, JsonNode constant, JsonNode kwargs, List<ArrayNode> list) {
         static Call of(JsonNode node, String file, String where) {
@@ -275,16 +346,13 @@ final class TfOpLambdas {
         return out;
     }
 
-    /** 1 / y where that is exact (y a power of two): multiplying by it then rounds as dividing does. */
-    private static JsonNode reciprocal(JsonNode y, String file, String where) {
+    /** 1 / y where multiplying by it rounds as dividing by y does (y a power of two), else null. */
+    private static JsonNode reciprocal(JsonNode y) {
         ArrayNode list = JSON.arrayNode();
         for (JsonNode x : y.isNumber() ? JSON.arrayNode().add(y) : y) {
             float f = (float) x.asDouble();
             float r = 1f / f;
-            if (Math.abs(f) != Math.scalb(1f, Math.getExponent(f)) || !Float.isFinite(r)) {
-                throw unsupported(file, where, "math.truediv", "a divisor that is not a power of two (y="
-                        + ConfigNormalizer.abbreviate(y) + "): x * (1 / y) would round differently from x / y");
-            }
+            if (Math.abs(f) != Math.scalb(1f, Math.getExponent(f)) || !Float.isFinite(r)) return null;
             list.add((double) r);
         }
         return y.isNumber() ? list.get(0) : list;
@@ -301,7 +369,7 @@ final class TfOpLambdas {
     private static ModelFileException unsupported(String file, String where, String function, String detail) {
         return new ModelFileException(file + ": " + where + " computes tf." + function
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
-                + " TFOpLambda of +, -, * and / by constants (a power of two for /) or tensors, tf.nn and tf.math"
+                + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant, tf.nn and tf.math"
                 + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
                 + " tf.concat, tf.reshape and tf.transpose of each sample, and tf.image.resize to a fixed size");

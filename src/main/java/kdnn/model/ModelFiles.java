@@ -260,6 +260,13 @@ public final class ModelFiles {
      */
     public static void save(Model model, Path dir) throws IOException {
         model.ensureOpen();
+        for (Layer l : model.allLayers()) {
+            if (l instanceof kdnn.layers.TrueDivide) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" (TrueDivide,"
+                        + " x / y by a constant) has no TF.js form: TensorFlow.js' Keras has no layer that divides exactly."
+                        + " Save it as .h5 (a tf.math.truediv TFOpLambda) or .keras (keras.ops.true_divide)");
+            }
+        }
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         ObjectNode topology = tfjsClassNames(ModelConfigs.toConfig(model));
         topology.put("keras_version", "kdnn");

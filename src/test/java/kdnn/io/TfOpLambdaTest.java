@@ -189,7 +189,8 @@ class TfOpLambdaTest {
             Models.save(m, weights);
         }
         String[][] cases = {
-                {"'function': 'math.truediv'", "{'y': 3.0, 'name': null}", "tf.math.truediv with a divisor that is not a power of two"},
+                {"'function': 'math.truediv'", "{'y': ['se', 0, 0], 'name': null}", "tf.math.truediv with a tensor divided by a tensor"},
+                {"'function': 'nn.bias_add'", "{'bias': [1.0, 2.0], 'data_format': 'NCHW', 'name': null}", "data_format=\"NCHW\""},
                 {"'function': 'math.sqrt'", "{'name': null}", "computes tf.math.sqrt, which kdnn"},
                 {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
@@ -215,10 +216,12 @@ class TfOpLambdaTest {
         }
         String[] functions = {"__operators__.add", "math.subtract", "math.multiply", "math.truediv", "math.negative",
                 "nn.relu6", "nn.leaky_relu", "nn.softmax", "nn.gelu", "math.reduce_mean", "math.reduce_max", "concat",
-                "reshape", "transpose", "image.resize", "nn.relu", "nn.silu"};
-        String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias"};
+                "reshape", "transpose", "image.resize", "nn.relu", "nn.silu", "nn.bias_add"};
+        String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias",
+                "bias", "data_format"};
         String[] values = {"3.0", "-1", "0", "2147483647", "1e300", "'x'", "true", "null", "[]", "[1, 2]", "[-1, 4]",
-                "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]"};
+                "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]",
+                "[0.0, -0.0, 3.0, 1e-40]", "'NHWC'", "'NCHW'"};
         java.util.SplittableRandom r = new java.util.SplittableRandom(17);
         for (int i = 0; i < 400; i++) {
             String f = functions[r.nextInt(functions.length)];
@@ -296,8 +299,12 @@ class TfOpLambdaTest {
             assertEquals("Rescaling", m.layer("half").className());
             assertEquals("Activation", m.layer("relu").className());
         }
-        Path refused = Files.writeString(dir.resolve("refused.json"), model.replace(", 4.0]", ", 255.0]"));
-        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(refused).close());
-        assertTrue(e.getMessage().contains("a divisor that is not a power of two"), e.getMessage());
+        // a divisor whose reciprocal rounds otherwise: an exact division, not a Rescaling
+        Path exact = Files.writeString(dir.resolve("exact.json"), model.replace(", 4.0]", ", 255.0]"));
+        for (int i = 0; i < 4; i++) want[i] = -(1f - Math.max(1f + x[i] * 0.5f - 0.25f, 0f) / 255f);
+        try (Model m = Models.load(exact); Tensor in = Tensor.of(x, 1, 4); Tensor y = m.predict(in)) {
+            assertArrayEquals(want, y.toFloatArray(), 0f);
+            assertEquals("TrueDivide", m.layer("quarter").className());
+        }
     }
 }

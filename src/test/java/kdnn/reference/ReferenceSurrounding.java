@@ -62,6 +62,15 @@ public final class ReferenceSurrounding {
         });
     }
 
+    /** {@code x / y} rounded once in float32 (tf.math.truediv), y one value or one per position of the last axis. */
+    public static RefArray trueDivide(RefArray x, double... y) {
+        float[] out = new float[x.data().length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = x.data()[i] / (float) y[y.length == 1 ? 0 : i % y.length];
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+
     /** ThresholdedReLU: {@code x * (x > theta)}. */
     public static RefArray thresholdedRelu(RefArray x, double theta) {
         float t = (float) theta;
