@@ -112,7 +112,7 @@ final class ConfigNormalizer {
         String cls = entry.get("class_name").asText();
         String name = LayerTree.nameOf(entry);
         String where = "layer \"" + name + "\" (" + cls + ") of model \"" + modelName + "\"";
-        if (cls.equals("TFOpLambda") && functional) {
+        if ((cls.equals("TFOpLambda") || cls.equals("SlicingOpLambda")) && functional) {
             entry = TfOpLambdas.translate(entry, file, where);
             cls = entry.get("class_name").asText();
         } else if (functional && KERAS3_OPERATIONS.containsKey(cls) && isOperation(entry)
@@ -182,7 +182,8 @@ final class ConfigNormalizer {
             Map.entry("TrueDivide", "math.truediv"), Map.entry("Divide", "math.truediv"),
             Map.entry("Negative", "math.negative"), Map.entry("Relu", "nn.relu"), Map.entry("Relu6", "nn.relu6"),
             Map.entry("Sigmoid", "math.sigmoid"), Map.entry("Silu", "nn.silu"), Map.entry("Tanh", "math.tanh"),
-            Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"));
+            Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"),
+            Map.entry("GetItem", "__operators__.getitem"));
 
     private static boolean isOperation(JsonNode entry) {
         String module = entry.path("module").asText("");
@@ -218,7 +219,8 @@ final class ConfigNormalizer {
         boolean firstIsTensor = first.path("class_name").asText().equals("__keras_tensor__");
         if (args.size() == 2) {
             JsonNode second = args.get(1);
-            kwargs.set("y", second.path("class_name").asText().equals("__keras_tensor__")
+            // the second argument under tf.keras' name for it: x[key]'s slice_spec, else y
+            kwargs.set(cls.equals("GetItem") ? "slice_spec" : "y", second.path("class_name").asText().equals("__keras_tensor__")
                     ? tensor(second, where, models, JSON.objectNode()) : constant(second, where, cls));
         } else if (args.size() != 1) {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called with "

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kdnn.layers.BatchNormalization;
+import kdnn.layers.GetItem;
+import kdnn.layers.KerasOperation;
 import kdnn.layers.TrueDivide;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
@@ -75,7 +77,7 @@ final class Keras3Config {
                 Object o = objects.get(i);
                 List<List<long[]>> calls = shapes.getOrDefault(SavedLayers.name(o), List.of());
                 ObjectNode entry = o instanceof Model m ? model(m, l)
-                        : o instanceof TrueDivide ? operation(l) : layer(l, o, buildShape(calls));
+                        : o instanceof KerasOperation ? operation(l) : layer(l, o, buildShape(calls));
                 entry.put("name", SavedLayers.name(o));
                 ArrayNode inbound = entry.putArray("inbound_nodes");
                 for (int call = 0; call < l.get("inbound_nodes").size(); call++) {
@@ -147,13 +149,14 @@ final class Keras3Config {
         return out;
     }
 
-    /** kdnn's TrueDivide as the Keras 3 operation a tensor's {@code /} makes ({@code keras.ops.true_divide}). */
+    /** kdnn's operation layers as the Keras 3 operations a tensor's {@code /} and {@code []} make. */
     private static ObjectNode operation(JsonNode keras2) {
+        String cls = keras2.get("class_name").asText();
         ObjectNode out = JSON.objectNode();
         out.put("module", "keras.src.ops.numpy");
-        out.put("class_name", TrueDivide.CLASS_NAME);
+        out.put("class_name", cls);
         out.putObject("config").set("name", keras2.path("config").get("name"));
-        out.put("registered_name", TrueDivide.CLASS_NAME);
+        out.put("registered_name", cls);
         return out;
     }
 
@@ -216,7 +219,9 @@ final class Keras3Config {
         String cls = SavedLayers.className(op);
         if (MERGES.contains(cls)) args.add(tensors);
         else args.addAll(tensors);
-        if (op instanceof TrueDivide d) args.add(d.getConfig().get("y")); // the operation's second argument
+        // the operation's second argument: the divisor, the key
+        if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));
+        if (op instanceof GetItem g) args.add(g.key());
         ObjectNode kwargs = out.putObject("kwargs");
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);

@@ -7,7 +7,7 @@ import kdnn.internal.LayerBridge;
 import kdnn.layers.BatchNormalization;
 import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
-import kdnn.layers.TrueDivide;
+import kdnn.layers.KerasOperation;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
 import kdnn.model.Sequential;
@@ -42,8 +42,9 @@ final class SaveRules {
     }
 
     /**
-     * kdnn's TrueDivide is no Keras layer: a file holds it as the operation it was read from (a
-     * TFOpLambda in .h5, a Keras 3 operation in .keras), called once inside a functional model.
+     * kdnn's operation layers (TrueDivide, GetItem) are no Keras layers: a file holds each as the
+     * operation it was read from (a TFOpLambda in .h5, a Keras 3 operation in .keras), called once
+     * inside a functional model.
      * A Sequential model holds layers only. (TF.js' Keras has neither form: ModelFiles refuses it.)
      */
     private static void checkOperations(Model model, String format) {
@@ -54,15 +55,16 @@ final class SaveRules {
                 checkOperations(nested, format);
                 continue;
             }
-            if (!(o instanceof TrueDivide d)) continue;
-            String where = "model \"" + model.name() + "\", layer \"" + d.name() + "\" (TrueDivide, x / y by a constant)";
+            if (!(o instanceof KerasOperation) || !(o instanceof Layer d)) continue;
+            String where = "model \"" + model.name() + "\", layer \"" + d.name() + "\" (" + d.className() + ", the"
+                    + " operation tf." + ((KerasOperation) o).tfFunction() + ")";
             if (model instanceof Sequential) {
                 throw new IllegalArgumentException(where + " is in a Sequential model, which Keras files hold as layers"
-                        + " only; a division is written as the operation of a functional model");
+                        + " only; an operation is written as part of a functional model");
             }
             if (calls.getOrDefault(d.name(), List.of()).size() > 1) {
                 throw new IllegalArgumentException(where + " is called " + calls.get(d.name()).size() + " times; "
-                        + format + " files write a division as one operation per call: use one TrueDivide per call");
+                        + format + " files write an operation once per call: use one " + d.className() + " per call");
             }
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
+import kdnn.layers.GetItem;
 import kdnn.layers.TrueDivide;
 
 /**
@@ -102,6 +103,17 @@ final class TfOpLambdas {
                 } else {
                     throw unsupported(file, where, function, "operand y=" + ConfigNormalizer.abbreviate(y));
                 }
+            }
+            case "__operators__.getitem" -> {
+                // x[key] (a SlicingOpLambda): tf.keras writes the key as slice_spec, slices as {start, stop, step}
+                JsonNode key = call.kwargs.get("slice_spec");
+                if (key == null || isTensorRef(key)) {
+                    throw unsupported(file, where, function, "slice_spec=" + ConfigNormalizer.abbreviate(key)
+                            + " (kdnn reads integers, slices, an ellipsis and new axes)");
+                }
+                cls = GetItem.CLASS_NAME;
+                config.set("key", key);
+                inputs.add(call.tensor(file, where, function));
             }
             case "nn.bias_add" -> {
                 // x + bias over the last axis: tf.keras' backend.bias_add (the mean subtraction of
@@ -244,44 +256,66 @@ final class TfOpLambdas {
     }
 
     /**
-     * The Keras 2 form of a model config with kdnn's {@link TrueDivide} layers written as the
-     * TFOpLambda tf.keras writes for {@code x / y} ({@code [layer, node, tensor, {"y": y, "name":
-     * null}]}), in nested models too: what {@link #translate} reads back.
+     * The Keras 2 form of a model config with kdnn's operation layers written as tf.keras writes
+     * those calls, in nested models too: {@link TrueDivide} as the TFOpLambda of {@code x / y}
+     * ({@code [layer, node, tensor, {"y": y, "name": null}]}), {@link GetItem} as the
+     * SlicingOpLambda of {@code x[key]} ({@code {"slice_spec": key}}, slices as {@code {start, stop,
+     * step}}): what {@link #translate} reads back.
      */
     static JsonNode written(JsonNode modelConfig) {
         JsonNode copy = modelConfig.deepCopy();
-        writeDivisions(copy);
+        writeOperations(copy);
         return copy;
     }
 
-    private static void writeDivisions(JsonNode model) {
+    private static void writeOperations(JsonNode model) {
         JsonNode layers = model.path("config").path("layers");
         for (int i = 0; i < layers.size(); i++) {
             JsonNode l = layers.get(i);
             if (l.path("config").has("layers")) {
-                writeDivisions(l);
+                writeOperations(l);
                 continue;
             }
-            if (!l.path("class_name").asText().equals(TrueDivide.CLASS_NAME)) continue;
+            String cls = l.path("class_name").asText();
+            boolean division = cls.equals(TrueDivide.CLASS_NAME);
+            if (!division && !cls.equals(GetItem.CLASS_NAME)) continue;
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", "TFOpLambda");
+            lambda.put("class_name", division ? "TFOpLambda" : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
-            lc.put("function", "math.truediv");
+            lc.put("function", division ? "math.truediv" : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
             for (JsonNode node : l.path("inbound_nodes")) {
                 JsonNode source = node.get(0);
                 ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
                 ObjectNode kwargs = ref.addObject();
-                kwargs.set("y", c.get("y"));
-                kwargs.putNull("name");
+                if (division) {
+                    kwargs.set("y", c.get("y"));
+                    kwargs.putNull("name");
+                } else {
+                    kwargs.set("slice_spec", tfKerasKey(c.get("key")));
+                }
             }
             ((ArrayNode) layers).set(i, lambda);
         }
+    }
+
+    /** A key in Keras 3's form as tf.keras writes slice_spec: slices bare, the ellipsis without config. */
+    private static JsonNode tfKerasKey(JsonNode key) {
+        if (key.isArray()) {
+            ArrayNode out = JSON.arrayNode();
+            for (JsonNode k : key) out.add(tfKerasKey(k));
+            return out;
+        }
+        return switch (key.path("class_name").asText("")) {
+            case "__slice__" -> key.get("config").deepCopy();
+            case "__ellipsis__" -> JSON.objectNode().put("class_name", "__ellipsis__");
+            default -> key.deepCopy();
+        };
     }
 
     /** One call: its first argument (a tensor, or a constant) and its other arguments. */

@@ -22,7 +22,7 @@ import kdnn.runtime.Pipeline;
  * in (tf.keras writes a TFOpLambda, Keras 3 the operation), so TF.js, whose Keras has neither,
  * cannot hold it.
  */
-public final class TrueDivide extends ElementwiseLayer {
+public final class TrueDivide extends ElementwiseLayer implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "TrueDivide"}. */
     public static final String CLASS_NAME = "TrueDivide";
 
@@ -111,6 +111,11 @@ public final class TrueDivide extends ElementwiseLayer {
     public boolean divisorIsList() {
         ensureOpen();
         return divisorIsList;
+    }
+
+    @Override
+    public String tfFunction() {
+        return "math.truediv";
     }
 
     @Override

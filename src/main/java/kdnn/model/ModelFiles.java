@@ -261,10 +261,10 @@ public final class ModelFiles {
     public static void save(Model model, Path dir) throws IOException {
         model.ensureOpen();
         for (Layer l : model.allLayers()) {
-            if (l instanceof kdnn.layers.TrueDivide) {
-                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" (TrueDivide,"
-                        + " x / y by a constant) has no TF.js form: TensorFlow.js' Keras has no layer that divides exactly."
-                        + " Save it as .h5 (a tf.math.truediv TFOpLambda) or .keras (keras.ops.true_divide)");
+            if (l instanceof kdnn.layers.KerasOperation op) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ", the operation tf." + op.tfFunction() + ") has no TF.js form: TensorFlow.js'"
+                        + " Keras has no layer for it. Save it as .h5 (a TFOpLambda) or .keras (a Keras 3 operation)");
             }
         }
         ObjectNode root = JsonNodeFactory.instance.objectNode();

@@ -67,6 +67,17 @@ class PreprocessingOpsFilesTest {
                     "{'y': [0.2290000021457672, 0.2240000069141388, 0.22499999403953552], 'name': null}")
             + conv("tf.math.truediv_1"), "conv");
 
+    /** tf.keras' "caffe" mode (ResNet50, VGG16): {@code x[..., ::-1]} (RGB to BGR), then {@code bias_add(x, -mean)}. */
+    private static final String CAFFE_MODE = functional(INPUT
+            + "{'class_name': 'SlicingOpLambda', 'config': {'name': 'tf.__operators__.getitem', 'trainable': true,"
+            + " 'dtype': 'float32', 'function': '__operators__.getitem'}, 'name': 'tf.__operators__.getitem',"
+            + " 'inbound_nodes': [['input_1', 0, 0, {'slice_spec': [{'class_name': '__ellipsis__'},"
+            + " {'start': null, 'stop': null, 'step': -1}]}]]},"
+            + lambda("tf.nn.bias_add", "nn.bias_add", "tf.__operators__.getitem",
+                    "{'bias': [-103.93900299072266, -116.77899932861328, -123.68000030517578], 'data_format': 'NHWC',"
+                    + " 'name': null}")
+            + conv("tf.nn.bias_add"), "conv");
+
     private static final String CONV_ONLY = functional(INPUT + conv("input_1"), "conv");
 
     private static float[] image() {
@@ -87,6 +98,16 @@ class PreprocessingOpsFilesTest {
         return out;
     }
 
+    private static float[] caffeMode(float[] x) {
+        float[] bgrMean = {103.939f, 116.779f, 123.68f};
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            int c = i % 3;
+            out[i] = x[i - c + 2 - c] + -bgrMean[c];
+        }
+        return out;
+    }
+
     private static void assertBitwise(float[] want, float[] got, String what) {
         for (int i = 0; i < want.length; i++) {
             assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), what + ": value " + i);
@@ -103,11 +124,11 @@ class PreprocessingOpsFilesTest {
     }
 
     @Test
-    void tfAndTorchModesPredictTheConvolutionOfTheInputPreprocessedInFloat32(@TempDir Path dir) throws Exception {
+    void tfTorchAndCaffeModesPredictTheConvolutionOfTheInputPreprocessedInFloat32(@TempDir Path dir) throws Exception {
         Path weights = weights(dir);
         float[] x = image();
-        String[] configs = {TF_MODE, TORCH_MODE};
-        float[][] preprocessed = {tfMode(x), torchMode(x)};
+        String[] configs = {TF_MODE, TORCH_MODE, CAFFE_MODE};
+        float[][] preprocessed = {tfMode(x), torchMode(x), caffeMode(x)};
         Path convOnly = Files.writeString(dir.resolve("conv.json"), CONV_ONLY);
         for (int k = 0; k < configs.length; k++) {
             Path config = Files.writeString(dir.resolve("m" + k + ".json"), configs[k]);
@@ -160,6 +181,26 @@ class PreprocessingOpsFilesTest {
         assertEquals("__keras_tensor__", args.get(0).get("class_name").asText());
         assertEquals(127.5, args.get(1).asDouble());
         assertTrue(!op.has("build_config"), "an operation is not built");
+
+        // x[..., ::-1]: tf.keras' SlicingOpLambda, Keras 3's GetItem with the key as its second argument
+        Path caffe = Files.writeString(dir.resolve("caffe.json"), CAFFE_MODE);
+        try (Model m = Models.load(caffe, weights)) {
+            Models.save(m, dir.resolve("caffe.h5"));
+            Models.save(m, dir.resolve("caffe.keras"));
+        }
+        try (Hdf5 file = Hdf5.open(Files.readAllBytes(dir.resolve("caffe.h5")), "caffe.h5")) {
+            JsonNode slicing = layer(JSON.readTree(file.string(file.root(), "model_config")), "tf.__operators__.getitem");
+            assertEquals("SlicingOpLambda", slicing.get("class_name").asText());
+            assertEquals(JSON.readTree(("[['input_1', 0, 0, {'slice_spec': [{'class_name': '__ellipsis__'},"
+                    + " {'start': null, 'stop': null, 'step': -1}]}]]").replace('\'', '"')), slicing.get("inbound_nodes"));
+        }
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(dir.resolve("caffe.keras").toFile())) {
+            JsonNode getItem = layer(JSON.readTree(zip.getInputStream(zip.getEntry("config.json"))), "tf.__operators__.getitem");
+            assertEquals("GetItem", getItem.get("class_name").asText());
+            assertEquals(JSON.readTree(("[{'class_name': '__ellipsis__', 'config': {}}, {'class_name': '__slice__',"
+                    + " 'config': {'start': null, 'stop': null, 'step': -1}}]").replace('\'', '"')),
+                    getItem.get("inbound_nodes").get(0).get("args").get(1));
+        }
     }
 
     private static JsonNode layer(JsonNode model, String name) {

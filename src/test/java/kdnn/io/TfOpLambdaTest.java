@@ -216,12 +216,15 @@ class TfOpLambdaTest {
         }
         String[] functions = {"__operators__.add", "math.subtract", "math.multiply", "math.truediv", "math.negative",
                 "nn.relu6", "nn.leaky_relu", "nn.softmax", "nn.gelu", "math.reduce_mean", "math.reduce_max", "concat",
-                "reshape", "transpose", "image.resize", "nn.relu", "nn.silu", "nn.bias_add"};
+                "reshape", "transpose", "image.resize", "nn.relu", "nn.silu", "nn.bias_add",
+                "__operators__.getitem"};
         String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias",
-                "bias", "data_format"};
+                "bias", "data_format", "slice_spec"};
         String[] values = {"3.0", "-1", "0", "2147483647", "1e300", "'x'", "true", "null", "[]", "[1, 2]", "[-1, 4]",
                 "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]",
-                "[0.0, -0.0, 3.0, 1e-40]", "'NHWC'", "'NCHW'"};
+                "[0.0, -0.0, 3.0, 1e-40]", "'NHWC'", "'NCHW'",
+                "[{'class_name': '__ellipsis__'}, {'start': null, 'stop': null, 'step': -1}]", "{'start': 1, 'stop': null, 'step': 2}",
+                "[{'start': null, 'stop': null, 'step': null}, null, 0]", "{'class_name': '__ellipsis__'}"};
         java.util.SplittableRandom r = new java.util.SplittableRandom(17);
         for (int i = 0; i < 400; i++) {
             String f = functions[r.nextInt(functions.length)];

@@ -49,6 +49,10 @@ class HostilePreprocessingProperties {
             "{'class_name':'Rescaling','config':{'scale':[0.5,2.0],'offset':-1.0}}",
             "{'class_name':'TrueDivide','config':{'y':127.5}}",
             "{'class_name':'TrueDivide','config':{'y':[0.229,0.224]}}",
+            "{'class_name':'GetItem','config':{'key':[{'class_name':'__ellipsis__','config':{}},"
+                    + "{'class_name':'__slice__','config':{'start':null,'stop':null,'step':-1}}]}}",
+            "{'class_name':'GetItem','config':{'key':[{'class_name':'__slice__','config':{'start':null,'stop':null,"
+                    + "'step':null}},1,null,{'class_name':'__slice__','config':{'start':-2,'stop':0,'step':-1}}]}}",
             "{'class_name':'Normalization','config':{'axis':-1,'mean':[0.5,1.0],'variance':[4.0,0.25],'invert':false}}",
             "{'class_name':'Normalization','config':{'axis':[1,2],'mean':0.5,'variance':2.0}}",
             "{'class_name':'LayerScale','config':{'init_values':0.5,'projection_dim':3}}",
