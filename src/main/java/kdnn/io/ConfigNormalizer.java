@@ -172,7 +172,8 @@ final class ConfigNormalizer {
         String module = entry.path("module").asText("");
         if ((module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.")) && !ELEMENTWISE_OPS.contains(cls)) {
             throw new ModelFileException(file + ": " + where + " is the Keras 3 operation " + module + "." + cls
-                    + ", which kdnn does not read (it reads the element-wise " + ELEMENTWISE_OPS + " of tensors)");
+                    + ", which kdnn does not read (it reads the element-wise " + ELEMENTWISE_OPS + " of tensors, and "
+                    + new java.util.TreeSet<>(KERAS3_OPERATIONS.keySet()) + " as tf.keras' TFOpLambda of that meaning)");
         }
     }
 
@@ -183,7 +184,10 @@ final class ConfigNormalizer {
             Map.entry("Negative", "math.negative"), Map.entry("Relu", "nn.relu"), Map.entry("Relu6", "nn.relu6"),
             Map.entry("Sigmoid", "math.sigmoid"), Map.entry("Silu", "nn.silu"), Map.entry("Tanh", "math.tanh"),
             Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"),
-            Map.entry("GetItem", "__operators__.getitem"));
+            Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"));
+
+    /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
+    private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");
 
     private static boolean isOperation(JsonNode entry) {
         String module = entry.path("module").asText("");
@@ -216,6 +220,17 @@ final class ConfigNormalizer {
         JsonNode args = nodes.get(0).get("args");
         ObjectNode kwargs = JSON.objectNode();
         JsonNode first = args.path(0);
+        if (LIST_OPERATIONS.contains(cls)) {
+            // ops.stack(xs, axis) and ops.concatenate(xs, axis): the tensors as one list argument, the axis configured
+            if (args.size() != 1 || !first.isArray() || first.isEmpty()) {
+                throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is not called on one"
+                        + " list of tensors: " + abbreviate(args));
+            }
+            kwargs.set("axis", entry.path("config").has("axis") ? entry.path("config").get("axis") : JSON.numberNode(0));
+            ArrayNode list = JSON.arrayNode();
+            for (JsonNode t : first) list.add(tensor(t, where, models, kwargs));
+            return lambda(entry, cls, list);
+        }
         boolean firstIsTensor = first.path("class_name").asText().equals("__keras_tensor__");
         if (args.size() == 2) {
             JsonNode second = args.get(1);
@@ -228,6 +243,11 @@ final class ConfigNormalizer {
         }
         ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)
                 : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(constant(first, where, cls)).add(kwargs);
+        return lambda(entry, cls, call);
+    }
+
+    /** The TFOpLambda of a Keras 3 operation's entry, with its one call. */
+    private static ObjectNode lambda(JsonNode entry, String cls, ArrayNode call) {
         ObjectNode lambda = JSON.objectNode();
         lambda.put("class_name", "TFOpLambda");
         ObjectNode config = lambda.putObject("config");
@@ -252,7 +272,10 @@ final class ConfigNormalizer {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") has a constant of dtype "
                     + abbreviate(dtype) + "; kdnn computes in float32 and reads float32 constants only");
         }
-        return arg.path("config").path("value").deepCopy();
+        JsonNode value = arg.path("config").path("value");
+        // a constant shaped (1, ..., 1, C) to broadcast against the last axis, as Keras 3 reshapes its ImageNet mean
+        while (value.isArray() && value.size() == 1 && value.get(0).isArray()) value = value.get(0);
+        return value.deepCopy();
     }
 
     /**

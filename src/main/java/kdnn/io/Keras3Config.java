@@ -10,6 +10,7 @@ import java.util.Set;
 import kdnn.layers.BatchNormalization;
 import kdnn.layers.GetItem;
 import kdnn.layers.KerasOperation;
+import kdnn.layers.Stack;
 import kdnn.layers.TrueDivide;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
@@ -149,13 +150,15 @@ final class Keras3Config {
         return out;
     }
 
-    /** kdnn's operation layers as the Keras 3 operations a tensor's {@code /} and {@code []} make. */
+    /** kdnn's operation layers as the Keras 3 operations: a tensor's {@code /} and {@code []}, {@code ops.stack}. */
     private static ObjectNode operation(JsonNode keras2) {
         String cls = keras2.get("class_name").asText();
         ObjectNode out = JSON.objectNode();
         out.put("module", "keras.src.ops.numpy");
         out.put("class_name", cls);
-        out.putObject("config").set("name", keras2.path("config").get("name"));
+        ObjectNode c = out.putObject("config");
+        c.set("name", keras2.path("config").get("name"));
+        if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's
         out.put("registered_name", cls);
         return out;
     }
@@ -217,7 +220,7 @@ final class Keras3Config {
         }
         ArrayNode args = out.putArray("args");
         String cls = SavedLayers.className(op);
-        if (MERGES.contains(cls)) args.add(tensors);
+        if (MERGES.contains(cls) || op instanceof Stack) args.add(tensors);
         else args.addAll(tensors);
         // the operation's second argument: the divisor, the key
         if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import kdnn.layers.GetItem;
+import kdnn.layers.Stack;
 import kdnn.layers.TrueDivide;
 
 /**
@@ -196,6 +197,14 @@ final class TfOpLambdas {
                 config.put("axis", axis.asInt());
                 call.list.forEach(inputs::add);
             }
+            case "stack" -> {
+                if (call.list == null) throw unsupported(file, where, function, "a first argument that is not a list of tensors");
+                JsonNode axis = call.kwargs.path("axis");
+                if (!axis.isMissingNode() && !axis.isIntegralNumber()) throw unsupported(file, where, function, "axis=" + axis);
+                cls = Stack.CLASS_NAME;
+                config.put("axis", axis.asInt(0));
+                call.list.forEach(inputs::add);
+            }
             case "reshape" -> {
                 JsonNode shape = call.kwargs.get("shape");
                 if (shape == null || !shape.isArray() || shape.isEmpty() || !(shape.get(0).isNull() || shape.get(0).asInt() == -1)) {
@@ -260,7 +269,8 @@ final class TfOpLambdas {
      * those calls, in nested models too: {@link TrueDivide} as the TFOpLambda of {@code x / y}
      * ({@code [layer, node, tensor, {"y": y, "name": null}]}), {@link GetItem} as the
      * SlicingOpLambda of {@code x[key]} ({@code {"slice_spec": key}}, slices as {@code {start, stop,
-     * step}}): what {@link #translate} reads back.
+     * step}}), {@link Stack} as the TFOpLambda of {@code tf.stack} (a list of tensors, each with
+     * {@code {"axis": axis, "name": null}}): what {@link #translate} reads back.
      */
     static JsonNode written(JsonNode modelConfig) {
         JsonNode copy = modelConfig.deepCopy();
@@ -278,7 +288,8 @@ final class TfOpLambdas {
             }
             String cls = l.path("class_name").asText();
             boolean division = cls.equals(TrueDivide.CLASS_NAME);
-            if (!division && !cls.equals(GetItem.CLASS_NAME)) continue;
+            boolean stack = cls.equals(Stack.CLASS_NAME);
+            if (!division && !stack && !cls.equals(GetItem.CLASS_NAME)) continue;
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
             lambda.put("class_name", division ? "TFOpLambda" : "SlicingOpLambda");
@@ -286,10 +297,20 @@ final class TfOpLambdas {
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
-            lc.put("function", division ? "math.truediv" : "__operators__.getitem");
+            lc.put("function", division ? "math.truediv" : stack ? "stack" : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
             for (JsonNode node : l.path("inbound_nodes")) {
+                if (stack) {
+                    // the list of tensors is the first argument: each carries the call's other arguments
+                    ArrayNode refs = nodes.addArray();
+                    for (JsonNode source : node) {
+                        ObjectNode kwargs = refs.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2)).addObject();
+                        kwargs.set("axis", c.get("axis"));
+                        kwargs.putNull("name");
+                    }
+                    continue;
+                }
                 JsonNode source = node.get(0);
                 ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
                 ObjectNode kwargs = ref.addObject();

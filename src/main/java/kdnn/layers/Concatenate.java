@@ -94,12 +94,7 @@ public final class Concatenate extends Merge {
 
     @Override
     double mergedBound(double[] b) {
-        double bound = 0;
-        for (double x : b) {
-            if (Double.isNaN(x)) return Double.NaN;
-            bound = Math.max(bound, x);
-        }
-        return bound;
+        return largestBound(b);
     }
 
     @Override

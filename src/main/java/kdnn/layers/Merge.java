@@ -42,6 +42,16 @@ public abstract class Merge extends Layer {
     /** A bound on |y| from bounds on each input's |x| (NaN: unknown). */
     abstract double mergedBound(double[] inputBounds);
 
+    /** The largest of the inputs' bounds: the bound of a merge that only moves values (NaN if one is unknown). */
+    static double largestBound(double[] bounds) {
+        double bound = 0;
+        for (double x : bounds) {
+            if (Double.isNaN(x)) return Double.NaN;
+            bound = Math.max(bound, x);
+        }
+        return bound;
+    }
+
     @Override
     public final long[] computeOutputShape(long[] inputShape) {
         throw new IllegalArgumentException("A merge layer should be called on a list of inputs. Received: input_shape="

@@ -245,6 +245,61 @@ class PreprocessingOpsFilesTest {
         assertTrue(e.getMessage().contains("constant of dtype \"float64\""), e.getMessage());
     }
 
+    /**
+     * Keras 3's caffe mode ({@code ops.stack([x[..., i] for i in (2, 1, 0)], axis=-1)}, then
+     * {@code x += mean_tensor} reshaped to (1, 1, 1, 3)): three GetItem, a Stack and an Add of a
+     * tensor constant; bitwise the BGR image minus the mean, and so again through .keras and .h5.
+     */
+    @Test
+    void keras3CaffeModeStacksTheChannelsBackwardsAndAddsTheMean(@TempDir Path dir) throws Exception {
+        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 4, 5, 3], 'dtype': 'float32',"
+                + " 'keras_history': ['%s', 0, 0]}}";
+        String ellipsis = "{'class_name': '__ellipsis__', 'config': {}}";
+        String mean = "{'class_name': '__tensor__', 'config': {'value': [[[[-103.939, -116.779, -123.68]]]], 'dtype': 'float32'}}";
+        String[][] ops = {
+            {"get_item", "GetItem", "{'name': 'get_item'}", t.formatted("x") + ", [" + ellipsis + ", 2]"},
+            {"get_item_1", "GetItem", "{'name': 'get_item_1'}", t.formatted("x") + ", [" + ellipsis + ", 1]"},
+            {"get_item_2", "GetItem", "{'name': 'get_item_2'}", t.formatted("x") + ", [" + ellipsis + ", 0]"},
+            {"stack", "Stack", "{'name': 'stack', 'axis': -1}",
+                "[" + t.formatted("get_item") + ", " + t.formatted("get_item_1") + ", " + t.formatted("get_item_2") + "]"},
+            {"add", "Add", "{'name': 'add'}", t.formatted("stack") + ", " + mean}};
+        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
+                + "'batch_shape': [null, 4, 5, 3], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
+                + " 'inbound_nodes': []}");
+        for (String[] o : ops) {
+            layers.append(", {'module': 'keras.src.ops.numpy', 'class_name': '").append(o[1]).append("', 'config': ")
+                    .append(o[2]).append(", 'registered_name': '").append(o[1]).append("', 'name': '").append(o[0])
+                    .append("', 'inbound_nodes': [{'args': [").append(o[3]).append("], 'kwargs': {}}]}");
+        }
+        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'caffe', 'trainable': true,"
+                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['add', 0, 0]]},"
+                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        Path p = Files.writeString(dir.resolve("caffe3.json"), model);
+        float[] x = new float[2 * 4 * 5 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (i * 53) % 256;
+        try (Model m = Models.load(p); Tensor in = Tensor.of(x, 2, 4, 5, 3); Tensor y = m.predict(in)) {
+            assertBitwise(caffeMode(x), y.toFloatArray(), "Keras 3 caffe mode");
+            assertEquals("Stack", m.layer("stack").className());
+            for (String file : new String[] {"caffe3.keras", "caffe3.h5"}) {
+                Models.save(m, dir.resolve(file));
+                try (Model again = Models.load(dir.resolve(file)); Tensor y2 = again.predict(in)) {
+                    assertBitwise(caffeMode(x), y2.toFloatArray(), "Keras 3 caffe mode through " + file);
+                }
+            }
+        }
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(dir.resolve("caffe3.keras").toFile())) {
+            JsonNode stack = layer(JSON.readTree(zip.getInputStream(zip.getEntry("config.json"))), "stack");
+            assertEquals(-1, stack.get("config").get("axis").asInt());
+            JsonNode args = stack.get("inbound_nodes").get(0).get("args");
+            assertEquals(1, args.size(), "one argument, the list");
+            assertEquals(3, args.get(0).size());
+        }
+        String concatenate = model.replace("\"Stack\"", "\"Concatenate\"").replace(", \"axis\": -1}", "}");
+        Path defaultAxis = Files.writeString(dir.resolve("concat.json"), concatenate);
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(defaultAxis).close());
+        assertTrue(e.getMessage().contains("along the batch axis (axis=0)"), e.getMessage());
+    }
+
     /** A division is written as one operation per call, in a functional model: other forms are refused before writing. */
     @Test
     void aDivisionCalledTwiceOrInASequentialIsRefusedBeforeWriting(@TempDir Path dir) throws Exception {

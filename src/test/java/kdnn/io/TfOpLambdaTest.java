@@ -260,9 +260,25 @@ class TfOpLambdaTest {
         try (Model m = Models.load(add); Tensor in = Tensor.of(new float[] {1, -2, 3}, 1, 3); Tensor y = m.predict(in)) {
             assertArrayEquals(new float[] {1, 4, 9}, y.toFloatArray(), 0f);
         }
-        Path concat = Files.writeString(dir.resolve("concat.json"), template.formatted("Concatenate", "Concatenate"));
-        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(concat).close());
-        assertTrue(e.getMessage().contains("Keras 3 operation keras.src.ops.numpy.Concatenate"), e.getMessage());
+        Path sort = Files.writeString(dir.resolve("sort.json"), template.formatted("Sort", "Sort"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(sort).close());
+        assertTrue(e.getMessage().contains("Keras 3 operation keras.src.ops.numpy.Sort"), e.getMessage());
+        // ops.concatenate([x, x], axis): its axis configured, NumPy's 0 by default (the batch: refused)
+        String both = "[[" + tensor.formatted("x") + ", " + tensor.formatted("x") + "]]";
+        String twoArguments = "[" + tensor.formatted("x") + ", " + tensor.formatted("x") + "]";
+        String concatenate = template.formatted("Concatenate", "Concatenate").replace(twoArguments.replace('\'', '"'),
+                both.replace('\'', '"'));
+        Path lastAxis = Files.writeString(dir.resolve("concat.json"),
+                concatenate.replace("{\"name\": \"op\"}", "{\"name\": \"op\", \"axis\": -1}"));
+        try (Model m = Models.load(lastAxis); Tensor in = Tensor.of(new float[] {1, -2, 3}, 1, 3); Tensor y = m.predict(in)) {
+            assertArrayEquals(new float[] {1, -2, 3, 1, -2, 3}, y.toFloatArray(), 0f);
+        }
+        Path defaultAxis = Files.writeString(dir.resolve("concat0.json"), concatenate);
+        e = assertThrows(IllegalArgumentException.class, () -> Models.load(defaultAxis).close());
+        assertTrue(e.getMessage().contains("along the batch axis (axis=0)"), e.getMessage());
+        Path notAList = Files.writeString(dir.resolve("concat2.json"), template.formatted("Concatenate", "Concatenate"));
+        e = assertThrows(IllegalArgumentException.class, () -> Models.load(notAList).close());
+        assertTrue(e.getMessage().contains("is not called on one list of tensors"), e.getMessage());
     }
 
     /**
