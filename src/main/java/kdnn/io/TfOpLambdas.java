@@ -19,6 +19,8 @@ import kdnn.layers.TrueDivide;
  * TFOpLambda it was), a tensor operand an Add, Subtract or
  * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax,
  * {@code reduce_mean} and {@code reduce_max} over the spatial axes a global pooling, and
+ * {@code tf.expand_dims} a GetItem with a new axis, {@code tf.math.l2_normalize} a UnitNormalization,
+ * {@code x[key]} a GetItem, {@code tf.stack} a Stack,
  * {@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
  * {@code tf.image.resize} (to a fixed size) a Concatenate, Reshape, Permute and Resizing. tf.keras writes the call's
  * other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0, "name": null}]},
@@ -114,6 +116,44 @@ final class TfOpLambdas {
                 }
                 cls = GetItem.CLASS_NAME;
                 config.set("key", key);
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "expand_dims" -> {
+                // a new axis: x[:, ..., None, ...] as GetItem (the batch axis counted, as tf.expand_dims counts it)
+                JsonNode axis = call.kwargs.path("axis");
+                if (!axis.isIntegralNumber() || axis.asInt() == 0) {
+                    throw unsupported(file, where, function, "axis=" + ConfigNormalizer.abbreviate(axis)
+                            + " (kdnn inserts an axis after the batch axis: an integer other than 0)");
+                }
+                int a = axis.asInt();
+                ArrayNode key = config.putArray("key");
+                ObjectNode whole = JSON.objectNode().put("class_name", "__slice__");
+                whole.putObject("config").putNull("start").putNull("stop").putNull("step");
+                ObjectNode ellipsis = JSON.objectNode().put("class_name", "__ellipsis__");
+                ellipsis.putObject("config");
+                if (a > 0) {
+                    for (int i = 0; i < a; i++) key.add(whole.deepCopy());
+                    key.addNull().add(ellipsis);
+                } else {
+                    key.add(ellipsis).addNull();
+                    for (int i = 0; i < -a - 1; i++) key.add(whole.deepCopy());
+                }
+                cls = GetItem.CLASS_NAME;
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "math.l2_normalize", "nn.l2_normalize", "linalg.l2_normalize" -> {
+                // x * rsqrt(max(sum(x * x), epsilon)) over the axes: UnitNormalization, whose epsilon is tf's default
+                JsonNode axis = call.kwargs.path("axis");
+                JsonNode epsilon = call.kwargs.path("epsilon");
+                if (!epsilon.isMissingNode() && !(epsilon.isNumber() && epsilon.asDouble() == 1e-12)) {
+                    throw unsupported(file, where, function, "epsilon=" + ConfigNormalizer.abbreviate(epsilon)
+                            + " (kdnn reads the default 1e-12, UnitNormalization's)");
+                }
+                if (axis.isMissingNode() || axis.isNull()) {
+                    throw unsupported(file, where, function, "axis=None (the whole batch at once)");
+                }
+                cls = "UnitNormalization";
+                config.set("axis", axis);
                 inputs.add(call.tensor(file, where, function));
             }
             case "nn.bias_add" -> {
@@ -427,6 +467,7 @@ final class TfOpLambdas {
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant, tf.nn and tf.math"
                 + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
-                + " tf.concat, tf.reshape and tf.transpose of each sample, and tf.image.resize to a fixed size");
+                + " tf.concat, tf.stack, tf.reshape, tf.transpose and tf.expand_dims of each sample, tf.math.l2_normalize,"
+                + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }
 }

@@ -243,6 +243,40 @@ class TfOpLambdaTest {
         }
     }
 
+    /** {@code tf.expand_dims} as a new axis (GetItem), {@code tf.math.l2_normalize} as UnitNormalization (tf's epsilon). */
+    @Test
+    void expandDimsAndL2NormalizeReadAsANewAxisAndUnitNormalization(@TempDir Path dir) throws Exception {
+        String layers = """
+                {'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 2, 3], 'dtype': 'float32', 'name': 'input_1'},
+                 'name': 'input_1', 'inbound_nodes': []},
+                {'class_name': 'TFOpLambda', 'config': {'name': 'tf.expand_dims', 'trainable': true, 'dtype': 'float32',
+                 'function': 'expand_dims'}, 'name': 'tf.expand_dims', 'inbound_nodes': [['input_1', 0, 0, {'axis': %s, 'name': null}]]},
+                {'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',
+                 'function': 'math.l2_normalize'}, 'name': 'out', 'inbound_nodes': [['tf.expand_dims', 0, 0, {'axis': -1%s}]]}
+                """;
+        float[] x = {3, 4, 0, 1e-7f, 0, 0, -1, 2, 2, 0.5f, 0, 0};
+        long[][] shapes = {{2, 1, 2, 3}, {2, 2, 3, 1}, {2, 2, 1, 3}, {2, 2, 3, 1}};
+        int[] axes = {1, 3, -2, -1};
+        for (int k = 0; k < axes.length; k++) {
+            String config = functional(layers.formatted(axes[k], "")).replace("\"block\"", "\"l2\"");
+            Path p = Files.writeString(dir.resolve("l2.json"), config);
+            try (Model m = Models.load(p); Tensor in = Tensor.of(x, 2, 2, 3); Tensor y = m.predict(in);
+                 kdnn.layers.Layer unit = kdnn.layers.Layers.fromConfig(new com.fasterxml.jackson.databind.ObjectMapper()
+                         .readTree("{\"class_name\": \"UnitNormalization\", \"config\": {\"axis\": -1}}"));
+                 Tensor reshaped = Tensor.of(x, shapes[k]); Tensor want = unit.call(reshaped)) {
+                assertArrayEquals(shapes[k], y.shape(), "axis " + axes[k]);
+                assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f, "axis " + axes[k]);
+                assertEquals("UnitNormalization", m.layer("out").className());
+            }
+        }
+        Path other = Files.writeString(dir.resolve("eps.json"), functional(layers.formatted(1, ", 'epsilon': 1e-6")));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(other).close());
+        assertTrue(e.getMessage().contains("epsilon=1.0E-6"), e.getMessage());
+        Path batch = Files.writeString(dir.resolve("batch.json"), functional(layers.formatted(0, "")));
+        e = assertThrows(IllegalArgumentException.class, () -> Models.load(batch).close());
+        assertTrue(e.getMessage().contains("axis=0"), e.getMessage());
+    }
+
     /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
     @Test
     void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {
