@@ -12,19 +12,23 @@ import kdnn.layers.TrueDivide;
 
 /**
  * tf.keras' {@code TFOpLambda} layers (a TensorFlow function called on a Keras tensor in a
- * functional model, e.g. MobileNetV3's {@code x + 3.0} and {@code x * (1.0 / 6.0)}) as the Keras
- * layers that compute the same: a scalar or per-channel constant operand becomes a Rescaling
- * ({@code x * scale + offset}, exact for these forms; {@code tf.nn.bias_add} of a constant too), a
- * division by a constant that is not a power of two kdnn's {@link TrueDivide} (written back as the
- * TFOpLambda it was), a tensor operand an Add, Subtract or
- * Multiply, an activation function an Activation, ReLU, LeakyReLU or Softmax,
- * {@code reduce_mean} and {@code reduce_max} over the spatial axes a global pooling, and
- * {@code tf.expand_dims} a GetItem with a new axis, {@code tf.math.l2_normalize} a UnitNormalization,
- * {@code x[key]} a GetItem, {@code tf.stack} a Stack,
- * {@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
- * {@code tf.image.resize} (to a fixed size) a Concatenate, Reshape, Permute and Resizing. tf.keras writes the call's
- * other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0, "name": null}]},
- * a tensor argument as {@code [layer, node, tensor]}, a constant first argument as
+ * functional model, e.g. MobileNetV3's {@code x + 3.0} and {@code x * (1.0 / 6.0)}) as the layers
+ * that compute the same:
+ * <ul>
+ *   <li>a scalar or per-channel constant operand: a Rescaling ({@code x * scale + offset}, exact for
+ *       these forms; {@code tf.nn.bias_add} of a constant too, and a division by a power of two);
+ *       a division by another constant: kdnn's {@link TrueDivide};</li>
+ *   <li>a tensor operand: an Add, Subtract or Multiply; an activation function: an Activation, ReLU,
+ *       LeakyReLU or Softmax; {@code reduce_mean} and {@code reduce_max} over the spatial axes: a
+ *       global pooling; {@code tf.math.l2_normalize}: a UnitNormalization;</li>
+ *   <li>{@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
+ *       {@code tf.image.resize} (to a fixed size): a Concatenate, Reshape, Permute and Resizing;
+ *       {@code tf.stack}: kdnn's {@link Stack}; {@code x[key]} (a SlicingOpLambda) and
+ *       {@code tf.expand_dims}: kdnn's {@link GetItem}.</li>
+ * </ul>
+ * kdnn's own three are written back as the TFOpLambda they were ({@link #written}). tf.keras writes
+ * the call's other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0,
+ * "name": null}]}, a tensor argument as {@code [layer, node, tensor]}, a constant first argument as
  * {@code ["_CONSTANT_VALUE", -1, value, kwargs]}). Any other function is refused by name. One
  * difference, in the sign of a zero only: Rescaling adds its offset 0 after the product, so a
  * product of -0 comes out +0 where TensorFlow's multiply keeps -0 (the two compare equal).
@@ -464,8 +468,8 @@ final class TfOpLambdas {
     private static ModelFileException unsupported(String file, String where, String function, String detail) {
         return new ModelFileException(file + ": " + where + " computes tf." + function
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
-                + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant, tf.nn and tf.math"
-                + " activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
+                + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
+                + " tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose and tf.expand_dims of each sample, tf.math.l2_normalize,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
