@@ -68,6 +68,9 @@ public final class Initializers {
         register("HeUniform", "he_uniform", Set.of("seed"), (c, o) -> VarianceScaling.heUniform(seed(c, o)));
         register("LecunNormal", "lecun_normal", Set.of("seed"), (c, o) -> VarianceScaling.lecunNormal(seed(c, o)));
         register("LecunUniform", "lecun_uniform", Set.of("seed"), (c, o) -> VarianceScaling.lecunUniform(seed(c, o)));
+        // Keras' short names of the random initializers (Embedding's default is "uniform")
+        TABLE.put("uniform", TABLE.get("RandomUniform"));
+        TABLE.put("normal", TABLE.get("RandomNormal"));
         // TensorFlow.js spells these with a capital C
         TABLE.put("LeCunNormal", TABLE.get("LecunNormal"));
         TABLE.put("LeCunUniform", TABLE.get("LecunUniform"));

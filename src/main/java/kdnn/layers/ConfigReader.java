@@ -21,15 +21,21 @@ final class ConfigReader {
     private final Set<String> read = new HashSet<>();
 
     ConfigReader(String className, JsonNode config) {
+        this(className, config, Set.of("float32"));
+    }
+
+    /** A reader for a layer that may declare one of {@code dtypes} (an InputLayer's integer indices). */
+    ConfigReader(String className, JsonNode config, Set<String> dtypes) {
         if (config == null || !config.isObject()) {
             throw new IllegalArgumentException(className + ": `config` must be a JSON object, got " + config);
         }
         this.className = className;
         this.config = config;
         String dtype = config.path("dtype").asText("float32");
-        if (!config.path("dtype").isNull() && !dtype.equals("float32")) {
-            throw new IllegalArgumentException(className + ": `dtype` must be \"float32\" (kdnn computes in float32),"
-                    + " got " + config.get("dtype"));
+        if (!config.path("dtype").isNull() && !dtypes.contains(dtype)) {
+            throw new IllegalArgumentException(className + ": `dtype` must be " + (dtypes.size() == 1
+                    ? "\"float32\" (kdnn computes in float32)" : "one of " + new java.util.TreeSet<>(dtypes))
+                    + ", got " + config.get("dtype"));
         }
         // Keras' base Layer takes an activity_regularizer on every layer (a training-time loss only)
         if (config.hasNonNull("activity_regularizer")) {

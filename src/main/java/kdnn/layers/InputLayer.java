@@ -13,12 +13,31 @@ public final class InputLayer extends Layer {
     /** Keras' class name, {@code "InputLayer"}. */
     public static final String CLASS_NAME = "InputLayer";
 
-    private InputLayer(String name, long[] batchInputShape) {
+    /** The dtypes an input may declare: float32, or integer indices for an Embedding. */
+    private static final java.util.Set<String> DTYPES = java.util.Set.of("float32", "int32", "int64");
+
+    private final String dtype;
+
+    private InputLayer(String name, long[] batchInputShape, String dtype) {
         super(name, batchInputShape, true);
+        this.dtype = dtype;
     }
 
     /** An input of this shape (batch first; -1 for an unknown dimension). */
     public static InputLayer of(String name, long... batchInputShape) {
+        return of(name, "float32", batchInputShape);
+    }
+
+    /**
+     * An input of this shape and dtype: {@code "float32"}, or {@code "int32"}/{@code "int64"} for
+     * indices that only an {@link Embedding} may read (fed as float32 values, which it truncates as
+     * Keras' cast does).
+     */
+    public static InputLayer of(String name, String dtype, long... batchInputShape) {
+        if (!DTYPES.contains(dtype)) {
+            throw new IllegalArgumentException("InputLayer `dtype` must be one of " + new java.util.TreeSet<>(DTYPES)
+                    + ", got \"" + dtype + "\"");
+        }
         if (batchInputShape.length == 0) {
             throw new IllegalArgumentException("InputLayer needs a shape: got an empty `batch_input_shape`");
         }
@@ -28,12 +47,12 @@ public final class InputLayer extends Layer {
                         + Shapes.format(batchInputShape));
             }
         }
-        return new InputLayer(name == null ? LayerNames.next("input") : name, batchInputShape);
+        return new InputLayer(name == null ? LayerNames.next("input") : name, batchInputShape, dtype);
     }
 
     /** Keras' {@code from_config}: {@code batch_input_shape}, {@code dtype} float32, {@code sparse} and {@code ragged} false. */
     public static InputLayer fromConfig(JsonNode config) {
-        ConfigReader r = new ConfigReader(CLASS_NAME, config);
+        ConfigReader r = new ConfigReader(CLASS_NAME, config, DTYPES);
         String name = r.string("name", null);
         long[] shape = r.batchInputShape();
         r.node("batch_input_shape");
@@ -53,8 +72,19 @@ public final class InputLayer extends Layer {
             throw new IllegalArgumentException("InputLayer \"" + name + "\": `optional=True` inputs (which may be None)"
                     + " are not supported");
         }
+        String dtype = config.path("dtype").isTextual() ? config.get("dtype").asText() : "float32";
         r.finish();
-        return of(name, shape);
+        return of(name, dtype, shape);
+    }
+
+    /** The declared dtype: {@code "float32"}, or {@code "int32"}/{@code "int64"} (indices for an Embedding). */
+    public String dtype() {
+        return dtype;
+    }
+
+    /** True for an input of integer indices. */
+    public boolean integer() {
+        return !dtype.equals("float32");
     }
 
     /** The declared shape, batch first (-1: unknown). */
@@ -115,6 +145,7 @@ public final class InputLayer extends Layer {
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
         c.remove("trainable");
+        c.put("dtype", dtype);
         c.put("sparse", false);
         c.put("ragged", false);
         return c;

@@ -48,6 +48,12 @@ public final class KerasTensor {
         }
         List<long[]> shapes = new ArrayList<>();
         for (KerasTensor t : inputs) shapes.add(t.shape);
+        for (KerasTensor t : inputs) {
+            if (t.node.op() instanceof InputLayer in && in.integer() && !(layer instanceof kdnn.layers.Embedding)) {
+                throw new IllegalArgumentException(Node.describe(layer, shapes) + ": its input \"" + in.name() + "\" holds "
+                        + in.dtype() + " indices, which only an Embedding reads (kdnn computes in float32)");
+            }
+        }
         long[] out;
         try {
             out = layer.computeOutputShape(shapes);
