@@ -144,6 +144,10 @@ final class ConfigNormalizer {
             for (Map.Entry<String, JsonNode> e : c.properties()) {
                 e.setValue(value(e.getValue(), where + ", argument \"" + e.getKey() + "\""));
             }
+            // a wrapper's layer: its config as any layer's (Keras 3 writes its dtype as a policy)
+            if (cls.equals("TimeDistributed") && c.path("layer").path("config") instanceof ObjectNode inner) {
+                normalizeDtype(inner, where + ", its layer");
+            }
             out.set("config", c);
         }
         if (functional) {

@@ -124,6 +124,11 @@ final class Keras3Config {
                 c.put("renorm_momentum", 0.99);
             }
         }
+        if (op instanceof kdnn.layers.TimeDistributed td) {
+            // its layer as Keras 3 serializes it, built for the steps folded into the batch
+            JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;
+            c.set("layer", layer(c.get("layer"), td.layer(), inner));
+        }
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
             c.remove("activity_regularizer");
@@ -160,6 +165,16 @@ final class Keras3Config {
         c.set("name", keras2.path("config").get("name"));
         if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's
         out.put("registered_name", cls);
+        return out;
+    }
+
+    /** A (batch, time, ...) build shape as (batch * time, ...): null where either is unknown, as Keras folds it. */
+    private static JsonNode folded(JsonNode shape) {
+        ArrayNode out = JSON.arrayNode();
+        JsonNode b = shape.get(0);
+        JsonNode t = shape.get(1);
+        if (b.isNumber() && t.isNumber()) out.add(b.asLong() * t.asLong()); else out.addNull();
+        for (int i = 2; i < shape.size(); i++) out.add(shape.get(i));
         return out;
     }
 

@@ -88,6 +88,17 @@ final class Keras3Weights {
             }
             throw missing(l, key, parent);
         }
+        if (l.className().equals("TimeDistributed")) {
+            // a wrapper's own vars are empty; its layer's are at layer/vars (Keras 3 walks the attribute `layer`)
+            requireNoVars(lg, where);
+            Group inner = Hdf5.childGroup(lg, "layer");
+            if (inner == null) {
+                if (expected != null && expected.isEmpty()) return;
+                throw new ModelFileException(h5.file + ": " + where + " has no \"layer/vars\" group for its layer's"
+                        + " weights");
+            }
+            lg = inner;
+        }
         Group vars = Hdf5.childGroup(lg, "vars");
         for (Map.Entry<String, Node> e : lg.getChildren().entrySet()) {
             if (!e.getKey().equals("vars") && !NOT_WEIGHTS.contains(e.getKey()) && holdsData(e.getValue())) {

@@ -96,6 +96,7 @@ final class Keras3Writer {
         Hdf5Tree.Group layers = parent.group("layers");
         Map<String, Integer> used = new HashMap<>();
         for (Object o : SavedLayers.layers(model)) {
+            if (o instanceof kdnn.layers.KerasOperation) continue; // an operation is not among Keras 3's model.layers
             String key = Keras3Weights.snakeCase(SavedLayers.className(o));
             int n = used.merge(key, 0, (a, b) -> a + 1);
             if (n > 0) key = key + "_" + n;
@@ -108,6 +109,10 @@ final class Keras3Writer {
             }
             Layer layer = (Layer) o;
             List<Weight> weights = layer.getWeights();
+            if (layer instanceof kdnn.layers.TimeDistributed) {
+                // Keras 3 saves a wrapper's layer under its attribute's name: layer/vars
+                vars = g.group("layer").group("vars");
+            }
             for (int i = 0; i < weights.size(); i++) {
                 vars.dataset(Integer.toString(i), weights.get(i).shape(), SavedLayers.values(layer, i));
             }

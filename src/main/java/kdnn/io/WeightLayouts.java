@@ -20,7 +20,8 @@ final class WeightLayouts {
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
             "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth");
+            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
+            "TrueDivide", "GetItem", "Stack");
 
     private WeightLayouts() {
     }
@@ -67,6 +68,11 @@ final class WeightLayouts {
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));
             }
             case "Embedding" -> out.add("embeddings");
+            case "TimeDistributed" -> {
+                // its layer's weights (Keras 3 keeps them under layer/vars)
+                JsonNode inner = config.path("layer");
+                return names(inner.path("class_name").asText(""), inner.path("config"), kerasMajor);
+            }
             default -> {
                 return null;
             }

@@ -820,10 +820,18 @@ public abstract class Layer implements AutoCloseable {
                 return;
             }
             released = true;
-            cleanable.clean();
+            try {
+                closeParts();
+            } finally {
+                cleanable.clean();
+            }
         } finally {
             lifecycle.unlockWrite(stamp);
         }
+    }
+
+    /** Closes the layers this one owns (a wrapper's), once, under the write lock. */
+    void closeParts() {
     }
 
     /** Input validation in Keras' words. */

@@ -49,6 +49,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'Rescaling','config':{'scale':[0.5,2.0],'offset':-1.0}}",
             "{'class_name':'TrueDivide','config':{'y':127.5}}",
             "{'class_name':'Embedding','config':{'input_dim':5,'output_dim':3}}",
+            "{'class_name':'TimeDistributed','config':{'layer':{'class_name':'Dense','config':{'units':2}}}}",
+            "{'class_name':'TimeDistributed','config':{'layer':{'class_name':'MaxPooling1D','config':{'pool_size':2}}}}",
             "{'class_name':'TrueDivide','config':{'y':[0.229,0.224]}}",
             "{'class_name':'GetItem','config':{'key':[{'class_name':'__ellipsis__','config':{}},"
                     + "{'class_name':'__slice__','config':{'start':null,'stop':null,'step':-1}}]}}",
