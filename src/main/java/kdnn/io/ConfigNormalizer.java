@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -188,7 +189,31 @@ final class ConfigNormalizer {
             Map.entry("Negative", "math.negative"), Map.entry("Relu", "nn.relu"), Map.entry("Relu6", "nn.relu6"),
             Map.entry("Sigmoid", "math.sigmoid"), Map.entry("Silu", "nn.silu"), Map.entry("Tanh", "math.tanh"),
             Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"),
-            Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"));
+            Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
+            Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
+            Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
+            Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"));
+
+    /**
+     * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
+     * arguments there, defaults included): the config key, tf.keras' name for it, and Keras 3's
+     * default where an older file's config lacks it (null: none).
+     */
+    private record ConfiguredArgument(String key, String tfName, JsonNode fallback) {
+    }
+
+    private static final Map<String, List<ConfiguredArgument>> CONFIGURED_ARGUMENTS = Map.of(
+            "Mean", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false))),
+            "Max", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false))),
+            "Reshape", List.of(new ConfiguredArgument("newshape", "shape", null),
+                    new ConfiguredArgument("new_shape", "shape", null)),
+            "Transpose", List.of(new ConfiguredArgument("axes", "perm", null)),
+            "ExpandDims", List.of(new ConfiguredArgument("axis", "axis", null)),
+            "Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1))),
+            "LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2))),
+            "Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true))));
 
     /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
     private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");
@@ -244,6 +269,15 @@ final class ConfigNormalizer {
         } else if (args.size() != 1) {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called with "
                     + args.size() + " arguments");
+        }
+        JsonNode config = entry.path("config");
+        for (ConfiguredArgument a : CONFIGURED_ARGUMENTS.getOrDefault(cls, List.of())) {
+            JsonNode v = config.has(a.key()) ? config.get(a.key()) : a.fallback();
+            if (v != null && !kwargs.has(a.tfName())) kwargs.set(a.tfName(), v.deepCopy());
+        }
+        if (cls.equals("Max") && config.hasNonNull("initial")) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation Max) has initial="
+                    + abbreviate(config.get("initial")) + ", which kdnn does not read");
         }
         ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)
                 : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(constant(first, where, cls)).add(kwargs);

@@ -277,6 +277,54 @@ class TfOpLambdaTest {
         assertTrue(e.getMessage().contains("axis=0"), e.getMessage());
     }
 
+    /**
+     * Keras 3 operations whose arguments are in their config (ops.mean, ops.max, ops.reshape,
+     * ops.expand_dims, ops.transpose, ops.softmax, ops.leaky_relu): the same values as the Keras
+     * layers of that meaning; ops.gelu's default, the tanh approximation, refused by name.
+     */
+    @Test
+    void keras3OperationsWithConfiguredArgumentsReadAsTheirLayers(@TempDir Path dir) throws Exception {
+        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null], 'dtype': 'float32', 'keras_history': ['%s', 0, 0]}}";
+        String[][] ops = {
+            {"leaky", "nn", "LeakyRelu", "{'name': 'leaky', 'negative_slope': 0.1}", "x"},
+            {"mean", "numpy", "Mean", "{'name': 'mean', 'axis': [1, 2], 'keepdims': true}", "leaky"},
+            {"flat", "numpy", "Reshape", "{'name': 'flat', 'newshape': [-1, 3]}", "mean"},
+            {"row", "numpy", "ExpandDims", "{'name': 'row', 'axis': 1}", "flat"},
+            {"column", "numpy", "Transpose", "{'name': 'column', 'axes': [0, 2, 1]}", "row"},
+            {"out", "nn", "Softmax", "{'name': 'out', 'axis': 1}", "column"}};
+        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
+                + "'batch_shape': [null, 4, 6, 3], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
+                + " 'inbound_nodes': []}");
+        for (String[] o : ops) {
+            layers.append(", {'module': 'keras.src.ops.").append(o[1]).append("', 'class_name': '").append(o[2])
+                    .append("', 'config': ").append(o[3]).append(", 'registered_name': '").append(o[2]).append("', 'name': '")
+                    .append(o[0]).append("', 'inbound_nodes': [{'args': [").append(t.formatted(o[4])).append("], 'kwargs': {}}]}");
+        }
+        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
+                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]},"
+                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        String keras = ("{'class_name': 'Sequential', 'config': {'name': 'same', 'layers': ["
+                + "{'class_name': 'LeakyReLU', 'config': {'alpha': 0.1, 'batch_input_shape': [null, 4, 6, 3]}},"
+                + "{'class_name': 'GlobalAveragePooling2D', 'config': {'keepdims': true}},"
+                + "{'class_name': 'Reshape', 'config': {'target_shape': [3]}},"
+                + "{'class_name': 'Reshape', 'config': {'target_shape': [1, 3]}},"
+                + "{'class_name': 'Permute', 'config': {'dims': [2, 1]}},"
+                + "{'class_name': 'Softmax', 'config': {'axis': 1}}]}}").replace('\'', '"');
+        Path ops3 = Files.writeString(dir.resolve("ops.json"), model);
+        Path twin = Files.writeString(dir.resolve("twin.json"), keras);
+        float[] x = new float[2 * 4 * 6 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.9) * 3;
+        try (Model m = Models.load(ops3); Model k = Models.load(twin); Tensor in = Tensor.of(x, 2, 4, 6, 3);
+             Tensor y = m.predict(in); Tensor want = k.predict(in)) {
+            assertArrayEquals(new long[] {2, 3, 1}, y.shape());
+            assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f);
+        }
+        Path gelu = Files.writeString(dir.resolve("gelu.json"), model.replace("\"LeakyRelu\"", "\"Gelu\"")
+                .replace(", \"negative_slope\": 0.1", ""));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(gelu).close());
+        assertTrue(e.getMessage().contains("approximate=True"), e.getMessage());
+    }
+
     /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
     @Test
     void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {
