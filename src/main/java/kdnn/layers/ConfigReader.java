@@ -151,6 +151,24 @@ final class ConfigReader {
         }
     }
 
+    /**
+     * A number, or a list of numbers broadcast against the last axis (Rescaling's {@code scale} and
+     * {@code offset}, TrueDivide's {@code y}), as doubles.
+     */
+    static double[] numberOrList(String className, String key, JsonNode v) {
+        List<JsonNode> items = new java.util.ArrayList<>();
+        if (v.isArray()) v.forEach(items::add); else items.add(v);
+        double[] out = new double[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!items.get(i).isNumber()) {
+                throw new IllegalArgumentException(className + " `" + key + "` must be a float or a list of floats (one per"
+                        + " position of the last axis). Received: " + key + "=" + v);
+            }
+            out[i] = items.get(i).asDouble();
+        }
+        return out;
+    }
+
     /** Refuses keys nothing read (Keras: an unexpected keyword argument). */
     void finish() {
         Iterator<String> names = config.fieldNames();

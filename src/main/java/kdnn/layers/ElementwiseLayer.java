@@ -59,6 +59,14 @@ abstract class ElementwiseLayer extends Layer {
         return count(inputShape);
     }
 
+    /** The dims of an operand broadcast against the last axis of a tensor of this rank: 1, ..., 1, length. */
+    static long[] lastAxisDims(int rank, int length) {
+        long[] d = new long[rank];
+        java.util.Arrays.fill(d, 1);
+        d[rank - 1] = length;
+        return d;
+    }
+
     static long count(long[] shape) {
         long n = 1;
         for (long d : shape) n *= Math.max(d, 0);

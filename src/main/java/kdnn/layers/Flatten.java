@@ -11,7 +11,7 @@ import kdnn.runtime.Pipeline;
  * one reorder, or a plain copy when the input is stored channels-last already (inside a model)
  * or has no axis to move.
  */
-public final class Flatten extends Layer {
+public final class Flatten extends MovingLayer {
     /** Keras' class name, {@code "Flatten"}. */
     public static final String CLASS_NAME = "Flatten";
 
@@ -81,21 +81,7 @@ public final class Flatten extends Layer {
         return new long[] {shape[0], features};
     }
 
-    @Override
-    protected void createWeights(long[] inputShape) {
-        // no weights
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(inputShape);
-    }
-
     /** Copies: no value changes, so a bound carries over. */
-    @Override
-    double outputBound(double inputBound) {
-        return inputBound;
-    }
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {

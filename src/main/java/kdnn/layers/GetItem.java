@@ -19,7 +19,7 @@ import kdnn.runtime.Pipeline;
  * memory descriptors have no negative strides). Keras has no layer for it: a file keeps the form it
  * came in, and TF.js, whose Keras has neither, cannot hold it.
  */
-public final class GetItem extends Layer implements KerasOperation {
+public final class GetItem extends MovingLayer implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "GetItem"}. */
     public static final String CLASS_NAME = "GetItem";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -241,21 +241,6 @@ public final class GetItem extends Layer implements KerasOperation {
             if (shape[a] < -1) throw incompatible(shape, "every dimension but the batch must be non-negative");
         }
         return axes(shape).stream().filter(a -> !a.dropped).mapToLong(Axis::length).toArray();
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        // no weights
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(computeOutputShape(inputShape));
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return inputBound;
     }
 
     @Override

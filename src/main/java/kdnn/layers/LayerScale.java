@@ -105,11 +105,8 @@ public final class LayerScale extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        long[] dims = new long[inputShape.length];
-        java.util.Arrays.fill(dims, 1);
-        dims[dims.length - 1] = projectionDim;
-        return Broadcasts.chain(inputShape, List.of(new Broadcasts.Operand(kdnn.bindings.dnnl_h.dnnl_binary_mul(), dims,
-                variables.get(0).data())));
+        return Broadcasts.chain(inputShape, List.of(new Broadcasts.Operand(kdnn.bindings.dnnl_h.dnnl_binary_mul(),
+                ElementwiseLayer.lastAxisDims(inputShape.length, projectionDim), variables.get(0).data())));
     }
 
     @Override

@@ -11,7 +11,7 @@ import kdnn.runtime.Pipeline;
  * Keras' Permute: output axis {@code i} is input axis {@code dims[i-1]} ({@code dims} 1-based,
  * the batch axis left alone). One reorder that reads the input through permuted strides.
  */
-public final class Permute extends Layer {
+public final class Permute extends MovingLayer {
     /** Keras' class name, {@code "Permute"}. */
     public static final String CLASS_NAME = "Permute";
 
@@ -95,21 +95,6 @@ public final class Permute extends Layer {
             out[a] = shape[dims[a - 1]];
         }
         return out;
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        // no weights
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(inputShape);
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return inputBound;
     }
 
     @Override

@@ -6,7 +6,7 @@ import kdnn.runtime.Copies;
 import kdnn.runtime.Pipeline;
 
 /** Keras' RepeatVector: a (batch, features) input to (batch, n, features), each row n times. */
-public final class RepeatVector extends Layer {
+public final class RepeatVector extends MovingLayer {
     /** Keras' class name, {@code "RepeatVector"}. */
     public static final String CLASS_NAME = "RepeatVector";
 
@@ -76,21 +76,6 @@ public final class RepeatVector extends Layer {
             throw incompatible(shape, "every dimension but the batch must be positive");
         }
         return new long[] {shape[0], n, shape[1]};
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        // no weights
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(computeOutputShape(inputShape));
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return inputBound;
     }
 
     @Override

@@ -89,30 +89,16 @@ public final class Rescaling extends ElementwiseLayer {
         ConfigReader r = b.readBase(config);
         JsonNode scale = r.node("scale");
         if (!scale.isNull()) {
-            b.scale = values(scale, "scale");
+            b.scale = ConfigReader.numberOrList(CLASS_NAME, "scale", scale);
             b.scaleIsList = scale.isArray();
         }
         JsonNode offset = r.node("offset");
         if (!offset.isNull()) {
-            b.offset = values(offset, "offset");
+            b.offset = ConfigReader.numberOrList(CLASS_NAME, "offset", offset);
             b.offsetIsList = offset.isArray();
         }
         r.finish();
         return b.build();
-    }
-
-    private static double[] values(JsonNode v, String key) {
-        java.util.List<JsonNode> items = new java.util.ArrayList<>();
-        if (v.isArray()) v.forEach(items::add); else items.add(v);
-        double[] out = new double[items.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!items.get(i).isNumber()) {
-                throw new IllegalArgumentException("Rescaling `" + key + "` must be a float or a list of floats (one per"
-                        + " position of the last axis). Received: " + key + "=" + v);
-            }
-            out[i] = items.get(i).asDouble();
-        }
-        return out;
     }
 
     /** Keras' {@code scale} argument: one value, or one per position of the last axis. */
@@ -155,19 +141,12 @@ public final class Rescaling extends ElementwiseLayer {
         if (scalar()) {
             return pipeline(count(inputShape));
         }
-        long[] scaleDims = operandDims(inputShape.length, scale.length);
-        long[] offsetDims = operandDims(inputShape.length, offset.length);
+        long[] scaleDims = lastAxisDims(inputShape.length, scale.length);
+        long[] offsetDims = lastAxisDims(inputShape.length, offset.length);
         return Broadcasts.chain(inputShape, List.of(
                 new Broadcasts.Operand(dnnl_binary_mul(), scaleDims, operands.asSlice(0, (long) scale.length * Float.BYTES)),
                 new Broadcasts.Operand(dnnl_binary_add(), offsetDims,
                         operands.asSlice((long) scale.length * Float.BYTES, (long) offset.length * Float.BYTES))));
-    }
-
-    private static long[] operandDims(int rank, int length) {
-        long[] d = new long[rank];
-        java.util.Arrays.fill(d, 1);
-        d[rank - 1] = length;
-        return d;
     }
 
     @Override

@@ -11,7 +11,7 @@ import kdnn.runtime.Pipeline;
  * Keras' Reshape: the same values in row-major order under {@code target_shape} (the batch axis
  * kept; one dimension may be -1, inferred from the size). A plain copy.
  */
-public final class Reshape extends Layer {
+public final class Reshape extends MovingLayer {
     /** Keras' class name, {@code "Reshape"}. */
     public static final String CLASS_NAME = "Reshape";
 
@@ -120,21 +120,6 @@ public final class Reshape extends Layer {
         }
         if (unknown >= 0) out[unknown] = original / product;
         return out;
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        // no weights
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(inputShape);
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return inputBound;
     }
 
     @Override

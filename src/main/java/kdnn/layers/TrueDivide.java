@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.List;
 import kdnn.runtime.Broadcasts;
 import kdnn.runtime.Pipeline;
@@ -80,25 +79,11 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
         ConfigReader r = b.readBase(config);
         JsonNode y = r.node("y");
         if (!y.isNull()) {
-            b.divisor = values(y);
+            b.divisor = ConfigReader.numberOrList(CLASS_NAME, "y", y);
             b.divisorIsList = y.isArray();
         }
         r.finish();
         return b.build();
-    }
-
-    private static double[] values(JsonNode y) {
-        List<JsonNode> items = new java.util.ArrayList<>();
-        if (y.isArray()) y.forEach(items::add); else items.add(y);
-        double[] out = new double[items.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!items.get(i).isNumber()) {
-                throw new IllegalArgumentException("TrueDivide `y` must be a number or a list of numbers (one per position"
-                        + " of the last axis). Received: y=" + y);
-            }
-            out[i] = items.get(i).asDouble();
-        }
-        return out;
     }
 
     /** The divisor: one value, or one per position of the last axis. */
@@ -143,10 +128,8 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         if (divisor.length == 1) return pipeline(count(inputShape));
-        long[] dims = new long[inputShape.length];
-        Arrays.fill(dims, 1);
-        dims[dims.length - 1] = divisor.length;
-        return Broadcasts.chain(inputShape, List.of(new Broadcasts.Operand(dnnl_binary_div(), dims, operand)));
+        return Broadcasts.chain(inputShape, List.of(new Broadcasts.Operand(dnnl_binary_div(),
+                lastAxisDims(inputShape.length, divisor.length), operand)));
     }
 
     @Override

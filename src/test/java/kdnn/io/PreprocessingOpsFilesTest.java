@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import kdnn.Tensor;
 import kdnn.model.Model;
 import kdnn.model.ModelConfigs;
@@ -216,23 +217,12 @@ class PreprocessingOpsFilesTest {
      */
     @Test
     void keras3TensorAndNumpyConstantsReadAsTheirValues(@TempDir Path dir) throws Exception {
-        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 4, 3], 'dtype': 'float32',"
-                + " 'keras_history': ['%s', 0, 0]}}";
         String mean = "{'class_name': '__tensor__', 'config': {'value': [-0.485, -0.456, -0.406], 'dtype': 'float32'}}";
         String std = "{'class_name': '__numpy__', 'config': {'value': [0.229, 0.224, 0.225], 'dtype': 'float32'}}";
-        String[][] ops = {{"scaled", "TrueDivide", t.formatted("x") + ", 255.0"}, {"centred", "Add", t.formatted("scaled") + ", " + mean},
-            {"out", "TrueDivide", t.formatted("centred") + ", " + std}};
-        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
-                + "'batch_shape': [null, 4, 3], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
-                + " 'inbound_nodes': []}");
-        for (String[] o : ops) {
-            layers.append(", {'module': 'keras.src.ops.numpy', 'class_name': '").append(o[1]).append("', 'config': {'name': '")
-                    .append(o[0]).append("'}, 'registered_name': '").append(o[1]).append("', 'name': '").append(o[0])
-                    .append("', 'inbound_nodes': [{'args': [").append(o[2]).append("], 'kwargs': {}}]}");
-        }
-        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
-                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]},"
-                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        String model = Keras3Ops.model("[null, 4, 3]", "out", List.of(
+                Keras3Ops.Op.of("scaled", "numpy", "TrueDivide", Keras3Ops.tensor("x") + ", 255.0"),
+                Keras3Ops.Op.of("centred", "numpy", "Add", Keras3Ops.tensor("scaled") + ", " + mean),
+                Keras3Ops.Op.of("out", "numpy", "TrueDivide", Keras3Ops.tensor("centred") + ", " + std)));
         Path p = Files.writeString(dir.resolve("ops.json"), model);
         float[] x = new float[2 * 4 * 3];
         for (int i = 0; i < x.length; i++) x[i] = i * 11 % 256;
@@ -252,28 +242,15 @@ class PreprocessingOpsFilesTest {
      */
     @Test
     void keras3CaffeModeStacksTheChannelsBackwardsAndAddsTheMean(@TempDir Path dir) throws Exception {
-        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 4, 5, 3], 'dtype': 'float32',"
-                + " 'keras_history': ['%s', 0, 0]}}";
         String ellipsis = "{'class_name': '__ellipsis__', 'config': {}}";
         String mean = "{'class_name': '__tensor__', 'config': {'value': [[[[-103.939, -116.779, -123.68]]]], 'dtype': 'float32'}}";
-        String[][] ops = {
-            {"get_item", "GetItem", "{'name': 'get_item'}", t.formatted("x") + ", [" + ellipsis + ", 2]"},
-            {"get_item_1", "GetItem", "{'name': 'get_item_1'}", t.formatted("x") + ", [" + ellipsis + ", 1]"},
-            {"get_item_2", "GetItem", "{'name': 'get_item_2'}", t.formatted("x") + ", [" + ellipsis + ", 0]"},
-            {"stack", "Stack", "{'name': 'stack', 'axis': -1}",
-                "[" + t.formatted("get_item") + ", " + t.formatted("get_item_1") + ", " + t.formatted("get_item_2") + "]"},
-            {"add", "Add", "{'name': 'add'}", t.formatted("stack") + ", " + mean}};
-        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
-                + "'batch_shape': [null, 4, 5, 3], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
-                + " 'inbound_nodes': []}");
-        for (String[] o : ops) {
-            layers.append(", {'module': 'keras.src.ops.numpy', 'class_name': '").append(o[1]).append("', 'config': ")
-                    .append(o[2]).append(", 'registered_name': '").append(o[1]).append("', 'name': '").append(o[0])
-                    .append("', 'inbound_nodes': [{'args': [").append(o[3]).append("], 'kwargs': {}}]}");
-        }
-        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'caffe', 'trainable': true,"
-                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['add', 0, 0]]},"
-                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        String model = Keras3Ops.model("[null, 4, 5, 3]", "add", List.of(
+                Keras3Ops.Op.of("get_item", "numpy", "GetItem", Keras3Ops.tensor("x") + ", [" + ellipsis + ", 2]"),
+                Keras3Ops.Op.of("get_item_1", "numpy", "GetItem", Keras3Ops.tensor("x") + ", [" + ellipsis + ", 1]"),
+                Keras3Ops.Op.of("get_item_2", "numpy", "GetItem", Keras3Ops.tensor("x") + ", [" + ellipsis + ", 0]"),
+                new Keras3Ops.Op("stack", "numpy", "Stack", "{'name': 'stack', 'axis': -1}", "[" + Keras3Ops.tensor("get_item")
+                        + ", " + Keras3Ops.tensor("get_item_1") + ", " + Keras3Ops.tensor("get_item_2") + "]"),
+                Keras3Ops.Op.of("add", "numpy", "Add", Keras3Ops.tensor("stack") + ", " + mean)));
         Path p = Files.writeString(dir.resolve("caffe3.json"), model);
         float[] x = new float[2 * 4 * 5 * 3];
         for (int i = 0; i < x.length; i++) x[i] = (i * 53) % 256;

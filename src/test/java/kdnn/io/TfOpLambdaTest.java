@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import kdnn.Tensor;
 import kdnn.model.Model;
 import org.junit.jupiter.api.Test;
@@ -284,25 +285,14 @@ class TfOpLambdaTest {
      */
     @Test
     void keras3OperationsWithConfiguredArgumentsReadAsTheirLayers(@TempDir Path dir) throws Exception {
-        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null], 'dtype': 'float32', 'keras_history': ['%s', 0, 0]}}";
-        String[][] ops = {
-            {"leaky", "nn", "LeakyRelu", "{'name': 'leaky', 'negative_slope': 0.1}", "x"},
-            {"mean", "numpy", "Mean", "{'name': 'mean', 'axis': [1, 2], 'keepdims': true}", "leaky"},
-            {"flat", "numpy", "Reshape", "{'name': 'flat', 'newshape': [-1, 3]}", "mean"},
-            {"row", "numpy", "ExpandDims", "{'name': 'row', 'axis': 1}", "flat"},
-            {"column", "numpy", "Transpose", "{'name': 'column', 'axes': [0, 2, 1]}", "row"},
-            {"out", "nn", "Softmax", "{'name': 'out', 'axis': 1}", "column"}};
-        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
-                + "'batch_shape': [null, 4, 6, 3], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
-                + " 'inbound_nodes': []}");
-        for (String[] o : ops) {
-            layers.append(", {'module': 'keras.src.ops.").append(o[1]).append("', 'class_name': '").append(o[2])
-                    .append("', 'config': ").append(o[3]).append(", 'registered_name': '").append(o[2]).append("', 'name': '")
-                    .append(o[0]).append("', 'inbound_nodes': [{'args': [").append(t.formatted(o[4])).append("], 'kwargs': {}}]}");
-        }
-        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
-                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]},"
-                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        String model = Keras3Ops.model("[null, 4, 6, 3]", "out", List.of(
+                new Keras3Ops.Op("leaky", "nn", "LeakyRelu", "{'name': 'leaky', 'negative_slope': 0.1}", Keras3Ops.tensor("x")),
+                new Keras3Ops.Op("mean", "numpy", "Mean", "{'name': 'mean', 'axis': [1, 2], 'keepdims': true}",
+                        Keras3Ops.tensor("leaky")),
+                new Keras3Ops.Op("flat", "numpy", "Reshape", "{'name': 'flat', 'newshape': [-1, 3]}", Keras3Ops.tensor("mean")),
+                new Keras3Ops.Op("row", "numpy", "ExpandDims", "{'name': 'row', 'axis': 1}", Keras3Ops.tensor("flat")),
+                new Keras3Ops.Op("column", "numpy", "Transpose", "{'name': 'column', 'axes': [0, 2, 1]}", Keras3Ops.tensor("row")),
+                new Keras3Ops.Op("out", "nn", "Softmax", "{'name': 'out', 'axis': 1}", Keras3Ops.tensor("column"))));
         String keras = ("{'class_name': 'Sequential', 'config': {'name': 'same', 'layers': ["
                 + "{'class_name': 'LeakyReLU', 'config': {'alpha': 0.1, 'batch_input_shape': [null, 4, 6, 3]}},"
                 + "{'class_name': 'GlobalAveragePooling2D', 'config': {'keepdims': true}},"
@@ -369,28 +359,14 @@ class TfOpLambdaTest {
      */
     @Test
     void keras3OperationsWithConstantsReadAsTheirLayers(@TempDir Path dir) throws Exception {
-        String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 4], 'dtype': 'float32',"
-                + " 'keras_history': ['%s', 0, 0]}}";
-        String[][] ops = { // name, module, class, args
-                {"half", "numpy", "Multiply", t.formatted("x") + ", 0.5"},
-                {"plus", "numpy", "Add", "1.0, " + t.formatted("half")},
-                {"less", "numpy", "Subtract", t.formatted("plus") + ", 0.25"},
-                {"relu", "nn", "Relu", t.formatted("less")},
-                {"quarter", "numpy", "TrueDivide", t.formatted("relu") + ", 4.0"},
-                {"flip", "numpy", "Subtract", "1.0, " + t.formatted("quarter")},
-                {"out", "numpy", "Negative", t.formatted("flip")}};
-        StringBuilder layers = new StringBuilder("{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {"
-                + "'batch_shape': [null, 4], 'dtype': 'float32', 'name': 'x'}, 'registered_name': null, 'name': 'x',"
-                + " 'inbound_nodes': []}");
-        for (String[] o : ops) {
-            layers.append(", {'module': 'keras.src.ops.").append(o[1]).append("', 'class_name': '").append(o[2])
-                    .append("', 'config': {'name': '").append(o[0]).append("'}, 'registered_name': '").append(o[2])
-                    .append("', 'name': '").append(o[0]).append("', 'inbound_nodes': [{'args': [").append(o[3])
-                    .append("], 'kwargs': {}}]}");
-        }
-        String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ops', 'trainable': true,"
-                + " 'layers': [" + layers + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]},"
-                + " 'registered_name': 'Functional'}").replace('\'', '"');
+        String model = Keras3Ops.model("[null, 4]", "out", List.of(
+                Keras3Ops.Op.of("half", "numpy", "Multiply", Keras3Ops.tensor("x") + ", 0.5"),
+                Keras3Ops.Op.of("plus", "numpy", "Add", "1.0, " + Keras3Ops.tensor("half")),
+                Keras3Ops.Op.of("less", "numpy", "Subtract", Keras3Ops.tensor("plus") + ", 0.25"),
+                Keras3Ops.Op.of("relu", "nn", "Relu", Keras3Ops.tensor("less")),
+                Keras3Ops.Op.of("quarter", "numpy", "TrueDivide", Keras3Ops.tensor("relu") + ", 4.0"),
+                Keras3Ops.Op.of("flip", "numpy", "Subtract", "1.0, " + Keras3Ops.tensor("quarter")),
+                Keras3Ops.Op.of("out", "numpy", "Negative", Keras3Ops.tensor("flip"))));
         Path p = Files.writeString(dir.resolve("ops.json"), model);
         float[] x = {-3, -0.5f, 0.7f, 12};
         float[] want = new float[4];

@@ -98,7 +98,7 @@ class TrueDivideTest {
         var empty = assertThrows(IllegalArgumentException.class, () -> layer("{'y':[]}"));
         assertTrue(empty.getMessage().contains("Received: y=[]"), empty.getMessage());
         var text = assertThrows(IllegalArgumentException.class, () -> layer("{'y':'255'}"));
-        assertTrue(text.getMessage().contains("`y` must be a number or a list of numbers"), text.getMessage());
+        assertTrue(text.getMessage().contains("TrueDivide `y` must be a float or a list of floats"), text.getMessage());
         var typo = assertThrows(IllegalArgumentException.class, () -> layer("{'y':2,'z':1}"));
         assertTrue(typo.getMessage().contains("unexpected keyword argument(s) [z]"), typo.getMessage());
         try (Layer closed = layer("{'y':2}")) {
