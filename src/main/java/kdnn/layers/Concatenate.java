@@ -10,15 +10,12 @@ import kdnn.runtime.Pipeline;
  * Keras' {@code Concatenate}: joins its inputs along {@code axis} (the batch axis counted; -1,
  * the default, is the last). Every other axis must match.
  */
-public final class Concatenate extends Merge {
+public final class Concatenate extends AxisMerge {
     /** Keras' class name, {@code "Concatenate"}. */
     public static final String CLASS_NAME = "Concatenate";
 
-    private final int axis;
-
     private Concatenate(String name, boolean trainable, int axis) {
-        super(name, trainable);
-        this.axis = axis;
+        super(name, trainable, axis);
     }
 
     /** A new layer joining along {@code axis}; a null name gets Keras' automatic one. */
@@ -28,17 +25,8 @@ public final class Concatenate extends Merge {
 
     /** Keras' {@code from_config}. */
     public static Concatenate fromConfig(JsonNode config) {
-        ConfigReader r = new ConfigReader(CLASS_NAME, config);
-        String name = r.string("name", null);
-        boolean trainable = r.bool("trainable", true);
-        int axis = r.integer("axis", -1);
-        r.finish();
-        return new Concatenate(name == null ? LayerNames.next(CLASS_NAME) : name, trainable, axis);
-    }
-
-    /** Keras' {@code axis} argument. */
-    public int axis() {
-        return axis;
+        Arguments a = Arguments.read(CLASS_NAME, config, -1);
+        return new Concatenate(a.name(), a.trainable(), a.axis());
     }
 
     @Override
@@ -48,12 +36,7 @@ public final class Concatenate extends Merge {
 
     /** The axis as a non-negative index into shapes of this rank. */
     int axisFor(int rank) {
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException("Invalid axis " + axis + " for Concatenate \"" + name() + "\" on inputs of"
-                    + " rank " + rank + ": expected an axis in [" + -rank + ", " + rank + ")");
-        }
-        return a;
+        return axisIn(rank);
     }
 
     @Override
@@ -62,7 +45,7 @@ public final class Concatenate extends Merge {
         int a = axisFor(rank);
         if (a == 0) {
             throw new IllegalArgumentException("Concatenate \"" + name() + "\": concatenating along the batch axis"
-                    + " (axis=" + axis + ") is not supported");
+                    + " (axis=" + axis() + ") is not supported");
         }
         long[] out = shapes.get(0).clone();
         for (int i = 1; i < shapes.size(); i++) {
@@ -90,22 +73,5 @@ public final class Concatenate extends Merge {
     boolean acceptsChannelsLast(List<long[]> shapes) {
         long[] out = computeOutputShape(shapes);
         return out.length >= 3 && out.length <= 5 && shapes.stream().allMatch(s -> s.length == out.length);
-    }
-
-    @Override
-    double mergedBound(double[] b) {
-        return largestBound(b);
-    }
-
-    @Override
-    public ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("axis", axis);
-        return c;
-    }
-
-    @Override
-    public String toString() {
-        return "Concatenate(" + name() + ", axis=" + axis + ")";
     }
 }

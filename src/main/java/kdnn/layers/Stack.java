@@ -1,7 +1,6 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import kdnn.runtime.Merges;
 import kdnn.runtime.Pipeline;
@@ -14,15 +13,12 @@ import kdnn.runtime.Pipeline;
  * the output's axes, the batch axis too (0, NumPy's default, would stack along the batch: refused).
  * Keras has no layer for it: a file keeps the form it came in.
  */
-public final class Stack extends Merge implements KerasOperation {
+public final class Stack extends AxisMerge implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Stack"}. */
     public static final String CLASS_NAME = "Stack";
 
-    private final int axis;
-
     private Stack(String name, boolean trainable, int axis) {
-        super(name, trainable);
-        this.axis = axis;
+        super(name, trainable, axis);
     }
 
     /** A new layer stacking along {@code axis}; a null name gets an automatic one. */
@@ -32,17 +28,8 @@ public final class Stack extends Merge implements KerasOperation {
 
     /** From kdnn's config form: {@code axis} (default 0, as NumPy's and Keras' stack). */
     public static Stack fromConfig(JsonNode config) {
-        ConfigReader r = new ConfigReader(CLASS_NAME, config);
-        String name = r.string("name", null);
-        boolean trainable = r.bool("trainable", true);
-        int axis = r.integer("axis", 0);
-        r.finish();
-        return new Stack(name == null ? LayerNames.next(CLASS_NAME) : name, trainable, axis);
-    }
-
-    /** The axis of the output the inputs are stacked along. */
-    public int axis() {
-        return axis;
+        Arguments a = Arguments.read(CLASS_NAME, config, 0);
+        return new Stack(a.name(), a.trainable(), a.axis());
     }
 
     @Override
@@ -55,14 +42,11 @@ public final class Stack extends Merge implements KerasOperation {
         return CLASS_NAME;
     }
 
+    /** The stacking axis among the output's axes (the inputs' rank plus one). */
     private int axisFor(int outputRank) {
-        int a = axis < 0 ? axis + outputRank : axis;
-        if (a < 0 || a >= outputRank) {
-            throw new IllegalArgumentException("Invalid axis " + axis + " for Stack \"" + name() + "\" of inputs of rank "
-                    + (outputRank - 1) + ": expected an axis in [" + -outputRank + ", " + outputRank + ")");
-        }
+        int a = axisIn(outputRank);
         if (a == 0) {
-            throw new IllegalArgumentException("Stack \"" + name() + "\": stacking along the batch axis (axis=" + axis
+            throw new IllegalArgumentException("Stack \"" + name() + "\": stacking along the batch axis (axis=" + axis()
                     + ") is not supported");
         }
         return a;
@@ -103,22 +87,5 @@ public final class Stack extends Merge implements KerasOperation {
     @Override
     boolean acceptsChannelsLast(List<long[]> shapes) {
         return false; // the inputs have another rank than the output: kept in Keras' order
-    }
-
-    @Override
-    double mergedBound(double[] b) {
-        return largestBound(b);
-    }
-
-    @Override
-    public ObjectNode getConfig() {
-        ObjectNode c = baseConfig();
-        c.put("axis", axis);
-        return c;
-    }
-
-    @Override
-    public String toString() {
-        return "Stack(" + name() + ", axis=" + axis + ")";
     }
 }

@@ -51,7 +51,7 @@ class StackTest {
             var e = assertThrows(IllegalArgumentException.class, () -> batch.computeOutputShape(List.of(new long[] {2, 3}, new long[] {2, 3})));
             assertTrue(e.getMessage().contains("stacking along the batch axis (axis=0)"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> far.computeOutputShape(List.of(new long[] {2, 3}, new long[] {2, 3})));
-            assertTrue(e.getMessage().contains("Invalid axis 4 for Stack \"f\" of inputs of rank 2"), e.getMessage());
+            assertTrue(e.getMessage().contains("Invalid axis 4 for Stack \"f\": expected an axis in [-3, 3)"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> s.computeOutputShape(List.of(new long[] {2, 3}, new long[] {2, 4})));
             assertTrue(e.getMessage().contains("needs inputs of one shape"), e.getMessage());
             assertEquals(-1, Layers.toConfig(s).get("config").get("axis").asInt());
