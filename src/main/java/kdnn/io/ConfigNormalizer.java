@@ -377,6 +377,10 @@ final class ConfigNormalizer {
                     + abbreviate(d));
         }
         String policy = d.path("config").path("name").asText(null);
+        if ("int32".equals(policy) || "int64".equals(policy)) {
+            config.set("dtype", TextNode.valueOf(policy)); // indices: the layer's reader says whether it takes them
+            return;
+        }
         if (!"float32".equals(policy)) {
             throw new ModelFileException(file + ": " + where + " has dtype policy " + cls + " \"" + policy
                     + "\"; kdnn computes in float32 only");

@@ -79,6 +79,42 @@ class TextCnnFilesTest {
         check(sequential(), dir, new String[] {"seq.h5", "seq.keras", "tfjs-seq"});
     }
 
+    /** Keras 3's form: the InputLayer's dtype as a name or as a DTypePolicy, the Embedding's as a float32 policy. */
+    @Test
+    void keras3InputsOfInt32Indices(@TempDir Path dir) throws Exception {
+        // the table: a Keras 2 model's with the same layer, in a weights file
+        Path weights = dir.resolve("table.h5");
+        String twin = ("{'class_name': 'Sequential', 'config': {'name': 't', 'layers': [{'class_name': 'Embedding', 'config':"
+                + " {'name': 'emb', 'input_dim': 6, 'output_dim': 2, 'input_length': 4, 'embeddings_initializer':"
+                + " {'class_name': 'RandomUniform', 'config': {'minval': -1.0, 'maxval': 1.0, 'seed': 5}}}}]}}").replace('\'', '"');
+        float[] table;
+        try (Model t = ModelConfigs.build(JSON.readTree(twin), (path, layer, expected) -> layer.getWeights())) {
+            Models.save(t, weights);
+            table = t.layer("emb").getWeights().get(0).values();
+        }
+        String policy = "{'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': '%s'}, 'registered_name': null}";
+        for (String dtype : new String[] {"'int32'", policy.formatted("int32"), policy.formatted("int64")}) {
+            String model = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'ids', 'trainable': true,"
+                    + " 'layers': [{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [null, 4],"
+                    + " 'dtype': " + dtype + ", 'sparse': false, 'name': 'ids'}, 'registered_name': null, 'name': 'ids',"
+                    + " 'inbound_nodes': []}, {'module': 'keras.layers', 'class_name': 'Embedding', 'config': {'name': 'emb',"
+                    + " 'trainable': true, 'dtype': " + policy.formatted("float32") + ", 'input_dim': 6, 'output_dim': 2,"
+                    + " 'embeddings_initializer': {'module': 'keras.initializers', 'class_name': 'RandomUniform', 'config':"
+                    + " {'minval': -1.0, 'maxval': 1.0, 'seed': 5}, 'registered_name': null}, 'embeddings_regularizer': null,"
+                    + " 'activity_regularizer': null, 'embeddings_constraint': null, 'mask_zero': false}, 'registered_name':"
+                    + " null, 'build_config': {'input_shape': [null, 4]}, 'name': 'emb', 'inbound_nodes': [{'args': [{"
+                    + "'class_name': '__keras_tensor__', 'config': {'shape': [null, 4], 'dtype': 'int32', 'keras_history':"
+                    + " ['ids', 0, 0]}}], 'kwargs': {}}]}], 'input_layers': [['ids', 0, 0]], 'output_layers': [['emb', 0, 0]]},"
+                    + " 'registered_name': 'Functional'}").replace('\'', '"');
+            Path p = java.nio.file.Files.writeString(dir.resolve("k3.json"), model);
+            try (Model m = Models.load(p, weights); Tensor in = Tensor.of(new float[] {5, 0, 3, 3}, 1, 4);
+                 Tensor y = m.predict(in)) {
+                float[] want = {table[10], table[11], table[0], table[1], table[6], table[7], table[6], table[7]};
+                assertArrayEquals(want, y.toFloatArray(), 0f, dtype);
+            }
+        }
+    }
+
     private static void check(String config, Path dir, String[] files) throws Exception {
         try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
              Tensor in = Tensor.of(ids(), 3, 12); Tensor y = m.predict(in)) {
