@@ -84,7 +84,7 @@ final class TfOpLambdas {
                     cls = switch (function) {
                         case "math.subtract" -> "Subtract";
                         case "math.multiply" -> "Multiply";
-                        case "math.truediv" -> throw unsupported(file, where, function, "a tensor divided by a tensor");
+                        case "math.truediv" -> TrueDivide.CLASS_NAME; // kdnn's TensorDivide
                         default -> "Add";
                     };
                     inputs.add(call.tensor);
@@ -359,7 +359,10 @@ final class TfOpLambdas {
                 ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
                 ObjectNode kwargs = ref.addObject();
                 if (division) {
-                    kwargs.set("y", c.get("y"));
+                    // a constant divisor, or the second tensor as [layer, node, tensor]
+                    JsonNode y = node.size() > 1 ? JSON.arrayNode().add(node.get(1).get(0)).add(node.get(1).get(1))
+                            .add(node.get(1).get(2)) : c.get("y");
+                    kwargs.set("y", y);
                     kwargs.putNull("name");
                 } else {
                     kwargs.set("slice_spec", tfKerasKey(c.get("key")));

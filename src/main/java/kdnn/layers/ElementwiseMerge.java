@@ -70,6 +70,7 @@ public abstract class ElementwiseMerge extends Merge {
 
     @Override
     double mergedBound(double[] b) {
+        if (op == Merges.Op.DIVIDE) return Double.NaN; // a divisor near zero bounds nothing
         double bound = op == Merges.Op.MULTIPLY ? 1 : 0;
         for (double x : b) {
             if (Double.isNaN(x)) return Double.NaN;
@@ -77,6 +78,7 @@ public abstract class ElementwiseMerge extends Merge {
                 case ADD, SUBTRACT -> bound + x;
                 case MULTIPLY -> bound * x;
                 case AVERAGE, MAXIMUM, MINIMUM -> Math.max(bound, x);
+                case DIVIDE -> Double.NaN;
             };
         }
         // a sum of K rounded terms may exceed the exact bound by about K * 2^-24 of it

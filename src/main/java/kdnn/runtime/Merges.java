@@ -20,7 +20,7 @@ public final class Merges {
 
     /** An element-wise merge. */
     public enum Op {
-        ADD, SUBTRACT, MULTIPLY, AVERAGE, MAXIMUM, MINIMUM;
+        ADD, SUBTRACT, MULTIPLY, AVERAGE, MAXIMUM, MINIMUM, DIVIDE;
 
         int algorithm() {
             return switch (this) {
@@ -29,6 +29,7 @@ public final class Merges {
                 case MULTIPLY -> dnnl_binary_mul();
                 case MAXIMUM -> dnnl_binary_max();
                 case MINIMUM -> dnnl_binary_min();
+                case DIVIDE -> dnnl_binary_div();
             };
         }
     }
@@ -57,8 +58,13 @@ public final class Merges {
             MemoryDesc dst = b.own(MemoryDesc.withTag(out, dnnl_f32(), tag));
             int first = 0;
             if (!Arrays.equals(inputs[0], out)) {
-                // oneDNN broadcasts only its second source: start from zeros + the first input
-                b.javaStep(Pipeline.OUTPUT, data -> data.fill((byte) 0));
+                // oneDNN broadcasts only its second source: start from -0 + the first input (-0 + x is x for
+                // every x, a zero's sign included, where +0 + -0 would give +0)
+                b.javaStep(Pipeline.OUTPUT, data -> {
+                    for (long i = 0, n = data.byteSize() / Float.BYTES; i < n; i++) {
+                        data.setAtIndex(ValueLayout.JAVA_FLOAT, i, -0f);
+                    }
+                });
                 first = -1;
             }
             for (int k = first == 0 ? 1 : 0; k < inputs.length; k++) {

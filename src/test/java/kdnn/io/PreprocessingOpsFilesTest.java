@@ -277,6 +277,55 @@ class PreprocessingOpsFilesTest {
         assertTrue(e.getMessage().contains("along the batch axis (axis=0)"), e.getMessage());
     }
 
+    /**
+     * A tensor divided by a tensor (here by its mean over the steps, broadcast): tf.keras' TFOpLambda
+     * with {@code y} a tensor, Keras 3's TrueDivide of two tensors; bitwise {@code x / mean}, and the
+     * same through .h5 and .keras.
+     */
+    @Test
+    void aTensorDividedByATensorBroadcast(@TempDir Path dir) throws Exception {
+        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'ratio', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 3], 'dtype': 'float32', 'name': 'x'},"
+                + " 'name': 'x', 'inbound_nodes': []},"
+                + "{'class_name': 'GlobalAveragePooling1D', 'config': {'name': 'mean', 'keepdims': true}, 'name': 'mean',"
+                + " 'inbound_nodes': [[['x', 0, 0, {}]]]},"
+                + lambda("out", "math.truediv", "x", "{'y': ['mean', 0, 0], 'name': null}").replaceAll(",$", "")
+                + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['%s', 0, 0]]}}").replace('\'', '"');
+        String keras3 = Keras3Ops.model("[null, 4, 3]", "out", List.of(
+                new Keras3Ops.Op("mean", "numpy", "Mean", "{'name': 'mean', 'axis': [1], 'keepdims': true}",
+                        Keras3Ops.tensor("x")),
+                Keras3Ops.Op.of("out", "numpy", "TrueDivide", Keras3Ops.tensor("x") + ", " + Keras3Ops.tensor("mean"))));
+        float[] x = new float[2 * 4 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 1.3) * 5;
+        x[4] = 0;
+        float[] means;
+        try (Model m = Models.load(Files.writeString(dir.resolve("mean.json"), tfKeras.formatted("mean")));
+             Tensor in = Tensor.of(x, 2, 4, 3); Tensor y = m.predict(in)) {
+            means = y.toFloatArray();
+        }
+        float[] want = new float[x.length];
+        for (int i = 0; i < x.length; i++) want[i] = x[i] / means[(i / 12) * 3 + i % 3];
+        for (String config : new String[] {tfKeras.formatted("out"), keras3}) {
+            try (Model m = Models.load(Files.writeString(dir.resolve("ratio.json"), config));
+                 Tensor in = Tensor.of(x, 2, 4, 3); Tensor y = m.predict(in)) {
+                assertBitwise(want, y.toFloatArray(), "x / mean");
+                assertEquals("TrueDivide", m.layer("out").className());
+                for (String file : new String[] {"ratio.h5", "ratio.keras"}) {
+                    Models.save(m, dir.resolve(file));
+                    try (Model again = Models.load(dir.resolve(file)); Tensor y2 = again.predict(in)) {
+                        assertBitwise(want, y2.toFloatArray(), "x / mean through " + file);
+                    }
+                }
+            }
+        }
+        try (Hdf5 file = Hdf5.open(Files.readAllBytes(dir.resolve("ratio.h5")), "ratio.h5")) {
+            JsonNode out = layer(JSON.readTree(file.string(file.root(), "model_config")), "out");
+            assertEquals("TFOpLambda", out.get("class_name").asText());
+            assertEquals(JSON.readTree("[['x', 0, 0, {'y': ['mean', 0, 0], 'name': null}]]".replace('\'', '"')),
+                    out.get("inbound_nodes"));
+        }
+    }
+
     /** A division is written as one operation per call, in a functional model: other forms are refused before writing. */
     @Test
     void aDivisionCalledTwiceOrInASequentialIsRefusedBeforeWriting(@TempDir Path dir) throws Exception {

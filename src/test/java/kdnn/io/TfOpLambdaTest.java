@@ -190,7 +190,7 @@ class TfOpLambdaTest {
             Models.save(m, weights);
         }
         String[][] cases = {
-                {"'function': 'math.truediv'", "{'y': ['se', 0, 0], 'name': null}", "tf.math.truediv with a tensor divided by a tensor"},
+                {"'function': 'math.truediv'", "{'y': 'x', 'name': null}", "tf.math.truediv with operand y="},
                 {"'function': 'nn.bias_add'", "{'bias': [1.0, 2.0], 'data_format': 'NCHW', 'name': null}", "data_format=\"NCHW\""},
                 {"'function': 'math.sqrt'", "{'name': null}", "computes tf.math.sqrt, which kdnn"},
                 {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},

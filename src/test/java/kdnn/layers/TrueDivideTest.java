@@ -93,7 +93,7 @@ class TrueDivideTest {
             assertTrue(wrong.getMessage().contains("its last axis has 3 positions, but the divisor y holds 2 values"),
                     wrong.getMessage());
         }
-        var missing = assertThrows(IllegalArgumentException.class, () -> layer("{'name':'d'}"));
+        var missing = assertThrows(IllegalArgumentException.class, () -> TrueDivide.builder().name("d").build());
         assertTrue(missing.getMessage().contains("needs a divisor `y`"), missing.getMessage());
         var empty = assertThrows(IllegalArgumentException.class, () -> layer("{'y':[]}"));
         assertTrue(empty.getMessage().contains("Received: y=[]"), empty.getMessage());
@@ -104,6 +104,39 @@ class TrueDivideTest {
         try (Layer closed = layer("{'y':2}")) {
             closed.close();
             assertThrows(IllegalStateException.class, ((TrueDivide) closed)::divisor);
+        }
+    }
+
+    /**
+     * Two tensors (TensorDivide, class TrueDivide): each shape broadcast against the other as Keras'
+     * merges do, the first one too, bitwise {@code x / y} at zeros of either sign, NaN and infinities.
+     */
+    @Test
+    void tensorByTensorBitwiseWithEitherBroadcast() throws Exception {
+        float[] special = {-0f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3f, -7.5f, 1e-40f};
+        long[][][] shapes = {{{2, 4, 3}, {2, 4, 3}}, {{2, 1, 3}, {2, 4, 3}}, {{2, 4, 3}, {2, 1, 3}}, {{2, 4, 3}, {2, 3}}};
+        try (Layer d = Layers.fromConfig(JSON.readTree("{\"class_name\": \"TrueDivide\", \"config\": {\"name\": \"d\"}}"))) {
+            assertTrue(d instanceof TensorDivide, "no y: the tensor form");
+            for (long[][] s : shapes) {
+                float[] x = new float[(int) (s[0][0] * s[0][1] * s[0][2])];
+                float[] y = new float[(int) java.util.Arrays.stream(s[1]).reduce(1, (a, b) -> a * b)];
+                for (int i = 0; i < x.length; i++) x[i] = special[i % special.length];
+                for (int i = 0; i < y.length; i++) y[i] = special[(i * 3 + 1) % special.length];
+                try (Tensor a = Tensor.of(x, s[0]); Tensor b = Tensor.of(y, s[1]); Tensor q = d.call(List.of(a, b))) {
+                    float[] got = q.toFloatArray();
+                    float[] want = new float[2 * 4 * 3];
+                    for (int n = 0; n < 2; n++) {
+                        for (int t = 0; t < 4; t++) {
+                            for (int c = 0; c < 3; c++) {
+                                float xv = x[(int) (n * s[0][1] * 3 + (s[0][1] == 1 ? 0 : t) * 3 + c)];
+                                float yv = s[1].length == 2 ? y[n * 3 + c] : y[(int) (n * s[1][1] * 3 + (s[1][1] == 1 ? 0 : t) * 3 + c)];
+                                want[n * 12 + t * 3 + c] = xv / yv;
+                            }
+                        }
+                    }
+                    assertBitwise(want, got, java.util.Arrays.deepToString(s));
+                }
+            }
         }
     }
 
