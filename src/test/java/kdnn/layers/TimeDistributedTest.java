@@ -93,6 +93,34 @@ class TimeDistributedTest {
         }
     }
 
+    /** In `keras` mode a NaN meets the wrapped convolution's relu as it meets the layer alone: NaN, not 0. */
+    @Test
+    void kerasModeExtremesAsTheLayerAlone() throws Exception {
+        String conv = "{'class_name':'Conv2D','config':{'name':'c','filters':3,'kernel_size':1,'activation':'relu'}}";
+        long[] shape = {1, 2, 3, 3, 2};
+        float[] x = values(36);
+        x[7] = Float.NaN;
+        x[20] = Float.POSITIVE_INFINITY;
+        try (Layer td = layer("{'class_name':'TimeDistributed','config':{'name':'td','layer':" + conv + "}}");
+             Layer single = layer(conv); Tensor in = Tensor.of(x, shape)) {
+            td.build(shape);
+            single.build(-1, 3, 3, 2);
+            single.setWeights(td.getWeights());
+            td.setExtremes(ExtremeValues.KERAS);
+            single.setExtremes(ExtremeValues.KERAS);
+            try (Tensor y = td.call(in)) {
+                float[] want = stepByStep(single, x, shape);
+                float[] got = y.toFloatArray();
+                boolean nan = false;
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "value " + i);
+                    nan |= Float.isNaN(got[i]);
+                }
+                assertTrue(nan, "Keras' NaN kept");
+            }
+        }
+    }
+
     @Test
     void configRoundTripAndRefusals() throws Exception {
         try (Layer td = layer("{'class_name':'TimeDistributed','config':{'name':'td','layer':{'class_name':'Dense',"
