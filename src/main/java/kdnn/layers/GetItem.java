@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import kdnn.runtime.Pipeline;
@@ -256,12 +257,12 @@ public final class GetItem extends MovingLayer implements KerasOperation {
         long base = 0;
         for (Axis a : view) if (a.input >= 0) base += a.first * strides[a.input];
         List<Axis> kept = view.stream().filter(a -> !a.dropped).toList();
-        long[] lengths = kept.stream().mapToLong(Axis::length).toArray();
-        long[] steps = kept.stream().mapToLong(a -> a.input < 0 ? 0 : a.step * strides[a.input]).toArray();
+        long[][] run = merged(kept.stream().mapToLong(Axis::length).toArray(),
+                kept.stream().mapToLong(a -> a.input < 0 ? 0 : a.step * strides[a.input]).toArray());
         long origin = base;
         Pipeline.Builder b = Pipeline.builder();
         try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> gather(from, to, origin, lengths, steps));
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> gather(from, to, origin, run[0], run[1]));
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
@@ -269,42 +270,78 @@ public final class GetItem extends MovingLayer implements KerasOperation {
         }
     }
 
-    /** Copies the strided view (first element at {@code origin}) into {@code to}, row-major. */
-    private static void gather(MemorySegment from, MemorySegment to, long origin, long[] lengths, long[] steps) {
-        long total = 1;
-        for (long n : lengths) total *= n;
-        if (total == 0) return;
-        int inner = lengths.length - 1;
-        long[] index = new long[lengths.length];
-        long at = 0;
-        long src = origin;
-        while (true) {
-            if (inner < 0) {
-                MemorySegment.copy(from, src * Float.BYTES, to, at * Float.BYTES, Float.BYTES);
-                return;
-            }
-            long n = lengths[inner];
-            long step = steps[inner];
-            if (step == 1) {
-                MemorySegment.copy(from, src * Float.BYTES, to, at * Float.BYTES, n * Float.BYTES);
+    /**
+     * The view's axes with those of length 1 left out and each axis joined to the next where the
+     * two read as one ({@code step[a] == step[a + 1] * length[a + 1]}): {lengths, steps}, at least
+     * one axis. A channel flip of an image becomes (pixels, step 3) and (3, step -1).
+     */
+    private static long[][] merged(long[] lengths, long[] steps) {
+        java.util.ArrayDeque<long[]> axes = new java.util.ArrayDeque<>(); // innermost first
+        for (int a = lengths.length - 1; a >= 0; a--) {
+            if (lengths[a] == 1) continue;
+            long[] inner = axes.peekLast();
+            if (inner != null && steps[a] == inner[1] * inner[0]) {
+                inner[0] *= lengths[a];
             } else {
-                for (long k = 0; k < n; k++) {
-                    to.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at + k,
-                            from.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, src + k * step));
+                axes.addLast(new long[] {lengths[a], steps[a]});
+            }
+        }
+        if (axes.isEmpty()) axes.add(new long[] {lengths.length == 0 ? 1 : java.util.Arrays.stream(lengths).reduce(1,
+                (x, y) -> x * y), 1});
+        int r = axes.size();
+        long[] l = new long[r];
+        long[] st = new long[r];
+        int i = r - 1;
+        for (long[] a : axes) {
+            l[i] = a[0];
+            st[i--] = a[1];
+        }
+        return new long[][] {l, st};
+    }
+
+    /**
+     * Copies the strided view (first element at {@code origin}) into {@code to}, row-major: the two
+     * innermost axes in loops, the outer ones found from a running count (no allocation per call).
+     */
+    private static void gather(MemorySegment from, MemorySegment to, long origin, long[] lengths, long[] steps) {
+        int r = lengths.length;
+        for (long n : lengths) if (n == 0) return;
+        long innerN = lengths[r - 1];
+        long innerStep = steps[r - 1];
+        long midN = r >= 2 ? lengths[r - 2] : 1;
+        long midStep = r >= 2 ? steps[r - 2] : 0;
+        long outerCount = 1;
+        for (int a = 0; a < r - 2; a++) outerCount *= lengths[a];
+        long at = 0;
+        for (long o = 0; o < outerCount; o++) {
+            long src = origin;
+            long rest = o;
+            for (int a = r - 3; a >= 0; a--) {
+                src += (rest % lengths[a]) * steps[a];
+                rest /= lengths[a];
+            }
+            if (innerStep != 1 && innerN < midN) {
+                // a short strided inner axis (an image's channels): the long axis in the inner loop
+                for (long k = 0; k < innerN; k++) {
+                    long in = src + k * innerStep;
+                    for (long j = 0; j < midN; j++) {
+                        to.setAtIndex(ValueLayout.JAVA_FLOAT, at + j * innerN + k, from.getAtIndex(ValueLayout.JAVA_FLOAT,
+                                in + j * midStep));
+                    }
                 }
+                at += midN * innerN;
+                continue;
             }
-            at += n;
-            // the next row: carry through the outer axes
-            int a = inner - 1;
-            while (a >= 0) {
-                index[a]++;
-                src += steps[a];
-                if (index[a] < lengths[a]) break;
-                src -= steps[a] * lengths[a];
-                index[a] = 0;
-                a--;
+            for (long j = 0; j < midN; j++, src += midStep) {
+                if (innerStep == 1) {
+                    MemorySegment.copy(from, src * Float.BYTES, to, at * Float.BYTES, innerN * Float.BYTES);
+                } else {
+                    for (long k = 0; k < innerN; k++) {
+                        to.setAtIndex(ValueLayout.JAVA_FLOAT, at + k, from.getAtIndex(ValueLayout.JAVA_FLOAT, src + k * innerStep));
+                    }
+                }
+                at += innerN;
             }
-            if (a < 0) return;
         }
     }
 
