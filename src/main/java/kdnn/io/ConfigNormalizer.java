@@ -192,7 +192,7 @@ final class ConfigNormalizer {
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
-            Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"));
+            Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -213,7 +213,8 @@ final class ConfigNormalizer {
             "ExpandDims", List.of(new ConfiguredArgument("axis", "axis", null)),
             "Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1))),
             "LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2))),
-            "Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true))));
+            "Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true))),
+            "Flip", List.of(new ConfiguredArgument("axis", "axis", null)));
 
     /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
     private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");

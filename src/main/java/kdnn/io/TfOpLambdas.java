@@ -24,7 +24,7 @@ import kdnn.layers.TrueDivide;
  *   <li>{@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
  *       {@code tf.image.resize} (to a fixed size): a Concatenate, Reshape, Permute and Resizing;
  *       {@code tf.stack}: kdnn's {@link Stack}; {@code x[key]} (a SlicingOpLambda) and
- *       {@code tf.expand_dims}: kdnn's {@link GetItem}.</li>
+ *       {@code tf.expand_dims} and {@code tf.reverse}: kdnn's {@link GetItem}.</li>
  * </ul>
  * kdnn's own three are written back as the TFOpLambda they were ({@link #written}). tf.keras writes
  * the call's other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0,
@@ -131,17 +131,41 @@ final class TfOpLambdas {
                 }
                 int a = axis.asInt();
                 ArrayNode key = config.putArray("key");
-                ObjectNode whole = JSON.objectNode().put("class_name", "__slice__");
-                whole.putObject("config").putNull("start").putNull("stop").putNull("step");
-                ObjectNode ellipsis = JSON.objectNode().put("class_name", "__ellipsis__");
-                ellipsis.putObject("config");
                 if (a > 0) {
-                    for (int i = 0; i < a; i++) key.add(whole.deepCopy());
-                    key.addNull().add(ellipsis);
+                    for (int i = 0; i < a; i++) key.add(slice(null));
+                    key.addNull().add(ellipsis());
                 } else {
-                    key.add(ellipsis).addNull();
-                    for (int i = 0; i < -a - 1; i++) key.add(whole.deepCopy());
+                    key.add(ellipsis()).addNull();
+                    for (int i = 0; i < -a - 1; i++) key.add(slice(null));
                 }
+                cls = GetItem.CLASS_NAME;
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "reverse", "reverse_v2" -> {
+                // x reversed along the given axes (after the batch): a GetItem of ::-1 slices there
+                JsonNode axis = call.kwargs.path("axis");
+                List<Integer> axes = new java.util.ArrayList<>();
+                for (JsonNode a : axis.isArray() ? axis : JSON.arrayNode().add(axis)) {
+                    if (!a.isIntegralNumber() || a.asInt() == 0) {
+                        throw unsupported(file, where, function, "axis=" + ConfigNormalizer.abbreviate(axis)
+                                + " (kdnn reverses axes after the batch axis: integers other than 0, all of one sign)");
+                    }
+                    axes.add(a.asInt());
+                }
+                boolean negative = !axes.isEmpty() && axes.get(0) < 0;
+                if (axes.isEmpty() || axes.stream().anyMatch(a -> a < 0 != negative)) {
+                    throw unsupported(file, where, function, "axis=" + ConfigNormalizer.abbreviate(axis)
+                            + " (kdnn reverses axes after the batch axis: integers other than 0, all of one sign)");
+                }
+                int span = negative ? -axes.stream().mapToInt(Integer::intValue).min().getAsInt()
+                        : axes.stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
+                ArrayNode key = config.putArray("key");
+                if (negative) key.add(ellipsis());
+                for (int i = 0; i < span; i++) {
+                    int a = negative ? i - span : i;
+                    key.add(slice(axes.contains(a) ? -1 : null));
+                }
+                if (!negative) key.add(ellipsis());
                 cls = GetItem.CLASS_NAME;
                 inputs.add(call.tensor(file, where, function));
             }
@@ -386,6 +410,20 @@ final class TfOpLambdas {
         };
     }
 
+    /** A GetItem key's whole slice ({@code step} null) or reversal ({@code step} -1), in Keras 3's form. */
+    private static ObjectNode slice(Integer step) {
+        ObjectNode s = JSON.objectNode().put("class_name", "__slice__");
+        ObjectNode c = s.putObject("config").putNull("start").putNull("stop");
+        if (step == null) c.putNull("step"); else c.put("step", step);
+        return s;
+    }
+
+    private static ObjectNode ellipsis() {
+        ObjectNode e = JSON.objectNode().put("class_name", "__ellipsis__");
+        e.putObject("config");
+        return e;
+    }
+
     /** One call: its first argument (a tensor, or a constant) and its other arguments. */
     private record Call(ArrayNode tensor, JsonNode constant, JsonNode kwargs, List<ArrayNode> list) {
         static Call of(JsonNode node, String file, String where) {
@@ -474,7 +512,8 @@ final class TfOpLambdas {
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
-                + " tf.concat, tf.stack, tf.reshape, tf.transpose and tf.expand_dims of each sample, tf.math.l2_normalize,"
+                + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample,"
+                + " tf.math.l2_normalize,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }
 }

@@ -315,6 +315,44 @@ class TfOpLambdaTest {
         assertTrue(e.getMessage().contains("approximate=True"), e.getMessage());
     }
 
+    /** {@code tf.reverse} (tf.keras) and {@code ops.flip} (Keras 3) as GetItem reversals, against the reversal in Java. */
+    @Test
+    void reverseAndFlipReverseTheirAxes(@TempDir Path dir) throws Exception {
+        float[] x = new float[2 * 3 * 4];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'rev', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 3, 4], 'dtype': 'float32', 'name': 'x'},"
+                + " 'name': 'x', 'inbound_nodes': []},"
+                + "{'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',"
+                + " 'function': 'reverse'}, 'name': 'out', 'inbound_nodes': [['x', 0, 0, {'axis': %s, 'name': null}]]}],"
+                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]}}").replace('\'', '"');
+        String[] axes = {"[-1]", "[1]", "[1, 2]", "[-2]"};
+        boolean[][] flips = {{false, true}, {true, false}, {true, true}, {true, false}};
+        for (int k = 0; k < axes.length; k++) {
+            float[] want = new float[x.length];
+            for (int n = 0; n < 2; n++) {
+                for (int r = 0; r < 3; r++) {
+                    for (int c = 0; c < 4; c++) {
+                        want[n * 12 + r * 4 + c] = x[n * 12 + (flips[k][0] ? 2 - r : r) * 4 + (flips[k][1] ? 3 - c : c)];
+                    }
+                }
+            }
+            String keras3 = Keras3Ops.model("[null, 3, 4]", "out", List.of(new Keras3Ops.Op("out", "numpy", "Flip",
+                    "{'name': 'out', 'axis': " + axes[k] + "}", Keras3Ops.tensor("x"))));
+            for (String config : new String[] {tfKeras.formatted(axes[k]), keras3}) {
+                try (Model m = Models.load(Files.writeString(dir.resolve("rev.json"), config));
+                     Tensor in = Tensor.of(x, 2, 3, 4); Tensor y = m.predict(in)) {
+                    assertArrayEquals(want, y.toFloatArray(), 0f, axes[k]);
+                }
+            }
+        }
+        for (String bad : new String[] {"[0]", "[1, -1]", "null"}) {
+            Path p = Files.writeString(dir.resolve("bad.json"), tfKeras.formatted(bad));
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p).close(), bad);
+            assertTrue(e.getMessage().contains("tf.reverse with axis="), e.getMessage());
+        }
+    }
+
     /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
     @Test
     void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {
