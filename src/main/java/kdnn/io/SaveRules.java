@@ -69,8 +69,9 @@ final class SaveRules {
         }
     }
 
-    /** What this layer computes differently under Keras 2 and Keras 3, or null when nothing. */
+    /** What this layer (a wrapper's: its layer) computes differently under Keras 2 and Keras 3, or null. */
     private static String difference(Layer l) {
+        if (l instanceof kdnn.layers.TimeDistributed td) return difference(td.layer());
         JsonNode c = l.getConfig();
         if ("hard_sigmoid".equals(c.path("activation").asText(null))) {
             return "hard_sigmoid is clip(0.2x + 0.5, 0, 1) in Keras 2 and relu6(x + 3) / 6 in Keras 3";
