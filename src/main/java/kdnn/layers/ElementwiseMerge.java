@@ -30,7 +30,19 @@ public abstract class ElementwiseMerge extends Merge {
 
     @Override
     long[] mergedShape(List<long[]> shapes) {
-        long[] out = shapes.get(0).clone();
+        return mergedShape(shapes.get(0), shapes);
+    }
+
+    /** The merged shape of exactly two inputs (x - y, x / y); {@code refusal} says so otherwise. */
+    final long[] mergedShapeOfTwo(List<long[]> shapes, String refusal) {
+        if (shapes.size() != 2) {
+            throw new IllegalArgumentException(refusal + " Received: " + shapes.size() + " inputs of shapes " + format(shapes));
+        }
+        return mergedShape(shapes.get(0), shapes);
+    }
+
+    private long[] mergedShape(long[] first, List<long[]> shapes) {
+        long[] out = first.clone();
         for (int i = 1; i < shapes.size(); i++) {
             out = broadcast(out, shapes.get(i), shapes);
         }

@@ -24,11 +24,7 @@ public final class Subtract extends ElementwiseMerge {
 
     @Override
     long[] mergedShape(java.util.List<long[]> shapes) {
-        if (shapes.size() != 2) {
-            throw new IllegalArgumentException("A `Subtract` layer should be called on exactly 2 inputs. Received: "
-                    + shapes.size() + " inputs of shapes " + format(shapes));
-        }
-        return super.mergedShape(shapes);
+        return mergedShapeOfTwo(shapes, "A `Subtract` layer should be called on exactly 2 inputs.");
     }
 
     @Override

@@ -27,11 +27,7 @@ public final class TensorDivide extends ElementwiseMerge implements KerasOperati
 
     @Override
     long[] mergedShape(java.util.List<long[]> shapes) {
-        if (shapes.size() != 2) {
-            throw new IllegalArgumentException("TrueDivide of tensors takes exactly 2 inputs (x / y). Received: "
-                    + shapes.size() + " inputs of shapes " + format(shapes));
-        }
-        return super.mergedShape(shapes);
+        return mergedShapeOfTwo(shapes, "TrueDivide of tensors takes exactly 2 inputs (x / y).");
     }
 
     @Override
