@@ -192,7 +192,8 @@ final class ConfigNormalizer {
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
-            Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"));
+            Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
+            Map.entry("Pad", "pad"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -214,7 +215,9 @@ final class ConfigNormalizer {
             "Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1))),
             "LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2))),
             "Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true))),
-            "Flip", List.of(new ConfiguredArgument("axis", "axis", null)));
+            "Flip", List.of(new ConfiguredArgument("axis", "axis", null)),
+            "Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
+                    new ConfiguredArgument("mode", "mode", JSON.textNode("constant"))));
 
     /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
     private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");
@@ -276,6 +279,9 @@ final class ConfigNormalizer {
             JsonNode v = config.has(a.key()) ? config.get(a.key()) : a.fallback();
             if (v != null && !kwargs.has(a.tfName())) kwargs.set(a.tfName(), v.deepCopy());
         }
+        // ops.pad passes its fill value at the call: {"kwargs": {"constant_values": ...}}
+        JsonNode fill = nodes.get(0).path("kwargs").path("constant_values");
+        if (cls.equals("Pad") && !fill.isMissingNode()) kwargs.set("constant_values", fill.deepCopy());
         if (cls.equals("Max") && config.hasNonNull("initial")) {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation Max) has initial="
                     + abbreviate(config.get("initial")) + ", which kdnn does not read");

@@ -23,6 +23,7 @@ import kdnn.layers.TrueDivide;
  *       global pooling; {@code tf.math.l2_normalize}: a UnitNormalization;</li>
  *   <li>{@code tf.concat}, {@code tf.reshape}, {@code tf.transpose} (of each sample) and
  *       {@code tf.image.resize} (to a fixed size): a Concatenate, Reshape, Permute and Resizing;
+ *       {@code tf.pad} with zeros around the spatial axes: a ZeroPadding1D/2D/3D;
  *       {@code tf.stack}: kdnn's {@link Stack}; {@code x[key]} (a SlicingOpLambda) and
  *       {@code tf.expand_dims} and {@code tf.reverse}: kdnn's {@link GetItem}.</li>
  * </ul>
@@ -139,6 +140,34 @@ final class TfOpLambdas {
                     for (int i = 0; i < -a - 1; i++) key.add(slice(null));
                 }
                 cls = GetItem.CLASS_NAME;
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "pad", "compat.v1.pad" -> {
+                // zeros around the spatial axes: ZeroPadding1D/2D/3D (channels last, nothing on batch or channels)
+                JsonNode paddings = call.kwargs.path("paddings");
+                String mode = call.kwargs.path("mode").asText("CONSTANT");
+                JsonNode fill = call.kwargs.path("constant_values");
+                int rank = paddings.isArray() ? paddings.size() : 0;
+                boolean ok = rank >= 3 && rank <= 5 && mode.equalsIgnoreCase("constant")
+                        && (fill.isMissingNode() || fill.isNull() || fill.isNumber() && fill.asDouble() == 0);
+                for (int a = 0; ok && a < rank; a++) {
+                    JsonNode pair = paddings.get(a);
+                    ok = pair.isArray() && pair.size() == 2 && pair.get(0).isIntegralNumber() && pair.get(1).isIntegralNumber()
+                            && pair.get(0).asInt() >= 0 && pair.get(1).asInt() >= 0
+                            && (a > 0 && a < rank - 1 || pair.get(0).asInt() == 0 && pair.get(1).asInt() == 0);
+                }
+                if (!ok) {
+                    throw unsupported(file, where, function, "paddings=" + ConfigNormalizer.abbreviate(paddings) + ", mode="
+                            + mode + ", constant_values=" + ConfigNormalizer.abbreviate(fill) + " (kdnn pads the spatial axes"
+                            + " of a channels-last tensor of rank 3 to 5 with zeros)");
+                }
+                cls = "ZeroPadding" + (rank - 2) + "D";
+                ArrayNode padding = config.putArray("padding");
+                for (int a = 1; a < rank - 1; a++) {
+                    if (rank == 3) padding.add(paddings.get(a).get(0).asInt()).add(paddings.get(a).get(1).asInt());
+                    else padding.addArray().add(paddings.get(a).get(0).asInt()).add(paddings.get(a).get(1).asInt());
+                }
+                if (rank > 3) config.put("data_format", "channels_last");
                 inputs.add(call.tensor(file, where, function));
             }
             case "reverse", "reverse_v2" -> {
@@ -512,7 +541,8 @@ final class TfOpLambdas {
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
-                + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample,"
+                + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
+                + " with zeros around the spatial axes,"
                 + " tf.math.l2_normalize,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }

@@ -218,14 +218,15 @@ class TfOpLambdaTest {
         String[] functions = {"__operators__.add", "math.subtract", "math.multiply", "math.truediv", "math.negative",
                 "nn.relu6", "nn.leaky_relu", "nn.softmax", "nn.gelu", "math.reduce_mean", "math.reduce_max", "concat",
                 "reshape", "transpose", "image.resize", "nn.relu", "nn.silu", "nn.bias_add",
-                "__operators__.getitem"};
+                "__operators__.getitem", "pad", "reverse", "expand_dims", "math.l2_normalize", "stack"};
         String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias",
-                "bias", "data_format", "slice_spec"};
+                "bias", "data_format", "slice_spec", "paddings", "mode", "constant_values", "epsilon"};
         String[] values = {"3.0", "-1", "0", "2147483647", "1e300", "'x'", "true", "null", "[]", "[1, 2]", "[-1, 4]",
                 "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]",
                 "[0.0, -0.0, 3.0, 1e-40]", "'NHWC'", "'NCHW'",
                 "[{'class_name': '__ellipsis__'}, {'start': null, 'stop': null, 'step': -1}]", "{'start': 1, 'stop': null, 'step': 2}",
-                "[{'start': null, 'stop': null, 'step': null}, null, 0]", "{'class_name': '__ellipsis__'}"};
+                "[{'start': null, 'stop': null, 'step': null}, null, 0]", "{'class_name': '__ellipsis__'}",
+                "[[0, 0], [1, 1], [1, 1], [0, 0]]", "[[0, 0], [1], [1, 1], [0, 0]]", "'CONSTANT'", "'REFLECT'"};
         java.util.SplittableRandom r = new java.util.SplittableRandom(17);
         for (int i = 0; i < 400; i++) {
             String f = functions[r.nextInt(functions.length)];
@@ -350,6 +351,47 @@ class TfOpLambdaTest {
             Path p = Files.writeString(dir.resolve("bad.json"), tfKeras.formatted(bad));
             var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p).close(), bad);
             assertTrue(e.getMessage().contains("tf.reverse with axis="), e.getMessage());
+        }
+    }
+
+    /** {@code tf.pad} and {@code ops.pad} with zeros around the spatial axes, as ZeroPadding1D/2D; other fills refused. */
+    @Test
+    void padWithZerosReadsAsZeroPadding(@TempDir Path dir) throws Exception {
+        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'pad', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': %s, 'dtype': 'float32', 'name': 'x'},"
+                + " 'name': 'x', 'inbound_nodes': []},"
+                + "{'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',"
+                + " 'function': 'pad'}, 'name': 'out', 'inbound_nodes': [['x', 0, 0, %s]]}],"
+                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]}}").replace('\'', '"');
+        String[][] cases = {
+            {"[null, 3, 4, 2]", "{'paddings': [[0, 0], [1, 2], [0, 3], [0, 0]], 'mode': 'CONSTANT', 'constant_values': 0, 'name': null}",
+                "{'class_name': 'ZeroPadding2D', 'config': {'padding': [[1, 2], [0, 3]]}}", "2,3,4,2"},
+            {"[null, 5, 2]", "{'paddings': [[0, 0], [2, 1], [0, 0]], 'name': null}",
+                "{'class_name': 'ZeroPadding1D', 'config': {'padding': [2, 1]}}", "2,5,2"}};
+        for (String[] c : cases) {
+            long[] shape = java.util.Arrays.stream(c[3].split(",")).mapToLong(Long::parseLong).toArray();
+            float[] x = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            for (int i = 0; i < x.length; i++) x[i] = i + 1;
+            String padWidth = c[1].substring(c[1].indexOf('['), c[1].lastIndexOf("]]") + 2);
+            String keras3 = Keras3Ops.model(c[0], "out", List.of(new Keras3Ops.Op("out", "numpy", "Pad",
+                    "{'name': 'out', 'pad_width': " + padWidth + ", 'mode': 'constant'}", Keras3Ops.tensor("x"))));
+            try (kdnn.layers.Layer pad = kdnn.layers.Layers.fromConfig(new com.fasterxml.jackson.databind.ObjectMapper()
+                         .readTree(c[2].replace('\'', '"')));
+                 Tensor in = Tensor.of(x, shape); Tensor want = pad.call(in)) {
+                for (String config : new String[] {tfKeras.formatted(c[0], c[1].replace('\'', '"')), keras3}) {
+                    try (Model m = Models.load(Files.writeString(dir.resolve("pad.json"), config)); Tensor y = m.predict(in)) {
+                        assertArrayEquals(want.shape(), y.shape(), config);
+                        assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f, config);
+                    }
+                }
+            }
+        }
+        for (String bad : new String[] {"{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'mode': 'REFLECT'}",
+            "{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'constant_values': 1.5}",
+            "{'paddings': [[0, 0], [1, 1], [1, 1], [0, 1]]}", "{'paddings': [[1, 0], [1, 1], [1, 1], [0, 0]]}"}) {
+            Path p = Files.writeString(dir.resolve("bad.json"), tfKeras.formatted("[null, 3, 4, 2]", bad.replace('\'', '"')));
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p).close(), bad);
+            assertTrue(e.getMessage().contains("tf.pad with paddings="), e.getMessage());
         }
     }
 
