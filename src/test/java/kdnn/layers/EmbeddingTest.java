@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceOperations;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,9 +40,9 @@ class EmbeddingTest {
             int[] rows = {0, 4, 2, 3, 0, 1};
             try (Tensor in = Tensor.of(ids, 1, 2, 3); Tensor y = e.call(in)) {
                 assertArrayEquals(new long[] {1, 2, 3, 3}, y.shape());
-                float[] want = new float[ids.length * 3];
-                for (int i = 0; i < ids.length; i++) System.arraycopy(t, rows[i] * 3, want, i * 3, 3);
-                assertArrayEquals(want, y.toFloatArray(), 0f);
+                RefArray want = ReferenceOperations.embedding(new RefArray(new int[] {1, 2, 3}, ids), new RefArray(new int[] {5, 3}, t));
+                assertArrayEquals(want.data(), y.toFloatArray(), 0f);
+                for (int i = 0; i < ids.length; i++) assertEquals(t[rows[i] * 3], want.data()[i * 3], "the reference's row " + i);
             }
             for (float bad : new float[] {5, -1, Float.NaN, 1e30f, Float.NEGATIVE_INFINITY}) {
                 try (Tensor in = Tensor.of(new float[] {1, bad}, 1, 2)) {

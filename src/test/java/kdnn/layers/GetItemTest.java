@@ -11,11 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceOperations;
+import kdnn.reference.ReferenceOperations.Pick;
 import org.junit.jupiter.api.Test;
 
 /**
- * GetItem ({@code x[key]}, NumPy's basic indexing) against a reference that lists each axis' chosen
- * indices one by one as Python's {@code range(*slice.indices(n))} does: fixed keys Keras models use
+ * GetItem ({@code x[key]}, NumPy's basic indexing) against {@link ReferenceOperations#getItem}, which
+ * lists each axis' chosen indices as Python's {@code range(*slice.indices(n))} does: fixed keys Keras models use
  * ({@code x[..., ::-1]}, {@code x[..., 0]}, {@code x[:, 1:-1]}), clamped and empty slices, new axes,
  * 400 random keys on random shapes, config forms of tf.keras and Keras 3, and refusals.
  */
@@ -33,93 +36,32 @@ class GetItemTest {
 
     private static final String ELLIPSIS = "{'class_name':'__ellipsis__','config':{}}";
 
-    /** The indices {@code start:stop:step} picks from an axis of n, listed as Python's range over slice.indices. */
-    private static List<Integer> picked(Integer start, Integer stop, Integer step, int n) {
-        int k = step == null ? 1 : step;
-        List<Integer> out = new ArrayList<>();
-        if (k > 0) {
-            int from = start == null ? 0 : start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
-            int to = stop == null ? n : stop < 0 ? Math.max(stop + n, 0) : Math.min(stop, n);
-            for (int i = from; i < to; i += k) out.add(i);
-        } else {
-            int from = start == null ? n - 1 : start < 0 ? Math.max(start + n, -1) : Math.min(start, n - 1);
-            int to = stop == null ? -1 : stop < 0 ? Math.max(stop + n, -1) : Math.min(stop, n - 1);
-            for (int i = from; i > to; i += k) out.add(i);
-        }
-        return out;
-    }
-
-    /** One axis of the reference: its picked indices, or a new axis (null), or an index that drops it. */
-    private record Pick(List<Integer> indices, boolean drop, boolean newAxis) {
-    }
-
-    /** x[key] by the picks, row-major over the kept axes. */
-    private static float[] reference(float[] x, int[] shape, List<Pick> picks, List<Integer> outShape) {
-        int[] strides = new int[shape.length];
-        for (int a = shape.length - 1, s = 1; a >= 0; s *= shape[a], a--) strides[a] = s;
-        List<Integer> dims = new ArrayList<>();
-        List<int[]> choices = new ArrayList<>(); // per kept output axis: input offsets
-        int base = 0;
-        int axis = 0;
-        for (Pick p : picks) {
-            if (p.newAxis) {
-                choices.add(new int[] {0});
-                continue;
-            }
-            if (p.drop) {
-                base += p.indices.get(0) * strides[axis];
-            } else {
-                int[] offs = new int[p.indices.size()];
-                for (int i = 0; i < offs.length; i++) offs[i] = p.indices.get(i) * strides[axis];
-                choices.add(offs);
-            }
-            axis++;
-        }
-        for (int[] c : choices) dims.add(c.length);
-        outShape.addAll(dims);
-        int total = 1;
-        for (int d : dims) total *= d;
-        float[] out = new float[total];
-        int[] idx = new int[dims.size()];
-        for (int o = 0; o < total; o++) {
-            int src = base;
-            for (int a = 0; a < idx.length; a++) src += choices.get(a)[idx[a]];
-            out[o] = x[src];
-            for (int a = idx.length - 1; a >= 0; a--) {
-                if (++idx[a] < dims.get(a)) break;
-                idx[a] = 0;
-            }
-        }
-        return out;
-    }
-
     private static void check(String key, int[] shape, List<Pick> picks) throws Exception {
         int n = 1;
         for (int d : shape) n *= d;
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = i + 0.5f;
-        List<Integer> outShape = new ArrayList<>();
-        float[] want = reference(x, shape, picks, outShape);
+        RefArray want = ReferenceOperations.getItem(new RefArray(shape, x), picks);
         long[] lshape = java.util.Arrays.stream(shape).asLongStream().toArray();
         try (Layer l = layer(key); Tensor in = Tensor.of(x, lshape); Tensor y = l.call(in)) {
-            assertArrayEquals(outShape.stream().mapToLong(Integer::longValue).toArray(), y.shape(), key);
-            assertArrayEquals(want, y.toFloatArray(), 0f, key);
+            assertArrayEquals(java.util.Arrays.stream(want.shape()).asLongStream().toArray(), y.shape(), key);
+            assertArrayEquals(want.data(), y.toFloatArray(), 0f, key);
         }
     }
 
     private static Pick whole(int n) {
-        return new Pick(picked(null, null, null, n), false, false);
+        return Pick.whole(n);
     }
 
     private static Pick range(Integer start, Integer stop, Integer step, int n) {
-        return new Pick(picked(start, stop, step, n), false, false);
+        return Pick.range(start, stop, step, n);
     }
 
     private static Pick index(int i, int n) {
-        return new Pick(List.of(i < 0 ? i + n : i), true, false);
+        return Pick.index(i, n);
     }
 
-    private static final Pick NEW = new Pick(List.of(), false, true);
+    private static final Pick NEW = Pick.NEW_AXIS;
 
     @Test
     void theKeysKerasModelsUse() throws Exception {
