@@ -49,8 +49,7 @@ class PreprocessingOpsFilesTest {
     }
 
     private static String lambda(String name, String function, String from, String kwargs) {
-        return ("{'class_name': 'TFOpLambda', 'config': {'name': '%s', 'trainable': true, 'dtype': 'float32', 'function': '%s'},"
-                + " 'name': '%s', 'inbound_nodes': [['%s', 0, 0, %s]]},").formatted(name, function, name, from, kwargs);
+        return TfKerasOps.lambda(name, function, from, kwargs) + ",";
     }
 
     /** tf.keras' "tf" mode: {@code x /= 127.5; x -= 1.}. */
@@ -284,13 +283,9 @@ class PreprocessingOpsFilesTest {
      */
     @Test
     void aTensorDividedByATensorBroadcast(@TempDir Path dir) throws Exception {
-        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'ratio', 'layers': ["
-                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 3], 'dtype': 'float32', 'name': 'x'},"
-                + " 'name': 'x', 'inbound_nodes': []},"
-                + "{'class_name': 'GlobalAveragePooling1D', 'config': {'name': 'mean', 'keepdims': true}, 'name': 'mean',"
-                + " 'inbound_nodes': [[['x', 0, 0, {}]]]},"
-                + lambda("out", "math.truediv", "x", "{'y': ['mean', 0, 0], 'name': null}").replaceAll(",$", "")
-                + "], 'input_layers': [['x', 0, 0]], 'output_layers': [['%s', 0, 0]]}}").replace('\'', '"');
+        String tfKeras = TfKerasOps.model(TfKerasOps.input("[null, 4, 3]") + ", {'class_name': 'GlobalAveragePooling1D',"
+                + " 'config': {'name': 'mean', 'keepdims': true}, 'name': 'mean', 'inbound_nodes': [[['x', 0, 0, {}]]]}, "
+                + TfKerasOps.lambda("out", "math.truediv", "x", "{'y': ['mean', 0, 0], 'name': null}"), "%s");
         String keras3 = Keras3Ops.model("[null, 4, 3]", "out", List.of(
                 new Keras3Ops.Op("mean", "numpy", "Mean", "{'name': 'mean', 'axis': [1], 'keepdims': true}",
                         Keras3Ops.tensor("x")),

@@ -321,12 +321,8 @@ class TfOpLambdaTest {
     void reverseAndFlipReverseTheirAxes(@TempDir Path dir) throws Exception {
         float[] x = new float[2 * 3 * 4];
         for (int i = 0; i < x.length; i++) x[i] = i;
-        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'rev', 'layers': ["
-                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 3, 4], 'dtype': 'float32', 'name': 'x'},"
-                + " 'name': 'x', 'inbound_nodes': []},"
-                + "{'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',"
-                + " 'function': 'reverse'}, 'name': 'out', 'inbound_nodes': [['x', 0, 0, {'axis': %s, 'name': null}]]}],"
-                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]}}").replace('\'', '"');
+        String tfKeras = TfKerasOps.model(TfKerasOps.input("[null, 3, 4]") + ", "
+                + TfKerasOps.lambda("out", "reverse", "x", "{'axis': %s, 'name': null}"), "out");
         String[] axes = {"[-1]", "[1]", "[1, 2]", "[-2]"};
         boolean[][] flips = {{false, true}, {true, false}, {true, true}, {true, false}};
         for (int k = 0; k < axes.length; k++) {
@@ -357,12 +353,7 @@ class TfOpLambdaTest {
     /** {@code tf.pad} and {@code ops.pad} with zeros around the spatial axes, as ZeroPadding1D/2D; other fills refused. */
     @Test
     void padWithZerosReadsAsZeroPadding(@TempDir Path dir) throws Exception {
-        String tfKeras = ("{'class_name': 'Functional', 'config': {'name': 'pad', 'layers': ["
-                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': %s, 'dtype': 'float32', 'name': 'x'},"
-                + " 'name': 'x', 'inbound_nodes': []},"
-                + "{'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32',"
-                + " 'function': 'pad'}, 'name': 'out', 'inbound_nodes': [['x', 0, 0, %s]]}],"
-                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0]]}}").replace('\'', '"');
+        String tfKeras = TfKerasOps.model(TfKerasOps.input("%s") + ", " + TfKerasOps.lambda("out", "pad", "x", "%s"), "out");
         String[][] cases = {
             {"[null, 3, 4, 2]", "{'paddings': [[0, 0], [1, 2], [0, 3], [0, 0]], 'mode': 'CONSTANT', 'constant_values': 0, 'name': null}",
                 "{'class_name': 'ZeroPadding2D', 'config': {'padding': [[1, 2], [0, 3]]}}", "2,3,4,2"},
