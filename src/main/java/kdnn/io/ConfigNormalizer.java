@@ -373,8 +373,29 @@ final class ConfigNormalizer {
         return out;
     }
 
+    /** The policies of mixed or half precision training, read as float32 where the process allows it. */
+    private static final Set<String> HALF_PRECISION = Set.of("mixed_float16", "mixed_bfloat16", "float16", "bfloat16");
+
+    /**
+     * {@code -Dkdnn.mixedPrecision=float32} (or {@code KDNN_MIXED_PRECISION}): a layer of a
+     * mixed-precision model (a float16 or bfloat16 policy) is computed in float32. Its outputs are
+     * then closer to the exact values than Keras' own half-precision arithmetic, not equal to them;
+     * by default such a layer is refused.
+     */
+    static boolean halfPrecisionAsFloat32() {
+        String s = System.getProperty("kdnn.mixedPrecision");
+        if (s == null || s.isBlank()) s = System.getenv("KDNN_MIXED_PRECISION");
+        if (s == null || s.isBlank() || s.trim().equalsIgnoreCase("refuse")) return false;
+        if (s.trim().equalsIgnoreCase("float32")) return true;
+        throw new IllegalArgumentException("kdnn.mixedPrecision must be refuse (the default) or float32, got \"" + s + "\"");
+    }
+
     private void normalizeDtype(ObjectNode config, String where) {
         JsonNode d = config.get("dtype");
+        if (d != null && d.isTextual() && HALF_PRECISION.contains(d.asText()) && halfPrecisionAsFloat32()) {
+            config.set("dtype", TextNode.valueOf("float32"));
+            return;
+        }
         if (d == null || !d.isObject()) {
             return;
         }
@@ -388,9 +409,12 @@ final class ConfigNormalizer {
             config.set("dtype", TextNode.valueOf(policy)); // indices: the layer's reader says whether it takes them
             return;
         }
-        if (!"float32".equals(policy)) {
+        boolean half = HALF_PRECISION.contains(policy);
+        if (!"float32".equals(policy) && !(half && halfPrecisionAsFloat32())) {
             throw new ModelFileException(file + ": " + where + " has dtype policy " + cls + " \"" + policy
-                    + "\"; kdnn computes in float32 only");
+                    + "\"; kdnn computes in float32 only" + (half ? " (-Dkdnn.mixedPrecision=float32 computes such a"
+                    + " layer in float32: closer to the exact values than Keras' half precision, not equal to its outputs)"
+                    : ""));
         }
         config.set("dtype", TextNode.valueOf("float32"));
     }

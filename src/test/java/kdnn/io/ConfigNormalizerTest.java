@@ -1,6 +1,8 @@
 package kdnn.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,6 +76,26 @@ class ConfigNormalizerTest {
         assertEquals(expected, ConfigNormalizer.normalize(keras3Model("float32", ""), "f"));
         // Keras 2's form passes through unchanged
         assertEquals(expected, ConfigNormalizer.normalize(expected, "f"));
+    }
+
+    /** A mixed-precision layer is refused, naming the switch that computes it in float32; with it, it reads as float32. */
+    @Test
+    void mixedPrecisionPoliciesOnlyWithTheSwitch() throws Exception {
+        JsonNode float32 = ConfigNormalizer.normalize(keras3Model("float32", ""), "f");
+        for (String policy : new String[] {"mixed_float16", "mixed_bfloat16"}) {
+            WeightsFileTest.assertRefused(() -> ConfigNormalizer.normalize(keras3Model(policy, ""), "f.keras"),
+                    "f.keras", policy, "-Dkdnn.mixedPrecision=float32");
+            String before = System.getProperty("kdnn.mixedPrecision");
+            System.setProperty("kdnn.mixedPrecision", "float32");
+            try {
+                assertEquals(float32, ConfigNormalizer.normalize(keras3Model(policy, ""), "f"), policy);
+                System.setProperty("kdnn.mixedPrecision", "sometimes");
+                var e = assertThrows(IllegalArgumentException.class, () -> ConfigNormalizer.normalize(keras3Model(policy, ""), "f"));
+                assertTrue(e.getMessage().contains("kdnn.mixedPrecision must be refuse (the default) or float32"), e.getMessage());
+            } finally {
+                if (before == null) System.clearProperty("kdnn.mixedPrecision"); else System.setProperty("kdnn.mixedPrecision", before);
+            }
+        }
     }
 
     @Test
