@@ -193,7 +193,7 @@ final class ConfigNormalizer {
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
-            Map.entry("Pad", "pad"));
+            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -203,21 +203,22 @@ final class ConfigNormalizer {
     private record ConfiguredArgument(String key, String tfName, JsonNode fallback) {
     }
 
-    private static final Map<String, List<ConfiguredArgument>> CONFIGURED_ARGUMENTS = Map.of(
-            "Mean", List.of(new ConfiguredArgument("axis", "axis", null),
-                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false))),
-            "Max", List.of(new ConfiguredArgument("axis", "axis", null),
-                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false))),
-            "Reshape", List.of(new ConfiguredArgument("newshape", "shape", null),
-                    new ConfiguredArgument("new_shape", "shape", null)),
-            "Transpose", List.of(new ConfiguredArgument("axes", "perm", null)),
-            "ExpandDims", List.of(new ConfiguredArgument("axis", "axis", null)),
-            "Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1))),
-            "LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2))),
-            "Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true))),
-            "Flip", List.of(new ConfiguredArgument("axis", "axis", null)),
-            "Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
-                    new ConfiguredArgument("mode", "mode", JSON.textNode("constant"))));
+    private static final Map<String, List<ConfiguredArgument>> CONFIGURED_ARGUMENTS = Map.ofEntries(
+            Map.entry("Mean", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Max", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Reshape", List.of(new ConfiguredArgument("newshape", "shape", null),
+                    new ConfiguredArgument("new_shape", "shape", null))),
+            Map.entry("Transpose", List.of(new ConfiguredArgument("axes", "perm", null))),
+            Map.entry("ExpandDims", List.of(new ConfiguredArgument("axis", "axis", null))),
+            Map.entry("Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)))),
+            Map.entry("LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2)))),
+            Map.entry("Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true)))),
+            Map.entry("Flip", List.of(new ConfiguredArgument("axis", "axis", null))),
+            Map.entry("Cast", List.of(new ConfiguredArgument("dtype", "dtype", null))),
+            Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
+                    new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))));
 
     /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
     private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");

@@ -142,6 +142,16 @@ final class TfOpLambdas {
                 cls = GetItem.CLASS_NAME;
                 inputs.add(call.tensor(file, where, function));
             }
+            case "cast", "dtypes.cast" -> {
+                // to float32: kdnn's tensors are float32 already (an integer input reaches only an Embedding)
+                String dtype = call.kwargs.path("dtype").asText("");
+                if (!dtype.equals("float32")) {
+                    throw unsupported(file, where, function, "dtype=" + ConfigNormalizer.abbreviate(call.kwargs.get("dtype"))
+                            + " (kdnn computes in float32: it reads a cast to float32)");
+                }
+                cls = "Identity";
+                inputs.add(call.tensor(file, where, function));
+            }
             case "pad", "compat.v1.pad" -> {
                 // zeros around the spatial axes: ZeroPadding1D/2D/3D (channels last, nothing on batch or channels)
                 JsonNode paddings = call.kwargs.path("paddings");
@@ -542,7 +552,7 @@ final class TfOpLambdas {
                 + " tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
-                + " with zeros around the spatial axes,"
+                + " with zeros around the spatial axes, tf.cast to float32,"
                 + " tf.math.l2_normalize,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }

@@ -350,6 +350,27 @@ class TfOpLambdaTest {
         }
     }
 
+    /** {@code tf.cast} / {@code ops.cast} to float32 of a float32 tensor is the identity; to another dtype it is refused. */
+    @Test
+    void castToFloat32IsTheIdentity(@TempDir Path dir) throws Exception {
+        float[] x = {1.5f, -0f, Float.NaN, 7};
+        String tfKeras = TfKerasOps.model(TfKerasOps.input("[null, 4]") + ", "
+                + TfKerasOps.lambda("out", "cast", "x", "{'dtype': '%s', 'name': null}"), "out");
+        String keras3 = Keras3Ops.model("[null, 4]", "out", List.of(new Keras3Ops.Op("out", "core", "Cast",
+                "{'name': 'out', 'dtype': 'float32'}", Keras3Ops.tensor("x"))));
+        for (String config : new String[] {tfKeras.formatted("float32"), keras3}) {
+            try (Model m = Models.load(Files.writeString(dir.resolve("cast.json"), config));
+                 Tensor in = Tensor.of(x, 1, 4); Tensor y = m.predict(in)) {
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y.toFloatArray()[i]), config);
+                }
+            }
+        }
+        Path half = Files.writeString(dir.resolve("half.json"), tfKeras.formatted("float16"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(half).close());
+        assertTrue(e.getMessage().contains("tf.cast with dtype=\"float16\""), e.getMessage());
+    }
+
     /** {@code tf.pad} and {@code ops.pad} with zeros around the spatial axes, as ZeroPadding1D/2D; other fills refused. */
     @Test
     void padWithZerosReadsAsZeroPadding(@TempDir Path dir) throws Exception {
