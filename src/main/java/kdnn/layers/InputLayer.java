@@ -2,6 +2,7 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import kdnn.Tensor;
 import kdnn.runtime.Merges;
 import kdnn.runtime.Pipeline;
 
@@ -13,8 +14,13 @@ public final class InputLayer extends Layer {
     /** Keras' class name, {@code "InputLayer"}. */
     public static final String CLASS_NAME = "InputLayer";
 
-    /** The dtypes an input may declare: float32, or integer indices for an Embedding. */
-    private static final java.util.Set<String> DTYPES = java.util.Set.of("float32", "int32", "int64");
+    /** The dtypes an input may declare: float32, or integers (token indices, 8- or 16-bit images). */
+    private static final java.util.Map<String, double[]> INTEGER_RANGES = java.util.Map.of(
+            "uint8", new double[] {0, 255}, "int8", new double[] {-128, 127}, "uint16", new double[] {0, 65535},
+            "int16", new double[] {-32768, 32767}, "int32", new double[] {-0x1p31, 0x1p31 - 1},
+            "int64", new double[] {-0x1p63, 0x1p63});
+    private static final java.util.Set<String> DTYPES = java.util.Set.of("float32", "uint8", "int8", "uint16", "int16",
+            "int32", "int64");
 
     private final String dtype;
 
@@ -29,9 +35,10 @@ public final class InputLayer extends Layer {
     }
 
     /**
-     * An input of this shape and dtype: {@code "float32"}, or {@code "int32"}/{@code "int64"} for
-     * indices that only an {@link Embedding} may read (fed as float32 values, which it truncates as
-     * Keras' cast does).
+     * An input of this shape and dtype: {@code "float32"}, or an integer dtype ({@code "uint8"},
+     * {@code "int8"}, {@code "uint16"}, {@code "int16"}, {@code "int32"}, {@code "int64"}) for
+     * values fed as float32 that must be whole numbers in the dtype's range, read only by the layers
+     * Keras lets read integers (Embedding, Rescaling, Normalization, a cast to float32).
      */
     public static InputLayer of(String name, String dtype, long... batchInputShape) {
         if (!DTYPES.contains(dtype)) {
@@ -82,9 +89,26 @@ public final class InputLayer extends Layer {
         return dtype;
     }
 
-    /** True for an input of integer indices. */
+    /** True for an input of an integer dtype. */
     public boolean integer() {
         return !dtype.equals("float32");
+    }
+
+    /**
+     * Refuses values an input of an integer dtype cannot hold (a fraction, NaN, an infinity, or a
+     * number outside the dtype's range), naming the first; nothing for a float32 input.
+     */
+    public void checkValues(Tensor values) {
+        double[] range = INTEGER_RANGES.get(dtype);
+        if (range == null) return;
+        java.lang.foreign.MemorySegment s = values.segment();
+        for (long i = 0, n = s.byteSize() / Float.BYTES; i < n; i++) {
+            float v = s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+            if (!(v >= range[0] && v <= range[1] && v == Math.rint(v))) {
+                throw new IllegalArgumentException("input \"" + name() + "\" is " + dtype + ": its value " + v + " at position " + i
+                        + " is not a whole number in [" + (long) range[0] + ", " + (long) range[1] + "]");
+            }
+        }
     }
 
     /** The declared shape, batch first (-1: unknown). */

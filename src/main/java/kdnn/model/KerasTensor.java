@@ -49,9 +49,10 @@ public final class KerasTensor {
         List<long[]> shapes = new ArrayList<>();
         for (KerasTensor t : inputs) shapes.add(t.shape);
         for (KerasTensor t : inputs) {
-            if (t.node.op() instanceof InputLayer in && in.integer() && !(layer instanceof kdnn.layers.Embedding)) {
+            if (t.node.op() instanceof InputLayer in && in.integer() && !readsIntegers(layer)) {
                 throw new IllegalArgumentException(Node.describe(layer, shapes) + ": its input \"" + in.name() + "\" holds "
-                        + in.dtype() + " indices, which only an Embedding reads (kdnn computes in float32)");
+                        + in.dtype() + " values, which only an Embedding, a Rescaling, a Normalization or a cast to float32"
+                        + " reads (Keras casts them there; kdnn computes in float32)");
             }
         }
         long[] out;
@@ -65,6 +66,12 @@ public final class KerasTensor {
         }
         Node node = new Node(layer, nextCall(layer), List.copyOf(inputs), List.of(out));
         return node.outputs().get(0);
+    }
+
+    /** The layers Keras lets read an integer tensor: they cast it to float32 themselves. */
+    private static boolean readsIntegers(Layer layer) {
+        return layer instanceof kdnn.layers.Embedding || layer instanceof kdnn.layers.Rescaling
+                || layer instanceof kdnn.layers.Normalization || layer instanceof kdnn.layers.Identity;
     }
 
     /** The outputs of calling a whole model on {@code inputs} (a nested model). */

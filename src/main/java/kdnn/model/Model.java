@@ -293,6 +293,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
+            for (int i = 0; i < in.size(); i++) ((InputLayer) inputs.get(i).node().op()).checkValues(in.get(i));
             // one turn for the whole prediction: its layers run back to back on warm caches; a large
             // one on a compute thread, which must see the mode in force here (and may share its
             // turn with others, one thread each, only if every step follows the thread's count)

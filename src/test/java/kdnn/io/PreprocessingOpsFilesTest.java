@@ -321,6 +321,47 @@ class PreprocessingOpsFilesTest {
         }
     }
 
+    /**
+     * A uint8 image input, read by a Rescaling (which casts it, as Keras' does) or cast to float32
+     * first (tf.cast): the same values as the float32 image through the same layers, and a value a
+     * uint8 cannot hold refused at predict, naming it.
+     */
+    @Test
+    void uint8ImagesThroughRescalingOrACast(@TempDir Path dir) throws Exception {
+        Path weights = weights(dir);
+        String rescaling = "{'class_name': 'Rescaling', 'config': {'name': 'scale', 'scale': 0.00392156862745098, 'offset':"
+                + " 0.0}, 'name': 'scale', 'inbound_nodes': [[['%s', 0, 0, {}]]]},";
+        String uint8 = INPUT.replace("'dtype': 'float32'", "'dtype': 'uint8'");
+        String[] configs = {
+            functional(uint8 + rescaling.formatted("input_1") + conv("scale"), "conv"),
+            functional(uint8 + lambda("tf.cast", "cast", "input_1", "{'dtype': 'float32', 'name': null}")
+                    + rescaling.formatted("tf.cast") + conv("scale"), "conv")};
+        String floats = functional(INPUT + rescaling.formatted("input_1") + conv("scale"), "conv");
+        float[] x = image();
+        try (Model reference = Models.load(Files.writeString(dir.resolve("f.json"), floats), weights);
+             Tensor in = Tensor.of(x, 2, 8, 8, 3); Tensor want = reference.predict(in)) {
+            for (String config : configs) {
+                try (Model m = Models.load(Files.writeString(dir.resolve("u8.json"), config), weights);
+                     Tensor y = m.predict(in)) {
+                    assertBitwise(want.toFloatArray(), y.toFloatArray(), "uint8 input");
+                    for (float bad : new float[] {256, -1, 1.5f, Float.NaN}) {
+                        float[] v = x.clone();
+                        v[9] = bad;
+                        try (Tensor wrong = Tensor.of(v, 2, 8, 8, 3)) {
+                            var e = assertThrows(IllegalArgumentException.class, () -> m.predict(wrong).close());
+                            assertTrue(e.getMessage().contains("input \"input_1\" is uint8: its value " + bad
+                                    + " at position 9 is not a whole number in [0, 255]"), e.getMessage());
+                        }
+                    }
+                }
+            }
+        }
+        String direct = functional(uint8 + conv("input_1"), "conv");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Models.load(Files.writeString(dir.resolve("d.json"), direct), weights).close());
+        assertTrue(e.getMessage().contains("holds uint8 values, which only an Embedding, a Rescaling"), e.getMessage());
+    }
+
     /** A division is written as one operation per call, in a functional model: other forms are refused before writing. */
     @Test
     void aDivisionCalledTwiceOrInASequentialIsRefusedBeforeWriting(@TempDir Path dir) throws Exception {

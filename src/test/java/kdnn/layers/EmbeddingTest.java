@@ -100,7 +100,7 @@ class EmbeddingTest {
              Layer conv = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv1D\",\"config\":{\"name\":\"c\",\"filters\":2,"
                      + "\"kernel_size\":3}}"))) {
             var x = assertThrows(IllegalArgumentException.class, () -> conv.apply(ids));
-            assertTrue(x.getMessage().contains("its input \"ids\" holds int32 indices, which only an Embedding reads"),
+            assertTrue(x.getMessage().contains("its input \"ids\" holds int32 values, which only an Embedding, a Rescaling"),
                     x.getMessage());
             kdnn.model.KerasTensor y = conv.apply(emb.apply(ids));
             try (kdnn.model.Functional m = kdnn.model.Functional.of("text", List.of(ids), List.of(y));
@@ -111,6 +111,7 @@ class EmbeddingTest {
             }
         }
         var bad = assertThrows(IllegalArgumentException.class, () -> InputLayer.of("x", "string", -1, 2));
-        assertTrue(bad.getMessage().contains("must be one of [float32, int32, int64]"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("must be one of [float32, int16, int32, int64, int8, uint16, uint8]"),
+                bad.getMessage());
     }
 }
