@@ -142,6 +142,16 @@ final class TfOpLambdas {
                 cls = GetItem.CLASS_NAME;
                 inputs.add(call.tensor(file, where, function));
             }
+            case "math.maximum", "math.minimum" -> {
+                // of two tensors: Keras' Maximum and Minimum merges call the same function
+                if (!isTensorRef(y)) {
+                    throw unsupported(file, where, function, "y=" + ConfigNormalizer.abbreviate(y)
+                            + " (kdnn reads the maximum or minimum of two tensors)");
+                }
+                cls = function.equals("math.maximum") ? "Maximum" : "Minimum";
+                inputs.add(call.tensor(file, where, function));
+                inputs.add(ref(y));
+            }
             case "cast", "dtypes.cast" -> {
                 // to float32: kdnn's tensors are float32 already (an integer input reaches only an Embedding)
                 String dtype = call.kwargs.path("dtype").asText("");
@@ -549,7 +559,7 @@ final class TfOpLambdas {
         return new ModelFileException(file + ": " + where + " computes tf." + function
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
-                + " tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
+                + " tf.math.maximum and minimum of two tensors, tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"

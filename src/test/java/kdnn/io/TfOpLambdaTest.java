@@ -350,6 +350,32 @@ class TfOpLambdaTest {
         }
     }
 
+    /** {@code tf.math.maximum} / {@code minimum} of two tensors as Keras' merges, NaN propagated as they propagate it. */
+    @Test
+    void maximumAndMinimumOfTwoTensorsAsTheMerges(@TempDir Path dir) throws Exception {
+        float[] x = {1, -2, Float.NaN, 4, -0f, 3};
+        for (String f : new String[] {"maximum", "minimum"}) {
+            String lambdas = TfKerasOps.model(TfKerasOps.input("[null, 6]") + ", {'class_name': 'Rescaling', 'config':"
+                    + " {'name': 'flip', 'scale': -1.0, 'offset': 0.5}, 'name': 'flip', 'inbound_nodes': [[['x', 0, 0, {}]]]}, "
+                    + TfKerasOps.lambda("out", "math." + f, "x", "{'y': ['flip', 0, 0], 'name': null}"), "out");
+            String merge = lambdas.replace("\"TFOpLambda\"", "\"" + (f.equals("maximum") ? "Maximum" : "Minimum") + "\"")
+                    .replace("[[\"x\", 0, 0, {\"y\": [\"flip\", 0, 0], \"name\": null}]]",
+                            "[[[\"x\", 0, 0, {}], [\"flip\", 0, 0, {}]]]")
+                    .replace(", \"function\": \"math." + f + "\"", "");
+            try (Model a = Models.load(Files.writeString(dir.resolve("a.json"), lambdas));
+                 Model b = Models.load(Files.writeString(dir.resolve("b.json"), merge));
+                 Tensor in = Tensor.of(x, 1, 6); Tensor ya = a.predict(in); Tensor yb = b.predict(in)) {
+                assertEquals(f.equals("maximum") ? "Maximum" : "Minimum", a.layer("out").className());
+                assertArrayEquals(yb.toFloatArray(), ya.toFloatArray(), 0f, f);
+                assertTrue(Float.isNaN(ya.toFloatArray()[2]), "NaN propagated");
+            }
+        }
+        Path constant = Files.writeString(dir.resolve("c.json"), TfKerasOps.model(TfKerasOps.input("[null, 6]") + ", "
+                + TfKerasOps.lambda("out", "math.maximum", "x", "{'y': 0.0, 'name': null}"), "out"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Models.load(constant).close());
+        assertTrue(e.getMessage().contains("tf.math.maximum with y=0.0"), e.getMessage());
+    }
+
     /** {@code tf.cast} / {@code ops.cast} to float32 of a float32 tensor is the identity; to another dtype it is refused. */
     @Test
     void castToFloat32IsTheIdentity(@TempDir Path dir) throws Exception {
