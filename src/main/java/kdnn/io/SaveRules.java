@@ -29,6 +29,12 @@ final class SaveRules {
     static void check(Model model, KerasVersion target, String format) {
         checkOperations(model, format);
         for (Layer l : model.allLayers()) {
+            String keras3Only = target == KerasVersion.KERAS_2 ? keras3Only(l) : null;
+            if (keras3Only != null) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") " + keras3Only + ", which Keras 2 does not have, so " + format + " files"
+                        + " cannot hold it. Save it as .keras");
+            }
             KerasVersion rules = LayerBridge.get().rules(l);
             if (rules == target) continue;
             String why = difference(l);
@@ -67,6 +73,14 @@ final class SaveRules {
                         + format + " files write an operation once per call: use one " + d.className() + " per call");
             }
         }
+    }
+
+    /** What this layer (a wrapper's: its layer) has that only Keras 3 defines, or null. */
+    private static String keras3Only(Layer l) {
+        if (l instanceof kdnn.layers.TimeDistributed td) return keras3Only(td.layer());
+        if (l instanceof kdnn.layers.RMSNormalization) return "is Keras 3's class RMSNormalization";
+        if (l instanceof kdnn.layers.LayerNormalization ln && ln.rmsScaling()) return "has Keras 3's rms_scaling=True";
+        return null;
     }
 
     /** What this layer (a wrapper's: its layer) computes differently under Keras 2 and Keras 3, or null. */

@@ -58,9 +58,12 @@ final class WeightLayouts {
                 }
             }
             case "LayerNormalization", "GroupNormalization" -> {
-                if (flag(config, "scale")) out.add("gamma");
-                if (flag(config, "center")) out.add("beta");
+                // Keras 3's rms_scaling: gamma always, beta never
+                boolean rms = config.path("rms_scaling").asBoolean(false);
+                if (rms || flag(config, "scale")) out.add("gamma");
+                if (!rms && flag(config, "center")) out.add("beta");
             }
+            case "RMSNormalization" -> out.add("scale");
             case "PReLU" -> out.add("alpha");
             case "LayerScale" -> out.add("gamma");
             case "Normalization" -> {

@@ -68,8 +68,13 @@ final class AffineArguments {
 
     /** Adds {@code gamma} (when scaling) then {@code beta} (when centring), each of {@code shape}. */
     void createWeights(List<Variable> variables, int[] shape, Arena arena) {
-        if (scale) variables.add(new Variable("gamma", shape, arena, gammaInitializer, gammaRegularizer, gammaConstraint));
-        if (center) variables.add(new Variable("beta", shape, arena, betaInitializer, betaRegularizer, betaConstraint));
+        createWeights(variables, shape, arena, scale, center);
+    }
+
+    /** Adds {@code gamma} and {@code beta} as the layer asks, whatever {@code scale} and {@code center} say. */
+    void createWeights(List<Variable> variables, int[] shape, Arena arena, boolean withGamma, boolean withBeta) {
+        if (withGamma) variables.add(new Variable("gamma", shape, arena, gammaInitializer, gammaRegularizer, gammaConstraint));
+        if (withBeta) variables.add(new Variable("beta", shape, arena, betaInitializer, betaRegularizer, betaConstraint));
     }
 
     /** The built {@code gamma} among {@code variables}, or null without scaling. */

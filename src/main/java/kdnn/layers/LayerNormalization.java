@@ -11,9 +11,13 @@ import kdnn.runtime.Pipeline;
  * (population) variance, {@code (x - mean) / sqrt(variance + epsilon) * gamma + beta}, with
  * {@code gamma} and {@code beta} of the normalized axes' shape. The normalized axes may end the
  * shape (the default, the last axis, and e.g. {@code [1, 2, 3]} of an image) or not (e.g. {@code [1]}
- * of an image: each column of each channel on its own); the batch axis and Keras 3's
- * {@code rms_scaling} are refused. Agrees with TensorFlow's float32 result to rounding (its
- * fused and unfused kernels order the same arithmetic differently from each other).
+ * of an image: each column of each channel on its own); the batch axis is refused. Agrees with
+ * TensorFlow's float32 result to rounding (its fused and unfused kernels order the same arithmetic
+ * differently from each other).
+ *
+ * <p>Keras 3's {@code rms_scaling=True} (deprecated there) computes {@code x * rsqrt(variance +
+ * epsilon) * gamma}: the variance, not the mean square, and no centring and no {@code beta}, as
+ * Keras 3 computes it. {@link RMSNormalization} is the root mean square.
  */
 public final class LayerNormalization extends Layer {
     /** Keras' class name, {@code "LayerNormalization"}. */
@@ -22,12 +26,14 @@ public final class LayerNormalization extends Layer {
     private final Axes axis;
     private final double epsilon;
     private final AffineArguments affine;
+    private final boolean rmsScaling;
 
     private LayerNormalization(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
         this.axis = b.axis;
         this.epsilon = b.epsilon;
         this.affine = b.affine.copy();
+        this.rmsScaling = b.rmsScaling;
     }
 
     /** Keras' arguments and defaults: axis -1, epsilon 1e-3, center and scale, beta zeros, gamma ones. */
@@ -35,6 +41,7 @@ public final class LayerNormalization extends Layer {
         Axes axis = Axes.of(-1);
         double epsilon = 1e-3;
         final AffineArguments affine = new AffineArguments();
+        boolean rmsScaling;
 
         Builder() {
             super(CLASS_NAME);
@@ -48,6 +55,11 @@ public final class LayerNormalization extends Layer {
         public Builder center(boolean center) { affine.center = center; return this; }
         /** Keras' {@code scale}: multiply by {@code gamma}. */
         public Builder scale(boolean scale) { affine.scale = scale; return this; }
+        /**
+         * Keras 3's {@code rms_scaling}: {@code x * rsqrt(variance + epsilon) * gamma}, with
+         * {@code gamma} whatever {@code scale} says and no {@code beta} whatever {@code center} says.
+         */
+        public Builder rmsScaling(boolean rmsScaling) { this.rmsScaling = rmsScaling; return this; }
 
         @Override
         void validate() {
@@ -75,10 +87,7 @@ public final class LayerNormalization extends Layer {
         ConfigReader r = b.readBase(config);
         b.axis = NormalizedAxes.read(r);
         b.epsilon = r.number("epsilon", 1e-3);
-        if (r.bool("rms_scaling", false)) {
-            throw new IllegalArgumentException("LayerNormalization `rms_scaling=True` is not supported by kdnn."
-                    + " Received: rms_scaling=true");
-        }
+        b.rmsScaling = r.bool("rms_scaling", false);
         b.affine.read(r);
         r.finish();
         return b.build();
@@ -121,7 +130,13 @@ public final class LayerNormalization extends Layer {
         int[] a = givenAxes(inputShape);
         int[] param = new int[a.length];
         for (int i = 0; i < a.length; i++) param[i] = Math.toIntExact(inputShape[a[i]]);
-        affine.createWeights(variables, param, arena);
+        affine.createWeights(variables, param, arena, affine.scale || rmsScaling, affine.center && !rmsScaling);
+    }
+
+    /** True for Keras 3's {@code rms_scaling}. */
+    public boolean rmsScaling() {
+        ensureOpen();
+        return rmsScaling;
     }
 
     @Override
@@ -131,6 +146,13 @@ public final class LayerNormalization extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (rmsScaling) {
+            int[] axes = normalizedAxes(inputShape);
+            long[] gammaDims = new long[inputShape.length];
+            java.util.Arrays.fill(gammaDims, 1);
+            for (int d : axes) gammaDims[d] = inputShape[d];
+            return LayerNorms.rootMeanScaled(inputShape, axes, (float) epsilon, variables.get(0).data(), gammaDims, true);
+        }
         Variable gamma = affine.gamma(variables);
         Variable beta = affine.beta(variables);
         return LayerNorms.layerNorm(inputShape, normalizedAxes(inputShape), (float) epsilon,
@@ -143,6 +165,8 @@ public final class LayerNormalization extends Layer {
         c.set("axis", axis.toJson());
         c.put("epsilon", epsilon);
         affine.write(c);
+        // tf.keras has no such argument: written only where it is set, which only Keras 3 reads
+        if (rmsScaling) c.put("rms_scaling", true);
         return c;
     }
 }

@@ -112,6 +112,60 @@ public final class LayerNorms {
     }
 
     /**
+     * {@code x / sqrt(statistic + epsilon) * scale} per slice of {@code shape} over {@code axes},
+     * where the statistic is the slice's mean square ({@code centred} false: Keras 3's
+     * RMSNormalization) or its population variance ({@code centred} true: LayerNormalization's
+     * {@code rms_scaling}, which, as Keras documents, scales by the variance). The input is divided,
+     * never centred. {@code scale} (or null) multiplies the result, broadcast as an operand of
+     * {@code scaleDims}: the input's rank, 1 on the axes it does not span.
+     */
+    public static Pipeline rootMeanScaled(long[] shape, int[] axes, float epsilon, MemorySegment scale, long[] scaleDims,
+                                          boolean centred) {
+        Folded f = Folded.of(shape, axes);
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
+            MemoryDesc perRow = b.own(MemoryDesc.rowMajor(f.ones(true)));
+            int squares = b.buffer(f.count() * Float.BYTES);
+            int deviation = b.buffer(f.slices() * Float.BYTES);
+            if (centred) {
+                // x - mean into the scratch, then its squares in place
+                int mean = b.buffer(f.slices() * Float.BYTES);
+                b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, mean));
+                b.step(Merges.binary(dnnl_binary_sub(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perRow, mean), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
+                b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
+            } else {
+                b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
+            }
+            // the statistic: the mean of the squares; then sqrt(statistic + epsilon) in place
+            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
+            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
+            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
+            b.step(Merges.binary(dnnl_binary_div(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT));
+            if (scale != null) {
+                MemoryDesc whole = b.own(MemoryDesc.rowMajor(shape));
+                MemoryDesc operand = b.own(MemoryDesc.rowMajor(scaleDims));
+                b.step(Merges.binary(dnnl_binary_mul(), whole, operand, whole),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), whole, Pipeline.OUTPUT),
+                        Pipeline.Arg.constant(DNNL_ARG_SRC_1(), operand, scale),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), whole, Pipeline.OUTPUT));
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
      * Keras' UnitNormalization of a tensor of {@code shape} over {@code axes}:
      * {@code x * rsqrt(max(sum(x * x), 1e-12))} per slice.
      */

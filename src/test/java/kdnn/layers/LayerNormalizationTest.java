@@ -47,27 +47,10 @@ class LayerNormalizationTest {
      * gamma and beta are read row-major over the normalized axes, as Keras' reshape of them does.
      */
     static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] gamma, float[] beta) {
-        int rank = shape.length;
-        boolean[] norm = new boolean[rank];
-        for (int a : axes) norm[a] = true;
-        long[] strides = new long[rank];
-        strides[rank - 1] = 1;
-        for (int i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
-        // each element's slice (its coordinates on the other axes) and place in gamma (on the normalized ones)
-        java.util.Map<Long, List<Integer>> slices = new java.util.TreeMap<>();
-        int[] param = new int[x.length];
-        for (int e = 0; e < x.length; e++) {
-            long slice = 0;
-            int p = 0;
-            for (int i = 0; i < rank; i++) {
-                long c = (e / strides[i]) % shape[i];
-                if (norm[i]) p = (int) (p * shape[i] + c); else slice = slice * shape[i] + c;
-            }
-            param[e] = p;
-            slices.computeIfAbsent(slice, k -> new ArrayList<>()).add(e);
-        }
+        Slices s = Slices.of(shape, axes);
+        int[] param = s.param();
         double[] y = new double[x.length];
-        for (List<Integer> members : slices.values()) {
+        for (List<Integer> members : s.members()) {
             double mean = 0;
             for (int e : members) mean += x[e];
             mean /= members.size();
@@ -116,6 +99,89 @@ class LayerNormalizationTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Keras 3's rms_scaling: {@code x * rsqrt(variance + epsilon) * gamma} (the variance, as Keras
+     * computes it and its deprecation warning says), gamma whatever scale says, no beta whatever
+     * center says; the input is not centred.
+     */
+    @Test
+    void rmsScalingDividesTheInputByTheRootOfItsVariance() throws Exception {
+        Random r = new Random(31);
+        long[] shape = {3, 4, 5, 6};
+        String[] axes = {"-1", "[2,3]", "1", "[3,1]"};
+        int[][] sorted = {{3}, {2, 3}, {1}, {1, 3}};
+        for (int k = 0; k < axes.length; k++) {
+            for (boolean centerScale : new boolean[] {true, false}) {
+                try (Layer l = layer("{'axis':" + axes[k] + ",'epsilon':0.01,'rms_scaling':true,'center':" + centerScale
+                        + ",'scale':" + centerScale + "}")) {
+                    l.build(shape);
+                    assertEquals(List.of("gamma"), l.getWeights().stream().map(Weight::name).toList(), "axis " + axes[k]);
+                    Weight w = l.getWeights().get(0);
+                    float[] gamma = new float[w.values().length];
+                    for (int i = 0; i < gamma.length; i++) gamma[i] = (float) r.nextGaussian();
+                    l.setWeights(List.of(new Weight("gamma", w.shape(), gamma)));
+                    float[] x = new float[3 * 4 * 5 * 6];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 3 + 5);
+                    float[] got = run(l, x, shape);
+                    double[] want = varianceScaled(x, shape, sorted[k], 0.01, gamma);
+                    for (int i = 0; i < got.length; i++) {
+                        assertTrue(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]),
+                                "axis " + axes[k] + " value " + i + ": " + got[i] + " against " + want[i]);
+                    }
+                }
+            }
+        }
+        try (Layer a = layer("{'name':'rms','rms_scaling':true}"); Layer b = Layers.fromConfig(Layers.toConfig(a));
+             Layer plain = layer("{'name':'ln'}")) {
+            assertEquals(Layers.toConfig(a), Layers.toConfig(b));
+            assertTrue(Layers.toConfig(a).path("config").path("rms_scaling").asBoolean(), Layers.toConfig(a).toString());
+            // tf.keras has no rms_scaling: a layer without it does not write it
+            assertTrue(Layers.toConfig(plain).path("config").path("rms_scaling").isMissingNode());
+        }
+    }
+
+    /** {@code x / sqrt(variance + epsilon) * gamma} per slice, in double; gamma row-major over the sorted axes. */
+    static double[] varianceScaled(float[] x, long[] shape, int[] axes, double epsilon, float[] gamma) {
+        Slices s = Slices.of(shape, axes);
+        double[] y = new double[x.length];
+        for (List<Integer> members : s.members()) {
+            double mean = 0;
+            for (int e : members) mean += x[e];
+            mean /= members.size();
+            double var = 0;
+            for (int e : members) var += Math.pow(x[e] - mean, 2);
+            var /= members.size();
+            for (int e : members) y[e] = x[e] / Math.sqrt(var + epsilon) * (gamma == null ? 1 : gamma[s.param()[e]]);
+        }
+        return y;
+    }
+
+    /** The elements of each slice a row-major shape's normalized axes span, and each element's place in gamma. */
+    record Slices(java.util.Collection<List<Integer>> members, int[] param) {
+        static Slices of(long[] shape, int[] axes) {
+            int rank = shape.length;
+            boolean[] norm = new boolean[rank];
+            for (int a : axes) norm[a] = true;
+            long[] strides = new long[rank];
+            strides[rank - 1] = 1;
+            for (int i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+            long count = strides[0] * shape[0];
+            java.util.Map<Long, List<Integer>> slices = new java.util.TreeMap<>();
+            int[] param = new int[(int) count];
+            for (int e = 0; e < count; e++) {
+                long slice = 0;
+                int p = 0;
+                for (int i = 0; i < rank; i++) {
+                    long c = (e / strides[i]) % shape[i];
+                    if (norm[i]) p = (int) (p * shape[i] + c); else slice = slice * shape[i] + c;
+                }
+                param[e] = p;
+                slices.computeIfAbsent(slice, k -> new ArrayList<>()).add(e);
+            }
+            return new Slices(slices.values(), param);
         }
     }
 
@@ -171,8 +237,6 @@ class LayerNormalizationTest {
             var outside = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4, 8}));
             assertTrue(outside.getMessage().contains("Invalid axis: 3"), outside.getMessage());
         }
-        var rms = assertThrows(IllegalArgumentException.class, () -> layer("{'rms_scaling':true}"));
-        assertTrue(rms.getMessage().contains("`rms_scaling=True` is not supported"), rms.getMessage());
         var eps = assertThrows(IllegalArgumentException.class, () -> layer("{'epsilon':-1}"));
         assertTrue(eps.getMessage().contains("`epsilon` must be a non-negative number"), eps.getMessage());
     }
