@@ -193,7 +193,7 @@ final class ConfigNormalizer {
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
-            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"));
+            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -216,6 +216,7 @@ final class ConfigNormalizer {
             Map.entry("LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2)))),
             Map.entry("Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true)))),
             Map.entry("Flip", List.of(new ConfiguredArgument("axis", "axis", null))),
+            Map.entry("Squeeze", List.of(new ConfiguredArgument("axis", "axis", null))),
             Map.entry("Cast", List.of(new ConfiguredArgument("dtype", "dtype", null))),
             Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
                     new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))));

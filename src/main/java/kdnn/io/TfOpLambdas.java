@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import kdnn.layers.GetItem;
+import kdnn.layers.Squeeze;
 import kdnn.layers.Stack;
 import kdnn.layers.TrueDivide;
 
@@ -322,6 +323,14 @@ final class TfOpLambdas {
                 config.put("axis", axis.asInt(0));
                 call.list.forEach(inputs::add);
             }
+            case "squeeze", "compat.v1.squeeze" -> {
+                // tf.squeeze(x, axis) (TF 1's squeeze_dims); without axes TensorFlow removes every axis of
+                // length 1, the batch too for one sample: refused by Squeeze
+                JsonNode axis = call.kwargs.has("axis") ? call.kwargs.get("axis") : call.kwargs.path("squeeze_dims");
+                cls = Squeeze.CLASS_NAME;
+                if (!axis.isMissingNode()) config.set("axis", axis);
+                inputs.add(call.tensor(file, where, function));
+            }
             case "reshape" -> {
                 JsonNode shape = call.kwargs.get("shape");
                 if (shape == null || !shape.isArray() || shape.isEmpty() || !(shape.get(0).isNull() || shape.get(0).asInt() == -1)) {
@@ -406,15 +415,16 @@ final class TfOpLambdas {
             String cls = l.path("class_name").asText();
             boolean division = cls.equals(TrueDivide.CLASS_NAME);
             boolean stack = cls.equals(Stack.CLASS_NAME);
-            if (!division && !stack && !cls.equals(GetItem.CLASS_NAME)) continue;
+            boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
+            if (!division && !stack && !squeeze && !cls.equals(GetItem.CLASS_NAME)) continue;
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division ? "TFOpLambda" : "SlicingOpLambda");
+            lambda.put("class_name", division || squeeze ? "TFOpLambda" : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
-            lc.put("function", division ? "math.truediv" : stack ? "stack" : "__operators__.getitem");
+            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
             for (JsonNode node : l.path("inbound_nodes")) {
@@ -436,6 +446,9 @@ final class TfOpLambdas {
                     JsonNode y = node.size() > 1 ? JSON.arrayNode().add(node.get(1).get(0)).add(node.get(1).get(1))
                             .add(node.get(1).get(2)) : c.get("y");
                     kwargs.set("y", y);
+                    kwargs.putNull("name");
+                } else if (squeeze) {
+                    kwargs.set("axis", c.get("axis"));
                     kwargs.putNull("name");
                 } else {
                     kwargs.set("slice_spec", tfKerasKey(c.get("key")));
