@@ -193,7 +193,9 @@ final class ConfigNormalizer {
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
-            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"));
+            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"),
+            Map.entry("Sqrt", "math.sqrt"), Map.entry("Square", "math.square"), Map.entry("Absolute", "math.abs"),
+            Map.entry("Log", "math.log"), Map.entry("Rsqrt", "math.rsqrt"), Map.entry("Reciprocal", "math.reciprocal"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor

@@ -78,7 +78,7 @@ final class Keras3Config {
                 Object o = objects.get(i);
                 List<List<long[]>> calls = shapes.getOrDefault(SavedLayers.name(o), List.of());
                 ObjectNode entry = o instanceof Model m ? model(m, l)
-                        : o instanceof KerasOperation ? operation(l) : layer(l, o, buildShape(calls));
+                        : o instanceof KerasOperation op ? operation(l, op) : layer(l, o, buildShape(calls));
                 entry.put("name", SavedLayers.name(o));
                 ArrayNode inbound = entry.putArray("inbound_nodes");
                 for (int call = 0; call < l.get("inbound_nodes").size(); call++) {
@@ -156,10 +156,10 @@ final class Keras3Config {
     }
 
     /** kdnn's operation layers as the Keras 3 operations: a tensor's {@code /} and {@code []}, {@code ops.stack}. */
-    private static ObjectNode operation(JsonNode keras2) {
+    private static ObjectNode operation(JsonNode keras2, KerasOperation op) {
         String cls = keras2.get("class_name").asText();
         ObjectNode out = JSON.objectNode();
-        out.put("module", "keras.src.ops.numpy");
+        out.put("module", op.keras3Module());
         out.put("class_name", cls);
         ObjectNode c = out.putObject("config");
         c.set("name", keras2.path("config").get("name"));

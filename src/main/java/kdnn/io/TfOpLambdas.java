@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import kdnn.layers.GetItem;
+import kdnn.layers.MathFunction;
 import kdnn.layers.Squeeze;
 import kdnn.layers.Stack;
 import kdnn.layers.TrueDivide;
@@ -38,6 +39,18 @@ import kdnn.layers.TrueDivide;
 final class TfOpLambdas {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String CONSTANT = "_CONSTANT_VALUE";
+
+    /** kdnn's element-wise math functions by tf.keras' function name and by class name. */
+    private static final Map<String, MathFunction.Function> MATH_FUNCTIONS = new java.util.HashMap<>();
+    private static final Map<String, MathFunction.Function> MATH_CLASSES = new java.util.HashMap<>();
+
+    static {
+        for (MathFunction.Function f : MathFunction.Function.values()) {
+            MATH_FUNCTIONS.put(f.tfFunction(), f);
+            MATH_CLASSES.put(f.className(), f);
+        }
+    }
+
     /** Functions that are one Keras activation (the tf.keras function name, the activation's name). */
     private static final Map<String, String> ACTIVATIONS = Map.ofEntries(
             Map.entry("nn.relu", "relu"), Map.entry("math.sigmoid", "sigmoid"), Map.entry("nn.sigmoid", "sigmoid"),
@@ -323,6 +336,13 @@ final class TfOpLambdas {
                 config.put("axis", axis.asInt(0));
                 call.list.forEach(inputs::add);
             }
+            case "math.sqrt", "sqrt", "math.square", "square", "math.abs", "abs", "math.log", "log", "math.rsqrt",
+                 "math.reciprocal", "math.reciprocal_no_nan" -> {
+                MathFunction.Function f = MATH_FUNCTIONS.get(function.startsWith("math.") ? function : "math." + function);
+                if (f == null) throw unsupported(file, where, function, "0 for 1 / 0");
+                cls = f.className();
+                inputs.add(call.tensor(file, where, function));
+            }
             case "squeeze", "compat.v1.squeeze" -> {
                 // tf.squeeze(x, axis) (TF 1's squeeze_dims); without axes TensorFlow removes every axis of
                 // length 1, the batch too for one sample: refused by Squeeze
@@ -416,15 +436,17 @@ final class TfOpLambdas {
             boolean division = cls.equals(TrueDivide.CLASS_NAME);
             boolean stack = cls.equals(Stack.CLASS_NAME);
             boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
-            if (!division && !stack && !squeeze && !cls.equals(GetItem.CLASS_NAME)) continue;
+            MathFunction.Function math = MATH_CLASSES.get(cls);
+            if (!division && !stack && !squeeze && math == null && !cls.equals(GetItem.CLASS_NAME)) continue;
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze ? "TFOpLambda" : "SlicingOpLambda");
+            lambda.put("class_name", division || squeeze || math != null ? "TFOpLambda" : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
-            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : "__operators__.getitem");
+            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze"
+                    : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
             for (JsonNode node : l.path("inbound_nodes")) {
@@ -449,6 +471,8 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("name");
+                } else if (math != null) {
                     kwargs.putNull("name");
                 } else {
                     kwargs.set("slice_spec", tfKerasKey(c.get("key")));
@@ -576,7 +600,7 @@ final class TfOpLambdas {
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"
-                + " tf.math.l2_normalize,"
+                + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt and reciprocal, tf.squeeze of named axes,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }
 }

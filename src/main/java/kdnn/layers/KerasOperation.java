@@ -6,7 +6,12 @@ package kdnn.layers;
  * operation and written back in the same form. A file holds one per call, in a functional model;
  * TF.js holds none.
  */
-public sealed interface KerasOperation permits TrueDivide, TensorDivide, GetItem, Stack, Squeeze {
+public sealed interface KerasOperation permits TrueDivide, TensorDivide, GetItem, Stack, Squeeze, MathFunction {
     /** tf.keras' function name ({@code "math.truediv"}) of the TFOpLambda or SlicingOpLambda. */
     String tfFunction();
+
+    /** The module Keras 3 keeps the operation's class in ({@code "keras.src.ops.numpy"}). */
+    default String keras3Module() {
+        return "keras.src.ops.numpy";
+    }
 }

@@ -50,6 +50,7 @@ public final class Layers {
         FROM_CONFIG.put(GetItem.CLASS_NAME, GetItem::fromConfig);
         FROM_CONFIG.put(Stack.CLASS_NAME, Stack::fromConfig);
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);
+        MathFunction.register(FROM_CONFIG);
         FROM_CONFIG.put(Embedding.CLASS_NAME, Embedding::fromConfig);
         FROM_CONFIG.put(TimeDistributed.CLASS_NAME, TimeDistributed::fromConfig);
         FROM_CONFIG.put(Normalization.CLASS_NAME, Normalization::fromConfig);

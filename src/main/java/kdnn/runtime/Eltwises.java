@@ -22,6 +22,15 @@ public final class Eltwises {
      * function is a copy.
      */
     public static Pipeline chain(long count, List<Attributes.Eltwise> functions, Pipeline.SlotOperation javaOperation) {
+        return chain(count, functions, javaOperation, null);
+    }
+
+    /**
+     * {@link #chain(long, List, Pipeline.SlotOperation)}, then {@code fixUp} reading the input and
+     * writing the output (or null): for the inputs where oneDNN's function departs from the exact one.
+     */
+    public static Pipeline chain(long count, List<Attributes.Eltwise> functions, Pipeline.SlotOperation javaOperation,
+                                 Pipeline.SlotTransfer fixUp) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
@@ -37,6 +46,9 @@ public final class Eltwises {
             }
             if (javaOperation != null) {
                 b.javaStep(Pipeline.OUTPUT, javaOperation);
+            }
+            if (fixUp != null) {
+                b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, fixUp);
             }
             return b.build();
         } catch (RuntimeException | Error e) {
