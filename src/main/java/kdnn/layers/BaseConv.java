@@ -144,13 +144,15 @@ public abstract class BaseConv extends Layer {
         checkInputChannels(channels, shape);
         long[] spatial = spec.spatial(shape);
         for (long s : spatial) {
-            if (s <= 0) {
+            // an unknown length (a model for any image size) is known at the call
+            if (s == 0 || s < -1) {
                 throw incompatible(shape, "every spatial dimension must be positive");
             }
         }
         long[] out = spec.outputSpatial(spatial);
-        for (long o : out) {
-            if (o <= 0) {
+        for (int i = 0; i < out.length; i++) {
+            long o = out[i];
+            if (o <= 0 && spatial[i] >= 0) {
                 throw new IllegalArgumentException("One of the dimensions in the output is <= 0 due to downsampling in "
                         + name() + ". Consider increasing the input size. Received input shape " + Shapes.format(shape)
                         + " which would produce output shape with a zero or negative value in a dimension.");

@@ -68,6 +68,7 @@ public abstract class BaseConvTranspose extends BaseConv {
     final void checkSpatial(long[] spatialIn, long[] spatialOut) {
         ConvSpec s = spec();
         for (int i = 0; i < s.rank(); i++) {
+            if (spatialIn[i] < 0) continue; // checked at the call, when known
             long length = spatialOut[i];
             long stride = s.strides()[i];
             long back = s.padding() == Padding.SAME ? -Math.floorDiv(-length, stride)

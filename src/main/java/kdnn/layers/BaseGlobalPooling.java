@@ -53,7 +53,7 @@ public abstract class BaseGlobalPooling extends Layer {
             throw incompatible(shape, "expected ndim=" + (rank + 2) + ", found ndim=" + shape.length);
         }
         for (int a = 1; a < shape.length; a++) {
-            if (shape[a] <= 0) {
+            if (shape[a] == 0 || shape[a] < -1) {
                 throw incompatible(shape, "every dimension but the batch must be positive");
             }
         }

@@ -59,14 +59,15 @@ public abstract class BasePooling extends Layer {
             throw incompatible(shape, "expected ndim=" + (rank + 2) + ", found ndim=" + shape.length);
         }
         for (int a = 1; a < shape.length; a++) {
-            if (shape[a] <= 0) {
+            // an unknown length (a model for any image size) is known at the call
+            if (shape[a] == 0 || shape[a] < -1) {
                 throw incompatible(shape, "every dimension but the batch must be positive");
             }
         }
         long[] spatial = spec.spatial(shape);
         long[] out = spec.outputSpatial(spatial);
         for (int i = 0; i < rank; i++) {
-            if (out[i] <= 0) {
+            if (out[i] <= 0 && spatial[i] >= 0) {
                 // TensorFlow's words for a valid window longer than the input
                 throw new IllegalArgumentException("Negative dimension size caused by subtracting " + spec.kernel()[i]
                         + " from " + spatial[i] + " in layer \"" + name() + "\" (" + className() + ", pool_size="

@@ -136,7 +136,7 @@ public final class BatchNormalization extends Layer {
                     + " layer received an input with shape " + Shapes.format(shape) + ".");
         }
         for (int i = 1; i < shape.length; i++) {
-            if (shape[i] <= 0) {
+            if (shape[i] == 0 || shape[i] < -1) {
                 throw incompatible(shape, "every dimension but the batch must be positive");
             }
         }

@@ -165,10 +165,10 @@ public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, D
         return p;
     }
 
-    /** The output spatial lengths for these input lengths. */
+    /** The output spatial lengths for these input lengths; an unknown length (-1) gives an unknown one, as in Keras. */
     long[] outputSpatial(long[] spatialIn) {
         long[] o = new long[rank];
-        for (int i = 0; i < rank; i++) o[i] = outputLength(i, spatialIn[i]);
+        for (int i = 0; i < rank; i++) o[i] = spatialIn[i] < 0 ? -1 : outputLength(i, spatialIn[i]);
         return o;
     }
 

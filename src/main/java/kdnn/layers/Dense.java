@@ -110,7 +110,7 @@ public final class Dense extends Layer {
                     + Shapes.format(shape) + ")");
         }
         for (int a = 1; a < shape.length - 1; a++) {
-            if (shape[a] <= 0) {
+            if (shape[a] == 0 || shape[a] < -1) {
                 throw incompatible(shape, "every dimension but the batch must be positive");
             }
         }

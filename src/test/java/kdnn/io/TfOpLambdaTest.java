@@ -192,7 +192,8 @@ class TfOpLambdaTest {
         String[][] cases = {
                 {"'function': 'math.truediv'", "{'y': 'x', 'name': null}", "tf.math.truediv with operand y="},
                 {"'function': 'nn.bias_add'", "{'bias': [1.0, 2.0], 'data_format': 'NCHW', 'name': null}", "data_format=\"NCHW\""},
-                {"'function': 'math.sqrt'", "{'name': null}", "computes tf.math.sqrt, which kdnn"},
+                {"'function': 'math.cos'", "{'name': null}", "computes tf.math.cos, which kdnn"},
+                {"'function': 'math.reciprocal_no_nan'", "{'name': null}", "reciprocal_no_nan with 0 for 1 / 0"},
                 {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
         for (String[] c : cases) {
@@ -218,9 +219,10 @@ class TfOpLambdaTest {
         String[] functions = {"__operators__.add", "math.subtract", "math.multiply", "math.truediv", "math.negative",
                 "nn.relu6", "nn.leaky_relu", "nn.softmax", "nn.gelu", "math.reduce_mean", "math.reduce_max", "concat",
                 "reshape", "transpose", "image.resize", "nn.relu", "nn.silu", "nn.bias_add",
-                "__operators__.getitem", "pad", "reverse", "expand_dims", "math.l2_normalize", "stack"};
+                "__operators__.getitem", "pad", "reverse", "expand_dims", "math.l2_normalize", "stack", "squeeze", "math.sqrt",
+                "math.log", "math.reciprocal"};
         String[] keys = {"y", "axis", "keepdims", "alpha", "approximate", "shape", "perm", "size", "method", "antialias",
-                "bias", "data_format", "slice_spec", "paddings", "mode", "constant_values", "epsilon"};
+                "bias", "data_format", "slice_spec", "paddings", "mode", "constant_values", "epsilon", "squeeze_dims"};
         String[] values = {"3.0", "-1", "0", "2147483647", "1e300", "'x'", "true", "null", "[]", "[1, 2]", "[-1, 4]",
                 "[[1]]", "{'a': 1}", "['se', 0, 0]", "['nowhere', 0, 0]", "['_CONSTANT_VALUE', -1, 2.0]", "[0.5, 0.25, 2.0, 4.0]",
                 "[0.0, -0.0, 3.0, 1e-40]", "'NHWC'", "'NCHW'",
