@@ -42,9 +42,10 @@ final class ConfigNormalizer {
         this.file = file;
     }
 
-    /** The Keras 2 form of a model config ({@code {"class_name", "config"}} or a bare Sequential list). */
+    /** The Keras 2 form of a model config ({@code {"class_name", "config"}}, a get_config() dict or a bare Sequential list). */
     static ObjectNode normalize(JsonNode modelConfig, String file) {
         ConfigNormalizer n = new ConfigNormalizer(file);
+        modelConfig = kdnn.model.ModelConfigs.withClassName(modelConfig); // a get_config() dict
         if (modelConfig != null && modelConfig.isArray()) {
             ObjectNode wrapped = JSON.objectNode();
             wrapped.put("class_name", "Sequential");

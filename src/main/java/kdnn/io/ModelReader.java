@@ -261,6 +261,7 @@ public final class ModelReader {
     }
 
     private static ModelSource json(JsonNode root, Path dir, String label) throws IOException {
+        root = kdnn.model.ModelConfigs.withClassName(root); // a bare get_config() dict, as Model.from_config takes it
         if (Tfjs.isTfjs(root)) {
             String version = Tfjs.kerasVersion(root);
             JsonNode normalized = ConfigNormalizer.normalize(Tfjs.topology(root, label), label);
@@ -278,6 +279,6 @@ public final class ModelReader {
                     List.of(label + ": a bare model config: no weights were read"));
         }
         throw new ModelFileException(label + ": JSON, but neither a TF.js model.json (\"modelTopology\") nor a Keras model"
-                + " config (\"class_name\" and \"config\", or a list of layers)");
+                + " config (\"class_name\" and \"config\", a get_config() dict with \"layers\", or a list of layers)");
     }
 }

@@ -87,8 +87,25 @@ public final class ModelConfigs {
 
     private static final ThreadLocal<KerasVersion> RULES = ThreadLocal.withInitial(() -> KerasVersion.KERAS_2);
 
+    /**
+     * A model's {@code get_config()} dict ({@code {"name", "layers", ...}}, what Keras'
+     * {@code Model.from_config} takes) as the {@code {"class_name", "config"}} form
+     * {@code model.to_json()} writes: functional when it names its input layers, else Sequential.
+     * Any other JSON comes back as it is.
+     */
+    public static JsonNode withClassName(JsonNode config) {
+        if (config == null || !config.isObject() || config.has("class_name") || !config.path("layers").isArray()) {
+            return config;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode wrapped = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        wrapped.put("class_name", config.has("input_layers") ? "Functional" : "Sequential");
+        wrapped.set("config", config);
+        return wrapped;
+    }
+
     private static Model buildTop(JsonNode modelConfig, WeightSource weights) {
-        JsonNode top = modelConfig.has("model_config") ? modelConfig.get("model_config") : modelConfig;
+        JsonNode top = withClassName(modelConfig.has("model_config") ? modelConfig.get("model_config") : modelConfig);
         refuseUnknownClasses(top);
         List<Object> made = new ArrayList<>();
         try {
