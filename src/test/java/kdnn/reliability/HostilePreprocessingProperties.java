@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 
 /**
- * The preprocessing, normalization, resizing, augmentation and Dot layers under hostile configs and inputs: a
+ * The preprocessing, normalization, resizing, augmentation, Dot and operation layers under hostile configs and inputs: a
  * valid config with one argument replaced by a value of any JSON kind (or an unknown key added),
  * called on a tensor of any rank from 1 to 5 with dimensions from 0 to 6 and values that include
  * NaN and infinities, in either mode of extreme values. Each case builds and computes a tensor of its declared output shape, or is
@@ -59,7 +59,12 @@ class HostilePreprocessingProperties {
             "{'class_name':'Normalization','config':{'axis':-1,'mean':[0.5,1.0],'variance':[4.0,0.25],'invert':false}}",
             "{'class_name':'Normalization','config':{'axis':[1,2],'mean':0.5,'variance':2.0}}",
             "{'class_name':'LayerScale','config':{'init_values':0.5,'projection_dim':3}}",
-            "{'class_name':'StochasticDepth','config':{'drop_path_rate':0.2}}");
+            "{'class_name':'StochasticDepth','config':{'drop_path_rate':0.2}}",
+            "{'class_name':'RMSNormalization','config':{'axis':-1,'epsilon':1e-6}}",
+            "{'class_name':'LayerNormalization','config':{'axis':-1,'epsilon':0.001,'rms_scaling':true}}",
+            "{'class_name':'Squeeze','config':{'axis':[1]}}",
+            "{'class_name':'Log','config':{}}",
+            "{'class_name':'Rsqrt','config':{}}");
 
     @Provide
     Arbitrary<Integer> bases() {
