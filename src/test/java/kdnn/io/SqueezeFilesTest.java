@@ -117,4 +117,48 @@ class SqueezeFilesTest {
             }
         }
     }
+
+    /**
+     * A 3D U-Net's output head as tf.keras saved it (a weather-fronts model's): a Conv3D collapsing the
+     * level axis to 1, {@code tf.compat.v1.squeeze(axis=[3])}, a softmax over the classes.
+     */
+    @Test
+    void compatV1SqueezeAfterAConv3D(@TempDir Path dir) throws Exception {
+        String layers = TfKerasOps.input("[null, 8, 8, 3, 2]") + ", "
+                + "{'class_name': 'Conv3D', 'config': {'name': 'collapse', 'filters': 6, 'kernel_size': [1, 1, 3],"
+                + " 'padding': 'valid', 'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 7}}},"
+                + " 'name': 'collapse', 'inbound_nodes': [[['x', 0, 0, {}]]]}, "
+                + TfKerasOps.lambda("tf.compat.v1.squeeze_3", "compat.v1.squeeze", "collapse", "{'axis': [3], 'name': null}")
+                + ", {'class_name': 'Activation', 'config': {'name': 'softmax', 'activation': 'softmax'}, 'name': 'softmax',"
+                + " 'inbound_nodes': [[['tf.compat.v1.squeeze_3', 0, 0, {}]]]}";
+        String config = TfKerasOps.model(layers, "softmax");
+        // weights: the twin with a Reshape in the lambda's place (seeded initializers), saved as Keras does
+        String twin = config.replace(TfKerasOps.lambda("tf.compat.v1.squeeze_3", "compat.v1.squeeze", "collapse",
+                "{'axis': [3], 'name': null}").replace('\'', '"'), ("{'class_name': 'Reshape', 'config': {'name':"
+                + " 'tf.compat.v1.squeeze_3', 'target_shape': [8, 8, 6]}, 'name': 'tf.compat.v1.squeeze_3',"
+                + " 'inbound_nodes': [[['collapse', 0, 0, {}]]]}").replace('\'', '"'));
+        Path weights = dir.resolve("weights.h5");
+        try (Model t = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind.ObjectMapper().readTree(twin),
+                (path, layer, expected) -> layer.getWeights())) {
+            Models.save(t, weights);
+        }
+        Path file = Files.writeString(dir.resolve("fronts.json"), config);
+        try (Model m = Models.load(file, weights);
+             Tensor in = Tensor.of(input(2 * 8 * 8 * 3 * 2), 2, 8, 8, 3, 2); Tensor y = m.predict(in);
+             Tensor conv = m.layer("collapse").call(in)) {
+            assertArrayEquals(new long[] {2, 8, 8, 6}, y.shape());
+            // the softmax of the convolution's values over the last axis
+            float[] c = conv.toFloatArray();
+            float[] got = y.toFloatArray();
+            for (int p = 0; p < 2 * 8 * 8; p++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < 6; k++) max = Math.max(max, c[p * 6 + k]);
+                double sum = 0;
+                for (int k = 0; k < 6; k++) sum += Math.exp(c[p * 6 + k] - max);
+                for (int k = 0; k < 6; k++) {
+                    assertEquals(Math.exp(c[p * 6 + k] - max) / sum, got[p * 6 + k], 1e-6, "position " + p + " class " + k);
+                }
+            }
+        }
+    }
 }
