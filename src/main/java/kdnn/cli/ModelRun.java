@@ -30,6 +30,9 @@ final class ModelRun {
         }
     }
 
+    /** The length a generated input gives an axis the model leaves open. */
+    static final int OPEN_LENGTH = 32;
+
     private ModelRun() {
     }
 
@@ -42,7 +45,12 @@ final class ModelRun {
         Path model = Path.of(args[0]);
         try (Model m = args.length == 3 ? Models.load(model, Path.of(args[2])) : Models.load(model)) {
             out.print(m.summary());
-            out.print(m.plan());
+            if (m.hasOpenInputLengths()) {
+                out.println("plan: made for each input size (the inputs leave lengths open: "
+                        + String.join(", ", m.inputShapes().stream().map(Shapes::format).toList()) + ")");
+            } else {
+                out.print(m.plan());
+            }
             return 0;
         } catch (IOException | RuntimeException e) {
             err.println("kdnn summary: " + e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -215,14 +223,14 @@ final class ModelRun {
                 root.path("rtol").asDouble(1e-4));
     }
 
-    /** A seeded batch of one for the model's input shape. */
+    /** A seeded batch of one for the model's input shape, an open length taken as {@link #OPEN_LENGTH}. */
     static Example generated(Model model) {
         SplittableRandom r = new SplittableRandom(42);
         List<long[]> shapes = new ArrayList<>();
         List<float[]> data = new ArrayList<>();
         for (long[] declared : model.inputShapes()) {
             long[] shape = declared.clone();
-            for (int i = 0; i < shape.length; i++) if (shape[i] < 0) shape[i] = 1;
+            for (int i = 0; i < shape.length; i++) if (shape[i] < 0) shape[i] = i == 0 ? 1 : OPEN_LENGTH;
             float[] x = new float[Math.toIntExact(GoldenCase.product(shape))];
             for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
             shapes.add(shape);

@@ -438,7 +438,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     /**
      * The plan for inputs of these shapes (batch first; an unknown batch is taken as 1), as text:
      * each step with what fused into it, the values it reads and writes, their storage order and
-     * buffer, then the workspace size.
+     * buffer, then the workspace size. Without shapes, the declared ones; a model that leaves other
+     * input lengths open is planned for each size it is given, so it needs the shapes.
      */
     public final String plan(long[]... inputShapes) {
         long stamp = enter();
@@ -485,7 +486,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
-    /** The layer steps of the plan for the declared input shapes (batch 1), by name. */
+    /** The layer steps of the plan for the declared input shapes (batch 1), by name; the lengths must be declared. */
     public final List<String> stages() {
         long stamp = enter();
         try {
@@ -497,10 +498,26 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
-    private static long[] concrete(long[] shape) {
+    private long[] concrete(long[] shape) {
         long[] s = shape.clone();
-        for (int i = 0; i < s.length; i++) if (s[i] < 0) s[i] = 1;
+        for (int i = 1; i < s.length; i++) {
+            if (s[i] < 0) {
+                throw new IllegalArgumentException("model \"" + name + "\" leaves input lengths open ("
+                        + Shapes.format(shape) + "): it is planned for each input size it is given; give the input"
+                        + " shapes, e.g. plan(new long[] {1, ...})");
+            }
+        }
+        if (s.length > 0 && s[0] < 0) s[0] = 1;
         return s;
+    }
+
+    /** True when an input leaves a length other than the batch open: such a model is planned per input size. */
+    public final boolean hasOpenInputLengths() {
+        for (KerasTensor t : inputs) {
+            long[] s = t.shape();
+            for (int i = 1; i < s.length; i++) if (s[i] < 0) return true;
+        }
+        return false;
     }
 
     /**

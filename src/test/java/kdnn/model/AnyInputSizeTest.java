@@ -96,7 +96,19 @@ class AnyInputSizeTest {
                     }
                 }
             }
-            // every format keeps the open lengths
+            // the plan is made per size: shown for a size given, refused without one
+            assertTrue(any.plan(new long[] {1, 8, 8, 3}).contains("down"), any.plan(new long[] {1, 8, 8, 3}));
+            var noShape = assertThrows(IllegalArgumentException.class, any::plan);
+            assertTrue(noShape.getMessage().contains("leaves input lengths open"), noShape.getMessage());
+            assertTrue(any.hasOpenInputLengths());
+            // every format keeps the open lengths; `kdnn summary` says the plan is per size
+            Models.save(any, dir.resolve("cli.h5"));
+            var out = new java.io.ByteArrayOutputStream();
+            var err = new java.io.ByteArrayOutputStream();
+            int rc = kdnn.cli.Main.run(new String[] {"summary", dir.resolve("cli.h5").toString()},
+                    new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+            assertEquals(0, rc, err.toString());
+            assertTrue(out.toString().contains("plan: made for each input size"), out.toString());
             float[] x = image(2 * 8 * 8 * 3);
             try (Tensor in = Tensor.of(x, 2, 8, 8, 3)) {
                 List<Tensor> want = any.predict(List.of(in));
