@@ -590,7 +590,12 @@ public abstract class Layer implements AutoCloseable {
             bound = kdnn.runtime.MagnitudeScan.maxMagnitude(input.asSlice(0, inBytes), threads(shapes.small));
             restore = !extremes.safeFor(bound);
         }
-        pipelines.get(shapes.key, threads(shapes.small), pipelineFactory).execute(input, output);
+        PipelineCache.Lease lease = pipelines.acquire(shapes.key, threads(shapes.small), pipelineFactory);
+        try {
+            lease.pipeline().execute(input, output);
+        } finally {
+            lease.release();
+        }
         if (restore) {
             restoreKerasExtremes(shapes.input, input, output, shapes.output, variant, threads(shapes.small));
             return Double.NaN;
@@ -613,8 +618,13 @@ public abstract class Layer implements AutoCloseable {
             long[] seen = paddedShape(inputShape, variant.inputPadding());
             computeOutputShape(seen);
             ensureBuilt(seen);
-            return pipelines.get(variant.key(inputShape), threads(work(seen) < SMALL_WORK), pipelineFactory)
-                    .implementations();
+            PipelineCache.Lease lease = pipelines.acquire(variant.key(inputShape), threads(work(seen) < SMALL_WORK),
+                    pipelineFactory);
+            try {
+                return lease.pipeline().implementations();
+            } finally {
+                lease.release();
+            }
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -668,7 +678,12 @@ public abstract class Layer implements AutoCloseable {
         long outBytes = Shapes.product(outputShape) * Float.BYTES;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment pre = scratch.allocate(outBytes, 64);
-            pipelines.get(key, threads, pipelineFactory).execute(input, pre);
+            PipelineCache.Lease lease = pipelines.acquire(key, threads, pipelineFactory);
+            try {
+                lease.pipeline().execute(input, pre);
+            } finally {
+                lease.release();
+            }
             kerasExtremes().patch(output.asSlice(0, outBytes), pre, outputShape, variant.channelsLastOutput());
         }
     }

@@ -122,7 +122,12 @@ public abstract class Merge extends Layer {
             long[] key = key(inputShapes, channelsLast);
             long elements = outElements * inputShapes.length;
             int threads = elements < SMALL_WORK ? 1 : kdnn.runtime.Threads.count();
-            pipelines.get(key, threads, this::fromKey).execute(inputs, output);
+            PipelineCache.Lease lease = pipelines.acquire(key, threads, this::fromKey);
+            try {
+                lease.pipeline().execute(inputs, output);
+            } finally {
+                lease.release();
+            }
             if (propagatesNaN()) {
                 restoreNaN(inputShapes, inputs, out, output, inputBounds);
             }

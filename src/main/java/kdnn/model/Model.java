@@ -46,11 +46,60 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
     private volatile ExtremeValues extremes; // null: the process-wide mode
     private volatile int batchSlice; // samples per slice; 0: the planner chooses
-    private final ConcurrentHashMap<PlanKey, Plan> plans = new ConcurrentHashMap<>();
+    /** Plans kept per model ({@code -Dkdnn.planCache}, at least 2): the least recently used beyond it are closed once idle. */
+    static final int PLAN_CAPACITY = Math.max(2, Integer.getInteger("kdnn.planCache", 16));
+    private final ConcurrentHashMap<PlanKey, PlanLease> plans = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong planClock = new java.util.concurrent.atomic.AtomicLong();
     // per plan: whether one-thread primitives give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
     private final ConcurrentHashMap<Plan, kdnn.runtime.OneThreadCheck> sameWithOneThread = new ConcurrentHashMap<>();
-    private volatile Plan lastPlan;
+    private volatile PlanLease lastLease;
     private volatile PlanKey lastKey;
+
+    /**
+     * A plan held by the predictions running it. Inputs of ever new shapes (open lengths, batch
+     * sizes) would otherwise keep a plan, and its layers' primitives, for each: the least recently
+     * used plan beyond {@link #PLAN_CAPACITY} is dropped and closed when its last prediction ends.
+     */
+    private final class PlanLease {
+        final PlanKey key;
+        final Plan plan;
+        // the predictions running it; -1 once closed
+        private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean retired;
+        private volatile long used;
+
+        PlanLease(PlanKey key, Plan plan) {
+            this.key = key;
+            this.plan = plan;
+        }
+
+        boolean acquire() {
+            for (;;) {
+                int u = users.get();
+                if (u < 0) return false;
+                if (users.compareAndSet(u, u + 1)) return true;
+            }
+        }
+
+        void release() {
+            if (users.decrementAndGet() == 0 && retired && users.compareAndSet(0, -1)) free();
+        }
+
+        void retire() {
+            retired = true;
+            if (users.compareAndSet(0, -1)) free();
+        }
+
+        /** Closes at once, whoever holds it: the model is closing and no prediction runs. */
+        void closeNow() {
+            if (users.getAndSet(-1) >= 0) free();
+        }
+
+        private void free() {
+            sameWithOneThread.remove(plan);
+            plan.close();
+        }
+    }
     private volatile GraphSpec graph;
 
     private volatile long precisionChangesSeen = -1;
@@ -216,15 +265,17 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
-            Plan plan = planFor(in, mode);
+            PlanLease lease = planFor(in, mode);
             List<Tensor> out = new ArrayList<>();
             try {
-                for (long[] s : plan.outputShapes()) out.add(Tensor.uninitialized(s));
-                run(plan, in, out, mode);
+                for (long[] s : lease.plan.outputShapes()) out.add(Tensor.uninitialized(s));
+                run(lease.plan, in, out, mode);
                 return out;
             } catch (RuntimeException | Error e) {
                 out.forEach(Tensor::close);
                 throw e;
+            } finally {
+                lease.release();
             }
         } finally {
             lifecycle.unlockRead(stamp);
@@ -269,21 +320,29 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
-            Plan plan = planFor(in, mode);
-            if (out.size() != plan.outputCount()) {
-                throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputCount()
-                        + " outputs, but " + out.size() + " output tensors were given");
+            PlanLease lease = planFor(in, mode);
+            try {
+                runInto(lease.plan, in, out, mode);
+            } finally {
+                lease.release();
             }
-            for (int i = 0; i < out.size(); i++) {
-                if (!plan.outputFits(i, out.get(i))) {
-                    throw new IllegalArgumentException("output " + i + " of model \"" + name + "\" has shape "
-                            + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(plan.outputShapes().get(i)));
-                }
-            }
-            run(plan, in, out, mode);
         } finally {
             lifecycle.unlockRead(stamp);
         }
+    }
+
+    private void runInto(Plan plan, List<Tensor> in, List<Tensor> out, ExtremeValues mode) {
+        if (out.size() != plan.outputCount()) {
+            throw new IllegalArgumentException("model \"" + name + "\" has " + plan.outputCount()
+                    + " outputs, but " + out.size() + " output tensors were given");
+        }
+        for (int i = 0; i < out.size(); i++) {
+            if (!plan.outputFits(i, out.get(i))) {
+                throw new IllegalArgumentException("output " + i + " of model \"" + name + "\" has shape "
+                        + Shapes.format(out.get(i).shape()) + ", expected " + Shapes.format(plan.outputShapes().get(i)));
+            }
+        }
+        run(plan, in, out, mode);
     }
 
     private void run(Plan plan, List<Tensor> in, List<Tensor> out, ExtremeValues mode) {
@@ -321,7 +380,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
-            return stepDigests(planForShapes(List.of(inputShapes), mode), mode);
+            return withPlan(List.of(inputShapes), mode, p -> stepDigests(p, mode));
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -331,10 +390,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     final boolean sameWithOneThread(long[]... inputShapes) {
         long stamp = enter();
         try {
-            kdnn.runtime.OneThreadCheck check = sameWithOneThread.get(planForShapes(List.of(inputShapes), extremes()));
-            boolean[] same = new boolean[1];
-            kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count()));
-            return same[0];
+            return withPlan(List.of(inputShapes), extremes(), p -> {
+                kdnn.runtime.OneThreadCheck check = sameWithOneThread.get(p);
+                boolean[] same = new boolean[1];
+                kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count()));
+                return same[0];
+            });
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -363,11 +424,12 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
-    private Plan planFor(List<Tensor> in, ExtremeValues mode) {
-        Plan p = lastPlan;
+    /** The plan for these inputs, held: the caller releases it. */
+    private PlanLease planFor(List<Tensor> in, ExtremeValues mode) {
+        PlanLease p = lastLease;
         PlanKey k = lastKey;
         if (p != null && k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && k.batchSlice == batchSlice
-                && p.fits(in)) {
+                && p.plan.fits(in) && p.acquire()) {
             return p;
         }
         if (in.size() != inputs.size()) {
@@ -383,21 +445,55 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         return planForShapes(shapes, mode);
     }
 
-    private Plan planForShapes(List<long[]> shapes, ExtremeValues mode) {
+    /** The plan for inputs of these shapes, held: the caller releases it. */
+    private PlanLease planForShapes(List<long[]> shapes, ExtremeValues mode) {
         PlanKey key = new PlanKey(mode, fusion, bf16Layers(), batchSlice, shapes.stream().map(Shape::new).toList());
-        Plan plan = plans.computeIfAbsent(key, x -> {
-            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
-            try {
-                Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
-                sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
-                return p;
-            } finally {
-                kdnn.internal.ExtremesScope.exit(outer);
+        for (;;) {
+            PlanLease found = plans.computeIfAbsent(key, x -> {
+                ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
+                try {
+                    Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
+                    sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
+                    return new PlanLease(x, p);
+                } finally {
+                    kdnn.internal.ExtremesScope.exit(outer);
+                }
+            });
+            if (found.acquire()) {
+                found.used = planClock.incrementAndGet();
+                lastKey = key;
+                lastLease = found;
+                if (plans.size() > PLAN_CAPACITY) evictPlans(found);
+                return found;
             }
-        });
-        lastKey = key;
-        lastPlan = plan;
-        return plan;
+            plans.remove(key, found); // dropped and closed between the lookup and the hold: plan anew
+        }
+    }
+
+    private void evictPlans(PlanLease keep) {
+        while (plans.size() > PLAN_CAPACITY) {
+            PlanLease oldest = null;
+            for (PlanLease l : plans.values()) {
+                if (l != keep && l != lastLease && (oldest == null || l.used < oldest.used)) oldest = l;
+            }
+            if (oldest == null) return;
+            if (plans.remove(oldest.key, oldest)) oldest.retire();
+        }
+    }
+
+    /** {@code use} applied to the plan for these shapes, held meanwhile. */
+    private <T> T withPlan(List<long[]> shapes, ExtremeValues mode, java.util.function.Function<Plan, T> use) {
+        PlanLease lease = planForShapes(shapes, mode);
+        try {
+            return use.apply(lease.plan);
+        } finally {
+            lease.release();
+        }
+    }
+
+    /** How many plans the model keeps, for tests. */
+    final int planCount() {
+        return plans.size();
     }
 
     /** The layers in bf16 now, re-read only after some layer's precision changed; the same object until then. */
@@ -453,7 +549,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                     shapes.add(inputShapes[i].clone());
                 }
             }
-            return planForShapes(shapes, extremes()).describe();
+            return withPlan(shapes, extremes(), Plan::describe);
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -479,8 +575,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
                 checkInput(i, inputShapes[i]);
                 shapes.add(inputShapes[i].clone());
             }
-            Plan p = planForShapes(shapes, extremes());
-            return new WorkspaceUse(p.workspaceBytes(), p.intermediateBytes());
+            return withPlan(shapes, extremes(), p -> new WorkspaceUse(p.workspaceBytes(), p.intermediateBytes()));
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -492,7 +587,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             List<long[]> shapes = new ArrayList<>();
             for (KerasTensor t : inputs) shapes.add(concrete(t.shape()));
-            return planForShapes(shapes, extremes()).stages();
+            return withPlan(shapes, extremes(), Plan::stages);
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -628,8 +723,8 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             if (released) return;
             released = true;
-            lastPlan = null;
-            plans.values().forEach(Plan::close);
+            lastLease = null;
+            plans.values().forEach(PlanLease::closeNow);
             plans.clear();
             sameWithOneThread.clear();
             for (Object o : layerObjects()) {
