@@ -608,6 +608,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
 
     /** True when an input leaves a length other than the batch open: such a model is planned per input size. */
     public final boolean hasOpenInputLengths() {
+        ensureOpen();
         for (KerasTensor t : inputs) {
             long[] s = t.shape();
             for (int i = 1; i < s.length; i++) if (s[i] < 0) return true;
