@@ -35,6 +35,12 @@ final class SaveRules {
                         + l.className() + ") " + keras3Only + ", which Keras 2 does not have, so " + format + " files"
                         + " cannot hold it. Save it as .keras");
             }
+            String keras2Only = target == KerasVersion.KERAS_3 ? keras2Only(l) : null;
+            if (keras2Only != null) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") " + keras2Only + ", which Keras 3 does not have, so " + format + " files"
+                        + " cannot hold it. Save it as .h5 or TF.js");
+            }
             KerasVersion rules = LayerBridge.get().rules(l);
             if (rules == target) continue;
             String why = difference(l);
@@ -75,6 +81,15 @@ final class SaveRules {
         }
     }
 
+    /** What this layer (a wrapper's: its layer) has that only tf.keras defines, or null. */
+    private static String keras2Only(Layer l) {
+        if (l instanceof kdnn.layers.TimeDistributed td) return keras2Only(td.layer());
+        if (l instanceof BatchNormalization bn && bn.virtualBatchSize() != null) {
+            return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
+        }
+        return null;
+    }
+
     /** What this layer (a wrapper's: its layer) has that only Keras 3 defines, or null. */
     private static String keras3Only(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras3Only(td.layer());
@@ -90,8 +105,8 @@ final class SaveRules {
         if ("hard_sigmoid".equals(c.path("activation").asText(null))) {
             return "hard_sigmoid is clip(0.2x + 0.5, 0, 1) in Keras 2 and relu6(x + 3) / 6 in Keras 3";
         }
-        if (l instanceof BatchNormalization bn && bn.epsilon() < FUSED_MIN_EPSILON
-                && !(c.path("fused").isBoolean() && !c.path("fused").asBoolean())) {
+        if (l instanceof BatchNormalization bn && bn.epsilon() < FUSED_MIN_EPSILON && !bn.renorm()
+                && bn.virtualBatchSize() == null && !(c.path("fused").isBoolean() && !c.path("fused").asBoolean())) {
             return "epsilon " + bn.epsilon() + " is raised to 1.001e-5 by tf.keras 2's fused batch norm and used as"
                     + " given by Keras 3";
         }

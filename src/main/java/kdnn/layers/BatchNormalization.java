@@ -33,6 +33,7 @@ public final class BatchNormalization extends Layer {
     private final boolean renorm;
     private final JsonNode renormClipping;
     private final double renormMomentum;
+    private final Integer virtualBatchSize;
     // a Keras 3 file's layer: Keras 3 uses epsilon as given on every input
     private final boolean keras3 = Layers.readingVersion() == KerasVersion.KERAS_3;
     private final Initializer betaInitializer;
@@ -55,6 +56,7 @@ public final class BatchNormalization extends Layer {
         this.renorm = b.renorm;
         this.renormClipping = b.renormClipping;
         this.renormMomentum = b.renormMomentum;
+        this.virtualBatchSize = b.virtualBatchSize;
         this.betaInitializer = b.betaInitializer;
         this.gammaInitializer = b.gammaInitializer;
         this.movingMeanInitializer = b.movingMeanInitializer;
@@ -114,12 +116,13 @@ public final class BatchNormalization extends Layer {
     /**
      * The epsilon tf.keras 2.x uses for inputs of this rank: a 4D or 5D input normalized over
      * axis 1 or its last axis runs the fused kernel, which raises epsilon to at least 1.001e-5
-     * (unless the layer says {@code fused: false}); every other input uses epsilon as given.
+     * (unless the layer says {@code fused: false}, or uses renorm or virtual batches, which tf.keras
+     * never fuses); every other input uses epsilon as given.
      */
     public double effectiveEpsilon(int inputRank) {
         int a = axis < 0 ? axis + inputRank : axis;
-        boolean fusedKernel = !keras3 && !Boolean.FALSE.equals(fused) && (inputRank == 4 || inputRank == 5)
-                && (a == 1 || a == inputRank - 1);
+        boolean fusedKernel = !keras3 && !Boolean.FALSE.equals(fused) && !renorm && virtualBatchSize == null
+                && (inputRank == 4 || inputRank == 5) && (a == 1 || a == inputRank - 1);
         return fusedKernel ? Math.max(epsilon, FUSED_MIN_EPSILON) : epsilon;
     }
 
@@ -143,6 +146,11 @@ public final class BatchNormalization extends Layer {
         if (isBuilt() && shape[a] != variables.get(0).shape[0]) {
             throw incompatible(shape, "expected axis " + a + " of input shape to have value " + variables.get(0).shape[0]);
         }
+        if (virtualBatchSize != null && shape[0] >= 0 && shape[0] % virtualBatchSize != 0) {
+            // tf.keras reshapes the batch into virtual batches of this size
+            throw incompatible(shape, "the batch of " + shape[0] + " is not a multiple of virtual_batch_size="
+                    + virtualBatchSize);
+        }
         return shape.clone();
     }
 
@@ -160,6 +168,12 @@ public final class BatchNormalization extends Layer {
             variables.add(new Variable("renorm_mean", param, arena, movingMeanInitializer, null, null, false));
             variables.add(new Variable("renorm_stddev", param, arena, ones, null, null, false));
         }
+    }
+
+    /** tf.keras' {@code virtual_batch_size}, or null. */
+    public Integer virtualBatchSize() {
+        ensureOpen();
+        return virtualBatchSize;
     }
 
     /** Keras' {@code renorm}: whether the layer holds batch renormalization's statistics too. */
@@ -268,6 +282,7 @@ public final class BatchNormalization extends Layer {
         c.set("beta_constraint", betaConstraint == null ? JsonNodeFactory.instance.nullNode() : betaConstraint.toConfig());
         c.set("gamma_constraint", gammaConstraint == null ? JsonNodeFactory.instance.nullNode() : gammaConstraint.toConfig());
         if (fused != null) c.put("fused", fused);
+        if (virtualBatchSize != null) c.put("virtual_batch_size", virtualBatchSize);
         if (renorm) {
             c.put("renorm", true);
             c.set("renorm_clipping", renormClipping == null ? JsonNodeFactory.instance.nullNode() : renormClipping.deepCopy());

@@ -30,6 +30,7 @@ public final class BatchNormalizationBuilder {
     boolean renorm;
     JsonNode renormClipping; // null: none
     double renormMomentum = 0.99;
+    Integer virtualBatchSize; // null: none
     Initializer betaInitializer = Initializers.get(TextNode.valueOf("zeros"));
     Initializer gammaInitializer = Initializers.get(TextNode.valueOf("ones"));
     Initializer movingMeanInitializer = Initializers.get(TextNode.valueOf("zeros"));
@@ -67,6 +68,12 @@ public final class BatchNormalizationBuilder {
      * Keras stores with it, and inference uses the moving mean and variance as without it.
      */
     public BatchNormalizationBuilder renorm(boolean renorm) { this.renorm = renorm; return this; }
+    /**
+     * tf.keras' {@code virtual_batch_size} (ghost batch normalization): training only; at inference
+     * the moving statistics apply as without it, but the batch must be a multiple of it, as
+     * tf.keras' reshape into virtual batches requires, and the unfused kernel keeps epsilon as given.
+     */
+    public BatchNormalizationBuilder virtualBatchSize(Integer size) { this.virtualBatchSize = size; return this; }
     /** Keras' {@code beta_initializer} argument. */
     public BatchNormalizationBuilder betaInitializer(Initializer i) { this.betaInitializer = i; return this; }
     /** Keras' {@code gamma_initializer} argument. */
@@ -95,6 +102,14 @@ public final class BatchNormalizationBuilder {
         if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
             throw new IllegalArgumentException("Invalid value for argument `epsilon`: expected a positive number."
                     + " Received: epsilon=" + epsilon);
+        }
+        if (virtualBatchSize != null && virtualBatchSize <= 0) {
+            throw new IllegalArgumentException("`virtual_batch_size` must be a positive integer that divides the true"
+                    + " batch size of the input tensor. Received: virtual_batch_size=" + virtualBatchSize);
+        }
+        if (virtualBatchSize != null && axis == 0) {
+            throw new IllegalArgumentException("When using `virtual_batch_size`, the batch dimension must be 0 and thus"
+                    + " axis cannot include 0. Received axis=" + axis);
         }
         if (Double.isNaN(momentum)) {
             throw new IllegalArgumentException("Invalid value for argument `momentum`: expected a number. Received: momentum=NaN");
@@ -147,7 +162,8 @@ public final class BatchNormalizationBuilder {
         }
         renormClipping = clipping.isNull() ? null : clipping.deepCopy();
         renormMomentum = number(r, "renorm_momentum", renormMomentum);
-        atDefault(r, "virtual_batch_size");
+        JsonNode vbs = r.node("virtual_batch_size");
+        if (!vbs.isNull()) virtualBatchSize = ConfigReader.toInt("virtual_batch_size", vbs);
         atDefault(r, "adjustment");
         r.bool("synchronized", false); // synchronized statistics differ from the usual ones only in training
         r.finish();

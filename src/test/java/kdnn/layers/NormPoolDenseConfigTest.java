@@ -100,7 +100,7 @@ class NormPoolDenseConfigTest {
         refused("{'class_name':'Dense','config':{'units':2,'activation':'relu7'}}", "relu7");
         refused("{'class_name':'Dense','config':{'units':2,'kernel_initializer':'glorot_unifrom'}}", "glorot_unifrom");
         refused("{'class_name':'Dense','config':{'units':2,'dtype':'float16'}}", "dtype");
-        refused("{'class_name':'BatchNormalization','config':{'virtual_batch_size':4}}", "virtual_batch_size");
+        refused("{'class_name':'BatchNormalization','config':{'virtual_batch_size':0}}", "virtual_batch_size");
         refused("{'class_name':'BatchNormalization','config':{'adjustment':'f'}}", "adjustment");
         refused("{'class_name':'BatchNormalization','config':{'axis':[1,2]}}", "axis", "[1,2]");
         refused("{'class_name':'BatchNormalization','config':{'epsilon':0}}", "epsilon");
