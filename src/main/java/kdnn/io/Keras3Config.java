@@ -239,6 +239,7 @@ final class Keras3Config {
         else args.addAll(tensors);
         // the operation's second argument: the divisor, the key
         if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));
+        if (op instanceof kdnn.layers.ConstantDivide d) args.insert(0, d.getConfig().get("x")); // the constant first
         if (op instanceof GetItem g) args.add(g.key());
         ObjectNode kwargs = out.putObject("kwargs");
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");

@@ -84,12 +84,12 @@ final class TfOpLambdas {
                 boolean tensorY = isTensorRef(y);
                 if (call.list != null) call.tensor(file, where, function); // refuses a list
                 if (call.constant != null && tensorY) {
-                    // constant op tensor: c + x, c - x, c * x (c / x has no such form)
+                    // constant op tensor: c + x, c - x, c * x as a Rescaling; c / x as kdnn's ConstantDivide
                     cls = "Rescaling";
                     double sign = function.equals("math.subtract") ? -1 : 1;
                     switch (function) {
                         case "math.multiply" -> { config.set("scale", call.constant); config.put("offset", 0.0); }
-                        case "math.truediv" -> throw unsupported(file, where, function, "a constant divided by a tensor");
+                        case "math.truediv" -> { cls = TrueDivide.CLASS_NAME; config.set("x", call.constant); }
                         default -> { config.put("scale", sign); config.set("offset", call.constant); }
                     }
                     inputs.add(ref(y));
@@ -461,6 +461,13 @@ final class TfOpLambdas {
                     continue;
                 }
                 JsonNode source = node.get(0);
+                if (division && c.has("x")) {
+                    // a constant divided by the tensor: the constant first, the tensor as y
+                    ObjectNode kwargs = nodes.addArray().add(CONSTANT).add(-1).add(c.get("x")).addObject();
+                    kwargs.set("y", JSON.arrayNode().add(source.get(0)).add(source.get(1)).add(source.get(2)));
+                    kwargs.putNull("name");
+                    continue;
+                }
                 ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
                 ObjectNode kwargs = ref.addObject();
                 if (division) {

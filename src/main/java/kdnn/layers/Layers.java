@@ -45,8 +45,9 @@ public final class Layers {
         FROM_CONFIG.put(LeakyReLU.CLASS_NAME, LeakyReLU::fromConfig);
         FROM_CONFIG.put(ELU.CLASS_NAME, ELU::fromConfig);
         FROM_CONFIG.put(Rescaling.CLASS_NAME, Rescaling::fromConfig);
-        // x / y: by a constant (config y) or by a second tensor
-        FROM_CONFIG.put(TrueDivide.CLASS_NAME, c -> c.has("y") ? TrueDivide.fromConfig(c) : TensorDivide.fromConfig(c));
+        // x / y: by a constant (config y), a constant by the tensor (config x), or by a second tensor
+        FROM_CONFIG.put(TrueDivide.CLASS_NAME, c -> c.has("y") ? TrueDivide.fromConfig(c)
+                : c.has("x") ? ConstantDivide.fromConfig(c) : TensorDivide.fromConfig(c));
         FROM_CONFIG.put(GetItem.CLASS_NAME, GetItem::fromConfig);
         FROM_CONFIG.put(Stack.CLASS_NAME, Stack::fromConfig);
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);

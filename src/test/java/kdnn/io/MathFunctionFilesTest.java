@@ -92,4 +92,43 @@ class MathFunctionFilesTest {
             predictsTheChain(m, dir);
         }
     }
+
+    /**
+     * A hand-written sigmoid, {@code 1.0 / (1.0 + exp(-x))}, as tf.keras (constants first in the
+     * TFOpLambdas) and Keras 3 (its Negative, Exp, Add and TrueDivide operations) save it: the
+     * logistic function to rounding, each form written back as it came.
+     */
+    @Test
+    void aHandWrittenSigmoid(@TempDir Path dir) throws Exception {
+        String tf = TfKerasOps.model(TfKerasOps.input("[null, 3, 4]") + ", "
+                + TfKerasOps.lambda("neg", "math.negative", "x", "{'name': null}") + ", "
+                + TfKerasOps.lambda("exp", "math.exp", "neg", "{'name': null}") + ", "
+                + "{'class_name': 'TFOpLambda', 'config': {'name': 'plus', 'trainable': true, 'dtype': 'float32', 'function':"
+                + " '__operators__.add'}, 'name': 'plus', 'inbound_nodes': [['_CONSTANT_VALUE', -1, 1.0, {'y': ['exp', 0, 0],"
+                + " 'name': null}]]}, "
+                + "{'class_name': 'TFOpLambda', 'config': {'name': 'out', 'trainable': true, 'dtype': 'float32', 'function':"
+                + " 'math.truediv'}, 'name': 'out', 'inbound_nodes': [['_CONSTANT_VALUE', -1, 1.0, {'y': ['plus', 0, 0],"
+                + " 'name': null}]]}", "out");
+        String keras3 = Keras3Ops.model("[null, 3, 4]", "out", List.of(
+                Keras3Ops.Op.of("neg", "numpy", "Negative", Keras3Ops.tensor("x")),
+                Keras3Ops.Op.of("exp", "numpy", "Exp", Keras3Ops.tensor("neg")),
+                Keras3Ops.Op.of("plus", "numpy", "Add", "1.0, " + Keras3Ops.tensor("exp")),
+                Keras3Ops.Op.of("out", "numpy", "TrueDivide", "1.0, " + Keras3Ops.tensor("plus"))));
+        float[] x = input();
+        for (String config : new String[] {tf, keras3}) {
+            Path p = Files.writeString(dir.resolve("sigmoid.json"), config);
+            try (Model m = Models.load(p); Tensor in = Tensor.of(x, 2, 3, 4); Tensor y = m.predict(in)) {
+                float[] got = y.toFloatArray();
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(1 / (1 + Math.exp(-x[i])), got[i], 1e-6, "value " + i + " of " + x[i]);
+                }
+                for (String file : List.of("m.h5", "m.keras")) {
+                    Models.save(m, dir.resolve(file));
+                    try (Model back = Models.load(dir.resolve(file)); Tensor again = back.predict(in)) {
+                        assertArrayEquals(got, again.toFloatArray(), 0f, file);
+                    }
+                }
+            }
+        }
+    }
 }

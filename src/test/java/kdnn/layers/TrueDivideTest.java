@@ -157,4 +157,32 @@ class TrueDivideTest {
             }
         }
     }
+
+    /** A constant divided by the tensor ({@code 1.0 / t}): bitwise {@code x / t} over random bit patterns, a list per channel. */
+    @Test
+    void aConstantDividedByTheTensor() throws Exception {
+        Random r = new Random(23);
+        float[] t = new float[6000];
+        for (int i = 0; i < t.length; i++) t[i] = i < 6 ? new float[] {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY,
+                Float.MIN_VALUE, -1f}[i] : Float.intBitsToFloat(r.nextInt());
+        for (String x : new String[] {"1.0", "-127.5", "[0.5, 3.0, -7.0]"}) {
+            try (Layer l = Layers.fromConfig(new ObjectMapper().readTree(("{'class_name': 'TrueDivide', 'config':"
+                    + " {'name': 'inv', 'x': " + x + "}}").replace('\'', '"')));
+                 Tensor in = Tensor.of(t, 2, 1000, 3); Tensor y = l.call(in)) {
+                assertTrue(l instanceof ConstantDivide, l.getClass().getName());
+                double[] c = ((ConstantDivide) l).numerator();
+                float[] got = y.toFloatArray();
+                for (int i = 0; i < t.length; i++) {
+                    float want = (float) c[c.length == 1 ? 0 : i % 3] / t[i];
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[i]), "x=" + x + " / " + t[i]);
+                }
+                assertEquals(Layers.toConfig(l), Layers.toConfig(Layers.fromConfig(Layers.toConfig(l))));
+            }
+        }
+        try (Layer l = Layers.fromConfig(new ObjectMapper().readTree("{\"class_name\": \"TrueDivide\", \"config\":"
+                + " {\"x\": [1.0, 2.0]}}"))) {
+            var e = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 3}));
+            assertTrue(e.getMessage().contains("numerator x holds 2 values"), e.getMessage());
+        }
+    }
 }
