@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.StampedLock;
 import kdnn.Tensor;
+import kdnn.internal.LeaseCache;
 import kdnn.internal.TensorBridge;
 import kdnn.internal.plan.GraphSpec;
 import kdnn.internal.plan.Plan;
@@ -46,60 +47,14 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile Planner.Fusion fusion = Planner.Fusion.ALL;
     private volatile ExtremeValues extremes; // null: the process-wide mode
     private volatile int batchSlice; // samples per slice; 0: the planner chooses
-    /** Plans kept per model ({@code -Dkdnn.planCache}, at least 2): the least recently used beyond it are closed once idle. */
+    /** Plans kept per model ({@code -Dkdnn.planCache}, at least 2); see {@link LeaseCache}. */
     static final int PLAN_CAPACITY = Math.max(2, Integer.getInteger("kdnn.planCache", 16));
-    private final ConcurrentHashMap<PlanKey, PlanLease> plans = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong planClock = new java.util.concurrent.atomic.AtomicLong();
     // per plan: whether one-thread primitives give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
     private final ConcurrentHashMap<Plan, kdnn.runtime.OneThreadCheck> sameWithOneThread = new ConcurrentHashMap<>();
-    private volatile PlanLease lastLease;
-    private volatile PlanKey lastKey;
-
-    /**
-     * A plan held by the predictions running it. Inputs of ever new shapes (open lengths, batch
-     * sizes) would otherwise keep a plan, and its layers' primitives, for each: the least recently
-     * used plan beyond {@link #PLAN_CAPACITY} is dropped and closed when its last prediction ends.
-     */
-    private final class PlanLease {
-        final PlanKey key;
-        final Plan plan;
-        // the predictions running it; -1 once closed
-        private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
-        private volatile boolean retired;
-        private volatile long used;
-
-        PlanLease(PlanKey key, Plan plan) {
-            this.key = key;
-            this.plan = plan;
-        }
-
-        boolean acquire() {
-            for (;;) {
-                int u = users.get();
-                if (u < 0) return false;
-                if (users.compareAndSet(u, u + 1)) return true;
-            }
-        }
-
-        void release() {
-            if (users.decrementAndGet() == 0 && retired && users.compareAndSet(0, -1)) free();
-        }
-
-        void retire() {
-            retired = true;
-            if (users.compareAndSet(0, -1)) free();
-        }
-
-        /** Closes at once, whoever holds it: the model is closing and no prediction runs. */
-        void closeNow() {
-            if (users.getAndSet(-1) >= 0) free();
-        }
-
-        private void free() {
-            sameWithOneThread.remove(plan);
-            plan.close();
-        }
-    }
+    private final LeaseCache<PlanKey, Plan> plans = new LeaseCache<>(PLAN_CAPACITY, p -> {
+        sameWithOneThread.remove(p);
+        p.close();
+    });
     private volatile GraphSpec graph;
 
     private volatile long precisionChangesSeen = -1;
@@ -265,11 +220,11 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
-            PlanLease lease = planFor(in, mode);
+            LeaseCache.Lease<PlanKey, Plan> lease = planFor(in, mode);
             List<Tensor> out = new ArrayList<>();
             try {
-                for (long[] s : lease.plan.outputShapes()) out.add(Tensor.uninitialized(s));
-                run(lease.plan, in, out, mode);
+                for (long[] s : lease.value().outputShapes()) out.add(Tensor.uninitialized(s));
+                run(lease.value(), in, out, mode);
                 return out;
             } catch (RuntimeException | Error e) {
                 out.forEach(Tensor::close);
@@ -320,9 +275,9 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             ExtremeValues mode = extremes();
-            PlanLease lease = planFor(in, mode);
+            LeaseCache.Lease<PlanKey, Plan> lease = planFor(in, mode);
             try {
-                runInto(lease.plan, in, out, mode);
+                runInto(lease.value(), in, out, mode);
             } finally {
                 lease.release();
             }
@@ -425,12 +380,14 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     }
 
     /** The plan for these inputs, held: the caller releases it. */
-    private PlanLease planFor(List<Tensor> in, ExtremeValues mode) {
-        PlanLease p = lastLease;
-        PlanKey k = lastKey;
-        if (p != null && k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && k.batchSlice == batchSlice
-                && p.plan.fits(in) && p.acquire()) {
-            return p;
+    private LeaseCache.Lease<PlanKey, Plan> planFor(List<Tensor> in, ExtremeValues mode) {
+        LeaseCache.Lease<PlanKey, Plan> p = plans.last();
+        if (p != null) {
+            PlanKey k = p.key();
+            if (k.mode == mode && k.fusion == fusion && k.bf16 == bf16Layers() && k.batchSlice == batchSlice
+                    && p.value().fits(in) && p.acquire()) {
+                return p;
+            }
         }
         if (in.size() != inputs.size()) {
             throw new IllegalArgumentException("model \"" + name + "\" expects " + inputs.size() + " input(s), but it"
@@ -446,46 +403,25 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     }
 
     /** The plan for inputs of these shapes, held: the caller releases it. */
-    private PlanLease planForShapes(List<long[]> shapes, ExtremeValues mode) {
+    private LeaseCache.Lease<PlanKey, Plan> planForShapes(List<long[]> shapes, ExtremeValues mode) {
         PlanKey key = new PlanKey(mode, fusion, bf16Layers(), batchSlice, shapes.stream().map(Shape::new).toList());
-        for (;;) {
-            PlanLease found = plans.computeIfAbsent(key, x -> {
-                ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
-                try {
-                    Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
-                    sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
-                    return new PlanLease(x, p);
-                } finally {
-                    kdnn.internal.ExtremesScope.exit(outer);
-                }
-            });
-            if (found.acquire()) {
-                found.used = planClock.incrementAndGet();
-                lastKey = key;
-                lastLease = found;
-                if (plans.size() > PLAN_CAPACITY) evictPlans(found);
-                return found;
+        return plans.acquire(key, x -> {
+            ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
+            try {
+                Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
+                sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
+                return p;
+            } finally {
+                kdnn.internal.ExtremesScope.exit(outer);
             }
-            plans.remove(key, found); // dropped and closed between the lookup and the hold: plan anew
-        }
-    }
-
-    private void evictPlans(PlanLease keep) {
-        while (plans.size() > PLAN_CAPACITY) {
-            PlanLease oldest = null;
-            for (PlanLease l : plans.values()) {
-                if (l != keep && l != lastLease && (oldest == null || l.used < oldest.used)) oldest = l;
-            }
-            if (oldest == null) return;
-            if (plans.remove(oldest.key, oldest)) oldest.retire();
-        }
+        });
     }
 
     /** {@code use} applied to the plan for these shapes, held meanwhile. */
     private <T> T withPlan(List<long[]> shapes, ExtremeValues mode, java.util.function.Function<Plan, T> use) {
-        PlanLease lease = planForShapes(shapes, mode);
+        LeaseCache.Lease<PlanKey, Plan> lease = planForShapes(shapes, mode);
         try {
-            return use.apply(lease.plan);
+            return use.apply(lease.value());
         } finally {
             lease.release();
         }
@@ -724,9 +660,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         try {
             if (released) return;
             released = true;
-            lastLease = null;
-            plans.values().forEach(PlanLease::closeNow);
-            plans.clear();
+            plans.closeAll();
             sameWithOneThread.clear();
             for (Object o : layerObjects()) {
                 if (o instanceof Model m) m.close();

@@ -83,13 +83,7 @@ public final class LayerNorms {
             // the variance: the mean of the squared deviations
             b.step(Merges.binary(dnnl_binary_mul(), data, data, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.OUTPUT),
                     Pipeline.Arg.slot(DNNL_ARG_SRC_1(), data, Pipeline.OUTPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
-            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
-            // sqrt(variance + epsilon), in place
-            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
-            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
+            appendRootOfMean(b, data, perRow, squares, deviation, epsilon);
             b.step(Merges.binary(dnnl_binary_div(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.OUTPUT),
                     Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT));
             if (gamma != null) {
@@ -141,13 +135,7 @@ public final class LayerNorms {
                 b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
             }
-            // the statistic: the mean of the squares; then sqrt(statistic + epsilon) in place
-            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
-            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
-            b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, deviation));
+            appendRootOfMean(b, data, perRow, squares, deviation, epsilon);
             b.step(Merges.binary(dnnl_binary_div(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perRow, deviation), Pipeline.Arg.slot(DNNL_ARG_DST(), data, Pipeline.OUTPUT));
             if (scale != null) {
@@ -163,6 +151,17 @@ public final class LayerNorms {
             b.discard();
             throw e;
         }
+    }
+
+    /** Steps writing each slice's {@code sqrt(mean(squares) + epsilon)} from slot {@code squares} into slot {@code root}. */
+    private static void appendRootOfMean(Pipeline.Builder b, MemoryDesc data, MemoryDesc perRow, int squares, int root,
+                                         float epsilon) {
+        b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+                Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, root));
+        b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
+                Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, root), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, root));
+        b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
+                Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, root), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, root));
     }
 
     /**

@@ -51,12 +51,9 @@ class LayerNormalizationTest {
         int[] param = s.param();
         double[] y = new double[x.length];
         for (List<Integer> members : s.members()) {
-            double mean = 0;
-            for (int e : members) mean += x[e];
-            mean /= members.size();
-            double var = 0;
-            for (int e : members) var += Math.pow(x[e] - mean, 2);
-            var /= members.size();
+            double[] m = moments(x, members);
+            double mean = m[0];
+            double var = m[1];
             for (int e : members) {
                 y[e] = (x[e] - mean) / Math.sqrt(var + epsilon) * (gamma == null ? 1 : gamma[param[e]])
                         + (beta == null ? 0 : beta[param[e]]);
@@ -148,15 +145,20 @@ class LayerNormalizationTest {
         Slices s = Slices.of(shape, axes);
         double[] y = new double[x.length];
         for (List<Integer> members : s.members()) {
-            double mean = 0;
-            for (int e : members) mean += x[e];
-            mean /= members.size();
-            double var = 0;
-            for (int e : members) var += Math.pow(x[e] - mean, 2);
-            var /= members.size();
+            double var = moments(x, members)[1];
             for (int e : members) y[e] = x[e] / Math.sqrt(var + epsilon) * (gamma == null ? 1 : gamma[s.param()[e]]);
         }
         return y;
+    }
+
+    /** A slice's mean and population variance, in double. */
+    static double[] moments(float[] x, List<Integer> members) {
+        double mean = 0;
+        for (int e : members) mean += x[e];
+        mean /= members.size();
+        double var = 0;
+        for (int e : members) var += Math.pow(x[e] - mean, 2);
+        return new double[] {mean, var / members.size()};
     }
 
     /** The elements of each slice a row-major shape's normalized axes span, and each element's place in gamma. */

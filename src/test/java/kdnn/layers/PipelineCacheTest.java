@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import kdnn.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -53,24 +50,10 @@ class PipelineCacheTest {
         try (Layer l = conv()) {
             float[][] want = new float[lengths][];
             for (int i = 0; i < lengths; i++) want[i] = call(l, 3 + i);
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    int seed = t;
-                    done.add(pool.submit(() -> {
-                        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-                        for (int k = 0; k < 300; k++) {
-                            int i = r.nextInt(lengths);
-                            assertArrayEquals(want[i], call(l, 3 + i), 0f, "length " + (3 + i));
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : done) f.get();
-            } finally {
-                pool.shutdown();
-            }
+            kdnn.Concurrently.run(4, 300, r -> {
+                int i = r.nextInt(lengths);
+                assertArrayEquals(want[i], call(l, 3 + i), 0f, "length " + (3 + i));
+            });
         }
     }
 }
