@@ -1,7 +1,6 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,13 +18,11 @@ import kdnn.runtime.Pipeline;
  * constant by a tensor, so this is a Java loop (one thread). A file keeps the operation's form.
  */
 public final class ConstantDivide extends ElementwiseLayer implements KerasOperation {
-    private final double[] numerator;
-    private final boolean numeratorIsList;
+    private final LastAxisConstant numerator;
 
     private ConstantDivide(Builder b) {
         super(b);
-        this.numerator = b.numerator.clone();
-        this.numeratorIsList = b.numeratorIsList;
+        this.numerator = new LastAxisConstant(b.numerator, b.numeratorIsList);
     }
 
     /** The numerator {@code x}: one number, or one per position of the last axis (required). */
@@ -68,8 +65,9 @@ public final class ConstantDivide extends ElementwiseLayer implements KerasOpera
         ConfigReader r = b.readBase(config);
         JsonNode x = r.node("x");
         if (!x.isNull()) {
-            b.numerator = ConfigReader.numberOrList(TrueDivide.CLASS_NAME, "x", x);
-            b.numeratorIsList = x.isArray();
+            LastAxisConstant c = LastAxisConstant.read(TrueDivide.CLASS_NAME, "x", x);
+            b.numerator = c.values();
+            b.numeratorIsList = c.isList();
         }
         r.finish();
         return b.build();
@@ -78,7 +76,7 @@ public final class ConstantDivide extends ElementwiseLayer implements KerasOpera
     /** The numerator: one value, or one per position of the last axis. */
     public double[] numerator() {
         ensureOpen();
-        return numerator.clone();
+        return numerator.values();
     }
 
     @Override
@@ -94,18 +92,14 @@ public final class ConstantDivide extends ElementwiseLayer implements KerasOpera
     @Override
     public long[] computeOutputShape(long[] shape) {
         long[] out = super.computeOutputShape(shape);
-        long last = shape[shape.length - 1];
-        if (numerator.length != 1 && last >= 0 && numerator.length != last) {
-            throw incompatible(shape, "its last axis has " + last + " positions, but the numerator x holds "
-                    + numerator.length + " values");
-        }
+        numerator.check(this, shape, "the numerator x");
         return out;
     }
 
     /** A list broadcasts against the last axis as Keras sees it: no other memory order. */
     @Override
     boolean elementwise() {
-        return numerator.length == 1;
+        return numerator.single();
     }
 
     @Override
@@ -115,8 +109,9 @@ public final class ConstantDivide extends ElementwiseLayer implements KerasOpera
 
     @Override
     Pipeline pipeline(long count) {
-        float[] x = new float[numerator.length];
-        for (int i = 0; i < x.length; i++) x[i] = (float) numerator[i];
+        double[] values = numerator.values();
+        float[] x = new float[values.length];
+        for (int i = 0; i < x.length; i++) x[i] = (float) values[i];
         return Eltwises.chain(count, List.of(), null, (in, out) -> divide(x, in, out, count));
     }
 
@@ -135,12 +130,7 @@ public final class ConstantDivide extends ElementwiseLayer implements KerasOpera
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        if (!numeratorIsList) {
-            c.put("x", numerator[0]);
-        } else {
-            ArrayNode a = c.putArray("x");
-            for (double v : numerator) a.add(v);
-        }
+        numerator.write(c, "x");
         return c;
     }
 }

@@ -3,7 +3,6 @@ package kdnn.layers;
 import static kdnn.bindings.dnnl_h.dnnl_binary_div;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,16 +24,15 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     /** Keras 3's class name of the operation, {@code "TrueDivide"}. */
     public static final String CLASS_NAME = "TrueDivide";
 
-    private final double[] divisor;
-    private final boolean divisorIsList;
+    private final LastAxisConstant divisor;
     private final MemorySegment operand; // the float32 divisors
 
     private TrueDivide(Builder b) {
         super(b);
-        this.divisor = b.divisor.clone();
-        this.divisorIsList = b.divisorIsList;
-        this.operand = arena.allocate((long) divisor.length * Float.BYTES, 64);
-        for (int i = 0; i < divisor.length; i++) operand.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) divisor[i]);
+        this.divisor = new LastAxisConstant(b.divisor, b.divisorIsList);
+        double[] y = divisor.values();
+        this.operand = arena.allocate((long) y.length * Float.BYTES, 64);
+        for (int i = 0; i < y.length; i++) operand.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) y[i]);
     }
 
     /** The divisor {@code y}: one number, or one per position of the last axis (required). */
@@ -79,8 +77,9 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
         ConfigReader r = b.readBase(config);
         JsonNode y = r.node("y");
         if (!y.isNull()) {
-            b.divisor = ConfigReader.numberOrList(CLASS_NAME, "y", y);
-            b.divisorIsList = y.isArray();
+            LastAxisConstant c = LastAxisConstant.read(CLASS_NAME, "y", y);
+            b.divisor = c.values();
+            b.divisorIsList = c.isList();
         }
         r.finish();
         return b.build();
@@ -89,13 +88,13 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     /** The divisor: one value, or one per position of the last axis. */
     public double[] divisor() {
         ensureOpen();
-        return divisor.clone();
+        return divisor.values();
     }
 
     /** True when the divisor was given as a list (kept so in the config, as Keras keeps it). */
     public boolean divisorIsList() {
         ensureOpen();
-        return divisorIsList;
+        return divisor.isList();
     }
 
     @Override
@@ -111,25 +110,21 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     @Override
     public long[] computeOutputShape(long[] shape) {
         long[] out = super.computeOutputShape(shape);
-        long last = shape[shape.length - 1];
-        if (divisor.length != 1 && last >= 0 && divisor.length != last) {
-            throw incompatible(shape, "its last axis has " + last + " positions, but the divisor y holds "
-                    + divisor.length + " values");
-        }
+        divisor.check(this, shape, "the divisor y");
         return out;
     }
 
     /** A list broadcasts against the last axis as Keras sees it: no other memory order. */
     @Override
     boolean elementwise() {
-        return divisor.length == 1;
+        return divisor.single();
     }
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        if (divisor.length == 1) return pipeline(count(inputShape));
+        if (divisor.single()) return pipeline(count(inputShape));
         return Broadcasts.chain(inputShape, List.of(new Broadcasts.Operand(dnnl_binary_div(),
-                lastAxisDims(inputShape.length, divisor.length), operand)));
+                lastAxisDims(inputShape.length, divisor.values().length), operand)));
     }
 
     @Override
@@ -141,7 +136,7 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     @Override
     double bound(double pre) {
         double smallest = Double.POSITIVE_INFINITY;
-        for (double y : divisor) smallest = Math.min(smallest, Math.abs((float) y));
+        for (double y : divisor.values()) smallest = Math.min(smallest, Math.abs((float) y));
         if (!(smallest > 0)) return Double.NaN; // a zero (or NaN) divisor: no bound
         return pre / smallest * (1 + 0x1p-22);
     }
@@ -149,12 +144,7 @@ public final class TrueDivide extends ElementwiseLayer implements KerasOperation
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        if (!divisorIsList) {
-            c.put("y", divisor[0]);
-        } else {
-            ArrayNode a = c.putArray("y");
-            for (double v : divisor) a.add(v);
-        }
+        divisor.write(c, "y");
         return c;
     }
 }
