@@ -1076,6 +1076,168 @@ public class dnnl_h {
     public static int DNNL_ARG_BIAS() {
         return DNNL_ARG_BIAS;
     }
+    private static final int dnnl_tnc = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_tnc = 4
+     * }
+     */
+    public static int dnnl_tnc() {
+        return dnnl_tnc;
+    }
+    private static final int dnnl_ntc = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ntc = 16
+     * }
+     */
+    public static int dnnl_ntc() {
+        return dnnl_ntc;
+    }
+    private static final int dnnl_ldnc = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ldnc = 5
+     * }
+     */
+    public static int dnnl_ldnc() {
+        return dnnl_ldnc;
+    }
+    private static final int dnnl_ldigo = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ldigo = 6
+     * }
+     */
+    public static int dnnl_ldigo() {
+        return dnnl_ldigo;
+    }
+    private static final int dnnl_ldgo = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_ldgo = 5
+     * }
+     */
+    public static int dnnl_ldgo() {
+        return dnnl_ldgo;
+    }
+    private static final int dnnl_rnn_flags_undef = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_rnn_flags_undef = 0
+     * }
+     */
+    public static int dnnl_rnn_flags_undef() {
+        return dnnl_rnn_flags_undef;
+    }
+    private static final int dnnl_unidirectional_left2right = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_unidirectional_left2right = 1
+     * }
+     */
+    public static int dnnl_unidirectional_left2right() {
+        return dnnl_unidirectional_left2right;
+    }
+    private static final int dnnl_unidirectional_right2left = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_unidirectional_right2left = 2
+     * }
+     */
+    public static int dnnl_unidirectional_right2left() {
+        return dnnl_unidirectional_right2left;
+    }
+    private static final int dnnl_bidirectional_concat = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_bidirectional_concat = 3
+     * }
+     */
+    public static int dnnl_bidirectional_concat() {
+        return dnnl_bidirectional_concat;
+    }
+    private static final int dnnl_bidirectional_sum = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_bidirectional_sum = 4
+     * }
+     */
+    public static int dnnl_bidirectional_sum() {
+        return dnnl_bidirectional_sum;
+    }
+    private static final int DNNL_ARG_SRC_LAYER = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SRC_LAYER DNNL_ARG_SRC_0
+     * }
+     */
+    public static int DNNL_ARG_SRC_LAYER() {
+        return DNNL_ARG_SRC_LAYER;
+    }
+    private static final int DNNL_ARG_SRC_ITER = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SRC_ITER DNNL_ARG_SRC_1
+     * }
+     */
+    public static int DNNL_ARG_SRC_ITER() {
+        return DNNL_ARG_SRC_ITER;
+    }
+    private static final int DNNL_ARG_SRC_ITER_C = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SRC_ITER_C DNNL_ARG_SRC_2
+     * }
+     */
+    public static int DNNL_ARG_SRC_ITER_C() {
+        return DNNL_ARG_SRC_ITER_C;
+    }
+    private static final int DNNL_ARG_DST_LAYER = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DST_LAYER DNNL_ARG_DST_0
+     * }
+     */
+    public static int DNNL_ARG_DST_LAYER() {
+        return DNNL_ARG_DST_LAYER;
+    }
+    private static final int DNNL_ARG_DST_ITER = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DST_ITER DNNL_ARG_DST_1
+     * }
+     */
+    public static int DNNL_ARG_DST_ITER() {
+        return DNNL_ARG_DST_ITER;
+    }
+    private static final int DNNL_ARG_DST_ITER_C = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_DST_ITER_C DNNL_ARG_DST_2
+     * }
+     */
+    public static int DNNL_ARG_DST_ITER_C() {
+        return DNNL_ARG_DST_ITER_C;
+    }
+    private static final int DNNL_ARG_WEIGHTS_LAYER = (int)33L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_WEIGHTS_LAYER DNNL_ARG_WEIGHTS_0
+     * }
+     */
+    public static int DNNL_ARG_WEIGHTS_LAYER() {
+        return DNNL_ARG_WEIGHTS_LAYER;
+    }
+    private static final int DNNL_ARG_WEIGHTS_ITER = (int)34L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_WEIGHTS_ITER DNNL_ARG_WEIGHTS_1
+     * }
+     */
+    public static int DNNL_ARG_WEIGHTS_ITER() {
+        return DNNL_ARG_WEIGHTS_ITER;
+    }
     private static final int DNNL_ARG_SCRATCHPAD = (int)80L;
     /**
      * {@snippet lang=c :
@@ -4623,6 +4785,301 @@ public class dnnl_h {
                 traceDowncall("dnnl_layer_normalization_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, dst_desc, stat_desc, epsilon, flags, attr);
             }
             return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, dst_desc, stat_desc, epsilon, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_vanilla_rnn_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_vanilla_rnn_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_vanilla_rnn_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const dnnl_alg_kind_t activation, const dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, float alpha, float beta, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_vanilla_rnn_forward_primitive_desc_create$descriptor() {
+        return dnnl_vanilla_rnn_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_vanilla_rnn_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const dnnl_alg_kind_t activation, const dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, float alpha, float beta, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_vanilla_rnn_forward_primitive_desc_create$handle() {
+        return dnnl_vanilla_rnn_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_vanilla_rnn_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const dnnl_alg_kind_t activation, const dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, float alpha, float beta, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_vanilla_rnn_forward_primitive_desc_create$address() {
+        return dnnl_vanilla_rnn_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_vanilla_rnn_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const dnnl_alg_kind_t activation, const dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, float alpha, float beta, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_vanilla_rnn_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int activation, int direction, MemorySegment src_layer_desc, MemorySegment src_iter_desc, MemorySegment weights_layer_desc, MemorySegment weights_iter_desc, MemorySegment bias_desc, MemorySegment dst_layer_desc, MemorySegment dst_iter_desc, int flags, float alpha, float beta, MemorySegment attr) {
+        var mh$ = dnnl_vanilla_rnn_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_vanilla_rnn_forward_primitive_desc_create", primitive_desc, engine, prop_kind, activation, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, alpha, beta, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, activation, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, alpha, beta, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_lstm_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_lstm_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lstm_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t src_iter_c_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t weights_peephole_desc, const_dnnl_memory_desc_t weights_projection_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, const_dnnl_memory_desc_t dst_iter_c_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_lstm_forward_primitive_desc_create$descriptor() {
+        return dnnl_lstm_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lstm_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t src_iter_c_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t weights_peephole_desc, const_dnnl_memory_desc_t weights_projection_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, const_dnnl_memory_desc_t dst_iter_c_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_lstm_forward_primitive_desc_create$handle() {
+        return dnnl_lstm_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lstm_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t src_iter_c_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t weights_peephole_desc, const_dnnl_memory_desc_t weights_projection_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, const_dnnl_memory_desc_t dst_iter_c_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_lstm_forward_primitive_desc_create$address() {
+        return dnnl_lstm_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lstm_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t src_iter_c_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t weights_peephole_desc, const_dnnl_memory_desc_t weights_projection_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, const_dnnl_memory_desc_t dst_iter_c_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_lstm_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int direction, MemorySegment src_layer_desc, MemorySegment src_iter_desc, MemorySegment src_iter_c_desc, MemorySegment weights_layer_desc, MemorySegment weights_iter_desc, MemorySegment weights_peephole_desc, MemorySegment weights_projection_desc, MemorySegment bias_desc, MemorySegment dst_layer_desc, MemorySegment dst_iter_desc, MemorySegment dst_iter_c_desc, int flags, MemorySegment attr) {
+        var mh$ = dnnl_lstm_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_lstm_forward_primitive_desc_create", primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, src_iter_c_desc, weights_layer_desc, weights_iter_desc, weights_peephole_desc, weights_projection_desc, bias_desc, dst_layer_desc, dst_iter_desc, dst_iter_c_desc, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, src_iter_c_desc, weights_layer_desc, weights_iter_desc, weights_peephole_desc, weights_projection_desc, bias_desc, dst_layer_desc, dst_iter_desc, dst_iter_c_desc, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_gru_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_gru_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_gru_forward_primitive_desc_create$descriptor() {
+        return dnnl_gru_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_gru_forward_primitive_desc_create$handle() {
+        return dnnl_gru_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_gru_forward_primitive_desc_create$address() {
+        return dnnl_gru_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_gru_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int direction, MemorySegment src_layer_desc, MemorySegment src_iter_desc, MemorySegment weights_layer_desc, MemorySegment weights_iter_desc, MemorySegment bias_desc, MemorySegment dst_layer_desc, MemorySegment dst_iter_desc, int flags, MemorySegment attr) {
+        var mh$ = dnnl_gru_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_gru_forward_primitive_desc_create", primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_lbr_gru_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_lbr_gru_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lbr_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_lbr_gru_forward_primitive_desc_create$descriptor() {
+        return dnnl_lbr_gru_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lbr_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_lbr_gru_forward_primitive_desc_create$handle() {
+        return dnnl_lbr_gru_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lbr_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_lbr_gru_forward_primitive_desc_create$address() {
+        return dnnl_lbr_gru_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_lbr_gru_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, dnnl_rnn_direction_t direction, const_dnnl_memory_desc_t src_layer_desc, const_dnnl_memory_desc_t src_iter_desc, const_dnnl_memory_desc_t weights_layer_desc, const_dnnl_memory_desc_t weights_iter_desc, const_dnnl_memory_desc_t bias_desc, const_dnnl_memory_desc_t dst_layer_desc, const_dnnl_memory_desc_t dst_iter_desc, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_lbr_gru_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, int direction, MemorySegment src_layer_desc, MemorySegment src_iter_desc, MemorySegment weights_layer_desc, MemorySegment weights_iter_desc, MemorySegment bias_desc, MemorySegment dst_layer_desc, MemorySegment dst_iter_desc, int flags, MemorySegment attr) {
+        var mh$ = dnnl_lbr_gru_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_lbr_gru_forward_primitive_desc_create", primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, direction, src_layer_desc, src_iter_desc, weights_layer_desc, weights_iter_desc, bias_desc, dst_layer_desc, dst_iter_desc, flags, attr);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
