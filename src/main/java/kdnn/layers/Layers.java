@@ -85,6 +85,9 @@ public final class Layers {
         FROM_CONFIG.put(RepeatVector.CLASS_NAME, RepeatVector::fromConfig);
         FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
+        FROM_CONFIG.put(SimpleRNN.CLASS_NAME, SimpleRNN::fromConfig);
+        FROM_CONFIG.put(LSTM.CLASS_NAME, LSTM::fromConfig);
+        FROM_CONFIG.put(GRU.CLASS_NAME, GRU::fromConfig);
         FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
         FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);
         FROM_CONFIG.put(MaxPooling3D.CLASS_NAME, MaxPooling3D::fromConfig);

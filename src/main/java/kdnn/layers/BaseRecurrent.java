@@ -1,0 +1,279 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.lang.foreign.MemorySegment;
+import kdnn.keras.Constraint;
+import kdnn.keras.Constraints;
+import kdnn.keras.Initializer;
+import kdnn.keras.Initializers;
+import kdnn.keras.Regularizer;
+import kdnn.keras.Regularizers;
+import kdnn.runtime.Pipeline;
+import kdnn.runtime.Recurrences;
+
+/**
+ * Keras' recurrent layers (SimpleRNN, LSTM, GRU) on an input {@code (batch, timesteps, features)}:
+ * one oneDNN RNN primitive, the initial state zero, the weights in Keras' own layout
+ * ({@code kernel (features, gates * units)}, {@code recurrent_kernel (units, gates * units)},
+ * {@code bias}). {@code return_sequences} gives every step's output, else the last;
+ * {@code go_backwards} runs the steps from the last, listing the outputs in that order, as Keras
+ * does. Dropout and recurrent dropout are training-only. What the primitive cannot compute is
+ * refused by name: {@code return_state} (several outputs), {@code stateful} (state kept between
+ * calls), {@code time_major}, masks, and activations other than the cell's own.
+ */
+public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM, GRU {
+    final int units;
+    final RecurrentArguments args;
+    private final Recurrences.Cell cell;
+
+    BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell) {
+        super(a.name, a.batchInputShape, a.trainable);
+        this.units = a.units;
+        this.args = a;
+        this.cell = cell;
+    }
+
+    /** Keras' {@code units}. */
+    public final int units() {
+        ensureOpen();
+        return units;
+    }
+
+    /** Keras' {@code return_sequences}. */
+    public final boolean returnSequences() {
+        ensureOpen();
+        return args.returnSequences;
+    }
+
+    /** Keras' {@code go_backwards}. */
+    public final boolean goBackwards() {
+        ensureOpen();
+        return args.goBackwards;
+    }
+
+    /** The gates per unit of the kernels (1, 4 or 3). */
+    final int gates() {
+        return cell.gates();
+    }
+
+    @Override
+    public final long[] computeOutputShape(long[] shape) {
+        if (shape.length != 3) {
+            throw incompatible(shape, "expected ndim=3, found ndim=" + shape.length);
+        }
+        if (shape[2] <= 0) {
+            throw incompatible(shape, "the last axis (the features) must have a known length");
+        }
+        if (shape[1] == 0 || shape[1] < -1) {
+            throw incompatible(shape, "every dimension but the batch must be positive");
+        }
+        long[] built = builtInputShape();
+        if (built != null && built[2] != shape[2]) {
+            throw incompatible(shape, "expected axis -1 of input shape to have value " + built[2]);
+        }
+        return args.returnSequences ? new long[] {shape[0], shape[1], units} : new long[] {shape[0], units};
+    }
+
+    @Override
+    protected final void createWeights(long[] inputShape) {
+        int features = Math.toIntExact(inputShape[2]);
+        int g = gates();
+        variables.add(new Variable("kernel", new int[] {features, g * units}, arena, args.kernelInitializer,
+                args.kernelRegularizer, args.kernelConstraint));
+        variables.add(new Variable("recurrent_kernel", new int[] {units, g * units}, arena, args.recurrentInitializer,
+                args.recurrentRegularizer, args.recurrentConstraint));
+        if (args.useBias) {
+            variables.add(new Variable("bias", biasShape(), arena, biasInitializer(), args.biasRegularizer,
+                    args.biasConstraint));
+        }
+    }
+
+    /** The bias's shape in Keras. */
+    int[] biasShape() {
+        return new int[] {gates() * units};
+    }
+
+    /** The bias's initializer (LSTM's {@code unit_forget_bias} changes it). */
+    Initializer biasInitializer() {
+        return args.biasInitializer;
+    }
+
+    /** The bias as oneDNN takes it, {@code (cell biases, units)}, or null without one. */
+    MemorySegment dnnlBias() {
+        return args.useBias ? variables.get(2).data() : null;
+    }
+
+    @Override
+    final long work(long[] inputShape) {
+        long steps = Math.max(inputShape[1], 0);
+        return Math.max(inputShape[0], 0) * steps * (inputShape[2] + units) * gates() * units;
+    }
+
+    @Override
+    final Pipeline pipeline(long[] inputShape, Variant variant) {
+        return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
+                args.returnSequences, args.goBackwards, variables.get(0).data(), variables.get(1).data(), dnnlBias());
+    }
+
+    /** The RNN cell's activation as oneDNN names it (SimpleRNN only). */
+    int activationAlgorithm() {
+        return 0;
+    }
+
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("units", units);
+        c.put("activation", args.activation);
+        writeCellArguments(c);
+        c.put("use_bias", args.useBias);
+        c.set("kernel_initializer", args.kernelInitializer.toConfig());
+        c.set("recurrent_initializer", args.recurrentInitializer.toConfig());
+        c.set("bias_initializer", args.biasInitializer.toConfig());
+        writeBiasArguments(c);
+        c.set("kernel_regularizer", config(args.kernelRegularizer == null ? null : args.kernelRegularizer.toConfig()));
+        c.set("recurrent_regularizer", config(args.recurrentRegularizer == null ? null
+                : args.recurrentRegularizer.toConfig()));
+        c.set("bias_regularizer", config(args.biasRegularizer == null ? null : args.biasRegularizer.toConfig()));
+        c.set("activity_regularizer", config(args.activityRegularizer == null ? null
+                : args.activityRegularizer.toConfig()));
+        c.set("kernel_constraint", config(args.kernelConstraint == null ? null : args.kernelConstraint.toConfig()));
+        c.set("recurrent_constraint", config(args.recurrentConstraint == null ? null
+                : args.recurrentConstraint.toConfig()));
+        c.set("bias_constraint", config(args.biasConstraint == null ? null : args.biasConstraint.toConfig()));
+        c.put("dropout", args.dropout);
+        c.put("recurrent_dropout", args.recurrentDropout);
+        c.put("return_sequences", args.returnSequences);
+        c.put("return_state", false);
+        c.put("go_backwards", args.goBackwards);
+        c.put("stateful", false);
+        c.put("unroll", args.unroll);
+        if (args.implementation != null) c.put("implementation", args.implementation);
+        return c;
+    }
+
+    /** The cell's own arguments after {@code activation} (recurrent_activation, reset_after). */
+    void writeCellArguments(ObjectNode c) {
+    }
+
+    /** The bias's own arguments after {@code bias_initializer} (unit_forget_bias). */
+    void writeBiasArguments(ObjectNode c) {
+    }
+
+    private static JsonNode config(JsonNode n) {
+        return n == null ? JsonNodeFactory.instance.nullNode() : n;
+    }
+
+    /** The arguments every recurrent layer shares, read from a config with Keras' defaults. */
+    static final class RecurrentArguments {
+        String name;
+        long[] batchInputShape;
+        boolean trainable = true;
+        int units;
+        String activation = "tanh";
+        boolean useBias = true;
+        Initializer kernelInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
+        Initializer recurrentInitializer = Initializers.get(TextNode.valueOf("orthogonal"));
+        Initializer biasInitializer = Initializers.get(TextNode.valueOf("zeros"));
+        Regularizer kernelRegularizer;
+        Regularizer recurrentRegularizer;
+        Regularizer biasRegularizer;
+        Regularizer activityRegularizer;
+        Constraint kernelConstraint;
+        Constraint recurrentConstraint;
+        Constraint biasConstraint;
+        double dropout;
+        double recurrentDropout;
+        boolean returnSequences;
+        boolean goBackwards;
+        boolean unroll;
+        Integer implementation;
+
+        /** Reads the shared arguments; the caller reads its own, then finishes the reader. */
+        static RecurrentArguments read(ConfigReader r, String className) {
+            RecurrentArguments a = new RecurrentArguments();
+            a.name = r.string("name", null);
+            a.trainable = r.bool("trainable", true);
+            a.batchInputShape = r.batchInputShape();
+            JsonNode u = r.node("units");
+            if (u.isNull()) throw new IllegalArgumentException(className + " needs the argument `units`");
+            a.units = ConfigReader.toInt("units", u);
+            if (a.units <= 0) {
+                throw new IllegalArgumentException("Received an invalid value for argument `units`, expected a positive"
+                        + " integer, got " + a.units + ".");
+            }
+            a.activation = activationName(r, "activation", "tanh");
+            a.useBias = r.bool("use_bias", true);
+            a.kernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
+            a.recurrentInitializer = initializer(r, "recurrent_initializer", "orthogonal");
+            a.biasInitializer = initializer(r, "bias_initializer", "zeros");
+            a.kernelRegularizer = argument("kernel_regularizer", () -> Regularizers.get(r.node("kernel_regularizer")));
+            a.recurrentRegularizer = argument("recurrent_regularizer",
+                    () -> Regularizers.get(r.node("recurrent_regularizer")));
+            a.biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
+            a.activityRegularizer = argument("activity_regularizer",
+                    () -> Regularizers.get(r.node("activity_regularizer")));
+            a.kernelConstraint = argument("kernel_constraint", () -> Constraints.get(r.node("kernel_constraint")));
+            a.recurrentConstraint = argument("recurrent_constraint",
+                    () -> Constraints.get(r.node("recurrent_constraint")));
+            a.biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
+            a.dropout = rate(r, "dropout");
+            a.recurrentDropout = rate(r, "recurrent_dropout");
+            a.returnSequences = r.bool("return_sequences", false);
+            a.goBackwards = r.bool("go_backwards", false);
+            a.unroll = r.bool("unroll", false); // how Keras builds the loop, not what it computes
+            refuse(r, className, "return_state", "it returns the states as more outputs, which kdnn's layers do not have");
+            refuse(r, className, "stateful", "its state carries over from one call to the next");
+            refuse(r, className, "time_major", "kdnn reads (batch, timesteps, features)");
+            refuse(r, className, "zero_output_for_mask", "kdnn computes no masks");
+            JsonNode impl = r.node("implementation");
+            if (!impl.isNull()) a.implementation = ConfigReader.toInt("implementation", impl); // 1 or 2: same values
+            r.node("seed"); // Keras 3: the dropout masks' seed, training only
+            r.node("use_cudnn"); // Keras 3: which kernel, not what it computes
+            return a;
+        }
+
+        private static void refuse(ConfigReader r, String className, String key, String why) {
+            if (r.bool(key, false)) {
+                throw new IllegalArgumentException(className + " `" + key + "=True` is not supported by kdnn: " + why
+                        + ". Received: " + key + "=true");
+            }
+        }
+
+        private static double rate(ConfigReader r, String key) {
+            JsonNode n = r.node(key);
+            if (n.isNull()) return 0;
+            if (!n.isNumber() || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+                throw ConfigReader.bad(key, n, "a rate between 0 and 1");
+            }
+            return n.doubleValue();
+        }
+
+        /** An activation argument's Keras name (a string, or Keras 3's serialized function). */
+        static String activationName(ConfigReader r, String key, String fallback) {
+            JsonNode n = r.node(key);
+            if (n.isNull()) return fallback;
+            String name = n.isTextual() ? n.asText() : n.path("config").isTextual() ? n.path("config").asText()
+                    : n.path("class_name").asText(n.toString());
+            Activation.parse(name); // refuses an unknown name as Keras does
+            return name;
+        }
+
+        private static Initializer initializer(ConfigReader r, String key, String fallback) {
+            JsonNode n = r.node(key);
+            return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
+        }
+
+        private static <T> T argument(String key, java.util.function.Supplier<T> read) {
+            try {
+                return read.get();
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
+                throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import kdnn.keras.Initializer;
+
+/** What Keras' gated cells (LSTM, GRU) share: their activations and LSTM's forget-gate bias. */
+final class Cells {
+    private Cells() {
+    }
+
+    /** oneDNN's LSTM and GRU cells compute tanh and sigmoid gates only. */
+    static void requireGateActivations(String className, String activation, String recurrentActivation) {
+        if (!activation.equals("tanh")) {
+            throw new IllegalArgumentException(className + " `activation` must be tanh in kdnn (oneDNN's cell computes"
+                    + " tanh). Received: activation=" + activation);
+        }
+        if (!recurrentActivation.equals("sigmoid")) {
+            throw new IllegalArgumentException(className + " `recurrent_activation` must be sigmoid in kdnn (oneDNN's"
+                    + " cell computes sigmoid gates; Keras 2.2's default was hard_sigmoid). Received:"
+                    + " recurrent_activation=" + recurrentActivation);
+        }
+    }
+
+    /** Keras' LSTM bias with {@code unit_forget_bias}: the initializer's values, ones for the forget gate. */
+    static Initializer unitForgetBias(Initializer base, int units) {
+        return new Initializer() {
+            @Override
+            public float[] initialize(int[] shape) {
+                // Keras: concatenate([init(units), ones(units), init(2 * units)]), drawn in that order
+                float[] first = base.initialize(new int[] {units});
+                float[] rest = base.initialize(new int[] {2 * units});
+                float[] v = new float[4 * units];
+                System.arraycopy(first, 0, v, 0, units);
+                java.util.Arrays.fill(v, units, 2 * units, 1f);
+                System.arraycopy(rest, 0, v, 2 * units, 2 * units);
+                return v;
+            }
+
+            @Override
+            public ObjectNode toConfig() {
+                return base.toConfig();
+            }
+        };
+    }
+}

@@ -1,0 +1,141 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One recurrent layer over a batch of sequences as one oneDNN RNN primitive: the input
+ * {@code (batch, steps, inputs)} row-major, as Keras holds it (oneDNN's {@code ntc}), the initial
+ * state zero, the weights in Keras' own layout ({@code (inputs, gates * units)} is oneDNN's
+ * {@code ldigo} with one layer and one direction). The output is every step's state
+ * {@code (batch, steps, units)} or the last one {@code (batch, units)}.
+ */
+public final class Recurrences {
+    private Recurrences() {
+    }
+
+    /** The cells oneDNN computes, each with its gates in Keras' order. */
+    public enum Cell {
+        /** {@code act(x W + h U + b)}: Keras' SimpleRNN with tanh, relu or sigmoid. */
+        RNN(1, 1),
+        /** Keras' LSTM: gates i, f, c, o; tanh and sigmoid. */
+        LSTM(4, 4),
+        /** Keras' GRU with {@code reset_after=False}: gates z, r, h; the reset applied to the state. */
+        GRU(3, 3),
+        /** Keras' GRU with {@code reset_after=True} (oneDNN's linear-before-reset GRU): the bias holds the candidate's recurrent part too. */
+        LBR_GRU(3, 4);
+
+        final int gates;
+        final int biases;
+
+        Cell(int gates, int biases) {
+            this.gates = gates;
+            this.biases = biases;
+        }
+
+        /** The gates per unit of the weights. */
+        public int gates() {
+            return gates;
+        }
+
+        /** The biases per unit oneDNN takes. */
+        public int biases() {
+            return biases;
+        }
+    }
+
+    /**
+     * The pipeline of one recurrent layer. {@code activation} is the RNN cell's (an eltwise
+     * algorithm; ignored for the others). With {@code backwards} the steps run from the last to the
+     * first, and the sequence output lists the states in that order, as Keras' {@code go_backwards}
+     * gives them. The weights and bias (bias null: zeros) outlive the pipeline.
+     */
+    public static Pipeline forward(Cell cell, int activation, long batch, long steps, long inputs, long units,
+                                   boolean sequences, boolean backwards, MemorySegment weightsLayer,
+                                   MemorySegment weightsIter, MemorySegment bias) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            int g = cell.gates;
+            // dims in oneDNN's order (steps first); memory in Keras' (batch first)
+            MemoryDesc src = b.own(MemoryDesc.withStrides(new long[] {steps, batch, inputs},
+                    new long[] {inputs, steps * inputs, 1}, dnnl_f32()));
+            MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {steps, batch, units},
+                    new long[] {units, steps * units, 1}, dnnl_f32()));
+            MemoryDesc last = sequences ? null : b.own(MemoryDesc.rowMajor(1, 1, batch, units));
+            MemoryDesc wl = b.own(MemoryDesc.rowMajor(1, 1, inputs, g, units));
+            MemoryDesc wi = b.own(MemoryDesc.rowMajor(1, 1, units, g, units));
+            // oneDNN's CPU cells take no missing bias: zeros stand for Keras' use_bias=False
+            MemorySegment biasValues = bias != null ? bias : b.constant((long) cell.biases * units * Float.BYTES);
+            MemoryDesc bd = b.own(MemoryDesc.rowMajor(1, 1, cell.biases, units));
+            int direction = backwards ? dnnl_unidirectional_right2left() : dnnl_unidirectional_left2right();
+            // an LSTM gives its last cell state with its last output: a buffer nobody reads
+            MemoryDesc lastCell = last != null && cell == Cell.LSTM ? last : null;
+            Primitive rnn = create(cell, activation, direction, src, wl, wi, bd, dst, last, lastCell);
+            // the states of every step: the output itself, or a buffer when only the last one (or the reversed order) is wanted
+            boolean direct = sequences && !backwards;
+            int states = direct ? Pipeline.OUTPUT : b.buffer(steps * batch * units * Float.BYTES);
+            java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
+                    Pipeline.Arg.slot(DNNL_ARG_SRC_LAYER(), src, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_LAYER(), wl, weightsLayer),
+                    Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), wi, weightsIter),
+                    Pipeline.Arg.slot(DNNL_ARG_DST_LAYER(), dst, states)));
+            args.add(Pipeline.Arg.constant(DNNL_ARG_BIAS(), bd, biasValues));
+            if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, Pipeline.OUTPUT));
+            if (lastCell != null) {
+                args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER_C(), lastCell, b.buffer(batch * units * Float.BYTES)));
+            }
+            b.step(rnn, args.toArray(Pipeline.Arg[]::new));
+            if (sequences && backwards) {
+                // oneDNN keeps step t's state at t; Keras lists them in the order they were computed
+                long stepFloats = units;
+                b.javaStep(states, Pipeline.OUTPUT, (from, to) -> {
+                    for (long n = 0; n < batch; n++) {
+                        for (long t = 0; t < steps; t++) {
+                            MemorySegment.copy(from, ValueLayout.JAVA_FLOAT, ((n * steps) + (steps - 1 - t)) * stepFloats
+                                    * Float.BYTES, to, ValueLayout.JAVA_FLOAT, ((n * steps) + t) * stepFloats * Float.BYTES,
+                                    stepFloats);
+                        }
+                    }
+                });
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    private static Primitive create(Cell cell, int activation, int direction, MemoryDesc src, MemoryDesc wl,
+                                    MemoryDesc wi, MemoryDesc bias, MemoryDesc dst, MemoryDesc last,
+                                    MemoryDesc lastCell) {
+        MemorySegment none = MemorySegment.NULL;
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            // the C floor has no RNN line: "?" keeps a plan with one unreplayable rather than wrong
+            Replay replay = Replay.of("rnn").word(cell.name().toLowerCase(java.util.Locale.ROOT)).word("?");
+            MemorySegment b = bias == null ? none : bias.handle();
+            MemorySegment l = last == null ? none : last.handle();
+            MemorySegment lc = lastCell == null ? none : lastCell.handle();
+            return switch (cell) {
+                case RNN -> Primitive.create("dnnl_vanilla_rnn_forward_primitive_desc_create", replay, (out, a) ->
+                        dnnl_vanilla_rnn_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                                activation, direction, src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l,
+                                dnnl_rnn_flags_undef(), 0f, 0f, attr.handle()));
+                case LSTM -> Primitive.create("dnnl_lstm_forward_primitive_desc_create", replay, (out, a) ->
+                        dnnl_lstm_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
+                                src.handle(), none, none, wl.handle(), wi.handle(), none, none, b, dst.handle(), l, lc,
+                                dnnl_rnn_flags_undef(), attr.handle()));
+                case GRU -> Primitive.create("dnnl_gru_forward_primitive_desc_create", replay, (out, a) ->
+                        dnnl_gru_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
+                                src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
+                                attr.handle()));
+                case LBR_GRU -> Primitive.create("dnnl_lbr_gru_forward_primitive_desc_create", replay, (out, a) ->
+                        dnnl_lbr_gru_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
+                                src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
+                                attr.handle()));
+            };
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import kdnn.Tensor;
+import kdnn.reference.ReferenceRecurrent;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SimpleRNN, LSTM and GRU against Keras' cells written out step by step in double
+ * ({@link ReferenceRecurrent}), over random sizes, weights and inputs, every output form
+ * ({@code return_sequences}, {@code go_backwards}, with and without bias, GRU's {@code reset_after}
+ * either way); configs round trip; what kdnn cannot compute is refused by name.
+ */
+class RecurrentTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Layer layer(String cls, String config) throws Exception {
+        return Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}").replace('\'', '"')));
+    }
+
+    @Test
+    void eachCellAsKerasComputesIt() throws Exception {
+        Random r = new Random(41);
+        String[][] kinds = {{"SimpleRNN", "tanh", ""}, {"SimpleRNN", "relu", ""}, {"SimpleRNN", "sigmoid", ""},
+            {"LSTM", "tanh", ""}, {"GRU", "tanh", ", 'reset_after': true"}, {"GRU", "tanh", ", 'reset_after': false"}};
+        for (String[] kind : kinds) {
+            for (int trial = 0; trial < 8; trial++) {
+                int batch = 1 + r.nextInt(3);
+                int steps = 1 + r.nextInt(7);
+                int features = 1 + r.nextInt(5);
+                int units = 1 + r.nextInt(6);
+                boolean sequences = r.nextBoolean();
+                boolean backwards = r.nextBoolean();
+                boolean useBias = trial != 0;
+                String config = "{'units': " + units + ", 'activation': '" + kind[1] + "', 'return_sequences': " + sequences
+                        + ", 'go_backwards': " + backwards + ", 'use_bias': " + useBias + kind[2] + "}";
+                try (Layer l = layer(kind[0], config)) {
+                    l.build(new long[] {-1, steps, features});
+                    List<Weight> ws = new ArrayList<>();
+                    for (Weight w : l.getWeights()) {
+                        float[] v = new float[w.values().length];
+                        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.6);
+                        ws.add(new Weight(w.name(), w.shape(), v));
+                    }
+                    l.setWeights(ws);
+                    float[] x = new float[batch * steps * features];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    ReferenceRecurrent.Cell cell = switch (kind[0]) {
+                        case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+                        case "GRU" -> kind[2].contains("true") ? ReferenceRecurrent.Cell.GRU
+                                : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
+                        default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+                    };
+                    float[] want = ReferenceRecurrent.run(cell, kind[1], x, batch, steps, features, units,
+                            ws.get(0).values(), ws.get(1).values(), useBias ? ws.get(2).values() : null, sequences, backwards);
+                    try (Tensor in = Tensor.of(x, batch, steps, features); Tensor y = l.call(in)) {
+                        assertArrayEquals(sequences ? new long[] {batch, steps, units} : new long[] {batch, units}, y.shape());
+                        float[] got = y.toFloatArray();
+                        for (int i = 0; i < got.length; i++) {
+                            assertEquals(want[i], got[i], 2e-5 + 2e-5 * Math.abs(want[i]), kind[0] + " " + config + " value " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void weightsAndConfigs() throws Exception {
+        try (Layer lstm = layer("LSTM", "{'name': 'lstm', 'units': 3}"); Layer gru = layer("GRU", "{'units': 3}");
+             Layer gruBefore = layer("GRU", "{'units': 3, 'reset_after': false}"); Layer rnn = layer("SimpleRNN", "{'units': 3}")) {
+            for (Layer l : List.of(lstm, gru, gruBefore, rnn)) l.build(new long[] {-1, 5, 2});
+            assertEquals(List.of("kernel", "recurrent_kernel", "bias"), lstm.getWeights().stream().map(Weight::name).toList());
+            assertArrayEquals(new int[] {2, 12}, lstm.getWeights().get(0).shape());
+            assertArrayEquals(new int[] {3, 12}, lstm.getWeights().get(1).shape());
+            assertArrayEquals(new int[] {12}, lstm.getWeights().get(2).shape());
+            // unit_forget_bias: the forget gate's bias starts at one
+            assertArrayEquals(new float[] {0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}, lstm.getWeights().get(2).values(), 0f);
+            assertArrayEquals(new int[] {2, 9}, gru.getWeights().get(2).shape());
+            assertArrayEquals(new int[] {9}, gruBefore.getWeights().get(2).shape());
+            assertArrayEquals(new int[] {3, 3}, rnn.getWeights().get(1).shape());
+            for (Layer l : List.of(lstm, gru, gruBefore, rnn)) {
+                try (Layer back = Layers.fromConfig(Layers.toConfig(l))) {
+                    assertEquals(Layers.toConfig(l), Layers.toConfig(back));
+                }
+            }
+        }
+    }
+
+    @Test
+    void whatKdnnCannotComputeIsRefusedByName() throws Exception {
+        String[][] cases = {{"LSTM", "{'units': 2, 'return_state': true}", "return_state"},
+            {"LSTM", "{'units': 2, 'stateful': true}", "stateful"},
+            {"GRU", "{'units': 2, 'time_major': true}", "time_major"},
+            {"LSTM", "{'units': 2, 'recurrent_activation': 'hard_sigmoid'}", "hard_sigmoid"},
+            {"GRU", "{'units': 2, 'activation': 'relu'}", "activation"},
+            {"SimpleRNN", "{'units': 2, 'activation': 'elu'}", "elu"},
+            {"SimpleRNN", "{'units': 0}", "units"},
+            {"LSTM", "{'units': 2, 'dropout': 1.5}", "dropout"},
+            {"LSTM", "{'units': 2, 'peepholes': true}", "peepholes"}};
+        for (String[] c : cases) {
+            var e = assertThrows(IllegalArgumentException.class, () -> layer(c[0], c[1]).close(), c[1]);
+            assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+        }
+        try (Layer l = layer("LSTM", "{'units': 2}")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, 4}));
+            assertTrue(e.getMessage().contains("expected ndim=3"), e.getMessage());
+        }
+    }
+}
