@@ -80,6 +80,18 @@ final class Keras3Weights {
         }
     }
 
+    /**
+     * The attribute under which Keras 3 saves a layer's weights when they belong to an object it
+     * holds: a wrapper's {@code layer}, a recurrent layer's {@code cell}; null for a layer's own.
+     */
+    static String innerAttribute(String className) {
+        return switch (className) {
+            case "TimeDistributed" -> "layer";
+            case "SimpleRNN", "LSTM", "GRU" -> "cell";
+            default -> null;
+        };
+    }
+
     private void layer(LayerTree l, Group lg, String key, Group parent, String where) {
         List<String> expected = WeightLayouts.names(l.className(), l.config(), 3);
         if (lg == null) {
@@ -88,14 +100,16 @@ final class Keras3Weights {
             }
             throw missing(l, key, parent);
         }
-        if (l.className().equals("TimeDistributed")) {
-            // a wrapper's own vars are empty; its layer's are at layer/vars (Keras 3 walks the attribute `layer`)
+        String attribute = innerAttribute(l.className());
+        if (attribute != null) {
+            // a wrapper's (a recurrent layer's) own vars are empty; its layer's (cell's) are at <attribute>/vars, as
+            // Keras 3 walks that attribute
             requireNoVars(lg, where);
-            Group inner = Hdf5.childGroup(lg, "layer");
+            Group inner = Hdf5.childGroup(lg, attribute);
             if (inner == null) {
                 if (expected != null && expected.isEmpty()) return;
-                throw new ModelFileException(h5.file + ": " + where + " has no \"layer/vars\" group for its layer's"
-                        + " weights");
+                throw new ModelFileException(h5.file + ": " + where + " has no \"" + attribute + "/vars\" group for its "
+                        + attribute + "'s weights");
             }
             lg = inner;
         }

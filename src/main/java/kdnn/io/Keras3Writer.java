@@ -109,9 +109,10 @@ final class Keras3Writer {
             }
             Layer layer = (Layer) o;
             List<Weight> weights = layer.getWeights();
-            if (layer instanceof kdnn.layers.TimeDistributed) {
-                // Keras 3 saves a wrapper's layer under its attribute's name: layer/vars
-                vars = g.group("layer").group("vars");
+            String attribute = Keras3Weights.innerAttribute(layer.className());
+            if (attribute != null) {
+                // Keras 3 saves a wrapper's layer (a recurrent layer's cell) under its attribute's name
+                vars = g.group(attribute).group("vars");
             }
             for (int i = 0; i < weights.size(); i++) {
                 vars.dataset(Integer.toString(i), weights.get(i).shape(), SavedLayers.values(layer, i));

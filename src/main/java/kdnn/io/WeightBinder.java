@@ -109,6 +109,11 @@ final class WeightBinder {
                         + " not say its layer (\"layer/weight\")");
             }
             List<LayerTree> candidates = byName.get(parts[parts.length - 2]);
+            if (candidates == null && parts.length >= 3 && byName.containsKey(parts[parts.length - 3])) {
+                // a recurrent layer's weights are its cell's: "lstm/lstm_cell/kernel"
+                parts = java.util.Arrays.copyOf(parts, parts.length - 1);
+                candidates = byName.get(parts[parts.length - 2]);
+            }
             LayerTree leaf = candidates == null ? null : candidates.size() == 1 ? candidates.get(0)
                     : byPrefix(candidates, parts);
             if (leaf == null) {

@@ -65,6 +65,11 @@ final class WeightLayouts {
             }
             case "RMSNormalization" -> out.add("scale");
             case "PReLU" -> out.add("alpha");
+            case "SimpleRNN", "LSTM", "GRU" -> {
+                out.add("kernel");
+                out.add("recurrent_kernel");
+                if (flag(config, "use_bias")) out.add("bias");
+            }
             case "LayerScale" -> out.add("gamma");
             case "Normalization" -> {
                 JsonNode mean = config.get("mean");

@@ -1,0 +1,106 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Weight;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models with recurrent layers: a Conv1D front, an LSTM over every step, a GRU to the last step
+ * and a Dense head predict as their layers one by one, and every format writes and reads them
+ * back bitwise. A tf.keras file names a recurrent layer's weights by its cell
+ * ({@code lstm/lstm_cell/kernel:0}); a Keras 3 file keeps them at {@code layers/lstm/cell/vars}.
+ */
+class RecurrentFilesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String CONV_LSTM_GRU = ("""
+            {'class_name': 'Sequential', 'config': {'name': 'seq', 'layers': [
+             {'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 12, 3], 'dtype': 'float32', 'name': 'x'}},
+             {'class_name': 'Conv1D', 'config': {'name': 'conv', 'filters': 6, 'kernel_size': 3, 'activation': 'relu',
+              'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 1}}}},
+             {'class_name': 'MaxPooling1D', 'config': {'name': 'pool', 'pool_size': 2}},
+             {'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 5, 'return_sequences': true,
+              'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 2}},
+              'recurrent_initializer': {'class_name': 'Orthogonal', 'config': {'gain': 1.0, 'seed': 3}}}},
+             {'class_name': 'GRU', 'config': {'name': 'gru', 'units': 4, 'go_backwards': true,
+              'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 4}},
+              'recurrent_initializer': {'class_name': 'Orthogonal', 'config': {'gain': 1.0, 'seed': 5}},
+              'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 6}}}},
+             {'class_name': 'Dense', 'config': {'name': 'out', 'units': 2, 'activation': 'softmax',
+              'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 7}}}}]}}
+            """).replace('\'', '"');
+
+    private static float[] input() {
+        float[] x = new float[2 * 12 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.41) * 2;
+        return x;
+    }
+
+    @Test
+    void predictsAsItsLayersAndEveryFormatKeepsIt(@TempDir Path dir) throws Exception {
+        try (Model m = ModelConfigs.build(JSON.readTree(CONV_LSTM_GRU), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(input(), 2, 12, 3); Tensor y = m.predict(in)) {
+            Tensor t = in;
+            List<Tensor> made = new ArrayList<>();
+            try {
+                for (String name : List.of("conv", "pool", "lstm", "gru", "out")) {
+                    t = m.layer(name).call(t);
+                    made.add(t);
+                }
+                assertArrayEquals(t.toFloatArray(), y.toFloatArray(), 1e-6f);
+            } finally {
+                made.forEach(Tensor::close);
+            }
+            Fixtures.everyFormat(m, dir, in, (file, back, got) -> {
+                for (String name : List.of("lstm", "gru")) {
+                    assertEquals(m.layer(name).getWeights(), back.layer(name).getWeights(), file + " " + name);
+                }
+            });
+        }
+    }
+
+    /** tf.keras 2.x's own layout: the LSTM's weights named by its cell, "lstm/lstm_cell/kernel:0". */
+    @Test
+    void tfKerasNamesTheWeightsByTheCell(@TempDir Path dir) throws Exception {
+        String config = ("{'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 2], 'name': 'x'}},"
+                + "{'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 3}}]}}").replace('\'', '"');
+        float[][] kernel = new float[2][12];
+        float[][] recurrent = new float[3][12];
+        float[] bias = new float[12];
+        for (int i = 0; i < 12; i++) {
+            kernel[0][i] = (float) Math.sin(i);
+            kernel[1][i] = (float) Math.cos(i);
+            for (int r = 0; r < 3; r++) recurrent[r][i] = (float) Math.sin(i * 3 + r) * 0.5f;
+            bias[i] = i * 0.05f;
+        }
+        Path file = Fixtures.hdf5(dir.resolve("lstm.h5"), f -> {
+            f.putAttribute("keras_version", "2.12.0");
+            f.putAttribute("backend", "tensorflow");
+            f.putAttribute("model_config", config);
+            var w = f.putGroup("model_weights");
+            w.putAttribute("layer_names", new String[] {"lstm"});
+            Fixtures.layer(w, "lstm", new String[] {"lstm/lstm_cell/kernel:0", "lstm/lstm_cell/recurrent_kernel:0",
+                "lstm/lstm_cell/bias:0"}, Map.of("lstm/lstm_cell/kernel:0", kernel,
+                "lstm/lstm_cell/recurrent_kernel:0", recurrent, "lstm/lstm_cell/bias:0", bias));
+        });
+        try (Model m = Models.load(file)) {
+            Layer lstm = m.layer("lstm");
+            assertArrayEquals(kernel[1], java.util.Arrays.copyOfRange(lstm.getWeights().get(0).values(), 12, 24), 0f);
+            assertArrayEquals(bias, lstm.getWeights().get(2).values(), 0f);
+            assertEquals(List.of("kernel", "recurrent_kernel", "bias"), lstm.getWeights().stream().map(Weight::name).toList());
+        }
+    }
+}
