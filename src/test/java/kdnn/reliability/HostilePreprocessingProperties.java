@@ -64,7 +64,10 @@ class HostilePreprocessingProperties {
             "{'class_name':'LayerNormalization','config':{'axis':-1,'epsilon':0.001,'rms_scaling':true}}",
             "{'class_name':'Squeeze','config':{'axis':[1]}}",
             "{'class_name':'Log','config':{}}",
-            "{'class_name':'Rsqrt','config':{}}");
+            "{'class_name':'Rsqrt','config':{}}",
+            "{'class_name':'LSTM','config':{'units':3,'return_sequences':true}}",
+            "{'class_name':'GRU','config':{'units':2,'go_backwards':true,'reset_after':false}}",
+            "{'class_name':'SimpleRNN','config':{'units':2,'activation':'relu','use_bias':false}}");
 
     @Provide
     Arbitrary<Integer> bases() {
