@@ -150,6 +150,11 @@ final class ConfigNormalizer {
             if (cls.equals("TimeDistributed") && c.path("layer").path("config") instanceof ObjectNode inner) {
                 normalizeDtype(inner, where + ", its layer");
             }
+            for (String key : java.util.List.of("layer", "backward_layer")) {
+                if (cls.equals("Bidirectional") && c.path(key).path("config") instanceof ObjectNode inner) {
+                    normalizeDtype(inner, where + ", its " + key);
+                }
+            }
             out.set("config", c);
         }
         if (functional) {

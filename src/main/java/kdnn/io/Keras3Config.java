@@ -124,6 +124,14 @@ final class Keras3Config {
                 c.put("renorm_momentum", 0.99);
             }
         }
+        if (op instanceof kdnn.layers.Bidirectional bi) {
+            // its layers as Keras 3 serializes them, built for the same input
+            c.set("layer", layer(c.get("layer"), bi.forwardLayer(), bi.forwardLayer().isBuilt() ? buildShape : null));
+            if (c.has("backward_layer")) {
+                c.set("backward_layer", layer(c.get("backward_layer"), bi.backwardLayer(),
+                        bi.backwardLayer().isBuilt() ? buildShape : null));
+            }
+        }
         if (op instanceof kdnn.layers.TimeDistributed td) {
             // its layer as Keras 3 serializes it, built for the steps folded into the batch
             JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;

@@ -100,6 +100,18 @@ final class Keras3Weights {
             }
             throw missing(l, key, parent);
         }
+        if (l.className().equals("Bidirectional")) {
+            // Keras 3 walks its two layers' attributes: forward_layer/cell/vars, then backward_layer/cell/vars
+            requireNoVars(lg, where);
+            List<Dataset> datasets = new ArrayList<>();
+            for (String side : List.of("forward_layer", "backward_layer")) {
+                Group layer = Hdf5.childGroup(lg, side);
+                Group cell = layer == null ? null : Hdf5.childGroup(layer, "cell");
+                datasets.addAll(numbered(cell == null ? null : Hdf5.childGroup(cell, "vars"), where + ", " + side));
+            }
+            bind(l, expected, datasets, where);
+            return;
+        }
         String attribute = innerAttribute(l.className());
         if (attribute != null) {
             // a wrapper's (a recurrent layer's) own vars are empty; its layer's (cell's) are at <attribute>/vars, as
@@ -120,6 +132,11 @@ final class Keras3Weights {
                         + "\" beside its own variables (a layer made of sub-layers), which kdnn does not read");
             }
         }
+        bind(l, expected, numbered(vars, where), where);
+    }
+
+    /** The datasets 0, 1, ... of a vars group (none for a missing group). */
+    private List<Dataset> numbered(Group vars, String where) {
         List<Dataset> datasets = new ArrayList<>();
         for (int i = 0; vars != null; i++) {
             Node n = vars.getChildren().get(Integer.toString(i));
@@ -133,6 +150,11 @@ final class Keras3Weights {
             throw new ModelFileException(h5.file + ": " + where + ": vars holds " + vars.getChildren().keySet()
                     + "; Keras 3 numbers a layer's variables 0, 1, ... without gaps");
         }
+        return datasets;
+    }
+
+    /** The layer's weights from these datasets, in order, named as Keras names them. */
+    private void bind(LayerTree l, List<String> expected, List<Dataset> datasets, String where) {
         if (expected != null && expected.size() != datasets.size()) {
             throw new ModelFileException(h5.file + ": " + where + " has " + expected.size() + " weights in Keras "
                     + expected + ", but the file holds " + datasets.size());

@@ -109,6 +109,18 @@ final class Keras3Writer {
             }
             Layer layer = (Layer) o;
             List<Weight> weights = layer.getWeights();
+            if (layer instanceof kdnn.layers.Bidirectional) {
+                // Keras 3 saves its two layers' cells: forward_layer/cell/vars, then backward_layer/cell/vars
+                int half = weights.size() / 2;
+                for (int side = 0; side < 2; side++) {
+                    Hdf5Tree.Group cell = g.group(side == 0 ? "forward_layer" : "backward_layer").group("cell").group("vars");
+                    for (int i = 0; i < half; i++) {
+                        cell.dataset(Integer.toString(i), weights.get(side * half + i).shape(),
+                                SavedLayers.values(layer, side * half + i));
+                    }
+                }
+                continue;
+            }
             String attribute = Keras3Weights.innerAttribute(layer.className());
             if (attribute != null) {
                 // Keras 3 saves a wrapper's layer (a recurrent layer's cell) under its attribute's name

@@ -16,9 +16,13 @@ final class SavedLayers {
 
     /** One weight of one layer: the {@code index}th of its {@code getWeights()}. */
     record LayerWeight(Layer layer, int index, Weight weight) {
-        /** Keras 2's name of it: {@code conv1/kernel:0}. */
+        /**
+         * Keras 2's name of it: {@code conv1/kernel:0}; a recurrent layer's by its cell
+         * ({@code lstm/lstm_cell/kernel:0}), a Bidirectional's by its two layers
+         * ({@code bi/forward_lstm/lstm_cell/kernel:0}), as tf.keras names them.
+         */
         String keras2Name() {
-            return layer.name() + "/" + weight.name() + ":0";
+            return kdnn.layers.Layers.weightPath(layer, index) + ":0";
         }
 
         /** Its values fetched anew when called: a writer holds this rather than a copy of every weight at once. */

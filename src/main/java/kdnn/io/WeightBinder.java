@@ -109,10 +109,13 @@ final class WeightBinder {
                         + " not say its layer (\"layer/weight\")");
             }
             List<LayerTree> candidates = byName.get(parts[parts.length - 2]);
-            if (candidates == null && parts.length >= 3 && byName.containsKey(parts[parts.length - 3])) {
-                // a recurrent layer's weights are its cell's: "lstm/lstm_cell/kernel"
-                parts = java.util.Arrays.copyOf(parts, parts.length - 1);
-                candidates = byName.get(parts[parts.length - 2]);
+            for (int k = parts.length - 3; candidates == null && k >= 0; k--) {
+                // a recurrent layer's weights are its cell's ("lstm/lstm_cell/kernel"), a Bidirectional's its
+                // layers' ("bi/forward_lstm/lstm_cell/kernel"): the nearest segment naming a layer
+                if (byName.containsKey(parts[k])) {
+                    parts = java.util.Arrays.copyOf(parts, k + 2);
+                    candidates = byName.get(parts[k]);
+                }
             }
             LayerTree leaf = candidates == null ? null : candidates.size() == 1 ? candidates.get(0)
                     : byPrefix(candidates, parts);

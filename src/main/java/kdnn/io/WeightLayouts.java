@@ -76,6 +76,16 @@ final class WeightLayouts {
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));
             }
             case "Embedding" -> out.add("embeddings");
+            case "Bidirectional" -> {
+                // the forward layer's weights, then the backward one's (the same layer's unless given)
+                JsonNode forward = config.path("layer");
+                JsonNode backward = config.hasNonNull("backward_layer") ? config.get("backward_layer") : forward;
+                List<String> f = names(forward.path("class_name").asText(""), forward.path("config"), kerasMajor);
+                List<String> b = names(backward.path("class_name").asText(""), backward.path("config"), kerasMajor);
+                if (f == null || b == null) return null;
+                out.addAll(f);
+                out.addAll(b);
+            }
             case "TimeDistributed" -> {
                 // its layer's weights (Keras 3 keeps them under layer/vars)
                 JsonNode inner = config.path("layer");

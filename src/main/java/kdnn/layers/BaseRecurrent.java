@@ -115,7 +115,17 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     @Override
     final Pipeline pipeline(long[] inputShape, Variant variant) {
         return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
-                args.returnSequences, args.goBackwards, variables.get(0).data(), variables.get(1).data(), dnnlBias());
+                args.returnSequences, args.goBackwards, dnnlWeights());
+    }
+
+    /** The cell oneDNN computes. */
+    final Recurrences.Cell cell() {
+        return cell;
+    }
+
+    /** The weights as oneDNN reads them. */
+    final Recurrences.Weights dnnlWeights() {
+        return new Recurrences.Weights(variables.get(0).data(), variables.get(1).data(), dnnlBias());
     }
 
     /** The RNN cell's activation as oneDNN names it (SimpleRNN only). */
@@ -196,6 +206,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         static RecurrentArguments read(ConfigReader r, String className) {
             RecurrentArguments a = new RecurrentArguments();
             a.name = r.string("name", null);
+            if (a.name == null) a.name = LayerNames.next(className);
             a.trainable = r.bool("trainable", true);
             a.batchInputShape = r.batchInputShape();
             JsonNode u = r.node("units");

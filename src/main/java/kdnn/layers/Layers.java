@@ -88,6 +88,7 @@ public final class Layers {
         FROM_CONFIG.put(SimpleRNN.CLASS_NAME, SimpleRNN::fromConfig);
         FROM_CONFIG.put(LSTM.CLASS_NAME, LSTM::fromConfig);
         FROM_CONFIG.put(GRU.CLASS_NAME, GRU::fromConfig);
+        FROM_CONFIG.put(Bidirectional.CLASS_NAME, Bidirectional::fromConfig);
         FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
         FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);
         FROM_CONFIG.put(MaxPooling3D.CLASS_NAME, MaxPooling3D::fromConfig);
@@ -152,6 +153,32 @@ public final class Layers {
         } finally {
             READING.set(before);
         }
+    }
+
+    /**
+     * A layer's {@code index}th weight as tf.keras and TF.js name it: {@code conv1/kernel}; a
+     * recurrent layer's by its cell ({@code lstm/lstm_cell/kernel}), a Bidirectional's by its two
+     * layers ({@code bi/forward_lstm/lstm_cell/kernel}).
+     */
+    public static String weightPath(Layer layer, int index) {
+        Weight w = layer.getWeights().get(index);
+        String inner = "";
+        if (layer instanceof Bidirectional bi) {
+            Layer side = index < layer.getWeights().size() / 2 ? bi.forwardLayer() : bi.backwardLayer();
+            inner = side.name() + "/" + cellName(side) + "/";
+        } else if (cellName(layer) != null) {
+            inner = cellName(layer) + "/";
+        }
+        return layer.name() + "/" + inner + w.name();
+    }
+
+    private static String cellName(Layer l) {
+        return switch (l.className()) {
+            case LSTM.CLASS_NAME -> "lstm_cell";
+            case GRU.CLASS_NAME -> "gru_cell";
+            case SimpleRNN.CLASS_NAME -> "simple_rnn_cell";
+            default -> null;
+        };
     }
 
     /** The Keras class names kdnn implements. */

@@ -289,7 +289,7 @@ public final class ModelFiles {
                 Weight w = weights.get(i);
                 boolean t = l.isTrainableWeight(i);
                 (t ? trainable : frozen).add(w);
-                (t ? trainableNames : frozenNames).add(l.name() + "/" + w.name());
+                (t ? trainableNames : frozenNames).add(kdnn.layers.Layers.weightPath(l, i));
             }
         }
         trainable.addAll(frozen);

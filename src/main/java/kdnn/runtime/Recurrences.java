@@ -3,7 +3,6 @@ package kdnn.runtime;
 import static kdnn.bindings.dnnl_h.*;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * One recurrent layer over a batch of sequences as one oneDNN RNN primitive: the input
@@ -46,64 +45,123 @@ public final class Recurrences {
         }
     }
 
+    /** One direction's weights: kernel, recurrent kernel and bias (null: zeros), all in Keras' layout. */
+    public record Weights(MemorySegment layer, MemorySegment iter, MemorySegment bias) {
+    }
+
     /**
      * The pipeline of one recurrent layer. {@code activation} is the RNN cell's (an eltwise
      * algorithm; ignored for the others). With {@code backwards} the steps run from the last to the
      * first, and the sequence output lists the states in that order, as Keras' {@code go_backwards}
-     * gives them. The weights and bias (bias null: zeros) outlive the pipeline.
+     * gives them. The weights outlive the pipeline.
      */
     public static Pipeline forward(Cell cell, int activation, long batch, long steps, long inputs, long units,
-                                   boolean sequences, boolean backwards, MemorySegment weightsLayer,
-                                   MemorySegment weightsIter, MemorySegment bias) {
+                                   boolean sequences, boolean backwards, Weights weights) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            int g = cell.gates;
-            // dims in oneDNN's order (steps first); memory in Keras' (batch first)
-            MemoryDesc src = b.own(MemoryDesc.withStrides(new long[] {steps, batch, inputs},
-                    new long[] {inputs, steps * inputs, 1}, dnnl_f32()));
-            MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {steps, batch, units},
-                    new long[] {units, steps * units, 1}, dnnl_f32()));
-            MemoryDesc last = sequences ? null : b.own(MemoryDesc.rowMajor(1, 1, batch, units));
-            MemoryDesc wl = b.own(MemoryDesc.rowMajor(1, 1, inputs, g, units));
-            MemoryDesc wi = b.own(MemoryDesc.rowMajor(1, 1, units, g, units));
-            // oneDNN's CPU cells take no missing bias: zeros stand for Keras' use_bias=False
-            MemorySegment biasValues = bias != null ? bias : b.constant((long) cell.biases * units * Float.BYTES);
-            MemoryDesc bd = b.own(MemoryDesc.rowMajor(1, 1, cell.biases, units));
-            int direction = backwards ? dnnl_unidirectional_right2left() : dnnl_unidirectional_left2right();
-            // an LSTM gives its last cell state with its last output: a buffer nobody reads
-            MemoryDesc lastCell = last != null && cell == Cell.LSTM ? last : null;
-            Primitive rnn = create(cell, activation, direction, src, wl, wi, bd, dst, last, lastCell);
-            // the states of every step: the output itself, or a buffer when only the last one (or the reversed order) is wanted
-            boolean direct = sequences && !backwards;
-            int states = direct ? Pipeline.OUTPUT : b.buffer(steps * batch * units * Float.BYTES);
-            java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
-                    Pipeline.Arg.slot(DNNL_ARG_SRC_LAYER(), src, Pipeline.INPUT),
-                    Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_LAYER(), wl, weightsLayer),
-                    Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), wi, weightsIter),
-                    Pipeline.Arg.slot(DNNL_ARG_DST_LAYER(), dst, states)));
-            args.add(Pipeline.Arg.constant(DNNL_ARG_BIAS(), bd, biasValues));
-            if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, Pipeline.OUTPUT));
-            if (lastCell != null) {
-                args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER_C(), lastCell, b.buffer(batch * units * Float.BYTES)));
-            }
-            b.step(rnn, args.toArray(Pipeline.Arg[]::new));
-            if (sequences && backwards) {
-                // oneDNN keeps step t's state at t; Keras lists them in the order they were computed
-                long stepFloats = units;
-                b.javaStep(states, Pipeline.OUTPUT, (from, to) -> {
-                    for (long n = 0; n < batch; n++) {
-                        for (long t = 0; t < steps; t++) {
-                            MemorySegment.copy(from, ValueLayout.JAVA_FLOAT, ((n * steps) + (steps - 1 - t)) * stepFloats
-                                    * Float.BYTES, to, ValueLayout.JAVA_FLOAT, ((n * steps) + t) * stepFloats * Float.BYTES,
-                                    stepFloats);
-                        }
-                    }
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, weights,
+                    Pipeline.OUTPUT);
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** How Keras' Bidirectional joins its two outputs. */
+    public enum Merge { CONCAT, SUM, MUL, AVE }
+
+    /**
+     * Keras' Bidirectional over one cell: the forward layer from the first step, the backward one
+     * from the last, each step's backward state kept at its step (Keras reverses the backward
+     * sequence back), the two joined by {@code merge} along the units.
+     */
+    public static Pipeline bidirectional(Cell cell, int activation, long batch, long steps, long inputs, long units,
+                                         boolean sequences, Weights forward, Weights backward, Merge merge) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            long rows = batch * (sequences ? steps : 1);
+            int ahead = b.buffer(rows * units * Float.BYTES);
+            int behind = b.buffer(rows * units * Float.BYTES);
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, false, false, forward, ahead);
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, true, false, backward, behind);
+            if (merge == Merge.CONCAT) {
+                // each row: the forward units, then the backward ones
+                long bytes = units * Float.BYTES;
+                b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> {
+                    for (long r = 0; r < rows; r++) MemorySegment.copy(from, r * bytes, to, 2 * r * bytes, bytes);
                 });
+                b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> {
+                    for (long r = 0; r < rows; r++) MemorySegment.copy(from, r * bytes, to, (2 * r + 1) * bytes, bytes);
+                });
+            } else {
+                MemoryDesc md = b.own(MemoryDesc.rowMajor(rows, units));
+                int algorithm = merge == Merge.MUL ? dnnl_binary_mul() : dnnl_binary_add();
+                b.step(Merges.binary(algorithm, md, md, md), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, ahead),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), md, behind), Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
+                if (merge == Merge.AVE) {
+                    // (y + y_rev) / 2: halving is exact
+                    b.step(Eltwises.eltwise(md, new Attributes.Eltwise(dnnl_eltwise_linear(), 0.5f, 0f)),
+                            Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.OUTPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), md,
+                                    Pipeline.OUTPUT));
+                }
             }
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
             throw e;
+        }
+    }
+
+    /**
+     * The steps of one direction from the input into slot {@code out}: every step's state, or the
+     * last one; a backward sequence in the order computed ({@code computedOrder}) or kept at its steps.
+     */
+    private static void appendLayer(Pipeline.Builder b, Cell cell, int activation, long batch, long steps, long inputs,
+                                    long units, boolean sequences, boolean backwards, boolean computedOrder,
+                                    Weights weights, int out) {
+        int g = cell.gates;
+        // dims in oneDNN's order (steps first); memory in Keras' (batch first)
+        MemoryDesc src = b.own(MemoryDesc.withStrides(new long[] {steps, batch, inputs},
+                new long[] {inputs, steps * inputs, 1}, dnnl_f32()));
+        MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {steps, batch, units},
+                new long[] {units, steps * units, 1}, dnnl_f32()));
+        MemoryDesc last = sequences ? null : b.own(MemoryDesc.rowMajor(1, 1, batch, units));
+        MemoryDesc wl = b.own(MemoryDesc.rowMajor(1, 1, inputs, g, units));
+        MemoryDesc wi = b.own(MemoryDesc.rowMajor(1, 1, units, g, units));
+        // oneDNN's CPU cells take no missing bias: zeros stand for Keras' use_bias=False
+        MemorySegment biasValues = weights.bias() != null ? weights.bias()
+                : b.constant((long) cell.biases * units * Float.BYTES);
+        MemoryDesc bd = b.own(MemoryDesc.rowMajor(1, 1, cell.biases, units));
+        int direction = backwards ? dnnl_unidirectional_right2left() : dnnl_unidirectional_left2right();
+        // an LSTM gives its last cell state with its last output: a buffer nobody reads
+        MemoryDesc lastCell = last != null && cell == Cell.LSTM ? last : null;
+        Primitive rnn = create(cell, activation, direction, src, wl, wi, bd, dst, last, lastCell);
+        // the states of every step: the output itself, or a buffer when only the last one (or the computed order) is wanted
+        boolean reorder = sequences && backwards && computedOrder;
+        int states = sequences && !reorder ? out : b.buffer(steps * batch * units * Float.BYTES);
+        java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
+                Pipeline.Arg.slot(DNNL_ARG_SRC_LAYER(), src, Pipeline.INPUT),
+                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_LAYER(), wl, weights.layer()),
+                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), wi, weights.iter()),
+                Pipeline.Arg.constant(DNNL_ARG_BIAS(), bd, biasValues),
+                Pipeline.Arg.slot(DNNL_ARG_DST_LAYER(), dst, states)));
+        if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, out));
+        if (lastCell != null) {
+            args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER_C(), lastCell, b.buffer(batch * units * Float.BYTES)));
+        }
+        b.step(rnn, args.toArray(Pipeline.Arg[]::new));
+        if (reorder) {
+            // oneDNN keeps step t's state at t; Keras' go_backwards lists them in the order they were computed
+            long rowBytes = units * Float.BYTES;
+            b.javaStep(states, out, (from, to) -> {
+                for (long n = 0; n < batch; n++) {
+                    for (long t = 0; t < steps; t++) {
+                        MemorySegment.copy(from, (n * steps + steps - 1 - t) * rowBytes, to, (n * steps + t) * rowBytes,
+                                rowBytes);
+                    }
+                }
+            });
         }
     }
 

@@ -103,4 +103,33 @@ class RecurrentFilesTest {
             assertEquals(List.of("kernel", "recurrent_kernel", "bias"), lstm.getWeights().stream().map(Weight::name).toList());
         }
     }
+
+    /** A text classifier: Embedding, a Bidirectional LSTM over every step, a Bidirectional GRU summed, a Dense head. */
+    @Test
+    void bidirectionalLayersInEveryFormat(@TempDir Path dir) throws Exception {
+        String config = ("""
+                {'class_name': 'Sequential', 'config': {'name': 'text', 'layers': [
+                 {'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 7], 'dtype': 'int32', 'name': 'ids'}},
+                 {'class_name': 'Embedding', 'config': {'name': 'emb', 'input_dim': 20, 'output_dim': 4,
+                  'embeddings_initializer': {'class_name': 'RandomUniform', 'config': {'seed': 1}}}},
+                 {'class_name': 'Bidirectional', 'config': {'name': 'bi_lstm', 'layer': {'class_name': 'LSTM', 'config':
+                  {'name': 'lstm', 'units': 3, 'return_sequences': true,
+                   'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 2}}}}}},
+                 {'class_name': 'Bidirectional', 'config': {'name': 'bi_gru', 'merge_mode': 'sum', 'layer': {'class_name':
+                  'GRU', 'config': {'name': 'gru', 'units': 2,
+                   'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 3}}}}}},
+                 {'class_name': 'Dense', 'config': {'name': 'out', 'units': 1, 'activation': 'sigmoid'}}]}}
+                """).replace('\'', '"');
+        float[] ids = new float[2 * 7];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 3) % 20;
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(ids, 2, 7); Tensor y = m.predict(in)) {
+            assertArrayEquals(new long[] {2, 1}, y.shape());
+            Fixtures.everyFormat(m, dir, in, (file, back, got) -> {
+                for (String name : List.of("bi_lstm", "bi_gru")) {
+                    assertEquals(m.layer(name).getWeights(), back.layer(name).getWeights(), file + " " + name);
+                }
+            });
+        }
+    }
 }

@@ -180,10 +180,10 @@ class ModelFilesTest {
 
         Path unknownClass = copy(src, tmp.resolve("unknown_class"));
         ObjectNode r1 = root.deepCopy();
-        ((ObjectNode) r1.at("/modelTopology/config/layers/0")).put("class_name", "LSTM");
+        ((ObjectNode) r1.at("/modelTopology/config/layers/0")).put("class_name", "ConvLSTM2D");
         JSON.writeValue(unknownClass.resolve("model.json").toFile(), r1);
         String m1 = refusal(unknownClass);
-        assertTrue(m1.contains("LSTM") && m1.contains(firstLayer), m1);
+        assertTrue(m1.contains("ConvLSTM2D") && m1.contains(firstLayer), m1);
 
         Path unknownArg = copy(src, tmp.resolve("unknown_arg"));
         ObjectNode r2 = root.deepCopy();

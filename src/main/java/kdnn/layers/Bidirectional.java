@@ -1,0 +1,188 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import kdnn.runtime.Pipeline;
+import kdnn.runtime.Recurrences;
+
+/**
+ * Keras' {@code Bidirectional}: its recurrent layer run forward over the steps, a copy of it
+ * ({@code go_backwards} flipped, or the {@code backward_layer} given) run from the last step, and
+ * the two outputs joined by {@code merge_mode}: {@code concat} (the default), {@code sum},
+ * {@code mul} or {@code ave}. A backward sequence is put back in step order first, as Keras does.
+ * Both layers' weights are the wrapper's, the forward layer's first; both belong to the wrapper
+ * and close with it. {@code merge_mode=None} (two outputs) and {@code return_state} are refused.
+ */
+public final class Bidirectional extends Layer {
+    /** Keras' class name, {@code "Bidirectional"}. */
+    public static final String CLASS_NAME = "Bidirectional";
+
+    private final BaseRecurrent forward;
+    private final BaseRecurrent backward;
+    private final Recurrences.Merge merge;
+    private final boolean backwardGiven;
+
+    private Bidirectional(String name, long[] batchInputShape, boolean trainable, BaseRecurrent forward,
+                          BaseRecurrent backward, Recurrences.Merge merge, boolean backwardGiven) {
+        super(name, batchInputShape, trainable);
+        this.forward = forward;
+        this.backward = backward;
+        this.merge = merge;
+        this.backwardGiven = backwardGiven;
+    }
+
+    /**
+     * Keras' {@code from_config}: {@code layer} a SimpleRNN, LSTM or GRU; {@code backward_layer}
+     * (if given) of the same class, units and outputs, running the other way.
+     */
+    public static Bidirectional fromConfig(JsonNode config) {
+        ConfigReader r = new ConfigReader(CLASS_NAME, config);
+        String name = r.string("name", null);
+        boolean trainable = r.bool("trainable", true);
+        long[] batchInputShape = r.batchInputShape();
+        JsonNode layer = r.node("layer");
+        JsonNode backwardLayer = r.node("backward_layer");
+        JsonNode mode = r.node("merge_mode");
+        r.node("weights"); // Keras 3: initial weights given to the constructor, null in saved configs
+        JsonNode constants = r.node("num_constants");
+        r.finish();
+        if (layer.isNull()) throw new IllegalArgumentException("Bidirectional needs the argument `layer`");
+        if (mode.isNull() && config.has("merge_mode")) {
+            throw new IllegalArgumentException("Bidirectional `merge_mode=None` is not supported by kdnn: it returns the"
+                    + " two directions as two outputs, which kdnn's layers do not have");
+        }
+        String m = mode.isNull() ? "concat" : mode.asText("");
+        Recurrences.Merge merge = switch (m) {
+            case "concat" -> Recurrences.Merge.CONCAT;
+            case "sum" -> Recurrences.Merge.SUM;
+            case "mul" -> Recurrences.Merge.MUL;
+            case "ave" -> Recurrences.Merge.AVE;
+            default -> throw new IllegalArgumentException("Invalid merge mode. Received: " + mode
+                    + ". Merge mode should be one of {\"sum\", \"mul\", \"ave\", \"concat\", None}");
+        };
+        if (!constants.isNull() && constants.asInt(-1) != 0) {
+            throw ConfigReader.bad("num_constants", constants, "0: kdnn's recurrent layers take no constants");
+        }
+        BaseRecurrent fwd = null;
+        BaseRecurrent bwd = null;
+        try {
+            // Keras runs a copy of the layer named forward_<name>
+            ObjectNode given = layer.deepCopy();
+            if (given.path("config") instanceof ObjectNode lc && lc.path("name").isTextual()) {
+                lc.put("name", "forward_" + lc.get("name").asText());
+            }
+            fwd = recurrent(given, "layer");
+            if (fwd.goBackwards()) {
+                throw new IllegalArgumentException("Bidirectional `layer` must run forward (go_backwards=False) in kdnn."
+                        + " Received: go_backwards=true");
+            }
+            String base = fwd.name();
+            // Keras names the two copies forward_<name> and backward_<name>, the backward one running the other way
+            ObjectNode flipped = ((ObjectNode) Layers.toConfig(fwd)).deepCopy();
+            ObjectNode fc = (ObjectNode) flipped.get("config");
+            fc.put("go_backwards", !fwd.goBackwards());
+            fc.put("name", base.startsWith("forward_") ? "backward_" + base.substring(8) : "backward_" + base);
+            bwd = recurrent(backwardLayer.isNull() ? flipped : backwardLayer, "backward_layer");
+            if (!bwd.className().equals(fwd.className()) || bwd.units != fwd.units
+                    || bwd.args.returnSequences != fwd.args.returnSequences) {
+                throw new IllegalArgumentException("Bidirectional `backward_layer` must be a " + fwd.className()
+                        + " of " + fwd.units + " units with return_sequences=" + fwd.args.returnSequences
+                        + " as `layer` in kdnn. Received: " + Layers.toConfig(bwd));
+            }
+            if (bwd.goBackwards() == fwd.goBackwards()) {
+                throw new IllegalArgumentException("Forward layer and backward layer should have different `go_backwards`"
+                        + " value. Received: forward_layer.go_backwards=" + fwd.goBackwards()
+                        + ", backward_layer.go_backwards=" + bwd.goBackwards());
+            }
+            if (name == null) name = LayerNames.next("bidirectional");
+            return Layer.builtFor(new Bidirectional(name, batchInputShape, trainable, fwd, bwd, merge,
+                    !backwardLayer.isNull()), batchInputShape);
+        } catch (RuntimeException | Error e) {
+            if (fwd != null) fwd.close();
+            if (bwd != null) bwd.close();
+            throw e;
+        }
+    }
+
+    private static BaseRecurrent recurrent(JsonNode config, String key) {
+        Layer l = Layers.fromConfig(config, Layers.readingVersion());
+        if (l instanceof BaseRecurrent rnn) return rnn;
+        l.close();
+        throw new IllegalArgumentException("Bidirectional `" + key + "` must be a recurrent layer (SimpleRNN, LSTM or GRU)"
+                + " in kdnn. Received: " + config.path("class_name").asText(config.toString()));
+    }
+
+    /** The layer running forward (Keras' {@code forward_layer}); owned by the wrapper. */
+    public Layer forwardLayer() {
+        ensureOpen();
+        return forward;
+    }
+
+    /** The layer running backward (Keras' {@code backward_layer}); owned by the wrapper. */
+    public Layer backwardLayer() {
+        ensureOpen();
+        return backward;
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        long[] out = forward.computeOutputShape(shape);
+        backward.computeOutputShape(shape);
+        if (merge == Recurrences.Merge.CONCAT) out[out.length - 1] *= 2;
+        return out;
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        forward.build(inputShape);
+        backward.build(inputShape);
+        variables.addAll(forward.variables); // Keras' get_weights: the forward layer's, then the backward one's
+        variables.addAll(backward.variables);
+    }
+
+    @Override
+    void weightsChanged() {
+        for (BaseRecurrent l : List.of(forward, backward)) {
+            l.weightsChanged();
+            l.bumpWeightsVersion();
+        }
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        return forward.work(inputShape) + backward.work(inputShape);
+    }
+
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        return Recurrences.bidirectional(forward.cell(), forward.activationAlgorithm(), inputShape[0], inputShape[1],
+                inputShape[2], forward.units, forward.args.returnSequences, forward.dnnlWeights(), backward.dnnlWeights(),
+                merge);
+    }
+
+    @Override
+    void closeParts() {
+        forward.close();
+        backward.close();
+    }
+
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("merge_mode", merge.name().toLowerCase(Locale.ROOT));
+        ObjectNode layer = (ObjectNode) Layers.toConfig(forward);
+        // Keras saves the layer it was given, under its own name (the forward copy is forward_<name>)
+        String n = forward.name();
+        ((ObjectNode) layer.get("config")).put("name", n.startsWith("forward_") ? n.substring(8) : n);
+        c.set("layer", layer);
+        if (backwardGiven) c.set("backward_layer", Layers.toConfig(backward));
+        return c;
+    }
+}
