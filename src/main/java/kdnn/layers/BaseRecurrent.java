@@ -20,20 +20,46 @@ import kdnn.runtime.Recurrences;
  * ({@code kernel (features, gates * units)}, {@code recurrent_kernel (units, gates * units)},
  * {@code bias}). {@code return_sequences} gives every step's output, else the last;
  * {@code go_backwards} runs the steps from the last, listing the outputs in that order, as Keras
- * does. Dropout and recurrent dropout are training-only. What the primitive cannot compute is
- * refused by name: {@code return_state} (several outputs), {@code stateful} (state kept between
- * calls), {@code time_major}, masks, and activations other than the cell's own.
+ * does. Dropout and recurrent dropout are training-only. Activations oneDNN's cells do not
+ * compute (Keras 2's LSTM default {@code recurrent_activation="hard_sigmoid"}, a linear
+ * SimpleRNN) run as Keras' formulas in Java ({@link RecurrentSteps}, one thread). What neither can
+ * compute is refused by name: {@code return_state} (several outputs), {@code stateful} (state kept
+ * between calls), {@code time_major}, masks, and other activations.
  */
 public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM, GRU {
     final int units;
     final RecurrentArguments args;
     private final Recurrences.Cell cell;
+    private final RecurrentSteps.Kind kind;
+    private final Activation activation;
+    private final Activation gate; // the gates' activation (null for SimpleRNN)
 
-    BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell) {
+    BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell, RecurrentSteps.Kind kind, Activation gate) {
         super(a.name, a.batchInputShape, a.trainable);
         this.units = a.units;
         this.args = a;
         this.cell = cell;
+        this.kind = kind;
+        this.activation = Activation.parse(a.activation);
+        this.gate = gate;
+    }
+
+    /** True when oneDNN's cell computes these activations (else the Java steps do). */
+    final boolean onDnnl() {
+        return gate == null ? activation == Activation.TANH || activation == Activation.RELU
+                || activation == Activation.SIGMOID : activation == Activation.TANH && gate == Activation.SIGMOID;
+    }
+
+    /** Refuses activations neither oneDNN's cell nor the Java steps compute. */
+    static void checkActivations(String className, String activation, Activation act, String gateName, Activation gate) {
+        if (!RecurrentSteps.supports(act)) {
+            throw new IllegalArgumentException(className + " `activation` must be one of tanh, sigmoid, hard_sigmoid, relu"
+                    + " or linear in kdnn. Received: activation=" + activation);
+        }
+        if (gate != null && !RecurrentSteps.supports(gate)) {
+            throw new IllegalArgumentException(className + " `recurrent_activation` must be one of sigmoid, hard_sigmoid,"
+                    + " tanh, relu or linear in kdnn. Received: recurrent_activation=" + gateName);
+        }
     }
 
     /** Keras' {@code units}. */
@@ -114,8 +140,19 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     @Override
     final Pipeline pipeline(long[] inputShape, Variant variant) {
-        return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
-                args.returnSequences, args.goBackwards, dnnlWeights());
+        if (onDnnl()) {
+            return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
+                    args.returnSequences, args.goBackwards, dnnlWeights());
+        }
+        long batch = inputShape[0];
+        long steps = inputShape[1];
+        int features = Math.toIntExact(inputShape[2]);
+        MemorySegment kernel = variables.get(0).data();
+        MemorySegment recurrent = variables.get(1).data();
+        MemorySegment bias = args.useBias ? variables.get(2).data() : null;
+        return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> RecurrentSteps.run(kind,
+                activation, gate, batch, steps, features, units, kernel, recurrent, bias, args.returnSequences,
+                args.goBackwards, in, out)).build();
     }
 
     /** The cell oneDNN computes. */

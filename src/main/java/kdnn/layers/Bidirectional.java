@@ -74,6 +74,10 @@ public final class Bidirectional extends Layer {
                 lc.put("name", "forward_" + lc.get("name").asText());
             }
             fwd = recurrent(given, "layer");
+            if (!fwd.onDnnl()) {
+                throw new IllegalArgumentException("Bidirectional over a " + fwd.className() + " whose activations"
+                        + " oneDNN's cell does not compute (activation=" + fwd.args.activation + ") is not supported by kdnn");
+            }
             if (fwd.goBackwards()) {
                 throw new IllegalArgumentException("Bidirectional `layer` must run forward (go_backwards=False) in kdnn."
                         + " Received: go_backwards=true");

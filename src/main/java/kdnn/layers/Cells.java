@@ -3,22 +3,9 @@ package kdnn.layers;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import kdnn.keras.Initializer;
 
-/** What Keras' gated cells (LSTM, GRU) share: their activations and LSTM's forget-gate bias. */
+/** LSTM's forget-gate bias as Keras draws it. */
 final class Cells {
     private Cells() {
-    }
-
-    /** oneDNN's LSTM and GRU cells compute tanh and sigmoid gates only. */
-    static void requireGateActivations(String className, String activation, String recurrentActivation) {
-        if (!activation.equals("tanh")) {
-            throw new IllegalArgumentException(className + " `activation` must be tanh in kdnn (oneDNN's cell computes"
-                    + " tanh). Received: activation=" + activation);
-        }
-        if (!recurrentActivation.equals("sigmoid")) {
-            throw new IllegalArgumentException(className + " `recurrent_activation` must be sigmoid in kdnn (oneDNN's"
-                    + " cell computes sigmoid gates; Keras 2.2's default was hard_sigmoid). Received:"
-                    + " recurrent_activation=" + recurrentActivation);
-        }
     }
 
     /** Keras' LSTM bias with {@code unit_forget_bias}: the initializer's values, ones for the forget gate. */

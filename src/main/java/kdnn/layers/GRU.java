@@ -20,8 +20,13 @@ public final class GRU extends BaseRecurrent {
     private final boolean resetAfter;
     private MemorySegment lbrBias; // oneDNN's four biases, kept from Keras' (2, 3 * units) one
 
-    private GRU(RecurrentArguments a, boolean resetAfter) {
-        super(a, resetAfter ? Recurrences.Cell.LBR_GRU : Recurrences.Cell.GRU);
+    private final String recurrentActivation;
+
+    private GRU(RecurrentArguments a, String recurrentActivation, boolean resetAfter) {
+        super(a, resetAfter ? Recurrences.Cell.LBR_GRU : Recurrences.Cell.GRU,
+                resetAfter ? RecurrentSteps.Kind.GRU_RESET_AFTER : RecurrentSteps.Kind.GRU_RESET_BEFORE,
+                Activation.parse(recurrentActivation));
+        this.recurrentActivation = recurrentActivation;
         this.resetAfter = resetAfter;
     }
 
@@ -30,10 +35,10 @@ public final class GRU extends BaseRecurrent {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         RecurrentArguments a = RecurrentArguments.read(r, CLASS_NAME);
         String recurrent = RecurrentArguments.activationName(r, "recurrent_activation", "sigmoid");
-        Cells.requireGateActivations(CLASS_NAME, a.activation, recurrent);
+        checkActivations(CLASS_NAME, a.activation, Activation.parse(a.activation), recurrent, Activation.parse(recurrent));
         boolean resetAfter = r.bool("reset_after", true);
         r.finish();
-        return Layer.builtFor(new GRU(a, resetAfter), a.batchInputShape);
+        return Layer.builtFor(new GRU(a, recurrent, resetAfter), a.batchInputShape);
     }
 
     /** Keras' {@code reset_after}. */
@@ -89,7 +94,7 @@ public final class GRU extends BaseRecurrent {
 
     @Override
     void writeCellArguments(ObjectNode c) {
-        c.put("recurrent_activation", "sigmoid");
+        c.put("recurrent_activation", recurrentActivation);
     }
 
     @Override

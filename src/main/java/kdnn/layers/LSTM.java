@@ -16,8 +16,11 @@ public final class LSTM extends BaseRecurrent {
 
     private final boolean unitForgetBias;
 
-    private LSTM(RecurrentArguments a, boolean unitForgetBias) {
-        super(a, Recurrences.Cell.LSTM);
+    private final String recurrentActivation;
+
+    private LSTM(RecurrentArguments a, String recurrentActivation, boolean unitForgetBias) {
+        super(a, Recurrences.Cell.LSTM, RecurrentSteps.Kind.LSTM, Activation.parse(recurrentActivation));
+        this.recurrentActivation = recurrentActivation;
         this.unitForgetBias = unitForgetBias;
     }
 
@@ -26,10 +29,10 @@ public final class LSTM extends BaseRecurrent {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         RecurrentArguments a = RecurrentArguments.read(r, CLASS_NAME);
         String recurrent = RecurrentArguments.activationName(r, "recurrent_activation", "sigmoid");
-        Cells.requireGateActivations(CLASS_NAME, a.activation, recurrent);
+        checkActivations(CLASS_NAME, a.activation, Activation.parse(a.activation), recurrent, Activation.parse(recurrent));
         boolean unitForgetBias = r.bool("unit_forget_bias", true);
         r.finish();
-        return Layer.builtFor(new LSTM(a, unitForgetBias), a.batchInputShape);
+        return Layer.builtFor(new LSTM(a, recurrent, unitForgetBias), a.batchInputShape);
     }
 
     @Override
@@ -44,7 +47,7 @@ public final class LSTM extends BaseRecurrent {
 
     @Override
     void writeCellArguments(ObjectNode c) {
-        c.put("recurrent_activation", "sigmoid");
+        c.put("recurrent_activation", recurrentActivation);
     }
 
     @Override

@@ -8,25 +8,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import kdnn.runtime.Recurrences;
 
 /**
- * Keras' SimpleRNN: {@code h = activation(x . kernel + h . recurrent_kernel + bias)} with tanh,
- * relu or sigmoid; one oneDNN vanilla RNN primitive (see {@link BaseRecurrent}).
+ * Keras' SimpleRNN: {@code h = activation(x . kernel + h . recurrent_kernel + bias)}; one oneDNN
+ * vanilla RNN primitive for tanh, relu or sigmoid (see {@link BaseRecurrent}).
  */
 public final class SimpleRNN extends BaseRecurrent {
     /** Keras' class name, {@code "SimpleRNN"}. */
     public static final String CLASS_NAME = "SimpleRNN";
 
     private SimpleRNN(RecurrentArguments a) {
-        super(a, Recurrences.Cell.RNN);
+        super(a, Recurrences.Cell.RNN, RecurrentSteps.Kind.SIMPLE_RNN, null);
     }
 
     /** Keras' {@code from_config}. */
     public static SimpleRNN fromConfig(JsonNode config) {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         RecurrentArguments a = RecurrentArguments.read(r, CLASS_NAME);
-        if (!java.util.Set.of("tanh", "relu", "sigmoid").contains(a.activation)) {
-            throw new IllegalArgumentException("SimpleRNN `activation` must be tanh, relu or sigmoid in kdnn (oneDNN's"
-                    + " cell computes those). Received: activation=" + a.activation);
-        }
+        checkActivations(CLASS_NAME, a.activation, Activation.parse(a.activation), null, null);
         r.finish();
         return Layer.builtFor(new SimpleRNN(a), a.batchInputShape);
     }

@@ -29,8 +29,15 @@ class RecurrentTest {
     @Test
     void eachCellAsKerasComputesIt() throws Exception {
         Random r = new Random(41);
-        String[][] kinds = {{"SimpleRNN", "tanh", ""}, {"SimpleRNN", "relu", ""}, {"SimpleRNN", "sigmoid", ""},
-            {"LSTM", "tanh", ""}, {"GRU", "tanh", ", 'reset_after': true"}, {"GRU", "tanh", ", 'reset_after': false"}};
+        // {class, activation, other arguments, the gates' activation}: the first six on oneDNN's cells, the
+        // others (Keras 2's hard_sigmoid gates, a linear SimpleRNN, a relu LSTM) as Keras' formulas in Java
+        String[][] kinds = {{"SimpleRNN", "tanh", "", "sigmoid"}, {"SimpleRNN", "relu", "", "sigmoid"},
+            {"SimpleRNN", "sigmoid", "", "sigmoid"}, {"LSTM", "tanh", "", "sigmoid"},
+            {"GRU", "tanh", ", 'reset_after': true", "sigmoid"}, {"GRU", "tanh", ", 'reset_after': false", "sigmoid"},
+            {"LSTM", "tanh", ", 'recurrent_activation': 'hard_sigmoid'", "hard_sigmoid"},
+            {"GRU", "tanh", ", 'recurrent_activation': 'hard_sigmoid', 'reset_after': true", "hard_sigmoid"},
+            {"GRU", "tanh", ", 'recurrent_activation': 'hard_sigmoid', 'reset_after': false", "hard_sigmoid"},
+            {"SimpleRNN", "linear", "", "sigmoid"}, {"LSTM", "relu", "", "sigmoid"}};
         for (String[] kind : kinds) {
             for (int trial = 0; trial < 8; trial++) {
                 int batch = 1 + r.nextInt(3);
@@ -55,11 +62,11 @@ class RecurrentTest {
                     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                     ReferenceRecurrent.Cell cell = switch (kind[0]) {
                         case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
-                        case "GRU" -> kind[2].contains("true") ? ReferenceRecurrent.Cell.GRU
+                        case "GRU" -> kind[2].contains("'reset_after': true") ? ReferenceRecurrent.Cell.GRU
                                 : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
                         default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
                     };
-                    float[] want = ReferenceRecurrent.run(cell, kind[1], x, batch, steps, features, units,
+                    float[] want = ReferenceRecurrent.run(cell, kind[1], kind[3], x, batch, steps, features, units,
                             ws.get(0).values(), ws.get(1).values(), useBias ? ws.get(2).values() : null, sequences, backwards);
                     try (Tensor in = Tensor.of(x, batch, steps, features); Tensor y = l.call(in)) {
                         assertArrayEquals(sequences ? new long[] {batch, steps, units} : new long[] {batch, units}, y.shape());
@@ -100,8 +107,8 @@ class RecurrentTest {
         String[][] cases = {{"LSTM", "{'units': 2, 'return_state': true}", "return_state"},
             {"LSTM", "{'units': 2, 'stateful': true}", "stateful"},
             {"GRU", "{'units': 2, 'time_major': true}", "time_major"},
-            {"LSTM", "{'units': 2, 'recurrent_activation': 'hard_sigmoid'}", "hard_sigmoid"},
-            {"GRU", "{'units': 2, 'activation': 'relu'}", "activation"},
+            {"LSTM", "{'units': 2, 'recurrent_activation': 'softplus'}", "softplus"},
+            {"GRU", "{'units': 2, 'activation': 'gelu'}", "activation"},
             {"SimpleRNN", "{'units': 2, 'activation': 'elu'}", "elu"},
             {"SimpleRNN", "{'units': 0}", "units"},
             {"LSTM", "{'units': 2, 'dropout': 1.5}", "dropout"},

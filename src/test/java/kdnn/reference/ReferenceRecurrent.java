@@ -19,6 +19,14 @@ public final class ReferenceRecurrent {
      */
     public static float[] run(Cell cell, String activation, float[] x, int batch, int steps, int features, int units,
                               float[] kernel, float[] recurrent, float[] bias, boolean sequences, boolean backwards) {
+        return run(cell, activation, "sigmoid", x, batch, steps, features, units, kernel, recurrent, bias, sequences,
+                backwards);
+    }
+
+    /** The same with the gates' activation named too ("sigmoid", Keras 2's "hard_sigmoid", ...). */
+    public static float[] run(Cell cell, String activation, String gate, float[] x, int batch, int steps, int features,
+                              int units, float[] kernel, float[] recurrent, float[] bias, boolean sequences,
+                              boolean backwards) {
         float[] out = new float[batch * (sequences ? steps : 1) * units];
         for (int n = 0; n < batch; n++) {
             double[] h = new double[units];
@@ -27,7 +35,7 @@ public final class ReferenceRecurrent {
                 int t = backwards ? steps - 1 - k : k;
                 double[] xt = new double[features];
                 for (int f = 0; f < features; f++) xt[f] = x[(n * steps + t) * features + f];
-                h = step(cell, activation, xt, h, c, features, units, kernel, recurrent, bias);
+                h = step(cell, activation, gate, xt, h, c, features, units, kernel, recurrent, bias);
                 if (sequences) for (int u = 0; u < units; u++) out[(n * steps + k) * units + u] = (float) h[u];
             }
             if (!sequences) for (int u = 0; u < units; u++) out[n * units + u] = (float) h[u];
@@ -54,6 +62,8 @@ public final class ReferenceRecurrent {
         return switch (name) {
             case "relu" -> Math.max(v, 0);
             case "sigmoid" -> sigmoid(v);
+            case "hard_sigmoid" -> Math.min(Math.max(0.2 * v + 0.5, 0), 1); // Keras 2's
+            case "linear" -> v;
             default -> Math.tanh(v);
         };
     }
@@ -63,7 +73,7 @@ public final class ReferenceRecurrent {
     }
 
     /** One step; LSTM's cell state {@code c} is updated in place. Returns the new state h. */
-    private static double[] step(Cell cell, String activation, double[] x, double[] h, double[] c, int features,
+    private static double[] step(Cell cell, String activation, String gate, double[] x, double[] h, double[] c, int features,
                                  int units, float[] kernel, float[] recurrent, float[] bias) {
         double[] next = new double[units];
         switch (cell) {
@@ -81,10 +91,10 @@ public final class ReferenceRecurrent {
                     for (int u = 0; u < units; u++) z[g][u] = xw[u] + hr[u] + b(bias, g * units + u);
                 }
                 for (int u = 0; u < units; u++) {
-                    double i = sigmoid(z[0][u]);
-                    double f = sigmoid(z[1][u]);
-                    c[u] = f * c[u] + i * Math.tanh(z[2][u]);
-                    next[u] = sigmoid(z[3][u]) * Math.tanh(c[u]);
+                    double i = act(gate, z[0][u]);
+                    double f = act(gate, z[1][u]);
+                    c[u] = f * c[u] + i * act(activation, z[2][u]);
+                    next[u] = act(gate, z[3][u]) * act(activation, c[u]);
                 }
             }
             case GRU -> {
@@ -100,9 +110,9 @@ public final class ReferenceRecurrent {
                     }
                 }
                 for (int u = 0; u < units; u++) {
-                    double z = sigmoid(mx[0][u] + mi[0][u]);
-                    double r = sigmoid(mx[1][u] + mi[1][u]);
-                    double hh = Math.tanh(mx[2][u] + r * mi[2][u]);
+                    double z = act(gate, mx[0][u] + mi[0][u]);
+                    double r = act(gate, mx[1][u] + mi[1][u]);
+                    double hh = act(activation, mx[2][u] + r * mi[2][u]);
                     next[u] = z * h[u] + (1 - z) * hh;
                 }
             }
@@ -115,12 +125,12 @@ public final class ReferenceRecurrent {
                 double[] z = new double[units];
                 double[] rh = new double[units];
                 for (int u = 0; u < units; u++) {
-                    z[u] = sigmoid(xz[u] + b(bias, u) + hz[u]);
-                    rh[u] = sigmoid(xr[u] + b(bias, units + u) + hr[u]) * h[u];
+                    z[u] = act(gate, xz[u] + b(bias, u) + hz[u]);
+                    rh[u] = act(gate, xr[u] + b(bias, units + u) + hr[u]) * h[u];
                 }
                 double[] rhh = dot(rh, recurrent, units, 3, units, 2);
                 for (int u = 0; u < units; u++) {
-                    double hh = Math.tanh(xh[u] + b(bias, 2 * units + u) + rhh[u]);
+                    double hh = act(activation, xh[u] + b(bias, 2 * units + u) + rhh[u]);
                     next[u] = z[u] * h[u] + (1 - z[u]) * hh;
                 }
             }
