@@ -127,8 +127,9 @@ public final class Recurrences {
         MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {steps, batch, units},
                 new long[] {units, steps * units, 1}, dnnl_f32()));
         MemoryDesc last = sequences ? null : b.own(MemoryDesc.rowMajor(1, 1, batch, units));
-        MemoryDesc wl = b.own(MemoryDesc.rowMajor(1, 1, inputs, g, units));
-        MemoryDesc wi = b.own(MemoryDesc.rowMajor(1, 1, units, g, units));
+        // the weights in the layout oneDNN picks (its packed GEMM form), reordered from Keras' once
+        MemoryDesc wl = b.own(MemoryDesc.any(new long[] {1, 1, inputs, g, units}, dnnl_f32()));
+        MemoryDesc wi = b.own(MemoryDesc.any(new long[] {1, 1, units, g, units}, dnnl_f32()));
         // oneDNN's CPU cells take no missing bias: zeros stand for Keras' use_bias=False
         MemorySegment biasValues = weights.bias() != null ? weights.bias()
                 : b.constant((long) cell.biases * units * Float.BYTES);
@@ -137,13 +138,17 @@ public final class Recurrences {
         // an LSTM gives its last cell state with its last output: a buffer nobody reads
         MemoryDesc lastCell = last != null && cell == Cell.LSTM ? last : null;
         Primitive rnn = create(cell, activation, direction, src, wl, wi, bd, dst, last, lastCell);
+        MemoryDesc packedLayer = rnn.query(dnnl_query_weights_md(), 0);
+        MemoryDesc packedIter = rnn.query(dnnl_query_weights_md(), 1);
+        MemorySegment layerWeights = packed(b, MemoryDesc.rowMajor(1, 1, inputs, g, units), packedLayer, weights.layer());
+        MemorySegment iterWeights = packed(b, MemoryDesc.rowMajor(1, 1, units, g, units), packedIter, weights.iter());
         // the states of every step: the output itself, or a buffer when only the last one (or the computed order) is wanted
         boolean reorder = sequences && backwards && computedOrder;
         int states = sequences && !reorder ? out : b.buffer(steps * batch * units * Float.BYTES);
         java.util.List<Pipeline.Arg> args = new java.util.ArrayList<>(java.util.List.of(
                 Pipeline.Arg.slot(DNNL_ARG_SRC_LAYER(), src, Pipeline.INPUT),
-                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_LAYER(), wl, weights.layer()),
-                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), wi, weights.iter()),
+                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_LAYER(), packedLayer, layerWeights),
+                Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), packedIter, iterWeights),
                 Pipeline.Arg.constant(DNNL_ARG_BIAS(), bd, biasValues),
                 Pipeline.Arg.slot(DNNL_ARG_DST_LAYER(), dst, states)));
         if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, out));
@@ -163,6 +168,16 @@ public final class Recurrences {
                 }
             });
         }
+    }
+
+    /** The weights in the primitive's layout: Keras' own when it is that, else a copy reordered at prepare time. */
+    private static MemorySegment packed(Pipeline.Builder b, MemoryDesc keras, MemoryDesc packed, MemorySegment values) {
+        b.own(keras);
+        if (keras.sameLayout(packed)) return values;
+        MemorySegment copy = b.constant(packed.byteSize());
+        b.prepareStep(Convolutions.reorder(keras, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), keras, values),
+                Pipeline.Arg.constant(DNNL_ARG_TO(), packed, copy));
+        return copy;
     }
 
     private static Primitive create(Cell cell, int activation, int direction, MemoryDesc src, MemoryDesc wl,

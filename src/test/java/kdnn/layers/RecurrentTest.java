@@ -122,4 +122,35 @@ class RecurrentTest {
             assertTrue(e.getMessage().contains("expected ndim=3"), e.getMessage());
         }
     }
+
+    /** Weights set after the first call reach the primitive's packed copy (and GRU's joined bias). */
+    @Test
+    void weightsSetAfterACallAreUsed() throws Exception {
+        Random r = new Random(3);
+        for (String cls : new String[] {"LSTM", "GRU"}) {
+            try (Layer l = layer(cls, "{'units': 4, 'return_sequences': true}")) {
+                l.build(new long[] {-1, 5, 3});
+                float[] x = new float[2 * 5 * 3];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                try (Tensor in = Tensor.of(x, 2, 5, 3)) {
+                    l.call(in).close();
+                    List<Weight> ws = new ArrayList<>();
+                    for (Weight w : l.getWeights()) {
+                        float[] v = new float[w.values().length];
+                        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.5);
+                        ws.add(new Weight(w.name(), w.shape(), v));
+                    }
+                    l.setWeights(ws);
+                    ReferenceRecurrent.Cell cell = cls.equals("LSTM") ? ReferenceRecurrent.Cell.LSTM : ReferenceRecurrent.Cell.GRU;
+                    float[] want = ReferenceRecurrent.run(cell, "tanh", x, 2, 5, 3, 4, ws.get(0).values(), ws.get(1).values(),
+                            ws.get(2).values(), true, false);
+                    try (Tensor y = l.call(in)) {
+                        float[] got = y.toFloatArray();
+                        for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 3e-5, cls + " value " + i);
+                    }
+                }
+                assertTrue(l.implementations(2, 5, 3).toString().contains("_forward:"), l.implementations(2, 5, 3).toString());
+            }
+        }
+    }
 }
