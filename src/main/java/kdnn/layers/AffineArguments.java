@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.function.Supplier;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 
 /**
  * The {@code gamma} and {@code beta} of Keras' layer and group normalization: {@code scale} and
@@ -46,12 +43,12 @@ final class AffineArguments {
     void read(ConfigReader r) {
         center = r.bool("center", true);
         scale = r.bool("scale", true);
-        betaInitializer = initializer(r, "beta_initializer", "zeros");
-        gammaInitializer = initializer(r, "gamma_initializer", "ones");
-        betaRegularizer = argument("beta_regularizer", () -> Regularizers.get(r.node("beta_regularizer")));
-        gammaRegularizer = argument("gamma_regularizer", () -> Regularizers.get(r.node("gamma_regularizer")));
-        betaConstraint = argument("beta_constraint", () -> Constraints.get(r.node("beta_constraint")));
-        gammaConstraint = argument("gamma_constraint", () -> Constraints.get(r.node("gamma_constraint")));
+        betaInitializer = r.initializer("beta_initializer", "zeros");
+        gammaInitializer = r.initializer("gamma_initializer", "ones");
+        betaRegularizer = r.regularizer("beta_regularizer");
+        gammaRegularizer = r.regularizer("gamma_regularizer");
+        betaConstraint = r.constraint("beta_constraint");
+        gammaConstraint = r.constraint("gamma_constraint");
     }
 
     /** Writes them in Keras' {@code get_config} order. */
@@ -87,17 +84,5 @@ final class AffineArguments {
         return center ? variables.get(scale ? 1 : 0) : null;
     }
 
-    private static Initializer initializer(ConfigReader r, String key, String fallback) {
-        JsonNode n = r.node(key);
-        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-    }
 
-    private static <T> T argument(String key, Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
-    }
 }

@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.lang.foreign.MemorySegment;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.Recurrences;
 
@@ -48,6 +46,13 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     final boolean onDnnl() {
         return gate == null ? activation == Activation.TANH || activation == Activation.RELU
                 || activation == Activation.SIGMOID : activation == Activation.TANH && gate == Activation.SIGMOID;
+    }
+
+    /** A gated cell's {@code recurrent_activation} (Keras' default sigmoid), both activations checked. */
+    static String gateActivation(ConfigReader r, RecurrentArguments a, String className) {
+        String gate = RecurrentArguments.activationName(r, "recurrent_activation", "sigmoid");
+        checkActivations(className, a.activation, Activation.parse(a.activation), gate, Activation.parse(gate));
+        return gate;
     }
 
     /** Refuses activations neither oneDNN's cell nor the Java steps compute. */
@@ -255,19 +260,16 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             }
             a.activation = activationName(r, "activation", "tanh");
             a.useBias = r.bool("use_bias", true);
-            a.kernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
-            a.recurrentInitializer = initializer(r, "recurrent_initializer", "orthogonal");
-            a.biasInitializer = initializer(r, "bias_initializer", "zeros");
-            a.kernelRegularizer = argument("kernel_regularizer", () -> Regularizers.get(r.node("kernel_regularizer")));
-            a.recurrentRegularizer = argument("recurrent_regularizer",
-                    () -> Regularizers.get(r.node("recurrent_regularizer")));
-            a.biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
-            a.activityRegularizer = argument("activity_regularizer",
-                    () -> Regularizers.get(r.node("activity_regularizer")));
-            a.kernelConstraint = argument("kernel_constraint", () -> Constraints.get(r.node("kernel_constraint")));
-            a.recurrentConstraint = argument("recurrent_constraint",
-                    () -> Constraints.get(r.node("recurrent_constraint")));
-            a.biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
+            a.kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
+            a.recurrentInitializer = r.initializer("recurrent_initializer", "orthogonal");
+            a.biasInitializer = r.initializer("bias_initializer", "zeros");
+            a.kernelRegularizer = r.regularizer("kernel_regularizer");
+            a.recurrentRegularizer = r.regularizer("recurrent_regularizer");
+            a.biasRegularizer = r.regularizer("bias_regularizer");
+            a.activityRegularizer = r.regularizer("activity_regularizer");
+            a.kernelConstraint = r.constraint("kernel_constraint");
+            a.recurrentConstraint = r.constraint("recurrent_constraint");
+            a.biasConstraint = r.constraint("bias_constraint");
             a.dropout = rate(r, "dropout");
             a.recurrentDropout = rate(r, "recurrent_dropout");
             a.returnSequences = r.bool("return_sequences", false);
@@ -310,18 +312,6 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             return name;
         }
 
-        private static Initializer initializer(ConfigReader r, String key, String fallback) {
-            JsonNode n = r.node(key);
-            return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-        }
 
-        private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-            try {
-                return read.get();
-            } catch (IllegalArgumentException e) {
-                if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
-                throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-            }
-        }
     }
 }

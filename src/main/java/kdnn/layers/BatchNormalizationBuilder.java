@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.function.Function;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 
 /**
  * Arguments of BatchNormalization with Keras 2's defaults. Batch renormalization is taken (its
@@ -146,14 +144,14 @@ public final class BatchNormalizationBuilder {
         scale = r.bool("scale", true);
         JsonNode f = r.node("fused");
         fused = f.isNull() ? null : f.isBoolean() ? f.booleanValue() : fail("fused", f, "true, false or null");
-        betaInitializer = initializer(r, "beta_initializer", "zeros");
-        gammaInitializer = initializer(r, "gamma_initializer", "ones");
-        movingMeanInitializer = initializer(r, "moving_mean_initializer", "zeros");
-        movingVarianceInitializer = initializer(r, "moving_variance_initializer", "ones");
-        betaRegularizer = argument("beta_regularizer", () -> Regularizers.get(r.node("beta_regularizer")));
-        gammaRegularizer = argument("gamma_regularizer", () -> Regularizers.get(r.node("gamma_regularizer")));
-        betaConstraint = argument("beta_constraint", () -> Constraints.get(r.node("beta_constraint")));
-        gammaConstraint = argument("gamma_constraint", () -> Constraints.get(r.node("gamma_constraint")));
+        betaInitializer = r.initializer("beta_initializer", "zeros");
+        gammaInitializer = r.initializer("gamma_initializer", "ones");
+        movingMeanInitializer = r.initializer("moving_mean_initializer", "zeros");
+        movingVarianceInitializer = r.initializer("moving_variance_initializer", "ones");
+        betaRegularizer = r.regularizer("beta_regularizer");
+        gammaRegularizer = r.regularizer("gamma_regularizer");
+        betaConstraint = r.constraint("beta_constraint");
+        gammaConstraint = r.constraint("gamma_constraint");
         // training-time arguments: accepted at the values that leave inference unchanged
         renorm = r.bool("renorm", false);
         JsonNode clipping = r.node("renorm_clipping");
@@ -189,19 +187,5 @@ public final class BatchNormalizationBuilder {
         throw ConfigReader.bad(key, value, expected);
     }
 
-    private static Initializer initializer(ConfigReader r, String key, String fallback) {
-        JsonNode n = r.node(key);
-        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-    }
 
-    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) {
-                throw e;
-            }
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
-    }
 }

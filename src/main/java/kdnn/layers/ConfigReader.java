@@ -129,6 +129,33 @@ final class ConfigReader {
         throw bad(key, n, "an integer");
     }
 
+    /** Keras' initializer argument {@code key}, {@code fallback} when absent or null; a refusal names the key. */
+    kdnn.keras.Initializer initializer(String key, String fallback) {
+        JsonNode n = node(key);
+        return argument(key, () -> kdnn.keras.Initializers.get(n.isNull()
+                ? com.fasterxml.jackson.databind.node.TextNode.valueOf(fallback) : n));
+    }
+
+    /** Keras' regularizer argument {@code key} (null for none); a refusal names the key. */
+    kdnn.keras.Regularizer regularizer(String key) {
+        return argument(key, () -> kdnn.keras.Regularizers.get(node(key)));
+    }
+
+    /** Keras' constraint argument {@code key} (null for none); a refusal names the key. */
+    kdnn.keras.Constraint constraint(String key) {
+        return argument(key, () -> kdnn.keras.Constraints.get(node(key)));
+    }
+
+    /** Reads one argument; a refusal that does not say which argument gets its name in front. */
+    static <T> T argument(String key, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
+            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
+        }
+    }
+
     static IllegalArgumentException bad(String key, JsonNode value, String expected) {
         return new IllegalArgumentException("Invalid value for argument `" + key + "`: expected " + expected
                 + ". Received: " + key + "=" + value);

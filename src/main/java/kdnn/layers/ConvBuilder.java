@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.Arrays;
 import java.util.function.Function;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 
 /**
  * Arguments of a convolution layer with Keras' defaults; checked as Keras checks them when the
@@ -329,60 +327,39 @@ public final class ConvBuilder<L extends BaseConv> {
         // tf-keras writes `groups` for every Conv subclass; `0` or null mean 1 there
         int g = r.integer("groups", 1);
         groups = g == 0 ? 1 : g;
-        biasInitializer = initializer(r, "bias_initializer", "zeros");
-        biasRegularizer = regularizer(r, "bias_regularizer");
-        activityRegularizer = regularizer(r, "activity_regularizer");
-        biasConstraint = constraint(r, "bias_constraint");
+        biasInitializer = r.initializer("bias_initializer", "zeros");
+        biasRegularizer = r.regularizer("bias_regularizer");
+        activityRegularizer = r.regularizer("activity_regularizer");
+        biasConstraint = r.constraint("bias_constraint");
         String kernel = family == Family.DEPTHWISE || family == Family.SEPARABLE ? "depthwise" : "kernel";
-        kernelInitializer = initializer(r, kernel + "_initializer", "glorot_uniform");
-        kernelRegularizer = regularizer(r, kernel + "_regularizer");
-        kernelConstraint = constraint(r, kernel + "_constraint");
+        kernelInitializer = r.initializer(kernel + "_initializer", "glorot_uniform");
+        kernelRegularizer = r.regularizer(kernel + "_regularizer");
+        kernelConstraint = r.constraint(kernel + "_constraint");
         switch (family) {
             case PLAIN -> ConfigReader.loraArguments(r);
             case TRANSPOSE -> outputPadding = r.tuple("output_padding", rank, null);
             case DEPTHWISE -> {
                 depthMultiplier = r.integer("depth_multiplier", 1);
                 // tf-keras passes these on to Conv, which checks them, and never uses them
-                initializer(r, "kernel_initializer", "glorot_uniform");
-                regularizer(r, "kernel_regularizer");
-                constraint(r, "kernel_constraint");
+                r.initializer("kernel_initializer", "glorot_uniform");
+                r.regularizer("kernel_regularizer");
+                r.constraint("kernel_constraint");
             }
             case SEPARABLE -> {
                 depthMultiplier = r.integer("depth_multiplier", 1);
-                pointwiseInitializer = initializer(r, "pointwise_initializer", "glorot_uniform");
-                pointwiseRegularizer = regularizer(r, "pointwise_regularizer");
-                pointwiseConstraint = constraint(r, "pointwise_constraint");
-                inheritedKernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
-                inheritedKernelRegularizer = regularizer(r, "kernel_regularizer");
-                inheritedKernelConstraint = constraint(r, "kernel_constraint");
+                pointwiseInitializer = r.initializer("pointwise_initializer", "glorot_uniform");
+                pointwiseRegularizer = r.regularizer("pointwise_regularizer");
+                pointwiseConstraint = r.constraint("pointwise_constraint");
+                inheritedKernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
+                inheritedKernelRegularizer = r.regularizer("kernel_regularizer");
+                inheritedKernelConstraint = r.constraint("kernel_constraint");
             }
         }
         r.finish();
         return this;
     }
 
-    private static Initializer initializer(ConfigReader r, String key, String fallback) {
-        JsonNode n = r.node(key);
-        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-    }
 
-    private static Regularizer regularizer(ConfigReader r, String key) {
-        return argument(key, () -> Regularizers.get(r.node(key)));
-    }
 
-    private static Constraint constraint(ConfigReader r, String key) {
-        return argument(key, () -> Constraints.get(r.node(key)));
-    }
 
-    /** Reads one argument; a refusal that does not say which argument gets its name in front. */
-    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) {
-                throw e;
-            }
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
-    }
 }

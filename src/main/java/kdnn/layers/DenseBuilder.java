@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.function.Function;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 
 /** Arguments of Dense with Keras' defaults; checked as Keras checks them. */
 public final class DenseBuilder {
@@ -92,13 +90,13 @@ public final class DenseBuilder {
         activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
                 : act.path("class_name").asText(act.toString()));
         useBias = r.bool("use_bias", true);
-        kernelInitializer = initializer(r, "kernel_initializer", "glorot_uniform");
-        biasInitializer = initializer(r, "bias_initializer", "zeros");
-        kernelRegularizer = argument("kernel_regularizer", () -> Regularizers.get(r.node("kernel_regularizer")));
-        biasRegularizer = argument("bias_regularizer", () -> Regularizers.get(r.node("bias_regularizer")));
-        activityRegularizer = argument("activity_regularizer", () -> Regularizers.get(r.node("activity_regularizer")));
-        kernelConstraint = argument("kernel_constraint", () -> Constraints.get(r.node("kernel_constraint")));
-        biasConstraint = argument("bias_constraint", () -> Constraints.get(r.node("bias_constraint")));
+        kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
+        biasInitializer = r.initializer("bias_initializer", "zeros");
+        kernelRegularizer = r.regularizer("kernel_regularizer");
+        biasRegularizer = r.regularizer("bias_regularizer");
+        activityRegularizer = r.regularizer("activity_regularizer");
+        kernelConstraint = r.constraint("kernel_constraint");
+        biasConstraint = r.constraint("bias_constraint");
         ConfigReader.loraArguments(r);
         JsonNode quantization = r.node("quantization_config");
         if (!quantization.isNull()) {
@@ -109,19 +107,5 @@ public final class DenseBuilder {
         return this;
     }
 
-    private static Initializer initializer(ConfigReader r, String key, String fallback) {
-        JsonNode n = r.node(key);
-        return argument(key, () -> Initializers.get(n.isNull() ? TextNode.valueOf(fallback) : n));
-    }
 
-    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) {
-                throw e;
-            }
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
-    }
 }

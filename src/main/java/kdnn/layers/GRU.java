@@ -34,8 +34,7 @@ public final class GRU extends BaseRecurrent {
     public static GRU fromConfig(JsonNode config) {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         RecurrentArguments a = RecurrentArguments.read(r, CLASS_NAME);
-        String recurrent = RecurrentArguments.activationName(r, "recurrent_activation", "sigmoid");
-        checkActivations(CLASS_NAME, a.activation, Activation.parse(a.activation), recurrent, Activation.parse(recurrent));
+        String recurrent = gateActivation(r, a, CLASS_NAME);
         boolean resetAfter = r.bool("reset_after", true);
         r.finish();
         return Layer.builtFor(new GRU(a, recurrent, resetAfter), a.batchInputShape);

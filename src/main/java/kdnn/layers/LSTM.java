@@ -28,8 +28,7 @@ public final class LSTM extends BaseRecurrent {
     public static LSTM fromConfig(JsonNode config) {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         RecurrentArguments a = RecurrentArguments.read(r, CLASS_NAME);
-        String recurrent = RecurrentArguments.activationName(r, "recurrent_activation", "sigmoid");
-        checkActivations(CLASS_NAME, a.activation, Activation.parse(a.activation), recurrent, Activation.parse(recurrent));
+        String recurrent = gateActivation(r, a, CLASS_NAME);
         boolean unitForgetBias = r.bool("unit_forget_bias", true);
         r.finish();
         return Layer.builtFor(new LSTM(a, recurrent, unitForgetBias), a.batchInputShape);

@@ -10,11 +10,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import kdnn.Tensor;
 import kdnn.keras.Constraint;
-import kdnn.keras.Constraints;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
-import kdnn.keras.Regularizers;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.Prelus;
 
@@ -99,9 +97,9 @@ public final class PReLU extends Layer {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
         JsonNode init = r.node("alpha_initializer");
-        if (!init.isNull()) b.alphaInitializer = argument("alpha_initializer", () -> Initializers.get(init));
-        b.alphaRegularizer = argument("alpha_regularizer", () -> Regularizers.get(r.node("alpha_regularizer")));
-        b.alphaConstraint = argument("alpha_constraint", () -> Constraints.get(r.node("alpha_constraint")));
+        if (!init.isNull()) b.alphaInitializer = ConfigReader.argument("alpha_initializer", () -> Initializers.get(init));
+        b.alphaRegularizer = r.regularizer("alpha_regularizer");
+        b.alphaConstraint = r.constraint("alpha_constraint");
         JsonNode shared = r.node("shared_axes");
         if (!shared.isNull()) {
             b.sharedAxes = shared.isArray() ? ConfigReader.tuple("shared_axes", shared, shared.size())
@@ -111,15 +109,6 @@ public final class PReLU extends Layer {
         return b.build();
     }
 
-    /** Reads one argument; a refusal that does not say which argument gets its name in front. */
-    private static <T> T argument(String key, java.util.function.Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(key)) throw e;
-            throw new IllegalArgumentException("`" + key + "`: " + e.getMessage(), e);
-        }
-    }
 
     /** Keras' {@code shared_axes} argument (1-based), or null for none. */
     public int[] sharedAxes() {

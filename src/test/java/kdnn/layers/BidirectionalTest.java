@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import kdnn.Tensor;
@@ -42,13 +41,7 @@ class BidirectionalTest {
                             + cell[1] + "}}}";
                     try (Layer l = layer(config)) {
                         l.build(new long[] {-1, steps, features});
-                        List<Weight> ws = new ArrayList<>();
-                        for (Weight w : l.getWeights()) {
-                            float[] v = new float[w.values().length];
-                            for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.5);
-                            ws.add(new Weight(w.name(), w.shape(), v));
-                        }
-                        l.setWeights(ws);
+                        List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
                         float[] x = new float[batch * steps * features];
                         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                         ReferenceRecurrent.Cell c = ReferenceRecurrent.Cell.valueOf(cell[2]);

@@ -51,13 +51,7 @@ class RecurrentTest {
                         + ", 'go_backwards': " + backwards + ", 'use_bias': " + useBias + kind[2] + "}";
                 try (Layer l = layer(kind[0], config)) {
                     l.build(new long[] {-1, steps, features});
-                    List<Weight> ws = new ArrayList<>();
-                    for (Weight w : l.getWeights()) {
-                        float[] v = new float[w.values().length];
-                        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.6);
-                        ws.add(new Weight(w.name(), w.shape(), v));
-                    }
-                    l.setWeights(ws);
+                    List<Weight> ws = randomWeights(l, r, 0.6);
                     float[] x = new float[batch * steps * features];
                     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                     ReferenceRecurrent.Cell cell = switch (kind[0]) {
@@ -134,13 +128,7 @@ class RecurrentTest {
                 for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                 try (Tensor in = Tensor.of(x, 2, 5, 3)) {
                     l.call(in).close();
-                    List<Weight> ws = new ArrayList<>();
-                    for (Weight w : l.getWeights()) {
-                        float[] v = new float[w.values().length];
-                        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.5);
-                        ws.add(new Weight(w.name(), w.shape(), v));
-                    }
-                    l.setWeights(ws);
+                    List<Weight> ws = randomWeights(l, r, 0.5);
                     ReferenceRecurrent.Cell cell = cls.equals("LSTM") ? ReferenceRecurrent.Cell.LSTM : ReferenceRecurrent.Cell.GRU;
                     float[] want = ReferenceRecurrent.run(cell, "tanh", x, 2, 5, 3, 4, ws.get(0).values(), ws.get(1).values(),
                             ws.get(2).values(), true, false);
@@ -152,5 +140,17 @@ class RecurrentTest {
                 assertTrue(l.implementations(2, 5, 3).toString().contains("_forward:"), l.implementations(2, 5, 3).toString());
             }
         }
+    }
+
+    /** Gives a built layer Gaussian weights of this scale; returns them. */
+    static List<Weight> randomWeights(Layer l, Random r, double scale) {
+        List<Weight> ws = new ArrayList<>();
+        for (Weight w : l.getWeights()) {
+            float[] v = new float[w.values().length];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * scale);
+            ws.add(new Weight(w.name(), w.shape(), v));
+        }
+        l.setWeights(ws);
+        return ws;
     }
 }
