@@ -125,12 +125,11 @@ final class Keras3Config {
             }
         }
         if (op instanceof kdnn.layers.Bidirectional bi) {
-            // its layers as Keras 3 serializes them, built for the same input
-            c.set("layer", layer(c.get("layer"), bi.forwardLayer(), bi.forwardLayer().isBuilt() ? buildShape : null));
-            if (c.has("backward_layer")) {
-                c.set("backward_layer", layer(c.get("backward_layer"), bi.backwardLayer(),
-                        bi.backwardLayer().isBuilt() ? buildShape : null));
-            }
+            // Keras 3 saves its two layers (forward_<name> and backward_<name>) as it serializes layers, built for its input
+            c.set("layer", layer(kdnn.layers.Layers.toConfig(bi.forwardLayer()), bi.forwardLayer(),
+                    bi.forwardLayer().isBuilt() ? buildShape : null));
+            c.set("backward_layer", layer(kdnn.layers.Layers.toConfig(bi.backwardLayer()), bi.backwardLayer(),
+                    bi.backwardLayer().isBuilt() ? buildShape : null));
         }
         if (op instanceof kdnn.layers.TimeDistributed td) {
             // its layer as Keras 3 serializes it, built for the steps folded into the batch

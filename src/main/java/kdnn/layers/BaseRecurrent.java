@@ -203,6 +203,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         c.put("go_backwards", args.goBackwards);
         c.put("stateful", false);
         c.put("unroll", args.unroll);
+        if (args.zeroOutputForMask) c.put("zero_output_for_mask", true);
         if (args.implementation != null) c.put("implementation", args.implementation);
         return c;
     }
@@ -243,6 +244,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         boolean goBackwards;
         boolean unroll;
         Integer implementation;
+        boolean zeroOutputForMask;
 
         /** Reads the shared arguments; the caller reads its own, then finishes the reader. */
         static RecurrentArguments read(ConfigReader r, String className) {
@@ -278,7 +280,8 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             refuse(r, className, "return_state", "it returns the states as more outputs, which kdnn's layers do not have");
             refuse(r, className, "stateful", "its state carries over from one call to the next");
             refuse(r, className, "time_major", "kdnn reads (batch, timesteps, features)");
-            refuse(r, className, "zero_output_for_mask", "kdnn computes no masks");
+            // outputs of masked steps: without a mask (kdnn computes none) every step is computed
+            a.zeroOutputForMask = r.bool("zero_output_for_mask", false);
             JsonNode impl = r.node("implementation");
             if (!impl.isNull()) a.implementation = ConfigReader.toInt("implementation", impl); // 1 or 2: same values
             r.node("seed"); // Keras 3: the dropout masks' seed, training only

@@ -68,10 +68,11 @@ public final class Bidirectional extends Layer {
         BaseRecurrent fwd = null;
         BaseRecurrent bwd = null;
         try {
-            // Keras runs a copy of the layer named forward_<name>
+            // Keras runs a copy of the layer named forward_<name> (Keras 3 saves that copy, so the prefix may be there)
             ObjectNode given = layer.deepCopy();
-            if (given.path("config") instanceof ObjectNode lc && lc.path("name").isTextual()) {
-                lc.put("name", "forward_" + lc.get("name").asText());
+            String original = given.path("config").path("name").asText(null);
+            if (given.path("config") instanceof ObjectNode lc && original != null) {
+                lc.put("name", "forward_" + removePrefix(original, "forward_"));
             }
             fwd = recurrent(given, "layer");
             if (!fwd.onDnnl()) {
@@ -82,18 +83,20 @@ public final class Bidirectional extends Layer {
                 throw new IllegalArgumentException("Bidirectional `layer` must run forward (go_backwards=False) in kdnn."
                         + " Received: go_backwards=true");
             }
-            String base = fwd.name();
-            // Keras names the two copies forward_<name> and backward_<name>, the backward one running the other way
+            // without a backward_layer, Keras' copy of the layer running the other way, named backward_<name>
             ObjectNode flipped = ((ObjectNode) Layers.toConfig(fwd)).deepCopy();
             ObjectNode fc = (ObjectNode) flipped.get("config");
             fc.put("go_backwards", !fwd.goBackwards());
-            fc.put("name", base.startsWith("forward_") ? "backward_" + base.substring(8) : "backward_" + base);
+            fc.put("name", "backward_" + removePrefix(original != null ? original : fwd.name(), "backward_"));
             bwd = recurrent(backwardLayer.isNull() ? flipped : backwardLayer, "backward_layer");
-            if (!bwd.className().equals(fwd.className()) || bwd.units != fwd.units
-                    || bwd.args.returnSequences != fwd.args.returnSequences) {
+            if (!bwd.className().equals(fwd.className()) || bwd.units != fwd.units) {
                 throw new IllegalArgumentException("Bidirectional `backward_layer` must be a " + fwd.className()
-                        + " of " + fwd.units + " units with return_sequences=" + fwd.args.returnSequences
-                        + " as `layer` in kdnn. Received: " + Layers.toConfig(bwd));
+                        + " of " + fwd.units + " units as `layer` in kdnn. Received: " + Layers.toConfig(bwd));
+            }
+            if (bwd.args.returnSequences != fwd.args.returnSequences) {
+                throw new IllegalArgumentException("Forward layer and backward layer are expected to have the same value"
+                        + " for attribute \"return_sequences\", got \"" + fwd.args.returnSequences + "\" for forward layer"
+                        + " and \"" + bwd.args.returnSequences + "\" for backward layer");
             }
             if (bwd.goBackwards() == fwd.goBackwards()) {
                 throw new IllegalArgumentException("Forward layer and backward layer should have different `go_backwards`"
@@ -108,6 +111,10 @@ public final class Bidirectional extends Layer {
             if (bwd != null) bwd.close();
             throw e;
         }
+    }
+
+    private static String removePrefix(String s, String prefix) {
+        return s.startsWith(prefix) ? s.substring(prefix.length()) : s;
     }
 
     private static BaseRecurrent recurrent(JsonNode config, String key) {

@@ -122,4 +122,36 @@ class BidirectionalTest {
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());
         }
     }
+
+    /**
+     * Keras 3 saves the forward copy (named forward_<name>, {@code zero_output_for_mask} forced to
+     * {@code return_sequences}) and always the backward layer; tf.keras the layer as given. Both
+     * forms read as the same layer and compute the same.
+     */
+    @Test
+    void keras3AndTfKerasFormsReadAlike() throws Exception {
+        String lstm = "'units': 3, 'return_sequences': true, 'kernel_initializer': {'class_name': 'GlorotUniform', 'config':"
+                + " {'seed': 1}}, 'recurrent_initializer': {'class_name': 'Orthogonal', 'config': {'gain': 1.0, 'seed': 2}}";
+        String keras3 = "{'name': 'bi', 'merge_mode': 'concat', 'layer': {'module': 'keras.layers', 'class_name': 'LSTM',"
+                + " 'config': {'name': 'forward_lstm', " + lstm + ", 'zero_output_for_mask': true, 'seed': null},"
+                + " 'registered_name': null, 'build_config': {'input_shape': [null, 4, 2]}}, 'backward_layer': {'module':"
+                + " 'keras.layers', 'class_name': 'LSTM', 'config': {'name': 'backward_lstm', " + lstm + ", 'go_backwards':"
+                + " true, 'zero_output_for_mask': true, 'seed': null}, 'registered_name': null, 'build_config':"
+                + " {'input_shape': [null, 4, 2]}}}";
+        String tfKeras = "{'name': 'bi', 'layer': {'class_name': 'LSTM', 'config': {'name': 'lstm', " + lstm + "}}}";
+        try (Layer a = Layers.fromConfig(JSON.readTree(("{'class_name': 'Bidirectional', 'config': " + keras3 + "}")
+                .replace('\'', '"')), KerasVersion.KERAS_3); Layer b = layer(tfKeras)) {
+            for (Layer l : List.of(a, b)) {
+                assertEquals("forward_lstm", ((Bidirectional) l).forwardLayer().name());
+                assertEquals("backward_lstm", ((Bidirectional) l).backwardLayer().name());
+                l.build(new long[] {-1, 4, 2});
+            }
+            b.setWeights(a.getWeights());
+            float[] x = new float[2 * 4 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+            try (Tensor in = Tensor.of(x, 2, 4, 2); Tensor ya = a.call(in); Tensor yb = b.call(in)) {
+                assertArrayEquals(ya.toFloatArray(), yb.toFloatArray(), 0f);
+            }
+        }
+    }
 }
