@@ -30,16 +30,18 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     private final Recurrences.Cell cell;
     private final RecurrentSteps.Kind kind;
     private final Activation activation;
-    private final Activation gate; // the gates' activation (null for SimpleRNN)
+    private final String gateName; // Keras' recurrent_activation (null for SimpleRNN)
+    private final Activation gate;
 
-    BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell, RecurrentSteps.Kind kind, Activation gate) {
+    BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell, RecurrentSteps.Kind kind, String gateName) {
         super(a.name, a.batchInputShape, a.trainable);
         this.units = a.units;
         this.args = a;
         this.cell = cell;
         this.kind = kind;
         this.activation = Activation.parse(a.activation);
-        this.gate = gate;
+        this.gateName = gateName;
+        this.gate = gateName == null ? null : Activation.parse(gateName);
     }
 
     /** True when oneDNN's cell computes these activations (else the Java steps do). */
@@ -180,7 +182,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         ObjectNode c = baseConfig();
         c.put("units", units);
         c.put("activation", args.activation);
-        writeCellArguments(c);
+        if (gateName != null) c.put("recurrent_activation", gateName);
         c.put("use_bias", args.useBias);
         c.set("kernel_initializer", args.kernelInitializer.toConfig());
         c.set("recurrent_initializer", args.recurrentInitializer.toConfig());
@@ -206,10 +208,6 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         if (args.zeroOutputForMask) c.put("zero_output_for_mask", true);
         if (args.implementation != null) c.put("implementation", args.implementation);
         return c;
-    }
-
-    /** The cell's own arguments after {@code activation} (recurrent_activation, reset_after). */
-    void writeCellArguments(ObjectNode c) {
     }
 
     /** The bias's own arguments after {@code bias_initializer} (unit_forget_bias). */

@@ -20,13 +20,10 @@ public final class GRU extends BaseRecurrent {
     private final boolean resetAfter;
     private MemorySegment lbrBias; // oneDNN's four biases, kept from Keras' (2, 3 * units) one
 
-    private final String recurrentActivation;
-
     private GRU(RecurrentArguments a, String recurrentActivation, boolean resetAfter) {
         super(a, resetAfter ? Recurrences.Cell.LBR_GRU : Recurrences.Cell.GRU,
                 resetAfter ? RecurrentSteps.Kind.GRU_RESET_AFTER : RecurrentSteps.Kind.GRU_RESET_BEFORE,
-                Activation.parse(recurrentActivation));
-        this.recurrentActivation = recurrentActivation;
+                recurrentActivation);
         this.resetAfter = resetAfter;
     }
 
@@ -89,11 +86,6 @@ public final class GRU extends BaseRecurrent {
             lbrBias.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * u + i, hIn);
             lbrBias.setAtIndex(ValueLayout.JAVA_FLOAT, 3 * u + i, hRec);
         }
-    }
-
-    @Override
-    void writeCellArguments(ObjectNode c) {
-        c.put("recurrent_activation", recurrentActivation);
     }
 
     @Override

@@ -16,11 +16,8 @@ public final class LSTM extends BaseRecurrent {
 
     private final boolean unitForgetBias;
 
-    private final String recurrentActivation;
-
     private LSTM(RecurrentArguments a, String recurrentActivation, boolean unitForgetBias) {
-        super(a, Recurrences.Cell.LSTM, RecurrentSteps.Kind.LSTM, Activation.parse(recurrentActivation));
-        this.recurrentActivation = recurrentActivation;
+        super(a, Recurrences.Cell.LSTM, RecurrentSteps.Kind.LSTM, recurrentActivation);
         this.unitForgetBias = unitForgetBias;
     }
 
@@ -42,11 +39,6 @@ public final class LSTM extends BaseRecurrent {
     @Override
     Initializer biasInitializer() {
         return unitForgetBias ? Cells.unitForgetBias(args.biasInitializer, units) : args.biasInitializer;
-    }
-
-    @Override
-    void writeCellArguments(ObjectNode c) {
-        c.put("recurrent_activation", recurrentActivation);
     }
 
     @Override
