@@ -87,6 +87,7 @@ final class SaveRules {
         if (l instanceof BatchNormalization bn && bn.virtualBatchSize() != null) {
             return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
         }
+        if (l.className().startsWith("CuDNN")) return "is Keras 2's class " + l.className();
         return null;
     }
 

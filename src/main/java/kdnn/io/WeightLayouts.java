@@ -65,6 +65,7 @@ final class WeightLayouts {
             }
             case "RMSNormalization" -> out.add("scale");
             case "PReLU" -> out.add("alpha");
+            case "CuDNNLSTM", "CuDNNGRU" -> out.addAll(List.of("kernel", "recurrent_kernel", "bias"));
             case "SimpleRNN", "LSTM", "GRU" -> {
                 out.add("kernel");
                 out.add("recurrent_kernel");

@@ -214,6 +214,10 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     void writeBiasArguments(ObjectNode c) {
     }
 
+    /** The arguments Keras 2's CuDNNLSTM and CuDNNGRU do not take: their cells are fixed. */
+    static final java.util.List<String> NOT_CUDNN = java.util.List.of("activation", "recurrent_activation", "use_bias",
+            "dropout", "recurrent_dropout", "unroll", "implementation", "zero_output_for_mask", "reset_after");
+
     private static JsonNode config(JsonNode n) {
         return n == null ? JsonNodeFactory.instance.nullNode() : n;
     }

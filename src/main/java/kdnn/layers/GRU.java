@@ -12,19 +12,34 @@ import kdnn.runtime.Recurrences;
  * default) the reset gate multiplies the recurrent candidate after its bias, oneDNN's
  * linear-before-reset GRU, and the bias is {@code (2, 3 * units)}: the input's and the recurrent
  * part's. With {@code reset_after=False} (Keras 2.3's default) oneDNN's GRU, bias {@code (3 * units)}.
+ * Keras 2's {@code CuDNNGRU} is the {@code reset_after} cell with the two biases in one {@code (6 *
+ * units)} vector: read as this class under that name.
  */
 public final class GRU extends BaseRecurrent {
     /** Keras' class name, {@code "GRU"}. */
     public static final String CLASS_NAME = "GRU";
 
+    /** Keras 2's class name of the cuDNN variant, {@code "CuDNNGRU"}. */
+    public static final String CUDNN_CLASS_NAME = "CuDNNGRU";
+
     private final boolean resetAfter;
+    private final boolean cudnn;
     private MemorySegment lbrBias; // oneDNN's four biases, kept from Keras' (2, 3 * units) one
 
-    private GRU(RecurrentArguments a, String recurrentActivation, boolean resetAfter) {
+    private GRU(RecurrentArguments a, String recurrentActivation, boolean resetAfter, boolean cudnn) {
         super(a, resetAfter ? Recurrences.Cell.LBR_GRU : Recurrences.Cell.GRU,
                 resetAfter ? RecurrentSteps.Kind.GRU_RESET_AFTER : RecurrentSteps.Kind.GRU_RESET_BEFORE,
                 recurrentActivation);
         this.resetAfter = resetAfter;
+        this.cudnn = cudnn;
+    }
+
+    /** Keras 2's {@code CuDNNGRU.from_config}: tanh and sigmoid, reset after, a bias of {@code 6 * units}. */
+    public static GRU fromCudnnConfig(JsonNode config) {
+        ConfigReader r = new ConfigReader(CUDNN_CLASS_NAME, Cells.withoutCellArguments(config, CUDNN_CLASS_NAME));
+        RecurrentArguments a = RecurrentArguments.read(r, CUDNN_CLASS_NAME);
+        r.finish();
+        return Layer.builtFor(new GRU(a, "sigmoid", true, true), a.batchInputShape);
     }
 
     /** Keras' {@code from_config}. */
@@ -34,7 +49,7 @@ public final class GRU extends BaseRecurrent {
         String recurrent = gateActivation(r, a, CLASS_NAME);
         boolean resetAfter = r.bool("reset_after", true);
         r.finish();
-        return Layer.builtFor(new GRU(a, recurrent, resetAfter), a.batchInputShape);
+        return Layer.builtFor(new GRU(a, recurrent, resetAfter, false), a.batchInputShape);
     }
 
     /** Keras' {@code reset_after}. */
@@ -45,12 +60,12 @@ public final class GRU extends BaseRecurrent {
 
     @Override
     public String className() {
-        return CLASS_NAME;
+        return cudnn ? CUDNN_CLASS_NAME : CLASS_NAME;
     }
 
     @Override
     int[] biasShape() {
-        return resetAfter ? new int[] {2, 3 * units} : new int[] {3 * units};
+        return cudnn ? new int[] {6 * units} : resetAfter ? new int[] {2, 3 * units} : new int[] {3 * units};
     }
 
     @Override
@@ -92,6 +107,7 @@ public final class GRU extends BaseRecurrent {
     public ObjectNode getConfig() {
         ObjectNode c = super.getConfig();
         c.put("reset_after", resetAfter);
+        if (cudnn) c.remove(NOT_CUDNN);
         return c;
     }
 }

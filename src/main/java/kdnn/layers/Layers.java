@@ -88,6 +88,8 @@ public final class Layers {
         FROM_CONFIG.put(SimpleRNN.CLASS_NAME, SimpleRNN::fromConfig);
         FROM_CONFIG.put(LSTM.CLASS_NAME, LSTM::fromConfig);
         FROM_CONFIG.put(GRU.CLASS_NAME, GRU::fromConfig);
+        FROM_CONFIG.put(LSTM.CUDNN_CLASS_NAME, LSTM::fromCudnnConfig);
+        FROM_CONFIG.put(GRU.CUDNN_CLASS_NAME, GRU::fromCudnnConfig);
         FROM_CONFIG.put(Bidirectional.CLASS_NAME, Bidirectional::fromConfig);
         FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
         FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);

@@ -132,4 +132,28 @@ class RecurrentFilesTest {
             });
         }
     }
+
+    /** Keras 2's CuDNNLSTM in .h5 (and kdnn's TF.js) bitwise; .keras, whose Keras has no such class, refused. */
+    @Test
+    void cudnnLstmInKeras2Formats(@TempDir Path dir) throws Exception {
+        String config = ("{'class_name': 'Sequential', 'config': {'name': 'gpu', 'layers': ["
+                + "{'class_name': 'CuDNNLSTM', 'config': {'name': 'cu_dnnlstm', 'units': 4, 'batch_input_shape': [null, 6, 3],"
+                + " 'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 5}}}},"
+                + "{'class_name': 'Dense', 'config': {'name': 'out', 'units': 2}}]}}").replace('\'', '"');
+        float[] x = new float[2 * 6 * 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i * 0.3);
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(x, 2, 6, 3); Tensor want = m.predict(in)) {
+            for (String file : List.of("m.h5", "tfjs")) {
+                Models.save(m, dir.resolve(file));
+                try (Model back = Models.load(dir.resolve(file)); Tensor got = back.predict(in)) {
+                    assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f, file);
+                    assertEquals("CuDNNLSTM", back.layer("cu_dnnlstm").className(), file);
+                }
+            }
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Models.save(m, dir.resolve("m.keras")));
+            assertEquals(true, e.getMessage().contains("Keras 2's class CuDNNLSTM"), e.getMessage());
+        }
+    }
 }

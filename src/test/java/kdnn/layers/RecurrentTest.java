@@ -142,6 +142,50 @@ class RecurrentTest {
         }
     }
 
+    /**
+     * Keras 2's CuDNNLSTM and CuDNNGRU (GPU-trained models): the LSTM with its input and recurrent
+     * biases summed, the reset-after GRU with its two biases in one vector; arguments the cuDNN
+     * classes lack are refused, configs round trip.
+     */
+    @Test
+    void cudnnLayersAreTheirCells() throws Exception {
+        Random r = new Random(13);
+        for (String cls : new String[] {"CuDNNLSTM", "CuDNNGRU"}) {
+            try (Layer l = layer(cls, "{'units': 3, 'return_sequences': true}")) {
+                l.build(new long[] {-1, 4, 2});
+                assertEquals(cls, l.className());
+                List<Weight> ws = randomWeights(l, r, 0.5);
+                float[] b = ws.get(2).values();
+                boolean lstm = cls.equals("CuDNNLSTM");
+                assertEquals(lstm ? 24 : 18, b.length);
+                float[] bias = b;
+                if (lstm) {
+                    bias = new float[12];
+                    for (int i = 0; i < 12; i++) bias[i] = b[i] + b[12 + i];
+                }
+                float[] x = new float[2 * 4 * 2];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                float[] want = ReferenceRecurrent.run(lstm ? ReferenceRecurrent.Cell.LSTM : ReferenceRecurrent.Cell.GRU,
+                        "tanh", x, 2, 4, 2, 3, ws.get(0).values(), ws.get(1).values(), bias, true, false);
+                try (Tensor in = Tensor.of(x, 2, 4, 2); Tensor y = l.call(in)) {
+                    float[] got = y.toFloatArray();
+                    for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 3e-5, cls + " value " + i);
+                }
+                try (Layer back = Layers.fromConfig(Layers.toConfig(l))) {
+                    assertEquals(Layers.toConfig(l), Layers.toConfig(back));
+                    assertTrue(Layers.toConfig(l).path("config").path("activation").isMissingNode());
+                }
+            }
+            var e = assertThrows(IllegalArgumentException.class, () -> layer(cls, "{'units': 3, 'activation': 'relu'}"));
+            assertTrue(e.getMessage().contains("'activation'"), e.getMessage());
+        }
+        // CuDNNLSTM's forget gate: the recurrent bias's forget part starts at one
+        try (Layer l = layer("CuDNNLSTM", "{'units': 2}")) {
+            l.build(new long[] {-1, 3, 1});
+            assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0}, l.getWeights().get(2).values(), 0f);
+        }
+    }
+
     /** Gives a built layer Gaussian weights of this scale; returns them. */
     static List<Weight> randomWeights(Layer l, Random r, double scale) {
         List<Weight> ws = new ArrayList<>();
