@@ -151,15 +151,20 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
                     args.returnSequences, args.goBackwards, dnnlWeights());
         }
+        return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, steps(inputShape, args.goBackwards, false))
+                .build();
+    }
+
+    /** The Java steps of this layer over inputs of this shape, in either direction (see {@link RecurrentSteps#run}). */
+    final Pipeline.SlotTransfer steps(long[] inputShape, boolean backwards, boolean stepOrder) {
         long batch = inputShape[0];
         long steps = inputShape[1];
         int features = Math.toIntExact(inputShape[2]);
         MemorySegment kernel = variables.get(0).data();
         MemorySegment recurrent = variables.get(1).data();
         MemorySegment bias = args.useBias ? variables.get(2).data() : null;
-        return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> RecurrentSteps.run(kind,
-                activation, gate, batch, steps, features, units, kernel, recurrent, bias, args.returnSequences,
-                args.goBackwards, in, out)).build();
+        return (in, out) -> RecurrentSteps.run(kind, activation, gate, batch, steps, features, units, kernel, recurrent,
+                bias, args.returnSequences, backwards, stepOrder, in, out);
     }
 
     /** The cell oneDNN computes. */

@@ -75,10 +75,6 @@ public final class Bidirectional extends Layer {
                 lc.put("name", "forward_" + removePrefix(original, "forward_"));
             }
             fwd = recurrent(given, "layer");
-            if (!fwd.onDnnl()) {
-                throw new IllegalArgumentException("Bidirectional over a " + fwd.className() + " whose activations"
-                        + " oneDNN's cell does not compute (activation=" + fwd.args.activation + ") is not supported by kdnn");
-            }
             if (fwd.goBackwards()) {
                 throw new IllegalArgumentException("Bidirectional `layer` must run forward (go_backwards=False) in kdnn."
                         + " Received: go_backwards=true");
@@ -173,9 +169,49 @@ public final class Bidirectional extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (!forward.onDnnl() || !backward.onDnnl()) return javaSteps(inputShape);
         return Recurrences.bidirectional(forward.cell(), forward.activationAlgorithm(), inputShape[0], inputShape[1],
                 inputShape[2], forward.units, forward.args.returnSequences, forward.dnnlWeights(), backward.dnnlWeights(),
                 merge);
+    }
+
+    /** Both directions as Keras' formulas in Java (activations oneDNN's cells lack), then the merge. */
+    private Pipeline javaSteps(long[] inputShape) {
+        long rows = inputShape[0] * (forward.args.returnSequences ? inputShape[1] : 1);
+        long units = forward.units;
+        Pipeline.Builder b = Pipeline.builder();
+        int ahead = b.buffer(rows * units * Float.BYTES);
+        int behind = b.buffer(rows * units * Float.BYTES);
+        b.javaStep(Pipeline.INPUT, ahead, forward.steps(inputShape, false, true));
+        b.javaStep(Pipeline.INPUT, behind, backward.steps(inputShape, true, true));
+        long bytes = units * Float.BYTES;
+        if (merge == Recurrences.Merge.CONCAT) {
+            b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> {
+                for (long r = 0; r < rows; r++) java.lang.foreign.MemorySegment.copy(from, r * bytes, to, 2 * r * bytes, bytes);
+            });
+            b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> {
+                for (long r = 0; r < rows; r++) {
+                    java.lang.foreign.MemorySegment.copy(from, r * bytes, to, (2 * r + 1) * bytes, bytes);
+                }
+            });
+        } else {
+            long count = rows * units;
+            b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> java.lang.foreign.MemorySegment.copy(from, 0, to, 0,
+                    count * Float.BYTES));
+            b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> {
+                for (long i = 0; i < count; i++) {
+                    float y = to.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+                    float yRev = from.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+                    float v = switch (merge) {
+                        case SUM -> y + yRev;
+                        case MUL -> y * yRev;
+                        default -> (y + yRev) / 2;
+                    };
+                    to.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, v);
+                }
+            });
+        }
+        return b.build();
     }
 
     @Override

@@ -40,11 +40,13 @@ final class RecurrentSteps {
 
     /**
      * Runs the layer over {@code input} {@code (batch, steps, features)} into {@code output}:
-     * every step's state ({@code sequences}) or the last, from the last step when {@code backwards}.
+     * every step's state ({@code sequences}) or the last, from the last step when {@code backwards};
+     * a backward sequence in the order computed (Keras' {@code go_backwards}) or, with
+     * {@code stepOrder}, each state at its step (what Bidirectional merges).
      */
     static void run(Kind kind, Activation activation, Activation recurrentActivation, long batch, long steps,
                     int features, int units, MemorySegment kernel, MemorySegment recurrent, MemorySegment bias,
-                    boolean sequences, boolean backwards, MemorySegment input, MemorySegment output) {
+                    boolean sequences, boolean backwards, boolean stepOrder, MemorySegment input, MemorySegment output) {
         int gates = kind == Kind.LSTM ? 4 : kind == Kind.SIMPLE_RNN ? 1 : 3;
         int width = gates * units;
         float[] k = kernel.toArray(ValueLayout.JAVA_FLOAT);
@@ -66,7 +68,8 @@ final class RecurrentSteps {
                 product(h, r, units, width, hr);
                 step(kind, activation, recurrentActivation, units, xw, hr, r, b, h, c);
                 if (sequences) {
-                    MemorySegment.copy(h, 0, output, ValueLayout.JAVA_FLOAT, (n * steps + s) * units * Float.BYTES, units);
+                    long at = stepOrder ? t : s;
+                    MemorySegment.copy(h, 0, output, ValueLayout.JAVA_FLOAT, (n * steps + at) * units * Float.BYTES, units);
                 }
             }
             if (!sequences) MemorySegment.copy(h, 0, output, ValueLayout.JAVA_FLOAT, n * units * Float.BYTES, units);

@@ -27,8 +27,12 @@ class BidirectionalTest {
     @Test
     void eachMergeModeAsKerasComputesIt() throws Exception {
         Random r = new Random(7);
-        String[][] cells = {{"LSTM", "", "LSTM"}, {"GRU", "", "GRU"}, {"GRU", ", 'reset_after': false", "GRU_RESET_BEFORE"},
-            {"SimpleRNN", "", "SIMPLE_RNN"}};
+        // {class, other arguments, reference cell, gates' activation}: oneDNN's cells, then Keras 2's hard_sigmoid
+        // gates as Keras' formulas in Java
+        String[][] cells = {{"LSTM", "", "LSTM", "sigmoid"}, {"GRU", "", "GRU", "sigmoid"},
+            {"GRU", ", 'reset_after': false", "GRU_RESET_BEFORE", "sigmoid"}, {"SimpleRNN", "", "SIMPLE_RNN", "sigmoid"},
+            {"LSTM", ", 'recurrent_activation': 'hard_sigmoid'", "LSTM", "hard_sigmoid"},
+            {"GRU", ", 'recurrent_activation': 'hard_sigmoid'", "GRU", "hard_sigmoid"}};
         for (String[] cell : cells) {
             for (String merge : new String[] {"concat", "sum", "mul", "ave"}) {
                 for (boolean sequences : new boolean[] {true, false}) {
@@ -46,9 +50,9 @@ class BidirectionalTest {
                         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                         ReferenceRecurrent.Cell c = ReferenceRecurrent.Cell.valueOf(cell[2]);
                         int half = ws.size() / 2;
-                        float[] fwd = ReferenceRecurrent.run(c, "tanh", x, batch, steps, features, units, ws.get(0).values(),
+                        float[] fwd = ReferenceRecurrent.run(c, "tanh", cell[3], x, batch, steps, features, units, ws.get(0).values(),
                                 ws.get(1).values(), ws.get(2).values(), sequences, false);
-                        float[] bwd = ReferenceRecurrent.run(c, "tanh", x, batch, steps, features, units,
+                        float[] bwd = ReferenceRecurrent.run(c, "tanh", cell[3], x, batch, steps, features, units,
                                 ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences, true);
                         if (sequences) bwd = stepOrder(bwd, batch, steps, units);
                         float[] want = merged(merge, fwd, bwd, units);
