@@ -84,6 +84,7 @@ final class SaveRules {
     /** What this layer (a wrapper's: its layer) has that only tf.keras defines, or null. */
     private static String keras2Only(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras2Only(td.layer());
+        if (l instanceof kdnn.layers.Bidirectional bi) return keras2Only(bi.forwardLayer());
         if (l instanceof BatchNormalization bn && bn.virtualBatchSize() != null) {
             return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
         }
@@ -102,9 +103,16 @@ final class SaveRules {
     /** What this layer (a wrapper's: its layer) computes differently under Keras 2 and Keras 3, or null. */
     private static String difference(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return difference(td.layer());
+        if (l instanceof kdnn.layers.Bidirectional bi) {
+            String forward = difference(bi.forwardLayer());
+            return forward != null ? forward : difference(bi.backwardLayer());
+        }
         JsonNode c = l.getConfig();
-        if ("hard_sigmoid".equals(c.path("activation").asText(null))) {
-            return "hard_sigmoid is clip(0.2x + 0.5, 0, 1) in Keras 2 and relu6(x + 3) / 6 in Keras 3";
+        // a recurrent layer's gates are an activation too (Keras 2's LSTM default is hard_sigmoid)
+        for (String key : List.of("activation", "recurrent_activation")) {
+            if ("hard_sigmoid".equals(c.path(key).asText(null))) {
+                return key + " hard_sigmoid is clip(0.2x + 0.5, 0, 1) in Keras 2 and relu6(x + 3) / 6 in Keras 3";
+            }
         }
         if (l instanceof BatchNormalization bn && bn.epsilon() < FUSED_MIN_EPSILON && !bn.renorm()
                 && bn.virtualBatchSize() == null && !(c.path("fused").isBoolean() && !c.path("fused").asBoolean())) {

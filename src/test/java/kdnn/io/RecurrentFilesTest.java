@@ -156,4 +156,27 @@ class RecurrentFilesTest {
             assertEquals(true, e.getMessage().contains("Keras 2's class CuDNNLSTM"), e.getMessage());
         }
     }
+
+    /**
+     * Keras 2's hard_sigmoid gates (its LSTM default) are another function in Keras 3: a model read with
+     * Keras 2's rules is not written into a .keras file, which would compute Keras 3's, also inside a
+     * Bidirectional; .h5 keeps them.
+     */
+    @Test
+    void keras2HardSigmoidGatesStayInKeras2Formats(@TempDir Path dir) throws Exception {
+        String config = ("{'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+                + "{'class_name': 'Bidirectional', 'config': {'name': 'bi', 'batch_input_shape': [null, 5, 2], 'layer':"
+                + " {'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 3, 'recurrent_activation': 'hard_sigmoid'}}}}"
+                + "]}}").replace('\'', '"');
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(new float[2 * 5 * 2], 2, 5, 2); Tensor want = m.predict(in)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Models.save(m, dir.resolve("m.keras")));
+            assertEquals(true, e.getMessage().contains("recurrent_activation hard_sigmoid"), e.getMessage());
+            Models.save(m, dir.resolve("m.h5"));
+            try (Model back = Models.load(dir.resolve("m.h5")); Tensor got = back.predict(in)) {
+                assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f);
+            }
+        }
+    }
 }
