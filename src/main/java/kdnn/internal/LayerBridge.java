@@ -105,4 +105,7 @@ public abstract class LayerBridge {
 
     /** The Keras version whose rules the layer follows (that of the file it was read from). */
     public abstract kdnn.layers.KerasVersion rules(Layer layer);
+
+    /** How a call of {@code layer} treats Keras' mask, given which of its inputs carry one. */
+    public abstract MaskUse maskUse(Layer layer, boolean[] inputMasked);
 }

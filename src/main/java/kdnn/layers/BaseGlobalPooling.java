@@ -130,6 +130,66 @@ public abstract class BaseGlobalPooling extends Layer {
         return d;
     }
 
+    /**
+     * GlobalAveragePooling1D reads Keras' mask (an average over the steps that count) and its
+     * output carries none; the other global poolings drop it.
+     */
+    @Override
+    final kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return readsMask() ? kdnn.internal.MaskUse.READS : kdnn.internal.MaskUse.DROPS;
+    }
+
+    private boolean readsMask() {
+        return kind == Poolings.Kind.AVERAGE && rank == 1;
+    }
+
+    /** The input, or (GlobalAveragePooling1D) the input and its mask {@code (batch, steps)}. */
+    @Override
+    public final long[] computeOutputShape(java.util.List<long[]> shapes) {
+        if (shapes.size() != 2 || !readsMask()) return super.computeOutputShape(shapes);
+        long[] in = shapes.get(0);
+        long[] mask = shapes.get(1);
+        int steps = channelsFirst() ? 2 : 1;
+        boolean fits = in.length == 3 && mask.length == 2 && (mask[0] == in[0] || mask[0] < 0 || in[0] < 0)
+                && (mask[1] == in[steps] || mask[1] < 0 || in[steps] < 0);
+        if (!fits) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (" + className() + "): the mask must be (batch,"
+                    + " steps) of the input " + Shapes.format(in) + ", got " + Shapes.format(mask));
+        }
+        return computeOutputShape(in);
+    }
+
+    /** Keras' masked mean: {@code sum(x * mask) / sum(mask)} over the steps (0 / 0 where all are masked). */
+    @Override
+    final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
+                           double[] bounds) {
+        if (shapes.length != 2 || !readsMask()) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            checkOutput(output, computeOutputShape(java.util.Arrays.asList(shapes)));
+            long[] in = shapes[0];
+            long batch = in[0];
+            long steps = channelsFirst() ? in[2] : in[1];
+            long channels = channelsFirst() ? in[1] : in[2];
+            var f = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+            for (long n = 0; n < batch; n++) {
+                float count = 0;
+                for (long t = 0; t < steps; t++) count += inputs[1].getAtIndex(f, n * steps + t);
+                for (long c = 0; c < channels; c++) {
+                    float sum = 0;
+                    for (long t = 0; t < steps; t++) {
+                        long at = channelsFirst() ? (n * channels + c) * steps + t : (n * steps + t) * channels + c;
+                        sum += inputs[0].getAtIndex(f, at) * inputs[1].getAtIndex(f, n * steps + t);
+                    }
+                    output.setAtIndex(f, n * channels + c, sum / count);
+                }
+            }
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
     /** Keras' config keys: data_format, keepdims. */
     @Override
     public final ObjectNode getConfig() {

@@ -164,7 +164,67 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         MemorySegment recurrent = variables.get(1).data();
         MemorySegment bias = args.useBias ? variables.get(2).data() : null;
         return (in, out) -> RecurrentSteps.run(kind, activation, gate, batch, steps, features, units, kernel, recurrent,
-                bias, args.returnSequences, backwards, stepOrder, in, out);
+                bias, args.returnSequences, backwards, stepOrder, in, out, null, false);
+    }
+
+    /**
+     * The Java steps over an input with Keras' mask {@code (batch, steps)}: oneDNN's cells take no
+     * mask. {@code zeroOutput}: masked steps output zeros (else the state they keep).
+     */
+    final void runMasked(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
+                         boolean backwards, boolean stepOrder, boolean zeroOutput) {
+        RecurrentSteps.run(kind, activation, gate, inputShape[0], inputShape[1], Math.toIntExact(inputShape[2]), units,
+                variables.get(0).data(), variables.get(1).data(), args.useBias ? variables.get(2).data() : null,
+                args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput);
+    }
+
+    /** Keras' RNN {@code compute_mask}: the sequences carry the input's mask on, the last output none. */
+    @Override
+    final kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return args.returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
+    }
+
+    /** The input, or the input and its mask {@code (batch, steps)}. */
+    @Override
+    public final long[] computeOutputShape(java.util.List<long[]> inputShapes) {
+        return computeOutputShape(maskedInput(this, inputShapes));
+    }
+
+    /** The data input's shape of a layer called on an input and, optionally, its mask {@code (batch, steps)}. */
+    static long[] maskedInput(Layer layer, java.util.List<long[]> shapes) {
+        if (shapes.size() == 2) {
+            long[] in = shapes.get(0);
+            long[] mask = shapes.get(1);
+            boolean fits = in.length >= 2 && mask.length == 2 && (mask[0] == in[0] || mask[0] < 0 || in[0] < 0)
+                    && (mask[1] == in[1] || mask[1] < 0 || in[1] < 0);
+            if (!fits) {
+                throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + "): the mask"
+                        + " must be (batch, timesteps) of the input " + Shapes.format(in) + ", got "
+                        + Shapes.format(mask));
+            }
+            return in;
+        }
+        if (shapes.size() != 1) {
+            throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + ") expects 1"
+                    + " input (and its mask), but it received " + shapes.size() + " input tensors");
+        }
+        return shapes.get(0);
+    }
+
+    @Override
+    final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
+                           double[] bounds) {
+        if (shapes.length != 2) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            long[] out = computeOutputShape(java.util.Arrays.asList(shapes));
+            buildFor(shapes[0]);
+            checkOutput(output, out);
+            runMasked(shapes[0], inputs[0], inputs[1], output, args.goBackwards, false, args.zeroOutputForMask);
+            return outputBound(bounds[0]);
+        } finally {
+            exitCall(stamp);
+        }
     }
 
     /** The cell oneDNN computes. */

@@ -2,6 +2,10 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import kdnn.runtime.Pipeline;
@@ -184,34 +188,81 @@ public final class Bidirectional extends Layer {
         int behind = b.buffer(rows * units * Float.BYTES);
         b.javaStep(Pipeline.INPUT, ahead, forward.steps(inputShape, false, true));
         b.javaStep(Pipeline.INPUT, behind, backward.steps(inputShape, true, true));
+        b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> placeForward(from, to, rows, units));
+        b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> mergeBackward(from, to, rows, units));
+        return b.build();
+    }
+
+    /** The forward direction's rows into the output: its half of each row (concat), else all of it. */
+    private void placeForward(MemorySegment from, MemorySegment to, long rows, long units) {
+        long bytes = units * Float.BYTES;
+        if (merge != Recurrences.Merge.CONCAT) {
+            MemorySegment.copy(from, 0, to, 0, rows * bytes);
+            return;
+        }
+        for (long r = 0; r < rows; r++) MemorySegment.copy(from, r * bytes, to, 2 * r * bytes, bytes);
+    }
+
+    /** The backward direction's rows (in step order) merged into the output the forward ones are in. */
+    private void mergeBackward(MemorySegment from, MemorySegment to, long rows, long units) {
         long bytes = units * Float.BYTES;
         if (merge == Recurrences.Merge.CONCAT) {
-            b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> {
-                for (long r = 0; r < rows; r++) java.lang.foreign.MemorySegment.copy(from, r * bytes, to, 2 * r * bytes, bytes);
-            });
-            b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> {
-                for (long r = 0; r < rows; r++) {
-                    java.lang.foreign.MemorySegment.copy(from, r * bytes, to, (2 * r + 1) * bytes, bytes);
-                }
-            });
-        } else {
-            long count = rows * units;
-            b.javaStep(ahead, Pipeline.OUTPUT, (from, to) -> java.lang.foreign.MemorySegment.copy(from, 0, to, 0,
-                    count * Float.BYTES));
-            b.javaStep(behind, Pipeline.OUTPUT, (from, to) -> {
-                for (long i = 0; i < count; i++) {
-                    float y = to.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
-                    float yRev = from.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
-                    float v = switch (merge) {
-                        case SUM -> y + yRev;
-                        case MUL -> y * yRev;
-                        default -> (y + yRev) / 2;
-                    };
-                    to.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, v);
-                }
-            });
+            for (long r = 0; r < rows; r++) MemorySegment.copy(from, r * bytes, to, (2 * r + 1) * bytes, bytes);
+            return;
         }
-        return b.build();
+        for (long i = 0; i < rows * units; i++) {
+            float y = to.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float yRev = from.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float v = switch (merge) {
+                case SUM -> y + yRev;
+                case MUL -> y * yRev;
+                default -> (y + yRev) / 2;
+            };
+            to.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+        }
+    }
+
+    /** Keras' {@code compute_mask}: the sequences carry the input's mask on, the last outputs none. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return forward.args.returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
+    }
+
+    /** The input, or the input and its mask {@code (batch, steps)}. */
+    @Override
+    public long[] computeOutputShape(List<long[]> inputShapes) {
+        return computeOutputShape(BaseRecurrent.maskedInput(this, inputShapes));
+    }
+
+    /**
+     * With a mask, both directions in Java (oneDNN's cells take no mask), each masked step
+     * keeping its state; as Keras' Bidirectional sets {@code zero_output_for_mask} to
+     * {@code return_sequences}, masked steps of sequences output zeros.
+     */
+    @Override
+    double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
+        if (shapes.length != 2) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            long[] out = computeOutputShape(Arrays.asList(shapes));
+            buildFor(shapes[0]);
+            checkOutput(output, out);
+            long[] in = shapes[0];
+            boolean sequences = forward.args.returnSequences;
+            long rows = in[0] * (sequences ? in[1] : 1);
+            long units = forward.units;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment ahead = arena.allocate(rows * units * Float.BYTES, 64);
+                MemorySegment behind = arena.allocate(rows * units * Float.BYTES, 64);
+                forward.runMasked(in, inputs[0], inputs[1], ahead, false, true, sequences);
+                backward.runMasked(in, inputs[0], inputs[1], behind, true, true, sequences);
+                placeForward(ahead, output, rows, units);
+                mergeBackward(behind, output, rows, units);
+            }
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
     }
 
     @Override

@@ -32,6 +32,8 @@ public final class Embedding extends Layer {
     private final Regularizer activityRegularizer;
     private final Constraint constraint;
     private final JsonNode inputLength; // Keras 2's input_length: null, a number or a list (null entries free)
+    private final boolean maskZero;
+    private volatile MaskLayer mask; // made when a model first carries the mask
 
     private Embedding(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -42,6 +44,7 @@ public final class Embedding extends Layer {
         this.activityRegularizer = b.activityRegularizer;
         this.constraint = b.constraint;
         this.inputLength = b.inputLength;
+        this.maskZero = b.maskZero;
     }
 
     /** Keras' arguments: {@code input_dim} and {@code output_dim} (required), the table's initializer and others. */
@@ -53,6 +56,7 @@ public final class Embedding extends Layer {
         Regularizer activityRegularizer;
         Constraint constraint;
         JsonNode inputLength = JsonNodeFactory.instance.nullNode();
+        boolean maskZero;
 
         Builder() {
             super(CLASS_NAME);
@@ -64,6 +68,11 @@ public final class Embedding extends Layer {
         public Builder outputDim(int n) { this.outputDim = n; return this; }
         /** Keras' {@code embeddings_initializer} (default {@code "uniform"}, RandomUniform(-0.05, 0.05)). */
         public Builder embeddingsInitializer(Initializer i) { this.initializer = i; return this; }
+        /**
+         * Keras' {@code mask_zero}: index 0 is padding. In a model the output carries the mask
+         * {@code inputs != 0}, which recurrent layers and {@code GlobalAveragePooling1D} after it read.
+         */
+        public Builder maskZero(boolean m) { this.maskZero = m; return this; }
 
         @Override
         void validate() {
@@ -85,7 +94,7 @@ public final class Embedding extends Layer {
         return new Builder();
     }
 
-    /** Keras' {@code from_config}; {@code mask_zero=True} is refused (kdnn computes no masks). */
+    /** Keras' {@code from_config}. */
     public static Embedding fromConfig(JsonNode config) {
         Builder b = builder();
         ConfigReader r = b.readBase(config);
@@ -96,11 +105,7 @@ public final class Embedding extends Layer {
         b.regularizer = Regularizers.get(r.node("embeddings_regularizer"));
         b.activityRegularizer = Regularizers.get(r.node("activity_regularizer"));
         b.constraint = Constraints.get(r.node("embeddings_constraint"));
-        if (r.bool("mask_zero", false)) {
-            throw new IllegalArgumentException("Embedding: `mask_zero=True` is not supported: the mask Keras derives from"
-                    + " index 0 changes what masking layers after it compute (pooling, recurrent layers), and kdnn"
-                    + " computes no masks");
-        }
+        b.maskZero = r.bool("mask_zero", false);
         JsonNode length = r.node("input_length");
         if (Layers.readingVersion() == KerasVersion.KERAS_2) {
             checkInputLength(length);
@@ -146,6 +151,25 @@ public final class Embedding extends Layer {
     /** Keras' {@code output_dim}. */
     public int outputDim() {
         return outputDim;
+    }
+
+    /** Keras' {@code mask_zero}. */
+    public boolean maskZero() {
+        ensureOpen();
+        return maskZero;
+    }
+
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        if (!maskZero) return kdnn.internal.MaskUse.DROPS; // Keras 3's compute_mask: None without mask_zero
+        MaskLayer m = mask;
+        if (m == null) {
+            synchronized (this) {
+                if (mask == null) mask = own(MaskLayer.notZero(name()));
+                m = mask;
+            }
+        }
+        return new kdnn.internal.MaskUse(kdnn.internal.MaskUse.Kind.MAKES, m);
     }
 
     @Override
@@ -229,7 +253,7 @@ public final class Embedding extends Layer {
         c.set("activity_regularizer", activityRegularizer == null ? JsonNodeFactory.instance.nullNode()
                 : activityRegularizer.toConfig());
         c.set("embeddings_constraint", constraint == null ? JsonNodeFactory.instance.nullNode() : constraint.toConfig());
-        c.put("mask_zero", false);
+        c.put("mask_zero", maskZero);
         if (!inputLength.isNull()) c.set("input_length", inputLength);
         return c;
     }

@@ -121,6 +121,11 @@ public abstract class Layer implements AutoCloseable {
         public KerasVersion rules(Layer layer) {
             return layer.rules;
         }
+
+        @Override
+        public kdnn.internal.MaskUse maskUse(Layer layer, boolean[] inputMasked) {
+            return layer.maskUse(inputMasked);
+        }
     }
 
     /** What a forgotten layer's cleaner frees; holds nothing that reaches the layer. */
@@ -837,12 +842,44 @@ public abstract class Layer implements AutoCloseable {
             released = true;
             try {
                 closeParts();
+                for (Layer h : hidden) h.close();
             } finally {
                 cleanable.clean();
             }
         } finally {
             lifecycle.unlockWrite(stamp);
         }
+    }
+
+    /**
+     * How a call of this layer treats Keras' mask, given which inputs carry one: by default as
+     * Keras' {@code supports_masking=False}, the mask stops here (tf.keras drops it silently,
+     * Keras 3 with a warning). Layers that pass, read, make or merge masks override it.
+     */
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
+    // hidden layers this one made for a model's graph (its masks), closed with it
+    private final List<Layer> hidden = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Keeps {@code layer} (made for this one's use in a model graph) to close with this layer. */
+    final <L extends Layer> L own(L layer) {
+        hidden.add(layer);
+        return layer;
+    }
+
+    /** Refuses an output segment too small for {@code shape} float32 values. */
+    final void checkOutput(MemorySegment output, long[] shape) {
+        if (output.byteSize() < Shapes.product(shape) * Float.BYTES) {
+            throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
+                    + " bytes, expected " + Shapes.format(shape) + " float32 values");
+        }
+    }
+
+    /** Builds the layer for {@code inputShape} if it is not built yet (a run on several inputs). */
+    final void buildFor(long[] inputShape) {
+        ensureBuilt(inputShape);
     }
 
     /** Closes the layers this one owns (a wrapper's), once, under the write lock. */

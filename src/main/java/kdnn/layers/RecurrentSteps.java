@@ -42,11 +42,15 @@ final class RecurrentSteps {
      * Runs the layer over {@code input} {@code (batch, steps, features)} into {@code output}:
      * every step's state ({@code sequences}) or the last, from the last step when {@code backwards};
      * a backward sequence in the order computed (Keras' {@code go_backwards}) or, with
-     * {@code stepOrder}, each state at its step (what Bidirectional merges).
+     * {@code stepOrder}, each state at its step (what Bidirectional merges). With a {@code mask}
+     * {@code (batch, steps)} (null: none), a masked step keeps the state and outputs the state it
+     * kept, or zeros under {@code zeroOutput} (Keras' {@code zero_output_for_mask}); the last
+     * output is the last step's, as Keras' {@code backend.rnn} gives it.
      */
     static void run(Kind kind, Activation activation, Activation recurrentActivation, long batch, long steps,
                     int features, int units, MemorySegment kernel, MemorySegment recurrent, MemorySegment bias,
-                    boolean sequences, boolean backwards, boolean stepOrder, MemorySegment input, MemorySegment output) {
+                    boolean sequences, boolean backwards, boolean stepOrder, MemorySegment input, MemorySegment output,
+                    MemorySegment mask, boolean zeroOutput) {
         int gates = kind == Kind.LSTM ? 4 : kind == Kind.SIMPLE_RNN ? 1 : 3;
         int width = gates * units;
         float[] k = kernel.toArray(ValueLayout.JAVA_FLOAT);
@@ -56,23 +60,33 @@ final class RecurrentSteps {
         float[] x = new float[features];
         float[] h = new float[units];
         float[] c = new float[units];
+        float[] zeros = new float[units];
         float[] xw = new float[width];
         float[] hr = new float[width];
         for (long n = 0; n < batch; n++) {
             java.util.Arrays.fill(h, 0f);
             java.util.Arrays.fill(c, 0f);
+            boolean lastMasked = false;
             for (long s = 0; s < steps; s++) {
                 long t = backwards ? steps - 1 - s : s;
-                MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, (n * steps + t) * features * Float.BYTES, x, 0, features);
-                product(x, k, features, width, xw);
-                product(h, r, units, width, hr);
-                step(kind, activation, recurrentActivation, units, xw, hr, r, b, h, c);
+                lastMasked = mask != null && mask.getAtIndex(ValueLayout.JAVA_FLOAT, n * steps + t) == 0;
+                if (!lastMasked) {
+                    MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, (n * steps + t) * features * Float.BYTES, x, 0,
+                            features);
+                    product(x, k, features, width, xw);
+                    product(h, r, units, width, hr);
+                    step(kind, activation, recurrentActivation, units, xw, hr, r, b, h, c);
+                }
                 if (sequences) {
                     long at = stepOrder ? t : s;
-                    MemorySegment.copy(h, 0, output, ValueLayout.JAVA_FLOAT, (n * steps + at) * units * Float.BYTES, units);
+                    float[] y = lastMasked && zeroOutput ? zeros : h;
+                    MemorySegment.copy(y, 0, output, ValueLayout.JAVA_FLOAT, (n * steps + at) * units * Float.BYTES, units);
                 }
             }
-            if (!sequences) MemorySegment.copy(h, 0, output, ValueLayout.JAVA_FLOAT, n * units * Float.BYTES, units);
+            if (!sequences) {
+                float[] y = lastMasked && zeroOutput ? zeros : h;
+                MemorySegment.copy(y, 0, output, ValueLayout.JAVA_FLOAT, n * units * Float.BYTES, units);
+            }
         }
     }
 

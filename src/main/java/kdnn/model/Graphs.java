@@ -1,10 +1,13 @@
 package kdnn.model;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import kdnn.internal.LayerBridge;
+import kdnn.internal.MaskUse;
 import kdnn.internal.plan.GraphSpec;
 import kdnn.layers.InputLayer;
 import kdnn.layers.Layer;
@@ -125,34 +128,77 @@ final class Graphs {
         return model.outputs().stream().map(shapes::get).toList();
     }
 
-    /** The flat graph of a model: nested models expanded into their layer calls. */
+    /**
+     * The flat graph of a model: nested models expanded into their layer calls, and Keras' masks
+     * as values of their own, computed by the hidden layers that the layers making or merging
+     * them give ({@link MaskUse}); a layer that reads a mask gets it as one more input.
+     */
     static GraphSpec spec(Model model) {
         List<GraphSpec.Call> calls = new ArrayList<>();
         int inputCount = model.inputs().size();
         Map<KerasTensor, Integer> values = new IdentityHashMap<>();
         for (int i = 0; i < inputCount; i++) values.put(model.inputs().get(i), i);
-        int[] outs = expand(model, values, calls, inputCount, "");
+        int[] outs = expand(model, values, new HashMap<>(), calls, inputCount, "");
         return new GraphSpec(model.name(), inputCount, List.copyOf(calls), outs);
     }
 
-    private static int[] expand(Model model, Map<KerasTensor, Integer> values, List<GraphSpec.Call> calls,
-                                int inputCount, String prefix) {
+    private static int[] expand(Model model, Map<KerasTensor, Integer> values, Map<Integer, Integer> maskOf,
+                                List<GraphSpec.Call> calls, int inputCount, String prefix) {
         for (Node n : model.nodes()) {
             int[] in = new int[n.inputs().size()];
             for (int i = 0; i < in.length; i++) in[i] = values.get(n.inputs().get(i));
             if (n.op() instanceof Layer l) {
-                calls.add(new GraphSpec.Call(l, in, prefix + l.name()));
-                values.put(n.outputs().get(0), inputCount + calls.size() - 1);
+                values.put(n.outputs().get(0), call(l, in, maskOf, calls, inputCount, prefix + l.name()));
             } else {
                 Model inner = (Model) n.op();
                 Map<KerasTensor, Integer> innerValues = new IdentityHashMap<>();
                 for (int i = 0; i < in.length; i++) innerValues.put(inner.inputs().get(i), in[i]);
-                int[] outs = expand(inner, innerValues, calls, inputCount, prefix + inner.name() + "/");
+                int[] outs = expand(inner, innerValues, maskOf, calls, inputCount, prefix + inner.name() + "/");
                 for (int i = 0; i < outs.length; i++) values.put(n.outputs().get(i), outs[i]);
             }
         }
         int[] outs = new int[model.outputs().size()];
         for (int i = 0; i < outs.length; i++) outs[i] = values.get(model.outputs().get(i));
         return outs;
+    }
+
+    /** Adds the call of {@code layer} on values {@code in} (and its mask's, if any); returns its output value. */
+    private static int call(Layer layer, int[] in, Map<Integer, Integer> maskOf, List<GraphSpec.Call> calls,
+                            int inputCount, String label) {
+        int[] masks = new int[in.length];
+        boolean[] masked = new boolean[in.length];
+        for (int i = 0; i < in.length; i++) {
+            masks[i] = maskOf.getOrDefault(in[i], -1);
+            masked[i] = masks[i] >= 0;
+        }
+        MaskUse use = LayerBridge.get().maskUse(layer, masked);
+        boolean first = masked.length > 0 && masked[0];
+        boolean reads = first && (use.kind() == MaskUse.Kind.READS || use.kind() == MaskUse.Kind.READS_AND_PASSES);
+        int[] callInputs = reads ? append(in, masks[0]) : in;
+        calls.add(new GraphSpec.Call(layer, callInputs, label));
+        int out = inputCount + calls.size() - 1;
+        int mask = switch (use.kind()) {
+            case DROPS, READS -> -1;
+            case PASSES, READS_AND_PASSES -> first ? masks[0] : -1;
+            case MAKES -> {
+                calls.add(new GraphSpec.Call(use.maskLayer(), in, label + " (mask)"));
+                yield inputCount + calls.size() - 1;
+            }
+            case MERGES -> {
+                int[] reading = in;
+                for (int m : masks) if (m >= 0) reading = append(reading, m);
+                if (reading.length == in.length) yield -1;
+                calls.add(new GraphSpec.Call(use.maskLayer(), reading, label + " (mask)"));
+                yield inputCount + calls.size() - 1;
+            }
+        };
+        if (mask >= 0) maskOf.put(out, mask);
+        return out;
+    }
+
+    private static int[] append(int[] a, int v) {
+        int[] r = java.util.Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
     }
 }

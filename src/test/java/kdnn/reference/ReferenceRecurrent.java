@@ -43,6 +43,38 @@ public final class ReferenceRecurrent {
         return out;
     }
 
+    /**
+     * Keras' {@code backend.rnn} with a mask {@code (batch, steps)} (0: masked): every step is
+     * computed, then {@code where(mask, new, old)} picks the states, and the output is the new
+     * one, the previous output (zeros before the first) or, with {@code zeroOutputForMask}, zeros.
+     * The last output is the last step's output.
+     */
+    public static float[] runMasked(Cell cell, String activation, String gate, float[] x, float[] mask, int batch,
+                                    int steps, int features, int units, float[] kernel, float[] recurrent, float[] bias,
+                                    boolean sequences, boolean backwards, boolean zeroOutputForMask) {
+        float[] out = new float[batch * (sequences ? steps : 1) * units];
+        for (int n = 0; n < batch; n++) {
+            double[] h = new double[units];
+            double[] c = new double[units];
+            double[] previous = new double[units];
+            double[] output = new double[units];
+            for (int k = 0; k < steps; k++) {
+                int t = backwards ? steps - 1 - k : k;
+                double[] xt = new double[features];
+                for (int f = 0; f < features; f++) xt[f] = x[(n * steps + t) * features + f];
+                double[] c0 = c.clone();
+                double[] h1 = step(cell, activation, gate, xt, h, c, features, units, kernel, recurrent, bias);
+                boolean keep = mask[n * steps + t] != 0;
+                output = keep ? h1 : zeroOutputForMask ? new double[units] : previous;
+                if (keep) h = h1; else c = c0;
+                previous = output;
+                if (sequences) for (int u = 0; u < units; u++) out[(n * steps + k) * units + u] = (float) output[u];
+            }
+            if (!sequences) for (int u = 0; u < units; u++) out[n * units + u] = (float) output[u];
+        }
+        return out;
+    }
+
     /** x . kernel[:, gate] (or h . recurrent) for one gate's units. */
     private static double[] dot(double[] v, float[] w, int rows, int gates, int units, int gate) {
         double[] y = new double[units];

@@ -1,0 +1,205 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Random;
+import kdnn.Tensor;
+import kdnn.reference.ReferenceRecurrent;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Recurrent layers, Bidirectional and GlobalAveragePooling1D called on an input and Keras' mask
+ * {@code (batch, steps)}, against Keras' {@code backend.rnn} with a mask written out in double
+ * ({@link ReferenceRecurrent#runMasked}) and Keras' masked mean: masks padded before, after, in
+ * the middle and fully masked, every output form and {@code zero_output_for_mask}.
+ */
+class MaskedRecurrentTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Layer layer(String cls, String config) throws Exception {
+        return Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}").replace('\'', '"')));
+    }
+
+    /** A mask of each kind Keras users meet: pre-padding, post-padding, holes, all masked, none masked. */
+    static float[] mask(Random r, int batch, int steps) {
+        float[] m = new float[batch * steps];
+        for (int n = 0; n < batch; n++) {
+            int kind = r.nextInt(5);
+            int length = r.nextInt(steps + 1);
+            for (int t = 0; t < steps; t++) {
+                boolean keep = switch (kind) {
+                    case 0 -> t >= steps - length;  // pad_sequences' default: zeros first
+                    case 1 -> t < length;           // zeros last
+                    case 2 -> r.nextBoolean();
+                    case 3 -> false;
+                    default -> true;
+                };
+                m[n * steps + t] = keep ? 1 : 0;
+            }
+        }
+        return m;
+    }
+
+    private static ReferenceRecurrent.Cell cell(String cls, String extra) {
+        return switch (cls) {
+            case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+            case "GRU" -> extra.contains("'reset_after': false") ? ReferenceRecurrent.Cell.GRU_RESET_BEFORE
+                    : ReferenceRecurrent.Cell.GRU;
+            default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+        };
+    }
+
+    @Test
+    void eachCellSkipsTheMaskedStepsAsKerasDoes() throws Exception {
+        Random r = new Random(7);
+        String[][] kinds = {{"SimpleRNN", "tanh", "", "sigmoid"}, {"LSTM", "tanh", "", "sigmoid"},
+            {"GRU", "tanh", "", "sigmoid"}, {"GRU", "tanh", ", 'reset_after': false", "sigmoid"},
+            {"LSTM", "tanh", ", 'recurrent_activation': 'hard_sigmoid'", "hard_sigmoid"},
+            {"SimpleRNN", "relu", "", "sigmoid"}};
+        for (String[] kind : kinds) {
+            for (int trial = 0; trial < 10; trial++) {
+                int batch = 1 + r.nextInt(4);
+                int steps = 1 + r.nextInt(7);
+                int features = 1 + r.nextInt(4);
+                int units = 1 + r.nextInt(5);
+                boolean sequences = r.nextBoolean();
+                boolean backwards = r.nextBoolean();
+                boolean zero = r.nextBoolean();
+                String config = "{'units': " + units + ", 'activation': '" + kind[1] + "', 'return_sequences': " + sequences
+                        + ", 'go_backwards': " + backwards + ", 'zero_output_for_mask': " + zero + kind[2] + "}";
+                try (Layer l = layer(kind[0], config)) {
+                    l.build(new long[] {-1, steps, features});
+                    List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
+                    float[] x = new float[batch * steps * features];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    float[] m = mask(r, batch, steps);
+                    float[] want = ReferenceRecurrent.runMasked(cell(kind[0], kind[2]), kind[1], kind[3], x, m, batch,
+                            steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
+                            backwards, zero);
+                    try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
+                         Tensor y = l.call(List.of(in, mk))) {
+                        assertArrayEquals(sequences ? new long[] {batch, steps, units} : new long[] {batch, units}, y.shape());
+                        float[] got = y.toFloatArray();
+                        for (int i = 0; i < got.length; i++) {
+                            assertEquals(want[i], got[i], 2e-5 + 2e-5 * Math.abs(want[i]), kind[0] + " " + config + " value " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Each direction masked, masked steps of sequences zeros (Keras' Bidirectional sets zero_output_for_mask). */
+    @Test
+    void bidirectionalMasksBothDirections() throws Exception {
+        Random r = new Random(11);
+        for (String merge : List.of("concat", "sum", "mul", "ave")) {
+            for (String[] kind : new String[][] {{"LSTM", "sigmoid"}, {"GRU", "sigmoid"}, {"LSTM", "hard_sigmoid"}}) {
+                for (boolean sequences : new boolean[] {true, false}) {
+                    int batch = 3;
+                    int steps = 6;
+                    int features = 3;
+                    int units = 4;
+                    String inner = "{'class_name': '" + kind[0] + "', 'config': {'name': 'rnn', 'units': " + units
+                            + ", 'recurrent_activation': '" + kind[1] + "', 'return_sequences': " + sequences + "}}";
+                    try (Layer l = layer("Bidirectional", "{'name': 'bi', 'merge_mode': '" + merge + "', 'layer': " + inner + "}")) {
+                        l.build(new long[] {-1, steps, features});
+                        List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
+                        int half = ws.size() / 2;
+                        float[] x = new float[batch * steps * features];
+                        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                        float[] m = mask(r, batch, steps);
+                        ReferenceRecurrent.Cell c = cell(kind[0], "");
+                        float[] f = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
+                                ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, false, sequences);
+                        float[] b = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
+                                ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences, true,
+                                sequences);
+                        int rows = batch * (sequences ? steps : 1);
+                        float[] want = new float[rows * units * (merge.equals("concat") ? 2 : 1)];
+                        for (int row = 0; row < rows; row++) {
+                            // the backward sequence back in step order
+                            int back = sequences ? (row / steps) * steps + (steps - 1 - row % steps) : row;
+                            for (int u = 0; u < units; u++) {
+                                float y = f[row * units + u];
+                                float yb = b[back * units + u];
+                                switch (merge) {
+                                    case "concat" -> {
+                                        want[row * 2 * units + u] = y;
+                                        want[row * 2 * units + units + u] = yb;
+                                    }
+                                    case "sum" -> want[row * units + u] = y + yb;
+                                    case "mul" -> want[row * units + u] = y * yb;
+                                    default -> want[row * units + u] = (y + yb) / 2;
+                                }
+                            }
+                        }
+                        try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
+                             Tensor y = l.call(List.of(in, mk))) {
+                            float[] got = y.toFloatArray();
+                            assertEquals(want.length, got.length);
+                            for (int i = 0; i < got.length; i++) {
+                                assertEquals(want[i], got[i], 3e-5 + 3e-5 * Math.abs(want[i]),
+                                        merge + " " + kind[0] + " " + kind[1] + " sequences " + sequences + " value " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Keras' masked mean, sum(x * mask) / sum(mask): NaN where every step is masked, NaN from a masked NaN too. */
+    @Test
+    void globalAveragePooling1DAveragesTheStepsThatCount() throws Exception {
+        Random r = new Random(3);
+        for (String format : List.of("channels_last", "channels_first")) {
+            for (boolean keepdims : new boolean[] {false, true}) {
+                int batch = 5;
+                int steps = 6;
+                int channels = 3;
+                float[] x = new float[batch * steps * channels];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                float[] m = mask(r, batch, steps);
+                m[0] = 0;
+                x[0] = Float.NaN; // step 0 of sample 0 masked, its value NaN: NaN * 0 is NaN in Keras' product
+                boolean first = format.equals("channels_first");
+                try (Layer l = layer("GlobalAveragePooling1D", "{'data_format': '" + format + "', 'keepdims': " + keepdims + "}");
+                     Tensor in = first ? Tensor.of(x, batch, channels, steps) : Tensor.of(x, batch, steps, channels);
+                     Tensor mk = Tensor.of(m, batch, steps); Tensor y = l.call(List.of(in, mk))) {
+                    assertEquals(batch * channels, y.toFloatArray().length);
+                    float[] got = y.toFloatArray();
+                    for (int n = 0; n < batch; n++) {
+                        double count = 0;
+                        for (int t = 0; t < steps; t++) count += m[n * steps + t];
+                        for (int c = 0; c < channels; c++) {
+                            double sum = 0;
+                            for (int t = 0; t < steps; t++) {
+                                int at = first ? (n * channels + c) * steps + t : (n * steps + t) * channels + c;
+                                sum += x[at] * m[n * steps + t];
+                            }
+                            double want = sum / count;
+                            float v = got[n * channels + c];
+                            if (Double.isNaN(want)) assertTrue(Float.isNaN(v), format + " sample " + n + " channel " + c);
+                            else assertEquals(want, v, 1e-5, format + " sample " + n + " channel " + c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMaskOfAnotherShapeIsRefused() throws Exception {
+        try (Layer l = layer("LSTM", "{'units': 2}"); Tensor in = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
+             Tensor mk = Tensor.of(new float[2 * 4], 2, 4)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(in, mk)));
+            assertTrue(e.getMessage().contains("mask must be (batch, timesteps)"), e.getMessage());
+        }
+    }
+}
