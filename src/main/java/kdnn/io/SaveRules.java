@@ -5,6 +5,13 @@ import java.util.List;
 import java.util.Map;
 import kdnn.internal.LayerBridge;
 import kdnn.layers.BatchNormalization;
+import kdnn.layers.Concatenate;
+import kdnn.layers.ElementwiseMerge;
+import kdnn.layers.GlobalAveragePooling1D;
+import kdnn.layers.GroupNormalization;
+import kdnn.layers.Identity;
+import kdnn.layers.Rescaling;
+import kdnn.layers.TensorDivide;
 import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
 import kdnn.layers.KerasOperation;
@@ -28,6 +35,16 @@ final class SaveRules {
 
     static void check(Model model, KerasVersion target, String format) {
         checkOperations(model, format);
+        for (Layer l : model.layersGivenMasks()) {
+            KerasVersion rules = LayerBridge.get().rules(l);
+            if (rules != target && masksDiffer(l)) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") is given a mask, which " + name(rules) + " and " + name(target)
+                        + " treat differently (" + maskDifference(l) + "), so " + format + " files cannot hold it as it"
+                        + " computes now. Save it in a " + name(rules) + " format ("
+                        + (rules == KerasVersion.KERAS_3 ? ".keras" : ".h5 or TF.js") + ")");
+            }
+        }
         for (Layer l : model.allLayers()) {
             String keras3Only = target == KerasVersion.KERAS_2 ? keras3Only(l) : null;
             if (keras3Only != null) {
@@ -51,6 +68,23 @@ final class SaveRules {
                         + (rules == KerasVersion.KERAS_3 ? ".keras" : ".h5 or TF.js") + ")");
             }
         }
+    }
+
+    private static boolean masksDiffer(Layer l) {
+        return l instanceof ElementwiseMerge && !(l instanceof TensorDivide) || l instanceof Concatenate
+                || l instanceof GlobalAveragePooling1D || l instanceof Identity || l instanceof Rescaling
+                || l instanceof GroupNormalization;
+    }
+
+    private static String maskDifference(Layer l) {
+        if (l instanceof ElementwiseMerge || l instanceof Concatenate) {
+            return "tf.keras keeps a step that all the masks keep, Keras 3 one that any keeps";
+        }
+        if (l instanceof GlobalAveragePooling1D) {
+            return "tf.keras multiplies masked values by 0, so a masked NaN or infinity gives NaN; Keras 3 leaves them out";
+        }
+        if (l instanceof GroupNormalization) return "tf.keras computes its statistics over the unmasked positions";
+        return "Keras 3 passes it on, tf.keras drops it";
     }
 
     /**

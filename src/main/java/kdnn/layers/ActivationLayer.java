@@ -72,6 +72,12 @@ public final class ActivationLayer extends ElementwiseLayer {
         return activation;
     }
 
+    /** Keras' activation layers support masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

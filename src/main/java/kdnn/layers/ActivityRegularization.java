@@ -25,6 +25,12 @@ public final class ActivityRegularization extends InferenceIdentity {
         return newBuilder().fromConfig(config).build();
     }
 
+    /** Keras' ActivityRegularization supports masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

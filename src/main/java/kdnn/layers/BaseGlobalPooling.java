@@ -159,7 +159,11 @@ public abstract class BaseGlobalPooling extends Layer {
         return computeOutputShape(in);
     }
 
-    /** Keras' masked mean: {@code sum(x * mask) / sum(mask)} over the steps (0 / 0 where all are masked). */
+    /**
+     * Keras' masked mean over the steps (0 / 0 where all are masked): tf.keras' {@code
+     * sum(x * mask) / sum(mask)}, where a masked NaN or infinity still makes NaN, and Keras 3's
+     * {@code sum(where(mask, x, 0)) / sum(mask)}, where it does not.
+     */
     @Override
     final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
                            double[] bounds) {
@@ -172,6 +176,7 @@ public abstract class BaseGlobalPooling extends Layer {
             long steps = channelsFirst() ? in[2] : in[1];
             long channels = channelsFirst() ? in[1] : in[2];
             var f = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+            boolean keras3 = kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3;
             for (long n = 0; n < batch; n++) {
                 float count = 0;
                 for (long t = 0; t < steps; t++) count += inputs[1].getAtIndex(f, n * steps + t);
@@ -179,7 +184,9 @@ public abstract class BaseGlobalPooling extends Layer {
                     float sum = 0;
                     for (long t = 0; t < steps; t++) {
                         long at = channelsFirst() ? (n * channels + c) * steps + t : (n * steps + t) * channels + c;
-                        sum += inputs[0].getAtIndex(f, at) * inputs[1].getAtIndex(f, n * steps + t);
+                        float m = inputs[1].getAtIndex(f, n * steps + t);
+                        float x = inputs[0].getAtIndex(f, at);
+                        sum += keras3 ? (m != 0 ? x : 0f) : x * m;
                     }
                     output.setAtIndex(f, n * channels + c, sum / count);
                 }

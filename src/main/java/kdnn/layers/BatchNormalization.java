@@ -77,6 +77,12 @@ public final class BatchNormalization extends Layer {
         return builder().fromConfig(config).build();
     }
 
+    /** Keras' BatchNormalization supports masking (it reads the mask only in training): the output carries it. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -29,6 +29,21 @@ public final class Concatenate extends AxisMerge {
         return new Concatenate(a.name(), a.trainable(), a.axis());
     }
 
+    /**
+     * Keras' Concatenate {@code compute_mask}: each input's mask (all true where it has none)
+     * concatenated along the axis, reduced over the last axis by all (tf.keras) or any (Keras 3).
+     */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        boolean some = false;
+        for (boolean m : inputMasked) some |= m;
+        if (!some) return kdnn.internal.MaskUse.DROPS;
+        boolean keras3 = kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3;
+        String key = "mask " + java.util.Arrays.toString(inputMasked);
+        return new kdnn.internal.MaskUse(kdnn.internal.MaskUse.Kind.MERGES,
+                hidden(key, () -> MaskLayer.concatenate(name(), inputMasked, axis(), keras3)));
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -58,6 +58,12 @@ public final class Dense extends Layer {
         return new DenseBuilder(Dense::new).fromConfig(config).build();
     }
 
+    /** Keras' Dense supports masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -33,6 +33,31 @@ public abstract class ElementwiseMerge extends Merge {
         return mergedShape(shapes.get(0), shapes);
     }
 
+    /**
+     * Keras' merge {@code compute_mask}: tf.keras' is true where all the masks present are (an
+     * input without one ignored); Keras 3's where any is, and none unless every input has one.
+     */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        int present = 0;
+        for (boolean m : inputMasked) if (m) present++;
+        if (present == 0) return kdnn.internal.MaskUse.DROPS;
+        boolean keras3 = kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3;
+        if (keras3 && masksValues()) {
+            throw new IllegalArgumentException("layer \"" + name() + "\" (" + className() + ") is given a mask: Keras 3's "
+                    + className() + " leaves masked values out of its result, which kdnn does not");
+        }
+        if (keras3 && present < inputMasked.length) return kdnn.internal.MaskUse.DROPS;
+        String key = "mask " + java.util.Arrays.toString(inputMasked);
+        return new kdnn.internal.MaskUse(kdnn.internal.MaskUse.Kind.MERGES,
+                hidden(key, () -> MaskLayer.elementwise(name(), inputMasked, keras3)));
+    }
+
+    /** True where Keras 3 replaces masked values before the operation (Multiply, Maximum, Minimum). */
+    boolean masksValues() {
+        return false;
+    }
+
     /** The merged shape of exactly two inputs (x - y, x / y); {@code refusal} says so otherwise. */
     final long[] mergedShapeOfTwo(List<long[]> shapes, String refusal) {
         if (shapes.size() != 2) {

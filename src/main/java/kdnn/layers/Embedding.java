@@ -33,7 +33,6 @@ public final class Embedding extends Layer {
     private final Constraint constraint;
     private final JsonNode inputLength; // Keras 2's input_length: null, a number or a list (null entries free)
     private final boolean maskZero;
-    private volatile MaskLayer mask; // made when a model first carries the mask
 
     private Embedding(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -162,13 +161,7 @@ public final class Embedding extends Layer {
     @Override
     kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
         if (!maskZero) return kdnn.internal.MaskUse.DROPS; // Keras 3's compute_mask: None without mask_zero
-        MaskLayer m = mask;
-        if (m == null) {
-            synchronized (this) {
-                if (mask == null) mask = own(MaskLayer.notZero(name()));
-                m = mask;
-            }
-        }
+        MaskLayer m = hidden("mask", () -> MaskLayer.notZero(name()));
         return new kdnn.internal.MaskUse(kdnn.internal.MaskUse.Kind.MAKES, m);
     }
 

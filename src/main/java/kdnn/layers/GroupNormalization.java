@@ -95,6 +95,20 @@ public final class GroupNormalization extends Layer {
         return b.build();
     }
 
+    /**
+     * Keras 3's GroupNormalization supports masking (the output carries the input's mask);
+     * tf.keras' computes its statistics over the unmasked positions only, which kdnn does not.
+     */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        if (kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3) return kdnn.internal.MaskUse.PASSES;
+        if (inputMasked.length > 0 && inputMasked[0]) {
+            throw new IllegalArgumentException("layer \"" + name() + "\" (GroupNormalization) is given a mask: tf.keras'"
+                    + " GroupNormalization computes its statistics over the unmasked positions, which kdnn does not");
+        }
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -21,6 +21,13 @@ public final class Identity extends InferenceIdentity {
         return builder().fromConfig(config).build();
     }
 
+    /** Keras 3's Identity supports masking (the output carries the input's mask); tf.keras' does not. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3 ? kdnn.internal.MaskUse.PASSES
+                : kdnn.internal.MaskUse.DROPS;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

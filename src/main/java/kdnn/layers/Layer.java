@@ -842,7 +842,7 @@ public abstract class Layer implements AutoCloseable {
             released = true;
             try {
                 closeParts();
-                for (Layer h : hidden) h.close();
+                for (Layer h : hidden.values()) h.close();
             } finally {
                 cleanable.clean();
             }
@@ -860,13 +860,14 @@ public abstract class Layer implements AutoCloseable {
         return kdnn.internal.MaskUse.DROPS;
     }
 
-    // hidden layers this one made for a model's graph (its masks), closed with it
-    private final List<Layer> hidden = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // hidden layers this one made for a model's graph (its masks), by what they compute; closed with it
+    private final java.util.Map<String, Layer> hidden = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Keeps {@code layer} (made for this one's use in a model graph) to close with this layer. */
-    final <L extends Layer> L own(L layer) {
-        hidden.add(layer);
-        return layer;
+    /** The hidden layer this one keeps under {@code key}, made by {@code make} the first time. */
+    @SuppressWarnings("unchecked")
+    final <L extends Layer> L hidden(String key, java.util.function.Supplier<L> make) {
+        ensureOpen();
+        return (L) hidden.computeIfAbsent(key, k -> make.get());
     }
 
     /** Refuses an output segment too small for {@code shape} float32 values. */

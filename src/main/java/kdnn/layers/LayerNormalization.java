@@ -93,6 +93,12 @@ public final class LayerNormalization extends Layer {
         return b.build();
     }
 
+    /** Keras' LayerNormalization supports masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -20,8 +20,8 @@ final class MaskLayer extends Layer {
         NOT_ZERO,
         /** Masking's: {@code any(inputs != mask_value, axis=-1)}. */
         ANY_NOT_EQUAL,
-        /** Add, Multiply and the other element-wise merges: the masks present, all true (the data inputs first, for their shapes). */
-        ALL,
+        /** Add and the other element-wise merges: the masks present, all true (tf.keras) or any (Keras 3); the data inputs first. */
+        ELEMENTWISE,
         /** Concatenate: each input's mask (all true where none), concatenated along the axis, then reduced over the last axis. */
         CONCATENATE
     }
@@ -30,7 +30,7 @@ final class MaskLayer extends Layer {
     private final float maskValue;
     private final boolean[] present; // per data input of a merge: whether a mask follows the data inputs for it
     private final int axis;           // Concatenate's
-    private final boolean any;        // Concatenate's reduction over the last axis: any (Keras 3) or all (tf.keras)
+    private final boolean any;        // merges: any mask true (Keras 3) or all (tf.keras)
 
     private MaskLayer(String name, Kind kind, float maskValue, boolean[] present, int axis, boolean any) {
         super(name, null, true);
@@ -51,9 +51,9 @@ final class MaskLayer extends Layer {
         return new MaskLayer(owner + "_mask", Kind.ANY_NOT_EQUAL, maskValue, null, 0, false);
     }
 
-    /** An element-wise merge's mask over the inputs that carry one ({@code present}). */
-    static MaskLayer all(String owner, boolean[] present) {
-        return new MaskLayer(owner + "_mask", Kind.ALL, 0, present.clone(), 0, false);
+    /** An element-wise merge's mask over the inputs that carry one ({@code present}): all of them true, or {@code any}. */
+    static MaskLayer elementwise(String owner, boolean[] present, boolean any) {
+        return new MaskLayer(owner + "_mask", Kind.ELEMENTWISE, 0, present.clone(), 0, any);
     }
 
     /** Concatenate's mask along {@code axis}, reduced over the last axis by {@code any} (Keras 3) or all. */
@@ -76,7 +76,7 @@ final class MaskLayer extends Layer {
         return switch (kind) {
             case NOT_ZERO -> shapes.get(0).clone();
             case ANY_NOT_EQUAL -> Arrays.copyOf(shapes.get(0), shapes.get(0).length - 1);
-            case ALL -> {
+            case ELEMENTWISE -> {
                 long[] first = null;
                 for (int i = dataCount(); i < shapes.size(); i++) {
                     if (first == null) first = shapes.get(i);
@@ -154,7 +154,7 @@ final class MaskLayer extends Layer {
                         put(out, r, keep);
                     }
                 }
-                case ALL -> {
+                case ELEMENTWISE -> {
                     long n = Shapes.product(outShape);
                     for (long i = 0; i < n; i++) {
                         boolean keep = true;
@@ -162,7 +162,7 @@ final class MaskLayer extends Layer {
                         put(out, i, keep);
                     }
                 }
-                case CONCATENATE -> concatenate(shapes, in, out, outShape);
+                case CONCATENATE -> concatenate(shapes, in, out);
             }
             return 1;
         } finally {
@@ -175,7 +175,7 @@ final class MaskLayer extends Layer {
      * none); along an earlier axis the inputs' mask rows follow one another, as Keras' concatenated
      * mask reduced over features that share each row's value.
      */
-    private void concatenate(long[][] shapes, MemorySegment[] in, MemorySegment out, long[] outShape) {
+    private void concatenate(long[][] shapes, MemorySegment[] in, MemorySegment out) {
         int rank = shapes[0].length;
         int a = concatAxis(rank);
         long outer = 1;

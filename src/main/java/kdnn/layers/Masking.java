@@ -18,7 +18,6 @@ public final class Masking extends Layer {
     public static final String CLASS_NAME = "Masking";
 
     private final float maskValue;
-    private volatile MaskLayer mask; // made when a model first carries the mask
 
     private Masking(Builder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -87,13 +86,7 @@ public final class Masking extends Layer {
 
     @Override
     kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
-        MaskLayer m = mask;
-        if (m == null) {
-            synchronized (this) {
-                if (mask == null) mask = own(MaskLayer.anyNotEqual(name(), maskValue));
-                m = mask;
-            }
-        }
+        MaskLayer m = hidden("mask", () -> MaskLayer.anyNotEqual(name(), maskValue));
         return new kdnn.internal.MaskUse(kdnn.internal.MaskUse.Kind.MAKES, m);
     }
 

@@ -23,6 +23,11 @@ public final class Maximum extends ElementwiseMerge {
     }
 
     @Override
+    boolean masksValues() {
+        return true;
+    }
+
+    @Override
     public String className() {
         return CLASS_NAME;
     }

@@ -115,6 +115,12 @@ public final class PReLU extends Layer {
         return sharedAxes == null ? null : sharedAxes.clone();
     }
 
+    /** Keras' activation layers support masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

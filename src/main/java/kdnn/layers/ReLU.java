@@ -88,6 +88,12 @@ public final class ReLU extends ElementwiseLayer {
         return b.build();
     }
 
+    /** Keras' activation layers support masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

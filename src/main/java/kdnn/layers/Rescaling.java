@@ -149,6 +149,13 @@ public final class Rescaling extends ElementwiseLayer {
                         operands.asSlice((long) scale.length * Float.BYTES, (long) offset.length * Float.BYTES))));
     }
 
+    /** Keras 3's Rescaling supports masking (the output carries the input's mask); tf.keras' does not. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3 ? kdnn.internal.MaskUse.PASSES
+                : kdnn.internal.MaskUse.DROPS;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -80,6 +80,19 @@ public final class Softmax extends Layer {
         return b.build();
     }
 
+    /**
+     * Keras' Softmax adds {@code (1 - mask) * -1e9} to its input, the (batch, steps) mask broadcast
+     * against the input's last axes, which kdnn does not: a mask reaching it is refused.
+     */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        if (inputMasked.length > 0 && inputMasked[0]) {
+            throw new IllegalArgumentException("layer \"" + name() + "\" (Softmax) is given a mask: Keras adds it to the"
+                    + " input as (1 - mask) * -1e9 before the softmax, which kdnn does not");
+        }
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

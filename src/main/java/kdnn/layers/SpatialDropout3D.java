@@ -25,6 +25,12 @@ public final class SpatialDropout3D extends InferenceIdentity {
         return newBuilder().fromConfig(config).build();
     }
 
+    /** Keras' dropout layers support masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -35,6 +35,12 @@ public final class TensorDivide extends ElementwiseMerge implements KerasOperati
         return "math.truediv";
     }
 
+    /** An operation ({@code tf.math.truediv}, {@code ops.divide}), not a Keras layer: masks stop here. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
     @Override
     public String className() {
         return TrueDivide.CLASS_NAME;

@@ -61,6 +61,12 @@ public final class ThresholdedReLU extends ElementwiseLayer {
         return theta;
     }
 
+    /** tf.keras' ThresholdedReLU supports masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -83,6 +83,12 @@ public final class TimeDistributed extends Layer {
         return layer;
     }
 
+    /** Keras' TimeDistributed supports masking: the output carries the input's (batch, steps) mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -60,6 +60,12 @@ public final class UnitNormalization extends Layer {
         return b.build();
     }
 
+    /** Keras' UnitNormalization supports masking: the output carries the input's mask. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return kdnn.internal.MaskUse.PASSES;
+    }
+
     @Override
     public String className() {
         return CLASS_NAME;

@@ -138,22 +138,23 @@ final class Graphs {
         int inputCount = model.inputs().size();
         Map<KerasTensor, Integer> values = new IdentityHashMap<>();
         for (int i = 0; i < inputCount; i++) values.put(model.inputs().get(i), i);
-        int[] outs = expand(model, values, new HashMap<>(), calls, inputCount, "");
-        return new GraphSpec(model.name(), inputCount, List.copyOf(calls), outs);
+        List<Layer> givenMasks = new ArrayList<>();
+        int[] outs = expand(model, values, new HashMap<>(), givenMasks, calls, inputCount, "");
+        return new GraphSpec(model.name(), inputCount, List.copyOf(calls), outs, List.copyOf(givenMasks));
     }
 
     private static int[] expand(Model model, Map<KerasTensor, Integer> values, Map<Integer, Integer> maskOf,
-                                List<GraphSpec.Call> calls, int inputCount, String prefix) {
+                                List<Layer> givenMasks, List<GraphSpec.Call> calls, int inputCount, String prefix) {
         for (Node n : model.nodes()) {
             int[] in = new int[n.inputs().size()];
             for (int i = 0; i < in.length; i++) in[i] = values.get(n.inputs().get(i));
             if (n.op() instanceof Layer l) {
-                values.put(n.outputs().get(0), call(l, in, maskOf, calls, inputCount, prefix + l.name()));
+                values.put(n.outputs().get(0), call(l, in, maskOf, givenMasks, calls, inputCount, prefix + l.name()));
             } else {
                 Model inner = (Model) n.op();
                 Map<KerasTensor, Integer> innerValues = new IdentityHashMap<>();
                 for (int i = 0; i < in.length; i++) innerValues.put(inner.inputs().get(i), in[i]);
-                int[] outs = expand(inner, innerValues, maskOf, calls, inputCount, prefix + inner.name() + "/");
+                int[] outs = expand(inner, innerValues, maskOf, givenMasks, calls, inputCount, prefix + inner.name() + "/");
                 for (int i = 0; i < outs.length; i++) values.put(n.outputs().get(i), outs[i]);
             }
         }
@@ -163,13 +164,14 @@ final class Graphs {
     }
 
     /** Adds the call of {@code layer} on values {@code in} (and its mask's, if any); returns its output value. */
-    private static int call(Layer layer, int[] in, Map<Integer, Integer> maskOf, List<GraphSpec.Call> calls,
-                            int inputCount, String label) {
+    private static int call(Layer layer, int[] in, Map<Integer, Integer> maskOf, List<Layer> givenMasks,
+                            List<GraphSpec.Call> calls, int inputCount, String label) {
         int[] masks = new int[in.length];
         boolean[] masked = new boolean[in.length];
         for (int i = 0; i < in.length; i++) {
             masks[i] = maskOf.getOrDefault(in[i], -1);
             masked[i] = masks[i] >= 0;
+            if (masked[i] && !givenMasks.contains(layer)) givenMasks.add(layer);
         }
         MaskUse use = LayerBridge.get().maskUse(layer, masked);
         boolean first = masked.length > 0 && masked[0];

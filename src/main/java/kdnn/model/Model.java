@@ -83,6 +83,17 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         this.outputs = List.copyOf(outputs);
         this.nodes = Graphs.order(name, this.inputs, this.outputs);
         this.layerOrder = List.copyOf(Graphs.kerasLayerOrder(this.inputs, this.outputs));
+        // made now: what the masks meet is refused at load, not at the first prediction
+        this.graph = Graphs.spec(this);
+    }
+
+    /**
+     * The layers Keras gives a mask ({@code Embedding(mask_zero=True)}'s or {@code Masking}'s) at
+     * some call of this model, nested models' layers included, whether they read, pass or drop it.
+     */
+    public final List<Layer> layersGivenMasks() {
+        ensureOpen();
+        return graph().givenMasks();
     }
 
     /** The model's name. */

@@ -81,7 +81,6 @@ class EmbeddingTest {
         String[][] refused = {
             {"{'input_dim':0,'output_dim':2}", "Both `input_dim` and `output_dim` should be positive"},
             {"{'output_dim':2}", "Embedding needs the argument `input_dim`"},
-            {"{'input_dim':3,'output_dim':2,'mask_zero':true}", "`mask_zero=True` is not supported"},
             {"{'input_dim':3,'output_dim':2,'input_length':0}", "`input_length` must be None, a positive integer"},
             {"{'input_dim':3,'output_dim':2,'sparse':true}", "`sparse=True` is not supported"},
             {"{'input_dim':3,'output_dim':2,'dtype':'int32'}", "`dtype` must be \"float32\""},

@@ -154,10 +154,14 @@ class MaskedRecurrentTest {
         }
     }
 
-    /** Keras' masked mean, sum(x * mask) / sum(mask): NaN where every step is masked, NaN from a masked NaN too. */
+    /**
+     * Keras' masked mean: NaN where every step is masked; a masked NaN makes NaN in tf.keras'
+     * {@code sum(x * mask)}, not in Keras 3's {@code sum(where(mask, x, 0))}.
+     */
     @Test
     void globalAveragePooling1DAveragesTheStepsThatCount() throws Exception {
         Random r = new Random(3);
+        for (KerasVersion version : KerasVersion.values())
         for (String format : List.of("channels_last", "channels_first")) {
             for (boolean keepdims : new boolean[] {false, true}) {
                 int batch = 5;
@@ -169,7 +173,9 @@ class MaskedRecurrentTest {
                 m[0] = 0;
                 x[0] = Float.NaN; // step 0 of sample 0 masked, its value NaN: NaN * 0 is NaN in Keras' product
                 boolean first = format.equals("channels_first");
-                try (Layer l = layer("GlobalAveragePooling1D", "{'data_format': '" + format + "', 'keepdims': " + keepdims + "}");
+                String config = "{'class_name': 'GlobalAveragePooling1D', 'config': {'data_format': '" + format
+                        + "', 'keepdims': " + keepdims + "}}";
+                try (Layer l = Layers.fromConfig(JSON.readTree(config.replace('\'', '"')), version);
                      Tensor in = first ? Tensor.of(x, batch, channels, steps) : Tensor.of(x, batch, steps, channels);
                      Tensor mk = Tensor.of(m, batch, steps); Tensor y = l.call(List.of(in, mk))) {
                     assertEquals(batch * channels, y.toFloatArray().length);
@@ -181,12 +187,14 @@ class MaskedRecurrentTest {
                             double sum = 0;
                             for (int t = 0; t < steps; t++) {
                                 int at = first ? (n * channels + c) * steps + t : (n * steps + t) * channels + c;
-                                sum += x[at] * m[n * steps + t];
+                                boolean masked = m[n * steps + t] == 0;
+                                sum += version == KerasVersion.KERAS_3 ? (masked ? 0 : x[at]) : (double) x[at] * m[n * steps + t];
                             }
                             double want = sum / count;
                             float v = got[n * channels + c];
-                            if (Double.isNaN(want)) assertTrue(Float.isNaN(v), format + " sample " + n + " channel " + c);
-                            else assertEquals(want, v, 1e-5, format + " sample " + n + " channel " + c);
+                            String where = version + " " + format + " sample " + n + " channel " + c;
+                            if (Double.isNaN(want)) assertTrue(Float.isNaN(v), where + ": " + v);
+                            else assertEquals(want, v, 1e-5, where);
                         }
                     }
                 }

@@ -10,8 +10,9 @@ import kdnn.layers.Layer;
  * as {@code inputCount + i}.
  *
  * @param outputs the value of each model output, in the model's order
+ * @param givenMasks the layers given Keras' mask on some input at some call (whatever they do with it)
  */
-public record GraphSpec(String modelName, int inputCount, List<Call> calls, int[] outputs) {
+public record GraphSpec(String modelName, int inputCount, List<Call> calls, int[] outputs, List<Layer> givenMasks) {
     /** One layer call: the values it reads, in call order, and how to name it in the plan. */
     public record Call(Layer layer, int[] inputs, String label) {
     }
