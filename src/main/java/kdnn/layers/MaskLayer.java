@@ -157,8 +157,10 @@ final class MaskLayer extends Layer {
                 case ELEMENTWISE -> {
                     long n = Shapes.product(outShape);
                     for (long i = 0; i < n; i++) {
-                        boolean keep = true;
-                        for (int k = present.length; k < in.length; k++) keep &= get(in[k], i) != 0;
+                        boolean keep = !any;
+                        for (int k = present.length; k < in.length; k++) {
+                            keep = any ? keep || get(in[k], i) != 0 : keep && get(in[k], i) != 0;
+                        }
                         put(out, i, keep);
                     }
                 }
