@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
@@ -168,14 +170,90 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     }
 
     /**
-     * The Java steps over an input with Keras' mask {@code (batch, steps)}: oneDNN's cells take no
-     * mask. {@code zeroOutput}: masked steps output zeros (else the state they keep).
+     * The layer over an input with Keras' mask {@code (batch, steps)}: a masked step keeps the
+     * state and outputs it (or zeros under {@code zeroOutput}, Keras' {@code zero_output_for_mask}).
+     * oneDNN's cells take no mask, so each sample's unmasked steps are packed together and run as
+     * one primitive over the batch ({@link #runPacked}); cells oneDNN lacks run in Java.
+     * {@code stepOrder}: a backward sequence with each state at its step (what Bidirectional merges).
      */
     final void runMasked(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
                          boolean backwards, boolean stepOrder, boolean zeroOutput) {
+        if (onDnnl()) {
+            runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
+            return;
+        }
         RecurrentSteps.run(kind, activation, gate, inputShape[0], inputShape[1], Math.toIntExact(inputShape[2]), units,
                 variables.get(0).data(), variables.get(1).data(), args.useBias ? variables.get(2).data() : null,
                 args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput);
+    }
+
+    /** Marks the pipeline-cache keys of packed runs (a shape has no negative dims). */
+    private static final long PACKED = -2;
+
+    /**
+     * Each sample's unmasked steps packed in order, from the first position when running forward
+     * and ending at the last when running backward, so the primitive meets them before the filler
+     * (zeros) and every sequence state up to a sample's count is its state after that many of its
+     * steps. One primitive of every step's state over the batch; each step's output is then the
+     * state after the sample's steps so far.
+     */
+    private void runPacked(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
+                           boolean backwards, boolean stepOrder, boolean zeroOutput) {
+        long batch = inputShape[0];
+        long steps = inputShape[1];
+        long features = inputShape[2];
+        ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
+        long[] counts = new long[Math.toIntExact(batch)];
+        long longest = 0;
+        for (int n = 0; n < batch; n++) {
+            for (long t = 0; t < steps; t++) if (mask.getAtIndex(f, n * steps + t) != 0) counts[n]++;
+            longest = Math.max(longest, counts[n]);
+        }
+        long rowBytes = features * Float.BYTES;
+        long stateBytes = (long) units * Float.BYTES;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment states = MemorySegment.NULL;
+            if (longest > 0) {
+                MemorySegment packed = arena.allocate(batch * longest * rowBytes, 64); // zeros: the filler
+                for (int n = 0; n < batch; n++) {
+                    long at = n * longest + (backwards ? longest - counts[n] : 0);
+                    for (long t = 0; t < steps; t++) {
+                        if (mask.getAtIndex(f, n * steps + t) == 0) continue;
+                        MemorySegment.copy(input, (n * steps + t) * rowBytes, packed, at++ * rowBytes, rowBytes);
+                    }
+                }
+                states = arena.allocate(batch * longest * stateBytes, 64);
+                long[] key = {PACKED, batch, longest, features, backwards ? 1 : 0};
+                long work = batch * longest * (features + units) * gates() * units;
+                PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), k ->
+                        Recurrences.forward(cell, activationAlgorithm(), k[1], k[2], k[3], units, true, k[4] == 1,
+                                dnnlWeights()));
+                try {
+                    lease.pipeline().execute(packed, states);
+                } finally {
+                    lease.release();
+                }
+            }
+            // the states come in the order computed: sample n's k-th state follows its k-th unmasked step
+            for (int n = 0; n < batch; n++) {
+                long done = 0;
+                long lastAt = -1; // where the output of the latest step lies (-1: zeros)
+                for (long s = 0; s < steps; s++) {
+                    long t = backwards ? steps - 1 - s : s;
+                    boolean kept = mask.getAtIndex(f, n * steps + t) != 0;
+                    if (kept) done++;
+                    lastAt = !kept && zeroOutput || done == 0 ? -1 : (n * longest + done - 1) * stateBytes;
+                    if (!args.returnSequences) continue;
+                    long to = (n * steps + (stepOrder ? t : s)) * stateBytes;
+                    if (lastAt < 0) output.asSlice(to, stateBytes).fill((byte) 0);
+                    else MemorySegment.copy(states, lastAt, output, to, stateBytes);
+                }
+                if (args.returnSequences) continue;
+                long to = n * stateBytes;
+                if (lastAt < 0) output.asSlice(to, stateBytes).fill((byte) 0);
+                else MemorySegment.copy(states, lastAt, output, to, stateBytes);
+            }
+        }
     }
 
     /** Keras' RNN {@code compute_mask}: the sequences carry the input's mask on, the last output none. */

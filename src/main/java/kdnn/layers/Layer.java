@@ -238,7 +238,7 @@ public abstract class Layer implements AutoCloseable {
     }
 
     /** The thread count a call's primitives get: one for small work, else {@link kdnn.runtime.Threads#count()}. */
-    private static int threads(boolean small) {
+    static int threads(boolean small) {
         return small ? 1 : kdnn.runtime.Threads.count();
     }
 
