@@ -11,6 +11,7 @@ import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
 import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
+import kdnn.runtime.InnerProducts;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.Recurrences;
 
@@ -159,15 +160,55 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     /** The Java steps of this layer over inputs of this shape, in either direction (see {@link RecurrentSteps#run}). */
     final Pipeline.SlotTransfer steps(long[] inputShape, boolean backwards, boolean stepOrder) {
+        return (in, out) -> runSteps(inputShape, in, null, out, backwards, stepOrder, false);
+    }
+
+    /** The Java steps ({@link RecurrentSteps#run}) with their products on oneDNN pipelines of this layer's cache. */
+    private void runSteps(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
+                          boolean backwards, boolean stepOrder, boolean zeroOutput) {
         long batch = inputShape[0];
         long steps = inputShape[1];
-        int features = Math.toIntExact(inputShape[2]);
-        MemorySegment kernel = variables.get(0).data();
-        MemorySegment recurrent = variables.get(1).data();
+        long features = inputShape[2];
+        int width = gates() * units;
         MemorySegment bias = args.useBias ? variables.get(2).data() : null;
-        return (in, out) -> RecurrentSteps.run(kind, activation, gate, batch, steps, features, units, kernel, recurrent,
-                bias, args.returnSequences, backwards, stepOrder, in, out, null, false);
+        long widthBytes = (long) width * Float.BYTES;
+        // GRU reset-after: the bias is (2, 3 * units), the input's row first, then the recurrent one's
+        MemorySegment inputBias = bias == null ? null : bias.asSlice(0, widthBytes);
+        MemorySegment recurrentBias = bias != null && kind == RecurrentSteps.Kind.GRU_RESET_AFTER
+                ? bias.asSlice(widthBytes, widthBytes) : null;
+        long rows = batch * steps;
+        PipelineCache.Lease inputs = pipelines.acquire(new long[] {INPUT_PRODUCT, rows, features},
+                threads(rows * features * width < SMALL_WORK), k -> InnerProducts.dense(k[1], k[2], width,
+                        variables.get(0).data(), inputBias, java.util.List.of(), kdnn.runtime.Convolutions.Tail.NONE, false));
+        try {
+            PipelineCache.Lease recurrent = pipelines.acquire(new long[] {RECURRENT_PRODUCT, batch},
+                    threads(batch * units * width < SMALL_WORK), k -> InnerProducts.dense(k[1], units, width,
+                            variables.get(1).data(), recurrentBias, java.util.List.of(), kdnn.runtime.Convolutions.Tail.NONE, false));
+            try {
+                RecurrentSteps.Products products = new RecurrentSteps.Products() {
+                    @Override
+                    public void inputs(MemorySegment x, MemorySegment xw) {
+                        inputs.pipeline().execute(x, xw);
+                    }
+
+                    @Override
+                    public void recurrent(MemorySegment h, MemorySegment hr) {
+                        recurrent.pipeline().execute(h, hr);
+                    }
+                };
+                RecurrentSteps.run(kind, activation, gate, batch, steps, Math.toIntExact(features), units, products,
+                        args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput);
+            } finally {
+                recurrent.release();
+            }
+        } finally {
+            inputs.release();
+        }
     }
+
+    /** Mark the pipeline-cache keys of the Java steps' products (a shape has no negative dims). */
+    private static final long INPUT_PRODUCT = -3;
+    private static final long RECURRENT_PRODUCT = -4;
 
     /**
      * The layer over an input with Keras' mask {@code (batch, steps)}: a masked step keeps the
@@ -182,9 +223,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
             return;
         }
-        RecurrentSteps.run(kind, activation, gate, inputShape[0], inputShape[1], Math.toIntExact(inputShape[2]), units,
-                variables.get(0).data(), variables.get(1).data(), args.useBias ? variables.get(2).data() : null,
-                args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput);
+        runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
     }
 
     /** Marks the pipeline-cache keys of packed runs (a shape has no negative dims). */

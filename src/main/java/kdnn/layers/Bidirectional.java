@@ -163,6 +163,7 @@ public final class Bidirectional extends Layer {
         for (BaseRecurrent l : List.of(forward, backward)) {
             l.weightsChanged();
             l.bumpWeightsVersion();
+            l.pipelines.prepareAll(); // the masked and Java runs use the layers' own pipelines
         }
     }
 

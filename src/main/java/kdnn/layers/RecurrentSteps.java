@@ -1,13 +1,14 @@
 package kdnn.layers;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * Keras' recurrent cells step by step in Java, for the activations oneDNN's cells do not compute
  * (Keras 2's LSTM default {@code recurrent_activation="hard_sigmoid"}, a linear SimpleRNN, ...):
- * the same formulas as Keras' cells, sums in double, values rounded to float32 between steps, on
- * one thread. Weights in Keras' layout; the outputs as Keras lists them.
+ * the same formulas as Keras' cells, step by step over the whole batch: the products with the
+ * kernels on oneDNN (every step's input product at once, the state's per step), the gates here. Weights in Keras' layout; the outputs as Keras lists them.
  */
 final class RecurrentSteps {
     private RecurrentSteps() {
@@ -38,6 +39,20 @@ final class RecurrentSteps {
         };
     }
 
+    /** oneDNN's products the steps use: x W (+ the input bias) of every step at once, and h U (+ the recurrent bias, if any). */
+    interface Products {
+        /** {@code x W + b} for every row {@code (batch * steps, features)} of {@code x}. */
+        void inputs(MemorySegment x, MemorySegment xw);
+
+        /** {@code h U} (+ GRU reset-after's recurrent bias) for every row {@code (batch, units)} of {@code h}. */
+        void recurrent(MemorySegment h, MemorySegment hr);
+    }
+
+    /** The gates per unit of a cell's kernels. */
+    static int gates(Kind kind) {
+        return kind == Kind.LSTM ? 4 : kind == Kind.SIMPLE_RNN ? 1 : 3;
+    }
+
     /**
      * Runs the layer over {@code input} {@code (batch, steps, features)} into {@code output}:
      * every step's state ({@code sequences}) or the last, from the last step when {@code backwards};
@@ -45,99 +60,104 @@ final class RecurrentSteps {
      * {@code stepOrder}, each state at its step (what Bidirectional merges). With a {@code mask}
      * {@code (batch, steps)} (null: none), a masked step keeps the state and outputs the state it
      * kept, or zeros under {@code zeroOutput} (Keras' {@code zero_output_for_mask}); the last
-     * output is the last step's, as Keras' {@code backend.rnn} gives it.
+     * output is the last step's, as Keras' {@code backend.rnn} gives it. The products run on
+     * oneDNN over the whole batch, the gates here.
      */
     static void run(Kind kind, Activation activation, Activation recurrentActivation, long batch, long steps,
-                    int features, int units, MemorySegment kernel, MemorySegment recurrent, MemorySegment bias,
-                    boolean sequences, boolean backwards, boolean stepOrder, MemorySegment input, MemorySegment output,
-                    MemorySegment mask, boolean zeroOutput) {
-        int gates = kind == Kind.LSTM ? 4 : kind == Kind.SIMPLE_RNN ? 1 : 3;
-        int width = gates * units;
-        float[] k = kernel.toArray(ValueLayout.JAVA_FLOAT);
-        float[] r = recurrent.toArray(ValueLayout.JAVA_FLOAT);
-        float[] b = bias == null ? new float[kind == Kind.GRU_RESET_AFTER ? 2 * width : width]
-                : bias.toArray(ValueLayout.JAVA_FLOAT);
-        float[] x = new float[features];
-        float[] h = new float[units];
-        float[] c = new float[units];
-        float[] zeros = new float[units];
-        float[] xw = new float[width];
-        float[] hr = new float[width];
-        for (long n = 0; n < batch; n++) {
-            java.util.Arrays.fill(h, 0f);
-            java.util.Arrays.fill(c, 0f);
-            boolean lastMasked = false;
+                    int features, int units, Products products, boolean sequences, boolean backwards,
+                    boolean stepOrder, MemorySegment input, MemorySegment output, MemorySegment mask,
+                    boolean zeroOutput) {
+        int b = Math.toIntExact(batch);
+        int width = gates(kind) * units;
+        ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xw = arena.allocate(batch * steps * width * Float.BYTES, 64);
+            products.inputs(input, xw);
+            MemorySegment state = arena.allocate((long) b * units * Float.BYTES, 64);
+            MemorySegment product = arena.allocate((long) b * width * Float.BYTES, 64);
+            float[] h = new float[b * units];
+            float[] c = new float[b * units];
+            float[] hr = new float[b * width];
+            float[] candidate = kind == Kind.GRU_RESET_BEFORE ? new float[b * width] : null;
+            float[] x = new float[width];
+            float[] zeros = new float[units];
+            boolean[] lastMasked = new boolean[b];
             for (long s = 0; s < steps; s++) {
                 long t = backwards ? steps - 1 - s : s;
-                lastMasked = mask != null && mask.getAtIndex(ValueLayout.JAVA_FLOAT, n * steps + t) == 0;
-                if (!lastMasked) {
-                    MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, (n * steps + t) * features * Float.BYTES, x, 0,
-                            features);
-                    product(x, k, features, width, xw);
-                    product(h, r, units, width, hr);
-                    step(kind, activation, recurrentActivation, units, xw, hr, r, b, h, c);
+                MemorySegment.copy(h, 0, state, f, 0, h.length);
+                products.recurrent(state, product);
+                MemorySegment.copy(product, f, 0, hr, 0, hr.length);
+                if (candidate != null) {
+                    // the reset gate scales the state before its product with the candidate's kernel
+                    float[] rh = new float[b * units];
+                    for (int n = 0; n < b; n++) {
+                        MemorySegment.copy(xw, f, ((n * steps + t) * width) * Float.BYTES, x, 0, width);
+                        for (int j = 0; j < units; j++) {
+                            rh[n * units + j] = apply(recurrentActivation, x[units + j] + hr[n * width + units + j])
+                                    * h[n * units + j];
+                        }
+                    }
+                    MemorySegment.copy(rh, 0, state, f, 0, rh.length);
+                    products.recurrent(state, product);
+                    MemorySegment.copy(product, f, 0, candidate, 0, candidate.length);
                 }
-                if (sequences) {
-                    long at = stepOrder ? t : s;
-                    float[] y = lastMasked && zeroOutput ? zeros : h;
-                    MemorySegment.copy(y, 0, output, ValueLayout.JAVA_FLOAT, (n * steps + at) * units * Float.BYTES, units);
+                for (int n = 0; n < b; n++) {
+                    lastMasked[n] = mask != null && mask.getAtIndex(f, n * steps + t) == 0;
+                    if (!lastMasked[n]) {
+                        MemorySegment.copy(xw, f, ((n * steps + t) * width) * Float.BYTES, x, 0, width);
+                        step(kind, activation, recurrentActivation, units, x, hr, candidate, n * width, h, c, n * units);
+                    }
+                    if (sequences) {
+                        long at = (n * steps + (stepOrder ? t : s)) * units;
+                        boolean zero = lastMasked[n] && zeroOutput;
+                        MemorySegment.copy(zero ? zeros : h, zero ? 0 : n * units, output, f, at * Float.BYTES, units);
+                    }
                 }
             }
             if (!sequences) {
-                float[] y = lastMasked && zeroOutput ? zeros : h;
-                MemorySegment.copy(y, 0, output, ValueLayout.JAVA_FLOAT, n * units * Float.BYTES, units);
+                for (int n = 0; n < b; n++) {
+                    boolean zero = lastMasked[n] && zeroOutput;
+                    MemorySegment.copy(zero ? zeros : h, zero ? 0 : n * units, output, f, (long) n * units * Float.BYTES,
+                            units);
+                }
             }
         }
     }
 
-    /** {@code v . w} for a row-major {@code (rows, width)} matrix, summed in double. */
-    private static void product(float[] v, float[] w, int rows, int width, float[] out) {
-        for (int j = 0; j < width; j++) {
-            double s = 0;
-            for (int i = 0; i < rows; i++) s += (double) v[i] * w[i * width + j];
-            out[j] = (float) s;
-        }
-    }
-
-    /** One step of Keras' cell: {@code h} (and LSTM's {@code c}) updated in place. */
-    private static void step(Kind kind, Activation act, Activation gate, int u, float[] xw, float[] hr, float[] r,
-                             float[] b, float[] h, float[] c) {
+    /**
+     * One step of Keras' cell for one sample: {@code x} its {@code x W + b}, {@code hr} from
+     * {@code at} its {@code h U} (+ recurrent bias), {@code candidate} (GRU reset-before) its
+     * {@code (r h) U}; {@code h} (and LSTM's {@code c}) from {@code state} updated in place.
+     */
+    private static void step(Kind kind, Activation act, Activation gate, int u, float[] x, float[] hr,
+                             float[] candidate, int at, float[] h, float[] c, int state) {
         switch (kind) {
             case SIMPLE_RNN -> {
-                for (int j = 0; j < u; j++) h[j] = apply(act, xw[j] + b[j] + hr[j]);
+                for (int j = 0; j < u; j++) h[state + j] = apply(act, x[j] + hr[at + j]);
             }
             case LSTM -> {
                 for (int j = 0; j < u; j++) {
-                    float i = apply(gate, xw[j] + hr[j] + b[j]);
-                    float f = apply(gate, xw[u + j] + hr[u + j] + b[u + j]);
-                    c[j] = f * c[j] + i * apply(act, xw[2 * u + j] + hr[2 * u + j] + b[2 * u + j]);
-                    float o = apply(gate, xw[3 * u + j] + hr[3 * u + j] + b[3 * u + j]);
-                    h[j] = o * apply(act, c[j]);
+                    float i = apply(gate, x[j] + hr[at + j]);
+                    float fg = apply(gate, x[u + j] + hr[at + u + j]);
+                    c[state + j] = fg * c[state + j] + i * apply(act, x[2 * u + j] + hr[at + 2 * u + j]);
+                    float o = apply(gate, x[3 * u + j] + hr[at + 3 * u + j]);
+                    h[state + j] = o * apply(act, c[state + j]);
                 }
             }
             case GRU_RESET_AFTER -> {
-                // the recurrent part has its own bias, and the reset gate scales it after that
+                // the recurrent part has its own bias (in hr), and the reset gate scales it after that
                 for (int j = 0; j < u; j++) {
-                    float z = apply(gate, xw[j] + b[j] + hr[j] + b[3 * u + j]);
-                    float rr = apply(gate, xw[u + j] + b[u + j] + hr[u + j] + b[4 * u + j]);
-                    float hh = apply(act, xw[2 * u + j] + b[2 * u + j] + rr * (hr[2 * u + j] + b[5 * u + j]));
-                    h[j] = z * h[j] + (1 - z) * hh;
+                    float z = apply(gate, x[j] + hr[at + j]);
+                    float r = apply(gate, x[u + j] + hr[at + u + j]);
+                    float hh = apply(act, x[2 * u + j] + r * hr[at + 2 * u + j]);
+                    h[state + j] = z * h[state + j] + (1 - z) * hh;
                 }
             }
             case GRU_RESET_BEFORE -> {
-                // the reset gate scales the state before its product with the candidate's recurrent kernel
-                float[] z = new float[u];
-                float[] rh = new float[u];
                 for (int j = 0; j < u; j++) {
-                    z[j] = apply(gate, xw[j] + b[j] + hr[j]);
-                    rh[j] = apply(gate, xw[u + j] + b[u + j] + hr[u + j]) * h[j];
-                }
-                int width = 3 * u;
-                for (int j = 0; j < u; j++) {
-                    double s = 0;
-                    for (int i = 0; i < u; i++) s += (double) rh[i] * r[i * width + 2 * u + j];
-                    float hh = apply(act, xw[2 * u + j] + b[2 * u + j] + (float) s);
-                    h[j] = z[j] * h[j] + (1 - z[j]) * hh;
+                    float z = apply(gate, x[j] + hr[at + j]);
+                    float hh = apply(act, x[2 * u + j] + candidate[at + 2 * u + j]);
+                    h[state + j] = z * h[state + j] + (1 - z) * hh;
                 }
             }
         }
