@@ -53,6 +53,7 @@ public final class Bidirectional extends Layer {
         JsonNode constants = r.node("num_constants");
         r.finish();
         if (layer.isNull()) throw new IllegalArgumentException("Bidirectional needs the argument `layer`");
+        if (!layer.isObject()) throw ConfigReader.bad("layer", layer, "a recurrent layer's config {\"class_name\", \"config\"}");
         if (mode.isNull() && config.has("merge_mode")) {
             throw new IllegalArgumentException("Bidirectional `merge_mode=None` is not supported by kdnn: it returns the"
                     + " two directions as two outputs, which kdnn's layers do not have");

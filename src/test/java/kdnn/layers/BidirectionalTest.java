@@ -117,6 +117,7 @@ class BidirectionalTest {
         String[][] cases = {{"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'merge_mode': null}", "merge_mode=None"},
             {"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'merge_mode': 'max'}", "Invalid merge mode"},
             {"{'layer': {'class_name': 'Dense', 'config': {'units': 2}}}", "recurrent layer"},
+            {"{'layer': 'lstm'}", "a recurrent layer's config"}, // found by HostilePreprocessingProperties
             {"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'backward_layer': {'class_name': 'LSTM',"
                     + " 'config': {'units': 2}}}", "different `go_backwards`"},
             {"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'backward_layer': {'class_name': 'GRU',"

@@ -67,7 +67,17 @@ class HostilePreprocessingProperties {
             "{'class_name':'Rsqrt','config':{}}",
             "{'class_name':'LSTM','config':{'units':3,'return_sequences':true}}",
             "{'class_name':'GRU','config':{'units':2,'go_backwards':true,'reset_after':false}}",
-            "{'class_name':'SimpleRNN','config':{'units':2,'activation':'relu','use_bias':false}}");
+            "{'class_name':'SimpleRNN','config':{'units':2,'activation':'relu','use_bias':false}}",
+            "{'class_name':'LSTM','config':{'units':2,'recurrent_activation':'hard_sigmoid','zero_output_for_mask':true}}",
+            "{'class_name':'Bidirectional','config':{'layer':{'class_name':'GRU','config':{'units':2,"
+                    + "'return_sequences':true}},'merge_mode':'ave'}}",
+            "{'class_name':'GlobalAveragePooling1D','config':{'data_format':'channels_last'}}",
+            "{'class_name':'Masking','config':{'mask_value':0.0}}",
+            "{'class_name':'Embedding','config':{'input_dim':5,'output_dim':3,'mask_zero':true}}");
+
+    /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
+    private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
+            "Bidirectional", "GlobalAveragePooling1D");
 
     @Provide
     Arbitrary<Integer> bases() {
@@ -98,13 +108,24 @@ class HostilePreprocessingProperties {
             int rank = 1 + r.nextInt(5);
             long[] shape = new long[rank];
             for (int i = 0; i < rank; i++) shape[i] = r.nextInt(7);
+            // a mask (batch, steps), or of any other shape, its values hostile too
+            long[] maskShape = null;
+            if (MASK_READERS.contains(layer.get("class_name").asText()) && r.nextBoolean()) {
+                maskShape = r.nextInt(4) == 0 || rank < 2 ? new long[] {r.nextInt(7), r.nextInt(7)}
+                        : new long[] {shape[0], shape[1]};
+                merge = true;
+            }
             List<Tensor> inputs = new ArrayList<>();
             try {
-                long[] want = merge ? l.computeOutputShape(List.of(shape, shape)) : l.computeOutputShape(shape);
+                long[] want = maskShape != null ? l.computeOutputShape(List.of(shape, maskShape))
+                        : merge ? l.computeOutputShape(List.of(shape, shape)) : l.computeOutputShape(shape);
                 if (java.util.Arrays.stream(want).asDoubleStream().reduce(1, (a, b) -> a * b) > 1 << 24) {
                     return; // a legal size too large to run here (its allocation fails with OutOfMemoryError)
                 }
-                for (int k = 0; k < (merge ? 2 : 1); k++) inputs.add(Tensor.of(values(r, shape), shape));
+                for (int k = 0; k < (merge ? 2 : 1); k++) {
+                    long[] s = k == 1 && maskShape != null ? maskShape : shape;
+                    inputs.add(Tensor.of(values(r, s), s));
+                }
                 try (Tensor y = merge ? l.call(inputs) : l.call(inputs.get(0))) {
                     assertArrayEquals(want, y.shape(), layer + " on " + java.util.Arrays.toString(shape));
                     assertEquals(java.util.Arrays.stream(want).reduce(1, (a, b) -> a * b), y.toFloatArray().length);
