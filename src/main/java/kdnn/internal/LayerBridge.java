@@ -108,4 +108,10 @@ public abstract class LayerBridge {
 
     /** How a call of {@code layer} treats Keras' mask, given which of its inputs carry one. */
     public abstract MaskUse maskUse(Layer layer, boolean[] inputMasked);
+
+    /**
+     * The hidden layer taking output {@code index} out of the packed outputs of a layer that
+     * returns several; it reads the packed value, then the layer's own inputs.
+     */
+    public abstract Layer outputPart(Layer layer, int index);
 }

@@ -95,8 +95,48 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         return cell.gates();
     }
 
+    /** The output, or with {@code return_state} the output and the states packed per sample ({@link #computeOutputShapes}). */
     @Override
     public final long[] computeOutputShape(long[] shape) {
+        return args.returnState ? packed(computeOutputShapes(java.util.List.of(shape))) : kerasOutputShape(shape);
+    }
+
+    /** {@code (batch, the sum of each output's values per sample)}. */
+    static long[] packed(java.util.List<long[]> outputs) {
+        long batch = outputs.get(0)[0];
+        long perSample = 0;
+        for (long[] o : outputs) {
+            long n = 1;
+            for (int d = 1; d < o.length; d++) n *= o[d];
+            perSample += n;
+        }
+        return new long[] {batch, perSample};
+    }
+
+    /** Keras' outputs: the output, then with {@code return_state} the last states (h, and LSTM's c), each {@code (batch, units)}. */
+    @Override
+    public final java.util.List<long[]> computeOutputShapes(java.util.List<long[]> inputShapes) {
+        long[] in = maskedInput(this, inputShapes);
+        long[] out = kerasOutputShape(in);
+        if (!args.returnState) return java.util.List.of(out);
+        java.util.List<long[]> all = new java.util.ArrayList<>(java.util.List.of(out));
+        for (int i = 0; i < states(); i++) all.add(new long[] {in[0], units});
+        return all;
+    }
+
+    /** The states a cell carries: h, and LSTM's c. */
+    final int states() {
+        return kind == RecurrentSteps.Kind.LSTM ? 2 : 1;
+    }
+
+    /** Keras' {@code return_state}. */
+    public final boolean returnState() {
+        ensureOpen();
+        return args.returnState;
+    }
+
+    /** Keras' output: every step's state or the last one. */
+    final long[] kerasOutputShape(long[] shape) {
         if (shape.length != 3) {
             throw incompatible(shape, "expected ndim=3, found ndim=" + shape.length);
         }
@@ -150,6 +190,10 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     @Override
     final Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (args.returnState) {
+            return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runWithStates(inputShape, in,
+                    null, out)).build();
+        }
         if (onDnnl()) {
             return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
                     args.returnSequences, args.goBackwards, dnnlWeights());
@@ -160,12 +204,12 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     /** The Java steps of this layer over inputs of this shape, in either direction (see {@link RecurrentSteps#run}). */
     final Pipeline.SlotTransfer steps(long[] inputShape, boolean backwards, boolean stepOrder) {
-        return (in, out) -> runSteps(inputShape, in, null, out, backwards, stepOrder, false);
+        return (in, out) -> runSteps(inputShape, in, null, out, backwards, stepOrder, false, null);
     }
 
     /** The Java steps ({@link RecurrentSteps#run}) with their products on oneDNN pipelines of this layer's cache. */
-    private void runSteps(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
-                          boolean backwards, boolean stepOrder, boolean zeroOutput) {
+    final void runSteps(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
+                        boolean backwards, boolean stepOrder, boolean zeroOutput, float[] finalStates) {
         long batch = inputShape[0];
         long steps = inputShape[1];
         long features = inputShape[2];
@@ -197,7 +241,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
                     }
                 };
                 RecurrentSteps.run(kind, activation, gate, batch, steps, Math.toIntExact(features), units, products,
-                        args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput);
+                        args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput, finalStates);
             } finally {
                 recurrent.release();
             }
@@ -223,7 +267,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
             return;
         }
-        runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
+        runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput, null);
     }
 
     /** Marks the pipeline-cache keys of packed runs (a shape has no negative dims). */
@@ -295,6 +339,24 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         }
     }
 
+    /**
+     * {@code return_state}: the output and the last states packed per sample. The Java steps give
+     * the states (oneDNN's primitive gives no state of a masked sample's last real step).
+     */
+    private void runWithStates(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment packed) {
+        java.util.List<long[]> shapes = computeOutputShapes(java.util.List.of(inputShape));
+        long batch = inputShape[0];
+        float[] states = new float[Math.toIntExact(batch * units * states())];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(Shapes.product(shapes.get(0)) * Float.BYTES, 64);
+            runSteps(inputShape, input, mask, out, args.goBackwards, false, args.zeroOutputForMask, states);
+            java.util.List<MemorySegment> parts = new java.util.ArrayList<>(java.util.List.of(out));
+            long stateBytes = batch * units * Float.BYTES;
+            for (int i = 0; i < states(); i++) parts.add(MemorySegment.ofArray(states).asSlice(i * stateBytes, stateBytes));
+            OutputPart.pack(shapes, parts, packed);
+        }
+    }
+
     /** Keras' RNN {@code compute_mask}: the sequences carry the input's mask on, the last output none. */
     @Override
     final kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
@@ -337,7 +399,8 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             long[] out = computeOutputShape(java.util.Arrays.asList(shapes));
             buildFor(shapes[0]);
             checkOutput(output, out);
-            runMasked(shapes[0], inputs[0], inputs[1], output, args.goBackwards, false, args.zeroOutputForMask);
+            if (args.returnState) runWithStates(shapes[0], inputs[0], inputs[1], output);
+            else runMasked(shapes[0], inputs[0], inputs[1], output, args.goBackwards, false, args.zeroOutputForMask);
             return outputBound(bounds[0]);
         } finally {
             exitCall(stamp);
@@ -383,7 +446,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         c.put("dropout", args.dropout);
         c.put("recurrent_dropout", args.recurrentDropout);
         c.put("return_sequences", args.returnSequences);
-        c.put("return_state", false);
+        c.put("return_state", args.returnState);
         c.put("go_backwards", args.goBackwards);
         c.put("stateful", false);
         c.put("unroll", args.unroll);
@@ -429,6 +492,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         boolean unroll;
         Integer implementation;
         boolean zeroOutputForMask;
+        boolean returnState;
 
         /** Reads the shared arguments; the caller reads its own, then finishes the reader. */
         static RecurrentArguments read(ConfigReader r, String className) {
@@ -461,7 +525,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             a.returnSequences = r.bool("return_sequences", false);
             a.goBackwards = r.bool("go_backwards", false);
             a.unroll = r.bool("unroll", false); // how Keras builds the loop, not what it computes
-            refuse(r, className, "return_state", "it returns the states as more outputs, which kdnn's layers do not have");
+            a.returnState = r.bool("return_state", false);
             refuse(r, className, "stateful", "its state carries over from one call to the next");
             refuse(r, className, "time_major", "kdnn reads (batch, timesteps, features)");
             // outputs of masked steps: without a mask (kdnn computes none) every step is computed

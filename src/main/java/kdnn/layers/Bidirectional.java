@@ -99,6 +99,11 @@ public final class Bidirectional extends Layer {
                         + " for attribute \"return_sequences\", got \"" + fwd.args.returnSequences + "\" for forward layer"
                         + " and \"" + bwd.args.returnSequences + "\" for backward layer");
             }
+            if (bwd.args.returnState != fwd.args.returnState) {
+                throw new IllegalArgumentException("Forward layer and backward layer are expected to have the same value"
+                        + " for attribute \"return_state\", got \"" + fwd.args.returnState + "\" for forward layer"
+                        + " and \"" + bwd.args.returnState + "\" for backward layer");
+            }
             if (bwd.goBackwards() == fwd.goBackwards()) {
                 throw new IllegalArgumentException("Forward layer and backward layer should have different `go_backwards`"
                         + " value. Received: forward_layer.go_backwards=" + fwd.goBackwards()
@@ -145,10 +150,28 @@ public final class Bidirectional extends Layer {
 
     @Override
     public long[] computeOutputShape(long[] shape) {
-        long[] out = forward.computeOutputShape(shape);
-        backward.computeOutputShape(shape);
+        return forward.args.returnState ? BaseRecurrent.packed(computeOutputShapes(List.of(shape))) : kerasOutputShape(shape);
+    }
+
+    private long[] kerasOutputShape(long[] shape) {
+        long[] out = forward.kerasOutputShape(shape);
+        backward.kerasOutputShape(shape);
         if (merge == Recurrences.Merge.CONCAT) out[out.length - 1] *= 2;
         return out;
+    }
+
+    /**
+     * Keras' outputs: the merged output, then with {@code return_state} the forward layer's last
+     * states and the backward layer's (h, and LSTM's c, each {@code (batch, units)}).
+     */
+    @Override
+    public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
+        long[] in = BaseRecurrent.maskedInput(this, inputShapes);
+        long[] out = kerasOutputShape(in);
+        if (!forward.args.returnState) return List.of(out);
+        List<long[]> all = new java.util.ArrayList<>(List.of(out));
+        for (int i = 0; i < 2 * forward.states(); i++) all.add(new long[] {in[0], forward.units});
+        return all;
     }
 
     @Override
@@ -175,6 +198,10 @@ public final class Bidirectional extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (forward.args.returnState) {
+            return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runBoth(inputShape, in, null,
+                    out)).build();
+        }
         if (!forward.onDnnl() || !backward.onDnnl()) return javaSteps(inputShape);
         return Recurrences.bidirectional(forward.cell(), forward.activationAlgorithm(), inputShape[0], inputShape[1],
                 inputShape[2], forward.units, forward.args.returnSequences, forward.dnnlWeights(), backward.dnnlWeights(),
@@ -249,21 +276,47 @@ public final class Bidirectional extends Layer {
             long[] out = computeOutputShape(Arrays.asList(shapes));
             buildFor(shapes[0]);
             checkOutput(output, out);
-            long[] in = shapes[0];
-            boolean sequences = forward.args.returnSequences;
-            long rows = in[0] * (sequences ? in[1] : 1);
-            long units = forward.units;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment ahead = arena.allocate(rows * units * Float.BYTES, 64);
-                MemorySegment behind = arena.allocate(rows * units * Float.BYTES, 64);
-                forward.runMasked(in, inputs[0], inputs[1], ahead, false, true, sequences);
-                backward.runMasked(in, inputs[0], inputs[1], behind, true, true, sequences);
-                placeForward(ahead, output, rows, units);
-                mergeBackward(behind, output, rows, units);
-            }
+            runBoth(shapes[0], inputs[0], inputs[1], output);
             return Double.NaN;
         } finally {
             exitCall(stamp);
+        }
+    }
+
+    /**
+     * Both directions and the merge, with a mask (null: none) and, under {@code return_state},
+     * each direction's last states packed after the output; as Keras' Bidirectional sets
+     * {@code zero_output_for_mask} to {@code return_sequences}, masked steps of sequences output zeros.
+     */
+    private void runBoth(long[] in, MemorySegment input, MemorySegment mask, MemorySegment output) {
+        boolean sequences = forward.args.returnSequences;
+        boolean states = forward.args.returnState;
+        long rows = in[0] * (sequences ? in[1] : 1);
+        long units = forward.units;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ahead = arena.allocate(rows * units * Float.BYTES, 64);
+            MemorySegment behind = arena.allocate(rows * units * Float.BYTES, 64);
+            MemorySegment merged = states ? arena.allocate(rows * units * Float.BYTES * (merge == Recurrences.Merge.CONCAT
+                    ? 2 : 1), 64) : output;
+            int count = Math.toIntExact(in[0] * units * forward.states());
+            float[] forwardStates = states ? new float[count] : null;
+            float[] backwardStates = states ? new float[count] : null;
+            if (states) {
+                forward.runSteps(in, input, mask, ahead, false, true, sequences, forwardStates);
+                backward.runSteps(in, input, mask, behind, true, true, sequences, backwardStates);
+            } else {
+                forward.runMasked(in, input, mask, ahead, false, true, sequences);
+                backward.runMasked(in, input, mask, behind, true, true, sequences);
+            }
+            placeForward(ahead, merged, rows, units);
+            mergeBackward(behind, merged, rows, units);
+            if (!states) return;
+            List<MemorySegment> parts = new java.util.ArrayList<>(List.of(merged));
+            long bytes = in[0] * units * Float.BYTES;
+            for (float[] st : List.of(forwardStates, backwardStates)) {
+                for (int i = 0; i < forward.states(); i++) parts.add(MemorySegment.ofArray(st).asSlice(i * bytes, bytes));
+            }
+            OutputPart.pack(computeOutputShapes(List.of(in)), parts, output);
         }
     }
 

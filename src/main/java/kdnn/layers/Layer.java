@@ -126,6 +126,11 @@ public abstract class Layer implements AutoCloseable {
         public kdnn.internal.MaskUse maskUse(Layer layer, boolean[] inputMasked) {
             return layer.maskUse(inputMasked);
         }
+
+        @Override
+        public Layer outputPart(Layer layer, int index) {
+            return layer.hidden("output " + index, () -> OutputPart.of(layer, index));
+        }
     }
 
     /** What a forgotten layer's cleaner frees; holds nothing that reaches the layer. */
@@ -186,10 +191,63 @@ public abstract class Layer implements AutoCloseable {
         return computeOutputShape(inputShapes.get(0));
     }
 
+    /**
+     * Keras' output shapes for these inputs, one per output: several for a layer that returns
+     * several tensors (a recurrent layer's {@code return_state}), whose {@link #computeOutputShape}
+     * is then the shape of all of them packed per sample, {@code (batch, sum of their sizes)}.
+     */
+    public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
+        return List.of(computeOutputShape(inputShapes));
+    }
+
     /** Connects this layer to symbolic inputs, as calling a Keras layer on Keras tensors does. */
     public final kdnn.model.KerasTensor apply(kdnn.model.KerasTensor... inputs) {
         ensureOpen();
         return kdnn.model.KerasTensor.applied(this, List.of(inputs));
+    }
+
+    /** Connects this layer to symbolic inputs: all its outputs (one, or several for {@code return_state}). */
+    public final List<kdnn.model.KerasTensor> applyAll(kdnn.model.KerasTensor... inputs) {
+        ensureOpen();
+        return kdnn.model.KerasTensor.appliedAll(this, List.of(inputs));
+    }
+
+    /**
+     * Runs the layer on its inputs and returns all its outputs, new tensors the caller owns: one,
+     * or several for a layer that returns several (a recurrent layer's {@code return_state}).
+     */
+    public final List<Tensor> callAll(List<Tensor> inputs) {
+        long[][] shapes = new long[inputs.size()][];
+        List<long[]> outs;
+        long[] packed;
+        long stamp = enter();
+        try {
+            for (int i = 0; i < shapes.length; i++) shapes[i] = inputs.get(i).shape();
+            outs = computeOutputShapes(Arrays.asList(shapes));
+            packed = computeOutputShape(Arrays.asList(shapes));
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+        if (outs.size() == 1) return List.of(inputs.size() == 1 ? call(inputs.get(0)) : call(inputs));
+        List<Tensor> made = new java.util.ArrayList<>();
+        try (Tensor all = Tensor.uninitialized(packed)) {
+            call(inputs, all);
+            for (long[] shape : outs) made.add(Tensor.uninitialized(shape));
+            OutputPart.split(outs, all.segment(), made.stream().map(Tensor::segment).toList());
+            return made;
+        } catch (RuntimeException | Error e) {
+            made.forEach(Tensor::close);
+            throw e;
+        }
+    }
+
+    /** Refuses a call that would return one tensor of a layer that returns several. */
+    private void refuseSeveralOutputs(List<long[]> shapes) {
+        int n = computeOutputShapes(shapes).size();
+        if (n > 1) {
+            throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") returns " + n + " tensors:"
+                    + " call it with callAll");
+        }
     }
 
     /** Keras' {@code get_config()}: this layer's arguments in Keras' serialized form. */
@@ -320,6 +378,7 @@ public abstract class Layer implements AutoCloseable {
     /** Runs the layer; returns a new tensor the caller owns. */
     public final Tensor call(Tensor input) {
         long[] outShape = outputShapeFor(input);
+        refuseSeveralOutputs(List.of(input.shape()));
         Tensor output = Tensor.uninitialized(outShape);
         try {
             call(input, output);
@@ -343,6 +402,7 @@ public abstract class Layer implements AutoCloseable {
         try {
             for (int i = 0; i < shapes.length; i++) shapes[i] = inputs.get(i).shape();
             outShape = computeOutputShape(Arrays.asList(shapes));
+            refuseSeveralOutputs(Arrays.asList(shapes));
         } finally {
             lifecycle.unlockRead(stamp);
         }

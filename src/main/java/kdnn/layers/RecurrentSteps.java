@@ -61,12 +61,13 @@ final class RecurrentSteps {
      * {@code (batch, steps)} (null: none), a masked step keeps the state and outputs the state it
      * kept, or zeros under {@code zeroOutput} (Keras' {@code zero_output_for_mask}); the last
      * output is the last step's, as Keras' {@code backend.rnn} gives it. The products run on
-     * oneDNN over the whole batch, the gates here.
+     * oneDNN over the whole batch, the gates here. {@code finalStates} (null: not wanted) takes
+     * the last states, {@code (batch, units)} of h, then of LSTM's c.
      */
     static void run(Kind kind, Activation activation, Activation recurrentActivation, long batch, long steps,
                     int features, int units, Products products, boolean sequences, boolean backwards,
                     boolean stepOrder, MemorySegment input, MemorySegment output, MemorySegment mask,
-                    boolean zeroOutput) {
+                    boolean zeroOutput, float[] finalStates) {
         int b = Math.toIntExact(batch);
         int width = gates(kind) * units;
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
@@ -120,6 +121,10 @@ final class RecurrentSteps {
                     MemorySegment.copy(zero ? zeros : h, zero ? 0 : n * units, output, f, (long) n * units * Float.BYTES,
                             units);
                 }
+            }
+            if (finalStates != null) {
+                System.arraycopy(h, 0, finalStates, 0, h.length);
+                if (kind == Kind.LSTM) System.arraycopy(c, 0, finalStates, h.length, c.length);
             }
         }
     }

@@ -118,7 +118,7 @@ final class Graphs {
             for (KerasTensor t : n.inputs()) in.add(shapes.get(t));
             List<long[]> out;
             try {
-                out = n.op() instanceof Layer l ? List.of(l.computeOutputShape(in)) : ((Model) n.op()).outputShapes(in);
+                out = n.op() instanceof Layer l ? l.computeOutputShapes(in) : ((Model) n.op()).outputShapes(in);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\": " + Node.describe(n.op(), in) + ": "
                         + e.getMessage(), e);
@@ -149,7 +149,8 @@ final class Graphs {
             int[] in = new int[n.inputs().size()];
             for (int i = 0; i < in.length; i++) in[i] = values.get(n.inputs().get(i));
             if (n.op() instanceof Layer l) {
-                values.put(n.outputs().get(0), call(l, in, maskOf, givenMasks, calls, inputCount, prefix + l.name()));
+                int[] outs = call(l, in, n.outputs().size(), maskOf, givenMasks, calls, inputCount, prefix + l.name());
+                for (int i = 0; i < outs.length; i++) values.put(n.outputs().get(i), outs[i]);
             } else {
                 Model inner = (Model) n.op();
                 Map<KerasTensor, Integer> innerValues = new IdentityHashMap<>();
@@ -163,9 +164,13 @@ final class Graphs {
         return outs;
     }
 
-    /** Adds the call of {@code layer} on values {@code in} (and its mask's, if any); returns its output value. */
-    private static int call(Layer layer, int[] in, Map<Integer, Integer> maskOf, List<Layer> givenMasks,
-                            List<GraphSpec.Call> calls, int inputCount, String label) {
+    /**
+     * Adds the call of {@code layer} on values {@code in} (and its mask's, if any); returns its
+     * output values. A layer of several outputs writes them packed, and a hidden part layer per
+     * output takes each out; the mask goes with the first.
+     */
+    private static int[] call(Layer layer, int[] in, int outputs, Map<Integer, Integer> maskOf, List<Layer> givenMasks,
+                              List<GraphSpec.Call> calls, int inputCount, String label) {
         int[] masks = new int[in.length];
         boolean[] masked = new boolean[in.length];
         for (int i = 0; i < in.length; i++) {
@@ -194,8 +199,19 @@ final class Graphs {
                 yield inputCount + calls.size() - 1;
             }
         };
-        if (mask >= 0) maskOf.put(out, mask);
-        return out;
+        int[] outs = {out};
+        if (outputs > 1) {
+            outs = new int[outputs];
+            int[] partInputs = new int[callInputs.length + 1];
+            partInputs[0] = out;
+            System.arraycopy(callInputs, 0, partInputs, 1, callInputs.length);
+            for (int i = 0; i < outputs; i++) {
+                calls.add(new GraphSpec.Call(LayerBridge.get().outputPart(layer, i), partInputs, label + " (output " + i + ")"));
+                outs[i] = inputCount + calls.size() - 1;
+            }
+        }
+        if (mask >= 0) maskOf.put(outs[0], mask);
+        return outs;
     }
 
     private static int[] append(int[] a, int v) {

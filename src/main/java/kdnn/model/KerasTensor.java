@@ -39,6 +39,16 @@ public final class KerasTensor {
 
     /** The output of calling {@code layer} on {@code inputs}: Keras' {@code layer(inputs)}. */
     public static KerasTensor applied(Layer layer, List<KerasTensor> inputs) {
+        List<KerasTensor> outs = appliedAll(layer, inputs);
+        if (outs.size() != 1) {
+            throw new IllegalArgumentException("layer \"" + layer.name() + "\" (" + layer.className() + ") returns "
+                    + outs.size() + " tensors: connect it with applyAll (a Sequential model's layers must return one)");
+        }
+        return outs.get(0);
+    }
+
+    /** All the outputs of calling {@code layer} on {@code inputs} (several for a recurrent layer's return_state). */
+    public static List<KerasTensor> appliedAll(Layer layer, List<KerasTensor> inputs) {
         if (layer instanceof InputLayer) {
             throw new IllegalArgumentException("an InputLayer is not called on tensors: use KerasTensor.input");
         }
@@ -55,17 +65,17 @@ public final class KerasTensor {
                         + " reads (Keras casts them there; kdnn computes in float32)");
             }
         }
-        long[] out;
+        List<long[]> out;
         try {
-            out = layer.computeOutputShape(shapes);
+            out = layer.computeOutputShapes(shapes);
             if (shapes.size() == 1 && !layer.isBuilt()) {
                 layer.build(shapes.get(0));
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(Node.describe(layer, shapes) + ": " + e.getMessage(), e);
         }
-        Node node = new Node(layer, nextCall(layer), List.copyOf(inputs), List.of(out));
-        return node.outputs().get(0);
+        Node node = new Node(layer, nextCall(layer), List.copyOf(inputs), out);
+        return node.outputs();
     }
 
     /** The layers Keras lets read an integer tensor: they cast it to float32 themselves. */

@@ -291,7 +291,7 @@ public final class ModelConfigs {
             if (l instanceof InputLayer) {
                 throw new IllegalArgumentException("InputLayer \"" + layerName + "\" cannot be called on tensors");
             }
-            outputs.get(layerName).add(List.of(l.apply(args.toArray(KerasTensor[]::new))));
+            outputs.get(layerName).add(l.applyAll(args.toArray(KerasTensor[]::new)));
         }
     }
 

@@ -205,6 +205,103 @@ class MaskedRecurrentTest {
         }
     }
 
+    /** {@code return_state}: the output, then the last states (h, and LSTM's c), masked or not, as Keras' rnn gives them. */
+    @Test
+    void returnStateGivesTheLastStates() throws Exception {
+        Random r = new Random(23);
+        String[][] kinds = {{"LSTM", "sigmoid", ""}, {"LSTM", "hard_sigmoid", ""}, {"GRU", "sigmoid", ""},
+            {"GRU", "sigmoid", ", 'reset_after': false"}, {"SimpleRNN", "sigmoid", ""}};
+        for (String[] kind : kinds) {
+            for (int trial = 0; trial < 6; trial++) {
+                int batch = 1 + r.nextInt(3);
+                int steps = 1 + r.nextInt(6);
+                int features = 1 + r.nextInt(4);
+                int units = 1 + r.nextInt(4);
+                boolean sequences = r.nextBoolean();
+                boolean backwards = r.nextBoolean();
+                boolean masked = trial % 2 == 0;
+                String gate = kind[0].equals("SimpleRNN") ? "" : ", 'recurrent_activation': '" + kind[1] + "'";
+                String config = "{'units': " + units + ", 'return_state': true, 'return_sequences': " + sequences
+                        + ", 'go_backwards': " + backwards + gate + kind[2] + "}";
+                try (Layer l = layer(kind[0], config)) {
+                    l.build(new long[] {-1, steps, features});
+                    List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
+                    float[] x = new float[batch * steps * features];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
+                    if (!masked) java.util.Arrays.fill(m, 1);
+                    float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], kind[2]), "tanh", kind[1], x, m, batch,
+                            steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
+                            backwards, false);
+                    int outputs = kind[0].equals("LSTM") ? 3 : 2;
+                    try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
+                        List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                        try {
+                            assertEquals(outputs, got.size(), config);
+                            for (int k = 0; k < outputs; k++) {
+                                float[] g = got.get(k).toFloatArray();
+                                assertEquals(want[k].length, g.length, config + " output " + k);
+                                for (int i = 0; i < g.length; i++) {
+                                    assertEquals(want[k][i], g[i], 2e-5 + 2e-5 * Math.abs(want[k][i]),
+                                            kind[0] + " " + config + " masked " + masked + " output " + k + " value " + i);
+                                }
+                            }
+                            assertArrayEquals(new long[] {batch, units}, got.get(1).shape());
+                        } finally {
+                            got.forEach(Tensor::close);
+                        }
+                        var e = assertThrows(IllegalArgumentException.class, () -> l.call(in).close());
+                        assertTrue(e.getMessage().contains("returns " + outputs + " tensors: call it with callAll"),
+                                e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Bidirectional's return_state: the merged output, then the forward layer's last states, then the backward one's. */
+    @Test
+    void bidirectionalReturnsBothDirectionsStates() throws Exception {
+        Random r = new Random(29);
+        for (boolean masked : new boolean[] {false, true}) {
+            int batch = 3;
+            int steps = 5;
+            int features = 2;
+            int units = 3;
+            try (Layer l = layer("Bidirectional", "{'name': 'bi', 'merge_mode': 'sum', 'layer': {'class_name': 'LSTM',"
+                    + " 'config': {'name': 'lstm', 'units': 3, 'return_state': true}}}")) {
+                l.build(new long[] {-1, steps, features});
+                List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
+                float[] x = new float[batch * steps * features];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
+                if (!masked) java.util.Arrays.fill(m, 1);
+                float[][] f = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
+                        steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), false, false, false);
+                float[][] b = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
+                        steps, features, units, ws.get(3).values(), ws.get(4).values(), ws.get(5).values(), false, true, false);
+                float[] sum = new float[batch * units];
+                for (int i = 0; i < sum.length; i++) sum[i] = f[0][i] + b[0][i];
+                float[][] want = {sum, f[1], f[2], b[1], b[2]};
+                try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
+                    List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                    try {
+                        assertEquals(5, got.size());
+                        for (int k = 0; k < 5; k++) {
+                            float[] g = got.get(k).toFloatArray();
+                            for (int i = 0; i < g.length; i++) {
+                                assertEquals(want[k][i], g[i], 3e-5 + 3e-5 * Math.abs(want[k][i]),
+                                        "masked " + masked + " output " + k + " value " + i);
+                            }
+                        }
+                    } finally {
+                        got.forEach(Tensor::close);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aMaskOfAnotherShapeIsRefused() throws Exception {
         try (Layer l = layer("LSTM", "{'units': 2}"); Tensor in = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);

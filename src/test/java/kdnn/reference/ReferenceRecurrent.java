@@ -52,7 +52,20 @@ public final class ReferenceRecurrent {
     public static float[] runMasked(Cell cell, String activation, String gate, float[] x, float[] mask, int batch,
                                     int steps, int features, int units, float[] kernel, float[] recurrent, float[] bias,
                                     boolean sequences, boolean backwards, boolean zeroOutputForMask) {
+        return runWithStates(cell, activation, gate, x, mask, batch, steps, features, units, kernel, recurrent, bias,
+                sequences, backwards, zeroOutputForMask)[0];
+    }
+
+    /**
+     * As {@link #runMasked}, with the last states too, as Keras' {@code return_state} gives them:
+     * {@code {outputs, h (batch, units), c (batch, units)}} (c zeros for the cells without it).
+     */
+    public static float[][] runWithStates(Cell cell, String activation, String gate, float[] x, float[] mask, int batch,
+                                          int steps, int features, int units, float[] kernel, float[] recurrent,
+                                          float[] bias, boolean sequences, boolean backwards, boolean zeroOutputForMask) {
         float[] out = new float[batch * (sequences ? steps : 1) * units];
+        float[] lastH = new float[batch * units];
+        float[] lastC = new float[batch * units];
         for (int n = 0; n < batch; n++) {
             double[] h = new double[units];
             double[] c = new double[units];
@@ -71,8 +84,12 @@ public final class ReferenceRecurrent {
                 if (sequences) for (int u = 0; u < units; u++) out[(n * steps + k) * units + u] = (float) output[u];
             }
             if (!sequences) for (int u = 0; u < units; u++) out[n * units + u] = (float) output[u];
+            for (int u = 0; u < units; u++) {
+                lastH[n * units + u] = (float) h[u];
+                lastC[n * units + u] = (float) c[u];
+            }
         }
-        return out;
+        return new float[][] {out, lastH, lastC};
     }
 
     /** x . kernel[:, gate] (or h . recurrent) for one gate's units. */
