@@ -45,7 +45,7 @@ class LifecycleTest {
             // a tensor's shape accessors refuse too: the shape of freed values is a caller's use-after-close bug
             Tensor.class, Set.of("close", "isClosed", "toString"),
             Layer.class, Set.of("close", "isClosed", "toString", "name", "className", "isBuilt", "declaredInputShape",
-                    "computeOutputShape", "getConfig", "countParams",
+                    "computeOutputShape", "computeOutputShapes", "getConfig", "countParams",
                     // BaseConv / ShapeLayer configuration accessors
                     "spec", "filters", "activation", "useBias", "precision", "kind", "dataFormat", "pairs", "size",
                     "groups", "depthMultiplier", "kerasVersion", "extremes",

@@ -1,0 +1,137 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.layers.InputLayer;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.model.Functional;
+import kdnn.model.KerasTensor;
+import kdnn.model.Model;
+import kdnn.model.ModelConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recurrent layers with {@code return_state} in models: a seq2seq encoder (Embedding with
+ * mask_zero, an LSTM giving its sequence and last states, a head on the state) and a
+ * Bidirectional GRU whose two last states are joined. Each model's outputs equal its layers called
+ * one by one, and every format writes the extra outputs' references and reads them back.
+ */
+class ReturnStateFilesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Layer layer(String cls, String config) throws Exception {
+        return Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}").replace('\'', '"')));
+    }
+
+    private static float[] ids() {
+        float[] v = new float[3 * 7];
+        for (int n = 0; n < 3; n++) {
+            for (int t = 0; t < 7; t++) v[n * 7 + t] = t < n * 2 ? 0 : 1 + (n * 5 + t * 3) % 11;
+        }
+        return v;
+    }
+
+    private static void everyFormat(Model m, Path dir, Tensor in, List<float[]> want) throws Exception {
+        for (String file : List.of("m.h5", "m.keras", "tfjs")) {
+            Models.save(m, dir.resolve(file));
+            try (Model back = Models.load(dir.resolve(file))) {
+                List<Tensor> got = back.predict(List.of(in));
+                try {
+                    assertEquals(want.size(), got.size(), file);
+                    for (int k = 0; k < want.size(); k++) assertArrayEquals(want.get(k), got.get(k).toFloatArray(), 0f, file);
+                } finally {
+                    got.forEach(Tensor::close);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSeq2SeqEncodersStatesInEveryFormat(@TempDir Path dir) throws Exception {
+        KerasTensor ids = KerasTensor.input(InputLayer.of("ids", "int32", -1, 7));
+        Layer emb = layer("Embedding", "{'name': 'emb', 'input_dim': 12, 'output_dim': 4, 'mask_zero': true}");
+        Layer lstm = layer("LSTM", "{'name': 'encoder', 'units': 5, 'return_sequences': true, 'return_state': true,"
+                + " 'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 2}}}");
+        Layer head = layer("Dense", "{'name': 'head', 'units': 2}");
+        List<KerasTensor> enc = lstm.applyAll(emb.apply(ids));
+        assertEquals(3, enc.size());
+        KerasTensor y = head.apply(enc.get(1));
+        float[] v = ids();
+        float[] mask = new float[v.length];
+        for (int i = 0; i < v.length; i++) mask[i] = v[i] != 0 ? 1 : 0;
+        try (Functional m = Functional.of("encoder_model", List.of(ids), List.of(y, enc.get(2), enc.get(0)));
+             Tensor in = Tensor.of(v, 3, 7); Tensor mk = Tensor.of(mask, 3, 7); Tensor e = emb.call(in)) {
+            List<Tensor> states = lstm.callAll(List.of(e, mk));
+            List<float[]> want = new ArrayList<>();
+            try (Tensor h = head.call(states.get(1))) {
+                want.add(h.toFloatArray());
+                want.add(states.get(2).toFloatArray());
+                want.add(states.get(0).toFloatArray());
+            } finally {
+                states.forEach(Tensor::close);
+            }
+            List<Tensor> got = m.predict(List.of(in));
+            try {
+                for (int k = 0; k < 3; k++) assertArrayEquals(want.get(k), got.get(k).toFloatArray(), 0f, "output " + k);
+            } finally {
+                got.forEach(Tensor::close);
+            }
+            // Keras wraps the list of output shapes within its column
+            assertTrue(m.summary().contains("encoder (LSTM)                 [(None, 7, 5),       200"), m.summary());
+            assertTrue(m.summary().contains("['encoder[0][1]']"), m.summary());
+            everyFormat(m, dir, in, want);
+        }
+    }
+
+    @Test
+    void bidirectionalStatesJoined(@TempDir Path dir) throws Exception {
+        String config = ("""
+                {'class_name': 'Functional', 'config': {'name': 'bi_encoder', 'layers': [
+                 {'class_name': 'InputLayer', 'name': 'x', 'config': {'batch_input_shape': [null, 6, 3], 'name': 'x'},
+                  'inbound_nodes': []},
+                 {'class_name': 'Bidirectional', 'name': 'bi', 'config': {'name': 'bi', 'layer': {'class_name': 'GRU',
+                  'config': {'name': 'gru', 'units': 4, 'return_state': true}}}, 'inbound_nodes': [[['x', 0, 0, {}]]]},
+                 {'class_name': 'Concatenate', 'name': 'states', 'config': {'name': 'states', 'axis': -1},
+                  'inbound_nodes': [[['bi', 0, 1, {}], ['bi', 0, 2, {}]]]},
+                 {'class_name': 'Dense', 'name': 'out', 'config': {'name': 'out', 'units': 2},
+                  'inbound_nodes': [[['states', 0, 0, {}]]]}],
+                 'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0], ['bi', 0, 0]]}}
+                """).replace('\'', '"');
+        float[] v = new float[2 * 6 * 3];
+        for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(i * 0.37);
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(v, 2, 6, 3)) {
+            List<Tensor> parts = m.layer("bi").callAll(List.of(in));
+            List<float[]> want = new ArrayList<>();
+            try (Tensor joined = m.layer("states").call(List.of(parts.get(1), parts.get(2)));
+                 Tensor out = m.layer("out").call(joined)) {
+                want.add(out.toFloatArray());
+                want.add(parts.get(0).toFloatArray());
+            } finally {
+                parts.forEach(Tensor::close);
+            }
+            everyFormat(m, dir, in, want);
+        }
+    }
+
+    /** Keras: "All layers in a Sequential model should have a single output tensor." */
+    @Test
+    void aSequentialRefusesALayerOfSeveralOutputs() throws Exception {
+        String config = ("{'class_name': 'Sequential', 'config': {'name': 's', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 2], 'name': 'x'}},"
+                + "{'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 3, 'return_state': true}}]}}").replace('\'', '"');
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights()).close());
+        assertTrue(e.getMessage().contains("returns 3 tensors"), e.getMessage());
+    }
+}
