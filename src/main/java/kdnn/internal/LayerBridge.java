@@ -114,4 +114,7 @@ public abstract class LayerBridge {
      * returns several; it reads the packed value, then the layer's own inputs.
      */
     public abstract Layer outputPart(Layer layer, int index);
+
+    /** How many of a layer's first outputs carry the mask it passes on. */
+    public abstract int outputsCarryingMask(Layer layer);
 }

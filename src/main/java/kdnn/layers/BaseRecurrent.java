@@ -255,7 +255,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     private static final long RECURRENT_PRODUCT = -4;
 
     /**
-     * The layer over an input with Keras' mask {@code (batch, steps)}: a masked step keeps the
+     * The layer over an input with Keras' mask {@code (batch, steps)} (null: none): a masked step keeps the
      * state and outputs it (or zeros under {@code zeroOutput}, Keras' {@code zero_output_for_mask}).
      * oneDNN's cells take no mask, so each sample's unmasked steps are packed together and run as
      * one primitive over the batch ({@link #runPacked}); cells oneDNN lacks run in Java.
@@ -263,6 +263,20 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
      */
     final void runMasked(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
                          boolean backwards, boolean stepOrder, boolean zeroOutput) {
+        if (mask == null && onDnnl()) {
+            // no mask: the primitive of one direction
+            long[] key = {DIRECTION, inputShape[0], inputShape[1], inputShape[2], backwards ? 1 : 0, stepOrder ? 1 : 0};
+            long work = inputShape[0] * inputShape[1] * (inputShape[2] + units) * gates() * units;
+            PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), k -> Recurrences.direction(
+                    cell, activationAlgorithm(), k[1], k[2], k[3], units, args.returnSequences, k[4] == 1, k[5] == 0,
+                    dnnlWeights()));
+            try {
+                lease.pipeline().execute(input, output);
+            } finally {
+                lease.release();
+            }
+            return;
+        }
         if (onDnnl()) {
             runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
             return;
@@ -270,8 +284,9 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput, null);
     }
 
-    /** Marks the pipeline-cache keys of packed runs (a shape has no negative dims). */
+    /** Marks the pipeline-cache keys of packed runs and of one direction's (a shape has no negative dims). */
     private static final long PACKED = -2;
+    private static final long DIRECTION = -5;
 
     /**
      * Each sample's unmasked steps packed in order, from the first position when running forward

@@ -54,12 +54,10 @@ public final class Bidirectional extends Layer {
         r.finish();
         if (layer.isNull()) throw new IllegalArgumentException("Bidirectional needs the argument `layer`");
         if (!layer.isObject()) throw ConfigReader.bad("layer", layer, "a recurrent layer's config {\"class_name\", \"config\"}");
-        if (mode.isNull() && config.has("merge_mode")) {
-            throw new IllegalArgumentException("Bidirectional `merge_mode=None` is not supported by kdnn: it returns the"
-                    + " two directions as two outputs, which kdnn's layers do not have");
-        }
-        String m = mode.isNull() ? "concat" : mode.asText("");
+        // merge_mode=None (null in the config): the two directions as two outputs
+        String m = mode.isNull() ? config.has("merge_mode") ? "none" : "concat" : mode.asText("");
         Recurrences.Merge merge = switch (m) {
+            case "none" -> null;
             case "concat" -> Recurrences.Merge.CONCAT;
             case "sum" -> Recurrences.Merge.SUM;
             case "mul" -> Recurrences.Merge.MUL;
@@ -150,7 +148,7 @@ public final class Bidirectional extends Layer {
 
     @Override
     public long[] computeOutputShape(long[] shape) {
-        return forward.args.returnState ? BaseRecurrent.packed(computeOutputShapes(List.of(shape))) : kerasOutputShape(shape);
+        return severalOutputs() ? BaseRecurrent.packed(computeOutputShapes(List.of(shape))) : kerasOutputShape(shape);
     }
 
     private long[] kerasOutputShape(long[] shape) {
@@ -160,17 +158,25 @@ public final class Bidirectional extends Layer {
         return out;
     }
 
+    /** True when the layer returns several tensors: {@code merge_mode=None} or {@code return_state}. */
+    private boolean severalOutputs() {
+        return merge == null || forward.args.returnState;
+    }
+
     /**
-     * Keras' outputs: the merged output, then with {@code return_state} the forward layer's last
-     * states and the backward layer's (h, and LSTM's c, each {@code (batch, units)}).
+     * Keras' outputs: the merged output (under {@code merge_mode=None} the forward one, then the
+     * backward one in step order), then with {@code return_state} the forward layer's last states
+     * and the backward layer's (h, and LSTM's c, each {@code (batch, units)}).
      */
     @Override
     public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
         long[] in = BaseRecurrent.maskedInput(this, inputShapes);
         long[] out = kerasOutputShape(in);
-        if (!forward.args.returnState) return List.of(out);
+        if (!severalOutputs()) return List.of(out);
         List<long[]> all = new java.util.ArrayList<>(List.of(out));
-        for (int i = 0; i < 2 * forward.states(); i++) all.add(new long[] {in[0], forward.units});
+        if (merge == null) all.add(out.clone());
+        int states = forward.args.returnState ? 2 * forward.states() : 0;
+        for (int i = 0; i < states; i++) all.add(new long[] {in[0], forward.units});
         return all;
     }
 
@@ -198,7 +204,7 @@ public final class Bidirectional extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        if (forward.args.returnState) {
+        if (severalOutputs()) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runBoth(inputShape, in, null,
                     out)).build();
         }
@@ -257,6 +263,12 @@ public final class Bidirectional extends Layer {
         return forward.args.returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
     }
 
+    /** Under {@code merge_mode=None} both sequences carry the mask (Keras' {@code (mask, mask)}). */
+    @Override
+    int outputsCarryingMask() {
+        return merge == null ? 2 : 1;
+    }
+
     /** The input, or the input and its mask {@code (batch, steps)}. */
     @Override
     public long[] computeOutputShape(List<long[]> inputShapes) {
@@ -296,8 +308,6 @@ public final class Bidirectional extends Layer {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ahead = arena.allocate(rows * units * Float.BYTES, 64);
             MemorySegment behind = arena.allocate(rows * units * Float.BYTES, 64);
-            MemorySegment merged = states ? arena.allocate(rows * units * Float.BYTES * (merge == Recurrences.Merge.CONCAT
-                    ? 2 : 1), 64) : output;
             int count = Math.toIntExact(in[0] * units * forward.states());
             float[] forwardStates = states ? new float[count] : null;
             float[] backwardStates = states ? new float[count] : null;
@@ -308,12 +318,24 @@ public final class Bidirectional extends Layer {
                 forward.runMasked(in, input, mask, ahead, false, true, sequences);
                 backward.runMasked(in, input, mask, behind, true, true, sequences);
             }
-            placeForward(ahead, merged, rows, units);
-            mergeBackward(behind, merged, rows, units);
-            if (!states) return;
-            List<MemorySegment> parts = new java.util.ArrayList<>(List.of(merged));
+            if (!severalOutputs()) {
+                placeForward(ahead, output, rows, units);
+                mergeBackward(behind, output, rows, units);
+                return;
+            }
+            List<MemorySegment> parts = new java.util.ArrayList<>();
+            if (merge == null) {
+                parts.add(ahead);
+                parts.add(behind);
+            } else {
+                MemorySegment merged = arena.allocate(rows * units * Float.BYTES * (merge == Recurrences.Merge.CONCAT
+                        ? 2 : 1), 64);
+                placeForward(ahead, merged, rows, units);
+                mergeBackward(behind, merged, rows, units);
+                parts.add(merged);
+            }
             long bytes = in[0] * units * Float.BYTES;
-            for (float[] st : List.of(forwardStates, backwardStates)) {
+            for (float[] st : states ? List.of(forwardStates, backwardStates) : List.<float[]>of()) {
                 for (int i = 0; i < forward.states(); i++) parts.add(MemorySegment.ofArray(st).asSlice(i * bytes, bytes));
             }
             OutputPart.pack(computeOutputShapes(List.of(in)), parts, output);
@@ -329,7 +351,8 @@ public final class Bidirectional extends Layer {
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        c.put("merge_mode", merge.name().toLowerCase(Locale.ROOT));
+        if (merge == null) c.putNull("merge_mode");
+        else c.put("merge_mode", merge.name().toLowerCase(Locale.ROOT));
         ObjectNode layer = (ObjectNode) Layers.toConfig(forward);
         // Keras saves the layer it was given, under its own name (the forward copy is forward_<name>)
         String n = forward.name();

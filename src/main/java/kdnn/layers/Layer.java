@@ -128,6 +128,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public int outputsCarryingMask(Layer layer) {
+            return layer.outputsCarryingMask();
+        }
+
+        @Override
         public Layer outputPart(Layer layer, int index) {
             return layer.hidden("output " + index, () -> OutputPart.of(layer, index));
         }
@@ -918,6 +923,11 @@ public abstract class Layer implements AutoCloseable {
      */
     kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
         return kdnn.internal.MaskUse.DROPS;
+    }
+
+    /** How many of the layer's first outputs carry the mask it passes on (Bidirectional's merge_mode=None: both). */
+    int outputsCarryingMask() {
+        return 1;
     }
 
     // hidden layers this one made for a model's graph (its masks), by what they compute; closed with it

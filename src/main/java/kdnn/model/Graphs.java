@@ -210,7 +210,10 @@ final class Graphs {
                 outs[i] = inputCount + calls.size() - 1;
             }
         }
-        if (mask >= 0) maskOf.put(outs[0], mask);
+        if (mask >= 0) {
+            int carrying = Math.min(outs.length, LayerBridge.get().outputsCarryingMask(layer));
+            for (int i = 0; i < carrying; i++) maskOf.put(outs[i], mask);
+        }
         return outs;
     }
 

@@ -57,9 +57,18 @@ public final class Recurrences {
      */
     public static Pipeline forward(Cell cell, int activation, long batch, long steps, long inputs, long units,
                                    boolean sequences, boolean backwards, Weights weights) {
+        return direction(cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, weights);
+    }
+
+    /**
+     * As {@link #forward}, a backward sequence listed in the order computed ({@code computedOrder},
+     * Keras' {@code go_backwards}) or each state at its step (what Bidirectional merges).
+     */
+    public static Pipeline direction(Cell cell, int activation, long batch, long steps, long inputs, long units,
+                                     boolean sequences, boolean backwards, boolean computedOrder, Weights weights) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, weights,
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, computedOrder, weights,
                     Pipeline.OUTPUT);
             return b.build();
         } catch (RuntimeException | Error e) {

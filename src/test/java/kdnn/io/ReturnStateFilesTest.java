@@ -95,25 +95,36 @@ class ReturnStateFilesTest {
 
     @Test
     void bidirectionalStatesJoined(@TempDir Path dir) throws Exception {
+        bidirectional(dir, "'merge_mode': 'concat', ", 1, 2);
+    }
+
+    /** merge_mode=None: the two directions' sequences are outputs 0 and 1, the states 2 and 3. */
+    @Test
+    void bidirectionalWithoutMergeInEveryFormat(@TempDir Path dir) throws Exception {
+        bidirectional(dir, "'merge_mode': null, ", 2, 3);
+    }
+
+    private static void bidirectional(Path dir, String mode, int forwardState, int backwardState) throws Exception {
         String config = ("""
                 {'class_name': 'Functional', 'config': {'name': 'bi_encoder', 'layers': [
                  {'class_name': 'InputLayer', 'name': 'x', 'config': {'batch_input_shape': [null, 6, 3], 'name': 'x'},
                   'inbound_nodes': []},
-                 {'class_name': 'Bidirectional', 'name': 'bi', 'config': {'name': 'bi', 'layer': {'class_name': 'GRU',
+                 {'class_name': 'Bidirectional', 'name': 'bi', 'config': {'name': 'bi', MODE'layer': {'class_name': 'GRU',
                   'config': {'name': 'gru', 'units': 4, 'return_state': true}}}, 'inbound_nodes': [[['x', 0, 0, {}]]]},
                  {'class_name': 'Concatenate', 'name': 'states', 'config': {'name': 'states', 'axis': -1},
-                  'inbound_nodes': [[['bi', 0, 1, {}], ['bi', 0, 2, {}]]]},
+                  'inbound_nodes': [[['bi', 0, FS, {}], ['bi', 0, BS, {}]]]},
                  {'class_name': 'Dense', 'name': 'out', 'config': {'name': 'out', 'units': 2},
                   'inbound_nodes': [[['states', 0, 0, {}]]]}],
                  'input_layers': [['x', 0, 0]], 'output_layers': [['out', 0, 0], ['bi', 0, 0]]}}
-                """).replace('\'', '"');
+                """).replace("MODE", mode).replace("FS", "" + forwardState).replace("BS", "" + backwardState)
+                .replace('\'', '"');
         float[] v = new float[2 * 6 * 3];
         for (int i = 0; i < v.length; i++) v[i] = (float) Math.sin(i * 0.37);
         try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
              Tensor in = Tensor.of(v, 2, 6, 3)) {
             List<Tensor> parts = m.layer("bi").callAll(List.of(in));
             List<float[]> want = new ArrayList<>();
-            try (Tensor joined = m.layer("states").call(List.of(parts.get(1), parts.get(2)));
+            try (Tensor joined = m.layer("states").call(List.of(parts.get(forwardState), parts.get(backwardState)));
                  Tensor out = m.layer("out").call(joined)) {
                 want.add(out.toFloatArray());
                 want.add(parts.get(0).toFloatArray());

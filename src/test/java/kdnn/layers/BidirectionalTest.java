@@ -114,8 +114,7 @@ class BidirectionalTest {
             assertEquals("lstm", Layers.toConfig(l).path("config").path("layer").path("config").path("name").asText());
             assertEquals("concat", Layers.toConfig(back).path("config").path("merge_mode").asText());
         }
-        String[][] cases = {{"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'merge_mode': null}", "merge_mode=None"},
-            {"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'merge_mode': 'max'}", "Invalid merge mode"},
+        String[][] cases = {{"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'merge_mode': 'max'}", "Invalid merge mode"},
             {"{'layer': {'class_name': 'Dense', 'config': {'units': 2}}}", "recurrent layer"},
             {"{'layer': 'lstm'}", "a recurrent layer's config"}, // found by HostilePreprocessingProperties
             {"{'layer': {'class_name': 'LSTM', 'config': {'units': 2}}, 'backward_layer': {'class_name': 'LSTM',"

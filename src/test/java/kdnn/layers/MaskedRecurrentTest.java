@@ -302,6 +302,64 @@ class MaskedRecurrentTest {
         }
     }
 
+    /** merge_mode=None: the forward output, then the backward one with each state at its step; masked or not. */
+    @Test
+    void bidirectionalWithoutMergeGivesBothDirections() throws Exception {
+        Random r = new Random(31);
+        for (String[] kind : new String[][] {{"GRU", "sigmoid"}, {"LSTM", "hard_sigmoid"}}) {
+            for (boolean sequences : new boolean[] {true, false}) {
+                for (boolean masked : new boolean[] {false, true}) {
+                    int batch = 2;
+                    int steps = 5;
+                    int features = 3;
+                    int units = 2;
+                    String inner = "{'class_name': '" + kind[0] + "', 'config': {'name': 'rnn', 'units': " + units
+                            + ", 'recurrent_activation': '" + kind[1] + "', 'return_sequences': " + sequences + "}}";
+                    try (Layer l = layer("Bidirectional", "{'name': 'bi', 'merge_mode': null, 'layer': " + inner + "}")) {
+                        l.build(new long[] {-1, steps, features});
+                        List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
+                        int half = ws.size() / 2;
+                        float[] x = new float[batch * steps * features];
+                        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                        float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
+                        if (!masked) java.util.Arrays.fill(m, 1);
+                        ReferenceRecurrent.Cell c = cell(kind[0], "");
+                        float[] f = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
+                                ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, false, sequences);
+                        float[] b = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
+                                ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences, true,
+                                sequences);
+                        float[] back = b.clone();
+                        if (sequences) {
+                            for (int n = 0; n < batch; n++) {
+                                for (int k = 0; k < steps; k++) {
+                                    System.arraycopy(b, (n * steps + k) * units, back, (n * steps + steps - 1 - k) * units, units);
+                                }
+                            }
+                        }
+                        try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
+                            List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                            try {
+                                assertEquals(2, got.size());
+                                float[][] want = {f, back};
+                                for (int k = 0; k < 2; k++) {
+                                    float[] g = got.get(k).toFloatArray();
+                                    for (int i = 0; i < g.length; i++) {
+                                        assertEquals(want[k][i], g[i], 3e-5 + 3e-5 * Math.abs(want[k][i]), kind[0] + " "
+                                                + kind[1] + " sequences " + sequences + " masked " + masked + " output " + k
+                                                + " value " + i);
+                                    }
+                                }
+                            } finally {
+                                got.forEach(Tensor::close);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aMaskOfAnotherShapeIsRefused() throws Exception {
         try (Layer l = layer("LSTM", "{'units': 2}"); Tensor in = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
