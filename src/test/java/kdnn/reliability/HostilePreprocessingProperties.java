@@ -73,7 +73,10 @@ class HostilePreprocessingProperties {
                     + "'return_sequences':true}},'merge_mode':'ave'}}",
             "{'class_name':'GlobalAveragePooling1D','config':{'data_format':'channels_last'}}",
             "{'class_name':'Masking','config':{'mask_value':0.0}}",
-            "{'class_name':'Embedding','config':{'input_dim':5,'output_dim':3,'mask_zero':true}}");
+            "{'class_name':'Embedding','config':{'input_dim':5,'output_dim':3,'mask_zero':true}}",
+            "{'class_name':'LSTM','config':{'units':2,'return_state':true,'return_sequences':true}}",
+            "{'class_name':'Bidirectional','config':{'layer':{'class_name':'SimpleRNN','config':{'units':2,"
+                    + "'return_state':true}},'merge_mode':null}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
@@ -126,9 +129,20 @@ class HostilePreprocessingProperties {
                     long[] s = k == 1 && maskShape != null ? maskShape : shape;
                     inputs.add(Tensor.of(values(r, s), s));
                 }
-                try (Tensor y = merge ? l.call(inputs) : l.call(inputs.get(0))) {
-                    assertArrayEquals(want, y.shape(), layer + " on " + java.util.Arrays.toString(shape));
-                    assertEquals(java.util.Arrays.stream(want).reduce(1, (a, b) -> a * b), y.toFloatArray().length);
+                List<long[]> wantAll = l.computeOutputShapes(maskShape != null ? List.of(shape, maskShape)
+                        : merge ? List.of(shape, shape) : List.of(shape));
+                List<Tensor> ys = l.callAll(inputs);
+                try {
+                    // one output, or several (return_state, merge_mode=None), each of its declared shape
+                    assertEquals(wantAll.size(), ys.size());
+                    for (int k = 0; k < ys.size(); k++) {
+                        assertArrayEquals(wantAll.get(k), ys.get(k).shape(), layer + " on " + java.util.Arrays.toString(shape));
+                        assertEquals(java.util.Arrays.stream(wantAll.get(k)).reduce(1, (a, b) -> a * b),
+                                ys.get(k).toFloatArray().length);
+                    }
+                    if (ys.size() == 1) assertArrayEquals(want, ys.get(0).shape());
+                } finally {
+                    ys.forEach(Tensor::close);
                 }
             } catch (IllegalArgumentException refused) {
                 // refused at build or call: fine
