@@ -75,24 +75,15 @@ final class OutputPart extends Layer {
 
     /** Splits the packed {@code all} into the outputs of these shapes. */
     static void split(List<long[]> shapes, MemorySegment all, List<MemorySegment> outputs) {
-        long batch = shapes.get(0)[0];
-        long[] sizes = new long[shapes.size()];
-        long perSample = 0;
-        for (int i = 0; i < sizes.length; i++) {
-            sizes[i] = Shapes.product(shapes.get(i)) / Math.max(batch, 1) * Float.BYTES;
-            perSample += sizes[i];
-        }
-        for (long n = 0; n < batch; n++) {
-            long at = n * perSample;
-            for (int i = 0; i < sizes.length; i++) {
-                MemorySegment.copy(all, at, outputs.get(i), n * sizes[i], sizes[i]);
-                at += sizes[i];
-            }
-        }
+        copy(shapes, all, outputs, false);
     }
 
     /** Packs per sample what {@link #split} takes apart: each output's values of a sample in turn. */
     static void pack(List<long[]> shapes, List<MemorySegment> parts, MemorySegment all) {
+        copy(shapes, all, parts, true);
+    }
+
+    private static void copy(List<long[]> shapes, MemorySegment all, List<MemorySegment> parts, boolean pack) {
         long batch = shapes.get(0)[0];
         long[] sizes = new long[shapes.size()];
         long perSample = 0;
@@ -103,7 +94,8 @@ final class OutputPart extends Layer {
         for (long n = 0; n < batch; n++) {
             long at = n * perSample;
             for (int i = 0; i < sizes.length; i++) {
-                MemorySegment.copy(parts.get(i), n * sizes[i], all, at, sizes[i]);
+                if (pack) MemorySegment.copy(parts.get(i), n * sizes[i], all, at, sizes[i]);
+                else MemorySegment.copy(all, at, parts.get(i), n * sizes[i], sizes[i]);
                 at += sizes[i];
             }
         }

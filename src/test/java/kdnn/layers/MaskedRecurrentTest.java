@@ -45,6 +45,20 @@ class MaskedRecurrentTest {
         return m;
     }
 
+    private static float[] gaussian(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    /** Each value within {@code tolerance} (relative and absolute) of Keras' written out in double. */
+    private static void assertClose(float[] want, float[] got, double tolerance, String where) {
+        assertEquals(want.length, got.length, where);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want[i], got[i], tolerance + tolerance * Math.abs(want[i]), where + " value " + i);
+        }
+    }
+
     private static ReferenceRecurrent.Cell cell(String cls, String extra) {
         return switch (cls) {
             case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
@@ -75,8 +89,7 @@ class MaskedRecurrentTest {
                 try (Layer l = layer(kind[0], config)) {
                     l.build(new long[] {-1, steps, features});
                     List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
-                    float[] x = new float[batch * steps * features];
-                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    float[] x = gaussian(r, batch * steps * features);
                     float[] m = mask(r, batch, steps);
                     float[] want = ReferenceRecurrent.runMasked(cell(kind[0], kind[2]), kind[1], kind[3], x, m, batch,
                             steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
@@ -84,10 +97,7 @@ class MaskedRecurrentTest {
                     try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
                          Tensor y = l.call(List.of(in, mk))) {
                         assertArrayEquals(sequences ? new long[] {batch, steps, units} : new long[] {batch, units}, y.shape());
-                        float[] got = y.toFloatArray();
-                        for (int i = 0; i < got.length; i++) {
-                            assertEquals(want[i], got[i], 2e-5 + 2e-5 * Math.abs(want[i]), kind[0] + " " + config + " value " + i);
-                        }
+                        assertClose(want, y.toFloatArray(), 2e-5, kind[0] + " " + config);
                     }
                 }
             }
@@ -113,8 +123,7 @@ class MaskedRecurrentTest {
                         for (int round = 0; round < 2; round++) {
                         List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
                         int half = ws.size() / 2;
-                        float[] x = new float[batch * steps * features];
-                        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                        float[] x = gaussian(r, batch * steps * features);
                         float[] m = mask(r, batch, steps);
                         ReferenceRecurrent.Cell c = cell(kind[0], "");
                         float[] f = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
@@ -143,12 +152,8 @@ class MaskedRecurrentTest {
                         }
                         try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
                              Tensor y = l.call(List.of(in, mk))) {
-                            float[] got = y.toFloatArray();
-                            assertEquals(want.length, got.length);
-                            for (int i = 0; i < got.length; i++) {
-                                assertEquals(want[i], got[i], 3e-5 + 3e-5 * Math.abs(want[i]),
-                                        merge + " " + kind[0] + " " + kind[1] + " sequences " + sequences + " round " + round + " value " + i);
-                            }
+                            assertClose(want, y.toFloatArray(), 3e-5, merge + " " + kind[0] + " " + kind[1]
+                                    + " sequences " + sequences + " round " + round);
                         }
                         }
                     }
@@ -226,8 +231,7 @@ class MaskedRecurrentTest {
                 try (Layer l = layer(kind[0], config)) {
                     l.build(new long[] {-1, steps, features});
                     List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
-                    float[] x = new float[batch * steps * features];
-                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    float[] x = gaussian(r, batch * steps * features);
                     float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
                     if (!masked) java.util.Arrays.fill(m, 1);
                     float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], kind[2]), "tanh", kind[1], x, m, batch,
@@ -239,12 +243,8 @@ class MaskedRecurrentTest {
                         try {
                             assertEquals(outputs, got.size(), config);
                             for (int k = 0; k < outputs; k++) {
-                                float[] g = got.get(k).toFloatArray();
-                                assertEquals(want[k].length, g.length, config + " output " + k);
-                                for (int i = 0; i < g.length; i++) {
-                                    assertEquals(want[k][i], g[i], 2e-5 + 2e-5 * Math.abs(want[k][i]),
-                                            kind[0] + " " + config + " masked " + masked + " output " + k + " value " + i);
-                                }
+                                assertClose(want[k], got.get(k).toFloatArray(), 2e-5, kind[0] + " " + config + " masked "
+                                        + masked + " output " + k);
                             }
                             assertArrayEquals(new long[] {batch, units}, got.get(1).shape());
                         } finally {
@@ -272,8 +272,7 @@ class MaskedRecurrentTest {
                     + " 'config': {'name': 'lstm', 'units': 3, 'return_state': true}}}")) {
                 l.build(new long[] {-1, steps, features});
                 List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
-                float[] x = new float[batch * steps * features];
-                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                float[] x = gaussian(r, batch * steps * features);
                 float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
                 if (!masked) java.util.Arrays.fill(m, 1);
                 float[][] f = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
@@ -288,11 +287,7 @@ class MaskedRecurrentTest {
                     try {
                         assertEquals(5, got.size());
                         for (int k = 0; k < 5; k++) {
-                            float[] g = got.get(k).toFloatArray();
-                            for (int i = 0; i < g.length; i++) {
-                                assertEquals(want[k][i], g[i], 3e-5 + 3e-5 * Math.abs(want[k][i]),
-                                        "masked " + masked + " output " + k + " value " + i);
-                            }
+                            assertClose(want[k], got.get(k).toFloatArray(), 3e-5, "masked " + masked + " output " + k);
                         }
                     } finally {
                         got.forEach(Tensor::close);
@@ -319,8 +314,7 @@ class MaskedRecurrentTest {
                         l.build(new long[] {-1, steps, features});
                         List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
                         int half = ws.size() / 2;
-                        float[] x = new float[batch * steps * features];
-                        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                        float[] x = gaussian(r, batch * steps * features);
                         float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
                         if (!masked) java.util.Arrays.fill(m, 1);
                         ReferenceRecurrent.Cell c = cell(kind[0], "");
@@ -343,12 +337,8 @@ class MaskedRecurrentTest {
                                 assertEquals(2, got.size());
                                 float[][] want = {f, back};
                                 for (int k = 0; k < 2; k++) {
-                                    float[] g = got.get(k).toFloatArray();
-                                    for (int i = 0; i < g.length; i++) {
-                                        assertEquals(want[k][i], g[i], 3e-5 + 3e-5 * Math.abs(want[k][i]), kind[0] + " "
-                                                + kind[1] + " sequences " + sequences + " masked " + masked + " output " + k
-                                                + " value " + i);
-                                    }
+                                    assertClose(want[k], got.get(k).toFloatArray(), 3e-5, kind[0] + " " + kind[1]
+                                            + " sequences " + sequences + " masked " + masked + " output " + k);
                                 }
                             } finally {
                                 got.forEach(Tensor::close);
