@@ -199,7 +199,7 @@ final class ConfigNormalizer {
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
-            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"),
+            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
             Map.entry("Sqrt", "math.sqrt"), Map.entry("Square", "math.square"), Map.entry("Absolute", "math.abs"),
             Map.entry("Log", "math.log"), Map.entry("Rsqrt", "math.rsqrt"), Map.entry("Reciprocal", "math.reciprocal"));
 
@@ -225,6 +225,9 @@ final class ConfigNormalizer {
             Map.entry("Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true)))),
             Map.entry("Flip", List.of(new ConfiguredArgument("axis", "axis", null))),
             Map.entry("Squeeze", List.of(new ConfiguredArgument("axis", "axis", null))),
+            // NumPy's indices (not tf.split's sizes): kept under Keras 3's own name
+            Map.entry("Split", List.of(new ConfiguredArgument("indices_or_sections", "indices_or_sections", null),
+                    new ConfiguredArgument("axis", "axis", JSON.numberNode(0)))),
             Map.entry("Cast", List.of(new ConfiguredArgument("dtype", "dtype", null))),
             Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
                     new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))));

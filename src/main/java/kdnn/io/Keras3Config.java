@@ -170,7 +170,16 @@ final class Keras3Config {
         out.put("class_name", cls);
         ObjectNode c = out.putObject("config");
         c.set("name", keras2.path("config").get("name"));
-        if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's
+        if (op instanceof kdnn.layers.Split split) {
+            JsonNode indices = split.keras3Splits();
+            if (indices == null) {
+                throw new IllegalArgumentException("layer \"" + split.name() + "\" (Split): tf.split's sizes "
+                        + split.getConfig().get("num_or_size_splits") + " leave a piece before the last to the input's"
+                        + " length, which keras.ops.split's start indices cannot say. Save it as .h5");
+            }
+            c.set("indices_or_sections", indices);
+        }
+        if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's, Split's
         out.put("registered_name", cls);
         return out;
     }

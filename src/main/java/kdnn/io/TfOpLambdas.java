@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import kdnn.layers.GetItem;
 import kdnn.layers.MathFunction;
+import kdnn.layers.Split;
 import kdnn.layers.Squeeze;
 import kdnn.layers.Stack;
 import kdnn.layers.TrueDivide;
@@ -343,6 +344,17 @@ final class TfOpLambdas {
                 cls = f.className();
                 inputs.add(call.tensor(file, where, function));
             }
+            case "split" -> {
+                // tf.split(x, num_or_size_splits, axis=0, num=None); Keras 3's ops.split(x, indices_or_sections, axis)
+                JsonNode num = call.kwargs.path("num");
+                if (!num.isMissingNode() && !num.isNull()) throw unsupported(file, where, function, "num=" + num);
+                cls = Split.CLASS_NAME;
+                for (String key : List.of("num_or_size_splits", "indices_or_sections")) {
+                    if (call.kwargs.has(key)) config.set(key, call.kwargs.get(key));
+                }
+                config.set("axis", call.kwargs.has("axis") ? call.kwargs.get("axis") : JSON.numberNode(0));
+                inputs.add(call.tensor(file, where, function));
+            }
             case "squeeze", "compat.v1.squeeze" -> {
                 // tf.squeeze(x, axis) (TF 1's squeeze_dims); without axes TensorFlow removes every axis of
                 // length 1, the batch too for one sample: refused by Squeeze
@@ -436,16 +448,17 @@ final class TfOpLambdas {
             boolean division = cls.equals(TrueDivide.CLASS_NAME);
             boolean stack = cls.equals(Stack.CLASS_NAME);
             boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
+            boolean split = cls.equals(Split.CLASS_NAME);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && math == null && !cls.equals(GetItem.CLASS_NAME)) continue;
+            if (!division && !stack && !squeeze && !split && math == null && !cls.equals(GetItem.CLASS_NAME)) continue;
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || math != null ? "TFOpLambda" : "SlicingOpLambda");
+            lambda.put("class_name", division || squeeze || split || math != null ? "TFOpLambda" : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
-            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze"
+            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -479,6 +492,12 @@ final class TfOpLambdas {
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
                     kwargs.putNull("name");
+                } else if (split) {
+                    // Keras 3's indices as tf.split's sizes, the last one -1 (the rest)
+                    kwargs.set("num_or_size_splits", splitSizes(c));
+                    kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("num");
+                    kwargs.putNull("name");
                 } else if (math != null) {
                     kwargs.putNull("name");
                 } else {
@@ -487,6 +506,20 @@ final class TfOpLambdas {
             }
             ((ArrayNode) layers).set(i, lambda);
         }
+    }
+
+    /** tf.split's sizes of a Split's config: its own, or Keras 3's start indices as sizes ending in -1. */
+    private static JsonNode splitSizes(JsonNode c) {
+        if (c.has("num_or_size_splits")) return c.get("num_or_size_splits");
+        JsonNode given = c.get("indices_or_sections");
+        if (!given.isArray()) return given;
+        ArrayNode out = JSON.arrayNode();
+        int at = 0;
+        for (JsonNode i : given) {
+            out.add(i.asInt() - at);
+            at = i.asInt();
+        }
+        return out.add(-1);
     }
 
     /** A key in Keras 3's form as tf.keras writes slice_spec: slices bare, the ellipsis without config. */

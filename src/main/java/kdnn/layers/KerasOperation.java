@@ -6,7 +6,8 @@ package kdnn.layers;
  * operation and written back in the same form. A file holds one per call, in a functional model;
  * TF.js holds none.
  */
-public sealed interface KerasOperation permits TrueDivide, TensorDivide, ConstantDivide, GetItem, Stack, Squeeze, MathFunction {
+public sealed interface KerasOperation permits TrueDivide, TensorDivide, ConstantDivide, GetItem, Stack, Squeeze, MathFunction,
+        Split {
     /** tf.keras' function name ({@code "math.truediv"}) of the TFOpLambda or SlicingOpLambda. */
     String tfFunction();
 

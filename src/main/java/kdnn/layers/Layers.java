@@ -51,6 +51,7 @@ public final class Layers {
         FROM_CONFIG.put(GetItem.CLASS_NAME, GetItem::fromConfig);
         FROM_CONFIG.put(Stack.CLASS_NAME, Stack::fromConfig);
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);
+        FROM_CONFIG.put(Split.CLASS_NAME, Split::fromConfig);
         MathFunction.register(FROM_CONFIG);
         FROM_CONFIG.put(Embedding.CLASS_NAME, Embedding::fromConfig);
         FROM_CONFIG.put(Masking.CLASS_NAME, Masking::fromConfig);

@@ -76,7 +76,10 @@ class HostilePreprocessingProperties {
             "{'class_name':'Embedding','config':{'input_dim':5,'output_dim':3,'mask_zero':true}}",
             "{'class_name':'LSTM','config':{'units':2,'return_state':true,'return_sequences':true}}",
             "{'class_name':'Bidirectional','config':{'layer':{'class_name':'SimpleRNN','config':{'units':2,"
-                    + "'return_state':true}},'merge_mode':null}}");
+                    + "'return_state':true}},'merge_mode':null}}",
+            "{'class_name':'Split','config':{'num_or_size_splits':[1,-1],'axis':-1}}",
+            "{'class_name':'Split','config':{'indices_or_sections':[1,2],'axis':1}}",
+            "{'class_name':'Split','config':{'num_or_size_splits':2,'axis':1}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
