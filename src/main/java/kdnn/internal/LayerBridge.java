@@ -117,4 +117,7 @@ public abstract class LayerBridge {
 
     /** How many of a layer's first outputs carry the mask it passes on. */
     public abstract int outputsCarryingMask(Layer layer);
+
+    /** The hidden layer calling {@code layer} with Keras' mask as its last input. */
+    public abstract Layer maskedCall(Layer layer);
 }

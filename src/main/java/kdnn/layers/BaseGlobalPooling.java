@@ -143,12 +143,11 @@ public abstract class BaseGlobalPooling extends Layer {
         return kind == Poolings.Kind.AVERAGE && rank == 1;
     }
 
-    /** The input, or (GlobalAveragePooling1D) the input and its mask {@code (batch, steps)}. */
+    /** GlobalAveragePooling1D's output with its mask {@code (batch, steps)}. */
     @Override
-    public final long[] computeOutputShape(java.util.List<long[]> shapes) {
-        if (shapes.size() != 2 || !readsMask()) return super.computeOutputShape(shapes);
+    final java.util.List<long[]> maskedOutputShapes(java.util.List<long[]> shapes, long[] mask) {
+        if (!readsMask() || shapes.size() != 1) return super.maskedOutputShapes(shapes, mask);
         long[] in = shapes.get(0);
-        long[] mask = shapes.get(1);
         int steps = channelsFirst() ? 2 : 1;
         boolean fits = in.length == 3 && mask.length == 2 && (mask[0] == in[0] || mask[0] < 0 || in[0] < 0)
                 && (mask[1] == in[steps] || mask[1] < 0 || in[steps] < 0);
@@ -156,7 +155,7 @@ public abstract class BaseGlobalPooling extends Layer {
             throw new IllegalArgumentException("Layer \"" + name() + "\" (" + className() + "): the mask must be (batch,"
                     + " steps) of the input " + Shapes.format(in) + ", got " + Shapes.format(mask));
         }
-        return computeOutputShape(in);
+        return java.util.List.of(computeOutputShape(in));
     }
 
     /**
@@ -165,12 +164,11 @@ public abstract class BaseGlobalPooling extends Layer {
      * {@code sum(where(mask, x, 0)) / sum(mask)}, where it does not.
      */
     @Override
-    final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
-                           double[] bounds) {
-        if (shapes.length != 2 || !readsMask()) return super.runInputs(shapes, inputs, output, variant, bounds);
+    final double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
+                                 MemorySegment output, double[] bounds) {
         long stamp = enter();
         try {
-            checkOutput(output, computeOutputShape(java.util.Arrays.asList(shapes)));
+            maskedOutputShapes(java.util.Arrays.asList(shapes), maskShape);
             long[] in = shapes[0];
             long batch = in[0];
             long steps = channelsFirst() ? in[2] : in[1];
@@ -179,12 +177,12 @@ public abstract class BaseGlobalPooling extends Layer {
             boolean keras3 = kdnn.internal.LayerBridge.get().rules(this) == KerasVersion.KERAS_3;
             for (long n = 0; n < batch; n++) {
                 float count = 0;
-                for (long t = 0; t < steps; t++) count += inputs[1].getAtIndex(f, n * steps + t);
+                for (long t = 0; t < steps; t++) count += mask.getAtIndex(f, n * steps + t);
                 for (long c = 0; c < channels; c++) {
                     float sum = 0;
                     for (long t = 0; t < steps; t++) {
                         long at = channelsFirst() ? (n * channels + c) * steps + t : (n * steps + t) * channels + c;
-                        float m = inputs[1].getAtIndex(f, n * steps + t);
+                        float m = mask.getAtIndex(f, n * steps + t);
                         float x = inputs[0].getAtIndex(f, at);
                         sum += keras3 ? (m != 0 ? x : 0f) : x * m;
                     }

@@ -116,7 +116,11 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     /** Keras' outputs: the output, then with {@code return_state} the last states (h, and LSTM's c), each {@code (batch, units)}. */
     @Override
     public final java.util.List<long[]> computeOutputShapes(java.util.List<long[]> inputShapes) {
-        long[] in = maskedInput(this, inputShapes);
+        if (inputShapes.size() != 1) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (" + className() + ") expects 1 input, but it"
+                    + " received " + inputShapes.size() + " input tensors");
+        }
+        long[] in = inputShapes.get(0);
         long[] out = kerasOutputShape(in);
         if (!args.returnState) return java.util.List.of(out);
         java.util.List<long[]> all = new java.util.ArrayList<>(java.util.List.of(out));
@@ -378,44 +382,31 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         return args.returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
     }
 
-    /** The input, or the input and its mask {@code (batch, steps)}. */
-    @Override
-    public final long[] computeOutputShape(java.util.List<long[]> inputShapes) {
-        return computeOutputShape(maskedInput(this, inputShapes));
-    }
-
-    /** The data input's shape of a layer called on an input and, optionally, its mask {@code (batch, steps)}. */
-    static long[] maskedInput(Layer layer, java.util.List<long[]> shapes) {
-        if (shapes.size() == 2) {
-            long[] in = shapes.get(0);
-            long[] mask = shapes.get(1);
-            boolean fits = in.length >= 2 && mask.length == 2 && (mask[0] == in[0] || mask[0] < 0 || in[0] < 0)
-                    && (mask[1] == in[1] || mask[1] < 0 || in[1] < 0);
-            if (!fits) {
-                throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + "): the mask"
-                        + " must be (batch, timesteps) of the input " + Shapes.format(in) + ", got "
-                        + Shapes.format(mask));
-            }
-            return in;
+    /** Checks Keras' mask {@code (batch, steps)} against the sequence {@code (batch, steps, ...)} it masks. */
+    static void checkMask(Layer layer, long[] in, long[] mask) {
+        boolean fits = in.length >= 2 && mask.length == 2 && (mask[0] == in[0] || mask[0] < 0 || in[0] < 0)
+                && (mask[1] == in[1] || mask[1] < 0 || in[1] < 0);
+        if (!fits) {
+            throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + "): the mask"
+                    + " must be (batch, timesteps) of the input " + Shapes.format(in) + ", got " + Shapes.format(mask));
         }
-        if (shapes.size() != 1) {
-            throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + ") expects 1"
-                    + " input (and its mask), but it received " + shapes.size() + " input tensors");
-        }
-        return shapes.get(0);
     }
 
     @Override
-    final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
-                           double[] bounds) {
-        if (shapes.length != 2) return super.runInputs(shapes, inputs, output, variant, bounds);
+    final java.util.List<long[]> maskedOutputShapes(java.util.List<long[]> inputs, long[] mask) {
+        checkMask(this, inputs.get(0), mask);
+        return computeOutputShapes(inputs);
+    }
+
+    @Override
+    final double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
+                                 MemorySegment output, double[] bounds) {
         long stamp = enter();
         try {
-            long[] out = computeOutputShape(java.util.Arrays.asList(shapes));
+            maskedOutputShapes(java.util.Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
-            checkOutput(output, out);
-            if (args.returnState) runWithStates(shapes[0], inputs[0], inputs[1], output);
-            else runMasked(shapes[0], inputs[0], inputs[1], output, args.goBackwards, false, args.zeroOutputForMask);
+            if (args.returnState) runWithStates(shapes[0], inputs[0], mask, output);
+            else runMasked(shapes[0], inputs[0], mask, output, args.goBackwards, false, args.zeroOutputForMask);
             return outputBound(bounds[0]);
         } finally {
             exitCall(stamp);

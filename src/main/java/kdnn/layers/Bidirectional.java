@@ -170,7 +170,11 @@ public final class Bidirectional extends Layer {
      */
     @Override
     public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
-        long[] in = BaseRecurrent.maskedInput(this, inputShapes);
+        if (inputShapes.size() != 1) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (Bidirectional) expects 1 input, but it"
+                    + " received " + inputShapes.size() + " input tensors");
+        }
+        long[] in = inputShapes.get(0);
         long[] out = kerasOutputShape(in);
         if (!severalOutputs()) return List.of(out);
         List<long[]> all = new java.util.ArrayList<>(List.of(out));
@@ -269,26 +273,24 @@ public final class Bidirectional extends Layer {
         return merge == null ? 2 : 1;
     }
 
-    /** The input, or the input and its mask {@code (batch, steps)}. */
     @Override
-    public long[] computeOutputShape(List<long[]> inputShapes) {
-        return computeOutputShape(BaseRecurrent.maskedInput(this, inputShapes));
+    List<long[]> maskedOutputShapes(List<long[]> inputs, long[] mask) {
+        BaseRecurrent.checkMask(this, inputs.get(0), mask);
+        return computeOutputShapes(inputs);
     }
 
     /**
-     * With a mask, both directions in Java (oneDNN's cells take no mask), each masked step
-     * keeping its state; as Keras' Bidirectional sets {@code zero_output_for_mask} to
-     * {@code return_sequences}, masked steps of sequences output zeros.
+     * With a mask: each direction keeps its state over masked steps (on oneDNN's cells each sample's
+     * unmasked steps packed and run together, else in Java).
      */
     @Override
-    double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
-        if (shapes.length != 2) return super.runInputs(shapes, inputs, output, variant, bounds);
+    double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
+                           MemorySegment output, double[] bounds) {
         long stamp = enter();
         try {
-            long[] out = computeOutputShape(Arrays.asList(shapes));
+            maskedOutputShapes(Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
-            checkOutput(output, out);
-            runBoth(shapes[0], inputs[0], inputs[1], output);
+            runBoth(shapes[0], inputs[0], mask, output);
             return Double.NaN;
         } finally {
             exitCall(stamp);

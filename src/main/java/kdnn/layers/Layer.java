@@ -133,6 +133,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public Layer maskedCall(Layer layer) {
+            return layer.hidden("masked", () -> new MaskedCall(layer));
+        }
+
+        @Override
         public Layer outputPart(Layer layer, int index) {
             return layer.hidden("output " + index, () -> OutputPart.of(layer, index));
         }
@@ -244,6 +249,29 @@ public abstract class Layer implements AutoCloseable {
             made.forEach(Tensor::close);
             throw e;
         }
+    }
+
+    /**
+     * Runs the layer on its inputs with Keras' mask {@code (batch, steps)} of the first (a layer
+     * that reads masks: recurrent layers, Bidirectional, GlobalAveragePooling1D) and returns all
+     * its outputs, new tensors the caller owns.
+     */
+    public final List<Tensor> callAll(List<Tensor> inputs, Tensor mask) {
+        ensureOpen();
+        java.util.List<Tensor> all = new java.util.ArrayList<>(inputs);
+        all.add(mask);
+        return hidden("masked", () -> new MaskedCall(this)).callAll(all);
+    }
+
+    /** The output shapes of a call with Keras' mask given too; only layers that read masks take one. */
+    List<long[]> maskedOutputShapes(List<long[]> inputs, long[] mask) {
+        throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read a mask");
+    }
+
+    /** Runs a call with Keras' mask (see {@link #maskedOutputShapes}) into {@code output}. */
+    double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
+                           MemorySegment output, double[] bounds) {
+        throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read a mask");
     }
 
     /** Refuses a call that would return one tensor of a layer that returns several. */

@@ -182,7 +182,8 @@ final class Graphs {
         boolean first = masked.length > 0 && masked[0];
         boolean reads = first && (use.kind() == MaskUse.Kind.READS || use.kind() == MaskUse.Kind.READS_AND_PASSES);
         int[] callInputs = reads ? append(in, masks[0]) : in;
-        calls.add(new GraphSpec.Call(layer, callInputs, label));
+        Layer called = reads ? LayerBridge.get().maskedCall(layer) : layer;
+        calls.add(new GraphSpec.Call(called, callInputs, label));
         int out = inputCount + calls.size() - 1;
         int mask = switch (use.kind()) {
             case DROPS, READS -> -1;
@@ -206,7 +207,7 @@ final class Graphs {
             partInputs[0] = out;
             System.arraycopy(callInputs, 0, partInputs, 1, callInputs.length);
             for (int i = 0; i < outputs; i++) {
-                calls.add(new GraphSpec.Call(LayerBridge.get().outputPart(layer, i), partInputs, label + " (output " + i + ")"));
+                calls.add(new GraphSpec.Call(LayerBridge.get().outputPart(called, i), partInputs, label + " (output " + i + ")"));
                 outs[i] = inputCount + calls.size() - 1;
             }
         }

@@ -71,7 +71,7 @@ class MaskedModelsTest {
         List<Tensor> made = new ArrayList<>();
         try {
             for (int i = 0; i < layers.size(); i++) {
-                t = readsMask.get(i) && mask != null ? layers.get(i).call(List.of(t, mask)) : layers.get(i).call(t);
+                t = readsMask.get(i) && mask != null ? layers.get(i).callAll(List.of(t), mask).get(0) : layers.get(i).call(t);
                 made.add(t);
             }
             made.remove(t);
@@ -213,7 +213,7 @@ class MaskedModelsTest {
                 try (Functional m = Functional.of("two", List.of(a, b), List.of(y)); Tensor ta = Tensor.of(va, 4, 8);
                      Tensor tb = Tensor.of(vb, 4, 8); Tensor mk = Tensor.of(mask, 4, steps);
                      Tensor got = m.predict(List.of(ta, tb)).get(0); Tensor xa = ea.call(ta); Tensor xb = eb.call(tb);
-                     Tensor joined = join.call(List.of(xa, xb)); Tensor want = gru.call(List.of(joined, mk))) {
+                     Tensor joined = join.call(List.of(xa, xb)); Tensor want = gru.callAll(List.of(joined), mk).get(0)) {
                     assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f, version + " " + merge);
                 }
             }

@@ -71,7 +71,7 @@ class ReturnStateFilesTest {
         for (int i = 0; i < v.length; i++) mask[i] = v[i] != 0 ? 1 : 0;
         try (Functional m = Functional.of("encoder_model", List.of(ids), List.of(y, enc.get(2), enc.get(0)));
              Tensor in = Tensor.of(v, 3, 7); Tensor mk = Tensor.of(mask, 3, 7); Tensor e = emb.call(in)) {
-            List<Tensor> states = lstm.callAll(List.of(e, mk));
+            List<Tensor> states = lstm.callAll(List.of(e), mk);
             List<float[]> want = new ArrayList<>();
             try (Tensor h = head.call(states.get(1))) {
                 want.add(h.toFloatArray());

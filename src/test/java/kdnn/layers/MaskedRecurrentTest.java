@@ -95,7 +95,7 @@ class MaskedRecurrentTest {
                             steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
                             backwards, zero);
                     try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
-                         Tensor y = l.call(List.of(in, mk))) {
+                         Tensor y = l.callAll(List.of(in), mk).get(0)) {
                         assertArrayEquals(sequences ? new long[] {batch, steps, units} : new long[] {batch, units}, y.shape());
                         assertClose(want, y.toFloatArray(), 2e-5, kind[0] + " " + config);
                     }
@@ -151,7 +151,7 @@ class MaskedRecurrentTest {
                             }
                         }
                         try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
-                             Tensor y = l.call(List.of(in, mk))) {
+                             Tensor y = l.callAll(List.of(in), mk).get(0)) {
                             assertClose(want, y.toFloatArray(), 3e-5, merge + " " + kind[0] + " " + kind[1]
                                     + " sequences " + sequences + " round " + round);
                         }
@@ -185,7 +185,7 @@ class MaskedRecurrentTest {
                         + "', 'keepdims': " + keepdims + "}}";
                 try (Layer l = Layers.fromConfig(JSON.readTree(config.replace('\'', '"')), version);
                      Tensor in = first ? Tensor.of(x, batch, channels, steps) : Tensor.of(x, batch, steps, channels);
-                     Tensor mk = Tensor.of(m, batch, steps); Tensor y = l.call(List.of(in, mk))) {
+                     Tensor mk = Tensor.of(m, batch, steps); Tensor y = l.callAll(List.of(in), mk).get(0)) {
                     assertEquals(batch * channels, y.toFloatArray().length);
                     float[] got = y.toFloatArray();
                     for (int n = 0; n < batch; n++) {
@@ -239,7 +239,7 @@ class MaskedRecurrentTest {
                             backwards, false);
                     int outputs = kind[0].equals("LSTM") ? 3 : 2;
                     try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
-                        List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                        List<Tensor> got = (masked ? l.callAll(List.of(in), mk) : l.callAll(List.of(in)));
                         try {
                             assertEquals(outputs, got.size(), config);
                             for (int k = 0; k < outputs; k++) {
@@ -283,7 +283,7 @@ class MaskedRecurrentTest {
                 for (int i = 0; i < sum.length; i++) sum[i] = f[0][i] + b[0][i];
                 float[][] want = {sum, f[1], f[2], b[1], b[2]};
                 try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
-                    List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                    List<Tensor> got = (masked ? l.callAll(List.of(in), mk) : l.callAll(List.of(in)));
                     try {
                         assertEquals(5, got.size());
                         for (int k = 0; k < 5; k++) {
@@ -332,7 +332,7 @@ class MaskedRecurrentTest {
                             }
                         }
                         try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
-                            List<Tensor> got = l.callAll(masked ? List.of(in, mk) : List.of(in));
+                            List<Tensor> got = (masked ? l.callAll(List.of(in), mk) : l.callAll(List.of(in)));
                             try {
                                 assertEquals(2, got.size());
                                 float[][] want = {f, back};
@@ -354,7 +354,7 @@ class MaskedRecurrentTest {
     void aMaskOfAnotherShapeIsRefused() throws Exception {
         try (Layer l = layer("LSTM", "{'units': 2}"); Tensor in = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
              Tensor mk = Tensor.of(new float[2 * 4], 2, 4)) {
-            var e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(in, mk)));
+            var e = assertThrows(IllegalArgumentException.class, () -> l.callAll(List.of(in), mk));
             assertTrue(e.getMessage().contains("mask must be (batch, timesteps)"), e.getMessage());
         }
     }
