@@ -120,4 +120,7 @@ public abstract class LayerBridge {
 
     /** The hidden layer calling {@code layer} with Keras' mask as its last input. */
     public abstract Layer maskedCall(Layer layer);
+
+    /** The input shape a call on inputs of these shapes builds {@code layer} for, or null (no weights to make). */
+    public abstract long[] buildShape(Layer layer, List<long[]> inputShapes);
 }

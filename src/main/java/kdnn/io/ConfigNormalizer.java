@@ -488,8 +488,11 @@ final class ConfigNormalizer {
     private ArrayNode keras3Call(JsonNode call, String where, Set<String> models) {
         ObjectNode kwargs = JSON.objectNode();
         JsonNode kw = call.path("kwargs");
+        // a recurrent layer's initial_state: after the sequence, as tf.keras lists a call's inputs
+        JsonNode initial = kw.path("initial_state");
         if (kw.isObject()) {
             kw.properties().forEach(e -> {
+                if (e.getKey().equals("initial_state") && containsTensor(e.getValue())) return;
                 if (containsTensor(e.getValue())) {
                     throw new ModelFileException(file + ": " + where + " is called with a tensor as keyword argument \""
                             + e.getKey() + "\"; kdnn reads layers whose tensor inputs are positional");
@@ -511,6 +514,11 @@ final class ConfigNormalizer {
                 for (JsonNode t : a) tensors.add(tensor(t, where, models, kwargs));
             } else {
                 tensors.add(tensor(a, where, models, kwargs));
+            }
+        }
+        if (containsTensor(initial)) {
+            for (JsonNode t : initial.isArray() ? initial : JSON.arrayNode().add(initial)) {
+                tensors.add(tensor(t, where, models, kwargs));
             }
         }
         return tensors;

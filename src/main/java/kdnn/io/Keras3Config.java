@@ -251,13 +251,24 @@ final class Keras3Config {
         }
         ArrayNode args = out.putArray("args");
         String cls = SavedLayers.className(op);
-        if (MERGES.contains(cls) || op instanceof Stack) args.add(tensors);
-        else args.addAll(tensors);
+        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
+        ArrayNode initialState = null;
+        if (MERGES.contains(cls) || op instanceof Stack) {
+            args.add(tensors);
+        } else if (recurrent && tensors.size() > 1) {
+            // Keras 3 passes a recurrent layer's initial states as a keyword argument
+            args.add(tensors.get(0));
+            initialState = JSON.arrayNode();
+            for (int i = 1; i < tensors.size(); i++) initialState.add(tensors.get(i));
+        } else {
+            args.addAll(tensors);
+        }
         // the operation's second argument: the divisor, the key
         if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));
         if (op instanceof kdnn.layers.ConstantDivide d) args.insert(0, d.getConfig().get("x")); // the constant first
         if (op instanceof GetItem g) args.add(g.key());
         ObjectNode kwargs = out.putObject("kwargs");
+        if (initialState != null) kwargs.set("initial_state", initialState);
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
         return out;

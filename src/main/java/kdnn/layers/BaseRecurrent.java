@@ -116,16 +116,56 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     /** Keras' outputs: the output, then with {@code return_state} the last states (h, and LSTM's c), each {@code (batch, units)}. */
     @Override
     public final java.util.List<long[]> computeOutputShapes(java.util.List<long[]> inputShapes) {
-        if (inputShapes.size() != 1) {
-            throw new IllegalArgumentException("Layer \"" + name() + "\" (" + className() + ") expects 1 input, but it"
-                    + " received " + inputShapes.size() + " input tensors");
-        }
         long[] in = inputShapes.get(0);
+        checkInitialStates(this, inputShapes, states(), units);
         long[] out = kerasOutputShape(in);
         if (!args.returnState) return java.util.List.of(out);
         java.util.List<long[]> all = new java.util.ArrayList<>(java.util.List.of(out));
         for (int i = 0; i < states(); i++) all.add(new long[] {in[0], units});
         return all;
+    }
+
+    /**
+     * Keras' call on the sequence alone or with its {@code initial_state} ({@code count} states,
+     * each {@code (batch, units)}).
+     */
+    static void checkInitialStates(Layer layer, java.util.List<long[]> shapes, int count, int units) {
+        if (shapes.size() != 1 && shapes.size() != 1 + count) {
+            throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + ") expects the"
+                    + " sequence, or the sequence and its " + count + " initial states, but it received " + shapes.size()
+                    + " input tensors");
+        }
+        long batch = shapes.get(0).length > 0 ? shapes.get(0)[0] : -1;
+        for (int i = 1; i < shapes.size(); i++) {
+            long[] s = shapes.get(i);
+            boolean fits = s.length == 2 && s[1] == units && (s[0] == batch || s[0] < 0 || batch < 0);
+            if (!fits) {
+                throw new IllegalArgumentException("Layer \"" + layer.name() + "\" (" + layer.className() + "): an"
+                        + " initial state must be (batch, " + units + "), got " + Shapes.format(s) + " for the input "
+                        + Shapes.format(shapes.get(0)));
+            }
+        }
+    }
+
+    /** The initial states given after the sequence ({@code (batch, units)} each, h then c), or null without them. */
+    static float[] initialStates(long[][] shapes, MemorySegment[] inputs) {
+        if (shapes.length == 1) return null;
+        int total = 0;
+        for (int i = 1; i < shapes.length; i++) total += Math.toIntExact(Shapes.product(shapes[i]));
+        float[] out = new float[total];
+        int at = 0;
+        for (int i = 1; i < shapes.length; i++) {
+            int n = Math.toIntExact(Shapes.product(shapes[i]));
+            MemorySegment.copy(inputs[i], ValueLayout.JAVA_FLOAT, 0, out, at, n);
+            at += n;
+        }
+        return out;
+    }
+
+    /** Built for the sequence: initial states come after it. */
+    @Override
+    long[] buildShape(java.util.List<long[]> inputShapes) {
+        return inputShapes.get(0);
     }
 
     /** The states a cell carries: h, and LSTM's c. */
@@ -196,7 +236,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     final Pipeline pipeline(long[] inputShape, Variant variant) {
         if (args.returnState) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runWithStates(inputShape, in,
-                    null, out)).build();
+                    null, out, null)).build();
         }
         if (onDnnl()) {
             return Recurrences.forward(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
@@ -208,12 +248,13 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     /** The Java steps of this layer over inputs of this shape, in either direction (see {@link RecurrentSteps#run}). */
     final Pipeline.SlotTransfer steps(long[] inputShape, boolean backwards, boolean stepOrder) {
-        return (in, out) -> runSteps(inputShape, in, null, out, backwards, stepOrder, false, null);
+        return (in, out) -> runSteps(inputShape, in, null, out, backwards, stepOrder, false, null, null);
     }
 
     /** The Java steps ({@link RecurrentSteps#run}) with their products on oneDNN pipelines of this layer's cache. */
     final void runSteps(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
-                        boolean backwards, boolean stepOrder, boolean zeroOutput, float[] finalStates) {
+                        boolean backwards, boolean stepOrder, boolean zeroOutput, float[] initialStates,
+                        float[] finalStates) {
         long batch = inputShape[0];
         long steps = inputShape[1];
         long features = inputShape[2];
@@ -245,7 +286,8 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
                     }
                 };
                 RecurrentSteps.run(kind, activation, gate, batch, steps, Math.toIntExact(features), units, products,
-                        args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput, finalStates);
+                        args.returnSequences, backwards, stepOrder, input, output, mask, zeroOutput, initialStates,
+                        finalStates);
             } finally {
                 recurrent.release();
             }
@@ -285,7 +327,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
             return;
         }
-        runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput, null);
+        runSteps(inputShape, input, mask, output, backwards, stepOrder, zeroOutput, null, null);
     }
 
     /** Marks the pipeline-cache keys of packed runs and of one direction's (a shape has no negative dims). */
@@ -362,13 +404,14 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
      * {@code return_state}: the output and the last states packed per sample. The Java steps give
      * the states (oneDNN's primitive gives no state of a masked sample's last real step).
      */
-    private void runWithStates(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment packed) {
+    private void runWithStates(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment packed,
+                               float[] initial) {
         java.util.List<long[]> shapes = computeOutputShapes(java.util.List.of(inputShape));
         long batch = inputShape[0];
         float[] states = new float[Math.toIntExact(batch * units * states())];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(Shapes.product(shapes.get(0)) * Float.BYTES, 64);
-            runSteps(inputShape, input, mask, out, args.goBackwards, false, args.zeroOutputForMask, states);
+            runSteps(inputShape, input, mask, out, args.goBackwards, false, args.zeroOutputForMask, initial, states);
             java.util.List<MemorySegment> parts = new java.util.ArrayList<>(java.util.List.of(out));
             long stateBytes = batch * units * Float.BYTES;
             for (int i = 0; i < states(); i++) parts.add(MemorySegment.ofArray(states).asSlice(i * stateBytes, stateBytes));
@@ -380,6 +423,36 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     @Override
     final kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
         return args.returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
+    }
+
+    /** The sequence, or the sequence and its initial states: the output (packed with return_state). */
+    @Override
+    public final long[] computeOutputShape(java.util.List<long[]> inputShapes) {
+        java.util.List<long[]> outs = computeOutputShapes(inputShapes);
+        return outs.size() == 1 ? outs.get(0) : packed(outs);
+    }
+
+    /** With initial states: the Java steps from them (oneDNN's primitives here start from zeros). */
+    @Override
+    final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
+                           double[] bounds) {
+        if (shapes.length == 1) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            checkOutput(output, computeOutputShape(java.util.Arrays.asList(shapes)));
+            buildFor(shapes[0]);
+            run(shapes[0], inputs[0], null, output, initialStates(shapes, inputs));
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
+    /** One call: with a mask (or null) and initial states (or null), into the output (packed with return_state). */
+    private void run(long[] in, MemorySegment input, MemorySegment mask, MemorySegment output, float[] initial) {
+        if (args.returnState) runWithStates(in, input, mask, output, initial);
+        else if (initial != null) runSteps(in, input, mask, output, args.goBackwards, false, args.zeroOutputForMask, initial, null);
+        else runMasked(in, input, mask, output, args.goBackwards, false, args.zeroOutputForMask);
     }
 
     /** Checks Keras' mask {@code (batch, steps)} against the sequence {@code (batch, steps, ...)} it masks. */
@@ -405,9 +478,8 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         try {
             maskedOutputShapes(java.util.Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
-            if (args.returnState) runWithStates(shapes[0], inputs[0], mask, output);
-            else runMasked(shapes[0], inputs[0], mask, output, args.goBackwards, false, args.zeroOutputForMask);
-            return outputBound(bounds[0]);
+            run(shapes[0], inputs[0], mask, output, initialStates(shapes, inputs));
+            return shapes.length == 1 ? outputBound(bounds[0]) : Double.NaN;
         } finally {
             exitCall(stamp);
         }

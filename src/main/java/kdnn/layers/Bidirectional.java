@@ -170,10 +170,7 @@ public final class Bidirectional extends Layer {
      */
     @Override
     public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
-        if (inputShapes.size() != 1) {
-            throw new IllegalArgumentException("Layer \"" + name() + "\" (Bidirectional) expects 1 input, but it"
-                    + " received " + inputShapes.size() + " input tensors");
-        }
+        BaseRecurrent.checkInitialStates(this, inputShapes, 2 * forward.states(), forward.units);
         long[] in = inputShapes.get(0);
         long[] out = kerasOutputShape(in);
         if (!severalOutputs()) return List.of(out);
@@ -210,7 +207,7 @@ public final class Bidirectional extends Layer {
     Pipeline pipeline(long[] inputShape, Variant variant) {
         if (severalOutputs()) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runBoth(inputShape, in, null,
-                    out)).build();
+                    out, null)).build();
         }
         if (!forward.onDnnl() || !backward.onDnnl()) return javaSteps(inputShape);
         return Recurrences.bidirectional(forward.cell(), forward.activationAlgorithm(), inputShape[0], inputShape[1],
@@ -273,6 +270,33 @@ public final class Bidirectional extends Layer {
         return merge == null ? 2 : 1;
     }
 
+    /** Built for the sequence: initial states come after it. */
+    @Override
+    long[] buildShape(List<long[]> inputShapes) {
+        return inputShapes.get(0);
+    }
+
+    /** The sequence, or the sequence and its initial states (the forward layer's, then the backward one's). */
+    @Override
+    public long[] computeOutputShape(List<long[]> inputShapes) {
+        List<long[]> outs = computeOutputShapes(inputShapes);
+        return outs.size() == 1 ? outs.get(0) : BaseRecurrent.packed(outs);
+    }
+
+    @Override
+    double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
+        if (shapes.length == 1) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            checkOutput(output, computeOutputShape(Arrays.asList(shapes)));
+            buildFor(shapes[0]);
+            runBoth(shapes[0], inputs[0], null, output, BaseRecurrent.initialStates(shapes, inputs));
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
     @Override
     List<long[]> maskedOutputShapes(List<long[]> inputs, long[] mask) {
         BaseRecurrent.checkMask(this, inputs.get(0), mask);
@@ -290,7 +314,7 @@ public final class Bidirectional extends Layer {
         try {
             maskedOutputShapes(Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
-            runBoth(shapes[0], inputs[0], mask, output);
+            runBoth(shapes[0], inputs[0], mask, output, BaseRecurrent.initialStates(shapes, inputs));
             return Double.NaN;
         } finally {
             exitCall(stamp);
@@ -302,7 +326,7 @@ public final class Bidirectional extends Layer {
      * each direction's last states packed after the output; as Keras' Bidirectional sets
      * {@code zero_output_for_mask} to {@code return_sequences}, masked steps of sequences output zeros.
      */
-    private void runBoth(long[] in, MemorySegment input, MemorySegment mask, MemorySegment output) {
+    private void runBoth(long[] in, MemorySegment input, MemorySegment mask, MemorySegment output, float[] initial) {
         boolean sequences = forward.args.returnSequences;
         boolean states = forward.args.returnState;
         long rows = in[0] * (sequences ? in[1] : 1);
@@ -313,9 +337,12 @@ public final class Bidirectional extends Layer {
             int count = Math.toIntExact(in[0] * units * forward.states());
             float[] forwardStates = states ? new float[count] : null;
             float[] backwardStates = states ? new float[count] : null;
-            if (states) {
-                forward.runSteps(in, input, mask, ahead, false, true, sequences, forwardStates);
-                backward.runSteps(in, input, mask, behind, true, true, sequences, backwardStates);
+            if (states || initial != null) {
+                // Keras' initial_state: the forward layer's states, then the backward one's
+                float[] first = initial == null ? null : Arrays.copyOfRange(initial, 0, initial.length / 2);
+                float[] second = initial == null ? null : Arrays.copyOfRange(initial, initial.length / 2, initial.length);
+                forward.runSteps(in, input, mask, ahead, false, true, sequences, first, forwardStates);
+                backward.runSteps(in, input, mask, behind, true, true, sequences, second, backwardStates);
             } else {
                 forward.runMasked(in, input, mask, ahead, false, true, sequences);
                 backward.runMasked(in, input, mask, behind, true, true, sequences);

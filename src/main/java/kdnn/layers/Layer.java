@@ -133,6 +133,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public long[] buildShape(Layer layer, List<long[]> inputShapes) {
+            return layer.buildShape(inputShapes);
+        }
+
+        @Override
         public Layer maskedCall(Layer layer) {
             return layer.hidden("masked", () -> new MaskedCall(layer));
         }
@@ -272,6 +277,11 @@ public abstract class Layer implements AutoCloseable {
     double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
                            MemorySegment output, double[] bounds) {
         throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read a mask");
+    }
+
+    /** The input shape a call on inputs of these shapes builds the layer for, or null (a merge's: no weights). */
+    long[] buildShape(List<long[]> inputShapes) {
+        return inputShapes.size() == 1 ? inputShapes.get(0) : null;
     }
 
     /** Refuses a call that would return one tensor of a layer that returns several. */

@@ -61,13 +61,15 @@ final class RecurrentSteps {
      * {@code (batch, steps)} (null: none), a masked step keeps the state and outputs the state it
      * kept, or zeros under {@code zeroOutput} (Keras' {@code zero_output_for_mask}); the last
      * output is the last step's, as Keras' {@code backend.rnn} gives it. The products run on
-     * oneDNN over the whole batch, the gates here. {@code finalStates} (null: not wanted) takes
-     * the last states, {@code (batch, units)} of h, then of LSTM's c.
+     * oneDNN over the whole batch, the gates here. {@code initialStates} (null: zeros) gives the
+     * first states and {@code finalStates} (null: not wanted) takes the last, each {@code (batch,
+     * units)} of h, then of LSTM's c. As in TensorFlow's {@code backend.rnn}, a masked step before
+     * any real one outputs zeros, whatever the initial state.
      */
     static void run(Kind kind, Activation activation, Activation recurrentActivation, long batch, long steps,
                     int features, int units, Products products, boolean sequences, boolean backwards,
                     boolean stepOrder, MemorySegment input, MemorySegment output, MemorySegment mask,
-                    boolean zeroOutput, float[] finalStates) {
+                    boolean zeroOutput, float[] initialStates, float[] finalStates) {
         int b = Math.toIntExact(batch);
         int width = gates(kind) * units;
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
@@ -78,6 +80,11 @@ final class RecurrentSteps {
             MemorySegment product = arena.allocate((long) b * width * Float.BYTES, 64);
             float[] h = new float[b * units];
             float[] c = new float[b * units];
+            if (initialStates != null) {
+                System.arraycopy(initialStates, 0, h, 0, h.length);
+                if (kind == Kind.LSTM) System.arraycopy(initialStates, h.length, c, 0, c.length);
+            }
+            boolean[] started = new boolean[b]; // a real step done: masked outputs are the state from then on
             float[] hr = new float[b * width];
             float[] candidate = kind == Kind.GRU_RESET_BEFORE ? new float[b * width] : null;
             float[] x = new float[width];
@@ -104,20 +111,21 @@ final class RecurrentSteps {
                 }
                 for (int n = 0; n < b; n++) {
                     lastMasked[n] = mask != null && mask.getAtIndex(f, n * steps + t) == 0;
+                    started[n] |= !lastMasked[n];
                     if (!lastMasked[n]) {
                         MemorySegment.copy(xw, f, ((n * steps + t) * width) * Float.BYTES, x, 0, width);
                         step(kind, activation, recurrentActivation, units, x, hr, candidate, n * width, h, c, n * units);
                     }
                     if (sequences) {
                         long at = (n * steps + (stepOrder ? t : s)) * units;
-                        boolean zero = lastMasked[n] && zeroOutput;
+                        boolean zero = lastMasked[n] && (zeroOutput || !started[n]);
                         MemorySegment.copy(zero ? zeros : h, zero ? 0 : n * units, output, f, at * Float.BYTES, units);
                     }
                 }
             }
             if (!sequences) {
                 for (int n = 0; n < b; n++) {
-                    boolean zero = lastMasked[n] && zeroOutput;
+                    boolean zero = lastMasked[n] && (zeroOutput || !started[n]);
                     MemorySegment.copy(zero ? zeros : h, zero ? 0 : n * units, output, f, (long) n * units * Float.BYTES,
                             units);
                 }

@@ -68,8 +68,9 @@ public final class KerasTensor {
         List<long[]> out;
         try {
             out = layer.computeOutputShapes(shapes);
-            if (shapes.size() == 1 && !layer.isBuilt()) {
-                layer.build(shapes.get(0));
+            long[] build = kdnn.internal.LayerBridge.get().buildShape(layer, shapes);
+            if (build != null && !layer.isBuilt()) {
+                layer.build(build);
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(Node.describe(layer, shapes) + ": " + e.getMessage(), e);

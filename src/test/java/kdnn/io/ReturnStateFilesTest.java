@@ -135,6 +135,71 @@ class ReturnStateFilesTest {
         }
     }
 
+    /**
+     * Keras' lstm_seq2seq example as its training model is saved: the encoder LSTM's last states
+     * start the decoder LSTM ({@code initial_state}, listed after the sequence in tf.keras' file, a
+     * keyword argument in Keras 3's), inputs of any length.
+     */
+    @Test
+    void kerasSeq2SeqTrainingModelInEveryFormat(@TempDir Path dir) throws Exception {
+        String config = ("""
+                {'class_name': 'Functional', 'config': {'name': 'seq2seq', 'layers': [
+                 {'class_name': 'InputLayer', 'name': 'encoder_inputs', 'config': {'batch_input_shape': [null, null, 5],
+                  'name': 'encoder_inputs'}, 'inbound_nodes': []},
+                 {'class_name': 'InputLayer', 'name': 'decoder_inputs', 'config': {'batch_input_shape': [null, null, 6],
+                  'name': 'decoder_inputs'}, 'inbound_nodes': []},
+                 {'class_name': 'LSTM', 'name': 'encoder', 'config': {'name': 'encoder', 'units': 4, 'return_state': true,
+                  'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': 3}}},
+                  'inbound_nodes': [[['encoder_inputs', 0, 0, {}]]]},
+                 {'class_name': 'LSTM', 'name': 'decoder_lstm', 'config': {'name': 'decoder_lstm', 'units': 4,
+                  'return_sequences': true, 'return_state': true},
+                  'inbound_nodes': [[['decoder_inputs', 0, 0, {}], ['encoder', 0, 1, {}], ['encoder', 0, 2, {}]]]},
+                 {'class_name': 'Dense', 'name': 'decoder_dense', 'config': {'name': 'decoder_dense', 'units': 6,
+                  'activation': 'softmax'}, 'inbound_nodes': [[['decoder_lstm', 0, 0, {}]]]}],
+                 'input_layers': [['encoder_inputs', 0, 0], ['decoder_inputs', 0, 0]],
+                 'output_layers': [['decoder_dense', 0, 0]]}}
+                """).replace('\'', '"');
+        float[] enc = new float[2 * 7 * 5];
+        float[] dec = new float[2 * 4 * 6];
+        for (int i = 0; i < enc.length; i++) enc[i] = (float) Math.sin(i * 0.31);
+        for (int i = 0; i < dec.length; i++) dec[i] = (float) Math.cos(i * 0.23);
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor e = Tensor.of(enc, 2, 7, 5); Tensor d = Tensor.of(dec, 2, 4, 6)) {
+            List<Tensor> states = m.layer("encoder").callAll(List.of(e));
+            float[] want;
+            try {
+                List<Tensor> decoded = m.layer("decoder_lstm").callAll(List.of(d, states.get(1), states.get(2)));
+                try (Tensor y = m.layer("decoder_dense").call(decoded.get(0))) {
+                    want = y.toFloatArray();
+                } finally {
+                    decoded.forEach(Tensor::close);
+                }
+            } finally {
+                states.forEach(Tensor::close);
+            }
+            List<Tensor> got = m.predict(List.of(e, d));
+            try {
+                assertArrayEquals(want, got.get(0).toFloatArray(), 0f);
+            } finally {
+                got.forEach(Tensor::close);
+            }
+            for (String file : List.of("m.h5", "m.keras", "tfjs")) {
+                Models.save(m, dir.resolve(file));
+                try (Model back = Models.load(dir.resolve(file))) {
+                    List<Tensor> again = back.predict(List.of(e, d));
+                    try {
+                        assertArrayEquals(want, again.get(0).toFloatArray(), 0f, file);
+                    } finally {
+                        again.forEach(Tensor::close);
+                    }
+                }
+            }
+            String keras3 = new String(java.nio.file.Files.readAllBytes(dir.resolve("m.keras")),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(keras3.contains("initial_state"), "Keras 3 passes the states as initial_state");
+        }
+    }
+
     /** Keras: "All layers in a Sequential model should have a single output tensor." */
     @Test
     void aSequentialRefusesALayerOfSeveralOutputs() throws Exception {

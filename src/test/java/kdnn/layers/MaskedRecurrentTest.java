@@ -350,6 +350,61 @@ class MaskedRecurrentTest {
         }
     }
 
+    /** Keras' initial_state: the states start from the given ones (h, then LSTM's c), masked or not. */
+    @Test
+    void initialStatesStartTheSteps() throws Exception {
+        Random r = new Random(37);
+        String[][] kinds = {{"LSTM", "sigmoid"}, {"GRU", "sigmoid"}, {"SimpleRNN", "sigmoid"}, {"LSTM", "hard_sigmoid"}};
+        for (String[] kind : kinds) {
+            for (int trial = 0; trial < 6; trial++) {
+                int batch = 1 + r.nextInt(3);
+                int steps = 1 + r.nextInt(6);
+                int features = 1 + r.nextInt(3);
+                int units = 1 + r.nextInt(4);
+                boolean sequences = r.nextBoolean();
+                boolean backwards = r.nextBoolean();
+                boolean masked = trial % 2 == 1;
+                boolean states = trial % 3 == 0;
+                String gate = kind[0].equals("SimpleRNN") ? "" : ", 'recurrent_activation': '" + kind[1] + "'";
+                String config = "{'units': " + units + ", 'return_sequences': " + sequences + ", 'return_state': " + states
+                        + ", 'go_backwards': " + backwards + gate + "}";
+                try (Layer l = layer(kind[0], config)) {
+                    l.build(new long[] {-1, steps, features});
+                    List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
+                    float[] x = gaussian(r, batch * steps * features);
+                    float[] h0 = gaussian(r, batch * units);
+                    float[] c0 = kind[0].equals("LSTM") ? gaussian(r, batch * units) : null;
+                    float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
+                    if (!masked) java.util.Arrays.fill(m, 1);
+                    float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], ""), "tanh", kind[1], x, m, batch, steps,
+                            features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, backwards,
+                            false, h0, c0);
+                    List<Tensor> in = new java.util.ArrayList<>(List.of(Tensor.of(x, batch, steps, features),
+                            Tensor.of(h0, batch, units)));
+                    if (c0 != null) in.add(Tensor.of(c0, batch, units));
+                    try (Tensor mk = Tensor.of(m, batch, steps)) {
+                        List<Tensor> got = masked ? l.callAll(in, mk) : l.callAll(in);
+                        try {
+                            for (int k = 0; k < got.size(); k++) {
+                                assertClose(want[k], got.get(k).toFloatArray(), 2e-5, kind[0] + " " + config + " masked "
+                                        + masked + " output " + k);
+                            }
+                        } finally {
+                            got.forEach(Tensor::close);
+                        }
+                    } finally {
+                        in.forEach(Tensor::close);
+                    }
+                }
+            }
+        }
+        try (Layer l = layer("LSTM", "{'units': 2}"); Tensor x = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
+             Tensor h = Tensor.of(new float[2 * 2], 2, 2)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(x, h)).close());
+            assertTrue(e.getMessage().contains("the sequence, or the sequence and its 2 initial states"), e.getMessage());
+        }
+    }
+
     @Test
     void aMaskOfAnotherShapeIsRefused() throws Exception {
         try (Layer l = layer("LSTM", "{'units': 2}"); Tensor in = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);

@@ -63,12 +63,29 @@ public final class ReferenceRecurrent {
     public static float[][] runWithStates(Cell cell, String activation, String gate, float[] x, float[] mask, int batch,
                                           int steps, int features, int units, float[] kernel, float[] recurrent,
                                           float[] bias, boolean sequences, boolean backwards, boolean zeroOutputForMask) {
+        return runWithStates(cell, activation, gate, x, mask, batch, steps, features, units, kernel, recurrent, bias,
+                sequences, backwards, zeroOutputForMask, null, null);
+    }
+
+    /**
+     * As above from the initial states {@code h0} and {@code cellState0} ({@code (batch, units)}; null:
+     * zeros). The output before a sample's first real step is zeros, as TensorFlow's rnn starts
+     * its previous output from zeros.
+     */
+    public static float[][] runWithStates(Cell cell, String activation, String gate, float[] x, float[] mask, int batch,
+                                          int steps, int features, int units, float[] kernel, float[] recurrent,
+                                          float[] bias, boolean sequences, boolean backwards, boolean zeroOutputForMask,
+                                          float[] h0, float[] cellState0) {
         float[] out = new float[batch * (sequences ? steps : 1) * units];
         float[] lastH = new float[batch * units];
         float[] lastC = new float[batch * units];
         for (int n = 0; n < batch; n++) {
             double[] h = new double[units];
             double[] c = new double[units];
+            for (int u = 0; u < units; u++) {
+                if (h0 != null) h[u] = h0[n * units + u];
+                if (cellState0 != null) c[u] = cellState0[n * units + u];
+            }
             double[] previous = new double[units];
             double[] output = new double[units];
             for (int k = 0; k < steps; k++) {

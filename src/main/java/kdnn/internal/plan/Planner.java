@@ -113,7 +113,8 @@ public final class Planner {
                 out = c.layer().computeOutputShape(in);
                 // a built layer takes any shape its input spec accepts (Keras fixes only the channel
                 // axis): a shared layer is called on other spatial sizes than it was built for
-                if (in.size() == 1 && !c.layer().isBuilt()) c.layer().build(in.get(0));
+                long[] build = bridge.buildShape(c.layer(), in);
+                if (build != null && !c.layer().isBuilt()) c.layer().build(build);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model \"" + graph.modelName() + "\": " + describe(c.layer(), in)
                         + ": " + e.getMessage(), e);
