@@ -156,7 +156,14 @@ final class Keras3Config {
         }
         out.set("config", c);
         out.putNull("registered_name");
-        if (buildShape != null && !BUILT_AT_CONSTRUCTION.contains(cls)) {
+        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
+        if (recurrent && buildShape != null && buildShape.path(0).isArray()) {
+            // built with initial states: Keras 3's RNN.build(sequences_shape, initial_state_shape) by name
+            ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
+            shapes.set("sequences_shape", buildShape.get(0));
+            ArrayNode initial = shapes.putArray("initial_state_shape");
+            for (int i = 1; i < buildShape.size(); i++) initial.add(buildShape.get(i));
+        } else if (buildShape != null && !BUILT_AT_CONSTRUCTION.contains(cls)) {
             out.putObject("build_config").set("input_shape", buildShape);
         }
         return out;

@@ -197,6 +197,9 @@ class ReturnStateFilesTest {
             String keras3 = new String(java.nio.file.Files.readAllBytes(dir.resolve("m.keras")),
                     java.nio.charset.StandardCharsets.ISO_8859_1);
             assertTrue(keras3.contains("initial_state"), "Keras 3 passes the states as initial_state");
+            // Keras 3 builds such a layer by name, RNN.build(sequences_shape, initial_state_shape)
+            assertTrue(keras3.contains("\"shapes_dict\"") && keras3.contains("\"initial_state_shape\""),
+                    "the decoder's build_config names its shapes");
         }
     }
 
