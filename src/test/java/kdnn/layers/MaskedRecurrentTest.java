@@ -210,55 +210,6 @@ class MaskedRecurrentTest {
         }
     }
 
-    /** {@code return_state}: the output, then the last states (h, and LSTM's c), masked or not, as Keras' rnn gives them. */
-    @Test
-    void returnStateGivesTheLastStates() throws Exception {
-        Random r = new Random(23);
-        String[][] kinds = {{"LSTM", "sigmoid", ""}, {"LSTM", "hard_sigmoid", ""}, {"GRU", "sigmoid", ""},
-            {"GRU", "sigmoid", ", 'reset_after': false"}, {"SimpleRNN", "sigmoid", ""}};
-        for (String[] kind : kinds) {
-            for (int trial = 0; trial < 6; trial++) {
-                int batch = 1 + r.nextInt(3);
-                int steps = 1 + r.nextInt(6);
-                int features = 1 + r.nextInt(4);
-                int units = 1 + r.nextInt(4);
-                boolean sequences = r.nextBoolean();
-                boolean backwards = r.nextBoolean();
-                boolean masked = trial % 2 == 0;
-                String gate = kind[0].equals("SimpleRNN") ? "" : ", 'recurrent_activation': '" + kind[1] + "'";
-                String config = "{'units': " + units + ", 'return_state': true, 'return_sequences': " + sequences
-                        + ", 'go_backwards': " + backwards + gate + kind[2] + "}";
-                try (Layer l = layer(kind[0], config)) {
-                    l.build(new long[] {-1, steps, features});
-                    List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
-                    float[] x = gaussian(r, batch * steps * features);
-                    float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
-                    if (!masked) java.util.Arrays.fill(m, 1);
-                    float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], kind[2]), "tanh", kind[1], x, m, batch,
-                            steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
-                            backwards, false);
-                    int outputs = kind[0].equals("LSTM") ? 3 : 2;
-                    try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
-                        List<Tensor> got = (masked ? l.callAll(List.of(in), mk) : l.callAll(List.of(in)));
-                        try {
-                            assertEquals(outputs, got.size(), config);
-                            for (int k = 0; k < outputs; k++) {
-                                assertClose(want[k], got.get(k).toFloatArray(), 2e-5, kind[0] + " " + config + " masked "
-                                        + masked + " output " + k);
-                            }
-                            assertArrayEquals(new long[] {batch, units}, got.get(1).shape());
-                        } finally {
-                            got.forEach(Tensor::close);
-                        }
-                        var e = assertThrows(IllegalArgumentException.class, () -> l.call(in).close());
-                        assertTrue(e.getMessage().contains("returns " + outputs + " tensors: call it with callAll"),
-                                e.getMessage());
-                    }
-                }
-            }
-        }
-    }
-
     /** Bidirectional's return_state: the merged output, then the forward layer's last states, then the backward one's. */
     @Test
     void bidirectionalReturnsBothDirectionsStates() throws Exception {
@@ -350,58 +301,80 @@ class MaskedRecurrentTest {
         }
     }
 
+    /** {@code return_state}: the output, then the last states (h, and LSTM's c), masked or not, as Keras' rnn gives them. */
+    @Test
+    void returnStateGivesTheLastStates() throws Exception {
+        randomCalls(new Random(23), false);
+    }
+
     /** Keras' initial_state: the states start from the given ones (h, then LSTM's c), masked or not. */
     @Test
     void initialStatesStartTheSteps() throws Exception {
-        Random r = new Random(37);
-        String[][] kinds = {{"LSTM", "sigmoid"}, {"GRU", "sigmoid"}, {"SimpleRNN", "sigmoid"}, {"LSTM", "hard_sigmoid"}};
+        randomCalls(new Random(37), true);
+        try (Layer l = layer("LSTM", "{'units': 2}"); Tensor x = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
+             Tensor h = Tensor.of(new float[2 * 2], 2, 2)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(x, h)).close());
+            assertTrue(e.getMessage().contains("the sequence, or the sequence and its 2 initial states"), e.getMessage());
+        }
+    }
+
+    /**
+     * Random recurrent layers of every cell called with and without a mask: with {@code initial}
+     * states (and return_state for some), else with return_state; every output against Keras' rnn.
+     */
+    private static void randomCalls(Random r, boolean initial) throws Exception {
+        String[][] kinds = {{"LSTM", "sigmoid", ""}, {"LSTM", "hard_sigmoid", ""}, {"GRU", "sigmoid", ""},
+            {"GRU", "sigmoid", ", 'reset_after': false"}, {"SimpleRNN", "sigmoid", ""}};
         for (String[] kind : kinds) {
             for (int trial = 0; trial < 6; trial++) {
                 int batch = 1 + r.nextInt(3);
                 int steps = 1 + r.nextInt(6);
-                int features = 1 + r.nextInt(3);
+                int features = 1 + r.nextInt(4);
                 int units = 1 + r.nextInt(4);
                 boolean sequences = r.nextBoolean();
                 boolean backwards = r.nextBoolean();
-                boolean masked = trial % 2 == 1;
-                boolean states = trial % 3 == 0;
+                boolean masked = trial % 2 == 0;
+                boolean states = !initial || trial % 3 == 0;
                 String gate = kind[0].equals("SimpleRNN") ? "" : ", 'recurrent_activation': '" + kind[1] + "'";
-                String config = "{'units': " + units + ", 'return_sequences': " + sequences + ", 'return_state': " + states
-                        + ", 'go_backwards': " + backwards + gate + "}";
+                String config = "{'units': " + units + ", 'return_state': " + states + ", 'return_sequences': " + sequences
+                        + ", 'go_backwards': " + backwards + gate + kind[2] + "}";
                 try (Layer l = layer(kind[0], config)) {
                     l.build(new long[] {-1, steps, features});
                     List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.6);
                     float[] x = gaussian(r, batch * steps * features);
-                    float[] h0 = gaussian(r, batch * units);
-                    float[] c0 = kind[0].equals("LSTM") ? gaussian(r, batch * units) : null;
+                    boolean lstm = kind[0].equals("LSTM");
+                    float[] h0 = initial ? gaussian(r, batch * units) : null;
+                    float[] c0 = initial && lstm ? gaussian(r, batch * units) : null;
                     float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
                     if (!masked) java.util.Arrays.fill(m, 1);
-                    float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], ""), "tanh", kind[1], x, m, batch, steps,
-                            features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, backwards,
-                            false, h0, c0);
-                    List<Tensor> in = new java.util.ArrayList<>(List.of(Tensor.of(x, batch, steps, features),
-                            Tensor.of(h0, batch, units)));
+                    float[][] want = ReferenceRecurrent.runWithStates(cell(kind[0], kind[2]), "tanh", kind[1], x, m, batch,
+                            steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences,
+                            backwards, false, h0, c0);
+                    int outputs = states ? lstm ? 3 : 2 : 1;
+                    List<Tensor> in = new java.util.ArrayList<>(List.of(Tensor.of(x, batch, steps, features)));
+                    if (h0 != null) in.add(Tensor.of(h0, batch, units));
                     if (c0 != null) in.add(Tensor.of(c0, batch, units));
                     try (Tensor mk = Tensor.of(m, batch, steps)) {
                         List<Tensor> got = masked ? l.callAll(in, mk) : l.callAll(in);
                         try {
-                            for (int k = 0; k < got.size(); k++) {
+                            assertEquals(outputs, got.size(), config);
+                            for (int k = 0; k < outputs; k++) {
                                 assertClose(want[k], got.get(k).toFloatArray(), 2e-5, kind[0] + " " + config + " masked "
                                         + masked + " output " + k);
                             }
                         } finally {
                             got.forEach(Tensor::close);
                         }
+                        if (states) {
+                            var e = assertThrows(IllegalArgumentException.class, () -> l.call(in).close());
+                            assertTrue(e.getMessage().contains("returns " + outputs + " tensors: call it with callAll"),
+                                    e.getMessage());
+                        }
                     } finally {
                         in.forEach(Tensor::close);
                     }
                 }
             }
-        }
-        try (Layer l = layer("LSTM", "{'units': 2}"); Tensor x = Tensor.of(new float[2 * 3 * 4], 2, 3, 4);
-             Tensor h = Tensor.of(new float[2 * 2], 2, 2)) {
-            var e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(x, h)).close());
-            assertTrue(e.getMessage().contains("the sequence, or the sequence and its 2 initial states"), e.getMessage());
         }
     }
 
