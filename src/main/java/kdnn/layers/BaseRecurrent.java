@@ -234,6 +234,10 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
 
     @Override
     final Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (args.returnState && onDnnl()) {
+            return Recurrences.withStates(cell, activationAlgorithm(), inputShape[0], inputShape[1], inputShape[2], units,
+                    args.returnSequences, args.goBackwards, false, dnnlWeights());
+        }
         if (args.returnState) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runWithStates(inputShape, in,
                     null, out, null)).build();
@@ -441,10 +445,44 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         try {
             checkOutput(output, computeOutputShape(java.util.Arrays.asList(shapes)));
             buildFor(shapes[0]);
-            run(shapes[0], inputs[0], null, output, initialStates(shapes, inputs));
+            if (onDnnl()) runFromStates(shapes, inputs, output);
+            else run(shapes[0], inputs[0], null, output, initialStates(shapes, inputs));
             return Double.NaN;
         } finally {
             exitCall(stamp);
+        }
+    }
+
+    /** Marks the pipeline-cache keys of a run from given states (a shape has no negative dims). */
+    private static final long FROM_STATES = -6;
+
+    /**
+     * On oneDNN's cell from the initial states given after the sequence (the primitive's first
+     * states), the last states kept for return_state: one primitive, no mask.
+     */
+    private void runFromStates(long[][] shapes, MemorySegment[] inputs, MemorySegment output) {
+        long[] in = shapes[0];
+        long[] key = {FROM_STATES, in[0], in[1], in[2]};
+        long work = in[0] * in[1] * (in[2] + units) * gates() * units;
+        PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), k -> Recurrences.withStates(cell,
+                activationAlgorithm(), k[1], k[2], k[3], units, args.returnSequences, args.goBackwards, true, dnnlWeights()));
+        try {
+            if (args.returnState) {
+                lease.pipeline().execute(inputs, output);
+                return;
+            }
+            // the output alone: the states packed after it are left out
+            java.util.List<long[]> all = new java.util.ArrayList<>(java.util.List.of(kerasOutputShape(in)));
+            for (int i = 0; i < states(); i++) all.add(new long[] {in[0], units});
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment packedOut = arena.allocate(Shapes.product(packed(all)) * Float.BYTES, 64);
+                lease.pipeline().execute(inputs, packedOut);
+                java.util.List<MemorySegment> parts = new java.util.ArrayList<>(java.util.List.of(output));
+                for (int i = 0; i < states(); i++) parts.add(arena.allocate(in[0] * units * Float.BYTES, 64));
+                OutputPart.split(all, packedOut, parts);
+            }
+        } finally {
+            lease.release();
         }
     }
 

@@ -123,19 +123,82 @@ public final class Recurrences {
     }
 
     /**
-     * The steps of one direction from the input into slot {@code out}: every step's state, or the
-     * last one; a backward sequence in the order computed ({@code computedOrder}) or kept at its steps.
+     * Where a layer's first states come from and its last states go: pipeline slots, -1 for none
+     * (zeros to start from; the last states unread).
      */
+    private record States(int firstH, int firstC, int lastH, int lastC) {
+        static final States NONE = new States(-1, -1, -1, -1);
+    }
+
     private static void appendLayer(Pipeline.Builder b, Cell cell, int activation, long batch, long steps, long inputs,
                                     long units, boolean sequences, boolean backwards, boolean computedOrder,
                                     Weights weights, int out) {
+        appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, computedOrder, weights, out,
+                States.NONE);
+    }
+
+    /**
+     * One recurrent layer that starts from given states and gives its last ones (Keras'
+     * {@code initial_state} and {@code return_state}): inputs 0 the sequence, 1 and (LSTM) 2 the
+     * first h and c {@code (batch, units)} when {@code initial}; the output packed per sample: the
+     * layer's output (every step's state in the order computed, or the last), then h, then LSTM's c.
+     */
+    public static Pipeline withStates(Cell cell, int activation, long batch, long steps, long inputs, long units,
+                                      boolean sequences, boolean backwards, boolean initial, Weights weights) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            long stateBytes = units * Float.BYTES;
+            long outBytes = (sequences ? steps : 1) * stateBytes;
+            boolean lstm = cell == Cell.LSTM;
+            int h = b.buffer(batch * stateBytes);
+            int c = lstm ? b.buffer(batch * stateBytes) : -1;
+            // the last output is the last h: without sequences it is taken from there
+            int y = sequences ? b.buffer(batch * outBytes) : h;
+            States states = new States(initial ? b.input(1) : -1, initial && lstm ? b.input(2) : -1, h, c);
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, weights, y,
+                    states);
+            long perSample = outBytes + (lstm ? 2 : 1) * stateBytes;
+            // each sample's output, h and c one after another
+            b.javaStep(y, Pipeline.OUTPUT, (from, to) -> {
+                for (long n = 0; n < batch; n++) MemorySegment.copy(from, n * outBytes, to, n * perSample, outBytes);
+            });
+            b.javaStep(h, Pipeline.OUTPUT, (from, to) -> {
+                for (long n = 0; n < batch; n++) {
+                    MemorySegment.copy(from, n * stateBytes, to, n * perSample + outBytes, stateBytes);
+                }
+            });
+            if (lstm) {
+                b.javaStep(c, Pipeline.OUTPUT, (from, to) -> {
+                    for (long n = 0; n < batch; n++) {
+                        MemorySegment.copy(from, n * stateBytes, to, n * perSample + outBytes + stateBytes, stateBytes);
+                    }
+                });
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * The steps of one direction from the input into slot {@code out}: every step's state, or the
+     * last one; a backward sequence in the order computed ({@code computedOrder}) or kept at its
+     * steps; first and last states as {@code states} says.
+     */
+    private static void appendLayer(Pipeline.Builder b, Cell cell, int activation, long batch, long steps, long inputs,
+                                    long units, boolean sequences, boolean backwards, boolean computedOrder,
+                                    Weights weights, int out, States given) {
         int g = cell.gates;
         // dims in oneDNN's order (steps first); memory in Keras' (batch first)
         MemoryDesc src = b.own(MemoryDesc.withStrides(new long[] {steps, batch, inputs},
                 new long[] {inputs, steps * inputs, 1}, dnnl_f32()));
         MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {steps, batch, units},
                 new long[] {units, steps * units, 1}, dnnl_f32()));
-        MemoryDesc last = sequences ? null : b.own(MemoryDesc.rowMajor(1, 1, batch, units));
+        MemoryDesc stateMd = b.own(MemoryDesc.rowMajor(1, 1, batch, units));
+        MemoryDesc last = sequences && given.lastH() < 0 ? null : stateMd;
+        MemoryDesc firstH = given.firstH() >= 0 ? stateMd : null;
+        MemoryDesc firstC = given.firstC() >= 0 ? stateMd : null;
         // the weights in the layout oneDNN picks (its packed GEMM form), reordered from Keras' once
         MemoryDesc wl = b.own(MemoryDesc.any(new long[] {1, 1, inputs, g, units}, dnnl_f32()));
         MemoryDesc wi = b.own(MemoryDesc.any(new long[] {1, 1, units, g, units}, dnnl_f32()));
@@ -146,7 +209,7 @@ public final class Recurrences {
         int direction = backwards ? dnnl_unidirectional_right2left() : dnnl_unidirectional_left2right();
         // an LSTM gives its last cell state with its last output: a buffer nobody reads
         MemoryDesc lastCell = last != null && cell == Cell.LSTM ? last : null;
-        Primitive rnn = create(cell, activation, direction, src, wl, wi, bd, dst, last, lastCell);
+        Primitive rnn = create(cell, activation, direction, src, firstH, firstC, wl, wi, bd, dst, last, lastCell);
         MemoryDesc packedLayer = rnn.query(dnnl_query_weights_md(), 0);
         MemoryDesc packedIter = rnn.query(dnnl_query_weights_md(), 1);
         MemorySegment layerWeights = packed(b, MemoryDesc.rowMajor(1, 1, inputs, g, units), packedLayer, weights.layer());
@@ -160,9 +223,12 @@ public final class Recurrences {
                 Pipeline.Arg.constant(DNNL_ARG_WEIGHTS_ITER(), packedIter, iterWeights),
                 Pipeline.Arg.constant(DNNL_ARG_BIAS(), bd, biasValues),
                 Pipeline.Arg.slot(DNNL_ARG_DST_LAYER(), dst, states)));
-        if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, out));
+        if (firstH != null) args.add(Pipeline.Arg.slot(DNNL_ARG_SRC_ITER(), firstH, given.firstH()));
+        if (firstC != null) args.add(Pipeline.Arg.slot(DNNL_ARG_SRC_ITER_C(), firstC, given.firstC()));
+        if (last != null) args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER(), last, given.lastH() >= 0 ? given.lastH() : out));
         if (lastCell != null) {
-            args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER_C(), lastCell, b.buffer(batch * units * Float.BYTES)));
+            args.add(Pipeline.Arg.slot(DNNL_ARG_DST_ITER_C(), lastCell, given.lastC() >= 0 ? given.lastC()
+                    : b.buffer(batch * units * Float.BYTES)));
         }
         b.step(rnn, args.toArray(Pipeline.Arg[]::new));
         if (reorder) {
@@ -189,10 +255,12 @@ public final class Recurrences {
         return copy;
     }
 
-    private static Primitive create(Cell cell, int activation, int direction, MemoryDesc src, MemoryDesc wl,
-                                    MemoryDesc wi, MemoryDesc bias, MemoryDesc dst, MemoryDesc last,
-                                    MemoryDesc lastCell) {
+    private static Primitive create(Cell cell, int activation, int direction, MemoryDesc src, MemoryDesc firstH,
+                                    MemoryDesc firstC, MemoryDesc wl, MemoryDesc wi, MemoryDesc bias, MemoryDesc dst,
+                                    MemoryDesc last, MemoryDesc lastCell) {
         MemorySegment none = MemorySegment.NULL;
+        MemorySegment h0 = firstH == null ? none : firstH.handle();
+        MemorySegment c0 = firstC == null ? none : firstC.handle();
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();
             // the C floor has no RNN line: "?" keeps a plan with one unreplayable rather than wrong
@@ -203,19 +271,19 @@ public final class Recurrences {
             return switch (cell) {
                 case RNN -> Primitive.create("dnnl_vanilla_rnn_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_vanilla_rnn_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
-                                activation, direction, src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l,
+                                activation, direction, src.handle(), h0, wl.handle(), wi.handle(), b, dst.handle(), l,
                                 dnnl_rnn_flags_undef(), 0f, 0f, attr.handle()));
                 case LSTM -> Primitive.create("dnnl_lstm_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_lstm_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
-                                src.handle(), none, none, wl.handle(), wi.handle(), none, none, b, dst.handle(), l, lc,
+                                src.handle(), h0, c0, wl.handle(), wi.handle(), none, none, b, dst.handle(), l, lc,
                                 dnnl_rnn_flags_undef(), attr.handle()));
                 case GRU -> Primitive.create("dnnl_gru_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_gru_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
-                                src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
+                                src.handle(), h0, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
                                 attr.handle()));
                 case LBR_GRU -> Primitive.create("dnnl_lbr_gru_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_lbr_gru_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(), direction,
-                                src.handle(), none, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
+                                src.handle(), h0, wl.handle(), wi.handle(), b, dst.handle(), l, dnnl_rnn_flags_undef(),
                                 attr.handle()));
             };
         }
