@@ -155,6 +155,34 @@ class MaskedModelsTest {
         }
     }
 
+    /**
+     * A mask made inside a nested model reaches the layers after it: Keras keeps it on the nested
+     * model's output tensor (tf.keras' Functional.compute_mask, Keras 3's _keras_mask), and kdnn's
+     * plan is the flat graph.
+     */
+    @Test
+    void aMaskLeavesANestedModel(@TempDir Path dir) throws Exception {
+        Layer emb = layer("Embedding", "{'name': 'emb', 'input_dim': 12, 'output_dim': 4, 'mask_zero': true}");
+        Layer lstm = layer("LSTM", "{'name': 'lstm', 'units': 3}");
+        try (kdnn.model.Sequential front = kdnn.model.Sequential.of("front", List.of(emb), -1, 8)) {
+            KerasTensor ids = KerasTensor.input("ids", -1, 8);
+            KerasTensor y = lstm.apply(front.apply(ids).get(0));
+            float[] v = ids(4, 8, 12);
+            try (Functional m = Functional.of("outer", List.of(ids), List.of(y)); Tensor in = Tensor.of(v, 4, 8);
+                 Tensor mask = Tensor.of(notZero(v), 4, 8); Tensor got = m.predict(in);
+                 Tensor want = chain(in, mask, List.of(emb, lstm), List.of(false, true))) {
+                assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f);
+                assertEquals(List.of("lstm"), m.layersGivenMasks().stream().map(Layer::name).toList());
+                for (String file : List.of("m.h5", "m.keras")) {
+                    Models.save(m, dir.resolve(file));
+                    try (Model back = Models.load(dir.resolve(file)); Tensor again = back.predict(in)) {
+                        assertArrayEquals(want.toFloatArray(), again.toFloatArray(), 0f, file);
+                    }
+                }
+            }
+        }
+    }
+
     /** A Conv1D does not support masking: after it the LSTM sees every step, as without a mask. */
     @Test
     void aLayerWithoutMaskingStopsTheMask() throws Exception {
