@@ -486,6 +486,46 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         }
     }
 
+    /** Marks the pipeline-cache keys of one direction's run with states (a shape has no negative dims). */
+    private static final long DIRECTION_STATES = -7;
+
+    /**
+     * One direction of a Bidirectional on oneDNN's cell, no mask: from {@code first} (h then LSTM's
+     * c, {@code (batch, units)} each; null: zeros) into {@code out} (a backward sequence in step
+     * order) and {@code last} (the last states, in the same layout).
+     */
+    final void runDirection(long[] in, MemorySegment input, float[] first, boolean backwards, MemorySegment out,
+                            float[] last) {
+        long[] key = {DIRECTION_STATES, in[0], in[1], in[2], backwards ? 1 : 0, first != null ? 1 : 0};
+        long work = in[0] * in[1] * (in[2] + units) * gates() * units;
+        PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), k -> Recurrences.withStates(cell,
+                activationAlgorithm(), k[1], k[2], k[3], units, args.returnSequences, k[4] == 1, false, k[5] == 1,
+                dnnlWeights()));
+        try (Arena arena = Arena.ofConfined()) {
+            long stateBytes = in[0] * units * Float.BYTES;
+            MemorySegment[] inputs = new MemorySegment[first == null ? 1 : 1 + states()];
+            inputs[0] = input;
+            for (int i = 1; i < inputs.length; i++) {
+                inputs[i] = arena.allocate(stateBytes, 64);
+                MemorySegment.copy(first, (int) ((i - 1) * in[0] * units), inputs[i], ValueLayout.JAVA_FLOAT, 0,
+                        (int) (in[0] * units));
+            }
+            java.util.List<long[]> shapes = new java.util.ArrayList<>(java.util.List.of(kerasOutputShape(in)));
+            for (int i = 0; i < states(); i++) shapes.add(new long[] {in[0], units});
+            MemorySegment packedOut = arena.allocate(Shapes.product(packed(shapes)) * Float.BYTES, 64);
+            lease.pipeline().execute(inputs, packedOut);
+            java.util.List<MemorySegment> parts = new java.util.ArrayList<>(java.util.List.of(out));
+            for (int i = 0; i < states(); i++) parts.add(arena.allocate(stateBytes, 64));
+            OutputPart.split(shapes, packedOut, parts);
+            for (int i = 0; i < states(); i++) {
+                MemorySegment.copy(parts.get(1 + i), ValueLayout.JAVA_FLOAT, 0, last, (int) (i * in[0] * units),
+                        (int) (in[0] * units));
+            }
+        } finally {
+            lease.release();
+        }
+    }
+
     /** One call: with a mask (or null) and initial states (or null), into the output (packed with return_state). */
     private void run(long[] in, MemorySegment input, MemorySegment mask, MemorySegment output, float[] initial) {
         if (args.returnState) runWithStates(in, input, mask, output, initial);

@@ -341,8 +341,15 @@ public final class Bidirectional extends Layer {
                 // Keras' initial_state: the forward layer's states, then the backward one's
                 float[] first = initial == null ? null : Arrays.copyOfRange(initial, 0, initial.length / 2);
                 float[] second = initial == null ? null : Arrays.copyOfRange(initial, initial.length / 2, initial.length);
-                forward.runSteps(in, input, mask, ahead, false, true, sequences, first, forwardStates);
-                backward.runSteps(in, input, mask, behind, true, true, sequences, second, backwardStates);
+                float[] forwardLast = forwardStates != null ? forwardStates : new float[count];
+                float[] backwardLast = backwardStates != null ? backwardStates : new float[count];
+                if (mask == null && forward.onDnnl() && backward.onDnnl()) {
+                    forward.runDirection(in, input, first, false, ahead, forwardLast);
+                    backward.runDirection(in, input, second, true, behind, backwardLast);
+                } else {
+                    forward.runSteps(in, input, mask, ahead, false, true, sequences, first, forwardStates);
+                    backward.runSteps(in, input, mask, behind, true, true, sequences, second, backwardStates);
+                }
             } else {
                 forward.runMasked(in, input, mask, ahead, false, true, sequences);
                 backward.runMasked(in, input, mask, behind, true, true, sequences);

@@ -145,6 +145,13 @@ public final class Recurrences {
      */
     public static Pipeline withStates(Cell cell, int activation, long batch, long steps, long inputs, long units,
                                       boolean sequences, boolean backwards, boolean initial, Weights weights) {
+        return withStates(cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, initial, weights);
+    }
+
+    /** As above, a backward sequence in the order computed ({@code computedOrder}) or each state at its step. */
+    public static Pipeline withStates(Cell cell, int activation, long batch, long steps, long inputs, long units,
+                                      boolean sequences, boolean backwards, boolean computedOrder, boolean initial,
+                                      Weights weights) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             long stateBytes = units * Float.BYTES;
@@ -155,7 +162,7 @@ public final class Recurrences {
             // the last output is the last h: without sequences it is taken from there
             int y = sequences ? b.buffer(batch * outBytes) : h;
             States states = new States(initial ? b.input(1) : -1, initial && lstm ? b.input(2) : -1, h, c);
-            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, backwards, weights, y,
+            appendLayer(b, cell, activation, batch, steps, inputs, units, sequences, backwards, computedOrder, weights, y,
                     states);
             long perSample = outBytes + (lstm ? 2 : 1) * stateBytes;
             // each sample's output, h and c one after another

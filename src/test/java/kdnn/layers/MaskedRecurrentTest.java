@@ -214,6 +214,7 @@ class MaskedRecurrentTest {
     @Test
     void bidirectionalReturnsBothDirectionsStates() throws Exception {
         Random r = new Random(29);
+        for (boolean initial : new boolean[] {false, true})
         for (boolean masked : new boolean[] {false, true}) {
             int batch = 3;
             int steps = 5;
@@ -226,23 +227,33 @@ class MaskedRecurrentTest {
                 float[] x = gaussian(r, batch * steps * features);
                 float[] m = masked ? mask(r, batch, steps) : new float[batch * steps];
                 if (!masked) java.util.Arrays.fill(m, 1);
+                // initial_state: the forward layer's h and c, then the backward one's
+                float[][] first = new float[4][];
+                for (int i = 0; i < 4; i++) first[i] = initial ? gaussian(r, batch * units) : null;
                 float[][] f = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
-                        steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), false, false, false);
+                        steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), false, false, false,
+                        first[0], first[1]);
                 float[][] b = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
-                        steps, features, units, ws.get(3).values(), ws.get(4).values(), ws.get(5).values(), false, true, false);
+                        steps, features, units, ws.get(3).values(), ws.get(4).values(), ws.get(5).values(), false, true, false,
+                        first[2], first[3]);
                 float[] sum = new float[batch * units];
                 for (int i = 0; i < sum.length; i++) sum[i] = f[0][i] + b[0][i];
                 float[][] want = {sum, f[1], f[2], b[1], b[2]};
-                try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps)) {
-                    List<Tensor> got = (masked ? l.callAll(List.of(in), mk) : l.callAll(List.of(in)));
+                List<Tensor> in = new java.util.ArrayList<>(List.of(Tensor.of(x, batch, steps, features)));
+                if (initial) for (float[] s0 : first) in.add(Tensor.of(s0, batch, units));
+                try (Tensor mk = Tensor.of(m, batch, steps)) {
+                    List<Tensor> got = masked ? l.callAll(in, mk) : l.callAll(in);
                     try {
                         assertEquals(5, got.size());
                         for (int k = 0; k < 5; k++) {
-                            assertClose(want[k], got.get(k).toFloatArray(), 3e-5, "masked " + masked + " output " + k);
+                            assertClose(want[k], got.get(k).toFloatArray(), 3e-5, "initial " + initial + " masked " + masked
+                                    + " output " + k);
                         }
                     } finally {
                         got.forEach(Tensor::close);
                     }
+                } finally {
+                    in.forEach(Tensor::close);
                 }
             }
         }
