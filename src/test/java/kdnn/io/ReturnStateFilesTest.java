@@ -203,6 +203,75 @@ class ReturnStateFilesTest {
         }
     }
 
+    /**
+     * The seq2seq structure of DL4J's Keras-import resources (model_seq2seq): a Bidirectional LSTM
+     * encoder's forward and backward states concatenated, starting a decoder LSTM twice as wide.
+     */
+    @Test
+    void bidirectionalEncoderStartsADecoder(@TempDir Path dir) throws Exception {
+        String config = ("""
+                {'class_name': 'Model', 'config': {'name': 'model_1', 'layers': [
+                 {'class_name': 'InputLayer', 'name': 'input_1', 'config': {'batch_input_shape': [null, null],
+                  'dtype': 'int32', 'name': 'input_1'}, 'inbound_nodes': []},
+                 {'class_name': 'Embedding', 'name': 'embedding_1', 'config': {'name': 'embedding_1', 'input_dim': 30,
+                  'output_dim': 5, 'input_length': 6, 'mask_zero': true}, 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+                 {'class_name': 'Bidirectional', 'name': 'bidirectional_1', 'config': {'name': 'bidirectional_1',
+                  'merge_mode': 'concat', 'layer': {'class_name': 'LSTM', 'config': {'name': 'lstm_1', 'units': 3,
+                  'return_state': true}}}, 'inbound_nodes': [[['embedding_1', 0, 0, {}]]]},
+                 {'class_name': 'InputLayer', 'name': 'input_2', 'config': {'batch_input_shape': [null, null, 4],
+                  'name': 'input_2'}, 'inbound_nodes': []},
+                 {'class_name': 'Concatenate', 'name': 'concatenate_1', 'config': {'name': 'concatenate_1', 'axis': -1},
+                  'inbound_nodes': [[['bidirectional_1', 0, 1, {}], ['bidirectional_1', 0, 3, {}]]]},
+                 {'class_name': 'Concatenate', 'name': 'concatenate_2', 'config': {'name': 'concatenate_2', 'axis': -1},
+                  'inbound_nodes': [[['bidirectional_1', 0, 2, {}], ['bidirectional_1', 0, 4, {}]]]},
+                 {'class_name': 'LSTM', 'name': 'lstm_2', 'config': {'name': 'lstm_2', 'units': 6, 'return_sequences': true,
+                  'return_state': true}, 'inbound_nodes': [[['input_2', 0, 0, {}], ['concatenate_1', 0, 0, {}],
+                  ['concatenate_2', 0, 0, {}]]]},
+                 {'class_name': 'Dense', 'name': 'dense_1', 'config': {'name': 'dense_1', 'units': 4, 'activation': 'softmax'},
+                  'inbound_nodes': [[['lstm_2', 0, 0, {}]]]}],
+                 'input_layers': [['input_1', 0, 0], ['input_2', 0, 0]], 'output_layers': [['dense_1', 0, 0]]}}
+                """).replace('\'', '"');
+        float[] ids = {0, 0, 3, 7, 1, 9, 4, 2, 8, 8, 5, 0};
+        float[] dec = new float[2 * 5 * 4];
+        for (int i = 0; i < dec.length; i++) dec[i] = (float) Math.cos(i * 0.41);
+        float[] mask = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) mask[i] = ids[i] != 0 ? 1 : 0;
+        try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
+             Tensor in = Tensor.of(ids, 2, 6); Tensor d = Tensor.of(dec, 2, 5, 4); Tensor mk = Tensor.of(mask, 2, 6);
+             Tensor e = m.layer("embedding_1").call(in)) {
+            List<Tensor> enc = m.layer("bidirectional_1").callAll(List.of(e), mk);
+            float[] want;
+            try (Tensor h = m.layer("concatenate_1").call(List.of(enc.get(1), enc.get(3)));
+                 Tensor c = m.layer("concatenate_2").call(List.of(enc.get(2), enc.get(4)))) {
+                List<Tensor> decoded = m.layer("lstm_2").callAll(List.of(d, h, c));
+                try (Tensor y = m.layer("dense_1").call(decoded.get(0))) {
+                    want = y.toFloatArray();
+                } finally {
+                    decoded.forEach(Tensor::close);
+                }
+            } finally {
+                enc.forEach(Tensor::close);
+            }
+            for (String file : List.of("", "m.h5", "m.keras", "tfjs")) {
+                Model back = file.isEmpty() ? m : null;
+                if (back == null) {
+                    Models.save(m, dir.resolve(file));
+                    back = Models.load(dir.resolve(file));
+                }
+                try {
+                    List<Tensor> got = back.predict(List.of(in, d));
+                    try {
+                        assertArrayEquals(want, got.get(0).toFloatArray(), 0f, file);
+                    } finally {
+                        got.forEach(Tensor::close);
+                    }
+                } finally {
+                    if (back != m) back.close();
+                }
+            }
+        }
+    }
+
     /** Keras: "All layers in a Sequential model should have a single output tensor." */
     @Test
     void aSequentialRefusesALayerOfSeveralOutputs() throws Exception {
