@@ -17,15 +17,18 @@ import kdnn.runtime.Recurrences;
 
 /**
  * Keras' recurrent layers (SimpleRNN, LSTM, GRU) on an input {@code (batch, timesteps, features)}:
- * one oneDNN RNN primitive, the initial state zero, the weights in Keras' own layout
- * ({@code kernel (features, gates * units)}, {@code recurrent_kernel (units, gates * units)},
- * {@code bias}). {@code return_sequences} gives every step's output, else the last;
- * {@code go_backwards} runs the steps from the last, listing the outputs in that order, as Keras
- * does. Dropout and recurrent dropout are training-only. Activations oneDNN's cells do not
- * compute (Keras 2's LSTM default {@code recurrent_activation="hard_sigmoid"}, a linear
- * SimpleRNN) run as Keras' formulas in Java ({@link RecurrentSteps}, one thread). What neither can
- * compute is refused by name: {@code return_state} (several outputs), {@code stateful} (state kept
- * between calls), {@code time_major}, masks, and other activations.
+ * one oneDNN RNN primitive, the weights in Keras' own layout ({@code kernel (features, gates *
+ * units)}, {@code recurrent_kernel (units, gates * units)}, {@code bias}). {@code return_sequences}
+ * gives every step's output, else the last; {@code go_backwards} runs the steps from the last,
+ * listing the outputs in that order, as Keras does. {@code initial_state} (the states given after
+ * the sequence) starts the steps, else zeros; {@code return_state} gives the last states as more
+ * outputs (packed per sample, see {@link #computeOutputShapes}). Keras' mask (a model's, or
+ * {@link #callAll(java.util.List, kdnn.Tensor)}) keeps the state over masked steps. Dropout and
+ * recurrent dropout are training-only. Activations oneDNN's cells do not compute (Keras 2's LSTM
+ * default {@code recurrent_activation="hard_sigmoid"}, a linear SimpleRNN) run as Keras' formulas
+ * step by step ({@link RecurrentSteps}: the products on oneDNN, the gates in Java). What neither can
+ * compute is refused by name: {@code stateful} (state kept between calls), {@code time_major}, and
+ * other activations.
  */
 public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM, GRU {
     final int units;

@@ -17,7 +17,9 @@ import kdnn.runtime.Recurrences;
  * the two outputs joined by {@code merge_mode}: {@code concat} (the default), {@code sum},
  * {@code mul} or {@code ave}. A backward sequence is put back in step order first, as Keras does.
  * Both layers' weights are the wrapper's, the forward layer's first; both belong to the wrapper
- * and close with it. {@code merge_mode=None} (two outputs) and {@code return_state} are refused.
+ * and close with it. {@code merge_mode=None} gives the two directions as two outputs;
+ * {@code return_state} adds the forward layer's last states, then the backward one's;
+ * {@code initial_state} takes the first states in that order.
  */
 public final class Bidirectional extends Layer {
     /** Keras' class name, {@code "Bidirectional"}. */
