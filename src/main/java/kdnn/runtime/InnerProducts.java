@@ -26,53 +26,66 @@ public final class InnerProducts {
                                  List<Attributes.Eltwise> postOps, Convolutions.Tail tail, boolean matmul) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            long[] srcDims = {rows, in};
-            long[] dstDims = {rows, units};
-            // inner_product's weights are {units, in}; Keras' (in, units) row-major is their "ba"
-            long[] weightDims = matmul ? new long[] {in, units} : new long[] {units, in};
-            int kerasTag = matmul ? dnnl_ab() : dnnl_ba();
-            long[] biasDims = matmul ? new long[] {1, units} : new long[] {units};
-            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), dnnl_ab()));
-            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dnnl_ab()));
-            MemoryDesc biasMd = bias == null ? null
-                    : b.own(MemoryDesc.withTag(biasDims, dnnl_f32(), matmul ? dnnl_ab() : dnnl_x()));
-            Primitive p;
-            try (MemoryDesc anyWeights = MemoryDesc.any(weightDims, dnnl_f32()); Attributes attr = new Attributes(postOps)) {
-                Threads.applyToCurrentThread();
-                MemorySegment biasHandle = MemoryDesc.nullIfAbsent(biasMd);
-                Replay replay = Replay.of(matmul ? "matmul" : "ip").md(src).md(anyWeights).md(biasMd).md(dst)
-                        .post(postOps);
-                p = matmul
-                        ? Primitive.create("dnnl_matmul_primitive_desc_create", replay, (out, a) ->
-                                dnnl_matmul_primitive_desc_create(out, Engine.cpu(), src.handle(), anyWeights.handle(),
-                                        biasHandle, dst.handle(), attr.handle()))
-                        : Primitive.create("dnnl_inner_product_forward_primitive_desc_create", replay, (out, a) ->
-                                dnnl_inner_product_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
-                                        src.handle(), anyWeights.handle(), biasHandle, dst.handle(), attr.handle()));
-            }
-            b.own(p);
-            MemoryDesc packed = p.query(dnnl_query_weights_md(), 0);
-            MemoryDesc given = b.own(MemoryDesc.withTag(weightDims, dnnl_f32(), kerasTag));
-            MemorySegment weights = kernel;
-            if (!given.sameLayout(packed)) {
-                // the kernel into the primitive's layout, once (and again after set-weights)
-                weights = b.constant(packed.byteSize());
-                b.prepareStep(Convolutions.reorder(given, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), given, kernel),
-                        Pipeline.Arg.constant(DNNL_ARG_TO(), packed, weights));
-            }
-            Pipeline.Arg s = Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT);
-            Pipeline.Arg w = Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights);
-            Pipeline.Arg d = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT);
-            if (bias != null) {
-                b.step(p, s, w, Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, bias), d);
-            } else {
-                b.step(p, s, w, d);
-            }
+            MemoryDesc dst = appendDense(b, rows, in, units, kernel, bias, postOps, matmul, Pipeline.INPUT,
+                    Pipeline.OUTPUT);
             Convolutions.appendTail(b, dst, tail);
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
             throw e;
         }
+    }
+
+    /**
+     * Appends {@code rows x in} (row-major, slot {@code from}) times a Keras kernel {@code (in, units)}
+     * plus a bias, with fused post-ops, into {@code rows x units} at slot {@code to}; returns the
+     * destination's descriptor.
+     */
+    static MemoryDesc appendDense(Pipeline.Builder b, long rows, long in, long units, MemorySegment kernel,
+                                  MemorySegment bias, List<? extends Attributes.PostOp> postOps, boolean matmul,
+                                  int from, int to) {
+        long[] srcDims = {rows, in};
+        long[] dstDims = {rows, units};
+        // inner_product's weights are {units, in}; Keras' (in, units) row-major is their "ba"
+        long[] weightDims = matmul ? new long[] {in, units} : new long[] {units, in};
+        int kerasTag = matmul ? dnnl_ab() : dnnl_ba();
+        long[] biasDims = matmul ? new long[] {1, units} : new long[] {units};
+        MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), dnnl_ab()));
+        MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dnnl_ab()));
+        MemoryDesc biasMd = bias == null ? null
+                : b.own(MemoryDesc.withTag(biasDims, dnnl_f32(), matmul ? dnnl_ab() : dnnl_x()));
+        Primitive p;
+        try (MemoryDesc anyWeights = MemoryDesc.any(weightDims, dnnl_f32()); Attributes attr = new Attributes(postOps)) {
+            Threads.applyToCurrentThread();
+            MemorySegment biasHandle = MemoryDesc.nullIfAbsent(biasMd);
+            Replay replay = Replay.of(matmul ? "matmul" : "ip").md(src).md(anyWeights).md(biasMd).md(dst)
+                    .post(postOps);
+            p = matmul
+                    ? Primitive.create("dnnl_matmul_primitive_desc_create", replay, (out, a) ->
+                            dnnl_matmul_primitive_desc_create(out, Engine.cpu(), src.handle(), anyWeights.handle(),
+                                    biasHandle, dst.handle(), attr.handle()))
+                    : Primitive.create("dnnl_inner_product_forward_primitive_desc_create", replay, (out, a) ->
+                            dnnl_inner_product_forward_primitive_desc_create(out, Engine.cpu(), dnnl_forward_inference(),
+                                    src.handle(), anyWeights.handle(), biasHandle, dst.handle(), attr.handle()));
+        }
+        b.own(p);
+        MemoryDesc packed = p.query(dnnl_query_weights_md(), 0);
+        MemoryDesc given = b.own(MemoryDesc.withTag(weightDims, dnnl_f32(), kerasTag));
+        MemorySegment weights = kernel;
+        if (!given.sameLayout(packed)) {
+            // the kernel into the primitive's layout, once (and again after set-weights)
+            weights = b.constant(packed.byteSize());
+            b.prepareStep(Convolutions.reorder(given, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), given, kernel),
+                    Pipeline.Arg.constant(DNNL_ARG_TO(), packed, weights));
+        }
+        Pipeline.Arg s = Pipeline.Arg.slot(DNNL_ARG_SRC(), src, from);
+        Pipeline.Arg w = Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights);
+        Pipeline.Arg d = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, to);
+        if (bias != null) {
+            b.step(p, s, w, Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, bias), d);
+        } else {
+            b.step(p, s, w, d);
+        }
+        return dst;
     }
 }

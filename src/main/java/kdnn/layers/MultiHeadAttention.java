@@ -1,0 +1,590 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.keras.Constraint;
+import kdnn.keras.Initializer;
+import kdnn.keras.Initializers;
+import kdnn.keras.Regularizer;
+import kdnn.runtime.Attentions;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Keras' {@code MultiHeadAttention} at inference: {@code num_heads} heads, each projecting the
+ * query and the key to {@code key_dim} and the value to {@code value_dim}, weighting the values
+ * by the softmax of the scaled dot products over the attention axes, and one output projection
+ * of all heads. Called on {@code [query, value]}, {@code [query, value, key]} or {@code [query,
+ * value, key, attention_mask]} (a file's call with a mask and no key gives the value as the key,
+ * which is Keras' default); {@code use_causal_mask} is an argument of the layer here, read from
+ * the call in a file. Dropout does nothing at inference. Weights in Keras' order and shapes:
+ * query, key, value and output kernels and biases, {@code (features, heads, size)},
+ * {@code (heads, size)} and {@code (heads, value_dim, output...)}, {@code (output...)}.
+ */
+public final class MultiHeadAttention extends Layer {
+    /** Keras' class name, {@code "MultiHeadAttention"}. */
+    public static final String CLASS_NAME = "MultiHeadAttention";
+
+    private final int numHeads;
+    private final int keyDim;
+    private final int valueDim;
+    private final boolean valueDimGiven;
+    private final double dropout;
+    private final boolean useBias;
+    private final int[] outputShape;
+    private final int[] attentionAxes;
+    private final boolean causal;
+    private final Initializer kernelInitializer;
+    private final Initializer biasInitializer;
+    private final Regularizer kernelRegularizer;
+    private final Regularizer biasRegularizer;
+    private final Regularizer activityRegularizer;
+    private final Constraint kernelConstraint;
+    private final Constraint biasConstraint;
+    private final JsonNode seed;
+    // the value's and the key's features, known once a call's shapes build the layer
+    private volatile long[] valueAndKeyDims;
+
+    private MultiHeadAttention(Builder b) {
+        super(b.name, null, b.trainable);
+        this.numHeads = b.numHeads;
+        this.keyDim = b.keyDim;
+        this.valueDimGiven = b.valueDim != null;
+        this.valueDim = b.valueDim != null ? b.valueDim : b.keyDim;
+        this.dropout = b.dropout;
+        this.useBias = b.useBias;
+        this.outputShape = b.outputShape;
+        this.attentionAxes = b.attentionAxes;
+        this.causal = b.useCausalMask;
+        this.kernelInitializer = b.kernelInitializer;
+        this.biasInitializer = b.biasInitializer;
+        this.kernelRegularizer = b.kernelRegularizer;
+        this.biasRegularizer = b.biasRegularizer;
+        this.activityRegularizer = b.activityRegularizer;
+        this.kernelConstraint = b.kernelConstraint;
+        this.biasConstraint = b.biasConstraint;
+        this.seed = b.seed;
+    }
+
+    /** A builder with Keras' defaults. */
+    public static Builder builder(int numHeads, int keyDim) {
+        return new Builder().numHeads(numHeads).keyDim(keyDim);
+    }
+
+    /** Keras' {@code from_config}; a file's call argument {@code use_causal_mask} is given here as a config key. */
+    public static MultiHeadAttention fromConfig(JsonNode config) {
+        return new Builder().fromConfig(config).build();
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    /** Keras' {@code num_heads}. */
+    public int numHeads() {
+        return numHeads;
+    }
+
+    /** Keras' {@code key_dim}. */
+    public int keyDim() {
+        return keyDim;
+    }
+
+    /** Keras' {@code value_dim} (its {@code key_dim} when not given). */
+    public int valueDim() {
+        return valueDim;
+    }
+
+    /** The call argument {@code use_causal_mask}, fixed for the layer's calls. */
+    public boolean useCausalMask() {
+        return causal;
+    }
+
+    /** Keras' masks of the inputs are not read here: refused where they would reach the layer. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        for (boolean m : inputMasked) {
+            if (m) {
+                throw new IllegalArgumentException("layer \"" + name() + "\" (MultiHeadAttention) is given a Keras mask"
+                        + " of its query, value or key, which kdnn does not read; give the mask as attention_mask");
+            }
+        }
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
+    /** The roles of a call's inputs. */
+    private record Call(long[] query, long[] value, long[] key, long[] mask) {
+    }
+
+    private Call roles(List<long[]> shapes) {
+        int n = shapes.size();
+        if (n < 2 || n > 4) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) is called on [query, value],"
+                    + " [query, value, key] or [query, value, key, attention_mask], but it received " + n
+                    + " input tensor" + (n == 1 ? "" : "s"));
+        }
+        return new Call(shapes.get(0), shapes.get(1), n > 2 ? shapes.get(2) : shapes.get(1), n > 3 ? shapes.get(3) : null);
+    }
+
+    /** The attention axes of a query of this rank, 0-based among its axes between the batch and the features. */
+    private int[] attention(int rank) {
+        if (attentionAxes == null) {
+            int[] all = new int[rank - 2];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+        int[] out = new int[attentionAxes.length];
+        for (int i = 0; i < out.length; i++) {
+            int a = attentionAxes[i];
+            if (a < 1 || a > rank - 2) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): attention_axes="
+                        + Arrays.toString(attentionAxes) + " must name axes between the batch and the features (1 to "
+                        + (rank - 2) + ") of a query of rank " + rank);
+            }
+            out[i] = a - 1;
+        }
+        return out;
+    }
+
+    private long[] outputDims(long query) {
+        if (outputShape == null) return new long[] {query};
+        long[] o = new long[outputShape.length];
+        for (int i = 0; i < o.length; i++) o[i] = outputShape[i];
+        return o;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] inputShape) {
+        long[] dims = valueAndKeyDims;
+        if (dims == null) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) needs the value's shape too:"
+                    + " call it on [query, value] or build it with build(query, value, key)");
+        }
+        long[] value = inputShape.clone();
+        value[value.length - 1] = dims[0];
+        long[] key = inputShape.clone();
+        key[key.length - 1] = dims[1];
+        return computeOutputShape(List.of(inputShape, value, key));
+    }
+
+    @Override
+    public long[] computeOutputShape(List<long[]> inputShapes) {
+        Call c = roles(inputShapes);
+        long[] q = c.query;
+        long[] v = c.value;
+        long[] k = c.key;
+        if (q.length < 3) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): the query must have rank 3"
+                    + " or more (batch, positions..., features), got " + Shapes.format(q));
+        }
+        if (v.length != q.length || k.length != q.length) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): query, value and key must"
+                    + " have the same rank; got " + Shapes.format(q) + ", " + Shapes.format(v) + ", " + Shapes.format(k));
+        }
+        int rank = q.length;
+        int[] att = attention(rank);
+        for (int i = 1; i < rank - 1; i++) {
+            if (k[i] != v[i] && k[i] >= 0 && v[i] >= 0) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): the key " + Shapes.format(k)
+                        + " must have the value's shape " + Shapes.format(v) + " but for the features");
+            }
+            boolean isAttention = Arrays.binarySearch(att, i - 1) >= 0;
+            if (!isAttention && q[i] != v[i] && q[i] >= 0 && v[i] >= 0) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): axis " + i + " is not an"
+                        + " attention axis (attention_axes=" + Arrays.toString(attentionAxes) + "), so the query "
+                        + Shapes.format(q) + " and the value " + Shapes.format(v) + " must agree on it");
+            }
+        }
+        for (long[] s : List.of(q, v, k)) {
+            if (s[rank - 1] <= 0) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): the last axis of each"
+                        + " input must be defined and positive; got " + Shapes.format(s));
+            }
+        }
+        if (q[0] >= 0 && v[0] >= 0 && q[0] != v[0] || v[0] >= 0 && k[0] >= 0 && v[0] != k[0]) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): query, value and key must"
+                    + " have the same batch size; got " + Shapes.format(q) + ", " + Shapes.format(v) + ", " + Shapes.format(k));
+        }
+        if (isBuilt()) {
+            long[] built = builtInputShape();
+            long[] dims = valueAndKeyDims;
+            if (q[rank - 1] != built[built.length - 1] || v[rank - 1] != dims[0] || k[rank - 1] != dims[1]) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) is built for query, value"
+                        + " and key features " + built[built.length - 1] + ", " + dims[0] + ", " + dims[1] + "; got "
+                        + q[rank - 1] + ", " + v[rank - 1] + ", " + k[rank - 1]);
+            }
+        }
+        if (c.mask != null) expandedMask(c, att);
+        if (causal && rank != 3) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): use_causal_mask takes"
+                    + " inputs of rank 3 (batch, positions, features), got " + Shapes.format(q));
+        }
+        long[] outDims = outputDims(q[rank - 1]);
+        long[] out = new long[rank - 1 + outDims.length];
+        System.arraycopy(q, 0, out, 0, rank - 1);
+        System.arraycopy(outDims, 0, out, rank - 1, outDims.length);
+        return out;
+    }
+
+    /** The scores' dims, {@code (batch, other axes..., heads, query attention axes..., key attention axes...)}. */
+    private long[] scoreDims(Call c, int[] att) {
+        int rank = c.query.length;
+        List<Long> d = new ArrayList<>();
+        d.add(c.query[0]);
+        for (int i = 0; i < rank - 2; i++) if (Arrays.binarySearch(att, i) < 0) d.add(c.query[i + 1]);
+        d.add((long) numHeads);
+        for (int a : att) d.add(c.query[a + 1]);
+        for (int a : att) d.add(c.value[a + 1]);
+        return d.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Keras' expansion of the attention mask to the scores' rank (axes inserted before the attention block). */
+    private long[] expandedMask(Call c, int[] att) {
+        long[] scores = scoreDims(c, att);
+        long[] m = c.mask;
+        if (m.length > scores.length || m.length < 2 * att.length + 1) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): attention_mask "
+                    + Shapes.format(m) + " does not fit the attention scores " + Shapes.format(scores)
+                    + " (expected (batch, query positions..., key positions...))");
+        }
+        long[] e = new long[scores.length];
+        int insert = scores.length - m.length;
+        int block = m.length - 2 * att.length; // Keras expands at axis -2 * len(attention_axes) - 1
+        int at = 0;
+        for (int i = 0; i < block; i++) e[at++] = m[i];
+        for (int i = 0; i < insert; i++) e[at++] = 1;
+        for (int i = block; i < m.length; i++) e[at++] = m[i];
+        for (int i = 0; i < e.length; i++) {
+            boolean fits = e[i] == 1 || e[i] == scores[i] || e[i] < 0 || scores[i] < 0;
+            if (!fits) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): attention_mask "
+                        + Shapes.format(m) + " does not broadcast to the attention scores " + Shapes.format(scores));
+            }
+        }
+        return e;
+    }
+
+    /** Built for the query; the value's and key's features are kept beside (Keras' build(query, value, key)). */
+    @Override
+    long[] buildShape(List<long[]> inputShapes) {
+        Call c = roles(inputShapes);
+        computeOutputShape(inputShapes);
+        recordDims(c.value[c.value.length - 1], c.key[c.key.length - 1]);
+        return c.query;
+    }
+
+    private synchronized void recordDims(long value, long key) {
+        long[] dims = valueAndKeyDims;
+        if (dims == null) {
+            valueAndKeyDims = new long[] {value, key};
+        } else if (dims[0] != value || dims[1] != key) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) is built for value and key"
+                    + " features " + dims[0] + " and " + dims[1] + "; got " + value + " and " + key);
+        }
+    }
+
+    /** Keras' {@code build(query_shape, value_shape, key_shape)}: creates the weights. */
+    public void build(long[] query, long[] value, long[] key) {
+        List<long[]> shapes = List.of(query, value, key == null ? value : key);
+        build(buildShape(shapes));
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        int q = Math.toIntExact(inputShape[inputShape.length - 1]);
+        int v = Math.toIntExact(valueAndKeyDims[0]);
+        int k = Math.toIntExact(valueAndKeyDims[1]);
+        add("query", new int[] {q, numHeads, keyDim}, new int[] {numHeads, keyDim});
+        add("key", new int[] {k, numHeads, keyDim}, new int[] {numHeads, keyDim});
+        add("value", new int[] {v, numHeads, valueDim}, new int[] {numHeads, valueDim});
+        long[] out = outputDims(q);
+        int[] kernel = new int[2 + out.length];
+        kernel[0] = numHeads;
+        kernel[1] = valueDim;
+        int[] bias = new int[out.length];
+        for (int i = 0; i < out.length; i++) {
+            kernel[2 + i] = Math.toIntExact(out[i]);
+            bias[i] = Math.toIntExact(out[i]);
+        }
+        add("attention_output", kernel, bias);
+    }
+
+    private void add(String part, int[] kernel, int[] bias) {
+        variables.add(new Variable(part + "/kernel", kernel, arena, kernelInitializer, kernelRegularizer, kernelConstraint));
+        if (useBias) {
+            variables.add(new Variable(part + "/bias", bias, arena, biasInitializer, biasRegularizer, biasConstraint));
+        }
+    }
+
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) is called on [query, value]"
+                + " (and key, attention_mask), not on one tensor");
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
+        long stamp = enter();
+        try {
+            List<long[]> list = Arrays.asList(shapes);
+            long[] out = computeOutputShape(list);
+            checkOutput(output, out);
+            buildFor(buildShape(list));
+            if (Shapes.product(out) == 0) return Double.NaN;
+            long[] key = key(shapes);
+            long work = Shapes.product(out) * shapes[1][shapes[1].length - 2];
+            PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), this::fromKey);
+            try {
+                lease.pipeline().execute(inputs, output);
+            } finally {
+                lease.release();
+            }
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
+    /** A pipeline-cache key: the input count, then each input's rank and dims. */
+    private static long[] key(long[][] shapes) {
+        List<Long> k = new ArrayList<>();
+        k.add((long) shapes.length);
+        for (long[] s : shapes) {
+            k.add((long) s.length);
+            for (long d : s) k.add(d);
+        }
+        return k.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private Pipeline fromKey(long[] key) {
+        int n = (int) key[0];
+        List<long[]> shapes = new ArrayList<>();
+        int at = 1;
+        for (int i = 0; i < n; i++) {
+            int rank = (int) key[at++];
+            shapes.add(Arrays.copyOfRange(key, at, at + rank));
+            at += rank;
+        }
+        Call c = roles(shapes);
+        int rank = c.query.length;
+        int[] att = attention(rank);
+        long[] outDims = outputDims(c.query[rank - 1]);
+        Attentions.Shape s = new Attentions.Shape(c.query[0], Arrays.copyOfRange(c.query, 1, rank - 1),
+                Arrays.copyOfRange(c.value, 1, rank - 1), att, c.query[rank - 1], c.value[rank - 1], c.key[rank - 1],
+                numHeads, keyDim, valueDim, Shapes.product(outDims), n > 2, c.mask == null ? null : expandedMask(c, att),
+                causal);
+        return Attentions.multiHead(s, projection(0), projection(1), projection(2), projection(3));
+    }
+
+    private Attentions.Projection projection(int part) {
+        int per = useBias ? 2 : 1;
+        return new Attentions.Projection(variables.get(part * per).data(),
+                useBias ? variables.get(part * per + 1).data() : null);
+    }
+
+    @Override
+    public double activityPenalty(kdnn.Tensor output) {
+        ensureOpen();
+        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+    }
+
+    /** Keras' config keys, in Keras' order; {@code use_causal_mask} only when set (a call argument in Keras). */
+    @Override
+    public ObjectNode getConfig() {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode c = baseConfig();
+        c.put("num_heads", numHeads);
+        c.put("key_dim", keyDim);
+        if (valueDimGiven) c.put("value_dim", valueDim); else c.putNull("value_dim");
+        c.put("dropout", dropout);
+        c.put("use_bias", useBias);
+        if (outputShape == null) {
+            c.putNull("output_shape");
+        } else {
+            ArrayNode o = c.putArray("output_shape");
+            for (int d : outputShape) o.add(d);
+        }
+        if (attentionAxes == null) {
+            c.putNull("attention_axes");
+        } else {
+            ArrayNode a = c.putArray("attention_axes");
+            for (int d : attentionAxes) a.add(d);
+        }
+        c.set("kernel_initializer", kernelInitializer.toConfig());
+        c.set("bias_initializer", biasInitializer.toConfig());
+        c.set("kernel_regularizer", kernelRegularizer == null ? f.nullNode() : kernelRegularizer.toConfig());
+        c.set("bias_regularizer", biasRegularizer == null ? f.nullNode() : biasRegularizer.toConfig());
+        c.set("activity_regularizer", activityRegularizer == null ? f.nullNode() : activityRegularizer.toConfig());
+        c.set("kernel_constraint", kernelConstraint == null ? f.nullNode() : kernelConstraint.toConfig());
+        c.set("bias_constraint", biasConstraint == null ? f.nullNode() : biasConstraint.toConfig());
+        if (seed != null) c.set("seed", seed);
+        if (causal) c.put("use_causal_mask", true);
+        return c;
+    }
+
+    /** Arguments of MultiHeadAttention with Keras' defaults; checked as Keras checks them. */
+    public static final class Builder {
+        private String name;
+        private boolean trainable = true;
+        private int numHeads;
+        private int keyDim;
+        private Integer valueDim;
+        private double dropout;
+        private boolean useBias = true;
+        private int[] outputShape;
+        private int[] attentionAxes;
+        private boolean useCausalMask;
+        private Initializer kernelInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("glorot_uniform"));
+        private Initializer biasInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("zeros"));
+        private Regularizer kernelRegularizer;
+        private Regularizer biasRegularizer;
+        private Regularizer activityRegularizer;
+        private Constraint kernelConstraint;
+        private Constraint biasConstraint;
+        private JsonNode seed;
+
+        private Builder() {
+        }
+
+        /** The layer's name; unset, a unique one is made from the class name. */
+        public Builder name(String name) { this.name = name; return this; }
+        /** Keras' {@code trainable}. */
+        public Builder trainable(boolean trainable) { this.trainable = trainable; return this; }
+        /** Keras' {@code num_heads}. */
+        public Builder numHeads(int numHeads) { this.numHeads = numHeads; return this; }
+        /** Keras' {@code key_dim}. */
+        public Builder keyDim(int keyDim) { this.keyDim = keyDim; return this; }
+        /** Keras' {@code value_dim} (null: {@code key_dim}). */
+        public Builder valueDim(Integer valueDim) { this.valueDim = valueDim; return this; }
+        /** Keras' {@code dropout}: nothing at inference. */
+        public Builder dropout(double dropout) { this.dropout = dropout; return this; }
+        /** Keras' {@code use_bias}. */
+        public Builder useBias(boolean useBias) { this.useBias = useBias; return this; }
+        /** Keras' {@code output_shape} (null: the query's features). */
+        public Builder outputShape(int... outputShape) { this.outputShape = outputShape == null ? null : outputShape.clone(); return this; }
+        /** Keras' {@code attention_axes} (null: every axis between the batch and the features). */
+        public Builder attentionAxes(int... axes) { this.attentionAxes = axes == null ? null : axes.clone(); return this; }
+        /** Keras' call argument {@code use_causal_mask}, for every call of the layer. */
+        public Builder useCausalMask(boolean causal) { this.useCausalMask = causal; return this; }
+        /** Keras' {@code kernel_initializer}. */
+        public Builder kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+        /** Keras' {@code bias_initializer}. */
+        public Builder biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+        /** Keras' {@code kernel_regularizer}. */
+        public Builder kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+        /** Keras' {@code bias_regularizer}. */
+        public Builder biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+        /** Keras' {@code activity_regularizer}. */
+        public Builder activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+        /** Keras' {@code kernel_constraint}. */
+        public Builder kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+        /** Keras' {@code bias_constraint}. */
+        public Builder biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+
+        /**
+         * The layer these arguments describe.
+         * @throws IllegalArgumentException for an argument Keras refuses, naming it
+         */
+        public MultiHeadAttention build() {
+            positive("num_heads", numHeads);
+            positive("key_dim", keyDim);
+            if (valueDim != null) positive("value_dim", valueDim);
+            if (!(dropout >= 0 && dropout <= 1)) {
+                throw new IllegalArgumentException("Invalid value received for argument `dropout`. Expected a float value"
+                        + " between 0 and 1. Received: dropout=" + dropout);
+            }
+            if (outputShape != null) {
+                if (outputShape.length == 0) {
+                    throw new IllegalArgumentException("MultiHeadAttention: output_shape must name at least one dim, got []");
+                }
+                for (int d : outputShape) positive("output_shape", d);
+            }
+            if (attentionAxes != null) {
+                int[] sorted = attentionAxes.clone();
+                Arrays.sort(sorted);
+                for (int i = 0; i < sorted.length; i++) {
+                    if (sorted[i] < 1 || i > 0 && sorted[i] == sorted[i - 1]) {
+                        throw new IllegalArgumentException("MultiHeadAttention: attention_axes=" + Arrays.toString(attentionAxes)
+                                + " must be distinct axes between the batch and the features (1 or more)");
+                    }
+                }
+                if (sorted.length == 0) {
+                    throw new IllegalArgumentException("MultiHeadAttention: attention_axes=[] names no axis");
+                }
+                if (!Arrays.equals(sorted, attentionAxes)) {
+                    throw new IllegalArgumentException("MultiHeadAttention: attention_axes=" + Arrays.toString(attentionAxes)
+                            + " must be in increasing order");
+                }
+            }
+            if (kernelInitializer == null || biasInitializer == null) {
+                throw new IllegalArgumentException(CLASS_NAME + ": initializers must not be null");
+            }
+            if (name == null) name = LayerNames.next(CLASS_NAME);
+            return new MultiHeadAttention(this);
+        }
+
+        private static void positive(String key, long v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException("Received an invalid value for `" + key + "`, expected a positive"
+                        + " integer. Received: " + key + "=" + v);
+            }
+        }
+
+        Builder fromConfig(JsonNode config) {
+            ConfigReader r = new ConfigReader(CLASS_NAME, config);
+            name = r.string("name", null);
+            trainable = r.bool("trainable", true);
+            JsonNode heads = r.node("num_heads");
+            if (heads.isNull()) throw new IllegalArgumentException("MultiHeadAttention needs the argument `num_heads`");
+            numHeads = ConfigReader.toInt("num_heads", heads);
+            JsonNode kd = r.node("key_dim");
+            if (kd.isNull()) throw new IllegalArgumentException("MultiHeadAttention needs the argument `key_dim`");
+            keyDim = ConfigReader.toInt("key_dim", kd);
+            JsonNode vd = r.node("value_dim");
+            valueDim = vd.isNull() ? null : ConfigReader.toInt("value_dim", vd);
+            dropout = r.number("dropout", 0.0);
+            useBias = r.bool("use_bias", true);
+            outputShape = ints(r.node("output_shape"), "output_shape");
+            attentionAxes = ints(r.node("attention_axes"), "attention_axes");
+            kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
+            biasInitializer = r.initializer("bias_initializer", "zeros");
+            kernelRegularizer = r.regularizer("kernel_regularizer");
+            biasRegularizer = r.regularizer("bias_regularizer");
+            activityRegularizer = r.regularizer("activity_regularizer");
+            kernelConstraint = r.constraint("kernel_constraint");
+            biasConstraint = r.constraint("bias_constraint");
+            JsonNode s = r.node("seed");
+            seed = s.isNull() ? null : s;
+            JsonNode flash = r.node("flash_attention");
+            if (!flash.isNull() && !flash.isBoolean()) throw ConfigReader.bad("flash_attention", flash, "a boolean or null");
+            useCausalMask = r.bool("use_causal_mask", false);
+            // tf.keras records the shapes the layer was built for; the call's shapes build it here
+            r.node("query_shape");
+            r.node("key_shape");
+            r.node("value_shape");
+            r.finish();
+            return this;
+        }
+
+        /** An int or a list of ints (null for none). */
+        private static int[] ints(JsonNode n, String key) {
+            if (n.isNull()) return null;
+            if (n.isIntegralNumber()) return new int[] {n.asInt()};
+            if (!n.isArray()) throw ConfigReader.bad(key, n, "an int or a list of ints");
+            int[] out = new int[n.size()];
+            for (int i = 0; i < out.length; i++) out[i] = ConfigReader.toInt(key, n.get(i));
+            return out;
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Keras' {@code MultiHeadAttention} at inference as one pipeline: the query, key and value
+ * projections (matmuls with their biases), the scaled dot products per head, the mask added as
+ * {@code (1 - mask) * -1e9}, a softmax over the key positions, the weighted sum of the values,
+ * and the output projection. The heads and the positions are read in place, strided, from the
+ * projections' {@code (batch, axes..., heads, size)} layout; only attention axes that are not one
+ * run of axes are first copied into that order.
+ */
+public final class Attentions {
+    private Attentions() {
+    }
+
+    /** Keras' additive mask constant for float32 ({@code _large_negative_number}). */
+    public static final float MASKED = -1e9f;
+
+    /**
+     * The shapes of one call.
+     *
+     * @param batch        the batch size
+     * @param queryAxes    the query's axes between the batch and the features
+     * @param valueAxes    the value's (and key's) axes between the batch and the features
+     * @param attention    the attention axes, as indices into those axes (sorted, distinct)
+     * @param queryDim     the query's features
+     * @param valueDim     the value's features
+     * @param keyDim       the key's features (the value's when no key is given)
+     * @param heads        {@code num_heads}
+     * @param keySize      {@code key_dim}
+     * @param valueSize    {@code value_dim}
+     * @param outputSize   the output's features per position (the product of {@code output_shape})
+     * @param hasKey       a key is input 2
+     * @param maskShape    the attention mask as Keras expands it to the scores' rank
+     *                     ({@code (batch, other axes..., heads, query positions..., key positions...)},
+     *                     each 1 or the scores' dim), or null without one; it is the last input
+     * @param causal       {@code use_causal_mask}
+     */
+    public record Shape(long batch, long[] queryAxes, long[] valueAxes, int[] attention, long queryDim, long valueDim,
+                        long keyDim, long heads, long keySize, long valueSize, long outputSize, boolean hasKey,
+                        long[] maskShape, boolean causal) {
+        /** The axes that are not attention axes (the same for query and value). */
+        long[] others() {
+            long[] out = new long[queryAxes.length - attention.length];
+            int n = 0;
+            for (int i = 0; i < queryAxes.length; i++) if (Arrays.binarySearch(attention, i) < 0) out[n++] = queryAxes[i];
+            return out;
+        }
+
+        long positions(long[] axes) {
+            long n = 1;
+            for (int a : attention) n *= axes[a];
+            return n;
+        }
+
+        long rows(long[] axes) {
+            long n = batch;
+            for (long d : axes) n *= d;
+            return n;
+        }
+
+        /** The dims of the scores, {@code (batch, other axes..., heads, T, S)}, the positions flattened. */
+        long[] scores() {
+            long[] o = others();
+            long[] d = new long[o.length + 4];
+            d[0] = batch;
+            System.arraycopy(o, 0, d, 1, o.length);
+            d[o.length + 1] = heads;
+            d[o.length + 2] = positions(queryAxes);
+            d[o.length + 3] = positions(valueAxes);
+            return d;
+        }
+    }
+
+    /** Keras' row-major values of one projection: kernel {@code (in, heads * size)} and bias (or null). */
+    public record Projection(MemorySegment kernel, MemorySegment bias) {
+    }
+
+    /** The pipeline for one call's shapes; inputs query, value, then the key and the mask when given. */
+    public static Pipeline multiHead(Shape s, Projection query, Projection key, Projection value, Projection output) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            int valueSlot = b.input(1);
+            int keySlot = s.hasKey ? b.input(2) : valueSlot;
+            int maskSlot = s.maskShape == null ? -1 : b.input(s.hasKey ? 3 : 2);
+            long queryRows = s.rows(s.queryAxes);
+            long valueRows = s.rows(s.valueAxes);
+            // the projections; the query scaled by 1 / sqrt(key_dim) after its bias, as Keras does
+            float scale = (float) (1.0 / Math.sqrt((double) s.keySize));
+            int q = b.buffer(bytes(queryRows, s.heads, s.keySize));
+            int k = b.buffer(bytes(valueRows, s.heads, s.keySize));
+            int v = b.buffer(bytes(valueRows, s.heads, s.valueSize));
+            InnerProducts.appendDense(b, queryRows, s.queryDim, s.heads * s.keySize, query.kernel(), query.bias(),
+                    List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), scale, 0f)), true, Pipeline.INPUT, q);
+            InnerProducts.appendDense(b, valueRows, s.keyDim, s.heads * s.keySize, key.kernel(), key.bias(), List.of(),
+                    true, keySlot, k);
+            InnerProducts.appendDense(b, valueRows, s.valueDim, s.heads * s.valueSize, value.kernel(), value.bias(),
+                    List.of(), true, valueSlot, v);
+            View qv = view(b, s, s.queryAxes, s.keySize, q, true);
+            View kv = view(b, s, s.valueAxes, s.keySize, k, true);
+            View vv = view(b, s, s.valueAxes, s.valueSize, v, true);
+            // scores (batch, others..., heads, T, S) = q . k over key_dim
+            long[] scoreDims = s.scores();
+            int rank = scoreDims.length;
+            MemoryDesc scores = b.own(MemoryDesc.rowMajor(scoreDims));
+            int scoreSlot = b.buffer(scores.byteSize());
+            MemoryDesc keysT = b.own(MemoryDesc.withStrides(swapLast(kv.dims), swapLast(kv.strides), dnnl_f32()));
+            b.step(matmul(qv.md, keysT, scores), Pipeline.Arg.slot(DNNL_ARG_SRC(), qv.md, qv.slot),
+                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), keysT, kv.slot), Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
+            if (s.maskShape != null || s.causal) {
+                long[] adderDims = adderDims(s, scoreDims);
+                MemoryDesc adder = b.own(MemoryDesc.rowMajor(adderDims));
+                int adderSlot = b.buffer(adder.byteSize());
+                if (s.maskShape != null) {
+                    b.javaStep(maskSlot, adderSlot, (mask, out) -> writeAdder(s, scoreDims, adderDims, mask, out));
+                } else {
+                    b.javaStep(adderSlot, out -> writeAdder(s, scoreDims, adderDims, null, out));
+                }
+                b.step(Merges.binary(dnnl_binary_add(), scores, adder, scores),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot), Pipeline.Arg.slot(DNNL_ARG_SRC_1(), adder,
+                                adderSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
+            }
+            long rows = product(scoreDims) / scoreDims[rank - 1];
+            MemoryDesc flat = b.own(MemoryDesc.rowMajor(rows, scoreDims[rank - 1]));
+            b.step(Convolutions.softmax(flat, 1, false), Pipeline.Arg.slot(DNNL_ARG_SRC(), flat, scoreSlot),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), flat, scoreSlot));
+            // the heads' outputs, (batch, query axes..., heads, value_dim): scores . v over the key positions
+            int context = b.buffer(bytes(queryRows, s.heads, s.valueSize));
+            View cv = view(b, s, s.queryAxes, s.valueSize, context, false);
+            b.step(matmul(scores, vv.md, cv.md), Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
+                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), vv.md, vv.slot), Pipeline.Arg.slot(DNNL_ARG_DST(), cv.md, cv.slot));
+            if (cv.copied) {
+                b.step(Convolutions.reorder(cv.dense, cv.user), Pipeline.Arg.slot(DNNL_ARG_FROM(), cv.dense, cv.slot),
+                        Pipeline.Arg.slot(DNNL_ARG_TO(), cv.user, context));
+            }
+            InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
+                    List.of(), true, context, Pipeline.OUTPUT);
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    private static long bytes(long rows, long heads, long size) {
+        return Math.multiplyExact(Math.multiplyExact(rows, Math.multiplyExact(heads, size)), Float.BYTES);
+    }
+
+    /**
+     * A projection {@code (batch, axes..., heads, size)} seen as {@code (batch, others..., heads,
+     * positions, size)}: strided in place when the attention axes are one run, else (copied) a
+     * dense buffer filled by a reorder from {@code user}, the projection in that axis order.
+     */
+    private record View(MemoryDesc md, int slot, long[] dims, long[] strides, boolean copied, MemoryDesc user,
+                        MemoryDesc dense) {
+    }
+
+    private static View view(Pipeline.Builder b, Shape s, long[] axes, long size, int slot, boolean reading) {
+        long[] full = new long[axes.length + 3];
+        full[0] = s.batch;
+        System.arraycopy(axes, 0, full, 1, axes.length);
+        full[axes.length + 1] = s.heads;
+        full[axes.length + 2] = size;
+        long[] strides = MemoryDesc.rowMajorStrides(full);
+        long[] others = s.others();
+        int n = others.length;
+        long[] dims = new long[n + 4];
+        long[] st = new long[n + 4];
+        dims[0] = s.batch;
+        st[0] = strides[0];
+        int at = 1;
+        for (int i = 0; i < axes.length; i++) {
+            if (Arrays.binarySearch(s.attention, i) < 0) {
+                dims[at] = axes[i];
+                st[at++] = strides[i + 1];
+            }
+        }
+        dims[n + 1] = s.heads;
+        st[n + 1] = size;
+        dims[n + 2] = s.positions(axes);
+        dims[n + 3] = size;
+        st[n + 3] = 1;
+        boolean run = s.attention[s.attention.length - 1] - s.attention[0] == s.attention.length - 1;
+        if (run) {
+            st[n + 2] = strides[s.attention[s.attention.length - 1] + 1];
+            return new View(b.own(MemoryDesc.withStrides(dims, st, dnnl_f32())), slot, dims, st, false, null, null);
+        }
+        // (batch, others..., heads, attention axes..., size): the projection's strides in that order, then dense
+        long[] ordered = new long[n + 3 + s.attention.length];
+        long[] orderedStrides = new long[ordered.length];
+        ordered[0] = s.batch;
+        orderedStrides[0] = strides[0];
+        at = 1;
+        for (int i = 0; i < axes.length; i++) {
+            if (Arrays.binarySearch(s.attention, i) < 0) {
+                ordered[at] = axes[i];
+                orderedStrides[at++] = strides[i + 1];
+            }
+        }
+        ordered[at] = s.heads;
+        orderedStrides[at++] = size;
+        for (int a : s.attention) {
+            ordered[at] = axes[a];
+            orderedStrides[at++] = strides[a + 1];
+        }
+        ordered[at] = size;
+        orderedStrides[at] = 1;
+        MemoryDesc user = b.own(MemoryDesc.withStrides(ordered, orderedStrides, dnnl_f32()));
+        MemoryDesc dense = b.own(MemoryDesc.rowMajor(ordered));
+        long[] denseStrides = MemoryDesc.rowMajorStrides(dims);
+        MemoryDesc md = b.own(MemoryDesc.rowMajor(dims));
+        int copy = b.buffer(dense.byteSize());
+        if (reading) {
+            b.step(Convolutions.reorder(user, dense), Pipeline.Arg.slot(DNNL_ARG_FROM(), user, slot),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), dense, copy));
+        }
+        return new View(md, copy, dims, denseStrides, true, user, dense);
+    }
+
+    /** The last two of dims or strides exchanged: a transposed view. */
+    private static long[] swapLast(long[] values) {
+        long[] s = values.clone();
+        int n = s.length;
+        s[n - 2] = values[n - 1];
+        s[n - 1] = values[n - 2];
+        return s;
+    }
+
+    private static Primitive matmul(MemoryDesc src, MemoryDesc weights, MemoryDesc dst) {
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            Replay replay = Replay.of("matmul").md(src).md(weights).md(null).md(dst).post(List.of());
+            return Primitive.create("dnnl_matmul_primitive_desc_create", replay, (out, a) ->
+                    dnnl_matmul_primitive_desc_create(out, Engine.cpu(), src.handle(), weights.handle(),
+                            MemorySegment.NULL, dst.handle(), attr.handle()));
+        }
+    }
+
+    /** The mask's dims over the flattened scores: the heads' axis kept as the mask has it (1 or heads). */
+    private static long[] adderDims(Shape s, long[] scoreDims) {
+        long[] d = scoreDims.clone();
+        int rank = d.length;
+        if (s.maskShape == null) {
+            Arrays.fill(d, 1);
+            d[rank - 2] = scoreDims[rank - 2];
+            d[rank - 1] = scoreDims[rank - 1];
+            return d;
+        }
+        int headAxis = rank - 3;
+        int maskHead = s.maskShape.length - 1 - 2 * s.attention.length;
+        d[headAxis] = s.maskShape[maskHead];
+        return d;
+    }
+
+    /**
+     * {@code (1 - mask) * -1e9} at the adder's dims from the expanded mask (each of its dims 1 or
+     * the scores'), the causal mask (query position >= key position) joined by logical and. A mask
+     * value other than 0 or 1 is refused: Keras versions read it differently.
+     */
+    private static void writeAdder(Shape s, long[] scoreDims, long[] adderDims, MemorySegment mask, MemorySegment out) {
+        long[] m = s.maskShape;
+        int rank = adderDims.length;
+        int p = s.attention.length;
+        // the mask's dims: batch, others..., heads, query attention axes..., key attention axes...
+        long[] maskStrides = m == null ? null : broadcastStrides(m);
+        long[] index = new long[rank];
+        long total = product(adderDims);
+        long[] qAxes = new long[p];
+        long[] vAxes = new long[p];
+        for (int i = 0; i < p; i++) {
+            qAxes[i] = s.queryAxes[s.attention[i]];
+            vAxes[i] = s.valueAxes[s.attention[i]];
+        }
+        int lead = rank - 2; // batch, others..., heads
+        for (long i = 0; i < total; i++) {
+            boolean keep = true;
+            if (m != null) {
+                long at = 0;
+                for (int d = 0; d < lead; d++) at += index[d] * maskStrides[d];
+                // the flattened positions split into the attention axes, each broadcast as the mask has it
+                long t = index[rank - 2];
+                for (int a = p - 1; a >= 0; a--) {
+                    at += (t % qAxes[a]) * maskStrides[lead + a];
+                    t /= qAxes[a];
+                }
+                long u = index[rank - 1];
+                for (int a = p - 1; a >= 0; a--) {
+                    at += (u % vAxes[a]) * maskStrides[lead + p + a];
+                    u /= vAxes[a];
+                }
+                float x = mask.getAtIndex(ValueLayout.JAVA_FLOAT, at);
+                if (x != 0f && x != 1f) {
+                    throw new IllegalArgumentException("attention_mask holds " + x + "; expected booleans (0 or 1)");
+                }
+                keep = x == 1f;
+            }
+            if (s.causal) keep &= index[rank - 2] >= index[rank - 1];
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : MASKED);
+            for (int d = rank - 1; d >= 0 && ++index[d] == adderDims[d]; d--) index[d] = 0;
+        }
+    }
+
+    private static long product(long[] dims) {
+        long n = 1;
+        for (long d : dims) n = Math.multiplyExact(n, d);
+        return n;
+    }
+
+    /** Row-major strides of a mask, 0 along its axes of length 1 (broadcast). */
+    private static long[] broadcastStrides(long[] dims) {
+        long[] st = new long[dims.length];
+        long stride = 1;
+        for (int d = dims.length - 1; d >= 0; d--) {
+            st[d] = dims[d] == 1 ? 0 : stride;
+            stride *= dims[d];
+        }
+        return st;
+    }
+}

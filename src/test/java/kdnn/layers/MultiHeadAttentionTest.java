@@ -1,0 +1,194 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceAttention;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MultiHeadAttention against Keras' computation written out in double ({@link ReferenceAttention}):
+ * self- and cross-attention, a separate key, value_dim and output_shape, no bias, masks of every
+ * broadcast form (fully masked rows included), the causal mask alone and with a mask, attention
+ * over several axes (one run, or apart), and the refusals.
+ */
+class MultiHeadAttentionTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One case: the layer's arguments, the inputs' shapes and the mask's (null: none). */
+    private record Case(int heads, int keyDim, Integer valueDim, int[] outputShape, int[] axes, boolean bias, boolean causal,
+                        int[] query, int[] value, int[] key, int[] mask) {
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian());
+        return v;
+    }
+
+    private static int size(int[] s) {
+        int n = 1;
+        for (int d : s) n *= d;
+        return n;
+    }
+
+    private static long[] longs(int[] s) {
+        long[] o = new long[s.length];
+        for (int i = 0; i < s.length; i++) o[i] = s[i];
+        return o;
+    }
+
+    private static void check(Case c, long seed) {
+        Random r = new Random(seed);
+        MultiHeadAttention.Builder b = MultiHeadAttention.builder(c.heads, c.keyDim).valueDim(c.valueDim).useBias(c.bias)
+                .useCausalMask(c.causal);
+        if (c.outputShape != null) b.outputShape(c.outputShape);
+        if (c.axes != null) b.attentionAxes(c.axes);
+        try (MultiHeadAttention layer = b.build()) {
+            float[] q = random(r, size(c.query));
+            float[] v = random(r, size(c.value));
+            float[] k = c.key == null ? null : random(r, size(c.key));
+            float[] m = null;
+            if (c.mask != null) {
+                m = new float[size(c.mask)];
+                for (int i = 0; i < m.length; i++) m[i] = r.nextInt(3) == 0 ? 0 : 1;
+                m[0] = 0;
+            }
+            List<Tensor> inputs = new ArrayList<>();
+            try {
+                inputs.add(Tensor.of(q, c.query));
+                inputs.add(Tensor.of(v, c.value));
+                if (c.key != null || c.mask != null) inputs.add(Tensor.of(k == null ? v : k, c.key == null ? c.value : c.key));
+                if (c.mask != null) inputs.add(Tensor.of(m, c.mask));
+                // weights drawn small so the softmax is not saturated
+                layer.build(longs(c.query), longs(c.value), c.key == null ? null : longs(c.key));
+                List<Weight> ws = new ArrayList<>();
+                for (WeightSpec s : layer.weightSpecs()) {
+                    float[] values = random(r, size(s.shape()));
+                    for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
+                    ws.add(new Weight(s.name(), s.shape(), values));
+                }
+                layer.setWeights(ws);
+                int per = c.bias ? 2 : 1;
+                float[][] w = new float[8][];
+                for (int p = 0; p < 4; p++) {
+                    w[2 * p] = ws.get(p * per).values();
+                    if (c.bias) w[2 * p + 1] = ws.get(p * per + 1).values();
+                }
+                int[] axes = c.axes;
+                if (axes == null) {
+                    axes = new int[c.query.length - 2];
+                    for (int i = 0; i < axes.length; i++) axes[i] = i + 1;
+                }
+                int outSize = c.outputShape == null ? c.query[c.query.length - 1] : size(c.outputShape);
+                RefArray expected = ReferenceAttention.run(new RefArray(c.query, q), new RefArray(c.value, v),
+                        k == null ? null : new RefArray(c.key, k), m == null ? null : new RefArray(c.mask, m), c.causal,
+                        axes, c.heads, c.keyDim, c.valueDim == null ? c.keyDim : c.valueDim, outSize,
+                        new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]));
+                try (Tensor out = layer.call(inputs)) {
+                    long[] shape = out.shape();
+                    long[] want = new long[c.query.length - 1 + (c.outputShape == null ? 1 : c.outputShape.length)];
+                    for (int i = 0; i < c.query.length - 1; i++) want[i] = c.query[i];
+                    if (c.outputShape == null) want[want.length - 1] = c.query[c.query.length - 1];
+                    else for (int i = 0; i < c.outputShape.length; i++) want[c.query.length - 1 + i] = c.outputShape[i];
+                    assertArrayEquals(want, shape, c.toString());
+                    float[] got = out.toFloatArray();
+                    for (int i = 0; i < got.length; i++) {
+                        float e = expected.data()[i];
+                        assertEquals(e, got[i], 2e-5 + 2e-5 * Math.abs(e), c + " at " + i);
+                    }
+                }
+            } finally {
+                inputs.forEach(Tensor::close);
+            }
+        }
+    }
+
+    @Test
+    void selfAndCrossAttentionMatchKeras() {
+        check(new Case(2, 4, null, null, null, true, false, new int[] {2, 5, 6}, new int[] {2, 5, 6}, null, null), 1);
+        check(new Case(3, 5, null, null, null, true, false, new int[] {3, 4, 7}, new int[] {3, 9, 5}, null, null), 2);
+        check(new Case(1, 8, null, null, null, true, false, new int[] {1, 1, 3}, new int[] {1, 6, 3}, null, null), 3);
+    }
+
+    @Test
+    void separateKeyValueDimAndOutputShape() {
+        check(new Case(2, 3, 5, null, null, true, false, new int[] {2, 4, 6}, new int[] {2, 7, 5}, new int[] {2, 7, 3},
+                null), 4);
+        check(new Case(4, 2, 3, new int[] {5}, null, false, false, new int[] {2, 3, 4}, new int[] {2, 6, 4}, null, null), 5);
+        check(new Case(2, 4, null, new int[] {3, 2}, null, true, false, new int[] {2, 5, 6}, new int[] {2, 5, 6}, null,
+                null), 6);
+    }
+
+    @Test
+    void masksAsKerasExpandsThem() {
+        // (batch, T, S), broadcast over the batch, and per head; each with a fully masked row somewhere
+        check(new Case(2, 4, null, null, null, true, false, new int[] {3, 5, 6}, new int[] {3, 7, 6}, null,
+                new int[] {3, 5, 7}), 7);
+        check(new Case(2, 4, null, null, null, true, false, new int[] {2, 5, 6}, new int[] {2, 7, 6}, null,
+                new int[] {1, 5, 7}), 8);
+        check(new Case(3, 2, null, null, null, true, false, new int[] {2, 4, 6}, new int[] {2, 4, 6}, null,
+                new int[] {2, 3, 4, 4}), 9);
+        check(new Case(2, 4, null, null, null, true, false, new int[] {2, 5, 6}, new int[] {2, 7, 6}, null,
+                new int[] {2, 1, 7}), 10);
+    }
+
+    @Test
+    void causalMaskAloneAndWithAMask() {
+        check(new Case(2, 4, null, null, null, true, true, new int[] {2, 6, 5}, new int[] {2, 6, 5}, null, null), 11);
+        check(new Case(2, 4, null, null, null, true, true, new int[] {2, 4, 5}, new int[] {2, 6, 5}, null, null), 12);
+        check(new Case(2, 4, null, null, null, true, true, new int[] {2, 6, 5}, new int[] {2, 6, 5}, null,
+                new int[] {2, 6, 6}), 13);
+    }
+
+    @Test
+    void attentionOverSeveralAxes() {
+        // rank 4: over both axes (default), over the second only (the first pairs positions), over the first only
+        check(new Case(2, 3, null, null, null, true, false, new int[] {2, 3, 4, 5}, new int[] {2, 2, 3, 5}, null, null), 14);
+        check(new Case(2, 3, null, null, new int[] {2}, true, false, new int[] {2, 3, 4, 5}, new int[] {2, 3, 6, 5}, null,
+                new int[] {2, 3, 4, 6}), 15);
+        check(new Case(2, 3, null, null, new int[] {1}, true, false, new int[] {2, 3, 4, 5}, new int[] {2, 5, 4, 5}, null,
+                null), 16);
+        // rank 5 over axes 1 and 3: not one run, copied into order and back
+        check(new Case(2, 2, 3, null, new int[] {1, 3}, true, false, new int[] {2, 2, 3, 4, 5}, new int[] {2, 3, 3, 2, 5},
+                null, new int[] {2, 2, 4, 3, 2}), 17);
+    }
+
+    @Test
+    void refusals() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> MultiHeadAttention.builder(0, 4).build());
+        assertThrows(IllegalArgumentException.class, () -> MultiHeadAttention.builder(2, -1).build());
+        assertThrows(IllegalArgumentException.class, () -> MultiHeadAttention.builder(2, 4).dropout(1.5).build());
+        try (MultiHeadAttention l = MultiHeadAttention.builder(2, 4).build();
+             Tensor q = Tensor.zeros(2, 5, 6); Tensor v = Tensor.zeros(2, 5, 7); Tensor bad = Tensor.zeros(3, 5, 6);
+             Tensor mask = Tensor.zeros(2, 4, 5); Tensor half = Tensor.of(new float[] {0.5f}, 1, 1, 1)) {
+            IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> l.call(q));
+            assertTrue(one.getMessage().contains("value"), one.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> l.call(List.of(q, bad)));
+            IllegalArgumentException m = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(q, v, v, mask)));
+            assertTrue(m.getMessage().contains("attention_mask"), m.getMessage());
+            IllegalArgumentException values = assertThrows(IllegalArgumentException.class,
+                    () -> l.call(List.of(q, v, v, half)));
+            assertTrue(values.getMessage().contains("0.5"), values.getMessage());
+        }
+
+        {
+            String config = "{\"class_name\":\"MultiHeadAttention\",\"config\":{\"name\":\"mha\",\"num_heads\":2,"
+                    + "\"key_dim\":4,\"attention_axes\":[0]}}";
+            try (Layer l = Layers.fromConfig(JSON.readTree(config)); Tensor q = Tensor.zeros(2, 5, 6)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(q, q)));
+                assertTrue(e.getMessage().contains("attention_axes"), e.getMessage());
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage().contains("attention_axes"), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package kdnn.reference;
+
+/**
+ * Keras' {@code MultiHeadAttention} at inference, in double, position by position as its
+ * einsum equations read: project query, key and value ({@code (features, heads, size)} kernels),
+ * scale the query by {@code 1 / sqrt(key_dim)}, dot products per head over the attention axes
+ * (the other axes between batch and features pair positions one to one), add
+ * {@code (1 - mask) * -1e9} in float32 with the mask expanded as Keras expands it, softmax over the key
+ * positions, weight the values, project the heads' outputs.
+ */
+public final class ReferenceAttention {
+    private ReferenceAttention() {
+    }
+
+    /** The weights in Keras' shapes, flattened row-major; biases null without use_bias. */
+    public record Weights(float[] queryKernel, float[] queryBias, float[] keyKernel, float[] keyBias, float[] valueKernel,
+                          float[] valueBias, float[] outputKernel, float[] outputBias) {
+    }
+
+    /**
+     * @param query     {@code (batch, positions..., features)}
+     * @param value     {@code (batch, positions..., features)}, the same rank
+     * @param key       the key, or null for the value
+     * @param mask      Keras' attention_mask (before its expansion), or null
+     * @param axes      the attention axes, 1-based as Keras numbers them
+     * @param outputSize the product of output_shape
+     */
+    public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
+                               int heads, int keyDim, int valueDim, int outputSize, Weights w) {
+        if (key == null) key = value;
+        int rank = query.rank();
+        int batch = query.shape()[0];
+        int n = rank - 2;
+        int[] qPos = java.util.Arrays.copyOfRange(query.shape(), 1, rank - 1);
+        int[] vPos = java.util.Arrays.copyOfRange(value.shape(), 1, rank - 1);
+        int dq = query.shape()[rank - 1];
+        int dv = value.shape()[rank - 1];
+        int dk = key.shape()[rank - 1];
+        int qCount = product(qPos);
+        int vCount = product(vPos);
+        double[][][][] q = project(query.data(), batch, qCount, dq, heads, keyDim, w.queryKernel(), w.queryBias());
+        double[][][][] k = project(key.data(), batch, vCount, dk, heads, keyDim, w.keyKernel(), w.keyBias());
+        double[][][][] v = project(value.data(), batch, vCount, dv, heads, valueDim, w.valueKernel(), w.valueBias());
+        double scale = 1.0 / Math.sqrt(keyDim);
+        boolean[] isAttention = new boolean[n];
+        for (int a : axes) isAttention[a - 1] = true;
+        int[] maskDims = mask == null ? null : expand(mask.shape(), n, axes.length);
+        double[][][][] ctx = new double[batch][qCount][heads][valueDim];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < qCount; t++) {
+                int[] ti = unflatten(t, qPos);
+                for (int h = 0; h < heads; h++) {
+                    double[] logits = new double[vCount];
+                    boolean[] paired = new boolean[vCount];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int s = 0; s < vCount; s++) {
+                        int[] si = unflatten(s, vPos);
+                        paired[s] = true;
+                        for (int a = 0; a < n; a++) if (!isAttention[a] && ti[a] != si[a]) paired[s] = false;
+                        if (!paired[s]) continue;
+                        double dot = 0;
+                        for (int d = 0; d < keyDim; d++) dot += q[b][t][h][d] * scale * k[b][s][h][d];
+                        boolean keep = true;
+                        if (mask != null) {
+                            keep = maskValue(mask, maskDims, b, h, ti, si, isAttention, axes) != 0;
+                        }
+                        if (causal) keep &= ti[0] >= si[0];
+                        // Keras adds the mask in float32: a masked logit rounds to -1e9 (its ulp is 64)
+                        logits[s] = keep ? dot : (double) ((float) dot + -1e9f);
+                        max = Math.max(max, logits[s]);
+                    }
+                    double sum = 0;
+                    for (int s = 0; s < vCount; s++) if (paired[s]) sum += Math.exp(logits[s] - max);
+                    for (int s = 0; s < vCount; s++) {
+                        if (!paired[s]) continue;
+                        double p = Math.exp(logits[s] - max) / sum;
+                        for (int d = 0; d < valueDim; d++) ctx[b][t][h][d] += p * v[b][s][h][d];
+                    }
+                }
+            }
+        }
+        int[] outShape = query.shape().clone();
+        outShape[rank - 1] = outputSize;
+        float[] out = new float[batch * qCount * outputSize];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < qCount; t++) {
+                for (int o = 0; o < outputSize; o++) {
+                    double acc = w.outputBias() == null ? 0 : w.outputBias()[o];
+                    for (int h = 0; h < heads; h++) {
+                        for (int d = 0; d < valueDim; d++) {
+                            acc += ctx[b][t][h][d] * w.outputKernel()[(h * valueDim + d) * outputSize + o];
+                        }
+                    }
+                    out[(b * qCount + t) * outputSize + o] = (float) acc;
+                }
+            }
+        }
+        return new RefArray(outShape, out);
+    }
+
+    private static double[][][][] project(float[] x, int batch, int positions, int features, int heads, int size,
+                                          float[] kernel, float[] bias) {
+        double[][][][] out = new double[batch][positions][heads][size];
+        for (int b = 0; b < batch; b++) {
+            for (int p = 0; p < positions; p++) {
+                for (int h = 0; h < heads; h++) {
+                    for (int d = 0; d < size; d++) {
+                        double acc = bias == null ? 0 : bias[h * size + d];
+                        for (int f = 0; f < features; f++) {
+                            acc += (double) x[(b * positions + p) * features + f] * kernel[(f * heads + h) * size + d];
+                        }
+                        out[b][p][h][d] = acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Keras' expansion: axes of length 1 inserted at {@code -2 * len(attention_axes) - 1} up to the
+     * scores' rank, {@code (batch, other axes..., heads, query axes..., key axes...)}.
+     */
+    private static int[] expand(int[] mask, int n, int attention) {
+        int scoresRank = 1 + (n - attention) + 1 + 2 * attention;
+        int[] e = new int[scoresRank];
+        int block = mask.length - 2 * attention;
+        int at = 0;
+        for (int i = 0; i < block; i++) e[at++] = mask[i];
+        for (int i = 0; i < scoresRank - mask.length; i++) e[at++] = 1;
+        for (int i = block; i < mask.length; i++) e[at++] = mask[i];
+        return e;
+    }
+
+    private static float maskValue(RefArray mask, int[] dims, int b, int h, int[] ti, int[] si, boolean[] isAttention,
+                                   int[] axes) {
+        int[] index = new int[dims.length];
+        int at = 0;
+        index[at++] = b;
+        for (int a = 0; a < ti.length; a++) if (!isAttention[a]) index[at++] = ti[a];
+        index[at++] = h;
+        for (int a : axes) index[at++] = ti[a - 1];
+        for (int a : axes) index[at++] = si[a - 1];
+        int flat = 0;
+        for (int d = 0; d < dims.length; d++) flat = flat * dims[d] + (dims[d] == 1 ? 0 : index[d]);
+        return mask.data()[flat];
+    }
+
+    private static int[] unflatten(int i, int[] dims) {
+        int[] out = new int[dims.length];
+        for (int d = dims.length - 1; d >= 0; d--) {
+            out[d] = i % dims[d];
+            i /= dims[d];
+        }
+        return out;
+    }
+
+    private static int product(int[] dims) {
+        int n = 1;
+        for (int d : dims) n *= d;
+        return n;
+    }
+}
