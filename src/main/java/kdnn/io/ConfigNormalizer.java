@@ -159,7 +159,7 @@ final class ConfigNormalizer {
         }
         if (functional) {
             if (!out.has("name")) out.put("name", name);
-            out.set("inbound_nodes", inboundNodes(entry.get("inbound_nodes"), where, models));
+            out.set("inbound_nodes", inboundNodes(entry.get("inbound_nodes"), where, models, cls));
         }
         return out;
     }
@@ -464,7 +464,7 @@ final class ConfigNormalizer {
         return out;
     }
 
-    private ArrayNode inboundNodes(JsonNode nodes, String where, Set<String> models) {
+    private ArrayNode inboundNodes(JsonNode nodes, String where, Set<String> models, String cls) {
         if (nodes == null || nodes.isNull()) {
             return JSON.arrayNode();
         }
@@ -476,7 +476,7 @@ final class ConfigNormalizer {
             if (call.isArray()) {
                 out.add(call.deepCopy()); // Keras 2's form already
             } else if (call.isObject() && call.has("args")) {
-                out.add(keras3Call(call, where, models));
+                out.add(keras3Call(call, where, models, cls));
             } else {
                 throw new ModelFileException(file + ": " + where + " has an inbound node of unknown form: " + abbreviate(call));
             }
@@ -485,7 +485,7 @@ final class ConfigNormalizer {
     }
 
     /** Keras 3's {@code {"args": [...], "kwargs": {...}}} as Keras 2's list of [layer, node, tensor, kwargs]. */
-    private ArrayNode keras3Call(JsonNode call, String where, Set<String> models) {
+    private ArrayNode keras3Call(JsonNode call, String where, Set<String> models, String cls) {
         ObjectNode kwargs = JSON.objectNode();
         JsonNode kw = call.path("kwargs");
         // a recurrent layer's initial_state: after the sequence, as tf.keras lists a call's inputs
@@ -493,6 +493,14 @@ final class ConfigNormalizer {
         if (kw.isObject()) {
             kw.properties().forEach(e -> {
                 if (e.getKey().equals("initial_state") && containsTensor(e.getValue())) return;
+                if (cls.equals(kdnn.internal.AttentionCalls.CLASS_NAME) && kdnn.internal.AttentionCalls.TENSOR_KWARGS.contains(e.getKey())
+                        && containsTensor(e.getValue())) {
+                    // an attention's value, key and mask: as Keras 2 writes them, [layer, node, tensor]
+                    ArrayNode ref = tensor(e.getValue(), where, models, JSON.objectNode());
+                    ref.remove(3);
+                    kwargs.set(e.getKey(), ref);
+                    return;
+                }
                 if (containsTensor(e.getValue())) {
                     throw new ModelFileException(file + ": " + where + " is called with a tensor as keyword argument \""
                             + e.getKey() + "\"; kdnn reads layers whose tensor inputs are positional");

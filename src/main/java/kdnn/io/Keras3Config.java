@@ -136,6 +136,13 @@ final class Keras3Config {
             JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;
             c.set("layer", layer(c.get("layer"), td.layer(), inner));
         }
+        if (cls.equals("MultiHeadAttention")) {
+            // tf.keras' build shapes are Keras 3's build_config; use_causal_mask is a call argument
+            c.remove("query_shape");
+            c.remove("key_shape");
+            c.remove("value_shape");
+            c.remove("use_causal_mask");
+        }
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
             c.remove("activity_regularizer");
@@ -157,7 +164,13 @@ final class Keras3Config {
         out.set("config", c);
         out.putNull("registered_name");
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
-        if (recurrent && buildShape != null && buildShape.path(0).isArray()) {
+        if (cls.equals("MultiHeadAttention") && buildShape != null && buildShape.path(0).isArray()) {
+            // Keras 3's MultiHeadAttention.build(query_shape, value_shape, key_shape) by name
+            ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
+            shapes.set("query_shape", buildShape.get(0));
+            shapes.set("value_shape", buildShape.get(1));
+            if (buildShape.size() > 2) shapes.set("key_shape", buildShape.get(2));
+        } else if (recurrent && buildShape != null && buildShape.path(0).isArray()) {
             // built with initial states: Keras 3's RNN.build(sequences_shape, initial_state_shape) by name
             ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
             shapes.set("sequences_shape", buildShape.get(0));
@@ -243,19 +256,9 @@ final class Keras3Config {
     /** One call: its tensors as __keras_tensor__ args (a merge's as one list), its kwargs. */
     private static ObjectNode call(JsonNode keras2Call, List<long[]> inputShapes, Object op, JsonNode layers) {
         ObjectNode out = JSON.objectNode();
+        if (op instanceof kdnn.layers.MultiHeadAttention mha) return attentionCall(keras2Call, inputShapes, mha, layers);
         ArrayNode tensors = JSON.arrayNode();
-        for (int i = 0; i < keras2Call.size(); i++) {
-            JsonNode ref = keras2Call.get(i);
-            ObjectNode t = tensors.addObject();
-            t.put("class_name", "__keras_tensor__");
-            ObjectNode tc = t.putObject("config");
-            tc.set("shape", shape(inputShapes.get(i)));
-            tc.put("dtype", "float32");
-            String source = ref.get(0).asText();
-            // Keras 3 counts a nested model's calls from 0, Keras 2 from 1
-            int node = ref.get(1).asInt() - (isModel(source, layers) ? 1 : 0);
-            tc.putArray("keras_history").add(source).add(node).add(ref.get(2).asInt());
-        }
+        for (int i = 0; i < keras2Call.size(); i++) tensors.add(kerasTensor(keras2Call.get(i), inputShapes.get(i), layers));
         ArrayNode args = out.putArray("args");
         String cls = SavedLayers.className(op);
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
@@ -278,6 +281,43 @@ final class Keras3Config {
         if (initialState != null) kwargs.set("initial_state", initialState);
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
+        return out;
+    }
+
+    /** A {@code __keras_tensor__} argument for a Keras 2 reference [layer, node, tensor]. */
+    private static ObjectNode kerasTensor(JsonNode ref, long[] shape, JsonNode layers) {
+        ObjectNode t = JSON.objectNode();
+        t.put("class_name", "__keras_tensor__");
+        ObjectNode tc = t.putObject("config");
+        tc.set("shape", shape(shape));
+        tc.put("dtype", "float32");
+        String source = ref.get(0).asText();
+        // Keras 3 counts a nested model's calls from 0, Keras 2 from 1
+        int node = ref.get(1).asInt() - (isModel(source, layers) ? 1 : 0);
+        tc.putArray("keras_history").add(source).add(node).add(ref.get(2).asInt());
+        return t;
+    }
+
+    /**
+     * Keras 3's call of a MultiHeadAttention: query and value as args, the key (when it is not the
+     * value), the attention mask and use_causal_mask as kwargs. {@code inputShapes} are kdnn's
+     * inputs in order (query, value, key, mask); the Keras 2 call holds the query with the others
+     * as keyword arguments.
+     */
+    private static ObjectNode attentionCall(JsonNode keras2Call, List<long[]> inputShapes,
+                                            kdnn.layers.MultiHeadAttention mha, JsonNode layers) {
+        ObjectNode out = JSON.objectNode();
+        JsonNode query = keras2Call.get(0);
+        JsonNode kw = query.path(3);
+        ArrayNode args = out.putArray("args");
+        args.add(kerasTensor(query, inputShapes.get(0), layers));
+        args.add(kerasTensor(kw.get("value"), inputShapes.get(1), layers));
+        ObjectNode kwargs = out.putObject("kwargs");
+        if (kw.has("key")) kwargs.set("key", kerasTensor(kw.get("key"), inputShapes.get(2), layers));
+        if (kw.has("attention_mask")) {
+            kwargs.set("attention_mask", kerasTensor(kw.get("attention_mask"), inputShapes.get(3), layers));
+        }
+        if (mha.useCausalMask()) kwargs.put("use_causal_mask", true);
         return out;
     }
 

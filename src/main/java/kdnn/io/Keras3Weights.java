@@ -22,6 +22,9 @@ import kdnn.layers.Weight;
  * layer class.
  */
 final class Keras3Weights {
+    /** A MultiHeadAttention's projections, as Keras 3 saves them, in get_weights() order. */
+    static final List<String> ATTENTION_PARTS = List.of("query_dense", "key_dense", "value_dense", "output_dense");
+
     /** RNG state Keras 3 tracks beside a layer's variables; not weights. */
     private static final Set<String> NOT_WEIGHTS = Set.of("seed_generator");
 
@@ -99,6 +102,21 @@ final class Keras3Weights {
                 return;
             }
             throw missing(l, key, parent);
+        }
+        if (l.className().equals("MultiHeadAttention")) {
+            // Keras 3 walks its four projections: query_dense, key_dense, value_dense, output_dense, each kernel then bias
+            requireNoVars(lg, where);
+            List<Dataset> datasets = new ArrayList<>();
+            for (String part : ATTENTION_PARTS) {
+                Group dense = Hdf5.childGroup(lg, part);
+                if (dense == null) {
+                    throw new ModelFileException(h5.file + ": " + where + " has no \"" + part + "/vars\" group for its"
+                            + " " + part.replace("_dense", "") + " projection");
+                }
+                datasets.addAll(numbered(Hdf5.childGroup(dense, "vars"), where + ", " + part));
+            }
+            bind(l, expected, datasets, where);
+            return;
         }
         if (l.className().equals("Bidirectional")) {
             // Keras 3 walks its two layers' attributes: forward_layer/cell/vars, then backward_layer/cell/vars

@@ -109,6 +109,18 @@ final class Keras3Writer {
             }
             Layer layer = (Layer) o;
             List<Weight> weights = layer.getWeights();
+            if (layer instanceof kdnn.layers.MultiHeadAttention) {
+                // Keras 3 saves its four projections, each its kernel then its bias
+                int per = weights.size() / Keras3Weights.ATTENTION_PARTS.size();
+                for (int p = 0; p < Keras3Weights.ATTENTION_PARTS.size(); p++) {
+                    Hdf5Tree.Group dense = g.group(Keras3Weights.ATTENTION_PARTS.get(p)).group("vars");
+                    for (int i = 0; i < per; i++) {
+                        dense.dataset(Integer.toString(i), weights.get(p * per + i).shape(),
+                                SavedLayers.values(layer, p * per + i));
+                    }
+                }
+                continue;
+            }
             if (layer instanceof kdnn.layers.Bidirectional) {
                 // Keras 3 saves its two layers' cells: forward_layer/cell/vars, then backward_layer/cell/vars
                 int half = weights.size() / 2;

@@ -77,6 +77,12 @@ final class WeightLayouts {
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));
             }
             case "Embedding" -> out.add("embeddings");
+            case "MultiHeadAttention" -> {
+                for (String part : List.of("query", "key", "value", "attention_output")) {
+                    out.add(part + "/kernel");
+                    if (flag(config, "use_bias")) out.add(part + "/bias");
+                }
+            }
             case "Bidirectional" -> {
                 // the forward layer's weights, then the backward one's (the same layer's unless given)
                 JsonNode forward = config.path("layer");

@@ -64,11 +64,16 @@ final class ConfigWriter {
             entry.put("name", op instanceof Model m ? m.name() : ((Layer) op).name());
             ArrayNode inbound = entry.putArray("inbound_nodes");
             for (Node n : calls.getOrDefault(op, List.of())) {
+                if (op instanceof kdnn.layers.MultiHeadAttention mha) {
+                    inbound.add(attentionCall(n, calls, mha.useCausalMask()));
+                    continue;
+                }
                 ArrayNode args = inbound.addArray();
                 for (KerasTensor t : n.inputs()) {
                     args.add(reference(t, calls).add(JSON.objectNode()));
                 }
             }
+            if (op instanceof kdnn.layers.MultiHeadAttention) attentionConfig(entry, calls.getOrDefault(op, List.of()));
             layers.add(entry);
         }
         ArrayNode ins = c.putArray("input_layers");
@@ -76,6 +81,44 @@ final class ConfigWriter {
         ArrayNode outs = c.putArray("output_layers");
         for (KerasTensor t : model.outputs()) outs.add(reference(t, calls));
         return c;
+    }
+
+    /**
+     * tf.keras' call of a MultiHeadAttention: the query, with the value, the key (left out when it
+     * is the value) and the attention mask as keyword arguments, and use_causal_mask among them.
+     */
+    private static ArrayNode attentionCall(Node n, Map<Object, List<Node>> calls, boolean causal) {
+        List<KerasTensor> in = n.inputs();
+        ObjectNode kwargs = JSON.objectNode();
+        kwargs.set("value", reference(in.get(1), calls));
+        if (in.size() > 2 && in.get(2) != in.get(1)) kwargs.set("key", reference(in.get(2), calls));
+        if (in.size() > 3) kwargs.set("attention_mask", reference(in.get(3), calls));
+        if (causal) kwargs.put("use_causal_mask", true);
+        ArrayNode call = JSON.arrayNode();
+        call.add(reference(in.get(0), calls).add(kwargs));
+        return call;
+    }
+
+    /**
+     * tf.keras' config of a MultiHeadAttention: use_causal_mask is a call argument, and the shapes
+     * it was built for are kept (its from_config builds the weights from them).
+     */
+    private static void attentionConfig(ObjectNode entry, List<Node> nodes) {
+        ObjectNode c = (ObjectNode) entry.get("config");
+        c.remove("use_causal_mask");
+        if (nodes.isEmpty()) return;
+        List<KerasTensor> in = nodes.get(0).inputs();
+        c.set("query_shape", shape(in.get(0).shape()));
+        c.set("key_shape", shape(in.get(in.size() > 2 ? 2 : 1).shape()));
+        c.set("value_shape", shape(in.get(1).shape()));
+    }
+
+    private static ArrayNode shape(long[] s) {
+        ArrayNode a = JSON.arrayNode();
+        for (long d : s) {
+            if (d < 0) a.addNull(); else a.add(d);
+        }
+        return a;
     }
 
     /** The input shapes of each call of each layer or nested model of this model, by name, in call order. */

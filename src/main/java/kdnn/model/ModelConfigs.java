@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import kdnn.internal.AttentionCalls;
 import kdnn.layers.InputLayer;
 import kdnn.layers.KerasVersion;
 import kdnn.layers.Layer;
@@ -239,6 +240,10 @@ public final class ModelConfigs {
             outputs.put(layerName, new ArrayList<>());
             String cls = l.path("class_name").asText("");
             if (MODEL_CLASSES.contains(cls)) continue; // a nested Sequential may need its call's shape
+            if (cls.equals(AttentionCalls.CLASS_NAME)) {
+                l = AttentionCalls.withCausalMask(l, "model \"" + name + "\": layer \"" + layerName + "\"");
+                entries.put(layerName, l);
+            }
             Layer layer = layer(l, weights, name);
             made.add(layer);
             ops.put(layerName, layer);
@@ -254,8 +259,12 @@ public final class ModelConfigs {
                 String layerName = e.getKey();
                 JsonNode inbound = e.getValue().path("inbound_nodes");
                 int next = pending.get(layerName);
+                boolean attention = e.getValue().path("class_name").asText("").equals(AttentionCalls.CLASS_NAME);
                 while (next < inbound.size()) {
-                    List<KerasTensor> args = resolve(inbound.get(next), outputs, entries, name, layerName);
+                    // an attention's value, key and mask are keyword arguments: in kdnn's order, positional
+                    JsonNode node = attention ? AttentionCalls.toPositional(inbound.get(next), "model \"" + name
+                            + "\": layer \"" + layerName + "\"") : inbound.get(next);
+                    List<KerasTensor> args = resolve(node, outputs, entries, name, layerName);
                     if (args == null) break;
                     call(layerName, e.getValue(), args, ops, outputs, made, weights);
                     pending.put(layerName, ++next);

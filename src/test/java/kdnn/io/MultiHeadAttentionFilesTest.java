@@ -1,0 +1,263 @@
+package kdnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.MultiHeadAttention;
+import kdnn.model.Model;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MultiHeadAttention in model files: tf.keras' calls (the value, key and attention_mask as
+ * keyword arguments of the query's reference, use_causal_mask among them) and Keras 3's (args and
+ * kwargs), each predicting as the layer called alone on the same tensors, then saved as .h5 and
+ * .keras in the form each Keras writes (tf.keras' kwargs and {@code query/kernel:0} names; Keras
+ * 3's {@code query_dense/vars}) and read back to the same bits. TF.js, return_attention_scores and
+ * the inputs' own masks are refused by name.
+ */
+class MultiHeadAttentionFilesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String input(String name, String shape) {
+        return "{'class_name': 'InputLayer', 'config': {'batch_input_shape': " + shape + ", 'dtype': 'float32', 'name': '"
+                + name + "'}, 'name': '" + name + "', 'inbound_nodes': []}";
+    }
+
+    private static String attention(String name, String args, String call) {
+        return "{'class_name': 'MultiHeadAttention', 'config': {'name': '" + name + "', 'trainable': true, 'dtype':"
+                + " 'float32', " + args + ", 'dropout': 0.1, 'use_bias': true, 'output_shape': null, 'attention_axes':"
+                + " null, 'kernel_initializer': {'class_name': 'GlorotUniform', 'config': {'seed': 3}}, 'bias_initializer':"
+                + " {'class_name': 'RandomNormal', 'config': {'mean': 0.0, 'stddev': 0.5, 'seed': 4}}, 'kernel_regularizer':"
+                + " null, 'bias_regularizer': null, 'activity_regularizer': null, 'kernel_constraint': null,"
+                + " 'bias_constraint': null}, 'name': '" + name + "', 'inbound_nodes': [" + call + "]}";
+    }
+
+    private static String tfKeras(String layers, String inputs, String output) {
+        return ("{'class_name': 'Functional', 'config': {'name': 'm', 'layers': [" + layers + "], 'input_layers': ["
+                + inputs + "], 'output_layers': [['" + output + "', 0, 0]]}, 'keras_version': '2.15.0',"
+                + " 'backend': 'tensorflow'}").replace('\'', '"');
+    }
+
+    private static float[] values(int n, double f) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) Math.sin(i * f) * 2;
+        return x;
+    }
+
+    /** The model's prediction, and the same layer called alone on {@code [query, value, key, mask]}. */
+    private static void sameAsTheLayer(Model m, String layer, List<Tensor> modelInputs, List<Tensor> layerInputs)
+            throws Exception {
+        List<Tensor> out = m.predict(modelInputs);
+        try (Tensor alone = m.layer(layer).call(layerInputs)) {
+            assertArrayEquals(alone.toFloatArray(), out.get(0).toFloatArray(), 0f);
+        } finally {
+            out.forEach(Tensor::close);
+        }
+    }
+
+    /** Saves as .h5 and .keras, reads back, predicts the same bits; returns the directory's files. */
+    private static void roundTrips(Model m, Path dir, List<Tensor> inputs) throws Exception {
+        List<Tensor> want = m.predict(inputs);
+        try {
+            for (String f : List.of("m.h5", "m.keras")) {
+                Models.save(m, dir.resolve(f));
+                try (Model back = Models.load(dir.resolve(f))) {
+                    List<Tensor> got = back.predict(inputs);
+                    try {
+                        assertArrayEquals(want.get(0).toFloatArray(), got.get(0).toFloatArray(), 0f, f);
+                    } finally {
+                        got.forEach(Tensor::close);
+                    }
+                }
+            }
+        } finally {
+            want.forEach(Tensor::close);
+        }
+    }
+
+    /** A transformer encoder's self-attention with a padding mask, as tf.keras writes the call. */
+    @Test
+    void tfKerasSelfAttentionWithAMask(@TempDir Path dir) throws Exception {
+        String layers = input("x", "[null, 6, 8]") + ", " + input("m", "[null, 6, 6]") + ", "
+                + attention("mha", "'num_heads': 2, 'key_dim': 4, 'value_dim': null",
+                "[['x', 0, 0, {'value': ['x', 0, 0], 'attention_mask': ['m', 0, 0]}]]")
+                + ", {'class_name': 'Add', 'config': {'name': 'res'}, 'name': 'res', 'inbound_nodes': [[['x', 0, 0, {}],"
+                + " ['mha', 0, 0, {}]]]}";
+        String file = tfKeras(layers, "['x', 0, 0], ['m', 0, 0]", "mha");
+        float[] mask = new float[2 * 6 * 6];
+        for (int n = 0; n < 2; n++) {
+            int length = n == 0 ? 6 : 3;
+            for (int t = 0; t < 6; t++) for (int s = 0; s < 6; s++) mask[(n * 6 + t) * 6 + s] = s < length ? 1 : 0;
+        }
+        try (Model m = load(file); Tensor x = Tensor.of(values(2 * 6 * 8, 0.3), 2, 6, 8);
+             Tensor mk = Tensor.of(mask, 2, 6, 6)) {
+            MultiHeadAttention mha = (MultiHeadAttention) m.layer("mha");
+            assertEquals(2, mha.numHeads());
+            assertEquals(4, mha.valueDim());
+            assertFalse(mha.useCausalMask());
+            sameAsTheLayer(m, "mha", List.of(x, mk), List.of(x, x, x, mk));
+            roundTrips(m, dir, List.of(x, mk));
+            // tf.keras' form: the value and the mask as keyword arguments of the query; weights named query/kernel:0 ...
+            try (HdfFile h5 = new HdfFile(dir.resolve("m.h5"))) {
+                JsonNode config = JSON.readTree(h5.getAttribute("model_config").getData().toString());
+                JsonNode entry = null;
+                for (JsonNode l : config.path("config").path("layers")) if (l.path("name").asText().equals("mha")) entry = l;
+                assertNotNull(entry);
+                JsonNode kwargs = entry.path("inbound_nodes").get(0).get(0).get(3);
+                assertEquals("[\"x\",0,0]", kwargs.get("value").toString());
+                assertEquals("[\"m\",0,0]", kwargs.get("attention_mask").toString());
+                assertFalse(kwargs.has("key"));
+                assertEquals("[null,6,8]", entry.path("config").path("query_shape").toString());
+                Dataset k = (Dataset) h5.getByPath("model_weights/mha/mha/query/kernel:0");
+                assertArrayEquals(new int[] {8, 2, 4}, k.getDimensions());
+                Dataset o = (Dataset) h5.getByPath("model_weights/mha/mha/attention_output/kernel:0");
+                assertArrayEquals(new int[] {2, 4, 8}, o.getDimensions());
+            }
+        }
+    }
+
+    /** Cross-attention with its own key and the causal mask, as tf.keras and Keras 3 write the call. */
+    @Test
+    void causalCrossAttentionInBothForms(@TempDir Path dir) throws Exception {
+        String tfLayers = input("q", "[null, 5, 6]") + ", " + input("v", "[null, 5, 4]") + ", " + input("k", "[null, 5, 3]")
+                + ", " + attention("att", "'num_heads': 3, 'key_dim': 2, 'value_dim': 5",
+                "[['q', 0, 0, {'value': ['v', 0, 0], 'key': ['k', 0, 0], 'use_causal_mask': true}]]");
+        String keras3 = ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'm', 'trainable': true,"
+                + " 'layers': [" + k3Input("q", "[null, 5, 6]") + ", " + k3Input("v", "[null, 5, 4]") + ", "
+                + k3Input("k", "[null, 5, 3]") + ", {'module': 'keras.layers', 'class_name': 'MultiHeadAttention',"
+                + " 'config': {'name': 'att', 'trainable': true, 'dtype': {'module': 'keras', 'class_name': 'DTypePolicy',"
+                + " 'config': {'name': 'float32'}, 'registered_name': null}, 'num_heads': 3, 'key_dim': 2, 'value_dim': 5,"
+                + " 'dropout': 0.0, 'use_bias': true, 'output_shape': null, 'attention_axes': [1], 'kernel_initializer':"
+                + " {'module': 'keras.initializers', 'class_name': 'GlorotUniform', 'config': {'seed': 3},"
+                + " 'registered_name': null}, 'bias_initializer': {'module': 'keras.initializers', 'class_name': 'RandomNormal',"
+                + " 'config': {'mean': 0.0, 'stddev': 0.5, 'seed': 4}, 'registered_name': null}, 'kernel_regularizer': null,"
+                + " 'bias_regularizer': null, 'activity_regularizer': null, 'kernel_constraint': null, 'bias_constraint': null,"
+                + " 'seed': null}, 'registered_name': null, 'build_config': {'shapes_dict': {'query_shape': [null, 5, 6],"
+                + " 'value_shape': [null, 5, 4], 'key_shape': [null, 5, 3]}}, 'name': 'att', 'inbound_nodes': [{'args': ["
+                + Keras3Ops.tensor("q") + ", " + Keras3Ops.tensor("v") + "], 'kwargs': {'key': " + Keras3Ops.tensor("k")
+                + ", 'use_causal_mask': true}}]}], 'input_layers': [['q', 0, 0], ['v', 0, 0], ['k', 0, 0]],"
+                + " 'output_layers': [['att', 0, 0]]}, 'registered_name': 'Functional'}").replace('\'', '"');
+        String tf = tfKeras(tfLayers, "['q', 0, 0], ['v', 0, 0], ['k', 0, 0]", "att");
+        String k3 = keras3;
+        try (Tensor q = Tensor.of(values(2 * 5 * 6, 0.21), 2, 5, 6); Tensor v = Tensor.of(values(2 * 5 * 4, 0.37), 2, 5, 4);
+             Tensor k = Tensor.of(values(2 * 5 * 3, 0.53), 2, 5, 3)) {
+            for (String file : List.of(tf, k3)) {
+                try (Model m = load(file)) {
+                    MultiHeadAttention att = (MultiHeadAttention) m.layer("att");
+                    assertTrue(att.useCausalMask(), file);
+                    assertEquals(5, att.valueDim());
+                    sameAsTheLayer(m, "att", List.of(q, v, k), List.of(q, v, k));
+                    roundTrips(m, dir, List.of(q, v, k));
+                    // the causal mask changes the result: position 0 sees only the first key
+                    try (MultiHeadAttention open = MultiHeadAttention.builder(3, 2).valueDim(5).build()) {
+                        open.build(q.shape(), v.shape(), k.shape());
+                        open.setWeights(att.getWeights());
+                        List<Tensor> out = m.predict(List.of(q, v, k));
+                        try (Tensor noMask = open.call(List.of(q, v, k))) {
+                            assertFalse(java.util.Arrays.equals(noMask.toFloatArray(), out.get(0).toFloatArray()));
+                        } finally {
+                            out.forEach(Tensor::close);
+                        }
+                    }
+                }
+            }
+            // Keras 3's form as kdnn writes it: query and value as args, the key and use_causal_mask as kwargs
+            try (Model m = load(tf)) {
+                Models.save(m, dir.resolve("w.keras"));
+                JsonNode config = readKerasConfig(dir.resolve("w.keras"));
+                JsonNode entry = null;
+                for (JsonNode l : config.path("config").path("layers")) if (l.path("name").asText().equals("att")) entry = l;
+                assertNotNull(entry);
+                JsonNode call = entry.path("inbound_nodes").get(0);
+                assertEquals(2, call.path("args").size());
+                assertEquals("k", call.path("kwargs").path("key").path("config").path("keras_history").get(0).asText());
+                assertTrue(call.path("kwargs").path("use_causal_mask").asBoolean());
+                assertFalse(entry.path("config").has("use_causal_mask"));
+                assertFalse(entry.path("config").has("query_shape"));
+                assertEquals("[null,5,3]", entry.path("build_config").path("shapes_dict").path("key_shape").toString());
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(dir.resolve("w.keras").toFile())) {
+                    Path weights = dir.resolve("w.weights.h5");
+                    Files.copy(zip.getInputStream(zip.getEntry("model.weights.h5")), weights);
+                    try (HdfFile h5 = new HdfFile(weights)) {
+                        String[] parts = {"query_dense", "key_dense", "value_dense", "output_dense"};
+                        int[][] kernels = {{6, 3, 2}, {3, 3, 2}, {4, 3, 5}, {3, 5, 6}};
+                        for (int p = 0; p < 4; p++) {
+                            Dataset d = (Dataset) h5.getByPath("layers/multi_head_attention/" + parts[p] + "/vars/0");
+                            assertArrayEquals(kernels[p], d.getDimensions(), parts[p]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A model from a config as a file holds it, its weights drawn by their initializers. */
+    private static Model load(String config) throws Exception {
+        return kdnn.model.ModelConfigs.build(ConfigNormalizer.normalize(JSON.readTree(config), "config.json"),
+                (path, layer, expected) -> layer.getWeights());
+    }
+
+    private static String k3Input(String name, String shape) {
+        return "{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': " + shape + ", 'dtype':"
+                + " 'float32', 'name': '" + name + "'}, 'registered_name': null, 'name': '" + name + "', 'inbound_nodes': []}";
+    }
+
+    private static JsonNode readKerasConfig(Path file) throws Exception {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            return JSON.readTree(zip.getInputStream(zip.getEntry("config.json")));
+        }
+    }
+
+    @Test
+    void refusals(@TempDir Path dir) throws Exception {
+        String scores = input("x", "[null, 4, 6]") + ", " + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['x', 0, 0, {'value': ['x', 0, 0], 'return_attention_scores': true}]]");
+        String s = tfKeras(scores, "['x', 0, 0]", "mha");
+        Exception e = assertThrows(RuntimeException.class, () -> load(s));
+        assertTrue(e.getMessage().contains("return_attention_scores"), e.getMessage());
+        String masks = input("x", "[null, 4, 6]") + ", " + input("qm", "[null, 4]") + ", "
+                + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['x', 0, 0, {'value': ['x', 0, 0], 'query_mask': ['qm', 0, 0]}]]");
+        String qm = tfKeras(masks, "['x', 0, 0], ['qm', 0, 0]", "mha");
+        e = assertThrows(RuntimeException.class, () -> load(qm));
+        assertTrue(e.getMessage().contains("query_mask"), e.getMessage());
+        String noValue = input("x", "[null, 4, 6]") + ", " + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['x', 0, 0, {}]]");
+        String nv = tfKeras(noValue, "['x', 0, 0]", "mha");
+        e = assertThrows(RuntimeException.class, () -> load(nv));
+        assertTrue(e.getMessage().contains("value"), e.getMessage());
+        // an Embedding's mask reaching the attention: refused when the model is made
+        String embedded = "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4], 'dtype': 'float32',"
+                + " 'name': 'x'}, 'name': 'x', 'inbound_nodes': []}, {'class_name': 'Embedding', 'config': {'name': 'emb',"
+                + " 'input_dim': 10, 'output_dim': 6, 'mask_zero': true}, 'name': 'emb', 'inbound_nodes': [[['x', 0, 0, {}]]]}, "
+                + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['emb', 0, 0, {'value': ['emb', 0, 0]}]]");
+        String em = tfKeras(embedded, "['x', 0, 0]", "mha");
+        e = assertThrows(RuntimeException.class, () -> load(em));
+        assertTrue(e.getMessage().contains("attention_mask"), e.getMessage());
+        // TF.js' Keras has no MultiHeadAttention
+        String plain = input("x", "[null, 4, 6]") + ", " + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['x', 0, 0, {'value': ['x', 0, 0]}]]");
+        String p = tfKeras(plain, "['x', 0, 0]", "mha");
+        try (Model m = load(p)) {
+            Path tfjs = dir.resolve("tfjs");
+            Exception t = assertThrows(IllegalArgumentException.class, () -> Models.save(m, tfjs.resolve("model.json")));
+            assertTrue(t.getMessage().contains("TF.js"), t.getMessage());
+        }
+    }
+}
