@@ -22,6 +22,9 @@ public final class Split extends Layer implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Split"}. */
     public static final String CLASS_NAME = "Split";
 
+    /** The most pieces (outputs) a split makes here. */
+    static final int MAX_PIECES = 1 << 16;
+
     private final int sections;  // equal pieces; 0 where sizes or indices are given
     private final int[] sizes;   // tf.split's sizes (one may be -1), or null
     private final int[] indices; // Keras 3's start indices, or null
@@ -60,6 +63,8 @@ public final class Split extends Layer implements KerasOperation {
         if (given.isIntegralNumber()) {
             sections = ConfigReader.toInt(key, given);
             if (sections <= 0) throw ConfigReader.bad(key, given, "a positive number of pieces");
+            // each piece is an output of its own, a tensor in the model's graph
+            if (sections > MAX_PIECES) throw ConfigReader.bad(key, given, "at most " + MAX_PIECES + " pieces");
         } else if (given.isArray() && !given.isEmpty()) {
             list = ConfigReader.tuple(key, given, given.size());
         } else {

@@ -79,7 +79,10 @@ class HostilePreprocessingProperties {
                     + "'return_state':true}},'merge_mode':null}}",
             "{'class_name':'Split','config':{'num_or_size_splits':[1,-1],'axis':-1}}",
             "{'class_name':'Split','config':{'indices_or_sections':[1,2],'axis':1}}",
-            "{'class_name':'Split','config':{'num_or_size_splits':2,'axis':1}}");
+            "{'class_name':'Split','config':{'num_or_size_splits':2,'axis':1}}",
+            "{'class_name':'MultiHeadAttention','config':{'num_heads':2,'key_dim':3}}",
+            "{'class_name':'MultiHeadAttention','config':{'num_heads':1,'key_dim':2,'value_dim':3,'output_shape':[2,2],"
+                    + "'attention_axes':[1],'use_bias':false}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
@@ -121,10 +124,23 @@ class HostilePreprocessingProperties {
                         : new long[] {shape[0], shape[1]};
                 merge = true;
             }
+            // an attention: query and value, or with a key and an attention mask of a drawn shape (its values hostile)
+            List<long[]> extra = new ArrayList<>();
+            if (layer.get("class_name").asText().equals("MultiHeadAttention")) {
+                merge = true;
+                if (r.nextBoolean()) {
+                    extra.add(shape);
+                    long[] m = rank >= 2 && r.nextBoolean() ? new long[] {shape[0], shape[1], shape[1]}
+                            : new long[1 + r.nextInt(4)];
+                    for (int i = 0; i < m.length && m[0] == 0; i++) m[i] = r.nextInt(7);
+                    extra.add(m);
+                }
+            }
             List<Tensor> inputs = new ArrayList<>();
             try {
-                List<long[]> wantAll = merge && maskShape == null ? l.computeOutputShapes(List.of(shape, shape))
-                        : l.computeOutputShapes(List.of(shape));
+                List<long[]> callShapes = new ArrayList<>(merge && maskShape == null ? List.of(shape, shape) : List.of(shape));
+                callShapes.addAll(extra);
+                List<long[]> wantAll = l.computeOutputShapes(callShapes);
                 long[] want = wantAll.size() == 1 ? wantAll.get(0) : l.computeOutputShape(shape);
                 if (java.util.Arrays.stream(want).asDoubleStream().reduce(1, (a, b) -> a * b) > 1 << 24) {
                     return; // a legal size too large to run here (its allocation fails with OutOfMemoryError)
@@ -132,6 +148,11 @@ class HostilePreprocessingProperties {
                 for (int k = 0; k < (merge ? 2 : 1); k++) {
                     long[] s = k == 1 && maskShape != null ? maskShape : shape;
                     inputs.add(Tensor.of(values(r, s), s));
+                }
+                for (long[] s : extra) {
+                    float[] v = values(r, s);
+                    if (r.nextBoolean()) for (int i = 0; i < v.length; i++) v[i] = r.nextInt(4) == 0 ? 0 : 1;
+                    inputs.add(Tensor.of(v, s));
                 }
                 // with a mask: the call with it (its shape checked there), the layer's own outputs
                 List<Tensor> ys = maskShape != null ? l.callAll(inputs.subList(0, 1), inputs.get(1)) : l.callAll(inputs);
