@@ -61,6 +61,11 @@ final class SaveRules {
             KerasVersion rules = LayerBridge.get().rules(l);
             if (rules == target) continue;
             String why = difference(l);
+            if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.givenAttentionMask()
+                    && !mha.fullyMaskedQuery(rules).equals(mha.fullyMaskedQuery(target))) {
+                why = "a query position whose every key is masked gets " + mha.fullyMaskedQuery(rules) + " in "
+                        + name(rules) + " and " + mha.fullyMaskedQuery(target) + " in " + name(target);
+            }
             if (why != null) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
                         + l.className() + ") follows " + name(rules) + "'s definitions, which " + format + " files do not"

@@ -49,6 +49,9 @@ public final class MultiHeadAttention extends Layer {
     private final JsonNode seed;
     // the value's and the key's features, known once a call's shapes build the layer
     private volatile long[] valueAndKeyDims;
+    // the Keras version whose attention this computes (from the file read, as Layers.readingVersion says)
+    private final KerasVersion version = Layers.readingVersion();
+    private volatile boolean givenMask;
 
     private MultiHeadAttention(Builder b) {
         super(b.name, null, b.trainable);
@@ -104,6 +107,37 @@ public final class MultiHeadAttention extends Layer {
     /** The call argument {@code use_causal_mask}, fixed for the layer's calls. */
     public boolean useCausalMask() {
         return causal;
+    }
+
+    /**
+     * How a score whose key is masked is removed, by the Keras version and the path it takes there:
+     * it decides a query position whose every key is masked (tf.keras: near-even weights; Keras 3's
+     * dot_product_attention, taken without dropout on rank-3 inputs: even weights; Keras 3's
+     * Softmax otherwise: zeros).
+     */
+    private Attentions.Masked maskedScores(KerasVersion v, int queryRank) {
+        if (v != KerasVersion.KERAS_3) return Attentions.Masked.ADD;
+        return dropout == 0 && queryRank == 3 ? Attentions.Masked.WHERE : Attentions.Masked.ZERO;
+    }
+
+    /**
+     * What a query position whose every key is masked gets under Keras version {@code v}, for the
+     * query this layer is built for: {@code "zeros"} or {@code "even weights"}.
+     */
+    public String fullyMaskedQuery(KerasVersion v) {
+        long[] built = builtInputShape();
+        int rank = built == null ? 3 : built.length;
+        return maskedScores(v, rank) == Attentions.Masked.ZERO ? "zeros" : "even weights";
+    }
+
+    /** Keras' {@code dropout} (nothing at inference, but Keras 3 takes another path with it). */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** Whether a call has given this layer an attention_mask (its treatment differs between Keras versions). */
+    public boolean givenAttentionMask() {
+        return givenMask;
     }
 
     /** Keras' masks of the inputs are not read here: refused where they would reach the layer. */
@@ -276,6 +310,7 @@ public final class MultiHeadAttention extends Layer {
         Call c = roles(inputShapes);
         computeOutputShape(inputShapes);
         recordDims(c.value[c.value.length - 1], c.key[c.key.length - 1]);
+        if (c.mask != null) givenMask = true;
         return c.query;
     }
 
@@ -383,7 +418,7 @@ public final class MultiHeadAttention extends Layer {
         Attentions.Shape s = new Attentions.Shape(c.query[0], Arrays.copyOfRange(c.query, 1, rank - 1),
                 Arrays.copyOfRange(c.value, 1, rank - 1), att, c.query[rank - 1], c.value[rank - 1], c.key[rank - 1],
                 numHeads, keyDim, valueDim, Shapes.product(outDims), n > 2, c.mask == null ? null : expandedMask(c, att),
-                causal);
+                causal, maskedScores(version, rank));
         return Attentions.multiHead(s, projection(0), projection(1), projection(2), projection(3));
     }
 

@@ -19,8 +19,27 @@ public final class Attentions {
     private Attentions() {
     }
 
-    /** Keras' additive mask constant for float32 ({@code _large_negative_number}). */
-    public static final float MASKED = -1e9f;
+    /**
+     * How a masked score is removed, which decides the row whose every key is masked: the three
+     * ways Keras computes it.
+     */
+    public enum Masked {
+        /** tf.keras' Softmax: {@code x + (1 - mask) * -1e9}, so such a row weighs its keys (near) evenly. */
+        ADD,
+        /**
+         * Keras 3's {@code ops.dot_product_attention} (no dropout, rank-3 inputs): {@code where(mask,
+         * x, -0.7 * 3.38953e38)}, so such a row weighs its keys exactly evenly; adding that number is
+         * the same in float32.
+         */
+        WHERE,
+        /** Keras 3's Softmax ({@code where(mask, x, -1e9)}, then zeros where masked): such a row is all zeros. */
+        ZERO
+    }
+
+    /** Keras' float32 constant for masked scores in its Softmax ({@code _large_negative_number}). */
+    static final float SOFTMAX_MASKED = -1e9f;
+    /** Keras 3's constant for masked logits in {@code dot_product_attention} ({@code _get_large_negative}). */
+    static final float DOT_PRODUCT_MASKED = (float) (3.38953e38 * -0.7);
 
     /**
      * The shapes of one call.
@@ -41,10 +60,11 @@ public final class Attentions {
      *                     ({@code (batch, other axes..., heads, query positions..., key positions...)},
      *                     each 1 or the scores' dim), or null without one; it is the last input
      * @param causal       {@code use_causal_mask}
+     * @param masked       how a masked score is removed
      */
     public record Shape(long batch, long[] queryAxes, long[] valueAxes, int[] attention, long queryDim, long valueDim,
                         long keyDim, long heads, long keySize, long valueSize, long outputSize, boolean hasKey,
-                        long[] maskShape, boolean causal) {
+                        long[] maskShape, boolean causal, Masked masked) {
         /** The axes that are not attention axes (the same for query and value). */
         long[] others() {
             long[] out = new long[queryAxes.length - attention.length];
@@ -113,14 +133,16 @@ public final class Attentions {
             MemoryDesc keysT = b.own(MemoryDesc.withStrides(swapLast(kv.dims), swapLast(kv.strides), dnnl_f32()));
             b.step(matmul(qv.md, keysT, scores), Pipeline.Arg.slot(DNNL_ARG_SRC(), qv.md, qv.slot),
                     Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), keysT, kv.slot), Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
-            if (s.maskShape != null || s.causal) {
-                long[] adderDims = adderDims(s, scoreDims);
-                MemoryDesc adder = b.own(MemoryDesc.rowMajor(adderDims));
-                int adderSlot = b.buffer(adder.byteSize());
+            boolean masking = s.maskShape != null || s.causal;
+            long[] adderDims = masking ? adderDims(s, scoreDims) : null;
+            MemoryDesc adder = masking ? b.own(MemoryDesc.rowMajor(adderDims)) : null;
+            // the adder, (1 - mask) * the masked constant; then (ZERO) the mask itself at the same dims
+            int adderSlot = masking ? b.buffer(Math.multiplyExact(adder.byteSize(), s.masked == Masked.ZERO ? 2 : 1)) : -1;
+            if (masking) {
                 if (s.maskShape != null) {
-                    b.javaStep(maskSlot, adderSlot, (mask, out) -> writeAdder(s, scoreDims, adderDims, mask, out));
+                    b.javaStep(maskSlot, adderSlot, (mask, out) -> writeAdder(s, adderDims, mask, out));
                 } else {
-                    b.javaStep(adderSlot, out -> writeAdder(s, scoreDims, adderDims, null, out));
+                    b.javaStep(adderSlot, out -> writeAdder(s, adderDims, null, out));
                 }
                 b.step(Merges.binary(dnnl_binary_add(), scores, adder, scores),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot), Pipeline.Arg.slot(DNNL_ARG_SRC_1(), adder,
@@ -130,6 +152,14 @@ public final class Attentions {
             MemoryDesc flat = b.own(MemoryDesc.rowMajor(rows, scoreDims[rank - 1]));
             b.step(Convolutions.softmax(flat, 1, false), Pipeline.Arg.slot(DNNL_ARG_SRC(), flat, scoreSlot),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), flat, scoreSlot));
+            if (masking && s.masked == Masked.ZERO) {
+                // Keras 3 zeros the masked weights after the softmax: a row with every key masked weighs nothing
+                MemoryDesc keep = b.own(MemoryDesc.rowMajor(adderDims));
+                b.step(Merges.binary(dnnl_binary_mul(), scores, keep, scores),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
+                        Pipeline.Arg.slotAt(DNNL_ARG_SRC_1(), keep, adderSlot, adder.byteSize()),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
+            }
             // the heads' outputs, (batch, query axes..., heads, value_dim): scores . v over the key positions
             int context = b.buffer(bytes(queryRows, s.heads, s.valueSize));
             View cv = view(b, s, s.queryAxes, s.valueSize, context, false);
@@ -259,11 +289,12 @@ public final class Attentions {
     }
 
     /**
-     * {@code (1 - mask) * -1e9} at the adder's dims from the expanded mask (each of its dims 1 or
-     * the scores'), the causal mask (query position >= key position) joined by logical and. A mask
-     * value other than 0 or 1 is refused: Keras versions read it differently.
+     * {@code (1 - mask) * constant} at the adder's dims from the expanded mask (each of its dims 1
+     * or the scores'), the causal mask (query position >= key position) joined by logical and; for
+     * {@link Masked#ZERO} the joined mask after it. A mask value other than 0 or 1 is refused:
+     * Keras versions read it differently.
      */
-    private static void writeAdder(Shape s, long[] scoreDims, long[] adderDims, MemorySegment mask, MemorySegment out) {
+    private static void writeAdder(Shape s, long[] adderDims, MemorySegment mask, MemorySegment out) {
         long[] m = s.maskShape;
         int rank = adderDims.length;
         int p = s.attention.length;
@@ -278,6 +309,8 @@ public final class Attentions {
             vAxes[i] = s.valueAxes[s.attention[i]];
         }
         int lead = rank - 2; // batch, others..., heads
+        float masked = s.masked == Masked.WHERE ? DOT_PRODUCT_MASKED : SOFTMAX_MASKED;
+        boolean zero = s.masked == Masked.ZERO;
         for (long i = 0; i < total; i++) {
             boolean keep = true;
             if (m != null) {
@@ -301,7 +334,8 @@ public final class Attentions {
                 keep = x == 1f;
             }
             if (s.causal) keep &= index[rank - 2] >= index[rank - 1];
-            out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : MASKED);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : masked);
+            if (zero) out.setAtIndex(ValueLayout.JAVA_FLOAT, total + i, keep ? 1f : 0f);
             for (int d = rank - 1; d >= 0 && ++index[d] == adderDims[d]; d--) index[d] = 0;
         }
     }

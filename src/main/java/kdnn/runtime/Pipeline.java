@@ -23,15 +23,20 @@ public final class Pipeline implements AutoCloseable {
     public static final int OUTPUT = 1;
 
     /** One primitive argument: its memory descriptor and where its data lives. */
-    public record Arg(int arg, MemoryDesc md, int slot, MemorySegment constant) {
+    public record Arg(int arg, MemoryDesc md, int slot, MemorySegment constant, long offset) {
         /** An argument that reads or writes a slot. */
         public static Arg slot(int arg, MemoryDesc md, int slot) {
-            return new Arg(arg, md, slot, null);
+            return new Arg(arg, md, slot, null, 0);
+        }
+
+        /** An argument that reads or writes a slot's bytes from {@code offset} on. */
+        public static Arg slotAt(int arg, MemoryDesc md, int slot, long offset) {
+            return new Arg(arg, md, slot, null, offset);
         }
 
         /** An argument bound to data that outlives the pipeline or belongs to it. */
         public static Arg constant(int arg, MemoryDesc md, MemorySegment data) {
-            return new Arg(arg, md, -1, data);
+            return new Arg(arg, md, -1, data, 0);
         }
     }
 
@@ -301,7 +306,7 @@ public final class Pipeline implements AutoCloseable {
                     Arg a = p.args[i];
                     boolean external = a.slot >= 0 && inputOfSlot[a.slot] >= 0;
                     MemorySegment data = a.constant != null ? a.constant
-                            : a.slot >= 2 && !external ? slots[a.slot] : MemorySegment.NULL;
+                            : a.slot >= 2 && !external ? slots[a.slot].asSlice(a.offset) : MemorySegment.NULL;
                     MemorySegment mem = Dnnl.memoryCreate(a.md.handle(), data);
                     memories.add(mem);
                     if (external) {
@@ -377,7 +382,7 @@ public final class Pipeline implements AutoCloseable {
                 MemorySegment data = a.constant != null ? a.constant
                         : a.slot == OUTPUT ? output
                         : inputOfSlot[a.slot] >= 0 ? inputs[inputOfSlot[a.slot]] : slots[a.slot];
-                args.add(new ExecutionTrace.Arg(Replay.argName(a.arg), data.address(), a.md.extentBytes()));
+                args.add(new ExecutionTrace.Arg(Replay.argName(a.arg), data.address() + a.offset, a.md.extentBytes()));
             }
             if (p.scratchpad != null) {
                 args.add(new ExecutionTrace.Arg("scratchpad", scratch.address(), p.scratchpad.byteSize()));
@@ -462,6 +467,12 @@ public final class Pipeline implements AutoCloseable {
         }
 
         private PrimitiveStep primitiveStep(Primitive primitive, Arg[] args) {
+            for (Arg a : args) {
+                // an offset only into an intermediate buffer: the caller's are bound per call, whole
+                if (a.offset != 0 && (a.slot < 2 || inputOfSlot.get(a.slot) >= 0)) {
+                    throw new IllegalArgumentException("an argument at an offset must be in an intermediate buffer");
+                }
+            }
             own(primitive);
             MemoryDesc scratch = primitive.scratchpadSize() == 0 ? null
                     : primitive.query(dnnl_query_scratchpad_md(), 0);

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class MultiHeadAttentionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CLASS = MultiHeadAttention.CLASS_NAME;
 
     /** One case: the layer's arguments, the inputs' shapes and the mask's (null: none). */
     private record Case(int heads, int keyDim, Integer valueDim, int[] outputShape, int[] axes, boolean bias, boolean causal,
@@ -47,12 +48,27 @@ class MultiHeadAttentionTest {
     }
 
     private static void check(Case c, long seed) {
+        check(c, seed, KerasVersion.KERAS_2, 0, 0.5f);
+    }
+
+    /** The case under a Keras version's rules, with {@code dropout} (Keras 3's path), weights drawn at {@code scale}. */
+    private static void check(Case c, long seed, KerasVersion version, double dropout, float scale) {
         Random r = new Random(seed);
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(c.heads, c.keyDim).valueDim(c.valueDim).useBias(c.bias)
-                .useCausalMask(c.causal);
+                .useCausalMask(c.causal).dropout(dropout);
         if (c.outputShape != null) b.outputShape(c.outputShape);
         if (c.axes != null) b.attentionAxes(c.axes);
-        try (MultiHeadAttention layer = b.build()) {
+        MultiHeadAttention built = b.build();
+        MultiHeadAttention made = built;
+        if (version == KerasVersion.KERAS_3) {
+            try (built) {
+                made = (MultiHeadAttention) Layers.fromConfig(JSON.createObjectNode().put("class_name", CLASS)
+                        .set("config", built.getConfig()), version);
+            }
+        }
+        ReferenceAttention.Masked how = version != KerasVersion.KERAS_3 ? ReferenceAttention.Masked.ADD
+                : dropout == 0 && c.query.length == 3 ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ZERO;
+        try (MultiHeadAttention layer = made) {
             float[] q = random(r, size(c.query));
             float[] v = random(r, size(c.value));
             float[] k = c.key == null ? null : random(r, size(c.key));
@@ -73,7 +89,7 @@ class MultiHeadAttentionTest {
                 List<Weight> ws = new ArrayList<>();
                 for (WeightSpec s : layer.weightSpecs()) {
                     float[] values = random(r, size(s.shape()));
-                    for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
+                    for (int i = 0; i < values.length; i++) values[i] *= scale;
                     ws.add(new Weight(s.name(), s.shape(), values));
                 }
                 layer.setWeights(ws);
@@ -92,7 +108,7 @@ class MultiHeadAttentionTest {
                 RefArray expected = ReferenceAttention.run(new RefArray(c.query, q), new RefArray(c.value, v),
                         k == null ? null : new RefArray(c.key, k), m == null ? null : new RefArray(c.mask, m), c.causal,
                         axes, c.heads, c.keyDim, c.valueDim == null ? c.keyDim : c.valueDim, outSize,
-                        new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]));
+                        new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]), how);
                 try (Tensor out = layer.call(inputs)) {
                     long[] shape = out.shape();
                     long[] want = new long[c.query.length - 1 + (c.outputShape == null ? 1 : c.outputShape.length)];
@@ -147,6 +163,29 @@ class MultiHeadAttentionTest {
         check(new Case(2, 4, null, null, null, true, true, new int[] {2, 4, 5}, new int[] {2, 6, 5}, null, null), 12);
         check(new Case(2, 4, null, null, null, true, true, new int[] {2, 6, 5}, new int[] {2, 6, 5}, null,
                 new int[] {2, 6, 6}), 13);
+    }
+
+    /**
+     * A query position whose every key is masked, by version: tf.keras adds -1e9 (near-even
+     * weights), Keras 3's dot_product_attention (no dropout, rank 3) puts -2.37e38 in place (even
+     * weights), Keras 3's Softmax (with dropout, or other ranks) zeros the weights.
+     */
+    @Test
+    void fullyMaskedQueriesByKerasVersion() {
+        // masks drawn with 1 in 3 masked, the first entry always: rows of 2 keys are often all masked
+        Case masked = new Case(2, 4, null, null, null, true, false, new int[] {3, 5, 6}, new int[] {3, 2, 6}, null,
+                new int[] {3, 5, 2});
+        for (long seed = 30; seed < 34; seed++) {
+            check(masked, seed, KerasVersion.KERAS_2, 0, 0.5f);
+            check(masked, seed, KerasVersion.KERAS_3, 0, 0.5f);
+            check(masked, seed, KerasVersion.KERAS_3, 0.2, 0.5f);
+            // large scores: tf.keras' sums with -1e9 no longer all round to -1e9
+            check(masked, seed, KerasVersion.KERAS_2, 0, 4f);
+            check(masked, seed, KerasVersion.KERAS_3, 0, 4f);
+        }
+        Case fourD = new Case(2, 3, null, null, new int[] {2}, true, false, new int[] {2, 3, 4, 5}, new int[] {2, 3, 2, 5},
+                null, new int[] {2, 3, 4, 2});
+        check(fourD, 40, KerasVersion.KERAS_3, 0, 0.5f);
     }
 
     @Test

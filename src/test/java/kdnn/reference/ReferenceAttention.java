@@ -27,6 +27,19 @@ public final class ReferenceAttention {
      */
     public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
                                int heads, int keyDim, int valueDim, int outputSize, Weights w) {
+        return run(query, value, key, mask, causal, axes, heads, keyDim, valueDim, outputSize, w, Masked.ADD);
+    }
+
+    /**
+     * How Keras removes a masked score: tf.keras adds {@code -1e9} in float32; Keras 3's
+     * {@code dot_product_attention} puts {@code -0.7 * 3.38953e38} in its place; Keras 3's Softmax puts
+     * {@code -1e9} in its place and zeros the masked weights after.
+     */
+    public enum Masked { ADD, WHERE, ZERO }
+
+    /** As above, masked scores removed as {@code masked} says. */
+    public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
+                               int heads, int keyDim, int valueDim, int outputSize, Weights w, Masked how) {
         if (key == null) key = value;
         int rank = query.rank();
         int batch = query.shape()[0];
@@ -52,6 +65,7 @@ public final class ReferenceAttention {
                 for (int h = 0; h < heads; h++) {
                     double[] logits = new double[vCount];
                     boolean[] paired = new boolean[vCount];
+                    boolean[] masked = new boolean[vCount];
                     double max = Double.NEGATIVE_INFINITY;
                     for (int s = 0; s < vCount; s++) {
                         int[] si = unflatten(s, vPos);
@@ -65,15 +79,20 @@ public final class ReferenceAttention {
                             keep = maskValue(mask, maskDims, b, h, ti, si, isAttention, axes) != 0;
                         }
                         if (causal) keep &= ti[0] >= si[0];
-                        // Keras adds the mask in float32: a masked logit rounds to -1e9 (its ulp is 64)
-                        logits[s] = keep ? dot : (double) ((float) dot + -1e9f);
+                        // tf.keras adds the mask in float32: a masked logit rounds to -1e9 (its ulp is 64)
+                        masked[s] = !keep;
+                        logits[s] = keep ? dot : switch (how) {
+                            case ADD -> (double) ((float) dot + -1e9f);
+                            case WHERE -> (double) (float) (3.38953e38 * -0.7);
+                            case ZERO -> -1e9;
+                        };
                         max = Math.max(max, logits[s]);
                     }
                     double sum = 0;
                     for (int s = 0; s < vCount; s++) if (paired[s]) sum += Math.exp(logits[s] - max);
                     for (int s = 0; s < vCount; s++) {
                         if (!paired[s]) continue;
-                        double p = Math.exp(logits[s] - max) / sum;
+                        double p = how == Masked.ZERO && masked[s] ? 0 : Math.exp(logits[s] - max) / sum;
                         for (int d = 0; d < valueDim; d++) ctx[b][t][h][d] += p * v[b][s][h][d];
                     }
                 }
