@@ -18,6 +18,8 @@ import java.util.List;
 import kdnn.Tensor;
 import kdnn.layers.Layer;
 import kdnn.layers.MultiHeadAttention;
+import kdnn.model.Functional;
+import kdnn.model.KerasTensor;
 import kdnn.model.Model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -228,6 +230,76 @@ class MultiHeadAttentionFilesTest {
         try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
             return JSON.readTree(zip.getInputStream(zip.getEntry("config.json")));
         }
+    }
+
+    private static Layer layer(String cls, String config) throws Exception {
+        return kdnn.layers.Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}")
+                .replace('\'', '"')));
+    }
+
+    /**
+     * Keras' "timeseries classification with a Transformer" model, two encoder blocks (layer norm,
+     * self-attention with dropout, residual add, layer norm, 1x1 convolutions, residual add), a
+     * channels_first global average and a softmax head: the model predicts what its layers called
+     * one by one give, at batch 1 and 5, and every Keras format reads it back to the same bits.
+     */
+    @Test
+    void aTransformerClassifierOfKerasExamples(@TempDir Path dir) throws Exception {
+        KerasTensor x = KerasTensor.input(kdnn.layers.InputLayer.of("series", -1, 12, 3));
+        List<Layer[]> blocks = new ArrayList<>();
+        KerasTensor h = x;
+        for (int b = 0; b < 2; b++) {
+            Layer[] l = {
+                layer("LayerNormalization", "{'name': 'ln_a" + b + "', 'epsilon': 1e-6, 'beta_initializer': {'class_name':"
+                        + " 'RandomNormal', 'config': {'seed': " + b + "}}}"),
+                layer("MultiHeadAttention", "{'name': 'mha" + b + "', 'num_heads': 4, 'key_dim': 8, 'dropout': 0.25,"
+                        + " 'bias_initializer': {'class_name': 'RandomNormal', 'config': {'seed': " + (10 + b) + "}}}"),
+                layer("Dropout", "{'name': 'drop_a" + b + "', 'rate': 0.25}"),
+                layer("Add", "{'name': 'res_a" + b + "'}"),
+                layer("LayerNormalization", "{'name': 'ln_b" + b + "', 'epsilon': 1e-6}"),
+                layer("Conv1D", "{'name': 'ff1_" + b + "', 'filters': 4, 'kernel_size': 1, 'activation': 'relu'}"),
+                layer("Conv1D", "{'name': 'ff2_" + b + "', 'filters': 3, 'kernel_size': 1}"),
+                layer("Add", "{'name': 'res_b" + b + "'}")};
+            KerasTensor n = l[0].apply(h);
+            KerasTensor a = l[2].apply(l[1].apply(n, n));
+            KerasTensor res = l[3].apply(a, h);
+            KerasTensor f = l[6].apply(l[5].apply(l[4].apply(res)));
+            h = l[7].apply(f, res);
+            blocks.add(l);
+        }
+        Layer pool = layer("GlobalAveragePooling1D", "{'name': 'pool', 'data_format': 'channels_first'}");
+        Layer dense = layer("Dense", "{'name': 'dense', 'units': 16, 'activation': 'relu'}");
+        Layer head = layer("Dense", "{'name': 'head', 'units': 2, 'activation': 'softmax'}");
+        KerasTensor y = head.apply(dense.apply(pool.apply(h)));
+        try (Functional m = Functional.of("transformer", List.of(x), List.of(y))) {
+            for (int batch : new int[] {1, 5}) {
+                try (Tensor in = Tensor.of(values(batch * 12 * 3, 0.17 + batch), batch, 12, 3)) {
+                    List<Tensor> owned = new ArrayList<>();
+                    try {
+                        Tensor t = in;
+                        for (Layer[] l : blocks) {
+                            Tensor n = own(owned, l[0].call(t));
+                            Tensor a = own(owned, l[1].call(List.of(n, n)));
+                            Tensor res = own(owned, l[3].call(List.of(a, t)));
+                            Tensor f = own(owned, l[6].call(own(owned, l[5].call(own(owned, l[4].call(res))))));
+                            t = own(owned, l[7].call(List.of(f, res)));
+                        }
+                        Tensor want = own(owned, head.call(own(owned, dense.call(own(owned, pool.call(t))))));
+                        try (Tensor got = m.predict(in)) {
+                            assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f, "batch " + batch);
+                        }
+                        roundTrips(m, dir, List.of(in), List.of("m.h5", "m.keras"));
+                    } finally {
+                        owned.forEach(Tensor::close);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Tensor own(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
     }
 
     @Test
