@@ -516,6 +516,11 @@ final class ConfigNormalizer {
         if (!args.isArray()) {
             throw new ModelFileException(file + ": " + where + " has an inbound node whose \"args\" is not a list");
         }
+        if (args.isEmpty() && kwargs.get("query") instanceof ArrayNode query) {
+            // an attention called with query= as a keyword: Keras 2's form names the query as the call's tensor
+            kwargs.remove("query");
+            tensors.add(query.deepCopy().add(kwargs.deepCopy()));
+        }
         for (int i = 0; i < args.size(); i++) {
             JsonNode a = args.get(i);
             if (a.isArray()) {

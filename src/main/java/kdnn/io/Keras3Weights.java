@@ -22,8 +22,14 @@ import kdnn.layers.Weight;
  * layer class.
  */
 final class Keras3Weights {
-    /** A MultiHeadAttention's projections, as Keras 3 saves them, in get_weights() order. */
-    static final List<String> ATTENTION_PARTS = List.of("query_dense", "key_dense", "value_dense", "output_dense");
+    /**
+     * A MultiHeadAttention's projections, as Keras 3 saves them (by their public properties; the gate,
+     * which has none, by its attribute), in get_weights() order.
+     */
+    static List<String> attentionParts(boolean gate) {
+        return gate ? List.of("query_dense", "key_dense", "_gate_dense", "value_dense", "output_dense")
+                : List.of("query_dense", "key_dense", "value_dense", "output_dense");
+    }
 
     /** RNG state Keras 3 tracks beside a layer's variables; not weights. */
     private static final Set<String> NOT_WEIGHTS = Set.of("seed_generator");
@@ -107,11 +113,11 @@ final class Keras3Weights {
             // Keras 3 walks its four projections: query_dense, key_dense, value_dense, output_dense, each kernel then bias
             requireNoVars(lg, where);
             List<Dataset> datasets = new ArrayList<>();
-            for (String part : ATTENTION_PARTS) {
+            for (String part : attentionParts(l.config().path("use_gate").asBoolean(false))) {
                 Group dense = Hdf5.childGroup(lg, part);
                 if (dense == null) {
                     throw new ModelFileException(h5.file + ": " + where + " has no \"" + part + "/vars\" group for its"
-                            + " " + part.replace("_dense", "") + " projection");
+                            + " " + part.replace("_dense", "").replace("_", "") + " projection");
                 }
                 datasets.addAll(numbered(Hdf5.childGroup(dense, "vars"), where + ", " + part));
             }

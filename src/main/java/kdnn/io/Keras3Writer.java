@@ -109,11 +109,12 @@ final class Keras3Writer {
             }
             Layer layer = (Layer) o;
             List<Weight> weights = layer.getWeights();
-            if (layer instanceof kdnn.layers.MultiHeadAttention) {
-                // Keras 3 saves its four projections, each its kernel then its bias
-                int per = weights.size() / Keras3Weights.ATTENTION_PARTS.size();
-                for (int p = 0; p < Keras3Weights.ATTENTION_PARTS.size(); p++) {
-                    Hdf5Tree.Group dense = g.group(Keras3Weights.ATTENTION_PARTS.get(p)).group("vars");
+            if (layer instanceof kdnn.layers.MultiHeadAttention mha) {
+                // Keras 3 saves its projections, each its kernel then its bias
+                List<String> parts = Keras3Weights.attentionParts(mha.useGate());
+                int per = weights.size() / parts.size();
+                for (int p = 0; p < parts.size(); p++) {
+                    Hdf5Tree.Group dense = g.group(parts.get(p)).group("vars");
                     for (int i = 0; i < per; i++) {
                         dense.dataset(Integer.toString(i), weights.get(p * per + i).shape(),
                                 SavedLayers.values(layer, p * per + i));

@@ -128,6 +128,9 @@ final class SaveRules {
             return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
         }
         if (l.className().startsWith("CuDNN")) return "is Keras 2's class " + l.className();
+        if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.softmaxRobustMasking()) {
+            return "has tf-keras' softmax_robust_masking=True";
+        }
         return null;
     }
 
@@ -136,6 +139,10 @@ final class SaveRules {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras3Only(td.layer());
         if (l instanceof kdnn.layers.RMSNormalization) return "is Keras 3's class RMSNormalization";
         if (l instanceof kdnn.layers.LayerNormalization ln && ln.rmsScaling()) return "has Keras 3's rms_scaling=True";
+        if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.useGate()) return "has Keras 3's use_gate=True";
+        if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.slidingWindow() != null) {
+            return "has Keras 3's sliding_window=" + mha.slidingWindow();
+        }
         return null;
     }
 

@@ -78,7 +78,10 @@ final class WeightLayouts {
             }
             case "Embedding" -> out.add("embeddings");
             case "MultiHeadAttention" -> {
-                for (String part : List.of("query", "key", "value", "attention_output")) {
+                // Keras 3's gate sits between the key and the value
+                boolean gate = config.path("use_gate").asBoolean(false);
+                for (String part : gate ? List.of("query", "key", "gate", "value", "attention_output")
+                        : List.of("query", "key", "value", "attention_output")) {
                     out.add(part + "/kernel");
                     if (flag(config, "use_bias")) out.add(part + "/bias");
                 }

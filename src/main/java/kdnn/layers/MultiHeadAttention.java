@@ -39,6 +39,9 @@ public final class MultiHeadAttention extends Layer {
     private final int[] outputShape;
     private final int[] attentionAxes;
     private final boolean causal;
+    private final boolean useGate;
+    private final Integer slidingWindow;
+    private final boolean robustMasking;
     private final Initializer kernelInitializer;
     private final Initializer biasInitializer;
     private final Regularizer kernelRegularizer;
@@ -64,6 +67,9 @@ public final class MultiHeadAttention extends Layer {
         this.outputShape = b.outputShape;
         this.attentionAxes = b.attentionAxes;
         this.causal = b.useCausalMask;
+        this.useGate = b.useGate;
+        this.slidingWindow = b.slidingWindow;
+        this.robustMasking = b.robustMasking;
         this.kernelInitializer = b.kernelInitializer;
         this.biasInitializer = b.biasInitializer;
         this.kernelRegularizer = b.kernelRegularizer;
@@ -104,6 +110,21 @@ public final class MultiHeadAttention extends Layer {
         return valueDim;
     }
 
+    /** Keras 3's {@code use_gate}. */
+    public boolean useGate() {
+        return useGate;
+    }
+
+    /** Keras 3's {@code sliding_window}, or null. */
+    public Integer slidingWindow() {
+        return slidingWindow;
+    }
+
+    /** tf-keras' {@code softmax_robust_masking}. */
+    public boolean softmaxRobustMasking() {
+        return robustMasking;
+    }
+
     /** The call argument {@code use_causal_mask}, fixed for the layer's calls. */
     public boolean useCausalMask() {
         return causal;
@@ -116,7 +137,7 @@ public final class MultiHeadAttention extends Layer {
      * Softmax otherwise: zeros).
      */
     private Attentions.Masked maskedScores(KerasVersion v, int queryRank) {
-        if (v != KerasVersion.KERAS_3) return Attentions.Masked.ADD;
+        if (v != KerasVersion.KERAS_3) return robustMasking ? Attentions.Masked.WHERE : Attentions.Masked.ADD;
         return dropout == 0 && queryRank == 3 ? Attentions.Masked.WHERE : Attentions.Masked.ZERO;
     }
 
@@ -176,12 +197,22 @@ public final class MultiHeadAttention extends Layer {
         int[] out = new int[attentionAxes.length];
         for (int i = 0; i < out.length; i++) {
             int a = attentionAxes[i];
+            if (a < 0 && version == KerasVersion.KERAS_3) a += rank; // Keras 3: (projected rank - 1) + axis, the input's rank + axis
             if (a < 1 || a > rank - 2) {
                 throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): attention_axes="
                         + Arrays.toString(attentionAxes) + " must name axes between the batch and the features (1 to "
-                        + (rank - 2) + ") of a query of rank " + rank);
+                        + (rank - 2) + ") of a query of rank " + rank
+                        + (attentionAxes[i] < 0 ? " (tf.keras does not resolve a negative axis)" : ""));
             }
             out[i] = a - 1;
+        }
+        // the output does not depend on their order (one softmax over all of them)
+        Arrays.sort(out);
+        for (int i = 1; i < out.length; i++) {
+            if (out[i] == out[i - 1]) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): attention_axes="
+                        + Arrays.toString(attentionAxes) + " names axis " + (out[i] + 1) + " twice");
+            }
         }
         return out;
     }
@@ -255,9 +286,10 @@ public final class MultiHeadAttention extends Layer {
             }
         }
         if (c.mask != null) expandedMask(c, att);
-        if (causal && rank != 3) {
-            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): use_causal_mask takes"
-                    + " inputs of rank 3 (batch, positions, features), got " + Shapes.format(q));
+        if ((causal || slidingWindow != null) && rank != 3) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): " + (causal
+                    ? "use_causal_mask" : "sliding_window") + " takes inputs of rank 3 (batch, positions, features), got "
+                    + Shapes.format(q));
         }
         long[] outDims = outputDims(q[rank - 1]);
         long[] out = new long[rank - 1 + outDims.length];
@@ -337,6 +369,8 @@ public final class MultiHeadAttention extends Layer {
         int k = Math.toIntExact(valueAndKeyDims[1]);
         add("query", new int[] {q, numHeads, keyDim}, new int[] {numHeads, keyDim});
         add("key", new int[] {k, numHeads, keyDim}, new int[] {numHeads, keyDim});
+        // Keras 3's gate (a sigmoid projection of the query) sits between the key and the value
+        if (useGate) add("gate", new int[] {q, numHeads, valueDim}, new int[] {numHeads, valueDim});
         add("value", new int[] {v, numHeads, valueDim}, new int[] {numHeads, valueDim});
         long[] out = outputDims(q);
         int[] kernel = new int[2 + out.length];
@@ -377,7 +411,7 @@ public final class MultiHeadAttention extends Layer {
             checkOutput(output, out);
             buildFor(buildShape(list));
             if (Shapes.product(out) == 0) return Double.NaN;
-            long[] key = key(shapes);
+            long[] key = key(shapes, isSelf(shapes, inputs));
             long work = Shapes.product(out) * shapes[1][shapes[1].length - 2];
             PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), this::fromKey);
             try {
@@ -391,14 +425,24 @@ public final class MultiHeadAttention extends Layer {
         }
     }
 
-    /** A pipeline-cache key: the input count, then each input's rank and dims. */
-    private static long[] key(long[][] shapes) {
+    /** Whether query, value and key are one tensor (the same memory): self-attention, projected in one matmul. */
+    private static boolean isSelf(long[][] shapes, MemorySegment[] inputs) {
+        int keys = Math.min(shapes.length, 3);
+        for (int i = 1; i < keys; i++) {
+            if (!Arrays.equals(shapes[i], shapes[0]) || inputs[i].address() != inputs[0].address()) return false;
+        }
+        return true;
+    }
+
+    /** A pipeline-cache key: the input count, each input's rank and dims, then 1 for self-attention. */
+    private static long[] key(long[][] shapes, boolean self) {
         List<Long> k = new ArrayList<>();
         k.add((long) shapes.length);
         for (long[] s : shapes) {
             k.add((long) s.length);
             for (long d : s) k.add(d);
         }
+        k.add(self ? 1L : 0L);
         return k.stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -418,8 +462,10 @@ public final class MultiHeadAttention extends Layer {
         Attentions.Shape s = new Attentions.Shape(c.query[0], Arrays.copyOfRange(c.query, 1, rank - 1),
                 Arrays.copyOfRange(c.value, 1, rank - 1), att, c.query[rank - 1], c.value[rank - 1], c.key[rank - 1],
                 numHeads, keyDim, valueDim, Shapes.product(outDims), n > 2, c.mask == null ? null : expandedMask(c, att),
-                causal, maskedScores(version, rank));
-        return Attentions.multiHead(s, projection(0), projection(1), projection(2), projection(3));
+                causal, slidingWindow == null ? 0 : slidingWindow, maskedScores(version, rank), key[key.length - 1] == 1);
+        int gate = useGate ? 1 : 0;
+        return Attentions.multiHead(s, projection(0), projection(1), projection(2 + gate), projection(3 + gate),
+                useGate ? projection(2) : null);
     }
 
     private Attentions.Projection projection(int part) {
@@ -444,6 +490,7 @@ public final class MultiHeadAttention extends Layer {
         if (valueDimGiven) c.put("value_dim", valueDim); else c.putNull("value_dim");
         c.put("dropout", dropout);
         c.put("use_bias", useBias);
+        if (useGate) c.put("use_gate", true); // Keras 3.15's; earlier versions refuse the key, so only when set
         if (outputShape == null) {
             c.putNull("output_shape");
         } else {
@@ -456,6 +503,7 @@ public final class MultiHeadAttention extends Layer {
             ArrayNode a = c.putArray("attention_axes");
             for (int d : attentionAxes) a.add(d);
         }
+        if (slidingWindow != null) c.put("sliding_window", slidingWindow);
         c.set("kernel_initializer", kernelInitializer.toConfig());
         c.set("bias_initializer", biasInitializer.toConfig());
         c.set("kernel_regularizer", kernelRegularizer == null ? f.nullNode() : kernelRegularizer.toConfig());
@@ -465,6 +513,7 @@ public final class MultiHeadAttention extends Layer {
         c.set("bias_constraint", biasConstraint == null ? f.nullNode() : biasConstraint.toConfig());
         if (seed != null) c.set("seed", seed);
         if (causal) c.put("use_causal_mask", true);
+        if (robustMasking) c.put("softmax_robust_masking", true);
         return c;
     }
 
@@ -480,6 +529,9 @@ public final class MultiHeadAttention extends Layer {
         private int[] outputShape;
         private int[] attentionAxes;
         private boolean useCausalMask;
+        private boolean useGate;
+        private Integer slidingWindow;
+        private boolean robustMasking;
         private Initializer kernelInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("glorot_uniform"));
         private Initializer biasInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("zeros"));
         private Regularizer kernelRegularizer;
@@ -510,6 +562,12 @@ public final class MultiHeadAttention extends Layer {
         public Builder outputShape(int... outputShape) { this.outputShape = outputShape == null ? null : outputShape.clone(); return this; }
         /** Keras' {@code attention_axes} (null: every axis between the batch and the features). */
         public Builder attentionAxes(int... axes) { this.attentionAxes = axes == null ? null : axes.clone(); return this; }
+        /** Keras 3's {@code use_gate}: the heads' outputs times a sigmoid projection of the query. */
+        public Builder useGate(boolean useGate) { this.useGate = useGate; return this; }
+        /** Keras 3's {@code sliding_window}: a query position attends to keys less than this far (null: all). */
+        public Builder slidingWindow(Integer window) { this.slidingWindow = window; return this; }
+        /** tf-keras' {@code softmax_robust_masking}: masked scores replaced, not added to. */
+        public Builder softmaxRobustMasking(boolean robust) { this.robustMasking = robust; return this; }
         /** Keras' call argument {@code use_causal_mask}, for every call of the layer. */
         public Builder useCausalMask(boolean causal) { this.useCausalMask = causal; return this; }
         /** Keras' {@code kernel_initializer}. */
@@ -546,21 +604,19 @@ public final class MultiHeadAttention extends Layer {
                 for (int d : outputShape) positive("output_shape", d);
             }
             if (attentionAxes != null) {
-                int[] sorted = attentionAxes.clone();
-                Arrays.sort(sorted);
-                for (int i = 0; i < sorted.length; i++) {
-                    if (sorted[i] < 1 || i > 0 && sorted[i] == sorted[i - 1]) {
-                        throw new IllegalArgumentException("MultiHeadAttention: attention_axes=" + Arrays.toString(attentionAxes)
-                                + " must be distinct axes between the batch and the features (1 or more)");
-                    }
-                }
-                if (sorted.length == 0) {
+                if (attentionAxes.length == 0) {
                     throw new IllegalArgumentException("MultiHeadAttention: attention_axes=[] names no axis");
                 }
-                if (!Arrays.equals(sorted, attentionAxes)) {
-                    throw new IllegalArgumentException("MultiHeadAttention: attention_axes=" + Arrays.toString(attentionAxes)
-                            + " must be in increasing order");
+                for (int a : attentionAxes) {
+                    if (a == 0) {
+                        throw new IllegalArgumentException("MultiHeadAttention: attention_axes=" + Arrays.toString(attentionAxes)
+                                + " names the batch axis; attention runs over axes between the batch and the features");
+                    }
                 }
+            }
+            if (slidingWindow != null && slidingWindow <= 0) {
+                throw new IllegalArgumentException("`sliding_window` must be `None` or a positive integer. Received:"
+                        + " sliding_window=" + slidingWindow);
             }
             if (kernelInitializer == null || biasInitializer == null) {
                 throw new IllegalArgumentException(CLASS_NAME + ": initializers must not be null");
@@ -604,6 +660,10 @@ public final class MultiHeadAttention extends Layer {
             JsonNode flash = r.node("flash_attention");
             if (!flash.isNull() && !flash.isBoolean()) throw ConfigReader.bad("flash_attention", flash, "a boolean or null");
             useCausalMask = r.bool("use_causal_mask", false);
+            useGate = r.bool("use_gate", false);
+            JsonNode window = r.node("sliding_window");
+            slidingWindow = window.isNull() ? null : ConfigReader.toInt("sliding_window", window);
+            robustMasking = r.bool("softmax_robust_masking", false);
             // tf.keras records the shapes the layer was built for; the call's shapes build it here
             r.node("query_shape");
             r.node("key_shape");

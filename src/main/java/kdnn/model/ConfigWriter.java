@@ -106,6 +106,7 @@ final class ConfigWriter {
     private static void attentionConfig(ObjectNode entry, List<Node> nodes) {
         ObjectNode c = (ObjectNode) entry.get("config");
         c.remove("use_causal_mask");
+        c.remove("seed"); // Keras 3's dropout seed, which tf.keras' constructor does not take
         if (nodes.isEmpty()) return;
         List<KerasTensor> in = nodes.get(0).inputs();
         c.set("query_shape", shape(in.get(0).shape()));

@@ -268,8 +268,8 @@ public final class ModelFiles {
             }
             if (l instanceof kdnn.layers.MultiHeadAttention) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
-                        + " (MultiHeadAttention) has no TF.js form: TensorFlow.js' Keras has no such layer. Save it as .h5"
-                        + " or .keras");
+                        + " (MultiHeadAttention) has no TF.js form: TensorFlow.js' layers API does not export one (its"
+                        + " port among tfjs-layers' nlp sources is not registered for loading). Save it as .h5 or .keras");
             }
         }
         ObjectNode root = JsonNodeFactory.instance.objectNode();

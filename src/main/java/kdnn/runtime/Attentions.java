@@ -60,11 +60,14 @@ public final class Attentions {
      *                     ({@code (batch, other axes..., heads, query positions..., key positions...)},
      *                     each 1 or the scores' dim), or null without one; it is the last input
      * @param causal       {@code use_causal_mask}
+     * @param slidingWindow Keras 3's {@code sliding_window} (a key attended when |query - key position| is
+     *                     below it), or 0 for none
      * @param masked       how a masked score is removed
+     * @param self         query, value and key are one tensor: one projection with the three kernels side by side
      */
     public record Shape(long batch, long[] queryAxes, long[] valueAxes, int[] attention, long queryDim, long valueDim,
                         long keyDim, long heads, long keySize, long valueSize, long outputSize, boolean hasKey,
-                        long[] maskShape, boolean causal, Masked masked) {
+                        long[] maskShape, boolean causal, long slidingWindow, Masked masked, boolean self) {
         /** The axes that are not attention axes (the same for query and value). */
         long[] others() {
             long[] out = new long[queryAxes.length - attention.length];
@@ -102,8 +105,13 @@ public final class Attentions {
     public record Projection(MemorySegment kernel, MemorySegment bias) {
     }
 
-    /** The pipeline for one call's shapes; inputs query, value, then the key and the mask when given. */
-    public static Pipeline multiHead(Shape s, Projection query, Projection key, Projection value, Projection output) {
+    /**
+     * The pipeline for one call's shapes; inputs query, value, then the key and the mask when given.
+     * {@code gate} (Keras 3's {@code use_gate}, or null): the heads' outputs are multiplied by the
+     * sigmoid of this projection of the query before the output projection.
+     */
+    public static Pipeline multiHead(Shape s, Projection query, Projection key, Projection value, Projection output,
+                                     Projection gate) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             int valueSlot = b.input(1);
@@ -113,27 +121,50 @@ public final class Attentions {
             long valueRows = s.rows(s.valueAxes);
             // the projections; the query scaled by 1 / sqrt(key_dim) after its bias, as Keras does
             float scale = (float) (1.0 / Math.sqrt((double) s.keySize));
-            int q = b.buffer(bytes(queryRows, s.heads, s.keySize));
-            int k = b.buffer(bytes(valueRows, s.heads, s.keySize));
-            int v = b.buffer(bytes(valueRows, s.heads, s.valueSize));
-            InnerProducts.appendDense(b, queryRows, s.queryDim, s.heads * s.keySize, query.kernel(), query.bias(),
-                    List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), scale, 0f)), true, Pipeline.INPUT, q);
-            InnerProducts.appendDense(b, valueRows, s.keyDim, s.heads * s.keySize, key.kernel(), key.bias(), List.of(),
-                    true, keySlot, k);
-            InnerProducts.appendDense(b, valueRows, s.valueDim, s.heads * s.valueSize, value.kernel(), value.bias(),
-                    List.of(), true, valueSlot, v);
-            View qv = view(b, s, s.queryAxes, s.keySize, q, true);
-            View kv = view(b, s, s.valueAxes, s.keySize, k, true);
-            View vv = view(b, s, s.valueAxes, s.valueSize, v, true);
+            long qk = s.heads * s.keySize;
+            long vs = s.heads * s.valueSize;
+            View qv;
+            View kv;
+            View vv;
+            if (s.self) {
+                // one matmul: the kernels side by side (query, key, value columns), each row's query part scaled
+                long total = 2 * qk + vs;
+                int qkv = b.buffer(Math.multiplyExact(Math.multiplyExact(queryRows, total), Float.BYTES));
+                MemorySegment kernel = sideBySide(b, s.queryDim, total, new long[] {qk, qk, vs},
+                        query.kernel(), key.kernel(), value.kernel());
+                MemorySegment bias = query.bias() == null ? null : sideBySide(b, 1, total, new long[] {qk, qk, vs},
+                        query.bias(), key.bias(), value.bias());
+                MemoryDesc scales = b.own(MemoryDesc.rowMajor(1, total));
+                MemorySegment columnScales = b.constant(scales.byteSize());
+                for (long c = 0; c < total; c++) columnScales.setAtIndex(ValueLayout.JAVA_FLOAT, c, c < qk ? scale : 1f);
+                InnerProducts.appendDense(b, queryRows, s.queryDim, total, kernel, bias,
+                        List.of(new Attributes.Binary(dnnl_binary_mul(), scales)), true, Pipeline.INPUT, qkv,
+                        Pipeline.Arg.constant(Attributes.binaryArg(0), scales, columnScales));
+                qv = view(b, s, s.queryAxes, s.keySize, total, qkv, 0, true);
+                kv = view(b, s, s.valueAxes, s.keySize, total, qkv, qk * Float.BYTES, true);
+                vv = view(b, s, s.valueAxes, s.valueSize, total, qkv, 2 * qk * Float.BYTES, true);
+            } else {
+                int q = b.buffer(bytes(queryRows, s.heads, s.keySize));
+                int k = b.buffer(bytes(valueRows, s.heads, s.keySize));
+                int v = b.buffer(bytes(valueRows, s.heads, s.valueSize));
+                InnerProducts.appendDense(b, queryRows, s.queryDim, qk, query.kernel(), query.bias(),
+                        List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), scale, 0f)), true, Pipeline.INPUT, q);
+                InnerProducts.appendDense(b, valueRows, s.keyDim, qk, key.kernel(), key.bias(), List.of(), true, keySlot, k);
+                InnerProducts.appendDense(b, valueRows, s.valueDim, vs, value.kernel(), value.bias(), List.of(), true,
+                        valueSlot, v);
+                qv = view(b, s, s.queryAxes, s.keySize, qk, q, 0, true);
+                kv = view(b, s, s.valueAxes, s.keySize, qk, k, 0, true);
+                vv = view(b, s, s.valueAxes, s.valueSize, vs, v, 0, true);
+            }
             // scores (batch, others..., heads, T, S) = q . k over key_dim
             long[] scoreDims = s.scores();
             int rank = scoreDims.length;
             MemoryDesc scores = b.own(MemoryDesc.rowMajor(scoreDims));
             int scoreSlot = b.buffer(scores.byteSize());
             MemoryDesc keysT = b.own(MemoryDesc.withStrides(swapLast(kv.dims), swapLast(kv.strides), dnnl_f32()));
-            b.step(matmul(qv.md, keysT, scores), Pipeline.Arg.slot(DNNL_ARG_SRC(), qv.md, qv.slot),
-                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), keysT, kv.slot), Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
-            boolean masking = s.maskShape != null || s.causal;
+            b.step(matmul(qv.md, keysT, scores), qv.arg(DNNL_ARG_SRC(), qv.md), kv.arg(DNNL_ARG_WEIGHTS(), keysT),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
+            boolean masking = s.maskShape != null || s.causal || s.slidingWindow > 0;
             long[] adderDims = masking ? adderDims(s, scoreDims) : null;
             MemoryDesc adder = masking ? b.own(MemoryDesc.rowMajor(adderDims)) : null;
             // the adder, (1 - mask) * the masked constant; then (ZERO) the mask itself at the same dims
@@ -162,12 +193,19 @@ public final class Attentions {
             }
             // the heads' outputs, (batch, query axes..., heads, value_dim): scores . v over the key positions
             int context = b.buffer(bytes(queryRows, s.heads, s.valueSize));
-            View cv = view(b, s, s.queryAxes, s.valueSize, context, false);
+            View cv = view(b, s, s.queryAxes, s.valueSize, vs, context, 0, false);
             b.step(matmul(scores, vv.md, cv.md), Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
-                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), vv.md, vv.slot), Pipeline.Arg.slot(DNNL_ARG_DST(), cv.md, cv.slot));
+                    vv.arg(DNNL_ARG_WEIGHTS(), vv.md), cv.arg(DNNL_ARG_DST(), cv.md));
             if (cv.copied) {
                 b.step(Convolutions.reorder(cv.dense, cv.user), Pipeline.Arg.slot(DNNL_ARG_FROM(), cv.dense, cv.slot),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), cv.user, context));
+            }
+            if (gate != null) {
+                int g = b.buffer(bytes(queryRows, s.heads, s.valueSize));
+                MemoryDesc gated = InnerProducts.appendDense(b, queryRows, s.queryDim, vs, gate.kernel(), gate.bias(),
+                        List.of(new Attributes.Eltwise(dnnl_eltwise_logistic(), 0f, 0f)), true, Pipeline.INPUT, g);
+                b.step(Merges.binary(dnnl_binary_mul(), gated, gated, gated), Pipeline.Arg.slot(DNNL_ARG_SRC(), gated, context),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), gated, g), Pipeline.Arg.slot(DNNL_ARG_DST(), gated, context));
             }
             InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
                     List.of(), true, context, Pipeline.OUTPUT);
@@ -187,17 +225,29 @@ public final class Attentions {
      * positions, size)}: strided in place when the attention axes are one run, else (copied) a
      * dense buffer filled by a reorder from {@code user}, the projection in that axis order.
      */
-    private record View(MemoryDesc md, int slot, long[] dims, long[] strides, boolean copied, MemoryDesc user,
-                        MemoryDesc dense) {
+    private record View(MemoryDesc md, int slot, long offset, long[] dims, long[] strides, boolean copied,
+                        MemoryDesc user, MemoryDesc dense) {
+        /** The view as argument {@code arg} of a primitive, described by {@code md}. */
+        Pipeline.Arg arg(int arg, MemoryDesc md) {
+            return Pipeline.Arg.slotAt(arg, md, slot, offset);
+        }
     }
 
-    private static View view(Pipeline.Builder b, Shape s, long[] axes, long size, int slot, boolean reading) {
+    /**
+     * @param rowStride the elements from one position's projection to the next (its heads' sizes,
+     *                  or all three projections' side by side)
+     * @param offset    where this projection starts in its slot, in bytes
+     */
+    private static View view(Pipeline.Builder b, Shape s, long[] axes, long size, long rowStride, int slot, long offset,
+                             boolean reading) {
         long[] full = new long[axes.length + 3];
         full[0] = s.batch;
         System.arraycopy(axes, 0, full, 1, axes.length);
         full[axes.length + 1] = s.heads;
         full[axes.length + 2] = size;
         long[] strides = MemoryDesc.rowMajorStrides(full);
+        // positions rowStride apart: the strides of the batch and the axes scale from the heads' own row
+        for (int i = 0; i <= axes.length; i++) strides[i] = strides[i] / (s.heads * size) * rowStride;
         long[] others = s.others();
         int n = others.length;
         long[] dims = new long[n + 4];
@@ -219,7 +269,7 @@ public final class Attentions {
         boolean run = s.attention[s.attention.length - 1] - s.attention[0] == s.attention.length - 1;
         if (run) {
             st[n + 2] = strides[s.attention[s.attention.length - 1] + 1];
-            return new View(b.own(MemoryDesc.withStrides(dims, st, dnnl_f32())), slot, dims, st, false, null, null);
+            return new View(b.own(MemoryDesc.withStrides(dims, st, dnnl_f32())), slot, offset, dims, st, false, null, null);
         }
         // (batch, others..., heads, attention axes..., size): the projection's strides in that order, then dense
         long[] ordered = new long[n + 3 + s.attention.length];
@@ -247,10 +297,28 @@ public final class Attentions {
         MemoryDesc md = b.own(MemoryDesc.rowMajor(dims));
         int copy = b.buffer(dense.byteSize());
         if (reading) {
-            b.step(Convolutions.reorder(user, dense), Pipeline.Arg.slot(DNNL_ARG_FROM(), user, slot),
+            b.step(Convolutions.reorder(user, dense), Pipeline.Arg.slotAt(DNNL_ARG_FROM(), user, slot, offset),
                     Pipeline.Arg.slot(DNNL_ARG_TO(), dense, copy));
         }
-        return new View(md, copy, dims, denseStrides, true, user, dense);
+        return new View(md, copy, 0, dims, denseStrides, true, user, dense);
+    }
+
+    /**
+     * Keras' row-major {@code (rows, widths[i])} values side by side in one constant {@code (rows,
+     * total)}: reorders made again whenever the weights change (prepare steps).
+     */
+    private static MemorySegment sideBySide(Pipeline.Builder b, long rows, long total, long[] widths,
+                                            MemorySegment... parts) {
+        MemorySegment joined = b.constant(Math.multiplyExact(Math.multiplyExact(rows, total), Float.BYTES));
+        long at = 0;
+        for (int i = 0; i < parts.length; i++) {
+            MemoryDesc from = b.own(MemoryDesc.rowMajor(rows, widths[i]));
+            MemoryDesc to = b.own(MemoryDesc.withStrides(new long[] {rows, widths[i]}, new long[] {total, 1}, dnnl_f32()));
+            b.prepareStep(Convolutions.reorder(from, to), Pipeline.Arg.constant(DNNL_ARG_FROM(), from, parts[i]),
+                    Pipeline.Arg.constant(DNNL_ARG_TO(), to, joined.asSlice(at * Float.BYTES)));
+            at += widths[i];
+        }
+        return joined;
     }
 
     /** The last two of dims or strides exchanged: a transposed view. */
@@ -334,6 +402,7 @@ public final class Attentions {
                 keep = x == 1f;
             }
             if (s.causal) keep &= index[rank - 2] >= index[rank - 1];
+            if (s.slidingWindow > 0) keep &= Math.abs(index[rank - 2] - index[rank - 1]) < s.slidingWindow;
             out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : masked);
             if (zero) out.setAtIndex(ValueLayout.JAVA_FLOAT, total + i, keep ? 1f : 0f);
             for (int d = rank - 1; d >= 0 && ++index[d] == adderDims[d]; d--) index[d] = 0;

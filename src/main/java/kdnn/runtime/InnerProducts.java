@@ -43,7 +43,7 @@ public final class InnerProducts {
      */
     static MemoryDesc appendDense(Pipeline.Builder b, long rows, long in, long units, MemorySegment kernel,
                                   MemorySegment bias, List<? extends Attributes.PostOp> postOps, boolean matmul,
-                                  int from, int to) {
+                                  int from, int to, Pipeline.Arg... postOpArgs) {
         long[] srcDims = {rows, in};
         long[] dstDims = {rows, units};
         // inner_product's weights are {units, in}; Keras' (in, units) row-major is their "ba"
@@ -81,11 +81,10 @@ public final class InnerProducts {
         Pipeline.Arg s = Pipeline.Arg.slot(DNNL_ARG_SRC(), src, from);
         Pipeline.Arg w = Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights);
         Pipeline.Arg d = Pipeline.Arg.slot(DNNL_ARG_DST(), dst, to);
-        if (bias != null) {
-            b.step(p, s, w, Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, bias), d);
-        } else {
-            b.step(p, s, w, d);
-        }
+        List<Pipeline.Arg> args = new java.util.ArrayList<>(List.of(s, w, d));
+        if (bias != null) args.add(Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, bias));
+        args.addAll(List.of(postOpArgs));
+        b.step(p, args.toArray(Pipeline.Arg[]::new));
         return dst;
     }
 }

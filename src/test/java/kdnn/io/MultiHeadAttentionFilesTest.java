@@ -221,6 +221,72 @@ class MultiHeadAttentionFilesTest {
                 (path, layer, expected) -> layer.getWeights());
     }
 
+    /** Keras 3.15's config keys (use_gate, sliding_window; the resolved value_dim and axes) and a call of keywords only. */
+    private static String keras315(String name, boolean gate, String window, String call) {
+        return ("{'module': 'keras', 'class_name': 'Functional', 'config': {'name': 'm', 'trainable': true, 'layers': ["
+                + k3Input("x", "[null, 6, 5]") + ", {'module': 'keras.layers', 'class_name': 'MultiHeadAttention',"
+                + " 'config': {'name': '" + name + "', 'trainable': true, 'dtype': {'module': 'keras', 'class_name':"
+                + " 'DTypePolicy', 'config': {'name': 'float32'}, 'registered_name': null}, 'num_heads': 2, 'key_dim': 3,"
+                + " 'value_dim': 3, 'dropout': 0.0, 'use_bias': true, 'use_gate': " + gate + ", 'output_shape': [5],"
+                + " 'attention_axes': [1], 'sliding_window': " + window + ", 'kernel_initializer': {'module':"
+                + " 'keras.initializers', 'class_name': 'GlorotUniform', 'config': {'seed': 5}, 'registered_name': null},"
+                + " 'bias_initializer': {'module': 'keras.initializers', 'class_name': 'RandomNormal', 'config': {'mean':"
+                + " 0.0, 'stddev': 0.5, 'seed': 6}, 'registered_name': null}, 'kernel_regularizer': null,"
+                + " 'bias_regularizer': null, 'activity_regularizer': null, 'kernel_constraint': null, 'bias_constraint':"
+                + " null, 'seed': null}, 'registered_name': null, 'build_config': {'shapes_dict': {'query_shape': [null, 6,"
+                + " 5], 'value_shape': [null, 6, 5]}}, 'name': '" + name + "', 'inbound_nodes': [" + call + "]}],"
+                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['" + name + "', 0, 0]]}, 'registered_name':"
+                + " 'Functional'}").replace('\'', '"');
+    }
+
+    @Test
+    void keras315GateAndSlidingWindow(@TempDir Path dir) throws Exception {
+        String kwargsOnly = "{'args': [], 'kwargs': {'query': " + Keras3Ops.tensor("x") + ", 'value': " + Keras3Ops.tensor("x")
+                + ", 'training': false}}";
+        String positional = "{'args': [" + Keras3Ops.tensor("x") + ", " + Keras3Ops.tensor("x") + "], 'kwargs': {}}";
+        try (Tensor x = Tensor.of(values(2 * 6 * 5, 0.29), 2, 6, 5)) {
+            // the defaults Keras 3.15 writes read as the plain layer; a keyword-only call as the positional one
+            try (Model a = load(keras315("att", false, "null", kwargsOnly)); Model b = load(keras315("att", false, "null",
+                    positional))) {
+                MultiHeadAttention att = (MultiHeadAttention) a.layer("att");
+                assertFalse(att.useGate());
+                assertEquals(null, att.slidingWindow());
+                b.layer("att").setWeights(att.getWeights());
+                List<Tensor> ya = a.predict(List.of(x));
+                List<Tensor> yb = b.predict(List.of(x));
+                try {
+                    assertArrayEquals(ya.get(0).toFloatArray(), yb.get(0).toFloatArray(), 0f);
+                } finally {
+                    ya.forEach(Tensor::close);
+                    yb.forEach(Tensor::close);
+                }
+            }
+            try (Model m = load(keras315("att", true, "2", positional))) {
+                MultiHeadAttention att = (MultiHeadAttention) m.layer("att");
+                assertTrue(att.useGate());
+                assertEquals(2, att.slidingWindow());
+                assertEquals(10, att.getWeights().size());
+                sameAsTheLayer(m, "att", List.of(x), List.of(x, x));
+                roundTrips(m, dir, List.of(x), List.of("m.keras"));
+                Exception h5 = assertThrows(IllegalArgumentException.class, () -> Models.save(m, dir.resolve("m.h5")));
+                assertTrue(h5.getMessage().contains("use_gate"), h5.getMessage());
+                // the gate, which has no public property, at its attribute's name, between the key and the value
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(dir.resolve("m.keras").toFile())) {
+                    Path weights = dir.resolve("g.weights.h5");
+                    Files.copy(zip.getInputStream(zip.getEntry("model.weights.h5")), weights);
+                    try (HdfFile h5file = new HdfFile(weights)) {
+                        Dataset gate = (Dataset) h5file.getByPath("layers/multi_head_attention/_gate_dense/vars/0");
+                        assertArrayEquals(new int[] {5, 2, 3}, gate.getDimensions());
+                    }
+                    JsonNode config = JSON.readTree(zip.getInputStream(zip.getEntry("config.json")));
+                    JsonNode c = config.path("config").path("layers").get(1).path("config");
+                    assertTrue(c.path("use_gate").asBoolean());
+                    assertEquals(2, c.path("sliding_window").asInt());
+                }
+            }
+        }
+    }
+
     private static String k3Input(String name, String shape) {
         return "{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': " + shape + ", 'dtype':"
                 + " 'float32', 'name': '" + name + "'}, 'registered_name': null, 'name': '" + name + "', 'inbound_nodes': []}";

@@ -51,11 +51,21 @@ class MultiHeadAttentionTest {
         check(c, seed, KerasVersion.KERAS_2, 0, 0.5f);
     }
 
-    /** The case under a Keras version's rules, with {@code dropout} (Keras 3's path), weights drawn at {@code scale}. */
     private static void check(Case c, long seed, KerasVersion version, double dropout, float scale) {
+        check(c, seed, version, dropout, scale, b -> { });
+    }
+
+    /**
+     * The case under a Keras version's rules, with {@code dropout} (Keras 3's path), weights drawn at
+     * {@code scale}, and more arguments set by {@code more} (Keras 3's gate and sliding window, tf-keras'
+     * robust masking).
+     */
+    private static void check(Case c, long seed, KerasVersion version, double dropout, float scale,
+                              java.util.function.Consumer<MultiHeadAttention.Builder> more) {
         Random r = new Random(seed);
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(c.heads, c.keyDim).valueDim(c.valueDim).useBias(c.bias)
                 .useCausalMask(c.causal).dropout(dropout);
+        more.accept(b);
         if (c.outputShape != null) b.outputShape(c.outputShape);
         if (c.axes != null) b.attentionAxes(c.axes);
         MultiHeadAttention built = b.build();
@@ -66,9 +76,10 @@ class MultiHeadAttentionTest {
                         .set("config", built.getConfig()), version);
             }
         }
-        ReferenceAttention.Masked how = version != KerasVersion.KERAS_3 ? ReferenceAttention.Masked.ADD
-                : dropout == 0 && c.query.length == 3 ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ZERO;
         try (MultiHeadAttention layer = made) {
+            ReferenceAttention.Masked how = version != KerasVersion.KERAS_3
+                    ? layer.softmaxRobustMasking() ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ADD
+                    : dropout == 0 && c.query.length == 3 ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ZERO;
             float[] q = random(r, size(c.query));
             float[] v = random(r, size(c.value));
             float[] k = c.key == null ? null : random(r, size(c.key));
@@ -94,12 +105,18 @@ class MultiHeadAttentionTest {
                 }
                 layer.setWeights(ws);
                 int per = c.bias ? 2 : 1;
-                float[][] w = new float[8][];
-                for (int p = 0; p < 4; p++) {
-                    w[2 * p] = ws.get(p * per).values();
-                    if (c.bias) w[2 * p + 1] = ws.get(p * per + 1).values();
+                // query, key, [gate,] value, output, each kernel then bias
+                List<String> parts = new ArrayList<>(List.of("query", "key", "value", "attention_output"));
+                if (layer.useGate()) parts.add(2, "gate");
+                float[][] w = new float[10][];
+                int[] slot = {0, 2, 8, 4, 6};
+                for (int p = 0; p < parts.size(); p++) {
+                    int at = slot[List.of("query", "key", "gate", "value", "attention_output").indexOf(parts.get(p))];
+                    w[at] = ws.get(p * per).values();
+                    if (c.bias) w[at + 1] = ws.get(p * per + 1).values();
                 }
-                int[] axes = c.axes;
+                int[] axes = c.axes == null ? null : c.axes.clone();
+                for (int i = 0; axes != null && i < axes.length; i++) if (axes[i] < 0) axes[i] += c.query.length;
                 if (axes == null) {
                     axes = new int[c.query.length - 2];
                     for (int i = 0; i < axes.length; i++) axes[i] = i + 1;
@@ -108,7 +125,8 @@ class MultiHeadAttentionTest {
                 RefArray expected = ReferenceAttention.run(new RefArray(c.query, q), new RefArray(c.value, v),
                         k == null ? null : new RefArray(c.key, k), m == null ? null : new RefArray(c.mask, m), c.causal,
                         axes, c.heads, c.keyDim, c.valueDim == null ? c.keyDim : c.valueDim, outSize,
-                        new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]), how);
+                        new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9]), how,
+                        layer.slidingWindow() == null ? 0 : layer.slidingWindow());
                 try (Tensor out = layer.call(inputs)) {
                     long[] shape = out.shape();
                     long[] want = new long[c.query.length - 1 + (c.outputShape == null ? 1 : c.outputShape.length)];
@@ -186,6 +204,30 @@ class MultiHeadAttentionTest {
         Case fourD = new Case(2, 3, null, null, new int[] {2}, true, false, new int[] {2, 3, 4, 5}, new int[] {2, 3, 2, 5},
                 null, new int[] {2, 3, 4, 2});
         check(fourD, 40, KerasVersion.KERAS_3, 0, 0.5f);
+    }
+
+    /** Keras 3.15's gate and sliding window, Keras 3's negative attention axes, tf-keras' robust masking. */
+    @Test
+    void newerArguments() {
+        Case plain = new Case(2, 3, 4, null, null, true, false, new int[] {2, 6, 5}, new int[] {2, 7, 5}, null, null);
+        check(plain, 50, KerasVersion.KERAS_3, 0, 0.5f, b -> b.useGate(true));
+        Case noBias = new Case(2, 3, null, null, null, false, true, new int[] {2, 6, 5}, new int[] {2, 6, 5}, null, null);
+        check(noBias, 51, KerasVersion.KERAS_3, 0, 0.5f, b -> b.useGate(true).slidingWindow(2));
+        Case masked = new Case(2, 3, null, null, null, true, false, new int[] {2, 6, 5}, new int[] {2, 8, 5}, null,
+                new int[] {2, 6, 8});
+        check(masked, 52, KerasVersion.KERAS_3, 0.1, 0.5f, b -> b.slidingWindow(3));
+        // robust masking: a row whose every key is masked weighs them exactly evenly, whatever the scores
+        Case rows = new Case(2, 4, null, null, null, true, false, new int[] {3, 5, 6}, new int[] {3, 2, 6}, null,
+                new int[] {3, 5, 2});
+        check(rows, 53, KerasVersion.KERAS_2, 0, 4f, b -> b.softmaxRobustMasking(true));
+        // Keras 3 counts -2 from the input's end: axis 2 of a rank-4 input
+        Case negative = new Case(2, 3, null, null, new int[] {-2}, true, false, new int[] {2, 3, 4, 5},
+                new int[] {2, 3, 6, 5}, null, null);
+        check(negative, 54, KerasVersion.KERAS_3, 0, 0.5f);
+        IllegalArgumentException tfKeras = assertThrows(IllegalArgumentException.class,
+                () -> check(negative, 54, KerasVersion.KERAS_2, 0, 0.5f));
+        assertTrue(tfKeras.getMessage().contains("negative"), tfKeras.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MultiHeadAttention.builder(2, 3).slidingWindow(0).build());
     }
 
     @Test

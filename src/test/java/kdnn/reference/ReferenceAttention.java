@@ -14,7 +14,11 @@ public final class ReferenceAttention {
 
     /** The weights in Keras' shapes, flattened row-major; biases null without use_bias. */
     public record Weights(float[] queryKernel, float[] queryBias, float[] keyKernel, float[] keyBias, float[] valueKernel,
-                          float[] valueBias, float[] outputKernel, float[] outputBias) {
+                          float[] valueBias, float[] outputKernel, float[] outputBias, float[] gateKernel, float[] gateBias) {
+        public Weights(float[] queryKernel, float[] queryBias, float[] keyKernel, float[] keyBias, float[] valueKernel,
+                       float[] valueBias, float[] outputKernel, float[] outputBias) {
+            this(queryKernel, queryBias, keyKernel, keyBias, valueKernel, valueBias, outputKernel, outputBias, null, null);
+        }
     }
 
     /**
@@ -27,7 +31,7 @@ public final class ReferenceAttention {
      */
     public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
                                int heads, int keyDim, int valueDim, int outputSize, Weights w) {
-        return run(query, value, key, mask, causal, axes, heads, keyDim, valueDim, outputSize, w, Masked.ADD);
+        return run(query, value, key, mask, causal, axes, heads, keyDim, valueDim, outputSize, w, Masked.ADD, 0);
     }
 
     /**
@@ -37,9 +41,13 @@ public final class ReferenceAttention {
      */
     public enum Masked { ADD, WHERE, ZERO }
 
-    /** As above, masked scores removed as {@code masked} says. */
+    /**
+     * As above, masked scores removed as {@code how} says, Keras 3's {@code sliding_window} (0: none;
+     * a key counts when |query position - key position| is below it) and its gate (the heads' outputs
+     * times {@code sigmoid(query . gateKernel + gateBias)}) when the weights have one.
+     */
     public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
-                               int heads, int keyDim, int valueDim, int outputSize, Weights w, Masked how) {
+                               int heads, int keyDim, int valueDim, int outputSize, Weights w, Masked how, int window) {
         if (key == null) key = value;
         int rank = query.rank();
         int batch = query.shape()[0];
@@ -79,6 +87,7 @@ public final class ReferenceAttention {
                             keep = maskValue(mask, maskDims, b, h, ti, si, isAttention, axes) != 0;
                         }
                         if (causal) keep &= ti[0] >= si[0];
+                        if (window > 0) keep &= Math.abs(ti[0] - si[0]) < window;
                         // tf.keras adds the mask in float32: a masked logit rounds to -1e9 (its ulp is 64)
                         masked[s] = !keep;
                         logits[s] = keep ? dot : switch (how) {
@@ -94,6 +103,16 @@ public final class ReferenceAttention {
                         if (!paired[s]) continue;
                         double p = how == Masked.ZERO && masked[s] ? 0 : Math.exp(logits[s] - max) / sum;
                         for (int d = 0; d < valueDim; d++) ctx[b][t][h][d] += p * v[b][s][h][d];
+                    }
+                }
+            }
+        }
+        if (w.gateKernel() != null) {
+            double[][][][] g = project(query.data(), batch, qCount, dq, heads, valueDim, w.gateKernel(), w.gateBias());
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < qCount; t++) {
+                    for (int h = 0; h < heads; h++) {
+                        for (int d = 0; d < valueDim; d++) ctx[b][t][h][d] *= 1 / (1 + Math.exp(-g[b][t][h][d]));
                     }
                 }
             }
