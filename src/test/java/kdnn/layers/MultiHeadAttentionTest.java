@@ -81,7 +81,7 @@ class MultiHeadAttentionTest {
                     ? layer.softmaxRobustMasking() ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ADD
                     : dropout == 0 && c.query.length == 3 ? ReferenceAttention.Masked.WHERE : ReferenceAttention.Masked.ZERO;
             float[] q = random(r, size(c.query));
-            float[] v = random(r, size(c.value));
+            float[] v = random(r, size(c.value == null ? c.query : c.value));
             float[] k = c.key == null ? null : random(r, size(c.key));
             float[] m = null;
             if (c.mask != null) {
@@ -89,14 +89,20 @@ class MultiHeadAttentionTest {
                 for (int i = 0; i < m.length; i++) m[i] = r.nextInt(3) == 0 ? 0 : 1;
                 m[0] = 0;
             }
+            // one tensor as query and value (and key): self-attention, projected in one matmul
+            boolean same = c.value == null;
+            Case shapes = same ? new Case(c.heads, c.keyDim, c.valueDim, c.outputShape, c.axes, c.bias, c.causal, c.query,
+                    c.query, c.query, c.mask) : c;
+            if (same) v = q;
             List<Tensor> inputs = new ArrayList<>();
             try {
                 inputs.add(Tensor.of(q, c.query));
-                inputs.add(Tensor.of(v, c.value));
-                if (c.key != null || c.mask != null) inputs.add(Tensor.of(k == null ? v : k, c.key == null ? c.value : c.key));
+                inputs.add(same ? inputs.get(0) : Tensor.of(v, c.value));
+                if (same && c.mask != null) inputs.add(inputs.get(0));
+                else if (c.key != null || c.mask != null) inputs.add(Tensor.of(k == null ? v : k, c.key == null ? c.value : c.key));
                 if (c.mask != null) inputs.add(Tensor.of(m, c.mask));
                 // weights drawn small so the softmax is not saturated
-                layer.build(longs(c.query), longs(c.value), c.key == null ? null : longs(c.key));
+                layer.build(longs(c.query), longs(shapes.value), c.key == null ? null : longs(c.key));
                 List<Weight> ws = new ArrayList<>();
                 for (WeightSpec s : layer.weightSpecs()) {
                     float[] values = random(r, size(s.shape()));
@@ -122,7 +128,7 @@ class MultiHeadAttentionTest {
                     for (int i = 0; i < axes.length; i++) axes[i] = i + 1;
                 }
                 int outSize = c.outputShape == null ? c.query[c.query.length - 1] : size(c.outputShape);
-                RefArray expected = ReferenceAttention.run(new RefArray(c.query, q), new RefArray(c.value, v),
+                RefArray expected = ReferenceAttention.run(new RefArray(c.query, q), new RefArray(shapes.value, v),
                         k == null ? null : new RefArray(c.key, k), m == null ? null : new RefArray(c.mask, m), c.causal,
                         axes, c.heads, c.keyDim, c.valueDim == null ? c.keyDim : c.valueDim, outSize,
                         new ReferenceAttention.Weights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9]), how,
@@ -141,7 +147,7 @@ class MultiHeadAttentionTest {
                     }
                 }
             } finally {
-                inputs.forEach(Tensor::close);
+                inputs.stream().distinct().forEach(Tensor::close);
             }
         }
     }
@@ -151,6 +157,17 @@ class MultiHeadAttentionTest {
         check(new Case(2, 4, null, null, null, true, false, new int[] {2, 5, 6}, new int[] {2, 5, 6}, null, null), 1);
         check(new Case(3, 5, null, null, null, true, false, new int[] {3, 4, 7}, new int[] {3, 9, 5}, null, null), 2);
         check(new Case(1, 8, null, null, null, true, false, new int[] {1, 1, 3}, new int[] {1, 6, 3}, null, null), 3);
+    }
+
+    /** One tensor as query, value and key: the three projections run as one matmul, the query's columns scaled. */
+    @Test
+    void selfAttentionOfOneTensor() {
+        check(new Case(2, 4, null, null, null, true, false, new int[] {2, 5, 6}, null, null, null), 60);
+        check(new Case(3, 2, 5, new int[] {3}, null, false, true, new int[] {3, 7, 4}, null, null, null), 61);
+        check(new Case(2, 3, null, null, null, true, false, new int[] {2, 5, 6}, null, null, new int[] {2, 5, 5}), 62);
+        check(new Case(2, 3, 4, null, new int[] {1, 3}, true, false, new int[] {2, 2, 3, 4, 5}, null, null, null), 63);
+        check(new Case(2, 3, null, null, null, true, false, new int[] {2, 5, 6}, null, null, null), 64,
+                KerasVersion.KERAS_3, 0, 0.5f, b -> b.useGate(true));
     }
 
     @Test
