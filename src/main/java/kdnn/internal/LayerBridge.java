@@ -121,6 +121,9 @@ public abstract class LayerBridge {
     /** The hidden layer calling {@code layer} with Keras' mask as its last input. */
     public abstract Layer maskedCall(Layer layer);
 
+    /** The hidden call of a layer reading the masks of the inputs {@code masked} marks, after its inputs. */
+    public abstract Layer maskedEachCall(Layer layer, boolean[] masked);
+
     /** The input shape a call on inputs of these shapes builds {@code layer} for, or null (no weights to make). */
     public abstract long[] buildShape(Layer layer, List<long[]> inputShapes);
 }

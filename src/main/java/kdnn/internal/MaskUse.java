@@ -21,6 +21,11 @@ public record MaskUse(Kind kind, Layer maskLayer) {
         READS,
         /** The layer reads the mask and its output carries it on (a recurrent layer's sequences). */
         READS_AND_PASSES,
+        /**
+         * The layer reads the mask of each input that has one (one more input each, after its own, in
+         * order) and its output carries the first input's (an attention's query, value and key masks).
+         */
+        READS_EACH,
         /** The layer's output carries a new mask, computed from its inputs alone. */
         MAKES,
         /** A merge: the output mask combines the inputs' masks (those present). */
@@ -31,4 +36,5 @@ public record MaskUse(Kind kind, Layer maskLayer) {
     public static final MaskUse PASSES = new MaskUse(Kind.PASSES, null);
     public static final MaskUse READS = new MaskUse(Kind.READS, null);
     public static final MaskUse READS_AND_PASSES = new MaskUse(Kind.READS_AND_PASSES, null);
+    public static final MaskUse READS_EACH = new MaskUse(Kind.READS_EACH, null);
 }

@@ -37,6 +37,15 @@ final class SaveRules {
         checkOperations(model, format);
         for (Layer l : model.layersGivenMasks()) {
             KerasVersion rules = LayerBridge.get().rules(l);
+            if (rules != target && l instanceof kdnn.layers.MultiHeadAttention mha
+                    && !mha.fullyMaskedQuery(rules).equals(mha.fullyMaskedQuery(target))) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") is given a mask, so a query position whose every key is masked (a padded"
+                        + " one) gets " + mha.fullyMaskedQuery(rules) + " in " + name(rules) + " and "
+                        + mha.fullyMaskedQuery(target) + " in " + name(target) + "; " + format + " files cannot hold it"
+                        + " as it computes now. Save it in a " + name(rules) + " format ("
+                        + (rules == KerasVersion.KERAS_3 ? ".keras" : ".h5 or TF.js") + ")");
+            }
             if (rules != target && masksDiffer(l)) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
                         + l.className() + ") is given a mask, which " + name(rules) + " and " + name(target)

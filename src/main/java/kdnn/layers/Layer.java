@@ -138,6 +138,13 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public Layer maskedEachCall(Layer layer, boolean[] masked) {
+            StringBuilder key = new StringBuilder("masked-each-");
+            for (boolean m : masked) key.append(m ? '1' : '0');
+            return layer.hidden(key.toString(), () -> new MaskedEachCall(layer, masked));
+        }
+
+        @Override
         public Layer maskedCall(Layer layer) {
             return layer.hidden("masked", () -> new MaskedCall(layer));
         }
@@ -277,6 +284,20 @@ public abstract class Layer implements AutoCloseable {
     double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
                            MemorySegment output, double[] bounds) {
         throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read a mask");
+    }
+
+    /**
+     * The output shapes of a call with Keras' masks of the inputs {@code masked} marks (their shapes
+     * {@code masks}, in order); only layers whose mask use is {@code READS_EACH} take them.
+     */
+    List<long[]> maskedEachOutputShapes(List<long[]> inputs, boolean[] masked, List<long[]> masks) {
+        throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read its inputs' masks");
+    }
+
+    /** Runs a call with Keras' masks of the inputs {@code masked} marks (see {@link #maskedEachOutputShapes}). */
+    double runMaskedEach(long[][] shapes, MemorySegment[] inputs, boolean[] masked, long[][] maskShapes,
+                         MemorySegment[] masks, MemorySegment output) {
+        throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") does not read its inputs' masks");
     }
 
     /** The input shape a call on inputs of these shapes builds the layer for, or null (a merge's: no weights). */

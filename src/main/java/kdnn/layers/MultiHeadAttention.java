@@ -161,18 +161,6 @@ public final class MultiHeadAttention extends Layer {
         return givenMask;
     }
 
-    /** Keras' masks of the inputs are not read here: refused where they would reach the layer. */
-    @Override
-    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
-        for (boolean m : inputMasked) {
-            if (m) {
-                throw new IllegalArgumentException("layer \"" + name() + "\" (MultiHeadAttention) is given a Keras mask"
-                        + " of its query, value or key, which kdnn does not read; give the mask as attention_mask");
-            }
-        }
-        return kdnn.internal.MaskUse.DROPS;
-    }
-
     /** The roles of a call's inputs. */
     private record Call(long[] query, long[] value, long[] key, long[] mask) {
     }
@@ -404,14 +392,23 @@ public final class MultiHeadAttention extends Layer {
 
     @Override
     double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
+        return run(shapes, inputs, null, output);
+    }
+
+    /**
+     * One call; {@code keras}: which of query, value and key carry Keras' mask (null: none), their
+     * masks appended to the inputs in that order.
+     */
+    private double run(long[][] shapes, MemorySegment[] inputs, boolean[] keras, MemorySegment output) {
         long stamp = enter();
         try {
-            List<long[]> list = Arrays.asList(shapes);
+            int n = keras == null ? shapes.length : shapes.length - count(keras);
+            List<long[]> list = Arrays.asList(shapes).subList(0, n);
             long[] out = computeOutputShape(list);
             checkOutput(output, out);
             buildFor(buildShape(list));
             if (Shapes.product(out) == 0) return Double.NaN;
-            long[] key = key(shapes, isSelf(shapes, inputs));
+            long[] key = key(shapes, n, keras, isSelf(shapes, inputs, n));
             long work = Shapes.product(out) * shapes[1][shapes[1].length - 2];
             PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), this::fromKey);
             try {
@@ -425,24 +422,119 @@ public final class MultiHeadAttention extends Layer {
         }
     }
 
+    private static int count(boolean[] flags) {
+        int n = 0;
+        for (boolean f : flags) if (f) n++;
+        return n;
+    }
+
+    /**
+     * Keras reads the masks of the query, the value and the key (rank-3 inputs: {@code (batch,
+     * positions)} each) and its output carries the query's; the attention mask's own mask is not read.
+     */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        for (int i = 0; i < Math.min(3, inputMasked.length); i++) {
+            if (inputMasked[i]) return kdnn.internal.MaskUse.READS_EACH;
+        }
+        return kdnn.internal.MaskUse.DROPS;
+    }
+
+    /** Which of query, value and key carry a mask, of the inputs {@code masked} marks (the mask input's own: not read). */
+    private static boolean[] kerasMasks(boolean[] masked) {
+        boolean[] k = new boolean[3];
+        for (int i = 0; i < Math.min(3, masked.length); i++) k[i] = masked[i];
+        return k;
+    }
+
+    @Override
+    List<long[]> maskedEachOutputShapes(List<long[]> inputs, boolean[] masked, List<long[]> masks) {
+        List<long[]> out = computeOutputShapes(inputs);
+        Call c = roles(inputs);
+        int at = 0;
+        for (int i = 0; i < masked.length; i++) {
+            if (!masked[i]) continue;
+            long[] m = masks.get(at++);
+            if (i > 2) continue;
+            long[] of = i == 0 ? c.query : i == 1 ? c.value : c.key;
+            boolean fits = of.length == 3 && m.length == 2 && (m[0] == of[0] || m[0] < 0 || of[0] < 0)
+                    && (m[1] == of[1] || m[1] < 0 || of[1] < 0);
+            if (!fits) {
+                throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): Keras' mask of its "
+                        + List.of("query", "value", "key").get(i) + " " + Shapes.format(of) + " must be (batch, positions)"
+                        + " of rank-3 inputs; got " + Shapes.format(m));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    double runMaskedEach(long[][] shapes, MemorySegment[] inputs, boolean[] masked, long[][] maskShapes,
+                         MemorySegment[] masks, MemorySegment output) {
+        maskedEachOutputShapes(Arrays.asList(shapes), masked, Arrays.asList(maskShapes));
+        boolean[] keras = kerasMasks(masked);
+        int n = shapes.length;
+        long[][] allShapes = Arrays.copyOf(shapes, n + count(keras));
+        MemorySegment[] all = Arrays.copyOf(inputs, n + count(keras));
+        int at = 0;
+        int to = n;
+        for (int i = 0; i < masked.length; i++) {
+            if (!masked[i]) continue;
+            if (i < 3) {
+                allShapes[to] = maskShapes[at];
+                all[to++] = masks[at];
+            }
+            at++;
+        }
+        if (count(keras) > 0) givenMask = true;
+        return run(allShapes, all, keras, output);
+    }
+
+    /**
+     * Runs the layer on its inputs with Keras' masks of them ({@code masks} aligned with
+     * {@code inputs}, null where an input has none; query and value masks {@code (batch, positions)}),
+     * as a model does where an Embedding's or a Masking's mask reaches the attention; returns a new
+     * tensor the caller owns.
+     */
+    public kdnn.Tensor call(List<kdnn.Tensor> inputs, List<kdnn.Tensor> masks) {
+        ensureOpen();
+        if (masks.size() != inputs.size()) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention): " + masks.size()
+                    + " masks for " + inputs.size() + " inputs");
+        }
+        boolean[] masked = new boolean[inputs.size()];
+        List<kdnn.Tensor> all = new ArrayList<>(inputs);
+        for (int i = 0; i < masked.length; i++) {
+            masked[i] = masks.get(i) != null;
+            if (masked[i]) all.add(masks.get(i));
+        }
+        if (count(masked) == 0) return call(inputs);
+        return kdnn.internal.LayerBridge.get().maskedEachCall(this, masked).call(all);
+    }
+
     /** Whether query, value and key are one tensor (the same memory): self-attention, projected in one matmul. */
-    private static boolean isSelf(long[][] shapes, MemorySegment[] inputs) {
-        int keys = Math.min(shapes.length, 3);
+    private static boolean isSelf(long[][] shapes, MemorySegment[] inputs, int n) {
+        int keys = Math.min(n, 3);
         for (int i = 1; i < keys; i++) {
             if (!Arrays.equals(shapes[i], shapes[0]) || inputs[i].address() != inputs[0].address()) return false;
         }
         return true;
     }
 
-    /** A pipeline-cache key: the input count, each input's rank and dims, then 1 for self-attention. */
-    private static long[] key(long[][] shapes, boolean self) {
+    /**
+     * A pipeline-cache key: the count of the call's own inputs, each input's rank and dims (Keras'
+     * masks' after them), then 1 for self-attention, then 1 for each of query, value and key with a
+     * Keras mask.
+     */
+    private static long[] key(long[][] shapes, int n, boolean[] keras, boolean self) {
         List<Long> k = new ArrayList<>();
-        k.add((long) shapes.length);
-        for (long[] s : shapes) {
-            k.add((long) s.length);
-            for (long d : s) k.add(d);
+        k.add((long) n);
+        for (int i = 0; i < n; i++) {
+            k.add((long) shapes[i].length);
+            for (long d : shapes[i]) k.add(d);
         }
         k.add(self ? 1L : 0L);
+        for (int i = 0; i < 3; i++) k.add(keras != null && keras[i] ? 1L : 0L);
         return k.stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -462,7 +554,8 @@ public final class MultiHeadAttention extends Layer {
         Attentions.Shape s = new Attentions.Shape(c.query[0], Arrays.copyOfRange(c.query, 1, rank - 1),
                 Arrays.copyOfRange(c.value, 1, rank - 1), att, c.query[rank - 1], c.value[rank - 1], c.key[rank - 1],
                 numHeads, keyDim, valueDim, Shapes.product(outDims), n > 2, c.mask == null ? null : expandedMask(c, att),
-                causal, slidingWindow == null ? 0 : slidingWindow, maskedScores(version, rank), key[key.length - 1] == 1);
+                causal, slidingWindow == null ? 0 : slidingWindow, maskedScores(version, rank), key[at] == 1,
+                new boolean[] {key[at + 1] == 1, key[at + 2] == 1, key[at + 3] == 1});
         int gate = useGate ? 1 : 0;
         return Attentions.multiHead(s, projection(0), projection(1), projection(2 + gate), projection(3 + gate),
                 useGate ? projection(2) : null);

@@ -183,11 +183,15 @@ final class Graphs {
         boolean reads = first && (use.kind() == MaskUse.Kind.READS || use.kind() == MaskUse.Kind.READS_AND_PASSES);
         int[] callInputs = reads ? append(in, masks[0]) : in;
         Layer called = reads ? LayerBridge.get().maskedCall(layer) : layer;
+        if (use.kind() == MaskUse.Kind.READS_EACH) {
+            for (int m : masks) if (m >= 0) callInputs = append(callInputs, m);
+            called = LayerBridge.get().maskedEachCall(layer, masked);
+        }
         calls.add(new GraphSpec.Call(called, callInputs, label));
         int out = inputCount + calls.size() - 1;
         int mask = switch (use.kind()) {
             case DROPS, READS -> -1;
-            case PASSES, READS_AND_PASSES -> first ? masks[0] : -1;
+            case PASSES, READS_AND_PASSES, READS_EACH -> first ? masks[0] : -1;
             case MAKES -> {
                 calls.add(new GraphSpec.Call(use.maskLayer(), in, label + " (mask)"));
                 yield inputCount + calls.size() - 1;

@@ -64,10 +64,16 @@ public final class Attentions {
      *                     below it), or 0 for none
      * @param masked       how a masked score is removed
      * @param self         query, value and key are one tensor: one projection with the three kernels side by side
+     * @param keras        which of query, value and key carry Keras' own mask ({@code (batch, positions)},
+     *                     rank-3 inputs), given as inputs after the others in that order; null for none
      */
     public record Shape(long batch, long[] queryAxes, long[] valueAxes, int[] attention, long queryDim, long valueDim,
                         long keyDim, long heads, long keySize, long valueSize, long outputSize, boolean hasKey,
-                        long[] maskShape, boolean causal, long slidingWindow, Masked masked, boolean self) {
+                        long[] maskShape, boolean causal, long slidingWindow, Masked masked, boolean self,
+                        boolean[] keras) {
+        boolean kerasMasks() {
+            return keras != null && (keras[0] || keras[1] || keras[2]);
+        }
         /** The axes that are not attention axes (the same for query and value). */
         long[] others() {
             long[] out = new long[queryAxes.length - attention.length];
@@ -117,6 +123,10 @@ public final class Attentions {
             int valueSlot = b.input(1);
             int keySlot = s.hasKey ? b.input(2) : valueSlot;
             int maskSlot = s.maskShape == null ? -1 : b.input(s.hasKey ? 3 : 2);
+            // Keras' masks of query, value and key, after the other inputs
+            int[] kerasSlots = {-1, -1, -1};
+            int nextInput = (s.hasKey ? 3 : 2) + (s.maskShape == null ? 0 : 1);
+            for (int i = 0; i < 3; i++) if (s.kerasMasks() && s.keras[i]) kerasSlots[i] = b.input(nextInput++);
             long queryRows = s.rows(s.queryAxes);
             long valueRows = s.rows(s.valueAxes);
             // the projections; the query scaled by 1 / sqrt(key_dim) after its bias, as Keras does
@@ -164,17 +174,21 @@ public final class Attentions {
             MemoryDesc keysT = b.own(MemoryDesc.withStrides(swapLast(kv.dims), swapLast(kv.strides), dnnl_f32()));
             b.step(matmul(qv.md, keysT, scores), qv.arg(DNNL_ARG_SRC(), qv.md), kv.arg(DNNL_ARG_WEIGHTS(), keysT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
-            boolean masking = s.maskShape != null || s.causal || s.slidingWindow > 0;
+            boolean masking = s.maskShape != null || s.causal || s.slidingWindow > 0 || s.kerasMasks();
             long[] adderDims = masking ? adderDims(s, scoreDims) : null;
             MemoryDesc adder = masking ? b.own(MemoryDesc.rowMajor(adderDims)) : null;
             // the adder, (1 - mask) * the masked constant; then (ZERO) the mask itself at the same dims
             int adderSlot = masking ? b.buffer(Math.multiplyExact(adder.byteSize(), s.masked == Masked.ZERO ? 2 : 1)) : -1;
             if (masking) {
-                if (s.maskShape != null) {
-                    b.javaStep(maskSlot, adderSlot, (mask, out) -> writeAdder(s, adderDims, mask, out));
-                } else {
-                    b.javaStep(adderSlot, out -> writeAdder(s, adderDims, null, out));
-                }
+                int[] from = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(maskSlot),
+                        Arrays.stream(kerasSlots)).filter(x -> x >= 0).toArray();
+                b.javaStep(from, adderSlot, (in, out) -> {
+                    MemorySegment[] m = new MemorySegment[4]; // attention_mask, then the query's, value's, key's
+                    int at = 0;
+                    if (maskSlot >= 0) m[0] = in[at++];
+                    for (int i = 0; i < 3; i++) if (kerasSlots[i] >= 0) m[1 + i] = in[at++];
+                    writeAdder(s, adderDims, m, out);
+                });
                 b.step(Merges.binary(dnnl_binary_add(), scores, adder, scores),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot), Pipeline.Arg.slot(DNNL_ARG_SRC_1(), adder,
                                 adderSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), scores, scoreSlot));
@@ -348,6 +362,7 @@ public final class Attentions {
             Arrays.fill(d, 1);
             d[rank - 2] = scoreDims[rank - 2];
             d[rank - 1] = scoreDims[rank - 1];
+            if (s.kerasMasks()) d[0] = scoreDims[0]; // Keras' masks differ per sample
             return d;
         }
         int headAxis = rank - 3;
@@ -362,7 +377,8 @@ public final class Attentions {
      * {@link Masked#ZERO} the joined mask after it. A mask value other than 0 or 1 is refused:
      * Keras versions read it differently.
      */
-    private static void writeAdder(Shape s, long[] adderDims, MemorySegment mask, MemorySegment out) {
+    private static void writeAdder(Shape s, long[] adderDims, MemorySegment[] masks, MemorySegment out) {
+        MemorySegment mask = masks[0];
         long[] m = s.maskShape;
         int rank = adderDims.length;
         int p = s.attention.length;
@@ -400,6 +416,13 @@ public final class Attentions {
                     throw new IllegalArgumentException("attention_mask holds " + x + "; expected booleans (0 or 1)");
                 }
                 keep = x == 1f;
+            }
+            // Keras' masks of rank-3 inputs: the query's (batch, T), the value's and key's (batch, S)
+            for (int k = 1; k < 4 && s.kerasMasks(); k++) {
+                if (masks[k] == null) continue;
+                int axis = k == 1 ? rank - 2 : rank - 1;
+                float x = masks[k].getAtIndex(ValueLayout.JAVA_FLOAT, index[0] * adderDims[axis] + index[axis]);
+                keep &= x != 0f; // Keras casts its masks to booleans
             }
             if (s.causal) keep &= index[rank - 2] >= index[rank - 1];
             if (s.slidingWindow > 0) keep &= Math.abs(index[rank - 2] - index[rank - 1]) < s.slidingWindow;

@@ -52,7 +52,16 @@ public final class Pipeline implements AutoCloseable {
         void apply(MemorySegment from, MemorySegment to);
     }
 
-    private sealed interface Step permits PrimitiveStep, JavaStep, JavaTransferStep {
+    /** A step run in Java from several slots' bytes into another's. */
+    @FunctionalInterface
+    public interface SlotsTransfer {
+        void apply(MemorySegment[] from, MemorySegment to);
+    }
+
+    private sealed interface Step permits PrimitiveStep, JavaStep, JavaTransferStep, JavaGatherStep {
+    }
+
+    private record JavaGatherStep(int[] from, int to, SlotsTransfer operation) implements Step {
     }
 
     private record PrimitiveStep(Primitive primitive, Arg[] args, MemoryDesc scratchpad) implements Step {
@@ -365,6 +374,16 @@ public final class Pipeline implements AutoCloseable {
                         Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
                         t.operation.apply(data(t.from, inputs, output), data(t.to, inputs, output));
                     }
+                    case JavaGatherStep g -> {
+                        if (trace != null) {
+                            trace.java("java step from buffers " + java.util.Arrays.toString(g.from) + " into the "
+                                    + (g.to == OUTPUT ? "output" : "buffer " + g.to));
+                        }
+                        Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
+                        MemorySegment[] from = new MemorySegment[g.from.length];
+                        for (int i = 0; i < from.length; i++) from[i] = data(g.from[i], inputs, output);
+                        g.operation.apply(from, data(g.to, inputs, output));
+                    }
                 }
             }
             Dnnl.check("dnnl_stream_wait", dnnl_stream_wait(stream));
@@ -457,6 +476,12 @@ public final class Pipeline implements AutoCloseable {
         /** A Java operation on a slot, run on every call after the steps before it. */
         public Builder javaStep(int slot, SlotOperation operation) {
             steps.add(new JavaStep(slot, operation));
+            return this;
+        }
+
+        /** A Java operation reading slots {@code from} and writing slot {@code to}, run on every call in turn. */
+        public Builder javaStep(int[] from, int to, SlotsTransfer operation) {
+            steps.add(new JavaGatherStep(from.clone(), to, operation));
             return this;
         }
 

@@ -170,6 +170,87 @@ class MultiHeadAttentionTest {
                 KerasVersion.KERAS_3, 0, 0.5f, b -> b.useGate(true));
     }
 
+    /**
+     * Keras' own masks of the query and the value (an Embedding's, a Masking's): a key counts where
+     * the value's mask keeps it, a query position where the query's does, joined with the attention
+     * mask; padded query positions have every key masked.
+     */
+    @Test
+    void kerasMasksOfQueryAndValue() {
+        Random r = new Random(70);
+        for (KerasVersion version : List.of(KerasVersion.KERAS_2, KerasVersion.KERAS_3)) {
+            for (boolean explicit : new boolean[] {false, true}) {
+                int b = 3;
+                int t = 5;
+                int sLen = 6;
+                int d = 4;
+                float[] q = random(r, b * t * d);
+                float[] v = random(r, b * sLen * d);
+                float[] qm = new float[b * t];
+                float[] vm = new float[b * sLen];
+                for (int n = 0; n < b; n++) {
+                    for (int i = 0; i < t; i++) qm[n * t + i] = i < t - n ? 1 : 0;
+                    for (int i = 0; i < sLen; i++) vm[n * sLen + i] = i < sLen - 2 * n ? 1 : 0;
+                }
+                float[] am = new float[b * t * sLen];
+                for (int i = 0; i < am.length; i++) am[i] = explicit && i % 4 == 1 ? 0 : 1;
+                float[] joined = new float[am.length];
+                for (int n = 0; n < b; n++) {
+                    for (int i = 0; i < t; i++) {
+                        for (int j = 0; j < sLen; j++) {
+                            int at = (n * t + i) * sLen + j;
+                            joined[at] = am[at] * qm[n * t + i] * vm[n * sLen + j];
+                        }
+                    }
+                }
+                MultiHeadAttention built = MultiHeadAttention.builder(2, 3).build();
+                MultiHeadAttention layer = built;
+                if (version == KerasVersion.KERAS_3) {
+                    try (built) {
+                        layer = (MultiHeadAttention) Layers.fromConfig(JSON.createObjectNode().put("class_name", CLASS)
+                                .set("config", built.getConfig()), version);
+                    }
+                }
+                try (MultiHeadAttention l = layer; Tensor tq = Tensor.of(q, b, t, d); Tensor tv = Tensor.of(v, b, sLen, d);
+                     Tensor tqm = Tensor.of(qm, b, t); Tensor tvm = Tensor.of(vm, b, sLen);
+                     Tensor tam = Tensor.of(am, b, t, sLen)) {
+                    l.build(tq.shape(), tv.shape(), null);
+                    List<Weight> ws = new ArrayList<>();
+                    for (WeightSpec spec : l.weightSpecs()) {
+                        float[] values = random(r, size(spec.shape()));
+                        for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
+                        ws.add(new Weight(spec.name(), spec.shape(), values));
+                    }
+                    l.setWeights(ws);
+                    ReferenceAttention.Masked how = version == KerasVersion.KERAS_3 ? ReferenceAttention.Masked.WHERE
+                            : ReferenceAttention.Masked.ADD;
+                    RefArray want = ReferenceAttention.run(new RefArray(new int[] {b, t, d}, q),
+                            new RefArray(new int[] {b, sLen, d}, v), null, new RefArray(new int[] {b, t, sLen}, joined),
+                            false, new int[] {1}, 2, 3, 3, d, new ReferenceAttention.Weights(ws.get(0).values(),
+                                    ws.get(1).values(), ws.get(2).values(), ws.get(3).values(), ws.get(4).values(),
+                                    ws.get(5).values(), ws.get(6).values(), ws.get(7).values()), how, 0);
+                    List<Tensor> inputs = explicit ? List.of(tq, tv, tv, tam) : List.of(tq, tv);
+                    List<Tensor> masks = new ArrayList<>(java.util.Arrays.asList(tqm, tvm));
+                    if (explicit) {
+                        masks.add(tvm);
+                        masks.add(null);
+                    }
+                    try (Tensor got = l.call(inputs, masks)) {
+                        float[] g = got.toFloatArray();
+                        for (int i = 0; i < g.length; i++) {
+                            assertEquals(want.data()[i], g[i], 2e-5 + 2e-5 * Math.abs(want.data()[i]),
+                                    version + " explicit " + explicit + " at " + i);
+                        }
+                    }
+                    // a mask that is not (batch, positions) of its input is refused by name
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> l.call(List.of(tq, tv), java.util.Arrays.asList(tvm, null)));
+                    assertTrue(e.getMessage().contains("query"), e.getMessage());
+                }
+            }
+        }
+    }
+
     @Test
     void separateKeyValueDimAndOutputShape() {
         check(new Case(2, 3, 5, null, null, true, false, new int[] {2, 4, 6}, new int[] {2, 7, 5}, new int[] {2, 7, 3},
