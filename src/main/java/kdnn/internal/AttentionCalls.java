@@ -25,28 +25,35 @@ public final class AttentionCalls {
     private AttentionCalls() {
     }
 
+    /** The call's non-tensor arguments kdnn keeps as the layer's own. */
+    private static final List<String> CALL_ARGUMENTS = List.of("use_causal_mask", "return_attention_scores");
+
     /**
-     * A layer entry whose config takes {@code use_causal_mask} from its calls (the same in all of
-     * them), as kdnn keeps it.
+     * A layer entry whose config takes {@code use_causal_mask} and {@code return_attention_scores}
+     * from its calls (the same in all of them), as kdnn keeps them.
      */
-    public static JsonNode withCausalMask(JsonNode entry, String where) {
-        Boolean causal = null;
-        for (JsonNode call : entry.path("inbound_nodes")) {
-            JsonNode c = call.path(0).path(3).path("use_causal_mask");
-            if (!c.isMissingNode() && !c.isNull() && !c.isBoolean()) {
-                throw new IllegalArgumentException(where + " has use_causal_mask=" + c + "; expected a boolean");
+    public static JsonNode withCallArguments(JsonNode entry, String where) {
+        ObjectNode out = null;
+        for (String key : CALL_ARGUMENTS) {
+            Boolean value = null;
+            for (JsonNode call : entry.path("inbound_nodes")) {
+                JsonNode c = call.path(0).path(3).path(key);
+                if (!c.isMissingNode() && !c.isNull() && !c.isBoolean()) {
+                    throw new IllegalArgumentException(where + " has " + key + "=" + c + "; expected a boolean");
+                }
+                boolean v = c.asBoolean(false);
+                if (value != null && value != v) {
+                    throw new IllegalArgumentException(where + " is called with and without " + key + "; kdnn keeps one"
+                            + " setting per layer");
+                }
+                value = v;
             }
-            boolean value = c.asBoolean(false);
-            if (causal != null && causal != value) {
-                throw new IllegalArgumentException(where + " is called with and without use_causal_mask; kdnn keeps one"
-                        + " setting per layer");
+            if (value != null && value) {
+                if (out == null) out = entry.deepCopy();
+                ((ObjectNode) out.get("config")).put(key, true);
             }
-            causal = value;
         }
-        if (causal == null || !causal) return entry;
-        ObjectNode out = entry.deepCopy();
-        ((ObjectNode) out.get("config")).put("use_causal_mask", true);
-        return out;
+        return out == null ? entry : out;
     }
 
     /**
@@ -84,10 +91,6 @@ public final class AttentionCalls {
                     throw new IllegalArgumentException(where + " is called with " + key + ", which kdnn does not"
                             + " read; give the mask as attention_mask");
                 }
-            }
-            if (kwargs.path("return_attention_scores").asBoolean(false)) {
-                throw new IllegalArgumentException(where + " is called with return_attention_scores=True, which"
-                        + " kdnn does not compute");
             }
         }
         if (roles[0] == null || roles[1] == null) {

@@ -142,6 +142,7 @@ final class Keras3Config {
             c.remove("key_shape");
             c.remove("value_shape");
             c.remove("use_causal_mask");
+            c.remove("return_attention_scores");
         }
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
@@ -318,6 +319,7 @@ final class Keras3Config {
             kwargs.set("attention_mask", kerasTensor(kw.get("attention_mask"), inputShapes.get(3), layers));
         }
         if (mha.useCausalMask()) kwargs.put("use_causal_mask", true);
+        if (mha.returnAttentionScores()) kwargs.put("return_attention_scores", true);
         return out;
     }
 

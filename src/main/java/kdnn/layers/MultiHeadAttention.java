@@ -42,6 +42,7 @@ public final class MultiHeadAttention extends Layer {
     private final boolean useGate;
     private final Integer slidingWindow;
     private final boolean robustMasking;
+    private final boolean returnScores;
     private final Initializer kernelInitializer;
     private final Initializer biasInitializer;
     private final Regularizer kernelRegularizer;
@@ -70,6 +71,7 @@ public final class MultiHeadAttention extends Layer {
         this.useGate = b.useGate;
         this.slidingWindow = b.slidingWindow;
         this.robustMasking = b.robustMasking;
+        this.returnScores = b.returnScores;
         this.kernelInitializer = b.kernelInitializer;
         this.biasInitializer = b.biasInitializer;
         this.kernelRegularizer = b.kernelRegularizer;
@@ -125,6 +127,11 @@ public final class MultiHeadAttention extends Layer {
         return robustMasking;
     }
 
+    /** The call argument {@code return_attention_scores}, fixed for the layer's calls. */
+    public boolean returnAttentionScores() {
+        return returnScores;
+    }
+
     /** The call argument {@code use_causal_mask}, fixed for the layer's calls. */
     public boolean useCausalMask() {
         return causal;
@@ -138,7 +145,7 @@ public final class MultiHeadAttention extends Layer {
      */
     private Attentions.Masked maskedScores(KerasVersion v, int queryRank) {
         if (v != KerasVersion.KERAS_3) return robustMasking ? Attentions.Masked.WHERE : Attentions.Masked.ADD;
-        return dropout == 0 && queryRank == 3 ? Attentions.Masked.WHERE : Attentions.Masked.ZERO;
+        return dropout == 0 && queryRank == 3 && !returnScores ? Attentions.Masked.WHERE : Attentions.Masked.ZERO;
     }
 
     /**
@@ -223,11 +230,29 @@ public final class MultiHeadAttention extends Layer {
         value[value.length - 1] = dims[0];
         long[] key = inputShape.clone();
         key[key.length - 1] = dims[1];
-        return computeOutputShape(List.of(inputShape, value, key));
+        return attentionOutput(List.of(inputShape, value, key));
     }
 
+    /** With return_attention_scores, the output and the scores packed per sample; else the output. */
     @Override
     public long[] computeOutputShape(List<long[]> inputShapes) {
+        List<long[]> outs = computeOutputShapes(inputShapes);
+        return outs.size() == 1 ? outs.get(0) : BaseRecurrent.packed(outs);
+    }
+
+    /**
+     * Keras' outputs: the attention output, then with {@code return_attention_scores} the scores
+     * {@code (batch, other axes..., heads, query attention axes..., key attention axes...)}.
+     */
+    @Override
+    public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
+        long[] out = attentionOutput(inputShapes);
+        if (!returnScores) return List.of(out);
+        Call c = roles(inputShapes);
+        return List.of(out, scoreDims(c, attention(c.query.length)));
+    }
+
+    private long[] attentionOutput(List<long[]> inputShapes) {
         Call c = roles(inputShapes);
         long[] q = c.query;
         long[] v = c.value;
@@ -508,6 +533,10 @@ public final class MultiHeadAttention extends Layer {
             masked[i] = masks.get(i) != null;
             if (masked[i]) all.add(masks.get(i));
         }
+        if (returnScores) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (MultiHeadAttention) returns 2 tensors"
+                    + " (return_attention_scores): call it with callAll");
+        }
         if (count(masked) == 0) return call(inputs);
         return kdnn.internal.LayerBridge.get().maskedEachCall(this, masked).call(all);
     }
@@ -555,7 +584,7 @@ public final class MultiHeadAttention extends Layer {
                 Arrays.copyOfRange(c.value, 1, rank - 1), att, c.query[rank - 1], c.value[rank - 1], c.key[rank - 1],
                 numHeads, keyDim, valueDim, Shapes.product(outDims), n > 2, c.mask == null ? null : expandedMask(c, att),
                 causal, slidingWindow == null ? 0 : slidingWindow, maskedScores(version, rank), key[at] == 1,
-                new boolean[] {key[at + 1] == 1, key[at + 2] == 1, key[at + 3] == 1});
+                new boolean[] {key[at + 1] == 1, key[at + 2] == 1, key[at + 3] == 1}, returnScores);
         int gate = useGate ? 1 : 0;
         return Attentions.multiHead(s, projection(0), projection(1), projection(2 + gate), projection(3 + gate),
                 useGate ? projection(2) : null);
@@ -607,6 +636,7 @@ public final class MultiHeadAttention extends Layer {
         if (seed != null) c.set("seed", seed);
         if (causal) c.put("use_causal_mask", true);
         if (robustMasking) c.put("softmax_robust_masking", true);
+        if (returnScores) c.put("return_attention_scores", true);
         return c;
     }
 
@@ -625,6 +655,7 @@ public final class MultiHeadAttention extends Layer {
         private boolean useGate;
         private Integer slidingWindow;
         private boolean robustMasking;
+        private boolean returnScores;
         private Initializer kernelInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("glorot_uniform"));
         private Initializer biasInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("zeros"));
         private Regularizer kernelRegularizer;
@@ -661,6 +692,8 @@ public final class MultiHeadAttention extends Layer {
         public Builder slidingWindow(Integer window) { this.slidingWindow = window; return this; }
         /** tf-keras' {@code softmax_robust_masking}: masked scores replaced, not added to. */
         public Builder softmaxRobustMasking(boolean robust) { this.robustMasking = robust; return this; }
+        /** Keras' call argument {@code return_attention_scores}: the scores as a second output, for every call. */
+        public Builder returnAttentionScores(boolean returnScores) { this.returnScores = returnScores; return this; }
         /** Keras' call argument {@code use_causal_mask}, for every call of the layer. */
         public Builder useCausalMask(boolean causal) { this.useCausalMask = causal; return this; }
         /** Keras' {@code kernel_initializer}. */
@@ -754,6 +787,7 @@ public final class MultiHeadAttention extends Layer {
             if (!flash.isNull() && !flash.isBoolean()) throw ConfigReader.bad("flash_attention", flash, "a boolean or null");
             useCausalMask = r.bool("use_causal_mask", false);
             useGate = r.bool("use_gate", false);
+            returnScores = r.bool("return_attention_scores", false);
             JsonNode window = r.node("sliding_window");
             slidingWindow = window.isNull() ? null : ConfigReader.toInt("sliding_window", window);
             robustMasking = r.bool("softmax_robust_masking", false);

@@ -65,7 +65,7 @@ final class ConfigWriter {
             ArrayNode inbound = entry.putArray("inbound_nodes");
             for (Node n : calls.getOrDefault(op, List.of())) {
                 if (op instanceof kdnn.layers.MultiHeadAttention mha) {
-                    inbound.add(attentionCall(n, calls, mha.useCausalMask()));
+                    inbound.add(attentionCall(n, calls, mha));
                     continue;
                 }
                 ArrayNode args = inbound.addArray();
@@ -85,15 +85,17 @@ final class ConfigWriter {
 
     /**
      * tf.keras' call of a MultiHeadAttention: the query, with the value, the key (left out when it
-     * is the value) and the attention mask as keyword arguments, and use_causal_mask among them.
+     * is the value) and the attention mask as keyword arguments, and use_causal_mask and
+     * return_attention_scores among them.
      */
-    private static ArrayNode attentionCall(Node n, Map<Object, List<Node>> calls, boolean causal) {
+    private static ArrayNode attentionCall(Node n, Map<Object, List<Node>> calls, kdnn.layers.MultiHeadAttention mha) {
         List<KerasTensor> in = n.inputs();
         ObjectNode kwargs = JSON.objectNode();
         kwargs.set("value", reference(in.get(1), calls));
         if (in.size() > 2 && in.get(2) != in.get(1)) kwargs.set("key", reference(in.get(2), calls));
         if (in.size() > 3) kwargs.set("attention_mask", reference(in.get(3), calls));
-        if (causal) kwargs.put("use_causal_mask", true);
+        if (mha.useCausalMask()) kwargs.put("use_causal_mask", true);
+        if (mha.returnAttentionScores()) kwargs.put("return_attention_scores", true);
         ArrayNode call = JSON.arrayNode();
         call.add(reference(in.get(0), calls).add(kwargs));
         return call;
@@ -106,6 +108,7 @@ final class ConfigWriter {
     private static void attentionConfig(ObjectNode entry, List<Node> nodes) {
         ObjectNode c = (ObjectNode) entry.get("config");
         c.remove("use_causal_mask");
+        c.remove("return_attention_scores");
         c.remove("seed"); // Keras 3's dropout seed, which tf.keras' constructor does not take
         if (nodes.isEmpty()) return;
         List<KerasTensor> in = nodes.get(0).inputs();

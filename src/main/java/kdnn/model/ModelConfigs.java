@@ -241,7 +241,7 @@ public final class ModelConfigs {
             String cls = l.path("class_name").asText("");
             if (MODEL_CLASSES.contains(cls)) continue; // a nested Sequential may need its call's shape
             if (cls.equals(AttentionCalls.CLASS_NAME)) {
-                l = AttentionCalls.withCausalMask(l, "model \"" + name + "\": layer \"" + layerName + "\"");
+                l = AttentionCalls.withCallArguments(l, "model \"" + name + "\": layer \"" + layerName + "\"");
                 entries.put(layerName, l);
             }
             Layer layer = layer(l, weights, name);

@@ -66,11 +66,12 @@ public final class Attentions {
      * @param self         query, value and key are one tensor: one projection with the three kernels side by side
      * @param keras        which of query, value and key carry Keras' own mask ({@code (batch, positions)},
      *                     rank-3 inputs), given as inputs after the others in that order; null for none
+     * @param withScores   {@code return_attention_scores}: the output and the scores packed per sample
      */
     public record Shape(long batch, long[] queryAxes, long[] valueAxes, int[] attention, long queryDim, long valueDim,
                         long keyDim, long heads, long keySize, long valueSize, long outputSize, boolean hasKey,
                         long[] maskShape, boolean causal, long slidingWindow, Masked masked, boolean self,
-                        boolean[] keras) {
+                        boolean[] keras, boolean withScores) {
         boolean kerasMasks() {
             return keras != null && (keras[0] || keras[1] || keras[2]);
         }
@@ -221,8 +222,26 @@ public final class Attentions {
                 b.step(Merges.binary(dnnl_binary_mul(), gated, gated, gated), Pipeline.Arg.slot(DNNL_ARG_SRC(), gated, context),
                         Pipeline.Arg.slot(DNNL_ARG_SRC_1(), gated, g), Pipeline.Arg.slot(DNNL_ARG_DST(), gated, context));
             }
+            if (!s.withScores) {
+                InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
+                        List.of(), true, context, Pipeline.OUTPUT);
+                return b.build();
+            }
+            // the output, then the scores, per sample: each copied into its window of the packed output
+            long outPer = queryRows / s.batch * s.outputSize;
+            long scoresPer = product(scoreDims) / s.batch;
+            int projected = b.buffer(Math.multiplyExact(Math.multiplyExact(queryRows, s.outputSize), Float.BYTES));
             InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
-                    List.of(), true, context, Pipeline.OUTPUT);
+                    List.of(), true, context, projected);
+            MemoryDesc packed = b.own(MemoryDesc.rowMajor(s.batch, outPer + scoresPer));
+            MemoryDesc outWindow = b.own(packed.submemory(new long[] {s.batch, outPer}, new long[] {0, 0}));
+            MemoryDesc scoreWindow = b.own(packed.submemory(new long[] {s.batch, scoresPer}, new long[] {0, outPer}));
+            MemoryDesc outDense = b.own(MemoryDesc.rowMajor(s.batch, outPer));
+            MemoryDesc scoreDense = b.own(MemoryDesc.rowMajor(s.batch, scoresPer));
+            b.step(Convolutions.reorder(outDense, outWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), outDense, projected),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), outWindow, Pipeline.OUTPUT));
+            b.step(Convolutions.reorder(scoreDense, scoreWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), scoreDense, scoreSlot),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), scoreWindow, Pipeline.OUTPUT));
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();

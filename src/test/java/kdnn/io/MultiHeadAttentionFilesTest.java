@@ -413,13 +413,48 @@ class MultiHeadAttentionFilesTest {
         }
     }
 
+    /** return_attention_scores: the scores as the layer's second output, a model output of their own in every format. */
+    @Test
+    void attentionScoresAsAModelOutput(@TempDir Path dir) throws Exception {
+        String layers = input("x", "[null, 4, 6]") + ", " + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
+                "[['x', 0, 0, {'value': ['x', 0, 0], 'return_attention_scores': true}]]");
+        String config = ("{'class_name': 'Functional', 'config': {'name': 'm', 'layers': [" + layers + "], 'input_layers':"
+                + " [['x', 0, 0]], 'output_layers': [['mha', 0, 0], ['mha', 0, 1]]}, 'keras_version': '2.15.0',"
+                + " 'backend': 'tensorflow'}").replace('\'', '"');
+        try (Model m = load(config); Tensor x = Tensor.of(values(2 * 4 * 6, 0.41), 2, 4, 6)) {
+            List<Tensor> alone = m.layer("mha").callAll(List.of(x, x));
+            List<Tensor> got = m.predict(List.of(x));
+            try {
+                assertEquals(2, got.size());
+                assertArrayEquals(new long[] {2, 2, 4, 4}, got.get(1).shape());
+                for (int k = 0; k < 2; k++) assertArrayEquals(alone.get(k).toFloatArray(), got.get(k).toFloatArray(), 0f);
+            } finally {
+                alone.forEach(Tensor::close);
+                got.forEach(Tensor::close);
+            }
+            for (String f : List.of("s.h5", "s.keras")) {
+                Models.save(m, dir.resolve(f));
+                try (Model back = Models.load(dir.resolve(f))) {
+                    assertTrue(((MultiHeadAttention) back.layer("mha")).returnAttentionScores(), f);
+                    List<Tensor> a = m.predict(List.of(x));
+                    List<Tensor> b = back.predict(List.of(x));
+                    try {
+                        for (int k = 0; k < 2; k++) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, f);
+                    } finally {
+                        a.forEach(Tensor::close);
+                        b.forEach(Tensor::close);
+                    }
+                }
+            }
+            JsonNode call = readKerasConfig(dir.resolve("s.keras")).path("config").path("layers").get(1)
+                    .path("inbound_nodes").get(0);
+            assertTrue(call.path("kwargs").path("return_attention_scores").asBoolean(), call.toString());
+        }
+    }
+
     @Test
     void refusals(@TempDir Path dir) throws Exception {
-        String scores = input("x", "[null, 4, 6]") + ", " + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
-                "[['x', 0, 0, {'value': ['x', 0, 0], 'return_attention_scores': true}]]");
-        String s = tfKeras(scores, "['x', 0, 0]", "mha");
-        Exception e = assertThrows(RuntimeException.class, () -> load(s));
-        assertTrue(e.getMessage().contains("return_attention_scores"), e.getMessage());
+        Exception e;
         String masks = input("x", "[null, 4, 6]") + ", " + input("qm", "[null, 4]") + ", "
                 + attention("mha", "'num_heads': 2, 'key_dim': 3, 'value_dim': null",
                 "[['x', 0, 0, {'value': ['x', 0, 0], 'query_mask': ['qm', 0, 0]}]]");

@@ -251,6 +251,64 @@ class MultiHeadAttentionTest {
         }
     }
 
+    /**
+     * return_attention_scores: the output and the weights {@code (batch, heads, T, S)}, masked ones 0;
+     * Keras 3 takes its Softmax path then, so a query whose every key is masked weighs nothing.
+     */
+    @Test
+    void attentionScoresAsASecondOutput() {
+        Random r = new Random(80);
+        int b = 2;
+        int t = 4;
+        int sLen = 3;
+        int d = 5;
+        float[] q = random(r, b * t * d);
+        float[] v = random(r, b * sLen * d);
+        float[] m = new float[b * t * sLen];
+        for (int i = 0; i < m.length; i++) m[i] = i % 5 == 2 || i < sLen ? 0 : 1; // the first query row all masked
+        for (KerasVersion version : List.of(KerasVersion.KERAS_2, KerasVersion.KERAS_3)) {
+            MultiHeadAttention built = MultiHeadAttention.builder(2, 3).returnAttentionScores(true).build();
+            MultiHeadAttention layer = built;
+            try (built) {
+                layer = (MultiHeadAttention) Layers.fromConfig(JSON.createObjectNode().put("class_name", CLASS)
+                        .set("config", built.getConfig()), version);
+            }
+            try (MultiHeadAttention l = layer; Tensor tq = Tensor.of(q, b, t, d); Tensor tv = Tensor.of(v, b, sLen, d);
+                 Tensor tm = Tensor.of(m, b, t, sLen)) {
+                assertTrue(l.returnAttentionScores());
+                List<long[]> shapes = l.computeOutputShapes(List.of(tq.shape(), tv.shape(), tv.shape(), tm.shape()));
+                assertArrayEquals(new long[] {b, 2, t, sLen}, shapes.get(1));
+                l.build(tq.shape(), tv.shape(), null);
+                List<Weight> ws = new ArrayList<>();
+                for (WeightSpec spec : l.weightSpecs()) {
+                    float[] values = random(r, size(spec.shape()));
+                    for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
+                    ws.add(new Weight(spec.name(), spec.shape(), values));
+                }
+                l.setWeights(ws);
+                float[] scores = new float[b * 2 * t * sLen];
+                RefArray want = ReferenceAttention.run(new RefArray(new int[] {b, t, d}, q),
+                        new RefArray(new int[] {b, sLen, d}, v), null, new RefArray(new int[] {b, t, sLen}, m), false,
+                        new int[] {1}, 2, 3, 3, d, new ReferenceAttention.Weights(ws.get(0).values(), ws.get(1).values(),
+                                ws.get(2).values(), ws.get(3).values(), ws.get(4).values(), ws.get(5).values(),
+                                ws.get(6).values(), ws.get(7).values()),
+                        version == KerasVersion.KERAS_3 ? ReferenceAttention.Masked.ZERO : ReferenceAttention.Masked.ADD, 0,
+                        scores);
+                List<Tensor> outs = l.callAll(List.of(tq, tv, tv, tm));
+                try {
+                    assertEquals(2, outs.size());
+                    float[] o = outs.get(0).toFloatArray();
+                    for (int i = 0; i < o.length; i++) assertEquals(want.data()[i], o[i], 2e-5 + 2e-5 * Math.abs(o[i]));
+                    assertArrayEquals(scores, outs.get(1).toFloatArray(), 2e-6f, version.toString());
+                } finally {
+                    outs.forEach(Tensor::close);
+                }
+                IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(tq, tv)));
+                assertTrue(one.getMessage().contains("callAll"), one.getMessage());
+            }
+        }
+    }
+
     @Test
     void separateKeyValueDimAndOutputShape() {
         check(new Case(2, 3, 5, null, null, true, false, new int[] {2, 4, 6}, new int[] {2, 7, 5}, new int[] {2, 7, 3},

@@ -48,6 +48,16 @@ public final class ReferenceAttention {
      */
     public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
                                int heads, int keyDim, int valueDim, int outputSize, Weights w, Masked how, int window) {
+        return run(query, value, key, mask, causal, axes, heads, keyDim, valueDim, outputSize, w, how, window, null);
+    }
+
+    /**
+     * As above; {@code scores}, when not null, receives the attention weights of rank-3 inputs,
+     * {@code (batch, heads, T, S)} row-major, as Keras' {@code return_attention_scores} gives them.
+     */
+    public static RefArray run(RefArray query, RefArray value, RefArray key, RefArray mask, boolean causal, int[] axes,
+                               int heads, int keyDim, int valueDim, int outputSize, Weights w, Masked how, int window,
+                               float[] scores) {
         if (key == null) key = value;
         int rank = query.rank();
         int batch = query.shape()[0];
@@ -102,6 +112,7 @@ public final class ReferenceAttention {
                     for (int s = 0; s < vCount; s++) {
                         if (!paired[s]) continue;
                         double p = how == Masked.ZERO && masked[s] ? 0 : Math.exp(logits[s] - max) / sum;
+                        if (scores != null) scores[((b * heads + h) * qCount + t) * vCount + s] = (float) p;
                         for (int d = 0; d < valueDim; d++) ctx[b][t][h][d] += p * v[b][s][h][d];
                     }
                 }

@@ -82,7 +82,9 @@ class HostilePreprocessingProperties {
             "{'class_name':'Split','config':{'num_or_size_splits':2,'axis':1}}",
             "{'class_name':'MultiHeadAttention','config':{'num_heads':2,'key_dim':3}}",
             "{'class_name':'MultiHeadAttention','config':{'num_heads':1,'key_dim':2,'value_dim':3,'output_shape':[2,2],"
-                    + "'attention_axes':[1],'use_bias':false}}");
+                    + "'attention_axes':[1],'use_bias':false}}",
+            "{'class_name':'MultiHeadAttention','config':{'num_heads':2,'key_dim':2,'return_attention_scores':true,"
+                    + "'use_gate':true,'sliding_window':2,'use_causal_mask':true}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
