@@ -35,6 +35,18 @@ class MultiHeadAttentionTest {
         return v;
     }
 
+    /** Weights of the layer's shapes drawn from a normal distribution times {@code scale}, set on it. */
+    private static List<Weight> drawWeights(Layer layer, Random r, float scale) {
+        List<Weight> ws = new ArrayList<>();
+        for (WeightSpec spec : layer.weightSpecs()) {
+            float[] values = random(r, size(spec.shape()));
+            for (int i = 0; i < values.length; i++) values[i] *= scale;
+            ws.add(new Weight(spec.name(), spec.shape(), values));
+        }
+        layer.setWeights(ws);
+        return ws;
+    }
+
     private static int size(int[] s) {
         int n = 1;
         for (int d : s) n *= d;
@@ -103,13 +115,7 @@ class MultiHeadAttentionTest {
                 if (c.mask != null) inputs.add(Tensor.of(m, c.mask));
                 // weights drawn small so the softmax is not saturated
                 layer.build(longs(c.query), longs(shapes.value), c.key == null ? null : longs(c.key));
-                List<Weight> ws = new ArrayList<>();
-                for (WeightSpec s : layer.weightSpecs()) {
-                    float[] values = random(r, size(s.shape()));
-                    for (int i = 0; i < values.length; i++) values[i] *= scale;
-                    ws.add(new Weight(s.name(), s.shape(), values));
-                }
-                layer.setWeights(ws);
+                List<Weight> ws = drawWeights(layer, r, scale);
                 int per = c.bias ? 2 : 1;
                 // query, key, [gate,] value, output, each kernel then bias
                 List<String> parts = new ArrayList<>(List.of("query", "key", "value", "attention_output"));
@@ -215,13 +221,7 @@ class MultiHeadAttentionTest {
                      Tensor tqm = Tensor.of(qm, b, t); Tensor tvm = Tensor.of(vm, b, sLen);
                      Tensor tam = Tensor.of(am, b, t, sLen)) {
                     l.build(tq.shape(), tv.shape(), null);
-                    List<Weight> ws = new ArrayList<>();
-                    for (WeightSpec spec : l.weightSpecs()) {
-                        float[] values = random(r, size(spec.shape()));
-                        for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
-                        ws.add(new Weight(spec.name(), spec.shape(), values));
-                    }
-                    l.setWeights(ws);
+                    List<Weight> ws = drawWeights(l, r, 0.5f);
                     ReferenceAttention.Masked how = version == KerasVersion.KERAS_3 ? ReferenceAttention.Masked.WHERE
                             : ReferenceAttention.Masked.ADD;
                     RefArray want = ReferenceAttention.run(new RefArray(new int[] {b, t, d}, q),
@@ -279,13 +279,7 @@ class MultiHeadAttentionTest {
                 List<long[]> shapes = l.computeOutputShapes(List.of(tq.shape(), tv.shape(), tv.shape(), tm.shape()));
                 assertArrayEquals(new long[] {b, 2, t, sLen}, shapes.get(1));
                 l.build(tq.shape(), tv.shape(), null);
-                List<Weight> ws = new ArrayList<>();
-                for (WeightSpec spec : l.weightSpecs()) {
-                    float[] values = random(r, size(spec.shape()));
-                    for (int i = 0; i < values.length; i++) values[i] *= 0.5f;
-                    ws.add(new Weight(spec.name(), spec.shape(), values));
-                }
-                l.setWeights(ws);
+                List<Weight> ws = drawWeights(l, r, 0.5f);
                 float[] scores = new float[b * 2 * t * sLen];
                 RefArray want = ReferenceAttention.run(new RefArray(new int[] {b, t, d}, q),
                         new RefArray(new int[] {b, sLen, d}, v), null, new RefArray(new int[] {b, t, sLen}, m), false,
