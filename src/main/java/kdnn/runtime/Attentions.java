@@ -183,12 +183,13 @@ public final class Attentions {
             if (masking) {
                 int[] from = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(maskSlot),
                         Arrays.stream(kerasSlots)).filter(x -> x >= 0).toArray();
+                AdderWriter adders = new AdderWriter(s, adderDims);
                 b.javaStep(from, adderSlot, (in, out) -> {
                     MemorySegment[] m = new MemorySegment[4]; // attention_mask, then the query's, value's, key's
                     int at = 0;
                     if (maskSlot >= 0) m[0] = in[at++];
                     for (int i = 0; i < 3; i++) if (kerasSlots[i] >= 0) m[1 + i] = in[at++];
-                    writeAdder(s, adderDims, m, out);
+                    adders.write(m, out);
                 });
                 b.step(Merges.binary(dnnl_binary_add(), scores, adder, scores),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot), Pipeline.Arg.slot(DNNL_ARG_SRC_1(), adder,
@@ -391,63 +392,91 @@ public final class Attentions {
     }
 
     /**
-     * {@code (1 - mask) * constant} at the adder's dims from the expanded mask (each of its dims 1
-     * or the scores'), the causal mask (query position >= key position) joined by logical and; for
-     * {@link Masked#ZERO} the joined mask after it. A mask value other than 0 or 1 is refused:
-     * Keras versions read it differently.
+     * Writes one call's {@code (1 - mask) * constant} at the adder's dims: the expanded attention
+     * mask (each of its dims 1 or the scores'), Keras' masks of the inputs, the causal mask (query
+     * position >= key position) and the sliding window, joined by logical and; for
+     * {@link Masked#ZERO} the joined mask after it. An attention-mask value other than 0 or 1 is
+     * refused: Keras versions read it differently. The mask's offsets along the lead axes, the
+     * query positions and the key positions are worked out once, when the pipeline is made.
      */
-    private static void writeAdder(Shape s, long[] adderDims, MemorySegment[] masks, MemorySegment out) {
-        MemorySegment mask = masks[0];
-        long[] m = s.maskShape;
-        int rank = adderDims.length;
-        int p = s.attention.length;
-        // the mask's dims: batch, others..., heads, query attention axes..., key attention axes...
-        long[] maskStrides = m == null ? null : broadcastStrides(m);
-        long[] index = new long[rank];
-        long total = product(adderDims);
-        long[] qAxes = new long[p];
-        long[] vAxes = new long[p];
-        for (int i = 0; i < p; i++) {
-            qAxes[i] = s.queryAxes[s.attention[i]];
-            vAxes[i] = s.valueAxes[s.attention[i]];
+    private static final class AdderWriter {
+        private final Shape s;
+        private final long[] dims;
+        private final long[] leadStrides; // the mask's offset per lead index (batch, others..., heads)
+        private final long[] queryOffsets;
+        private final long[] keyOffsets;
+        private final float masked;
+        private final boolean zero;
+
+        AdderWriter(Shape s, long[] adderDims) {
+            this.s = s;
+            this.dims = adderDims.clone();
+            int rank = dims.length;
+            int p = s.attention.length;
+            masked = s.masked == Masked.WHERE ? DOT_PRODUCT_MASKED : SOFTMAX_MASKED;
+            zero = s.masked == Masked.ZERO;
+            long[] m = s.maskShape;
+            long[] st = m == null ? null : broadcastStrides(m);
+            leadStrides = new long[rank - 2];
+            queryOffsets = new long[Math.toIntExact(dims[rank - 2])];
+            keyOffsets = new long[Math.toIntExact(dims[rank - 1])];
+            if (st == null) return;
+            System.arraycopy(st, 0, leadStrides, 0, rank - 2);
+            // each flattened position split into the attention axes, each broadcast as the mask has it
+            for (int t = 0; t < queryOffsets.length; t++) {
+                long rest = t;
+                for (int a = p - 1; a >= 0; a--) {
+                    long n = s.queryAxes[s.attention[a]];
+                    queryOffsets[t] += (rest % n) * st[rank - 2 + a];
+                    rest /= n;
+                }
+            }
+            for (int u = 0; u < keyOffsets.length; u++) {
+                long rest = u;
+                for (int a = p - 1; a >= 0; a--) {
+                    long n = s.valueAxes[s.attention[a]];
+                    keyOffsets[u] += (rest % n) * st[rank - 2 + p + a];
+                    rest /= n;
+                }
+            }
         }
-        int lead = rank - 2; // batch, others..., heads
-        float masked = s.masked == Masked.WHERE ? DOT_PRODUCT_MASKED : SOFTMAX_MASKED;
-        boolean zero = s.masked == Masked.ZERO;
-        for (long i = 0; i < total; i++) {
-            boolean keep = true;
-            if (m != null) {
-                long at = 0;
-                for (int d = 0; d < lead; d++) at += index[d] * maskStrides[d];
-                // the flattened positions split into the attention axes, each broadcast as the mask has it
-                long t = index[rank - 2];
-                for (int a = p - 1; a >= 0; a--) {
-                    at += (t % qAxes[a]) * maskStrides[lead + a];
-                    t /= qAxes[a];
+
+        /** {@code masks}: the attention mask, then Keras' masks of query, value and key (each or null). */
+        void write(MemorySegment[] masks, MemorySegment out) {
+            int rank = dims.length;
+            long total = product(dims);
+            int tCount = queryOffsets.length;
+            int sCount = keyOffsets.length;
+            long leads = total / ((long) tCount * sCount);
+            long[] lead = new long[rank - 2];
+            long i = 0;
+            for (long l = 0; l < leads; l++) {
+                long base = 0;
+                for (int d = 0; d < lead.length; d++) base += lead[d] * leadStrides[d];
+                long batch = lead[0];
+                for (int t = 0; t < tCount; t++) {
+                    boolean row = masks[1] == null || masks[1].getAtIndex(ValueLayout.JAVA_FLOAT, batch * tCount + t) != 0f;
+                    for (int u = 0; u < sCount; u++, i++) {
+                        boolean keep = row;
+                        if (masks[0] != null) {
+                            float x = masks[0].getAtIndex(ValueLayout.JAVA_FLOAT, base + queryOffsets[t] + keyOffsets[u]);
+                            if (x != 0f && x != 1f) {
+                                throw new IllegalArgumentException("attention_mask holds " + x + "; expected booleans (0 or 1)");
+                            }
+                            keep &= x == 1f;
+                        }
+                        // Keras' masks of rank-3 inputs (cast to booleans): the value's and key's (batch, S)
+                        for (int k = 2; k < 4; k++) {
+                            if (masks[k] != null) keep &= masks[k].getAtIndex(ValueLayout.JAVA_FLOAT, batch * sCount + u) != 0f;
+                        }
+                        if (s.causal) keep &= t >= u;
+                        if (s.slidingWindow > 0) keep &= Math.abs(t - u) < s.slidingWindow;
+                        out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : masked);
+                        if (zero) out.setAtIndex(ValueLayout.JAVA_FLOAT, total + i, keep ? 1f : 0f);
+                    }
                 }
-                long u = index[rank - 1];
-                for (int a = p - 1; a >= 0; a--) {
-                    at += (u % vAxes[a]) * maskStrides[lead + p + a];
-                    u /= vAxes[a];
-                }
-                float x = mask.getAtIndex(ValueLayout.JAVA_FLOAT, at);
-                if (x != 0f && x != 1f) {
-                    throw new IllegalArgumentException("attention_mask holds " + x + "; expected booleans (0 or 1)");
-                }
-                keep = x == 1f;
+                for (int d = lead.length - 1; d >= 0 && ++lead[d] == dims[d]; d--) lead[d] = 0;
             }
-            // Keras' masks of rank-3 inputs: the query's (batch, T), the value's and key's (batch, S)
-            for (int k = 1; k < 4 && s.kerasMasks(); k++) {
-                if (masks[k] == null) continue;
-                int axis = k == 1 ? rank - 2 : rank - 1;
-                float x = masks[k].getAtIndex(ValueLayout.JAVA_FLOAT, index[0] * adderDims[axis] + index[axis]);
-                keep &= x != 0f; // Keras casts its masks to booleans
-            }
-            if (s.causal) keep &= index[rank - 2] >= index[rank - 1];
-            if (s.slidingWindow > 0) keep &= Math.abs(index[rank - 2] - index[rank - 1]) < s.slidingWindow;
-            out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? 0f : masked);
-            if (zero) out.setAtIndex(ValueLayout.JAVA_FLOAT, total + i, keep ? 1f : 0f);
-            for (int d = rank - 1; d >= 0 && ++index[d] == adderDims[d]; d--) index[d] = 0;
         }
     }
 
