@@ -88,6 +88,8 @@ public final class Layers {
         FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
+        FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);
+        FROM_CONFIG.put(AdditiveAttention.CLASS_NAME, AdditiveAttention::fromConfig);
         FROM_CONFIG.put(SimpleRNN.CLASS_NAME, SimpleRNN::fromConfig);
         FROM_CONFIG.put(LSTM.CLASS_NAME, LSTM::fromConfig);
         FROM_CONFIG.put(GRU.CLASS_NAME, GRU::fromConfig);

@@ -209,4 +209,58 @@ public final class ReferenceAttention {
         for (int d : dims) n *= d;
         return n;
     }
+
+    /**
+     * Keras' Attention ({@code score} "dot" or "concat") and AdditiveAttention ("additive") on
+     * {@code query (B, Tq, D)}, {@code value (B, Tv, Dv)}, {@code key (B, Tv, D)} (null: the value),
+     * in double: scores, {@code -1e9} (float32) where the value's mask or the causal mask leaves a key
+     * out, softmax, the weighted values, times the query's mask. {@code scale}: Attention's scalar
+     * (or null), AdditiveAttention's vector (or null for 1); {@code concatWeight}: "concat"'s scalar.
+     * {@code scores}, when not null, receives the weights {@code (B, Tq, Tv)}.
+     */
+    public static RefArray dense(String score, RefArray query, RefArray value, RefArray key, float[] queryMask,
+                                 float[] valueMask, boolean causal, float[] scale, float concatWeight, float[] scores) {
+        if (key == null) key = value;
+        int b = query.shape()[0];
+        int tq = query.shape()[1];
+        int d = query.shape()[2];
+        int tv = value.shape()[1];
+        int dv = value.shape()[2];
+        float[] out = new float[b * tq * dv];
+        for (int n = 0; n < b; n++) {
+            for (int t = 0; t < tq; t++) {
+                double[] logits = new double[tv];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = 0; u < tv; u++) {
+                    double x = 0;
+                    for (int f = 0; f < d; f++) {
+                        double q = query.data()[(n * tq + t) * d + f];
+                        double k = key.data()[(n * tv + u) * d + f];
+                        x += switch (score) {
+                            case "dot" -> q * k;
+                            case "concat" -> Math.tanh(scale == null ? q + k : scale[0] * (q + k));
+                            default -> (scale == null ? 1 : scale[f]) * Math.tanh(q + k);
+                        };
+                    }
+                    if (score.equals("dot") && scale != null) x *= scale[0];
+                    if (score.equals("concat")) x *= concatWeight;
+                    boolean keep = valueMask == null || valueMask[n * tv + u] != 0;
+                    if (causal) keep &= t >= u;
+                    logits[u] = keep ? x : (double) ((float) x - 1e9f);
+                    max = Math.max(max, logits[u]);
+                }
+                double sum = 0;
+                for (int u = 0; u < tv; u++) sum += Math.exp(logits[u] - max);
+                double rowKept = queryMask == null ? 1 : queryMask[n * tq + t] != 0 ? 1 : 0;
+                double[] acc = new double[dv];
+                for (int u = 0; u < tv; u++) {
+                    double p = Math.exp(logits[u] - max) / sum;
+                    if (scores != null) scores[(n * tq + t) * tv + u] = (float) p;
+                    for (int c = 0; c < dv; c++) acc[c] += p * value.data()[(n * tv + u) * dv + c];
+                }
+                for (int c = 0; c < dv; c++) out[(n * tq + t) * dv + c] = (float) (acc[c] * rowKept);
+            }
+        }
+        return new RefArray(new int[] {b, tq, dv}, out);
+    }
 }
