@@ -51,10 +51,23 @@ public final class AdditiveAttention extends BaseDenseAttention {
         return DenseAttentions.Score.ADDITIVE;
     }
 
+    /**
+     * The scale's length: the query's features in Keras 3, the value's in tf.keras (which then
+     * multiplies the query's features by it: equal lengths, or one value for all).
+     */
+    private long scaleLength(long query, long value) {
+        if (version == KerasVersion.KERAS_3 || value < 0) return query;
+        if (useScale && value != query && value != 1) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (AdditiveAttention): tf.keras' scale has the"
+                    + " value's " + value + " features and multiplies the query's " + query + ", which do not broadcast");
+        }
+        return value;
+    }
+
     @Override
     protected void createWeights(long[] inputShape) {
         if (useScale) {
-            variables.add(new Variable("scale", new int[] {Math.toIntExact(inputShape[2])}, arena,
+            variables.add(new Variable("scale", new int[] {Math.toIntExact(scaleLength(inputShape[2], builtValueDim))}, arena,
                     Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("glorot_uniform")), null, null));
         }
     }

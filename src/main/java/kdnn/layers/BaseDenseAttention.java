@@ -24,6 +24,9 @@ public abstract class BaseDenseAttention extends Layer {
     final boolean causal;
     final boolean returnScores;
     final JsonNode seed;
+    // the Keras version whose rules this follows (from the file read), and the value's features once a call builds it
+    final KerasVersion version = Layers.readingVersion();
+    volatile long builtValueDim = -1;
 
     BaseDenseAttention(String name, boolean trainable, boolean useScale, double dropout, boolean causal,
                        boolean returnScores, JsonNode seed) {
@@ -133,7 +136,9 @@ public abstract class BaseDenseAttention extends Layer {
     /** Built for the query (AdditiveAttention's scale has its features). */
     @Override
     final long[] buildShape(List<long[]> inputShapes) {
-        return roles(inputShapes).get(0);
+        List<long[]> r = roles(inputShapes);
+        if (builtValueDim < 0) builtValueDim = r.get(1)[2];
+        return r.get(0);
     }
 
     /** The weights a call reads: the scale, and Attention's concat weight; null where absent. */
@@ -171,9 +176,11 @@ public abstract class BaseDenseAttention extends Layer {
             long[] v = shapes[1];
             long[] key = {q[0], q[1], v[1], q[2], v[2], n, queryMask ? 1 : 0, valueMask ? 1 : 0};
             long work = q[0] * q[1] * v[1] * (q[2] + v[2]);
+            // Keras 3 zeros a masked query's row with where (NaN too); tf.keras multiplies by the mask
+            boolean where = version == KerasVersion.KERAS_3;
             PipelineCache.Lease lease = pipelines.acquire(key, threads(work < SMALL_WORK), k -> DenseAttentions.build(
                     new DenseAttentions.Shape(k[0], k[1], k[2], k[3], k[4], score(), k[5] == 3, k[6] == 1, k[7] == 1,
-                            causal, returnScores), weights()));
+                            causal, returnScores, where), weights()));
             try {
                 lease.pipeline().execute(inputs, output);
             } finally {

@@ -36,14 +36,17 @@ public final class DenseAttentions {
      * @param queryMask   Keras' mask of the query {@code (B, Tq)} is an input (after the others)
      * @param valueMask   Keras' mask of the value {@code (B, Tv)} is an input (after the query's)
      * @param withScores  {@code return_attention_scores}: the output and the weights packed per sample
+     * @param whereQuery  a masked query's output row set to zeros (Keras 3's where), not multiplied by
+     *                    the mask (tf.keras, which keeps a NaN there)
      */
     public record Shape(long batch, long queries, long keys, long dim, long valueDim, Score score, boolean hasKey,
-                        boolean queryMask, boolean valueMask, boolean causal, boolean withScores) {
+                        boolean queryMask, boolean valueMask, boolean causal, boolean withScores, boolean whereQuery) {
     }
 
     /**
-     * The weights: {@code scale} (a scalar for DOT and CONCAT, {@code (D,)} for ADDITIVE) and
-     * CONCAT's {@code concatWeight} (a scalar), each null when absent; they outlive the pipeline.
+     * The weights: {@code scale} (a scalar for DOT and CONCAT; for ADDITIVE {@code (D,)}, or one
+     * value broadcast over D as tf.keras' scale of a 1-feature value is) and CONCAT's
+     * {@code concatWeight} (a scalar), each null when absent; they outlive the pipeline.
      */
     public record Weights(MemorySegment scale, MemorySegment concatWeight) {
     }
@@ -98,15 +101,18 @@ public final class DenseAttentions {
                 MemoryDesc rows = b.own(MemoryDesc.rowMajor(s.batch * s.queries * s.keys, s.dim));
                 MemoryDesc column = b.own(MemoryDesc.rowMajor(s.dim, 1));
                 MemoryDesc flatScores = b.own(MemoryDesc.rowMajor(s.batch * s.queries * s.keys, 1));
-                MemorySegment weights = s.score == Score.ADDITIVE && w.scale != null ? w.scale : ones(b, s.dim);
+                boolean vector = s.score == Score.ADDITIVE && w.scale != null && w.scale.byteSize() >= s.dim * Float.BYTES;
+                MemorySegment weights = vector ? w.scale : ones(b, s.dim);
                 List<Attributes.PostOp> sumPost = new ArrayList<>();
                 List<Pipeline.Arg> sumArgs = new ArrayList<>(List.of(Pipeline.Arg.slot(DNNL_ARG_SRC(), rows, pairSlot),
                         Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), column, weights),
                         Pipeline.Arg.slot(DNNL_ARG_DST(), flatScores, scoreSlot)));
                 MemoryDesc scalar2 = b.own(MemoryDesc.rowMajor(1, 1));
-                if (s.score == Score.CONCAT) {
+                MemorySegment factor = s.score == Score.CONCAT ? w.concatWeight
+                        : s.score == Score.ADDITIVE && w.scale != null && !vector ? w.scale : null;
+                if (factor != null) {
                     sumPost.add(new Attributes.Binary(dnnl_binary_mul(), scalar2));
-                    sumArgs.add(Pipeline.Arg.constant(Attributes.binaryArg(0), scalar2, w.concatWeight));
+                    sumArgs.add(Pipeline.Arg.constant(Attributes.binaryArg(0), scalar2, factor));
                 }
                 b.step(matmul(rows, column, null, flatScores, sumPost), sumArgs.toArray(Pipeline.Arg[]::new));
             }
@@ -133,12 +139,21 @@ public final class DenseAttentions {
             List<Attributes.PostOp> post = new ArrayList<>();
             List<Pipeline.Arg> args = new ArrayList<>(List.of(Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
                     Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), values, valueSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), out, outSlot)));
-            if (s.queryMask) {
+            if (s.queryMask && !s.whereQuery) {
                 MemoryDesc rowsKept = b.own(MemoryDesc.rowMajor(s.batch, s.queries, 1));
                 post.add(new Attributes.Binary(dnnl_binary_mul(), rowsKept));
                 args.add(Pipeline.Arg.slot(Attributes.binaryArg(0), rowsKept, queryMaskSlot));
             }
             b.step(matmul(scores, values, null, out, post), args.toArray(Pipeline.Arg[]::new));
+            if (s.queryMask && s.whereQuery) {
+                b.javaStep(queryMaskSlot, outSlot, (mask, data) -> {
+                    for (long row = 0; row < s.batch * s.queries; row++) {
+                        if (mask.getAtIndex(ValueLayout.JAVA_FLOAT, row) == 0f) {
+                            data.asSlice(row * s.valueDim * Float.BYTES, s.valueDim * Float.BYTES).fill((byte) 0);
+                        }
+                    }
+                });
+            }
             if (s.withScores) {
                 // the output, then the weights, per sample: each copied into its window of the packed output
                 long outPer = s.queries * s.valueDim;

@@ -116,6 +116,63 @@ class DenseAttentionTest {
         check("AdditiveAttention", "{'use_causal_mask': true}", "additive", false, true, true, 32);
     }
 
+    /**
+     * A masked query row holding NaN: Keras 3 writes zeros there (where), tf.keras multiplies by the
+     * mask and keeps NaN. tf.keras' AdditiveAttention scale has the value's features: one feature
+     * broadcast over the query's, other counts refused.
+     */
+    @Test
+    void kerasVersionsDiffer() throws Exception {
+        float[] q = {Float.NaN, 1, 0.5f, -1, 2, 0.25f};
+        float[] v = {1, 2, 3, 4, 5, 6};
+        float[] qm = {0, 1, 1};
+        for (KerasVersion version : List.of(KerasVersion.KERAS_2, KerasVersion.KERAS_3)) {
+            try (BaseDenseAttention l = (BaseDenseAttention) Layers.fromConfig(JSON.readTree(
+                    "{\"class_name\": \"Attention\", \"config\": {}}"), version);
+                 Tensor tq = Tensor.of(q, 1, 3, 2); Tensor tv = Tensor.of(v, 1, 3, 2); Tensor m = Tensor.of(qm, 1, 3)) {
+                List<Tensor> out = l.callAll(List.of(tq, tv), m, null);
+                try {
+                    float[] o = out.get(0).toFloatArray();
+                    for (int c = 0; c < 2; c++) {
+                        if (version == KerasVersion.KERAS_3) assertEquals(0f, o[c], 0f);
+                        else assertTrue(Float.isNaN(o[c]), "tf.keras keeps NaN * 0");
+                    }
+                    assertTrue(Float.isFinite(o[2]) && Float.isFinite(o[5]));
+                } finally {
+                    out.forEach(Tensor::close);
+                }
+            }
+        }
+        Random r = new Random(40);
+        float[] q3 = random(r, 2 * 3 * 4, 0.7);
+        float[] v1 = random(r, 2 * 5, 1);
+        try (BaseDenseAttention l = layer("AdditiveAttention", "{}"); Tensor tq = Tensor.of(q3, 2, 3, 4);
+             Tensor tv = Tensor.of(v1, 2, 5, 1); Tensor wide = Tensor.zeros(2, 5, 3)) {
+            try (Tensor key = Tensor.of(random(r, 2 * 5 * 4, 0.7), 2, 5, 4)) {
+                l.callAll(List.of(tq, tv, key)).forEach(Tensor::close); // builds it: the scale has the value's 1 feature
+                assertArrayEquals(new int[] {1}, l.weightSpecs().get(0).shape());
+                float scale = l.getWeights().get(0).values()[0];
+                List<Tensor> got = l.callAll(List.of(tq, tv, key));
+                try {
+                    float[] full = new float[4];
+                    java.util.Arrays.fill(full, scale);
+                    RefArray want = ReferenceAttention.dense("additive", new RefArray(new int[] {2, 3, 4}, q3),
+                            new RefArray(new int[] {2, 5, 1}, v1), new RefArray(new int[] {2, 5, 4}, key.toFloatArray()),
+                            null, null, false, full, 1, null);
+                    float[] o = got.get(0).toFloatArray();
+                    for (int i = 0; i < o.length; i++) assertEquals(want.data()[i], o[i], 2e-5 + 2e-5 * Math.abs(o[i]));
+                } finally {
+                    got.forEach(Tensor::close);
+                }
+            }
+            try (BaseDenseAttention other = layer("AdditiveAttention", "{}"); Tensor k4 = Tensor.zeros(2, 5, 4)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> other.callAll(List.of(tq, wide, k4)));
+                assertTrue(e.getMessage().contains("broadcast"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void refusals() throws Exception {
         IllegalArgumentException mode = assertThrows(IllegalArgumentException.class,
