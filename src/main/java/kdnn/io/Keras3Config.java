@@ -136,6 +136,10 @@ final class Keras3Config {
             JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;
             c.set("layer", layer(c.get("layer"), td.layer(), inner));
         }
+        if (cls.equals("Attention") || cls.equals("AdditiveAttention")) {
+            c.remove("use_causal_mask"); // call arguments in Keras
+            c.remove("return_attention_scores");
+        }
         if (cls.equals("MultiHeadAttention")) {
             // tf.keras' build shapes are Keras 3's build_config; use_causal_mask is a call argument
             c.remove("query_shape");
@@ -264,7 +268,7 @@ final class Keras3Config {
         String cls = SavedLayers.className(op);
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
         ArrayNode initialState = null;
-        if (MERGES.contains(cls) || op instanceof Stack) {
+        if (MERGES.contains(cls) || op instanceof Stack || op instanceof kdnn.layers.BaseDenseAttention) {
             args.add(tensors);
         } else if (recurrent && tensors.size() > 1) {
             // Keras 3 passes a recurrent layer's initial states as a keyword argument
@@ -282,6 +286,10 @@ final class Keras3Config {
         if (initialState != null) kwargs.set("initial_state", initialState);
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
+        if (op instanceof kdnn.layers.BaseDenseAttention dense) {
+            if (dense.useCausalMask()) kwargs.put("use_causal_mask", true);
+            if (dense.returnAttentionScores()) kwargs.put("return_attention_scores", true);
+        }
         return out;
     }
 

@@ -70,6 +70,12 @@ final class SaveRules {
             KerasVersion rules = LayerBridge.get().rules(l);
             if (rules == target) continue;
             String why = difference(l);
+            if (l instanceof kdnn.layers.AdditiveAttention add && add.useScale() && add.isBuilt()
+                    && add.scaleLengthIn(rules) != add.scaleLengthIn(target)) {
+                why = "its scale has the " + (rules == KerasVersion.KERAS_3 ? "query's " : "value's ")
+                        + add.scaleLengthIn(rules) + " features, which " + name(target) + " gives the "
+                        + (target == KerasVersion.KERAS_3 ? "query's " : "value's ") + add.scaleLengthIn(target);
+            }
             if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.givenAttentionMask()
                     && !mha.fullyMaskedQuery(rules).equals(mha.fullyMaskedQuery(target))) {
                 why = "a query position whose every key is masked gets " + mha.fullyMaskedQuery(rules) + " in "

@@ -77,6 +77,13 @@ final class WeightLayouts {
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));
             }
             case "Embedding" -> out.add("embeddings");
+            case "Attention" -> {
+                if (config.path("use_scale").asBoolean(false)) out.add("scale");
+                if ("concat".equals(config.path("score_mode").asText("dot"))) out.add("concat_score_weight");
+            }
+            case "AdditiveAttention" -> {
+                if (flag(config, "use_scale")) out.add("scale");
+            }
             case "MultiHeadAttention" -> {
                 // Keras 3's gate sits between the key and the value
                 boolean gate = config.path("use_gate").asBoolean(false);

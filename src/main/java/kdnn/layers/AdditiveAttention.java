@@ -64,6 +64,13 @@ public final class AdditiveAttention extends BaseDenseAttention {
         return value;
     }
 
+    /** The scale's length under Keras version {@code v} for the shapes this layer is built for (-1 unbuilt). */
+    public long scaleLengthIn(KerasVersion v) {
+        long[] built = builtInputShape();
+        if (built == null) return -1;
+        return v == KerasVersion.KERAS_3 || builtValueDim < 0 ? built[2] : builtValueDim;
+    }
+
     @Override
     protected void createWeights(long[] inputShape) {
         if (useScale) {

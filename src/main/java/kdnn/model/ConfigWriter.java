@@ -69,11 +69,20 @@ final class ConfigWriter {
                     continue;
                 }
                 ArrayNode args = inbound.addArray();
+                ObjectNode kwargs = JSON.objectNode();
+                if (op instanceof kdnn.layers.BaseDenseAttention dense) {
+                    // Keras' call arguments, written beside each input as tf.keras writes a list call's
+                    if (dense.useCausalMask()) kwargs.put("use_causal_mask", true);
+                    if (dense.returnAttentionScores()) kwargs.put("return_attention_scores", true);
+                }
                 for (KerasTensor t : n.inputs()) {
-                    args.add(reference(t, calls).add(JSON.objectNode()));
+                    args.add(reference(t, calls).add(kwargs.deepCopy()));
                 }
             }
             if (op instanceof kdnn.layers.MultiHeadAttention) attentionConfig(entry, calls.getOrDefault(op, List.of()));
+            if (op instanceof kdnn.layers.BaseDenseAttention) {
+                ((ObjectNode) entry.get("config")).remove(List.of("use_causal_mask", "return_attention_scores"));
+            }
             layers.add(entry);
         }
         ArrayNode ins = c.putArray("input_layers");

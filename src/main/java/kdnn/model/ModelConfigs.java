@@ -240,7 +240,7 @@ public final class ModelConfigs {
             outputs.put(layerName, new ArrayList<>());
             String cls = l.path("class_name").asText("");
             if (MODEL_CLASSES.contains(cls)) continue; // a nested Sequential may need its call's shape
-            if (cls.equals(AttentionCalls.CLASS_NAME)) {
+            if (AttentionCalls.WITH_CALL_ARGUMENTS.contains(cls)) {
                 l = AttentionCalls.withCallArguments(l, "model \"" + name + "\": layer \"" + layerName + "\"");
                 entries.put(layerName, l);
             }

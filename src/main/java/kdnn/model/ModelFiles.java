@@ -266,6 +266,11 @@ public final class ModelFiles {
                         + l.className() + ", the operation tf." + op.tfFunction() + ") has no TF.js form: TensorFlow.js'"
                         + " Keras has no layer for it. Save it as .h5 (a TFOpLambda) or .keras (a Keras 3 operation)");
             }
+            if (l instanceof kdnn.layers.BaseDenseAttention) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") has no TF.js form: TensorFlow.js' layers have no " + l.className()
+                        + ". Save it as .h5 or .keras");
+            }
             if (l instanceof kdnn.layers.MultiHeadAttention) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
                         + " (MultiHeadAttention) has no TF.js form: TensorFlow.js' layers API does not export one (its"

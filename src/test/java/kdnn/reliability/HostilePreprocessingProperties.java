@@ -84,7 +84,9 @@ class HostilePreprocessingProperties {
             "{'class_name':'MultiHeadAttention','config':{'num_heads':1,'key_dim':2,'value_dim':3,'output_shape':[2,2],"
                     + "'attention_axes':[1],'use_bias':false}}",
             "{'class_name':'MultiHeadAttention','config':{'num_heads':2,'key_dim':2,'return_attention_scores':true,"
-                    + "'use_gate':true,'sliding_window':2,'use_causal_mask':true}}");
+                    + "'use_gate':true,'sliding_window':2,'use_causal_mask':true}}",
+            "{'class_name':'Attention','config':{'use_scale':true,'score_mode':'concat','return_attention_scores':true}}",
+            "{'class_name':'AdditiveAttention','config':{'use_causal_mask':true}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
@@ -115,7 +117,8 @@ class HostilePreprocessingProperties {
         }
         try (l) {
             if (r.nextBoolean()) l.setExtremes(kdnn.layers.ExtremeValues.KERAS); // its rewrites of extreme values too
-            boolean merge = layer.get("class_name").asText().equals("Dot");
+            boolean merge = java.util.Set.of("Dot", "Attention", "AdditiveAttention").contains(
+                    layer.get("class_name").asText());
             int rank = 1 + r.nextInt(5);
             long[] shape = new long[rank];
             for (int i = 0; i < rank; i++) shape[i] = r.nextInt(7);
