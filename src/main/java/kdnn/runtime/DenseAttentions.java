@@ -136,15 +136,15 @@ public final class DenseAttentions {
             MemoryDesc values = b.own(MemoryDesc.rowMajor(s.batch, s.keys, s.valueDim));
             MemoryDesc out = b.own(MemoryDesc.rowMajor(s.batch, s.queries, s.valueDim));
             int outSlot = s.withScores ? b.buffer(out.byteSize()) : Pipeline.OUTPUT;
-            List<Attributes.PostOp> post = new ArrayList<>();
-            List<Pipeline.Arg> args = new ArrayList<>(List.of(Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
-                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), values, valueSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), out, outSlot)));
+            b.step(matmul(scores, values, null, out, List.of()), Pipeline.Arg.slot(DNNL_ARG_SRC(), scores, scoreSlot),
+                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), values, valueSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), out, outSlot));
             if (s.queryMask && !s.whereQuery) {
+                // a step of its own, not a post-op: the matmul is the same kernel either way, so a kept row is the same bits
                 MemoryDesc rowsKept = b.own(MemoryDesc.rowMajor(s.batch, s.queries, 1));
-                post.add(new Attributes.Binary(dnnl_binary_mul(), rowsKept));
-                args.add(Pipeline.Arg.slot(Attributes.binaryArg(0), rowsKept, queryMaskSlot));
+                b.step(Merges.binary(dnnl_binary_mul(), out, rowsKept, out), Pipeline.Arg.slot(DNNL_ARG_SRC(), out, outSlot),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), rowsKept, queryMaskSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), out,
+                                outSlot));
             }
-            b.step(matmul(scores, values, null, out, post), args.toArray(Pipeline.Arg[]::new));
             if (s.queryMask && s.whereQuery) {
                 b.javaStep(queryMaskSlot, outSlot, (mask, data) -> {
                     for (long row = 0; row < s.batch * s.queries; row++) {
