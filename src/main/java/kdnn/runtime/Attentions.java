@@ -223,31 +223,37 @@ public final class Attentions {
                 b.step(Merges.binary(dnnl_binary_mul(), gated, gated, gated), Pipeline.Arg.slot(DNNL_ARG_SRC(), gated, context),
                         Pipeline.Arg.slot(DNNL_ARG_SRC_1(), gated, g), Pipeline.Arg.slot(DNNL_ARG_DST(), gated, context));
             }
-            if (!s.withScores) {
-                InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
-                        List.of(), true, context, Pipeline.OUTPUT);
-                return b.build();
-            }
-            // the output, then the scores, per sample: each copied into its window of the packed output
-            long outPer = queryRows / s.batch * s.outputSize;
-            long scoresPer = product(scoreDims) / s.batch;
-            int projected = b.buffer(Math.multiplyExact(Math.multiplyExact(queryRows, s.outputSize), Float.BYTES));
+            // with the scores: the output projected into a buffer, then both packed per sample
+            int projected = s.withScores
+                    ? b.buffer(Math.multiplyExact(Math.multiplyExact(queryRows, s.outputSize), Float.BYTES)) : Pipeline.OUTPUT;
             InnerProducts.appendDense(b, queryRows, s.heads * s.valueSize, s.outputSize, output.kernel(), output.bias(),
                     List.of(), true, context, projected);
-            MemoryDesc packed = b.own(MemoryDesc.rowMajor(s.batch, outPer + scoresPer));
-            MemoryDesc outWindow = b.own(packed.submemory(new long[] {s.batch, outPer}, new long[] {0, 0}));
-            MemoryDesc scoreWindow = b.own(packed.submemory(new long[] {s.batch, scoresPer}, new long[] {0, outPer}));
-            MemoryDesc outDense = b.own(MemoryDesc.rowMajor(s.batch, outPer));
-            MemoryDesc scoreDense = b.own(MemoryDesc.rowMajor(s.batch, scoresPer));
-            b.step(Convolutions.reorder(outDense, outWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), outDense, projected),
-                    Pipeline.Arg.slot(DNNL_ARG_TO(), outWindow, Pipeline.OUTPUT));
-            b.step(Convolutions.reorder(scoreDense, scoreWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), scoreDense, scoreSlot),
-                    Pipeline.Arg.slot(DNNL_ARG_TO(), scoreWindow, Pipeline.OUTPUT));
+            if (s.withScores) {
+                appendPacked(b, s.batch, queryRows / s.batch * s.outputSize, projected, product(scoreDims) / s.batch,
+                        scoreSlot);
+            }
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
             throw e;
         }
+    }
+
+    /**
+     * Copies a layer's output ({@code (batch, outPer)} at slot {@code out}) and its attention
+     * weights ({@code (batch, scoresPer)} at slot {@code scores}) into their windows of the packed
+     * output, per sample the output and then the weights, as a layer of several outputs writes them.
+     */
+    static void appendPacked(Pipeline.Builder b, long batch, long outPer, int out, long scoresPer, int scores) {
+        MemoryDesc packed = b.own(MemoryDesc.rowMajor(batch, outPer + scoresPer));
+        MemoryDesc outWindow = b.own(packed.submemory(new long[] {batch, outPer}, new long[] {0, 0}));
+        MemoryDesc scoreWindow = b.own(packed.submemory(new long[] {batch, scoresPer}, new long[] {0, outPer}));
+        MemoryDesc outDense = b.own(MemoryDesc.rowMajor(batch, outPer));
+        MemoryDesc scoreDense = b.own(MemoryDesc.rowMajor(batch, scoresPer));
+        b.step(Convolutions.reorder(outDense, outWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), outDense, out),
+                Pipeline.Arg.slot(DNNL_ARG_TO(), outWindow, Pipeline.OUTPUT));
+        b.step(Convolutions.reorder(scoreDense, scoreWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), scoreDense, scores),
+                Pipeline.Arg.slot(DNNL_ARG_TO(), scoreWindow, Pipeline.OUTPUT));
     }
 
     private static long bytes(long rows, long heads, long size) {

@@ -154,20 +154,7 @@ public final class DenseAttentions {
                     }
                 });
             }
-            if (s.withScores) {
-                // the output, then the weights, per sample: each copied into its window of the packed output
-                long outPer = s.queries * s.valueDim;
-                long scoresPer = s.queries * s.keys;
-                MemoryDesc packed = b.own(MemoryDesc.rowMajor(s.batch, outPer + scoresPer));
-                MemoryDesc outWindow = b.own(packed.submemory(new long[] {s.batch, outPer}, new long[] {0, 0}));
-                MemoryDesc scoreWindow = b.own(packed.submemory(new long[] {s.batch, scoresPer}, new long[] {0, outPer}));
-                MemoryDesc outDense = b.own(MemoryDesc.rowMajor(s.batch, outPer));
-                MemoryDesc scoreDense = b.own(MemoryDesc.rowMajor(s.batch, scoresPer));
-                b.step(Convolutions.reorder(outDense, outWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), outDense, outSlot),
-                        Pipeline.Arg.slot(DNNL_ARG_TO(), outWindow, Pipeline.OUTPUT));
-                b.step(Convolutions.reorder(scoreDense, scoreWindow), Pipeline.Arg.slot(DNNL_ARG_FROM(), scoreDense,
-                        scoreSlot), Pipeline.Arg.slot(DNNL_ARG_TO(), scoreWindow, Pipeline.OUTPUT));
-            }
+            if (s.withScores) Attentions.appendPacked(b, s.batch, s.queries * s.valueDim, outSlot, s.queries * s.keys, scoreSlot);
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();

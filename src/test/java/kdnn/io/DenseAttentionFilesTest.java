@@ -35,28 +35,6 @@ class DenseAttentionFilesTest {
                 "config.json"), (path, layer, expected) -> layer.getWeights());
     }
 
-    private static void roundTrips(Model m, Path dir, List<Tensor> inputs) throws Exception {
-        List<Tensor> want = m.predict(inputs);
-        try {
-            for (String f : List.of("m.h5", "m.keras")) {
-                Models.save(m, dir.resolve(f));
-                try (Model back = Models.load(dir.resolve(f))) {
-                    List<Tensor> got = back.predict(inputs);
-                    try {
-                        assertEquals(want.size(), got.size(), f);
-                        for (int k = 0; k < want.size(); k++) {
-                            assertArrayEquals(want.get(k).toFloatArray(), got.get(k).toFloatArray(), 0f, f);
-                        }
-                    } finally {
-                        got.forEach(Tensor::close);
-                    }
-                }
-            }
-        } finally {
-            want.forEach(Tensor::close);
-        }
-    }
-
     /** Token ids, an Embedding's mask through an LSTM's sequences, self-attention reading it, a tagging head. */
     @Test
     void anEmbeddingsMaskThroughAnLstmIntoAttention(@TempDir Path dir) throws Exception {
@@ -95,7 +73,7 @@ class DenseAttentionFilesTest {
                 h.forEach(Tensor::close);
                 a.forEach(Tensor::close);
             }
-            roundTrips(m, dir, List.of(in));
+            RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5", "m.keras"));
             try (HdfFile h5 = new HdfFile(dir.resolve("m.h5"))) {
                 Dataset scale = (Dataset) h5.getByPath("model_weights/att/att/scale:0");
                 assertEquals(0, scale.getDimensions().length);
@@ -148,7 +126,7 @@ class DenseAttentionFilesTest {
                         alone.forEach(Tensor::close);
                         got.forEach(Tensor::close);
                     }
-                    roundTrips(m, dir, List.of(q, v));
+                    RoundTrips.predictSame(m, dir, List.of(q, v), List.of("m.h5", "m.keras"));
                     JsonNode call = readKerasConfig(dir.resolve("m.keras")).path("config").path("layers").get(2)
                             .path("inbound_nodes").get(0);
                     assertEquals(2, call.path("args").get(0).size());

@@ -72,29 +72,6 @@ class MultiHeadAttentionFilesTest {
         }
     }
 
-    /** Saves as .h5 and .keras, reads back, predicts the same bits. */
-    private static void roundTrips(Model m, Path dir, List<Tensor> inputs) throws Exception {
-        roundTrips(m, dir, inputs, List.of("m.h5", "m.keras"));
-    }
-
-    private static void roundTrips(Model m, Path dir, List<Tensor> inputs, List<String> files) throws Exception {
-        List<Tensor> want = m.predict(inputs);
-        try {
-            for (String f : files) {
-                Models.save(m, dir.resolve(f));
-                try (Model back = Models.load(dir.resolve(f))) {
-                    List<Tensor> got = back.predict(inputs);
-                    try {
-                        assertArrayEquals(want.get(0).toFloatArray(), got.get(0).toFloatArray(), 0f, f);
-                    } finally {
-                        got.forEach(Tensor::close);
-                    }
-                }
-            }
-        } finally {
-            want.forEach(Tensor::close);
-        }
-    }
 
     /** A transformer encoder's self-attention with a padding mask, as tf.keras writes the call. */
     @Test
@@ -117,7 +94,7 @@ class MultiHeadAttentionFilesTest {
             assertEquals(4, mha.valueDim());
             assertFalse(mha.useCausalMask());
             sameAsTheLayer(m, "mha", List.of(x, mk), List.of(x, x, x, mk));
-            roundTrips(m, dir, List.of(x, mk), List.of("m.h5"));
+            RoundTrips.predictSame(m, dir, List.of(x, mk), List.of("m.h5"));
             // with dropout Keras 3 zeros a query whose every key is masked, where tf.keras weighs them evenly
             Exception refused = assertThrows(IllegalArgumentException.class, () -> Models.save(m, dir.resolve("m.keras")));
             assertTrue(refused.getMessage().contains("every key is masked"), refused.getMessage());
@@ -171,7 +148,7 @@ class MultiHeadAttentionFilesTest {
                     assertTrue(att.useCausalMask(), file);
                     assertEquals(5, att.valueDim());
                     sameAsTheLayer(m, "att", List.of(q, v, k), List.of(q, v, k));
-                    roundTrips(m, dir, List.of(q, v, k));
+                    RoundTrips.predictSame(m, dir, List.of(q, v, k), List.of("m.h5", "m.keras"));
                     // the causal mask changes the result: position 0 sees only the first key
                     try (MultiHeadAttention open = MultiHeadAttention.builder(3, 2).valueDim(5).build()) {
                         open.build(q.shape(), v.shape(), k.shape());
@@ -267,7 +244,7 @@ class MultiHeadAttentionFilesTest {
                 assertEquals(2, att.slidingWindow());
                 assertEquals(10, att.getWeights().size());
                 sameAsTheLayer(m, "att", List.of(x), List.of(x, x));
-                roundTrips(m, dir, List.of(x), List.of("m.keras"));
+                RoundTrips.predictSame(m, dir, List.of(x), List.of("m.keras"));
                 Exception h5 = assertThrows(IllegalArgumentException.class, () -> Models.save(m, dir.resolve("m.h5")));
                 assertTrue(h5.getMessage().contains("use_gate"), h5.getMessage());
                 // the gate, which has no public property, at its attribute's name, between the key and the value
@@ -354,7 +331,7 @@ class MultiHeadAttentionFilesTest {
                         try (Tensor got = m.predict(in)) {
                             assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f, "batch " + batch);
                         }
-                        roundTrips(m, dir, List.of(in), List.of("m.h5", "m.keras"));
+                        RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5", "m.keras"));
                     } finally {
                         owned.forEach(Tensor::close);
                     }
@@ -402,9 +379,9 @@ class MultiHeadAttentionFilesTest {
                 assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 0f, "dropout " + dropout);
                 assertTrue(m.layersGivenMasks().contains(m.layer("mha")));
                 if (dropout.equals("0.0")) {
-                    roundTrips(m, dir, List.of(in));
+                    RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5", "m.keras"));
                 } else {
-                    roundTrips(m, dir, List.of(in), List.of("m.h5"));
+                    RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5"));
                     Exception refused = assertThrows(IllegalArgumentException.class,
                             () -> Models.save(m, dir.resolve("m.keras")));
                     assertTrue(refused.getMessage().contains("padded"), refused.getMessage());
