@@ -36,6 +36,14 @@ public final class TestData {
         return sharedPresent() ? sharedLocation() : copies();
     }
 
+    /**
+     * Fixtures kdnn keeps itself (not in {@code ../shared}), written by Keras: the attention models
+     * of {@code keras3-attention} ({@code make.py} there writes them).
+     */
+    public static Path own(String name) {
+        return copies().resolve(name);
+    }
+
     /** The copies of the shared cases and models under {@code src/test/resources/kdnn/testdata}. */
     static Path copies() {
         URL url = TestData.class.getResource("/kdnn/testdata");
