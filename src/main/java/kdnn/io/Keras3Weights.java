@@ -96,7 +96,7 @@ final class Keras3Weights {
     static String innerAttribute(String className) {
         return switch (className) {
             case "TimeDistributed" -> "layer";
-            case "SimpleRNN", "LSTM", "GRU" -> "cell";
+            case "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D" -> "cell";
             default -> null;
         };
     }

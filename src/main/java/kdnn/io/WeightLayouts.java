@@ -66,7 +66,7 @@ final class WeightLayouts {
             case "RMSNormalization" -> out.add("scale");
             case "PReLU" -> out.add("alpha");
             case "CuDNNLSTM", "CuDNNGRU" -> out.addAll(List.of("kernel", "recurrent_kernel", "bias"));
-            case "SimpleRNN", "LSTM", "GRU" -> {
+            case "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D" -> {
                 out.add("kernel");
                 out.add("recurrent_kernel");
                 if (flag(config, "use_bias")) out.add("bias");

@@ -89,6 +89,9 @@ public final class Layers {
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
         FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);
+        FROM_CONFIG.put(ConvLSTM1D.CLASS_NAME, ConvLSTM1D::fromConfig);
+        FROM_CONFIG.put(ConvLSTM2D.CLASS_NAME, ConvLSTM2D::fromConfig);
+        FROM_CONFIG.put(ConvLSTM3D.CLASS_NAME, ConvLSTM3D::fromConfig);
         FROM_CONFIG.put(AdditiveAttention.CLASS_NAME, AdditiveAttention::fromConfig);
         FROM_CONFIG.put(SimpleRNN.CLASS_NAME, SimpleRNN::fromConfig);
         FROM_CONFIG.put(LSTM.CLASS_NAME, LSTM::fromConfig);
@@ -184,6 +187,7 @@ public final class Layers {
             case LSTM.CLASS_NAME -> "lstm_cell";
             case GRU.CLASS_NAME -> "gru_cell";
             case SimpleRNN.CLASS_NAME -> "simple_rnn_cell";
+            case ConvLSTM1D.CLASS_NAME, ConvLSTM2D.CLASS_NAME, ConvLSTM3D.CLASS_NAME -> "conv_lstm_cell";
             default -> null;
         };
     }

@@ -266,6 +266,11 @@ public final class ModelFiles {
                         + l.className() + ", the operation tf." + op.tfFunction() + ") has no TF.js form: TensorFlow.js'"
                         + " Keras has no layer for it. Save it as .h5 (a TFOpLambda) or .keras (a Keras 3 operation)");
             }
+            if (l instanceof kdnn.layers.BaseConvLSTM) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") is not written as TF.js: kdnn has not checked TensorFlow.js' names for its"
+                        + " weights (TF.js has ConvLSTM2D only). Save it as .h5 or .keras");
+            }
             if (l instanceof kdnn.layers.BaseDenseAttention) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
                         + l.className() + ") has no TF.js form: TensorFlow.js' layers have no " + l.className()
