@@ -86,7 +86,10 @@ class HostilePreprocessingProperties {
             "{'class_name':'MultiHeadAttention','config':{'num_heads':2,'key_dim':2,'return_attention_scores':true,"
                     + "'use_gate':true,'sliding_window':2,'use_causal_mask':true}}",
             "{'class_name':'Attention','config':{'use_scale':true,'score_mode':'concat','return_attention_scores':true}}",
-            "{'class_name':'AdditiveAttention','config':{'use_causal_mask':true}}");
+            "{'class_name':'AdditiveAttention','config':{'use_causal_mask':true}}",
+            "{'class_name':'ConvLSTM1D','config':{'filters':2,'kernel_size':2,'return_sequences':true,'return_state':true}}",
+            "{'class_name':'ConvLSTM2D','config':{'filters':2,'kernel_size':[2,1],'strides':2,'padding':'same',"
+                    + "'data_format':'channels_first','go_backwards':true}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",

@@ -1,0 +1,82 @@
+package kdnn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import kdnn.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The convolutional LSTMs beside the Keras-written models of {@code KerasWrittenModelsTest}: weights
+ * set after a call reach the hidden convolutions (the output equals a fresh layer given them), and
+ * the refusals (stateful, initial states, a rank or an activation kdnn does not take, a mask).
+ */
+class ConvLSTMTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Layer layer(String cls, String config) throws Exception {
+        return Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}")
+                .replace('\'', '"')));
+    }
+
+    @Test
+    void weightsSetAfterACallReachTheConvolutions() throws Exception {
+        Random r = new Random(5);
+        float[] x = new float[2 * 3 * 5 * 5 * 2];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        String config = "{'filters': 3, 'kernel_size': 3, 'padding': 'same', 'return_sequences': true}";
+        try (Layer a = layer("ConvLSTM2D", config); Layer b = layer("ConvLSTM2D", config);
+             Tensor in = Tensor.of(x, 2, 3, 5, 5, 2)) {
+            try (Tensor first = a.call(in)) {
+                List<Weight> ws = new ArrayList<>();
+                for (WeightSpec s : a.weightSpecs()) {
+                    int n = 1;
+                    for (int d : s.shape()) n *= d;
+                    float[] v = new float[n];
+                    for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * 0.3);
+                    ws.add(new Weight(s.name(), s.shape(), v));
+                }
+                a.setWeights(ws);
+                b.build(in.shape());
+                b.setWeights(ws);
+                try (Tensor after = a.call(in); Tensor fresh = b.call(in)) {
+                    assertArrayEquals(fresh.toFloatArray(), after.toFloatArray(), 0f);
+                    assertTrue(!java.util.Arrays.equals(first.toFloatArray(), after.toFloatArray()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusals() throws Exception {
+        IllegalArgumentException stateful = assertThrows(IllegalArgumentException.class,
+                () -> layer("ConvLSTM2D", "{'filters': 2, 'kernel_size': 3, 'stateful': true}"));
+        assertTrue(stateful.getMessage().contains("stateful"), stateful.getMessage());
+        IllegalArgumentException act = assertThrows(IllegalArgumentException.class,
+                () -> layer("ConvLSTM1D", "{'filters': 2, 'kernel_size': 3, 'activation': 'selu'}"));
+        assertTrue(act.getMessage().contains("selu"), act.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> layer("ConvLSTM2D", "{'filters': 0, 'kernel_size': 3}"));
+        try (Layer l = layer("ConvLSTM2D", "{'filters': 2, 'kernel_size': 3}"); Tensor rank4 = Tensor.zeros(1, 2, 5, 5);
+             Tensor seq = Tensor.zeros(1, 2, 5, 5, 1); Tensor h = Tensor.zeros(1, 3, 3, 2)) {
+            IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> l.call(rank4));
+            assertTrue(rank.getMessage().contains("ndim=5"), rank.getMessage());
+            IllegalArgumentException states = assertThrows(IllegalArgumentException.class, () -> l.call(List.of(seq, h)));
+            assertTrue(states.getMessage().contains("initial states"), states.getMessage());
+        }
+        // a Keras mask reaching it (a Masking layer's, through TimeDistributed-free steps) is refused when the model is made
+        String config = ("{'class_name': 'Functional', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                + " 'config': {'batch_input_shape': [null, 3, 4, 4, 1], 'name': 'x'}, 'name': 'x', 'inbound_nodes': []},"
+                + " {'class_name': 'Masking', 'config': {'name': 'mask', 'mask_value': 0.0}, 'name': 'mask',"
+                + " 'inbound_nodes': [[['x', 0, 0, {}]]]}, {'class_name': 'ConvLSTM2D', 'config': {'name': 'c',"
+                + " 'filters': 2, 'kernel_size': 3}, 'name': 'c', 'inbound_nodes': [[['mask', 0, 0, {}]]]}],"
+                + " 'input_layers': [['x', 0, 0]], 'output_layers': [['c', 0, 0]]}}").replace('\'', '"');
+        IllegalArgumentException mask = assertThrows(IllegalArgumentException.class,
+                () -> kdnn.model.ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights()));
+        assertTrue(mask.getMessage().contains("mask"), mask.getMessage());
+    }
+}
