@@ -37,11 +37,17 @@ public final class TestData {
     }
 
     /**
-     * Fixtures kdnn keeps itself (not in {@code ../shared}), written by Keras: the attention models
-     * of {@code keras3-attention} ({@code make.py} there writes them).
+     * Fixtures kdnn keeps itself (not copies of {@code ../shared}), written by Keras:
+     * {@code src/test/resources/kdnn/keras-written/NAME} (a {@code make.py} in each writes them).
      */
     public static Path own(String name) {
-        return copies().resolve(name);
+        URL url = TestData.class.getResource("/kdnn/keras-written/" + name);
+        if (url == null) throw new IllegalStateException("fixtures /kdnn/keras-written/" + name + " are not on the class path");
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The copies of the shared cases and models under {@code src/test/resources/kdnn/testdata}. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Models Keras 3.15.1 itself wrote and computed: the attention layers (JAX backend; the files
- * and outputs in {@code testdata/keras3-attention}, written by its {@code make.py}): an
+ * and outputs in {@code keras-written/keras3-attention}, written by its {@code make.py}): an
  * Embedding's mask through self-attention (Keras' fused path), cross-attention with dropout (its
  * Softmax path), an attention mask with a row all masked and the causal mask, attention over one
  * axis of a rank-4 input with the weights returned, the gate and sliding window, and Attention
@@ -35,7 +35,7 @@ class KerasWrittenModelsTest {
         predictsKerasOutputs(TestData.own("keras3-attention").resolve(name), name);
     }
 
-    /** The convolutional LSTMs as Keras 3.15.1 writes and computes them ({@code testdata/keras3-convlstm}). */
+    /** The convolutional LSTMs as Keras 3.15.1 writes and computes them ({@code keras-written/keras3-convlstm}). */
     @ParameterizedTest
     @ValueSource(strings = {"convlstm2d_same_sequences", "convlstm2d_strided_backwards_states",
             "convlstm1d_dilated_channels_first", "convlstm3d_same_last"})

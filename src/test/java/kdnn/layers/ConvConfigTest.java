@@ -94,7 +94,7 @@ class ConvConfigTest {
         refused("{'class_name':'Conv2DTranspose','config':{'filters':2,'kernel_size':3,'strides':2,'output_padding':2}}", "output padding");
         refused("{'class_name':'Conv2DTranspose','config':{'filters':2,'kernel_size':3,'padding':'causal'}}", "Causal");
         refused("{'class_name':'Conv2D','config':{'filters':2,'kernel_size':3,'dtype':'float64'}}", "dtype", "float64");
-        refused("{'class_name':'ConvLSTM2D','config':{'filters':2,'kernel_size':3}}", "ConvLSTM2D");
+        refused("{'class_name':'LocallyConnected2D','config':{'filters':2,'kernel_size':3}}", "LocallyConnected2D");
     }
 
     @Test
