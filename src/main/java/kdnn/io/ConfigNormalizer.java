@@ -92,8 +92,12 @@ final class ConfigNormalizer {
                 if (l.path("class_name").asText().equals("Sequential")) sequentials.add(LayerTree.nameOf(l));
             }
         }
+        // Keras 3 writes the masks it derived as operations (NotEqual, Any, LogicalOr...) passed as a
+        // call's `mask`; kdnn derives the same masks itself, so those operations are left out
+        Set<String> maskOnly = functional ? maskOnlyOperations(layers) : Set.of();
         ArrayNode newLayers = JSON.arrayNode();
         for (JsonNode l : layers) {
+            if (maskOnly.contains(LayerTree.nameOf(l))) continue;
             newLayers.add(layer(l, name, functional, models));
         }
         c.set("layers", newLayers);
@@ -464,6 +468,55 @@ final class ConfigNormalizer {
         return out;
     }
 
+    /** The operations Keras 3 writes for the masks it derives. */
+    private static final Set<String> MASK_OPERATIONS = Set.of("NotEqual", "Equal", "Any", "All", "LogicalOr",
+            "LogicalAnd", "LogicalNot", "ExpandDims", "Cast");
+
+    /** A call argument marking that the file passed this call a mask (kdnn derives it; ModelConfigs checks it did). */
+    static final String EXPLICIT_MASK = "__keras3_mask__";
+
+    /**
+     * The names of a Keras 3 model's mask operations whose outputs only feed calls' {@code mask}
+     * arguments or other such operations (Keras' derived masks), found by walking back from them.
+     */
+    private static Set<String> maskOnlyOperations(JsonNode layers) {
+        Map<String, JsonNode> byName = new java.util.HashMap<>();
+        for (JsonNode l : layers) byName.put(LayerTree.nameOf(l), l);
+        // every tensor use: as a mask (a call's `mask` kwarg) or otherwise
+        Set<String> usedOtherwise = new HashSet<>();
+        Set<String> usedAsMask = new HashSet<>();
+        for (JsonNode l : layers) {
+            for (JsonNode call : l.path("inbound_nodes")) {
+                if (!call.isObject()) continue;
+                boolean maskOp = isMaskOperation(l);
+                collectHistory(call.path("args"), maskOp ? usedAsMask : usedOtherwise);
+                call.path("kwargs").properties().forEach(e -> collectHistory(e.getValue(),
+                        e.getKey().equals("mask") || maskOp ? usedAsMask : usedOtherwise));
+            }
+        }
+        Set<String> out = new HashSet<>();
+        for (String n : usedAsMask) {
+            JsonNode l = byName.get(n);
+            if (l != null && isMaskOperation(l)) out.add(n);
+        }
+        out.removeAll(usedOtherwise);
+        return out;
+    }
+
+    /** A mask operation: no Keras layer has these class names (Keras 3's legacy .h5 leaves an operation's module out). */
+    private static boolean isMaskOperation(JsonNode l) {
+        return MASK_OPERATIONS.contains(l.path("class_name").asText()) && (isOperation(l) || !l.has("module"));
+    }
+
+    private static void collectHistory(JsonNode v, Set<String> into) {
+        if (v.isObject() && v.path("class_name").asText().equals("__keras_tensor__")) {
+            JsonNode h = v.path("config").path("keras_history");
+            if (h.isArray() && h.size() > 0) into.add(h.get(0).asText());
+            return;
+        }
+        for (JsonNode c : v) collectHistory(c, into);
+    }
+
     private ArrayNode inboundNodes(JsonNode nodes, String where, Set<String> models, String cls) {
         if (nodes == null || nodes.isNull()) {
             return JSON.arrayNode();
@@ -493,6 +546,10 @@ final class ConfigNormalizer {
         if (kw.isObject()) {
             kw.properties().forEach(e -> {
                 if (e.getKey().equals("initial_state") && containsTensor(e.getValue())) return;
+                if (e.getKey().equals("mask") && containsTensor(e.getValue())) {
+                    kwargs.put(EXPLICIT_MASK, true); // the mask Keras derived; kdnn derives it again
+                    return;
+                }
                 if (cls.equals(kdnn.internal.AttentionCalls.CLASS_NAME) && kdnn.internal.AttentionCalls.TENSOR_KWARGS.contains(e.getKey())
                         && containsTensor(e.getValue())) {
                     // an attention's value, key and mask: as Keras 2 writes them, [layer, node, tensor]

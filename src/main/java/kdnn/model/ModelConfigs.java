@@ -283,6 +283,18 @@ public final class ModelConfigs {
         List<KerasTensor> outs = endpoints(config.path("output_layers"), outputs, entries, name, "output_layers");
         Functional f = Functional.of(name, ins, outs);
         made.add(f);
+        // a Keras 3 file passes a call the mask Keras derived: kdnn must derive one there too
+        for (var e : entries.entrySet()) {
+            boolean explicit = false;
+            for (JsonNode call : e.getValue().path("inbound_nodes")) {
+                for (JsonNode ref : call) explicit |= ref.path(3).path("__keras3_mask__").asBoolean(false);
+            }
+            if (explicit && ops.get(e.getKey()) instanceof Layer l && !f.layersGivenMasks().contains(l)) {
+                throw new IllegalArgumentException("model \"" + name + "\": layer \"" + e.getKey() + "\" is passed a"
+                        + " mask in the file that no Embedding(mask_zero=True) or Masking before it makes, so kdnn"
+                        + " cannot derive it");
+            }
+        }
         return f;
     }
 

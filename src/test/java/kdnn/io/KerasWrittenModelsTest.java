@@ -55,6 +55,42 @@ class KerasWrittenModelsTest {
         }
     }
 
+    /**
+     * Recurrent layers and masks as Keras 3.15.1 writes and computes them ({@code
+     * keras-written/keras3-recurrent}): an Embedding's mask through LSTM and GRU, Masking through a
+     * Bidirectional LSTM into the masked mean, two masks merged by Add into a backwards SimpleRNN,
+     * a seq2seq decoder started from the encoder's states, and a GRU without reset_after returning its state.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mask_lstm_gru", "masking_bidirectional_mean", "merged_masks_simple_rnn",
+            "seq2seq_initial_state", "gru_reset_before_states"})
+    void recurrentModelsPredictKerasOutputs(String name) throws Exception {
+        predictsKerasOutputs(TestData.own("keras3-recurrent").resolve(name), name);
+    }
+
+    /**
+     * Keras 3 writes the masks it derived as operations (NotEqual, Any, LogicalOr) passed as calls'
+     * {@code mask}; kdnn leaves them out and derives the masks itself. Where it would derive none (the
+     * Embedding's mask_zero turned off in the config), the file's mask is refused by name.
+     */
+    @org.junit.jupiter.api.Test
+    void aMaskKdnnCannotDeriveIsRefused() throws Exception {
+        Path file = TestData.own("keras3-recurrent").resolve("mask_lstm_gru").resolve("model.keras");
+        JsonNode config;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            config = JSON.readTree(zip.getInputStream(zip.getEntry("config.json")));
+        }
+        for (JsonNode l : config.path("config").path("layers")) {
+            if (l.path("class_name").asText().equals("Embedding")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) l.get("config")).put("mask_zero", false);
+            }
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> kdnn.model.ModelConfigs.build(ConfigNormalizer.normalize(config, "config.json"),
+                        (path, layer, expected) -> layer.getWeights()).close());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"lstm\" is passed a mask"), e.getMessage());
+    }
+
     /** Reads {@code dir}'s model.keras and model.h5 and compares their predictions with Keras' outputs. */
     static void predictsKerasOutputs(Path dir, String name) throws Exception {
         JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
