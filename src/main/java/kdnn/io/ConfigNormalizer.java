@@ -241,7 +241,11 @@ final class ConfigNormalizer {
 
     private static boolean isOperation(JsonNode entry) {
         String module = entry.path("module").asText("");
-        return module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.");
+        if (module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.")) return true;
+        // Keras 3's legacy .h5 leaves every module out: an operation's config has neither trainable nor dtype
+        JsonNode c = entry.path("config");
+        return !entry.has("module") && entry.path("inbound_nodes").path(0).has("args") && c.isObject()
+                && !c.has("trainable") && !c.has("dtype");
     }
 
     /** An element-wise operation of two tensors: read as the merge layer of the same name. */

@@ -69,6 +69,19 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * The layers around the convolutions and Keras 3 operations as Keras 3.15.1 writes and computes
+     * them ({@code keras-written/keras3-layers}): an image front (scaling, a channel flip, the
+     * convolution families, group, layer and unit normalization, PReLU), an audio gated linear unit
+     * (ops.split), video (TimeDistributed, Conv3D and its transpose, ops.mean, RMS and batch norm),
+     * and preprocessing layers with a cosine Dot.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"image_front_norms", "audio_glu", "video_td_3d", "preprocessing_dot"})
+    void layersPredictKerasOutputs(String name) throws Exception {
+        predictsKerasOutputs(TestData.own("keras3-layers").resolve(name), name);
+    }
+
+    /**
      * Keras 3 writes the masks it derived as operations (NotEqual, Any, LogicalOr) passed as calls'
      * {@code mask}; kdnn leaves them out and derives the masks itself. Where it would derive none (the
      * Embedding's mask_zero turned off in the config), the file's mask is refused by name.

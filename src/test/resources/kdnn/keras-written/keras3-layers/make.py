@@ -1,0 +1,77 @@
+"""Writes models of the layers around the convolutions and of Keras 3 operations with Keras itself: each
+model as .keras and as Keras 3's legacy .h5, and expected.json (its inputs and Keras' outputs for them).
+Run with Keras 3.15.1 (JAX backend): KERAS_BACKEND=jax python make.py"""
+import json
+import os
+
+import numpy as np
+import keras
+from keras import layers, ops
+
+rng = np.random.default_rng(20261207)
+here = os.path.dirname(os.path.abspath(__file__))
+rnd = lambda seed: keras.initializers.RandomNormal(stddev=0.5, seed=seed)
+
+
+def save(name, model, inputs, h5=True):
+    os.makedirs(os.path.join(here, name), exist_ok=True)
+    outputs = model.predict(inputs, verbose=0)
+    if not isinstance(outputs, list):
+        outputs = [outputs]
+    model.save(os.path.join(here, name, "model.keras"))
+    if h5:
+        model.save(os.path.join(here, name, "model.h5"))
+    with open(os.path.join(here, name, "expected.json"), "w") as f:
+        json.dump({"keras_version": keras.__version__, "backend": keras.backend.backend(),
+                   "inputs": [{"shape": list(x.shape), "values": np.asarray(x, np.float32).ravel().tolist()}
+                              for x in inputs],
+                   "outputs": [{"shape": list(y.shape), "values": np.asarray(y, np.float32).ravel().tolist()}
+                               for y in outputs]}, f)
+
+
+# 1. an image front: x / 127.5 - 1, channel flip, TimeDistributed-free convolutions of the families, norms
+x = keras.Input((9, 9, 3), name="img")
+h = x / 127.5 - 1.0
+h = h[..., ::-1]
+h = layers.Conv2D(4, 3, padding="same", activation="relu", bias_initializer=rnd(1), name="conv")(h)
+h = layers.GroupNormalization(2, beta_initializer=rnd(2), gamma_initializer=rnd(3), name="gn")(h)
+h = layers.DepthwiseConv2D(3, strides=2, bias_initializer=rnd(4), name="dw")(h)
+h = layers.SeparableConv2D(5, 2, padding="same", activation="elu", bias_initializer=rnd(5), name="sep")(h)
+h = layers.Conv2DTranspose(3, 3, strides=2, bias_initializer=rnd(6), name="tconv")(h)
+h = layers.LayerNormalization(axis=[1, 2, 3], name="ln")(h)
+h = layers.PReLU(alpha_initializer=rnd(7), shared_axes=[1, 2], name="prelu")(h)
+h = layers.UnitNormalization(name="unit")(h)
+y = layers.Dense(2, activation="softmax", name="head")(layers.GlobalMaxPooling2D(name="gmp")(h))
+save("image_front_norms", keras.Model(x, y), [rng.uniform(0, 255, (2, 9, 9, 3)).astype(np.float32)])
+
+# 2. audio: Conv1D causal, a gated linear unit by ops.split, SeparableConv1D, DepthwiseConv1D, Conv1DTranspose
+x = keras.Input((16, 4), name="wave")
+h = layers.Conv1D(8, 3, padding="causal", dilation_rate=2, bias_initializer=rnd(8), name="causal")(x)
+a, b = ops.split(h, 2, axis=-1)
+h = a * ops.sigmoid(b)
+h = layers.SeparableConv1D(6, 3, depth_multiplier=2, padding="same", bias_initializer=rnd(9), name="sep1")(h)
+h = layers.DepthwiseConv1D(3, depth_multiplier=1, bias_initializer=rnd(10), name="dw1")(h)
+h = layers.Conv1DTranspose(3, 4, strides=2, padding="same", bias_initializer=rnd(11), name="tconv1")(h)
+h = layers.LeakyReLU(negative_slope=0.1, name="leaky")(h)
+save("audio_glu", keras.Model(x, h), [rng.standard_normal((2, 16, 4)).astype(np.float32)])
+
+# 3. video: TimeDistributed Conv2D, Conv3D and its transpose, BatchNormalization, ops.mean over the steps and space, RMS norm
+x = keras.Input((4, 6, 6, 2), name="clip")
+h = layers.TimeDistributed(layers.Conv2D(3, 3, padding="same", bias_initializer=rnd(12)), name="td")(x)
+h = layers.Conv3D(4, 2, bias_initializer=rnd(13), name="c3")(h)
+h = layers.BatchNormalization(beta_initializer=rnd(14), moving_mean_initializer=rnd(15), name="bn")(h)
+h = layers.Conv3DTranspose(2, 2, strides=(1, 2, 2), bias_initializer=rnd(16), name="t3")(h)
+h = ops.mean(h, axis=(1, 2, 3))
+h = layers.RMSNormalization(name="rms")(h)
+save("video_td_3d", keras.Model(x, h), [rng.standard_normal((2, 4, 6, 6, 2)).astype(np.float32)])
+
+# 4. preprocessing inside a model: Resizing (bilinear, crop), CenterCrop, Rescaling, Normalization, Dot
+x = keras.Input((7, 10, 3), name="photo")
+r = layers.Resizing(5, 6, crop_to_aspect_ratio=True, name="resize")(x)
+c = layers.CenterCrop(4, 4, name="crop")(r)
+c = layers.Rescaling(1 / 255.0, offset=-0.5, name="rescale")(c)
+c = layers.Normalization(mean=[0.1, 0.2, 0.3], variance=[0.5, 1.0, 2.0], name="norm")(c)
+f = layers.Reshape((16, 3), name="flat")(c)
+d = layers.Dot(axes=2, normalize=True, name="cos")([f, f])
+s = layers.Softmax(axis=-1, name="softmax")(d)
+save("preprocessing_dot", keras.Model(x, s), [rng.uniform(0, 255, (2, 7, 10, 3)).astype(np.float32)])
