@@ -82,6 +82,36 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * Keras' model structures and activations as Keras 3.15.1 writes and computes them ({@code
+     * keras-written/keras3-models}): a Sequential around a nested functional base shared by two
+     * inputs with two outputs, Bidirectional GRUs in every merge mode and without one (states
+     * returned), the shape layers with TimeDistributed and channels_first, and the activations.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"siamese_nested", "bidirectional_modes", "shapes_timedistributed", "activations"})
+    void modelsPredictKerasOutputs(String name) throws Exception {
+        Path dir = TestData.own("keras3-models").resolve(name);
+        predictsKerasOutputs(dir, name);
+        // the bare config (model.to_json()) with the weights file (save_weights) predicts the same bits as the .keras
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model whole = Models.load(dir.resolve("model.keras"));
+             Model parts = Models.load(dir.resolve("model.json"), dir.resolve("model.weights.h5"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            List<Tensor> a = whole.predict(inputs);
+            List<Tensor> b = parts.predict(inputs);
+            try {
+                for (int k = 0; k < a.size(); k++) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f);
+            } finally {
+                a.forEach(Tensor::close);
+                b.forEach(Tensor::close);
+            }
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * Keras 3 writes the masks it derived as operations (NotEqual, Any, LogicalOr) passed as calls'
      * {@code mask}; kdnn leaves them out and derives the masks itself. Where it would derive none (the
      * Embedding's mask_zero turned off in the config), the file's mask is refused by name.
