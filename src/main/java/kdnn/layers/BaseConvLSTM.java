@@ -20,7 +20,8 @@ import kdnn.runtime.Pipeline;
  * an LSTM whose products are convolutions: the input's with {@code kernel} (strides, padding,
  * dilation, bias), the state's with {@code recurrent_kernel} ("same", stride 1), gates i, f, c, o.
  * The input convolution runs once over all steps (time folded into the batch) and the recurrent
- * one per step, both on oneDNN through hidden convolution layers; the gates in Java.
+ * one per step, both on oneDNN through hidden convolution layers; the gates' activations on oneDNN
+ * over dense buffers, their sums and products in Java.
  */
 public abstract class BaseConvLSTM extends Layer {
     private final int rank;
@@ -291,7 +292,15 @@ public abstract class BaseConvLSTM extends Layer {
         return Long.MAX_VALUE;
     }
 
-    /** Runs the steps: the input convolution for all of them, then per step the state's and the gates. */
+    /** Marks the pipeline-cache keys of the gates' activations (a shape has no negative dims). */
+    private static final long GATES = -21;
+    private static final long CELLS = -22;
+
+    /**
+     * Runs the steps: the input convolution for all of them, then per step the state's, the sums
+     * gathered in Java into dense gate buffers, the activations on oneDNN over them, and the cell
+     * and state updates in Java.
+     */
     private void run(long[] in, MemorySegment input, MemorySegment output) {
         long batch = in[0];
         int steps = Math.toIntExact(in[1]);
@@ -301,14 +310,21 @@ public abstract class BaseConvLSTM extends Layer {
         long positions = Shapes.product(state) / batch / filters;
         long stateSize = positions * filters; // per sample
         long gateSize = 4 * stateSize;
+        long count = batch * stateSize;
+        PipelineCache.Lease gates = pipelines.acquire(new long[] {GATES, 3 * count}, threads(false),
+                k -> kdnn.runtime.Eltwises.chain(k[1], gate.postOps(), null));
+        PipelineCache.Lease cells = pipelines.acquire(new long[] {CELLS, count}, threads(false),
+                k -> kdnn.runtime.Eltwises.chain(k[1], activation.postOps(), null));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(Shapes.product(convOut) * Float.BYTES, 64);
             inputConv().runSegment(stepIn, input, x, Variant.PLAIN, Double.NaN);
-            MemorySegment h = arena.allocate(batch * stateSize * Float.BYTES, 64);
-            MemorySegment c = arena.allocate(batch * stateSize * Float.BYTES, 64);
+            MemorySegment h = arena.allocate(count * Float.BYTES, 64);
+            MemorySegment c = arena.allocate(count * Float.BYTES, 64);
             MemorySegment r = arena.allocate(batch * gateSize * Float.BYTES, 64);
-            long[] rShape = state.clone();
-            rShape[channelsFirst() ? 1 : rShape.length - 1] = 4L * filters;
+            // i, f and o side by side (count each), then the candidate, then the new cell's activation
+            MemorySegment g = arena.allocate(3 * count * Float.BYTES, 64);
+            MemorySegment cand = arena.allocate(count * Float.BYTES, 64);
+            MemorySegment act = arena.allocate(count * Float.BYTES, 64);
             long outPerSample = Shapes.product(computeOutputShapes(List.of(in)).get(0)) / batch;
             long packed = outPerSample + (returnState ? 2 * stateSize : 0);
             boolean cf = channelsFirst();
@@ -321,23 +337,32 @@ public abstract class BaseConvLSTM extends Layer {
                     long sBase = n * stateSize;
                     for (long p = 0; p < positions; p++) {
                         for (int j = 0; j < filters; j++) {
-                            float zi = gateValue(x, xBase, r, rBase, cf, positions, 0, j, p);
-                            float zf = gateValue(x, xBase, r, rBase, cf, positions, 1, j, p);
-                            float zc = gateValue(x, xBase, r, rBase, cf, positions, 2, j, p);
-                            float zo = gateValue(x, xBase, r, rBase, cf, positions, 3, j, p);
                             long at = sBase + (cf ? (long) j * positions + p : p * filters + j);
-                            float ig = RecurrentSteps.apply(gate, zi);
-                            float fg = RecurrentSteps.apply(gate, zf);
-                            float cv = fg * c.getAtIndex(ValueLayout.JAVA_FLOAT, at)
-                                    + ig * RecurrentSteps.apply(activation, zc);
-                            float og = RecurrentSteps.apply(gate, zo);
-                            c.setAtIndex(ValueLayout.JAVA_FLOAT, at, cv);
-                            h.setAtIndex(ValueLayout.JAVA_FLOAT, at, og * RecurrentSteps.apply(activation, cv));
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, at, gateValue(x, xBase, r, rBase, cf, positions, 0, j, p));
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, count + at,
+                                    gateValue(x, xBase, r, rBase, cf, positions, 1, j, p));
+                            cand.setAtIndex(ValueLayout.JAVA_FLOAT, at, gateValue(x, xBase, r, rBase, cf, positions, 2, j, p));
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * count + at,
+                                    gateValue(x, xBase, r, rBase, cf, positions, 3, j, p));
                         }
                     }
-                    if (returnSequences) {
-                        MemorySegment.copy(h, sBase * Float.BYTES, output, (n * packed + (long) k * stateSize) * Float.BYTES,
-                                stateSize * Float.BYTES);
+                }
+                gates.pipeline().execute(g, g);
+                cells.pipeline().execute(cand, cand);
+                for (long i = 0; i < count; i++) {
+                    float cv = g.getAtIndex(ValueLayout.JAVA_FLOAT, count + i) * c.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+                            + g.getAtIndex(ValueLayout.JAVA_FLOAT, i) * cand.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    c.setAtIndex(ValueLayout.JAVA_FLOAT, i, cv);
+                }
+                cells.pipeline().execute(c, act);
+                for (long i = 0; i < count; i++) {
+                    h.setAtIndex(ValueLayout.JAVA_FLOAT, i, g.getAtIndex(ValueLayout.JAVA_FLOAT, 2 * count + i)
+                            * act.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                }
+                if (returnSequences) {
+                    for (long n = 0; n < batch; n++) {
+                        MemorySegment.copy(h, n * stateSize * Float.BYTES, output,
+                                (n * packed + (long) k * stateSize) * Float.BYTES, stateSize * Float.BYTES);
                     }
                 }
             }
@@ -351,6 +376,9 @@ public abstract class BaseConvLSTM extends Layer {
                             stateSize * Float.BYTES);
                 }
             }
+        } finally {
+            gates.release();
+            cells.release();
         }
     }
 
