@@ -1,32 +1,22 @@
 """Writes models of the layers around the convolutions and of Keras 3 operations with Keras itself: each
 model as .keras and as Keras 3's legacy .h5, and expected.json (its inputs and Keras' outputs for them).
 Run with Keras 3.15.1 (JAX backend): KERAS_BACKEND=jax python make.py"""
-import json
 import os
+import sys
 
 import numpy as np
 import keras
 from keras import layers, ops
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keras_written import rnd, save as write  # noqa: E402
+
 rng = np.random.default_rng(20261207)
 here = os.path.dirname(os.path.abspath(__file__))
-rnd = lambda seed: keras.initializers.RandomNormal(stddev=0.5, seed=seed)
 
 
-def save(name, model, inputs, h5=True):
-    os.makedirs(os.path.join(here, name), exist_ok=True)
-    outputs = model.predict(inputs, verbose=0)
-    if not isinstance(outputs, list):
-        outputs = [outputs]
-    model.save(os.path.join(here, name, "model.keras"))
-    if h5:
-        model.save(os.path.join(here, name, "model.h5"))
-    with open(os.path.join(here, name, "expected.json"), "w") as f:
-        json.dump({"keras_version": keras.__version__, "backend": keras.backend.backend(),
-                   "inputs": [{"shape": list(x.shape), "values": np.asarray(x, np.float32).ravel().tolist()}
-                              for x in inputs],
-                   "outputs": [{"shape": list(y.shape), "values": np.asarray(y, np.float32).ravel().tolist()}
-                               for y in outputs]}, f)
+def save(name, model, inputs):
+    write(here, name, model, inputs)
 
 
 # 1. an image front: x / 127.5 - 1, channel flip, TimeDistributed-free convolutions of the families, norms

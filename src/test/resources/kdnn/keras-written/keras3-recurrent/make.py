@@ -1,31 +1,23 @@
 """Writes recurrent and masked models with Keras itself: each model as .keras and as Keras 3's legacy .h5,
 and expected.json (its inputs and Keras' outputs for them). Run with Keras 3.15.1 (JAX backend):
 KERAS_BACKEND=jax python make.py"""
-import json
 import os
+import sys
 
 import numpy as np
 import keras
-from keras import layers
+from keras import layers, ops
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keras_written import rnd, save as write  # noqa: E402
 
 rng = np.random.default_rng(20261206)
 here = os.path.dirname(os.path.abspath(__file__))
-bias = lambda seed: keras.initializers.RandomNormal(stddev=0.5, seed=seed)
+bias = rnd
 
 
 def save(name, model, inputs):
-    os.makedirs(os.path.join(here, name), exist_ok=True)
-    outputs = model.predict(inputs, verbose=0)
-    if not isinstance(outputs, list):
-        outputs = [outputs]
-    model.save(os.path.join(here, name, "model.keras"))
-    model.save(os.path.join(here, name, "model.h5"))
-    with open(os.path.join(here, name, "expected.json"), "w") as f:
-        json.dump({"keras_version": keras.__version__, "backend": keras.backend.backend(),
-                   "inputs": [{"shape": list(x.shape), "values": np.asarray(x, np.float32).ravel().tolist()}
-                              for x in inputs],
-                   "outputs": [{"shape": list(y.shape), "values": np.asarray(y, np.float32).ravel().tolist()}
-                               for y in outputs]}, f)
+    write(here, name, model, inputs)
 
 
 ids = np.array([[4, 7, 1, 9, 3, 2, 5], [8, 2, 6, 0, 0, 0, 0], [5, 0, 0, 0, 0, 0, 0]], np.int32)
