@@ -134,6 +134,16 @@ class KerasWrittenModelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"lstm\" is passed a mask"), e.getMessage());
     }
 
+    /** A mask nothing reads (the residual Add's, passed on to a Dense head) is left out of the plan; the read one stays. */
+    @org.junit.jupiter.api.Test
+    void aMaskNothingReadsIsNotComputed() throws Exception {
+        try (Model m = Models.load(TestData.own("keras3-attention").resolve("mha_embedding_mask").resolve("model.keras"))) {
+            String plan = m.plan().toString();
+            org.junit.jupiter.api.Assertions.assertTrue(plan.contains("emb (mask)"), plan);
+            org.junit.jupiter.api.Assertions.assertFalse(plan.contains("res (mask)"), plan);
+        }
+    }
+
     /** Reads {@code dir}'s model.keras and model.h5 and compares their predictions with Keras' outputs. */
     static void predictsKerasOutputs(Path dir, String name) throws Exception {
         JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));

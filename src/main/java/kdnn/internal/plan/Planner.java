@@ -124,6 +124,7 @@ public final class Planner {
             alias.add(v);
             nodes.add(new Work(c.layer(), c.inputs().clone(), v, c.label()));
         }
+        removeUnreadMasks();
         if (fusion == Fusion.ALL) {
             removeIdentities();
             foldZeroPadding();
@@ -413,6 +414,31 @@ public final class Planner {
         }
         for (int i = 0; i < outputs.length; i++) if (outputs[i] == value) outputs[i] = by;
         alias.set(value, by);
+    }
+
+    /**
+     * Keras' masks that nothing reads: a mask a layer passes on past the last layer that uses one
+     * (a residual Add merging masks that only a Dense head receives). Keras derives them anyway;
+     * the plan leaves them out.
+     */
+    private void removeUnreadMasks() {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Work n : live()) {
+                if (!n.layer.className().equals("Mask") || isOutput(n.output) || isRead(n.output)) continue;
+                n.removed = true;
+                changed = true;
+            }
+        }
+    }
+
+    private boolean isRead(int value) {
+        for (Work n : live()) {
+            for (int v : n.inputs) if (v == value) return true;
+            if (n.sumInto == value) return true;
+        }
+        return false;
     }
 
     private boolean isOutput(int value) {
