@@ -101,6 +101,7 @@ public abstract class BaseConvLSTM extends Layer {
         r.node("unroll");
         r.node("seed");
         r.node("zero_output_for_mask"); // without a mask (refused here) every step is computed
+        r.node("implementation"); // TF.js and tf.keras write it: how the loop runs, not what it computes
         r.finish();
         // the two convolutions as Keras' cell makes them: the input's as configured, the state's "same" with stride 1
         ObjectNode conv = JsonNodeFactory.instance.objectNode();

@@ -266,10 +266,10 @@ public final class ModelFiles {
                         + l.className() + ", the operation tf." + op.tfFunction() + ") has no TF.js form: TensorFlow.js'"
                         + " Keras has no layer for it. Save it as .h5 (a TFOpLambda) or .keras (a Keras 3 operation)");
             }
-            if (l instanceof kdnn.layers.BaseConvLSTM) {
+            if (l instanceof kdnn.layers.BaseConvLSTM && !(l instanceof kdnn.layers.ConvLSTM2D)) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
-                        + l.className() + ") is not written as TF.js: kdnn has not checked TensorFlow.js' names for its"
-                        + " weights (TF.js has ConvLSTM2D only). Save it as .h5 or .keras");
+                        + l.className() + ") has no TF.js form: TensorFlow.js' layers have ConvLSTM2D only. Save it as"
+                        + " .h5 or .keras");
             }
             if (l instanceof kdnn.layers.BaseDenseAttention) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
@@ -304,7 +304,9 @@ public final class ModelFiles {
                 Weight w = weights.get(i);
                 boolean t = l.isTrainableWeight(i);
                 (t ? trainable : frozen).add(w);
-                (t ? trainableNames : frozenNames).add(kdnn.layers.Layers.weightPath(l, i));
+                // TF.js names a ConvLSTM2D's weights after the layer itself, not its cell
+                (t ? trainableNames : frozenNames).add(l instanceof kdnn.layers.ConvLSTM2D ? l.name() + "/" + w.name()
+                        : kdnn.layers.Layers.weightPath(l, i));
             }
         }
         trainable.addAll(frozen);
@@ -334,6 +336,10 @@ public final class ModelFiles {
         if (model.path("class_name").asText().equals("Functional")) model.put("class_name", "Model");
         for (JsonNode l : model.path("config").path("layers")) {
             if (l.path("config").has("layers")) tfjsClassNames((ObjectNode) l);
+            // TF.js refuses a separable convolution's kernel_* arguments (its kernels are depthwise and pointwise)
+            if (l.path("class_name").asText().startsWith("SeparableConv") && l.get("config") instanceof ObjectNode c) {
+                c.remove(List.of("kernel_initializer", "kernel_regularizer", "kernel_constraint"));
+            }
         }
         return model;
     }

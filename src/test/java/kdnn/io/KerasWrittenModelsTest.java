@@ -134,6 +134,48 @@ class KerasWrittenModelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"lstm\" is passed a mask"), e.getMessage());
     }
 
+    /**
+     * Models TensorFlow.js 4 itself wrote and computed ({@code keras-written/tfjs4}, its {@code make.js}):
+     * the convolution families with batch norm and pooling, an Embedding's mask through a Bidirectional
+     * LSTM into a GRU, ConvLSTM2D (TF.js' hard_sigmoid default), and branches with PReLU and LeakyReLU.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cnn", "text_masked", "convlstm2d", "branches"})
+    void tfjsModelsPredictTheirOutputs(String name, @TempDir Path tmp) throws Exception {
+        Path dir = TestData.own("tfjs4").resolve(name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.json"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            List<Tensor> got = m.predict(inputs);
+            try {
+                JsonNode outs = expected.get("outputs");
+                for (int k = 0; k < outs.size(); k++) {
+                    float[] want = floats(outs.get(k).get("values"));
+                    float[] g = got.get(k).toFloatArray();
+                    assertArrayEquals(longs(outs.get(k).get("shape")), got.get(k).shape(), name);
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], g[i], 2e-5 + 2e-5 * Math.abs(want[i]), name + " output " + k + " at " + i);
+                    }
+                }
+            } finally {
+                got.forEach(Tensor::close);
+            }
+            // written back as TF.js and as tf.keras .h5 (Keras 2 rules, as TF.js computes) to the same bits
+            RoundTrips.predictSame(m, tmp, inputs, List.of("tfjs", "m.h5"));
+            // TF.js refuses a separable convolution's kernel_* arguments: kdnn's TF.js file leaves them out (TF.js 4
+            // reads kdnn's files of these four models to its own outputs exactly: make.js' models, checked by hand)
+            for (JsonNode l : kdnn.model.ModelFiles.readModelJson(tmp.resolve("tfjs")).path("modelTopology").path("config")
+                    .path("layers")) {
+                if (l.path("class_name").asText().startsWith("SeparableConv")) {
+                    org.junit.jupiter.api.Assertions.assertFalse(l.path("config").has("kernel_initializer"), l.toString());
+                }
+            }
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
     /** A mask nothing reads (the residual Add's, passed on to a Dense head) is left out of the plan; the read one stays. */
     @org.junit.jupiter.api.Test
     void aMaskNothingReadsIsNotComputed() throws Exception {
