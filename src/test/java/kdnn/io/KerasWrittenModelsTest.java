@@ -140,7 +140,7 @@ class KerasWrittenModelsTest {
      * LSTM into a GRU, ConvLSTM2D (TF.js' hard_sigmoid default), and branches with PReLU and LeakyReLU.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"cnn", "text_masked", "convlstm2d", "branches"})
+    @ValueSource(strings = {"cnn", "text_masked", "convlstm2d", "branches", "sequential_decoder"})
     void tfjsModelsPredictTheirOutputs(String name, @TempDir Path tmp) throws Exception {
         Path dir = TestData.own("tfjs4").resolve(name);
         JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));

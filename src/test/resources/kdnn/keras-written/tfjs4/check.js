@@ -13,4 +13,4 @@ async function check(name) {
   let max = 0; const got = out[0].dataSync(); e.outputs[0].values.forEach((v, i) => max = Math.max(max, Math.abs(v - got[i])));
   console.log(name, 'TF.js reading kdnn\'s file: max abs diff', max);
 }
-(async () => { await tf.setBackend('cpu'); for (const n of ['convlstm2d', 'text_masked', 'cnn', 'branches']) await check(n); })();
+(async () => { await tf.setBackend('cpu'); for (const n of ['convlstm2d', 'text_masked', 'cnn', 'branches', 'sequential_decoder']) await check(n); })();

@@ -76,5 +76,19 @@ async function main() {
   h = tf.layers.prelu({name: 'prelu'}).apply(h);
   h = tf.layers.leakyReLU({alpha: 0.2, name: 'leaky'}).apply(h);
   await save('branches', tf.model({inputs: x, outputs: h}), random([2, 8, 3]));
+
+  // 5. a Sequential decoder: dense, reshape, transposed and plain convolutions, upsampling, padding, cropping, norms
+  const seq = tf.sequential({name: 'decoder'});
+  seq.add(tf.layers.dense({inputShape: [6], units: 32, activation: 'relu', name: 'fc'}));
+  seq.add(tf.layers.reshape({targetShape: [4, 4, 2], name: 'shape'}));
+  seq.add(tf.layers.conv2dTranspose({filters: 3, kernelSize: 3, strides: 2, padding: 'same', name: 'up1'}));
+  seq.add(tf.layers.upSampling2d({size: [2, 2], name: 'up2'}));
+  seq.add(tf.layers.zeroPadding2d({padding: [[1, 0], [0, 2]], name: 'pad'}));
+  seq.add(tf.layers.cropping2D({cropping: [[2, 1], [1, 1]], name: 'crop'}));
+  seq.add(tf.layers.conv2d({filters: 2, kernelSize: 3, activation: 'sigmoid', name: 'conv'}));
+  seq.add(tf.layers.layerNormalization({name: 'ln'}));
+  seq.add(tf.layers.averagePooling2d({poolSize: 2, name: 'avg'}));
+  seq.add(tf.layers.flatten({name: 'flat'}));
+  await save('sequential_decoder', seq, random([2, 6]));
 }
 main();
