@@ -88,7 +88,8 @@ class KerasWrittenModelsTest {
      * returned), the shape layers with TimeDistributed and channels_first, and the activations.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"siamese_nested", "bidirectional_modes", "shapes_timedistributed", "activations"})
+    @ValueSource(strings = {"siamese_nested", "bidirectional_modes", "shapes_timedistributed", "activations",
+            "sequential_classifier"})
     void modelsPredictKerasOutputs(String name) throws Exception {
         Path dir = TestData.own("keras3-models").resolve(name);
         predictsKerasOutputs(dir, name);

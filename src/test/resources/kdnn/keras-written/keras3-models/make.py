@@ -67,3 +67,19 @@ outs.append(layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2, name="
 outs.append(layers.ELU(alpha=0.7, name="elu_layer")(x))
 outs.append(layers.Softmax(name="softmax")(x))
 save("activations", keras.Model(x, layers.Concatenate(name="all")(outs)), [rng.standard_normal((3, 12)).astype(np.float32) * 2])
+
+# 5. a top-level Sequential with the layers that do nothing at inference
+seq = keras.Sequential([
+    keras.Input((12, 12, 1)),
+    layers.Rescaling(1 / 255.0, name="scale"),
+    layers.Conv2D(6, 3, activation="relu", bias_initializer=rnd(60), name="c1"),
+    layers.SpatialDropout2D(0.2, name="sdrop"),
+    layers.MaxPooling2D(name="pool"),
+    layers.GaussianNoise(0.3, name="noise"),
+    layers.Conv2D(8, 3, padding="same", activation="swish", bias_initializer=rnd(61), name="c2"),
+    layers.GlobalAveragePooling2D(name="gap"),
+    layers.Dropout(0.5, name="drop"),
+    layers.ActivityRegularization(l1=0.01, name="reg"),
+    layers.Dense(4, activation="softmax", bias_initializer=rnd(62), name="out"),
+], name="classifier")
+save("sequential_classifier", seq, [rng.uniform(0, 255, (3, 12, 12, 1)).astype(np.float32)])
