@@ -474,7 +474,7 @@ final class ConfigNormalizer {
 
     /** The operations Keras 3 writes for the masks it derives. */
     private static final Set<String> MASK_OPERATIONS = Set.of("NotEqual", "Equal", "Any", "All", "LogicalOr",
-            "LogicalAnd", "LogicalNot", "ExpandDims", "Cast");
+            "LogicalAnd", "LogicalNot", "ExpandDims", "Cast", "ZerosLike", "OnesLike", "BroadcastTo", "Concatenate");
 
     /** A call argument marking that the file passed this call a mask (kdnn derives it; ModelConfigs checks it did). */
     static final String EXPLICIT_MASK = "__keras3_mask__";

@@ -64,3 +64,13 @@ x = keras.Input((5, 4), name="x")
 o, s = layers.GRU(3, reset_after=False, recurrent_activation="hard_sigmoid", return_state=True,
                   bias_initializer=bias(7), name="gru")(x)
 save("gru_reset_before_states", keras.Model(x, [o, s]), [rng.standard_normal((2, 5, 4)).astype(np.float32)])
+
+# 6. the mask rules: a Conv1D drops it, TimeDistributed passes it, Concatenate merges two
+ids_in = keras.Input((7,), dtype="int32", name="ids")
+e = layers.Embedding(12, 4, mask_zero=True, name="emb")(ids_in)
+dropped = layers.LSTM(2, name="after_conv")(layers.Conv1D(3, 2, padding="same", name="conv")(e))
+passed = layers.GRU(2, name="after_td")(layers.TimeDistributed(layers.Dense(3, bias_initializer=bias(8)), name="td")(e))
+m2 = layers.Masking(0.0, name="masking")(layers.Dense(2, name="dense")(e))
+cat = layers.Concatenate(name="cat")([e, m2])
+merged = layers.SimpleRNN(2, name="after_cat")(cat)
+save("mask_rules", keras.Model(ids_in, [dropped, passed, merged]), [ids])
