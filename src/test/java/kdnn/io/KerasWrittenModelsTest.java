@@ -76,7 +76,8 @@ class KerasWrittenModelsTest {
      * and preprocessing layers with a cosine Dot.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"image_front_norms", "audio_glu", "video_td_3d", "preprocessing_dot"})
+    @ValueSource(strings = {"image_front_norms", "audio_glu", "video_td_3d", "preprocessing_dot", "channels_first_3d",
+            "text_cnn_adapted_norm"})
     void layersPredictKerasOutputs(String name) throws Exception {
         predictsKerasOutputs(TestData.own("keras3-layers").resolve(name), name);
     }

@@ -65,3 +65,28 @@ f = layers.Reshape((16, 3), name="flat")(c)
 d = layers.Dot(axes=2, normalize=True, name="cos")([f, f])
 s = layers.Softmax(axis=-1, name="softmax")(d)
 save("preprocessing_dot", keras.Model(x, s), [rng.uniform(0, 255, (2, 7, 10, 3)).astype(np.float32)])
+
+# 5. channels_first and 3D: convolutions, pooling, padding, cropping, upsampling, flatten in both orders
+x = keras.Input((2, 6, 6, 6), name="vol")
+h = layers.Conv3D(3, 3, padding="same", data_format="channels_first", bias_initializer=rnd(20), name="c3f")(x)
+h = layers.ZeroPadding3D(((1, 0), (0, 1), (1, 1)), data_format="channels_first", name="pad3")(h)
+h = layers.Cropping3D(((0, 1), (1, 0), (1, 1)), data_format="channels_first", name="crop3")(h)
+h = layers.AveragePooling3D(2, data_format="channels_first", name="avg3")(h)
+h = layers.UpSampling3D((1, 2, 1), data_format="channels_first", name="up3")(h)
+f = layers.Flatten(data_format="channels_first", name="flat_cf")(h)
+g = layers.GlobalMaxPooling3D(data_format="channels_first", keepdims=True, name="gmp3")(h)
+save("channels_first_3d", keras.Model(x, [f, layers.Reshape((-1,), name="rs")(g)]),
+     [rng.standard_normal((2, 2, 6, 6, 6)).astype(np.float32)])
+
+# 6. a text CNN with an adapted Normalization in front of a numeric branch
+ids = keras.Input((9,), dtype="int32", name="ids")
+num = keras.Input((4,), name="num")
+e = layers.Embedding(30, 6, name="emb")(ids)
+c = layers.Conv1D(5, 3, activation="relu", bias_initializer=rnd(21), name="tconv")(e)
+c = layers.GlobalMaxPooling1D(name="tpool")(c)
+norm = layers.Normalization(axis=-1, name="norm")
+norm.adapt(rng.standard_normal((50, 4)).astype(np.float32) * 3 + 1)
+n = layers.Dense(3, activation="tanh", name="nd")(norm(num))
+y = layers.Dense(2, activation="softmax", name="out")(layers.Concatenate(name="join")([c, n]))
+save("text_cnn_adapted_norm", keras.Model([ids, num], y),
+     [rng.integers(0, 30, (3, 9)).astype(np.int32), rng.standard_normal((3, 4)).astype(np.float32)])
