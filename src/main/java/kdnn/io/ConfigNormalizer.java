@@ -97,7 +97,7 @@ final class ConfigNormalizer {
         Set<String> maskOnly = functional ? maskOnlyOperations(layers) : Set.of();
         ArrayNode newLayers = JSON.arrayNode();
         for (JsonNode l : layers) {
-            if (maskOnly.contains(LayerTree.nameOf(l))) continue;
+            if (isMaskOperation(l) && maskOnly.contains(LayerTree.nameOf(l))) continue;
             newLayers.add(layer(l, name, functional, models));
         }
         c.set("layers", newLayers);
