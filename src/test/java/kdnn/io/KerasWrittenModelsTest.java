@@ -77,7 +77,7 @@ class KerasWrittenModelsTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"image_front_norms", "audio_glu", "video_td_3d", "preprocessing_dot", "channels_first_3d",
-            "text_cnn_adapted_norm"})
+            "text_cnn_adapted_norm", "keras3_ops"})
     void layersPredictKerasOutputs(String name) throws Exception {
         predictsKerasOutputs(TestData.own("keras3-layers").resolve(name), name);
     }

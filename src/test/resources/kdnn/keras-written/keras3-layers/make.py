@@ -90,3 +90,19 @@ n = layers.Dense(3, activation="tanh", name="nd")(norm(num))
 y = layers.Dense(2, activation="softmax", name="out")(layers.Concatenate(name="join")([c, n]))
 save("text_cnn_adapted_norm", keras.Model([ids, num], y),
      [rng.integers(0, 30, (3, 9)).astype(np.int32), rng.standard_normal((3, 4)).astype(np.float32)])
+
+# 7. Keras 3 operations kdnn reads: reshaping, stacking, padding, flips and the element-wise functions
+x = keras.Input((4, 6), name="t")
+h = ops.reshape(x, (-1, 6, 4))
+h = ops.transpose(h, (0, 2, 1))
+h = ops.concatenate([h, ops.flip(h, axis=1)], axis=-1)
+h = ops.pad(h, ((0, 0), (1, 2), (0, 0)))
+h = ops.expand_dims(h, axis=-1)
+h = ops.squeeze(h, axis=-1)
+h = ops.stack([ops.relu(h), ops.tanh(h), ops.sigmoid(h), ops.softplus(h), ops.silu(h), ops.leaky_relu(h, 0.3)], axis=1)
+h = ops.abs(h) + 1.0
+h = ops.sqrt(h) * ops.log(h) - ops.rsqrt(h) / 2.0 + ops.reciprocal(h) + ops.square(h) * 0.1
+h = ops.exp(-h) + ops.negative(ops.gelu(h, approximate=False))
+h = ops.softmax(h, axis=-1)
+h = ops.max(h, axis=(1, 2), keepdims=False) + ops.mean(h, axis=(1, 2))
+save("keras3_ops", keras.Model(x, h), [rng.standard_normal((2, 4, 6)).astype(np.float32)])
