@@ -77,7 +77,7 @@ class KerasWrittenModelsTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"image_front_norms", "audio_glu", "video_td_3d", "preprocessing_dot", "channels_first_3d",
-            "text_cnn_adapted_norm", "keras3_ops"})
+            "text_cnn_adapted_norm", "keras3_ops", "preprocessing_pooling_more"})
     void layersPredictKerasOutputs(String name) throws Exception {
         predictsKerasOutputs(TestData.own("keras3-layers").resolve(name), name);
     }
