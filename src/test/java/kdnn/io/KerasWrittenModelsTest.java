@@ -63,7 +63,8 @@ class KerasWrittenModelsTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"mask_lstm_gru", "masking_bidirectional_mean", "merged_masks_simple_rnn",
-            "seq2seq_initial_state", "gru_reset_before_states", "mask_rules", "merge_masks_more"})
+            "seq2seq_initial_state", "gru_reset_before_states", "mask_rules", "merge_masks_more",
+            "bidirectional_states_decoder"})
     void recurrentModelsPredictKerasOutputs(String name) throws Exception {
         predictsKerasOutputs(TestData.own("keras3-recurrent").resolve(name), name);
     }

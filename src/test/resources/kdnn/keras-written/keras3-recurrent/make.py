@@ -85,3 +85,19 @@ ave = layers.Average(name="ave")([ea, eb])
 s_out = layers.LSTM(2, bias_initializer=bias(9), name="after_sub")(layers.Dense(3, name="proj")(sub))
 a_out = layers.Bidirectional(layers.GRU(2, bias_initializer=bias(10)), merge_mode="ave", name="bi_ave")(ave)
 save("merge_masks_more", keras.Model([a_in, b_in], [s_out, a_out]), [ids, ids_b])
+
+# 8. a masked Bidirectional encoder returning its states, joined to start a decoder; a backwards SimpleRNN's state
+enc = keras.Input((6, 3), name="enc")
+dec = keras.Input((4, 2), name="dec")
+masked = layers.Masking(0.0, name="enc_mask")(enc)
+_, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(3, return_state=True, bias_initializer=bias(11)),
+                                         name="encoder")(masked)
+h0 = layers.Concatenate(name="h0")([fh, bh])
+c0 = layers.Concatenate(name="c0")([fc, bc])
+d = layers.LSTM(6, return_sequences=True, bias_initializer=bias(12), name="decoder")(dec, initial_state=[h0, c0])
+r, rs = layers.SimpleRNN(2, go_backwards=True, return_state=True, bias_initializer=bias(13), name="rnn_back")(dec)
+xs = rng.standard_normal((3, 6, 3)).astype(np.float32)
+xs[1, 4:, :] = 0
+xs[2, 2:, :] = 0
+save("bidirectional_states_decoder", keras.Model([enc, dec], [d, r, rs]),
+     [xs, rng.standard_normal((3, 4, 2)).astype(np.float32)])
