@@ -150,15 +150,7 @@ final class ConfigNormalizer {
             for (Map.Entry<String, JsonNode> e : c.properties()) {
                 e.setValue(value(e.getValue(), where + ", argument \"" + e.getKey() + "\""));
             }
-            // a wrapper's layer: its config as any layer's (Keras 3 writes its dtype as a policy)
-            if (cls.equals("TimeDistributed") && c.path("layer").path("config") instanceof ObjectNode inner) {
-                normalizeDtype(inner, where + ", its layer");
-            }
-            for (String key : java.util.List.of("layer", "backward_layer")) {
-                if (cls.equals("Bidirectional") && c.path(key).path("config") instanceof ObjectNode inner) {
-                    normalizeDtype(inner, where + ", its " + key);
-                }
-            }
+            normalizeInnerDtypes(cls, c, where);
             out.set("config", c);
         }
         if (functional) {
@@ -409,6 +401,29 @@ final class ConfigNormalizer {
         if (s == null || s.isBlank() || s.trim().equalsIgnoreCase("refuse")) return false;
         if (s.trim().equalsIgnoreCase("float32")) return true;
         throw new IllegalArgumentException("kdnn.mixedPrecision must be refuse (the default) or float32, got \"" + s + "\"");
+    }
+
+    /**
+     * A wrapper's layers and a recurrent layer's cells: their configs as any layer's (Keras 3 writes
+     * their dtypes as policies).
+     */
+    private void normalizeInnerDtypes(String cls, ObjectNode c, String where) {
+        List<String> keys = switch (cls) {
+            case "TimeDistributed" -> List.of("layer");
+            case "Bidirectional" -> List.of("layer", "backward_layer");
+            case "RNN" -> List.of("cell");
+            case "StackedRNNCells" -> List.of("cells");
+            default -> List.of();
+        };
+        for (String key : keys) {
+            JsonNode v = c.path(key);
+            for (JsonNode inner : v.isArray() ? v : List.of(v)) {
+                if (inner.path("config") instanceof ObjectNode ic) {
+                    normalizeDtype(ic, where + ", its " + key);
+                    normalizeInnerDtypes(inner.path("class_name").asText(""), ic, where + ", its " + key);
+                }
+            }
+        }
     }
 
     private void normalizeDtype(ObjectNode config, String where) {

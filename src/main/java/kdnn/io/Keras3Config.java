@@ -136,6 +136,12 @@ final class Keras3Config {
             JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;
             c.set("layer", layer(c.get("layer"), td.layer(), inner));
         }
+        if (cls.equals("RNN") && c.path("cell").isObject()) {
+            // its cell as Keras 3 serializes layers, built for one step (batch, features)
+            JsonNode sequence = buildShape != null && buildShape.path(0).isArray() ? buildShape.get(0) : buildShape;
+            c.set("cell", cell(c.get("cell"), sequence == null || !sequence.isArray() ? null
+                    : sequence.get(sequence.size() - 1)));
+        }
         if (cls.equals("Attention") || cls.equals("AdditiveAttention")) {
             c.remove("use_causal_mask"); // call arguments in Keras
             c.remove("return_attention_scores");
@@ -184,6 +190,23 @@ final class Keras3Config {
         } else if (buildShape != null && !BUILT_AT_CONSTRUCTION.contains(cls)) {
             out.putObject("build_config").set("input_shape", buildShape);
         }
+        return out;
+    }
+
+    /** An RNN's cell (a StackedRNNCells' cells each) as Keras 3 saves it; {@code features} null when not built. */
+    private static ObjectNode cell(JsonNode keras2, JsonNode features) {
+        ObjectNode out = layer(keras2, null, null);
+        ObjectNode c = (ObjectNode) out.get("config");
+        if (c.path("cells").isArray()) {
+            ArrayNode cells = JSON.arrayNode();
+            JsonNode in = features;
+            for (JsonNode each : c.get("cells")) {
+                cells.add(cell(each, in));
+                in = features == null ? null : each.path("config").get("units");
+            }
+            c.set("cells", cells);
+        }
+        if (features != null) out.putObject("build_config").putArray("input_shape").addNull().add(features);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package kdnn.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
@@ -96,9 +97,27 @@ final class Keras3Weights {
     static String innerAttribute(String className) {
         return switch (className) {
             case "TimeDistributed" -> "layer";
-            case "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D" -> "cell";
+            case "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN" -> "cell";
             default -> null;
         };
+    }
+
+    /**
+     * Where Keras 3 saves the cells of an RNN layer's StackedRNNCells, under {@code cell/cells}:
+     * each by its class in snake case, numbered from the second of a class on ({@code gru_cell},
+     * {@code gru_cell_1}); null for another layer.
+     */
+    static List<String> stackedCells(String className, JsonNode config) {
+        JsonNode cell = config.path("cell");
+        if (!className.equals("RNN") || !cell.path("class_name").asText("").equals("StackedRNNCells")) return null;
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> used = new java.util.HashMap<>();
+        for (JsonNode c : cell.path("config").path("cells")) {
+            String snake = snakeCase(c.path("class_name").asText(""));
+            Integer n = used.merge(snake, 1, Integer::sum);
+            out.add(n == 1 ? snake : snake + "_" + (n - 1));
+        }
+        return out;
     }
 
     private void layer(LayerTree l, Group lg, String key, Group parent, String where) {
@@ -132,6 +151,19 @@ final class Keras3Weights {
                 Group layer = Hdf5.childGroup(lg, side);
                 Group cell = layer == null ? null : Hdf5.childGroup(layer, "cell");
                 datasets.addAll(numbered(cell == null ? null : Hdf5.childGroup(cell, "vars"), where + ", " + side));
+            }
+            bind(l, expected, datasets, where);
+            return;
+        }
+        List<String> cells = stackedCells(l.className(), l.config());
+        if (cells != null) {
+            // Keras 3 walks the stacked cell's list: cell/cells/gru_cell/vars, cell/cells/gru_cell_1/vars, ...
+            requireNoVars(lg, where);
+            Group list = Hdf5.childGroup(lg, "cell") == null ? null : Hdf5.childGroup(Hdf5.childGroup(lg, "cell"), "cells");
+            List<Dataset> datasets = new ArrayList<>();
+            for (String cell : cells) {
+                Group g = list == null ? null : Hdf5.childGroup(list, cell);
+                datasets.addAll(numbered(g == null ? null : Hdf5.childGroup(g, "vars"), where + ", cell/cells/" + cell));
             }
             bind(l, expected, datasets, where);
             return;

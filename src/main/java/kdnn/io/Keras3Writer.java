@@ -134,6 +134,19 @@ final class Keras3Writer {
                 }
                 continue;
             }
+            if (layer instanceof kdnn.layers.StackedRNN stacked) {
+                // Keras 3 saves the stacked cells under cell/cells, each by its class
+                List<String> cells = Keras3Weights.stackedCells(layer.className(), layer.getConfig());
+                int at = 0;
+                for (int c = 0; c < cells.size(); c++) {
+                    Hdf5Tree.Group cell = g.group("cell").group("cells").group(cells.get(c)).group("vars");
+                    int count = stacked.cellLayers().get(c).getWeights().size();
+                    for (int i = 0; i < count; i++, at++) {
+                        cell.dataset(Integer.toString(i), weights.get(at).shape(), SavedLayers.values(layer, at));
+                    }
+                }
+                continue;
+            }
             String attribute = Keras3Weights.innerAttribute(layer.className());
             if (attribute != null) {
                 // Keras 3 saves a wrapper's layer (a recurrent layer's cell) under its attribute's name

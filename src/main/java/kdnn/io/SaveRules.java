@@ -168,7 +168,15 @@ final class SaveRules {
             String forward = difference(bi.forwardLayer());
             return forward != null ? forward : difference(bi.backwardLayer());
         }
+        if (l instanceof kdnn.layers.StackedRNN stacked) {
+            for (Layer cell : stacked.cellLayers()) {
+                String d = difference(cell);
+                if (d != null) return d;
+            }
+            return null;
+        }
         JsonNode c = l.getConfig();
+        if (c.path("cell").isObject()) c = c.path("cell").path("config"); // Keras' RNN(cell): the cell's arguments
         // a recurrent layer's gates are an activation too (Keras 2's LSTM default is hard_sigmoid)
         for (String key : List.of("activation", "recurrent_activation")) {
             if ("hard_sigmoid".equals(c.path(key).asText(null))) {

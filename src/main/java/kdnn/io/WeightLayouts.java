@@ -71,6 +71,21 @@ final class WeightLayouts {
                 out.add("recurrent_kernel");
                 if (flag(config, "use_bias")) out.add("bias");
             }
+            case "RNN" -> {
+                // Keras' RNN layer: its cell's weights, a StackedRNNCells' cells' in order
+                JsonNode cell = config.path("cell");
+                boolean stacked = cell.path("class_name").asText("").equals("StackedRNNCells");
+                for (JsonNode c : stacked ? cell.path("config").path("cells") : List.of(cell)) {
+                    String layer = switch (c.path("class_name").asText("")) {
+                        case "LSTMCell" -> "LSTM";
+                        case "GRUCell" -> "GRU";
+                        case "SimpleRNNCell" -> "SimpleRNN";
+                        default -> null;
+                    };
+                    if (layer == null) return null;
+                    out.addAll(names(layer, c.path("config"), kerasMajor));
+                }
+            }
             case "LayerScale" -> out.add("gamma");
             case "Normalization" -> {
                 JsonNode mean = config.get("mean");

@@ -38,6 +38,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
     private final Activation activation;
     private final String gateName; // Keras' recurrent_activation (null for SimpleRNN)
     private final Activation gate;
+    private String cellName; // Keras' RNN(cell) form: the cell's name; null for the layer itself
 
     BaseRecurrent(RecurrentArguments a, Recurrences.Cell cell, RecurrentSteps.Kind kind, String gateName) {
         super(a.name, a.batchInputShape, a.trainable);
@@ -49,6 +50,40 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         this.gateName = gateName;
         this.gate = gateName == null ? null : Activation.parse(gateName);
     }
+
+    /**
+     * Keras' {@code RNN} layer over this layer's cell ({@code RNN(LSTMCell(4))}): the same
+     * computation, saved in that form with the cell named {@code cellName}. Set once, as the
+     * layer is read.
+     */
+    final BaseRecurrent asRnnOf(String cellName) {
+        this.cellName = cellName;
+        return this;
+    }
+
+    /** True for Keras' {@code RNN(cell)} form of this layer. */
+    final boolean rnnForm() {
+        return cellName != null;
+    }
+
+    /** The cell's name: Keras' default ({@code lstm_cell}) or, in the RNN form, the one read. */
+    public final String cellName() {
+        ensureOpen();
+        return cellName != null ? cellName : cellClass().equals("SimpleRNNCell") ? "simple_rnn_cell"
+                : cellClass().equals("GRUCell") ? "gru_cell" : "lstm_cell";
+    }
+
+    /** {@code RNN} in the RNN(cell) form, else the layer's own class. */
+    @Override
+    public final String className() {
+        return cellName != null ? RNN.CLASS_NAME : layerClassName();
+    }
+
+    /** The layer's own Keras class ({@code LSTM}). */
+    abstract String layerClassName();
+
+    /** Keras' class of this layer's cell ({@code LSTMCell}). */
+    abstract String cellClass();
 
     /** True when oneDNN's cell computes these activations (else the Java steps do). */
     final boolean onDnnl() {
@@ -611,7 +646,30 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         c.put("unroll", args.unroll);
         if (args.zeroOutputForMask) c.put("zero_output_for_mask", true);
         if (args.implementation != null) c.put("implementation", args.implementation);
-        return c;
+        writeCellArguments(c);
+        return cellName == null ? c : RNN.rnnConfig(c, cellObject(c));
+    }
+
+    /** The layer's arguments as Keras' cell object {@code {"class_name": "LSTMCell", "config"}}. */
+    final ObjectNode cellObject() {
+        ObjectNode c = getConfig();
+        return cellName == null ? cellObject(c) : (ObjectNode) c.get("cell");
+    }
+
+    private ObjectNode cellObject(ObjectNode layerConfig) {
+        ObjectNode cell = RNN.serialized(cellClass());
+        ObjectNode cc = (ObjectNode) cell.get("config");
+        cc.put("name", cellName());
+        cc.put("trainable", layerConfig.path("trainable").asBoolean(true));
+        cc.put("dtype", "float32");
+        layerConfig.properties().forEach(e -> {
+            if (!RNN.LAYER_KEYS.contains(e.getKey())) cc.set(e.getKey(), e.getValue());
+        });
+        return cell;
+    }
+
+    /** A cell's own arguments, last (GRU's reset_after). */
+    void writeCellArguments(ObjectNode c) {
     }
 
     /** The bias's own arguments after {@code bias_initializer} (unit_forget_bias). */

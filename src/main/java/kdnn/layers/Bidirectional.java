@@ -395,8 +395,17 @@ public final class Bidirectional extends Layer {
         // Keras saves the layer it was given, under its own name (the forward copy is forward_<name>)
         String n = forward.name();
         ((ObjectNode) layer.get("config")).put("name", n.startsWith("forward_") ? n.substring(8) : n);
-        c.set("layer", layer);
-        if (backwardGiven) c.set("backward_layer", Layers.toConfig(backward));
+        c.set("layer", serialized(layer));
+        if (backwardGiven) c.set("backward_layer", serialized((ObjectNode) Layers.toConfig(backward)));
         return c;
+    }
+
+    /** A layer's object as tf.keras 2.13+ serializes it here: with its module, which Keras 3 needs to find RNN. */
+    private static ObjectNode serialized(ObjectNode layer) {
+        ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        out.put("module", "keras.layers");
+        out.setAll(layer);
+        out.putNull("registered_name");
+        return out;
     }
 }

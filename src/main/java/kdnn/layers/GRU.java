@@ -59,7 +59,12 @@ public final class GRU extends BaseRecurrent {
     }
 
     @Override
-    public String className() {
+    String cellClass() {
+        return "GRUCell";
+    }
+
+    @Override
+    String layerClassName() {
         return cudnn ? CUDNN_CLASS_NAME : CLASS_NAME;
     }
 
@@ -106,8 +111,12 @@ public final class GRU extends BaseRecurrent {
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = super.getConfig();
-        c.put("reset_after", resetAfter);
         if (cudnn) c.remove(NOT_CUDNN);
         return c;
+    }
+
+    @Override
+    void writeCellArguments(ObjectNode c) {
+        c.put("reset_after", resetAfter);
     }
 }

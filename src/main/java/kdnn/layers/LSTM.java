@@ -49,7 +49,12 @@ public final class LSTM extends BaseRecurrent {
     }
 
     @Override
-    public String className() {
+    String cellClass() {
+        return "LSTMCell";
+    }
+
+    @Override
+    String layerClassName() {
         return cudnn ? CUDNN_CLASS_NAME : CLASS_NAME;
     }
 

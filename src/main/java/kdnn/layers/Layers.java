@@ -99,6 +99,7 @@ public final class Layers {
         FROM_CONFIG.put(LSTM.CUDNN_CLASS_NAME, LSTM::fromCudnnConfig);
         FROM_CONFIG.put(GRU.CUDNN_CLASS_NAME, GRU::fromCudnnConfig);
         FROM_CONFIG.put(Bidirectional.CLASS_NAME, Bidirectional::fromConfig);
+        FROM_CONFIG.put(RNN.CLASS_NAME, RNN::fromConfig);
         FROM_CONFIG.put(MaxPooling1D.CLASS_NAME, MaxPooling1D::fromConfig);
         FROM_CONFIG.put(MaxPooling2D.CLASS_NAME, MaxPooling2D::fromConfig);
         FROM_CONFIG.put(MaxPooling3D.CLASS_NAME, MaxPooling3D::fromConfig);
@@ -176,6 +177,17 @@ public final class Layers {
         if (layer instanceof Bidirectional bi) {
             Layer side = index < layer.getWeights().size() / 2 ? bi.forwardLayer() : bi.backwardLayer();
             inner = side.name() + "/" + cellName(side) + "/";
+        } else if (layer instanceof StackedRNN stacked) {
+            // an RNN's stacked cells: rnn/stacked_rnn_cells/gru_cell/kernel, as Keras names them
+            int at = index;
+            for (Layer cell : stacked.cellLayers()) {
+                int count = cell.getWeights().size();
+                if (at < count) {
+                    inner = stacked.cellsName() + "/" + cellName(cell) + "/";
+                    break;
+                }
+                at -= count;
+            }
         } else if (cellName(layer) != null) {
             inner = cellName(layer) + "/";
         }
@@ -183,10 +195,8 @@ public final class Layers {
     }
 
     private static String cellName(Layer l) {
+        if (l instanceof BaseRecurrent r) return r.layerClassName().startsWith("CuDNN") ? null : r.cellName();
         return switch (l.className()) {
-            case LSTM.CLASS_NAME -> "lstm_cell";
-            case GRU.CLASS_NAME -> "gru_cell";
-            case SimpleRNN.CLASS_NAME -> "simple_rnn_cell";
             case ConvLSTM1D.CLASS_NAME, ConvLSTM2D.CLASS_NAME, ConvLSTM3D.CLASS_NAME -> "conv_lstm_cell";
             default -> null;
         };

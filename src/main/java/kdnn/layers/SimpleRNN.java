@@ -29,7 +29,12 @@ public final class SimpleRNN extends BaseRecurrent {
     }
 
     @Override
-    public String className() {
+    String cellClass() {
+        return "SimpleRNNCell";
+    }
+
+    @Override
+    String layerClassName() {
         return CLASS_NAME;
     }
 

@@ -252,6 +252,25 @@ public final class ModelFiles {
         return new ArrayList<>(weights.keySet());
     }
 
+    /** TF.js names a stacked RNN's weights by the cells' places: {@code rnn/RNNCell_1/kernel}. */
+    private static String tfjsStackedPath(kdnn.layers.StackedRNN stacked, int index) {
+        int at = index;
+        List<Layer> cells = stacked.cellLayers();
+        for (int c = 0; c < cells.size(); c++) {
+            List<Weight> own = cells.get(c).getWeights();
+            if (at < own.size()) return stacked.name() + "/RNNCell_" + c + "/" + own.get(at).name();
+            at -= own.size();
+        }
+        throw new IndexOutOfBoundsException(index);
+    }
+
+    /** The recurrent layers a layer runs: itself, a Bidirectional's two, a stacked RNN's cells'. */
+    private static List<Layer> recurrentParts(Layer l) {
+        if (l instanceof kdnn.layers.Bidirectional bi) return List.of(bi.forwardLayer(), bi.backwardLayer());
+        if (l instanceof kdnn.layers.StackedRNN stacked) return stacked.cellLayers();
+        return List.of(l);
+    }
+
     /**
      * Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. The
      * topology is {@link ModelConfigs#toConfig} (a functional model's class named "Model", as
@@ -275,6 +294,18 @@ public final class ModelFiles {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
                         + l.className() + ") has no TF.js form: TensorFlow.js' layers have no " + l.className()
                         + ". Save it as .h5 or .keras");
+            }
+            if (l instanceof kdnn.layers.Bidirectional bi && bi.forwardLayer().className().equals("RNN")) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
+                        + " (Bidirectional) has no TF.js form: TensorFlow.js cannot copy an RNN layer over a cell for"
+                        + " its backward direction. Save it as .h5 or .keras");
+            }
+            for (Layer r : recurrentParts(l)) {
+                if (r instanceof kdnn.layers.GRU gru && gru.resetAfter()) {
+                    throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                            + l.className() + ") has no TF.js form: its GRU cell has reset_after=True (Keras' default),"
+                            + " which TensorFlow.js' GRU does not support. Save it as .h5 or .keras");
+                }
             }
             if (l instanceof kdnn.layers.MultiHeadAttention) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
@@ -306,7 +337,7 @@ public final class ModelFiles {
                 (t ? trainable : frozen).add(w);
                 // TF.js names a ConvLSTM2D's weights after the layer itself, not its cell
                 (t ? trainableNames : frozenNames).add(l instanceof kdnn.layers.ConvLSTM2D ? l.name() + "/" + w.name()
-                        : kdnn.layers.Layers.weightPath(l, i));
+                        : l instanceof kdnn.layers.StackedRNN s ? tfjsStackedPath(s, i) : kdnn.layers.Layers.weightPath(l, i));
             }
         }
         trainable.addAll(frozen);

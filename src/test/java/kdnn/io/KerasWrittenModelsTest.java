@@ -70,6 +70,37 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * Keras' RNN layer over its cells as Keras 3.15.1 writes and computes it ({@code
+     * keras-written/keras3-rnn-cells}): LSTMCell and GRUCell under an Embedding's mask, backwards;
+     * an encoder's states starting a decoder, a Bidirectional RNN(GRUCell), a relu SimpleRNNCell;
+     * StackedRNNCells of three classes under Masking, forward and backward. Each is written back as
+     * tf.keras' .h5 and Keras 3's .keras in the RNN form and predicts the same bits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"masked_cells", "states_bidirectional", "stacked_cells"})
+    void rnnCellsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
+        Path dir = TestData.own("keras3-rnn-cells").resolve(name);
+        predictsKerasOutputs(dir, name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.keras"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+            for (String file : List.of("m.h5", "m.keras")) {
+                try (Model back = Models.load(tmp.resolve(file))) {
+                    for (kdnn.layers.Layer l : back.layers()) {
+                        if (l.name().startsWith("stack") || l.name().startsWith("rnn_")) {
+                            assertEquals("RNN", l.className(), file + " " + l.name());
+                        }
+                    }
+                }
+            }
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * The layers around the convolutions and Keras 3 operations as Keras 3.15.1 writes and computes
      * them ({@code keras-written/keras3-layers}): an image front (scaling, a channel flip, the
      * convolution families, group, layer and unit normalization, PReLU), an audio gated linear unit
@@ -143,7 +174,7 @@ class KerasWrittenModelsTest {
      * LSTM into a GRU, ConvLSTM2D (TF.js' hard_sigmoid default), and branches with PReLU and LeakyReLU.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"cnn", "text_masked", "convlstm2d", "branches", "sequential_decoder"})
+    @ValueSource(strings = {"cnn", "text_masked", "convlstm2d", "branches", "sequential_decoder", "rnn_cells"})
     void tfjsModelsPredictTheirOutputs(String name, @TempDir Path tmp) throws Exception {
         Path dir = TestData.own("tfjs4").resolve(name);
         JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));

@@ -90,5 +90,13 @@ async function main() {
   seq.add(tf.layers.averagePooling2d({poolSize: 2, name: 'avg'}));
   seq.add(tf.layers.flatten({name: 'flat'}));
   await save('sequential_decoder', seq, random([2, 6]));
+
+  // 6. the RNN layer over cells: a stack (LSTM, GRU, SimpleRNN) backwards, and one LSTM cell
+  x = tf.input({shape: [6, 3], name: 'seq'});
+  const stack = tf.layers.rnn({cell: [tf.layers.lstmCell({units: 4}), tf.layers.gruCell({units: 3}),
+    tf.layers.simpleRNNCell({units: 2})], returnSequences: true, goBackwards: true, name: 'stack'}).apply(x);
+  const single = tf.layers.rnn({cell: tf.layers.lstmCell({units: 3, recurrentActivation: 'sigmoid'}),
+    name: 'single'}).apply(x);
+  await save('rnn_cells', tf.model({inputs: x, outputs: [stack, single]}), random([2, 6, 3]));
 }
 main();

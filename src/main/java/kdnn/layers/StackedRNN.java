@@ -1,0 +1,243 @@
+package kdnn.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import kdnn.runtime.Pipeline;
+
+/**
+ * Keras' {@code RNN} over {@code StackedRNNCells} ({@code RNN([LSTMCell(8), GRUCell(4)])}): at
+ * each step every cell takes the output of the one before it. Nothing flows back down the stack,
+ * so this is the cells' layers run one after the other over the whole sequence, each but the last
+ * returning every step; with {@code go_backwards} each runs from the last step, the ones inside the
+ * stack keeping their outputs at their steps so the next meets them in the same order. A masked step
+ * keeps every cell's state, so each layer takes the same mask. The cells' weights are the layer's,
+ * in the stack's order; {@code return_state} and {@code initial_state} (the states of every cell,
+ * nested in Keras 3) are refused by name.
+ */
+public final class StackedRNN extends Layer {
+    /** Keras' class name of the stacked cell, {@code "StackedRNNCells"}. */
+    static final String CELLS_CLASS_NAME = "StackedRNNCells";
+
+    private final List<BaseRecurrent> layers; // one per cell, all but the last returning sequences
+    private final String cellsName;
+    private final boolean returnSequences;
+    private final boolean goBackwards;
+    private final boolean zeroOutputForMask;
+    private final boolean unroll;
+
+    private StackedRNN(String name, long[] batchInputShape, boolean trainable, List<BaseRecurrent> layers,
+                       String cellsName, boolean returnSequences, boolean goBackwards, boolean zeroOutputForMask,
+                       boolean unroll) {
+        super(name, batchInputShape, trainable);
+        this.layers = layers;
+        this.cellsName = cellsName;
+        this.returnSequences = returnSequences;
+        this.goBackwards = goBackwards;
+        this.zeroOutputForMask = zeroOutputForMask;
+        this.unroll = unroll;
+    }
+
+    /** Keras' {@code RNN.from_config} with a {@code StackedRNNCells} cell. */
+    static StackedRNN fromConfig(JsonNode config) {
+        ConfigReader r = new ConfigReader(RNN.CLASS_NAME, config);
+        String name = r.string("name", null);
+        if (name == null) name = LayerNames.next("rnn");
+        boolean trainable = r.bool("trainable", true);
+        long[] batchInputShape = r.batchInputShape();
+        boolean returnSequences = r.bool("return_sequences", false);
+        boolean goBackwards = r.bool("go_backwards", false);
+        boolean zeroOutput = r.bool("zero_output_for_mask", false);
+        boolean unroll = r.bool("unroll", false);
+        if (r.bool("return_state", false)) {
+            throw new IllegalArgumentException("RNN over StackedRNNCells `return_state=True` is not supported by kdnn:"
+                    + " Keras gives each cell's states nested. Received: return_state=true");
+        }
+        JsonNode stacked = r.node("cell");
+        r.node("stateful");
+        r.node("time_major");
+        r.node("num_constants");
+        r.finish();
+        ConfigReader cr = new ConfigReader(CELLS_CLASS_NAME, stacked.get("config"));
+        String cellsName = cr.string("name", "stacked_rnn_cells");
+        cr.bool("trainable", true);
+        JsonNode cells = cr.node("cells");
+        cr.finish();
+        if (!cells.isArray() || cells.isEmpty()) {
+            throw ConfigReader.bad("cells", cells, "a non-empty list of cells");
+        }
+        List<BaseRecurrent> layers = new ArrayList<>();
+        try {
+            for (int i = 0; i < cells.size(); i++) {
+                ObjectNode own = ((ObjectNode) config).deepCopy();
+                own.put("name", name + "_" + cells.get(i).path("config").path("name").asText("cell_" + i));
+                own.put("return_sequences", i < cells.size() - 1 || returnSequences);
+                own.remove("batch_input_shape");
+                own.remove("input_shape");
+                own.remove("batch_size");
+                JsonNode cell = cells.get(i);
+                if (!cell.isObject() || !cell.path("config").isObject()) {
+                    throw ConfigReader.bad("cells", cell, "a cell's config {\"class_name\", \"config\"}");
+                }
+                if (cell.path("class_name").asText().equals(CELLS_CLASS_NAME)) {
+                    throw new IllegalArgumentException("StackedRNNCells inside StackedRNNCells is not supported by kdnn");
+                }
+                layers.add(RNN.layerOf(own, cell));
+            }
+            return Layer.builtFor(new StackedRNN(name, batchInputShape, trainable, List.copyOf(layers), cellsName,
+                    returnSequences, goBackwards, zeroOutput, unroll), batchInputShape);
+        } catch (RuntimeException | Error e) {
+            for (BaseRecurrent l : layers) l.close();
+            throw e;
+        }
+    }
+
+    /** The layers of the stack's cells, first to last; owned by this layer. */
+    public List<Layer> cellLayers() {
+        ensureOpen();
+        return List.copyOf(layers);
+    }
+
+    /** The stacked cell's name ({@code stacked_rnn_cells}). */
+    public String cellsName() {
+        ensureOpen();
+        return cellsName;
+    }
+
+    @Override
+    public String className() {
+        return RNN.CLASS_NAME;
+    }
+
+    @Override
+    public long[] computeOutputShape(long[] shape) {
+        long[] s = shape;
+        for (BaseRecurrent l : layers) s = l.kerasOutputShape(s);
+        return s;
+    }
+
+    @Override
+    public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
+        if (inputShapes.size() != 1) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (RNN over StackedRNNCells): initial_state is not"
+                    + " supported by kdnn; it received " + inputShapes.size() + " input tensors");
+        }
+        return List.of(computeOutputShape(inputShapes.get(0)));
+    }
+
+    @Override
+    public long[] computeOutputShape(List<long[]> inputShapes) {
+        return computeOutputShapes(inputShapes).get(0);
+    }
+
+    /** Each layer's input: the sequence, then the sequences of the layers before it. */
+    private long[] inputOf(int i, long[] in) {
+        return i == 0 ? in : new long[] {in[0], in[1], layers.get(i - 1).units};
+    }
+
+    @Override
+    protected void createWeights(long[] inputShape) {
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).build(inputOf(i, inputShape));
+            variables.addAll(layers.get(i).variables); // Keras' get_weights: the cells' in order
+        }
+    }
+
+    @Override
+    void weightsChanged() {
+        for (BaseRecurrent l : layers) {
+            l.weightsChanged();
+            l.bumpWeightsVersion();
+            l.pipelines.prepareAll();
+        }
+    }
+
+    @Override
+    long work(long[] inputShape) {
+        long w = 0;
+        for (int i = 0; i < layers.size(); i++) w += layers.get(i).work(inputOf(i, inputShape));
+        return w;
+    }
+
+    /** The layers one after the other through buffers of each one's sequence. */
+    @Override
+    Pipeline pipeline(long[] inputShape, Variant variant) {
+        Pipeline.Builder b = Pipeline.builder();
+        int from = Pipeline.INPUT;
+        for (int i = 0; i < layers.size(); i++) {
+            boolean last = i == layers.size() - 1;
+            int to = last ? Pipeline.OUTPUT : b.buffer(inputShape[0] * inputShape[1] * layers.get(i).units * Float.BYTES);
+            BaseRecurrent l = layers.get(i);
+            long[] in = inputOf(i, inputShape);
+            b.javaStep(from, to, (x, y) -> l.runMasked(in, x, null, y, goBackwards, !last, false));
+            from = to;
+        }
+        return b.build();
+    }
+
+    /** Keras' RNN {@code compute_mask}: the sequences carry the input's mask on, the last output none. */
+    @Override
+    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
+        return returnSequences ? kdnn.internal.MaskUse.READS_AND_PASSES : kdnn.internal.MaskUse.READS;
+    }
+
+    @Override
+    List<long[]> maskedOutputShapes(List<long[]> inputs, long[] mask) {
+        BaseRecurrent.checkMask(this, inputs.get(0), mask);
+        return computeOutputShapes(inputs);
+    }
+
+    /** With a mask: every layer keeps its state over the masked steps. */
+    @Override
+    double runMaskedInputs(long[][] shapes, MemorySegment[] inputs, long[] maskShape, MemorySegment mask,
+                           MemorySegment output, double[] bounds) {
+        long stamp = enter();
+        try {
+            maskedOutputShapes(Arrays.asList(shapes), maskShape);
+            buildFor(shapes[0]);
+            long[] in = shapes[0];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = inputs[0];
+                for (int i = 0; i < layers.size(); i++) {
+                    boolean last = i == layers.size() - 1;
+                    MemorySegment y = last ? output : arena.allocate(in[0] * in[1] * layers.get(i).units * Float.BYTES, 64);
+                    layers.get(i).runMasked(inputOf(i, in), x, mask, y, goBackwards, !last, last && zeroOutputForMask);
+                    x = y;
+                }
+            }
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
+    @Override
+    void closeParts() {
+        for (BaseRecurrent l : layers) l.close();
+    }
+
+    @Override
+    public ObjectNode getConfig() {
+        ObjectNode c = baseConfig();
+        c.put("return_sequences", returnSequences);
+        c.put("return_state", false);
+        c.put("go_backwards", goBackwards);
+        c.put("stateful", false);
+        c.put("unroll", unroll);
+        if (zeroOutputForMask) c.put("zero_output_for_mask", true);
+        ObjectNode cell = RNN.serialized(CELLS_CLASS_NAME);
+        c.set("cell", cell);
+        ObjectNode cc = (ObjectNode) cell.get("config");
+        cc.put("name", cellsName);
+        cc.put("trainable", c.path("trainable").asBoolean(true));
+        cc.put("dtype", "float32");
+        ArrayNode list = cc.putArray("cells");
+        for (BaseRecurrent l : layers) list.add(l.cellObject());
+        return c;
+    }
+}
