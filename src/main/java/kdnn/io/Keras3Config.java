@@ -154,6 +154,7 @@ final class Keras3Config {
             c.remove("use_causal_mask");
             c.remove("return_attention_scores");
         }
+        if (cls.equals("EinsumDense")) c.putNull("quantization_config"); // Keras 3 writes it, tf.keras has none
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
             c.remove("activity_regularizer");

@@ -86,6 +86,10 @@ final class WeightLayouts {
                     out.addAll(names(layer, c.path("config"), kerasMajor));
                 }
             }
+            case "EinsumDense" -> {
+                out.add("kernel");
+                if (config.hasNonNull("bias_axes")) out.add("bias");
+            }
             case "LayerScale" -> out.add("gamma");
             case "Normalization" -> {
                 JsonNode mean = config.get("mean");

@@ -116,7 +116,38 @@ public final class VarianceScaling implements Initializer {
 
     @Override
     public float[] initialize(int[] shape) {
-        double variance = variance(shape);
+        return draw(shape, variance(shape));
+    }
+
+    /**
+     * This initializer with Keras 3's fans over the given axes of the weight (EinsumDense's kernel:
+     * {@code compute_fans(shape, input_axes, output_axes)}); its config unchanged.
+     */
+    public Initializer overAxes(int[] inputAxes, int[] outputAxes) {
+        VarianceScaling self = this;
+        return new Initializer() {
+            @Override
+            public float[] initialize(int[] shape) {
+                double in = 1;
+                double out = 1;
+                for (int a : inputAxes) in *= shape[a];
+                for (int a : outputAxes) out *= shape[a];
+                double n = switch (mode) {
+                    case "fan_in" -> in;
+                    case "fan_out" -> out;
+                    default -> (in + out) / 2.0;
+                };
+                return draw(shape, scale / Math.max(1.0, n));
+            }
+
+            @Override
+            public ObjectNode toConfig() {
+                return self.toConfig();
+            }
+        };
+    }
+
+    private float[] draw(int[] shape, double variance) {
         return switch (distribution) {
             // divide so the stddev after truncation is sqrt(variance)
             case "truncated_normal" -> Rng.truncatedNormal(shape, 0.0, Math.sqrt(variance) / TRUNCATED_STDDEV, seed);

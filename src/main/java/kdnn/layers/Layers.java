@@ -87,6 +87,7 @@ public final class Layers {
         FROM_CONFIG.put(RepeatVector.CLASS_NAME, RepeatVector::fromConfig);
         FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
+        FROM_CONFIG.put(EinsumDense.CLASS_NAME, EinsumDense::fromConfig);
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
         FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);
         FROM_CONFIG.put(ConvLSTM1D.CLASS_NAME, ConvLSTM1D::fromConfig);

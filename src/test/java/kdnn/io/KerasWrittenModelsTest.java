@@ -101,6 +101,31 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * EinsumDense as Keras 3.15.1 writes and computes it ({@code keras-written/keras3-einsum}): a
+     * transformer's projections to heads and back, the left ellipsis with a softmax; a transposed
+     * output with its bias along rows, a kernel with a batch axis, a summed input axis, the right
+     * ellipsis, no bias. Each is written back as tf.keras' .h5 and Keras 3's .keras to the same bits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"projections", "reordered"})
+    void einsumDensePredictsKerasOutputs(String name, @TempDir Path tmp) throws Exception {
+        Path dir = TestData.own("keras3-einsum").resolve(name);
+        predictsKerasOutputs(dir, name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.keras"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+            // TF.js has no EinsumDense: that save is refused by name
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Models.save(m, tmp.resolve("tfjs")));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("EinsumDense"), e.getMessage());
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * The layers around the convolutions and Keras 3 operations as Keras 3.15.1 writes and computes
      * them ({@code keras-written/keras3-layers}): an image front (scaling, a channel flip, the
      * convolution families, group, layer and unit normalization, PReLU), an audio gated linear unit
