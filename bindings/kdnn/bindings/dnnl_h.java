@@ -1437,6 +1437,24 @@ public class dnnl_h {
     public static int dnnl_reduction_max() {
         return dnnl_reduction_max;
     }
+    private static final int dnnl_reduction_min = (int)196595L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_reduction_min = 196595
+     * }
+     */
+    public static int dnnl_reduction_min() {
+        return dnnl_reduction_min;
+    }
+    private static final int dnnl_reduction_mul = (int)196597L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_reduction_mul = 196597
+     * }
+     */
+    public static int dnnl_reduction_mul() {
+        return dnnl_reduction_mul;
+    }
     private static final int dnnl_reduction_mean = (int)196598L;
     /**
      * {@snippet lang=c :

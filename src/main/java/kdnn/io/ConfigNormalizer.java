@@ -192,7 +192,8 @@ final class ConfigNormalizer {
             Map.entry("Sigmoid", "math.sigmoid"), Map.entry("Silu", "nn.silu"), Map.entry("Tanh", "math.tanh"),
             Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"),
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
-            Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Reshape", "reshape"),
+            Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Min", "math.reduce_min"),
+            Map.entry("Sum", "math.reduce_sum"), Map.entry("Prod", "math.reduce_prod"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
             Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
@@ -211,6 +212,12 @@ final class ConfigNormalizer {
             Map.entry("Mean", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Max", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Min", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Sum", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Reshape", List.of(new ConfiguredArgument("newshape", "shape", null),
                     new ConfiguredArgument("new_shape", "shape", null))),
@@ -295,8 +302,12 @@ final class ConfigNormalizer {
         // ops.pad passes its fill value at the call: {"kwargs": {"constant_values": ...}}
         JsonNode fill = nodes.get(0).path("kwargs").path("constant_values");
         if (cls.equals("Pad") && !fill.isMissingNode()) kwargs.set("constant_values", fill.deepCopy());
-        if (cls.equals("Max") && config.hasNonNull("initial")) {
-            throw new ModelFileException(file + ": " + where + " (Keras 3 operation Max) has initial="
+        if (cls.equals("Prod") && config.hasNonNull("dtype") && !config.get("dtype").asText().equals("float32")) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation Prod) has dtype="
+                    + abbreviate(config.get("dtype")) + "; kdnn computes in float32");
+        }
+        if ((cls.equals("Max") || cls.equals("Min")) && config.hasNonNull("initial")) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") has initial="
                     + abbreviate(config.get("initial")) + ", which kdnn does not read");
         }
         ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)

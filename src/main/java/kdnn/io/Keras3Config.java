@@ -229,6 +229,12 @@ final class Keras3Config {
             c.set("indices_or_sections", indices);
         }
         if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's, Split's
+        if (op instanceof kdnn.layers.Reduce reduce) {
+            // Keras 3's constructor arguments: ops.max(x, axis, keepdims, initial), ops.prod(..., dtype)
+            c.put("keepdims", reduce.keepdims());
+            if (cls.equals("Max") || cls.equals("Min")) c.putNull("initial");
+            if (cls.equals("Prod")) c.putNull("dtype");
+        }
         out.put("registered_name", cls);
         return out;
     }

@@ -297,27 +297,27 @@ final class TfOpLambdas {
                 config.put("activation", "gelu");
                 inputs.add(call.tensor(file, where, function));
             }
-            case "math.reduce_mean" -> {
-                cls = switch (axes(call.kwargs.get("axis"))) {
-                    case "[1]" -> "GlobalAveragePooling1D";
-                    case "[1,2]" -> "GlobalAveragePooling2D";
-                    case "[1,2,3]" -> "GlobalAveragePooling3D";
-                    default -> throw unsupported(file, where, function, "axis=" + call.kwargs.get("axis")
-                            + " (kdnn takes the mean over the axes between the batch and the channels, [1], [1, 2] or [1, 2, 3])");
+            case "math.reduce_mean", "math.reduce_max", "math.reduce_min", "math.reduce_sum", "math.reduce_prod" -> {
+                String kind = function.substring("math.reduce_".length());
+                String pooling = switch (axes(call.kwargs.get("axis"))) {
+                    case "[1]" -> "1D";
+                    case "[1,2]" -> "2D";
+                    case "[1,2,3]" -> "3D";
+                    default -> null;
                 };
-                config.put("data_format", "channels_last");
-                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
-                inputs.add(call.tensor(file, where, function));
-            }
-            case "math.reduce_max" -> {
-                cls = switch (axes(call.kwargs.get("axis"))) {
-                    case "[1]" -> "GlobalMaxPooling1D";
-                    case "[1,2]" -> "GlobalMaxPooling2D";
-                    case "[1,2,3]" -> "GlobalMaxPooling3D";
-                    default -> throw unsupported(file, where, function, "axis=" + call.kwargs.get("axis")
-                            + " (kdnn takes the maximum over the axes between the batch and the channels, [1], [1, 2] or [1, 2, 3])");
-                };
-                config.put("data_format", "channels_last");
+                if (pooling != null && (kind.equals("mean") || kind.equals("max"))) {
+                    // over the axes between the batch and the channels: the global pooling layer
+                    cls = (kind.equals("mean") ? "GlobalAveragePooling" : "GlobalMaxPooling") + pooling;
+                    config.put("data_format", "channels_last");
+                } else {
+                    cls = Character.toUpperCase(kind.charAt(0)) + kind.substring(1); // kdnn's Reduce: Mean, Max, ...
+                    JsonNode axis = call.kwargs.get("axis");
+                    if (axis == null || axis.isNull()) {
+                        throw unsupported(file, where, function, "axis=None (every axis, the batch's too, which mixes"
+                                + " a call's samples)");
+                    }
+                    config.set("axis", axis.deepCopy());
+                }
                 config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
                 inputs.add(call.tensor(file, where, function));
             }
@@ -449,16 +449,21 @@ final class TfOpLambdas {
             boolean stack = cls.equals(Stack.CLASS_NAME);
             boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
             boolean split = cls.equals(Split.CLASS_NAME);
+            boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && math == null && !cls.equals(GetItem.CLASS_NAME)) continue;
+            if (!division && !stack && !squeeze && !split && !reduce && math == null && !cls.equals(GetItem.CLASS_NAME)) {
+                continue;
+            }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || math != null ? "TFOpLambda" : "SlicingOpLambda");
+            lambda.put("class_name", division || squeeze || split || reduce || math != null ? "TFOpLambda"
+                    : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
+                    : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT)
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -491,6 +496,10 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("name");
+                } else if (reduce) {
+                    kwargs.set("axis", c.get("axis"));
+                    kwargs.set("keepdims", c.get("keepdims"));
                     kwargs.putNull("name");
                 } else if (split) {
                     // Keras 3's indices as tf.split's sizes, the last one -1 (the rest)
@@ -637,7 +646,8 @@ final class TfOpLambdas {
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.math.maximum and minimum of two tensors, tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
-                + " exp, softmax), tf.math.negative, tf.math.reduce_mean and reduce_max over [1], [1, 2] or [1, 2, 3],"
+                + " exp, softmax), tf.math.negative, tf.math.reduce_mean, reduce_max, reduce_min, reduce_sum and"
+                + " reduce_prod over axes other than the batch's,"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"
                 + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt and reciprocal, tf.squeeze of named axes,"

@@ -75,7 +75,7 @@ public final class LayerNorms {
             int deviation = b.buffer(f.slices() * Float.BYTES);
             int squares = b.buffer(f.count() * Float.BYTES);
             // mean of each slice
-            b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+            b.step(Reductions.reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                     Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, mean));
             // x - mean, into the output
             b.step(Merges.binary(dnnl_binary_sub(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
@@ -125,7 +125,7 @@ public final class LayerNorms {
             if (centred) {
                 // x - mean into the scratch, then its squares in place
                 int mean = b.buffer(f.slices() * Float.BYTES);
-                b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
+                b.step(Reductions.reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                         Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, mean));
                 b.step(Merges.binary(dnnl_binary_sub(), data, perRow, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, Pipeline.INPUT),
                         Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perRow, mean), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
@@ -156,7 +156,7 @@ public final class LayerNorms {
     /** Steps writing each slice's {@code sqrt(mean(squares) + epsilon)} from slot {@code squares} into slot {@code root}. */
     private static void appendRootOfMean(Pipeline.Builder b, MemoryDesc data, MemoryDesc perRow, int squares, int root,
                                          float epsilon) {
-        b.step(reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+        b.step(Reductions.reduction(dnnl_reduction_mean(), "mean", data, perRow), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
                 Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, root));
         b.step(Eltwises.eltwise(perRow, new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, epsilon)),
                 Pipeline.Arg.slot(DNNL_ARG_SRC(), perRow, root), Pipeline.Arg.slot(DNNL_ARG_DST(), perRow, root));
@@ -194,7 +194,7 @@ public final class LayerNorms {
         // x * x, then each slice's sum
         b.step(Eltwises.eltwise(data, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
                 Pipeline.Arg.slot(DNNL_ARG_SRC(), data, from), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
-        b.step(reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
+        b.step(Reductions.reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
                 Pipeline.Arg.slot(DNNL_ARG_DST(), perSlice, scale));
         // rsqrt(max(sum, floor)) in place, NaN kept
         long slices = f.slices();
@@ -209,20 +209,4 @@ public final class LayerNorms {
                 Pipeline.Arg.slot(DNNL_ARG_SRC_1(), perSlice, scale), Pipeline.Arg.slot(DNNL_ARG_DST(), data, to));
     }
 
-    /**
-     * A reduction of {@code src} to {@code dst}; where the normalized axes hold one element (a slice of
-     * one), a copy, since oneDNN refuses a reduction that reduces nothing (its arguments are the same).
-     */
-    private static Primitive reduction(int algorithm, String name, MemoryDesc src, MemoryDesc dst) {
-        if (src.byteSize() == dst.byteSize()) {
-            return Convolutions.reorder(src, dst); // DNNL_ARG_FROM/TO are DNNL_ARG_SRC/DST
-        }
-        try (Attributes attr = new Attributes()) {
-            Threads.applyToCurrentThread();
-            Replay replay = Replay.of("reduction").word(name).md(src).md(dst);
-            return Primitive.create("dnnl_reduction_primitive_desc_create", replay, (out, a) ->
-                    dnnl_reduction_primitive_desc_create(out, Engine.cpu(), algorithm, src.handle(),
-                            dst.handle(), 0f, 0f, attr.handle()));
-        }
-    }
 }

@@ -101,6 +101,28 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * Keras 3's reductions as Keras 3.15.1 writes and computes them ({@code keras-written/keras3-reductions}):
+     * a CBAM block (the mean and maximum over space into a shared MLP, over the channels into a 7x7
+     * convolution), and the sum, minimum, product, mean and maximum over axes the global pooling
+     * layers do not cover. Each is written back as tf.keras' .h5 (TFOpLambdas) and Keras 3's .keras
+     * (operations) to the same bits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cbam", "reductions"})
+    void reductionsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
+        Path dir = TestData.own("keras3-reductions").resolve(name);
+        predictsKerasOutputs(dir, name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.keras"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * EinsumDense as Keras 3.15.1 writes and computes it ({@code keras-written/keras3-einsum}): a
      * transformer's projections to heads and back, the left ellipsis with a softmax; a transposed
      * output with its bias along rows, a kernel with a batch axis, a summed input axis, the right

@@ -194,7 +194,7 @@ class TfOpLambdaTest {
                 {"'function': 'nn.bias_add'", "{'bias': [1.0, 2.0], 'data_format': 'NCHW', 'name': null}", "data_format=\"NCHW\""},
                 {"'function': 'math.cos'", "{'name': null}", "computes tf.math.cos, which kdnn"},
                 {"'function': 'math.reciprocal_no_nan'", "{'name': null}", "reciprocal_no_nan with 0 for 1 / 0"},
-                {"'function': 'math.reduce_mean'", "{'axis': -1, 'name': null}", "axis=-1"},
+                {"'function': 'math.reduce_mean'", "{'axis': null, 'name': null}", "axis=None"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};
         for (String[] c : cases) {
             String config = TF_OP_LAMBDAS.replace("\"function\": \"__operators__.add\"", c[0].replace('\'', '"'))

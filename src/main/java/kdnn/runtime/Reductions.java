@@ -1,0 +1,57 @@
+package kdnn.runtime;
+
+import static kdnn.bindings.dnnl_h.*;
+
+/** A reduction over some axes of a row-major tensor (mean, max, min, sum or product): one oneDNN reduction. */
+public final class Reductions {
+    private Reductions() {
+    }
+
+    /** oneDNN's algorithms, by Keras' operation. */
+    public enum Kind {
+        MEAN, MAX, MIN, SUM, PROD;
+
+        int algorithm() {
+            return switch (this) {
+                case MEAN -> dnnl_reduction_mean();
+                case MAX -> dnnl_reduction_max();
+                case MIN -> dnnl_reduction_min();
+                case SUM -> dnnl_reduction_sum();
+                case PROD -> dnnl_reduction_mul();
+            };
+        }
+    }
+
+    /** {@code src} (row-major) reduced to {@code dst}: the same rank, 1 along each reduced axis. */
+    public static Pipeline reduce(Kind kind, long[] srcDims, long[] dstDims) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            b.step(reduction(kind.algorithm(), kind.name().toLowerCase(java.util.Locale.ROOT), src, dst),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
+                            Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * A reduction of {@code src} to {@code dst}; where the reduced axes hold one element (a slice of
+     * one), a copy, since oneDNN refuses a reduction that reduces nothing (its arguments are the same).
+     */
+    static Primitive reduction(int algorithm, String name, MemoryDesc src, MemoryDesc dst) {
+        if (src.byteSize() == dst.byteSize()) {
+            return Convolutions.reorder(src, dst); // DNNL_ARG_FROM/TO are DNNL_ARG_SRC/DST
+        }
+        try (Attributes attr = new Attributes()) {
+            Threads.applyToCurrentThread();
+            Replay replay = Replay.of("reduction").word(name).md(src).md(dst);
+            return Primitive.create("dnnl_reduction_primitive_desc_create", replay, (out, a) ->
+                    dnnl_reduction_primitive_desc_create(out, Engine.cpu(), algorithm, src.handle(),
+                            dst.handle(), 0f, 0f, attr.handle()));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+"""Writes models with Keras 3 reductions (ops.mean, max, min, sum, prod over any axes) with Keras itself: each model
+as .keras and as Keras 3's legacy .h5, and expected.json (its inputs and Keras' outputs for them). Run with Keras
+3.15.1 (JAX backend): KERAS_BACKEND=jax python make.py"""
+import os
+import sys
+
+import numpy as np
+import keras
+from keras import layers, ops
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keras_written import rnd, save as write  # noqa: E402
+
+keras.utils.set_random_seed(20261206)
+rng = np.random.default_rng(20261206)
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(name, model, inputs):
+    write(here, name, model, inputs)
+
+
+# 1. a CBAM block: channel attention from the spatial mean and maximum (a shared MLP), spatial attention from
+#    the mean and maximum over the channels (ops.mean / ops.max over axis -1, keepdims) and a 7x7 convolution
+x = keras.Input((8, 8, 3), name="image")
+f = layers.Conv2D(6, 3, padding="same", activation="relu", bias_initializer=rnd(1), name="conv")(x)
+avg = ops.mean(f, axis=(1, 2), keepdims=True)
+mx = ops.max(f, axis=(1, 2), keepdims=True)
+mlp1 = layers.Dense(3, activation="relu", bias_initializer=rnd(2), name="mlp1")
+mlp2 = layers.Dense(6, bias_initializer=rnd(3), name="mlp2")
+channel = layers.Activation("sigmoid", name="channel_gate")(layers.Add(name="mlp_sum")([mlp2(mlp1(avg)), mlp2(mlp1(mx))]))
+f = layers.Multiply(name="channel_attended")([f, channel])
+pooled = layers.Concatenate(name="pooled")([ops.mean(f, axis=-1, keepdims=True), ops.max(f, axis=-1, keepdims=True)])
+spatial = layers.Conv2D(1, 7, padding="same", activation="sigmoid", bias_initializer=rnd(4), name="spatial_gate")(pooled)
+f = layers.Multiply(name="spatial_attended")([f, spatial])
+save("cbam", keras.Model(x, f), [rng.standard_normal((2, 8, 8, 3)).astype(np.float32)])
+
+# 2. every reduction over axes other than the global pooling's: the sum over the steps, the minimum over two
+#    axes apart, the product over the channels, the mean over one spatial axis, the maximum with axis -2
+x = keras.Input((4, 5, 3), name="x")
+outs = [ops.sum(x, axis=1), ops.min(x, axis=(1, 3), keepdims=True), ops.prod(x, axis=-1),
+        ops.mean(x, axis=2), ops.max(x, axis=-2, keepdims=True)]
+save("reductions", keras.Model(x, outs), [rng.uniform(0.5, 1.5, (2, 4, 5, 3)).astype(np.float32) * np.sign(
+    rng.standard_normal((2, 4, 5, 3))).astype(np.float32)])
