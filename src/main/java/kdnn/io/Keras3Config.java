@@ -229,6 +229,11 @@ final class Keras3Config {
             c.set("indices_or_sections", indices);
         }
         if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's, Split's
+        if (op instanceof kdnn.layers.Pad) {
+            // ops.pad(x, pad_width, mode): the constant is passed at the call
+            c.set("pad_width", keras2.path("config").get("paddings"));
+            c.put("mode", "constant");
+        }
         if (op instanceof kdnn.layers.Reduce reduce) {
             // Keras 3's constructor arguments: ops.max(x, axis, keepdims, initial), ops.prod(..., dtype)
             c.put("keepdims", reduce.keepdims());
@@ -316,6 +321,7 @@ final class Keras3Config {
         if (initialState != null) kwargs.set("initial_state", initialState);
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
+        if (op instanceof kdnn.layers.Pad pad) kwargs.put("constant_values", pad.constantValue());
         if (op instanceof kdnn.layers.BaseDenseAttention dense) {
             if (dense.useCausalMask()) kwargs.put("use_causal_mask", true);
             if (dense.returnAttentionScores()) kwargs.put("return_attention_scores", true);

@@ -192,9 +192,25 @@ final class TfOpLambdas {
                             && (a > 0 && a < rank - 1 || pair.get(0).asInt() == 0 && pair.get(1).asInt() == 0);
                 }
                 if (!ok) {
-                    throw unsupported(file, where, function, "paddings=" + ConfigNormalizer.abbreviate(paddings) + ", mode="
-                            + mode + ", constant_values=" + ConfigNormalizer.abbreviate(fill) + " (kdnn pads the spatial axes"
-                            + " of a channels-last tensor of rank 3 to 5 with zeros)");
+                    // another constant border (the channels', any rank, not zero): kdnn's Pad
+                    boolean general = mode.equalsIgnoreCase("constant") && rank >= 2
+                            && (fill.isMissingNode() || fill.isNull() || fill.isNumber());
+                    for (int a = 0; general && a < rank; a++) {
+                        JsonNode pair = paddings.get(a);
+                        general = pair.isArray() && pair.size() == 2 && pair.get(0).isIntegralNumber()
+                                && pair.get(1).isIntegralNumber() && pair.get(0).asInt() >= 0 && pair.get(1).asInt() >= 0
+                                && (a > 0 || pair.get(0).asInt() == 0 && pair.get(1).asInt() == 0);
+                    }
+                    if (!general) {
+                        throw unsupported(file, where, function, "paddings=" + ConfigNormalizer.abbreviate(paddings)
+                                + ", mode=" + mode + ", constant_values=" + ConfigNormalizer.abbreviate(fill) + " (kdnn pads"
+                                + " any axes but the batch's with a constant)");
+                    }
+                    cls = kdnn.layers.Pad.CLASS_NAME;
+                    config.set("paddings", paddings.deepCopy());
+                    if (fill.isNumber()) config.set("constant_values", fill.deepCopy());
+                    inputs.add(call.tensor(file, where, function));
+                    break;
                 }
                 cls = "ZeroPadding" + (rank - 2) + "D";
                 ArrayNode padding = config.putArray("padding");
@@ -450,20 +466,22 @@ final class TfOpLambdas {
             boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
             boolean split = cls.equals(Split.CLASS_NAME);
             boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
+            boolean pad = cls.equals(kdnn.layers.Pad.CLASS_NAME);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && math == null && !cls.equals(GetItem.CLASS_NAME)) {
+            if (!division && !stack && !squeeze && !split && !reduce && !pad && math == null
+                    && !cls.equals(GetItem.CLASS_NAME)) {
                 continue;
             }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || math != null ? "TFOpLambda"
+            lambda.put("class_name", division || squeeze || split || reduce || pad || math != null ? "TFOpLambda"
                     : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
-                    : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT)
+                    : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT) : pad ? "pad"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -496,6 +514,11 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("name");
+                } else if (pad) {
+                    kwargs.set("paddings", c.get("paddings"));
+                    kwargs.put("mode", "CONSTANT");
+                    kwargs.set("constant_values", c.get("constant_values"));
                     kwargs.putNull("name");
                 } else if (reduce) {
                     kwargs.set("axis", c.get("axis"));

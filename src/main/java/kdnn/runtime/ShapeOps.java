@@ -37,6 +37,33 @@ public final class ShapeOps {
         }
     }
 
+    /**
+     * Constant padding of a row-major tensor of any rank: the output filled with {@code value},
+     * then the input reordered into the window that starts at {@code offsets}.
+     */
+    public static Pipeline padWith(long[] srcDims, long[] dstDims, long[] offsets, float value) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
+            long count = 1;
+            for (long d : dstDims) count *= d;
+            long n = count;
+            // the reorder writes only the window: the border is filled first, on every call
+            b.javaStep(Pipeline.OUTPUT, data -> {
+                if (value == 0f) data.fill((byte) 0);
+                else for (long i = 0; i < n; i++) data.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, value);
+            });
+            b.step(Convolutions.reorder(src, window), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), window, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
     /** Cropping: reorder the window of the input that starts at {@code offsets} into the output. */
     public static Pipeline crop(long[] srcDims, long[] dstDims, long[] offsets, int srcTag, int dstTag) {
         Pipeline.Builder b = Pipeline.builder();

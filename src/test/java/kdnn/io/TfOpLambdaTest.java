@@ -426,9 +426,16 @@ class TfOpLambdaTest {
                 }
             }
         }
+        // another constant or the channels padded: kdnn's Pad (checked against Keras in keras-written/keras3-reductions)
+        for (String other : new String[] {"{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'constant_values': 1.5}",
+            "{'paddings': [[0, 0], [1, 1], [1, 1], [0, 1]]}"}) {
+            Path p = Files.writeString(dir.resolve("other.json"), tfKeras.formatted("[null, 3, 4, 2]", other.replace('\'', '"')));
+            try (Model m = Models.load(p)) {
+                assertEquals("Pad", m.layer("out").className(), other);
+            }
+        }
         for (String bad : new String[] {"{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'mode': 'REFLECT'}",
-            "{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'constant_values': 1.5}",
-            "{'paddings': [[0, 0], [1, 1], [1, 1], [0, 1]]}", "{'paddings': [[1, 0], [1, 1], [1, 1], [0, 0]]}"}) {
+            "{'paddings': [[0, 0], [-1, 1], [1, 1], [0, 0]]}", "{'paddings': [[1, 0], [1, 1], [1, 1], [0, 0]]}"}) {
             Path p = Files.writeString(dir.resolve("bad.json"), tfKeras.formatted("[null, 3, 4, 2]", bad.replace('\'', '"')));
             var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p).close(), bad);
             assertTrue(e.getMessage().contains("tf.pad with paddings="), e.getMessage());

@@ -42,3 +42,15 @@ outs = [ops.sum(x, axis=1), ops.min(x, axis=(1, 3), keepdims=True), ops.prod(x, 
         ops.mean(x, axis=2), ops.max(x, axis=-2, keepdims=True)]
 save("reductions", keras.Model(x, outs), [rng.uniform(0.5, 1.5, (2, 4, 5, 3)).astype(np.float32) * np.sign(
     rng.standard_normal((2, 4, 5, 3))).astype(np.float32)])
+
+# 3. ops.pad beyond ZeroPadding: a CIFAR ResNet's option-A shortcut (every other pixel, the channels padded with
+#    zeros) added to a strided convolution; a border of 1.5 around the spatial axes; the features of a sequence
+x = keras.Input((8, 8, 4), name="image")
+y = layers.Conv2D(8, 3, strides=2, padding="same", bias_initializer=rnd(5), name="conv_s2")(x)
+shortcut = ops.pad(x[:, ::2, ::2, :], [[0, 0], [0, 0], [0, 0], [2, 2]])
+y = layers.Add(name="residual")([y, shortcut])
+framed = ops.pad(y, [[0, 0], [1, 2], [0, 1], [0, 0]], constant_values=1.5)
+s = keras.Input((5, 3), name="sequence")
+s2 = ops.pad(s, [[0, 0], [0, 0], [1, 0]], constant_values=-2.0)
+save("pads", keras.Model([x, s], [framed, s2]), [rng.standard_normal((2, 8, 8, 4)).astype(np.float32),
+                                               rng.standard_normal((2, 5, 3)).astype(np.float32)])
