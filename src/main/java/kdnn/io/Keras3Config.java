@@ -229,6 +229,10 @@ final class Keras3Config {
             c.set("indices_or_sections", indices);
         }
         if (keras2.path("config").has("axis")) c.set("axis", keras2.path("config").get("axis")); // Stack's, Split's
+        if (op instanceof kdnn.layers.Matmul mm && (mm.transposeA() || mm.transposeB())) {
+            throw new IllegalArgumentException("layer \"" + mm.name() + "\" (Matmul): tf.linalg.matmul's transpose_a /"
+                    + " transpose_b have no Keras 3 form (keras.ops.matmul takes none). Save it as .h5");
+        }
         if (op instanceof kdnn.layers.Pad) {
             // ops.pad(x, pad_width, mode): the constant is passed at the call
             c.set("pad_width", keras2.path("config").get("paddings"));

@@ -127,6 +127,30 @@ final class TfOpLambdas {
                     throw unsupported(file, where, function, "operand y=" + ConfigNormalizer.abbreviate(y));
                 }
             }
+            case "linalg.matmul", "__operators__.matmul" -> {
+                // a @ b of two tensors (Keras 3's Matmul passes b as its second argument)
+                JsonNode other = call.kwargs.has("b") ? call.kwargs.get("b") : call.kwargs.get("y");
+                if (call.tensor == null || !isTensorRef(other)) {
+                    throw unsupported(file, where, function, "b=" + ConfigNormalizer.abbreviate(other) + " (kdnn multiplies"
+                            + " two tensors)");
+                }
+                for (String flag : List.of("a_is_sparse", "b_is_sparse")) {
+                    if (call.kwargs.has(flag) && !call.kwargs.get(flag).isBoolean()) {
+                        throw unsupported(file, where, function, flag + "=" + call.kwargs.get(flag));
+                    }
+                }
+                JsonNode type = call.kwargs.path("output_type");
+                if (!type.isMissingNode() && !type.isNull() && !type.asText().equals("float32")) {
+                    throw unsupported(file, where, function, "output_type=" + type);
+                }
+                cls = kdnn.layers.Matmul.CLASS_NAME;
+                boolean ta = call.kwargs.path("transpose_a").asBoolean(false) || call.kwargs.path("adjoint_a").asBoolean(false);
+                boolean tb = call.kwargs.path("transpose_b").asBoolean(false) || call.kwargs.path("adjoint_b").asBoolean(false);
+                if (ta) config.put("transpose_a", true);
+                if (tb) config.put("transpose_b", true);
+                inputs.add(call.tensor);
+                inputs.add(ref(other));
+            }
             case "__operators__.getitem" -> {
                 // x[key] (a SlicingOpLambda): tf.keras writes the key as slice_spec, slices as {start, stop, step}
                 JsonNode key = call.kwargs.get("slice_spec");
@@ -467,14 +491,15 @@ final class TfOpLambdas {
             boolean split = cls.equals(Split.CLASS_NAME);
             boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
             boolean pad = cls.equals(kdnn.layers.Pad.CLASS_NAME);
+            boolean matmul = cls.equals(kdnn.layers.Matmul.CLASS_NAME);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && !pad && math == null
+            if (!division && !stack && !squeeze && !split && !reduce && !pad && !matmul && math == null
                     && !cls.equals(GetItem.CLASS_NAME)) {
                 continue;
             }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || pad || math != null ? "TFOpLambda"
+            lambda.put("class_name", division || squeeze || split || reduce || pad || matmul || math != null ? "TFOpLambda"
                     : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
@@ -482,6 +507,7 @@ final class TfOpLambdas {
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
                     : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT) : pad ? "pad"
+                    : matmul ? "linalg.matmul"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -514,6 +540,12 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("name");
+                } else if (matmul) {
+                    // b, the second tensor, as [layer, node, tensor]
+                    kwargs.set("b", JSON.arrayNode().add(node.get(1).get(0)).add(node.get(1).get(1)).add(node.get(1).get(2)));
+                    kwargs.put("transpose_a", c.path("transpose_a").asBoolean(false));
+                    kwargs.put("transpose_b", c.path("transpose_b").asBoolean(false));
                     kwargs.putNull("name");
                 } else if (pad) {
                     kwargs.set("paddings", c.get("paddings"));

@@ -89,6 +89,7 @@ public final class Layers {
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
         FROM_CONFIG.put(EinsumDense.CLASS_NAME, EinsumDense::fromConfig);
         FROM_CONFIG.put(Pad.CLASS_NAME, Pad::fromConfig);
+        FROM_CONFIG.put(Matmul.CLASS_NAME, Matmul::fromConfig);
         for (String op : Reduce.CLASS_NAMES) FROM_CONFIG.put(op, c -> Reduce.fromConfig(op, c));
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
         FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);

@@ -63,6 +63,55 @@ public final class Products {
         }
     }
 
+    /**
+     * NumPy's {@code matmul} of two row-major tensors of the output's rank (an axis of length 1
+     * broadcast): the last two axes multiplied, {@code transposeA}/{@code transposeB} read as
+     * swapped strides; one oneDNN matmul reading both in place.
+     */
+    public static Pipeline matmul(long[] a, boolean transposeA, long[] b, boolean transposeB, long[] out) {
+        Pipeline.Builder p = Pipeline.builder();
+        try {
+            int r = out.length;
+            long k = a[transposeA ? r - 2 : r - 1];
+            if (k == 0) {
+                p.javaStep(Pipeline.OUTPUT, o -> o.fill((byte) 0));
+                return p.build();
+            }
+            MemoryDesc src = p.own(strided(a, transposeA));
+            MemoryDesc weights = p.own(strided(b, transposeB));
+            MemoryDesc dst = p.own(MemoryDesc.rowMajor(out));
+            Primitive mm;
+            try (Attributes attr = new Attributes()) {
+                Threads.applyToCurrentThread();
+                Replay replay = Replay.of("matmul").md(src).md(weights).md(null).md(dst).post(java.util.List.of());
+                mm = Primitive.create("dnnl_matmul_primitive_desc_create", replay, (o, arena) ->
+                        dnnl_matmul_primitive_desc_create(o, Engine.cpu(), src.handle(), weights.handle(),
+                                java.lang.foreign.MemorySegment.NULL, dst.handle(), attr.handle()));
+            }
+            p.step(mm, Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), weights, p.input(1)),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+            return p.build();
+        } catch (RuntimeException | Error e) {
+            p.discard();
+            throw e;
+        }
+    }
+
+    /** A row-major tensor seen with its last two axes swapped when {@code transpose}. */
+    private static MemoryDesc strided(long[] shape, boolean transpose) {
+        long[] strides = MemoryDesc.rowMajorStrides(shape);
+        if (!transpose) return MemoryDesc.withStrides(shape, strides, dnnl_f32());
+        int r = shape.length;
+        long[] dims = shape.clone();
+        dims[r - 2] = shape[r - 1];
+        dims[r - 1] = shape[r - 2];
+        long s = strides[r - 2];
+        strides[r - 2] = strides[r - 1];
+        strides[r - 1] = s;
+        return MemoryDesc.withStrides(dims, strides, dnnl_f32());
+    }
+
     /** Where an operand's {@code (B, rows, cols)} view lives and its strides. */
     private record Operand(int slot, long[] strides) {
     }

@@ -442,6 +442,35 @@ class TfOpLambdaTest {
         }
     }
 
+    /**
+     * tf.linalg.matmul of a tensor by itself transposed ({@code x @ x^T}, transpose_b): kdnn's Matmul,
+     * the Gram matrix of each sample; written back as the same TFOpLambda, and refused as .keras
+     * (Keras 3's ops.matmul has no transposes).
+     */
+    @Test
+    void matmulWithTransposesReadsAndWritesBack(@TempDir Path dir) throws Exception {
+        String config = TfKerasOps.model(TfKerasOps.input("[null, 2, 3]") + ", " + TfKerasOps.lambda("gram", "linalg.matmul",
+                "x", "{'b': ['x', 0, 0], 'transpose_a': false, 'transpose_b': true, 'name': null}"), "gram");
+        float[] x = {1, 2, 3, 4, 5, 6, -1, 0, 2, 0.5f, 1, -3};
+        float[] want = new float[8];
+        for (int n = 0; n < 2; n++) {
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    for (int k = 0; k < 3; k++) want[n * 4 + i * 2 + j] += x[n * 6 + i * 3 + k] * x[n * 6 + j * 3 + k];
+                }
+            }
+        }
+        try (Model m = Models.load(Files.writeString(dir.resolve("gram.json"), config)); Tensor in = Tensor.of(x, 2, 2, 3);
+             Tensor y = m.predict(in)) {
+            assertEquals("Matmul", m.layer("gram").className());
+            assertArrayEquals(new long[] {2, 2, 2}, y.shape());
+            assertArrayEquals(want, y.toFloatArray(), 1e-5f);
+            RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5"));
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, dir.resolve("m.keras")));
+            assertTrue(e.getMessage().contains("transpose"), e.getMessage());
+        }
+    }
+
     /** Keras 3 saves keras.ops calls under the operation's class name: element-wise ones read as the merge, others are refused. */
     @Test
     void keras3OperationsReadOnlyWhereTheyMeanTheLayer(@TempDir Path dir) throws Exception {

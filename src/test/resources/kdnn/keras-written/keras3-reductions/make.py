@@ -54,3 +54,15 @@ s = keras.Input((5, 3), name="sequence")
 s2 = ops.pad(s, [[0, 0], [0, 0], [1, 0]], constant_values=-2.0)
 save("pads", keras.Model([x, s], [framed, s2]), [rng.standard_normal((2, 8, 8, 4)).astype(np.float32),
                                                rng.standard_normal((2, 5, 3)).astype(np.float32)])
+
+# 4. attention written out with ops.matmul: scores q @ k^T scaled, a softmax, the weights @ v; and per head (4-D),
+#    with a product broadcast over the heads
+x = keras.Input((5, 6), name="tokens")
+q = layers.Dense(4, bias_initializer=rnd(6), name="q")(x)
+k = layers.Dense(4, bias_initializer=rnd(7), name="k")(x)
+v = layers.Dense(4, bias_initializer=rnd(8), name="v")(x)
+w = layers.Softmax(name="weights")(ops.matmul(q, ops.transpose(k, (0, 2, 1))) * 0.5)
+attended = ops.matmul(w, v)
+heads = ops.transpose(layers.Reshape((5, 2, 2), name="split_heads")(q), (0, 2, 1, 3))
+per_head = ops.matmul(heads, ops.expand_dims(layers.Dense(3, name="mix")(k[:, :2, :]), 1))
+save("matmul_attention", keras.Model(x, [attended, per_head]), [rng.standard_normal((2, 5, 6)).astype(np.float32)])
