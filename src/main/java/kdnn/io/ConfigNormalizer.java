@@ -420,7 +420,7 @@ final class ConfigNormalizer {
      */
     private void normalizeInnerDtypes(String cls, ObjectNode c, String where) {
         List<String> keys = switch (cls) {
-            case "TimeDistributed" -> List.of("layer");
+            case "TimeDistributed", "SpectralNormalization" -> List.of("layer");
             case "Bidirectional" -> List.of("layer", "backward_layer");
             case "RNN" -> List.of("cell");
             case "StackedRNNCells" -> List.of("cells");

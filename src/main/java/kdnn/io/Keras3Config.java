@@ -131,6 +131,10 @@ final class Keras3Config {
             c.set("backward_layer", layer(kdnn.layers.Layers.toConfig(bi.backwardLayer()), bi.backwardLayer(),
                     bi.backwardLayer().isBuilt() ? buildShape : null));
         }
+        if (op instanceof kdnn.layers.SpectralNormalization sn) {
+            // its layer as Keras 3 serializes it, built for the same input
+            c.set("layer", layer(c.get("layer"), sn.layer(), sn.layer().isBuilt() ? buildShape : null));
+        }
         if (op instanceof kdnn.layers.TimeDistributed td) {
             // its layer as Keras 3 serializes it, built for the steps folded into the batch
             JsonNode inner = td.layer().isBuilt() && buildShape != null && buildShape.isArray() ? folded(buildShape) : null;

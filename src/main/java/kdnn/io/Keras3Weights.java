@@ -155,6 +155,20 @@ final class Keras3Weights {
             bind(l, expected, datasets, where);
             return;
         }
+        if (l.className().equals("SpectralNormalization")) {
+            // Keras 3 saves its layer's weights at layer/vars and its own as vars: the kernel (the layer's, again),
+            // then vector_u
+            List<Dataset> datasets = new ArrayList<>(numbered(Hdf5.childGroup(lg, "layer") == null ? null
+                    : Hdf5.childGroup(Hdf5.childGroup(lg, "layer"), "vars"), where + ", layer"));
+            List<Dataset> own = numbered(Hdf5.childGroup(lg, "vars"), where);
+            if (own.size() != 2) {
+                throw new ModelFileException(h5.file + ": " + where + " has " + own.size() + " variables in vars; Keras 3"
+                        + " saves SpectralNormalization's kernel and vector_u there");
+            }
+            datasets.add(own.get(1));
+            bind(l, expected, datasets, where);
+            return;
+        }
         List<String> cells = stackedCells(l.className(), l.config());
         if (cells != null) {
             // Keras 3 walks the stacked cell's list: cell/cells/gru_cell/vars, cell/cells/gru_cell_1/vars, ...

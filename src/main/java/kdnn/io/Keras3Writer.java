@@ -134,6 +134,20 @@ final class Keras3Writer {
                 }
                 continue;
             }
+            if (layer instanceof kdnn.layers.SpectralNormalization sn) {
+                // Keras 3 saves its layer's weights at layer/vars, its own as vars: the kernel again, then vector_u
+                int inner = sn.layer().getWeights().size();
+                Hdf5Tree.Group layerVars = g.group("layer").group("vars");
+                int kernel = -1;
+                for (int i = 0; i < inner; i++) {
+                    layerVars.dataset(Integer.toString(i), weights.get(i).shape(), SavedLayers.values(layer, i));
+                    String weightName = weights.get(i).name();
+                    if (kernel < 0 && (weightName.equals("kernel") || weightName.equals("embeddings"))) kernel = i;
+                }
+                vars.dataset("0", weights.get(kernel).shape(), SavedLayers.values(layer, kernel));
+                vars.dataset("1", weights.get(inner).shape(), SavedLayers.values(layer, inner));
+                continue;
+            }
             if (layer instanceof kdnn.layers.StackedRNN stacked) {
                 // Keras 3 saves the stacked cells under cell/cells, each by its class
                 List<String> cells = Keras3Weights.stackedCells(layer.className(), layer.getConfig());

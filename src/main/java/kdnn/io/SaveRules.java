@@ -138,6 +138,7 @@ final class SaveRules {
     /** What this layer (a wrapper's: its layer) has that only tf.keras defines, or null. */
     private static String keras2Only(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras2Only(td.layer());
+        if (l instanceof kdnn.layers.SpectralNormalization sn) return keras2Only(sn.layer());
         if (l instanceof kdnn.layers.Bidirectional bi) return keras2Only(bi.forwardLayer());
         if (l instanceof BatchNormalization bn && bn.virtualBatchSize() != null) {
             return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
@@ -152,6 +153,7 @@ final class SaveRules {
     /** What this layer (a wrapper's: its layer) has that only Keras 3 defines, or null. */
     private static String keras3Only(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras3Only(td.layer());
+        if (l instanceof kdnn.layers.SpectralNormalization sn) return keras3Only(sn.layer());
         if (l instanceof kdnn.layers.RMSNormalization) return "is Keras 3's class RMSNormalization";
         if (l instanceof kdnn.layers.LayerNormalization ln && ln.rmsScaling()) return "has Keras 3's rms_scaling=True";
         if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.useGate()) return "has Keras 3's use_gate=True";
@@ -164,6 +166,7 @@ final class SaveRules {
     /** What this layer (a wrapper's: its layer) computes differently under Keras 2 and Keras 3, or null. */
     private static String difference(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return difference(td.layer());
+        if (l instanceof kdnn.layers.SpectralNormalization sn) return difference(sn.layer());
         if (l instanceof kdnn.layers.Bidirectional bi) {
             String forward = difference(bi.forwardLayer());
             return forward != null ? forward : difference(bi.backwardLayer());

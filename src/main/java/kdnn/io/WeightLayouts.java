@@ -123,6 +123,14 @@ final class WeightLayouts {
                 out.addAll(f);
                 out.addAll(b);
             }
+            case "SpectralNormalization" -> {
+                // its layer's weights, then its own vector_u
+                JsonNode inner = config.path("layer");
+                List<String> own = names(inner.path("class_name").asText(""), inner.path("config"), kerasMajor);
+                if (own == null) return null;
+                out.addAll(own);
+                out.add("vector_u");
+            }
             case "TimeDistributed" -> {
                 // its layer's weights (Keras 3 keeps them under layer/vars)
                 JsonNode inner = config.path("layer");

@@ -400,8 +400,8 @@ public final class Bidirectional extends Layer {
         return c;
     }
 
-    /** A layer's object as tf.keras 2.13+ serializes it here: with its module, which Keras 3 needs to find RNN. */
-    private static ObjectNode serialized(ObjectNode layer) {
+    /** A wrapped layer's object as tf.keras 2.13+ serializes it: with its module, which Keras 3 needs to find it. */
+    static ObjectNode serialized(ObjectNode layer) {
         ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         out.put("module", "keras.layers");
         out.setAll(layer);

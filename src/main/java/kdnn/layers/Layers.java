@@ -89,6 +89,7 @@ public final class Layers {
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
         FROM_CONFIG.put(EinsumDense.CLASS_NAME, EinsumDense::fromConfig);
         FROM_CONFIG.put(Pad.CLASS_NAME, Pad::fromConfig);
+        FROM_CONFIG.put(SpectralNormalization.CLASS_NAME, SpectralNormalization::fromConfig);
         FROM_CONFIG.put(Matmul.CLASS_NAME, Matmul::fromConfig);
         for (String op : Reduce.CLASS_NAMES) FROM_CONFIG.put(op, c -> Reduce.fromConfig(op, c));
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
@@ -181,6 +182,9 @@ public final class Layers {
         if (layer instanceof Bidirectional bi) {
             Layer side = index < layer.getWeights().size() / 2 ? bi.forwardLayer() : bi.backwardLayer();
             inner = side.name() + "/" + cellName(side) + "/";
+        } else if (layer instanceof SpectralNormalization sn) {
+            // the wrapped layer's weights under its name (sn/conv2d/kernel), then the wrapper's vector_u
+            if (index < sn.layer().getWeights().size()) return layer.name() + "/" + weightPath(sn.layer(), index);
         } else if (layer instanceof StackedRNN stacked) {
             // an RNN's stacked cells: rnn/stacked_rnn_cells/gru_cell/kernel, as Keras names them
             int at = index;

@@ -169,7 +169,7 @@ public final class TimeDistributed extends Layer {
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
-        c.set("layer", Layers.toConfig(layer));
+        c.set("layer", Bidirectional.serialized((ObjectNode) Layers.toConfig(layer))); // with its module, as tf.keras 2.13+
         return c;
     }
 }

@@ -81,6 +81,7 @@ public final class KerasTensor {
 
     /** The layers Keras lets read an integer tensor: they cast it to float32 themselves. */
     private static boolean readsIntegers(Layer layer) {
+        if (layer instanceof kdnn.layers.SpectralNormalization sn) return readsIntegers(sn.layer());
         return layer instanceof kdnn.layers.Embedding || layer instanceof kdnn.layers.Rescaling
                 || layer instanceof kdnn.layers.Normalization || layer instanceof kdnn.layers.Identity;
     }

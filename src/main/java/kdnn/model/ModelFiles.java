@@ -307,6 +307,11 @@ public final class ModelFiles {
                             + " which TensorFlow.js' GRU does not support. Save it as .h5 or .keras");
                 }
             }
+            if (l instanceof kdnn.layers.SpectralNormalization) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
+                        + " (SpectralNormalization) has no TF.js form: TensorFlow.js' layers have no SpectralNormalization."
+                        + " Save it as .h5 or .keras");
+            }
             if (l instanceof kdnn.layers.EinsumDense) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
                         + " (EinsumDense) has no TF.js form: TensorFlow.js' layers have no EinsumDense. Save it as .h5 or"

@@ -123,6 +123,34 @@ class KerasWrittenModelsTest {
     }
 
     /**
+     * SpectralNormalization as Keras 3.15.1 writes and computes it after a training-mode call
+     * ({@code keras-written/keras3-spectral}): a generator of normalized Dense and transposed
+     * convolutions with batch norm, a discriminator of normalized convolutions, Dense and Embedding.
+     * Each is written back as tf.keras' .h5 and Keras 3's .keras to the same bits, vector_u kept.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"generator", "discriminator"})
+    void spectralNormalizationPredictsKerasOutputs(String name, @TempDir Path tmp) throws Exception {
+        Path dir = TestData.own("keras3-spectral").resolve(name);
+        predictsKerasOutputs(dir, name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.keras"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+            for (String file : List.of("m.h5", "m.keras")) {
+                try (Model back = Models.load(tmp.resolve(file))) {
+                    for (kdnn.layers.Layer l : m.layers()) {
+                        assertEquals(l.getWeights(), back.layer(l.name()).getWeights(), file + " " + l.name());
+                    }
+                }
+            }
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * EinsumDense as Keras 3.15.1 writes and computes it ({@code keras-written/keras3-einsum}): a
      * transformer's projections to heads and back, the left ellipsis with a softmax; a transposed
      * output with its bias along rows, a kernel with a batch axis, a summed input axis, the right
