@@ -158,6 +158,13 @@ final class Keras3Config {
             c.remove("use_causal_mask");
             c.remove("return_attention_scores");
         }
+        if (cls.startsWith("SpatialDropout")) {
+            // Keras 3's SpatialDropout takes rate, data_format, seed, name and dtype only (no **kwargs): it refuses the rest
+            c.remove("trainable");
+            c.remove("noise_shape");
+            c.put("dtype", "float32");
+            if (cls.equals("SpatialDropout1D")) c.remove("data_format");
+        }
         if (cls.equals("EinsumDense")) c.putNull("quantization_config"); // Keras 3 writes it, tf.keras has none
         if (cls.equals("Dense")) {
             // Keras 3's Dense.get_config leaves activity_regularizer out and adds quantization_config
@@ -179,6 +186,11 @@ final class Keras3Config {
         }
         out.set("config", c);
         out.putNull("registered_name");
+        if (cls.equals("LayerScale") || cls.equals("StochasticDepth")) {
+            // ConvNeXt's own layers: Keras 3 finds them in keras.applications' module, by their registered name
+            out.put("module", "keras.src.applications.convnext");
+            out.put("registered_name", cls);
+        }
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
         if (cls.equals("MultiHeadAttention") && buildShape != null && buildShape.path(0).isArray()) {
             // Keras 3's MultiHeadAttention.build(query_shape, value_shape, key_shape) by name

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,47 @@ class SaveRulesTest {
                 Models.save(m, dir.resolve("m.keras"));
                 try (Model again = Models.load(dir.resolve("m.keras"))) {
                     assertTrue(again.allLayers().size() > 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * What Keras 3 cannot load is not written as .keras: its ThresholdedReLU is gone (its ReLU's
+     * threshold keeps x == theta), and only its Conv1D takes causal padding. Keras 3 reads the rest
+     * of kdnn's .keras as Keras writes it: SpatialDropout without the keys its constructor refuses,
+     * ConvNeXt's LayerScale under keras.applications' module (each checked with Keras 3.15.1 itself).
+     */
+    @Test
+    void whatKeras3CannotLoadIsNotWrittenAsKeras3s(@TempDir Path dir) throws Exception {
+        String[][] refused = {
+            {"[null, 4, 2]", "{'class_name': 'ThresholdedReLU', 'config': {'name': 't', 'theta': 0.5}}", "ThresholdedReLU"},
+            {"[null, 8, 2]", "{'class_name': 'SeparableConv1D', 'config': {'name': 's', 'filters': 2, 'kernel_size': 3,"
+                + " 'padding': 'causal'}}", "causal"}};
+        for (String[] c : refused) {
+            String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                    + " 'config': {'batch_input_shape': " + c[0] + ", 'name': 'x'}}, " + c[1] + "]}}";
+            try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
+                    (path, layer, expected) -> layer.getWeights())) {
+                Path keras = dir.resolve("m.keras");
+                var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, keras), config);
+                assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+                assertFalse(Files.exists(keras), "nothing written");
+                Models.save(m, dir.resolve("m.h5"));
+            }
+        }
+        String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                + " 'config': {'batch_input_shape': [null, 4, 4, 3], 'name': 'x'}}, {'class_name': 'SpatialDropout2D',"
+                + " 'config': {'name': 'sd', 'rate': 0.2}}]}}";
+        try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')), (path, layer, expected) -> layer.getWeights())) {
+            Models.save(m, dir.resolve("sd.keras"));
+            JsonNode written;
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(dir.resolve("sd.keras").toFile())) {
+                written = JSON.readTree(zip.getInputStream(zip.getEntry("config.json")));
+            }
+            for (JsonNode l : written.path("config").path("layers")) {
+                if (l.path("class_name").asText().equals("SpatialDropout2D")) {
+                    assertFalse(l.path("config").has("trainable") || l.path("config").has("noise_shape"), l.toString());
                 }
             }
         }
