@@ -264,13 +264,6 @@ public final class ModelFiles {
         throw new IndexOutOfBoundsException(index);
     }
 
-    /** The recurrent layers a layer runs: itself, a Bidirectional's two, a stacked RNN's cells'. */
-    private static List<Layer> recurrentParts(Layer l) {
-        if (l instanceof kdnn.layers.Bidirectional bi) return List.of(bi.forwardLayer(), bi.backwardLayer());
-        if (l instanceof kdnn.layers.StackedRNN stacked) return stacked.cellLayers();
-        return List.of(l);
-    }
-
     /**
      * Writes the model as TensorFlow.js' layers format: DIR/model.json and DIR/weights.bin. The
      * topology is {@link ModelConfigs#toConfig} (a functional model's class named "Model", as
@@ -295,18 +288,6 @@ public final class ModelFiles {
                         + l.className() + ") has no TF.js form: TensorFlow.js' layers have no " + l.className()
                         + ". Save it as .h5 or .keras");
             }
-            if (l instanceof kdnn.layers.Bidirectional bi && bi.forwardLayer().className().equals("RNN")) {
-                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
-                        + " (Bidirectional) has no TF.js form: TensorFlow.js cannot copy an RNN layer over a cell for"
-                        + " its backward direction. Save it as .h5 or .keras");
-            }
-            for (Layer r : recurrentParts(l)) {
-                if (r instanceof kdnn.layers.GRU gru && gru.resetAfter()) {
-                    throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
-                            + l.className() + ") has no TF.js form: its GRU cell has reset_after=True (Keras' default),"
-                            + " which TensorFlow.js' GRU does not support. Save it as .h5 or .keras");
-                }
-            }
             if (l instanceof kdnn.layers.SpectralNormalization) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
                         + " (SpectralNormalization) has no TF.js form: TensorFlow.js' layers have no SpectralNormalization."
@@ -324,7 +305,7 @@ public final class ModelFiles {
             }
         }
         ObjectNode root = JsonNodeFactory.instance.objectNode();
-        ObjectNode topology = tfjsClassNames(ModelConfigs.toConfig(model));
+        ObjectNode topology = tfjsClassNames(ModelConfigs.toConfig(model), ModelConfigs.callInputShapes(model));
         topology.put("keras_version", "kdnn");
         topology.put("backend", "oneDNN");
         root.set("modelTopology", topology);
@@ -373,10 +354,23 @@ public final class ModelFiles {
     }
 
     /** TF.js calls a functional model "Model", nested ones included. */
-    private static ObjectNode tfjsClassNames(ObjectNode model) {
+    private static ObjectNode tfjsClassNames(ObjectNode model, Map<String, List<List<long[]>>> calls) {
         if (model.path("class_name").asText().equals("Functional")) model.put("class_name", "Model");
         for (JsonNode l : model.path("config").path("layers")) {
-            if (l.path("config").has("layers")) tfjsClassNames((ObjectNode) l);
+            if (l.path("config").has("layers")) tfjsClassNames((ObjectNode) l, calls);
+            // TF.js mis-resolves a Concatenate's negative axis other than -1: written counted from the front
+            List<List<long[]>> shapes = calls.getOrDefault(l.path("config").path("name").asText(), List.of());
+            int axis = l.path("config").path("axis").asInt(-1);
+            if (l.path("class_name").asText().equals("Concatenate") && axis < -1 && !shapes.isEmpty()
+                    && l.get("config") instanceof ObjectNode c) {
+                c.put("axis", axis + shapes.get(0).get(0).length);
+            }
+            // TF.js knows Keras' silu by its older name, swish
+            for (String key : List.of("activation", "recurrent_activation")) {
+                if (l.path("config").path(key).asText("").equals("silu") && l.get("config") instanceof ObjectNode c) {
+                    c.put(key, "swish");
+                }
+            }
             // TF.js refuses a separable convolution's kernel_* arguments (its kernels are depthwise and pointwise)
             if (l.path("class_name").asText().startsWith("SeparableConv") && l.get("config") instanceof ObjectNode c) {
                 c.remove(List.of("kernel_initializer", "kernel_regularizer", "kernel_constraint"));
