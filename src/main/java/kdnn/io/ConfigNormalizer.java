@@ -193,7 +193,8 @@ final class ConfigNormalizer {
             Map.entry("Exp", "math.exp"), Map.entry("Softplus", "nn.softplus"), Map.entry("Softsign", "nn.softsign"),
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Min", "math.reduce_min"),
-            Map.entry("Sum", "math.reduce_sum"), Map.entry("Prod", "math.reduce_prod"), Map.entry("Matmul", "linalg.matmul"), Map.entry("Reshape", "reshape"),
+            Map.entry("Sum", "math.reduce_sum"), Map.entry("Prod", "math.reduce_prod"), Map.entry("Matmul", "linalg.matmul"),
+            Map.entry("Clip", "clip_by_value"), Map.entry("Power", "math.pow"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
             Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
@@ -232,6 +233,8 @@ final class ConfigNormalizer {
             Map.entry("Split", List.of(new ConfiguredArgument("indices_or_sections", "indices_or_sections", null),
                     new ConfiguredArgument("axis", "axis", JSON.numberNode(0)))),
             Map.entry("Cast", List.of(new ConfiguredArgument("dtype", "dtype", null))),
+            Map.entry("Clip", List.of(new ConfiguredArgument("x_min", "clip_value_min", null),
+                    new ConfiguredArgument("x_max", "clip_value_max", null))),
             Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
                     new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))));
 

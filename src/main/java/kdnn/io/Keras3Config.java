@@ -249,6 +249,10 @@ final class Keras3Config {
             throw new IllegalArgumentException("layer \"" + mm.name() + "\" (Matmul): tf.linalg.matmul's transpose_a /"
                     + " transpose_b have no Keras 3 form (keras.ops.matmul takes none). Save it as .h5");
         }
+        if (op instanceof kdnn.layers.ConstantFunction f && cls.equals(kdnn.layers.ConstantFunction.CLIP)) {
+            c.put("x_min", f.constants()[0]);
+            c.put("x_max", f.constants()[1]);
+        }
         if (op instanceof kdnn.layers.Pad) {
             // ops.pad(x, pad_width, mode): the constant is passed at the call
             c.set("pad_width", keras2.path("config").get("paddings"));
@@ -337,6 +341,9 @@ final class Keras3Config {
         if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));
         if (op instanceof kdnn.layers.ConstantDivide d) args.insert(0, d.getConfig().get("x")); // the constant first
         if (op instanceof GetItem g) args.add(g.key());
+        if (op instanceof kdnn.layers.ConstantFunction f && cls.equals(kdnn.layers.ConstantFunction.POWER)) {
+            args.add(f.constants()[0]); // ops.power(x, p)
+        }
         ObjectNode kwargs = out.putObject("kwargs");
         if (initialState != null) kwargs.set("initial_state", initialState);
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");

@@ -127,6 +127,27 @@ final class TfOpLambdas {
                     throw unsupported(file, where, function, "operand y=" + ConfigNormalizer.abbreviate(y));
                 }
             }
+            case "clip_by_value", "math.pow", "__operators__.pow" -> {
+                // clip(x, lo, hi) and x ** p of number constants
+                boolean clip = function.equals("clip_by_value");
+                List<String> keys = clip ? List.of("clip_value_min", "clip_value_max") : List.of("y");
+                if (call.tensor == null) throw unsupported(file, where, function, "no tensor operand");
+                for (String k : keys) {
+                    JsonNode v = call.kwargs.get(k);
+                    if (v == null || !v.isNumber()) {
+                        throw unsupported(file, where, function, k + "=" + ConfigNormalizer.abbreviate(v)
+                                + " (kdnn takes a number there)");
+                    }
+                }
+                cls = clip ? kdnn.layers.ConstantFunction.CLIP : kdnn.layers.ConstantFunction.POWER;
+                if (clip) {
+                    config.set("x_min", call.kwargs.get("clip_value_min"));
+                    config.set("x_max", call.kwargs.get("clip_value_max"));
+                } else {
+                    config.set("exponent", call.kwargs.get("y"));
+                }
+                inputs.add(call.tensor);
+            }
             case "linalg.matmul", "__operators__.matmul" -> {
                 // a @ b of two tensors (Keras 3's Matmul passes b as its second argument)
                 JsonNode other = call.kwargs.has("b") ? call.kwargs.get("b") : call.kwargs.get("y");
@@ -492,14 +513,17 @@ final class TfOpLambdas {
             boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
             boolean pad = cls.equals(kdnn.layers.Pad.CLASS_NAME);
             boolean matmul = cls.equals(kdnn.layers.Matmul.CLASS_NAME);
+            boolean clip = cls.equals(kdnn.layers.ConstantFunction.CLIP);
+            boolean power = cls.equals(kdnn.layers.ConstantFunction.POWER);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && !pad && !matmul && math == null
+            if (!division && !stack && !squeeze && !split && !reduce && !pad && !matmul && !clip && !power && math == null
                     && !cls.equals(GetItem.CLASS_NAME)) {
                 continue;
             }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || pad || matmul || math != null ? "TFOpLambda"
+            lambda.put("class_name", division || squeeze || split || reduce || pad || matmul || clip || power
+                    || math != null ? "TFOpLambda"
                     : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
             lc.set("name", c.get("name"));
@@ -507,7 +531,7 @@ final class TfOpLambdas {
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
                     : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT) : pad ? "pad"
-                    : matmul ? "linalg.matmul"
+                    : matmul ? "linalg.matmul" : clip ? "clip_by_value" : power ? "math.pow"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -540,6 +564,13 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (squeeze) {
                     kwargs.set("axis", c.get("axis"));
+                    kwargs.putNull("name");
+                } else if (clip) {
+                    kwargs.set("clip_value_min", c.get("x_min"));
+                    kwargs.set("clip_value_max", c.get("x_max"));
+                    kwargs.putNull("name");
+                } else if (power) {
+                    kwargs.set("y", c.get("exponent"));
                     kwargs.putNull("name");
                 } else if (matmul) {
                     // b, the second tensor, as [layer, node, tensor]

@@ -22,7 +22,7 @@ final class WeightLayouts {
             "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
             "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
             "TrueDivide", "GetItem", "Stack", "Squeeze", "Split", "Sqrt", "Square", "Absolute", "Log", "Rsqrt", "Reciprocal",
-            "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul");
+            "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul", "Clip", "Power");
 
     private WeightLayouts() {
     }

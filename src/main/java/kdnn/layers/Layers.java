@@ -53,6 +53,7 @@ public final class Layers {
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);
         FROM_CONFIG.put(Split.CLASS_NAME, Split::fromConfig);
         MathFunction.register(FROM_CONFIG);
+        ConstantFunction.register(FROM_CONFIG);
         FROM_CONFIG.put(Embedding.CLASS_NAME, Embedding::fromConfig);
         FROM_CONFIG.put(Masking.CLASS_NAME, Masking::fromConfig);
         FROM_CONFIG.put(TimeDistributed.CLASS_NAME, TimeDistributed::fromConfig);

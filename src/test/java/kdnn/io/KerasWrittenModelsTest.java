@@ -108,7 +108,7 @@ class KerasWrittenModelsTest {
      * (operations) to the same bits.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"cbam", "reductions", "pads", "matmul_attention"})
+    @ValueSource(strings = {"cbam", "reductions", "pads", "matmul_attention", "clip_power"})
     void reductionsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
         Path dir = TestData.own("keras3-reductions").resolve(name);
         predictsKerasOutputs(dir, name);

@@ -66,3 +66,11 @@ attended = ops.matmul(w, v)
 heads = ops.transpose(layers.Reshape((5, 2, 2), name="split_heads")(q), (0, 2, 1, 3))
 per_head = ops.matmul(heads, ops.expand_dims(layers.Dense(3, name="mix")(k[:, :2, :]), 1))
 save("matmul_attention", keras.Model(x, [attended, per_head]), [rng.standard_normal((2, 5, 6)).astype(np.float32)])
+
+# 5. element-wise functions of constants: ops.clip, ops.power by a float, x ** 3 (an int power), a square root as
+#    power 0.5 of the absolute value
+x = keras.Input((3, 4), name="x")
+outs = [ops.clip(x, -0.5, 1.5), ops.power(x, 2.0), x ** 3, ops.power(ops.absolute(x), 0.5)]
+xs = rng.standard_normal((2, 3, 4)).astype(np.float32)
+xs[0, 0, 0] = 0.0
+save("clip_power", keras.Model(x, outs), [xs])
