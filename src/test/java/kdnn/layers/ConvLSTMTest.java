@@ -44,9 +44,11 @@ class ConvLSTMTest {
                 a.setWeights(ws);
                 b.build(in.shape());
                 b.setWeights(ws);
-                try (Tensor after = a.call(in); Tensor fresh = b.call(in)) {
+                try (Tensor after = a.call(in); Tensor fresh = b.call(in); Tensor again = a.call(in)) {
                     assertArrayEquals(fresh.toFloatArray(), after.toFloatArray(), 0f);
                     assertTrue(!java.util.Arrays.equals(first.toFloatArray(), after.toFloatArray()));
+                    // the states start at zero on every call, the scratch reused between calls
+                    assertArrayEquals(after.toFloatArray(), again.toFloatArray(), 0f);
                 }
             }
         }
