@@ -79,13 +79,7 @@ class KerasWrittenModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"masked_cells", "states_bidirectional", "stacked_cells"})
     void rnnCellsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
-        Path dir = TestData.own("keras3-rnn-cells").resolve(name);
-        predictsKerasOutputs(dir, name);
-        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
-        List<Tensor> inputs = new ArrayList<>();
-        try (Model m = Models.load(dir.resolve("model.keras"))) {
-            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
-            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+        writtenBack(TestData.own("keras3-rnn-cells").resolve(name), name, tmp, m -> {
             for (String file : List.of("m.h5", "m.keras")) {
                 try (Model back = Models.load(tmp.resolve(file))) {
                     for (kdnn.layers.Layer l : back.layers()) {
@@ -95,9 +89,7 @@ class KerasWrittenModelsTest {
                     }
                 }
             }
-        } finally {
-            inputs.forEach(Tensor::close);
-        }
+        });
     }
 
     /**
@@ -110,16 +102,7 @@ class KerasWrittenModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"cbam", "reductions", "pads", "matmul_attention", "clip_power"})
     void reductionsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
-        Path dir = TestData.own("keras3-reductions").resolve(name);
-        predictsKerasOutputs(dir, name);
-        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
-        List<Tensor> inputs = new ArrayList<>();
-        try (Model m = Models.load(dir.resolve("model.keras"))) {
-            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
-            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
-        } finally {
-            inputs.forEach(Tensor::close);
-        }
+        writtenBack(TestData.own("keras3-reductions").resolve(name), name, tmp, m -> { });
     }
 
     /**
@@ -131,13 +114,7 @@ class KerasWrittenModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"generator", "discriminator"})
     void spectralNormalizationPredictsKerasOutputs(String name, @TempDir Path tmp) throws Exception {
-        Path dir = TestData.own("keras3-spectral").resolve(name);
-        predictsKerasOutputs(dir, name);
-        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
-        List<Tensor> inputs = new ArrayList<>();
-        try (Model m = Models.load(dir.resolve("model.keras"))) {
-            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
-            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+        writtenBack(TestData.own("keras3-spectral").resolve(name), name, tmp, m -> {
             for (String file : List.of("m.h5", "m.keras")) {
                 try (Model back = Models.load(tmp.resolve(file))) {
                     for (kdnn.layers.Layer l : m.layers()) {
@@ -145,9 +122,7 @@ class KerasWrittenModelsTest {
                     }
                 }
             }
-        } finally {
-            inputs.forEach(Tensor::close);
-        }
+        });
     }
 
     /**
@@ -159,20 +134,12 @@ class KerasWrittenModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"projections", "reordered"})
     void einsumDensePredictsKerasOutputs(String name, @TempDir Path tmp) throws Exception {
-        Path dir = TestData.own("keras3-einsum").resolve(name);
-        predictsKerasOutputs(dir, name);
-        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
-        List<Tensor> inputs = new ArrayList<>();
-        try (Model m = Models.load(dir.resolve("model.keras"))) {
-            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
-            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+        writtenBack(TestData.own("keras3-einsum").resolve(name), name, tmp, m -> {
             // TF.js has no EinsumDense: that save is refused by name
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> Models.save(m, tmp.resolve("tfjs")));
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("EinsumDense"), e.getMessage());
-        } finally {
-            inputs.forEach(Tensor::close);
-        }
+        });
     }
 
     /**
@@ -292,6 +259,28 @@ class KerasWrittenModelsTest {
             String plan = m.plan().toString();
             org.junit.jupiter.api.Assertions.assertTrue(plan.contains("emb (mask)"), plan);
             org.junit.jupiter.api.Assertions.assertFalse(plan.contains("res (mask)"), plan);
+        }
+    }
+
+    /** What a test checks on a model after its round trips. */
+    private interface ModelCheck {
+        void check(Model m) throws Exception;
+    }
+
+    /**
+     * {@code dir}'s model predicts Keras' outputs from its .keras and .h5, is written back as tf.keras'
+     * .h5 and Keras 3's .keras into {@code tmp} to the same bits, and passes {@code then}.
+     */
+    private static void writtenBack(Path dir, String name, Path tmp, ModelCheck then) throws Exception {
+        predictsKerasOutputs(dir, name);
+        JsonNode expected = JSON.readTree(Files.readString(dir.resolve("expected.json")));
+        List<Tensor> inputs = new ArrayList<>();
+        try (Model m = Models.load(dir.resolve("model.keras"))) {
+            for (JsonNode in : expected.get("inputs")) inputs.add(tensor(in));
+            RoundTrips.predictSame(m, tmp, inputs, List.of("m.h5", "m.keras"));
+            then.check(m);
+        } finally {
+            inputs.forEach(Tensor::close);
         }
     }
 
