@@ -15,17 +15,15 @@ import kdnn.runtime.Pipeline;
  * weights are the layer's, then {@code vector_u}, as Keras' {@code .h5} lists them; the layer
  * belongs to the wrapper and closes with it.
  */
-public final class SpectralNormalization extends Layer {
+public final class SpectralNormalization extends Wrapper {
     /** Keras' class name, {@code "SpectralNormalization"}. */
     public static final String CLASS_NAME = "SpectralNormalization";
 
-    private final Layer layer;
     private final int powerIterations;
 
     private SpectralNormalization(String name, long[] batchInputShape, boolean trainable, Layer layer,
                                   int powerIterations) {
-        super(name, batchInputShape, trainable);
-        this.layer = layer;
+        super(name, batchInputShape, trainable, layer);
         this.powerIterations = powerIterations;
     }
 
@@ -68,12 +66,6 @@ public final class SpectralNormalization extends Layer {
         return l.getWeights().stream().anyMatch(w -> w.name().equals("kernel") || w.name().equals("embeddings"));
     }
 
-    /** The wrapped layer (Keras' {@code layer}): owned by the wrapper, which closes it; run it through the wrapper. */
-    public Layer layer() {
-        ensureOpen();
-        return layer;
-    }
-
     @Override
     public String className() {
         return CLASS_NAME;
@@ -108,13 +100,6 @@ public final class SpectralNormalization extends Layer {
     }
 
     @Override
-    void weightsChanged() {
-        layer.weightsChanged();
-        layer.pipelines.prepareAll();
-        layer.bumpWeightsVersion();
-    }
-
-    @Override
     long work(long[] inputShape) {
         return layer.work(inputShape);
     }
@@ -122,16 +107,6 @@ public final class SpectralNormalization extends Layer {
     @Override
     boolean mixesSamples(List<long[]> inputShapes) {
         return layer.mixesSamples(inputShapes);
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return layer.outputBound(inputBound);
-    }
-
-    @Override
-    KerasExtremes kerasExtremes() {
-        return layer.kerasExtremes();
     }
 
     @Override
@@ -143,11 +118,6 @@ public final class SpectralNormalization extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         return layer.pipeline(inputShape, variant);
-    }
-
-    @Override
-    void closeParts() {
-        layer.close();
     }
 
     @Override

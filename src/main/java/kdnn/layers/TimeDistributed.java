@@ -13,15 +13,12 @@ import kdnn.runtime.Pipeline;
  * layer runs once on that, and its output is seen with the two axes again. The wrapped layer
  * (its weights, which are the wrapper's) belongs to the wrapper and closes with it.
  */
-public final class TimeDistributed extends Layer {
+public final class TimeDistributed extends Wrapper {
     /** Keras' class name, {@code "TimeDistributed"}. */
     public static final String CLASS_NAME = "TimeDistributed";
 
-    private final Layer layer;
-
     private TimeDistributed(Builder b) {
-        super(b.name, b.batchInputShape, b.trainable);
-        this.layer = b.layer;
+        super(b.name, b.batchInputShape, b.trainable, b.layer);
     }
 
     /** Keras' argument {@code layer} (required): the layer applied to each step. */
@@ -77,12 +74,6 @@ public final class TimeDistributed extends Layer {
         }
     }
 
-    /** The wrapped layer (Keras' {@code layer}): owned by the wrapper, which closes it; run it through the wrapper. */
-    public Layer layer() {
-        ensureOpen();
-        return layer;
-    }
-
     /** Keras' TimeDistributed supports masking: the output carries the input's (batch, steps) mask. */
     @Override
     kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
@@ -123,14 +114,6 @@ public final class TimeDistributed extends Layer {
     }
 
     @Override
-    void weightsChanged() {
-        // the values live in the wrapped layer's variables: what it derives from them, and its own pipelines, follow
-        layer.weightsChanged();
-        layer.pipelines.prepareAll();
-        layer.bumpWeightsVersion();
-    }
-
-    @Override
     long work(long[] inputShape) {
         return layer.work(folded(inputShape));
     }
@@ -138,16 +121,6 @@ public final class TimeDistributed extends Layer {
     @Override
     boolean mixesSamples(List<long[]> inputShapes) {
         return layer.mixesSamples(List.of(folded(inputShapes.get(0))));
-    }
-
-    @Override
-    double outputBound(double inputBound) {
-        return layer.outputBound(inputBound);
-    }
-
-    @Override
-    KerasExtremes kerasExtremes() {
-        return layer.kerasExtremes();
     }
 
     @Override
@@ -159,11 +132,6 @@ public final class TimeDistributed extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         return layer.pipeline(folded(inputShape), variant);
-    }
-
-    @Override
-    void closeParts() {
-        layer.close();
     }
 
     @Override
