@@ -668,7 +668,7 @@ final class ConfigNormalizer {
         if (e.size() > 0 && e.get(0).isTextual()) {
             list.add(e.deepCopy());
         } else {
-            for (JsonNode x : e) list.add(x.deepCopy());
+            flattenEndpoints(e, list);
         }
         ArrayNode out = JSON.arrayNode();
         for (JsonNode x : list) {
@@ -683,6 +683,17 @@ final class ConfigNormalizer {
             out.add(t);
         }
         return out;
+    }
+
+    /**
+     * Keras 3 nests the endpoints of a layer's nested outputs as they are nested (an RNN over stacked
+     * cells returns [output, [h, c], h]): its tensors in order, the nesting dropped.
+     */
+    private static void flattenEndpoints(JsonNode e, ArrayNode out) {
+        for (JsonNode x : e) {
+            if (x.isArray() && x.size() > 0 && x.get(0).isArray()) flattenEndpoints(x, out);
+            else out.add(x.deepCopy());
+        }
     }
 
     /** Whether a functional model's config is Keras 3's: its calls are {"args", "kwargs"} records. */

@@ -17,8 +17,9 @@ import kdnn.runtime.Pipeline;
  * returning every step; with {@code go_backwards} each runs from the last step, the ones inside the
  * stack keeping their outputs at their steps so the next meets them in the same order. A masked step
  * keeps every cell's state, so each layer takes the same mask. The cells' weights are the layer's,
- * in the stack's order; {@code return_state} and {@code initial_state} (the states of every cell,
- * nested in Keras 3) are refused by name.
+ * in the stack's order; {@code return_state} gives the last cell's output, then each cell's last
+ * states in the stack's order, as Keras 3 flattens its nested states; {@code initial_state} (nested
+ * per cell in Keras) is refused by name.
  */
 public final class StackedRNN extends Layer {
     /** Keras' class name of the stacked cell, {@code "StackedRNNCells"}. */
@@ -30,10 +31,11 @@ public final class StackedRNN extends Layer {
     private final boolean goBackwards;
     private final boolean zeroOutputForMask;
     private final boolean unroll;
+    private final boolean returnState;
 
     private StackedRNN(String name, long[] batchInputShape, boolean trainable, List<BaseRecurrent> layers,
                        String cellsName, boolean returnSequences, boolean goBackwards, boolean zeroOutputForMask,
-                       boolean unroll) {
+                       boolean unroll, boolean returnState) {
         super(name, batchInputShape, trainable);
         this.layers = layers;
         this.cellsName = cellsName;
@@ -41,6 +43,7 @@ public final class StackedRNN extends Layer {
         this.goBackwards = goBackwards;
         this.zeroOutputForMask = zeroOutputForMask;
         this.unroll = unroll;
+        this.returnState = returnState;
     }
 
     /** Keras' {@code RNN.from_config} with a {@code StackedRNNCells} cell. */
@@ -54,10 +57,7 @@ public final class StackedRNN extends Layer {
         boolean goBackwards = r.bool("go_backwards", false);
         boolean zeroOutput = r.bool("zero_output_for_mask", false);
         boolean unroll = r.bool("unroll", false);
-        if (r.bool("return_state", false)) {
-            throw new IllegalArgumentException("RNN over StackedRNNCells `return_state=True` is not supported by kdnn:"
-                    + " Keras gives each cell's states nested. Received: return_state=true");
-        }
+        boolean returnState = r.bool("return_state", false);
         JsonNode stacked = r.node("cell");
         r.node("stateful");
         r.node("time_major");
@@ -77,6 +77,7 @@ public final class StackedRNN extends Layer {
                 ObjectNode own = ((ObjectNode) config).deepCopy();
                 own.put("name", name + "_" + cells.get(i).path("config").path("name").asText("cell_" + i));
                 own.put("return_sequences", i < cells.size() - 1 || returnSequences);
+                own.put("return_state", false);
                 own.remove("batch_input_shape");
                 own.remove("input_shape");
                 own.remove("batch_size");
@@ -90,7 +91,7 @@ public final class StackedRNN extends Layer {
                 layers.add(RNN.layerOf(own, cell));
             }
             return Layer.builtFor(new StackedRNN(name, batchInputShape, trainable, List.copyOf(layers), cellsName,
-                    returnSequences, goBackwards, zeroOutput, unroll), batchInputShape);
+                    returnSequences, goBackwards, zeroOutput, unroll, returnState), batchInputShape);
         } catch (RuntimeException | Error e) {
             for (BaseRecurrent l : layers) l.close();
             throw e;
@@ -114,25 +115,40 @@ public final class StackedRNN extends Layer {
         return RNN.CLASS_NAME;
     }
 
+    /** The output, or with {@code return_state} the output and every cell's last states packed per sample. */
     @Override
     public long[] computeOutputShape(long[] shape) {
+        return returnState ? BaseRecurrent.packed(computeOutputShapes(List.of(shape))) : kerasOutputShape(shape);
+    }
+
+    private long[] kerasOutputShape(long[] shape) {
         long[] s = shape;
         for (BaseRecurrent l : layers) s = l.kerasOutputShape(s);
         return s;
     }
 
+    /**
+     * Keras' outputs: the last cell's output, then with {@code return_state} each cell's last states
+     * in the stack's order (h, and an LSTM's c, each {@code (batch, units)}), as Keras 3 flattens them.
+     */
     @Override
     public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
         if (inputShapes.size() != 1) {
             throw new IllegalArgumentException("Layer \"" + name() + "\" (RNN over StackedRNNCells): initial_state is not"
                     + " supported by kdnn; it received " + inputShapes.size() + " input tensors");
         }
-        return List.of(computeOutputShape(inputShapes.get(0)));
+        long[] in = inputShapes.get(0);
+        List<long[]> all = new ArrayList<>(List.of(kerasOutputShape(in)));
+        for (int i = 0; returnState && i < layers.size(); i++) {
+            for (int k = 0; k < layers.get(i).states(); k++) all.add(new long[] {in[0], layers.get(i).units});
+        }
+        return all;
     }
 
     @Override
     public long[] computeOutputShape(List<long[]> inputShapes) {
-        return computeOutputShapes(inputShapes).get(0);
+        List<long[]> outs = computeOutputShapes(inputShapes);
+        return outs.size() == 1 ? outs.get(0) : BaseRecurrent.packed(outs);
     }
 
     /** Each layer's input: the sequence, then the sequences of the layers before it. */
@@ -167,6 +183,10 @@ public final class StackedRNN extends Layer {
     /** The layers one after the other through buffers of each one's sequence. */
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
+        if (returnState) {
+            return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runWithStates(inputShape, in,
+                    null, out)).build();
+        }
         Pipeline.Builder b = Pipeline.builder();
         int from = Pipeline.INPUT;
         for (int i = 0; i < layers.size(); i++) {
@@ -201,6 +221,10 @@ public final class StackedRNN extends Layer {
             maskedOutputShapes(Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
             long[] in = shapes[0];
+            if (returnState) {
+                runWithStates(in, inputs[0], mask, output);
+                return Double.NaN;
+            }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment x = inputs[0];
                 for (int i = 0; i < layers.size(); i++) {
@@ -216,6 +240,32 @@ public final class StackedRNN extends Layer {
         }
     }
 
+    /**
+     * With {@code return_state}: every layer as Keras' steps (which give the last states of a masked
+     * sample), the last cell's output and each cell's states packed per sample.
+     */
+    private void runWithStates(long[] in, MemorySegment input, MemorySegment mask, MemorySegment packed) {
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> parts = new ArrayList<>();
+            List<MemorySegment> states = new ArrayList<>();
+            MemorySegment x = input;
+            for (int i = 0; i < layers.size(); i++) {
+                BaseRecurrent l = layers.get(i);
+                boolean last = i == layers.size() - 1;
+                long[] shape = inputOf(i, in);
+                MemorySegment y = arena.allocate(Shapes.product(l.kerasOutputShape(shape)) * Float.BYTES, 64);
+                float[] finals = new float[Math.toIntExact(in[0] * l.units * l.states())];
+                l.runSteps(shape, x, mask, y, goBackwards, !last, last && zeroOutputForMask, null, finals);
+                long bytes = in[0] * l.units * Float.BYTES;
+                for (int k = 0; k < l.states(); k++) states.add(MemorySegment.ofArray(finals).asSlice(k * bytes, bytes));
+                if (last) parts.add(y);
+                x = y;
+            }
+            parts.addAll(states);
+            OutputPart.pack(computeOutputShapes(List.of(in)), parts, packed);
+        }
+    }
+
     @Override
     void closeParts() {
         for (BaseRecurrent l : layers) l.close();
@@ -225,7 +275,7 @@ public final class StackedRNN extends Layer {
     public ObjectNode getConfig() {
         ObjectNode c = baseConfig();
         c.put("return_sequences", returnSequences);
-        c.put("return_state", false);
+        c.put("return_state", returnState);
         c.put("go_backwards", goBackwards);
         c.put("stateful", false);
         c.put("unroll", unroll);

@@ -148,8 +148,6 @@ class RnnCellsTest {
             {"{'cell': " + lstm + ", 'stateful': true}", "stateful"},
             {"{'cell': " + lstm + ", 'num_constants': 1}", "num_constants"},
             {"{'cell': 'lstm'}", "cell"},
-            {"{'return_state': true, 'cell': " + cell("StackedRNNCells", "{'cells': [" + lstm + ", " + lstm + "]}") + "}",
-                "return_state"},
             {"{'cell': " + cell("StackedRNNCells", "{'cells': []}") + "}", "cells"}};
         for (String[] c : cases) {
             var e = assertThrows(IllegalArgumentException.class, () -> rnn(c[0]).close(), c[0]);

@@ -55,3 +55,17 @@ xs = rng.standard_normal((3, 6, 3)).astype(np.float32)
 xs[1, 4:, :] = 0
 xs[2, 1:3, :] = 0
 save("stacked_cells", keras.Model(x, [a, b, c]), [xs])
+
+# 4. a stack's last states (return_state: the last cell's output, then each cell's states in the stack's order, as
+#    Keras 3 flattens [output, [h, c], h]), under Masking, forward and backward with every step
+x = keras.Input((6, 3), name="x")
+h = layers.Masking(0.0, name="masking")(x)
+out, (h1, c1), h2 = layers.RNN([layers.LSTMCell(3, bias_initializer=rnd(14)), layers.GRUCell(2, bias_initializer=rnd(15))],
+                               return_state=True, name="stack_states")(h)
+seq, g1, g2 = layers.RNN([layers.GRUCell(2, bias_initializer=rnd(16)), layers.SimpleRNNCell(3, bias_initializer=rnd(17))],
+                         return_state=True, return_sequences=True, go_backwards=True, name="stack_back_states")(h)
+head = layers.Dense(2, name="head")(layers.Concatenate(name="states")([h1, c1, h2]))
+xs = rng.standard_normal((3, 6, 3)).astype(np.float32)
+xs[1, 4:, :] = 0
+xs[2, 1:3, :] = 0
+save("stacked_states", keras.Model(x, [out, head, seq, g1, g2]), [xs])
