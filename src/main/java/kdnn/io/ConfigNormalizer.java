@@ -199,7 +199,11 @@ final class ConfigNormalizer {
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
             Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
             Map.entry("Sqrt", "math.sqrt"), Map.entry("Square", "math.square"), Map.entry("Absolute", "math.abs"),
-            Map.entry("Log", "math.log"), Map.entry("Rsqrt", "math.rsqrt"), Map.entry("Reciprocal", "math.reciprocal"));
+            Map.entry("Log", "math.log"), Map.entry("Rsqrt", "math.rsqrt"), Map.entry("Reciprocal", "math.reciprocal"),
+            Map.entry("Sign", "math.sign"), Map.entry("Floor", "math.floor"), Map.entry("Ceil", "math.ceil"),
+            Map.entry("Round", "math.round"), Map.entry("Sin", "math.sin"), Map.entry("Cos", "math.cos"),
+            Map.entry("Tan", "math.tan"), Map.entry("Expm1", "math.expm1"), Map.entry("Log1p", "math.log1p"),
+            Map.entry("Erf", "math.erf"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -233,6 +237,7 @@ final class ConfigNormalizer {
             Map.entry("Split", List.of(new ConfiguredArgument("indices_or_sections", "indices_or_sections", null),
                     new ConfiguredArgument("axis", "axis", JSON.numberNode(0)))),
             Map.entry("Cast", List.of(new ConfiguredArgument("dtype", "dtype", null))),
+            Map.entry("Round", List.of(new ConfiguredArgument("decimals", "decimals", JSON.numberNode(0)))),
             Map.entry("Clip", List.of(new ConfiguredArgument("x_min", "clip_value_min", null),
                     new ConfiguredArgument("x_max", "clip_value_max", null))),
             Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),

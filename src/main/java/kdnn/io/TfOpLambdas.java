@@ -399,7 +399,12 @@ final class TfOpLambdas {
                 call.list.forEach(inputs::add);
             }
             case "math.sqrt", "sqrt", "math.square", "square", "math.abs", "abs", "math.log", "log", "math.rsqrt",
-                 "math.reciprocal", "math.reciprocal_no_nan" -> {
+                 "math.reciprocal", "math.reciprocal_no_nan", "math.sign", "sign", "math.floor", "floor", "math.ceil",
+                 "math.round", "round", "math.sin", "math.cos", "math.tan", "math.expm1", "math.log1p", "math.erf" -> {
+                JsonNode decimals = call.kwargs.path("decimals");
+                if (!decimals.isMissingNode() && decimals.asInt(-1) != 0) {
+                    throw unsupported(file, where, function, "decimals=" + decimals + " (kdnn rounds to integers)");
+                }
                 MathFunction.Function f = MATH_FUNCTIONS.get(function.startsWith("math.") ? function : "math." + function);
                 if (f == null) throw unsupported(file, where, function, "0 for 1 / 0");
                 cls = f.className();
@@ -736,7 +741,9 @@ final class TfOpLambdas {
                 + " reduce_prod over axes other than the batch's,"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"
-                + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt and reciprocal, tf.squeeze of named axes,"
+                + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt, reciprocal, sign, floor, ceil, round,"
+                + " sin, cos, tan, expm1, log1p and erf, tf.clip_by_value and tf.math.pow by constants, tf.linalg.matmul"
+                + " of two tensors, tf.squeeze of named axes,"
                 + " x[key] (integers, slices, ..., None), and tf.image.resize to a fixed size");
     }
 }

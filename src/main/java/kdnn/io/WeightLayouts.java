@@ -22,7 +22,8 @@ final class WeightLayouts {
             "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
             "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
             "TrueDivide", "GetItem", "Stack", "Squeeze", "Split", "Sqrt", "Square", "Absolute", "Log", "Rsqrt", "Reciprocal",
-            "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul", "Clip", "Power");
+            "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul", "Clip", "Power",
+            "Sign", "Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Expm1", "Log1p", "Erf");
 
     private WeightLayouts() {
     }

@@ -40,7 +40,27 @@ public final class MathFunction extends ElementwiseLayer implements KerasOperati
         /** {@code 1 / sqrt(x)}. */
         RSQRT("Rsqrt", "math.rsqrt", "math"),
         /** {@code 1 / x}. */
-        RECIPROCAL("Reciprocal", "math.reciprocal", "numpy");
+        RECIPROCAL("Reciprocal", "math.reciprocal", "numpy"),
+        /** -1, 0 or 1 by the sign (NaN kept). */
+        SIGN("Sign", "math.sign", "numpy"),
+        /** Rounded down. */
+        FLOOR("Floor", "math.floor", "numpy"),
+        /** Rounded up. */
+        CEIL("Ceil", "math.ceil", "numpy"),
+        /** Rounded to the nearest integer, halves to even (Keras 3's {@code decimals=0}). */
+        ROUND("Round", "math.round", "numpy"),
+        /** The sine. */
+        SIN("Sin", "math.sin", "numpy"),
+        /** The cosine. */
+        COS("Cos", "math.cos", "numpy"),
+        /** The tangent. */
+        TAN("Tan", "math.tan", "numpy"),
+        /** {@code exp(x) - 1}, accurate near 0. */
+        EXPM1("Expm1", "math.expm1", "numpy"),
+        /** {@code log(1 + x)}, accurate near 0. */
+        LOG1P("Log1p", "math.log1p", "numpy"),
+        /** The error function. */
+        ERF("Erf", "math.erf", "math");
 
         final String className;
         final String tfFunction;
@@ -98,7 +118,15 @@ public final class MathFunction extends ElementwiseLayer implements KerasOperati
     /** From kdnn's config form of {@code function}'s class: the name and the base arguments only. */
     static MathFunction fromConfig(Function function, JsonNode config) {
         Builder b = builder(function);
-        b.readBase(config).finish();
+        ConfigReader r = b.readBase(config);
+        if (function == Function.ROUND) {
+            int decimals = r.integer("decimals", 0);
+            if (decimals != 0) {
+                throw new IllegalArgumentException("Round with decimals=" + decimals + " is not supported by kdnn (it"
+                        + " rounds to integers, decimals=0)");
+            }
+        }
+        r.finish();
         return b.build();
     }
 
@@ -140,6 +168,8 @@ public final class MathFunction extends ElementwiseLayer implements KerasOperati
             // oneDNN has no exact 1 / x: a division in Java, over the square root where asked
             case RSQRT -> Eltwises.chain(count, List.of(), data -> reciprocalSqrt(data, count));
             case RECIPROCAL -> Eltwises.chain(count, List.of(), data -> reciprocal(data, count));
+            // the rest in Java, each value computed in double and rounded once
+            default -> Eltwises.chain(count, List.of(), data -> javaFunction(data, count, function));
         };
     }
 
@@ -151,6 +181,40 @@ public final class MathFunction extends ElementwiseLayer implements KerasOperati
         for (long i = 0; i < count; i++) {
             out.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.log(in.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
         }
+    }
+
+    private static void javaFunction(MemorySegment data, long count, Function f) {
+        for (long i = 0; i < count; i++) {
+            double x = data.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            double y = switch (f) {
+                case SIGN -> Math.signum(x);
+                case FLOOR -> Math.floor(x);
+                case CEIL -> Math.ceil(x);
+                case ROUND -> Math.rint(x);
+                case SIN -> Math.sin(x);
+                case COS -> Math.cos(x);
+                case TAN -> Math.tan(x);
+                case EXPM1 -> Math.expm1(x);
+                case LOG1P -> Math.log1p(x);
+                case ERF -> erf(x);
+                default -> throw new IllegalStateException(f.name());
+            };
+            data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) y);
+        }
+    }
+
+    /**
+     * The error function to within 1.2e-7 of its value (Numerical Recipes' Chebyshev fit of erfc,
+     * {@code erfcc}), beyond float32's resolution once rounded; NaN kept, +-1 at the infinities.
+     */
+    static double erf(double x) {
+        if (Double.isNaN(x)) return x;
+        double z = Math.abs(x);
+        double t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
+                + t * 0.17087277)))))))));
+        return x >= 0 ? 1 - erfc : erfc - 1;
     }
 
     private static void reciprocal(MemorySegment data, long count) {
@@ -173,6 +237,9 @@ public final class MathFunction extends ElementwiseLayer implements KerasOperati
             case ABS -> pre;
             // near 0 these grow without bound
             case LOG, RSQRT, RECIPROCAL -> Double.NaN;
+            case SIGN, SIN, COS, ERF -> Double.isNaN(pre) ? Double.NaN : 1;
+            case FLOOR, CEIL, ROUND -> pre + 1;
+            case TAN, EXPM1, LOG1P -> Double.NaN;
         };
     }
 

@@ -100,7 +100,7 @@ class KerasWrittenModelsTest {
      * (operations) to the same bits.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"cbam", "reductions", "pads", "matmul_attention", "clip_power"})
+    @ValueSource(strings = {"cbam", "reductions", "pads", "matmul_attention", "clip_power", "math_functions"})
     void reductionsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
         writtenBack(TestData.own("keras3-reductions").resolve(name), name, tmp, m -> { });
     }

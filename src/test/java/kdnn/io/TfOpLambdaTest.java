@@ -192,7 +192,7 @@ class TfOpLambdaTest {
         String[][] cases = {
                 {"'function': 'math.truediv'", "{'y': 'x', 'name': null}", "tf.math.truediv with operand y="},
                 {"'function': 'nn.bias_add'", "{'bias': [1.0, 2.0], 'data_format': 'NCHW', 'name': null}", "data_format=\"NCHW\""},
-                {"'function': 'math.cos'", "{'name': null}", "computes tf.math.cos, which kdnn"},
+                {"'function': 'math.lgamma'", "{'name': null}", "computes tf.math.lgamma, which kdnn"},
                 {"'function': 'math.reciprocal_no_nan'", "{'name': null}", "reciprocal_no_nan with 0 for 1 / 0"},
                 {"'function': 'math.reduce_mean'", "{'axis': null, 'name': null}", "axis=None"},
                 {"'function': 'nn.gelu'", "{'approximate': true, 'name': null}", "approximate=True"}};

@@ -48,7 +48,38 @@ class MathFunctionTest {
             case RECIPROCAL -> 1f / x;
             case RSQRT -> (float) (1 / Math.sqrt(x));
             case LOG -> (float) Math.log(x);
+            case SIGN -> Math.signum(x);
+            case FLOOR -> (float) Math.floor(x);
+            case CEIL -> (float) Math.ceil(x);
+            case ROUND -> (float) Math.rint(x); // halves to even, as NumPy and TensorFlow round
+            case SIN -> (float) Math.sin(x);
+            case COS -> (float) Math.cos(x);
+            case TAN -> (float) Math.tan(x);
+            case EXPM1 -> (float) Math.expm1(x);
+            case LOG1P -> (float) Math.log1p(x);
+            case ERF -> (float) erfSeries(x);
         };
+    }
+
+    /**
+     * erf by its Taylor series in double below 3, and 1 - erfc by erfc's asymptotic series beyond: an
+     * independent check of the fit kdnn uses.
+     */
+    private static double erfSeries(double x) {
+        if (Double.isNaN(x)) return x;
+        double z = Math.abs(x);
+        if (z >= 3) {
+            double inv = 1 / (2 * z * z);
+            double series = 1 - inv + 3 * inv * inv - 15 * inv * inv * inv + 105 * inv * inv * inv * inv;
+            return Math.signum(x) * (1 - Math.exp(-z * z) / (z * Math.sqrt(Math.PI)) * series);
+        }
+        double sum = 0;
+        double term = x; // x^(2n+1) (-1)^n / n!
+        for (int n = 0; n < 200; n++) {
+            sum += term / (2 * n + 1);
+            term *= -x * x / (n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
     }
 
     @Test
@@ -61,7 +92,10 @@ class MathFunctionTest {
                     float want = exact(f, x[i]);
                     String what = f + (keras ? " (keras mode)" : "") + " of " + x[i] + " (bits " + Integer.toHexString(
                             Float.floatToRawIntBits(x[i])) + "): " + y[i] + " against " + want;
-                    if (Float.isNaN(want) || Float.isInfinite(want) || want == 0 || f != MathFunction.Function.LOG) {
+                    if (f == MathFunction.Function.ERF) {
+                        // a fit within 1.2e-7 of erf, rounded once
+                        assertTrue(Float.isNaN(want) ? Float.isNaN(y[i]) : Math.abs(y[i] - want) <= 2.5e-7, what);
+                    } else if (Float.isNaN(want) || Float.isInfinite(want) || want == 0 || f != MathFunction.Function.LOG) {
                         // exact, the sign of zero included
                         assertTrue(Float.floatToIntBits(want) == Float.floatToIntBits(y[i]), what);
                     } else {

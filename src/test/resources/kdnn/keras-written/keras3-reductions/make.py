@@ -74,3 +74,10 @@ outs = [ops.clip(x, -0.5, 1.5), ops.power(x, 2.0), x ** 3, ops.power(ops.absolut
 xs = rng.standard_normal((2, 3, 4)).astype(np.float32)
 xs[0, 0, 0] = 0.0
 save("clip_power", keras.Model(x, outs), [xs])
+
+# 6. more element-wise functions: sign, floor, ceil, round (halves to even), sin, cos, tan, expm1, log1p, erf
+x = keras.Input((8,), name="x")
+outs = [ops.sign(x), ops.floor(x), ops.ceil(x), ops.round(x), ops.sin(x), ops.cos(x), ops.tan(x), ops.expm1(x),
+        ops.log1p(ops.absolute(x)), ops.erf(x)]
+xs = np.array([[0.5, 1.5, -2.5, -0.4, 2.7, 0.0, -1.0, 3.14159], rng.uniform(-3, 3, 8)], np.float32)
+save("math_functions", keras.Model(x, outs), [xs])
