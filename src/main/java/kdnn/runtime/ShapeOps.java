@@ -21,20 +21,8 @@ public final class ShapeOps {
      * that starts at {@code offsets} (the padding before each axis).
      */
     public static Pipeline pad(long[] srcDims, long[] dstDims, long[] offsets, int srcTag, int dstTag) {
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));
-            MemoryDesc dst = b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag));
-            MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
-            // the reorder writes only the window: the border must be zeroed first, on every call
-            b.javaStep(Pipeline.OUTPUT, ShapeOps::zero);
-            b.step(Convolutions.reorder(src, window), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
-                    Pipeline.Arg.slot(DNNL_ARG_TO(), window, Pipeline.OUTPUT));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return padded(srcDims, dstDims, offsets, 0f, b -> b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag)),
+                b -> b.own(MemoryDesc.withTag(dstDims, dnnl_f32(), dstTag)));
     }
 
     /**
@@ -42,10 +30,17 @@ public final class ShapeOps {
      * then the input reordered into the window that starts at {@code offsets}.
      */
     public static Pipeline padWith(long[] srcDims, long[] dstDims, long[] offsets, float value) {
+        return padded(srcDims, dstDims, offsets, value, b -> b.own(MemoryDesc.rowMajor(srcDims)),
+                b -> b.own(MemoryDesc.rowMajor(dstDims)));
+    }
+
+    private static Pipeline padded(long[] srcDims, long[] dstDims, long[] offsets, float value,
+                                   java.util.function.Function<Pipeline.Builder, MemoryDesc> srcMd,
+                                   java.util.function.Function<Pipeline.Builder, MemoryDesc> dstMd) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
-            MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            MemoryDesc src = srcMd.apply(b);
+            MemoryDesc dst = dstMd.apply(b);
             MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
             long count = 1;
             for (long d : dstDims) count *= d;
@@ -129,7 +124,4 @@ public final class ShapeOps {
         }
     }
 
-    private static void zero(MemorySegment data) {
-        data.fill((byte) 0);
-    }
 }
