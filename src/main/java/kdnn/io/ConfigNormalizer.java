@@ -625,9 +625,10 @@ final class ConfigNormalizer {
             }
         }
         if (containsTensor(initial)) {
-            for (JsonNode t : initial.isArray() ? initial : JSON.arrayNode().add(initial)) {
-                tensors.add(tensor(t, where, models, kwargs));
-            }
+            // nested per cell for stacked cells ([[h, c], h]): the states in order
+            ArrayNode flat = JSON.arrayNode();
+            flattenEndpoints(initial.isArray() ? initial : JSON.arrayNode().add(initial), flat);
+            for (JsonNode t : flat) tensors.add(tensor(t, where, models, kwargs));
         }
         return tensors;
     }
@@ -696,7 +697,7 @@ final class ConfigNormalizer {
      */
     private static void flattenEndpoints(JsonNode e, ArrayNode out) {
         for (JsonNode x : e) {
-            if (x.isArray() && x.size() > 0 && x.get(0).isArray()) flattenEndpoints(x, out);
+            if (x.isArray() && x.size() > 0 && (x.get(0).isArray() || x.get(0).isObject())) flattenEndpoints(x, out);
             else out.add(x.deepCopy());
         }
     }

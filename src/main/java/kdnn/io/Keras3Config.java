@@ -191,7 +191,8 @@ final class Keras3Config {
             out.put("module", "keras.src.applications.convnext");
             out.put("registered_name", cls);
         }
-        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
+        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional
+                || op instanceof kdnn.layers.StackedRNN;
         if (cls.equals("MultiHeadAttention") && buildShape != null && buildShape.path(0).isArray()) {
             // Keras 3's MultiHeadAttention.build(query_shape, value_shape, key_shape) by name
             ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
@@ -202,8 +203,9 @@ final class Keras3Config {
             // built with initial states: Keras 3's RNN.build(sequences_shape, initial_state_shape) by name
             ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
             shapes.set("sequences_shape", buildShape.get(0));
-            ArrayNode initial = shapes.putArray("initial_state_shape");
-            for (int i = 1; i < buildShape.size(); i++) initial.add(buildShape.get(i));
+            ArrayNode flat = JSON.arrayNode();
+            for (int i = 1; i < buildShape.size(); i++) flat.add(buildShape.get(i));
+            shapes.set("initial_state_shape", op instanceof kdnn.layers.StackedRNN stacked ? perCell(flat, stacked) : flat);
         } else if (buildShape != null && !BUILT_AT_CONSTRUCTION.contains(cls)) {
             out.putObject("build_config").set("input_shape", buildShape);
         }
@@ -224,6 +226,21 @@ final class Keras3Config {
             c.set("cells", cells);
         }
         if (features != null) out.putObject("build_config").putArray("input_shape").addNull().add(features);
+        return out;
+    }
+
+    /** A stack's initial states nested per cell as Keras 3 takes them: an LSTM's [h, c], another cell's h bare. */
+    private static ArrayNode perCell(ArrayNode flat, kdnn.layers.StackedRNN stacked) {
+        ArrayNode out = JSON.arrayNode();
+        int at = 0;
+        for (int count : stacked.stateCounts()) {
+            if (count == 1) {
+                out.add(flat.get(at++));
+            } else {
+                ArrayNode cell = out.addArray();
+                for (int k = 0; k < count; k++) cell.add(flat.get(at++));
+            }
+        }
         return out;
     }
 
@@ -325,7 +342,8 @@ final class Keras3Config {
         for (int i = 0; i < keras2Call.size(); i++) tensors.add(kerasTensor(keras2Call.get(i), inputShapes.get(i), layers));
         ArrayNode args = out.putArray("args");
         String cls = SavedLayers.className(op);
-        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional;
+        boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional
+                || op instanceof kdnn.layers.StackedRNN;
         ArrayNode initialState = null;
         if (MERGES.contains(cls) || op instanceof Stack || op instanceof kdnn.layers.BaseDenseAttention) {
             args.add(tensors);
@@ -345,7 +363,10 @@ final class Keras3Config {
             args.add(f.constants()[0]); // ops.power(x, p)
         }
         ObjectNode kwargs = out.putObject("kwargs");
-        if (initialState != null) kwargs.set("initial_state", initialState);
+        if (initialState != null) {
+            kwargs.set("initial_state", op instanceof kdnn.layers.StackedRNN stacked ? perCell(initialState, stacked)
+                    : initialState);
+        }
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
         if (op instanceof kdnn.layers.Pad pad) kwargs.put("constant_values", pad.constantValue());

@@ -19,7 +19,7 @@ import kdnn.runtime.Pipeline;
  * keeps every cell's state, so each layer takes the same mask. The cells' weights are the layer's,
  * in the stack's order; {@code return_state} gives the last cell's output, then each cell's last
  * states in the stack's order, as Keras 3 flattens its nested states; {@code initial_state} (nested
- * per cell in Keras) is refused by name.
+ * per cell in Keras) is read flat, in the same order, after the sequence.
  */
 public final class StackedRNN extends Layer {
     /** Keras' class name of the stacked cell, {@code "StackedRNNCells"}. */
@@ -133,11 +133,25 @@ public final class StackedRNN extends Layer {
      */
     @Override
     public List<long[]> computeOutputShapes(List<long[]> inputShapes) {
-        if (inputShapes.size() != 1) {
-            throw new IllegalArgumentException("Layer \"" + name() + "\" (RNN over StackedRNNCells): initial_state is not"
-                    + " supported by kdnn; it received " + inputShapes.size() + " input tensors");
+        int states = 0;
+        for (BaseRecurrent l : layers) states += l.states();
+        if (inputShapes.size() != 1 && inputShapes.size() != 1 + states) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (RNN over StackedRNNCells) expects the sequence,"
+                    + " or the sequence and its cells' " + states + " initial states, but it received " + inputShapes.size()
+                    + " input tensors");
         }
         long[] in = inputShapes.get(0);
+        int at = 1;
+        for (BaseRecurrent l : layers) {
+            if (inputShapes.size() == 1) break;
+            for (int k = 0; k < l.states(); k++, at++) {
+                long[] s = inputShapes.get(at);
+                if (s.length != 2 || s[1] != l.units || s[0] >= 0 && in[0] >= 0 && s[0] != in[0]) {
+                    throw new IllegalArgumentException("Layer \"" + name() + "\" (RNN over StackedRNNCells): initial"
+                            + " state " + (at - 1) + " must be (batch, " + l.units + "), got " + Shapes.format(s));
+                }
+            }
+        }
         List<long[]> all = new ArrayList<>(List.of(kerasOutputShape(in)));
         for (int i = 0; returnState && i < layers.size(); i++) {
             for (int k = 0; k < layers.get(i).states(); k++) all.add(new long[] {in[0], layers.get(i).units});
@@ -149,6 +163,34 @@ public final class StackedRNN extends Layer {
     public long[] computeOutputShape(List<long[]> inputShapes) {
         List<long[]> outs = computeOutputShapes(inputShapes);
         return outs.size() == 1 ? outs.get(0) : BaseRecurrent.packed(outs);
+    }
+
+    /** The states each cell carries (2 for an LSTM's, else 1), in the stack's order. */
+    public List<Integer> stateCounts() {
+        ensureOpen();
+        return layers.stream().map(BaseRecurrent::states).toList();
+    }
+
+    /** Built for the sequence: initial states come after it. */
+    @Override
+    long[] buildShape(List<long[]> inputShapes) {
+        return inputShapes.get(0);
+    }
+
+    /** With initial states: Keras' steps from them. */
+    @Override
+    double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant, double[] bounds) {
+        if (shapes.length == 1) return super.runInputs(shapes, inputs, output, variant, bounds);
+        long stamp = enter();
+        try {
+            List<long[]> all = Arrays.asList(shapes);
+            checkOutput(output, computeOutputShape(all));
+            buildFor(shapes[0]);
+            runWithStates(shapes[0], inputs[0], null, output, BaseRecurrent.initialStates(shapes, inputs));
+            return Double.NaN;
+        } finally {
+            exitCall(stamp);
+        }
     }
 
     /** Each layer's input: the sequence, then the sequences of the layers before it. */
@@ -185,7 +227,7 @@ public final class StackedRNN extends Layer {
     Pipeline pipeline(long[] inputShape, Variant variant) {
         if (returnState) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runWithStates(inputShape, in,
-                    null, out)).build();
+                    null, out, null)).build();
         }
         Pipeline.Builder b = Pipeline.builder();
         int from = Pipeline.INPUT;
@@ -221,8 +263,8 @@ public final class StackedRNN extends Layer {
             maskedOutputShapes(Arrays.asList(shapes), maskShape);
             buildFor(shapes[0]);
             long[] in = shapes[0];
-            if (returnState) {
-                runWithStates(in, inputs[0], mask, output);
+            if (returnState || shapes.length > 1) {
+                runWithStates(in, inputs[0], mask, output, BaseRecurrent.initialStates(shapes, inputs));
                 return Double.NaN;
             }
             try (Arena arena = Arena.ofConfined()) {
@@ -244,22 +286,31 @@ public final class StackedRNN extends Layer {
      * With {@code return_state}: every layer as Keras' steps (which give the last states of a masked
      * sample), the last cell's output and each cell's states packed per sample.
      */
-    private void runWithStates(long[] in, MemorySegment input, MemorySegment mask, MemorySegment packed) {
+    private void runWithStates(long[] in, MemorySegment input, MemorySegment mask, MemorySegment packed, float[] initial) {
         try (Arena arena = Arena.ofConfined()) {
             List<MemorySegment> parts = new ArrayList<>();
             List<MemorySegment> states = new ArrayList<>();
             MemorySegment x = input;
+            int from = 0;
             for (int i = 0; i < layers.size(); i++) {
                 BaseRecurrent l = layers.get(i);
                 boolean last = i == layers.size() - 1;
                 long[] shape = inputOf(i, in);
                 MemorySegment y = arena.allocate(Shapes.product(l.kerasOutputShape(shape)) * Float.BYTES, 64);
-                float[] finals = new float[Math.toIntExact(in[0] * l.units * l.states())];
-                l.runSteps(shape, x, mask, y, goBackwards, !last, last && zeroOutputForMask, null, finals);
+                int size = Math.toIntExact(in[0] * l.units * l.states());
+                float[] finals = new float[size];
+                // this cell's initial states: its h (and c) among the stack's, in order
+                float[] first = initial == null ? null : Arrays.copyOfRange(initial, from, from + size);
+                from += size;
+                l.runSteps(shape, x, mask, y, goBackwards, !last, last && zeroOutputForMask, first, finals);
                 long bytes = in[0] * l.units * Float.BYTES;
                 for (int k = 0; k < l.states(); k++) states.add(MemorySegment.ofArray(finals).asSlice(k * bytes, bytes));
                 if (last) parts.add(y);
                 x = y;
+            }
+            if (!returnState) {
+                MemorySegment.copy(parts.get(0), 0, packed, 0, parts.get(0).byteSize());
+                return;
             }
             parts.addAll(states);
             OutputPart.pack(computeOutputShapes(List.of(in)), parts, packed);

@@ -77,7 +77,8 @@ class KerasWrittenModelsTest {
      * tf.keras' .h5 and Keras 3's .keras in the RNN form and predicts the same bits.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"masked_cells", "states_bidirectional", "stacked_cells", "stacked_states"})
+    @ValueSource(strings = {"masked_cells", "states_bidirectional", "stacked_cells", "stacked_states",
+            "stacked_initial_state"})
     void rnnCellsPredictKerasOutputs(String name, @TempDir Path tmp) throws Exception {
         writtenBack(TestData.own("keras3-rnn-cells").resolve(name), name, tmp, m -> {
             for (String file : List.of("m.h5", "m.keras")) {

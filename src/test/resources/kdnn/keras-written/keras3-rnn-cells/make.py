@@ -69,3 +69,13 @@ xs = rng.standard_normal((3, 6, 3)).astype(np.float32)
 xs[1, 4:, :] = 0
 xs[2, 1:3, :] = 0
 save("stacked_states", keras.Model(x, [out, head, seq, g1, g2]), [xs])
+
+# 5. a stacked seq2seq: an encoder stack's states (LSTMCell's [h, c], GRUCell's h) start a decoder stack
+e = keras.Input((5, 3), name="encoder_inputs")
+_, (eh, ec), eg = layers.RNN([layers.LSTMCell(3, bias_initializer=rnd(18)), layers.GRUCell(2, bias_initializer=rnd(19))],
+                             return_state=True, name="encoder")(e)
+d = keras.Input((4, 2), name="decoder_inputs")
+y = layers.RNN([layers.LSTMCell(3, bias_initializer=rnd(20)), layers.GRUCell(2, bias_initializer=rnd(21))],
+               return_sequences=True, name="decoder")(d, initial_state=[[eh, ec], eg])
+save("stacked_initial_state", keras.Model([e, d], y),
+     [rng.standard_normal((2, 5, 3)).astype(np.float32), rng.standard_normal((2, 4, 2)).astype(np.float32)])
