@@ -365,18 +365,22 @@ public final class ModelFiles {
                     && l.get("config") instanceof ObjectNode c) {
                 c.put("axis", axis + shapes.get(0).get(0).length);
             }
-            // TF.js knows Keras' silu by its older name, swish
-            for (String key : List.of("activation", "recurrent_activation")) {
-                if (l.path("config").path(key).asText("").equals("silu") && l.get("config") instanceof ObjectNode c) {
-                    c.put(key, "swish");
-                }
-            }
+            swish(l);
             // TF.js refuses a separable convolution's kernel_* arguments (its kernels are depthwise and pointwise)
             if (l.path("class_name").asText().startsWith("SeparableConv") && l.get("config") instanceof ObjectNode c) {
                 c.remove(List.of("kernel_initializer", "kernel_regularizer", "kernel_constraint"));
             }
         }
         return model;
+    }
+
+    /** TF.js knows Keras' silu by its older name, swish: so written, in a wrapper's layers too. */
+    private static void swish(JsonNode layer) {
+        if (!(layer.path("config") instanceof ObjectNode c)) return;
+        for (String key : List.of("activation", "recurrent_activation")) {
+            if (c.path(key).asText("").equals("silu")) c.put(key, "swish");
+        }
+        for (String key : List.of("layer", "backward_layer", "cell")) swish(c.path(key));
     }
 
     /** The parsed {@code model.json} of a folder, e.g. to compare two saves. */

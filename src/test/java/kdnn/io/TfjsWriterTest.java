@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What kdnn's TF.js files write so that TensorFlow.js reads them as Keras means them (checked with
- * TF.js 4.22 itself over the golden layers): Keras' silu under TF.js' name for it, swish; a
+ * TF.js 4.22 itself over the golden layers): Keras' silu under TF.js' name for it, swish (a wrapped
+ * layer's too); a
  * Concatenate's negative axis other than -1 counted from the front (TF.js mis-resolves it).
  */
 class TfjsWriterTest {
@@ -31,8 +32,10 @@ class TfjsWriterTest {
                 + "{'class_name': 'Concatenate', 'config': {'name': 'cat', 'axis': -2}, 'name': 'cat',"
                 + " 'inbound_nodes': [[['a', 0, 0, {}], ['b', 0, 0, {}]]]},"
                 + "{'class_name': 'Dense', 'config': {'name': 'd', 'units': 2, 'activation': 'silu'}, 'name': 'd',"
-                + " 'inbound_nodes': [[['cat', 0, 0, {}]]]}],"
-                + " 'input_layers': [['a', 0, 0], ['b', 0, 0]], 'output_layers': [['d', 0, 0]]}}").replace('\'', '"');
+                + " 'inbound_nodes': [[['cat', 0, 0, {}]]]},"
+                + "{'class_name': 'TimeDistributed', 'config': {'name': 'td', 'layer': {'class_name': 'Dense', 'config':"
+                + " {'name': 'inner', 'units': 2, 'activation': 'silu'}}}, 'name': 'td', 'inbound_nodes': [[['d', 0, 0, {}]]]}],"
+                + " 'input_layers': [['a', 0, 0], ['b', 0, 0]], 'output_layers': [['td', 0, 0]]}}").replace('\'', '"');
         try (Model m = ModelConfigs.build(JSON.readTree(config), (path, layer, expected) -> layer.getWeights());
              Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3); Tensor b = Tensor.of(new float[] {-1, 0, 1}, 1, 1, 3)) {
             Models.save(m, dir.resolve("tfjs"));
@@ -41,6 +44,9 @@ class TfjsWriterTest {
             for (JsonNode l : layers) {
                 if (l.path("name").asText().equals("cat")) assertEquals(1, l.path("config").path("axis").asInt());
                 if (l.path("name").asText().equals("d")) assertEquals("swish", l.path("config").path("activation").asText());
+                if (l.path("name").asText().equals("td")) {
+                    assertEquals("swish", l.path("config").path("layer").path("config").path("activation").asText());
+                }
             }
             try (Model back = Models.load(dir.resolve("tfjs")); Tensor y = m.predict(List.of(a, b)).get(0);
                  Tensor z = back.predict(List.of(a, b)).get(0)) {
