@@ -197,8 +197,12 @@ final class ArchitectureBench {
             out.println("wrote " + json);
             String f = json.getFileName().toString();
             Path png = json.resolveSibling((f.endsWith(".json") ? f.substring(0, f.length() - 5) : f) + ".png");
-            ArchitectureChart.write(png, records, s.threads());
-            out.println("wrote " + png);
+            if (ModuleLayer.boot().findModule("java.desktop").isPresent()) {
+                ArchitectureChart.write(png, records, s.threads());
+                out.println("wrote " + png);
+            } else { // a runtime linked without AWT (a bare server's): the JSON holds every figure
+                out.println("no chart: this Java runtime has no java.desktop module");
+            }
         }
         return 0;
     }
@@ -798,7 +802,7 @@ final class ArchitectureBench {
         return done.get() / seconds;
     }
 
-    private static float[] input(long[] shape) {
+    static float[] input(long[] shape) {
         long n = 1;
         for (long d : shape) n *= d;
         float[] x = new float[Math.toIntExact(n)];
@@ -807,7 +811,7 @@ final class ArchitectureBench {
         return x;
     }
 
-    private static ObjectNode record(String model, int batch, String impl) {
+    static ObjectNode record(String model, int batch, String impl) {
         ObjectNode o = JSON.createObjectNode();
         o.put("model", model);
         if (batch > 0) o.put("batch", batch);
@@ -822,7 +826,7 @@ final class ArchitectureBench {
         JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), arr);
     }
 
-    private static String cpu() {
+    static String cpu() {
         try {
             String model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
@@ -832,7 +836,7 @@ final class ArchitectureBench {
         }
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 

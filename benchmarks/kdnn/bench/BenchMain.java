@@ -54,6 +54,7 @@ public final class BenchMain {
                               [--impls kdnn,native,onnxruntime,reference,kdnn-bf16,kdnn-keras] [--jmh] [--gc]
                    kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j]
                               [--json FILE]
+                   kdnn bench --models [CONFIG.json...] --scaling 1,2,4,8 [--batches 1,16] [--quick] [--json FILE]
                    kdnn bench --models --golden | DIR... [--quick] [--threads N] [--rounds R] [--json FILE]
                    kdnn bench --layers [--quick] [--threads N] [--rounds R] [--json FILE] [--rows a,b]
                    kdnn bench --dl4j-files [DIR...] [--threads N] [--keep] [--json FILE]
@@ -62,7 +63,8 @@ public final class BenchMain {
               (--models: whole architectures, by default ${kdnn.shared}/architectures: predict, first call, plan,
                workspace, KERAS-mode cost, request-thread throughput, bf16, ONNX Runtime, DL4J 1.0.0-M2.1 on the .h5
                kdnn writes (built with Maven on first use: benchmarks/dl4j); --golden or DIRs: the golden models
-               against the sum of their layers' native times)
+               against the sum of their layers' native times; --scaling: one prediction at each thread count, kdnn
+               against an ORT session with as many threads)
               (--dl4j-files: DL4J imports each golden model's model.h5 and kdnn's own .h5 of it, outputs checked)
               (--handoff: what handing a large prediction to kdnn's compute threads costs, per request-thread count)
             """;

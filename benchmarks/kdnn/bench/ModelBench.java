@@ -269,6 +269,8 @@ public final class ModelBench {
         boolean golden = false;
         long windowMs = 0;
         boolean dl4j = true;
+        int[] scaling = null;
+        int[] batches = null;
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -282,9 +284,17 @@ public final class ModelBench {
                 case "--golden" -> golden = true;
                 case "--window-ms" -> windowMs = Long.parseLong(args[++i]);
                 case "--no-dl4j" -> dl4j = false;
+                case "--scaling" -> {
+                    if (i + 1 >= args.length) throw new IllegalArgumentException("--scaling needs thread counts, e.g. 1,2,4");
+                    scaling = ScalingBench.counts(args[++i]);
+                }
+                case "--batches" -> {
+                    if (i + 1 >= args.length) throw new IllegalArgumentException("--batches needs batch sizes, e.g. 1,16");
+                    batches = ScalingBench.positive("--batches", args[++i]);
+                }
                 default -> {
                     System.err.println("usage: kdnn bench --models [CONFIG.json... | DIR...] [--golden] [--quick]"
-                            + " [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j] [--json FILE]");
+                            + " [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j] [--scaling 1,2,4... [--batches 1,16]] [--json FILE]");
                     return 2;
                 }
             }
@@ -292,6 +302,13 @@ public final class ModelBench {
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
         if (golden && dirs.isEmpty()) dirs = defaultModels();
         if (dirs.isEmpty()) dirs = ArchitectureBench.defaultConfigs();
+        if (batches != null && scaling == null) throw new IllegalArgumentException("--batches goes with --scaling");
+        if (scaling != null) {
+            if (dirs.isEmpty() || !dirs.stream().allMatch(ArchitectureBench::isConfig)) {
+                throw new IllegalArgumentException("--scaling runs on architecture configs (CONFIG.json), got " + dirs);
+            }
+            return ScalingBench.run(dirs, scaling, batches, quick, json, out);
+        }
         if (!dirs.isEmpty() && dirs.stream().allMatch(ArchitectureBench::isConfig)) {
             int r = rounds == 0 ? (quick ? 1 : 3) : rounds;
             Timing.Budget b = quick ? new Timing.Budget(300, 700, 3) : new Timing.Budget(1000, 3000, 5);
