@@ -50,9 +50,9 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     /** Plans kept per model ({@code -Dkdnn.planCache}, at least 2); see {@link LeaseCache}. */
     static final int PLAN_CAPACITY = Math.max(2, Integer.getInteger("kdnn.planCache", 16));
     // per plan: whether one-thread primitives give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
-    private final ConcurrentHashMap<Plan, kdnn.runtime.OneThreadCheck> sameWithOneThread = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Plan, kdnn.runtime.LaneCheck> laneChecks = new ConcurrentHashMap<>();
     private final LeaseCache<PlanKey, Plan> plans = new LeaseCache<>(PLAN_CAPACITY, p -> {
-        sameWithOneThread.remove(p);
+        laneChecks.remove(p);
         p.close();
     });
     private volatile GraphSpec graph;
@@ -324,7 +324,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             // turn with others, one thread each, only if every step follows the thread's count)
             ExtremeValues effective = ExtremeValues.mode();
             long sharedBytes = plan.anyThreadCount() ? plan.workspaceBytes() : Long.MAX_VALUE;
-            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, sameWithOneThread.get(plan), () -> {
+            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, laneChecks.get(plan), () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
                 try {
                     plan.execute(segments(in), segments(out));
@@ -357,9 +357,9 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         long stamp = enter();
         try {
             return withPlan(List.of(inputShapes), extremes(), p -> {
-                kdnn.runtime.OneThreadCheck check = sameWithOneThread.get(p);
+                kdnn.runtime.LaneCheck check = laneChecks.get(p);
                 boolean[] same = new boolean[1];
-                kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count()));
+                kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count(), 1));
                 return same[0];
             });
         } finally {
@@ -367,7 +367,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
-    /** The plan's run on its check input under {@code mode} (see {@link kdnn.runtime.OneThreadCheck}). */
+    /** The plan's run on its check input under {@code mode} (see {@link kdnn.runtime.LaneCheck}). */
     private static long[] stepDigests(Plan plan, ExtremeValues mode) {
         ExtremeValues before = kdnn.internal.ExtremesScope.enter(mode);
         try {
@@ -420,7 +420,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode); // the planner's passes depend on it
             try {
                 Plan p = Planner.plan(graph(), shapes, x.fusion, x.batchSlice);
-                sameWithOneThread.put(p, new kdnn.runtime.OneThreadCheck(() -> stepDigests(p, mode)));
+                laneChecks.put(p, new kdnn.runtime.LaneCheck(() -> stepDigests(p, mode)));
                 return p;
             } finally {
                 kdnn.internal.ExtremesScope.exit(outer);
@@ -672,7 +672,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             if (released) return;
             released = true;
             plans.closeAll();
-            sameWithOneThread.clear();
+            laneChecks.clear();
             for (Object o : layerObjects()) {
                 if (o instanceof Model m) m.close();
                 else ((Layer) o).close();

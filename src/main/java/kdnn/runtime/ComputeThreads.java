@@ -20,15 +20,19 @@ import java.util.concurrent.locks.LockSupport;
  * an idle one looks at the queue a little longer before it parks, so a lone caller's next
  * prediction needs no second wake-up either.
  *
- * <p>Under {@link Threads.Policy#SPLIT_WHEN_SAME} and {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while enough predictions
- * wait to give each of the count's threads one takes {@code count} of them and runs them side by
- * side, one thread each: the turn's own on the compute thread, the others on its helper threads. One-thread calls start no OpenMP
- * team, so the compute thread's team stays the only one (a second would make libgomp throttle
- * every team's waiting, see {@code src/RELIABILITY.md}). A lane that finishes takes the next
- * queued prediction, so the turn lasts while predictions keep coming and nobody waits for the gate.
- * Under {@code SPLIT_WHEN_SAME} a prediction joins a split turn only once its plan's
- * {@link OneThreadCheck} has found its one-thread results the same; the turn that first would
- * take it runs that check, with the whole team, before it decides.
+ * <p>Under {@link Threads.Policy#SPLIT_WHEN_SAME} and {@link Threads.Policy#SPLIT_WHEN_QUEUED} a turn that starts while other
+ * predictions wait runs as many as the largest divisor of the count they fill side by side, in
+ * lanes of {@code count / lanes} threads (the lane's width): the turn's own on the compute
+ * thread, the others on helper threads. Lanes of one thread start no OpenMP team, so the compute
+ * thread's team stays the only one (a second would make libgomp throttle every team's waiting,
+ * see {@code src/RELIABILITY.md}); their helpers are kept for the next such turn. Wider lanes do
+ * start teams, of {@code width} threads, which together never outnumber the count; their
+ * helpers end with the turn, and with them their teams, so a lone caller's team is again the
+ * only one. A lane that finishes takes the next queued prediction, so the turn lasts while
+ * predictions keep coming and nobody waits for the gate. Under {@code SPLIT_WHEN_SAME} a
+ * prediction joins a split turn only once its plan's {@link LaneCheck} has found its results at
+ * the lane's width the same; the turn that first would take it runs that check, with the whole
+ * team, before it decides.
  */
 final class ComputeThreads {
     private static final ConcurrentLinkedDeque<Task> QUEUE = new ConcurrentLinkedDeque<>();
@@ -45,21 +49,20 @@ final class ComputeThreads {
 
     /** Runs {@code body} on a compute thread in a turn of the gate; rethrows what it threw. */
     static void run(Runnable body) {
-        run(body, false);
+        run(body, 1, null);
     }
 
-    /** {@link #run(Runnable)}; a body that {@code mayShare} may run in a split turn (see the class). */
-    static void run(Runnable body, boolean mayShare) {
-        run(body, mayShare, null);
-    }
-
-    /** {@link #run(Runnable, boolean)} for a prediction whose sameness with one thread {@code sameness} checks (or null). */
-    static void run(Runnable body, boolean mayShare, OneThreadCheck sameness) {
+    /**
+     * {@link #run(Runnable)} for a prediction that may share a split turn of at most
+     * {@code maxLanes} lanes (1: never; see the class), whose sameness in a lane {@code sameness}
+     * checks (or null).
+     */
+    static void run(Runnable body, int maxLanes, LaneCheck sameness) {
         if (Thread.currentThread() instanceof Worker || Thread.currentThread() instanceof Helper) {
             body.run(); // already in a compute thread's turn
             return;
         }
-        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), mayShare, sameness);
+        Task task = new Task(body, Thread.currentThread(), ExecutionTrace.active(), maxLanes, sameness);
         QUEUE.add(task);
         Worker idle = IDLE.poll();
         if (idle != null) {
@@ -102,31 +105,31 @@ final class ComputeThreads {
         final Runnable body;
         final Thread caller;
         final ExecutionTrace trace; // a benchmark's trace follows the call
-        final boolean mayShare; // may run in a split turn, if the policy (and its check) agree
-        final OneThreadCheck sameness; // or null
+        final int maxLanes; // the most lanes of a split turn it may run in (1: none), if the policy (and its check) agree
+        final LaneCheck sameness; // or null
         volatile Throwable failure;
         volatile boolean done;
 
-        Task(Runnable body, Thread caller, ExecutionTrace trace, boolean mayShare, OneThreadCheck sameness) {
+        Task(Runnable body, Thread caller, ExecutionTrace trace, int maxLanes, LaneCheck sameness) {
             this.body = body;
             this.caller = caller;
             this.trace = trace;
-            this.mayShare = mayShare;
+            this.maxLanes = maxLanes;
             this.sameness = sameness;
         }
 
         /**
-         * Whether it may run in a split turn under the policy now in force; {@code mayCheck}: run
-         * its check if the answer is not known yet (on a compute thread holding a turn, outside
-         * any lane), else take an unknown answer as no.
+         * Whether it may run in a split turn of {@code lanes} lanes of {@code width} threads under
+         * the policy now in force; {@code mayCheck}: run its check if the answer is not known yet
+         * (on a compute thread holding a turn, outside any lane), else take an unknown answer as no.
          */
-        boolean shares(boolean mayCheck) {
-            if (!mayShare) return false;
+        boolean shares(int lanes, int width, boolean mayCheck) {
+            if (lanes > maxLanes) return false;
             Threads.Policy p = Threads.policy();
             if (p == Threads.Policy.SPLIT_WHEN_QUEUED) return true;
             if (p != Threads.Policy.SPLIT_WHEN_SAME || sameness == null) return false;
             int count = Threads.processCount();
-            return mayCheck ? sameness.same(count) : sameness.knownSame(count);
+            return mayCheck ? sameness.same(count, width) : sameness.knownSame(count, width);
         }
 
         /** Runs the body on this thread, then hands the result to the caller. */
@@ -143,47 +146,66 @@ final class ComputeThreads {
     }
 
     /**
-     * The turn's predictions: {@code first} alone, or, when it and enough queued ones may share a
-     * turn to give each of the count's threads one, that many, each leaving the queue. Fewer
-     * would leave cores idle that a whole team would use, so those stay queued, in their order.
+     * The turn's predictions: {@code first} alone, or, when it and queued ones that may share a
+     * turn fill a divisor of the count of two or more, that many, each leaving the queue (lanes
+     * of unequal widths would leave some to wait for the widest). Those the turn does not take
+     * stay queued, in their order.
      */
     private static Task[] turnOf(Task first) {
-        int lanes = Threads.count();
-        if (!first.mayShare || lanes < 2 || !Threads.splits(Threads.policy()) || QUEUE.isEmpty() || !first.shares(true)) {
+        int count = Threads.count();
+        if (first.maxLanes < 2 || count < 2 || !Threads.splits(Threads.policy()) || QUEUE.isEmpty()) {
             return new Task[] {first};
         }
-        java.util.ArrayList<Task> turn = new java.util.ArrayList<>(lanes);
+        java.util.ArrayList<Task> turn = new java.util.ArrayList<>();
         turn.add(first);
-        boolean all = true;
-        while (turn.size() < lanes) {
+        int cap = Math.min(count, first.maxLanes);
+        while (turn.size() < cap) {
             Task next = QUEUE.pollFirst();
             if (next == null) break;
-            turn.add(next);
-            if (!next.shares(true)) {
-                all = false;
+            if (next.maxLanes < 2) {
+                QUEUE.offerFirst(next); // it never shares: it waits for a turn of its own, in its place
                 break;
             }
+            turn.add(next);
+            cap = Math.min(cap, next.maxLanes);
         }
-        if (turn.size() == lanes && all) return turn.toArray(Task[]::new);
-        while (turn.size() > 1) QUEUE.offerFirst(turn.removeLast()); // back, in their order
+        int lanes = lanes(count, Math.min(turn.size(), cap));
+        while (turn.size() > Math.max(1, lanes)) QUEUE.offerFirst(turn.removeLast()); // back, in their order
+        if (lanes >= 2) {
+            int width = count / lanes;
+            boolean all = true;
+            for (Task t : turn) all = all && t.shares(lanes, width, true);
+            if (all) return turn.toArray(Task[]::new);
+            while (turn.size() > 1) QUEUE.offerFirst(turn.removeLast());
+        }
         return new Task[] {first};
     }
 
-    /** A split turn: how many lanes it has, the gate's permit it holds, and whether it is ending. */
+    /** The most lanes, each of as many threads, that {@code available} predictions fill on {@code count} threads (1: none). */
+    static int lanes(int count, int available) {
+        for (int l = Math.min(count, available); l >= 2; l--) {
+            if (count % l == 0) return l;
+        }
+        return 1;
+    }
+
+    /** A split turn: how many lanes it has, each of how many threads, the gate's permit it holds, and whether it is ending. */
     private static final class Turn {
         final int lanes;
+        final int width;
         final Semaphore admitted;
         volatile boolean ending;
 
-        Turn(int lanes, Semaphore admitted) {
+        Turn(int lanes, int width, Semaphore admitted) {
             this.lanes = lanes;
+            this.width = width;
             this.admitted = admitted;
         }
     }
 
-    /** Runs {@code first}, then queued predictions that may share the turn, with one thread. */
+    /** Runs {@code first}, then queued predictions that may share the turn, with the lane's width. */
     private static void runLane(Task first, Turn turn) {
-        Threads.withCount(1, () -> {
+        Threads.withCount(turn.width, () -> {
             for (Task t = first; t != null; t = nextInLane(turn)) t.runAndReport();
         });
     }
@@ -200,7 +222,7 @@ final class ComputeThreads {
             if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
             if (!Threads.splits(Threads.policy())) break; // changed meanwhile
             Task next = QUEUE.pollFirst();
-            if (next != null && next.shares(false)) return next; // a lane has no team to check with
+            if (next != null && next.shares(turn.lanes, turn.width, false)) return next; // a lane has no team to check with
             if (next != null) {
                 QUEUE.offerFirst(next); // its place in the queue, for the next turn
                 break;
@@ -257,18 +279,25 @@ final class ComputeThreads {
         private final AtomicInteger helping = new AtomicInteger();
 
         /**
-         * The turn's predictions as lanes of one thread: the first here, each other on a helper.
-         * A lane that finishes takes the next queued prediction that may share the turn, so the
-         * cores stay busy while predictions keep coming ({@link #nextInLane}); returns when all
-         * lanes have ended.
+         * The turn's predictions as lanes: the first here, each other on a helper. A lane that
+         * finishes takes the next queued prediction that may share the turn, so the cores stay
+         * busy while predictions keep coming ({@link #nextInLane}); returns when all lanes have
+         * ended. One-thread lanes run on the helpers this thread keeps; wider ones on helpers
+         * that end with the turn, taking their OpenMP teams with them.
          */
         private void runSideBySide(Task[] tasks, Semaphore admitted) {
-            Turn turn = new Turn(tasks.length, admitted);
-            while (helpers.size() < turn.lanes - 1) {
-                helpers.add(new Helper(getName() + "-helper-" + (helpers.size() + 1), this));
-            }
+            Turn turn = new Turn(tasks.length, Threads.count() / tasks.length, admitted);
             helping.set(turn.lanes - 1);
-            for (int i = 1; i < turn.lanes; i++) helpers.get(i - 1).begin(tasks[i], turn);
+            if (turn.width == 1) {
+                while (helpers.size() < turn.lanes - 1) {
+                    helpers.add(new Helper(getName() + "-helper-" + (helpers.size() + 1), this, false));
+                }
+                for (int i = 1; i < turn.lanes; i++) helpers.get(i - 1).begin(tasks[i], turn);
+            } else {
+                for (int i = 1; i < turn.lanes; i++) {
+                    new Helper(getName() + "-helper-" + turn.width + "x-" + i, this, true).begin(tasks[i], turn);
+                }
+            }
             runLane(tasks[0], turn);
             while (helping.get() > 0) LockSupport.park(this);
         }
@@ -282,12 +311,14 @@ final class ComputeThreads {
     /** A lane of a split turn other than the compute thread's own (see {@link #runLane}). */
     private static final class Helper extends Thread {
         private final Worker worker;
+        private final boolean oneTurn; // ends after its lane: its OpenMP team goes with it
         private volatile Task task;
         private volatile Turn turn;
 
-        Helper(String name, Worker worker) {
+        Helper(String name, Worker worker, boolean oneTurn) {
             super(name);
             this.worker = worker;
+            this.oneTurn = oneTurn;
             setDaemon(true);
             start();
         }
@@ -309,6 +340,7 @@ final class ComputeThreads {
                 task = null;
                 runLane(t, turn);
                 worker.helperEnded();
+                if (oneTurn) return;
             }
         }
     }

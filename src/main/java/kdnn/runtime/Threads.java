@@ -21,20 +21,24 @@ public final class Threads {
          */
         SHARE_CORES,
         /**
-         * The default: {@link #SPLIT_WHEN_QUEUED} for the predictions whose one-thread results are
-         * bitwise those of the whole count ({@link OneThreadCheck}: checked once per plan, at
-         * every step, the first time a split turn would take it), {@link #SHARE_CORES} for the
-         * others. Throughput for a busy server, and a result still never depends on the load.
+         * The default: {@link #SPLIT_WHEN_QUEUED} for the predictions whose results in a split
+         * turn's lanes are bitwise those of the whole count ({@link LaneCheck}: checked once per
+         * plan and lane width, at every step, the first time a split turn of that width would take
+         * it), {@link #SHARE_CORES} for the others. Throughput for a busy server, and a result
+         * still never depends on the load.
          */
         SPLIT_WHEN_SAME,
         /**
-         * {@link #SHARE_CORES} while few predictions wait; when a compute thread's turn starts with
-         * enough large predictions waiting to give each of {@link #count()} threads one, the turn
-         * runs that many side by side, one thread each: throughput for a busy server, the whole
-         * count's latency for a lone caller. Only predictions whose workspaces fit the last-level
-         * cache {@code count} times over split (none where its size cannot be read). The cost: a second copy
-         * of the prepared weights, for the one-thread primitives, and results that may differ in
-         * the last bits with the load, wherever oneDNN blocks a kernel differently for one thread.
+         * {@link #SHARE_CORES} while one prediction waits at a time; when a compute thread's turn
+         * starts with more large predictions waiting, the turn runs up to {@link #count()} of
+         * them side by side in lanes that split the count's threads evenly (as many lanes as the
+         * largest divisor of the count that the waiting predictions fill: on 16 threads, 8
+         * waiting run as 8 lanes of 2 threads, 3 as 2 lanes of 8; on 2 threads, 2 lanes of 1):
+         * throughput for a busy server, the whole count's latency for a lone caller. Only
+         * predictions whose workspaces fit the last-level cache once per lane share a turn (none
+         * where its size cannot be read). The cost: another copy of the prepared weights per lane
+         * width in use, for its primitives, and results that may differ in the last bits with the
+         * load, wherever oneDNN blocks a kernel differently for fewer threads.
          */
         SPLIT_WHEN_QUEUED,
         /** No limit: every call runs at once with {@link #count()} threads (may oversubscribe). */
@@ -43,7 +47,7 @@ public final class Threads {
 
     private static volatile int count = defaultCount();
     private static volatile Policy policy = defaultPolicy();
-    // a count in force on this thread alone (0: none): the one-thread calls of a split turn
+    // a count in force on this thread alone (0: none): the lane width of a split turn's calls
     private static final ThreadLocal<int[]> CALL_COUNT = ThreadLocal.withInitial(() -> new int[] {0});
     private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
@@ -55,7 +59,7 @@ public final class Threads {
 
     /**
      * The count new primitives get: {@code -Dkdnn.threads}, {@code KDNN_THREADS}, else the available
-     * cores; 1 inside a split turn ({@link Policy#SPLIT_WHEN_SAME}, {@link Policy#SPLIT_WHEN_QUEUED}).
+     * cores; the lane's width inside a split turn ({@link Policy#SPLIT_WHEN_SAME}, {@link Policy#SPLIT_WHEN_QUEUED}).
      */
     public static int count() {
         int own = CALL_COUNT.get()[0];
@@ -139,8 +143,8 @@ public final class Threads {
     /**
      * {@link #runAdmitted(boolean, Runnable)} for a prediction whose intermediate values need
      * {@code workspaceBytes}: under {@link Policy#SPLIT_WHEN_QUEUED} it may share a turn with
-     * {@code count - 1} others, one thread each, if {@code count} such workspaces fit the last-level
-     * cache together ({@code Long.MAX_VALUE}: it never shares).
+     * others, in lanes that split the count's threads, as many as fit their workspaces in the
+     * last-level cache together ({@code Long.MAX_VALUE}: it never shares).
      */
     public static void runAdmitted(boolean onComputeThread, long workspaceBytes, Runnable body) {
         runAdmitted(onComputeThread, workspaceBytes, null, body);
@@ -150,12 +154,12 @@ public final class Threads {
      * {@link #runAdmitted(boolean, long, Runnable)} for a prediction that {@code sameness} can
      * check (null: it cannot, so {@link Policy#SPLIT_WHEN_SAME} never splits it).
      */
-    public static void runAdmitted(boolean onComputeThread, long workspaceBytes, OneThreadCheck sameness, Runnable body) {
+    public static void runAdmitted(boolean onComputeThread, long workspaceBytes, LaneCheck sameness, Runnable body) {
         if (onComputeThread && gate != null && count > 1 && controllable()) {
             Policy p = policy;
-            boolean mayShare = (p == Policy.SPLIT_WHEN_QUEUED || p == Policy.SPLIT_WHEN_SAME && sameness != null)
-                    && lastLevelCacheBytes() / Math.max(1, workspaceBytes) >= count;
-            ComputeThreads.run(body, mayShare, sameness); // the compute thread takes the turn of the gate
+            boolean splits = p == Policy.SPLIT_WHEN_QUEUED || p == Policy.SPLIT_WHEN_SAME && sameness != null;
+            int lanes = splits ? (int) Math.min(count, lastLevelCacheBytes() / Math.max(1, workspaceBytes)) : 1;
+            ComputeThreads.run(body, Math.max(1, lanes), sameness); // the compute thread takes the turn of the gate
             return;
         }
         Semaphore admitted = enterCall();

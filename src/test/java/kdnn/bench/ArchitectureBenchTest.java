@@ -224,4 +224,37 @@ class ArchitectureBenchTest {
                     "another seed, other weights");
         }
     }
+
+    @Test
+    void scalingTimesKdnnAndOrtAtEachThreadCountWithTheIssuesRecordShape(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("tiny.json");
+        Files.writeString(config, TINY);
+        Path json = dir.resolve("scaling.json");
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        int status = BenchMain.run(new String[] {"--models", config.toString(), "--scaling", "1,2", "--batches", "1,3",
+                "--quick", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, printed);
+        Set<String> seen = new TreeSet<>();
+        for (JsonNode r : JSON.readTree(json.toFile())) {
+            Set<String> fields = new TreeSet<>();
+            r.fieldNames().forEachRemaining(fields::add);
+            assertEquals(TIMED, fields, r.toString());
+            assertTrue(r.get("median_us").asDouble() > 0 && r.get("first_call_us").asDouble() > 0, r.toString());
+            seen.add(r.get("impl").asText() + " b" + r.get("batch").asInt() + " t" + r.get("threads").asInt());
+        }
+        assertEquals(new TreeSet<>(List.of("kdnn b1 t1", "kdnn b1 t2", "kdnn b3 t1", "kdnn b3 t2", "onnxruntime b1 t1",
+                "onnxruntime b1 t2", "onnxruntime b3 t1", "onnxruntime b3 t2")), seen);
+        assertTrue(printed.contains("| tiny | 3 | 2 |"), printed);
+        assertTrue(!printed.contains("MISMATCH"), "kdnn agrees with ORT and with itself across counts: " + printed);
+    }
+
+    @Test
+    void scalingRefusesCountsThatAreNotAscendingWholeNumbers() {
+        for (String bad : new String[] {"2,1", "0,2", "1,x", ""}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ScalingBench.counts(bad));
+            assertTrue(e.getMessage().contains("--scaling") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
 }

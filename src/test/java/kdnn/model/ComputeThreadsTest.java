@@ -64,10 +64,15 @@ class ComputeThreadsTest {
 
     /** 48 predictions from 8 threads at once, of input {@code i % 8} each; their results in order. */
     private static List<float[]> fromEightThreads(Model m, float[][] inputs, long[] shape) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+        return fromThreads(8, 48, m, inputs, shape);
+    }
+
+    /** {@code calls} predictions from {@code threads} threads at once, of input {@code i % 8} each; their results in order. */
+    private static List<float[]> fromThreads(int threads, int calls, Model m, float[][] inputs, long[] shape) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<float[]>> got = new ArrayList<>();
-            for (int i = 0; i < 48; i++) {
+            for (int i = 0; i < calls; i++) {
                 float[] x = inputs[i % 8];
                 got.add(pool.submit(() -> predict(m, x, shape)));
             }
@@ -135,6 +140,37 @@ class ComputeThreadsTest {
         } finally {
             Threads.setPolicy(before);
         }
+    }
+
+    @Test
+    void wideLanesGiveEachCallerItsInputsResultBitwiseAndEndWithTheirTurn() throws Exception {
+        assumeTrue(Threads.controllable(), "lanes serve OpenMP builds only");
+        // 8 MB workspaces, two at once
+        assumeTrue(Threads.lastLevelCacheBytes() >= 16 << 20, "two workspaces fit this machine's cache");
+        Threads.Policy before = Threads.policy();
+        int countBefore = Threads.count();
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        Threads.setCount(4); // two callers fill two lanes of two threads: each lane an OpenMP team of its own
+        try (Sequential m = model()) {
+            float[][] inputs = eightInputs();
+            List<float[]> want = Arrays.stream(inputs).map(x -> predict(m, x)).toList();
+            int splitsBefore = Threads.splitTurns();
+            List<float[]> got = fromThreads(2, 24, m, inputs, SHAPE);
+            for (int i = 0; i < got.size(); i++) assertArrayEquals(want.get(i % 8), got.get(i), "call " + i);
+            assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
+            // a wide lane's helper ends with its turn, and its team with it
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (wideHelpersAlive() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertTrue(!wideHelpersAlive(), "the helpers of lanes of two threads ended");
+            assertArrayEquals(want.get(3), predict(m, inputs[3]), "a lone call after the turns: the whole count's result");
+        } finally {
+            Threads.setCount(countBefore);
+            Threads.setPolicy(before);
+        }
+    }
+
+    private static boolean wideHelpersAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().matches("kdnn-compute-.*-helper-\\d+x-.*"));
     }
 
     /** A Conv1D over 32000 steps: causal, of {@code filters}, with weights from cosines. */

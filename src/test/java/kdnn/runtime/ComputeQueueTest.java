@@ -72,7 +72,7 @@ class ComputeQueueTest {
     }
 
     /** {@link #callsFromEightThreads(long, int[])} for calls whose sameness with one thread {@code sameness} checks. */
-    private static List<Seen> callsFromEightThreads(long workspaceBytes, OneThreadCheck sameness, int[] mostAtOnce)
+    private static List<Seen> callsFromEightThreads(long workspaceBytes, LaneCheck sameness, int[] mostAtOnce)
             throws Exception {
         AtomicInteger running = new AtomicInteger();
         List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -167,6 +167,72 @@ class ComputeQueueTest {
     }
 
     @Test
+    void lanesAreTheLargestDivisorOfTheCountTheWaitingCallsFill() {
+        assertEquals(8, ComputeThreads.lanes(16, 8));
+        assertEquals(4, ComputeThreads.lanes(16, 7));
+        assertEquals(2, ComputeThreads.lanes(16, 3));
+        assertEquals(16, ComputeThreads.lanes(16, 40));
+        assertEquals(1, ComputeThreads.lanes(16, 1));
+        assertEquals(2, ComputeThreads.lanes(2, 8));
+        assertEquals(1, ComputeThreads.lanes(3, 2));
+        assertEquals(4, ComputeThreads.lanes(12, 5));
+        assertEquals(1, ComputeThreads.lanes(7, 6));
+    }
+
+    @Test
+    void onFourThreadsTwoCallersSplitIntoTwoLanesOfTwoThreads() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setCount(4);
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        AtomicInteger running = new AtomicInteger();
+        List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>()); // {count, together}
+        CallerCall call = (caller, i) -> Threads.runAdmitted(true, 1024, () -> {
+            int now = running.incrementAndGet();
+            LockSupportSleep.micros(1000);
+            seen.add(new int[] {Threads.count(), Math.max(now, running.get())});
+            running.decrementAndGet();
+        });
+        int splitsBefore = Threads.splitTurns();
+        callers(2, call);
+        assertTrue(Threads.splitTurns() > splitsBefore, "two callers fill two lanes of two threads");
+        assertTrue(seen.stream().anyMatch(s -> s[1] == 2 && s[0] == 2), "two at once, two threads each");
+        for (int[] s : seen) {
+            assertTrue(s[1] <= 2, "never more than the two callers at once");
+            assertTrue(s[1] == 1 && s[0] == 4 || s[0] == 2, "alone with all four, or in a lane of two: count " + s[0]);
+        }
+        // and lanes whose workspaces fit the cache only twice never make a turn of more lanes
+        seen.clear();
+        callsFromEightThreads(Threads.lastLevelCacheBytes() / 2, new int[1]).forEach(s -> seen.add(new int[] {s.count(), s.together()}));
+        assertTrue(seen.stream().allMatch(s -> s[1] <= 2 && s[0] * s[1] <= 4), "at most two lanes of two");
+    }
+
+    @Test
+    void splitWhenSameChecksTheLanesWidth() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setCount(4);
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
+        List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
+        // one thread adds in another order; two threads in the same as four
+        LaneCheck check = recordedCheck(runs, count -> new long[] {count == 1 ? 3 : 8});
+        AtomicInteger running = new AtomicInteger();
+        List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        CallerCall call = (caller, i) -> Threads.runAdmitted(true, 1024, check, () -> {
+            int now = running.incrementAndGet();
+            LockSupportSleep.micros(1000);
+            seen.add(new int[] {Threads.count(), Math.max(now, running.get())});
+            running.decrementAndGet();
+        });
+        int splitsBefore = Threads.splitTurns();
+        callers(2, call);
+        assertEquals(List.of(4, 2), runs.stream().map(CheckRun::count).toList(), "the team's run, then a lane's of two");
+        assertTrue(Threads.splitTurns() > splitsBefore, "lanes of two split");
+        callers(8, call);
+        assertTrue(seen.stream().noneMatch(s -> s[0] == 1), "no call ran in a lane of one thread, which differs");
+        assertTrue(runs.stream().map(CheckRun::count).toList().containsAll(List.of(4, 2)), runs.toString());
+        assertTrue(runs.size() <= 3, "each width checked once, the team's run shared: " + runs);
+    }
+
+    @Test
     void callsThatDoNotFitTheCacheTogetherNeverShareATurn() throws Exception {
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         int splitsBefore = Threads.splitTurns();
@@ -192,8 +258,8 @@ class ComputeQueueTest {
     }
 
     /** A check whose runs give {@code digest} of the count they run with, recording each run. */
-    private static OneThreadCheck recordedCheck(List<CheckRun> runs, java.util.function.IntFunction<long[]> digest) {
-        return new OneThreadCheck(() -> {
+    private static LaneCheck recordedCheck(List<CheckRun> runs, java.util.function.IntFunction<long[]> digest) {
+        return new LaneCheck(() -> {
             runs.add(new CheckRun(Thread.currentThread().getName(), Threads.count()));
             return digest.apply(Threads.count());
         });
@@ -227,7 +293,7 @@ class ComputeQueueTest {
         assertTrue(runs.size() <= 2, "checked at most once: " + runs);
         // nor calls it cannot check, nor those whose check fails
         seen = callsFromEightThreads(1024, null, most);
-        seen.addAll(callsFromEightThreads(1024, new OneThreadCheck(() -> {
+        seen.addAll(callsFromEightThreads(1024, new LaneCheck(() -> {
             throw new IllegalStateException("no check input");
         }), most));
         assertEquals(splitsBefore, Threads.splitTurns(), "no turn split");
@@ -239,7 +305,7 @@ class ComputeQueueTest {
         assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
         List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
-        OneThreadCheck check = recordedCheck(runs, count -> new long[] {count == 3 ? 5 : 1});
+        LaneCheck check = recordedCheck(runs, count -> new long[] {count == 3 ? 5 : 1});
         int[] most = {0};
         callsFromEightThreads(1024, check, most);
         assertEquals(2, runs.size(), runs.toString());
