@@ -95,6 +95,11 @@ final class ComputeThreads {
         }
     }
 
+    /** Wakes the idle compute threads, so that those the gate no longer needs end (after a change of count). */
+    static void wakeIdle() {
+        for (Worker w : IDLE) LockSupport.unpark(w);
+    }
+
     /** How many turns have run predictions side by side since the process started. */
     static int splitTurns() {
         return SPLIT_TURNS.get();
@@ -251,6 +256,7 @@ final class ComputeThreads {
                     while ((task = QUEUE.poll()) == null && System.nanoTime() < end) Thread.yield();
                 }
                 if (task == null) {
+                    if (retired()) return;
                     // idle first, then look again: a caller that queued meanwhile either sees this
                     // thread idle and wakes it, or its task is seen here
                     IDLE.add(this);
@@ -273,6 +279,29 @@ final class ComputeThreads {
                     Threads.exitCall(admitted);
                 }
             }
+        }
+
+        /**
+         * Whether this idle thread has ended its service: more compute threads run than the gate
+         * now admits at once (the count went up), and each keeps an OpenMP team that, beyond the
+         * cores, would make libgomp throttle every team. A task queued meanwhile goes to another.
+         */
+        private boolean retired() {
+            while (true) {
+                int n = CREATED.get();
+                if (n <= Threads.callsAtOnce()) return false;
+                if (CREATED.compareAndSet(n, n - 1)) break;
+            }
+            for (Helper h : helpers) h.retire();
+            if (!QUEUE.isEmpty()) {
+                Worker idle = IDLE.poll();
+                if (idle != null) {
+                    LockSupport.unpark(idle);
+                } else {
+                    startWorkerIfBelow(Threads.callsAtOnce());
+                }
+            }
+            return true;
         }
 
         private final java.util.ArrayList<Helper> helpers = new java.util.ArrayList<>();
@@ -314,6 +343,7 @@ final class ComputeThreads {
         private final boolean oneTurn; // ends after its lane: its OpenMP team goes with it
         private volatile Task task;
         private volatile Turn turn;
+        private volatile boolean retired; // its compute thread has ended
 
         Helper(String name, Worker worker, boolean oneTurn) {
             super(name);
@@ -321,6 +351,12 @@ final class ComputeThreads {
             this.oneTurn = oneTurn;
             setDaemon(true);
             start();
+        }
+
+        /** Ends this idle helper, whose compute thread has ended. */
+        void retire() {
+            retired = true;
+            LockSupport.unpark(this);
         }
 
         void begin(Task t, Turn of) {
@@ -334,6 +370,7 @@ final class ComputeThreads {
             while (true) {
                 Task t = task;
                 if (t == null) {
+                    if (retired) return;
                     LockSupport.park(this);
                     continue;
                 }

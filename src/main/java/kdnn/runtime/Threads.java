@@ -95,6 +95,7 @@ public final class Threads {
         }
         count = threads;
         gate = newGate();
+        ComputeThreads.wakeIdle(); // compute threads beyond the new gate's calls end
     }
 
     public static Policy policy() {

@@ -1,0 +1,30 @@
+package kdnn.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Compute threads made while the count was low end when it goes up: each keeps an OpenMP team,
+ * and more teams than the cores hold make libgomp throttle every one of them (the 16-thread
+ * figures of the first scaling run on 16 cores, 2026-12-04, which went from 1 thread up).
+ */
+class ComputeThreadsRetireTest {
+    @Test
+    void computeThreadsBeyondTheGateEndWhenTheCountGoesUp() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(RetireProbe.class, List.of("-XX:ActiveProcessorCount=8"));
+        assertEquals(0, r.exit(), r.output());
+        Matcher m = Pattern.compile("callsAtOnce=(\\d+) before=(\\d+) after=(\\d+) served=(\\d+) at the end=(\\d+)")
+                .matcher(r.output());
+        assertTrue(m.find(), r.output());
+        assertEquals(1, Integer.parseInt(m.group(1)), "8 processors, 8 threads: one call at a time");
+        assertTrue(Integer.parseInt(m.group(2)) > 1, "4 callers at a count of 2 used several compute threads: " + r.output());
+        assertEquals(1, Integer.parseInt(m.group(3)), "one left once the count went up: " + r.output());
+        assertEquals(100, Integer.parseInt(m.group(4)), "and it served every call after");
+        assertEquals(1, Integer.parseInt(m.group(5)), r.output());
+    }
+}
