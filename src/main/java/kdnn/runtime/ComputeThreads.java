@@ -153,8 +153,8 @@ final class ComputeThreads {
     /**
      * The turn's predictions: {@code first} alone, or, when it and queued ones that may share a
      * turn fill a divisor of the count of two or more, that many, each leaving the queue (lanes
-     * of unequal widths would leave some to wait for the widest). Those the turn does not take
-     * stay queued, in their order.
+     * of unequal widths would leave some to wait for the widest); where a lane width's check
+     * differs, the next smaller divisor's. Those the turn does not take stay queued, in their order.
      */
     private static Task[] turnOf(Task first) {
         int count = Threads.count();
@@ -174,16 +174,25 @@ final class ComputeThreads {
             turn.add(next);
             cap = Math.min(cap, next.maxLanes);
         }
-        int lanes = lanes(count, Math.min(turn.size(), cap));
-        while (turn.size() > Math.max(1, lanes)) QUEUE.offerFirst(turn.removeLast()); // back, in their order
-        if (lanes >= 2) {
-            int width = count / lanes;
-            boolean all = true;
-            for (Task t : turn) all = all && t.shares(lanes, width, true);
-            if (all) return turn.toArray(Task[]::new);
-            while (turn.size() > 1) QUEUE.offerFirst(turn.removeLast());
+        int lanes = lanes(count, Math.min(turn.size(), cap), l -> {
+            for (int i = 0; i < l; i++) {
+                if (!turn.get(i).shares(l, count / l, true)) return false;
+            }
+            return true;
+        });
+        while (turn.size() > lanes) QUEUE.offerFirst(turn.removeLast()); // back, in their order
+        return turn.toArray(Task[]::new);
+    }
+
+    /**
+     * The most lanes, each of as many threads, that {@code fill} predictions fill on {@code count}
+     * threads and whose width all of them may run at ({@code share}, given the lanes); 1: none.
+     */
+    static int lanes(int count, int fill, java.util.function.IntPredicate share) {
+        for (int l = lanes(count, fill); l >= 2; l = lanes(count, l - 1)) {
+            if (share.test(l)) return l;
         }
-        return new Task[] {first};
+        return 1;
     }
 
     /** The most lanes, each of as many threads, that {@code available} predictions fill on {@code count} threads (1: none). */

@@ -177,6 +177,22 @@ class ComputeQueueTest {
         assertEquals(1, ComputeThreads.lanes(3, 2));
         assertEquals(4, ComputeThreads.lanes(12, 5));
         assertEquals(1, ComputeThreads.lanes(7, 6));
+        // where a width's check differs, the next smaller divisor whose width all may run at
+        assertEquals(2, ComputeThreads.lanes(4, 4, l -> 4 / l >= 2), "lanes of one differ: two lanes of two");
+        assertEquals(4, ComputeThreads.lanes(16, 8, l -> 16 / l >= 4), "widths under 4 differ: four lanes of four");
+        assertEquals(1, ComputeThreads.lanes(16, 8, l -> false), "no width the same: no split");
+        assertEquals(8, ComputeThreads.lanes(16, 8, l -> true));
+    }
+
+    /** A call of about 1 ms, checked by {@code check} (or none), that records {count, how many ran at once} in {@code seen}. */
+    private static CallerCall recordingCall(LaneCheck check, List<int[]> seen) {
+        AtomicInteger running = new AtomicInteger();
+        return (caller, i) -> Threads.runAdmitted(true, 1024, check, () -> {
+            int now = running.incrementAndGet();
+            LockSupportSleep.micros(1000);
+            seen.add(new int[] {Threads.count(), Math.max(now, running.get())});
+            running.decrementAndGet();
+        });
     }
 
     @Test
@@ -184,14 +200,8 @@ class ComputeQueueTest {
         assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
         Threads.setCount(4);
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
-        AtomicInteger running = new AtomicInteger();
         List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>()); // {count, together}
-        CallerCall call = (caller, i) -> Threads.runAdmitted(true, 1024, () -> {
-            int now = running.incrementAndGet();
-            LockSupportSleep.micros(1000);
-            seen.add(new int[] {Threads.count(), Math.max(now, running.get())});
-            running.decrementAndGet();
-        });
+        CallerCall call = recordingCall(null, seen);
         int splitsBefore = Threads.splitTurns();
         callers(2, call);
         assertTrue(Threads.splitTurns() > splitsBefore, "two callers fill two lanes of two threads");
@@ -214,20 +224,17 @@ class ComputeQueueTest {
         List<CheckRun> runs = java.util.Collections.synchronizedList(new ArrayList<>());
         // one thread adds in another order; two threads in the same as four
         LaneCheck check = recordedCheck(runs, count -> new long[] {count == 1 ? 3 : 8});
-        AtomicInteger running = new AtomicInteger();
         List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        CallerCall call = (caller, i) -> Threads.runAdmitted(true, 1024, check, () -> {
-            int now = running.incrementAndGet();
-            LockSupportSleep.micros(1000);
-            seen.add(new int[] {Threads.count(), Math.max(now, running.get())});
-            running.decrementAndGet();
-        });
+        CallerCall call = recordingCall(check, seen);
         int splitsBefore = Threads.splitTurns();
         callers(2, call);
         assertEquals(List.of(4, 2), runs.stream().map(CheckRun::count).toList(), "the team's run, then a lane's of two");
         assertTrue(Threads.splitTurns() > splitsBefore, "lanes of two split");
+        seen.clear();
         callers(8, call);
         assertTrue(seen.stream().noneMatch(s -> s[0] == 1), "no call ran in a lane of one thread, which differs");
+        assertTrue(seen.stream().anyMatch(s -> s[0] == 2 && s[1] == 2), "eight callers, whose lanes of one differ,"
+                + " ran in lanes of two");
         assertTrue(runs.stream().map(CheckRun::count).toList().containsAll(List.of(4, 2)), runs.toString());
         assertTrue(runs.size() <= 3, "each width checked once, the team's run shared: " + runs);
     }
