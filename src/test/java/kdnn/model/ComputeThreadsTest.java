@@ -150,12 +150,14 @@ class ComputeThreadsTest {
         Threads.Policy before = Threads.policy();
         int countBefore = Threads.count();
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_SAME);
-        Threads.setCount(4); // two callers fill two lanes of two threads: each lane an OpenMP team of its own
+        // three callers fill two lanes of two threads (the third waits: lanes divide the count), each
+        // lane an OpenMP team of its own
+        Threads.setCount(4);
         try (Sequential m = model()) {
             float[][] inputs = eightInputs();
             List<float[]> want = Arrays.stream(inputs).map(x -> predict(m, x)).toList();
             int splitsBefore = Threads.splitTurns();
-            List<float[]> got = fromThreads(2, 24, m, inputs, SHAPE);
+            List<float[]> got = fromThreads(3, 36, m, inputs, SHAPE);
             for (int i = 0; i < got.size(); i++) assertArrayEquals(want.get(i % 8), got.get(i), "call " + i);
             assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
             // a wide lane's helper ends with its turn, and its team with it

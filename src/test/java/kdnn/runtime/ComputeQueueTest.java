@@ -196,18 +196,18 @@ class ComputeQueueTest {
     }
 
     @Test
-    void onFourThreadsTwoCallersSplitIntoTwoLanesOfTwoThreads() throws Exception {
+    void onFourThreadsThreeCallersSplitIntoTwoLanesOfTwoThreads() throws Exception {
         assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
         Threads.setCount(4);
         Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
         List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>()); // {count, together}
         CallerCall call = recordingCall(null, seen);
         int splitsBefore = Threads.splitTurns();
-        callers(2, call);
-        assertTrue(Threads.splitTurns() > splitsBefore, "two callers fill two lanes of two threads");
+        callers(3, call); // the third waits: three lanes would not divide four threads
+        assertTrue(Threads.splitTurns() > splitsBefore, "three callers fill two lanes of two threads");
         assertTrue(seen.stream().anyMatch(s -> s[1] == 2 && s[0] == 2), "two at once, two threads each");
         for (int[] s : seen) {
-            assertTrue(s[1] <= 2, "never more than the two callers at once");
+            assertTrue(s[1] <= 2, "never more than two lanes at once");
             assertTrue(s[1] == 1 && s[0] == 4 || s[0] == 2, "alone with all four, or in a lane of two: count " + s[0]);
         }
         // and lanes whose workspaces fit the cache only twice never make a turn of more lanes
@@ -227,7 +227,7 @@ class ComputeQueueTest {
         List<int[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         CallerCall call = recordingCall(check, seen);
         int splitsBefore = Threads.splitTurns();
-        callers(2, call);
+        callers(3, call);
         assertEquals(List.of(4, 2), runs.stream().map(CheckRun::count).toList(), "the team's run, then a lane's of two");
         assertTrue(Threads.splitTurns() > splitsBefore, "lanes of two split");
         seen.clear();
