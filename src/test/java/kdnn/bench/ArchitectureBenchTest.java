@@ -68,16 +68,22 @@ class ArchitectureBenchTest {
     static final Set<String> THROUGHPUT = Set.of("model", "batch", "impl", "request_threads", "predictions_per_s");
     static final Set<String> THROUGHPUT_ERROR = Set.of("model", "batch", "impl", "request_threads", "error");
 
+    /** What {@code kdnn bench ARGS} printed, once it has exited 0. */
+    private static String bench(String... args) throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        int status = BenchMain.run(args, new PrintStream(text, true, StandardCharsets.UTF_8));
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, printed);
+        return printed;
+    }
+
     @Test
     void modelsJsonHasTheRecordShapesOfTheIssue(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("tiny.json");
         Files.writeString(config, TINY);
         Path json = dir.resolve("out.json");
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        int status = BenchMain.run(new String[] {"--models", config.toString(), "--quick", "--rounds", "1",
-                "--window-ms", "100", "--no-dl4j", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
-        String printed = text.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, printed);
+        String printed = bench("--models", config.toString(), "--quick", "--rounds", "1", "--window-ms", "100", "--no-dl4j",
+                "--json", json.toString());
         JsonNode records = JSON.readTree(json.toFile());
         assertTrue(records.isArray() && records.size() > 0, records.toString());
         List<Integer> requestThreads = new ArrayList<>();
@@ -230,11 +236,8 @@ class ArchitectureBenchTest {
         Path config = dir.resolve("tiny.json");
         Files.writeString(config, TINY);
         Path json = dir.resolve("scaling.json");
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        int status = BenchMain.run(new String[] {"--models", config.toString(), "--scaling", "1,2", "--batches", "1,3",
-                "--quick", "--json", json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8));
-        String printed = text.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, printed);
+        String printed = bench("--models", config.toString(), "--scaling", "1,2", "--batches", "1,3", "--quick", "--json",
+                json.toString());
         Set<String> seen = new TreeSet<>();
         for (JsonNode r : JSON.readTree(json.toFile())) {
             Set<String> fields = new TreeSet<>();
