@@ -270,10 +270,10 @@ final class Keras3Config {
             c.put("x_min", f.constants()[0]);
             c.put("x_max", f.constants()[1]);
         }
-        if (op instanceof kdnn.layers.Pad) {
+        if (op instanceof kdnn.layers.Pad pad) {
             // ops.pad(x, pad_width, mode): the constant is passed at the call
             c.set("pad_width", keras2.path("config").get("paddings"));
-            c.put("mode", "constant");
+            c.put("mode", pad.mode());
         }
         if (op instanceof kdnn.layers.Reduce reduce) {
             // Keras 3's constructor arguments: ops.max(x, axis, keepdims, initial), ops.prod(..., dtype)
@@ -369,7 +369,8 @@ final class Keras3Config {
         }
         if (op instanceof Model || cls.equals("BatchNormalization")) kwargs.putNull("mask");
         if (cls.equals("Dropout")) kwargs.put("training", false);
-        if (op instanceof kdnn.layers.Pad pad) kwargs.put("constant_values", pad.constantValue());
+        // Keras 3 refuses a fill beside a mirrored mode
+        if (op instanceof kdnn.layers.Pad pad && pad.mode().equals("constant")) kwargs.put("constant_values", pad.constantValue());
         if (op instanceof kdnn.layers.BaseDenseAttention dense) {
             if (dense.useCausalMask()) kwargs.put("use_causal_mask", true);
             if (dense.returnAttentionScores()) kwargs.put("return_attention_scores", true);

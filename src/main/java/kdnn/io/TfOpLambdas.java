@@ -237,8 +237,8 @@ final class TfOpLambdas {
                             && (a > 0 && a < rank - 1 || pair.get(0).asInt() == 0 && pair.get(1).asInt() == 0);
                 }
                 if (!ok) {
-                    // another constant border (the channels', any rank, not zero): kdnn's Pad
-                    boolean general = mode.equalsIgnoreCase("constant") && rank >= 2
+                    // another constant border (the channels', any rank, not zero) or a mirrored one: kdnn's Pad
+                    boolean general = kdnn.layers.Pad.MODES.contains(mode.toLowerCase(java.util.Locale.ROOT)) && rank >= 2
                             && (fill.isMissingNode() || fill.isNull() || fill.isNumber());
                     for (int a = 0; general && a < rank; a++) {
                         JsonNode pair = paddings.get(a);
@@ -249,10 +249,11 @@ final class TfOpLambdas {
                     if (!general) {
                         throw unsupported(file, where, function, "paddings=" + ConfigNormalizer.abbreviate(paddings)
                                 + ", mode=" + mode + ", constant_values=" + ConfigNormalizer.abbreviate(fill) + " (kdnn pads"
-                                + " any axes but the batch's with a constant)");
+                                + " any axes but the batch's with a constant, or mirrored: CONSTANT, REFLECT, SYMMETRIC)");
                     }
                     cls = kdnn.layers.Pad.CLASS_NAME;
                     config.set("paddings", paddings.deepCopy());
+                    config.put("mode", mode.toLowerCase(java.util.Locale.ROOT));
                     if (fill.isNumber()) config.set("constant_values", fill.deepCopy());
                     inputs.add(call.tensor(file, where, function));
                     break;
@@ -585,7 +586,7 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (pad) {
                     kwargs.set("paddings", c.get("paddings"));
-                    kwargs.put("mode", "CONSTANT");
+                    kwargs.put("mode", c.path("mode").asText("constant").toUpperCase(java.util.Locale.ROOT));
                     kwargs.set("constant_values", c.get("constant_values"));
                     kwargs.putNull("name");
                 } else if (reduce) {

@@ -7,27 +7,39 @@ import kdnn.runtime.Pipeline;
 import kdnn.runtime.ShapeOps;
 
 /**
- * {@code pad(x, paddings, constant_values)}: a constant border before and after any axes but the
+ * {@code pad(x, paddings, mode, constant_values)}: a border before and after any axes but the
  * batch's, what tf.keras saves as the TFOpLambda of {@code tf.pad} and Keras 3 as its {@code Pad}
- * operation (e.g. a CIFAR ResNet's shortcut padding its channels with zeros). The output filled
- * with the constant, the input reordered into its window by oneDNN. Zeros around the spatial axes
- * alone read as the ZeroPadding layers instead; reflecting and symmetric modes, and a batch axis
- * padded, are refused. Keras has no layer for it: a file keeps the form it came in.
+ * operation: a constant (e.g. a CIFAR ResNet's shortcut padding its channels with zeros; the
+ * output filled with it, the input reordered into its window by oneDNN), or the input mirrored
+ * about its edges, {@code "reflect"} without repeating the edge and {@code "symmetric"} repeating
+ * it (CycleGAN's and style transfer's generators pad so before their convolutions; each border
+ * slice one oneDNN reorder of the slice it mirrors). As tf.pad, a mirrored pad is at most the
+ * axis' size less one ({@code reflect}) or its size ({@code symmetric}). Zeros around the spatial
+ * axes alone read as the ZeroPadding layers instead; other modes, and a batch axis padded, are
+ * refused. Keras has no layer for it: a file keeps the form it came in.
  */
 public final class Pad extends MovingLayer implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Pad"}. */
     public static final String CLASS_NAME = "Pad";
 
+    /** The modes kdnn pads with, by their names in Keras 3's config (tf.pad's in capitals). */
+    public static final java.util.List<String> MODES = java.util.List.of("constant", "reflect", "symmetric");
+
     private final int[][] paddings;
+    private final String mode;
     private final double value;
 
-    private Pad(String name, long[] batchInputShape, boolean trainable, int[][] paddings, double value) {
+    private Pad(String name, long[] batchInputShape, boolean trainable, int[][] paddings, String mode, double value) {
         super(name, batchInputShape, trainable);
         this.paddings = paddings;
+        this.mode = mode;
         this.value = value;
     }
 
-    /** From kdnn's config form: {@code paddings} a pair per axis, {@code constant_values} a number (default 0). */
+    /**
+     * From kdnn's config form: {@code paddings} a pair per axis, {@code mode} one of {@link #MODES}
+     * in any case (default constant), {@code constant_values} a number (default 0).
+     */
     public static Pad fromConfig(JsonNode config) {
         ConfigReader r = new ConfigReader(CLASS_NAME, config);
         String name = r.string("name", null);
@@ -49,15 +61,16 @@ public final class Pad extends MovingLayer implements KerasOperation {
             throw new IllegalArgumentException("Pad \"" + name + "\": kdnn keeps the batch axis; paddings="
                     + p + " pads it");
         }
-        String mode = r.string("mode", "constant");
-        if (!mode.equalsIgnoreCase("constant")) {
-            throw new IllegalArgumentException("Pad \"" + name + "\": mode=\"" + mode + "\" is not supported by kdnn (it"
-                    + " pads with a constant)");
+        String given = r.string("mode", "constant");
+        String mode = given.toLowerCase(java.util.Locale.ROOT);
+        if (!MODES.contains(mode)) {
+            throw new IllegalArgumentException("Pad \"" + name + "\": mode=\"" + given + "\" is not supported by kdnn (it"
+                    + " pads with one of " + MODES + ")");
         }
         JsonNode v = r.node("constant_values");
         if (!v.isNull() && !v.isNumber()) throw ConfigReader.bad("constant_values", v, "a number");
         r.finish();
-        return Layer.builtFor(new Pad(name, batchInputShape, trainable, paddings, v.isNull() ? 0 : v.asDouble()),
+        return Layer.builtFor(new Pad(name, batchInputShape, trainable, paddings, mode, v.isNull() ? 0 : v.asDouble()),
                 batchInputShape);
     }
 
@@ -71,7 +84,13 @@ public final class Pad extends MovingLayer implements KerasOperation {
         return CLASS_NAME;
     }
 
-    /** The constant the border holds. */
+    /** How the border is filled: {@code "constant"}, {@code "reflect"} or {@code "symmetric"}. */
+    public String mode() {
+        ensureOpen();
+        return mode;
+    }
+
+    /** The constant the border holds (in the constant mode). */
     public double constantValue() {
         ensureOpen();
         return value;
@@ -86,6 +105,15 @@ public final class Pad extends MovingLayer implements KerasOperation {
         for (int a = 1; a < shape.length; a++) {
             if (shape[a] == 0 || shape[a] < -1) throw incompatible(shape, "every dimension but the batch must be positive");
             if (shape[a] > 0) out[a] = shape[a] + paddings[a][0] + paddings[a][1];
+            // tf.pad's own limits and wording (MirrorPad)
+            long most = mode.equals("reflect") ? shape[a] - 1 : shape[a];
+            if (shape[a] > 0 && !mode.equals("constant") && (paddings[a][0] > most || paddings[a][1] > most)) {
+                throw incompatible(shape, mode.equals("reflect")
+                        ? "paddings must be less than the dimension size: " + paddings[a][0] + ", " + paddings[a][1]
+                                + " not less than " + shape[a]
+                        : "paddings must be no greater than the dimension size: " + paddings[a][0] + ", " + paddings[a][1]
+                                + " greater than " + shape[a]);
+            }
         }
         return out;
     }
@@ -94,7 +122,9 @@ public final class Pad extends MovingLayer implements KerasOperation {
     Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] offsets = new long[paddings.length];
         for (int a = 0; a < offsets.length; a++) offsets[a] = paddings[a][0];
-        return ShapeOps.padWith(inputShape, computeOutputShape(inputShape), offsets, (float) value);
+        long[] outputShape = computeOutputShape(inputShape);
+        return mode.equals("constant") ? ShapeOps.padWith(inputShape, outputShape, offsets, (float) value)
+                : ShapeOps.padMirrored(inputShape, outputShape, offsets, mode.equals("symmetric"));
     }
 
     @Override
@@ -102,7 +132,7 @@ public final class Pad extends MovingLayer implements KerasOperation {
         ObjectNode c = baseConfig();
         ArrayNode p = c.putArray("paddings");
         for (int[] pair : paddings) p.addArray().add(pair[0]).add(pair[1]);
-        c.put("mode", "constant");
+        c.put("mode", mode);
         c.put("constant_values", value);
         return c;
     }

@@ -34,6 +34,53 @@ public final class ShapeOps {
                 b -> b.own(MemoryDesc.rowMajor(dstDims)));
     }
 
+    /**
+     * Mirrored padding of a row-major tensor of any rank (tf.pad's REFLECT, or SYMMETRIC where
+     * {@code symmetric}): the input reordered into the window at {@code offsets}, then axis by axis
+     * each border slice reordered from the slice it mirrors, in the output itself, across the
+     * axes already padded (so the corners mirror the mirrored borders, as tf.pad's do).
+     */
+    public static Pipeline padMirrored(long[] srcDims, long[] dstDims, long[] offsets, boolean symmetric) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            MemoryDesc window = b.own(dst.submemory(srcDims, offsets));
+            b.step(Convolutions.reorder(src, window), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), window, Pipeline.OUTPUT));
+            long[] extent = srcDims.clone(); // the region filled so far, at origin
+            long[] origin = offsets.clone();
+            int skip = symmetric ? 0 : 1; // reflect leaves the edge out of the mirror
+            for (int a = 0; a < dstDims.length; a++) {
+                long first = origin[a];
+                long last = origin[a] + srcDims[a] - 1;
+                long after = dstDims[a] - srcDims[a] - offsets[a];
+                long[] slice = extent.clone();
+                slice[a] = 1;
+                for (long k = 1; k <= offsets[a]; k++) mirror(b, dst, slice, origin, a, first + k - 1 + skip, first - k);
+                for (long k = 1; k <= after; k++) mirror(b, dst, slice, origin, a, last - k + 1 - skip, last + k);
+                extent[a] = dstDims[a];
+                origin[a] = 0;
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** One border slice of {@code dst}: index {@code to} on axis {@code a} reordered from index {@code from}. */
+    private static void mirror(Pipeline.Builder b, MemoryDesc dst, long[] slice, long[] origin, int a, long from, long to) {
+        long[] fromAt = origin.clone();
+        fromAt[a] = from;
+        long[] toAt = origin.clone();
+        toAt[a] = to;
+        MemoryDesc source = b.own(dst.submemory(slice, fromAt));
+        MemoryDesc target = b.own(dst.submemory(slice, toAt));
+        b.step(Convolutions.reorder(source, target), Pipeline.Arg.slot(DNNL_ARG_FROM(), source, Pipeline.OUTPUT),
+                Pipeline.Arg.slot(DNNL_ARG_TO(), target, Pipeline.OUTPUT));
+    }
+
     private static Pipeline padded(long[] srcDims, long[] dstDims, long[] offsets, float value,
                                    java.util.function.Function<Pipeline.Builder, MemoryDesc> srcMd,
                                    java.util.function.Function<Pipeline.Builder, MemoryDesc> dstMd) {

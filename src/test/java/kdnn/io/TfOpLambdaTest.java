@@ -434,11 +434,49 @@ class TfOpLambdaTest {
                 assertEquals("Pad", m.layer("out").className(), other);
             }
         }
-        for (String bad : new String[] {"{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'mode': 'REFLECT'}",
+        for (String bad : new String[] {"{'paddings': [[0, 0], [1, 1], [1, 1], [0, 0]], 'mode': 'EDGE'}",
             "{'paddings': [[0, 0], [-1, 1], [1, 1], [0, 0]]}", "{'paddings': [[1, 0], [1, 1], [1, 1], [0, 0]]}"}) {
             Path p = Files.writeString(dir.resolve("bad.json"), tfKeras.formatted("[null, 3, 4, 2]", bad.replace('\'', '"')));
             var e = assertThrows(IllegalArgumentException.class, () -> Models.load(p).close(), bad);
             assertTrue(e.getMessage().contains("tf.pad with paddings="), e.getMessage());
+        }
+    }
+
+    /**
+     * {@code tf.pad(x, paddings, mode="REFLECT")} before a convolution, as CycleGAN's generators
+     * write it: kdnn's Pad in the reflect mode, the reference's values, written back as the same
+     * TFOpLambda in .h5 and as Keras 3's ops.pad in .keras (without a fill, which Keras 3 refuses
+     * beside a mirrored mode); SYMMETRIC likewise.
+     */
+    @Test
+    void mirroredPadsReadAndWriteBack(@TempDir Path dir) throws Exception {
+        String tfKeras = TfKerasOps.model(TfKerasOps.input("[null, 4, 5, 2]") + ", " + TfKerasOps.lambda("out", "pad", "x",
+                "{'paddings': [[0, 0], [3, 3], [2, 1], [0, 0]], 'mode': '%s', 'constant_values': 0, 'name': null}"), "out");
+        float[] x = new float[2 * 4 * 5 * 2];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        for (String mode : new String[] {"REFLECT", "SYMMETRIC"}) {
+            Path file = Files.writeString(dir.resolve("pad.json"), tfKeras.formatted(mode));
+            try (Model m = Models.load(file); Tensor in = Tensor.of(x, 2, 4, 5, 2); Tensor y = m.predict(in)) {
+                assertEquals("Pad", m.layer("out").className());
+                assertEquals(mode.toLowerCase(java.util.Locale.ROOT), ((kdnn.layers.Pad) m.layer("out")).mode());
+                float[] want = kdnn.reference.ReferenceShapeOps.pad(new kdnn.reference.RefArray(new int[] {2, 4, 5, 2}, x),
+                        new int[][] {{0, 0}, {3, 3}, {2, 1}, {0, 0}}, mode.toLowerCase(java.util.Locale.ROOT), 0).data();
+                assertArrayEquals(want, y.toFloatArray(), 0f, mode);
+                RoundTrips.predictSame(m, dir, List.of(in), List.of("m.h5", "m.keras"));
+                Models.save(m, dir.resolve("w.keras"));
+                String written = new String(readZipEntry(dir.resolve("w.keras"), "config.json"), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(written.contains("\"mode\": \"" + mode.toLowerCase(java.util.Locale.ROOT) + "\"")
+                        || written.contains("\"mode\":\"" + mode.toLowerCase(java.util.Locale.ROOT) + "\""), written);
+                assertTrue(!written.contains("constant_values"), "no fill beside a mirrored mode: " + written);
+            }
+        }
+    }
+
+    private static byte[] readZipEntry(Path zip, String entry) throws java.io.IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            try (java.io.InputStream in = z.getInputStream(z.getEntry(entry))) {
+                return in.readAllBytes();
+            }
         }
     }
 

@@ -36,6 +36,44 @@ public final class ReferenceShapeOps {
         });
     }
 
+    /**
+     * NumPy's / tf.pad's padding of every axis by {@code paddings[a] = {before, after}}: with
+     * {@code value} ("constant"), or mirrored about the edge without repeating it ("reflect": the
+     * input {@code 1 2 3} padded by 2 reads {@code 3 2 1 2 3 2 1}) or repeating it ("symmetric":
+     * {@code 2 1 1 2 3 3 2}), as tf.pad's REFLECT and SYMMETRIC modes (pads no larger than the axis
+     * allows them: below its size, or up to it).
+     */
+    public static RefArray pad(RefArray x, int[][] paddings, String mode, float value) {
+        int r = x.shape().length;
+        int[] outShape = x.shape().clone();
+        for (int a = 0; a < r; a++) {
+            checkPair(paddings[a], "paddings");
+            outShape[a] += paddings[a][0] + paddings[a][1];
+        }
+        RefArray out = RefArray.zeros(outShape);
+        if (out.data().length == 0) return out;
+        int[] o = new int[r];
+        int[] i = new int[r];
+        do {
+            boolean border = false;
+            for (int a = 0; a < r; a++) {
+                int n = x.shape()[a];
+                int k = o[a] - paddings[a][0];
+                if (k < 0 || k >= n) {
+                    switch (mode) {
+                        case "constant" -> border = true;
+                        case "reflect" -> k = k < 0 ? -k : 2 * (n - 1) - k;
+                        case "symmetric" -> k = k < 0 ? -k - 1 : 2 * n - 1 - k;
+                        default -> throw new IllegalArgumentException("mode " + mode);
+                    }
+                }
+                i[a] = k;
+            }
+            out.data()[Shapes.offset(outShape, o)] = border ? value : x.data()[Shapes.offset(x.shape(), i)];
+        } while (Shapes.next(o, outShape));
+        return out;
+    }
+
     /** Removes {@code cropping[a][0]} positions at the start and {@code cropping[a][1]} at the end of spatial axis {@code a}. */
     public static RefArray crop(RefArray x, int[][] cropping, boolean channelsFirst) {
         int first = firstSpatialAxis(x, cropping.length, channelsFirst);
