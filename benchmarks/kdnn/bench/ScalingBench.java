@@ -43,8 +43,7 @@ final class ScalingBench {
         int before = Threads.count();
         try {
             for (Path config : configs) {
-                model(config, counts, batches, quick, records, rows, out);
-                if (json != null) ArchitectureBench.write(json, records); // a run cut short keeps what it measured
+                model(config, counts, batches, quick, records, rows, json, out);
             }
         } finally {
             Threads.setCount(before);
@@ -65,11 +64,11 @@ final class ScalingBench {
     }
 
     private static void model(Path config, int[] counts, int[] batches, boolean quick, List<ObjectNode> records,
-                              List<String> rows, PrintStream out) throws Exception {
+                              List<String> rows, Path json, PrintStream out) throws Exception {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
-        JsonNode json = ArchitectureBench.JSON.readTree(config.toFile());
-        try (Model model = ModelConfigs.build(ArchitectureBench.seeded(json, 14), ArchitectureBench.seededWeights(14))) {
+        JsonNode keras = ArchitectureBench.JSON.readTree(config.toFile());
+        try (Model model = ModelConfigs.build(ArchitectureBench.seeded(keras, 14), ArchitectureBench.seededWeights(14))) {
             out.printf(Locale.ROOT, "%n%s: %,d parameters%n", name, model.countParams());
             List<Integer> sizes = batches != null ? Arrays.stream(batches).boxed().toList()
                     : quick || name.startsWith("wavenet") ? List.of(1) : List.of(1, 16);
@@ -79,8 +78,9 @@ final class ScalingBench {
                 List<Point> points = new ArrayList<>();
                 float[] first = null;
                 for (int threads : counts) {
-                    Point p = point(name, json, model, shape, threads, quick, records, out);
+                    Point p = point(name, keras, model, shape, threads, quick, records, out);
                     points.add(p);
+                    if (json != null) ArchitectureBench.write(json, records); // a run cut short keeps every point
                     if (first == null) {
                         first = p.output();
                     } else {
