@@ -49,7 +49,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
     private volatile int batchSlice; // samples per slice; 0: the planner chooses
     /** Plans kept per model ({@code -Dkdnn.planCache}, at least 2); see {@link LeaseCache}. */
     static final int PLAN_CAPACITY = Math.max(2, Integer.getInteger("kdnn.planCache", 16));
-    // per plan: whether one-thread primitives give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
+    // per plan: whether a split turn's lanes (fewer threads) give its results bitwise (Threads.Policy.SPLIT_WHEN_SAME)
     private final ConcurrentHashMap<Plan, kdnn.runtime.LaneCheck> laneChecks = new ConcurrentHashMap<>();
     private final LeaseCache<PlanKey, Plan> plans = new LeaseCache<>(PLAN_CAPACITY, p -> {
         laneChecks.remove(p);
@@ -321,7 +321,7 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             for (int i = 0; i < in.size(); i++) ((InputLayer) inputs.get(i).node().op()).checkValues(in.get(i));
             // one turn for the whole prediction: its layers run back to back on warm caches; a large
             // one on a compute thread, which must see the mode in force here (and may share its
-            // turn with others, one thread each, only if every step follows the thread's count)
+            // turn with others, in lanes of fewer threads, only if every step follows the thread's count)
             ExtremeValues effective = ExtremeValues.mode();
             long sharedBytes = plan.anyThreadCount() ? plan.workspaceBytes() : Long.MAX_VALUE;
             kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, laneChecks.get(plan), () -> {

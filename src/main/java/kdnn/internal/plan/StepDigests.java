@@ -11,7 +11,7 @@ import java.util.zip.CRC32C;
 /**
  * A plan's run on a fixed check input, summed up as a digest of every step's result and of the
  * outputs: two runs with the same digests computed the same values (used to tell whether
- * one-thread primitives add in the same order as the whole count's, {@code LaneCheck}).
+ * a split turn's lane primitives (fewer threads) add in the same order as the whole count's, {@code LaneCheck}).
  * Every step counts, so a last layer that saturates cannot hide a difference before it.
  */
 public final class StepDigests {
