@@ -42,7 +42,12 @@ final class ComputeThreads {
     // caller, woken at the end of its prediction, queues its next one within about 40 us here,
     // which then starts without a second wake-up
     private static final long LOOK_NS = 100_000;
+    // a lane looks longer, this share of its last prediction's time: on cores its turn keeps busy,
+    // a woken caller may wait a scheduler's slice for one, and a turn that ends for that idles its
+    // other lanes until their predictions end
+    private static final int LANE_LOOK_SHARE = 32;
     private static final AtomicInteger SPLIT_TURNS = new AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicLong SPLIT_PREDICTIONS = new java.util.concurrent.atomic.AtomicLong();
 
     private ComputeThreads() {
     }
@@ -103,6 +108,11 @@ final class ComputeThreads {
     /** How many turns have run predictions side by side since the process started. */
     static int splitTurns() {
         return SPLIT_TURNS.get();
+    }
+
+    /** How many predictions those turns have run. */
+    static long splitPredictions() {
+        return SPLIT_PREDICTIONS.get();
     }
 
     /** A caller's prediction and what the caller waits for. */
@@ -220,18 +230,24 @@ final class ComputeThreads {
     /** Runs {@code first}, then queued predictions that may share the turn, with the lane's width. */
     private static void runLane(Task first, Turn turn) {
         Threads.withCount(turn.width, () -> {
-            for (Task t = first; t != null; t = nextInLane(turn)) t.runAndReport();
+            for (Task t = first; t != null; ) {
+                long start = System.nanoTime();
+                t.runAndReport();
+                SPLIT_PREDICTIONS.incrementAndGet();
+                t = nextInLane(turn, System.nanoTime() - start);
+            }
         });
     }
 
     /**
      * The lane's next prediction, or null when the turn ends: the first lane to find none for a
-     * moment (a caller just woken takes about 40 us to queue its next) ends the turn for all, so
-     * no lane goes on alone while another's core idles; so does a call waiting for the gate, or
-     * a change of policy.
+     * moment ends the turn for all, so no lane goes on alone while another's core idles; so does
+     * a call waiting for the gate, or a change of policy. The moment: {@link #LOOK_NS} (a caller
+     * just woken takes about 40 us to queue its next), or a 32nd of the lane's last prediction
+     * ({@code lastNs}) if longer.
      */
-    private static Task nextInLane(Turn turn) {
-        long end = System.nanoTime() + LOOK_NS;
+    private static Task nextInLane(Turn turn, long lastNs) {
+        long end = System.nanoTime() + Math.max(LOOK_NS, lastNs / LANE_LOOK_SHARE);
         while (!turn.ending) {
             if (turn.admitted != null && turn.admitted.hasQueuedThreads()) break;
             if (!Threads.splits(Threads.policy())) break; // changed meanwhile

@@ -176,6 +176,11 @@ public final class Threads {
         return ComputeThreads.splitTurns();
     }
 
+    /** How many predictions those turns have run, in all their lanes. */
+    public static long splitPredictions() {
+        return ComputeThreads.splitPredictions();
+    }
+
     /** Runs {@code create} so that primitives it creates get {@code threads} threads. */
     public static <T> T creatingWith(int threads, java.util.function.Supplier<T> create) {
         int[] slot = CREATING_WITH.get();
