@@ -26,6 +26,9 @@ final class OrtGraphPeer implements AutoCloseable {
             o.setInterOpNumThreads(1);
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // ORT's own per-node profile, for comparing its kernels with oneDNN's (ONEDNN_VERBOSE=profile_exec)
+            String profile = System.getProperty("kdnn.bench.ortProfile");
+            if (profile != null) o.enableProfiling(profile);
             session = env.createSession(onnx, o);
         }
         inputShape = nchwInput.clone();
