@@ -142,6 +142,39 @@ class ComputeQueueTest {
     }
 
     @Test
+    void aLaneWaitsForACallerSlowerThanAMomentWhenItsPredictionsAreLong() throws Exception {
+        assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        long predictionsBefore = Threads.splitPredictions();
+        // a first call holds the turn while both callers queue, so the next turn splits; then calls
+        // of 96 ms (a lane looks 3 ms for the next) with each caller queueing its next 300 us after
+        // its result, past the 100 us a lane of short calls looks
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread first = Thread.ofPlatform().start(() -> Threads.runAdmitted(true, 1024, () -> {
+            holding.countDown();
+            LockSupportSleep.micros(30_000);
+        }));
+        holding.await();
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            callers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 8; i++) {
+                    Threads.runAdmitted(true, 1024, () -> LockSupportSleep.micros(96_000));
+                    LockSupportSleep.micros(300);
+                }
+            }));
+        }
+        first.join();
+        for (Thread c : callers) c.join();
+        int turns = Threads.splitTurns() - splitsBefore;
+        long inTurns = Threads.splitPredictions() - predictionsBefore;
+        // a turn that ended at the first pause would run 2, the callers then taking lone turns by turns
+        assertTrue(turns > 0 && inTurns >= 8, "the lanes went on past the callers' pauses: " + turns
+                + " split turns ran " + inTurns + " of 16 calls");
+    }
+
+    @Test
     void aTurnSplitsOnlyWhenEachOfTheCountsThreadsGetsAPrediction() throws Exception {
         assumeTrue(Threads.lastLevelCacheBytes() > 0, "the cache's size is unknown here: nothing splits");
         Threads.setCount(3);
