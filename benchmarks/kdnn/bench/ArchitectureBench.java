@@ -187,7 +187,7 @@ final class ArchitectureBench {
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
                 + Threads.policy() + "; each level the mean of " + REQUEST_THREADS.length + " visits of a window's "
                 + "1/" + REQUEST_THREADS.length + ", in rotated rounds (1 2 4 8, 2 4 8 1, ...), the implementations"
-                + " taking turns at each; one visit of every level before them, not counted):");
+                + " taking turns at each; one half-length visit of every level before them, not counted):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
@@ -752,9 +752,9 @@ final class ArchitectureBench {
      * Shared cores drift in speed over minutes: this way every level and every implementation sees
      * the same stretches of it, where timing them one after the other would compare moments of the
      * machine's load (and visiting 1 2 4 8 8 4 2 1 put both of 8's visits in the middle, where a
-     * hump in the machine's speed fell on 8 alone). Before the rounds, one visit of every level
-     * is run and not counted: what a level first needs once per process (kdnn's primitives for a
-     * lane width it has not run at, and their check) falls there, not in one of the counted visits.
+     * hump in the machine's speed fell on 8 alone). Before the rounds, one visit of every level, half
+     * as long, is run and not counted: what a level first needs once per process (kdnn's primitives
+     * for a lane width it has not run at, and their check) falls there, not in a counted visit.
      */
     static double[][] interleaved(long windowMs, List<LevelRun> runs) throws Exception {
         int n = REQUEST_THREADS.length;
@@ -762,7 +762,7 @@ final class ArchitectureBench {
         double[][] rates = new double[m][n];
         long slice = Math.max(1, windowMs / n);
         for (int level : REQUEST_THREADS) {
-            for (LevelRun run : runs) run.perSecond(level, slice);
+            for (LevelRun run : runs) run.perSecond(level, Math.max(1, slice / 2));
         }
         for (int visit = 0; visit < n * n; visit++) {
             int k = (visit / n + visit % n) % n;

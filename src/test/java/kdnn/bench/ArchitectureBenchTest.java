@@ -172,7 +172,7 @@ class ArchitectureBenchTest {
             calls.add(threads + "@" + ms);
             return 100 - 10 * seen[0]++;
         });
-        assertEquals(List.of("1@250", "2@250", "4@250", "8@250", // the warm-up visits
+        assertEquals(List.of("1@125", "2@125", "4@125", "8@125", // the warm-up visits, half as long
                 "1@250", "2@250", "4@250", "8@250", "2@250", "4@250", "8@250", "1@250",
                 "4@250", "8@250", "1@250", "2@250", "8@250", "1@250", "2@250", "4@250"), calls);
         assertArrayEquals(new double[] {-15, -15, -15, -15}, rates, 1e-12);
