@@ -5,11 +5,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A model compiled for one set of input shapes: its layers' steps ({@link StepPlan}), or those of
- * a smaller batch run over the batch in slices ({@link BatchSlices}). Immutable; {@link #execute}
+ * A model compiled for one set of input shapes: its layers' steps ({@link StepPlan}), those of
+ * a smaller batch run over the batch in slices ({@link BatchSlices}), or stages of the model each
+ * run in slices of its own size ({@link StageSlices}). Immutable; {@link #execute}
  * may run on many threads at once.
  */
-public abstract sealed class Plan implements AutoCloseable permits StepPlan, BatchSlices {
+public abstract sealed class Plan implements AutoCloseable permits StepPlan, BatchSlices, StageSlices {
     private final List<long[]> inputShapes;
     private final List<long[]> outputShapes;
 

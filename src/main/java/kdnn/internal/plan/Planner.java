@@ -136,6 +136,12 @@ public final class Planner {
             }
         }
         // slicing is judged on the fused steps; the slices' plans fuse again for their own shapes
+        Plan staged = slice == 0 ? stageSlices() : null;
+        if (staged != null) {
+            derivations.forEach(Derivation::close);
+            derivations.clear();
+            return staged;
+        }
         int size = sliceSize();
         if (size > 0) {
             derivations.forEach(Derivation::close);
@@ -145,26 +151,38 @@ public final class Planner {
         return new Layout(this).plan();
     }
 
+    /** True when every value has the batch axis first and no step mixes samples: the batch may run in slices. */
+    private boolean samplesApart() {
+        long batch = inputShapes.get(0)[0];
+        for (long[] s : shapes) {
+            if (s.length == 0 || s[0] != batch) return false; // a value without the batch axis first
+        }
+        for (Work n : live()) {
+            List<long[]> in = new ArrayList<>();
+            for (int v : n.inputs) in.add(shapes.get(v));
+            if (bridge.mixesSamples(n.layer, in)) return false;
+        }
+        return true;
+    }
+
+    /** What a step reads and writes per sample: its inputs, its output, and the value it adds its result to. */
+    private long stepSampleBytes(Work n) {
+        long bytes = sampleBytes(shapes.get(n.output));
+        for (int v : n.inputs) bytes += sampleBytes(shapes.get(v));
+        if (n.sumInto >= 0) bytes += sampleBytes(shapes.get(n.sumInto));
+        return bytes;
+    }
+
     /** Samples per slice where the batch runs in slices, else 0. */
     private int sliceSize() {
         long batch = inputShapes.get(0)[0];
-        if (slice == Integer.MAX_VALUE || batch <= 1 || batch > Integer.MAX_VALUE) return 0;
-        for (long[] s : shapes) {
-            if (s.length == 0 || s[0] != batch) return 0; // a value without the batch axis first
-        }
+        if (slice == Integer.MAX_VALUE || batch <= 1 || batch > Integer.MAX_VALUE || !samplesApart()) return 0;
         long stepBytes = 0;   // the most one step reads and writes, per sample
         long valueBytes = 0;  // what the steps write, per sample
         long weightBytes = 0; // what each slice reads again
         for (Work n : live()) {
-            List<long[]> in = new ArrayList<>();
-            long bytes = sampleBytes(shapes.get(n.output));
-            valueBytes += bytes;
-            for (int v : n.inputs) {
-                in.add(shapes.get(v));
-                bytes += sampleBytes(shapes.get(v));
-            }
-            if (bridge.mixesSamples(n.layer, in)) return 0;
-            stepBytes = Math.max(stepBytes, bytes);
+            valueBytes += sampleBytes(shapes.get(n.output));
+            stepBytes = Math.max(stepBytes, stepSampleBytes(n));
             weightBytes += n.layer.countParams() * Float.BYTES;
         }
         int size = slice > 0 ? (int) Math.min(slice, batch)
@@ -176,6 +194,136 @@ public final class Planner {
         long bytes = Float.BYTES;
         for (int d = 1; d < shape.length; d++) bytes *= shape[d];
         return bytes;
+    }
+
+    /**
+     * The plan of the model's stages, each in slices of its own size ({@link StageSlices}), or
+     * null where that would not differ from one size for all: a model of one input whose samples
+     * stay apart, cut after every layer call whose value is then the only one live (a ResNet
+     * block's output); each piece's size from its own fused steps
+     * ({@link SliceSize#chooseForStage}), pieces of one size joined into a stage.
+     */
+    private Plan stageSlices() {
+        long batch = inputShapes.get(0)[0];
+        if (graph.inputCount() != 1 || batch <= 1 || batch > Integer.MAX_VALUE || !graph.givenMasks().isEmpty()
+                || !samplesApart()) {
+            return null;
+        }
+        int[] cuts = cuts();
+        if (cuts.length == 0) return null;
+        int pieces = cuts.length + 1;
+        long[] step = new long[pieces];
+        long[] values = new long[pieces];
+        long[] weights = new long[pieces];
+        boolean[] steps = new boolean[pieces];
+        for (Work n : live()) {
+            int k = pieceOf(cuts, n.output - graph.inputCount());
+            values[k] += sampleBytes(shapes.get(n.output));
+            step[k] = Math.max(step[k], stepSampleBytes(n));
+            weights[k] += n.layer.countParams() * Float.BYTES;
+            steps[k] = true;
+        }
+        long cache = SliceSize.stageCacheBytes(kdnn.runtime.Threads.count());
+        int[] size = new int[pieces];
+        int[] fewest = new int[pieces];
+        for (int k = 0; k < pieces; k++) {
+            if (!steps[k]) continue;
+            size[k] = SliceSize.chooseForStage((int) batch, step[k], values[k], weights[k], cache);
+            fewest[k] = SliceSize.fewestForWeights((int) batch, values[k], weights[k]);
+        }
+        // a piece without steps of its own (a layer folded into the step before it) goes with its neighbour
+        for (int k = 1; k < pieces; k++) if (size[k] == 0) size[k] = size[k - 1];
+        for (int k = pieces - 2; k >= 0; k--) if (size[k] == 0) size[k] = size[k + 1];
+        // no larger than a later piece's, where its weights allow: values shrink and weights grow
+        // along a CNN, a smaller slice costs an early piece little, and every change of size costs
+        // a whole-batch value written and read again
+        for (int k = pieces - 2; k >= 0; k--) size[k] = Math.max(fewest[k], Math.min(size[k], size[k + 1]));
+        List<int[]> stages = new ArrayList<>(); // {last call, size}
+        for (int k = 0; k < pieces; k++) {
+            int last = k < cuts.length ? cuts[k] : graph.calls().size() - 1;
+            if (!stages.isEmpty() && stages.getLast()[1] == size[k]) {
+                stages.getLast()[0] = last;
+            } else {
+                stages.add(new int[] {last, size[k]});
+            }
+        }
+        if (stages.size() < 2) return null;
+        List<Plan> plans = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        try {
+            int first = 0;
+            int from = 0; // the value the stage reads
+            for (int[] st : stages) {
+                GraphSpec part = stage(from, first, st[0]);
+                plans.add(plan(part, List.of(shapes.get(from)), fusion, st[1] == batch ? Integer.MAX_VALUE : st[1]));
+                sizes.add(st[1]);
+                from = graph.valueOf(st[0]);
+                first = st[0] + 1;
+            }
+        } catch (RuntimeException | Error e) {
+            plans.forEach(Plan::close);
+            throw e;
+        }
+        List<long[]> outShapes = new ArrayList<>();
+        for (int o : graph.outputs()) outShapes.add(shapes.get(o).clone());
+        return new StageSlices(inputShapes, outShapes, plans, sizes);
+    }
+
+    /** The calls after which one value is live, their own (not the last call), ascending. */
+    private int[] cuts() {
+        List<GraphSpec.Call> calls = graph.calls();
+        int n = calls.size();
+        int in = graph.inputCount();
+        int[] lastRead = new int[in + n]; // the last call reading each value; n for a model output
+        Arrays.fill(lastRead, -1);
+        for (int j = 0; j < n; j++) {
+            for (int v : calls.get(j).inputs()) lastRead[v] = Math.max(lastRead[v], j);
+        }
+        for (int o : graph.outputs()) lastRead[o] = n;
+        int[] change = new int[n + 1]; // live after call i: made at or before i, read after i
+        for (int v = 0; v < in + n; v++) {
+            int made = Math.max(0, v - in);
+            if (lastRead[v] > made) {
+                change[made]++;
+                change[lastRead[v]]--;
+            }
+        }
+        List<Integer> cuts = new ArrayList<>();
+        int live = 0;
+        for (int i = 0; i < n - 1; i++) {
+            live += change[i];
+            if (live == 1 && lastRead[in + i] > i) cuts.add(i);
+        }
+        return cuts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int pieceOf(int[] cuts, int call) {
+        for (int k = 0; k < cuts.length; k++) if (call <= cuts[k]) return k;
+        return cuts.length;
+    }
+
+    /** Calls {@code first..last} as a model of one input, value {@code from}, whose output is the last call's or the model's. */
+    private GraphSpec stage(int from, int first, int last) {
+        List<GraphSpec.Call> calls = new ArrayList<>();
+        for (int j = first; j <= last; j++) {
+            GraphSpec.Call c = graph.calls().get(j);
+            int[] ins = new int[c.inputs().length];
+            for (int i = 0; i < ins.length; i++) ins[i] = local(c.inputs()[i], from, first, last);
+            calls.add(new GraphSpec.Call(c.layer(), ins, c.label()));
+        }
+        int[] outs = last == graph.calls().size() - 1
+                ? Arrays.stream(graph.outputs()).map(o -> local(o, from, first, last)).toArray()
+                : new int[] {1 + last - first};
+        return new GraphSpec(graph.modelName(), 1, calls, outs, List.of());
+    }
+
+    private int local(int value, int from, int first, int last) {
+        if (value == from) return 0;
+        int call = value - graph.inputCount();
+        if (call < first || call > last) {
+            throw new IllegalStateException("value " + value + " crosses the stage of calls " + first + ".." + last);
+        }
+        return 1 + call - first;
     }
 
     /** The plan of {@code size} samples run over the batch (and one for the rest, if any). */

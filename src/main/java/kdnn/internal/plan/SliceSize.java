@@ -41,6 +41,52 @@ final class SliceSize {
         return size;
     }
 
+    // the most of a shared last-level cache a core can count on: x86 server parts have 1.5-5 MB of
+    // it per core, and a virtual machine sees the whole cache but shares it with the host's others
+    private static final long LAST_LEVEL_PER_CORE = 4L << 20;
+
+    // tests plan for a cache of a known size (0: the CPU's)
+    private static volatile long stageCacheForTests;
+
+    /** The caches a stage's slice may count on, on {@code threads} threads: their own L2 and their share of the last level. */
+    static long stageCacheBytes(int threads) {
+        long given = stageCacheForTests;
+        return given > 0 ? given : threads * L2_BYTES + Math.min(L3_BYTES, threads * LAST_LEVEL_PER_CORE);
+    }
+
+    /** Makes {@link #stageCacheBytes} answer {@code bytes} (0: the CPU's again); for tests. */
+    static void stageCacheForTests(long bytes) {
+        stageCacheForTests = bytes;
+    }
+
+    /**
+     * Samples per slice for one stage of a model ({@link StageSlices}), whose largest step reads
+     * and writes {@code stepSampleBytes} per sample, whose steps write {@code valueSampleBytes} per
+     * sample and whose weights take {@code weightBytes}: as many as fit {@code cacheBytes}, one
+     * where a sample's step alone fits, a divisor of the batch; no fewer than
+     * {@link #fewestForWeights}; {@code batch} where even one sample's step overflows the caches.
+     */
+    static int chooseForStage(int batch, long stepSampleBytes, long valueSampleBytes, long weightBytes, long cacheBytes) {
+        long fit = cacheBytes / Math.max(1, stepSampleBytes);
+        if (fit < 1) return batch;
+        int size = (int) Math.min(batch, fit);
+        while (batch % size != 0) size--;
+        return Math.max(size, fewestForWeights(batch, valueSampleBytes, weightBytes));
+    }
+
+    /**
+     * The fewest samples per slice (a divisor of the batch) for which the weights read again by
+     * every further slice stay under half of what the steps write for the batch.
+     */
+    static int fewestForWeights(int batch, long valueSampleBytes, long weightBytes) {
+        int size = 1;
+        while (size < batch && (batch / size - 1) * (double) weightBytes > 0.5 * valueSampleBytes * (double) batch) {
+            size++;
+            while (batch % size != 0) size++;
+        }
+        return size;
+    }
+
     /** What {@code kdnn.batchSlice} asks for: {@code auto} (0, the default), a count, or {@code off} (Integer.MAX_VALUE). */
     static int processSetting() {
         return parse(System.getProperty("kdnn.batchSlice", "auto"));

@@ -36,6 +36,31 @@ class SliceSizeTest {
     }
 
     @Test
+    void aStagesSliceHoldsAsManySamplesAsItsCacheShareTakesDownToOne() {
+        // ResNet-50's second stage (7.2 MB a sample, with the residual sum) in 10 MB: one sample
+        assertEquals(1, SliceSize.chooseForStage(16, 7200 * 1024, 100 * MB, MB, 10 * MB));
+        // its fourth (2.4 MB): 4 fit, but its 28 MB of weights read 3 more times pass half of 16 x 8 MB
+        assertEquals(8, SliceSize.chooseForStage(16, 2400 * 1024, 8 * MB, 28 * MB, 10 * MB));
+        assertEquals(8, SliceSize.fewestForWeights(16, 8 * MB, 28 * MB));
+        // a sample's step larger than the caches: slicing saves nothing
+        assertEquals(16, SliceSize.chooseForStage(16, 11 * MB, 100 * MB, MB, 10 * MB));
+        // 3 fit: 3 divides 12; of 16 the divisor below is 2
+        assertEquals(3, SliceSize.chooseForStage(12, 3 * MB, 30 * MB, MB, 10 * MB));
+        assertEquals(2, SliceSize.chooseForStage(16, 3 * MB, 30 * MB, MB, 10 * MB));
+        // weights heavier than all the values: the whole batch
+        assertEquals(16, SliceSize.fewestForWeights(16, MB, 64 * MB));
+        assertEquals(1, SliceSize.fewestForWeights(16, 64 * MB, MB));
+    }
+
+    @Test
+    void aStagesCacheIsTheThreadsL2AndTheirShareOfTheLastLevel() {
+        long two = SliceSize.stageCacheBytes(2);
+        // at most 4 MB of the last level per thread, however large it is
+        assertTrue(two > 0 && two <= 2 * Math.max(kdnn.runtime.CpuCaches.bytes(2), MB) + 8 * MB, "2 threads: " + two);
+        assertTrue(SliceSize.stageCacheBytes(4) >= two);
+    }
+
+    @Test
     void theSettingIsAutoOffOrACount() {
         assertEquals(0, SliceSize.parse("auto"));
         assertEquals(Integer.MAX_VALUE, SliceSize.parse("OFF"));
