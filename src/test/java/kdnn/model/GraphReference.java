@@ -114,6 +114,28 @@ public final class GraphReference {
         return new RefArray(shape, out);
     }
 
+    /** Runs {@code calls} predictions of {@code x} on each of {@code threads} threads at once; each must be {@code want} bitwise. */
+    public static void assertConcurrentPredictions(Model m, Tensor x, float[] want, int threads, int calls)
+            throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                running.add(pool.submit(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        try (Tensor y = m.predict(x)) {
+                            assertArrayEquals(want, y.toFloatArray());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) f.get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     /** Asserts shape and every value within {@code tol} absolute plus {@code tol} relative. */
     public static void assertClose(RefArray want, Tensor got, double tol) {
         assertArrayEquals(Arrays.stream(want.shape()).asLongStream().toArray(), got.shape(), "shape");

@@ -1,6 +1,7 @@
 package kdnn.plan;
 
 import static kdnn.model.GraphReference.add;
+import static kdnn.model.GraphReference.assertConcurrentPredictions;
 import static kdnn.model.GraphReference.assertClose;
 import static kdnn.model.GraphReference.layer;
 import static kdnn.model.GraphReference.random;
@@ -12,12 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import kdnn.Tensor;
 import kdnn.layers.Activation;
 import kdnn.layers.ActivationLayer;
@@ -142,23 +139,7 @@ class BatchSlicesTest {
             try (Tensor y = m.predict(x)) {
                 want = y.toFloatArray();
             }
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> calls = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    calls.add(pool.submit(() -> {
-                        for (int i = 0; i < 20; i++) {
-                            try (Tensor y = m.predict(x)) {
-                                assertArrayEquals(want, y.toFloatArray());
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : calls) f.get();
-            } finally {
-                pool.shutdown();
-            }
+            assertConcurrentPredictions(m, x, want, 4, 20);
         }
     }
 

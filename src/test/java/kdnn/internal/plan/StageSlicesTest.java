@@ -1,21 +1,17 @@
 package kdnn.internal.plan;
 
 import static kdnn.model.GraphReference.add;
+import static kdnn.model.GraphReference.assertConcurrentPredictions;
 import static kdnn.model.GraphReference.assertClose;
 import static kdnn.model.GraphReference.layer;
 import static kdnn.model.GraphReference.random;
 import static kdnn.model.GraphReference.randomizeWeights;
 import static kdnn.model.GraphReference.tensor;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import kdnn.Tensor;
 import kdnn.layers.Activation;
 import kdnn.layers.Add;
@@ -154,23 +150,7 @@ class StageSlicesTest {
                 want = y.toFloatArray();
             }
             assertTrue(m.plan(SHAPE).contains("stages"), m.plan(SHAPE));
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> calls = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    calls.add(pool.submit(() -> {
-                        for (int i = 0; i < 10; i++) {
-                            try (Tensor y = m.predict(x)) {
-                                assertArrayEquals(want, y.toFloatArray());
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : calls) f.get();
-            } finally {
-                pool.shutdown();
-            }
+            assertConcurrentPredictions(m, x, want, 4, 10);
             m.close();
             assertThrows(IllegalStateException.class, () -> m.predict(x));
         }
