@@ -209,6 +209,8 @@ public final class Planner {
                 || !samplesApart()) {
             return null;
         }
+        // a channels_first model's stages would each convert their whole-batch input and output
+        for (Work n : live()) if (bridgeFormat(n.layer) == DataFormat.CHANNELS_FIRST) return null;
         int[] cuts = cuts();
         if (cuts.length == 0) return null;
         int pieces = cuts.length + 1;

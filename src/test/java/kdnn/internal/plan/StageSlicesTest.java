@@ -106,6 +106,21 @@ class StageSlicesTest {
     }
 
     @Test
+    void aChannelsFirstModelIsNotCutIntoStages() {
+        SliceSize.stageCacheForTests(100 * 1024);
+        Conv2D a = Conv2D.builder(16, 3).name("a").padding(Padding.SAME).dataFormat(kdnn.layers.DataFormat.CHANNELS_FIRST)
+                .activation(Activation.RELU).build();
+        Flatten flat = Flatten.builder().name("flat").build();
+        Dense head = Dense.builder(64).name("head").build();
+        KerasTensor x = KerasTensor.input("x", -1, 8, 32, 32);
+        try (Functional m = Functional.of("cf", List.of(x), List.of(head.apply(flat.apply(a.apply(x)))))) {
+            for (Layer l : List.of(a, head)) randomizeWeights(l, l.name().hashCode());
+            String plan = m.plan(new long[] {8, 8, 32, 32});
+            assertFalse(plan.contains("stages"), plan);
+        }
+    }
+
+    @Test
     void aResidualBlockIsNeverCutInside() {
         SliceSize.stageCacheForTests(100 * 1024);
         Conv2D a = Conv2D.builder(8, 3).name("a").padding(Padding.SAME).activation(Activation.RELU).build();
