@@ -452,7 +452,8 @@ final class ArchitectureBench {
      * Predictions per second with 1, 2, 4 and 8 request threads sharing one model (batch 1: serving):
      * kdnn under its policy, then under {@code SHARE_CORES} and {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
      * (the settings a server can choose; text only, the JSON's kdnn records are the policy's), and
-     * one ORT session shared the same way, all timed {@link #interleaved}.
+     * one ORT session shared the same way, all timed {@link #interleaved}. {@code --quick} times
+     * kdnn's policy and ORT only: the others cost most of a quick run's minutes on a slow machine.
      */
     private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
                                     List<String> concurrencyRows, LevelRun ort, PrintStream out) throws Exception {
@@ -462,7 +463,7 @@ final class ArchitectureBench {
         labels.add("kdnn");
         runs.add((threads, ms) -> concurrency(model, shape, threads, ms));
         for (Threads.Policy other : List.of(Threads.Policy.SHARE_CORES, Threads.Policy.SPLIT_WHEN_QUEUED)) {
-            if (s.threads() < 2 || other == policy) continue;
+            if (s.quick() || s.threads() < 2 || other == policy) continue;
             labels.add("kdnn, " + other.name().toLowerCase(Locale.ROOT));
             runs.add((threads, ms) -> {
                 Threads.setPolicy(other);
@@ -473,7 +474,7 @@ final class ArchitectureBench {
                 }
             });
         }
-        if (s.threads() > 1) {
+        if (!s.quick() && s.threads() > 1) {
             labels.add("kdnn, kdnn.threads=1");
             runs.add((threads, ms) -> {
                 Threads.setCount(1);
