@@ -443,6 +443,27 @@ final class ArchitectureBench {
                 s.dl4j());
     }
 
+    /**
+     * Paired chunks of two implementations, one right after the other: the ratio of a comparison
+     * is the median of the pairs' ratios. A shared machine's speed moves in steps (these 2-core VMs
+     * replay the same MobileNetV2 primitives in 3.4-3.7 ms for minutes, then in 5.3-5.6), and the
+     * two chunks of a pair nearly always fall in the same step, where each side's best chunk may not.
+     * Each chunk gets a third of the budget, and there are as many pairs as the rounds' time holds
+     * (3 at least, 3 per round at most): 9 in a run of short calls. Calls of a second or more get
+     * three pairs of three calls.
+     */
+    record Pairs(int count, Timing.Budget chunk) {
+        static Pairs of(Settings timing, double callUs) {
+            Timing.Budget b = timing.budget();
+            int rounds = Math.max(3, timing.rounds());
+            if (b.measureMs() == 0) return new Pairs(rounds, b);
+            Timing.Budget chunk = new Timing.Budget(b.warmupMs() / 3, b.measureMs() / 3, b.minIters());
+            double chunkMs = Math.max(chunk.warmupMs() + chunk.measureMs(), 2 * b.minIters() * callUs / 1e3);
+            long fit = Math.round(rounds * (b.warmupMs() + b.measureMs()) / chunkMs);
+            return new Pairs((int) Math.max(3, Math.min(3L * rounds, fit)), chunk);
+        }
+    }
+
     /** Measures the request-thread levels once ORT's session is ready ({@code ort}) or has failed ({@code ort} null). */
     interface ConcurrencyBeside {
         void measure(LevelRun ort) throws Exception;
@@ -541,32 +562,36 @@ final class ArchitectureBench {
             request.run();
             first = (System.nanoTime() - t0) / 1e3;
             double best = Double.NaN;
-            Settings timing = forCallsOf(Timing.once(request::run), s);
-            // ORT's chunks interleaved with kdnn's, as the floor's are: figures taken minutes apart on a
+            double ortOnceUs = Timing.once(request::run);
+            Pairs pairs = Pairs.of(forCallsOf(ortOnceUs, s), Math.max(ortOnceUs, kdnnUs));
+            double[] ratios = new double[pairs.count()];
+            // ORT's chunks paired with kdnn's, as the floor's are: figures taken minutes apart on a
             // shared machine would compare two moments of its load, not the two runtimes
             try (Tensor kin = Tensor.of(x, shape); Tensor ky = Tensor.uninitialized(outShape)) {
                 model.predict(kin, ky);
-                int rounds = timing.rounds() > 1 || kdnnUs >= 1e6 ? timing.rounds() : 2;
-                for (int r = 0; r < rounds; r++) {
-                    best = min(best, Timing.median(request::run, timing.budget()).medianUs());
-                    kdnnInterleaved[0] = min(kdnnInterleaved[0],
-                            Timing.median(() -> model.predict(kin, ky), timing.budget()).medianUs());
+                for (int r = 0; r < ratios.length; r++) {
+                    double ortUs = Timing.median(request::run, pairs.chunk()).medianUs();
+                    double kdnnChunkUs = Timing.median(() -> model.predict(kin, ky), pairs.chunk()).medianUs();
+                    ratios[r] = ortUs / kdnnChunkUs;
+                    best = min(best, ortUs);
+                    kdnnInterleaved[0] = min(kdnnInterleaved[0], kdnnChunkUs);
                 }
             }
             double kdnnPaired = kdnnInterleaved[0];
+            double ratio = Timing.median(ratios);
             float[] y = request.output();
             String agree = BenchMain.compare(outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y, kdnnOut);
             timed.put("median_us", round(best));
             timed.put("first_call_us", round(first));
-            ortRatios.add(best / kdnnPaired);
+            ortRatios.add(ratio);
             out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); interleaved kdnn predict %.2f ms:"
-                    + " ORT / kdnn = %.2f; output vs kdnn: %s%n", best / 1e3, first / 1e3, kdnnPaired / 1e3,
-                    best / kdnnPaired, agree);
+                    + " ORT / kdnn = %.2f (the median of %d paired chunks; best against best %.2f); output vs kdnn: %s%n",
+                    best / 1e3, first / 1e3, kdnnPaired / 1e3, ratio, ratios.length, best / kdnnPaired, agree);
             if (batch != 1) {
-                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
+                return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, ratio, agree);
             }
             concurrency.measure((threads, ms) -> ortConcurrency(peer, nchw, threads, ms));
-            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, best / kdnnPaired, agree);
+            return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, ratio, agree);
         }
     }
 
@@ -627,14 +652,18 @@ final class ArchitectureBench {
         Path saved = NativeBench.buildDir().resolve("floor").resolve(name + "-b" + batch + ".plan");
         Files.createDirectories(saved.getParent());
         Files.writeString(saved, "PLAN " + name + "-b" + batch + " " + plan.body());
-        Settings timing = forCallsOf(kdnnUs, s);
+        Pairs pairs = Pairs.of(forCallsOf(kdnnUs, s), kdnnUs);
         double floorBest = Double.NaN, kdnnBest = Double.NaN;
+        double[] ratios = new double[pairs.count()];
         NativeBench.Session.PlanStart started;
-        try (NativeBench.Session nat = NativeBench.start(s.threads(), timing.budget())) {
+        try (NativeBench.Session nat = NativeBench.start(s.threads(), pairs.chunk())) {
             started = nat.plan(name + "-b" + batch, plan.body());
-            for (int r = 0; r < Math.max(3, timing.rounds()); r++) {
-                floorBest = min(floorBest, nat.measure().medianUs());
-                kdnnBest = min(kdnnBest, Timing.median(() -> model.predict(in, y), timing.budget()).medianUs());
+            for (int r = 0; r < ratios.length; r++) {
+                double floorUs = nat.measure().medianUs();
+                double kdnnChunkUs = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                ratios[r] = kdnnChunkUs / floorUs;
+                floorBest = min(floorBest, floorUs);
+                kdnnBest = min(kdnnBest, kdnnChunkUs);
             }
         } catch (java.io.IOException e) {
             f.put("error", "bench_conv: " + e.getMessage());
@@ -646,16 +675,17 @@ final class ArchitectureBench {
         f.put("first_call_us", round(started.firstCallUs()));
         long otherThreads = plan.threadMismatches();
         List<String> mismatches = plan.implementationMismatches(started.implementations());
+        double ratio = Timing.median(ratios);
         out.printf(Locale.ROOT, "  floor: %.2f ms (%d oneDNN primitives replayed from C; first %.1f ms); interleaved"
-                + " kdnn predict %.2f ms: predict / floor = %.3f%s%n", floorBest / 1e3, plan.ops(),
-                started.firstCallUs() / 1e3, kdnnBest / 1e3, kdnnBest / floorBest, left);
+                + " kdnn predict %.2f ms: predict / floor = %.3f (the median of %d paired chunks; best against best"
+                + " %.3f)%s%n", floorBest / 1e3, plan.ops(), started.firstCallUs() / 1e3, kdnnBest / 1e3, ratio,
+                ratios.length, kdnnBest / floorBest, left);
         out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
                 : "differ from kdnn's: " + String.join("; ", mismatches)) + "; the plan: " + saved);
         if (otherThreads > 0) {
             out.printf(Locale.ROOT, "  floor: note: kdnn ran %d of the primitives with another OpenMP thread count than"
                     + " they were created for (the replay runs each with its own)%n", otherThreads);
         }
-        double ratio = kdnnBest / floorBest;
         floorRatios.add(String.format(Locale.ROOT, "%s batch %d %.3f %s", name, batch, ratio,
                 ratio <= 1.05 ? "met" : "NOT met"));
         int n = plan.left().size();
