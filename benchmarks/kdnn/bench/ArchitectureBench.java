@@ -31,7 +31,7 @@ import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
 /**
- * {@code kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--json FILE]}:
+ * {@code kdnn bench --models [CONFIG.json...] [--quick] [--policies] [--threads N] [--rounds R] [--json FILE]}:
  * whole architectures (issue 14), by default those of {@code ${kdnn.shared}/architectures}, built
  * from their Keras configs with seeded weights: every initializer the config names gets a seed
  * derived from the layer's name, so the layers' own initializers make the same weights on every
@@ -55,7 +55,8 @@ final class ArchitectureBench {
     static final int[] REQUEST_THREADS = {1, 2, 4, 8};
 
     /** How long each measurement runs, and whether DL4J runs. */
-    record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs, boolean dl4j) {
+    record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs, boolean dl4j,
+                    boolean policies) {
     }
 
     /** DL4J's side of one model: the peer, and the {@code .h5} kdnn wrote for it or why there is none. */
@@ -446,7 +447,7 @@ final class ArchitectureBench {
      */
     static Settings forCallsOf(double callUs, Settings s) {
         return callUs < 1e6 ? s : new Settings(s.quick(), s.threads(), 1, new Timing.Budget(0, 0, 3), s.concurrencyMs(),
-                s.dl4j());
+                s.dl4j(), s.policies());
     }
 
     /**
@@ -480,7 +481,8 @@ final class ArchitectureBench {
      * kdnn under its policy, then under {@code SHARE_CORES} and {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
      * (the settings a server can choose; text only, the JSON's kdnn records are the policy's), and
      * one ORT session shared the same way, all timed {@link #interleaved}. {@code --quick} times
-     * kdnn's policy and ORT only: the others cost most of a quick run's minutes on a slow machine.
+     * kdnn's policy and ORT only (the others cost most of a quick run's minutes on a slow
+     * machine), unless {@code --policies} asks for them.
      */
     private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
                                     List<String> concurrencyRows, LevelRun ort, PrintStream out) throws Exception {
@@ -490,7 +492,7 @@ final class ArchitectureBench {
         labels.add("kdnn");
         runs.add((threads, ms) -> concurrency(model, shape, threads, ms));
         for (Threads.Policy other : List.of(Threads.Policy.SHARE_CORES, Threads.Policy.SPLIT_WHEN_QUEUED)) {
-            if (s.quick() || s.threads() < 2 || other == policy) continue;
+            if (!s.policies() || s.threads() < 2 || other == policy) continue;
             labels.add("kdnn, " + other.name().toLowerCase(Locale.ROOT));
             runs.add((threads, ms) -> {
                 Threads.setPolicy(other);
@@ -501,7 +503,7 @@ final class ArchitectureBench {
                 }
             });
         }
-        if (!s.quick() && s.threads() > 1) {
+        if (s.policies() && s.threads() > 1) {
             labels.add("kdnn, kdnn.threads=1");
             runs.add((threads, ms) -> {
                 Threads.setCount(1);

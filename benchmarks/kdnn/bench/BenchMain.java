@@ -52,7 +52,7 @@ public final class BenchMain {
     static final String USAGE = """
             usage: kdnn bench [--quick] [--threads N] [--json FILE] [--chart FILE.png] [--shapes a,b] [--rounds R]
                               [--impls kdnn,native,onnxruntime,reference,kdnn-bf16,kdnn-keras] [--jmh] [--gc]
-                   kdnn bench --models [CONFIG.json...] [--quick] [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j]
+                   kdnn bench --models [CONFIG.json...] [--quick] [--policies] [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j]
                               [--json FILE]
                    kdnn bench --models [CONFIG.json...] --scaling 1,2,4,8 [--batches 1,16] [--quick] [--json FILE]
                    kdnn bench --models --golden | DIR... [--quick] [--threads N] [--rounds R] [--json FILE]

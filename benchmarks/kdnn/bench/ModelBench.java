@@ -269,6 +269,7 @@ public final class ModelBench {
         boolean golden = false;
         long windowMs = 0;
         boolean dl4j = true;
+        Boolean policies = null;
         int[] scaling = null;
         int[] batches = null;
         List<Path> dirs = new ArrayList<>();
@@ -284,6 +285,7 @@ public final class ModelBench {
                 case "--golden" -> golden = true;
                 case "--window-ms" -> windowMs = Long.parseLong(args[++i]);
                 case "--no-dl4j" -> dl4j = false;
+                case "--policies" -> policies = true;
                 case "--scaling" -> {
                     if (i + 1 >= args.length) throw new IllegalArgumentException("--scaling needs thread counts, e.g. 1,2,4");
                     scaling = ScalingBench.counts(args[++i]);
@@ -294,7 +296,7 @@ public final class ModelBench {
                 }
                 default -> {
                     System.err.println("usage: kdnn bench --models [CONFIG.json... | DIR...] [--golden] [--quick]"
-                            + " [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j] [--scaling 1,2,4... [--batches 1,16]] [--json FILE]");
+                            + " [--policies] [--threads N] [--rounds R] [--window-ms MS] [--no-dl4j] [--scaling 1,2,4... [--batches 1,16]] [--json FILE]");
                     return 2;
                 }
             }
@@ -313,7 +315,7 @@ public final class ModelBench {
             int r = rounds == 0 ? (quick ? 1 : 3) : rounds;
             Timing.Budget b = quick ? new Timing.Budget(300, 700, 3) : new Timing.Budget(1000, 3000, 5);
             return ArchitectureBench.run(dirs, new ArchitectureBench.Settings(quick, threads, r, b,
-                    windowMs > 0 ? windowMs : quick ? 1500 : 3000, dl4j), json, out);
+                    windowMs > 0 ? windowMs : quick ? 1500 : 3000, dl4j, policies != null ? policies : !quick), json, out);
         }
         if (dirs.isEmpty()) dirs = defaultModels();
         if (dirs.isEmpty()) {

@@ -82,8 +82,8 @@ class ArchitectureBenchTest {
         Path config = dir.resolve("tiny.json");
         Files.writeString(config, TINY);
         Path json = dir.resolve("out.json");
-        String printed = bench("--models", config.toString(), "--quick", "--rounds", "1", "--window-ms", "100", "--no-dl4j",
-                "--json", json.toString());
+        String printed = bench("--models", config.toString(), "--quick", "--policies", "--rounds", "1", "--window-ms", "100",
+                "--no-dl4j", "--json", json.toString());
         JsonNode records = JSON.readTree(json.toFile());
         assertTrue(records.isArray() && records.size() > 0, records.toString());
         List<Integer> requestThreads = new ArrayList<>();
