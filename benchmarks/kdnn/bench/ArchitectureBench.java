@@ -573,6 +573,7 @@ final class ArchitectureBench {
             double ortOnceUs = Timing.once(request::run);
             Pairs pairs = Pairs.of(forCallsOf(ortOnceUs, s), Math.max(ortOnceUs, kdnnUs));
             double[] ratios = new double[pairs.count()];
+            StringBuilder pairText = new StringBuilder();
             // ORT's chunks paired with kdnn's, as the floor's are: figures taken minutes apart on a
             // shared machine would compare two moments of its load, not the two runtimes
             try (Tensor kin = Tensor.of(x, shape); Tensor ky = Tensor.uninitialized(outShape)) {
@@ -581,6 +582,7 @@ final class ArchitectureBench {
                     double ortUs = Timing.median(request::run, pairs.chunk()).medianUs();
                     double kdnnChunkUs = Timing.median(() -> model.predict(kin, ky), pairs.chunk()).medianUs();
                     ratios[r] = ortUs / kdnnChunkUs;
+                    pairText.append(String.format(Locale.ROOT, " %.2f/%.2f", ortUs / 1e3, kdnnChunkUs / 1e3));
                     best = min(best, ortUs);
                     kdnnInterleaved[0] = min(kdnnInterleaved[0], kdnnChunkUs);
                 }
@@ -595,6 +597,7 @@ final class ArchitectureBench {
             out.printf(Locale.ROOT, "  onnxruntime: %.2f ms (session + first run %.0f ms); interleaved kdnn predict %.2f ms:"
                     + " ORT / kdnn = %.2f (the median of %d paired chunks; best against best %.2f); output vs kdnn: %s%n",
                     best / 1e3, first / 1e3, kdnnPaired / 1e3, ratio, ratios.length, best / kdnnPaired, agree);
+            out.println("  onnxruntime: the pairs, ORT ms / kdnn ms:" + pairText);
             if (batch != 1) {
                 return String.format(Locale.ROOT, "%.2f (%.2fx; %s)", best / 1e3, ratio, agree);
             }
@@ -663,6 +666,7 @@ final class ArchitectureBench {
         Pairs pairs = Pairs.of(forCallsOf(kdnnUs, s), kdnnUs);
         double floorBest = Double.NaN, kdnnBest = Double.NaN;
         double[] ratios = new double[pairs.count()];
+        StringBuilder pairText = new StringBuilder();
         NativeBench.Session.PlanStart started;
         try (NativeBench.Session nat = NativeBench.start(s.threads(), pairs.chunk())) {
             started = nat.plan(name + "-b" + batch, plan.body());
@@ -670,6 +674,7 @@ final class ArchitectureBench {
                 double floorUs = nat.measure().medianUs();
                 double kdnnChunkUs = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
                 ratios[r] = kdnnChunkUs / floorUs;
+                pairText.append(String.format(Locale.ROOT, " %.2f/%.2f", kdnnChunkUs / 1e3, floorUs / 1e3));
                 floorBest = min(floorBest, floorUs);
                 kdnnBest = min(kdnnBest, kdnnChunkUs);
             }
@@ -688,6 +693,7 @@ final class ArchitectureBench {
                 + " kdnn predict %.2f ms: predict / floor = %.3f (the median of %d paired chunks; best against best"
                 + " %.3f)%s%n", floorBest / 1e3, plan.ops(), started.firstCallUs() / 1e3, kdnnBest / 1e3, ratio,
                 ratios.length, kdnnBest / floorBest, left);
+        out.println("  floor: the pairs, kdnn ms / floor ms:" + pairText);
         out.println("  floor: oneDNN implementations " + (mismatches.isEmpty() ? "the same as kdnn's for every primitive"
                 : "differ from kdnn's: " + String.join("; ", mismatches)) + "; the plan: " + saved);
         if (otherThreads > 0) {
