@@ -103,6 +103,9 @@ public abstract class LayerBridge {
     /** See {@code Layer.weightsVersion()}. */
     public abstract long weightsVersion(Layer layer);
 
+    /** A count bumped after every change of any layer's {@link #weightsVersion}. */
+    public abstract long anyWeightsVersion();
+
     /** The Keras version whose rules the layer follows (that of the file it was read from). */
     public abstract kdnn.layers.KerasVersion rules(Layer layer);
 

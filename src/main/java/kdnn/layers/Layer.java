@@ -118,6 +118,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public long anyWeightsVersion() {
+            return ANY_WEIGHTS_VERSION.get();
+        }
+
+        @Override
         public KerasVersion rules(Layer layer) {
             return layer.rules;
         }
@@ -592,7 +597,12 @@ public abstract class Layer implements AutoCloseable {
 
     final void bumpWeightsVersion() {
         weightsVersion.incrementAndGet();
+        ANY_WEIGHTS_VERSION.incrementAndGet();
     }
+
+    // bumped after any layer's own version: a plan that saw it unchanged need not ask its layers
+    private static final java.util.concurrent.atomic.AtomicLong ANY_WEIGHTS_VERSION =
+            new java.util.concurrent.atomic.AtomicLong();
 
     /** True when this layer can take the zero padding of a preceding layer as its own. */
     boolean acceptsInputPadding(int[][] padding, DataFormat format, long[] paddedInputShape) {

@@ -132,6 +132,8 @@ public final class StepPlan extends Plan {
     private final long[] bytes;     // per value
     private final long workspaceBytes;
     private final List<Derivation> derivations;
+    // the layers' weights version under which every derivation was last found fresh (-1: never)
+    private volatile long checkedWeightsVersion = -1;
     private final List<Pipeline> pipelines;
     private final String description;
     private final List<String> stages;
@@ -194,8 +196,13 @@ public final class StepPlan extends Plan {
 
     @Override
     public void execute(MemorySegment[] inputs, MemorySegment[] outputs, java.util.function.Consumer<MemorySegment> afterStep) {
-        for (Derivation d : derivations) {
-            if (d.stale()) d.refresh();
+        // read before the checks: a change while they run is seen by the next call
+        long version = LayerBridge.get().anyWeightsVersion();
+        if (version != checkedWeightsVersion) {
+            for (Derivation d : derivations) {
+                if (d.stale()) d.refresh();
+            }
+            checkedWeightsVersion = version;
         }
         Workspace w = take();
         try {
