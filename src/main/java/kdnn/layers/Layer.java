@@ -348,7 +348,11 @@ public abstract class Layer implements AutoCloseable {
             key -> pipeline(Variant.shapeOf(key), Variant.ofKey(key));
 
     /** The last input shape seen and its output shape: a steady-state call checks shapes without allocating. */
-    private record ShapePair(long[] input, Variant variant, long[] output, long[] key, boolean small) {
+    private record ShapePair(long[] input, Variant variant, long[] output, long[] key, boolean small,
+                             long outputElements) {
+        ShapePair(long[] input, Variant variant, long[] output, long[] key, boolean small) {
+            this(input, variant, output, key, small, Shapes.product(output));
+        }
     }
 
     /**
@@ -670,7 +674,7 @@ public abstract class Layer implements AutoCloseable {
         long stamp = enter();
         try {
             ShapePair shapes = shapesFor(inputShape, variant);
-            if (output.byteSize() < Shapes.product(shapes.output) * variant.outputElementBytes()) {
+            if (output.byteSize() < shapes.outputElements * variant.outputElementBytes()) {
                 throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
                         + " bytes, expected " + Shapes.format(shapes.output) + (variant.bf16Output() ? " bfloat16"
                         : " float32") + " values");
@@ -718,7 +722,7 @@ public abstract class Layer implements AutoCloseable {
     private double runPipeline(ShapePair shapes, MemorySegment input, MemorySegment output, Variant variant,
                                double inputBound) {
         double bound = inputBound;
-        if (Shapes.product(shapes.output) == 0) { // an empty batch has nothing to compute
+        if (shapes.outputElements == 0) { // an empty batch has nothing to compute
             return bound;
         }
         boolean keras = ExtremeValues.mode() == ExtremeValues.KERAS;
