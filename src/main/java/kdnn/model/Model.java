@@ -319,15 +319,19 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             for (Tensor t : in) held[n++] = TensorBridge.get().hold(t);
             for (Tensor t : out) held[n++] = TensorBridge.get().hold(t);
             for (int i = 0; i < in.size(); i++) ((InputLayer) inputs.get(i).node().op()).checkValues(in.get(i));
-            // one turn for the whole prediction: its layers run back to back on warm caches; a large
-            // one on a compute thread, which must see the mode in force here (and may share its
-            // turn with others, in lanes of fewer threads, only if every step follows the thread's count)
+            // one turn for the whole prediction: its layers run back to back on warm caches; one that
+            // starts OpenMP teams on a compute thread (a team on a request thread would outlive the
+            // call and make OpenMP throttle every team), which must see the mode in force here (and
+            // may share its turn with others, in lanes of fewer threads, only if every step follows
+            // the thread's count)
             ExtremeValues effective = ExtremeValues.mode();
             long sharedBytes = plan.anyThreadCount() ? plan.workspaceBytes() : Long.MAX_VALUE;
-            kdnn.runtime.Threads.runAdmitted(plan.large(), sharedBytes, laneChecks.get(plan), () -> {
+            kdnn.runtime.Threads.runAdmitted(plan.startsTeams(), sharedBytes, laneChecks.get(plan), () -> {
                 ExtremeValues before = kdnn.internal.ExtremesScope.enter(effective);
+                int teams = kdnn.runtime.Threads.teamMark();
                 try {
                     plan.execute(segments(in), segments(out));
+                    plan.startedTeams(kdnn.runtime.Threads.teamsSince(teams));
                 } finally {
                     kdnn.internal.ExtremesScope.exit(before);
                 }
@@ -359,9 +363,20 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
             return withPlan(List.of(inputShapes), extremes(), p -> {
                 kdnn.runtime.LaneCheck check = laneChecks.get(p);
                 boolean[] same = new boolean[1];
-                kdnn.runtime.Threads.runAdmitted(false, () -> same[0] = check.same(kdnn.runtime.Threads.count(), 1));
+                // on a compute thread, as a split turn runs it: the whole count's run starts a team
+                kdnn.runtime.Threads.runAdmitted(true, () -> same[0] = check.same(kdnn.runtime.Threads.count(), 1));
                 return same[0];
             });
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** Whether predictions of the plan for {@code inputShapes} go to a compute thread ({@link Plan#startsTeams()}), for tests. */
+    final boolean startsTeams(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            return withPlan(List.of(inputShapes), extremes(), Plan::startsTeams);
         } finally {
             lifecycle.unlockRead(stamp);
         }

@@ -88,6 +88,7 @@ public final class MagnitudeScan {
         // a part that never ran (a smaller team) or failed reads as NaN: unknown, so the caller
         // takes the exact (slow) path rather than trust a partial scan
         for (int i = 0; i < parts; i++) block.setAtIndex(ValueLayout.JAVA_INT, RESULTS / 4 + i, 0x7fffffff);
+        Threads.startingTeam();
         try {
             GOMP_PARALLEL.invokeExact(PART, block, parts, 0);
         } catch (Throwable e) {

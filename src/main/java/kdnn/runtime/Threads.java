@@ -51,8 +51,9 @@ public final class Threads {
     private static final ThreadLocal<int[]> CALL_COUNT = ThreadLocal.withInitial(() -> new int[] {0});
     private static volatile Semaphore gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
-    // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes
-    private static final ThreadLocal<int[]> OPENMP_THREADS = ThreadLocal.withInitial(() -> new int[] {-1});
+    // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes;
+    // then how many parallel regions of more than one thread it has started (see teamsSince)
+    private static final ThreadLocal<int[]> OPENMP_THREADS = ThreadLocal.withInitial(() -> new int[] {-1, 0});
 
     private Threads() {
     }
@@ -133,8 +134,8 @@ public final class Threads {
 
     /**
      * Runs a whole prediction in one turn of the gate. With {@code onComputeThread} (a prediction
-     * large enough that a hand-off costs little beside it) and OpenMP teams in play, it runs on
-     * one of {@link ComputeThreads}, so request threads never multiply OpenMP's teams; otherwise
+     * that starts OpenMP teams, or may) and OpenMP in play, it runs on one of
+     * {@link ComputeThreads}, so request threads never start OpenMP teams of their own; otherwise
      * on the caller. Either way the primitives, and so the results, are the same.
      */
     public static void runAdmitted(boolean onComputeThread, Runnable body) {
@@ -218,6 +219,26 @@ public final class Threads {
             omp_h.omp_set_num_threads(threads);
             current[0] = threads;
         }
+        if (threads > 1) current[1]++;
+    }
+
+    /** Counts a parallel region of more than one thread that this thread starts outside a primitive. */
+    static void startingTeam() {
+        OPENMP_THREADS.get()[1]++;
+    }
+
+    /** A mark of the parallel regions this thread has started, for {@link #teamsSince}. */
+    public static int teamMark() {
+        return OPENMP_THREADS.get()[1];
+    }
+
+    /**
+     * True when this thread has started a parallel region of more than one thread since
+     * {@code mark}, so that OpenMP keeps a team of threads for it, or when it runs a split turn's
+     * lane, whose regions are narrower than a lone call's would be.
+     */
+    public static boolean teamsSince(int mark) {
+        return OPENMP_THREADS.get()[1] != mark || CALL_COUNT.get()[0] > 0;
     }
 
     /** The thread count a primitive created on this thread now gets (when oneDNN runs on OpenMP). */

@@ -2,6 +2,7 @@ package kdnn.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class ComputeThreadsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    // 3 x 4 MB of intermediate values: above Plan.large()'s 4 MB
+    // 3 x 4 MB of intermediate values
     private static final long[] SHAPE = {1, 128, 128, 64};
 
     private static Layer meanRelu(String name) throws Exception {
@@ -256,6 +257,57 @@ class ComputeThreadsTest {
             assertTrue(Threads.splitTurns() > splitsBefore, "some turns ran two predictions side by side");
         } finally {
             Threads.setPolicy(before);
+        }
+    }
+
+    /**
+     * OpenMP keeps a team of threads for every thread that starts a parallel region of more than
+     * one thread, for as long as that thread lives; with more of them than cores it makes every
+     * team sleep at its barriers. So a small prediction whose steps use the whole count runs on a
+     * compute thread too, whoever calls: before, it ran on the caller, and a model of 0.3 ms
+     * predicted from one thread after another took 2-3 ms, and a large one beside it 40% longer.
+     */
+    @Test
+    void aSmallPredictionThatStartsTeamsLeavesThemToTheComputeThreads() throws Exception {
+        assumeTrue(Threads.count() > 1 && Threads.controllable(), "one thread: no OpenMP teams");
+        long[] shape = {1, 16, 16, 64}; // 1M multiply-adds a layer (the whole count), 64 KB a value
+        try (Sequential m = Sequential.of("small", List.of(ConvFixtures.conv1x1("a", 64, "relu", shape,
+                i -> Math.cos(i) / 32), ConvFixtures.conv1x1("b", 64, "relu", shape, i -> Math.sin(i) / 32)), shape)) {
+            float[] x = new float[16 * 16 * 64];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+            int mark = Threads.teamMark();
+            float[] want = predict(m, x, shape);
+            for (int i = 0; i < 3; i++) assertArrayEquals(want, predict(m, x, shape));
+            assertFalse(Threads.teamsSince(mark), "the calling thread started no OpenMP team");
+            assertTrue(m.startsTeams(shape), "its steps use the whole count");
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                Future<Boolean> started = other.submit(() -> {
+                    int own = Threads.teamMark();
+                    assertArrayEquals(want, predict(m, x, shape));
+                    return Threads.teamsSince(own);
+                });
+                assertFalse(started.get(), "another calling thread started none either");
+            } finally {
+                other.shutdownNow();
+            }
+        }
+    }
+
+    /** A prediction whose every step is small enough for one thread starts no team: after its first, it runs on its caller. */
+    @Test
+    void aPredictionOfOneThreadStepsRunsOnItsCaller() throws Exception {
+        long[] shape = {1, 4, 4, 8}; // 1K multiply-adds a layer: one thread
+        try (Sequential m = Sequential.of("tiny", List.of(ConvFixtures.conv1x1("a", 8, "relu", shape,
+                i -> Math.cos(i) / 4)), shape)) {
+            float[] x = new float[4 * 4 * 8];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+            assertTrue(m.startsTeams(shape), "unknown before its first prediction: a compute thread runs it");
+            float[] want = predict(m, x, shape);
+            assertFalse(m.startsTeams(shape), "its first prediction started no team");
+            int mark = Threads.teamMark();
+            assertArrayEquals(want, predict(m, x, shape));
+            assertFalse(Threads.teamsSince(mark), "on the caller, one thread");
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 public abstract sealed class Plan implements AutoCloseable permits StepPlan, BatchSlices, StageSlices {
     private final List<long[]> inputShapes;
     private final List<long[]> outputShapes;
+    private volatile boolean startsTeams = true;
 
     Plan(List<long[]> inputShapes, List<long[]> outputShapes) {
         this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
@@ -71,11 +72,18 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
     public abstract boolean anyThreadCount();
 
     /**
-     * True when a prediction moves enough data (4 MB of intermediate values) that handing it to
-     * a compute thread costs little beside it (see {@code Threads.runAdmitted}).
+     * True unless this plan's last prediction at the full thread count started no parallel region
+     * of more than one thread (every step small enough for one thread): until then, and for a
+     * plan that does start them, a prediction runs on a compute thread, so that OpenMP keeps teams
+     * of threads for kdnn's compute threads alone (see {@code Threads.runAdmitted}).
      */
-    public final boolean large() {
-        return intermediateBytes() >= (4 << 20);
+    public final boolean startsTeams() {
+        return startsTeams;
+    }
+
+    /** Records whether a prediction of this plan started a parallel region of more than one thread. */
+    public final void startedTeams(boolean started) {
+        if (startsTeams != started) startsTeams = started;
     }
 
     /**
