@@ -294,6 +294,32 @@ class ComputeThreadsTest {
         }
     }
 
+    /** A split turn's lanes run one-thread primitives: that must not mark a plan of two-thread steps as starting no team. */
+    @Test
+    void laneRunsLeaveASmallPredictionOnTheComputeThreads() throws Exception {
+        assumeTrue(Threads.count() == 2 && Threads.controllable(), "the 2-thread count this machine has");
+        Threads.Policy before = Threads.policy();
+        Threads.setPolicy(Threads.Policy.SPLIT_WHEN_QUEUED);
+        int splitsBefore = Threads.splitTurns();
+        long[] shape = {1, 16, 16, 64};
+        try (Sequential m = Sequential.of("small", List.of(ConvFixtures.conv1x1("a", 64, "relu", shape,
+                i -> Math.cos(i) / 32)), shape)) {
+            float[][] inputs = new float[8][16 * 16 * 64];
+            for (int k = 0; k < 8; k++) {
+                for (int i = 0; i < inputs[k].length; i++) inputs[k][i] = (float) Math.sin(i * (k + 1) / 5.0);
+            }
+            for (int round = 0; round < 20 && Threads.splitTurns() == splitsBefore; round++) {
+                fromThreads(8, 400, m, inputs, shape);
+            }
+            assumeTrue(Threads.splitTurns() > splitsBefore, "no turn split on this machine's timing");
+            int mark = Threads.teamMark();
+            predict(m, inputs[0], shape);
+            assertFalse(Threads.teamsSince(mark), "a lone call after lanes still starts no team on its caller");
+        } finally {
+            Threads.setPolicy(before);
+        }
+    }
+
     /** A prediction whose every step is small enough for one thread starts no team: after its first, it runs on its caller. */
     @Test
     void aPredictionOfOneThreadStepsRunsOnItsCaller() throws Exception {
