@@ -624,7 +624,25 @@ public abstract class Layer implements AutoCloseable {
     private void run(Tensor input, Tensor output, Variant variant) {
         long in = HOLDS.hold(input);
         try {
+            // refuses a wrong input shape here
+            boolean onCaller = kdnn.runtime.Threads.layerCallOnCaller(startsTeams(input, variant));
             long out = HOLDS.hold(output);
+            if (!onCaller) {
+                ExtremeValues mode = extremes != null ? extremes : ExtremeValues.mode();
+                try {
+                    kdnn.runtime.Threads.runOnComputeThread(() -> {
+                        ExtremeValues outer = kdnn.internal.ExtremesScope.enter(mode);
+                        try {
+                            runHeld(input, output, variant);
+                        } finally {
+                            kdnn.internal.ExtremesScope.exit(outer);
+                        }
+                    });
+                } finally {
+                    HOLDS.release(output, out);
+                }
+                return;
+            }
             java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
@@ -636,6 +654,16 @@ public abstract class Layer implements AutoCloseable {
             }
         } finally {
             HOLDS.release(input, in);
+        }
+    }
+
+    /** Whether a call on {@code input} runs steps of more than one thread (its work is not small). */
+    private boolean startsTeams(Tensor input, Variant variant) {
+        long stamp = enter();
+        try {
+            return !shapesFor(input, variant).small;
+        } finally {
+            lifecycle.unlockRead(stamp);
         }
     }
 

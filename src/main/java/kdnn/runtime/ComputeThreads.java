@@ -52,6 +52,12 @@ final class ComputeThreads {
     private ComputeThreads() {
     }
 
+    /** True on a compute thread or a lane's helper, where a call runs in the turn it is part of. */
+    static boolean onComputeThread() {
+        Thread t = Thread.currentThread();
+        return t instanceof Worker || t instanceof Helper;
+    }
+
     /** Runs {@code body} on a compute thread in a turn of the gate; rethrows what it threw. */
     static void run(Runnable body) {
         run(body, 1, null);
@@ -149,12 +155,14 @@ final class ComputeThreads {
 
         /** Runs the body on this thread, then hands the result to the caller. */
         void runAndReport() {
+            int teams = Threads.teamMark();
             try {
                 if (trace != null) trace.moveTo(Thread.currentThread());
                 body.run();
             } catch (Throwable t) {
                 failure = t;
             }
+            if (Threads.teamMark() != teams) Threads.computeThreadStartedTeams();
             done = true;
             LockSupport.unpark(caller);
         }

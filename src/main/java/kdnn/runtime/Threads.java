@@ -172,6 +172,58 @@ public final class Threads {
         }
     }
 
+    // the request thread whose standalone layer calls run on itself, starting OpenMP teams there (null:
+    // none); one at most, and none once a compute thread has started a team (see layerCallOnCaller)
+    private static final java.util.concurrent.atomic.AtomicReference<Thread> TEAM_HOLDER =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private static volatile boolean holderMustRelease;
+    private static volatile boolean computeTeams;
+
+    /**
+     * Whether a standalone layer call runs on its caller ({@link #enterCall()} and the call), else
+     * through {@link #runOnComputeThread}. A call of one-thread steps runs on its caller. One that
+     * starts OpenMP teams runs on its caller only if the caller holds kdnn's one team outside the
+     * compute threads, or may take it (no other thread holds it and no compute thread has a team):
+     * a single thread making layer calls keeps them on itself, as a benchmark or a program of one
+     * thread does. A second thread's calls go to a compute thread, and the holder gives its team
+     * back to OpenMP at its next call (libgomp keeps a thread's team until the thread ends, and
+     * two teams on these cores make every team sleep at its barriers).
+     */
+    public static boolean layerCallOnCaller(boolean startsTeams) {
+        if (!startsTeams || gate == null || count <= 1 || ComputeThreads.onComputeThread() || !controllable()) {
+            return true;
+        }
+        Thread me = Thread.currentThread();
+        Thread holder = TEAM_HOLDER.get();
+        if (holder != null && holder != me && !holder.isAlive() && TEAM_HOLDER.compareAndSet(holder, null)) {
+            holder = null; // its team ended with it
+            holderMustRelease = false;
+        }
+        if (holder == me) {
+            if (!holderMustRelease) return true;
+            OpenMpTeams.release(); // between calls: no parallel region is running on this thread
+            TEAM_HOLDER.compareAndSet(me, null);
+            return false;
+        }
+        if (holder == null && !computeTeams && TEAM_HOLDER.compareAndSet(null, me)) {
+            holderMustRelease = false;
+            return true;
+        }
+        if (TEAM_HOLDER.get() != null) holderMustRelease = true;
+        return false;
+    }
+
+    /** Runs a call on a compute thread in a turn of the gate; rethrows what it threw. */
+    public static void runOnComputeThread(Runnable body) {
+        ComputeThreads.run(body);
+    }
+
+    /** A compute thread started a team: no request thread takes one from now on, and a holder gives its back. */
+    static void computeThreadStartedTeams() {
+        if (!computeTeams) computeTeams = true;
+        if (TEAM_HOLDER.get() != null && !holderMustRelease) holderMustRelease = true;
+    }
+
     /** How many turns have run predictions side by side ({@link Policy#SPLIT_WHEN_SAME}, {@link Policy#SPLIT_WHEN_QUEUED}) in this process. */
     public static int splitTurns() {
         return ComputeThreads.splitTurns();

@@ -320,6 +320,61 @@ class ComputeThreadsTest {
         }
     }
 
+    /**
+     * Standalone layer calls: one thread's run on itself (a benchmark's or a one-thread program's);
+     * a second live thread's go to a compute thread, and the first gives its team back at its next
+     * call and goes there too, so no request thread keeps a team beside the compute thread's.
+     */
+    @Test
+    void aSecondThreadsLayerCallsLeaveTheFirstThreadsTeamAlone() throws Exception {
+        assumeTrue(Threads.count() > 1 && Threads.controllable(), "one thread: no OpenMP teams");
+        long[] shape = {1, 16, 16, 64}; // 1M multiply-adds: the whole count
+        try (Layer conv = ConvFixtures.conv1x1("a", 64, "relu", shape, i -> Math.cos(i) / 32);
+                Tensor in = Tensor.of(input16(), shape)) {
+            float[] want;
+            try (Tensor out = conv.call(in)) {
+                want = out.toFloatArray();
+            }
+            java.util.concurrent.CountDownLatch firstDone = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch secondDone = new java.util.concurrent.CountDownLatch(1);
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                // the first thread's calls, while it lives, then again after the second's
+                Future<Boolean> first = threads.submit(() -> {
+                    for (int i = 0; i < 3; i++) layerCall(conv, in, want);
+                    firstDone.countDown();
+                    secondDone.await();
+                    int mark = Threads.teamMark();
+                    layerCall(conv, in, want);
+                    return Threads.teamsSince(mark);
+                });
+                firstDone.await();
+                Future<Boolean> second = threads.submit(() -> {
+                    int mark = Threads.teamMark();
+                    for (int i = 0; i < 3; i++) layerCall(conv, in, want);
+                    return Threads.teamsSince(mark);
+                });
+                assertFalse(second.get(), "the second thread's calls started no team on it");
+                secondDone.countDown();
+                assertFalse(first.get(), "the first thread's call after the second's ran on a compute thread");
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    private static float[] input16() {
+        float[] x = new float[16 * 16 * 64];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        return x;
+    }
+
+    private static void layerCall(Layer layer, Tensor in, float[] want) {
+        try (Tensor out = layer.call(in)) {
+            assertArrayEquals(want, out.toFloatArray());
+        }
+    }
+
     /** A prediction whose every step is small enough for one thread starts no team: after its first, it runs on its caller. */
     @Test
     void aPredictionOfOneThreadStepsRunsOnItsCaller() throws Exception {
