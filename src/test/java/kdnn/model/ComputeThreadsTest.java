@@ -273,8 +273,7 @@ class ComputeThreadsTest {
         long[] shape = {1, 16, 16, 64}; // 1M multiply-adds a layer (the whole count), 64 KB a value
         try (Sequential m = Sequential.of("small", List.of(ConvFixtures.conv1x1("a", 64, "relu", shape,
                 i -> Math.cos(i) / 32), ConvFixtures.conv1x1("b", 64, "relu", shape, i -> Math.sin(i) / 32)), shape)) {
-            float[] x = new float[16 * 16 * 64];
-            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+            float[] x = input16();
             int mark = Threads.teamMark();
             float[] want = predict(m, x, shape);
             for (int i = 0; i < 3; i++) assertArrayEquals(want, predict(m, x, shape));
