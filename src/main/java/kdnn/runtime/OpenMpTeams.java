@@ -29,6 +29,8 @@ final class OpenMpTeams {
         if (PAUSE_ALL == null) return false;
         try {
             return (int) PAUSE_ALL.invokeExact(OMP_PAUSE_SOFT) == 0;
+        } catch (Error e) {
+            throw e;
         } catch (Throwable t) {
             return false;
         }
