@@ -7,23 +7,26 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import kdnn.bench.OnnxModels.Pb;
 import kdnn.layers.Layer;
 import kdnn.layers.Weight;
 import kdnn.model.Model;
 
 /**
- * A Keras 2 functional config with a kdnn model's weights, as an ONNX graph for ONNX Runtime:
- * NCHW throughout (input "X" and output "Y" too, as an ONNX user feeds it), one ONNX operator
- * per Keras operation: Conv (Conv1D/2D, DepthwiseConv2D, with explicit pads for 'same' and
- * 'causal'), ConvTranspose, BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax, Pad, Add/Sum,
- * Mul, Concat, MaxPool, GlobalAveragePool + Flatten, Gemm. A layer it does not know is refused
+ * A Keras 2 functional or Sequential config with a kdnn model's weights, as an ONNX graph for
+ * ONNX Runtime: NCHW throughout (input "X" and output "Y" too, as an ONNX user feeds it), one ONNX
+ * operator per Keras operation: Conv (Conv1D/2D, DepthwiseConv2D, with explicit pads for 'same'
+ * and 'causal'; SeparableConv1D/2D as a grouped Conv and a 1x1 one), ConvTranspose,
+ * BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax, Pad, Slice (Cropping1D/2D), Add/Sum, Mul,
+ * Concat, MaxPool, GlobalAveragePool + Flatten, Gemm. A layer it does not know is refused
  * with {@link UnsupportedOperationException} naming it.
  */
 final class OnnxGraphs {
     private static final int INT64 = 7;
     private static final int ATTR_FLOAT = 1;
     private static final int ATTR_INT = 2;
+    private static final int ATTR_STRING = 3;
 
     private final Model model;
     private final Pb graph = new Pb();
@@ -34,12 +37,22 @@ final class OnnxGraphs {
         this.model = model;
     }
 
-    /** The ONNX model bytes of {@code config} (a Keras 2 functional config) with {@code model}'s weights, for this input shape. */
+    /**
+     * The ONNX model bytes of {@code config} (a Keras 2 functional or Sequential config) with
+     * {@code model}'s weights, for this input shape.
+     */
     static byte[] model(JsonNode config, Model model, long[] inputShape) {
         OnnxGraphs g = new OnnxGraphs(model);
         JsonNode top = config.has("config") ? config.get("config") : config;
-        String output = top.path("output_layers").get(0).get(0).asText();
-        for (JsonNode l : top.path("layers")) g.layer(l, inputShape);
+        List<JsonNode> layers = functional(config, top);
+        long inputs = layers.stream().filter(l -> l.path("class_name").asText().equals("InputLayer")).count();
+        if (inputs > 1 || top.path("output_layers").size() > 1) {
+            throw unsupported("a model of " + inputs + " inputs and " + top.path("output_layers").size() + " outputs",
+                    top.path("name").asText());
+        }
+        String output = top.has("output_layers") ? top.path("output_layers").get(0).get(0).asText()
+                : name(layers.get(layers.size() - 1));
+        for (JsonNode l : layers) g.layer(l, inputShape);
         long[] outShape = g.shapes.get(output);
         g.node("Identity", List.of(output), "Y");
         g.graph.string(2, top.path("name").asText("model"));
@@ -49,17 +62,54 @@ final class OnnxGraphs {
                 .message(8, new Pb().string(1, "").int64(2, OnnxModels.OPSET)).bytes();
     }
 
+    /**
+     * The layers of a functional config as they are; those of a Sequential one (with or without its
+     * InputLayer, Keras 2 or 3) each given the one before as its input, after an InputLayer.
+     */
+    private static List<JsonNode> functional(JsonNode config, JsonNode top) {
+        JsonNode layers = top.isArray() ? top : top.path("layers"); // Keras 2.0's Sequential: the list alone
+        List<JsonNode> out = new ArrayList<>();
+        if (!config.path("class_name").asText().equals("Sequential")) {
+            layers.forEach(out::add);
+            return out;
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String previous = null;
+        for (JsonNode l : layers) {
+            var linked = (com.fasterxml.jackson.databind.node.ObjectNode) l.deepCopy();
+            if (previous == null && !l.path("class_name").asText().equals("InputLayer")) {
+                var input = json.createObjectNode().put("class_name", "InputLayer");
+                input.putObject("config").put("name", "input");
+                out.add(input);
+                previous = "input";
+            }
+            if (previous != null) {
+                linked.putArray("inbound_nodes").addArray().addArray().add(previous).add(0).add(0).addObject();
+            }
+            out.add(linked);
+            previous = name(l);
+        }
+        return out;
+    }
+
+    private static String name(JsonNode l) {
+        return l.path("config").path("name").asText(l.path("name").asText());
+    }
+
     private void layer(JsonNode l, long[] inputShape) {
         String cls = l.path("class_name").asText();
         JsonNode c = l.path("config");
-        String name = c.path("name").asText(l.path("name").asText());
+        String name = name(l);
         if (cls.equals("InputLayer")) {
             shapes.put(name, inputShape.clone());
             node("Identity", List.of("X"), name);
             return;
         }
+        if (Set.of("Sequential", "Model", "Functional").contains(cls)) throw unsupported("a nested model", name);
         List<String> in = new ArrayList<>();
-        for (JsonNode ref : l.path("inbound_nodes").get(0)) in.add(ref.get(0).asText());
+        JsonNode inbound = l.path("inbound_nodes").path(0);
+        if (!inbound.isArray()) throw unsupported("a layer without Keras 2 inbound nodes", name); // Keras 3's form
+        for (JsonNode ref : inbound) in.add(ref.get(0).asText());
         Layer layer = model.layer(name);
         List<long[]> inShapes = in.stream().map(shapes::get).toList();
         long[] out = layer.computeOutputShape(inShapes);
@@ -69,6 +119,12 @@ final class OnnxGraphs {
         List<Weight> w = layer.getWeights();
         switch (cls) {
             case "Conv1D", "Conv2D", "DepthwiseConv2D" -> conv(cls, c, name, in.get(0), x, w);
+            case "SeparableConv1D", "SeparableConv2D" -> separableConv(cls, c, name, in.get(0), x, w);
+            case "Cropping1D", "Cropping2D" -> cropping(c, name, in.get(0), x);
+            case "UpSampling2D" -> upSampling(c, name, in.get(0), x);
+            // the identity at inference
+            case "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+                 "ActivityRegularization" -> node("Identity", in, name);
             case "Conv2DTranspose" -> convTranspose(c, name, in.get(0), x, out, w);
             case "BatchNormalization" -> batchNorm(c, name, in.get(0), w);
             case "Activation" -> activation(c.path("activation").asText(), in.get(0), name, rank);
@@ -100,18 +156,44 @@ final class OnnxGraphs {
         if (!c.path("data_format").asText("channels_last").equals("channels_last")) {
             throw unsupported(cls + " channels_first", name);
         }
+        boolean depthwise = cls.equals("DepthwiseConv2D");
+        String pre = name + "/pre";
+        convNode(c, pre, in, x, w.get(0), w.size() > 1 ? w.get(1) : null, depthwise,
+                depthwise ? x[x.length - 1] : c.path("groups").asLong(1));
+        activation(c.path("activation").asText("linear"), pre, name, x.length - 2);
+    }
+
+    /** A depthwise convolution with the layer's padding, strides and dilation, then a 1x1 one with its bias. */
+    private void separableConv(String cls, JsonNode c, String name, String in, long[] x, List<Weight> w) {
+        if (!c.path("data_format").asText("channels_last").equals("channels_last")) {
+            throw unsupported(cls + " channels_first", name);
+        }
+        String depthwise = name + "/depthwise";
+        convNode(c, depthwise, in, x, w.get(0), null, true, x[x.length - 1]);
         int rank = x.length - 2;
-        Weight kernel = w.get(0);
+        long[] mid = x.clone();
+        mid[rank + 1] = (long) w.get(0).shape()[rank] * w.get(0).shape()[rank + 1];
+        var pointwise = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("padding", "valid");
+        String pre = name + "/pre";
+        convNode(pointwise, pre, depthwise, mid, w.get(1), w.size() > 2 ? w.get(2) : null, false, 1);
+        activation(c.path("activation").asText("linear"), pre, name, rank);
+    }
+
+    /**
+     * An ONNX Conv of a Keras kernel ({@code (k..., in, out)}, or {@code (k..., C, m)} when
+     * {@code depthwise}) on an NHWC-shaped input {@code x}, with {@code c}'s padding, strides and dilation.
+     */
+    private void convNode(JsonNode c, String out, String in, long[] x, Weight kernel, Weight bias, boolean depthwise,
+                          long group) {
+        int rank = x.length - 2;
         int[] ks = kernel.shape();
         long[] k = new long[rank];
         for (int i = 0; i < rank; i++) k[i] = ks[i];
         long[] strides = longs(c.path("strides"), rank, 1);
         long[] dilation = longs(c.path("dilation_rate"), rank, 1);
-        long channels = x[rank + 1];
-        long group;
         float[] onnxKernel;
         long[] onnxShape;
-        if (cls.equals("DepthwiseConv2D")) {
+        if (depthwise) {
             // (k..., C, m) -> (C * m, 1, k...): output channel c * m + j
             int[] perm = new int[rank + 2];
             perm[0] = rank;
@@ -122,16 +204,14 @@ final class OnnxGraphs {
             onnxShape[0] = (long) ks[rank] * ks[rank + 1];
             onnxShape[1] = 1;
             System.arraycopy(k, 0, onnxShape, 2, rank);
-            group = channels;
         } else {
             int[] perm = OnnxModels.kernelPerm(rank);
             onnxKernel = OnnxModels.permute(kernel.values(), ks, perm);
             onnxShape = new long[rank + 2];
             for (int i = 0; i < perm.length; i++) onnxShape[i] = ks[perm[i]];
-            group = c.path("groups").asLong(1);
         }
         List<String> inputs = new ArrayList<>(List.of(in, constant(onnxShape, onnxKernel)));
-        if (w.size() > 1) inputs.add(constant(new long[] {w.get(1).values().length}, w.get(1).values()));
+        if (bias != null) inputs.add(constant(new long[] {bias.values().length}, bias.values()));
         long[] pads = new long[2 * rank];
         String padding = c.path("padding").asText("valid").toLowerCase(java.util.Locale.ROOT);
         for (int i = 0; i < rank; i++) {
@@ -146,11 +226,54 @@ final class OnnxGraphs {
                 pads[i] = span - 1;
             }
         }
-        String pre = name + "/pre";
-        node("Conv", inputs, pre, OnnxModels.ints("kernel_shape", k), OnnxModels.ints("strides", strides),
+        node("Conv", inputs, out, OnnxModels.ints("kernel_shape", k), OnnxModels.ints("strides", strides),
                 OnnxModels.ints("dilations", dilation), OnnxModels.ints("pads", pads),
                 new Pb().string(1, "group").int64(3, group).int64(20, ATTR_INT));
-        activation(c.path("activation").asText("linear"), pre, name, rank);
+    }
+
+    /**
+     * UpSampling2D as an ONNX Resize by its factors: {@code nearest} picks pixel {@code floor(i / s)}
+     * (asymmetric coordinates), {@code bilinear} samples at half-pixel centres as TensorFlow 2 does.
+     */
+    private void upSampling(JsonNode c, String name, String in, long[] x) {
+        if (!c.path("data_format").asText("channels_last").equals("channels_last")) {
+            throw unsupported("UpSampling2D channels_first", name);
+        }
+        long[] size = longs(c.path("size"), 2, 2);
+        String interpolation = c.path("interpolation").asText("nearest");
+        Pb[] attributes = switch (interpolation) {
+            case "nearest" -> new Pb[] {text("mode", "nearest"), text("coordinate_transformation_mode", "asymmetric"),
+                    text("nearest_mode", "floor")};
+            case "bilinear" -> new Pb[] {text("mode", "linear"), text("coordinate_transformation_mode", "half_pixel")};
+            default -> throw unsupported("UpSampling2D interpolation " + interpolation, name);
+        };
+        String scales = constant(new long[] {4}, new float[] {1, 1, size[0], size[1]});
+        node("Resize", List.of(in, "", scales), name, attributes);
+    }
+
+    private static Pb text(String attribute, String value) {
+        return new Pb().string(1, attribute).string(4, value).int64(20, ATTR_STRING);
+    }
+
+    /** Keras' cropping (a number, a pair, or a pair per axis) as an ONNX Slice of the spatial axes. */
+    private void cropping(JsonNode c, String name, String in, long[] x) {
+        int rank = x.length - 2;
+        if (!c.path("data_format").asText("channels_last").equals("channels_last")) {
+            throw unsupported("Cropping channels_first", name);
+        }
+        JsonNode crop = c.path("cropping");
+        long[] starts = new long[rank];
+        long[] ends = new long[rank];
+        long[] axes = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            JsonNode pair = crop.isNumber() ? crop : rank == 1 ? crop : crop.get(i);
+            long before = pair.isArray() ? pair.get(0).asLong() : pair.asLong();
+            long after = pair.isArray() ? pair.get(1).asLong() : pair.asLong();
+            starts[i] = before;
+            ends[i] = x[1 + i] - after;
+            axes[i] = 2 + i; // NCHW
+        }
+        node("Slice", List.of(in, int64Constant(starts), int64Constant(ends), int64Constant(axes)), name);
     }
 
     private void convTranspose(JsonNode c, String name, String in, long[] x, long[] out, List<Weight> w) {

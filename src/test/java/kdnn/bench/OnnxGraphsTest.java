@@ -1,0 +1,97 @@
+package kdnn.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import kdnn.io.ModelReader;
+import kdnn.io.Models;
+import kdnn.model.Model;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The benchmark's ONNX export of the shared models (their Keras 2 configs, Sequential or
+ * functional, with the weights of their `.h5` files), run by ONNX Runtime on the cases' inputs,
+ * gives the outputs the independent Keras implementation computed. A model the export cannot
+ * write is refused naming what, never with another exception.
+ */
+class OnnxGraphsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The shared models the export must write: every layer they hold has an ONNX form. */
+    private static final Set<String> EXPORTED = Set.of("audio_1d", "cnn_classifier", "mobilenet_v2_tiny", "resnet_tiny",
+            "unet_skips", "wavenet_gated");
+
+    @TestFactory
+    Stream<DynamicTest> sharedModelsRunInOnnxRuntimeAsKerasComputedThem() throws Exception {
+        Path shared = Path.of(System.getProperty("kdnn.shared", "../shared"));
+        assumeTrue(Files.isDirectory(shared.resolve("models")), "shared models not found under " + shared.toAbsolutePath());
+        List<Path> dirs = new ArrayList<>();
+        for (String sub : List.of("models", "functional-models")) {
+            try (Stream<Path> s = Files.list(shared.resolve(sub))) {
+                s.filter(d -> Files.isRegularFile(d.resolve("model.h5"))).sorted().forEach(dirs::add);
+            }
+        }
+        assertTrue(dirs.stream().map(d -> d.getFileName().toString()).toList().containsAll(EXPORTED), dirs.toString());
+        return dirs.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+            JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+            JsonNode config = ModelReader.read(dir.resolve("model.h5")).modelConfig();
+            try (Model model = Models.load(dir.resolve("model.h5"))) {
+                if (!expected.has("input")) { // several inputs: the export's graph has one
+                    var e = assertThrows(UnsupportedOperationException.class, () -> OnnxGraphs.model(config, model,
+                            model.inputShapes().get(0)));
+                    assertTrue(e.getMessage().startsWith("no ONNX export for a model of "), e.getMessage());
+                    return;
+                }
+                long[] shape = longs(expected.at("/input/shape"));
+                byte[] onnx;
+                try {
+                    onnx = OnnxGraphs.model(config, model, shape);
+                } catch (UnsupportedOperationException e) {
+                    assertFalse(EXPORTED.contains(dir.getFileName().toString()), e.getMessage());
+                    assertTrue(e.getMessage().startsWith("no ONNX export for "), e.getMessage());
+                    return;
+                }
+                long[] outShape = longs(expected.at("/output/shape"));
+                float[] want = floats(expected.at("/output/data"));
+                long[] onnxOut = outShape.length > 2 ? OnnxModels.toChannelsFirst(outShape) : outShape;
+                try (OrtGraphPeer peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape), onnxOut, 1);
+                     OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(floats(expected.at("/input/data")),
+                             shape))) {
+                    request.run();
+                    float[] y = request.output();
+                    float[] got = outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y;
+                    assertArrayEquals(outShape, model.outputShape(shape));
+                    double atol = expected.path("atol").asDouble(1e-4);
+                    double rtol = expected.path("rtol").asDouble(1e-4);
+                    for (int i = 0; i < want.length; i++) {
+                        assertTrue(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]),
+                                "value " + i + ": ONNX Runtime " + got[i] + ", Keras " + want[i]);
+                    }
+                }
+            }
+        }));
+    }
+
+    private static long[] longs(JsonNode a) {
+        long[] v = new long[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asLong();
+        return v;
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).floatValue();
+        return v;
+    }
+}
