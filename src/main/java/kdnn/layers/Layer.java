@@ -625,7 +625,8 @@ public abstract class Layer implements AutoCloseable {
         long in = HOLDS.hold(input);
         try {
             // refuses a wrong input shape here
-            boolean onCaller = kdnn.runtime.Threads.layerCallOnCaller(startsTeams(input, variant));
+            boolean teams = startsTeams(input, variant);
+            boolean onCaller = kdnn.runtime.Threads.layerCallOnCaller(teams);
             long out = HOLDS.hold(output);
             if (!onCaller) {
                 ExtremeValues mode = extremes != null ? extremes : ExtremeValues.mode();
@@ -643,13 +644,14 @@ public abstract class Layer implements AutoCloseable {
                 }
                 return;
             }
-            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall();
+            boolean oneThread = !teams && kdnn.runtime.Threads.controllable(); // one core's share of the gate
+            java.util.concurrent.Semaphore admitted = kdnn.runtime.Threads.enterCall(oneThread);
             ExtremeValues outer = kdnn.internal.ExtremesScope.enter(extremes);
             try {
                 runHeld(input, output, variant);
             } finally {
                 kdnn.internal.ExtremesScope.exit(outer);
-                kdnn.runtime.Threads.exitCall(admitted);
+                kdnn.runtime.Threads.exitCall(admitted, oneThread);
                 HOLDS.release(output, out);
             }
         } finally {

@@ -15,7 +15,8 @@ public final class Threads {
     public enum Policy {
         /**
          * At most {@code max(1, cores / count)} calls run oneDNN at once, each with
-         * {@link #count()} threads; the others wait their turn. N request threads therefore never
+         * {@link #count()} threads, or as many calls of one-thread steps as there are cores (a
+         * mix, never more threads than cores); the others wait their turn. N request threads therefore never
          * start N OpenMP teams on the same cores, and since every primitive keeps one thread
          * count, a result never depends on how many calls ran at the same time.
          */
@@ -49,7 +50,7 @@ public final class Threads {
     private static volatile Policy policy = defaultPolicy();
     // a count in force on this thread alone (0: none): the lane width of a split turn's calls
     private static final ThreadLocal<int[]> CALL_COUNT = ThreadLocal.withInitial(() -> new int[] {0});
-    private static volatile Semaphore gate = newGate();
+    private static volatile Gate gate = newGate();
     private static final ThreadLocal<int[]> CREATING_WITH = ThreadLocal.withInitial(() -> new int[] {0});
     // what this thread last told OpenMP (-1: nothing yet), so a run sets it only when it changes;
     // then how many parallel regions of more than one thread it has started (see teamsSince)
@@ -108,8 +109,52 @@ public final class Threads {
         gate = newGate();
     }
 
-    private static Semaphore newGate() {
-        return policy == Policy.FIXED ? null : new Semaphore(callsAtOnce());
+    private static Gate newGate() {
+        return policy == Policy.FIXED ? null : new Gate(Math.max(Runtime.getRuntime().availableProcessors(), count), count);
+    }
+
+    /**
+     * The gate: a permit per core (at least the count's); a call takes one per thread it runs, the
+     * count's for a call of the count's threads, one for a call whose steps all run on one thread.
+     * So {@link #callsAtOnce()} calls of the count run at once, or as many one-thread calls as
+     * there are cores, and a mix never runs more threads than cores. Not fair, so a caller that
+     * finds its permits free takes them at once (a fair gate hands every permit to a parked
+     * waiter, which cost one-thread calls from 4 request threads 80% of their rate); a call of
+     * the count's threads that has to wait makes one-thread calls wait behind it, so they cannot
+     * keep it out by never leaving all permits free at once.
+     */
+    private static final class Gate extends Semaphore {
+        final int full;
+        private final java.util.concurrent.locks.ReentrantLock wideWait = new java.util.concurrent.locks.ReentrantLock();
+        private volatile boolean wideWaiting; // only while wideWait is held
+
+        Gate(int permits, int full) {
+            super(permits);
+            this.full = full;
+        }
+
+        void enter(boolean oneThread) {
+            if (oneThread) {
+                while (wideWaiting) { // behind the waiting wide call: its holder releases the lock once it has its permits
+                    wideWait.lock();
+                    wideWait.unlock();
+                }
+                acquireUninterruptibly(1);
+            } else if (!tryAcquire(full)) {
+                wideWait.lock(); // one wide call at a time gathers permits, so two never hold a part each
+                try {
+                    wideWaiting = true;
+                    acquireUninterruptibly(full);
+                } finally {
+                    wideWaiting = false;
+                    wideWait.unlock();
+                }
+            }
+        }
+
+        void exit(boolean oneThread) {
+            release(oneThread ? 1 : full);
+        }
     }
 
     /** How many calls {@link Policy#SHARE_CORES} runs at once: the cores over the count, at least one. */
@@ -119,17 +164,26 @@ public final class Threads {
 
     /** Waits for this call's turn; pass the result to {@link #exitCall}. */
     public static Semaphore enterCall() {
-        Semaphore g = gate;
-        if (g != null) {
-            g.acquireUninterruptibly();
-        }
+        return enterCall(false);
+    }
+
+    /**
+     * Waits for the turn of a call of the count's threads, or, with {@code oneThread}, of a call
+     * whose primitives all run on one thread (it takes a core's share of the gate); pass the
+     * result and the same {@code oneThread} to {@link #exitCall(Semaphore, boolean)}.
+     */
+    public static Semaphore enterCall(boolean oneThread) {
+        Gate g = gate;
+        if (g != null) g.enter(oneThread);
         return g;
     }
 
     public static void exitCall(Semaphore admitted) {
-        if (admitted != null) {
-            admitted.release();
-        }
+        exitCall(admitted, false);
+    }
+
+    public static void exitCall(Semaphore admitted, boolean oneThread) {
+        if (admitted != null) ((Gate) admitted).exit(oneThread);
     }
 
     /**
@@ -164,11 +218,13 @@ public final class Threads {
             ComputeThreads.run(body, Math.max(1, lanes), sameness); // the compute thread takes the turn of the gate
             return;
         }
-        Semaphore admitted = enterCall();
+        // a prediction known to run one-thread steps alone (under OpenMP, whose count kdnn sets) takes one core's share
+        boolean oneThread = !onComputeThread && controllable();
+        Semaphore admitted = enterCall(oneThread);
         try {
             body.run();
         } finally {
-            exitCall(admitted);
+            exitCall(admitted, oneThread);
         }
     }
 

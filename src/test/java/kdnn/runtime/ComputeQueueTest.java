@@ -397,27 +397,75 @@ class ComputeQueueTest {
 
     @Test
     void queuedAndCallerRunCallsShareTheGatesTurns() throws Exception {
-        AtomicInteger running = new AtomicInteger();
+        // a queued call runs the count's threads, a caller-run one (steps of one thread) one: never more than the cores
+        int cores = Math.max(Runtime.getRuntime().availableProcessors(), Threads.count());
+        AtomicInteger threadsRunning = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         Set<String> computeThreads = ConcurrentHashMap.newKeySet();
         List<Thread> callers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             boolean queued = t % 2 == 0;
+            int threads = queued ? Threads.count() : 1;
             callers.add(Thread.ofPlatform().start(() -> {
                 for (int i = 0; i < 25; i++) {
                     Threads.runAdmitted(queued, () -> {
-                        most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                        most.accumulateAndGet(threadsRunning.addAndGet(threads), Math::max);
                         if (queued) computeThreads.add(Thread.currentThread().getName());
                         LockSupportSleep.micros(200);
-                        running.decrementAndGet();
+                        threadsRunning.addAndGet(-threads);
                     });
                 }
             }));
         }
         for (Thread c : callers) c.join();
-        assertTrue(most.get() <= Threads.callsAtOnce(), "at most " + Threads.callsAtOnce() + " at once, saw " + most.get());
+        assertTrue(most.get() <= cores, "at most " + cores + " threads at once, saw " + most.get());
         assertTrue(!computeThreads.isEmpty() && computeThreads.stream().allMatch(n -> n.startsWith("kdnn-compute-")),
                 computeThreads.toString());
+    }
+
+    @Test
+    void callsOfOneThreadRunAsManyAtOnceAsThereAreCores() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assumeTrue(cores >= 2, "one core: one call at a time");
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        callers(4, (caller, call) -> Threads.runAdmitted(false, () -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            LockSupportSleep.micros(500);
+            running.decrementAndGet();
+        }));
+        assertTrue(most.get() >= 2 && most.get() <= cores, "2 to " + cores + " at once, saw " + most.get());
+    }
+
+    @Test
+    void aCallOfTheCountsThreadsGetsItsTurnAmongAStreamOfOneThreadCalls() throws Exception {
+        assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "one core: every call takes the whole gate");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger oneThreadCalls = new AtomicInteger();
+        List<Thread> stream = new ArrayList<>();
+        for (int t = 0; t < 4; t++) { // back to back, so the gate is seldom all free by chance
+            stream.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    Threads.runAdmitted(false, () -> LockSupportSleep.micros(300));
+                    oneThreadCalls.incrementAndGet();
+                }
+            }));
+        }
+        try {
+            while (oneThreadCalls.get() < 20) Thread.onSpinWait();
+            int before = oneThreadCalls.get();
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                for (int i = 0; i < 20; i++) Threads.runAdmitted(true, () -> LockSupportSleep.micros(300));
+            }, "20 calls of the count's threads among one-thread calls");
+            // each waits for the one-thread calls already admitted, not for a moment when none is:
+            // about 6 of them per call here, where one that had to wait for all permits free at once
+            // saw 130-420 of them run first
+            int during = oneThreadCalls.get() - before;
+            assertTrue(during < 20 * 20, during + " one-thread calls ran during 20 calls of the count's threads");
+        } finally {
+            stop.set(true);
+            for (Thread t : stream) t.join();
+        }
     }
 
     @Test
