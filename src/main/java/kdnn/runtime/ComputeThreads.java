@@ -299,7 +299,7 @@ final class ComputeThreads {
                     IDLE.remove(this);
                     continue;
                 }
-                Semaphore admitted = Threads.enterCall();
+                Semaphore admitted = Threads.enterTurn(false);
                 try {
                     Task[] turn = turnOf(task);
                     if (turn.length == 1) {

@@ -173,6 +173,12 @@ public final class Threads {
      * result and the same {@code oneThread} to {@link #exitCall(Semaphore, boolean)}.
      */
     public static Semaphore enterCall(boolean oneThread) {
+        if (ComputeThreads.onComputeThread()) return null; // inside a compute thread's turn, which holds the gate
+        return enterTurn(oneThread);
+    }
+
+    /** Takes the gate's permits for a call of the count's threads or ({@code oneThread}) of one; for a compute thread's turn. */
+    static Semaphore enterTurn(boolean oneThread) {
         Gate g = gate;
         if (g != null) g.enter(oneThread);
         return g;

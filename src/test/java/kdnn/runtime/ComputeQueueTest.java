@@ -487,6 +487,10 @@ class ComputeQueueTest {
             String[] inner = new String[1];
             Threads.runAdmitted(true, () -> Threads.runAdmitted(true, () -> inner[0] = Thread.currentThread().getName()));
             assertTrue(inner[0].startsWith("kdnn-compute-"), inner[0]);
+            // a call of one-thread steps, or a layer's, inside the turn: the turn already holds the gate
+            Threads.runAdmitted(true, () -> Threads.runAdmitted(false, () -> inner[0] = Thread.currentThread().getName()));
+            assertTrue(inner[0].startsWith("kdnn-compute-"), inner[0]);
+            Threads.runAdmitted(true, () -> Threads.exitCall(Threads.enterCall(), false));
         });
     }
 
