@@ -110,12 +110,16 @@ public final class Threads {
     }
 
     private static Gate newGate() {
-        return policy == Policy.FIXED ? null : new Gate(Math.max(Runtime.getRuntime().availableProcessors(), count), count);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int permits = Math.max(cores, count);
+        // a count above the cores spreads each core's share over more permits: one-thread calls still fit the cores
+        return policy == Policy.FIXED ? null : new Gate(permits, count, (permits + cores - 1) / cores);
     }
 
     /**
      * The gate: a permit per core (at least the count's); a call takes one per thread it runs, the
-     * count's for a call of the count's threads, one for a call whose steps all run on one thread.
+     * count's for a call of the count's threads, one for a call whose steps all run on one thread
+     * (a core's share of the permits when the count exceeds the cores).
      * So {@link #callsAtOnce()} calls of the count run at once, or as many one-thread calls as
      * there are cores, and a mix never runs more threads than cores. Not fair, so a caller that
      * finds its permits free takes them at once (a fair gate hands every permit to a parked
@@ -125,12 +129,14 @@ public final class Threads {
      */
     private static final class Gate extends Semaphore {
         final int full;
+        final int one;
         private final java.util.concurrent.locks.ReentrantLock wideWait = new java.util.concurrent.locks.ReentrantLock();
         private volatile boolean wideWaiting; // only while wideWait is held
 
-        Gate(int permits, int full) {
+        Gate(int permits, int full, int one) {
             super(permits);
             this.full = full;
+            this.one = one;
         }
 
         void enter(boolean oneThread) {
@@ -139,7 +145,7 @@ public final class Threads {
                     wideWait.lock();
                     wideWait.unlock();
                 }
-                acquireUninterruptibly(1);
+                acquireUninterruptibly(one);
             } else if (!tryAcquire(full)) {
                 wideWait.lock(); // one wide call at a time gathers permits, so two never hold a part each
                 try {
@@ -153,7 +159,7 @@ public final class Threads {
         }
 
         void exit(boolean oneThread) {
-            release(oneThread ? 1 : full);
+            release(oneThread ? one : full);
         }
     }
 

@@ -435,6 +435,16 @@ class ComputeQueueTest {
             running.decrementAndGet();
         }));
         assertTrue(most.get() >= 2 && most.get() <= cores, "2 to " + cores + " at once, saw " + most.get());
+        // a count above the cores: one-thread calls still no more than the cores
+        Threads.setCount(2 * cores);
+        most.set(0);
+        callers(4, (caller, call) -> Threads.runAdmitted(false, () -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            LockSupportSleep.micros(500);
+            running.decrementAndGet();
+        }));
+        assertTrue(most.get() >= 2 && most.get() <= cores, "count " + 2 * cores + ": 2 to " + cores + " at once, saw "
+                + most.get());
     }
 
     @Test
