@@ -247,13 +247,15 @@ public final class ModelBench {
         return new Batch(shape, x, null, "seeded values (no expected.json)");
     }
 
-    private static long[] longs(JsonNode a) {
+    /** A JSON array's numbers as longs. */
+    static long[] longs(JsonNode a) {
         long[] v = new long[a.size()];
         for (int i = 0; i < v.length; i++) v[i] = a.get(i).asLong();
         return v;
     }
 
-    private static float[] floats(JsonNode a) {
+    /** A JSON array's numbers as floats. */
+    static float[] floats(JsonNode a) {
         float[] v = new float[a.size()];
         for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
         return v;

@@ -53,7 +53,7 @@ class OnnxGraphsTest {
                     assertTrue(e.getMessage().startsWith("no ONNX export for a model of "), e.getMessage());
                     return;
                 }
-                long[] shape = longs(expected.at("/input/shape"));
+                long[] shape = ModelBench.longs(expected.at("/input/shape"));
                 byte[] onnx;
                 try {
                     onnx = OnnxGraphs.model(config, model, shape);
@@ -62,12 +62,12 @@ class OnnxGraphsTest {
                     assertTrue(e.getMessage().startsWith("no ONNX export for "), e.getMessage());
                     return;
                 }
-                long[] outShape = longs(expected.at("/output/shape"));
-                float[] want = floats(expected.at("/output/data"));
+                long[] outShape = ModelBench.longs(expected.at("/output/shape"));
+                float[] want = ModelBench.floats(expected.at("/output/data"));
                 long[] onnxOut = outShape.length > 2 ? OnnxModels.toChannelsFirst(outShape) : outShape;
+                float[] x = ModelBench.floats(expected.at("/input/data"));
                 try (OrtGraphPeer peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape), onnxOut, 1);
-                     OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(floats(expected.at("/input/data")),
-                             shape))) {
+                     OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(x, shape))) {
                     request.run();
                     float[] y = request.output();
                     float[] got = outShape.length > 2 ? OnnxModels.nchwToNhwc(y, outShape) : y;
@@ -81,17 +81,5 @@ class OnnxGraphsTest {
                 }
             }
         }));
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] v = new long[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asLong();
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).floatValue();
-        return v;
     }
 }
