@@ -17,7 +17,10 @@ import java.util.stream.Stream;
 import kdnn.io.ModelReader;
 import kdnn.io.Models;
 import kdnn.model.Model;
+import kdnn.Tensor;
+import kdnn.model.ModelConfigs;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -81,5 +84,47 @@ class OnnxGraphsTest {
                 }
             }
         }));
+    }
+
+    /** What the shared models lack: bilinear upsampling, a Cropping1D, a SeparableConv1D and a Sequential config without an InputLayer. */
+    @Test
+    void bilinearUpsamplingAndOneDimensionalLayersMatchKdnn() throws Exception {
+        String image = """
+                {"class_name": "Sequential", "config": {"name": "up", "layers": [
+                 {"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": [3, 3], "padding": "same",
+                  "activation": "relu", "batch_input_shape": [null, 7, 5, 3]}},
+                 {"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 3], "interpolation": "bilinear"}},
+                 {"class_name": "Cropping2D", "config": {"name": "k", "cropping": [[1, 0], [2, 1]]}}]}}""";
+        String sequence = """
+                {"class_name": "Sequential", "config": {"name": "seq", "layers": [
+                 {"class_name": "SeparableConv1D", "config": {"name": "s", "filters": 5, "kernel_size": 3, "depth_multiplier": 2,
+                  "padding": "causal", "dilation_rate": 2, "activation": "tanh", "batch_input_shape": [null, 11, 3]}},
+                 {"class_name": "Cropping1D", "config": {"name": "k", "cropping": [2, 1]}}]}}""";
+        for (String config : List.of(image, sequence)) {
+            JsonNode json = ArchitectureBench.seeded(JSON.readTree(config), 3);
+            try (Model model = ModelConfigs.build(json, ArchitectureBench.seededWeights(3))) {
+                long[] shape = model.inputShape();
+                shape[0] = 2;
+                float[] x = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+                java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+                for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+                long[] outShape = model.outputShape(shape);
+                float[] want;
+                try (Tensor in = Tensor.of(x, shape); Tensor y = model.predict(in)) {
+                    want = y.toFloatArray();
+                }
+                byte[] onnx = OnnxGraphs.model(json, model, shape);
+                try (OrtGraphPeer peer = new OrtGraphPeer(onnx, OnnxModels.toChannelsFirst(shape),
+                        OnnxModels.toChannelsFirst(outShape), 1);
+                     OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(x, shape))) {
+                    request.run();
+                    float[] got = OnnxModels.nchwToNhwc(request.output(), outShape);
+                    for (int i = 0; i < want.length; i++) {
+                        assertTrue(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]),
+                                json.at("/config/name").asText() + " value " + i + ": ONNX Runtime " + got[i] + ", kdnn " + want[i]);
+                    }
+                }
+            }
+        }
     }
 }
