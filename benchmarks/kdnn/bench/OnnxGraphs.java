@@ -1,6 +1,8 @@
 package kdnn.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -73,12 +75,11 @@ final class OnnxGraphs {
             layers.forEach(out::add);
             return out;
         }
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
         String previous = null;
         for (JsonNode l : layers) {
-            var linked = (com.fasterxml.jackson.databind.node.ObjectNode) l.deepCopy();
+            ObjectNode linked = l.deepCopy();
             if (previous == null && !l.path("class_name").asText().equals("InputLayer")) {
-                var input = json.createObjectNode().put("class_name", "InputLayer");
+                var input = JsonNodeFactory.instance.objectNode().put("class_name", "InputLayer");
                 input.putObject("config").put("name", "input");
                 out.add(input);
                 previous = "input";
@@ -173,7 +174,7 @@ final class OnnxGraphs {
         int rank = x.length - 2;
         long[] mid = x.clone();
         mid[rank + 1] = (long) w.get(0).shape()[rank] * w.get(0).shape()[rank + 1];
-        var pointwise = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("padding", "valid");
+        var pointwise = JsonNodeFactory.instance.objectNode().put("padding", "valid");
         String pre = name + "/pre";
         convNode(pointwise, pre, depthwise, mid, w.get(1), w.size() > 2 ? w.get(2) : null, false, 1);
         activation(c.path("activation").asText("linear"), pre, name, rank);
