@@ -16,7 +16,7 @@ import kdnn.layers.Weight;
 import kdnn.model.Model;
 
 /**
- * A Keras 2 functional or Sequential config with a kdnn model's weights, as an ONNX graph for
+ * A Keras 2 or 3 functional or Sequential config with a kdnn model's weights, as an ONNX graph for
  * ONNX Runtime: NCHW throughout (input "X" and output "Y" too, as an ONNX user feeds it), one ONNX
  * operator per Keras operation: Conv (Conv1D/2D, DepthwiseConv2D, with explicit pads for 'same'
  * and 'causal'; SeparableConv1D/2D as a grouped Conv and a 1x1 one), ConvTranspose,
@@ -40,20 +40,22 @@ final class OnnxGraphs {
     }
 
     /**
-     * The ONNX model bytes of {@code config} (a Keras 2 functional or Sequential config) with
+     * The ONNX model bytes of {@code config} (a Keras 2 or 3 functional or Sequential config) with
      * {@code model}'s weights, for this input shape.
      */
     static byte[] model(JsonNode config, Model model, long[] inputShape) {
         OnnxGraphs g = new OnnxGraphs(model);
         JsonNode top = config.has("config") ? config.get("config") : config;
         List<JsonNode> layers = functional(config, top);
+        // Keras 2: [[name, node, tensor], ...]; Keras 3 writes a single output as [name, node, tensor]
+        JsonNode outputs = top.path("output_layers");
         long inputs = layers.stream().filter(l -> l.path("class_name").asText().equals("InputLayer")).count();
-        if (inputs > 1 || top.path("output_layers").size() > 1) {
-            throw unsupported("a model of " + inputs + " inputs and " + top.path("output_layers").size() + " outputs",
-                    top.path("name").asText());
+        int outputCount = outputs.path(0).isArray() ? outputs.size() : 1;
+        if (inputs > 1 || outputCount > 1) {
+            throw unsupported("a model of " + inputs + " inputs and " + outputCount + " outputs", top.path("name").asText());
         }
-        String output = top.has("output_layers") ? top.path("output_layers").get(0).get(0).asText()
-                : name(layers.get(layers.size() - 1));
+        String output = !top.has("output_layers") ? name(layers.get(layers.size() - 1))
+                : outputs.get(0).isArray() ? outputs.get(0).get(0).asText() : outputs.get(0).asText();
         for (JsonNode l : layers) g.layer(l, inputShape);
         long[] outShape = g.shapes.get(output);
         g.node("Identity", List.of(output), "Y");
@@ -93,6 +95,28 @@ final class OnnxGraphs {
         return out;
     }
 
+    /**
+     * The layers a call reads: Keras 2's {@code [[name, node, tensor, kwargs], ...]}, or Keras 3's
+     * {@code {"args": [...]}} whose keras tensors (alone or in a list, as a merge takes them) name theirs.
+     */
+    private static List<String> inputsOf(JsonNode node) {
+        List<String> in = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode ref : node) in.add(ref.get(0).asText());
+        } else {
+            collectKerasTensors(node.path("args"), in);
+        }
+        return in;
+    }
+
+    private static void collectKerasTensors(JsonNode v, List<String> into) {
+        if (v.isArray()) {
+            for (JsonNode e : v) collectKerasTensors(e, into);
+        } else if (v.path("class_name").asText().equals("__keras_tensor__")) {
+            into.add(v.path("config").path("keras_history").get(0).asText());
+        }
+    }
+
     private static String name(JsonNode l) {
         return l.path("config").path("name").asText(l.path("name").asText());
     }
@@ -107,10 +131,8 @@ final class OnnxGraphs {
             return;
         }
         if (Set.of("Sequential", "Model", "Functional").contains(cls)) throw unsupported("a nested model", name);
-        List<String> in = new ArrayList<>();
-        JsonNode inbound = l.path("inbound_nodes").path(0);
-        if (!inbound.isArray()) throw unsupported("a layer without Keras 2 inbound nodes", name); // Keras 3's form
-        for (JsonNode ref : inbound) in.add(ref.get(0).asText());
+        List<String> in = inputsOf(l.path("inbound_nodes").path(0));
+        if (in.isEmpty()) throw unsupported("a layer without inbound nodes", name);
         Layer layer = model.layer(name);
         List<long[]> inShapes = in.stream().map(shapes::get).toList();
         long[] out = layer.computeOutputShape(inShapes);

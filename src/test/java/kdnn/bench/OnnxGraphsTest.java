@@ -46,10 +46,13 @@ class OnnxGraphsTest {
             }
         }
         assertTrue(dirs.stream().map(d -> d.getFileName().toString()).toList().containsAll(EXPORTED), dirs.toString());
-        return dirs.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+        // each model twice: its Keras 2 config from the .h5, and Keras 3's own config.json in the .keras
+        return dirs.stream().flatMap(dir -> Stream.of("model.h5", "model.keras").map(file -> DynamicTest.dynamicTest(
+                dir.getFileName() + "/" + file, () -> {
             JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
-            JsonNode config = ModelReader.read(dir.resolve("model.h5")).modelConfig();
-            try (Model model = Models.load(dir.resolve("model.h5"))) {
+            JsonNode config = file.endsWith(".h5") ? ModelReader.read(dir.resolve(file)).modelConfig()
+                    : kerasConfigJson(dir.resolve(file));
+            try (Model model = Models.load(dir.resolve(file))) {
                 if (!expected.has("input")) { // several inputs: the export's graph has one
                     var e = assertThrows(UnsupportedOperationException.class, () -> OnnxGraphs.model(config, model,
                             model.inputShapes().get(0)));
@@ -83,7 +86,16 @@ class OnnxGraphsTest {
                     }
                 }
             }
-        }));
+        })));
+    }
+
+    /** The config.json of a Keras 3 {@code .keras} file, as Keras wrote it. */
+    private static JsonNode kerasConfigJson(Path file) throws java.io.IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            try (var in = zip.getInputStream(zip.getEntry("config.json"))) {
+                return JSON.readTree(in);
+            }
+        }
     }
 
     /** What the shared models lack: bilinear upsampling, a Cropping1D, a SeparableConv1D and a Sequential config without an InputLayer. */
