@@ -130,6 +130,9 @@ public final class ShapeOps {
      */
     public static Pipeline upsample(long[] srcDims, long[] dstDims, int[] factors, boolean linear, int srcTag,
                                     int dstTag) {
+        // a source of one pixel is the same memory in either order: oneDNN 3.13's resampling takes
+        // such a channels-last source for the destination's order and writes channels-last
+        if (Arrays.stream(srcDims, 2, srcDims.length).allMatch(d -> d == 1)) srcTag = dstTag;
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc src = b.own(MemoryDesc.withTag(srcDims, dnnl_f32(), srcTag));

@@ -489,4 +489,36 @@ class PlannerPassesTest {
             assertTrue(plan.contains("channels-last"), plan);
         }
     }
+    @Test
+    void anElementWiseLayerOrMergeThatWritesAnOutputReadsChannelsFirstValuesInKerasOrder() {
+        // c's value stays channels-last for its convolution reader; the ReLU layer and the Add that
+        // write model outputs must read it converted, since they keep their input's order
+        Conv2D c = Conv2D.builder(3, 3).name("c").dataFormat(CF).activation(Activation.TANH).build();
+        Conv2D d = Conv2D.builder(3, 1).name("d").dataFormat(CF).activation(Activation.TANH).build();
+        ReLU relu = ReLU.builder().name("relu").build();
+        KerasTensor x = KerasTensor.input("x", -1, 2, 6, 5);
+        KerasTensor cv = c.apply(x);
+        KerasTensor sum = Add.of("sum").apply(cv, d.apply(cv));
+        try (Functional m = Functional.of("cf_outputs", List.of(x), List.of(relu.apply(cv), sum))) {
+            weights(c, d);
+            RefArray in = random(16, 2, 2, 6, 5);
+            RefArray cr = layer(c, in);
+            String plan = check(m, List.of(in), List.of(layer(relu, cr), add(cr, layer(d, cr))));
+            assertTrue(plan.contains("channels-last") && plan.contains("convert"), plan);
+        }
+    }
+
+    @Test
+    void upSamplingReadsAChannelsLastValueOfOnePixel() {
+        // one pixel is the same memory in either order; oneDNN's resampling then wrote channels-last
+        Conv2D c = Conv2D.builder(3, 2).name("c").dataFormat(CF).build();
+        Layer up = kdnn.layers.UpSampling2D.builder().name("up").size(2, 2).dataFormat(CF).build();
+        KerasTensor x = KerasTensor.input("x", -1, 2, 2, 2);
+        try (Functional m = Functional.of("one_pixel", List.of(x), List.of(up.apply(c.apply(x))))) {
+            weights(c);
+            RefArray in = random(17, 3, 2, 2, 2);
+            String plan = check(m, List.of(in), List.of(layer(up, layer(c, in))));
+            assertTrue(plan.contains("channels-last"), plan);
+        }
+    }
 }

@@ -77,7 +77,7 @@ final class Layout {
             }
             long[][] inShapes = new long[in.length][];
             for (int i = 0; i < in.length; i++) inShapes[i] = shapes.get(in[i]);
-            boolean bf16In = in.length == 1 && bf16[in[0]];
+            boolean bf16In = in.length == 1 && in[0] < bf16.length && bf16[in[0]]; // a conversion's value is float32
             var variant = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
                     n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0, bf16In, bf16[n.output()]);
             if (n.sumInto() >= 0) {
@@ -250,13 +250,19 @@ final class Layout {
         return out;
     }
 
-    /** True when {@code n} reads its inputs in the channels-last order they are stored in. */
+    /**
+     * True when {@code n} reads its inputs in the channels-last order they are stored in: a layer
+     * with a data format reads either order, an element-wise layer or merge only when it writes
+     * channels-last too (it keeps its input's order; a model output or a value for readers of
+     * Keras' order is converted before it).
+     */
     private boolean readsChannelsLast(Planner.Node n, boolean[] channelsLast) {
         DataFormat f = bridge.variantFormat(n.layer());
         return n.inputs().length > 0 && Arrays.stream(n.inputs()).allMatch(v -> channelsLast[v])
                 && (f == DataFormat.CHANNELS_FIRST
-                    || f == null && bridge.elementwise(n.layer()) && n.inputs().length == 1
-                    || f == null && n.inputs().length > 1 && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs())));
+                    || f == null && channelsLast[n.output()] && bridge.elementwise(n.layer()) && n.inputs().length == 1
+                    || f == null && channelsLast[n.output()] && n.inputs().length > 1
+                        && bridge.mergeAcceptsChannelsLast(n.layer(), shapesOf(n.inputs())));
     }
 
     private static void release(int root, int step, int[] lastUse, int[] bufferOf, List<Integer> free) {

@@ -1,0 +1,465 @@
+package kdnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleBinaryOperator;
+import java.util.stream.LongStream;
+import kdnn.Tensor;
+import kdnn.layers.ExtremeValues;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceSurrounding;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Seeded random functional graphs of the layers the planner fuses, folds, places in place and
+ * slices (convolutions of each family, BatchNormalization, activations, pooling, padding,
+ * cropping, upsampling, every merge, Concatenate, Dropout, Dense), in both data formats, with
+ * branches, residuals and outputs that other layers also read. Each output is checked against
+ * the reference run layer by layer, in the default mode, in {@code keras} mode, with fusion off
+ * and with the batch in slices of one: whatever the planner does to a graph, the values stay
+ * Keras'. Graphs of 1, 2 and 3 spatial axes; {@code -Dkdnn.randomGraphs=N} checks N of them
+ * (400 by default, about 3 s). Two bugs it found are kept as cases of {@code PlannerPassesTest}.
+ */
+class RandomGraphsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] ACTIVATIONS = {"linear", "relu", "relu", "tanh", "sigmoid", "elu", "swish",
+        "softplus", "hard_sigmoid", "selu", "relu6", "gelu"};
+
+    static LongStream seeds() {
+        return LongStream.range(0, Long.getLong("kdnn.randomGraphs", 400));
+    }
+
+    @ParameterizedTest(name = "graph {0}")
+    @MethodSource("seeds")
+    void aRandomGraphComputesWhatItsLayersDoOneByOne(long seed) {
+        Graph g = new Graph(seed);
+        g.grow();
+        try (Functional m = g.model(); Tensor x = Tensor.of(g.input.data(), g.input.shape())) {
+            check(g, m, x, "default");
+            m.setExtremes(ExtremeValues.KERAS);
+            check(g, m, x, "keras mode");
+            m.setExtremes(null);
+            m.setBatchSlice(1);
+            check(g, m, x, "slices of one sample");
+            m.setFusion(false);
+            check(g, m, x, "no fusion");
+        }
+    }
+
+    private static void check(Graph g, Functional m, Tensor x, String how) {
+        List<Tensor> out = m.predict(List.of(x));
+        try {
+            for (int i = 0; i < out.size(); i++) {
+                RefArray want = g.outputs.get(i).value;
+                String what = "seed " + g.seed + ", " + how + ", output " + i + " (" + g.outputs.get(i).t + ")\n"
+                        + g.description;
+                assertArrayEquals(Arrays.stream(want.shape()).asLongStream().toArray(), out.get(i).shape(), what);
+                float[] got = out.get(i).toFloatArray();
+                int bad = firstDifference(want, got);
+                if (bad >= 0) {
+                    fail(what + "\nvalue " + bad + ": " + got[bad] + ", expected " + want.data()[bad] + "\nfirst value off: "
+                            + firstValueOff(g, m, x));
+                }
+            }
+        } finally {
+            out.forEach(Tensor::close);
+        }
+    }
+
+    /** The index of the first element of {@code got} off {@code want} by more than rounding, else -1. */
+    private static int firstDifference(RefArray want, float[] got) {
+        double scale = 0;
+        for (float v : want.data()) scale = Math.max(scale, Math.abs(v));
+        double tol = 2e-4 * (1 + scale);
+        for (int k = 0; k < got.length; k++) {
+            if (!(Math.abs(got[k] - want.data()[k]) <= tol)) return k;
+        }
+        return -1;
+    }
+
+    /** For a failure's message: the first value of the graph that differs, computed by a model of the same layers that outputs every value. */
+    private static String firstValueOff(Graph g, Functional m, Tensor x) {
+        List<Value> all = g.values.subList(1, g.values.size());
+        try (Functional every = Functional.of("every", List.of(g.in), all.stream().map(Value::t).toList())) {
+            every.setExtremes(m.extremes());
+            List<Tensor> out = every.predict(List.of(x));
+            try {
+                for (int i = 0; i < all.size(); i++) {
+                    if (firstDifference(all.get(i).value, out.get(i).toFloatArray()) >= 0) return all.get(i).t.toString();
+                }
+                return "none, when every value is an output";
+            } finally {
+                out.forEach(Tensor::close);
+            }
+        }
+    }
+
+    /** A tensor of the graph with its reference value. */
+    private record Value(KerasTensor t, RefArray value) {
+        int[] shape() {
+            return value.shape();
+        }
+    }
+
+    private static final class Graph {
+        final long seed;
+        final SplittableRandom r;
+        final int rank; // spatial axes
+        final boolean channelsFirst;
+        final RefArray input;
+        final KerasTensor in;
+        final List<Value> values = new ArrayList<>();
+        final List<Value> outputs = new ArrayList<>();
+        final StringBuilder description = new StringBuilder();
+        private int names;
+
+        Graph(long seed) {
+            this.seed = seed;
+            r = new SplittableRandom(seed * 7919 + 1);
+            int pick = r.nextInt(8);
+            rank = pick < 5 ? 2 : pick < 7 ? 1 : 3;
+            channelsFirst = r.nextInt(4) == 0;
+            int[] shape = new int[rank + 2];
+            shape[0] = 1 + r.nextInt(3);
+            for (int i = 0; i < rank; i++) shape[spatialAxis(i)] = rank == 3 ? 2 + r.nextInt(4) : rank == 1 ? 4 + r.nextInt(17) : 4 + r.nextInt(9);
+            shape[channelAxis()] = 1 + r.nextInt(5);
+            input = GraphReference.random(seed + 100, shape);
+            long[] batchShape = Arrays.stream(shape).asLongStream().toArray();
+            batchShape[0] = -1;
+            in = KerasTensor.input("input", batchShape);
+            values.add(new Value(in, input));
+            description.append("input ").append(Arrays.toString(shape)).append(channelsFirst ? " channels_first\n" : "\n");
+        }
+
+        Functional model() {
+            return Functional.of("random_" + seed, List.of(in), outputs.stream().map(Value::t).toList());
+        }
+
+        int channelAxis() {
+            return channelsFirst ? 1 : rank + 1;
+        }
+
+        int spatialAxis(int i) {
+            return channelsFirst ? 2 + i : 1 + i;
+        }
+
+        int channels(int[] s) {
+            return s[channelAxis()];
+        }
+
+        int smallestSide(int[] s) {
+            int m = Integer.MAX_VALUE;
+            for (int i = 0; i < rank; i++) m = Math.min(m, s[spatialAxis(i)]);
+            return m;
+        }
+
+        int volume(int[] s) {
+            int v = 1;
+            for (int i = 0; i < rank; i++) v *= s[spatialAxis(i)];
+            return v;
+        }
+
+        String cls(String family) {
+            return family.replace("#", Integer.toString(rank));
+        }
+
+        void grow() {
+            int steps = 4 + r.nextInt(11);
+            for (int i = 0; i < steps; i++) step();
+            Value last = values.get(values.size() - 1);
+            if (r.nextInt(4) == 0) {
+                last = unary(r.nextBoolean() && volume(last.shape()) <= 64 ? layer("Flatten", "data_format", format())
+                        : layer(cls(r.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"), "data_format", format()), last);
+                last = unary(dense(2 + r.nextInt(4), r.nextBoolean() ? "softmax" : "linear"), last);
+            }
+            outputs.add(last);
+            // another value as a second output, which layers may also read
+            if (r.nextInt(3) == 0) {
+                Value other = values.get(1 + r.nextInt(values.size() - 1));
+                if (other != last) outputs.add(other);
+            }
+        }
+
+        /** The value a unary step reads: mostly the newest, sometimes an older one (a branch). */
+        Value pick() {
+            int n = values.size();
+            return r.nextInt(3) == 0 ? values.get(r.nextInt(n)) : values.get(n - 1);
+        }
+
+        void step() {
+            Value x = pick();
+            int[] s = x.shape();
+            switch (r.nextInt(14)) {
+                case 0, 1 -> unary(conv(x), x);
+                case 2 -> unary(rank < 3 ? depthwise(x) : conv(x), x);
+                case 3 -> unary(rank < 3 ? separable(x) : conv(x), x);
+                case 4 -> {
+                    if (volume(s) <= 256) unary(transposed(), x);
+                }
+                case 5 -> unary(batchNormalization(), x);
+                case 6 -> unary(activationLayer(), x);
+                case 7 -> {
+                    if (smallestSide(s) >= 2) unary(pooling(x), x);
+                }
+                case 8 -> {
+                    Layer l = shapeLayer(s);
+                    if (l != null) unary(l, x);
+                }
+                case 9, 10 -> merge(x);
+                case 11 -> concatenate(x);
+                case 12 -> unary(layer("Dropout", "rate", 0.3), x);
+                default -> {
+                    if (!channelsFirst) unary(dense(1 + r.nextInt(6), activation()), x);
+                    else unary(conv(x), x);
+                }
+            }
+        }
+
+        Value unary(Layer l, Value x) {
+            KerasTensor t = l.apply(x.t);
+            randomizeWeights(l);
+            RefArray v = reference(l, x.value);
+            return add(t, v, l.className() + " " + Layers.toConfig(l).get("config") + " <- " + x.t);
+        }
+
+        Value add(KerasTensor t, RefArray v, String what) {
+            Value out = new Value(t, v);
+            values.add(out);
+            description.append(t).append(" = ").append(what).append('\n');
+            return out;
+        }
+
+        /** Two or three values of one shape merged; a residual branch is made when no other value has the shape. */
+        void merge(Value x) {
+            List<Value> same = values.stream().filter(v -> v != x && Arrays.equals(v.shape(), x.shape())).toList();
+            Value y = same.isEmpty() || r.nextBoolean() ? unary(sameShapeConv(x), x) : same.get(r.nextInt(same.size()));
+            String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+            String kind = kinds[r.nextInt(kinds.length)];
+            List<Value> operands = new ArrayList<>(r.nextBoolean() ? List.of(x, y) : List.of(y, x));
+            if (!kind.equals("Subtract") && r.nextInt(4) == 0) operands.add(unary(sameShapeConv(x), x));
+            Layer l = layer(kind);
+            KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
+            DoubleBinaryOperator op = switch (kind) {
+                case "Add", "Average" -> Double::sum;
+                case "Subtract" -> (a, b) -> a - b;
+                case "Multiply" -> (a, b) -> a * b;
+                case "Maximum" -> Math::max;
+                default -> Math::min;
+            };
+            float[] acc = operands.get(0).value.data().clone();
+            for (int k = 1; k < operands.size(); k++) {
+                float[] b = operands.get(k).value.data();
+                for (int i = 0; i < acc.length; i++) acc[i] = (float) op.applyAsDouble(acc[i], b[i]);
+            }
+            if (kind.equals("Average")) {
+                for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
+            }
+            add(t, new RefArray(x.shape().clone(), acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+        }
+
+        /** Values of one batch and spatial size joined on the channel axis; a branch is made when none other fits. */
+        void concatenate(Value x) {
+            int a = channelAxis();
+            List<Value> fit = values.stream().filter(v -> v != x && sameExceptChannels(v.shape(), x.shape())).toList();
+            List<Value> operands = new ArrayList<>(List.of(x));
+            operands.add(fit.isEmpty() || r.nextBoolean() ? unary(conv(x, 1 + r.nextInt(5), 1 + 2 * r.nextInt(2), 1, "same"), x)
+                    : fit.get(r.nextInt(fit.size())));
+            if (r.nextInt(3) == 0) operands.add(x); // the same value twice
+            java.util.Collections.shuffle(operands, new java.util.Random(r.nextLong()));
+            int axis = r.nextBoolean() ? a - (rank + 2) : a;
+            Layer l = layer("Concatenate", "axis", axis);
+            KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
+            RefArray v = GraphReference.concatenate(a, operands.stream().map(Value::value).toArray(RefArray[]::new));
+            add(t, v, "Concatenate axis " + axis + " of " + operands.stream().map(o -> o.t.toString()).toList());
+        }
+
+        boolean sameExceptChannels(int[] p, int[] q) {
+            if (p.length != q.length) return false;
+            for (int i = 0; i < p.length; i++) if (i != channelAxis() && p[i] != q[i]) return false;
+            return true;
+        }
+
+        Layer sameShapeConv(Value x) {
+            return conv(x, channels(x.shape()), 1 + 2 * r.nextInt(2), 1, "same");
+        }
+
+        Layer conv(Value x) {
+            int k = 1 + r.nextInt(3);
+            int stride = r.nextInt(3) == 0 ? 2 : 1;
+            String padding = r.nextBoolean() ? "same" : rank == 1 && r.nextBoolean() ? "causal" : "valid";
+            if (padding.equals("valid") && smallestSide(x.shape()) < k) padding = "same";
+            return conv(x, 1 + r.nextInt(8), k, stride, padding);
+        }
+
+        Layer conv(Value x, int filters, int k, int stride, String padding) {
+            int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+            if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
+            return layer(cls("Conv#D"), "filters", filters, "kernel_size", tuple(k), "strides", tuple(stride),
+                    "padding", padding, "dilation_rate", tuple(dilation), "activation", activation(),
+                    "use_bias", r.nextInt(4) != 0, "data_format", format());
+        }
+
+        Layer depthwise(Value x) {
+            int k = 1 + r.nextInt(3);
+            String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
+            int stride = r.nextInt(3) == 0 ? 2 : 1;
+            return layer(cls("DepthwiseConv#D"), "kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
+                    "depth_multiplier", 1 + r.nextInt(2), "activation", activation(), "use_bias", r.nextBoolean(),
+                    "data_format", format());
+        }
+
+        Layer separable(Value x) {
+            int k = 1 + r.nextInt(3);
+            String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
+            int stride = r.nextInt(3) == 0 ? 2 : 1;
+            return layer(cls("SeparableConv#D"), "filters", 1 + r.nextInt(6), "kernel_size", tuple(k),
+                    "strides", tuple(stride), "padding", padding, "depth_multiplier", 1 + r.nextInt(2),
+                    "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+        }
+
+        Layer transposed() {
+            int k = 1 + r.nextInt(3);
+            int stride = 1 + r.nextInt(2);
+            return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
+                    "strides", tuple(stride), "padding", r.nextBoolean() ? "same" : "valid",
+                    "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+        }
+
+        Layer batchNormalization() {
+            return layer("BatchNormalization", "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
+                    "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
+        }
+
+        Layer activationLayer() {
+            return switch (r.nextInt(6)) {
+                case 3 -> layer("Rescaling", "scale", r.nextBoolean() ? 1 / 255.0 : -0.5, "offset", r.nextBoolean() ? 0.0 : -1.0);
+                case 4 -> layer("Softmax", "axis", r.nextBoolean() ? -1 : channelAxis());
+                case 5 -> {
+                    int[] shared = new int[rank];
+                    for (int i = 0; i < rank; i++) shared[i] = spatialAxis(i);
+                    yield r.nextBoolean() ? layer("PReLU", "shared_axes", shared) : layer("PReLU");
+                }
+                case 0 -> layer("Activation", "activation", activation());
+                case 1 -> layer("ReLU", "max_value", r.nextBoolean() ? null : 6.0, "negative_slope", r.nextBoolean() ? 0.0 : 0.1,
+                        "threshold", r.nextInt(3) == 0 ? 0.5 : 0.0);
+                default -> layer("LeakyReLU", "alpha", 0.3);
+            };
+        }
+
+        Layer pooling(Value x) {
+            int p = 2 + r.nextInt(2);
+            int stride = 1 + r.nextInt(2);
+            String padding = r.nextBoolean() || smallestSide(x.shape()) < p ? "same" : "valid";
+            return layer(cls(r.nextBoolean() ? "MaxPooling#D" : "AveragePooling#D"), "pool_size", tuple(p),
+                    "strides", tuple(stride), "padding", padding, "data_format", format());
+        }
+
+        /** A ZeroPadding, Cropping or UpSampling layer, or null where none fits (the 1D ones have no channels_first). */
+        Layer shapeLayer(int[] s) {
+            if (rank == 1 && channelsFirst) return null;
+            Object format = rank == 1 ? null : format();
+            String formatKey = rank == 1 ? "name_suffix" : "data_format";
+            int kind = r.nextInt(3);
+            if (kind == 0 && smallestSide(s) > 2) {
+                return layer(cls("Cropping#D"), "cropping", sides(2), formatKey, format);
+            }
+            if (kind == 1 && volume(s) <= 64) {
+                if (rank == 2) {
+                    return layer("UpSampling2D", "size", new int[] {2, 1 + r.nextInt(2)},
+                            "interpolation", r.nextBoolean() ? "nearest" : "bilinear", "data_format", format());
+                }
+                return layer(cls("UpSampling#D"), "size", rank == 1 ? (Object) (2 + r.nextInt(2)) : tuple(2), formatKey, format);
+            }
+            return layer(cls("ZeroPadding#D"), "padding", sides(3), formatKey, format);
+        }
+
+        /** Per spatial axis a (before, after) pair below {@code bound}; ZeroPadding1D and Cropping1D take one pair. */
+        Object sides(int bound) {
+            if (rank == 1) return new int[] {r.nextInt(bound), r.nextInt(bound)};
+            int[][] p = new int[rank][];
+            for (int i = 0; i < rank; i++) p[i] = new int[] {r.nextInt(bound), r.nextInt(bound)};
+            return p;
+        }
+
+        int[] tuple(int v) {
+            int[] t = new int[rank];
+            Arrays.fill(t, v);
+            return t;
+        }
+
+        Layer dense(int units, String activation) {
+            return layer("Dense", "units", units, "activation", activation, "use_bias", r.nextBoolean());
+        }
+
+        String activation() {
+            return ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+        }
+
+        String format() {
+            return channelsFirst ? "channels_first" : "channels_last";
+        }
+
+        /** A layer from its Keras config: {@code keyValues} alternate names and values (a null value or key "name_suffix" left out). */
+        Layer layer(String className, Object... keyValues) {
+            ObjectNode config = JSON.createObjectNode();
+            config.put("name", className.toLowerCase(java.util.Locale.ROOT) + "_" + names++);
+            for (int i = 0; i < keyValues.length; i += 2) {
+                if (keyValues[i].equals("name_suffix")) continue;
+                config.set((String) keyValues[i], JSON.valueToTree(keyValues[i + 1]));
+            }
+            ObjectNode layer = JSON.createObjectNode();
+            layer.put("class_name", className);
+            layer.set("config", config);
+            return Layers.fromConfig(layer);
+        }
+
+        /** Weights scaled by their fan-in, so values keep their size through the graph; variances positive. */
+        void randomizeWeights(Layer l) {
+            List<Weight> set = new ArrayList<>();
+            for (Weight w : l.getWeights()) {
+                float[] v = kdnn.TestData.random(r, w.values().length);
+                int[] shape = w.shape();
+                long fanIn = 1;
+                for (int i = 0; i < shape.length - 1; i++) fanIn *= shape[i];
+                boolean kernel = w.name().contains("kernel");
+                for (int i = 0; i < v.length; i++) {
+                    if (w.name().contains("variance")) v[i] = 0.5f + Math.abs(v[i]);
+                    else if (w.name().contains("gamma")) v[i] = 1 + 0.5f * v[i];
+                    else if (kernel) v[i] = (float) (v[i] * 1.5 / Math.sqrt(Math.max(1, fanIn)));
+                    else v[i] = 0.5f * v[i];
+                }
+                set.add(new Weight(w.name(), shape, v));
+            }
+            if (!set.isEmpty()) l.setWeights(set);
+        }
+
+        RefArray reference(Layer l, RefArray x) {
+            JsonNode config = Layers.toConfig(l).get("config");
+            return switch (l.className()) {
+                case "LeakyReLU" -> ReferenceSurrounding.relu(x, null, config.get("alpha").asDouble(), 0);
+                case "Rescaling" -> ReferenceSurrounding.rescaling(x, config.get("scale").asDouble(), config.get("offset").asDouble());
+                case "Softmax" -> {
+                    int axis = config.get("axis").asInt();
+                    yield ReferenceSurrounding.softmax(x, new int[] {axis < 0 ? axis + x.rank() : axis}, false);
+                }
+                case "PReLU" -> {
+                    Weight alpha = l.getWeights().get(0);
+                    yield ReferenceSurrounding.prelu(x, new RefArray(alpha.shape(), alpha.values()));
+                }
+                default -> GraphReference.layer(l, x);
+            };
+        }
+    }
+}
