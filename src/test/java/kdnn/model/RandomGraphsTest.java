@@ -161,6 +161,7 @@ class RandomGraphsTest {
         final SplittableRandom r;
         final int rank; // spatial axes
         final boolean channelsFirst;
+        final boolean openSides;
         final RefArray input;
         final KerasTensor in;
         final List<Value> values = new ArrayList<>();
@@ -181,9 +182,14 @@ class RandomGraphsTest {
             input = GraphReference.random(seed + 100, shape);
             long[] batchShape = Arrays.stream(shape).asLongStream().toArray();
             batchShape[0] = -1;
+            openSides = r.nextInt(4) == 0; // a fully convolutional model: sides unknown until called
+            if (openSides) {
+                for (int i = 0; i < rank; i++) batchShape[spatialAxis(i)] = -1;
+            }
             in = KerasTensor.input("input", batchShape);
             values.add(new Value(in, input));
-            description.append("input ").append(Arrays.toString(shape)).append(channelsFirst ? " channels_first\n" : "\n");
+            description.append("input ").append(Arrays.toString(shape)).append(channelsFirst ? " channels_first" : "")
+                    .append(openSides ? ", sides open\n" : "\n");
         }
 
         Functional model() {
@@ -223,7 +229,7 @@ class RandomGraphsTest {
             for (int i = 0; i < steps; i++) step();
             Value last = values.get(values.size() - 1);
             if (r.nextInt(4) == 0) {
-                last = unary(r.nextBoolean() && volume(last.shape()) <= 64 ? layer("Flatten", "data_format", format())
+                last = unary(!openSides && r.nextBoolean() && volume(last.shape()) <= 64 ? layer("Flatten", "data_format", format())
                         : layer(cls(r.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"), "data_format", format()), last);
                 last = unary(dense(2 + r.nextInt(4), r.nextBoolean() ? "softmax" : "linear"), last);
             }
@@ -392,7 +398,8 @@ class RandomGraphsTest {
                 case 5 -> {
                     int[] shared = new int[rank];
                     for (int i = 0; i < rank; i++) shared[i] = spatialAxis(i);
-                    yield r.nextBoolean() ? layer("PReLU", "shared_axes", shared) : layer("PReLU");
+                    // unshared, alpha takes the sides' sizes, which an open side lacks (Keras refuses it too)
+                    yield openSides || r.nextBoolean() ? layer("PReLU", "shared_axes", shared) : layer("PReLU");
                 }
                 case 0 -> layer("Activation", "activation", activation());
                 case 1 -> layer("ReLU", "max_value", r.nextBoolean() ? null : 6.0, "negative_slope", r.nextBoolean() ? 0.0 : 0.1,
