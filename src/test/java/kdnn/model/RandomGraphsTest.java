@@ -50,7 +50,8 @@ class RandomGraphsTest {
     void aRandomGraphComputesWhatItsLayersDoOneByOne(long seed) {
         Graph g = new Graph(seed);
         g.grow();
-        try (Functional m = g.model(); Tensor x = Tensor.of(g.input.data(), g.input.shape())) {
+        List<Tensor> x = g.inputTensors();
+        try (Functional m = g.model()) {
             check(g, m, x, "default");
             m.setExtremes(ExtremeValues.KERAS);
             check(g, m, x, "keras mode");
@@ -59,6 +60,8 @@ class RandomGraphsTest {
             check(g, m, x, "slices of one sample");
             m.setFusion(false);
             check(g, m, x, "no fusion");
+        } finally {
+            x.forEach(Tensor::close);
         }
     }
 
@@ -71,8 +74,9 @@ class RandomGraphsTest {
     void aRandomGraphSavedInEachFormatReadsBackToTheSameBits(long seed, @TempDir Path dir) throws Exception {
         Graph g = new Graph(seed);
         g.grow();
-        try (Functional m = g.model(); Tensor x = Tensor.of(g.input.data(), g.input.shape())) {
-            List<Tensor> want = m.predict(List.of(x));
+        List<Tensor> x = g.inputTensors();
+        try (Functional m = g.model()) {
+            List<Tensor> want = m.predict(x);
             try {
                 for (String file : List.of("model.keras", "model.h5", "model.json")) {
                     try {
@@ -83,7 +87,7 @@ class RandomGraphsTest {
                         throw new AssertionError("seed " + seed + ", " + file + "\n" + g.description, refused);
                     }
                     try (Model back = Models.load(dir.resolve(file))) {
-                        List<Tensor> got = back.predict(List.of(x));
+                        List<Tensor> got = back.predict(x);
                         try {
                             assertEquals(want.size(), got.size(), file);
                             for (int k = 0; k < want.size(); k++) {
@@ -98,11 +102,13 @@ class RandomGraphsTest {
             } finally {
                 want.forEach(Tensor::close);
             }
+        } finally {
+            x.forEach(Tensor::close);
         }
     }
 
-    private static void check(Graph g, Functional m, Tensor x, String how) {
-        List<Tensor> out = m.predict(List.of(x));
+    private static void check(Graph g, Functional m, List<Tensor> x, String how) {
+        List<Tensor> out = m.predict(x);
         try {
             for (int i = 0; i < out.size(); i++) {
                 RefArray want = g.outputs.get(i).value;
@@ -133,11 +139,12 @@ class RandomGraphsTest {
     }
 
     /** For a failure's message: the first value of the graph that differs, computed by a model of the same layers that outputs every value. */
-    private static String firstValueOff(Graph g, Functional m, Tensor x) {
-        List<Value> all = g.values.subList(1, g.values.size());
-        try (Functional every = Functional.of("every", List.of(g.in), all.stream().map(Value::t).toList())) {
+    private static String firstValueOff(Graph g, Functional m, List<Tensor> x) {
+        List<Value> all = g.values.subList(g.inputs.size(), g.values.size());
+        try (Functional every = Functional.of("every", g.inputs.stream().map(Value::t).toList(),
+                all.stream().map(Value::t).toList())) {
             every.setExtremes(m.extremes());
-            List<Tensor> out = every.predict(List.of(x));
+            List<Tensor> out = every.predict(x);
             try {
                 for (int i = 0; i < all.size(); i++) {
                     if (firstDifference(all.get(i).value, out.get(i).toFloatArray()) >= 0) return all.get(i).t.toString();
@@ -162,8 +169,7 @@ class RandomGraphsTest {
         final int rank; // spatial axes
         final boolean channelsFirst;
         final boolean openSides;
-        final RefArray input;
-        final KerasTensor in;
+        final List<Value> inputs = new ArrayList<>();
         final List<Value> values = new ArrayList<>();
         final List<Value> outputs = new ArrayList<>();
         final StringBuilder description = new StringBuilder();
@@ -179,21 +185,34 @@ class RandomGraphsTest {
             shape[0] = 1 + r.nextInt(3);
             for (int i = 0; i < rank; i++) shape[spatialAxis(i)] = rank == 3 ? 2 + r.nextInt(4) : rank == 1 ? 4 + r.nextInt(17) : 4 + r.nextInt(9);
             shape[channelAxis()] = 1 + r.nextInt(5);
-            input = GraphReference.random(seed + 100, shape);
             long[] batchShape = Arrays.stream(shape).asLongStream().toArray();
             batchShape[0] = -1;
             openSides = r.nextInt(4) == 0; // a fully convolutional model: sides unknown until called
             if (openSides) {
                 for (int i = 0; i < rank; i++) batchShape[spatialAxis(i)] = -1;
             }
-            in = KerasTensor.input("input", batchShape);
-            values.add(new Value(in, input));
-            description.append("input ").append(Arrays.toString(shape)).append(channelsFirst ? " channels_first" : "")
-                    .append(openSides ? ", sides open\n" : "\n");
+            inputs.add(new Value(KerasTensor.input("input", batchShape), GraphReference.random(seed + 100, shape)));
+            if (r.nextInt(4) == 0) {
+                // a second input of the same sides, read by merges and concatenations, maybe given first
+                int[] other = shape.clone();
+                if (r.nextBoolean()) other[channelAxis()] = 1 + r.nextInt(5);
+                long[] otherBatchShape = batchShape.clone();
+                otherBatchShape[channelAxis()] = other[channelAxis()];
+                inputs.add(r.nextBoolean() ? 1 : 0, new Value(KerasTensor.input("input_b", otherBatchShape),
+                        GraphReference.random(seed + 200, other)));
+            }
+            values.addAll(inputs);
+            description.append("inputs ").append(inputs.stream().map(v -> Arrays.toString(v.shape())).toList())
+                    .append(channelsFirst ? " channels_first" : "").append(openSides ? ", sides open\n" : "\n");
         }
 
         Functional model() {
-            return Functional.of("random_" + seed, List.of(in), outputs.stream().map(Value::t).toList());
+            return Functional.of("random_" + seed, inputs.stream().map(Value::t).toList(),
+                    outputs.stream().map(Value::t).toList());
+        }
+
+        List<Tensor> inputTensors() {
+            return inputs.stream().map(v -> Tensor.of(v.value().data(), v.value().shape())).toList();
         }
 
         int channelAxis() {
@@ -225,6 +244,14 @@ class RandomGraphsTest {
         }
 
         void grow() {
+            if (inputs.size() == 2) { // both inputs read from the start
+                if (Arrays.equals(inputs.get(0).shape(), inputs.get(1).shape()) && r.nextBoolean()) {
+                    String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+                    mergeOf(kinds[r.nextInt(kinds.length)], inputs);
+                } else {
+                    concatenateAll(inputs);
+                }
+            }
             int steps = 4 + r.nextInt(11);
             for (int i = 0; i < steps; i++) step();
             Value last = values.get(values.size() - 1);
@@ -236,7 +263,7 @@ class RandomGraphsTest {
             outputs.add(last);
             // another value as a second output, which layers may also read
             if (r.nextInt(3) == 0) {
-                Value other = values.get(1 + r.nextInt(values.size() - 1));
+                Value other = values.get(r.nextInt(values.size())); // a model input too
                 if (other != last) outputs.add(other);
             }
         }
@@ -298,6 +325,10 @@ class RandomGraphsTest {
             String kind = kinds[r.nextInt(kinds.length)];
             List<Value> operands = new ArrayList<>(r.nextBoolean() ? List.of(x, y) : List.of(y, x));
             if (!kind.equals("Subtract") && r.nextInt(4) == 0) operands.add(unary(sameShapeConv(x), x));
+            mergeOf(kind, operands);
+        }
+
+        void mergeOf(String kind, List<Value> operands) {
             Layer l = layer(kind);
             KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
             DoubleBinaryOperator op = switch (kind) {
@@ -315,18 +346,22 @@ class RandomGraphsTest {
             if (kind.equals("Average")) {
                 for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
             }
-            add(t, new RefArray(x.shape().clone(), acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+            add(t, new RefArray(operands.get(0).shape().clone(), acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
         }
 
         /** Values of one batch and spatial size joined on the channel axis; a branch is made when none other fits. */
         void concatenate(Value x) {
-            int a = channelAxis();
             List<Value> fit = values.stream().filter(v -> v != x && sameExceptChannels(v.shape(), x.shape())).toList();
             List<Value> operands = new ArrayList<>(List.of(x));
             operands.add(fit.isEmpty() || r.nextBoolean() ? unary(conv(x, 1 + r.nextInt(5), 1 + 2 * r.nextInt(2), 1, "same"), x)
                     : fit.get(r.nextInt(fit.size())));
             if (r.nextInt(3) == 0) operands.add(x); // the same value twice
             java.util.Collections.shuffle(operands, new java.util.Random(r.nextLong()));
+            concatenateAll(operands);
+        }
+
+        void concatenateAll(List<Value> operands) {
+            int a = channelAxis();
             int axis = r.nextBoolean() ? a - (rank + 2) : a;
             Layer l = layer("Concatenate", "axis", axis);
             KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
