@@ -56,9 +56,9 @@ public abstract class LayerBridge {
     /**
      * True when {@code layer} computes in bfloat16 and can read its input and write its output
      * stored as bfloat16: a bf16 model keeps the values between such layers in bf16 and saves
-     * the conversions (see {@code BaseConv.storesBf16()}).
+     * the conversions (see {@code BaseConv.storesBf16(long[])}), on an input of {@code inputShape}.
      */
-    public abstract boolean storesBf16(Layer layer);
+    public abstract boolean storesBf16(Layer layer, long[] inputShape);
 
     /** The oneDNN post-ops that compute {@code activation} (empty where it has none). */
     public abstract List<Attributes.Eltwise> postOps(Activation activation);

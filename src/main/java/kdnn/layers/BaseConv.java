@@ -278,10 +278,14 @@ public abstract class BaseConv extends Layer {
                 precision == Precision.BF16, variant.outputChannelStride(), variant.bf16Input(), variant.bf16Output());
     }
 
-    /** In bf16 and with nothing after the convolution in Java or softmax: its output can stay bf16. */
+    /**
+     * In bf16 and with nothing after the convolution in Java or softmax: its output can stay bf16,
+     * unless this input makes the convolution compute in float32 ({@link Convolutions#computesBf16}).
+     */
     @Override
-    final boolean storesBf16() {
-        return precision == Precision.BF16 && tail(activation).equals(Convolutions.Tail.NONE);
+    final boolean storesBf16(long[] inputShape) {
+        return precision == Precision.BF16 && tail(activation).equals(Convolutions.Tail.NONE)
+                && Convolutions.computesBf16(spec.logical(inputShape));
     }
 
     /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */

@@ -53,8 +53,8 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
-        public boolean storesBf16(Layer layer) {
-            return layer.storesBf16();
+        public boolean storesBf16(Layer layer, long[] inputShape) {
+            return layer.storesBf16(inputShape);
         }
 
         @Override
@@ -562,8 +562,8 @@ public abstract class Layer implements AutoCloseable {
         return false;
     }
 
-    /** True when {@link Variant#bf16Input()} and {@link Variant#bf16Output()} are honoured now. */
-    boolean storesBf16() {
+    /** True when {@link Variant#bf16Input()} and {@link Variant#bf16Output()} are honoured now, on an input of {@code inputShape}. */
+    boolean storesBf16(long[] inputShape) {
         return false;
     }
 

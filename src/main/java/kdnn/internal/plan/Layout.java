@@ -235,12 +235,12 @@ final class Layout {
         boolean[] refused = new boolean[shapes.size()];
         for (int v = 0; v < shapes.size(); v++) {
             Planner.Node n = producer[v];
-            if (v < inputCount || isOutput(v) || n == null || n.concatInto() >= 0 || !bridge.storesBf16(n.layer())) {
+            if (v < inputCount || isOutput(v) || n == null || n.concatInto() >= 0 || !storesBf16(n)) {
                 refused[group[v]] = true;
             }
         }
         for (Planner.Node n : nodes) {
-            boolean convReader = n.inputs().length == 1 && bridge.storesBf16(n.layer());
+            boolean convReader = storesBf16(n);
             for (int v : n.inputs()) {
                 // a reader that converts its input to Keras' order first reads float32
                 if (!convReader || channelsLast[v] && !readsChannelsLast(n, channelsLast)) refused[group[v]] = true;
@@ -248,6 +248,10 @@ final class Layout {
         }
         for (int v = 0; v < shapes.size(); v++) out[v] = !refused[group[v]];
         return out;
+    }
+
+    private boolean storesBf16(Planner.Node n) {
+        return n.inputs().length == 1 && bridge.storesBf16(n.layer(), shapes.get(n.inputs()[0]));
     }
 
     /**
