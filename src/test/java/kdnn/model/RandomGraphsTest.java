@@ -110,6 +110,47 @@ class RandomGraphsTest {
         }
     }
 
+    static LongStream threadedSeeds() {
+        return seeds().filter(s -> s % 8 == 2);
+    }
+
+    @ParameterizedTest(name = "graph {0}")
+    @MethodSource("threadedSeeds")
+    void aRandomGraphPredictedFromFourThreadsAtOnceGivesOneThreadsBits(long seed) throws Exception {
+        Graph g = new Graph(seed);
+        g.grow();
+        List<Tensor> x = g.inputTensors();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try (Functional m = g.model()) {
+            List<float[]> want = new ArrayList<>();
+            for (Tensor t : m.predict(x)) {
+                want.add(t.toFloatArray());
+                t.close();
+            }
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                running.add(pool.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        List<Tensor> out = m.predict(x);
+                        try {
+                            for (int k = 0; k < out.size(); k++) {
+                                assertArrayEquals(want.get(k), out.get(k).toFloatArray(), 0f,
+                                        "seed " + seed + ", output " + k + "\n" + g.description);
+                            }
+                        } finally {
+                            out.forEach(Tensor::close);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) f.get();
+        } finally {
+            pool.shutdown();
+            x.forEach(Tensor::close);
+        }
+    }
+
     static LongStream otherSeeds() {
         return seeds().filter(s -> s % 4 == 1);
     }
