@@ -22,6 +22,7 @@ import kdnn.layers.Layer;
 import kdnn.layers.Layers;
 import kdnn.layers.Weight;
 import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceRecurrent;
 import kdnn.reference.ReferenceSurrounding;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -381,7 +382,8 @@ class RandomGraphsTest {
                 case 11 -> concatenate(x);
                 case 12 -> unary(r.nextBoolean() ? inferenceIdentity() : rearrangement(x), x);
                 default -> {
-                    if (!channelsFirst) unary(dense(1 + r.nextInt(6), activation()), x);
+                    if (rank == 1 && !channelsFirst && r.nextBoolean()) unary(recurrent(), x);
+                    else if (!channelsFirst) unary(dense(1 + r.nextInt(6), activation()), x);
                     else unary(conv(x), x);
                 }
             }
@@ -503,6 +505,27 @@ class RandomGraphsTest {
             return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
                     "strides", tuple(stride), "padding", r.nextBoolean() ? "same" : "valid",
                     "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+        }
+
+        /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */
+        Layer recurrent() {
+            String cls = new String[] {"SimpleRNN", "LSTM", "GRU"}[r.nextInt(3)];
+            String activation = cls.equals("SimpleRNN") && r.nextBoolean() ? "relu" : "tanh";
+            Object[] common = {"units", 1 + r.nextInt(6), "return_sequences", true, "go_backwards", r.nextBoolean(),
+                "activation", activation, "use_bias", r.nextInt(4) != 0};
+            return switch (cls) {
+                case "SimpleRNN" -> layer(cls, common);
+                case "LSTM" -> layer(cls, concat(common, "recurrent_activation", r.nextBoolean() ? "sigmoid" : "hard_sigmoid",
+                        "unit_forget_bias", true));
+                default -> layer(cls, concat(common, "recurrent_activation", r.nextBoolean() ? "sigmoid" : "hard_sigmoid",
+                        "reset_after", r.nextBoolean()));
+            };
+        }
+
+        static Object[] concat(Object[] a, Object... b) {
+            Object[] c = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, c, a.length, b.length);
+            return c;
         }
 
         Layer batchNormalization() {
@@ -674,6 +697,22 @@ class RandomGraphsTest {
             return switch (l.className()) {
                 case "LeakyReLU" -> ReferenceSurrounding.relu(x, null, config.get("alpha").asDouble(), 0);
                 case "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization" -> x;
+                case "SimpleRNN", "LSTM", "GRU" -> {
+                    ReferenceRecurrent.Cell cell = switch (l.className()) {
+                        case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+                        case "GRU" -> config.get("reset_after").asBoolean() ? ReferenceRecurrent.Cell.GRU
+                                : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
+                        default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+                    };
+                    List<Weight> w = l.getWeights();
+                    int[] s = x.shape();
+                    int units = config.get("units").asInt();
+                    float[] y = ReferenceRecurrent.run(cell, config.get("activation").asText(),
+                            config.path("recurrent_activation").asText("sigmoid"), x.data(), s[0], s[1], s[2], units,
+                            w.get(0).values(), w.get(1).values(), w.size() > 2 ? w.get(2).values() : null, true,
+                            config.get("go_backwards").asBoolean());
+                    yield new RefArray(new int[] {s[0], s[1], units}, y);
+                }
                 case "Permute" -> ReferenceSurrounding.permute(x, ints(config.get("dims")));
                 case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
                 case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
