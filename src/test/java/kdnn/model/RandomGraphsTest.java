@@ -69,6 +69,23 @@ class RandomGraphsTest {
         }
     }
 
+    @ParameterizedTest(name = "graph {0}")
+    @MethodSource("seeds")
+    void aRandomGraphPlannedForATinyCacheRunsInStagesOfSlicesAndComputesTheSame(long seed) {
+        Graph g = new Graph(seed);
+        g.grow();
+        org.junit.jupiter.api.Assumptions.assumeTrue(g.inputs.get(0).shape()[0] > 1, "one sample: nothing to slice");
+        List<Tensor> x = g.inputTensors();
+        // each stage then takes the fewest samples its steps fit, some one, some the whole batch
+        kdnn.internal.plan.StageCacheForTests.set(1024L << (seed % 4));
+        try (Functional m = g.model()) {
+            check(g, m, x, "stages for a cache of " + (1 << (seed % 4)) + " KB");
+        } finally {
+            kdnn.internal.plan.StageCacheForTests.set(0);
+            x.forEach(Tensor::close);
+        }
+    }
+
     static LongStream someSeeds() {
         return seeds().filter(s -> s % 4 == 0);
     }
