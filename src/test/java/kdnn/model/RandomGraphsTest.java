@@ -379,7 +379,8 @@ class RandomGraphsTest {
         void step() {
             Value x = pick();
             int[] s = x.shape();
-            switch (r.nextInt(14)) {
+            switch (r.nextInt(15)) {
+                case 14 -> nested(x);
                 case 0, 1 -> unary(conv(x), x);
                 case 2 -> unary(rank < 3 ? depthwise(x) : conv(x), x);
                 case 3 -> unary(rank < 3 ? separable(x) : conv(x), x);
@@ -522,6 +523,49 @@ class RandomGraphsTest {
             return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
                     "strides", tuple(stride), "padding", r.nextBoolean() ? "same" : "valid",
                     "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+        }
+
+        /**
+         * A nested functional model of one to three layers (a residual Add around them in some)
+         * applied to {@code x}, and in some to another value of its shape too: one model called twice.
+         */
+        void nested(Value x) {
+            long[] batchShape = Arrays.stream(x.shape()).asLongStream().toArray();
+            batchShape[0] = -1;
+            KerasTensor in = KerasTensor.input("nested_input_" + names++, batchShape);
+            List<Layer> chain = new ArrayList<>();
+            KerasTensor t = in;
+            RefArray v = x.value;
+            int layers = 1 + r.nextInt(3);
+            for (int i = 0; i < layers; i++) {
+                Value current = new Value(t, v);
+                Layer l = switch (r.nextInt(4)) {
+                    case 0 -> conv(current);
+                    case 1 -> batchNormalization();
+                    case 2 -> activationLayer();
+                    default -> sameShapeConv(current);
+                };
+                t = l.apply(t);
+                randomizeWeights(l);
+                v = reference(l, v);
+                chain.add(l);
+            }
+            boolean residual = Arrays.equals(v.shape(), x.shape()) && r.nextBoolean();
+            if (residual) t = layer("Add").apply(t, in);
+            Functional sub = Functional.of("nested_" + names++, List.of(in), List.of(t));
+            add(sub.apply(x.t).get(0), nestedReference(chain, residual, x.value), "nested " + sub.name() + " of "
+                    + chain.stream().map(Layer::className).toList() + (residual ? " + residual" : "") + " <- " + x.t);
+            List<Value> same = values.stream().filter(o -> o != x && Arrays.equals(o.shape(), x.shape())).toList();
+            if (!same.isEmpty() && r.nextBoolean()) {
+                Value y = same.get(r.nextInt(same.size()));
+                add(sub.apply(y.t).get(0), nestedReference(chain, residual, y.value), "nested " + sub.name() + " again <- " + y.t);
+            }
+        }
+
+        RefArray nestedReference(List<Layer> chain, boolean residual, RefArray x) {
+            RefArray v = x;
+            for (Layer l : chain) v = reference(l, v);
+            return residual ? GraphReference.add(v, x) : v;
         }
 
         /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */
