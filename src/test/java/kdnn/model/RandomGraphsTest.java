@@ -173,6 +173,57 @@ class RandomGraphsTest {
         }
     }
 
+    static LongStream chainSeeds() {
+        return seeds().filter(s -> s % 4 == 3);
+    }
+
+    @ParameterizedTest(name = "chain {0}")
+    @MethodSource("chainSeeds")
+    void aRandomChainAsASequentialModelComputesItsLayersAndReadsBackFromEachFormat(long seed, @TempDir Path dir)
+            throws Exception {
+        Graph g = new Graph(seed, true);
+        g.grow();
+        List<Tensor> x = g.inputTensors();
+        List<Layer> fresh = new ArrayList<>();
+        for (Layer l : g.applied) {
+            Layer copy = Layers.fromConfig(Layers.toConfig(l));
+            fresh.add(copy);
+        }
+        long[] inputShape = g.inputs.get(0).t().shape();
+        try (Sequential m = Sequential.of("chain_" + seed, fresh, inputShape)) {
+            for (int i = 0; i < fresh.size(); i++) {
+                if (!g.applied.get(i).getWeights().isEmpty()) fresh.get(i).setWeights(g.applied.get(i).getWeights());
+            }
+            Value last = g.values.get(g.values.size() - 1);
+            Graph single = g.withOutputs(List.of(last));
+            check(single, m, x, "Sequential");
+            for (String file : List.of("model.keras", "model.h5", "model.json")) {
+                try {
+                    Models.save(m, dir.resolve(file));
+                } catch (IllegalArgumentException refused) {
+                    String why = refused.getMessage();
+                    if (file.endsWith(".keras") && (why.contains("hard_sigmoid") || why.contains("which Keras 3 does not have"))) {
+                        continue;
+                    }
+                    throw new AssertionError("seed " + seed + ", " + file + "\n" + g.description, refused);
+                }
+                try (Model back = Models.load(dir.resolve(file))) {
+                    org.junit.jupiter.api.Assertions.assertInstanceOf(Sequential.class, back, file);
+                    List<Tensor> got = back.predict(x);
+                    try {
+                        float[] want = got.get(0).toFloatArray();
+                        int bad = firstDifference(last.value(), want);
+                        if (bad >= 0) fail("seed " + seed + ", " + file + ", value " + bad + "\n" + g.description);
+                    } finally {
+                        got.forEach(Tensor::close);
+                    }
+                }
+            }
+        } finally {
+            x.forEach(Tensor::close);
+        }
+    }
+
     static LongStream otherSeeds() {
         return seeds().filter(s -> s % 4 == 1);
     }
@@ -208,7 +259,7 @@ class RandomGraphsTest {
         }
     }
 
-    private static void check(Graph g, Functional m, List<Tensor> x, String how) {
+    private static void check(Graph g, Model m, List<Tensor> x, String how) {
         List<Tensor> out = m.predict(x);
         try {
             for (int i = 0; i < out.size(); i++) {
@@ -240,7 +291,7 @@ class RandomGraphsTest {
     }
 
     /** For a failure's message: the first value of the graph that differs, computed by a model of the same layers that outputs every value. */
-    private static String firstValueOff(Graph g, Functional m, List<Tensor> x) {
+    private static String firstValueOff(Graph g, Model m, List<Tensor> x) {
         List<Value> all = g.values.subList(g.inputs.size(), g.values.size());
         try (Functional every = Functional.of("every", g.inputs.stream().map(Value::t).toList(),
                 all.stream().map(Value::t).toList())) {
@@ -271,6 +322,8 @@ class RandomGraphsTest {
         final boolean channelsFirst;
         final boolean openSides;
         boolean continuous; // no layer with a step (a ReLU's threshold)
+        final boolean chainOnly; // each layer reads the value before, from one input: a Sequential model's graph
+        final List<Layer> applied = new ArrayList<>(); // the layers of unary steps, in order
         final List<Value> inputs = new ArrayList<>();
         final List<Value> values = new ArrayList<>();
         final List<Value> outputs = new ArrayList<>();
@@ -278,7 +331,12 @@ class RandomGraphsTest {
         private int names;
 
         Graph(long seed) {
+            this(seed, false);
+        }
+
+        Graph(long seed, boolean chainOnly) {
             this.seed = seed;
+            this.chainOnly = chainOnly;
             r = new SplittableRandom(seed * 7919 + 1);
             int pick = r.nextInt(8);
             rank = pick < 5 ? 2 : pick < 7 ? 1 : 3;
@@ -294,7 +352,7 @@ class RandomGraphsTest {
                 for (int i = 0; i < rank; i++) batchShape[spatialAxis(i)] = -1;
             }
             inputs.add(new Value(KerasTensor.input("input", batchShape), GraphReference.random(seed + 100, shape)));
-            if (r.nextInt(4) == 0) {
+            if (r.nextInt(4) == 0 && !chainOnly) {
                 // a second input of the same sides, read by merges and concatenations, maybe given first
                 int[] other = shape.clone();
                 if (r.nextBoolean()) other[channelAxis()] = 1 + r.nextInt(5);
@@ -306,6 +364,19 @@ class RandomGraphsTest {
             values.addAll(inputs);
             description.append("inputs ").append(inputs.stream().map(v -> Arrays.toString(v.shape())).toList())
                     .append(channelsFirst ? " channels_first" : "").append(openSides ? ", sides open\n" : "\n");
+        }
+
+        /** This graph's description and values with other outputs, for {@link #check}. */
+        Graph withOutputs(List<Value> chosen) {
+            Graph g = new Graph(seed, chainOnly);
+            g.inputs.clear();
+            g.inputs.addAll(inputs);
+            g.values.clear();
+            g.values.addAll(values);
+            g.description.setLength(0);
+            g.description.append(description);
+            g.outputs.addAll(chosen);
+            return g;
         }
 
         Functional model() {
@@ -373,13 +444,16 @@ class RandomGraphsTest {
         /** The value a unary step reads: mostly the newest, sometimes an older one (a branch). */
         Value pick() {
             int n = values.size();
-            return r.nextInt(3) == 0 ? values.get(r.nextInt(n)) : values.get(n - 1);
+            int older = r.nextInt(n);
+            return r.nextInt(3) == 0 && !chainOnly ? values.get(older) : values.get(n - 1);
         }
 
         void step() {
             Value x = pick();
             int[] s = x.shape();
-            switch (r.nextInt(15)) {
+            int kind = r.nextInt(15);
+            if (chainOnly && (kind == 9 || kind == 10 || kind == 11 || kind == 14)) kind = 0; // no merge, nothing nested
+            switch (kind) {
                 case 14 -> nested(x);
                 case 0, 1 -> unary(conv(x), x);
                 case 2 -> unary(rank < 3 ? depthwise(x) : conv(x), x);
@@ -409,6 +483,7 @@ class RandomGraphsTest {
 
         Value unary(Layer l, Value x) {
             KerasTensor t = l.apply(x.t);
+            applied.add(l);
             randomizeWeights(l);
             RefArray v = reference(l, x.value);
             return add(t, v, l.className() + " " + Layers.toConfig(l).get("config") + " <- " + x.t);
