@@ -351,7 +351,8 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
      */
     final void runMasked(long[] inputShape, MemorySegment input, MemorySegment mask, MemorySegment output,
                          boolean backwards, boolean stepOrder, boolean zeroOutput) {
-        if (mask == null && onDnnl()) {
+        boolean dnnl = onDnnl() && dnnlExact(inputShape, input);
+        if (mask == null && dnnl) {
             // no mask: the primitive of one direction
             long[] key = {DIRECTION, inputShape[0], inputShape[1], inputShape[2], backwards ? 1 : 0, stepOrder ? 1 : 0};
             long work = inputShape[0] * inputShape[1] * (inputShape[2] + units) * gates() * units;
@@ -365,7 +366,7 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
             }
             return;
         }
-        if (onDnnl()) {
+        if (dnnl) {
             runPacked(inputShape, input, mask, output, backwards, stepOrder, zeroOutput);
             return;
         }
@@ -474,7 +475,10 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         return outs.size() == 1 ? outs.get(0) : packed(outs);
     }
 
-    /** With initial states: the Java steps from them (oneDNN's primitives here start from zeros). */
+    /**
+     * With initial states: the Java steps from them (oneDNN's primitives here start from zeros).
+     * In keras mode a relu cell runs the Java steps from given states ({@link #kerasRelu}).
+     */
     @Override
     final double runInputs(long[][] shapes, MemorySegment[] inputs, MemorySegment output, Variant variant,
                            double[] bounds) {
@@ -483,12 +487,93 @@ public abstract sealed class BaseRecurrent extends Layer permits SimpleRNN, LSTM
         try {
             checkOutput(output, computeOutputShape(java.util.Arrays.asList(shapes)));
             buildFor(shapes[0]);
-            if (onDnnl()) runFromStates(shapes, inputs, output);
+            if (onDnnl() && !kerasRelu()) runFromStates(shapes, inputs, output);
             else run(shapes[0], inputs[0], null, output, initialStates(shapes, inputs));
             return Double.NaN;
         } finally {
             exitCall(stamp);
         }
+    }
+
+    /** Never safe without a look: {@link #restoreKerasExtremes} decides with the input's steps. */
+    static final KerasExtremes RECURRENCE = new KerasExtremes(Activation.RELU, DataFormat.CHANNELS_LAST,
+            Double.POSITIVE_INFINITY, 0);
+
+    @Override
+    final KerasExtremes kerasExtremes() {
+        return kerasRelu() ? RECURRENCE : null;
+    }
+
+    /** After oneDNN's relu cell ran in keras mode: Keras' formulas again, over the output, where they may differ. */
+    @Override
+    final void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                                    Variant variant, int threads) {
+        if (!dnnlExact(inputShape, input)) run(inputShape, input, null, output, null);
+    }
+
+    /** In keras mode, a relu cell on oneDNN's primitive, whose relu gives 0 for NaN where Keras' gives NaN. */
+    final boolean kerasRelu() {
+        return activation == Activation.RELU && onDnnl() && ExtremeValues.mode() == ExtremeValues.KERAS;
+    }
+
+    /**
+     * False where oneDNN's cell may depart from Keras on this input ({@link #kerasRelu}): unless a
+     * scan of the input bounds every state far below float32's end through all its steps (so no
+     * NaN or infinity can arise), the Java steps, Keras' formulas, run instead.
+     */
+    final boolean dnnlExact(long[] inputShape, MemorySegment input) {
+        if (!kerasRelu()) return true;
+        double x = kdnn.runtime.MagnitudeScan.maxMagnitudeOnCaller(input.asSlice(0, Shapes.product(inputShape) * Float.BYTES));
+        double[] g = reluGains();
+        double state = 0;
+        for (long t = 0; t < inputShape[1]; t++) {
+            // |pre-activation| <= |x| * input gain + |bias| + |h| * recurrent gain, widened for rounding
+            state = (x * g[0] + g[2] + state * g[1]) * (1 + 0x1p-5);
+            if (!(state < KerasExtremes.LIMIT)) return false;
+        }
+        return true;
+    }
+
+    // the largest column sums of |kernel| and |recurrent kernel| and the largest |bias| (null: to compute)
+    private volatile double[] reluGains;
+
+    private double[] reluGains() {
+        double[] g = reluGains;
+        if (g == null) {
+            g = new double[] {largestColumnSum(variables.get(0)), largestColumnSum(variables.get(1)),
+                args.useBias ? largestMagnitude(variables.get(2)) : 0};
+            reluGains = g;
+        }
+        return g;
+    }
+
+    private static double largestColumnSum(Variable v) {
+        int columns = v.shape[v.shape.length - 1];
+        long rows = Shapes.product(java.util.Arrays.stream(v.shape).asLongStream().toArray()) / columns;
+        double[] sums = new double[columns];
+        MemorySegment d = v.data();
+        for (long r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) sums[c] += Math.abs(d.getAtIndex(ValueLayout.JAVA_FLOAT, r * columns + c));
+        }
+        double m = 0;
+        for (double s : sums) m = Double.isNaN(s) ? Double.NaN : Math.max(m, s);
+        return m;
+    }
+
+    private static double largestMagnitude(Variable v) {
+        double m = 0;
+        MemorySegment d = v.data();
+        long n = d.byteSize() / Float.BYTES;
+        for (long i = 0; i < n; i++) {
+            float f = Math.abs(d.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            m = Float.isNaN(f) ? Double.NaN : Math.max(m, f);
+        }
+        return m;
+    }
+
+    @Override
+    void weightsChanged() {
+        reluGains = null;
     }
 
     /** Marks the pipeline-cache keys of a run from given states (a shape has no negative dims). */

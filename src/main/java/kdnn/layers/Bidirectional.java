@@ -300,6 +300,20 @@ public final class Bidirectional extends Layer {
     }
 
     @Override
+    KerasExtremes kerasExtremes() {
+        return forward.kerasRelu() ? BaseRecurrent.RECURRENCE : null;
+    }
+
+    /** After oneDNN's relu cells ran in keras mode: both directions as Keras' formulas, where they may differ. */
+    @Override
+    void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
+                              Variant variant, int threads) {
+        if (!forward.dnnlExact(inputShape, input) || !backward.dnnlExact(inputShape, input)) {
+            runBoth(inputShape, input, null, output, null);
+        }
+    }
+
+    @Override
     List<long[]> maskedOutputShapes(List<long[]> inputs, long[] mask) {
         BaseRecurrent.checkMask(this, inputs.get(0), mask);
         return computeOutputShapes(inputs);
@@ -345,7 +359,7 @@ public final class Bidirectional extends Layer {
                 float[] second = initial == null ? null : Arrays.copyOfRange(initial, initial.length / 2, initial.length);
                 float[] forwardLast = forwardStates != null ? forwardStates : new float[count];
                 float[] backwardLast = backwardStates != null ? backwardStates : new float[count];
-                if (mask == null && forward.onDnnl() && backward.onDnnl()) {
+                if (mask == null && forward.onDnnl() && backward.onDnnl() && !forward.kerasRelu()) {
                     forward.runDirection(in, input, first, false, ahead, forwardLast);
                     backward.runDirection(in, input, second, true, behind, backwardLast);
                 } else {

@@ -85,6 +85,7 @@ public final class GRU extends BaseRecurrent {
 
     @Override
     void weightsChanged() {
+        super.weightsChanged();
         synchronized (this) {
             if (lbrBias != null) fillLbrBias();
         }

@@ -81,6 +81,7 @@ public final class LSTM extends BaseRecurrent {
 
     @Override
     void weightsChanged() {
+        super.weightsChanged();
         synchronized (this) {
             if (summedBias != null) Cells.sumHalves(variables.get(2).data(), summedBias, 4 * units);
         }

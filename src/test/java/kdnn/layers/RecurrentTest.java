@@ -186,6 +186,65 @@ class RecurrentTest {
     }
 
     /** Gives a built layer Gaussian weights of this scale; returns them. */
+    @Test
+    void aReluSimpleRnnInKerasModeCarriesNaNAndInfinityAsKerasDoes() throws Exception {
+        // oneDNN's relu cell gives 0 for NaN; in keras mode such an input runs Keras' formulas instead
+        Random r = new Random(8);
+        for (float extreme : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (boolean backwards : new boolean[] {false, true}) {
+                try (Layer l = layer("SimpleRNN", "{'units': 3, 'activation': 'relu', 'return_sequences': true, 'go_backwards': "
+                        + backwards + "}")) {
+                    l.build(new long[] {-1, 6, 2});
+                    List<Weight> ws = randomWeights(l, r, 0.7);
+                    float[] x = new float[2 * 6 * 2];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    x[2 * 2 + 1] = extreme; // sample 0, step 2
+                    float[] want = ReferenceRecurrent.run(ReferenceRecurrent.Cell.SIMPLE_RNN, "relu", x, 2, 6, 2, 3,
+                            ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), true, backwards);
+                    l.setExtremes(ExtremeValues.KERAS);
+                    try (Tensor in = Tensor.of(x, 2, 6, 2); Tensor y = l.call(in)) {
+                        float[] got = y.toFloatArray();
+                        int nans = 0;
+                        for (int i = 0; i < got.length; i++) {
+                            if (Float.isNaN(want[i])) {
+                                nans++;
+                                assertTrue(Float.isNaN(got[i]), extreme + " backwards " + backwards + " value " + i + ": " + got[i]);
+                            } else {
+                                assertEquals(want[i], got[i], 1e-5 * (1 + Math.abs(want[i])), extreme + " value " + i);
+                            }
+                        }
+                        if (Float.isNaN(extreme)) assertTrue(nans >= 3, "NaN from step 2 on: " + nans);
+                    }
+                    // finite inputs keep oneDNN's cell, whose results they share with the default mode
+                    float[] finite = x.clone();
+                    finite[2 * 2 + 1] = 0.5f;
+                    try (Tensor in = Tensor.of(finite, 2, 6, 2); Tensor k = l.call(in)) {
+                        l.setExtremes(ExtremeValues.FUSED);
+                        try (Tensor f = l.call(in)) {
+                            assertArrayEquals(f.toFloatArray(), k.toFloatArray());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBidirectionalReluSimpleRnnInKerasModeCarriesNaN() throws Exception {
+        try (Layer l = layer("Bidirectional", "{'layer': {'class_name': 'SimpleRNN', 'config': {'name': 'rnn', 'units': 2,"
+                + " 'activation': 'relu', 'return_sequences': true}}, 'merge_mode': 'sum'}")) {
+            l.build(new long[] {-1, 5, 2});
+            randomWeights(l, new Random(9), 0.7);
+            float[] x = new float[5 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = 0.1f * i;
+            x[2 * 2] = Float.NaN; // step 2: the forward direction NaN from it on, the backward one up to it: all NaN
+            l.setExtremes(ExtremeValues.KERAS);
+            try (Tensor in = Tensor.of(x, 1, 5, 2); Tensor y = l.call(in)) {
+                for (float v : y.toFloatArray()) assertTrue(Float.isNaN(v), java.util.Arrays.toString(y.toFloatArray()));
+            }
+        }
+    }
+
     static List<Weight> randomWeights(Layer l, Random r, double scale) {
         List<Weight> ws = new ArrayList<>();
         for (Weight w : l.getWeights()) {

@@ -173,6 +173,37 @@ class RandomGraphsTest {
         }
     }
 
+    static LongStream extremeSeeds() {
+        return seeds().filter(s -> s % 2 == 0);
+    }
+
+    @ParameterizedTest(name = "graph {0}")
+    @MethodSource("extremeSeeds")
+    void aRandomGraphInKerasModeCarriesNaNAndInfinitiesAsItsLayersDo(long seed) {
+        Graph g = new Graph(seed, false, true);
+        g.grow();
+        List<Tensor> x = g.inputTensors();
+        try (Functional m = g.model()) {
+            m.setExtremes(ExtremeValues.KERAS);
+            List<Tensor> out = m.predict(x);
+            try {
+                for (int i = 0; i < out.size(); i++) {
+                    float[] got = out.get(i).toFloatArray();
+                    int bad = firstDifference(g.outputs.get(i).value, got);
+                    if (bad >= 0) {
+                        fail("seed " + seed + ", keras mode, output " + i + " (" + g.outputs.get(i).t + ")\n" + g.description
+                                + "value " + bad + ": " + got[bad] + ", expected " + g.outputs.get(i).value.data()[bad]
+                                + "\nfirst value off: " + firstValueOff(g, m, x));
+                    }
+                }
+            } finally {
+                out.forEach(Tensor::close);
+            }
+        } finally {
+            x.forEach(Tensor::close);
+        }
+    }
+
     static LongStream chainSeeds() {
         return seeds().filter(s -> s % 4 == 3);
     }
@@ -279,13 +310,19 @@ class RandomGraphsTest {
         }
     }
 
-    /** The index of the first element of {@code got} off {@code want} by more than rounding, else -1. */
+    /**
+     * The index of the first element of {@code got} off {@code want} by more than rounding, else
+     * -1: NaN where {@code want} is NaN, the same infinity where it is one.
+     */
     private static int firstDifference(RefArray want, float[] got) {
         double scale = 0;
-        for (float v : want.data()) scale = Math.max(scale, Math.abs(v));
+        for (float v : want.data()) if (Float.isFinite(v)) scale = Math.max(scale, Math.abs(v));
         double tol = 2e-4 * (1 + scale);
         for (int k = 0; k < got.length; k++) {
-            if (!(Math.abs(got[k] - want.data()[k]) <= tol)) return k;
+            float w = want.data()[k];
+            boolean same = Float.isNaN(w) ? Float.isNaN(got[k]) : Float.isInfinite(w) ? got[k] == w
+                    : Math.abs(got[k] - w) <= tol;
+            if (!same) return k;
         }
         return -1;
     }
@@ -335,6 +372,11 @@ class RandomGraphsTest {
         }
 
         Graph(long seed, boolean chainOnly) {
+            this(seed, chainOnly, false);
+        }
+
+        /** With {@code extremes}, the first input holds NaN at one or two places and an infinity at one in some. */
+        Graph(long seed, boolean chainOnly, boolean extremes) {
             this.seed = seed;
             this.chainOnly = chainOnly;
             r = new SplittableRandom(seed * 7919 + 1);
@@ -360,6 +402,14 @@ class RandomGraphsTest {
                 otherBatchShape[channelAxis()] = other[channelAxis()];
                 inputs.add(r.nextBoolean() ? 1 : 0, new Value(KerasTensor.input("input_b", otherBatchShape),
                         GraphReference.random(seed + 200, other)));
+            }
+            if (extremes) {
+                java.util.Random where = new java.util.Random(seed); // r's draws stay those of the graph without
+                float[] data = inputs.get(0).value().data();
+                int nans = 1 + where.nextInt(2);
+                for (int i = 0; i < nans; i++) data[where.nextInt(data.length)] = Float.NaN;
+                if (where.nextInt(3) == 0) data[where.nextInt(data.length)] = where.nextBoolean()
+                        ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
             }
             values.addAll(inputs);
             description.append("inputs ").append(inputs.stream().map(v -> Arrays.toString(v.shape())).toList())
