@@ -99,36 +99,47 @@ class RandomGraphsTest {
         try (Functional m = g.model()) {
             List<Tensor> want = m.predict(x);
             try {
-                for (String file : List.of("model.keras", "model.h5", "model.json")) {
-                    try {
-                        Models.save(m, dir.resolve(file));
-                    } catch (IllegalArgumentException refused) {
-                        // only where the format's Keras lacks a layer (ThresholdedReLU) or would compute it
-                        // otherwise (hard_sigmoid): Keras 3, for .keras
-                        String why = refused.getMessage();
-                        if (file.endsWith(".keras") && (why.contains("hard_sigmoid") || why.contains("which Keras 3 does not have"))) {
-                            continue;
-                        }
-                        throw new AssertionError("seed " + seed + ", " + file + "\n" + g.description, refused);
+                eachFormat(m, g, dir, (file, got) -> {
+                    assertEquals(want.size(), got.size(), file);
+                    for (int k = 0; k < want.size(); k++) {
+                        assertArrayEquals(want.get(k).toFloatArray(), got.get(k).toFloatArray(), 0f,
+                                "seed " + seed + ", " + file + ", output " + k + "\n" + g.description);
                     }
-                    try (Model back = Models.load(dir.resolve(file))) {
-                        List<Tensor> got = back.predict(x);
-                        try {
-                            assertEquals(want.size(), got.size(), file);
-                            for (int k = 0; k < want.size(); k++) {
-                                assertArrayEquals(want.get(k).toFloatArray(), got.get(k).toFloatArray(), 0f,
-                                        "seed " + seed + ", " + file + ", output " + k + "\n" + g.description);
-                            }
-                        } finally {
-                            got.forEach(Tensor::close);
-                        }
-                    }
-                }
+                }, x);
             } finally {
                 want.forEach(Tensor::close);
             }
         } finally {
             x.forEach(Tensor::close);
+        }
+    }
+
+    /**
+     * Saves {@code m} as .keras, .h5 and TF.js and reads each back, handing its outputs for
+     * {@code x} to {@code expect}; a save may be refused only where Keras 3 lacks a layer
+     * (ThresholdedReLU) or would compute it otherwise (hard_sigmoid), for .keras.
+     */
+    private static void eachFormat(Model m, Graph g, Path dir, java.util.function.BiConsumer<String, List<Tensor>> expect,
+                                   List<Tensor> x) throws java.io.IOException {
+        for (String file : List.of("model.keras", "model.h5", "model.json")) {
+            try {
+                Models.save(m, dir.resolve(file));
+            } catch (IllegalArgumentException refused) {
+                String why = refused.getMessage();
+                if (file.endsWith(".keras") && (why.contains("hard_sigmoid") || why.contains("which Keras 3 does not have"))) {
+                    continue;
+                }
+                throw new AssertionError("seed " + g.seed + ", " + file + "\n" + g.description, refused);
+            }
+            try (Model back = Models.load(dir.resolve(file))) {
+                assertEquals(m.className(), back.className(), file);
+                List<Tensor> got = back.predict(x);
+                try {
+                    expect.accept(file, got);
+                } finally {
+                    got.forEach(Tensor::close);
+                }
+            }
         }
     }
 
@@ -185,20 +196,7 @@ class RandomGraphsTest {
         List<Tensor> x = g.inputTensors();
         try (Functional m = g.model()) {
             m.setExtremes(ExtremeValues.KERAS);
-            List<Tensor> out = m.predict(x);
-            try {
-                for (int i = 0; i < out.size(); i++) {
-                    float[] got = out.get(i).toFloatArray();
-                    int bad = firstDifference(g.outputs.get(i).value, got);
-                    if (bad >= 0) {
-                        fail("seed " + seed + ", keras mode, output " + i + " (" + g.outputs.get(i).t + ")\n" + g.description
-                                + "value " + bad + ": " + got[bad] + ", expected " + g.outputs.get(i).value.data()[bad]
-                                + "\nfirst value off: " + firstValueOff(g, m, x));
-                    }
-                }
-            } finally {
-                out.forEach(Tensor::close);
-            }
+            check(g, m, x, "keras mode, NaN in the input");
         } finally {
             x.forEach(Tensor::close);
         }
@@ -228,28 +226,10 @@ class RandomGraphsTest {
             Value last = g.values.get(g.values.size() - 1);
             Graph single = g.withOutputs(List.of(last));
             check(single, m, x, "Sequential");
-            for (String file : List.of("model.keras", "model.h5", "model.json")) {
-                try {
-                    Models.save(m, dir.resolve(file));
-                } catch (IllegalArgumentException refused) {
-                    String why = refused.getMessage();
-                    if (file.endsWith(".keras") && (why.contains("hard_sigmoid") || why.contains("which Keras 3 does not have"))) {
-                        continue;
-                    }
-                    throw new AssertionError("seed " + seed + ", " + file + "\n" + g.description, refused);
-                }
-                try (Model back = Models.load(dir.resolve(file))) {
-                    org.junit.jupiter.api.Assertions.assertInstanceOf(Sequential.class, back, file);
-                    List<Tensor> got = back.predict(x);
-                    try {
-                        float[] want = got.get(0).toFloatArray();
-                        int bad = firstDifference(last.value(), want);
-                        if (bad >= 0) fail("seed " + seed + ", " + file + ", value " + bad + "\n" + g.description);
-                    } finally {
-                        got.forEach(Tensor::close);
-                    }
-                }
-            }
+            eachFormat(m, g, dir, (file, got) -> {
+                int bad = firstDifference(last.value(), got.get(0).toFloatArray());
+                if (bad >= 0) fail("seed " + seed + ", " + file + ", value " + bad + "\n" + g.description);
+            }, x);
         } finally {
             x.forEach(Tensor::close);
         }
