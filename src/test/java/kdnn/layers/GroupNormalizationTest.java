@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * first and in the middle, groups from one to one per channel, every combination of center and
  * scale, and Keras' refusals.
  */
-class GroupNormalizationTest {
+public class GroupNormalizationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Layer layer(String config) throws Exception {
@@ -27,7 +27,7 @@ class GroupNormalizationTest {
     }
 
     /** The definition in double: {@code (x - mean) / sqrt(variance + epsilon) * gamma + beta} per group. */
-    static double[] reference(float[] x, long[] shape, int axis, int groups, double epsilon, float[] gamma, float[] beta) {
+    public static double[] reference(float[] x, long[] shape, int axis, int groups, double epsilon, float[] gamma, float[] beta) {
         int a = axis < 0 ? axis + shape.length : axis;
         long channels = shape[a];
         long after = 1;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * population variance over the normalized axes, trailing or not, given in any order), Keras'
  * documentation example, every combination of center and scale, and the forms kdnn refuses.
  */
-class LayerNormalizationTest {
+public class LayerNormalizationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Layer layer(String config) throws Exception {
@@ -46,7 +46,7 @@ class LayerNormalizationTest {
      * The definition in double for a row-major {@code shape} normalized over {@code axes} (sorted):
      * gamma and beta are read row-major over the normalized axes, as Keras' reshape of them does.
      */
-    static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] gamma, float[] beta) {
+    public static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] gamma, float[] beta) {
         Slices s = Slices.of(shape, axes);
         int[] param = s.param();
         double[] y = new double[x.length];

@@ -491,7 +491,7 @@ class RandomGraphsTest {
                 case 4 -> {
                     if (volume(s) <= 256) unary(transposed(), x);
                 }
-                case 5 -> unary(batchNormalization(), x);
+                case 5 -> unary(r.nextInt(3) == 0 ? otherNormalization(x) : batchNormalization(), x);
                 case 6 -> unary(activationLayer(), x);
                 case 7 -> {
                     if (smallestSide(s) >= 2) unary(pooling(x), x);
@@ -694,6 +694,26 @@ class RandomGraphsTest {
             return c;
         }
 
+        /** A LayerNormalization or GroupNormalization over the channels (with the sides, for some). */
+        Layer otherNormalization(Value x) {
+            int channels = channels(x.shape());
+            if (r.nextBoolean()) {
+                int groups = channels % 2 == 0 && r.nextBoolean() ? 2 : channels % 3 == 0 && r.nextBoolean() ? 3 : 1;
+                return layer("GroupNormalization", "groups", groups, "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
+                        "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
+            }
+            // over the sides too only where they are known: gamma and beta take their sizes (Keras refuses it too)
+            Object axis = r.nextBoolean() || openSides ? (Object) (channelsFirst ? 1 : -1) : allButBatch();
+            return layer("LayerNormalization", "axis", axis, "epsilon", 1e-3, "center", r.nextInt(4) != 0,
+                    "scale", r.nextInt(4) != 0);
+        }
+
+        int[] allButBatch() {
+            int[] a = new int[rank + 1];
+            for (int i = 0; i < a.length; i++) a[i] = i + 1;
+            return a;
+        }
+
         Layer batchNormalization() {
             return layer("BatchNormalization", "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
                     "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
@@ -883,6 +903,28 @@ class RandomGraphsTest {
                 case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
                 case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
                 case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());
+                case "LayerNormalization", "GroupNormalization" -> {
+                    List<Weight> w = l.getWeights();
+                    boolean center = config.get("center").asBoolean();
+                    boolean scale = config.get("scale").asBoolean();
+                    float[] gamma = scale ? w.get(0).values() : null;
+                    float[] beta = center ? w.get(scale ? 1 : 0).values() : null;
+                    long[] shape = Arrays.stream(x.shape()).asLongStream().toArray();
+                    double epsilon = config.get("epsilon").asDouble();
+                    double[] y;
+                    if (l.className().equals("GroupNormalization")) {
+                        y = kdnn.layers.GroupNormalizationTest.reference(x.data(), shape, config.get("axis").asInt(),
+                                config.get("groups").asInt(), epsilon, gamma, beta);
+                    } else {
+                        int[] axes = config.get("axis").isArray() ? ints(config.get("axis")) : new int[] {config.get("axis").asInt()};
+                        for (int i = 0; i < axes.length; i++) if (axes[i] < 0) axes[i] += shape.length;
+                        Arrays.sort(axes);
+                        y = kdnn.layers.LayerNormalizationTest.reference(x.data(), shape, axes, epsilon, gamma, beta);
+                    }
+                    float[] f = new float[y.length];
+                    for (int i = 0; i < f.length; i++) f[i] = (float) y[i];
+                    yield new RefArray(x.shape().clone(), f);
+                }
                 case "Rescaling" -> ReferenceSurrounding.rescaling(x, config.get("scale").asDouble(), config.get("offset").asDouble());
                 case "Softmax" -> {
                     int axis = config.get("axis").asInt();
