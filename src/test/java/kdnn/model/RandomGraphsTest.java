@@ -223,24 +223,30 @@ class RandomGraphsTest {
         int steps = 3 + r.nextInt(8);
         int features = 1 + r.nextInt(5);
         float maskValue = r.nextBoolean() ? 0f : -1f;
-        RefArray x = GraphReference.random(seed + 300, batch, steps, features);
+        boolean embedding = r.nextInt(3) == 0; // else Masking
+        int vocabulary = 3 + r.nextInt(8);
+        RefArray x = embedding ? new RefArray(new int[] {batch, steps}, new float[batch * steps])
+                : GraphReference.random(seed + 300, batch, steps, features);
         float[] mask = new float[batch * steps];
         for (int n = 0; n < batch; n++) {
             int keep = r.nextInt(steps); // one step always kept
             for (int t = 0; t < steps; t++) {
                 boolean masked = t != keep && r.nextInt(3) == 0;
                 mask[n * steps + t] = masked ? 0 : 1;
-                if (masked) for (int f = 0; f < features; f++) x.data()[(n * steps + t) * features + f] = maskValue;
+                if (embedding) x.data()[n * steps + t] = masked ? 0 : 1 + r.nextInt(vocabulary - 1); // id 0 masks
+                else if (masked) for (int f = 0; f < features; f++) x.data()[(n * steps + t) * features + f] = maskValue;
             }
         }
         g.inputs.clear();
         g.values.clear();
         g.description.setLength(0);
-        g.inputs.add(new Value(KerasTensor.input("input", -1, steps, features), x));
+        g.inputs.add(new Value(embedding ? KerasTensor.input("input", -1, steps)
+                : KerasTensor.input("input", -1, steps, features), x));
         g.values.addAll(g.inputs);
         g.description.append("sequence ").append(Arrays.toString(x.shape())).append(", mask ").append(Arrays.toString(mask))
                 .append('\n');
-        Value v = g.unaryMasked(g.layer("Masking", "mask_value", (double) maskValue), g.values.get(0), mask);
+        Value v = g.unaryMasked(embedding ? g.layer("Embedding", "input_dim", vocabulary, "output_dim", features,
+                "mask_zero", true) : g.layer("Masking", "mask_value", (double) maskValue), g.values.get(0), mask);
         int layers = 2 + r.nextInt(5);
         for (int i = 0; i < layers; i++) {
             v = switch (r.nextInt(6)) {
@@ -711,6 +717,10 @@ class RandomGraphsTest {
             JsonNode config = Layers.toConfig(l).get("config");
             int[] s = x.shape();
             RefArray v = switch (l.className()) {
+                case "Embedding" -> {
+                    Weight table = l.getWeights().get(0);
+                    yield kdnn.reference.ReferenceOperations.embedding(x.value, new RefArray(table.shape(), table.values()));
+                }
                 case "Masking" -> {
                     float[] d = x.value.data().clone();
                     for (int i = 0; i < d.length; i++) d[i] *= mask[i / s[2]];
