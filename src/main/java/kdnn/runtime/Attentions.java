@@ -137,7 +137,9 @@ public final class Attentions {
             View qv;
             View kv;
             View vv;
-            if (s.self) {
+            // one position: oneDNN 3.13's batched matmul reads such strided views wrong (2+ samples; found by
+            // RandomGraphsTest), so the three projections go apart, as for cross-attention
+            if (s.self && s.positions(s.queryAxes) > 1) {
                 // one matmul: the kernels side by side (query, key, value columns), each row's query part scaled
                 long total = 2 * qk + vs;
                 int qkv = b.buffer(Math.multiplyExact(Math.multiplyExact(queryRows, total), Float.BYTES));
