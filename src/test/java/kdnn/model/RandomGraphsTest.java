@@ -584,7 +584,7 @@ class RandomGraphsTest {
                 case 11 -> concatenate(x);
                 case 12 -> unary(r.nextBoolean() ? inferenceIdentity() : rearrangement(x), x);
                 default -> {
-                    if (rank == 1 && !channelsFirst && r.nextInt(3) == 0 && !chainOnly) selfAttention(x);
+                    if (rank <= 2 && !channelsFirst && r.nextInt(3) == 0 && !chainOnly) selfAttention(x);
                     else if (rank == 1 && !channelsFirst && r.nextBoolean()) unary(recurrent(), x);
                     else if (!channelsFirst) unary(dense(1 + r.nextInt(6), activation()), x);
                     else unary(conv(x), x);
@@ -813,8 +813,10 @@ class RandomGraphsTest {
             int keyDim = 1 + r.nextInt(4);
             int valueDim = r.nextBoolean() ? keyDim : 1 + r.nextInt(4);
             boolean bias = r.nextInt(4) != 0;
+            // over every axis between batch and features (Keras' default), or over one of two
+            int[] axes = rank == 1 ? new int[] {1} : new int[][] {{1, 2}, {1}, {2}}[r.nextInt(3)];
             Layer l = layer("MultiHeadAttention", "num_heads", heads, "key_dim", keyDim, "value_dim", valueDim,
-                    "use_bias", bias);
+                    "use_bias", bias, "attention_axes", r.nextBoolean() && axes.length == rank ? null : axes);
             KerasTensor t = l.apply(x.t, x.t);
             randomizeWeights(l);
             List<Weight> w = l.getWeights();
@@ -828,8 +830,8 @@ class RandomGraphsTest {
             float[] ok = w.get(k++).values();
             float[] ob = bias ? w.get(k).values() : null;
             int[] s = x.shape();
-            RefArray v = kdnn.reference.ReferenceAttention.run(x.value, x.value, null, null, false, new int[] {1}, heads,
-                    keyDim, valueDim, s[2], new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob));
+            RefArray v = kdnn.reference.ReferenceAttention.run(x.value, x.value, null, null, false, axes, heads,
+                    keyDim, valueDim, s[s.length - 1], new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob));
             add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + " twice");
         }
 
