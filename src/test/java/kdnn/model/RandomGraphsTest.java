@@ -807,7 +807,10 @@ class RandomGraphsTest {
             return residual ? GraphReference.add(v, x) : v;
         }
 
-        /** MultiHeadAttention of {@code x} over itself (query and value), with the reference's einsums. */
+        /**
+         * MultiHeadAttention of {@code x} over itself (query and value), or over another value of the
+         * graph (cross-attention over every axis), with the reference's einsums.
+         */
         void selfAttention(Value x) {
             int heads = 1 + r.nextInt(3);
             int keyDim = 1 + r.nextInt(4);
@@ -815,9 +818,11 @@ class RandomGraphsTest {
             boolean bias = r.nextInt(4) != 0;
             // over every axis between batch and features (Keras' default), or over one of two
             int[] axes = rank == 1 ? new int[] {1} : new int[][] {{1, 2}, {1}, {2}}[r.nextInt(3)];
+            List<Value> others = values.stream().filter(o -> o != x && o.shape().length == x.shape().length).toList();
+            Value value = axes.length == rank && !others.isEmpty() && r.nextBoolean() ? others.get(r.nextInt(others.size())) : x;
             Layer l = layer("MultiHeadAttention", "num_heads", heads, "key_dim", keyDim, "value_dim", valueDim,
                     "use_bias", bias, "attention_axes", r.nextBoolean() && axes.length == rank ? null : axes);
-            KerasTensor t = l.apply(x.t, x.t);
+            KerasTensor t = l.apply(x.t, value.t);
             randomizeWeights(l);
             List<Weight> w = l.getWeights();
             int k = 0;
@@ -830,9 +835,9 @@ class RandomGraphsTest {
             float[] ok = w.get(k++).values();
             float[] ob = bias ? w.get(k).values() : null;
             int[] s = x.shape();
-            RefArray v = kdnn.reference.ReferenceAttention.run(x.value, x.value, null, null, false, axes, heads,
+            RefArray v = kdnn.reference.ReferenceAttention.run(x.value, value.value, null, null, false, axes, heads,
                     keyDim, valueDim, s[s.length - 1], new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob));
-            add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + " twice");
+            add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + ", " + value.t);
         }
 
         /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */
