@@ -680,8 +680,12 @@ class RandomGraphsTest {
         Layer conv(Value x, int filters, int k, int stride, String padding) {
             int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
             if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
+            // grouped (ResNeXt's) where the groups divide the input's channels and the filters
+            int channels = channels(x.shape());
+            int groups = channels % 2 == 0 && r.nextInt(4) == 0 ? 2 : 1;
+            if (groups > 1 && filters % groups != 0) filters *= groups;
             return layer(cls("Conv#D"), "filters", filters, "kernel_size", tuple(k), "strides", tuple(stride),
-                    "padding", padding, "dilation_rate", tuple(dilation), "activation", activation(),
+                    "padding", padding, "dilation_rate", tuple(dilation), "groups", groups, "activation", activation(),
                     "use_bias", r.nextInt(4) != 0, "data_format", format());
         }
 
@@ -689,7 +693,10 @@ class RandomGraphsTest {
             int k = 1 + r.nextInt(3);
             String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
             int stride = r.nextInt(3) == 0 ? 2 : 1;
+            int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+            if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
             return layer(cls("DepthwiseConv#D"), "kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
+                    "dilation_rate", tuple(dilation),
                     "depth_multiplier", 1 + r.nextInt(2), "activation", activation(), "use_bias", r.nextBoolean(),
                     "data_format", format());
         }
@@ -698,16 +705,23 @@ class RandomGraphsTest {
             int k = 1 + r.nextInt(3);
             String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
             int stride = r.nextInt(3) == 0 ? 2 : 1;
+            int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+            if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
             return layer(cls("SeparableConv#D"), "filters", 1 + r.nextInt(6), "kernel_size", tuple(k),
                     "strides", tuple(stride), "padding", padding, "depth_multiplier", 1 + r.nextInt(2),
+                    "dilation_rate", tuple(dilation),
                     "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
         }
 
         Layer transposed() {
             int k = 1 + r.nextInt(3);
             int stride = 1 + r.nextInt(2);
+            // output_padding below the stride: the extra rows and columns Keras adds at the end (with
+            // `valid`; with `same` TensorFlow refuses most, as kdnn does)
+            String padding = r.nextBoolean() ? "same" : "valid";
+            Object outputPadding = stride > 1 && padding.equals("valid") && r.nextInt(2) == 0 ? tuple(r.nextInt(stride)) : null;
             return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
-                    "strides", tuple(stride), "padding", r.nextBoolean() ? "same" : "valid",
+                    "strides", tuple(stride), "output_padding", outputPadding, "padding", padding,
                     "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
         }
 
