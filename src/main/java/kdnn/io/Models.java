@@ -88,8 +88,8 @@ public final class Models {
      * </ul>
      * A layer loaded from a Keras 2 file keeps Keras 2's definitions (and one from a Keras 3
      * file Keras 3's); where the target format's Keras version would compute it differently
-     * (hard_sigmoid, a BatchNormalization epsilon below 1.001e-5, Conv3DTranspose dilation) the
-     * save is refused.
+     * (hard_sigmoid, a BatchNormalization epsilon below 1.001e-5, Conv3DTranspose dilation) or
+     * refuse it (depthwise or separable strides with dilation), the save is refused.
      *
      * @throws IllegalArgumentException for an unknown extension, or a model the format cannot hold
      * @throws IOException when the file cannot be written

@@ -196,12 +196,23 @@ final class SaveRules {
             return "epsilon " + bn.epsilon() + " is raised to 1.001e-5 by tf.keras 2's fused batch norm and used as"
                     + " given by Keras 3";
         }
+        if (l.className().matches("(Depthwise|Separable)Conv[12]D") && above1(c.path("strides"))
+                && above1(c.path("dilation_rate"))) {
+            return "Keras 3 takes strides and dilation_rate above 1 together in a depthwise or separable convolution,"
+                    + " Keras 2 refuses them";
+        }
         if (l.className().equals("Conv3DTranspose")) {
             for (JsonNode d : c.path("dilation_rate")) {
                 if (d.asInt(1) != 1) return "Keras 2's Conv3DTranspose ignores dilation_rate, Keras 3's applies it";
             }
         }
         return null;
+    }
+
+    private static boolean above1(JsonNode tuple) {
+        if (tuple.isNumber()) return tuple.asInt() > 1;
+        for (JsonNode d : tuple) if (d.asInt(1) > 1) return true;
+        return false;
     }
 
     private static String name(KerasVersion v) {

@@ -45,6 +45,32 @@ class SaveRulesTest {
         }
     }
 
+    /** Keras 3's depthwise and separable convolutions take strides with dilation; Keras 2's files could not hold them. */
+    @Test
+    void keras3StridesWithDilationAreNotWrittenAsKeras2s(@TempDir Path dir) throws Exception {
+        for (String layer : new String[] {
+            "{'class_name': 'DepthwiseConv2D', 'config': {'name': 'd', 'kernel_size': 3, 'strides': 2, 'dilation_rate': 2}}",
+            "{'class_name': 'SeparableConv1D', 'config': {'name': 's', 'filters': 2, 'kernel_size': 2, 'strides': [2],"
+                + " 'dilation_rate': [2], 'padding': 'same'}}"}) {
+            String shape = layer.contains("1D") ? "[null, 9, 2]" : "[null, 9, 9, 2]";
+            String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                    + " 'config': {'batch_input_shape': " + shape + ", 'name': 'x'}}, " + layer + "]}}";
+            try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
+                    (path, l, expected) -> l.getWeights(), KerasVersion.KERAS_3)) {
+                for (String file : new String[] {"m.h5", "tfjs"}) {
+                    Path to = dir.resolve(file);
+                    var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, to), config);
+                    assertTrue(e.getMessage().contains("Keras 2 refuses them"), e.getMessage());
+                    assertFalse(Files.exists(to), "nothing written");
+                }
+                Models.save(m, dir.resolve("m.keras"));
+                try (Model again = Models.load(dir.resolve("m.keras"))) {
+                    assertTrue(again.allLayers().size() > 0);
+                }
+            }
+        }
+    }
+
     /**
      * What Keras 3 cannot load is not written as .keras: its ThresholdedReLU is gone (its ReLU's
      * threshold keeps x == theta), and only its Conv1D takes causal padding. Keras 3 reads the rest

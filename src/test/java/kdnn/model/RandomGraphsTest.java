@@ -40,6 +40,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RandomGraphsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    // what a format cannot hold, as kdnn's refusals name it: a layer its Keras lacks (ThresholdedReLU in
+    // Keras 3, MultiHeadAttention in TF.js), a function or rule that Keras version defines otherwise
+    // (hard_sigmoid, strides with dilation), a mask the two versions treat differently
+    private static final List<String> FORMAT_LIMITS = List.of("which Keras 3 does not have", "has no TF.js form",
+            "hard_sigmoid", "files do not carry", "is given a mask");
     // bf16 keeps 8 bits: ~0.4% per rounding of inputs, weights and stored values, up to 15 layers deep
     private static final double BF16_TOLERANCE = Double.parseDouble(System.getProperty("kdnn.bf16Tolerance", "0.05"));
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu", "tanh", "sigmoid", "elu", "swish",
@@ -116,8 +121,8 @@ class RandomGraphsTest {
 
     /**
      * Saves {@code m} as .keras, .h5 and TF.js and reads each back, handing its outputs for
-     * {@code x} to {@code expect}; a save may be refused only where Keras 3 lacks a layer
-     * (ThresholdedReLU) or would compute it otherwise (hard_sigmoid), for .keras.
+     * {@code x} to {@code expect}; a save may be refused only for what the format cannot hold
+     * ({@link #FORMAT_LIMITS}).
      */
     private static void eachFormat(Model m, Graph g, Path dir, java.util.function.BiConsumer<String, List<Tensor>> expect,
                                    List<Tensor> x) throws java.io.IOException {
@@ -126,11 +131,7 @@ class RandomGraphsTest {
                 Models.save(m, dir.resolve(file));
             } catch (IllegalArgumentException refused) {
                 String why = refused.getMessage();
-                // or where the two Keras versions treat a mask differently; TF.js has no MultiHeadAttention
-                if (file.endsWith(".keras") && (why.contains("hard_sigmoid") || why.contains("which Keras 3 does not have")
-                        || why.contains("is given a mask")) || file.endsWith(".json") && why.contains("has no TF.js form")) {
-                    continue;
-                }
+                if (FORMAT_LIMITS.stream().anyMatch(why::contains)) continue;
                 throw new AssertionError("seed " + g.seed + ", " + file + "\n" + g.description, refused);
             }
             try (Model back = Models.load(dir.resolve(file))) {
@@ -295,7 +296,8 @@ class RandomGraphsTest {
         List<Tensor> x = g.inputTensors();
         List<Layer> fresh = new ArrayList<>();
         for (Layer l : g.applied) {
-            Layer copy = Layers.fromConfig(Layers.toConfig(l));
+            Layer copy = Layers.fromConfig(Layers.toConfig(l), g.keras3 ? kdnn.layers.KerasVersion.KERAS_3
+                    : kdnn.layers.KerasVersion.KERAS_2);
             fresh.add(copy);
         }
         long[] inputShape = g.inputs.get(0).t().shape();
@@ -418,6 +420,7 @@ class RandomGraphsTest {
         final int rank; // spatial axes
         final boolean channelsFirst;
         final boolean openSides;
+        final boolean keras3; // Keras 3's rules: depthwise and separable strides with dilation, say
         boolean continuous; // no layer with a step (a ReLU's threshold)
         final boolean chainOnly; // each layer reads the value before, from one input: a Sequential model's graph
         final List<Layer> applied = new ArrayList<>(); // the layers of unary steps, in order
@@ -439,6 +442,7 @@ class RandomGraphsTest {
         Graph(long seed, boolean chainOnly, boolean extremes) {
             this.seed = seed;
             this.chainOnly = chainOnly;
+            keras3 = seed % 5 == 4; // layers as a Keras 3 file makes them
             r = new SplittableRandom(seed * 7919 + 1);
             int pick = r.nextInt(8);
             rank = pick < 5 ? 2 : pick < 7 ? 1 : 3;
@@ -693,7 +697,7 @@ class RandomGraphsTest {
             int k = 1 + r.nextInt(3);
             String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
             int stride = r.nextInt(3) == 0 ? 2 : 1;
-            int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+            int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
             if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
             return layer(cls("DepthwiseConv#D"), "kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
                     "dilation_rate", tuple(dilation),
@@ -705,7 +709,7 @@ class RandomGraphsTest {
             int k = 1 + r.nextInt(3);
             String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
             int stride = r.nextInt(3) == 0 ? 2 : 1;
-            int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+            int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
             if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
             return layer(cls("SeparableConv#D"), "filters", 1 + r.nextInt(6), "kernel_size", tuple(k),
                     "strides", tuple(stride), "padding", padding, "depth_multiplier", 1 + r.nextInt(2),
@@ -862,11 +866,14 @@ class RandomGraphsTest {
                 "activation", activation, "use_bias", r.nextInt(4) != 0};
             return switch (cls) {
                 case "SimpleRNN" -> layer(cls, common);
-                case "LSTM" -> layer(cls, concat(common, "recurrent_activation", r.nextBoolean() ? "sigmoid" : "hard_sigmoid",
-                        "unit_forget_bias", true));
-                default -> layer(cls, concat(common, "recurrent_activation", r.nextBoolean() ? "sigmoid" : "hard_sigmoid",
-                        "reset_after", r.nextBoolean()));
+                case "LSTM" -> layer(cls, concat(common, "recurrent_activation", gate(), "unit_forget_bias", true));
+                default -> layer(cls, concat(common, "recurrent_activation", gate(), "reset_after", r.nextBoolean()));
             };
+        }
+
+        /** A gated cell's recurrent_activation: sigmoid, or Keras 2's hard_sigmoid (Keras 3's is another function). */
+        String gate() {
+            return r.nextBoolean() || keras3 ? "sigmoid" : "hard_sigmoid";
         }
 
         static Object[] concat(Object[] a, Object... b) {
@@ -1012,7 +1019,8 @@ class RandomGraphsTest {
         }
 
         String activation() {
-            return ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+            String a = ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+            return keras3 && a.equals("hard_sigmoid") ? "relu" : a; // Keras 3's is another function: not in the reference
         }
 
         String format() {
@@ -1030,7 +1038,7 @@ class RandomGraphsTest {
             ObjectNode layer = JSON.createObjectNode();
             layer.put("class_name", className);
             layer.set("config", config);
-            return Layers.fromConfig(layer);
+            return Layers.fromConfig(layer, keras3 ? kdnn.layers.KerasVersion.KERAS_3 : kdnn.layers.KerasVersion.KERAS_2);
         }
 
         static int[] ints(JsonNode a) {
@@ -1115,7 +1123,9 @@ class RandomGraphsTest {
                     Weight alpha = l.getWeights().get(0);
                     yield ReferenceSurrounding.prelu(x, new RefArray(alpha.shape(), alpha.values()));
                 }
-                default -> GraphReference.layer(l, x);
+                default -> keras3 && l.className().contains("Conv") ? kdnn.reference.ReferenceLayer.run(Layers.toConfig(l), x,
+                        l.getWeights().stream().map(w -> new RefArray(w.shape(), w.values())).toList(), true)
+                        : GraphReference.layer(l, x);
             };
         }
     }
