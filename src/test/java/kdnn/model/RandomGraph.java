@@ -1,0 +1,748 @@
+package kdnn.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleBinaryOperator;
+import kdnn.Tensor;
+import kdnn.layers.Layer;
+import kdnn.layers.Layers;
+import kdnn.layers.Weight;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceRecurrent;
+import kdnn.reference.ReferenceSurrounding;
+
+
+/**
+ * A seeded random functional graph for {@link RandomGraphsTest}: layers made from Keras configs,
+ * applied to Keras tensors, every value computed by the pure-Java reference as the graph grows.
+ */
+final class RandomGraph {
+    /** A tensor of the graph with its reference value. */
+    record Value(KerasTensor t, RefArray value) {
+        int[] shape() {
+            return value.shape();
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] ACTIVATIONS = {"linear", "relu", "relu", "tanh", "sigmoid", "elu", "swish",
+        "softplus", "hard_sigmoid", "selu", "relu6", "gelu"};
+    final long seed;
+    final SplittableRandom r;
+    final int rank; // spatial axes
+    final boolean channelsFirst;
+    final boolean openSides;
+    final boolean keras3; // Keras 3's rules: depthwise and separable strides with dilation, say
+    boolean continuous; // no layer with a step (a ReLU's threshold)
+    final boolean chainOnly; // each layer reads the value before, from one input: a Sequential model's graph
+    final List<Layer> applied = new ArrayList<>(); // the layers of unary steps, in order
+    final List<Value> inputs = new ArrayList<>();
+    final List<Value> values = new ArrayList<>();
+    final List<Value> outputs = new ArrayList<>();
+    final StringBuilder description = new StringBuilder();
+    private int names;
+
+    RandomGraph(long seed) {
+        this(seed, false);
+    }
+
+    RandomGraph(long seed, boolean chainOnly) {
+        this(seed, chainOnly, false);
+    }
+
+    /** With {@code extremes}, the first input holds NaN at one or two places and an infinity at one in some. */
+    RandomGraph(long seed, boolean chainOnly, boolean extremes) {
+        this.seed = seed;
+        this.chainOnly = chainOnly;
+        keras3 = seed % 5 == 4; // layers as a Keras 3 file makes them
+        r = new SplittableRandom(seed * 7919 + 1);
+        int pick = r.nextInt(8);
+        rank = pick < 5 ? 2 : pick < 7 ? 1 : 3;
+        channelsFirst = r.nextInt(4) == 0;
+        int[] shape = new int[rank + 2];
+        shape[0] = 1 + r.nextInt(3);
+        for (int i = 0; i < rank; i++) shape[spatialAxis(i)] = rank == 3 ? 2 + r.nextInt(4) : rank == 1 ? 4 + r.nextInt(17) : 4 + r.nextInt(9);
+        shape[channelAxis()] = 1 + r.nextInt(5);
+        long[] batchShape = Arrays.stream(shape).asLongStream().toArray();
+        batchShape[0] = -1;
+        openSides = r.nextInt(4) == 0; // a fully convolutional model: sides unknown until called
+        if (openSides) {
+            for (int i = 0; i < rank; i++) batchShape[spatialAxis(i)] = -1;
+        }
+        inputs.add(new Value(KerasTensor.input("input", batchShape), GraphReference.random(seed + 100, shape)));
+        if (r.nextInt(4) == 0 && !chainOnly) {
+            // a second input of the same sides, read by merges and concatenations, maybe given first
+            int[] other = shape.clone();
+            if (r.nextBoolean()) other[channelAxis()] = 1 + r.nextInt(5);
+            long[] otherBatchShape = batchShape.clone();
+            otherBatchShape[channelAxis()] = other[channelAxis()];
+            inputs.add(r.nextBoolean() ? 1 : 0, new Value(KerasTensor.input("input_b", otherBatchShape),
+                    GraphReference.random(seed + 200, other)));
+        }
+        if (extremes) {
+            java.util.Random where = new java.util.Random(seed); // r's draws stay those of the graph without
+            float[] data = inputs.get(0).value().data();
+            int nans = 1 + where.nextInt(2);
+            for (int i = 0; i < nans; i++) data[where.nextInt(data.length)] = Float.NaN;
+            if (where.nextInt(3) == 0) data[where.nextInt(data.length)] = where.nextBoolean()
+                    ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+        }
+        values.addAll(inputs);
+        description.append("inputs ").append(inputs.stream().map(v -> Arrays.toString(v.shape())).toList())
+                .append(channelsFirst ? " channels_first" : "").append(openSides ? ", sides open\n" : "\n");
+    }
+
+    /** This graph's description and values with other outputs, for {@link #check}. */
+    RandomGraph withOutputs(List<Value> chosen) {
+        RandomGraph g = new RandomGraph(seed, chainOnly);
+        g.inputs.clear();
+        g.inputs.addAll(inputs);
+        g.values.clear();
+        g.values.addAll(values);
+        g.description.setLength(0);
+        g.description.append(description);
+        g.outputs.addAll(chosen);
+        return g;
+    }
+
+    Functional model() {
+        return Functional.of("random_" + seed, inputs.stream().map(Value::t).toList(),
+                outputs.stream().map(Value::t).toList());
+    }
+
+    List<Tensor> inputTensors() {
+        return inputs.stream().map(v -> Tensor.of(v.value().data(), v.value().shape())).toList();
+    }
+
+    int channelAxis() {
+        return channelsFirst ? 1 : rank + 1;
+    }
+
+    int spatialAxis(int i) {
+        return channelsFirst ? 2 + i : 1 + i;
+    }
+
+    int channels(int[] s) {
+        return s[channelAxis()];
+    }
+
+    int smallestSide(int[] s) {
+        int m = Integer.MAX_VALUE;
+        for (int i = 0; i < rank; i++) m = Math.min(m, s[spatialAxis(i)]);
+        return m;
+    }
+
+    int volume(int[] s) {
+        int v = 1;
+        for (int i = 0; i < rank; i++) v *= s[spatialAxis(i)];
+        return v;
+    }
+
+    String cls(String family) {
+        return family.replace("#", Integer.toString(rank));
+    }
+
+    void grow() {
+        if (inputs.size() == 2) { // both inputs read from the start
+            if (Arrays.equals(inputs.get(0).shape(), inputs.get(1).shape()) && r.nextBoolean()) {
+                String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+                mergeOf(kinds[r.nextInt(kinds.length)], inputs);
+            } else {
+                concatenateAll(inputs);
+            }
+        }
+        int steps = 4 + r.nextInt(11);
+        for (int i = 0; i < steps; i++) step();
+        Value last = values.get(values.size() - 1);
+        if (r.nextInt(4) == 0) {
+            last = unary(!openSides && r.nextBoolean() && volume(last.shape()) <= 64 ? layer("Flatten", "data_format", format())
+                    : layer(cls(r.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"), "data_format", format()), last);
+            last = unary(dense(2 + r.nextInt(4), r.nextBoolean() ? "softmax" : "linear"), last);
+        }
+        outputs.add(last);
+        // another value as a second output, which layers may also read
+        if (r.nextInt(3) == 0) {
+            Value other = values.get(r.nextInt(values.size())); // a model input too
+            if (other != last) outputs.add(other);
+        }
+    }
+
+    /** The value a unary step reads: mostly the newest, sometimes an older one (a branch). */
+    Value pick() {
+        int n = values.size();
+        int older = r.nextInt(n);
+        return r.nextInt(3) == 0 && !chainOnly ? values.get(older) : values.get(n - 1);
+    }
+
+    void step() {
+        Value x = pick();
+        int[] s = x.shape();
+        int kind = r.nextInt(15);
+        if (chainOnly && (kind == 9 || kind == 10 || kind == 11 || kind == 14)) kind = 0; // no merge, nothing nested
+        switch (kind) {
+            case 14 -> nested(x);
+            case 0, 1 -> unary(conv(x), x);
+            case 2 -> unary(rank < 3 ? depthwise(x) : conv(x), x);
+            case 3 -> unary(rank < 3 ? separable(x) : conv(x), x);
+            case 4 -> {
+                if (volume(s) <= 256) unary(transposed(), x);
+            }
+            case 5 -> unary(r.nextInt(3) == 0 ? otherNormalization(x) : batchNormalization(), x);
+            case 6 -> unary(activationLayer(), x);
+            case 7 -> {
+                if (smallestSide(s) >= 2) unary(pooling(x), x);
+            }
+            case 8 -> {
+                Layer l = shapeLayer(s);
+                if (l != null) unary(l, x);
+            }
+            case 9, 10 -> merge(x);
+            case 11 -> concatenate(x);
+            case 12 -> unary(r.nextBoolean() ? inferenceIdentity() : rearrangement(x), x);
+            default -> {
+                if (rank <= 2 && !channelsFirst && r.nextInt(3) == 0 && !chainOnly) selfAttention(x);
+                else if (rank == 1 && !channelsFirst && r.nextBoolean()) unary(recurrent(), x);
+                else if (!channelsFirst) unary(dense(1 + r.nextInt(6), activation()), x);
+                else unary(conv(x), x);
+            }
+        }
+    }
+
+    Value unary(Layer l, Value x) {
+        KerasTensor t = l.apply(x.t);
+        applied.add(l);
+        randomizeWeights(l);
+        RefArray v = reference(l, x.value);
+        return add(t, v, l.className() + " " + Layers.toConfig(l).get("config") + " <- " + x.t);
+    }
+
+    Value add(KerasTensor t, RefArray v, String what) {
+        Value out = new Value(t, v);
+        values.add(out);
+        description.append(t).append(" = ").append(what).append('\n');
+        return out;
+    }
+
+    /** Two or three values of one shape merged; a residual branch is made when no other value has the shape. */
+    void merge(Value x) {
+        List<Value> same = values.stream().filter(v -> v != x && Arrays.equals(v.shape(), x.shape())).toList();
+        Value y = same.isEmpty() || r.nextBoolean() ? unary(sameShapeConv(x), x) : same.get(r.nextInt(same.size()));
+        String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+        String kind = kinds[r.nextInt(kinds.length)];
+        List<Value> operands = new ArrayList<>(r.nextBoolean() ? List.of(x, y) : List.of(y, x));
+        if (!kind.equals("Subtract") && r.nextInt(4) == 0) operands.add(unary(sameShapeConv(x), x));
+        mergeOf(kind, operands);
+    }
+
+    void mergeOf(String kind, List<Value> operands) {
+        Layer l = layer(kind);
+        KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
+        DoubleBinaryOperator op = switch (kind) {
+            case "Add", "Average" -> Double::sum;
+            case "Subtract" -> (a, b) -> a - b;
+            case "Multiply" -> (a, b) -> a * b;
+            case "Maximum" -> Math::max;
+            default -> Math::min;
+        };
+        float[] acc = operands.get(0).value.data().clone();
+        for (int k = 1; k < operands.size(); k++) {
+            float[] b = operands.get(k).value.data();
+            for (int i = 0; i < acc.length; i++) acc[i] = (float) op.applyAsDouble(acc[i], b[i]);
+        }
+        if (kind.equals("Average")) {
+            for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
+        }
+        add(t, new RefArray(operands.get(0).shape().clone(), acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+    }
+
+    /** Values of one batch and spatial size joined on the channel axis; a branch is made when none other fits. */
+    void concatenate(Value x) {
+        List<Value> fit = values.stream().filter(v -> v != x && sameExceptChannels(v.shape(), x.shape())).toList();
+        List<Value> operands = new ArrayList<>(List.of(x));
+        operands.add(fit.isEmpty() || r.nextBoolean() ? unary(conv(x, 1 + r.nextInt(5), 1 + 2 * r.nextInt(2), 1, "same"), x)
+                : fit.get(r.nextInt(fit.size())));
+        if (r.nextInt(3) == 0) operands.add(x); // the same value twice
+        java.util.Collections.shuffle(operands, new java.util.Random(r.nextLong()));
+        concatenateAll(operands);
+    }
+
+    void concatenateAll(List<Value> operands) {
+        int a = channelAxis();
+        int axis = r.nextBoolean() ? a - (rank + 2) : a;
+        Layer l = layer("Concatenate", "axis", axis);
+        KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
+        RefArray v = GraphReference.concatenate(a, operands.stream().map(Value::value).toArray(RefArray[]::new));
+        add(t, v, "Concatenate axis " + axis + " of " + operands.stream().map(o -> o.t.toString()).toList());
+    }
+
+    boolean sameExceptChannels(int[] p, int[] q) {
+        if (p.length != q.length) return false;
+        for (int i = 0; i < p.length; i++) if (i != channelAxis() && p[i] != q[i]) return false;
+        return true;
+    }
+
+    Layer sameShapeConv(Value x) {
+        return conv(x, channels(x.shape()), 1 + 2 * r.nextInt(2), 1, "same");
+    }
+
+    Layer conv(Value x) {
+        int k = 1 + r.nextInt(3);
+        int stride = r.nextInt(3) == 0 ? 2 : 1;
+        String padding = r.nextBoolean() ? "same" : rank == 1 && r.nextBoolean() ? "causal" : "valid";
+        if (padding.equals("valid") && smallestSide(x.shape()) < k) padding = "same";
+        return conv(x, 1 + r.nextInt(8), k, stride, padding);
+    }
+
+    Layer conv(Value x, int filters, int k, int stride, String padding) {
+        int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+        if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
+        // grouped (ResNeXt's) where the groups divide the input's channels and the filters
+        int channels = channels(x.shape());
+        int groups = channels % 2 == 0 && r.nextInt(4) == 0 ? 2 : 1;
+        if (groups > 1 && filters % groups != 0) filters *= groups;
+        return layer(cls("Conv#D"), "filters", filters, "kernel_size", tuple(k), "strides", tuple(stride),
+                "padding", padding, "dilation_rate", tuple(dilation), "groups", groups, "activation", activation(),
+                "use_bias", r.nextInt(4) != 0, "data_format", format());
+    }
+
+    Layer depthwise(Value x) {
+        int k = 1 + r.nextInt(3);
+        String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
+        int stride = r.nextInt(3) == 0 ? 2 : 1;
+        int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
+        if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
+        return layer(cls("DepthwiseConv#D"), "kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
+                "dilation_rate", tuple(dilation),
+                "depth_multiplier", 1 + r.nextInt(2), "activation", activation(), "use_bias", r.nextBoolean(),
+                "data_format", format());
+    }
+
+    Layer separable(Value x) {
+        int k = 1 + r.nextInt(3);
+        String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
+        int stride = r.nextInt(3) == 0 ? 2 : 1;
+        int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
+        if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
+        return layer(cls("SeparableConv#D"), "filters", 1 + r.nextInt(6), "kernel_size", tuple(k),
+                "strides", tuple(stride), "padding", padding, "depth_multiplier", 1 + r.nextInt(2),
+                "dilation_rate", tuple(dilation),
+                "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+    }
+
+    Layer transposed() {
+        int k = 1 + r.nextInt(3);
+        int stride = 1 + r.nextInt(2);
+        // output_padding below the stride: the extra rows and columns Keras adds at the end (with
+        // `valid`; with `same` TensorFlow refuses most, as kdnn does)
+        String padding = r.nextBoolean() ? "same" : "valid";
+        Object outputPadding = stride > 1 && padding.equals("valid") && r.nextInt(2) == 0 ? tuple(r.nextInt(stride)) : null;
+        return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
+                "strides", tuple(stride), "output_padding", outputPadding, "padding", padding,
+                "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+    }
+
+    /** A layer applied to a (batch, steps, features) value carrying {@code mask} (batch, steps), by the reference with it. */
+    Value unaryMasked(Layer l, Value x, float[] mask) {
+        KerasTensor t = l.apply(x.t);
+        randomizeWeights(l);
+        JsonNode config = Layers.toConfig(l).get("config");
+        int[] s = x.shape();
+        RefArray v = switch (l.className()) {
+            case "Embedding" -> {
+                Weight table = l.getWeights().get(0);
+                yield kdnn.reference.ReferenceOperations.embedding(x.value, new RefArray(table.shape(), table.values()));
+            }
+            case "Masking" -> {
+                float[] d = x.value.data().clone();
+                for (int i = 0; i < d.length; i++) d[i] *= mask[i / s[2]];
+                yield new RefArray(s.clone(), d);
+            }
+            case "SimpleRNN", "LSTM", "GRU" -> {
+                ReferenceRecurrent.Cell cell = switch (l.className()) {
+                    case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+                    case "GRU" -> config.path("reset_after").asBoolean(true) ? ReferenceRecurrent.Cell.GRU
+                            : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
+                    default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+                };
+                List<Weight> w = l.getWeights();
+                int units = config.get("units").asInt();
+                boolean sequences = config.path("return_sequences").asBoolean(false);
+                float[] y = ReferenceRecurrent.runMasked(cell, config.path("activation").asText("tanh"),
+                        config.path("recurrent_activation").asText("sigmoid"), x.value.data(), mask, s[0], s[1], s[2],
+                        units, w.get(0).values(), w.get(1).values(), w.size() > 2 ? w.get(2).values() : null, sequences,
+                        config.path("go_backwards").asBoolean(false), false);
+                yield new RefArray(sequences ? new int[] {s[0], s[1], units} : new int[] {s[0], units}, y);
+            }
+            case "GlobalAveragePooling1D" -> { // the mean over the steps the mask keeps
+                float[] y = new float[s[0] * s[2]];
+                for (int n = 0; n < s[0]; n++) {
+                    for (int f = 0; f < s[2]; f++) {
+                        double sum = 0;
+                        double count = 0;
+                        for (int k = 0; k < s[1]; k++) {
+                            sum += x.value.data()[(n * s[1] + k) * s[2] + f] * mask[n * s[1] + k];
+                            count += mask[n * s[1] + k];
+                        }
+                        y[n * s[2] + f] = (float) (sum / count);
+                    }
+                }
+                yield new RefArray(new int[] {s[0], s[2]}, y);
+            }
+            default -> reference(l, x.value); // computed at every step, the mask passed on
+        };
+        applied.add(l);
+        return add(t, v, l.className() + " " + config + " (masked) <- " + x.t);
+    }
+
+    /**
+     * A nested functional model of one to three layers (a residual Add around them in some)
+     * applied to {@code x}, and in some to another value of its shape too: one model called twice.
+     */
+    void nested(Value x) {
+        long[] batchShape = Arrays.stream(x.shape()).asLongStream().toArray();
+        batchShape[0] = -1;
+        KerasTensor in = KerasTensor.input("nested_input_" + names++, batchShape);
+        List<Layer> chain = new ArrayList<>();
+        KerasTensor t = in;
+        RefArray v = x.value;
+        int layers = 1 + r.nextInt(3);
+        for (int i = 0; i < layers; i++) {
+            Value current = new Value(t, v);
+            Layer l = switch (r.nextInt(4)) {
+                case 0 -> conv(current);
+                case 1 -> batchNormalization();
+                case 2 -> activationLayer();
+                default -> sameShapeConv(current);
+            };
+            t = l.apply(t);
+            randomizeWeights(l);
+            v = reference(l, v);
+            chain.add(l);
+        }
+        boolean residual = Arrays.equals(v.shape(), x.shape()) && r.nextBoolean();
+        if (residual) t = layer("Add").apply(t, in);
+        Functional sub = Functional.of("nested_" + names++, List.of(in), List.of(t));
+        add(sub.apply(x.t).get(0), nestedReference(chain, residual, x.value), "nested " + sub.name() + " of "
+                + chain.stream().map(Layer::className).toList() + (residual ? " + residual" : "") + " <- " + x.t);
+        List<Value> same = values.stream().filter(o -> o != x && Arrays.equals(o.shape(), x.shape())).toList();
+        if (!same.isEmpty() && r.nextBoolean()) {
+            Value y = same.get(r.nextInt(same.size()));
+            add(sub.apply(y.t).get(0), nestedReference(chain, residual, y.value), "nested " + sub.name() + " again <- " + y.t);
+        }
+    }
+
+    RefArray nestedReference(List<Layer> chain, boolean residual, RefArray x) {
+        RefArray v = x;
+        for (Layer l : chain) v = reference(l, v);
+        return residual ? GraphReference.add(v, x) : v;
+    }
+
+    /**
+     * MultiHeadAttention of {@code x} over itself (query and value), or over another value of the
+     * graph (cross-attention over every axis), with the reference's einsums.
+     */
+    void selfAttention(Value x) {
+        int heads = 1 + r.nextInt(3);
+        int keyDim = 1 + r.nextInt(4);
+        int valueDim = r.nextBoolean() ? keyDim : 1 + r.nextInt(4);
+        boolean bias = r.nextInt(4) != 0;
+        // over every axis between batch and features (Keras' default), or over one of two
+        int[] axes = rank == 1 ? new int[] {1} : new int[][] {{1, 2}, {1}, {2}}[r.nextInt(3)];
+        List<Value> others = values.stream().filter(o -> o != x && o.shape().length == x.shape().length).toList();
+        Value value = axes.length == rank && !others.isEmpty() && r.nextBoolean() ? others.get(r.nextInt(others.size())) : x;
+        Layer l = layer("MultiHeadAttention", "num_heads", heads, "key_dim", keyDim, "value_dim", valueDim,
+                "use_bias", bias, "attention_axes", r.nextBoolean() && axes.length == rank ? null : axes);
+        KerasTensor t = l.apply(x.t, value.t);
+        randomizeWeights(l);
+        List<Weight> w = l.getWeights();
+        int k = 0;
+        float[] qk = w.get(k++).values();
+        float[] qb = bias ? w.get(k++).values() : null;
+        float[] kk = w.get(k++).values();
+        float[] kb = bias ? w.get(k++).values() : null;
+        float[] vk = w.get(k++).values();
+        float[] vb = bias ? w.get(k++).values() : null;
+        float[] ok = w.get(k++).values();
+        float[] ob = bias ? w.get(k).values() : null;
+        int[] s = x.shape();
+        RefArray v = kdnn.reference.ReferenceAttention.run(x.value, value.value, null, null, false, axes, heads,
+                keyDim, valueDim, s[s.length - 1], new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob));
+        add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + ", " + value.t);
+    }
+
+    /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */
+    Layer recurrent() {
+        String cls = new String[] {"SimpleRNN", "LSTM", "GRU"}[r.nextInt(3)];
+        String activation = cls.equals("SimpleRNN") && r.nextBoolean() ? "relu" : "tanh";
+        Object[] common = {"units", 1 + r.nextInt(6), "return_sequences", true, "go_backwards", r.nextBoolean(),
+            "activation", activation, "use_bias", r.nextInt(4) != 0};
+        return switch (cls) {
+            case "SimpleRNN" -> layer(cls, common);
+            case "LSTM" -> layer(cls, concat(common, "recurrent_activation", gate(), "unit_forget_bias", true));
+            default -> layer(cls, concat(common, "recurrent_activation", gate(), "reset_after", r.nextBoolean()));
+        };
+    }
+
+    /** A gated cell's recurrent_activation: sigmoid, or Keras 2's hard_sigmoid (Keras 3's is another function). */
+    String gate() {
+        return r.nextBoolean() || keras3 ? "sigmoid" : "hard_sigmoid";
+    }
+
+    static Object[] concat(Object[] a, Object... b) {
+        Object[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** A LayerNormalization or GroupNormalization over the channels (with the sides, for some). */
+    Layer otherNormalization(Value x) {
+        int channels = channels(x.shape());
+        if (r.nextBoolean()) {
+            int groups = channels % 2 == 0 && r.nextBoolean() ? 2 : channels % 3 == 0 && r.nextBoolean() ? 3 : 1;
+            return layer("GroupNormalization", "groups", groups, "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
+                    "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
+        }
+        // over the sides too only where they are known: gamma and beta take their sizes (Keras refuses it too)
+        Object axis = r.nextBoolean() || openSides ? (Object) (channelsFirst ? 1 : -1) : allButBatch();
+        return layer("LayerNormalization", "axis", axis, "epsilon", 1e-3, "center", r.nextInt(4) != 0,
+                "scale", r.nextInt(4) != 0);
+    }
+
+    int[] allButBatch() {
+        int[] a = new int[rank + 1];
+        for (int i = 0; i < a.length; i++) a[i] = i + 1;
+        return a;
+    }
+
+    Layer batchNormalization() {
+        return layer("BatchNormalization", "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
+                "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
+    }
+
+    /** A layer that is the identity in inference (Dropout and the noise and regularization layers). */
+    Layer inferenceIdentity() {
+        return switch (r.nextInt(6)) {
+            case 0 -> layer(cls("SpatialDropout#D"), "rate", 0.5);
+            case 1 -> layer("GaussianNoise", "stddev", 0.1);
+            case 2 -> layer("GaussianDropout", "rate", 0.2);
+            case 3 -> layer("AlphaDropout", "rate", 0.2);
+            case 4 -> layer("ActivityRegularization", "l1", 0.01);
+            default -> layer("Dropout", "rate", 0.3);
+        };
+    }
+
+    /**
+     * A layer that moves values in Keras' order without changing the rank or the channel axis: a
+     * Permute or a Reshape of the spatial axes, or a global pooling that keeps the axes.
+     */
+    Layer rearrangement(Value x) {
+        int[] s = x.shape();
+        int[] spatial = new int[rank];
+        for (int i = 0; i < rank; i++) spatial[i] = i;
+        for (int i = rank - 1; i > 0; i--) { // a shuffle of the spatial axes
+            int j = r.nextInt(i + 1);
+            int t = spatial[i];
+            spatial[i] = spatial[j];
+            spatial[j] = t;
+        }
+        switch (r.nextInt(3)) {
+            case 0 -> {
+                int[] dims = new int[rank + 1]; // Keras' 1-based axes after the batch
+                for (int a = 1; a <= rank + 1; a++) dims[a - 1] = a;
+                for (int i = 0; i < rank; i++) dims[spatialAxis(i) - 1] = spatialAxis(spatial[i]);
+                return layer("Permute", "dims", dims);
+            }
+            case 1 -> {
+                int[] target = new int[rank + 1];
+                for (int a = 1; a <= rank + 1; a++) target[a - 1] = s[a];
+                for (int i = 0; i < rank; i++) target[spatialAxis(i) - 1] = s[spatialAxis(spatial[i])];
+                if (r.nextBoolean()) target[spatialAxis(0) - 1] = -1;
+                return layer("Reshape", "target_shape", target);
+            }
+            default -> {
+                return layer(cls(r.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"),
+                        "data_format", format(), "keepdims", true);
+            }
+        }
+    }
+
+    Layer activationLayer() {
+        return switch (r.nextInt(8)) {
+            case 6 -> layer("ThresholdedReLU", "theta", continuous ? 0.0 : 0.3);
+            case 7 -> layer("ELU", "alpha", 0.7);
+            case 3 -> layer("Rescaling", "scale", r.nextBoolean() ? 1 / 255.0 : -0.5, "offset", r.nextBoolean() ? 0.0 : -1.0);
+            case 4 -> layer("Softmax", "axis", r.nextBoolean() ? -1 : channelAxis());
+            case 5 -> {
+                int[] shared = new int[rank];
+                for (int i = 0; i < rank; i++) shared[i] = spatialAxis(i);
+                // unshared, alpha takes the sides' sizes, which an open side lacks (Keras refuses it too)
+                yield openSides || r.nextBoolean() ? layer("PReLU", "shared_axes", shared) : layer("PReLU");
+            }
+            case 0 -> layer("Activation", "activation", activation());
+            case 1 -> layer("ReLU", "max_value", r.nextBoolean() ? null : 6.0, "negative_slope", r.nextBoolean() ? 0.0 : 0.1,
+                    "threshold", r.nextInt(3) == 0 && !continuous ? 0.5 : 0.0);
+            default -> layer("LeakyReLU", "alpha", 0.3);
+        };
+    }
+
+    Layer pooling(Value x) {
+        int p = 2 + r.nextInt(2);
+        int stride = 1 + r.nextInt(2);
+        String padding = r.nextBoolean() || smallestSide(x.shape()) < p ? "same" : "valid";
+        return layer(cls(r.nextBoolean() ? "MaxPooling#D" : "AveragePooling#D"), "pool_size", tuple(p),
+                "strides", tuple(stride), "padding", padding, "data_format", format());
+    }
+
+    /** A ZeroPadding, Cropping or UpSampling layer, or null where none fits (the 1D ones have no channels_first). */
+    Layer shapeLayer(int[] s) {
+        if (rank == 1 && channelsFirst) return null;
+        Object format = rank == 1 ? null : format();
+        String formatKey = rank == 1 ? "name_suffix" : "data_format";
+        int kind = r.nextInt(3);
+        if (kind == 0 && smallestSide(s) > 2) {
+            return layer(cls("Cropping#D"), "cropping", sides(2), formatKey, format);
+        }
+        if (kind == 1 && volume(s) <= 64) {
+            if (rank == 2) {
+                return layer("UpSampling2D", "size", new int[] {2, 1 + r.nextInt(2)},
+                        "interpolation", r.nextBoolean() ? "nearest" : "bilinear", "data_format", format());
+            }
+            return layer(cls("UpSampling#D"), "size", rank == 1 ? (Object) (2 + r.nextInt(2)) : tuple(2), formatKey, format);
+        }
+        return layer(cls("ZeroPadding#D"), "padding", sides(3), formatKey, format);
+    }
+
+    /** Per spatial axis a (before, after) pair below {@code bound}; ZeroPadding1D and Cropping1D take one pair. */
+    Object sides(int bound) {
+        if (rank == 1) return new int[] {r.nextInt(bound), r.nextInt(bound)};
+        int[][] p = new int[rank][];
+        for (int i = 0; i < rank; i++) p[i] = new int[] {r.nextInt(bound), r.nextInt(bound)};
+        return p;
+    }
+
+    int[] tuple(int v) {
+        int[] t = new int[rank];
+        Arrays.fill(t, v);
+        return t;
+    }
+
+    Layer dense(int units, String activation) {
+        return layer("Dense", "units", units, "activation", activation, "use_bias", r.nextBoolean());
+    }
+
+    String activation() {
+        String a = ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+        return keras3 && a.equals("hard_sigmoid") ? "relu" : a; // Keras 3's is another function: not in the reference
+    }
+
+    String format() {
+        return channelsFirst ? "channels_first" : "channels_last";
+    }
+
+    /** A layer from its Keras config: {@code keyValues} alternate names and values (a null value or key "name_suffix" left out). */
+    Layer layer(String className, Object... keyValues) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("name", className.toLowerCase(java.util.Locale.ROOT) + "_" + names++);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            if (keyValues[i].equals("name_suffix")) continue;
+            config.set((String) keyValues[i], JSON.valueToTree(keyValues[i + 1]));
+        }
+        ObjectNode layer = JSON.createObjectNode();
+        layer.put("class_name", className);
+        layer.set("config", config);
+        return Layers.fromConfig(layer, keras3 ? kdnn.layers.KerasVersion.KERAS_3 : kdnn.layers.KerasVersion.KERAS_2);
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+        return v;
+    }
+
+    /** Weights scaled by their fan-in, so values keep their size through the graph; variances positive. */
+    void randomizeWeights(Layer l) {
+        List<Weight> set = new ArrayList<>();
+        for (Weight w : l.getWeights()) {
+            float[] v = kdnn.TestData.random(r, w.values().length);
+            int[] shape = w.shape();
+            long fanIn = 1;
+            for (int i = 0; i < shape.length - 1; i++) fanIn *= shape[i];
+            boolean kernel = w.name().contains("kernel");
+            for (int i = 0; i < v.length; i++) {
+                if (w.name().contains("variance")) v[i] = 0.5f + Math.abs(v[i]);
+                else if (w.name().contains("gamma")) v[i] = 1 + 0.5f * v[i];
+                else if (kernel) v[i] = (float) (v[i] * 1.5 / Math.sqrt(Math.max(1, fanIn)));
+                else v[i] = 0.5f * v[i];
+            }
+            set.add(new Weight(w.name(), shape, v));
+        }
+        if (!set.isEmpty()) l.setWeights(set);
+    }
+
+    RefArray reference(Layer l, RefArray x) {
+        JsonNode config = Layers.toConfig(l).get("config");
+        return switch (l.className()) {
+            case "LeakyReLU" -> ReferenceSurrounding.relu(x, null, config.get("alpha").asDouble(), 0);
+            case "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization" -> x;
+            case "SimpleRNN", "LSTM", "GRU" -> {
+                ReferenceRecurrent.Cell cell = switch (l.className()) {
+                    case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+                    case "GRU" -> config.get("reset_after").asBoolean() ? ReferenceRecurrent.Cell.GRU
+                            : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
+                    default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+                };
+                List<Weight> w = l.getWeights();
+                int[] s = x.shape();
+                int units = config.get("units").asInt();
+                float[] y = ReferenceRecurrent.run(cell, config.get("activation").asText(),
+                        config.path("recurrent_activation").asText("sigmoid"), x.data(), s[0], s[1], s[2], units,
+                        w.get(0).values(), w.get(1).values(), w.size() > 2 ? w.get(2).values() : null, true,
+                        config.get("go_backwards").asBoolean());
+                yield new RefArray(new int[] {s[0], s[1], units}, y);
+            }
+            case "Permute" -> ReferenceSurrounding.permute(x, ints(config.get("dims")));
+            case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
+            case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
+            case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());
+            case "LayerNormalization", "GroupNormalization" -> {
+                List<Weight> w = l.getWeights();
+                boolean center = config.get("center").asBoolean();
+                boolean scale = config.get("scale").asBoolean();
+                float[] gamma = scale ? w.get(0).values() : null;
+                float[] beta = center ? w.get(scale ? 1 : 0).values() : null;
+                long[] shape = Arrays.stream(x.shape()).asLongStream().toArray();
+                double epsilon = config.get("epsilon").asDouble();
+                double[] y;
+                if (l.className().equals("GroupNormalization")) {
+                    y = kdnn.layers.GroupNormalizationTest.reference(x.data(), shape, config.get("axis").asInt(),
+                            config.get("groups").asInt(), epsilon, gamma, beta);
+                } else {
+                    int[] axes = config.get("axis").isArray() ? ints(config.get("axis")) : new int[] {config.get("axis").asInt()};
+                    for (int i = 0; i < axes.length; i++) if (axes[i] < 0) axes[i] += shape.length;
+                    Arrays.sort(axes);
+                    y = kdnn.layers.LayerNormalizationTest.reference(x.data(), shape, axes, epsilon, gamma, beta);
+                }
+                float[] f = new float[y.length];
+                for (int i = 0; i < f.length; i++) f[i] = (float) y[i];
+                yield new RefArray(x.shape().clone(), f);
+            }
+            case "Rescaling" -> ReferenceSurrounding.rescaling(x, config.get("scale").asDouble(), config.get("offset").asDouble());
+            case "Softmax" -> {
+                int axis = config.get("axis").asInt();
+                yield ReferenceSurrounding.softmax(x, new int[] {axis < 0 ? axis + x.rank() : axis}, false);
+            }
+            case "PReLU" -> {
+                Weight alpha = l.getWeights().get(0);
+                yield ReferenceSurrounding.prelu(x, new RefArray(alpha.shape(), alpha.values()));
+            }
+            default -> keras3 && l.className().contains("Conv") ? kdnn.reference.ReferenceLayer.run(Layers.toConfig(l), x,
+                    l.getWeights().stream().map(w -> new RefArray(w.shape(), w.values())).toList(), true)
+                    : GraphReference.layer(l, x);
+        };
+    }
+}
