@@ -311,27 +311,24 @@ final class RandomGraph {
     }
 
     Layer depthwise(Value x) {
-        int k = 1 + r.nextInt(3);
-        String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
-        int stride = r.nextInt(3) == 0 ? 2 : 1;
-        int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
-        if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
-        return layer(cls("DepthwiseConv#D"), "kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
-                "dilation_rate", tuple(dilation),
-                "depth_multiplier", 1 + r.nextInt(2), "activation", activation(), "use_bias", r.nextBoolean(),
-                "data_format", format());
+        return layer(cls("DepthwiseConv#D"), concat(depthwiseGeometry(x), "activation", activation(),
+                "use_bias", r.nextBoolean(), "data_format", format()));
     }
 
     Layer separable(Value x) {
+        return layer(cls("SeparableConv#D"), concat(depthwiseGeometry(x), "filters", 1 + r.nextInt(6),
+                "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format()));
+    }
+
+    /** A depthwise convolution's kernel, strides, padding, dilation (with strides only under Keras 3) and multiplier. */
+    Object[] depthwiseGeometry(Value x) {
         int k = 1 + r.nextInt(3);
         String padding = r.nextBoolean() || smallestSide(x.shape()) < k ? "same" : "valid";
         int stride = r.nextInt(3) == 0 ? 2 : 1;
         int dilation = (stride == 1 || keras3) && r.nextInt(4) == 0 ? 2 : 1;
         if (padding.equals("valid") && smallestSide(x.shape()) < dilation * (k - 1) + 1) dilation = 1;
-        return layer(cls("SeparableConv#D"), "filters", 1 + r.nextInt(6), "kernel_size", tuple(k),
-                "strides", tuple(stride), "padding", padding, "depth_multiplier", 1 + r.nextInt(2),
-                "dilation_rate", tuple(dilation),
-                "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
+        return new Object[] {"kernel_size", tuple(k), "strides", tuple(stride), "padding", padding,
+            "dilation_rate", tuple(dilation), "depth_multiplier", 1 + r.nextInt(2)};
     }
 
     Layer transposed() {
