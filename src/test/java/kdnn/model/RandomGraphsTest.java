@@ -218,14 +218,23 @@ class RandomGraphsTest {
         int vocabulary = 3 + r.nextInt(8);
         RefArray x = embedding ? new RefArray(new int[] {batch, steps}, new float[batch * steps])
                 : GraphReference.random(seed + 300, batch, steps, features);
+        // some sequences hold steps of a second mask value too, for a second Masking whose value merges with the first's
+        java.util.Random second = new java.util.Random(seed * 31 + 7); // r's draws stay those of the graph without
+        boolean twoMasks = !embedding && second.nextBoolean();
+        float otherValue = maskValue == 0 ? -1f : 0f;
         float[] mask = new float[batch * steps];
+        float[] otherMask = new float[batch * steps];
         for (int n = 0; n < batch; n++) {
             int keep = r.nextInt(steps); // one step always kept
             for (int t = 0; t < steps; t++) {
                 boolean masked = t != keep && r.nextInt(3) == 0;
-                mask[n * steps + t] = masked ? 0 : 1;
+                boolean other = masked && twoMasks && second.nextBoolean();
+                mask[n * steps + t] = masked && !other ? 0 : 1;
+                otherMask[n * steps + t] = other ? 0 : 1;
                 if (embedding) x.data()[n * steps + t] = masked ? 0 : 1 + r.nextInt(vocabulary - 1); // id 0 masks
-                else if (masked) for (int f = 0; f < features; f++) x.data()[(n * steps + t) * features + f] = maskValue;
+                else if (masked) {
+                    for (int f = 0; f < features; f++) x.data()[(n * steps + t) * features + f] = other ? otherValue : maskValue;
+                }
             }
         }
         g.inputs.clear();
@@ -235,24 +244,32 @@ class RandomGraphsTest {
                 : KerasTensor.input("input", -1, steps, features), x));
         g.values.addAll(g.inputs);
         g.description.append("sequence ").append(Arrays.toString(x.shape())).append(", mask ").append(Arrays.toString(mask))
-                .append('\n');
+                .append(twoMasks ? ", mask of " + otherValue + " " + Arrays.toString(otherMask) : "").append('\n');
         RandomGraph.Value v = g.unaryMasked(embedding ? g.layer("Embedding", "input_dim", vocabulary, "output_dim", features,
                 "mask_zero", true) : g.layer("Masking", "mask_value", (double) maskValue), g.values.get(0), mask);
         int layers = 2 + r.nextInt(5);
+        int mergeAt = twoMasks ? second.nextInt(layers) : -1;
         for (int i = 0; i < layers; i++) {
+            if (i == mergeAt) {
+                MaskedValue merged = mergeDifferentlyMasked(g, second, v, mask, otherValue, otherMask);
+                v = merged.value();
+                mask = merged.mask();
+                continue;
+            }
+            float[] m = mask;
             v = switch (r.nextInt(6)) {
-                case 0 -> g.unaryMasked(g.dense(1 + r.nextInt(6), g.activation()), v, mask);
+                case 0 -> g.unaryMasked(g.dense(1 + r.nextInt(6), g.activation()), v, m);
                 case 1 -> g.unaryMasked(r.nextBoolean() ? g.layer("Activation", "activation", g.activation())
-                        : g.layer("LeakyReLU", "alpha", 0.3), v, mask);
+                        : g.layer("LeakyReLU", "alpha", 0.3), v, m);
                 case 2 -> g.unaryMasked(r.nextBoolean() ? g.layer("Dropout", "rate", 0.3)
-                        : g.layer("LayerNormalization", "axis", -1, "epsilon", 1e-3, "center", true, "scale", true), v, mask);
+                        : g.layer("LayerNormalization", "axis", -1, "epsilon", 1e-3, "center", true, "scale", true), v, m);
                 case 3 -> {
-                    RandomGraph.Value branch = g.unaryMasked(g.dense(v.shape()[2], g.activation()), v, mask);
+                    RandomGraph.Value branch = g.unaryMasked(g.dense(v.shape()[2], g.activation()), v, m);
                     Layer add = g.layer("Add");
                     yield g.add(add.apply(v.t(), branch.t()), GraphReference.add(v.value(), branch.value()), "Add <- "
                             + v.t() + ", " + branch.t());
                 }
-                default -> g.unaryMasked(g.recurrent(), v, mask);
+                default -> g.unaryMasked(g.recurrent(), v, m);
             };
         }
         switch (r.nextInt(3)) {
@@ -271,6 +288,67 @@ class RandomGraphsTest {
         } finally {
             in.forEach(Tensor::close);
         }
+    }
+
+    /** A value and the mask Keras gives it: all ones where it has none, which every layer here reads the same. */
+    record MaskedValue(RandomGraph.Value value, float[] mask) { }
+
+    /**
+     * {@code v} (carrying {@code mask}) merged with a second branch of the graph's input: a Masking of
+     * the other mask value (which masks the steps of {@code otherMask}), maybe through a Dense, or the
+     * input unmasked through a Dense; by an element-wise merge or a Concatenate of the features or of
+     * the steps. The merged mask as Keras computes it: tf.keras' merges AND the masks present; Keras
+     * 3's OR them and give none unless every input has one, and its Concatenate reads an input
+     * without one as all true; each Concatenate joins masks along the steps.
+     */
+    static MaskedValue mergeDifferentlyMasked(RandomGraph g, java.util.Random pick, RandomGraph.Value v, float[] mask,
+            float otherValue, float[] otherMask) {
+        RandomGraph.Value input = g.inputs.get(0);
+        int features = v.shape()[2];
+        float[] ones = new float[mask.length];
+        Arrays.fill(ones, 1);
+        boolean unmasked = pick.nextInt(3) == 0;
+        RandomGraph.Value w;
+        if (unmasked) {
+            w = g.unaryMasked(g.dense(features, g.activation()), input, ones);
+        } else {
+            w = g.unaryMasked(g.layer("Masking", "mask_value", (double) otherValue), input, otherMask);
+            if (w.shape()[2] != features || pick.nextBoolean()) w = g.unaryMasked(g.dense(features, g.activation()), w, otherMask);
+        }
+        float[] wMask = unmasked ? null : otherMask;
+        float[] joined = new float[mask.length]; // the element-wise rule, and Concatenate's along the features
+        for (int i = 0; i < joined.length; i++) {
+            joined[i] = g.keras3 ? (wMask == null ? 1 : Math.max(mask[i], wMask[i]))
+                    : (wMask == null ? mask[i] : Math.min(mask[i], wMask[i]));
+        }
+        boolean vFirst = pick.nextBoolean();
+        List<RandomGraph.Value> operands = vFirst ? List.of(v, w) : List.of(w, v);
+        String[] kinds = g.keras3 ? new String[] {"Add", "Subtract", "Average", "Concatenate"}
+                : new String[] {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"};
+        String kind = kinds[pick.nextInt(kinds.length)];
+        if (!kind.equals("Concatenate")) {
+            g.mergeOf(kind, operands);
+            return new MaskedValue(g.values.get(g.values.size() - 1), joined);
+        }
+        // tf.keras cannot join an unmasked input's mask (all ones of the input's shape) with another's along the steps
+        boolean alongSteps = (wMask != null || g.keras3) && pick.nextBoolean();
+        int axis = alongSteps ? 1 : pick.nextBoolean() ? -1 : 2;
+        Layer l = g.layer("Concatenate", "axis", axis);
+        KerasTensor t = l.apply(operands.get(0).t(), operands.get(1).t());
+        RefArray value = GraphReference.concatenate(axis, operands.get(0).value(), operands.get(1).value());
+        RandomGraph.Value merged = g.add(t, value, "Concatenate axis " + axis + " of " + operands.get(0).t() + ", "
+                + operands.get(1).t());
+        if (!alongSteps) return new MaskedValue(merged, joined);
+        float[] first = vFirst ? mask : wMask == null ? ones : wMask;
+        float[] second = vFirst ? (wMask == null ? ones : wMask) : mask;
+        int steps = v.shape()[1];
+        int batch = v.shape()[0];
+        float[] steps2 = new float[2 * batch * steps];
+        for (int n = 0; n < batch; n++) {
+            System.arraycopy(first, n * steps, steps2, 2 * n * steps, steps);
+            System.arraycopy(second, n * steps, steps2, (2 * n + 1) * steps, steps);
+        }
+        return new MaskedValue(merged, steps2);
     }
 
     static LongStream chainSeeds() {
