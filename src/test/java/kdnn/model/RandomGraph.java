@@ -456,6 +456,54 @@ final class RandomGraph {
                 "use_bias", bias, "attention_axes", r.nextBoolean() && axes.length == rank ? null : axes);
         KerasTensor t = l.apply(x.t, value.t);
         randomizeWeights(l);
+        int[] s = x.shape();
+        RefArray v = kdnn.reference.ReferenceAttention.run(x.value, value.value, null, null, false, axes, heads,
+                keyDim, valueDim, s[s.length - 1], attentionWeights(l, bias));
+        add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + ", " + value.t);
+    }
+
+    /**
+     * MultiHeadAttention of {@code (batch, steps, features)} values carrying Keras masks (null: none),
+     * with a key of its own in some: a key counts where the value's and the key's masks keep it, a
+     * query position where the query's does (one whose every key is masked weighs them evenly).
+     */
+    Value maskedAttention(Value query, float[] queryMask, Value value, float[] valueMask, Value key, float[] keyMask) {
+        int heads = 1 + r.nextInt(3);
+        int keyDim = 1 + r.nextInt(4);
+        int valueDim = r.nextBoolean() ? keyDim : 1 + r.nextInt(4);
+        boolean bias = r.nextInt(4) != 0;
+        Layer l = layer("MultiHeadAttention", "num_heads", heads, "key_dim", keyDim, "value_dim", valueDim,
+                "use_bias", bias);
+        KerasTensor t = key == null ? l.apply(query.t, value.t) : l.apply(query.t, value.t, key.t);
+        randomizeWeights(l);
+        int b = query.shape()[0];
+        int steps = query.shape()[1];
+        int keys = value.shape()[1];
+        RefArray joined = null;
+        if (queryMask != null || valueMask != null || keyMask != null) {
+            float[] m = new float[b * steps * keys];
+            for (int n = 0; n < b; n++) {
+                for (int i = 0; i < steps; i++) {
+                    for (int j = 0; j < keys; j++) {
+                        m[(n * steps + i) * keys + j] = (queryMask == null ? 1 : queryMask[n * steps + i])
+                                * (valueMask == null ? 1 : valueMask[n * keys + j]) * (keyMask == null ? 1 : keyMask[n * keys + j]);
+                    }
+                }
+            }
+            joined = new RefArray(new int[] {b, steps, keys}, m);
+        }
+        // tf.keras adds -1e9 to a masked score; Keras 3's dot_product_attention (rank 3, no dropout) replaces it
+        kdnn.reference.ReferenceAttention.Masked how = keras3 ? kdnn.reference.ReferenceAttention.Masked.WHERE
+                : kdnn.reference.ReferenceAttention.Masked.ADD;
+        RefArray v = kdnn.reference.ReferenceAttention.run(query.value, value.value, key == null ? null : key.value, joined,
+                false, new int[] {1}, heads, keyDim, valueDim, query.shape()[2], attentionWeights(l, bias), how, 0);
+        return add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " (masks " + (queryMask != null) + ", "
+                + (valueMask != null) + ", " + (keyMask != null) + ") <- " + query.t + ", " + value.t
+                + (key == null ? "" : ", " + key.t));
+    }
+
+    /** A MultiHeadAttention's weights as the reference takes them. */
+    static kdnn.reference.ReferenceAttention.Weights attentionWeights(Layer l, boolean bias) {
         List<Weight> w = l.getWeights();
         int k = 0;
         float[] qk = w.get(k++).values();
@@ -466,10 +514,7 @@ final class RandomGraph {
         float[] vb = bias ? w.get(k++).values() : null;
         float[] ok = w.get(k++).values();
         float[] ob = bias ? w.get(k).values() : null;
-        int[] s = x.shape();
-        RefArray v = kdnn.reference.ReferenceAttention.run(x.value, value.value, null, null, false, axes, heads,
-                keyDim, valueDim, s[s.length - 1], new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob));
-        add(t, v, "MultiHeadAttention " + Layers.toConfig(l).get("config") + " <- " + x.t + ", " + value.t);
+        return new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob);
     }
 
     /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */

@@ -249,11 +249,18 @@ class RandomGraphsTest {
                 "mask_zero", true) : g.layer("Masking", "mask_value", (double) maskValue), g.values.get(0), mask);
         int layers = 2 + r.nextInt(5);
         int mergeAt = twoMasks ? second.nextInt(layers) : -1;
+        int attendAt = second.nextInt(3) == 0 ? second.nextInt(layers) : -1;
         for (int i = 0; i < layers; i++) {
             if (i == mergeAt) {
                 MaskedValue merged = mergeDifferentlyMasked(g, second, v, mask, otherValue, otherMask);
                 v = merged.value();
                 mask = merged.mask();
+                continue;
+            }
+            if (i == attendAt) {
+                MaskedValue attended = attendWithMasks(g, second, v, mask, twoMasks ? otherValue : null, otherMask);
+                v = attended.value();
+                mask = attended.mask();
                 continue;
             }
             float[] m = mask;
@@ -349,6 +356,45 @@ class RandomGraphsTest {
             System.arraycopy(second, n * steps, steps2, (2 * n + 1) * steps, steps);
         }
         return new MaskedValue(merged, steps2);
+    }
+
+    /**
+     * MultiHeadAttention of {@code v} (carrying {@code mask}): over itself; over the input unmasked
+     * through a Dense; as the value of an unmasked query; or with the input's other Masking (when
+     * {@code otherValue} is given) as its key or its value; over itself only after an Embedding. Its
+     * output carries the query's mask.
+     */
+    static MaskedValue attendWithMasks(RandomGraph g, java.util.Random pick, RandomGraph.Value v, float[] mask,
+            Float otherValue, float[] otherMask) {
+        RandomGraph.Value input = g.inputs.get(0);
+        int features = v.shape()[2];
+        float[] ones = new float[mask.length];
+        Arrays.fill(ones, 1);
+        // an Embedding's ids cannot go through a Dense: self-attention only
+        switch (pick.nextInt(input.shape().length < 3 ? 1 : otherValue == null ? 3 : 5)) {
+            case 0 -> {
+                return new MaskedValue(g.maskedAttention(v, mask, v, mask, null, null), mask);
+            }
+            case 1 -> {
+                RandomGraph.Value u = g.unaryMasked(g.dense(1 + g.r.nextInt(5), g.activation()), input, ones);
+                return new MaskedValue(g.maskedAttention(v, mask, u, null, null, null), mask);
+            }
+            case 2 -> {
+                RandomGraph.Value u = g.unaryMasked(g.dense(1 + g.r.nextInt(5), g.activation()), input, ones);
+                float[] uOnes = new float[u.shape()[0] * u.shape()[1]];
+                Arrays.fill(uOnes, 1);
+                return new MaskedValue(g.maskedAttention(u, null, v, mask, null, null), uOnes); // the query's: none
+            }
+            default -> {
+                RandomGraph.Value w = g.unaryMasked(g.layer("Masking", "mask_value", (double) otherValue), input, otherMask);
+                boolean asKey = pick.nextBoolean();
+                if (v.shape()[1] != w.shape()[1]) { // steps joined before: the other Masking's value as key and value
+                    return new MaskedValue(g.maskedAttention(v, mask, w, otherMask, w, otherMask), mask);
+                }
+                return new MaskedValue(asKey ? g.maskedAttention(v, mask, v, mask, w, otherMask)
+                        : g.maskedAttention(v, mask, w, otherMask, v, mask), mask);
+            }
+        }
     }
 
     static LongStream chainSeeds() {
