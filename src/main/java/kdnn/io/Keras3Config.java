@@ -125,11 +125,15 @@ final class Keras3Config {
             }
         }
         if (op instanceof kdnn.layers.Bidirectional bi) {
-            // Keras 3 saves its two layers (forward_<name> and backward_<name>) as it serializes layers, built for its input
-            c.set("layer", layer(kdnn.layers.Layers.toConfig(bi.forwardLayer()), bi.forwardLayer(),
-                    bi.forwardLayer().isBuilt() ? buildShape : null));
-            c.set("backward_layer", layer(kdnn.layers.Layers.toConfig(bi.backwardLayer()), bi.backwardLayer(),
-                    bi.backwardLayer().isBuilt() ? buildShape : null));
+            // Keras 3 saves its two layers (forward_<name> and backward_<name>) as it serializes layers, built for its
+            // input, each with its go_backwards (a layer given as going backwards runs forward in kdnn, on reversed steps)
+            boolean reversed = c.path("layer").path("config").path("go_backwards").asBoolean(false);
+            JsonNode forward = kdnn.layers.Layers.toConfig(bi.forwardLayer());
+            JsonNode backward = kdnn.layers.Layers.toConfig(bi.backwardLayer());
+            ((ObjectNode) forward.get("config")).put("go_backwards", reversed);
+            ((ObjectNode) backward.get("config")).put("go_backwards", !reversed);
+            c.set("layer", layer(forward, bi.forwardLayer(), bi.forwardLayer().isBuilt() ? buildShape : null));
+            c.set("backward_layer", layer(backward, bi.backwardLayer(), bi.backwardLayer().isBuilt() ? buildShape : null));
         }
         if (op instanceof kdnn.layers.SpectralNormalization sn) {
             // its layer as Keras 3 serializes it, built for the same input

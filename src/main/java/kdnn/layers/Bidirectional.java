@@ -20,6 +20,11 @@ import kdnn.runtime.Recurrences;
  * and close with it. {@code merge_mode=None} gives the two directions as two outputs;
  * {@code return_state} adds the forward layer's last states, then the backward one's;
  * {@code initial_state} takes the first states in that order.
+ *
+ * <p>A {@code layer} with {@code go_backwards=True} runs from the last step and its copy from the
+ * first; Keras leaves the first's sequence in the order it ran and reverses the second's, so the
+ * output is the usual one of the steps taken in reverse order. kdnn runs it so: the steps (and
+ * their mask) reversed, then both layers as for a forward {@code layer}.
  */
 public final class Bidirectional extends Layer {
     /** Keras' class name, {@code "Bidirectional"}. */
@@ -29,14 +34,16 @@ public final class Bidirectional extends Layer {
     private final BaseRecurrent backward;
     private final Recurrences.Merge merge;
     private final boolean backwardGiven;
+    private final boolean reversed; // the layer's go_backwards: the steps reversed first
 
     private Bidirectional(String name, long[] batchInputShape, boolean trainable, BaseRecurrent forward,
-                          BaseRecurrent backward, Recurrences.Merge merge, boolean backwardGiven) {
+                          BaseRecurrent backward, Recurrences.Merge merge, boolean backwardGiven, boolean reversed) {
         super(name, batchInputShape, trainable);
         this.forward = forward;
         this.backward = backward;
         this.merge = merge;
         this.backwardGiven = backwardGiven;
+        this.reversed = reversed;
     }
 
     /**
@@ -80,16 +87,31 @@ public final class Bidirectional extends Layer {
                 lc.put("name", "forward_" + removePrefix(original, "forward_"));
             }
             fwd = recurrent(given, "layer");
-            if (fwd.goBackwards()) {
-                throw new IllegalArgumentException("Bidirectional `layer` must run forward (go_backwards=False) in kdnn."
-                        + " Received: go_backwards=true");
+            boolean reversed = fwd.goBackwards();
+            if (reversed) { // run as the layer forward over the reversed steps
+                fwd.close();
+                fwd = null;
+                ((ObjectNode) given.get("config")).put("go_backwards", false);
+                fwd = recurrent(given, "layer");
             }
             // without a backward_layer, Keras' copy of the layer running the other way, named backward_<name>
             ObjectNode flipped = ((ObjectNode) Layers.toConfig(fwd)).deepCopy();
             ObjectNode fc = (ObjectNode) flipped.get("config");
             fc.put("go_backwards", !fwd.goBackwards());
             fc.put("name", "backward_" + removePrefix(original != null ? original : fwd.name(), "backward_"));
-            bwd = recurrent(backwardLayer.isNull() ? flipped : backwardLayer, "backward_layer");
+            JsonNode backwardConfig = backwardLayer.isNull() ? flipped : backwardLayer;
+            if (reversed && !backwardLayer.isNull()) {
+                boolean backwards = backwardLayer.path("config").path("go_backwards").asBoolean(false);
+                if (backwards) {
+                    throw new IllegalArgumentException("Forward layer and backward layer should have different"
+                            + " `go_backwards` value. Received: forward_layer.go_backwards=true,"
+                            + " backward_layer.go_backwards=true");
+                }
+                ObjectNode b = backwardLayer.deepCopy();
+                if (b.get("config") instanceof ObjectNode bc) bc.put("go_backwards", true);
+                backwardConfig = b;
+            }
+            bwd = recurrent(backwardConfig, "backward_layer");
             if (!bwd.className().equals(fwd.className()) || bwd.units != fwd.units) {
                 throw new IllegalArgumentException("Bidirectional `backward_layer` must be a " + fwd.className()
                         + " of " + fwd.units + " units as `layer` in kdnn. Received: " + Layers.toConfig(bwd));
@@ -111,7 +133,7 @@ public final class Bidirectional extends Layer {
             }
             if (name == null) name = LayerNames.next("bidirectional");
             return Layer.builtFor(new Bidirectional(name, batchInputShape, trainable, fwd, bwd, merge,
-                    !backwardLayer.isNull()), batchInputShape);
+                    !backwardLayer.isNull(), reversed), batchInputShape);
         } catch (RuntimeException | Error e) {
             if (fwd != null) fwd.close();
             if (bwd != null) bwd.close();
@@ -131,13 +153,19 @@ public final class Bidirectional extends Layer {
                 + " in kdnn. Received: " + config.path("class_name").asText(config.toString()));
     }
 
-    /** The layer running forward (Keras' {@code forward_layer}); owned by the wrapper. */
+    /**
+     * The layer running forward (Keras' {@code forward_layer}); owned by the wrapper. Under a
+     * {@code layer} with {@code go_backwards=True}, the one running forward over the reversed steps.
+     */
     public Layer forwardLayer() {
         ensureOpen();
         return forward;
     }
 
-    /** The layer running backward (Keras' {@code backward_layer}); owned by the wrapper. */
+    /**
+     * The layer running backward (Keras' {@code backward_layer}); owned by the wrapper. Under a
+     * {@code layer} with {@code go_backwards=True}, the one running backward over the reversed steps.
+     */
     public Layer backwardLayer() {
         ensureOpen();
         return backward;
@@ -207,7 +235,7 @@ public final class Bidirectional extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        if (severalOutputs()) {
+        if (severalOutputs() || reversed) {
             return Pipeline.builder().javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> runBoth(inputShape, in, null,
                     out, null)).build();
         }
@@ -348,6 +376,10 @@ public final class Bidirectional extends Layer {
         long rows = in[0] * (sequences ? in[1] : 1);
         long units = forward.units;
         try (Arena arena = Arena.ofConfined()) {
+            if (reversed) {
+                input = reverseSteps(input, in[0], in[1], in[2] * Float.BYTES, arena);
+                if (mask != null) mask = reverseSteps(mask, in[0], in[1], Float.BYTES, arena);
+            }
             MemorySegment ahead = arena.allocate(rows * units * Float.BYTES, 64);
             MemorySegment behind = arena.allocate(rows * units * Float.BYTES, 64);
             int count = Math.toIntExact(in[0] * units * forward.states());
@@ -394,6 +426,17 @@ public final class Bidirectional extends Layer {
         }
     }
 
+    /** A copy of {@code (batch, steps, row)} values with the steps in reverse order. */
+    private static MemorySegment reverseSteps(MemorySegment from, long batch, long steps, long rowBytes, Arena arena) {
+        MemorySegment to = arena.allocate(batch * steps * rowBytes, 64);
+        for (long n = 0; n < batch; n++) {
+            for (long t = 0; t < steps; t++) {
+                MemorySegment.copy(from, (n * steps + t) * rowBytes, to, (n * steps + steps - 1 - t) * rowBytes, rowBytes);
+            }
+        }
+        return to;
+    }
+
     @Override
     void closeParts() {
         forward.close();
@@ -409,8 +452,13 @@ public final class Bidirectional extends Layer {
         // Keras saves the layer it was given, under its own name (the forward copy is forward_<name>)
         String n = forward.name();
         ((ObjectNode) layer.get("config")).put("name", n.startsWith("forward_") ? n.substring(8) : n);
+        if (reversed) ((ObjectNode) layer.get("config")).put("go_backwards", true);
         c.set("layer", serialized(layer));
-        if (backwardGiven) c.set("backward_layer", serialized((ObjectNode) Layers.toConfig(backward)));
+        if (backwardGiven) {
+            ObjectNode b = (ObjectNode) Layers.toConfig(backward);
+            if (reversed) ((ObjectNode) b.get("config")).put("go_backwards", false);
+            c.set("backward_layer", serialized(b));
+        }
         return c;
     }
 

@@ -72,6 +72,66 @@ class BidirectionalTest {
         }
     }
 
+    /**
+     * A layer given with go_backwards=True: Keras runs it from the last step and leaves its sequence
+     * in that order, and runs its copy from the first step and flips that one's. Its config keeps
+     * go_backwards; a backward_layer given must then run forward.
+     */
+    @Test
+    void aLayerGoingBackwardsRunsFromTheLastStepAndItsCopyFromTheFirst() throws Exception {
+        Random r = new Random(17);
+        for (String merge : new String[] {"concat", "sum", "mul", "ave"}) {
+            for (boolean sequences : new boolean[] {true, false}) {
+                int batch = 2;
+                int steps = 2 + r.nextInt(5);
+                int features = 1 + r.nextInt(4);
+                int units = 1 + r.nextInt(4);
+                String rnn = "'units': " + units + ", 'return_sequences': " + sequences;
+                String config = "{'name': 'bi', 'merge_mode': '" + merge + "', 'layer': {'class_name': 'GRU', 'config':"
+                        + " {'name': 'gru', " + rnn + ", 'go_backwards': true}}}";
+                String given = "{'name': 'bi', 'merge_mode': '" + merge + "', 'layer': {'class_name': 'GRU', 'config':"
+                        + " {'name': 'gru', " + rnn + ", 'go_backwards': true}}, 'backward_layer': {'class_name': 'GRU',"
+                        + " 'config': {'name': 'back', " + rnn + "}}}";
+                try (Layer l = layer(config); Layer g = layer(given)) {
+                    l.build(new long[] {-1, steps, features});
+                    g.build(new long[] {-1, steps, features});
+                    List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
+                    g.setWeights(ws);
+                    assertTrue(Layers.toConfig(l).path("config").path("layer").path("config").path("go_backwards").asBoolean());
+                    assertTrue(!Layers.toConfig(g).path("config").path("backward_layer").path("config").path("go_backwards")
+                            .asBoolean(true));
+                    float[] x = new float[batch * steps * features];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    int half = ws.size() / 2;
+                    ReferenceRecurrent.Cell c = ReferenceRecurrent.Cell.GRU;
+                    float[] fwd = ReferenceRecurrent.run(c, "tanh", "sigmoid", x, batch, steps, features, units,
+                            ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, true);
+                    float[] bwd = ReferenceRecurrent.run(c, "tanh", "sigmoid", x, batch, steps, features, units,
+                            ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences, false);
+                    if (sequences) bwd = stepOrder(bwd, batch, steps, units);
+                    float[] want = merged(merge, fwd, bwd, units);
+                    try (Layer back = Layers.fromConfig(Layers.toConfig(l))) {
+                        back.build(new long[] {-1, steps, features});
+                        back.setWeights(ws);
+                        for (Layer each : List.of(l, g, back)) {
+                            try (Tensor in = Tensor.of(x, batch, steps, features); Tensor y = each.call(in)) {
+                                float[] got = y.toFloatArray();
+                                for (int i = 0; i < got.length; i++) {
+                                    assertEquals(want[i], got[i], 3e-5 + 3e-5 * Math.abs(want[i]), merge + " sequences "
+                                            + sequences + " value " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> layer("{'layer': {'class_name': 'LSTM', 'config':"
+                + " {'units': 2, 'go_backwards': true}}, 'backward_layer': {'class_name': 'LSTM', 'config': {'units': 2,"
+                + " 'go_backwards': true}}}").close());
+        assertTrue(e.getMessage().contains("different `go_backwards`"), e.getMessage());
+    }
+
     /** The backward layer's outputs (in the order it computed them) back in step order, as Keras flips them. */
     private static float[] stepOrder(float[] y, int batch, int steps, int units) {
         float[] out = new float[y.length];

@@ -104,10 +104,15 @@ class MaskedRecurrentTest {
         }
     }
 
-    /** Each direction masked, masked steps of sequences zeros (Keras' Bidirectional sets zero_output_for_mask). */
+    /**
+     * Each direction masked, masked steps of sequences zeros (Keras' Bidirectional sets
+     * zero_output_for_mask); and a layer given with go_backwards=True, whose sequence Keras leaves in
+     * the order it ran while it reverses its copy's (running from the first step).
+     */
     @Test
     void bidirectionalMasksBothDirections() throws Exception {
         Random r = new Random(11);
+        for (boolean layerBackwards : new boolean[] {false, true})
         for (String merge : List.of("concat", "sum", "mul", "ave")) {
             for (String[] kind : new String[][] {{"LSTM", "sigmoid"}, {"GRU", "sigmoid"}, {"LSTM", "hard_sigmoid"}}) {
                 for (boolean sequences : new boolean[] {true, false}) {
@@ -116,7 +121,8 @@ class MaskedRecurrentTest {
                     int features = 3;
                     int units = 4;
                     String inner = "{'class_name': '" + kind[0] + "', 'config': {'name': 'rnn', 'units': " + units
-                            + ", 'recurrent_activation': '" + kind[1] + "', 'return_sequences': " + sequences + "}}";
+                            + ", 'recurrent_activation': '" + kind[1] + "', 'return_sequences': " + sequences
+                            + ", 'go_backwards': " + layerBackwards + "}}";
                     try (Layer l = layer("Bidirectional", "{'name': 'bi', 'merge_mode': '" + merge + "', 'layer': " + inner + "}")) {
                         l.build(new long[] {-1, steps, features});
                         // twice: weights set after a call reach both directions' masked runs
@@ -127,10 +133,10 @@ class MaskedRecurrentTest {
                         float[] m = mask(r, batch, steps);
                         ReferenceRecurrent.Cell c = cell(kind[0], "");
                         float[] f = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
-                                ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, false, sequences);
+                                ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, layerBackwards, sequences);
                         float[] b = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, m, batch, steps, features, units,
-                                ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences, true,
-                                sequences);
+                                ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences,
+                                !layerBackwards, sequences);
                         int rows = batch * (sequences ? steps : 1);
                         float[] want = new float[rows * units * (merge.equals("concat") ? 2 : 1)];
                         for (int row = 0; row < rows; row++) {
@@ -153,7 +159,40 @@ class MaskedRecurrentTest {
                         try (Tensor in = Tensor.of(x, batch, steps, features); Tensor mk = Tensor.of(m, batch, steps);
                              Tensor y = l.callAll(List.of(in), mk).get(0)) {
                             assertClose(want, y.toFloatArray(), 3e-5, merge + " " + kind[0] + " " + kind[1]
-                                    + " sequences " + sequences + " round " + round);
+                                    + " sequences " + sequences + " round " + round + " layer backwards " + layerBackwards);
+                        }
+                        if (round == 1) { // no mask: every step kept
+                            float[] all = new float[batch * steps];
+                            java.util.Arrays.fill(all, 1);
+                            float[] fa = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, all, batch, steps, features, units,
+                                    ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), sequences, layerBackwards, false);
+                            float[] ba = ReferenceRecurrent.runMasked(c, "tanh", kind[1], x, all, batch, steps, features, units,
+                                    ws.get(half).values(), ws.get(half + 1).values(), ws.get(half + 2).values(), sequences,
+                                    !layerBackwards, false);
+                            try (Tensor in = Tensor.of(x, batch, steps, features); Tensor y = l.call(in)) {
+                                float[] got = y.toFloatArray();
+                                for (int row = 0; row < rows; row++) {
+                                    int back = sequences ? (row / steps) * steps + (steps - 1 - row % steps) : row;
+                                    for (int u = 0; u < units; u++) {
+                                        float yf = fa[row * units + u];
+                                        float yb = ba[back * units + u];
+                                        float w = switch (merge) {
+                                            case "concat" -> Float.NaN;
+                                            case "sum" -> yf + yb;
+                                            case "mul" -> yf * yb;
+                                            default -> (yf + yb) / 2;
+                                        };
+                                        String where = merge + " " + kind[0] + " unmasked, sequences " + sequences
+                                                + " layer backwards " + layerBackwards;
+                                        if (merge.equals("concat")) {
+                                            assertEquals(yf, got[row * 2 * units + u], 3e-5, where);
+                                            assertEquals(yb, got[row * 2 * units + units + u], 3e-5, where);
+                                        } else {
+                                            assertEquals(w, got[row * units + u], 3e-5, where);
+                                        }
+                                    }
+                                }
+                            }
                         }
                         }
                     }
@@ -214,6 +253,7 @@ class MaskedRecurrentTest {
     @Test
     void bidirectionalReturnsBothDirectionsStates() throws Exception {
         Random r = new Random(29);
+        for (boolean layerBackwards : new boolean[] {false, true})
         for (boolean initial : new boolean[] {false, true})
         for (boolean masked : new boolean[] {false, true}) {
             int batch = 3;
@@ -221,7 +261,7 @@ class MaskedRecurrentTest {
             int features = 2;
             int units = 3;
             try (Layer l = layer("Bidirectional", "{'name': 'bi', 'merge_mode': 'sum', 'layer': {'class_name': 'LSTM',"
-                    + " 'config': {'name': 'lstm', 'units': 3, 'return_state': true}}}")) {
+                    + " 'config': {'name': 'lstm', 'units': 3, 'return_state': true, 'go_backwards': " + layerBackwards + "}}}")) {
                 l.build(new long[] {-1, steps, features});
                 List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.5);
                 float[] x = gaussian(r, batch * steps * features);
@@ -231,11 +271,11 @@ class MaskedRecurrentTest {
                 float[][] first = new float[4][];
                 for (int i = 0; i < 4; i++) first[i] = initial ? gaussian(r, batch * units) : null;
                 float[][] f = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
-                        steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), false, false, false,
-                        first[0], first[1]);
+                        steps, features, units, ws.get(0).values(), ws.get(1).values(), ws.get(2).values(), false,
+                        layerBackwards, false, first[0], first[1]);
                 float[][] b = ReferenceRecurrent.runWithStates(ReferenceRecurrent.Cell.LSTM, "tanh", "sigmoid", x, m, batch,
-                        steps, features, units, ws.get(3).values(), ws.get(4).values(), ws.get(5).values(), false, true, false,
-                        first[2], first[3]);
+                        steps, features, units, ws.get(3).values(), ws.get(4).values(), ws.get(5).values(), false,
+                        !layerBackwards, false, first[2], first[3]);
                 float[] sum = new float[batch * units];
                 for (int i = 0; i < sum.length; i++) sum[i] = f[0][i] + b[0][i];
                 float[][] want = {sum, f[1], f[2], b[1], b[2]};
@@ -247,7 +287,7 @@ class MaskedRecurrentTest {
                         assertEquals(5, got.size());
                         for (int k = 0; k < 5; k++) {
                             assertClose(want[k], got.get(k).toFloatArray(), 3e-5, "initial " + initial + " masked " + masked
-                                    + " output " + k);
+                                    + " output " + k + " layer backwards " + layerBackwards);
                         }
                     } finally {
                         got.forEach(Tensor::close);

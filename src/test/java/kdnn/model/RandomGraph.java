@@ -360,20 +360,41 @@ final class RandomGraph {
                 yield new RefArray(s.clone(), d);
             }
             case "SimpleRNN", "LSTM", "GRU" -> {
-                ReferenceRecurrent.Cell cell = switch (l.className()) {
-                    case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
-                    case "GRU" -> config.path("reset_after").asBoolean(true) ? ReferenceRecurrent.Cell.GRU
-                            : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
-                    default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
-                };
-                List<Weight> w = l.getWeights();
                 int units = config.get("units").asInt();
                 boolean sequences = config.path("return_sequences").asBoolean(false);
-                float[] y = ReferenceRecurrent.runMasked(cell, config.path("activation").asText("tanh"),
-                        config.path("recurrent_activation").asText("sigmoid"), x.value.data(), mask, s[0], s[1], s[2],
-                        units, w.get(0).values(), w.get(1).values(), w.size() > 2 ? w.get(2).values() : null, sequences,
-                        config.path("go_backwards").asBoolean(false), false);
+                float[] y = maskedRun(l.className(), config, l.getWeights(), x, mask, config.path("go_backwards").asBoolean(false),
+                        false);
                 yield new RefArray(sequences ? new int[] {s[0], s[1], units} : new int[] {s[0], units}, y);
+            }
+            case "Bidirectional" -> { // of a layer returning every step: masked steps' outputs zeros
+                JsonNode inner = config.get("layer").get("config");
+                String cls = config.get("layer").get("class_name").asText();
+                int units = inner.get("units").asInt();
+                boolean backwards = inner.path("go_backwards").asBoolean(false);
+                List<Weight> w = l.getWeights();
+                int half = w.size() / 2;
+                float[] f = maskedRun(cls, inner, w.subList(0, half), x, mask, backwards, true);
+                float[] b = maskedRun(cls, inner, w.subList(half, w.size()), x, mask, !backwards, true);
+                String merge = config.get("merge_mode").asText();
+                int width = merge.equals("concat") ? 2 * units : units;
+                float[] y = new float[s[0] * s[1] * width];
+                for (int row = 0; row < s[0] * s[1]; row++) {
+                    int back = (row / s[1]) * s[1] + (s[1] - 1 - row % s[1]); // the backward layer's steps reversed
+                    for (int u = 0; u < units; u++) {
+                        float yf = f[row * units + u];
+                        float yb = b[back * units + u];
+                        switch (merge) {
+                            case "concat" -> {
+                                y[row * width + u] = yf;
+                                y[row * width + units + u] = yb;
+                            }
+                            case "sum" -> y[row * width + u] = yf + yb;
+                            case "mul" -> y[row * width + u] = yf * yb;
+                            default -> y[row * width + u] = (yf + yb) / 2;
+                        }
+                    }
+                }
+                yield new RefArray(new int[] {s[0], s[1], width}, y);
             }
             case "GlobalAveragePooling1D" -> { // the mean over the steps the mask keeps
                 float[] y = new float[s[0] * s[2]];
@@ -394,6 +415,22 @@ final class RandomGraph {
         };
         applied.add(l);
         return add(t, v, l.className() + " " + config + " (masked) <- " + x.t);
+    }
+
+    /** Keras' masked run of a SimpleRNN, LSTM or GRU of this config and these weights over {@code x}. */
+    static float[] maskedRun(String className, JsonNode config, List<Weight> w, Value x, float[] mask, boolean backwards,
+            boolean zeroOutputForMask) {
+        ReferenceRecurrent.Cell cell = switch (className) {
+            case "LSTM" -> ReferenceRecurrent.Cell.LSTM;
+            case "GRU" -> config.path("reset_after").asBoolean(true) ? ReferenceRecurrent.Cell.GRU
+                    : ReferenceRecurrent.Cell.GRU_RESET_BEFORE;
+            default -> ReferenceRecurrent.Cell.SIMPLE_RNN;
+        };
+        int[] s = x.shape();
+        return ReferenceRecurrent.runMasked(cell, config.path("activation").asText("tanh"),
+                config.path("recurrent_activation").asText("sigmoid"), x.value.data(), mask, s[0], s[1], s[2],
+                config.get("units").asInt(), w.get(0).values(), w.get(1).values(), w.size() > 2 ? w.get(2).values() : null,
+                config.path("return_sequences").asBoolean(false), backwards, zeroOutputForMask);
     }
 
     /**
@@ -531,6 +568,15 @@ final class RandomGraph {
     }
 
     /** A gated cell's recurrent_activation: sigmoid, or Keras 2's hard_sigmoid (Keras 3's is another function). */
+    /** A Bidirectional over a recurrent layer returning every step, by a merge that gives one output. */
+    Layer bidirectional() {
+        JsonNode inner;
+        try (Layer l = recurrent()) {
+            inner = Layers.toConfig(l);
+        }
+        return layer("Bidirectional", "merge_mode", new String[] {"concat", "sum", "mul", "ave"}[r.nextInt(4)], "layer", inner);
+    }
+
     String gate() {
         return r.nextBoolean() || keras3 ? "sigmoid" : "hard_sigmoid";
     }

@@ -276,7 +276,7 @@ class RandomGraphsTest {
                     yield g.add(add.apply(v.t(), branch.t()), GraphReference.add(v.value(), branch.value()), "Add <- "
                             + v.t() + ", " + branch.t());
                 }
-                default -> g.unaryMasked(g.recurrent(), v, m);
+                default -> g.unaryMasked(second.nextInt(3) == 0 ? g.bidirectional() : g.recurrent(), v, m);
             };
         }
         switch (r.nextInt(3)) {
