@@ -366,6 +366,13 @@ final class RandomGraph {
                         false);
                 yield new RefArray(sequences ? new int[] {s[0], s[1], units} : new int[] {s[0], units}, y);
             }
+            case "TimeDistributed" -> { // its layer at every step: a Dense over the last axis
+                try (Layer inner = Layers.fromConfig(config.get("layer"))) {
+                    inner.build(Arrays.stream(s).asLongStream().toArray());
+                    inner.setWeights(l.getWeights());
+                    yield reference(inner, x.value);
+                }
+            }
             case "Bidirectional" -> { // of a layer returning every step: masked steps' outputs zeros
                 JsonNode inner = config.get("layer").get("config");
                 String cls = config.get("layer").get("class_name").asText();

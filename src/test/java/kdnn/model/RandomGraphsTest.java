@@ -201,9 +201,11 @@ class RandomGraphsTest {
 
     /**
      * Masking, then layers that pass Keras' mask on (Dense, Activation, Dropout, LayerNormalization,
-     * a residual Add) and recurrent layers that read it, maybe ending in a masked mean or a
-     * recurrent layer's last output: each output as Keras computes it with the mask, and read back
-     * from each format.
+     * BatchNormalization, TimeDistributed, a residual Add), a Conv1D that drops it, recurrent layers
+     * and Bidirectional ones that read it, MultiHeadAttention joining the masks of its query, value
+     * and key, merges with a branch masked otherwise or not at all (half of the Masking graphs mask
+     * two values), maybe ending in a masked mean or a recurrent layer's last output: each output as
+     * Keras computes it with the masks, and read back from each format.
      */
     @ParameterizedTest(name = "sequence {0}")
     @MethodSource("maskedSeeds")
@@ -261,6 +263,26 @@ class RandomGraphsTest {
                 MaskedValue attended = attendWithMasks(g, second, v, mask, twoMasks ? otherValue : null, otherMask);
                 v = attended.value();
                 mask = attended.mask();
+                continue;
+            }
+            if (second.nextInt(6) == 0) { // a layer Keras passes the mask through, or one that drops it
+                switch (second.nextInt(4)) {
+                    case 0 -> {
+                        v = g.unaryMasked(g.layer("Conv1D", "filters", 1 + second.nextInt(5), "kernel_size", List.of(1 + second.nextInt(3)),
+                                "padding", second.nextBoolean() ? "same" : "causal", "activation", g.activation()), v, mask);
+                        mask = new float[mask.length];
+                        Arrays.fill(mask, 1); // Keras' convolutions do not support masking: the mask stops there
+                    }
+                    case 1 -> v = g.unaryMasked(g.layer("BatchNormalization", "axis", -1, "epsilon", 1e-3), v, mask);
+                    case 2 -> {
+                        com.fasterxml.jackson.databind.JsonNode dense;
+                        try (Layer d = g.dense(1 + second.nextInt(5), g.activation())) {
+                            dense = Layers.toConfig(d);
+                        }
+                        v = g.unaryMasked(g.layer("TimeDistributed", "layer", dense), v, mask);
+                    }
+                    default -> v = g.unaryMasked(g.layer("SpatialDropout1D", "rate", 0.2), v, mask);
+                }
                 continue;
             }
             float[] m = mask;
