@@ -34,6 +34,7 @@ final class RandomGraph {
         "softplus", "hard_sigmoid", "selu", "relu6", "gelu"};
     final long seed;
     final SplittableRandom r;
+    private final java.util.Random reuses; // when a layer is called again: r's draws stay those of the graph without
     final int rank; // spatial axes
     final boolean channelsFirst;
     final boolean openSides;
@@ -61,6 +62,7 @@ final class RandomGraph {
         this.chainOnly = chainOnly;
         keras3 = seed % 5 == 4; // layers as a Keras 3 file makes them
         r = new SplittableRandom(seed * 7919 + 1);
+        reuses = new java.util.Random(seed * 104729 + 3);
         int pick = r.nextInt(8);
         rank = pick < 5 ? 2 : pick < 7 ? 1 : 3;
         channelsFirst = r.nextInt(4) == 0;
@@ -181,6 +183,8 @@ final class RandomGraph {
 
     void step() {
         Value x = pick();
+        // (not where sides are open: a call there cannot check them)
+        if (!chainOnly && !openSides && reuses.nextInt(8) == 0 && callAgain(x)) return;
         int[] s = x.shape();
         int kind = r.nextInt(15);
         if (chainOnly && (kind == 9 || kind == 10 || kind == 11 || kind == 14)) kind = 0; // no merge, nothing nested
@@ -211,6 +215,27 @@ final class RandomGraph {
                 else unary(conv(x), x);
             }
         }
+    }
+
+    /**
+     * A layer of the graph called again, on {@code x}, with its weights: a shared layer, whose second
+     * node a saved config names by its index. False when none takes {@code x}'s shape (each refusal
+     * an IllegalArgumentException that leaves the layer as it was).
+     */
+    boolean callAgain(Value x) {
+        List<Layer> candidates = new ArrayList<>(applied);
+        java.util.Collections.shuffle(candidates, reuses);
+        for (Layer l : candidates.subList(0, Math.min(3, candidates.size()))) {
+            KerasTensor t;
+            try {
+                t = l.apply(x.t);
+            } catch (IllegalArgumentException refused) {
+                continue;
+            }
+            add(t, reference(l, x.value), l.className() + " " + l.name() + " again <- " + x.t);
+            return true;
+        }
+        return false;
     }
 
     Value unary(Layer l, Value x) {
