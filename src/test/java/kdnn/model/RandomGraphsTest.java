@@ -310,6 +310,11 @@ class RandomGraphsTest {
         List<Tensor> in = g.inputTensors();
         try (Functional m = g.model()) {
             check(g, m, in, "masked");
+            if (seed % 8 == 3) { // a fourth: four threads at once, each prediction bitwise one thread's
+                try (Tensor y = m.predict(in.get(0))) {
+                    GraphReference.assertConcurrentPredictions(m, in.get(0), y.toFloatArray(), 4, 10);
+                }
+            }
             eachFormat(m, g, dir, (file, got) -> {
                 int bad = firstDifference(g.outputs.get(0).value(), got.get(0).toFloatArray());
                 if (bad >= 0) fail("seed " + seed + ", " + file + ", value " + bad + "\n" + g.description);
