@@ -571,6 +571,28 @@ final class RandomGraph {
                 + (key == null ? "" : ", " + key.t));
     }
 
+    /**
+     * Keras' Attention (dot or concat scores) or AdditiveAttention of {@code (batch, steps, features)}
+     * values carrying Keras masks (null: none): a key counts where the value's mask keeps it (a
+     * key's own mask is not read), and the output is zero where the query's mask is.
+     */
+    Value maskedDenseAttention(Value query, float[] queryMask, Value value, float[] valueMask, Value key) {
+        boolean additive = r.nextBoolean();
+        String score = additive ? "additive" : r.nextBoolean() ? "dot" : "concat";
+        boolean scale = r.nextBoolean();
+        Layer l = additive ? layer("AdditiveAttention", "use_scale", scale)
+                : layer("Attention", "use_scale", scale, "score_mode", score);
+        KerasTensor t = key == null ? l.apply(query.t, value.t) : l.apply(query.t, value.t, key.t);
+        randomizeWeights(l);
+        List<Weight> w = l.getWeights();
+        float[] scales = scale ? w.get(0).values() : null;
+        float concat = score.equals("concat") ? w.get(w.size() - 1).values()[0] : 1;
+        RefArray v = kdnn.reference.ReferenceAttention.dense(score, query.value, value.value, key == null ? null : key.value,
+                queryMask, valueMask, false, scales, concat, null);
+        return add(t, v, l.className() + " " + Layers.toConfig(l).get("config") + " (masks " + (queryMask != null) + ", "
+                + (valueMask != null) + ") <- " + query.t + ", " + value.t + (key == null ? "" : ", " + key.t));
+    }
+
     /** A MultiHeadAttention's weights as the reference takes them. */
     static kdnn.reference.ReferenceAttention.Weights attentionWeights(Layer l, boolean bias) {
         List<Weight> w = l.getWeights();

@@ -203,7 +203,7 @@ class RandomGraphsTest {
      * Masking, then layers that pass Keras' mask on (Dense, Activation, Dropout, LayerNormalization,
      * BatchNormalization, TimeDistributed, a residual Add), a Conv1D that drops it, recurrent layers
      * and Bidirectional ones that read it, MultiHeadAttention joining the masks of its query, value
-     * and key, merges with a branch masked otherwise or not at all (half of the Masking graphs mask
+     * and key, Attention and AdditiveAttention reading the query's and the value's, merges with a branch masked otherwise or not at all (half of the Masking graphs mask
      * two values), maybe ending in a masked mean or a recurrent layer's last output: each output as
      * Keras computes it with the masks, and read back from each format.
      */
@@ -260,7 +260,9 @@ class RandomGraphsTest {
                 continue;
             }
             if (i == attendAt) {
-                MaskedValue attended = attendWithMasks(g, second, v, mask, twoMasks ? otherValue : null, otherMask);
+                MaskedValue attended = second.nextInt(3) == 0 ? attendDenselyWithMasks(g, second, v, mask,
+                        twoMasks ? otherValue : null, otherMask)
+                        : attendWithMasks(g, second, v, mask, twoMasks ? otherValue : null, otherMask);
                 v = attended.value();
                 mask = attended.mask();
                 continue;
@@ -422,6 +424,23 @@ class RandomGraphsTest {
                         : g.maskedAttention(v, mask, w, otherMask, v, mask), mask);
             }
         }
+    }
+
+    /**
+     * Attention or AdditiveAttention of {@code v} (carrying {@code mask}): over itself; over the
+     * input's other Masking (when {@code otherValue} is given) as its value; or with that one as a
+     * separate key, whose mask Keras does not read. Its output carries the query's mask.
+     */
+    static MaskedValue attendDenselyWithMasks(RandomGraph g, java.util.Random pick, RandomGraph.Value v, float[] mask,
+            Float otherValue, float[] otherMask) {
+        int features = v.shape()[2];
+        if (otherValue == null || v.shape()[1] != g.inputs.get(0).shape()[1] || pick.nextInt(3) == 0) {
+            return new MaskedValue(g.maskedDenseAttention(v, mask, v, mask, null), mask);
+        }
+        RandomGraph.Value w = g.unaryMasked(g.layer("Masking", "mask_value", (double) otherValue), g.inputs.get(0), otherMask);
+        if (w.shape()[2] != features) w = g.unaryMasked(g.dense(features, g.activation()), w, otherMask);
+        return new MaskedValue(pick.nextBoolean() ? g.maskedDenseAttention(v, mask, w, otherMask, null)
+                : g.maskedDenseAttention(v, mask, v, mask, w), mask);
     }
 
     static LongStream chainSeeds() {
