@@ -1,6 +1,7 @@
 package kdnn.layers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import kdnn.Tensor;
+import kdnn.reference.RefArray;
+import kdnn.reference.ReferenceConvLSTM;
 import org.junit.jupiter.api.Test;
 
 /**
- * The convolutional LSTMs beside the Keras-written models of {@code KerasWrittenModelsTest}: weights
+ * The convolutional LSTMs against Keras' cell written out, beside the Keras-written models of
+ * {@code KerasWrittenModelsTest}: weights
  * set after a call reach the hidden convolutions (the output equals a fresh layer given them), and
  * the refusals (stateful, initial states, a rank or an activation kdnn does not take, a mask).
  */
@@ -22,6 +26,86 @@ class ConvLSTMTest {
     private static Layer layer(String cls, String config) throws Exception {
         return Layers.fromConfig(JSON.readTree(("{'class_name': '" + cls + "', 'config': " + config + "}")
                 .replace('\'', '"')));
+    }
+
+    /**
+     * Against Keras' cell written out ({@link ReferenceConvLSTM}): ranks 1-3, both data formats,
+     * strides, both paddings, dilation, sequences or the last state, backwards, with and without a
+     * bias, tanh or relu, sigmoid or Keras 2's hard_sigmoid gates; 48 seeded draws of them.
+     */
+    @Test
+    void eachArgumentAsKerasCellComputesIt() throws Exception {
+        Random r = new Random(23);
+        for (int draw = 0; draw < 48; draw++) {
+            int rank = 1 + draw % 3;
+            boolean channelsFirst = r.nextInt(3) == 0;
+            int stride = r.nextInt(3) == 0 ? 2 : 1;
+            int dilation = stride == 1 && r.nextInt(3) == 0 ? 2 : 1;
+            String padding = r.nextBoolean() ? "same" : "valid";
+            int k = 1 + r.nextInt(3);
+            int filters = 1 + r.nextInt(3);
+            int channels = 1 + r.nextInt(3);
+            int batch = 1 + r.nextInt(2);
+            int steps = 1 + r.nextInt(4);
+            boolean sequences = r.nextBoolean();
+            boolean backwards = r.nextInt(3) == 0;
+            boolean bias = r.nextInt(4) != 0;
+            String activation = r.nextInt(3) == 0 ? "relu" : "tanh";
+            String gate = r.nextInt(3) == 0 ? "hard_sigmoid" : "sigmoid";
+            int[] shape = new int[rank + 3];
+            shape[0] = batch;
+            shape[1] = steps;
+            for (int i = 0; i < rank; i++) shape[channelsFirst ? 3 + i : 2 + i] = (rank == 3 ? 3 : 4) + r.nextInt(3);
+            shape[channelsFirst ? 2 : rank + 2] = channels;
+            String tuple = "[" + String.join(", ", java.util.Collections.nCopies(rank, "%d")) + "]";
+            String config = "{'filters': " + filters + ", 'kernel_size': " + String.format(tuple, (Object[]) fill(rank, k))
+                    + ", 'strides': " + String.format(tuple, (Object[]) fill(rank, stride)) + ", 'padding': '" + padding
+                    + "', 'dilation_rate': " + String.format(tuple, (Object[]) fill(rank, dilation)) + ", 'data_format': '"
+                    + (channelsFirst ? "channels_first" : "channels_last") + "', 'return_sequences': " + sequences
+                    + ", 'go_backwards': " + backwards + ", 'use_bias': " + bias + ", 'activation': '" + activation
+                    + "', 'recurrent_activation': '" + gate + "'}";
+            int n = 1;
+            for (int d : shape) n *= d;
+            float[] x = new float[n];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            long[] dims = java.util.Arrays.stream(shape).asLongStream().toArray();
+            try (Layer l = layer("ConvLSTM" + rank + "D", config); Tensor in = Tensor.of(x, dims)) {
+                l.build(dims);
+                List<Weight> ws = new ArrayList<>();
+                for (WeightSpec spec : l.weightSpecs()) {
+                    int size = 1;
+                    for (int d : spec.shape()) size *= d;
+                    float[] v = new float[size];
+                    for (int i = 0; i < size; i++) v[i] = (float) (r.nextGaussian() * 0.4);
+                    ws.add(new Weight(spec.name(), spec.shape(), v));
+                }
+                l.setWeights(ws);
+                RefArray want = ReferenceConvLSTM.run(new RefArray(shape, x), new RefArray(ws.get(0).shape(), ws.get(0).values()),
+                        new RefArray(ws.get(1).shape(), ws.get(1).values()),
+                        bias ? new RefArray(ws.get(2).shape(), ws.get(2).values()) : null, fillInts(rank, stride), padding,
+                        fillInts(rank, dilation), channelsFirst, activation, gate, sequences, backwards);
+                try (Tensor y = l.call(in)) {
+                    assertArrayEquals(java.util.Arrays.stream(want.shape()).asLongStream().toArray(), y.shape(), config);
+                    float[] got = y.toFloatArray();
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(want.data()[i], got[i], 2e-5 + 2e-5 * Math.abs(want.data()[i]),
+                                "ConvLSTM" + rank + "D " + config + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Integer[] fill(int n, int v) {
+        Integer[] o = new Integer[n];
+        java.util.Arrays.fill(o, v);
+        return o;
+    }
+
+    private static int[] fillInts(int n, int v) {
+        int[] o = new int[n];
+        java.util.Arrays.fill(o, v);
+        return o;
     }
 
     @Test
