@@ -300,7 +300,8 @@ public abstract class BaseConvLSTM extends Layer {
     /**
      * Runs the steps: the input convolution for all of them, then per step the state's, the sums
      * gathered in Java into dense gate buffers, the activations on oneDNN over them, and the cell
-     * and state updates in Java.
+     * and state updates in Java. A step whose sums hold NaN or an infinity takes Keras' activations
+     * in Java instead: oneDNN's clamp NaN to a finite value (and its relu gives 0), Keras' carry it on.
      */
     private void run(long[] in, MemorySegment input, MemorySegment output) {
         long batch = in[0];
@@ -332,6 +333,7 @@ public abstract class BaseConvLSTM extends Layer {
             for (int k = 0; k < steps; k++) {
                 int t = goBackwards ? steps - 1 - k : k;
                 recurrentConv().runSegment(state, h, r, Variant.PLAIN, Double.NaN);
+                boolean extreme = false; // a NaN or an infinity among the sums: Keras' activations in Java
                 for (long n = 0; n < batch; n++) {
                     long xBase = (n * steps + t) * gateSize;
                     long rBase = n * gateSize;
@@ -339,23 +341,28 @@ public abstract class BaseConvLSTM extends Layer {
                     for (long p = 0; p < positions; p++) {
                         for (int j = 0; j < filters; j++) {
                             long at = sBase + (cf ? (long) j * positions + p : p * filters + j);
-                            g.setAtIndex(ValueLayout.JAVA_FLOAT, at, gateValue(x, xBase, r, rBase, cf, positions, 0, j, p));
-                            g.setAtIndex(ValueLayout.JAVA_FLOAT, count + at,
-                                    gateValue(x, xBase, r, rBase, cf, positions, 1, j, p));
-                            cand.setAtIndex(ValueLayout.JAVA_FLOAT, at, gateValue(x, xBase, r, rBase, cf, positions, 2, j, p));
-                            g.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * count + at,
-                                    gateValue(x, xBase, r, rBase, cf, positions, 3, j, p));
+                            float i = gateValue(x, xBase, r, rBase, cf, positions, 0, j, p);
+                            float f = gateValue(x, xBase, r, rBase, cf, positions, 1, j, p);
+                            float z = gateValue(x, xBase, r, rBase, cf, positions, 2, j, p);
+                            float o = gateValue(x, xBase, r, rBase, cf, positions, 3, j, p);
+                            extreme |= !Float.isFinite(i) || !Float.isFinite(f) || !Float.isFinite(z) || !Float.isFinite(o);
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, at, i);
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, count + at, f);
+                            cand.setAtIndex(ValueLayout.JAVA_FLOAT, at, z);
+                            g.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * count + at, o);
                         }
                     }
                 }
-                gates.pipeline().execute(g, g);
-                cells.pipeline().execute(cand, cand);
+                activate(gates, g, g, 3 * count, gate, extreme);
+                activate(cells, cand, cand, count, activation, extreme);
+                boolean cellExtreme = false;
                 for (long i = 0; i < count; i++) {
                     float cv = g.getAtIndex(ValueLayout.JAVA_FLOAT, count + i) * c.getAtIndex(ValueLayout.JAVA_FLOAT, i)
                             + g.getAtIndex(ValueLayout.JAVA_FLOAT, i) * cand.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    cellExtreme |= !Float.isFinite(cv);
                     c.setAtIndex(ValueLayout.JAVA_FLOAT, i, cv);
                 }
-                cells.pipeline().execute(c, act);
+                activate(cells, c, act, count, activation, cellExtreme);
                 for (long i = 0; i < count; i++) {
                     h.setAtIndex(ValueLayout.JAVA_FLOAT, i, g.getAtIndex(ValueLayout.JAVA_FLOAT, 2 * count + i)
                             * act.getAtIndex(ValueLayout.JAVA_FLOAT, i));
@@ -380,6 +387,18 @@ public abstract class BaseConvLSTM extends Layer {
         } finally {
             gates.release();
             cells.release();
+        }
+    }
+
+    /** {@code a} over {@code n} values: oneDNN's form, or Keras' in Java where some are NaN or infinite. */
+    private static void activate(PipelineCache.Lease onDnnl, MemorySegment from, MemorySegment to, long n, Activation a,
+                                 boolean extreme) {
+        if (!extreme) {
+            onDnnl.pipeline().execute(from, to);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            to.setAtIndex(ValueLayout.JAVA_FLOAT, i, RecurrentSteps.apply(a, from.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
         }
     }
 

@@ -96,6 +96,57 @@ class ConvLSTMTest {
         }
     }
 
+    /**
+     * A NaN or an infinity in the input carries on through the steps as in Keras (found by the random
+     * graphs test): oneDNN's activations clamp NaN to a finite value and its relu gives 0, so a step
+     * whose sums hold either takes Keras' activations in Java.
+     */
+    @Test
+    void nanAndInfinityInTheInputCarryOnAsInKeras() throws Exception {
+        Random r = new Random(31);
+        for (String[] acts : new String[][] {{"tanh", "sigmoid"}, {"relu", "hard_sigmoid"}}) {
+            int[] shape = {2, 4, 5, 5, 2};
+            float[] x = new float[2 * 4 * 5 * 5 * 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            x[1 * 100 + 37] = Float.NaN; // the second step of the first sample
+            x[200 + 2 * 50 + 11] = Float.POSITIVE_INFINITY; // the third step of the second sample
+            String config = "{'filters': 2, 'kernel_size': [3, 3], 'padding': 'same', 'return_sequences': true,"
+                    + " 'activation': '" + acts[0] + "', 'recurrent_activation': '" + acts[1] + "'}";
+            try (Layer l = layer("ConvLSTM2D", config); Tensor in = Tensor.of(x, 2, 4, 5, 5, 2)) {
+                l.build(in.shape());
+                List<Weight> ws = new ArrayList<>();
+                for (WeightSpec spec : l.weightSpecs()) {
+                    int size = 1;
+                    for (int d : spec.shape()) size *= d;
+                    float[] v = new float[size];
+                    for (int i = 0; i < size; i++) v[i] = (float) (r.nextGaussian() * 0.4);
+                    ws.add(new Weight(spec.name(), spec.shape(), v));
+                }
+                l.setWeights(ws);
+                RefArray want = ReferenceConvLSTM.run(new RefArray(shape, x), new RefArray(ws.get(0).shape(), ws.get(0).values()),
+                        new RefArray(ws.get(1).shape(), ws.get(1).values()), new RefArray(ws.get(2).shape(), ws.get(2).values()),
+                        fillInts(2, 1), "same", fillInts(2, 1), false, acts[0], acts[1], true, false);
+                int nans = 0;
+                for (ExtremeValues mode : ExtremeValues.values()) {
+                    l.setExtremes(mode);
+                    try (Tensor y = l.call(in)) {
+                        float[] got = y.toFloatArray();
+                        for (int i = 0; i < got.length; i++) {
+                            float w = want.data()[i];
+                            if (Float.isNaN(w)) {
+                                nans++;
+                                assertTrue(Float.isNaN(got[i]), mode + " " + config + ": NaN expected at " + i + ", got " + got[i]);
+                            } else {
+                                assertEquals(w, got[i], 2e-5 + 2e-5 * Math.abs(w), mode + " " + config + " at " + i);
+                            }
+                        }
+                    }
+                }
+                assertTrue(nans > 50, "the NaN reaches later steps and other positions: " + nans);
+            }
+        }
+    }
+
     private static Integer[] fill(int n, int v) {
         Integer[] o = new Integer[n];
         java.util.Arrays.fill(o, v);

@@ -185,6 +185,10 @@ final class RandomGraph {
         Value x = pick();
         // (not where sides are open: a call there cannot check them)
         if (!chainOnly && !openSides && reuses.nextInt(8) == 0 && callAgain(x)) return;
+        if (rank >= 2 && !channelsFirst && reuses.nextInt(12) == 0) { // the first spatial axis as the steps
+            unary(convLstm(x), x);
+            return;
+        }
         int[] s = x.shape();
         int kind = r.nextInt(15);
         if (chainOnly && (kind == 9 || kind == 10 || kind == 11 || kind == 14)) kind = 0; // no merge, nothing nested
@@ -608,6 +612,30 @@ final class RandomGraph {
         return new kdnn.reference.ReferenceAttention.Weights(qk, qb, kk, kb, vk, vb, ok, ob);
     }
 
+    /**
+     * A ConvLSTM of one rank fewer than the graph's over a channels_last value, its first spatial
+     * axis the steps, returning every step (so the value keeps its rank), maybe backwards.
+     */
+    Layer convLstm(Value x) {
+        int n = rank - 1;
+        int k = 1 + r.nextInt(3);
+        int stride = r.nextInt(4) == 0 ? 2 : 1;
+        int dilation = stride == 1 && r.nextInt(4) == 0 ? 2 : 1;
+        int side = Integer.MAX_VALUE;
+        for (int i = 1; i < rank; i++) side = Math.min(side, x.shape()[1 + i]);
+        String padding = r.nextBoolean() || side < dilation * (k - 1) + 1 ? "same" : "valid";
+        return layer("ConvLSTM" + n + "D", "filters", 1 + r.nextInt(4), "kernel_size", tuple(k, n), "strides",
+                tuple(stride, n), "padding", padding, "dilation_rate", tuple(dilation, n), "activation",
+                r.nextInt(4) == 0 ? "relu" : "tanh", "recurrent_activation", gate(), "use_bias", r.nextInt(4) != 0,
+                "return_sequences", true, "go_backwards", r.nextInt(3) == 0);
+    }
+
+    static int[] ints(JsonNode config, String key, int n) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) o[i] = config.get(key).get(i).asInt();
+        return o;
+    }
+
     /** A SimpleRNN, LSTM or GRU returning every step, maybe backwards. */
     Layer recurrent() {
         String cls = new String[] {"SimpleRNN", "LSTM", "GRU"}[r.nextInt(3)];
@@ -768,7 +796,11 @@ final class RandomGraph {
     }
 
     int[] tuple(int v) {
-        int[] t = new int[rank];
+        return tuple(v, rank);
+    }
+
+    static int[] tuple(int v, int n) {
+        int[] t = new int[n];
         Arrays.fill(t, v);
         return t;
     }
@@ -830,6 +862,16 @@ final class RandomGraph {
         JsonNode config = Layers.toConfig(l).get("config");
         return switch (l.className()) {
             case "LeakyReLU" -> ReferenceSurrounding.relu(x, null, config.get("alpha").asDouble(), 0);
+            case "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D" -> {
+                List<Weight> w = l.getWeights();
+                int n = rank - 1;
+                yield kdnn.reference.ReferenceConvLSTM.run(x, new RefArray(w.get(0).shape(), w.get(0).values()),
+                        new RefArray(w.get(1).shape(), w.get(1).values()),
+                        w.size() > 2 ? new RefArray(w.get(2).shape(), w.get(2).values()) : null, ints(config, "strides", n),
+                        config.get("padding").asText(), ints(config, "dilation_rate", n), false,
+                        config.get("activation").asText(), config.get("recurrent_activation").asText(),
+                        config.get("return_sequences").asBoolean(), config.get("go_backwards").asBoolean());
+            }
             case "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization" -> x;
             case "SimpleRNN", "LSTM", "GRU" -> {
                 ReferenceRecurrent.Cell cell = switch (l.className()) {
