@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Keras 3's RMSNormalization against its definition in double, {@code (x * rsqrt(mean(x * x) +
  * epsilon)) * scale}, with the scale broadcast as NumPy broadcasts it against the input's last axes.
  */
-class RMSNormalizationTest {
+public class RMSNormalizationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Layer layer(String config) throws Exception {
@@ -32,7 +32,7 @@ class RMSNormalizationTest {
      * The definition: each slice's mean square over {@code axes}; the scale, of {@code scaleShape},
      * multiplies against the input's last axes.
      */
-    static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] scale, long[] scaleShape) {
+    public static double[] reference(float[] x, long[] shape, int[] axes, double epsilon, float[] scale, long[] scaleShape) {
         LayerNormalizationTest.Slices s = LayerNormalizationTest.Slices.of(shape, axes);
         double[] y = new double[x.length];
         long trailing = 1;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * infinities as TensorFlow gives them, and in a model ({@code GroupNormalizationFilesTest} writes
  * and reads one in every format).
  */
-class UnitNormalizationTest {
+public class UnitNormalizationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Layer layer(String config) throws Exception {
@@ -62,7 +62,7 @@ class UnitNormalizationTest {
     }
 
     /** Each slice's {@code x * rsqrt(max(sum(x * x), 1e-12))} in double; a slice: the elements equal off {@code axes}. */
-    private static double[] reference(float[] x, long[] shape, int[] axes) {
+    public static double[] reference(float[] x, long[] shape, int[] axes) {
         int rank = shape.length;
         boolean[] norm = new boolean[rank];
         for (int a : axes) norm[a] = true;

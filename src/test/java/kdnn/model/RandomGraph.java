@@ -227,7 +227,9 @@ final class RandomGraph {
      * an IllegalArgumentException that leaves the layer as it was).
      */
     boolean callAgain(Value x) {
-        List<Layer> candidates = new ArrayList<>(applied);
+        // not UnitNormalization: idempotent, so a difference of its outputs is rounding noise that it then blows up
+        List<Layer> candidates = new ArrayList<>(applied.stream().filter(l -> !l.className().equals("UnitNormalization"))
+                .toList());
         java.util.Collections.shuffle(candidates, reuses);
         for (Layer l : candidates.subList(0, Math.min(3, candidates.size()))) {
             KerasTensor t;
@@ -672,7 +674,15 @@ final class RandomGraph {
     /** A LayerNormalization or GroupNormalization over the channels (with the sides, for some). */
     Layer otherNormalization(Value x) {
         int channels = channels(x.shape());
-        if (r.nextBoolean()) {
+        int kind = r.nextInt(keras3 && !channelsFirst ? 6 : 5);
+        if (kind == 4) { // over the channels, or the channels and the sides where they are known
+            return layer("UnitNormalization", "axis", r.nextBoolean() || openSides ? (Object) (channelsFirst ? 1 : -1)
+                    : allButBatch());
+        }
+        if (kind == 5) { // Keras 3's; over the last axis, which its scale lines up with
+            return layer("RMSNormalization", "axis", -1, "epsilon", 1e-3);
+        }
+        if (kind < 2) {
             int groups = channels % 2 == 0 && r.nextBoolean() ? 2 : channels % 3 == 0 && r.nextBoolean() ? 3 : 1;
             return layer("GroupNormalization", "groups", groups, "axis", channelsFirst ? 1 : -1, "epsilon", 1e-3,
                     "center", r.nextInt(4) != 0, "scale", r.nextInt(4) != 0);
@@ -893,6 +903,21 @@ final class RandomGraph {
             case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
             case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
             case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());
+            case "UnitNormalization", "RMSNormalization" -> {
+                int[] shape = x.shape();
+                JsonNode a = config.get("axis");
+                int[] axes = a.isArray() ? java.util.stream.StreamSupport.stream(a.spliterator(), false)
+                        .mapToInt(JsonNode::asInt).toArray() : new int[] {a.asInt()};
+                for (int i = 0; i < axes.length; i++) if (axes[i] < 0) axes[i] += shape.length;
+                long[] dims = Arrays.stream(shape).asLongStream().toArray();
+                double[] y = l.className().equals("UnitNormalization")
+                        ? kdnn.layers.UnitNormalizationTest.reference(x.data(), dims, axes)
+                        : kdnn.layers.RMSNormalizationTest.reference(x.data(), dims, axes, config.get("epsilon").asDouble(),
+                                l.getWeights().get(0).values(), Arrays.stream(l.getWeights().get(0).shape()).asLongStream().toArray());
+                float[] f = new float[y.length];
+                for (int i = 0; i < f.length; i++) f[i] = (float) y[i];
+                yield new RefArray(shape.clone(), f);
+            }
             case "LayerNormalization", "GroupNormalization" -> {
                 List<Weight> w = l.getWeights();
                 boolean center = config.get("center").asBoolean();

@@ -35,7 +35,8 @@ class RandomGraphsTest {
     // what a format cannot hold, as kdnn's refusals name it: a layer its Keras lacks (ThresholdedReLU in
     // Keras 3, MultiHeadAttention in TF.js), a function or rule that Keras version defines otherwise
     // (hard_sigmoid, strides with dilation), a mask the two versions treat differently
-    private static final List<String> FORMAT_LIMITS = List.of("which Keras 3 does not have", "has no TF.js form",
+    private static final List<String> FORMAT_LIMITS = List.of("which Keras 3 does not have", "which Keras 2 does not have",
+            "has no TF.js form",
             "hard_sigmoid", "files do not carry", "is given a mask");
     // bf16 keeps 8 bits: ~0.4% per rounding of inputs, weights and stored values, up to 15 layers deep
     private static final double BF16_TOLERANCE = Double.parseDouble(System.getProperty("kdnn.bf16Tolerance", "0.05"));
