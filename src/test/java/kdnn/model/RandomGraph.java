@@ -780,6 +780,17 @@ final class RandomGraph {
 
     /** A ZeroPadding, Cropping or UpSampling layer, or null where none fits (the 1D ones have no channels_first). */
     Layer shapeLayer(int[] s) {
+        if (rank == 2 && !openSides && (keras3 || !channelsFirst) && reuses.nextInt(3) == 0) {
+            // the image preprocessing layers (tf.keras' take channels_last only)
+            int h = s[spatialAxis(0)];
+            int w = s[spatialAxis(1)];
+            if (reuses.nextBoolean()) {
+                return layer("Resizing", "height", 1 + r.nextInt(10), "width", 1 + r.nextInt(10), "interpolation",
+                        r.nextBoolean() ? "bilinear" : "nearest", keras3 ? "data_format" : "name_suffix", format());
+            }
+            return layer("CenterCrop", "height", 1 + r.nextInt(h), "width", 1 + r.nextInt(w),
+                    keras3 ? "data_format" : "name_suffix", format());
+        }
         if (rank == 1 && channelsFirst) return null;
         Object format = rank == 1 ? null : format();
         String formatKey = rank == 1 ? "name_suffix" : "data_format";
@@ -903,6 +914,24 @@ final class RandomGraph {
             case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
             case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
             case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());
+            case "Resizing" -> kdnn.reference.ReferenceShapeOps.resize(x, config.get("height").asInt(),
+                    config.get("width").asInt(), config.get("interpolation").asText().equals("bilinear"), channelsFirst);
+            case "CenterCrop" -> {
+                int h = config.get("height").asInt();
+                int w = config.get("width").asInt();
+                int inH = x.shape()[spatialAxis(0)];
+                int inW = x.shape()[spatialAxis(1)];
+                if (inH >= h && inW >= w) {
+                    yield kdnn.reference.ReferenceShapeOps.window(x, (inH - h) / 2, (inW - w) / 2, h, w, 0, channelsFirst);
+                }
+                // smaller than the target: Keras 3's smart_resize, the centred window of the target's aspect ratio
+                // (at least one pixel each way) resized bilinearly
+                int cropH = Math.max(Math.min(inH, (int) ((float) (inW * h) / w)), 1);
+                int cropW = Math.max(Math.min(inW, (int) ((float) (inH * w) / h)), 1);
+                RefArray window = kdnn.reference.ReferenceShapeOps.window(x, (int) ((float) (inH - cropH) / 2),
+                        (int) ((float) (inW - cropW) / 2), cropH, cropW, 0, channelsFirst);
+                yield kdnn.reference.ReferenceShapeOps.resize(window, h, w, true, channelsFirst);
+            }
             case "UnitNormalization", "RMSNormalization" -> {
                 int[] shape = x.shape();
                 JsonNode a = config.get("axis");
