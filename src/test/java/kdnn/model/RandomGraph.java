@@ -185,6 +185,10 @@ final class RandomGraph {
         Value x = pick();
         // (not where sides are open: a call there cannot check them)
         if (!chainOnly && !openSides && reuses.nextInt(8) == 0 && callAgain(x)) return;
+        if (!openSides && reuses.nextInt(14) == 0) { // (kdnn's EinsumDense takes known sides only)
+            unary(einsumDense(x), x);
+            return;
+        }
         if (rank >= 2 && !channelsFirst && reuses.nextInt(12) == 0) { // the first spatial axis as the steps
             unary(convLstm(x), x);
             return;
@@ -632,6 +636,28 @@ final class RandomGraph {
                 "return_sequences", true, "go_backwards", r.nextInt(3) == 0);
     }
 
+    /**
+     * An EinsumDense of the value's channels to new ones, or of one spatial axis to a new length,
+     * with a bias over the new axis, the last one or none.
+     */
+    Layer einsumDense(Value x) {
+        int[] s = x.shape();
+        String letters = "abcdefg".substring(0, s.length);
+        int axis = r.nextBoolean() ? spatialAxis(r.nextInt(rank)) : channelAxis();
+        char from = letters.charAt(axis);
+        String output = letters.replace(from, 'z');
+        int size = 1 + r.nextInt(6);
+        List<Object> outputShape = new ArrayList<>();
+        for (int i = 1; i < s.length; i++) outputShape.add(i == axis ? size : s[i]);
+        String bias = switch (r.nextInt(3)) {
+            case 0 -> "z";
+            case 1 -> output.substring(output.length() - 1);
+            default -> null;
+        };
+        return layer("EinsumDense", "equation", letters + "," + from + "z->" + output, "output_shape", outputShape,
+                "bias_axes", bias, "activation", activation());
+    }
+
     static int[] ints(JsonNode config, String key, int n) {
         int[] o = new int[n];
         for (int i = 0; i < n; i++) o[i] = config.get(key).get(i).asInt();
@@ -914,6 +940,17 @@ final class RandomGraph {
             case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
             case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
             case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());
+            case "EinsumDense" -> {
+                String[] eq = config.get("equation").asText().split("->");
+                String[] operands = eq[0].split(",");
+                int axis = operands[0].indexOf(operands[1].charAt(0));
+                int[] outShape = x.shape().clone();
+                List<Weight> w = l.getWeights();
+                outShape[axis] = w.get(0).shape()[1];
+                yield kdnn.reference.ReferenceEinsum.apply(operands[0], x, operands[1], new RefArray(w.get(0).shape(),
+                        w.get(0).values()), eq[1], outShape, w.size() > 1 ? new RefArray(w.get(1).shape(), w.get(1).values())
+                        : null, config.get("activation").asText());
+            }
             case "Resizing" -> kdnn.reference.ReferenceShapeOps.resize(x, config.get("height").asInt(),
                     config.get("width").asInt(), config.get("interpolation").asText().equals("bilinear"), channelsFirst);
             case "CenterCrop" -> {
