@@ -147,9 +147,12 @@ public final class EinsumDense extends Layer {
         return activation;
     }
 
+    /** Keras' analysis; an axis of unknown length (-1) may pass through to the output, not into the kernel or bias. */
     private EinsumEquation.Shapes shapes(long[] inputShape) {
         for (int a = 1; a < inputShape.length; a++) {
-            if (inputShape[a] <= 0) throw incompatible(inputShape, "every dimension but the batch must be known and positive");
+            if (inputShape[a] == 0 || inputShape[a] < -1) {
+                throw incompatible(inputShape, "every dimension but the batch must be positive or unknown (None)");
+            }
         }
         return equation.analyze(inputShape, outputShape, biasAxes);
     }

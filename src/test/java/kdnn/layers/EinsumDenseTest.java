@@ -122,6 +122,38 @@ class EinsumDenseTest {
         return b.toString();
     }
 
+    /**
+     * An axis of unknown length (None) passes through to the output, as Keras allows: one layer
+     * serves every sequence length; an unknown axis the kernel or bias would need is refused by name.
+     */
+    @Test
+    void anUnknownAxisPassesThrough() throws Exception {
+        Random r = new Random(41);
+        try (Layer l = layer("{'equation': 'abc,cd->abd', 'output_shape': [null, 4], 'bias_axes': 'd',"
+                + " 'activation': 'tanh'}")) {
+            assertArrayEquals(new long[] {-1, -1, 4}, l.computeOutputShape(new long[] {-1, -1, 3}));
+            l.build(new long[] {-1, -1, 3});
+            List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.7);
+            for (int steps : new int[] {5, 2, 7}) {
+                int[] shape = {2, steps, 3};
+                float[] x = new float[2 * steps * 3];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                RefArray want = ReferenceEinsum.apply("abc", new RefArray(shape, x), "cd",
+                        new RefArray(ws.get(0).shape(), ws.get(0).values()), "abd", new int[] {2, steps, 4},
+                        new RefArray(ws.get(1).shape(), ws.get(1).values()), "tanh");
+                try (Tensor t = Tensor.of(x, 2, steps, 3); Tensor y = l.call(t)) {
+                    assertArrayEquals(new long[] {2, steps, 4}, y.shape());
+                    float[] got = y.toFloatArray();
+                    for (int i = 0; i < got.length; i++) assertEquals(want.data()[i], got[i], 2e-5, "steps " + steps);
+                }
+            }
+        }
+        try (Layer l = layer("{'equation': 'abc,bd->adc', 'output_shape': [4, 3]}")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {-1, -1, 3}));
+            assertTrue(e.getMessage().contains("'b'"), e.getMessage());
+        }
+    }
+
     private static long[] toLong(int[] v) {
         long[] out = new long[v.length];
         for (int i = 0; i < v.length; i++) out[i] = v[i];

@@ -185,7 +185,7 @@ final class RandomGraph {
         Value x = pick();
         // (not where sides are open: a call there cannot check them)
         if (!chainOnly && !openSides && reuses.nextInt(8) == 0 && callAgain(x)) return;
-        if (!openSides && reuses.nextInt(14) == 0) { // (kdnn's EinsumDense takes known sides only)
+        if (reuses.nextInt(14) == 0) {
             unary(einsumDense(x), x);
             return;
         }
@@ -637,21 +637,24 @@ final class RandomGraph {
     }
 
     /**
-     * An EinsumDense of the value's channels to new ones, or of one spatial axis to a new length,
-     * with a bias over the new axis, the last one or none.
+     * An EinsumDense of the value's channels to new ones, or (where the sides are known) of one
+     * spatial axis to a new length, with a bias over the new axis, the last one or none.
      */
     Layer einsumDense(Value x) {
         int[] s = x.shape();
         String letters = "abcdefg".substring(0, s.length);
-        int axis = r.nextBoolean() ? spatialAxis(r.nextInt(rank)) : channelAxis();
+        int axis = !openSides && r.nextBoolean() ? spatialAxis(r.nextInt(rank)) : channelAxis();
         char from = letters.charAt(axis);
         String output = letters.replace(from, 'z');
         int size = 1 + r.nextInt(6);
         List<Object> outputShape = new ArrayList<>();
-        for (int i = 1; i < s.length; i++) outputShape.add(i == axis ? size : s[i]);
+        for (int i = 1; i < s.length; i++) {
+            // an open side passes through: None in output_shape, as Keras writes it
+            outputShape.add(i == axis ? (Object) size : openSides && i != channelAxis() ? null : (Object) s[i]);
+        }
         String bias = switch (r.nextInt(3)) {
             case 0 -> "z";
-            case 1 -> output.substring(output.length() - 1);
+            case 1 -> openSides && channelAxis() != s.length - 1 ? null : output.substring(output.length() - 1);
             default -> null;
         };
         return layer("EinsumDense", "equation", letters + "," + from + "z->" + output, "output_shape", outputShape,
