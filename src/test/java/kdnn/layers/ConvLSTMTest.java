@@ -71,15 +71,7 @@ class ConvLSTMTest {
             long[] dims = java.util.Arrays.stream(shape).asLongStream().toArray();
             try (Layer l = layer("ConvLSTM" + rank + "D", config); Tensor in = Tensor.of(x, dims)) {
                 l.build(dims);
-                List<Weight> ws = new ArrayList<>();
-                for (WeightSpec spec : l.weightSpecs()) {
-                    int size = 1;
-                    for (int d : spec.shape()) size *= d;
-                    float[] v = new float[size];
-                    for (int i = 0; i < size; i++) v[i] = (float) (r.nextGaussian() * 0.4);
-                    ws.add(new Weight(spec.name(), spec.shape(), v));
-                }
-                l.setWeights(ws);
+                List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.4);
                 RefArray want = ReferenceConvLSTM.run(new RefArray(shape, x), new RefArray(ws.get(0).shape(), ws.get(0).values()),
                         new RefArray(ws.get(1).shape(), ws.get(1).values()),
                         bias ? new RefArray(ws.get(2).shape(), ws.get(2).values()) : null, fillInts(rank, stride), padding,
@@ -114,15 +106,7 @@ class ConvLSTMTest {
                     + " 'activation': '" + acts[0] + "', 'recurrent_activation': '" + acts[1] + "'}";
             try (Layer l = layer("ConvLSTM2D", config); Tensor in = Tensor.of(x, 2, 4, 5, 5, 2)) {
                 l.build(in.shape());
-                List<Weight> ws = new ArrayList<>();
-                for (WeightSpec spec : l.weightSpecs()) {
-                    int size = 1;
-                    for (int d : spec.shape()) size *= d;
-                    float[] v = new float[size];
-                    for (int i = 0; i < size; i++) v[i] = (float) (r.nextGaussian() * 0.4);
-                    ws.add(new Weight(spec.name(), spec.shape(), v));
-                }
-                l.setWeights(ws);
+                List<Weight> ws = RecurrentTest.randomWeights(l, r, 0.4);
                 RefArray want = ReferenceConvLSTM.run(new RefArray(shape, x), new RefArray(ws.get(0).shape(), ws.get(0).values()),
                         new RefArray(ws.get(1).shape(), ws.get(1).values()), new RefArray(ws.get(2).shape(), ws.get(2).values()),
                         fillInts(2, 1), "same", fillInts(2, 1), false, acts[0], acts[1], true, false);
