@@ -63,6 +63,9 @@ public abstract class LayerBridge {
     /** The oneDNN post-ops that compute {@code activation} (empty where it has none). */
     public abstract List<Attributes.Eltwise> postOps(Activation activation);
 
+    /** True when {@code activation} is its oneDNN post-ops alone: no softmax or Java step after them. */
+    public abstract boolean onlyPostOps(Activation activation);
+
     /**
      * True when every oneDNN implementation {@code layer} runs for this input shape and variant is
      * an optimized one (no {@code ref} kernel): a fusion that would push a layer onto a reference

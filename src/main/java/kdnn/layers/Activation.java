@@ -96,6 +96,14 @@ public enum Activation {
         return atExtremes == null && !isSoftmax();
     }
 
+    /**
+     * True when the post-ops are the whole function: nothing runs after them (softmax, log_softmax
+     * and softsign do), so a sum or a strided destination may follow them in the same primitive.
+     */
+    boolean onlyPostOps() {
+        return !isSoftmax() && this != SOFTSIGN;
+    }
+
     /** Softmax and log-softmax: not element-wise, they normalize vectors along Keras' last axis. */
     boolean isSoftmax() {
         return this == SOFTMAX || this == LOG_SOFTMAX;

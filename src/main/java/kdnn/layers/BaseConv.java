@@ -227,11 +227,11 @@ public abstract class BaseConv extends Layer {
 
     /**
      * True when a model may fuse a following Add into this layer as a sum post-op: the last
-     * operation writes the output directly (no softmax or softsign after it).
+     * operation writes the output directly (no softmax, log_softmax or softsign after it).
      */
     @Override
     boolean acceptsSum() {
-        return activation != Activation.SOFTMAX && activation != Activation.SOFTSIGN;
+        return activation.onlyPostOps();
     }
 
     @Override

@@ -63,6 +63,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public boolean onlyPostOps(Activation activation) {
+            return activation.onlyPostOps();
+        }
+
+        @Override
         public boolean optimized(Layer layer, long[] inputShape, kdnn.internal.RunVariant variant) {
             return layer.implementations(inputShape, (Variant) variant).stream().noneMatch(i -> i.contains(":ref"));
         }

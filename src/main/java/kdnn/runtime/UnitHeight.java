@@ -45,6 +45,7 @@ final class UnitHeight {
 
     /** The softmax axis of {N, C, W} in {N, C, 1, W}. */
     static Convolutions.Tail tail(Convolutions.Tail tail) {
-        return tail.softmaxAxis() < 2 ? tail : new Convolutions.Tail(tail.softmaxAxis() + 1, tail.javaOperation());
+        return tail.softmaxAxis() < 2 ? tail
+                : new Convolutions.Tail(tail.softmaxAxis() + 1, tail.logSoftmax(), tail.javaOperation());
     }
 }

@@ -32,6 +32,8 @@ final class RandomGraph {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu", "tanh", "sigmoid", "elu", "swish",
         "softplus", "hard_sigmoid", "selu", "relu6", "gelu"};
+    /** Drawn one time in four: the activations that run after their layer's post-ops, and rarer post-ops. */
+    private static final String[] RARE_ACTIVATIONS = {"softmax", "log_softmax", "softsign", "mish", "leaky_relu", "silu"};
     final long seed;
     final SplittableRandom r;
     private final java.util.Random reuses; // when a layer is called again: r's draws stay those of the graph without
@@ -860,7 +862,8 @@ final class RandomGraph {
     }
 
     String activation() {
-        String a = ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+        String a = r.nextInt(4) == 0 ? RARE_ACTIVATIONS[r.nextInt(RARE_ACTIVATIONS.length)]
+                : ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
         return keras3 && a.equals("hard_sigmoid") ? "relu" : a; // Keras 3's is another function: not in the reference
     }
 

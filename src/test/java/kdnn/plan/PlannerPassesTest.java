@@ -342,6 +342,55 @@ class PlannerPassesTest {
         }
     }
 
+    /**
+     * A convolution whose activation runs after its post-ops (softmax, log_softmax, softsign) takes
+     * no sum: the Add would land before the activation. Nor does such an activation layer after
+     * an Add fuse after a sum: only post-ops run there, so it would be left out.
+     */
+    @Test
+    void aSoftmaxOrJavaActivationStaysOutOfTheSum() {
+        ExtremeValues before = ExtremeValues.mode();
+        ExtremeValues.setMode(ExtremeValues.FUSED);
+        try {
+            for (Activation act : List.of(Activation.SOFTMAX, Activation.LOG_SOFTMAX, Activation.SOFTSIGN)) {
+                // add(conv_with_act(c0(a)), a)
+                Conv2D c0 = Conv2D.builder(4, 1).name("c0").build();
+                Conv2D c1 = Conv2D.builder(4, 1).name("c1").activation(act).build();
+                ActivationLayer pre = ActivationLayer.builder(Activation.TANH).name("pre").build();
+                Dense head = Dense.builder(3).name("head").build();
+                KerasTensor x = KerasTensor.input("x", -1, 3, 3, 4);
+                KerasTensor a = pre.apply(x);
+                try (Functional m = Functional.of("inside", List.of(x),
+                        List.of(head.apply(Add.of("res").apply(c1.apply(c0.apply(a)), a))))) {
+                    weights(c0, c1, head);
+                    RefArray av = layer(pre, random(6, 2, 3, 3, 4));
+                    String plan = check(m, List.of(random(6, 2, 3, 3, 4)),
+                            List.of(layer(head, add(layer(c1, layer(c0, av)), av))));
+                    assertFalse(plan.contains("fused as a sum"), act + "\n" + plan);
+                }
+                // act(add(c1(c0(a)), a)): the sum fuses, the activation stays a step of its own
+                Conv2D d0 = Conv2D.builder(4, 1).name("d0").build();
+                Conv2D d1 = Conv2D.builder(4, 1).name("d1").build();
+                ActivationLayer after = ActivationLayer.builder(act).name("after").build();
+                ActivationLayer pre2 = ActivationLayer.builder(Activation.TANH).name("pre").build();
+                Dense head2 = Dense.builder(3).name("head").build();
+                KerasTensor x2 = KerasTensor.input("x", -1, 3, 3, 4);
+                KerasTensor b = pre2.apply(x2);
+                try (Functional m = Functional.of("after", List.of(x2),
+                        List.of(head2.apply(after.apply(Add.of("res").apply(d1.apply(d0.apply(b)), b)))))) {
+                    weights(d0, d1, head2);
+                    RefArray bv = layer(pre2, random(7, 2, 3, 3, 4));
+                    String plan = check(m, List.of(random(7, 2, 3, 3, 4)),
+                            List.of(layer(head2, layer(after, add(layer(d1, layer(d0, bv)), bv)))));
+                    assertTrue(plan.contains("fused as a sum") && !plan.contains("after fused after the sum"),
+                            act + "\n" + plan);
+                }
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     @Test
     void convolutionsWriteTheirChannelsIntoTheConcatenationInFusedMode() {
         ExtremeValues before = ExtremeValues.mode();

@@ -491,6 +491,8 @@ public final class Planner {
                 Work act = soleReader(conv.output);
                 Activation a = act == null || isOutput(conv.output) ? null : fusable(act.layer);
                 if (keras && a != Activation.RELU && a != Activation.RELU6) a = null;
+                // after the sum only post-ops run: a softmax or Java step there would be left out
+                if (a != null && !bridge.onlyPostOps(a)) a = null;
                 // a model output is the caller's tensor, not the summed value's buffer
                 if (a != null && act.inputs.length == 1 && !isOutput(act.output)) {
                     conv.afterSum = a;
