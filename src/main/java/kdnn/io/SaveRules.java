@@ -155,11 +155,22 @@ final class SaveRules {
         return null;
     }
 
+    /** Activations that keras.activations gained in Keras 3 and tf.keras never had. */
+    private static final java.util.Set<String> KERAS_3_ACTIVATIONS = java.util.Set.of("celu", "hard_tanh",
+            "sparse_sigmoid", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus",
+            "sparsemax");
+
     /** What this layer (a wrapper's: its layer) has that only Keras 3 defines, or null. */
     private static String keras3Only(Layer l) {
         if (l instanceof kdnn.layers.TimeDistributed td) return keras3Only(td.layer());
         if (l instanceof kdnn.layers.SpectralNormalization sn) return keras3Only(sn.layer());
         if (l instanceof kdnn.layers.RMSNormalization) return "is Keras 3's class RMSNormalization";
+        JsonNode c = l.getConfig();
+        if (c.path("cell").isObject()) c = c.path("cell").path("config");
+        for (String key : List.of("activation", "recurrent_activation")) {
+            String a = c.path(key).asText("");
+            if (KERAS_3_ACTIVATIONS.contains(a)) return "has Keras 3's " + key + " " + a;
+        }
         if (l instanceof kdnn.layers.LayerNormalization ln && ln.rmsScaling()) return "has Keras 3's rms_scaling=True";
         if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.useGate()) return "has Keras 3's use_gate=True";
         if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.slidingWindow() != null) {

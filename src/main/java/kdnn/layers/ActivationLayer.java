@@ -96,12 +96,12 @@ public final class ActivationLayer extends ElementwiseLayer {
 
     @Override
     boolean mixesSamples(java.util.List<long[]> inputShapes) {
-        return activation.isSoftmax() && inputShapes.get(0).length < 2;
+        return activation.isVector() && inputShapes.get(0).length < 2;
     }
 
     @Override
     boolean elementwise() {
-        return !activation.isSoftmax();
+        return !activation.isVector();
     }
 
     @Override
@@ -109,12 +109,16 @@ public final class ActivationLayer extends ElementwiseLayer {
         if (activation.isSoftmax()) {
             return Softmaxes.softmax(inputShape, new int[] {inputShape.length - 1}, activation == Activation.LOG_SOFTMAX);
         }
+        if (activation.isVector()) {
+            return Eltwises.chain(count(inputShape), activation.postOps(),
+                    activation.javaStep(inputShape[inputShape.length - 1], 1));
+        }
         return pipeline(count(inputShape));
     }
 
     @Override
     Pipeline pipeline(long count) {
-        return Eltwises.chain(count, activation.postOps(), activation == Activation.SOFTSIGN ? Activation::softsign : null);
+        return Eltwises.chain(count, activation.postOps(), activation.javaStep(1, 1));
     }
 
     @Override

@@ -274,7 +274,8 @@ public abstract class BaseConv extends Layer {
                 : Convolutions.channelsFirstTag(rank);
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post), tail(act),
+        return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post),
+                tail(act, dst, variant.outputChannelsLast(spec.format())),
                 precision == Precision.BF16, variant.outputChannelStride(), variant.bf16Input(), variant.bf16Output());
     }
 
@@ -284,7 +285,7 @@ public abstract class BaseConv extends Layer {
      */
     @Override
     final boolean storesBf16(long[] inputShape) {
-        return precision == Precision.BF16 && tail(activation).equals(Convolutions.Tail.NONE)
+        return precision == Precision.BF16 && activation.onlyPostOps()
                 && Convolutions.computesBf16(spec.logical(inputShape));
     }
 
@@ -295,14 +296,13 @@ public abstract class BaseConv extends Layer {
                 spec.dnnlStrides(), spec.dnnlDilates(), padLeft, padRight, post);
     }
 
-    /** Softmax acts on the LAST axis of the returned layout, as in Keras: C, or W for channels_first. */
-    private Convolutions.Tail tail(Activation act) {
-        return switch (act) {
-            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(spec.format() == DataFormat.CHANNELS_FIRST ? spec.rank() + 1 : 1,
-                    act == Activation.LOG_SOFTMAX, null);
-            case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
-            default -> Convolutions.Tail.NONE;
-        };
+    /**
+     * Softmax and sparsemax act on Keras' LAST axis: C, or W for channels_first, whose values
+     * lie C apart where the output is stored channels-last ({@code dst}: oneDNN's N, C, spatial).
+     */
+    private Convolutions.Tail tail(Activation act, long[] dst, boolean channelsLastMemory) {
+        boolean cf = spec.format() == DataFormat.CHANNELS_FIRST;
+        return act.tail(cf ? spec.rank() + 1 : 1, cf ? dst[dst.length - 1] : dst[1], cf && channelsLastMemory ? dst[1] : 1);
     }
 
     /** oneDNN weight dims {a, b, k...}. */

@@ -175,11 +175,7 @@ public final class Dense extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
-        Convolutions.Tail tail = switch (act) {
-            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(1, act == Activation.LOG_SOFTMAX, null);
-            case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
-            default -> Convolutions.Tail.NONE;
-        };
+        Convolutions.Tail tail = act.tail(1, units, 1);
         return InnerProducts.dense(rows(inputShape), inputShape[inputShape.length - 1], units, variables.get(0).data(),
                 useBias ? variables.get(1).data() : null, act.postOps(), tail, inputShape.length > 2);
     }

@@ -206,11 +206,7 @@ public final class EinsumDense extends Layer {
     Pipeline pipeline(long[] inputShape, Variant variant) {
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
         long[] out = computeOutputShape(inputShape);
-        Convolutions.Tail tail = switch (act) {
-            case SOFTMAX, LOG_SOFTMAX -> new Convolutions.Tail(out.length - 1, act == Activation.LOG_SOFTMAX, null);
-            case SOFTSIGN -> new Convolutions.Tail(-1, Activation::softsign);
-            default -> Convolutions.Tail.NONE;
-        };
+        Convolutions.Tail tail = act.tail(out.length - 1, out[out.length - 1], 1);
         String[] specs = equation.fullSpecs(inputShape.length);
         long[] bias = null;
         if (variables.size() > 1) {

@@ -34,11 +34,7 @@ public final class Convolutions {
      * output (or null).
      */
     public record Tail(int softmaxAxis, boolean logSoftmax, Pipeline.SlotOperation javaOperation) {
-        public static final Tail NONE = new Tail(-1, null);
-
-        public Tail(int softmaxAxis, Pipeline.SlotOperation javaOperation) {
-            this(softmaxAxis, false, javaOperation);
-        }
+        public static final Tail NONE = new Tail(-1, false, null);
     }
 
     /** The channels-last format tag of a rank-{@code spatial} activation. */

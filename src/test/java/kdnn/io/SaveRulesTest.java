@@ -45,6 +45,34 @@ class SaveRulesTest {
         }
     }
 
+    /** Keras 3's newer activations (hard_tanh...) have no Keras 2 name: such a layer is not written to .h5 or TF.js. */
+    @Test
+    void keras3ActivationsAreNotWrittenAsKeras2s(@TempDir Path dir) throws Exception {
+        for (String layer : new String[] {
+            "{'class_name': 'Dense', 'config': {'name': 'd', 'units': 2, 'activation': 'hard_tanh'}}",
+            "{'class_name': 'Activation', 'config': {'name': 'a', 'activation': 'squareplus'}}",
+            "{'class_name': 'TimeDistributed', 'config': {'name': 'td', 'layer': {'class_name': 'Dense', 'config':"
+                + " {'name': 'd', 'units': 2, 'activation': 'log_sigmoid'}}}}"}) {
+            String shape = layer.contains("TimeDistributed") ? "[null, 2, 3]" : "[null, 3]";
+            String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                    + " 'config': {'batch_input_shape': " + shape + ", 'name': 'x'}}, " + layer + "]}}";
+            try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
+                    (path, l, expected) -> l.getWeights(), KerasVersion.KERAS_3)) {
+                for (String file : new String[] {"m.h5", "tfjs"}) {
+                    Path to = dir.resolve(file);
+                    var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, to), config);
+                    assertTrue(e.getMessage().contains("Keras 3's activation") && e.getMessage().contains("which Keras 2"
+                            + " does not have"), e.getMessage());
+                    assertFalse(Files.exists(to), "nothing written");
+                }
+                Models.save(m, dir.resolve("m.keras"));
+                try (Model again = Models.load(dir.resolve("m.keras"))) {
+                    assertTrue(again.allLayers().size() > 0);
+                }
+            }
+        }
+    }
+
     /** Keras 3's depthwise and separable convolutions take strides with dilation; Keras 2's files could not hold them. */
     @Test
     void keras3StridesWithDilationAreNotWrittenAsKeras2s(@TempDir Path dir) throws Exception {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestFactory;
 class ConvVsReferenceTest {
     private static final String[] ACTIVATIONS = {"linear", "relu", "elu", "selu", "softplus", "softsign", "tanh",
         "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "swish", "gelu", "exponential", "mish", "leaky_relu",
-        "relu6", "silu"};
+        "relu6", "silu", "celu", "hard_tanh", "sparse_sigmoid", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus",
+        "sparsemax"};
     private static final String[] CLASSES = {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
         "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"};
     /** The classes whose strides and dilation above 1 go together under Keras 3's rules. */

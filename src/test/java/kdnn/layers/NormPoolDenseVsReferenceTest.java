@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestFactory;
 class NormPoolDenseVsReferenceTest {
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu6", "elu", "selu", "softplus", "softsign",
         "tanh", "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "swish", "silu", "gelu", "mish", "exponential",
-        "leaky_relu"};
+        "leaky_relu", "celu", "hard_tanh", "sparse_sigmoid", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus",
+        "sparsemax"};
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     @TestFactory

@@ -41,7 +41,8 @@ class SurroundingVsReferenceTest {
     private static final int TRIES = 40;
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu6", "elu", "selu", "softplus", "softsign",
         "tanh", "sigmoid", "hard_sigmoid", "exponential", "swish", "silu", "hard_silu", "hard_swish", "gelu", "mish", "leaky_relu", "softmax",
-        "log_softmax"};
+        "log_softmax", "celu", "hard_tanh", "sparse_sigmoid", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus",
+        "sparsemax"};
 
     /** One drawn case: a config, an input, the reference's output; weights set after build when any. */
     private record Case(ObjectNode layer, RefArray input, List<Weight> weights, RefArray expected) {

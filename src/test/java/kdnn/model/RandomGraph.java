@@ -33,7 +33,8 @@ final class RandomGraph {
     private static final String[] ACTIVATIONS = {"linear", "relu", "relu", "tanh", "sigmoid", "elu", "swish",
         "softplus", "hard_sigmoid", "selu", "relu6", "gelu"};
     /** Drawn one time in four: the activations that run after their layer's post-ops, and rarer post-ops. */
-    private static final String[] RARE_ACTIVATIONS = {"softmax", "log_softmax", "softsign", "mish", "leaky_relu", "silu"};
+    private static final String[] RARE_ACTIVATIONS = {"softmax", "log_softmax", "softsign", "mish", "leaky_relu", "silu",
+        "sparsemax", "hard_tanh", "log_sigmoid", "squareplus", "soft_shrink", "sparse_plus"};
     final long seed;
     final SplittableRandom r;
     private final java.util.Random reuses; // when a layer is called again: r's draws stay those of the graph without

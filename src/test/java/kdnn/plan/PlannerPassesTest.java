@@ -538,6 +538,28 @@ class PlannerPassesTest {
             assertTrue(plan.contains("channels-last"), plan);
         }
     }
+    /**
+     * A channels_first convolution stored channels-last inside a model: its vector activation
+     * still runs along Keras' last axis (W), whose values then lie C apart; fused as the
+     * convolution's own or as an Activation layer folded into it.
+     */
+    @Test
+    void aVectorActivationOfAChannelsFirstConvolutionStoredChannelsLastRunsAlongW() {
+        for (Activation act : List.of(Activation.SPARSEMAX, Activation.SOFTMAX, Activation.LOG_SOFTMAX)) {
+            Conv2D c1 = Conv2D.builder(4, 3).name("c1").padding(Padding.SAME).dataFormat(CF).activation(act).build();
+            Conv2D c2 = Conv2D.builder(5, 1).name("c2").dataFormat(CF).build();
+            ActivationLayer after = ActivationLayer.builder(act).name("after").build();
+            Conv2D c3 = Conv2D.builder(3, 3).name("c3").dataFormat(CF).build();
+            KerasTensor x = KerasTensor.input("x", -1, 3, 6, 7);
+            try (Functional m = Functional.of("cf_vectors", List.of(x), List.of(c3.apply(after.apply(c2.apply(c1.apply(x))))))) {
+                weights(c1, c2, c3);
+                RefArray in = random(16, 2, 3, 6, 7);
+                String plan = check(m, List.of(in), List.of(layer(c3, layer(after, layer(c2, layer(c1, in))))));
+                assertTrue(plan.contains("channels-last") && plan.contains("after fused as its activation"), act + "\n" + plan);
+            }
+        }
+    }
+
     @Test
     void anElementWiseLayerOrMergeThatWritesAnOutputReadsChannelsFirstValuesInKerasOrder() {
         // c's value stays channels-last for its convolution reader; the ReLU layer and the Add that

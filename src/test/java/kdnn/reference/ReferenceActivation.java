@@ -27,6 +27,9 @@ public final class ReferenceActivation {
         if (key.equals("log_softmax")) {
             return softmaxLastAxis(x, true);
         }
+        if (key.equals("sparsemax")) {
+            return sparsemaxLastAxis(x);
+        }
         DoubleUnaryOperator f = switch (key) {
             case "linear" -> v -> v;
             case "relu" -> v -> Math.max(v, 0.0);
@@ -45,6 +48,22 @@ public final class ReferenceActivation {
             case "mish" -> v -> v * Math.tanh(softplus(v));
             // erf form; Keras' approximate=True (tanh form) is never what a serialized layer names
             case "gelu" -> v -> 0.5 * v * (1.0 + erf(v / Math.sqrt(2.0)));
+            // Keras 3's newer ones, with the arguments their names give (keras/src/backend/tensorflow/nn.py)
+            case "celu" -> v -> Math.max(v, 0.0) + Math.expm1(Math.min(v, 0.0)); // alpha 1
+            case "hard_tanh" -> v -> Math.min(Math.max(v, -1.0), 1.0);
+            case "sparse_sigmoid" -> v -> v <= -1 ? 0.0 : v >= 1 ? 1.0 : 0.5 * (v + 1);
+            case "log_sigmoid" -> v -> -softplus(-v);
+            case "tanh_shrink" -> v -> v - Math.tanh(v);
+            // tf.where on comparisons: NaN compares false and takes the zeros
+            case "soft_shrink" -> v -> v > 0.5 ? v - 0.5 : v < -0.5 ? v + 0.5 : 0.0;
+            case "hard_shrink" -> v -> Math.abs(v) > 0.5 ? v : 0.0;
+            case "sparse_plus" -> v -> v <= -1 ? 0.0 : v < 1 ? 0.25 * (v + 1) * (v + 1) : v;
+            // float32 throughout, as TensorFlow computes it: x * x is Inf from about 1.8e19
+            case "squareplus" -> v -> {
+                float single = (float) v;
+                float square = single * single;
+                return (single + (float) Math.sqrt(square + 4f)) / 2f;
+            };
 
             default -> throw new IllegalArgumentException("unknown activation '" + name + "'");
         };
@@ -109,6 +128,40 @@ public final class ReferenceActivation {
             for (int j = 0; j < len; j++) {
                 double shifted = x.data()[start + j] - max;
                 out[start + j] = (float) (log ? shifted - Math.log(total) : Math.exp(shifted) / total);
+            }
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+
+    /**
+     * Keras 3's sparsemax over the last axis, as its backends write it (each backend's nn.py):
+     * z sorted descending, c its cumulative sums, r = 1..n; the support is where
+     * {@code z_r - (c_r - 1) / r > 0}, k its size; tau = (sum of c over the support - 1) / k;
+     * the result max(x - tau, 0), NaN where x or tau is. NaN sorts last, as in NumPy and JAX.
+     */
+    private static RefArray sparsemaxLastAxis(RefArray x) {
+        int len = x.shape()[x.rank() - 1];
+        float[] out = new float[x.data().length];
+        for (int start = 0; start < out.length; start += len) {
+            double[] z = new double[len];
+            for (int j = 0; j < len; j++) z[j] = x.data()[start + j];
+            double[] sorted = java.util.Arrays.stream(z).boxed()
+                    .sorted((a, b) -> Double.isNaN(a) ? (Double.isNaN(b) ? 0 : 1) : Double.isNaN(b) ? -1 : Double.compare(b, a))
+                    .mapToDouble(Double::doubleValue).toArray();
+            // in float32, as Keras computes it: for huge values which ones join the support is rounding's call
+            float c = 0;
+            float sumOverSupport = 0;
+            int k = 0;
+            for (int r = 1; r <= len; r++) {
+                c += (float) sorted[r - 1];
+                if ((float) sorted[r - 1] - (c - 1f) / r > 0) {
+                    sumOverSupport += c;
+                    k++;
+                }
+            }
+            float tau = (sumOverSupport - 1f) / k;
+            for (int j = 0; j < len; j++) {
+                out[start + j] = Math.max((float) z[j] - tau, 0f);
             }
         }
         return new RefArray(x.shape().clone(), out);

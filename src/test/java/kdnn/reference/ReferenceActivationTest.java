@@ -51,6 +51,28 @@ class ReferenceActivationTest {
         assertArrayEquals(new float[] {-3.5f}, apply("linear", -3.5f));
     }
 
+    /** Keras 3's newer activations at the values of their docstrings and at the edges of their pieces. */
+    @Test
+    void keras3ElementwiseValues() {
+        float nan = Float.NaN;
+        assertArrayEquals(new float[] {-0.63212056f, 0, 1}, apply("celu", -1, 0, 1), 1e-7f);
+        assertArrayEquals(new float[] {-1, -0.5f, 1, nan}, apply("hard_tanh", -2, -0.5f, 3, nan));
+        assertArrayEquals(new float[] {0, 0, 0.5f, 0.75f, 1, 1, nan}, apply("sparse_sigmoid", -2, -1, 0, 0.5f, 1, 2, nan));
+        assertArrayEquals(new float[] {-0.6931472f, -100f, -3.7200760e-44f}, apply("log_sigmoid", 0, -100, 100), 1e-7f);
+        assertArrayEquals(new float[] {0.23840584f, -0.23840584f, 0}, apply("tanh_shrink", 1, -1, 0), 1e-7f);
+        // tf.where on comparisons: NaN takes the zeros in the shrinks
+        assertArrayEquals(new float[] {0.5f, -0.5f, 0, 0, 0}, apply("soft_shrink", 1, -1, 0.3f, 0.5f, nan));
+        assertArrayEquals(new float[] {1, -0.6f, 0, 0, 0}, apply("hard_shrink", 1, -0.6f, 0.3f, -0.5f, nan));
+        assertArrayEquals(new float[] {0, 0, 0.25f, 0.5625f, 1, 2, nan}, apply("sparse_plus", -2, -1, 0, 0.5f, 1, 2, nan));
+        // float32 as TensorFlow computes it: -Inf + Inf is NaN, and x * x overflows for large x
+        assertArrayEquals(new float[] {1, 1.618034f, nan, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY},
+                apply("squareplus", 0, 1, Float.NEGATIVE_INFINITY, 1e20f, -1e20f), 1e-6f);
+        // Keras' docstring: [-1, 0, 1] -> [0, 0, 1]; a support of two takes Keras' tau, the sum of its
+        // cumulative sums less 1 over 2 (Martins and Astudillo's would give [0.75, 0.25, 0])
+        assertArrayEquals(new float[] {0, 0, 1}, apply("sparsemax", -1, 0, 1));
+        assertArrayEquals(new float[] {0.5f, 0, 0}, apply("sparsemax", 0.5f, 0, -0.5f), 1e-7f);
+    }
+
     @Test
     void geluUsesErf() {
         // x * Phi(x): Phi(1) = 0.8413447460685429, Phi(-2) = 0.0227501319481792, 5*Phi(5) = 4.99999857
