@@ -286,7 +286,7 @@ public abstract class BaseConv extends Layer {
     @Override
     final boolean storesBf16(long[] inputShape) {
         return precision == Precision.BF16 && activation.onlyPostOps()
-                && Convolutions.computesBf16(spec.logical(inputShape));
+                && Convolutions.computesBf16(spec.logical(inputShape), this instanceof BasePlainConv p ? p.groups() : 1);
     }
 
     /** One convolution with this layer's strides and dilation, the bias (or none) and these post-ops. */

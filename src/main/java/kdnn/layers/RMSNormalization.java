@@ -118,6 +118,18 @@ public final class RMSNormalization extends Layer {
     @Override
     public long[] computeOutputShape(long[] shape) {
         scaleDims(shape);
+        // built: the scale has the first input's lengths on the normalized axes
+        long[] built = builtInputShape();
+        if (built != null) {
+            if (built.length != shape.length) {
+                throw incompatible(shape, "expected ndim=" + built.length + ", found ndim=" + shape.length);
+            }
+            for (int d : NormalizedAxes.sorted(this, shape, axis.values())) {
+                if (shape[d] != built[d]) {
+                    throw incompatible(shape, "expected axis " + d + " of input shape to have value " + built[d]);
+                }
+            }
+        }
         return shape.clone();
     }
 

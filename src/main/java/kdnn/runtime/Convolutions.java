@@ -83,7 +83,10 @@ public final class Convolutions {
      */
     public static Pipeline build(long[] srcDims, int srcTag, int dstTag, List<Op> ops, Tail tail, boolean bf16,
                                  long dstChannelStride, boolean srcBf16, boolean dstBf16) {
-        if (bf16 && !computesBf16(srcDims)) {
+        Op first = ops.get(0);
+        // grouped weights are {G, O/G, I/G, k...}: one more axis than the input
+        long groups = !first.transposed() && first.weightsDims().length == srcDims.length + 1 ? first.weightsDims()[0] : 1;
+        if (bf16 && !computesBf16(srcDims, groups)) {
             if (dstBf16) throw new IllegalArgumentException("a convolution that computes in float32 cannot write bf16");
             bf16 = false;
         }
@@ -201,12 +204,13 @@ public final class Convolutions {
 
     /**
      * False where a bf16 model's convolution computes in float32 instead: 3D convolutions of one
-     * input channel ({@code srcDims}: N, C, spatial), where oneDNN 3.13's bf16 kernel gives wrong
-     * values when the kernel's depth reaches past an input of depth 1 (found by
-     * {@code RandomGraphsTest}; 2D, 1D, two or more channels and transposed ones are right).
+     * input channel per group ({@code srcDims}: N, C, spatial), where oneDNN 3.13's bf16 kernel
+     * gives wrong values when the kernel's depth reaches past an input of depth 1 (found by
+     * {@code RandomGraphsTest}, for one channel and for groups of one; 2D, 1D, two or more channels
+     * per group and transposed ones are right).
      */
-    public static boolean computesBf16(long[] srcDims) {
-        return !(srcDims.length == 5 && srcDims[1] == 1);
+    public static boolean computesBf16(long[] srcDims, long groups) {
+        return !(srcDims.length == 5 && srcDims[1] / groups == 1);
     }
 
     /** Refuses bf16 where the CPU has no bf16 instructions (oneDNN would emulate them slowly). */

@@ -60,8 +60,36 @@ class Bf16Test {
                 org.junit.jupiter.api.Assertions.assertArrayEquals(ya.toFloatArray(), yb.toFloatArray());
             }
         }
-        assertTrue(Convolutions.computesBf16(new long[] {2, 2, 1, 3, 3}), "two channels compute in bf16");
-        assertTrue(Convolutions.computesBf16(new long[] {2, 1, 3, 3}), "2D compute in bf16");
+        assertTrue(Convolutions.computesBf16(new long[] {2, 2, 1, 3, 3}, 1), "two channels compute in bf16");
+        assertTrue(Convolutions.computesBf16(new long[] {2, 1, 3, 3}, 1), "2D compute in bf16");
+        assertTrue(Convolutions.computesBf16(new long[] {2, 4, 1, 3, 3}, 2), "two channels per group compute in bf16");
+    }
+
+    /** The same oneDNN flaw for groups of one channel (found by RandomGraphsTest): such a Conv3D computes in float32 too. */
+    @Test
+    void aGroupedConv3DOfOneChannelPerGroupComputesInFloat32() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Convolutions.bf16Supported(), "no bf16 on this CPU");
+        for (int groups : new int[] {2, 3}) {
+            long[] shape = {2, 1, 1, 1, groups};
+            float[] x = TestData.random(new SplittableRandom(13), 2 * groups);
+            try (Conv3D a = Conv3D.builder(6, 3).groups(groups).strides(2).padding(Padding.SAME).build();
+                 Conv3D b = Conv3D.builder(6, 3).groups(groups).strides(2).padding(Padding.SAME).build();
+                 Tensor in = Tensor.of(x, shape)) {
+                a.build(shape);
+                b.build(shape);
+                java.util.List<kdnn.layers.Weight> w = new java.util.ArrayList<>();
+                for (kdnn.layers.Weight v : a.getWeights()) {
+                    w.add(new kdnn.layers.Weight(v.name(), v.shape(), TestData.random(new SplittableRandom(14), v.values().length)));
+                }
+                a.setWeights(w);
+                b.setWeights(w);
+                b.setPrecision(Precision.BF16);
+                try (Tensor ya = a.call(in); Tensor yb = b.call(in)) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(ya.toFloatArray(), yb.toFloatArray(), "groups " + groups);
+                }
+            }
+            assertTrue(!Convolutions.computesBf16(new long[] {2, groups, 1, 1, 1}, groups));
+        }
     }
 
     private static BaseConv build(String cls, DataFormat f) {

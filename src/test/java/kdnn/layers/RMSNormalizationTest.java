@@ -110,6 +110,16 @@ public class RMSNormalizationTest {
             var e = assertThrows(IllegalArgumentException.class, () -> l.build(new long[] {4, 8}));
             assertTrue(e.getMessage().contains("batch axis"), e.getMessage());
         }
+        try (Layer l = layer("{}")) {
+            // built: its scale has 4 values; an input of 8 channels is refused, not read past the scale
+            l.build(new long[] {-1, 3, 4});
+            var e = assertThrows(IllegalArgumentException.class, () -> l.computeOutputShape(new long[] {-1, 3, 8}));
+            assertTrue(e.getMessage().contains("expected axis 2 of input shape to have value 4"), e.getMessage());
+            try (kdnn.Tensor x = kdnn.Tensor.of(new float[48], 2, 3, 8)) {
+                assertThrows(IllegalArgumentException.class, () -> l.call(x));
+            }
+            assertEquals(3, l.computeOutputShape(new long[] {5, 3, 4}).length, "another batch is fine");
+        }
         var eps = assertThrows(IllegalArgumentException.class, () -> layer("{'epsilon':-1}"));
         assertTrue(eps.getMessage().contains("`epsilon` must be a non-negative number"), eps.getMessage());
         var unknown = assertThrows(IllegalArgumentException.class, () -> layer("{'center':true}"));

@@ -42,7 +42,7 @@ final class RandomGraph {
     final boolean channelsFirst;
     final boolean openSides;
     final boolean keras3; // Keras 3's rules: depthwise and separable strides with dilation, say
-    boolean continuous; // no layer with a step (a ReLU's threshold)
+    boolean continuous; // no layer with a step (a ReLU's threshold, hard_shrink, sparsemax)
     final boolean chainOnly; // each layer reads the value before, from one input: a Sequential model's graph
     final List<Layer> applied = new ArrayList<>(); // the layers of unary steps, in order
     final List<Value> inputs = new ArrayList<>();
@@ -191,6 +191,13 @@ final class RandomGraph {
         if (reuses.nextInt(14) == 0) {
             unary(einsumDense(x), x);
             return;
+        }
+        if (reuses.nextInt(14) == 0) {
+            Layer l = statisticsOrScale(x);
+            if (l != null) {
+                unary(l, x);
+                return;
+            }
         }
         if (rank >= 2 && !channelsFirst && reuses.nextInt(12) == 0) { // the first spatial axis as the steps
             unary(convLstm(x), x);
@@ -725,6 +732,36 @@ final class RandomGraph {
                 "scale", r.nextInt(4) != 0);
     }
 
+    /**
+     * Keras' preprocessing Normalization (statistics per channel, per channel and first side, or
+     * one for all; as weights or given in the config; inverted or not), ConvNeXt's LayerScale over
+     * the last axis, or its StochasticDepth (the identity at inference); null where none fits.
+     */
+    Layer statisticsOrScale(Value x) {
+        int[] s = x.shape();
+        switch (reuses.nextInt(4)) {
+            case 0 -> {
+                // LayerScale's gamma takes the last axis' size, which an open side lacks
+                if (openSides && channelsFirst) return null;
+                return layer("LayerScale", "init_values", 0.1 + reuses.nextDouble(), "projection_dim", s[s.length - 1]);
+            }
+            case 1 -> {
+                return layer("StochasticDepth", "drop_path_rate", 0.25);
+            }
+            default -> {
+                boolean invert = reuses.nextInt(3) == 0;
+                if (reuses.nextInt(3) == 0) { // statistics in the config: one number each, for every value
+                    return layer("Normalization", "axis", null, "mean", reuses.nextGaussian(), "variance",
+                            0.25 + reuses.nextDouble() * 3, "invert", invert);
+                }
+                int c = channelAxis();
+                Object axis = openSides || reuses.nextBoolean() ? (Object) (channelsFirst ? 1 : -1)
+                        : new int[] {c, spatialAxis(0)};
+                return layer("Normalization", "axis", axis, "invert", invert);
+            }
+        }
+    }
+
     int[] allButBatch() {
         int[] a = new int[rank + 1];
         for (int i = 0; i < a.length; i++) a[i] = i + 1;
@@ -865,6 +902,8 @@ final class RandomGraph {
     String activation() {
         String a = r.nextInt(4) == 0 ? RARE_ACTIVATIONS[r.nextInt(RARE_ACTIVATIONS.length)]
                 : ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];
+        // with steps: hard_shrink jumps at 0.5, Keras' sparsemax where its support grows
+        if (continuous && (a.equals("hard_shrink") || a.equals("sparsemax"))) return "tanh";
         return keras3 && a.equals("hard_sigmoid") ? "relu" : a; // Keras 3's is another function: not in the reference
     }
 
@@ -910,6 +949,44 @@ final class RandomGraph {
             set.add(new Weight(w.name(), shape, v));
         }
         if (!set.isEmpty()) l.setWeights(set);
+    }
+
+    /**
+     * (x - mean) / max(sqrt(variance), 1e-7) in float32 as TensorFlow steps it (inverted: mean + x * that),
+     * the statistics laid out over the kept axes in ascending order, or one number for all.
+     */
+    static RefArray normalization(JsonNode config, List<Weight> weights, RefArray x) {
+        int[] shape = x.shape();
+        JsonNode a = config.get("axis");
+        int[] kept = a == null || a.isNull() ? new int[0] : a.isArray() ? ints(a) : new int[] {a.asInt()};
+        for (int i = 0; i < kept.length; i++) if (kept[i] < 0) kept[i] += shape.length;
+        Arrays.sort(kept); // Keras keeps the axes sorted: the statistics' layout
+        float[] mean;
+        float[] variance;
+        if (config.path("mean").isNull() || config.path("mean").isMissingNode()) {
+            mean = weights.get(0).values();
+            variance = weights.get(1).values();
+        } else {
+            mean = new float[] {(float) config.get("mean").asDouble()};
+            variance = new float[] {(float) config.get("variance").asDouble()};
+        }
+        boolean invert = config.path("invert").asBoolean(false);
+        float[] y = new float[x.data().length];
+        int[] index = new int[shape.length];
+        for (int i = 0; i < y.length; i++) {
+            int rest = i;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                index[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+            int k = 0;
+            for (int axis : kept) k = k * shape[axis] + index[axis];
+            if (mean.length == 1) k = 0;
+            float sd = (float) Math.sqrt(variance[k]);
+            float d = Float.isNaN(sd) ? sd : Math.max(sd, 1e-7f);
+            y[i] = invert ? mean[k] + x.data()[i] * d : (x.data()[i] - mean[k]) / d;
+        }
+        return new RefArray(shape.clone(), y);
     }
 
     RefArray reference(Layer l, RefArray x) {
@@ -1014,6 +1091,14 @@ final class RandomGraph {
                 yield new RefArray(x.shape().clone(), f);
             }
             case "Rescaling" -> ReferenceSurrounding.rescaling(x, config.get("scale").asDouble(), config.get("offset").asDouble());
+            case "StochasticDepth" -> x;
+            case "LayerScale" -> {
+                float[] gamma = l.getWeights().get(0).values();
+                float[] y = new float[x.data().length];
+                for (int i = 0; i < y.length; i++) y[i] = x.data()[i] * gamma[i % gamma.length];
+                yield new RefArray(x.shape().clone(), y);
+            }
+            case "Normalization" -> normalization(config, l.getWeights(), x);
             case "Softmax" -> {
                 int axis = config.get("axis").asInt();
                 yield ReferenceSurrounding.softmax(x, new int[] {axis < 0 ? axis + x.rank() : axis}, false);
