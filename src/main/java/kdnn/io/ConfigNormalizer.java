@@ -203,7 +203,15 @@ final class ConfigNormalizer {
             Map.entry("Sign", "math.sign"), Map.entry("Floor", "math.floor"), Map.entry("Ceil", "math.ceil"),
             Map.entry("Round", "math.round"), Map.entry("Sin", "math.sin"), Map.entry("Cos", "math.cos"),
             Map.entry("Tan", "math.tan"), Map.entry("Expm1", "math.expm1"), Map.entry("Log1p", "math.log1p"),
-            Map.entry("Erf", "math.erf"));
+            Map.entry("Erf", "math.erf"),
+            // the activations: TensorFlow's function where it has one, else keras.ops' own name
+            Map.entry("Selu", "nn.selu"), Map.entry("Elu", "nn.elu"), Map.entry("LogSigmoid", "math.log_sigmoid"),
+            Map.entry("LogSoftmax", "nn.log_softmax"), Map.entry("Celu", "keras.ops.celu"),
+            Map.entry("HardSigmoid", "keras.ops.hard_sigmoid"), Map.entry("HardSilu", "keras.ops.hard_silu"),
+            Map.entry("HardTanh", "keras.ops.hard_tanh"), Map.entry("TanhShrink", "keras.ops.tanh_shrink"),
+            Map.entry("SparseSigmoid", "keras.ops.sparse_sigmoid"), Map.entry("SparsePlus", "keras.ops.sparse_plus"),
+            Map.entry("SoftShrink", "keras.ops.soft_shrink"), Map.entry("HardShrink", "keras.ops.hard_shrink"),
+            Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -231,6 +239,13 @@ final class ConfigNormalizer {
             Map.entry("Softmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)))),
             Map.entry("LeakyRelu", List.of(new ConfiguredArgument("negative_slope", "alpha", JSON.numberNode(0.2)))),
             Map.entry("Gelu", List.of(new ConfiguredArgument("approximate", "approximate", JSON.booleanNode(true)))),
+            Map.entry("Elu", List.of(new ConfiguredArgument("alpha", "alpha", JSON.numberNode(1.0)))),
+            Map.entry("Celu", List.of(new ConfiguredArgument("alpha", "alpha", JSON.numberNode(1.0)))),
+            Map.entry("SoftShrink", List.of(new ConfiguredArgument("threshold", "threshold", JSON.numberNode(0.5)))),
+            Map.entry("HardShrink", List.of(new ConfiguredArgument("threshold", "threshold", JSON.numberNode(0.5)))),
+            Map.entry("Squareplus", List.of(new ConfiguredArgument("b", "b", JSON.numberNode(4)))),
+            Map.entry("LogSoftmax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)))),
+            Map.entry("Sparsemax", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)))),
             Map.entry("Flip", List.of(new ConfiguredArgument("axis", "axis", null))),
             Map.entry("Squeeze", List.of(new ConfiguredArgument("axis", "axis", null))),
             // NumPy's indices (not tf.split's sizes): kept under Keras 3's own name

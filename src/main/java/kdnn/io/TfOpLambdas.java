@@ -56,9 +56,18 @@ final class TfOpLambdas {
     private static final Map<String, String> ACTIVATIONS = Map.ofEntries(
             Map.entry("nn.relu", "relu"), Map.entry("math.sigmoid", "sigmoid"), Map.entry("nn.sigmoid", "sigmoid"),
             Map.entry("math.tanh", "tanh"), Map.entry("nn.tanh", "tanh"), Map.entry("nn.silu", "swish"),
-            Map.entry("nn.swish", "swish"), Map.entry("nn.elu", "elu"), Map.entry("nn.selu", "selu"),
+            Map.entry("nn.swish", "swish"), Map.entry("nn.selu", "selu"), Map.entry("math.log_sigmoid", "log_sigmoid"),
             Map.entry("nn.softplus", "softplus"), Map.entry("math.softplus", "softplus"),
-            Map.entry("nn.softsign", "softsign"), Map.entry("math.softsign", "softsign"), Map.entry("math.exp", "exponential"));
+            Map.entry("nn.softsign", "softsign"), Map.entry("math.softsign", "softsign"), Map.entry("math.exp", "exponential"),
+            // Keras 3 operations with no TensorFlow function (read from .keras files only)
+            Map.entry("keras.ops.hard_sigmoid", "hard_sigmoid"), Map.entry("keras.ops.hard_silu", "hard_silu"),
+            Map.entry("keras.ops.hard_tanh", "hard_tanh"), Map.entry("keras.ops.tanh_shrink", "tanh_shrink"),
+            Map.entry("keras.ops.sparse_sigmoid", "sparse_sigmoid"), Map.entry("keras.ops.sparse_plus", "sparse_plus"));
+
+    /** Keras 3 activation operations with one argument: kdnn reads them at that argument's default (the name's function). */
+    private static final Map<String, Map.Entry<String, Double>> DEFAULT_ONLY = Map.of(
+            "keras.ops.celu", Map.entry("alpha", 1.0), "keras.ops.soft_shrink", Map.entry("threshold", 0.5),
+            "keras.ops.hard_shrink", Map.entry("threshold", 0.5), "keras.ops.squareplus", Map.entry("b", 4.0));
 
     private TfOpLambdas() {
     }
@@ -349,6 +358,32 @@ final class TfOpLambdas {
             case "nn.softmax", "math.softmax" -> {
                 cls = "Softmax";
                 config.put("axis", call.kwargs.path("axis").asInt(-1));
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.elu" -> { // Keras 3's ops.elu takes an alpha, as the ELU layer does
+                double alpha = call.kwargs.path("alpha").asDouble(1.0);
+                cls = alpha == 1.0 ? "Activation" : "ELU";
+                if (alpha == 1.0) config.put("activation", "elu");
+                else config.put("alpha", alpha);
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "keras.ops.celu", "keras.ops.soft_shrink", "keras.ops.hard_shrink", "keras.ops.squareplus" -> {
+                Map.Entry<String, Double> argument = DEFAULT_ONLY.get(function);
+                JsonNode v = call.kwargs.path(argument.getKey());
+                if (!v.isMissingNode() && !(v.isNumber() && v.asDouble() == argument.getValue())) {
+                    throw unsupported(file, where, function, argument.getKey() + "=" + v);
+                }
+                cls = "Activation";
+                config.put("activation", function.substring("keras.ops.".length()));
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "nn.log_softmax", "keras.ops.sparsemax" -> { // over the last axis, as the activations are
+                JsonNode axis = call.kwargs.path("axis");
+                if (!axis.isMissingNode() && !(axis.isInt() && axis.asInt() == -1)) {
+                    throw unsupported(file, where, function, "axis=" + axis + " (kdnn reads the last axis, -1)");
+                }
+                cls = "Activation";
+                config.put("activation", function.equals("nn.log_softmax") ? "log_softmax" : "sparsemax");
                 inputs.add(call.tensor(file, where, function));
             }
             case "nn.gelu" -> {
@@ -734,7 +769,8 @@ final class TfOpLambdas {
     }
 
     private static ModelFileException unsupported(String file, String where, String function, String detail) {
-        return new ModelFileException(file + ": " + where + " computes tf." + function
+        return new ModelFileException(file + ": " + where + " computes " + (function.startsWith("keras.ops.") ? "" : "tf.")
+                + function
                 + (detail == null ? "" : " with " + detail) + ", which kdnn does not translate. It translates tf.keras'"
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.math.maximum and minimum of two tensors, tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"

@@ -318,6 +318,55 @@ class TfOpLambdaTest {
         assertTrue(e.getMessage().contains("approximate=True"), e.getMessage());
     }
 
+    /**
+     * Keras 3's activation operations (ops.celu, ops.hard_tanh, ops.sparsemax...) read as the
+     * Activation layer of that name, bitwise; ops.elu with an alpha as the ELU layer; an argument
+     * other than the name's default, or an axis other than the last, refused naming it.
+     */
+    @Test
+    void keras3ActivationOperationsReadAsTheirActivations(@TempDir Path dir) throws Exception {
+        String[][] ops = {{"Selu", "selu"}, {"LogSigmoid", "log_sigmoid"}, {"LogSoftmax", "log_softmax"},
+            {"Celu", "celu"}, {"HardSigmoid", "hard_sigmoid"}, {"HardSilu", "hard_silu"}, {"HardTanh", "hard_tanh"},
+            {"TanhShrink", "tanh_shrink"}, {"SparseSigmoid", "sparse_sigmoid"}, {"SparsePlus", "sparse_plus"},
+            {"SoftShrink", "soft_shrink"}, {"HardShrink", "hard_shrink"}, {"Squareplus", "squareplus"},
+            {"Sparsemax", "sparsemax"}, {"Elu", "elu"}};
+        float[] x = new float[2 * 3 * 5];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.7) * 2.5f;
+        for (String[] op : ops) {
+            String model = Keras3Ops.model("[null, 3, 5]", "out", List.of(Keras3Ops.Op.of("out", "nn", op[0],
+                    Keras3Ops.tensor("x"))));
+            String twin = ("{'class_name': 'Sequential', 'config': {'name': 'same', 'layers': [{'class_name': 'Activation',"
+                    + " 'config': {'activation': '" + op[1] + "', 'batch_input_shape': [null, 3, 5]}}]}}").replace('\'', '"');
+            Path opsFile = Files.writeString(dir.resolve(op[0] + ".json"), model);
+            // the twin read under Keras 3's definitions too (hard_sigmoid's)
+            try (Model m = Models.load(opsFile); Model k = kdnn.model.ModelConfigs.build(new com.fasterxml.jackson.databind
+                    .ObjectMapper().readTree(twin), (path, l, expected) -> l.getWeights(), kdnn.layers.KerasVersion.KERAS_3);
+                 Tensor in = Tensor.of(x, 2, 3, 5); Tensor y = m.predict(in); Tensor want = k.predict(in)) {
+                assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f, op[0]);
+            }
+        }
+        // ops.elu's alpha: the ELU layer's
+        String elu = Keras3Ops.model("[null, 3, 5]", "out", List.of(new Keras3Ops.Op("out", "nn", "Elu",
+                "{'name': 'out', 'alpha': 0.5}", Keras3Ops.tensor("x"))));
+        try (Model m = Models.load(Files.writeString(dir.resolve("elu.json"), elu)); Tensor in = Tensor.of(x, 2, 3, 5);
+             Tensor y = m.predict(in)) {
+            float[] got = y.toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                float want = x[i] > 0 ? x[i] : (float) (0.5 * Math.expm1(x[i]));
+                assertEquals(want, got[i], 1e-6f, "elu alpha 0.5 at " + x[i]);
+            }
+        }
+        String[][] refused = {{"SoftShrink", "'threshold': 0.25", "threshold=0.25"}, {"Celu", "'alpha': 2.0", "alpha=2.0"},
+            {"Squareplus", "'b': 1", "b=1"}, {"Sparsemax", "'axis': 1", "axis=1"}, {"LogSoftmax", "'axis': 0", "axis=0"}};
+        for (String[] r : refused) {
+            String model = Keras3Ops.model("[null, 3, 5]", "out", List.of(new Keras3Ops.Op("out", "nn", r[0],
+                    "{'name': 'out', " + r[1] + "}", Keras3Ops.tensor("x"))));
+            Path file = Files.writeString(dir.resolve(r[0] + "-refused.json"), model);
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.load(file).close());
+            assertTrue(e.getMessage().contains(r[2]), e.getMessage());
+        }
+    }
+
     /** {@code tf.reverse} (tf.keras) and {@code ops.flip} (Keras 3) as GetItem reversals, against the reversal in Java. */
     @Test
     void reverseAndFlipReverseTheirAxes(@TempDir Path dir) throws Exception {
