@@ -192,6 +192,10 @@ final class RandomGraph {
             unary(einsumDense(x), x);
             return;
         }
+        if (rank >= 2 && !channelsFirst && reuses.nextInt(14) == 0) { // the first spatial axis as the steps
+            unary(timeDistributed(x), x);
+            return;
+        }
         if (reuses.nextInt(14) == 0) {
             Layer l = statisticsOrScale(x);
             if (l != null) {
@@ -733,6 +737,60 @@ final class RandomGraph {
     }
 
     /**
+     * TimeDistributed over the first spatial axis of a channels_last value: on each step a
+     * convolution (of every family but transposed), a pooling, a BatchNormalization, a Dense, an
+     * UpSampling or a ZeroPadding of one rank less (Keras folds the steps into the batch).
+     */
+    Layer timeDistributed(Value x) {
+        int[] s = x.shape();
+        int inner = rank - 1;
+        int smallest = Integer.MAX_VALUE;
+        for (int i = 2; i < s.length - 1; i++) smallest = Math.min(smallest, s[i]);
+        String padding = openSides || reuses.nextBoolean() ? "same" : "valid";
+        int k = padding.equals("same") ? 1 + reuses.nextInt(3) : 1 + reuses.nextInt(Math.min(3, smallest));
+        int[] kernel = tuple(k, inner);
+        java.util.Map<String, Object> config = new java.util.LinkedHashMap<>();
+        String cls;
+        switch (reuses.nextInt(7)) {
+            case 0 -> {
+                cls = "DepthwiseConv" + inner + "D";
+                if (inner > 2) cls = "Conv" + inner + "D";
+            }
+            case 1 -> cls = inner > 2 ? "Conv" + inner + "D" : "SeparableConv" + inner + "D";
+            case 2 -> {
+                cls = (reuses.nextBoolean() ? "Max" : "Average") + "Pooling" + inner + "D";
+                config.put("pool_size", tuple(smallest >= 2 || padding.equals("same") ? 2 : 1, inner));
+                config.put("padding", padding);
+            }
+            case 3 -> cls = "BatchNormalization";
+            case 4 -> {
+                cls = "Dense";
+                config.put("units", 1 + reuses.nextInt(5));
+                config.put("activation", activation());
+            }
+            case 5 -> {
+                cls = reuses.nextBoolean() ? "UpSampling" + inner + "D" : "ZeroPadding" + inner + "D";
+                if (cls.startsWith("UpSampling")) config.put("size", inner == 1 ? (Object) 2 : tuple(2, inner));
+                else config.put("padding", inner == 1 ? (Object) new int[] {1, 0} : tuple(1, inner));
+            }
+            default -> cls = "Conv" + inner + "D";
+        }
+        if (cls.contains("Conv")) {
+            if (!cls.startsWith("Depthwise")) config.put("filters", 1 + reuses.nextInt(5));
+            config.put("kernel_size", kernel);
+            config.put("padding", padding);
+            config.put("activation", activation());
+            config.put("use_bias", reuses.nextBoolean());
+        }
+        if (cls.equals("BatchNormalization")) config.put("epsilon", 1e-3);
+        java.util.Map<String, Object> wrapped = new java.util.LinkedHashMap<>();
+        wrapped.put("class_name", cls);
+        config.put("name", cls.toLowerCase(java.util.Locale.ROOT) + "_" + names++);
+        wrapped.put("config", config);
+        return layer("TimeDistributed", "layer", wrapped);
+    }
+
+    /**
      * Keras' preprocessing Normalization (statistics per channel, per channel and first side, or
      * one for all; as weights or given in the config; inverted or not), ConvNeXt's LayerScale over
      * the last axis, or its StochasticDepth (the identity at inference); null where none fits.
@@ -1092,6 +1150,19 @@ final class RandomGraph {
             }
             case "Rescaling" -> ReferenceSurrounding.rescaling(x, config.get("scale").asDouble(), config.get("offset").asDouble());
             case "StochasticDepth" -> x;
+            case "TimeDistributed" -> { // the inner layer on (batch * steps, ...), seen again with both axes
+                Layer inner = ((kdnn.layers.TimeDistributed) l).layer();
+                int[] s = x.shape();
+                int[] folded = new int[s.length - 1];
+                folded[0] = s[0] * s[1];
+                System.arraycopy(s, 2, folded, 1, s.length - 2);
+                RefArray y = reference(inner, new RefArray(folded, x.data()));
+                int[] out = new int[y.rank() + 1];
+                out[0] = s[0];
+                out[1] = s[1];
+                System.arraycopy(y.shape(), 1, out, 2, y.rank() - 1);
+                yield new RefArray(out, y.data());
+            }
             case "LayerScale" -> {
                 float[] gamma = l.getWeights().get(0).values();
                 float[] y = new float[x.data().length];
