@@ -279,6 +279,14 @@ final class RandomGraph {
 
     /** Two or three values of one shape merged; a residual branch is made when no other value has the shape. */
     void merge(Value x) {
+        if (reuses.nextInt(4) == 0) { // squeeze-and-excitation's form: a value of one position per channel broadcast
+            Value pooled = unary(layer(cls(reuses.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"),
+                    "data_format", format(), "keepdims", true), x);
+            Value y = reuses.nextBoolean() ? unary(sameShapeConv(pooled), pooled) : pooled;
+            String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+            mergeOf(kinds[reuses.nextInt(kinds.length)], reuses.nextBoolean() ? List.of(x, y) : List.of(y, x));
+            return;
+        }
         List<Value> same = values.stream().filter(v -> v != x && Arrays.equals(v.shape(), x.shape())).toList();
         Value y = same.isEmpty() || r.nextBoolean() ? unary(sameShapeConv(x), x) : same.get(r.nextInt(same.size()));
         String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
@@ -298,15 +306,37 @@ final class RandomGraph {
             case "Maximum" -> Math::max;
             default -> Math::min;
         };
-        float[] acc = operands.get(0).value.data().clone();
+        // the operands broadcast where one has length 1 on an axis (Keras' merges do)
+        int[] shape = operands.get(0).shape().clone();
+        for (Value o : operands) for (int d = 0; d < shape.length; d++) shape[d] = Math.max(shape[d], o.shape()[d]);
+        float[] acc = broadcast(operands.get(0).value, shape);
         for (int k = 1; k < operands.size(); k++) {
-            float[] b = operands.get(k).value.data();
+            float[] b = broadcast(operands.get(k).value, shape);
             for (int i = 0; i < acc.length; i++) acc[i] = (float) op.applyAsDouble(acc[i], b[i]);
         }
         if (kind.equals("Average")) {
             for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
         }
-        add(t, new RefArray(operands.get(0).shape().clone(), acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+        add(t, new RefArray(shape, acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+    }
+
+    /** {@code x}'s values repeated along its axes of length 1 to {@code shape}. */
+    static float[] broadcast(RefArray x, int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] out = new float[n];
+        int[] index = new int[shape.length];
+        for (int i = 0; i < n; i++) {
+            int rest = i;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                index[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+            int j = 0;
+            for (int d = 0; d < shape.length; d++) j = j * x.shape()[d] + (x.shape()[d] == 1 ? 0 : index[d]);
+            out[i] = x.data()[j];
+        }
+        return out;
     }
 
     /** Values of one batch and spatial size joined on the channel axis; a branch is made when none other fits. */
