@@ -179,6 +179,16 @@ class ResizingTest {
         }
     }
 
+    /** TensorFlow copies an image whose size stays ("no-op resizes"): its infinities stay, in Keras mode too. */
+    @Test
+    void aResizeToTheSameSizeIsACopyWithItsInfinities() throws Exception {
+        try (Layer l = layer("Resizing", "{'height':3,'width':3}")) {
+            l.setExtremes(ExtremeValues.KERAS);
+            float[] x = {1, Float.POSITIVE_INFINITY, 3, Float.NEGATIVE_INFINITY, 5, 6, 7, 8, Float.NaN};
+            assertArrayEquals(x, run(l, x, new int[] {1, 3, 3, 1}), 0f);
+        }
+    }
+
     @Test
     void aCroppedWindowsInfinityGivesTensorFlowsNanInKerasMode() throws Exception {
         // 3 x 5 cropped to the centred 3 x 3 (from column 1), then to 5 x 5: the infinity at input column 2

@@ -158,7 +158,7 @@ public final class ReferenceShapeOps {
      * TensorFlow 2's {@code tf.image.resize} of a batch of images to {@code outH x outW}, in its own
      * float arithmetic: scale {@code in / out}, position {@code (o + 0.5) * scale - 0.5} (bilinear:
      * between floor and ceil, clamped, {@code a + (b - a) * t} along x then y) or
-     * {@code min(floor((o + 0.5) * scale), in - 1)} (nearest).
+     * {@code min(floor((o + 0.5) * scale), in - 1)} (nearest); a copy where the size stays.
      */
     public static RefArray resize(RefArray x, int outH, int outW, boolean bilinear, boolean channelsFirst) {
         int[] s = x.shape();
@@ -167,6 +167,9 @@ public final class ReferenceShapeOps {
         int h = channelsFirst ? s[2] : s[1];
         int w = channelsFirst ? s[3] : s[2];
         int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        // TensorFlow's resize kernels copy the image when its size does not change ("no-op resizes"),
+        // so an infinity stays one there instead of meeting its own difference
+        if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
         RefArray out = RefArray.zeros(outShape);
         float sy = (float) h / outH;
         float sx = (float) w / outW;
