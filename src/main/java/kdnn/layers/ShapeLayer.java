@@ -140,6 +140,8 @@ public abstract class ShapeLayer extends Layer {
     @Override
     void restoreKerasExtremes(long[] inputShape, MemorySegment input, MemorySegment output, long[] outputShape,
                               Variant variant, int threads) {
+        // TensorFlow's resize copies an image whose size stays: a size of (1, 1) keeps even infinities
+        if (Arrays.stream(size).allMatch(f -> f == 1)) return;
         BilinearExtremes.restore(input, output, logical(inputShape), size,
                 variant.inputChannelsLast(format), variant.outputChannelsLast(format));
     }

@@ -28,6 +28,21 @@ class BilinearUpSamplingTest {
         }
     }
 
+    /** A size of (1, 1) is TensorFlow's no-op resize, a copy: infinities and NaN stay where they are, in both modes. */
+    @Test
+    void aSizeOfOneCopiesTheImageWithItsInfinities() throws Exception {
+        float[] x = {1, Float.NaN, 2, 3, Float.POSITIVE_INFINITY, 5, 6, 7, Float.NEGATIVE_INFINITY};
+        for (ExtremeValues mode : ExtremeValues.values()) {
+            try (Layer l = UpSampling2D.builder().size(1, 1).interpolation("bilinear").build();
+                 Tensor in = Tensor.of(x, 1L, 3, 3, 1)) {
+                l.setExtremes(mode);
+                try (Tensor y = l.call(in)) {
+                    assertArrayEquals(x, y.toFloatArray(), 0f, mode.toString());
+                }
+            }
+        }
+    }
+
     @Test
     void randomShapesMatchTheReference() throws Exception {
         SplittableRandom r = new SplittableRandom(21);
