@@ -279,6 +279,10 @@ final class RandomGraph {
 
     /** Two or three values of one shape merged; a residual branch is made when no other value has the shape. */
     void merge(Value x) {
+        if (rank == 1 && !channelsFirst && !openSides && reuses.nextInt(5) == 0) {
+            dot(x);
+            return;
+        }
         if (reuses.nextInt(4) == 0) { // squeeze-and-excitation's form: a value of one position per channel broadcast
             Value pooled = unary(layer(cls(reuses.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"),
                     "data_format", format(), "keepdims", true), x);
@@ -318,6 +322,73 @@ final class RandomGraph {
             for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
         }
         add(t, new RefArray(shape, acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+    }
+
+    /**
+     * Keras' Dot of a sequence (batch, steps, features) with a convolution of it: over the features
+     * (one step against every other: (batch, steps, steps)) or over the steps ((batch, features,
+     * filters)), the vectors l2-normalized first or not.
+     */
+    void dot(Value x) {
+        boolean overSteps = reuses.nextBoolean();
+        int filters = overSteps ? 1 + reuses.nextInt(5) : channels(x.shape());
+        Value y = unary(conv(x, filters, 1 + 2 * reuses.nextInt(2), 1, "same"), x);
+        boolean normalize = reuses.nextInt(3) == 0;
+        int axis = overSteps ? 1 : 2;
+        Layer l = layer("Dot", "axes", axis, "normalize", normalize);
+        boolean swap = reuses.nextBoolean();
+        Value a = swap ? y : x;
+        Value b = swap ? x : y;
+        KerasTensor t = l.apply(a.t, b.t);
+        add(t, dotReference(a.value, b.value, axis, normalize), "Dot axes " + axis + (normalize ? " normalized" : "")
+                + " of [" + a.t + ", " + b.t + "]");
+    }
+
+    /** out[n, i, j] = sum over the contracted axis of a[n, ..i..] * b[n, ..j..] (each l2-normalized along it first). */
+    static RefArray dotReference(RefArray a, RefArray b, int axis, boolean normalize) {
+        int n = a.shape()[0];
+        int la = a.shape()[axis];
+        int ia = a.shape()[3 - axis]; // the axis that stays
+        int ib = b.shape()[3 - axis];
+        double[] av = new double[a.data().length];
+        double[] bv = new double[b.data().length];
+        for (int k = 0; k < av.length; k++) av[k] = a.data()[k];
+        for (int k = 0; k < bv.length; k++) bv[k] = b.data()[k];
+        if (normalize) {
+            l2Normalize(av, a.shape(), axis);
+            l2Normalize(bv, b.shape(), axis);
+        }
+        float[] out = new float[n * ia * ib];
+        for (int s = 0; s < n; s++) {
+            for (int i = 0; i < ia; i++) {
+                for (int j = 0; j < ib; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < la; k++) {
+                        sum += av[at(a.shape(), s, axis, k, i)] * bv[at(b.shape(), s, axis, k, j)];
+                    }
+                    out[(s * ia + i) * ib + j] = (float) sum;
+                }
+            }
+        }
+        return new RefArray(new int[] {n, ia, ib}, out);
+    }
+
+    /** The flat index of (s, ...) in a rank-3 array with {@code k} on {@code axis} and {@code other} on the other axis. */
+    private static int at(int[] shape, int s, int axis, int k, int other) {
+        return axis == 1 ? (s * shape[1] + k) * shape[2] + other : (s * shape[1] + other) * shape[2] + k;
+    }
+
+    /** Each vector along {@code axis} divided by max(its l2 norm, 1e-6), as tf.math.l2_normalize's rsqrt(max(sum, 1e-12)). */
+    private static void l2Normalize(double[] v, int[] shape, int axis) {
+        int other = shape[3 - axis];
+        for (int s = 0; s < shape[0]; s++) {
+            for (int o = 0; o < other; o++) {
+                double sum = 0;
+                for (int k = 0; k < shape[axis]; k++) sum += v[at(shape, s, axis, k, o)] * v[at(shape, s, axis, k, o)];
+                double scale = 1 / Math.sqrt(Math.max(sum, 1e-12));
+                for (int k = 0; k < shape[axis]; k++) v[at(shape, s, axis, k, o)] *= scale;
+            }
+        }
     }
 
     /** {@code x}'s values repeated along its axes of length 1 to {@code shape}. */
