@@ -108,10 +108,13 @@ public enum Activation {
         float apply(float x);
     }
 
-    /** A function of whole vectors along Keras' last axis, run in Java: {@code length} values {@code stride} apart. */
+    /**
+     * A function of whole vectors along Keras' last axis, run in Java: {@code length} values
+     * {@code stride} apart, with two scratch arrays of that length.
+     */
     @FunctionalInterface
     interface VectorForm {
-        void apply(MemorySegment data, long start, int length, long stride);
+        void apply(MemorySegment data, long start, int length, long stride, float[] values, float[] scratch);
     }
 
     private final String keras;
@@ -187,9 +190,11 @@ public enum Activation {
         if (v == null) return null;
         int length = Math.toIntExact(lastLength);
         return data -> {
+            float[] values = new float[length];
+            float[] scratch = new float[length];
             long n = data.byteSize() / Float.BYTES;
             for (long start = 0; start < n; start++) {
-                if ((start / lastStride) % length == 0) v.apply(data, start, length, lastStride);
+                if ((start / lastStride) % length == 0) v.apply(data, start, length, lastStride, values, scratch);
             }
         };
     }
@@ -291,10 +296,9 @@ public enum Activation {
      * and max(z - tau, 0). That tau is Keras' own (its TensorFlow, JAX and NumPy backends alike);
      * Martins and Astudillo's is (c_k - 1) / k, the same only where the support is one value.
      */
-    static void sparsemax(MemorySegment data, long start, int length, long stride) {
-        float[] z = new float[length];
+    static void sparsemax(MemorySegment data, long start, int length, long stride, float[] z, float[] sorted) {
         for (int i = 0; i < length; i++) z[i] = data.getAtIndex(ValueLayout.JAVA_FLOAT, start + i * stride);
-        float[] sorted = z.clone();
+        System.arraycopy(z, 0, sorted, 0, length);
         Arrays.sort(sorted); // ascending, NaN last
         int numbers = length;
         while (numbers > 0 && Float.isNaN(sorted[numbers - 1])) numbers--;
