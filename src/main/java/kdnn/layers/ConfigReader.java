@@ -40,10 +40,33 @@ final class ConfigReader {
         // Keras' base Layer takes an activity_regularizer on every layer (a training-time loss only)
         if (config.hasNonNull("activity_regularizer")) {
             try {
-                kdnn.keras.Regularizers.get(config.get("activity_regularizer"));
+                keras3Checked(kdnn.keras.Regularizers.get(config.get("activity_regularizer")));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(className + ": invalid `activity_regularizer`: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * {@code r}, refused where a Keras 3 file gives a negative factor: Keras 3's regularizers
+     * refuse them ({@code validate_float_arg}), tf.keras' take them.
+     */
+    static kdnn.keras.Regularizer keras3Checked(kdnn.keras.Regularizer r) {
+        if (Layers.readingVersion() != KerasVersion.KERAS_3) return r;
+        if (r instanceof kdnn.keras.L1 l) nonNegativeFactor("l1", l.l1());
+        if (r instanceof kdnn.keras.L2 l) nonNegativeFactor("l2", l.l2());
+        if (r instanceof kdnn.keras.L1L2 l) {
+            nonNegativeFactor("l1", l.l1());
+            nonNegativeFactor("l2", l.l2());
+        }
+        return r;
+    }
+
+    /** Keras 3's {@code validate_float_arg}. */
+    static void nonNegativeFactor(String name, double value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("Invalid value for argument " + name + ": expected a non-negative float."
+                    + " Received: " + name + "=" + value);
         }
     }
 
@@ -138,7 +161,7 @@ final class ConfigReader {
 
     /** Keras' regularizer argument {@code key} (null for none); a refusal names the key. */
     kdnn.keras.Regularizer regularizer(String key) {
-        return argument(key, () -> kdnn.keras.Regularizers.get(node(key)));
+        return argument(key, () -> keras3Checked(kdnn.keras.Regularizers.get(node(key))));
     }
 
     /** Keras' constraint argument {@code key} (null for none); a refusal names the key. */

@@ -101,8 +101,8 @@ public final class Embedding extends Layer {
         b.outputDim = dim(r, "output_dim");
         JsonNode init = r.node("embeddings_initializer");
         b.initializer = Initializers.get(init.isNull() ? TextNode.valueOf("uniform") : init);
-        b.regularizer = Regularizers.get(r.node("embeddings_regularizer"));
-        b.activityRegularizer = Regularizers.get(r.node("activity_regularizer"));
+        b.regularizer = ConfigReader.keras3Checked(Regularizers.get(r.node("embeddings_regularizer")));
+        b.activityRegularizer = ConfigReader.keras3Checked(Regularizers.get(r.node("activity_regularizer")));
         b.constraint = Constraints.get(r.node("embeddings_constraint"));
         b.maskZero = r.bool("mask_zero", false);
         JsonNode length = r.node("input_length");

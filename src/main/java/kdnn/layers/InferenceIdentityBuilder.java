@@ -110,7 +110,7 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
                     : "Invalid value " + stddev + " received for `stddev`, expected a non-negative finite value.");
         }
         if (kind == InferenceIdentity.Kind.ACTIVITY_REGULARIZATION) {
-            new kdnn.keras.L1L2(l1, l2); // refuses negative or non-finite factors, naming them
+            new kdnn.keras.L1L2(l1, l2); // refuses non-finite factors, naming them
         }
         if (noiseShape != null) {
             for (long d : noiseShape) {
@@ -143,6 +143,11 @@ public final class InferenceIdentityBuilder<L extends InferenceIdentity> extends
             case ACTIVITY_REGULARIZATION -> {
                 l1 = r.number("l1", 0);
                 l2 = r.number("l2", 0);
+                // Keras 3's layer makes an L1L2 of them, which refuses negative factors (tf.keras' takes them)
+                if (Layers.readingVersion() == KerasVersion.KERAS_3) {
+                    ConfigReader.nonNegativeFactor("l1", l1);
+                    ConfigReader.nonNegativeFactor("l2", l2);
+                }
             }
             case IDENTITY -> { }
             case AUGMENTATION -> augmentation = RandomAugmentation.readArguments(className, r);

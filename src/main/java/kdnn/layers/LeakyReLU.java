@@ -61,6 +61,11 @@ public final class LeakyReLU extends ElementwiseLayer {
                     + config);
         }
         b.alpha = r.has("negative_slope") ? r.number("negative_slope", 0.3) : r.number("alpha", 0.3);
+        // Keras 3 refuses a negative slope; tf.keras takes it (x * alpha below 0 all the same)
+        if (Layers.readingVersion() == KerasVersion.KERAS_3 && b.alpha < 0) {
+            throw new IllegalArgumentException("The negative_slope value of a Leaky ReLU layer cannot be None or negative"
+                    + " value. Expected a float. Received: negative_slope=" + b.alpha);
+        }
         r.finish();
         return b.build();
     }
