@@ -69,7 +69,9 @@ public abstract class Layer implements AutoCloseable {
 
         @Override
         public boolean optimized(Layer layer, long[] inputShape, kdnn.internal.RunVariant variant) {
-            return layer.implementations(inputShape, (Variant) variant).stream().noneMatch(i -> i.contains(":ref"));
+            // "convolution_forward:ref:any", and a deconvolution over a reference kernel: "conv:any+ref:any"
+            return layer.implementations(inputShape, (Variant) variant).stream()
+                    .noneMatch(i -> i.matches(".*[:+]ref(:.*|$)"));
         }
 
         @Override

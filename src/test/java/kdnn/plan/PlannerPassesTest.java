@@ -459,6 +459,41 @@ class PlannerPassesTest {
 
     // ---- Dropout ------------------------------------------------------------------------
 
+    /**
+     * Transposed convolutions never write into a Concatenate's buffer, whatever kernel runs:
+     * oneDNN 3.13 runs a deconvolution into a strided destination on its reference kernel
+     * ("conv:any+ref:any"), which crashed the JVM in its bias step (found by RandomGraphsTest).
+     * The Concatenate copies, and the values are the reference's.
+     */
+    @Test
+    void transposedConvolutionsIntoAConcatenateStayACopy() {
+        ExtremeValues before = ExtremeValues.mode();
+        ExtremeValues.setMode(ExtremeValues.FUSED);
+        try {
+            for (boolean anyKernel : new boolean[] {false, true}) {
+                if (anyKernel) System.setProperty("kdnn.plan.concatOnAnyKernel", "true");
+                try {
+                    kdnn.layers.Conv2DTranspose u1 = kdnn.layers.Conv2DTranspose.builder(4, 2).strides(2)
+                            .activation(Activation.RELU).name("u1").build();
+                    kdnn.layers.Conv2DTranspose u2 = kdnn.layers.Conv2DTranspose.builder(2, 2).strides(2).name("u2").build();
+                    Conv2D head = Conv2D.builder(3, 1).name("head").build();
+                    KerasTensor x = KerasTensor.input("x", -1, 5, 4, 3);
+                    try (Functional m = Functional.of("up", List.of(x),
+                            List.of(head.apply(Concatenate.of("cat", -1).apply(u1.apply(x), u2.apply(x)))))) {
+                        weights(u1, u2, head);
+                        RefArray in = random(31, 2, 5, 4, 3);
+                        String plan = check(m, List.of(in), List.of(layer(head, concatenate(3, layer(u1, in), layer(u2, in)))));
+                        assertFalse(plan.contains("in place"), plan);
+                    }
+                } finally {
+                    System.clearProperty("kdnn.plan.concatOnAnyKernel");
+                }
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     @Test
     void dropoutIsRemoved() {
         Conv2D conv = Conv2D.builder(3, 3).name("conv").build();

@@ -520,7 +520,9 @@ public final class Planner {
             List<Work> producers = new ArrayList<>();
             for (int v : cat.inputs) {
                 Work p = producer(v);
+                // (not a transposed convolution: oneDNN's deconvolution into a strided destination crashes)
                 if (p == null || isOutput(v) || soleReader(v) != cat || !bridge.acceptsSum(p.layer) || p.sumInto >= 0
+                        || p.layer.className().endsWith("Transpose")
                         || p.concatInto >= 0 || p.inputs.length != 1 || producers.contains(p)
                         || bridge.variantFormat(p.layer) != DataFormat.CHANNELS_LAST) {
                     producers = null;
