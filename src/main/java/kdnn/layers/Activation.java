@@ -128,26 +128,23 @@ public enum Activation {
     }
 
     Activation(String keras, Supplier<List<Eltwise>> postOps, DoubleUnaryOperator atExtremes) {
-        this.keras = keras;
-        this.postOps = postOps;
-        this.atExtremes = atExtremes;
-        this.javaForm = null;
-        this.vectorForm = null;
+        this(keras, postOps, atExtremes, null, null);
     }
 
     Activation(String keras, JavaForm javaForm) {
-        this.keras = keras;
-        this.postOps = () -> List.of();
-        this.atExtremes = null;
-        this.javaForm = javaForm;
-        this.vectorForm = null;
+        this(keras, () -> List.of(), null, javaForm, null);
     }
 
     Activation(String keras, VectorForm vectorForm) {
+        this(keras, () -> List.of(), null, null, vectorForm);
+    }
+
+    Activation(String keras, Supplier<List<Eltwise>> postOps, DoubleUnaryOperator atExtremes, JavaForm javaForm,
+               VectorForm vectorForm) {
         this.keras = keras;
-        this.postOps = () -> List.of();
-        this.atExtremes = null;
-        this.javaForm = null;
+        this.postOps = postOps;
+        this.atExtremes = atExtremes;
+        this.javaForm = javaForm;
         this.vectorForm = vectorForm;
     }
 

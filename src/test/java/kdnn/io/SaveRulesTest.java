@@ -53,23 +53,8 @@ class SaveRulesTest {
             "{'class_name': 'Activation', 'config': {'name': 'a', 'activation': 'squareplus'}}",
             "{'class_name': 'TimeDistributed', 'config': {'name': 'td', 'layer': {'class_name': 'Dense', 'config':"
                 + " {'name': 'd', 'units': 2, 'activation': 'log_sigmoid'}}}}"}) {
-            String shape = layer.contains("TimeDistributed") ? "[null, 2, 3]" : "[null, 3]";
-            String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
-                    + " 'config': {'batch_input_shape': " + shape + ", 'name': 'x'}}, " + layer + "]}}";
-            try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
-                    (path, l, expected) -> l.getWeights(), KerasVersion.KERAS_3)) {
-                for (String file : new String[] {"m.h5", "tfjs"}) {
-                    Path to = dir.resolve(file);
-                    var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, to), config);
-                    assertTrue(e.getMessage().contains("Keras 3's activation") && e.getMessage().contains("which Keras 2"
-                            + " does not have"), e.getMessage());
-                    assertFalse(Files.exists(to), "nothing written");
-                }
-                Models.save(m, dir.resolve("m.keras"));
-                try (Model again = Models.load(dir.resolve("m.keras"))) {
-                    assertTrue(again.allLayers().size() > 0);
-                }
-            }
+            writtenAsKeras3Only(dir, layer, layer.contains("TimeDistributed") ? "[null, 2, 3]" : "[null, 3]",
+                    "which Keras 2 does not have");
         }
     }
 
@@ -80,21 +65,29 @@ class SaveRulesTest {
             "{'class_name': 'DepthwiseConv2D', 'config': {'name': 'd', 'kernel_size': 3, 'strides': 2, 'dilation_rate': 2}}",
             "{'class_name': 'SeparableConv1D', 'config': {'name': 's', 'filters': 2, 'kernel_size': 2, 'strides': [2],"
                 + " 'dilation_rate': [2], 'padding': 'same'}}"}) {
-            String shape = layer.contains("1D") ? "[null, 9, 2]" : "[null, 9, 9, 2]";
-            String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
-                    + " 'config': {'batch_input_shape': " + shape + ", 'name': 'x'}}, " + layer + "]}}";
-            try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
-                    (path, l, expected) -> l.getWeights(), KerasVersion.KERAS_3)) {
-                for (String file : new String[] {"m.h5", "tfjs"}) {
-                    Path to = dir.resolve(file);
-                    var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, to), config);
-                    assertTrue(e.getMessage().contains("Keras 2 refuses them"), e.getMessage());
-                    assertFalse(Files.exists(to), "nothing written");
-                }
-                Models.save(m, dir.resolve("m.keras"));
-                try (Model again = Models.load(dir.resolve("m.keras"))) {
-                    assertTrue(again.allLayers().size() > 0);
-                }
+            writtenAsKeras3Only(dir, layer, layer.contains("1D") ? "[null, 9, 2]" : "[null, 9, 9, 2]",
+                    "Keras 2 refuses them");
+        }
+    }
+
+    /**
+     * A Sequential of {@code layer} read under Keras 3's rules: refused for .h5 and TF.js with
+     * {@code why}, nothing written; written as .keras and read back.
+     */
+    private static void writtenAsKeras3Only(Path dir, String layer, String shape, String why) throws Exception {
+        String config = "{'class_name': 'Sequential', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer',"
+                + " 'config': {'batch_input_shape': " + shape + ", 'name': 'x'}}, " + layer + "]}}";
+        try (Model m = ModelConfigs.build(JSON.readTree(config.replace('\'', '"')),
+                (path, l, expected) -> l.getWeights(), KerasVersion.KERAS_3)) {
+            for (String file : new String[] {"m.h5", "tfjs"}) {
+                Path to = dir.resolve(file);
+                var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, to), config);
+                assertTrue(e.getMessage().contains(why), e.getMessage());
+                assertFalse(Files.exists(to), "nothing written");
+            }
+            Models.save(m, dir.resolve("m.keras"));
+            try (Model again = Models.load(dir.resolve("m.keras"))) {
+                assertTrue(again.allLayers().size() > 0);
             }
         }
     }
