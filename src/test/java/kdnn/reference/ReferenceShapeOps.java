@@ -113,9 +113,11 @@ public final class ReferenceShapeOps {
      * Bilinear upsampling as TensorFlow 2's {@code tf.image.resize(method="bilinear")}, which
      * Keras 2's UpSampling2D calls: output index {@code o} samples the input at
      * {@code (o + 0.5) / size - 0.5}, between floor and ceil of that position, both clamped to
-     * the input; applied axis by axis (the interpolation is separable), in double.
+     * the input; applied axis by axis (the interpolation is separable), in double. A size of all
+     * ones is TensorFlow's no-op resize: a copy.
      */
     public static RefArray upsampleBilinear(RefArray x, int[] size, boolean channelsFirst) {
+        if (Arrays.stream(size).allMatch(f -> f == 1)) return new RefArray(x.shape().clone(), x.data().clone());
         int first = firstSpatialAxis(x, size.length, channelsFirst);
         double[] cur = new double[x.data().length];
         for (int i = 0; i < cur.length; i++) cur[i] = x.data()[i];

@@ -169,8 +169,10 @@ class ComputeQueueTest {
         for (Thread c : callers) c.join();
         int turns = Threads.splitTurns() - splitsBefore;
         long inTurns = Threads.splitPredictions() - predictionsBefore;
-        // a turn that ended at the first pause would run 2, the callers then taking lone turns by turns
-        assertTrue(turns > 0 && inTurns >= 8, "the lanes went on past the callers' pauses: " + turns
+        // a turn that ended at the first pause would run 2, the callers then taking lone turns by turns;
+        // (a turn may also have begun before the counts were read: a lane an earlier test left looking
+        // for its next call, which in the full suite took all 16 once, so the turns are not counted)
+        assertTrue(inTurns >= 8, "the lanes went on past the callers' pauses: " + turns
                 + " split turns ran " + inTurns + " of 16 calls");
     }
 
