@@ -151,8 +151,8 @@ public enum Activation {
     /**
      * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
      * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
-     * Relu, relu6, hard_sigmoid, exponential, gelu, softmax and log_softmax do not; {@link KerasExtremes}
-     * restores Keras' values for them.
+     * Relu, relu6, hard_sigmoid, exponential, gelu, hard_tanh, sparse_sigmoid, softmax and log_softmax
+     * do not; {@link KerasExtremes} restores Keras' values for them.
      */
     boolean fusedKeepsExtremes() {
         return atExtremes == null && !isSoftmax();
