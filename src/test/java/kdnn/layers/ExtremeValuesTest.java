@@ -120,6 +120,25 @@ class ExtremeValuesTest {
         }
     }
 
+    /**
+     * oneDNN's gemm-based convolution (a depthwise, dilated convolution of one pixel runs on it)
+     * gives 0 for sigmoid(NaN) where its other kernels keep NaN (found by RandomGraphsTest): in
+     * Keras mode the layer gives Keras' NaN.
+     */
+    @Test
+    void sigmoidKeepsNanOnTheGemmKernelInKerasMode() throws Exception {
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv2D\",\"config\":{\"filters\":2,\"kernel_size\":3,"
+                + "\"padding\":\"same\",\"groups\":2,\"dilation_rate\":2,\"activation\":\"sigmoid\"}}"));
+        try (l; Tensor in = Tensor.of(new float[] {Float.NaN, 1, 2, 3}, 2, 1, 1, 2)) {
+            l.setExtremes(ExtremeValues.KERAS);
+            assertTrue(l.implementations(2, 1, 1, 2).toString().contains("gemm"), l.implementations(2, 1, 1, 2).toString());
+            try (Tensor y = l.call(in)) {
+                float[] got = y.toFloatArray();
+                assertTrue(Float.isNaN(got[0]) && Float.isFinite(got[1]) && Float.isFinite(got[2]), Arrays.toString(got));
+            }
+        }
+    }
+
     /** Sparsemax on vectors holding NaN, infinities and huge values: Keras' formula in float32, value for value. */
     @Test
     void sparsemaxOfExtremeVectorsIsKerasFormulaInFloat32() throws Exception {
