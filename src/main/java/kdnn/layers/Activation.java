@@ -39,9 +39,9 @@ public enum Activation {
     SOFTSIGN("softsign", x -> x / (1f + Math.abs(x))),
     /** Keras' {@code tanh}. */
     TANH("tanh", () -> List.of(new Eltwise(dnnl_eltwise_tanh(), 0f, 0f))),
-    // most kernels keep NaN, but the gemm-based convolution's post-op (depthwise, dilated, on one pixel) gives 0
+    // its post-op keeps NaN except on the gemm-based convolution, where BaseConv runs it in Java instead
     /** Keras' {@code sigmoid}: 1 / (1 + exp(-x)). */
-    SIGMOID("sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_logistic(), 0f, 0f)), v -> 1 / (1 + Math.exp(-v))),
+    SIGMOID("sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_logistic(), 0f, 0f))),
     // Keras 2: clip(0.2 x + 0.5, 0, 1)
     /** Keras 2's {@code hard_sigmoid}: clip(0.2 x + 0.5, 0, 1). */
     HARD_SIGMOID("hard_sigmoid", () -> List.of(new Eltwise(dnnl_eltwise_hardsigmoid(), 0.2f, 0.5f)),
@@ -153,7 +153,7 @@ public enum Activation {
      * True when the oneDNN form gives Keras' value for every input: NaN, the infinities and
      * values of any size too (checked for each activation by {@code ExtremeValuesTest}).
      * Relu, relu6, hard_sigmoid, exponential, gelu, hard_tanh, sparse_sigmoid, softmax and log_softmax
-     * do not, nor sigmoid on every kernel; {@link KerasExtremes} restores Keras' values for them.
+     * do not; {@link KerasExtremes} restores Keras' values for them.
      */
     boolean fusedKeepsExtremes() {
         return atExtremes == null && !isSoftmax();
@@ -319,6 +319,11 @@ public enum Activation {
         for (int i = 0; i < length; i++) {
             data.setAtIndex(ValueLayout.JAVA_FLOAT, start + i * stride, Math.max(z[i] - tau, 0f));
         }
+    }
+
+    /** Keras' sigmoid over a float32 buffer in Java (NaN stays NaN), for kernels whose fused form departs. */
+    static Pipeline.SlotOperation sigmoidInJava() {
+        return data -> apply(x -> (float) (1 / (1 + Math.exp(-(double) x))), data);
     }
 
     private static void apply(JavaForm f, MemorySegment data) {

@@ -274,9 +274,20 @@ public abstract class BaseConv extends Layer {
                 : Convolutions.channelsFirstTag(rank);
         int dstTag = variant.outputChannelsLast(spec.format()) ? Convolutions.channelsLastTag(rank)
                 : Convolutions.channelsFirstTag(rank);
-        return Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post),
+        Pipeline p = Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, post),
                 tail(act, dst, variant.outputChannelsLast(spec.format())),
                 precision == Precision.BF16, variant.outputChannelStride(), variant.bf16Input(), variant.bf16Output());
+        // oneDNN's gemm-based convolution (e.g. a depthwise, dilated one of a single pixel) gives 0 for a
+        // fused sigmoid of NaN where its other kernels and Keras keep NaN: there sigmoid runs in Java after
+        // it (where nothing follows the activation in the same primitive)
+        if (act == Activation.SIGMOID && !variant.sumIntoOutput() && variant.outputChannelStride() <= 0
+                && !variant.bf16Output() && p.implementations().stream().anyMatch(i -> i.contains("gemm"))) {
+            p.close();
+            p = Convolutions.build(src, srcTag, dstTag, ops(src, dst, padLeft, padRight, new ArrayList<>()),
+                    new Convolutions.Tail(-1, false, Activation.sigmoidInJava()), precision == Precision.BF16,
+                    variant.outputChannelStride(), variant.bf16Input(), false);
+        }
+        return p;
     }
 
     /**

@@ -122,8 +122,8 @@ class ExtremeValuesTest {
 
     /**
      * oneDNN's gemm-based convolution (a depthwise, dilated convolution of one pixel runs on it)
-     * gives 0 for sigmoid(NaN) where its other kernels keep NaN (found by RandomGraphsTest): in
-     * Keras mode the layer gives Keras' NaN.
+     * gives 0 for a fused sigmoid(NaN) where its other kernels keep NaN (found by RandomGraphsTest):
+     * there sigmoid runs in Java after it, and the layer gives Keras' NaN.
      */
     @Test
     void sigmoidKeepsNanOnTheGemmKernelInKerasMode() throws Exception {
