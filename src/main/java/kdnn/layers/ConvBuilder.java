@@ -238,6 +238,14 @@ public final class ConvBuilder<L extends BaseConv> {
         positive("kernel_size", kernelSize);
         positive("strides", strides);
         positive("dilation_rate", dilationRate);
+        // TensorFlow's shapes are int32: a dilated kernel's extent (k - 1) * d + 1 must be one
+        for (int i = 0; i < kernelSize.length && i < dilationRate.length; i++) {
+            if ((long) (kernelSize[i] - 1) * dilationRate[i] + 1 > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("The dilated kernel's extent (kernel_size - 1) * dilation_rate + 1 must"
+                        + " fit in int32. Received: kernel_size=" + Shapes.format(kernelSize) + " and dilation_rate="
+                        + Shapes.format(dilationRate));
+            }
+        }
         if (padding == null) throw new IllegalArgumentException("`padding` must not be null");
         if (dataFormat == null) throw new IllegalArgumentException("`data_format` must not be null");
         if (activation == null) throw new IllegalArgumentException("`activation` must not be null");

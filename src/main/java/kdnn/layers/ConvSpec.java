@@ -21,8 +21,8 @@ public record ConvSpec(int rank, int[] kernel, int[] strides, Padding padding, D
     }
 
     /** The kernel's extent with dilation: (k-1)*d + 1. */
-    public int effectiveKernel(int axis) {
-        return (kernel[axis] - 1) * dilation[axis] + 1;
+    public long effectiveKernel(int axis) {
+        return (long) (kernel[axis] - 1) * dilation[axis] + 1;
     }
 
     /** Output length along one spatial axis, by Keras' rules ({@code <= 0} for too-small inputs). */
