@@ -127,12 +127,29 @@ public final class Convolutions {
             // the last convolution writes float32, or bf16 where both it and the stored output are
             int lastType = dstBf16 && bf16 ? dnnl_bf16() : dnnl_f32();
             MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, srcType, srcTag));
+            long[] window = oneColumnWindow(srcDims, ops.get(0));
+            long[] convSrcDims = srcDims;
+            if (window != null) {
+                // the columns the one window reads, as a view of the input with its own strides
+                int last = srcDims.length - 3;
+                convSrcDims = srcDims.clone();
+                convSrcDims[srcDims.length - 1] = window[0];
+                userSrc = b.own(MemoryDesc.withStrides(convSrcDims, channelsLastStrides(srcDims, 1), srcType));
+                Op op = ops.get(0);
+                long[] strides = op.strides().clone();
+                long[] padRight = op.padRight().clone();
+                strides[last] = 1;
+                padRight[last] = window[1];
+                ops = new java.util.ArrayList<>(ops);
+                ops.set(0, new Op(false, op.weightsDims(), op.weightsTag(), op.weights(), op.bias(), op.dstDims(), strides,
+                        op.dilates(), op.padLeft(), padRight, op.postOps()));
+            }
             int current = Pipeline.INPUT;
             MemoryDesc currentMd = userSrc;
             boolean convertOut = dstTag != internalTag || dstType != lastType;
-            if (srcTag != internalTag || srcType != compute) {
+            if (window != null || srcTag != internalTag || srcType != compute) {
                 // one reorder in: channels_first runs on the fast nhwc kernels, precisions convert here
-                MemoryDesc internal = b.own(MemoryDesc.withTag(srcDims, compute, internalTag));
+                MemoryDesc internal = b.own(MemoryDesc.withTag(convSrcDims, compute, internalTag));
                 int slot = b.buffer(internal.byteSize());
                 b.step(reorder(userSrc, internal), Pipeline.Arg.slot(DNNL_ARG_FROM(), userSrc, current),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), internal, slot));
@@ -205,6 +222,27 @@ public final class Convolutions {
         if (tail.javaOperation() != null) {
             b.javaStep(Pipeline.OUTPUT, tail.javaOperation());
         }
+    }
+
+    /**
+     * oneDNN 3.13's brgconv miscomputes a 2D or 3D convolution of one input channel whose output is
+     * one column wide with a stride along the columns (values off by up to 2.5 times their size;
+     * found by HostileInputProperties). With one output column the stride reads nothing: such a
+     * first convolution reads only the columns its one window covers (a view of the input, copied
+     * in) with stride 1 there, or null where none of this applies.
+     *
+     * @return {columns read, right padding} of the window
+     */
+    static long[] oneColumnWindow(long[] srcDims, Op op) {
+        int last = srcDims.length - 3; // the last spatial axis among strides, dilates and paddings
+        if (srcDims[1] != 1 || srcDims.length < 4 || op.transposed() || op.strides()[last] <= 1
+                || op.dstDims()[op.dstDims().length - 1] != 1) {
+            return null;
+        }
+        long kernel = op.weightsDims()[op.weightsDims().length - 1];
+        long extent = (kernel - 1) * (op.dilates()[last] + 1) + 1;
+        long columns = Math.min(srcDims[srcDims.length - 1], extent - op.padLeft()[last]);
+        return new long[] {columns, extent - op.padLeft()[last] - columns};
     }
 
     /**
