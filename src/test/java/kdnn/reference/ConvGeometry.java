@@ -32,8 +32,8 @@ record ConvGeometry(int[] padBefore, int[] outSpatial) {
                 }
                 case SAME -> {
                     // TensorFlow's SAME: out = ceil(n/s), the smaller half of the padding goes before
-                    out[a] = (n + s - 1) / s;
-                    int total = Math.max((out[a] - 1) * s + keff - n, 0);
+                    out[a] = (int) (((long) n + s - 1) / s); // in long: a stride near int32's end must not wrap
+                    int total = (int) Math.max((long) (out[a] - 1) * s + keff - n, 0);
                     before[a] = total / 2;
                 }
                 case CAUSAL -> {
