@@ -24,7 +24,7 @@ public final class ReferenceShapeOps {
         int[] outShape = x.shape().clone();
         for (int a = 0; a < padding.length; a++) {
             checkPair(padding[a], "padding");
-            outShape[first + a] += padding[a][0] + padding[a][1];
+            outShape[first + a] = Math.addExact(outShape[first + a], Math.addExact(padding[a][0], padding[a][1]));
         }
         return gather(x, outShape, (axis, o) -> {
             int a = axis - first;
@@ -48,7 +48,7 @@ public final class ReferenceShapeOps {
         int[] outShape = x.shape().clone();
         for (int a = 0; a < r; a++) {
             checkPair(paddings[a], "paddings");
-            outShape[a] += paddings[a][0] + paddings[a][1];
+            outShape[a] = Math.addExact(outShape[a], Math.addExact(paddings[a][0], paddings[a][1]));
         }
         RefArray out = RefArray.zeros(outShape);
         if (out.data().length == 0) return out;
@@ -80,12 +80,13 @@ public final class ReferenceShapeOps {
         int[] outShape = x.shape().clone();
         for (int a = 0; a < cropping.length; a++) {
             checkPair(cropping[a], "cropping");
-            outShape[first + a] -= cropping[a][0] + cropping[a][1];
-            if (outShape[first + a] <= 0) {
+            long left = (long) outShape[first + a] - cropping[a][0] - cropping[a][1];
+            if (left <= 0) {
                 throw new IllegalArgumentException("cropping " + Arrays.toString(cropping[a]) + " removes all "
                         + x.shape()[first + a] + " positions of spatial axis " + a + " of input "
                         + Arrays.toString(x.shape()));
             }
+            outShape[first + a] = (int) left;
         }
         return gather(x, outShape, (axis, o) -> {
             int a = axis - first;
@@ -101,7 +102,7 @@ public final class ReferenceShapeOps {
             if (size[a] < 1) {
                 throw new IllegalArgumentException("upsampling size must be >= 1, got " + Arrays.toString(size));
             }
-            outShape[first + a] *= size[a];
+            outShape[first + a] = Math.multiplyExact(outShape[first + a], size[a]); // past int32: not representable here
         }
         return gather(x, outShape, (axis, o) -> {
             int a = axis - first;
@@ -128,7 +129,7 @@ public final class ReferenceShapeOps {
             }
             int axis = first + a;
             int in = shape[axis];
-            int out = in * size[a];
+            int out = Math.multiplyExact(in, size[a]);
             int outer = 1;
             for (int d = 0; d < axis; d++) outer *= shape[d];
             int inner = 1;
