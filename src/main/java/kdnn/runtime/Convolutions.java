@@ -127,14 +127,16 @@ public final class Convolutions {
             // the last convolution writes float32, or bf16 where both it and the stored output are
             int lastType = dstBf16 && bf16 ? dnnl_bf16() : dnnl_f32();
             MemoryDesc userSrc = b.own(MemoryDesc.withTag(srcDims, srcType, srcTag));
-            long[] window = oneColumnWindow(srcDims, ops.get(0));
+            long[] window = oneColumnWindow(srcDims, ops.get(0), bf16);
             long[] convSrcDims = srcDims;
             if (window != null) {
                 // the columns the one window reads, as a view of the input with its own strides
                 int last = srcDims.length - 3;
                 convSrcDims = srcDims.clone();
                 convSrcDims[srcDims.length - 1] = window[0];
-                userSrc = b.own(MemoryDesc.withStrides(convSrcDims, channelsLastStrides(srcDims, 1), srcType));
+                long[] viewStrides = srcTag == internalTag ? channelsLastStrides(srcDims, srcDims[1])
+                        : MemoryDesc.rowMajorStrides(srcDims); // channels_first
+                userSrc = b.own(MemoryDesc.withStrides(convSrcDims, viewStrides, srcType));
                 Op op = ops.get(0);
                 long[] strides = op.strides().clone();
                 long[] padRight = op.padRight().clone();
@@ -225,17 +227,19 @@ public final class Convolutions {
     }
 
     /**
-     * oneDNN 3.13's brgconv miscomputes a 2D or 3D convolution of one input channel whose output is
-     * one column wide with a stride along the columns (values off by up to 2.5 times their size;
-     * found by HostileInputProperties). With one output column the stride reads nothing: such a
-     * first convolution reads only the columns its one window covers (a view of the input, copied
-     * in) with stride 1 there, or null where none of this applies.
+     * oneDNN 3.13's brgconv miscomputes a convolution whose output is one column wide with a stride
+     * along the columns: in float32 in 2D and 3D where the input has one channel (found by
+     * HostileInputProperties), in bf16 in 1D to 3D for any channels, plain, grouped and depthwise
+     * (found by ConvVsReferenceTest's bf16 cases); values off by up to 2.5 times their size. With one output
+     * column the stride reads nothing: such a first convolution reads only the columns its one
+     * window covers (a view of the input, copied in) with stride 1 there, or null where none of
+     * this applies.
      *
      * @return {columns read, right padding} of the window
      */
-    static long[] oneColumnWindow(long[] srcDims, Op op) {
+    static long[] oneColumnWindow(long[] srcDims, Op op, boolean bf16) {
         int last = srcDims.length - 3; // the last spatial axis among strides, dilates and paddings
-        if (srcDims[1] != 1 || srcDims.length < 4 || op.transposed() || op.strides()[last] <= 1
+        if (!bf16 && (srcDims[1] != 1 || srcDims.length < 4) || op.transposed() || op.strides()[last] <= 1
                 || op.dstDims()[op.dstDims().length - 1] != 1) {
             return null;
         }

@@ -52,7 +52,76 @@ class ConvVsReferenceTest {
         });
     }
 
-    private record Case(ObjectNode layer, int[] inputShape, long seed, boolean keras3) {
+    /** A case; {@code bf16}: computed in bf16, checked within bf16's rounding of inputs and weights. */
+    private record Case(ObjectNode layer, int[] inputShape, long seed, boolean keras3, boolean bf16) {
+        Case(ObjectNode layer, int[] inputShape, long seed, boolean keras3) {
+            this(layer, inputShape, seed, keras3, false);
+        }
+
+        Case inBf16() {
+            ObjectNode l = layer.deepCopy();
+            String act = l.get("config").get("activation").asText();
+            // 1-Lipschitz activations, so that the rounding bound below holds through them
+            ((ObjectNode) l.get("config")).put("activation", act.equals("relu") ? "relu" : "linear");
+            return new Case(l, inputShape, seed, keras3, true);
+        }
+    }
+
+    /**
+     * bf16 on random configurations of every class, checked against the reference within bf16's
+     * rounding: each value within 2^-6 of the sum of its terms' magnitudes (inputs and weights
+     * round by 2^-9 each, a separable's middle value once more).
+     */
+    @TestFactory
+    Stream<DynamicTest> bf16MatchesTheReferenceWithinItsRounding() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kdnn.runtime.Convolutions.bf16Supported(), "no bf16 on this CPU");
+        return IntStream.range(0, 300).mapToObj(i -> {
+            Case c = randomCase(new SplittableRandom(4000 + i), CLASSES, false).inBf16();
+            return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
+                    + " input " + Arrays.toString(c.inputShape), () -> check(c));
+        });
+    }
+
+    /**
+     * An output one column wide with a stride along the columns: oneDNN 3.13's bf16 brgconv
+     * miscomputed these for any channels, in 1D to 3D, plain, grouped, depthwise and separable
+     * (found by bf16 random cases); kdnn reads only the window's columns with stride 1 there.
+     */
+    @TestFactory
+    Stream<DynamicTest> bf16OneStridedColumnMatchesTheReference() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kdnn.runtime.Convolutions.bf16Supported(), "no bf16 on this CPU");
+        List<DynamicTest> tests = new ArrayList<>();
+        int[][] cases = {{4, 4, 4}, {3, 3, 5}, {2, 3, 4}}; // stride, kernel, input columns
+        for (String cls : new String[] {"Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D"}) {
+            int rank = rank(cls);
+            for (int[] k : cases) {
+                for (int channels : new int[] {3, 16}) {
+                    String padding = k[0] == 4 ? "same" : "valid";
+                    ObjectNode layer = JsonNodeFactory.instance.objectNode().put("class_name", cls);
+                    ObjectNode config = layer.putObject("config");
+                    if (!cls.startsWith("Depthwise")) config.put("filters", 16);
+                    if (!cls.equals("Conv2D") && !cls.equals("Conv1D") && !cls.equals("Conv3D")) config.put("depth_multiplier", 2);
+                    if (cls.equals("Conv2D") && channels == 16) config.put("groups", 4);
+                    config.put("padding", padding).put("activation", "linear");
+                    var kernel = config.putArray("kernel_size");
+                    var strides = config.putArray("strides");
+                    int[] shape = new int[rank + 2];
+                    shape[0] = 2;
+                    for (int a = 0; a < rank - 1; a++) {
+                        kernel.add(2);
+                        strides.add(1);
+                        shape[1 + a] = 3;
+                    }
+                    kernel.add(k[1]);
+                    strides.add(k[0]);
+                    shape[rank] = k[2];
+                    shape[rank + 1] = channels;
+                    Case c = new Case(layer, shape, 23, false, true);
+                    tests.add(DynamicTest.dynamicTest(cls + " " + config + " input " + Arrays.toString(shape), () -> check(c)));
+                }
+            }
+        }
+        return tests.stream();
     }
 
     /**
@@ -173,6 +242,27 @@ class ConvVsReferenceTest {
         return a;
     }
 
+    /** Each value within bf16's rounding: 2^-6 of the same layer run on the magnitudes (linear). */
+    private static void checkBf16(Case c, float[] x, List<RefArray> refWeights, RefArray want, float[] got) {
+        ObjectNode magnitudes = c.layer.deepCopy();
+        ((ObjectNode) magnitudes.get("config")).put("activation", "linear");
+        float[] ax = x.clone();
+        for (int i = 0; i < ax.length; i++) ax[i] = Math.abs(ax[i]);
+        List<RefArray> aw = new ArrayList<>();
+        for (RefArray w : refWeights) {
+            float[] v = w.data().clone();
+            for (int i = 0; i < v.length; i++) v[i] = Math.abs(v[i]);
+            aw.add(new RefArray(w.shape(), v));
+        }
+        RefArray bound = ReferenceLayer.run(magnitudes, new RefArray(c.inputShape, ax), aw, c.keras3);
+        for (int i = 0; i < got.length; i++) {
+            float w = want.data()[i];
+            double tolerance = Math.scalb(bound.data()[i], -6) + 1e-6;
+            assertTrue(Math.abs(got[i] - w) <= tolerance, "bf16 value " + i + ": oneDNN " + got[i] + ", reference " + w
+                    + ", allowed " + tolerance);
+        }
+    }
+
     private static void check(Case c) {
         SplittableRandom r = new SplittableRandom(c.seed);
         long[] shape = Arrays.stream(c.inputShape).asLongStream().toArray();
@@ -187,10 +277,15 @@ class ConvVsReferenceTest {
                 refWeights.add(new RefArray(w.shape(), v));
             }
             layer.setWeights(weights);
+            if (c.bf16) ((BaseConv) layer).setPrecision(Precision.BF16);
             RefArray want = ReferenceLayer.run(c.layer, new RefArray(c.inputShape, x), refWeights, c.keras3);
             try (Tensor got = layer.call(input)) {
                 assertArrayEquals(Arrays.stream(want.shape()).asLongStream().toArray(), got.shape(), "output shape");
                 float[] g = got.toFloatArray();
+                if (c.bf16) {
+                    checkBf16(c, x, refWeights, want, g);
+                    return;
+                }
                 for (int i = 0; i < g.length; i++) {
                     float w = want.data()[i];
                     assertTrue(Math.abs(g[i] - w) <= 1e-4 + 1e-4 * Math.abs(w),
