@@ -150,7 +150,53 @@ public final class Softmax extends Layer {
 
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        return Softmaxes.softmax(inputShape, resolved(inputShape), false);
+        int[] over = resolved(inputShape);
+        if (!list || over.length == 1) {
+            return Softmaxes.softmax(inputShape, over, false);
+        }
+        long[] strides = MemoryDesc.rowMajorStrides(inputShape);
+        long[] members = offsets(inputShape, strides, over, true);
+        long[] groups = offsets(inputShape, strides, over, false);
+        return Softmaxes.softmax(inputShape, over, false, (x, y) -> roundLogSumExpAsKeras(x, y, members, groups));
+    }
+
+    /**
+     * Keras computes several axes' softmax as {@code exp(x - logsumexp(x))} in float32, and its
+     * logsumexp, {@code log(sum(exp(x - max))) + max}, rounds to float32 at the max's magnitude:
+     * for large values that moves every output (two values of 1e5 give 0.49892 each, two of 2e30
+     * give 1 each), where oneDNN's softmax gives the exact 0.5. Each group whose rounded logsumexp
+     * departs from the exact one by more than float32's noise is recomputed so; groups holding NaN
+     * or +Inf, or only -Inf, are left to {@link #restoreKerasExtremes}.
+     */
+    private static void roundLogSumExpAsKeras(MemorySegment x, MemorySegment y, long[] members, long[] groups) {
+        for (long g : groups) {
+            float max = Float.NEGATIVE_INFINITY;
+            long at = -1;
+            boolean finite = true; // no NaN, no +Inf
+            for (long m : members) {
+                float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, g + m);
+                finite &= v < Float.POSITIVE_INFINITY; // NaN or +Inf: -Inf only adds nothing
+                if (v > max) {
+                    max = v;
+                    at = m;
+                }
+            }
+            float top = at < 0 ? 0 : y.getAtIndex(ValueLayout.JAVA_FLOAT, g + at);
+            if (!finite || !(top > 0)) {
+                continue;
+            }
+            // the max's output is 1 / sum(exp(x - max))
+            double logSum = -Math.log(top);
+            float keras = (float) logSum + max;
+            // the rounding, exact in double: keras - max is a difference of two nearby floats
+            if (Math.abs((double) keras - max - logSum) <= 0x1p-22) {
+                continue;
+            }
+            for (long m : members) {
+                float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, g + m);
+                y.setAtIndex(ValueLayout.JAVA_FLOAT, g + m, (float) Math.exp(v - keras));
+            }
+        }
     }
 
     @Override

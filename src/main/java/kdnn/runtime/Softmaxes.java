@@ -16,6 +16,11 @@ public final class Softmaxes {
 
     /** Softmax ({@code log}: log-softmax) of a row-major tensor of {@code dims} over {@code axes} (sorted, distinct). */
     public static Pipeline softmax(long[] dims, int[] axes, boolean log) {
+        return softmax(dims, axes, log, null);
+    }
+
+    /** As {@link #softmax(long[], int[], boolean)}, then {@code then} (null: nothing) from the input into the output. */
+    public static Pipeline softmax(long[] dims, int[] axes, boolean log, Pipeline.SlotTransfer then) {
         int rank = dims.length;
         // the permutation that moves the softmax axes last, keeping the order of the others
         int[] perm = new int[rank];
@@ -37,6 +42,7 @@ public final class Softmaxes {
             if (inPlace) {
                 b.step(softmax(flat, log), Pipeline.Arg.slot(DNNL_ARG_SRC(), flat, Pipeline.INPUT),
                         Pipeline.Arg.slot(DNNL_ARG_DST(), flat, Pipeline.OUTPUT));
+                if (then != null) b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, then);
                 return b.build();
             }
             long[] strides = MemoryDesc.rowMajorStrides(dims);
@@ -56,6 +62,7 @@ public final class Softmaxes {
                     Pipeline.Arg.slot(DNNL_ARG_DST(), flat, buffer));
             b.step(Convolutions.reorder(packed, user), Pipeline.Arg.slot(DNNL_ARG_FROM(), packed, buffer),
                     Pipeline.Arg.slot(DNNL_ARG_TO(), user, Pipeline.OUTPUT));
+            if (then != null) b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, then);
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();

@@ -112,6 +112,36 @@ class SurroundingExtremesTest {
         }
     }
 
+    /**
+     * Several axes: Keras' logsumexp is float32, rounded at the max's magnitude, so large values
+     * move every output of their group (oneDNN's exact softmax gave 0.5 for each of two 2e30s,
+     * Keras 1); in both modes, as these are finite values.
+     */
+    @Test
+    void softmaxOverSeveralAxesRoundsLogSumExpAsKeras() throws Exception {
+        float[] x = {2e30f, Float.NEGATIVE_INFINITY, 2e30f, 3, 1e5f, 1e5f, 99_999f, 7, 0.5f, -0.25f, 2, 1};
+        // (3, 1, 4) over axes 1 and 2: a group per row; Keras' float32 logsumexp of the second row (7 vanishes)
+        float lse1 = (float) Math.log(2 + Math.exp(-1.0)) + 1e5f;
+        float[] want = {
+            1, 0, 1, 0,
+            (float) Math.exp(1e5f - lse1), (float) Math.exp(1e5f - lse1), (float) Math.exp(99_999f - lse1), 0,
+        };
+        for (ExtremeValues mode : ExtremeValues.values()) {
+            try (Layer l = layer("Softmax", "'axis':[1,2]"); Tensor in = Tensor.of(x, 3, 1, 4)) {
+                l.setExtremes(mode);
+                try (Tensor out = l.call(in)) {
+                    float[] got = out.toFloatArray();
+                    for (int i = 0; i < 8; i++) {
+                        assertEquals(want[i], got[i], Math.ulp(want[i]) * 4, mode + " value " + i);
+                    }
+                    // small values: oneDNN's softmax, within float32's noise of the exact one
+                    double sum = Math.exp(0.5) + Math.exp(-0.25) + Math.exp(2) + Math.exp(1);
+                    assertEquals(Math.exp(2) / sum, got[10], 1e-7, mode + " value 10");
+                }
+            }
+        }
+    }
+
     @Test
     void preluWithNonFiniteAlphaIsKeras() throws Exception {
         float[] x = {1, -1, 2, -2, Float.NaN, Float.NEGATIVE_INFINITY};

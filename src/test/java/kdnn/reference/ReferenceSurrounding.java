@@ -97,7 +97,8 @@ public final class ReferenceSurrounding {
     /**
      * Keras' Softmax layer over {@code axes} (resolved, in [0, rank)). One axis: tf.nn.softmax,
      * {@code exp(x - max) / sum}. Several ({@code logsumexp}): {@code exp(x - logsumexp(x))}, where
-     * logsumexp shifts by the max only when it is finite. In double, rounded at the end.
+     * logsumexp shifts by the max only when it is finite and is rounded to float32 as Keras' is; the
+     * rest in double, rounded at the end.
      */
     public static RefArray softmax(RefArray x, int[] axes, boolean logsumexp) {
         int[] shape = x.shape();
@@ -128,8 +129,9 @@ public final class ReferenceSurrounding {
         for (int j = 0; j < out.length; j++) sum[group[j]] += Math.exp(x.data()[j] - shift[group[j]]);
         for (int j = 0; j < out.length; j++) {
             int g = group[j];
-            out[j] = (float) (logsumexp ? Math.exp(x.data()[j] - (Math.log(sum[g]) + shift[g]))
-                    : Math.exp(x.data()[j] - shift[g]) / sum[g]);
+            // Keras' logsumexp and the difference from it are float32 (rounded at the max's magnitude)
+            float lse = (float) Math.log(sum[g]) + (float) shift[g];
+            out[j] = (float) (logsumexp ? Math.exp(x.data()[j] - lse) : Math.exp(x.data()[j] - shift[g]) / sum[g]);
         }
         return new RefArray(shape.clone(), out);
     }
