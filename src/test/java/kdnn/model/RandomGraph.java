@@ -984,7 +984,17 @@ final class RandomGraph {
             case 6 -> layer("ThresholdedReLU", "theta", continuous ? 0.0 : 0.3);
             case 7 -> layer("ELU", "alpha", 0.7);
             case 3 -> layer("Rescaling", "scale", r.nextBoolean() ? 1 / 255.0 : -0.5, "offset", r.nextBoolean() ? 0.0 : -1.0);
-            case 4 -> layer("Softmax", "axis", r.nextBoolean() ? -1 : channelAxis());
+            case 4 -> {
+                // one axis, or several: a spatial softmax over the sides (heatmaps), or a side and the channels
+                int[] sides = new int[rank];
+                for (int i = 0; i < rank; i++) sides[i] = spatialAxis(i);
+                yield switch (r.nextInt(4)) {
+                    case 0 -> layer("Softmax", "axis", -1);
+                    case 1 -> layer("Softmax", "axis", channelAxis());
+                    case 2 -> layer("Softmax", "axis", sides);
+                    default -> layer("Softmax", "axis", new int[] {spatialAxis(0), channelAxis()});
+                };
+            }
             case 5 -> {
                 int[] shared = new int[rank];
                 for (int i = 0; i < rank; i++) shared[i] = spatialAxis(i);
@@ -1272,8 +1282,11 @@ final class RandomGraph {
             }
             case "Normalization" -> normalization(config, l.getWeights(), x);
             case "Softmax" -> {
-                int axis = config.get("axis").asInt();
-                yield ReferenceSurrounding.softmax(x, new int[] {axis < 0 ? axis + x.rank() : axis}, false);
+                JsonNode a = config.get("axis");
+                int[] axes = a.isArray() ? ints(a) : new int[] {a.asInt()};
+                for (int i = 0; i < axes.length; i++) if (axes[i] < 0) axes[i] += x.rank();
+                java.util.Arrays.sort(axes);
+                yield ReferenceSurrounding.softmax(x, axes, a.isArray() && axes.length > 1);
             }
             case "PReLU" -> {
                 Weight alpha = l.getWeights().get(0);
