@@ -20,7 +20,11 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Randomized configurations of every convolution layer, run by oneDNN and by the pure-Java
- * reference on the same config, input and weights.
+ * reference on the same config, input and weights. {@code -Dkdnn.convCases=N} draws N cases in
+ * each random factory (600 and 300 by default) from {@code -Dkdnn.convCasesFrom=S} (seeds S on;
+ * default each factory's own), and {@code -Dkdnn.convCasesWide=true} draws wider ones (channels and
+ * filters up to 64, across oneDNN's 16-wide blocks, and more columns): how the soaks that found
+ * oneDNN's one-column flaws ran.
  */
 class ConvVsReferenceTest {
     private static final String[] ACTIVATIONS = {"linear", "relu", "elu", "selu", "softplus", "softsign", "tanh",
@@ -33,10 +37,18 @@ class ConvVsReferenceTest {
     private static final String[] KERAS_3_STRIDED_DILATION = {"SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D",
         "DepthwiseConv2D"};
 
+    private static final boolean WIDE = Boolean.getBoolean("kdnn.convCasesWide");
+
+    /** Seeds {@code from} on ({@code kdnn.convCasesFrom} where set), {@code count} of them ({@code kdnn.convCases}). */
+    private static IntStream seeds(int from, int count) {
+        int start = Integer.getInteger("kdnn.convCasesFrom", from);
+        return IntStream.range(start, start + Integer.getInteger("kdnn.convCases", count));
+    }
+
     @TestFactory
     Stream<DynamicTest> randomConfigurationsMatchTheReference() {
-        return IntStream.range(0, 600).mapToObj(i -> {
-            Case c = randomCase(new SplittableRandom(1000 + i), CLASSES, false);
+        return seeds(1000, 600).mapToObj(i -> {
+            Case c = randomCase(new SplittableRandom(i), CLASSES, false);
             return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
                     + " input " + Arrays.toString(c.inputShape), () -> check(c));
         });
@@ -45,14 +57,17 @@ class ConvVsReferenceTest {
     /** Keras 3's rules: depthwise and separable convolutions with strides and dilation both above 1. */
     @TestFactory
     Stream<DynamicTest> keras3StridedDilationMatchesTheReference() {
-        return IntStream.range(0, 60).mapToObj(i -> {
-            Case c = randomCase(new SplittableRandom(9000 + i), KERAS_3_STRIDED_DILATION, true);
+        return seeds(9000, 60).mapToObj(i -> {
+            Case c = randomCase(new SplittableRandom(i), KERAS_3_STRIDED_DILATION, true);
             return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
                     + " input " + Arrays.toString(c.inputShape), () -> check(c));
         });
     }
 
     /** A case; {@code bf16}: computed in bf16, checked within bf16's rounding of inputs and weights. */
+    /** Channel and filter counts of the wide draws: ones, and both sides of oneDNN's 16-wide blocks. */
+    private static final int[] WIDTHS = {1, 1, 2, 3, 8, 15, 16, 17, 32, 33, 48, 64};
+
     private record Case(ObjectNode layer, int[] inputShape, long seed, boolean keras3, boolean bf16) {
         Case(ObjectNode layer, int[] inputShape, long seed, boolean keras3) {
             this(layer, inputShape, seed, keras3, false);
@@ -75,8 +90,8 @@ class ConvVsReferenceTest {
     @TestFactory
     Stream<DynamicTest> bf16MatchesTheReferenceWithinItsRounding() {
         org.junit.jupiter.api.Assumptions.assumeTrue(kdnn.runtime.Convolutions.bf16Supported(), "no bf16 on this CPU");
-        return IntStream.range(0, 300).mapToObj(i -> {
-            Case c = randomCase(new SplittableRandom(4000 + i), CLASSES, false).inBf16();
+        return seeds(4000, 300).mapToObj(i -> {
+            Case c = randomCase(new SplittableRandom(i), CLASSES, false).inBf16();
             return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
                     + " input " + Arrays.toString(c.inputShape), () -> check(c));
         });
@@ -166,7 +181,7 @@ class ConvVsReferenceTest {
         boolean depthwise = cls.startsWith("Depthwise");
         boolean transposed = cls.endsWith("Transpose");
         ObjectNode cfg = JsonNodeFactory.instance.objectNode();
-        int filters = 1 + r.nextInt(5);
+        int filters = WIDE ? WIDTHS[r.nextInt(WIDTHS.length)] : 1 + r.nextInt(5);
         if (!depthwise) cfg.put("filters", filters);
         int[] k = new int[rank];
         int[] s = new int[rank];
@@ -191,7 +206,7 @@ class ConvVsReferenceTest {
         cfg.put("data_format", cf ? "channels_first" : "channels_last");
         cfg.put("activation", ACTIVATIONS[r.nextInt(ACTIVATIONS.length)]);
         cfg.put("use_bias", r.nextInt(4) != 0);
-        int channels = 1 + r.nextInt(6);
+        int channels = WIDE ? WIDTHS[r.nextInt(WIDTHS.length)] : 1 + r.nextInt(6);
         if (cls.startsWith("Separable") || depthwise) cfg.put("depth_multiplier", 1 + r.nextInt(3));
         // transposed convolutions take groups as tf-keras does (checked against filters, then unused)
         if (rank < 3 && cls.startsWith("Conv") && r.nextInt(4) == 0) {
@@ -216,7 +231,7 @@ class ConvVsReferenceTest {
         shape[0] = 1 + r.nextInt(3);
         for (int a = 0; a < rank; a++) {
             int minimum = (k[a] - 1) * d[a] + 1;
-            shape[cf ? 2 + a : 1 + a] = minimum + r.nextInt(rank == 3 ? 4 : 9);
+            shape[cf ? 2 + a : 1 + a] = minimum + r.nextInt(rank == 3 ? 4 : WIDE && a == rank - 1 ? 40 : 9);
         }
         shape[cf ? 1 : rank + 1] = channels;
         ObjectNode layer = JsonNodeFactory.instance.objectNode();
