@@ -440,12 +440,21 @@ final class RandomGraph {
         return conv(x, channels(x.shape()), 1 + 2 * r.nextInt(2), 1, "same");
     }
 
+    /** {@code -Dkdnn.randomGraphsWide=true}: half the convolutions' filters across oneDNN's 16-wide blocks. */
+    static final boolean WIDE = Boolean.getBoolean("kdnn.randomGraphsWide");
+    private static final int[] WIDTHS = {15, 16, 17, 32, 33, 48, 64};
+
+    /** A filter count from 1 to {@code bound}; in wide graphs, half the time one across oneDNN's blocks. */
+    int filters(int bound) {
+        return WIDE && r.nextBoolean() ? WIDTHS[r.nextInt(WIDTHS.length)] : 1 + r.nextInt(bound);
+    }
+
     Layer conv(Value x) {
         int k = 1 + r.nextInt(3);
         int stride = r.nextInt(3) == 0 ? 2 : 1;
         String padding = r.nextBoolean() ? "same" : rank == 1 && r.nextBoolean() ? "causal" : "valid";
         if (padding.equals("valid") && smallestSide(x.shape()) < k) padding = "same";
-        return conv(x, 1 + r.nextInt(8), k, stride, padding);
+        return conv(x, filters(8), k, stride, padding);
     }
 
     Layer conv(Value x, int filters, int k, int stride, String padding) {
@@ -466,7 +475,7 @@ final class RandomGraph {
     }
 
     Layer separable(Value x) {
-        return layer(cls("SeparableConv#D"), concat(depthwiseGeometry(x), "filters", 1 + r.nextInt(6),
+        return layer(cls("SeparableConv#D"), concat(depthwiseGeometry(x), "filters", filters(6),
                 "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format()));
     }
 
@@ -488,7 +497,7 @@ final class RandomGraph {
         // `valid`; with `same` TensorFlow refuses most, as kdnn does)
         String padding = r.nextBoolean() ? "same" : "valid";
         Object outputPadding = stride > 1 && padding.equals("valid") && r.nextInt(2) == 0 ? tuple(r.nextInt(stride)) : null;
-        return layer(cls("Conv#DTranspose"), "filters", 1 + r.nextInt(5), "kernel_size", tuple(k),
+        return layer(cls("Conv#DTranspose"), "filters", filters(5), "kernel_size", tuple(k),
                 "strides", tuple(stride), "output_padding", outputPadding, "padding", padding,
                 "activation", activation(), "use_bias", r.nextBoolean(), "data_format", format());
     }

@@ -29,7 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the reference run layer by layer, in the default mode, in {@code keras} mode, with fusion off
  * and with the batch in slices of one: whatever the planner does to a graph, the values stay
  * Keras'. Graphs of 1, 2 and 3 spatial axes; {@code -Dkdnn.randomGraphs=N} checks N of them
- * (400 by default, about 3 s). Two bugs it found are kept as cases of {@code PlannerPassesTest}.
+ * (400 by default, about 3 s), {@code -Dkdnn.randomGraphsFrom=S} from seed S, and
+ * {@code -Dkdnn.randomGraphsWide=true} draws half the convolutions' filters across oneDNN's
+ * 16-wide blocks. Two bugs it found are kept as cases of {@code PlannerPassesTest}.
  */
 class RandomGraphsTest {
     // what a format cannot hold, as kdnn's refusals name it: a layer its Keras lacks (ThresholdedReLU in
