@@ -35,7 +35,8 @@ final class WeightLayouts {
         }
         List<String> out = new ArrayList<>();
         switch (className) {
-            case "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Dense" -> {
+            case "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Dense",
+                 "LocallyConnected1D", "LocallyConnected2D" -> {
                 out.add("kernel");
                 if (flag(config, "use_bias")) out.add("bias");
             }

@@ -21,6 +21,8 @@ public final class Layers {
         FROM_CONFIG.put(DepthwiseConv1D.CLASS_NAME, DepthwiseConv1D::fromConfig);
         FROM_CONFIG.put(DepthwiseConv2D.CLASS_NAME, DepthwiseConv2D::fromConfig);
         FROM_CONFIG.put(Conv1DTranspose.CLASS_NAME, Conv1DTranspose::fromConfig);
+        FROM_CONFIG.put(LocallyConnected1D.CLASS_NAME, LocallyConnected1D::fromConfig);
+        FROM_CONFIG.put(LocallyConnected2D.CLASS_NAME, LocallyConnected2D::fromConfig);
         FROM_CONFIG.put(Conv3DTranspose.CLASS_NAME, Conv3DTranspose::fromConfig);
         FROM_CONFIG.put(Cropping1D.CLASS_NAME, Cropping1D::fromConfig);
         FROM_CONFIG.put(Cropping2D.CLASS_NAME, Cropping2D::fromConfig);

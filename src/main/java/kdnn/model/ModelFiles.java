@@ -293,6 +293,11 @@ public final class ModelFiles {
                         + " (SpectralNormalization) has no TF.js form: TensorFlow.js' layers have no SpectralNormalization."
                         + " Save it as .h5 or .keras");
             }
+            if (l instanceof kdnn.layers.BaseLocallyConnected) {
+                throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\" ("
+                        + l.className() + ") has no TF.js form: TensorFlow.js' layers have no locally connected layers."
+                        + " Save it as .h5");
+            }
             if (l instanceof kdnn.layers.EinsumDense) {
                 throw new IllegalArgumentException("model \"" + model.name() + "\", layer \"" + l.name() + "\""
                         + " (EinsumDense) has no TF.js form: TensorFlow.js' layers have no EinsumDense. Save it as .h5 or"

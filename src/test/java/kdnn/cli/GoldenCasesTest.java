@@ -65,16 +65,16 @@ class GoldenCasesTest {
     @Test
     void anUnimplementedClassIsARefusalForAnErrorCaseAndAFailOtherwise() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                "{\"class_name\":\"LocallyConnected1D\",\"config\":{\"filters\":3,\"kernel_size\":1}}");
+                "{\"class_name\":\"Hashing\",\"config\":{\"num_bins\":3}}");
         GoldenCase error = new GoldenCase("conv_lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), null, null, 0, 0,
                 true, "not a conv layer");
         GoldenRunner.Result refused = GoldenRunner.run(error);
         assertTrue(refused.passed(), refused.line());
-        assertEquals("PASS conv_lstm refused: layer class LocallyConnected1D is not implemented", refused.line());
+        assertEquals("PASS conv_lstm refused: layer class Hashing is not implemented", refused.line());
         GoldenCase output = new GoldenCase("conv_lstm", json, List.of(new long[] {1, 2, 3}), List.of(new float[6]), List.of(), new long[] {1, 3},
                 new float[3], 0, 0, false, null);
         GoldenRunner.Result failed = GoldenRunner.run(output);
         assertFalse(failed.passed(), failed.line());
-        assertTrue(failed.line().contains("LocallyConnected1D"), failed.line());
+        assertTrue(failed.line().contains("Hashing"), failed.line());
     }
 }

@@ -94,7 +94,7 @@ class ConvConfigTest {
         refused("{'class_name':'Conv2DTranspose','config':{'filters':2,'kernel_size':3,'strides':2,'output_padding':2}}", "output padding");
         refused("{'class_name':'Conv2DTranspose','config':{'filters':2,'kernel_size':3,'padding':'causal'}}", "Causal");
         refused("{'class_name':'Conv2D','config':{'filters':2,'kernel_size':3,'dtype':'float64'}}", "dtype", "float64");
-        refused("{'class_name':'LocallyConnected2D','config':{'filters':2,'kernel_size':3}}", "LocallyConnected2D");
+        refused("{'class_name':'Hashing','config':{'num_bins':3}}", "Hashing");
         // (k - 1) * d + 1 past int32 overflowed and reached oneDNN (found by HostileInputProperties)
         refused("{'class_name':'SeparableConv1D','config':{'filters':1,'kernel_size':3,'dilation_rate':2147483647}}",
                 "dilation_rate", "2147483647");

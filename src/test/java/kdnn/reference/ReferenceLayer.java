@@ -42,6 +42,8 @@ public final class ReferenceLayer {
             case "DepthwiseConv2D" -> depthwise(config, 2, input, w, keras3);
             case "SeparableConv1D" -> separable(config, 1, input, w, keras3);
             case "SeparableConv2D" -> separable(config, 2, input, w, keras3);
+            case "LocallyConnected1D" -> locallyConnected(config, 1, input, w);
+            case "LocallyConnected2D" -> locallyConnected(config, 2, input, w);
             case "Conv1DTranspose" -> transposed(config, 1, input, w, true);
             case "Conv2DTranspose" -> transposed(config, 2, input, w, true);
             // tf-keras' Conv3DTranspose takes dilation_rate and ignores it
@@ -75,6 +77,30 @@ public final class ReferenceLayer {
         RefArray y = ReferenceConv.conv(input, weights.get(0), bias, c.strides, c.padding, c.dilation, groups,
                 c.channelsFirst);
         return ReferenceActivation.apply(c.activation, y);
+    }
+
+    /** tf.keras' LocallyConnected1D/2D: filters, kernel_size, strides, padding, implementation; weights as Keras lists them. */
+    private static RefArray locallyConnected(JsonNode config, int r, RefArray input, List<RefArray> weights) {
+        int filters = config.path("filters").asInt(0);
+        if (filters < 1) throw new IllegalArgumentException("filters must be >= 1, got " + config.path("filters"));
+        int[] kernel = KerasConfig.intTuple(config, "kernel_size", r, -1);
+        int[] strides = KerasConfig.intTuple(config, "strides", r, 1);
+        for (int a = 0; a < r; a++) {
+            if (kernel[a] < 1 || strides[a] < 1) throw new IllegalArgumentException("kernel_size and strides must be >= 1");
+        }
+        String padding = config.path("padding").asText("valid").toLowerCase(Locale.ROOT);
+        int implementation = config.path("implementation").asInt(1);
+        if (implementation < 1 || implementation > 3) {
+            throw new IllegalArgumentException("Unrecognized implementation mode: " + implementation);
+        }
+        if (!padding.equals("valid") && !(padding.equals("same") && implementation > 1)) {
+            throw new IllegalArgumentException("padding " + padding + " with implementation " + implementation);
+        }
+        boolean bias = KerasConfig.bool(config, "use_bias", true);
+        checkWeights(weights, bias, "kernel");
+        return ReferenceLocallyConnected.apply(input, weights.get(0), bias ? weights.get(1) : null, filters, kernel,
+                strides, padding.equals("same"), KerasConfig.channelsFirst(config), implementation,
+                KerasConfig.activation(config));
     }
 
     private static RefArray depthwise(JsonNode config, int r, RefArray input, List<RefArray> weights, boolean keras3) {
