@@ -48,6 +48,7 @@ public abstract class BaseLocallyConnected extends Layer {
     private final int implementation;
     private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
     private MemorySegment local; // implementation 1's (positions, window, filters) kernel, derived for 2 and 3
+    private MemorySegment localBias; // the bias as (positions, filters): the variable's own, transposed for channels_first
 
     BaseLocallyConnected(LocallyConnectedBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -199,9 +200,12 @@ public abstract class BaseLocallyConnected extends Layer {
             }
             default -> new int[] {intDim(connections(inputShape, out) * channels * filters)};
         };
-        if (Shapes.product(toLong(kernelShape)) > Integer.MAX_VALUE) {
+        // the kernel as implementation 1 lays it out, which 2 and 3 are computed from, has this many values
+        if (Shapes.product(toLong(kernelShape)) > Integer.MAX_VALUE - 8 || (double) p * k * filters > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(className() + " \"" + name() + "\": a kernel of shape "
-                    + Shapes.format(kernelShape) + " has more than 2^31 - 1 values");
+                    + Shapes.format(kernelShape) + " (" + p + " positions x " + k + " window values x " + filters
+                    + " filters) would hold more values than get_weights()/set_weights() arrays can (2^31 - 9);"
+                    + " check kernel_size, filters and the input's shape");
         }
         variables.add(new Variable("kernel", kernelShape, arena, kernelInitializer, kernelRegularizer, kernelConstraint));
         if (useBias) {
@@ -211,6 +215,10 @@ public abstract class BaseLocallyConnected extends Layer {
             variables.add(new Variable("bias", biasShape, arena, biasInitializer, biasRegularizer, biasConstraint));
         }
         local = implementation == 1 ? variables.get(0).data() : arena.allocate(p * k * filters * Float.BYTES, 64);
+        if (useBias) {
+            localBias = dataFormat == DataFormat.CHANNELS_LAST ? variables.get(1).data()
+                    : arena.allocate(p * filters * Float.BYTES, 64);
+        }
     }
 
     private int intDim(long d) {
@@ -246,6 +254,17 @@ public abstract class BaseLocallyConnected extends Layer {
     void weightsChanged() {
         extremes.invalidate();
         if (implementation != 1 && local != null) deriveLocalKernel();
+        if (useBias && dataFormat == DataFormat.CHANNELS_FIRST && localBias != null) {
+            // Keras adds the (positions..., filters) bias reshaped to (filters, positions...): flat index f * P + p
+            MemorySegment own = variables.get(1).data();
+            long p = localBias.byteSize() / Float.BYTES / filters;
+            for (long pi = 0; pi < p; pi++) {
+                for (int f = 0; f < filters; f++) {
+                    localBias.setAtIndex(ValueLayout.JAVA_FLOAT, pi * filters + f, own.getAtIndex(ValueLayout.JAVA_FLOAT,
+                            f * p + pi));
+                }
+            }
+        }
     }
 
     /** Implementation 1's kernel from implementation 2's or 3's: the window's entries, zero at taps outside the input. */
@@ -363,7 +382,7 @@ public abstract class BaseLocallyConnected extends Layer {
         for (int a = 0; a < rank; a++) before[a] = shift(a);
         var geometry = new LocalConnections.Geometry(inputShape, dataFormat == DataFormat.CHANNELS_FIRST, kernelSize,
                 strides, before, out);
-        return LocalConnections.unshared(geometry, local, useBias ? variables.get(1).data() : null, act.postOps(),
+        return LocalConnections.unshared(geometry, local, useBias ? localBias : null, act.postOps(),
                 act.tail(out.length - 1, out[out.length - 1], 1));
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * oneDNN reorders and one batched matmul: the input's windows gathered into patches
  * {@code (P, batch, K)} by one reorder per window offset from a strided view of a copy of the input
  * (zero padded where the layer pads; oneDNN refuses views whose elements overlap, so not one), then {@code (P, batch, K) x (P, K, F) + bias} with the activation
- * fused, written straight into the output through strides. P is the output positions, K a
+ * fused, written straight into a channels_last output through strides. P is the output positions, K a
  * window's values (its offsets and channels, in the order the kernel lists them), F the filters.
  */
 public final class LocalConnections {
@@ -86,7 +86,7 @@ public final class LocalConnections {
      * @param local   the kernel as {@code (P, K, F)} row-major, K in the input's order (window offsets
      *                then channels for channels_last, channels then offsets for channels_first);
      *                outlives the pipeline
-     * @param bias    the bias in the output's own per-sample layout ({@code (P, F)} or {@code (F, P)}), or null
+     * @param bias    the bias as {@code (P, F)} row-major, or null
      * @param postOps the activation
      * @param tail    what runs on the output after it (a softmax over its last axis)
      */
@@ -155,22 +155,29 @@ public final class LocalConnections {
                 b.step(gather, Pipeline.Arg.slotAt(DNNL_ARG_FROM(), view, source, from * Float.BYTES),
                         Pipeline.Arg.slotAt(DNNL_ARG_TO(), gathered, patches, to * Float.BYTES));
             }
-            // 3. one matmul per position: (P, batch, K) x (P, K, F) + bias, into the output's own order
+            // 3. one matmul per position: (P, batch, K) x (P, K, F), the bias a broadcast binary add
+            //    (a matmul bias varying over P takes oneDNN's reference kernel), the activation after it,
+            //    into a dense buffer reordered into the output: oneDNN 3.13's brg_matmul crashes with a
+            //    binary post-op into a strided destination, and ignores the strides of a strided src1
             MemoryDesc src = b.own(MemoryDesc.rowMajor(p, batch, k));
-            long[] dstStrides = g.channelsFirst() ? new long[] {1, f * p, p} : new long[] {f, p * f, 1};
-            MemoryDesc dst = b.own(MemoryDesc.withStrides(new long[] {p, batch, f}, dstStrides, dnnl_f32()));
-            long[] biasStrides = g.channelsFirst() ? new long[] {1, f * p, p} : new long[] {f, f, 1};
-            MemoryDesc biasMd = bias == null ? null
-                    : b.own(MemoryDesc.withStrides(new long[] {p, 1, f}, biasStrides, dnnl_f32()));
+            long[] pbf = {p, batch, f};
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(pbf));
+            int result = b.buffer(p * batch * f * Float.BYTES);
+            List<Attributes.PostOp> ops = new java.util.ArrayList<>();
+            MemoryDesc biasMd = null;
+            if (bias != null) {
+                biasMd = b.own(MemoryDesc.rowMajor(p, 1, f));
+                ops.add(new Attributes.Binary(dnnl_binary_add(), biasMd));
+            }
+            ops.addAll(postOps);
             long[] weightDims = {p, k, f};
             Primitive matmul;
-            try (MemoryDesc anyWeights = MemoryDesc.any(weightDims, dnnl_f32()); Attributes attr = new Attributes(postOps)) {
+            try (MemoryDesc anyWeights = MemoryDesc.any(weightDims, dnnl_f32()); Attributes attr = new Attributes(ops)) {
                 Threads.applyToCurrentThread();
-                MemorySegment biasHandle = MemoryDesc.nullIfAbsent(biasMd);
-                Replay replay = Replay.of("matmul").md(src).md(anyWeights).md(biasMd).md(dst).post(postOps);
+                Replay replay = Replay.of("matmul").md(src).md(anyWeights).md(null).md(dst).post(ops);
                 matmul = b.own(Primitive.create("dnnl_matmul_primitive_desc_create", replay, (out, a) ->
                         dnnl_matmul_primitive_desc_create(out, Engine.cpu(), src.handle(), anyWeights.handle(),
-                                biasHandle, dst.handle(), attr.handle())));
+                                MemorySegment.NULL, dst.handle(), attr.handle())));
             }
             // the kernel into the matmul's layout, once (and again after set-weights)
             MemoryDesc plain = b.own(MemoryDesc.rowMajor(weightDims));
@@ -181,15 +188,14 @@ public final class LocalConnections {
                 b.prepareStep(Convolutions.reorder(plain, packed), Pipeline.Arg.constant(DNNL_ARG_FROM(), plain, local),
                         Pipeline.Arg.constant(DNNL_ARG_TO(), packed, weights));
             }
-            Pipeline.Arg[] args = bias == null
-                    ? new Pipeline.Arg[] {Pipeline.Arg.slot(DNNL_ARG_SRC(), src, patches),
-                        Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights),
-                        Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT)}
-                    : new Pipeline.Arg[] {Pipeline.Arg.slot(DNNL_ARG_SRC(), src, patches),
-                        Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights),
-                        Pipeline.Arg.constant(DNNL_ARG_BIAS(), biasMd, bias),
-                        Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT)};
-            b.step(matmul, args);
+            List<Pipeline.Arg> args = new java.util.ArrayList<>(List.of(Pipeline.Arg.slot(DNNL_ARG_SRC(), src, patches),
+                    Pipeline.Arg.constant(DNNL_ARG_WEIGHTS(), packed, weights), Pipeline.Arg.slot(DNNL_ARG_DST(), dst, result)));
+            if (bias != null) args.add(Pipeline.Arg.constant(Attributes.binaryArg(0), biasMd, bias));
+            b.step(matmul, args.toArray(Pipeline.Arg[]::new));
+            MemoryDesc into = b.own(MemoryDesc.withStrides(pbf, g.channelsFirst() ? new long[] {1, f * p, p}
+                    : new long[] {f, p * f, 1}, dnnl_f32()));
+            b.step(Convolutions.reorder(dst, into), Pipeline.Arg.slot(DNNL_ARG_FROM(), dst, result),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), into, Pipeline.OUTPUT));
             // 4. a softmax over the output's last axis, or a Java activation
             Convolutions.appendTail(b, b.own(MemoryDesc.rowMajor(g.output())), tail);
             return b.build();

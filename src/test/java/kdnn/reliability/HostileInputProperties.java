@@ -43,6 +43,14 @@ class HostileInputProperties {
     static final List<String> LATER_CONVOLUTIONS = List.of("Conv1DTranspose", "Conv3DTranspose", "SeparableConv1D",
             "DepthwiseConv1D", "DepthwiseConv2D");
 
+    /** tf.keras' locally connected layers, drawn by properties of their own. */
+    static final List<String> LOCALLY_CONNECTED = List.of("LocallyConnected1D", "LocallyConnected2D");
+
+    @Provide
+    Arbitrary<String> locallyConnected() {
+        return Arbitraries.of(LOCALLY_CONNECTED);
+    }
+
     @Provide
     Arbitrary<String> classes() {
         return Arbitraries.of(CLASSES);
@@ -85,6 +93,17 @@ class HostileInputProperties {
         check(generate(cls, new SplittableRandom(seed), 0), true);
     }
 
+    @Property(tries = 800, shrinking = ShrinkingMode.OFF, seed = "20261205")
+    void locallyConnectedLayersMatchTheReferenceOrAreRefusedNamingTheArgument(@ForAll("locallyConnected") String cls,
+            @ForAll long seed, @ForAll @IntRange(min = 0, max = 3) int hostility) {
+        check(generate(cls, new SplittableRandom(seed), hostility), false);
+    }
+
+    @Property(tries = 300, shrinking = ShrinkingMode.OFF, seed = "20261206")
+    void locallyConnectedLayersPropagateNanAndInfinityAsInKeras(@ForAll("locallyConnected") String cls, @ForAll long seed) {
+        check(generate(cls, new SplittableRandom(seed), 0), true);
+    }
+
     /** NaN and +-Inf in inputs (any layer) and weights (where every tap meets an input) propagate as the reference says. */
     @Property(tries = 1500, shrinking = ShrinkingMode.OFF, seed = "424242")
     void nanAndInfinityPropagateAsInKeras(@ForAll("classes") String cls, @ForAll long seed) {
@@ -95,7 +114,8 @@ class HostileInputProperties {
 
     static Case generate(String cls, SplittableRandom r, int hostility) {
         int rank = cls.endsWith("1D") ? 1 : cls.endsWith("3D") ? 3 : 2;
-        boolean conv = cls.startsWith("Conv") || cls.startsWith("Separable") || cls.startsWith("Depthwise");
+        boolean local = cls.startsWith("LocallyConnected");
+        boolean conv = cls.startsWith("Conv") || cls.startsWith("Separable") || cls.startsWith("Depthwise") || local;
         boolean transposed = cls.endsWith("Transpose");
         ObjectNode cfg = F.objectNode();
         boolean cf = rank > 1 && r.nextInt(3) == 0;
@@ -104,7 +124,7 @@ class HostileInputProperties {
         int[] dilation = new int[rank];
         if (conv) {
             if (!cls.startsWith("Depthwise")) cfg.put("filters", 1 + r.nextInt(4));
-            boolean dilate = !transposed && r.nextInt(3) == 0;
+            boolean dilate = !transposed && !local && r.nextInt(3) == 0;
             for (int a = 0; a < rank; a++) {
                 kernel[a] = 1 + r.nextInt(3);
                 strides[a] = dilate ? 1 : 1 + r.nextInt(2);
@@ -112,7 +132,9 @@ class HostileInputProperties {
             }
             cfg.set("kernel_size", r.nextBoolean() && allEqual(kernel) ? F.numberNode(kernel[0]) : ints(kernel));
             cfg.set("strides", ints(strides));
-            if (!transposed || r.nextBoolean()) {
+            if (local) {
+                cfg.put("implementation", 1 + r.nextInt(3));
+            } else if (!transposed || r.nextBoolean()) {
                 cfg.set("dilation_rate", ints(dilation));
             }
             String[] paddings = cls.equals("Conv1D") || cls.equals("SeparableConv1D")
