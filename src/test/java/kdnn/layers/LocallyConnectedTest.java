@@ -42,7 +42,8 @@ class LocallyConnectedTest {
 
     @Test
     void randomLayersComputeAsKerasImplementationsDo() throws Exception {
-        Random r = new Random(7);
+        // -Dkdnn.localCases=N draws more, -Dkdnn.localSeed=S other ones
+        Random r = new Random(Long.getLong("kdnn.localSeed", 7));
         int cases = Integer.getInteger("kdnn.localCases", 240);
         for (int trial = 0; trial < cases; trial++) {
             int rank = 1 + r.nextInt(2);
