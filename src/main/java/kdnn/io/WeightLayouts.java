@@ -21,6 +21,10 @@ final class WeightLayouts {
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
             "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
             "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
+            "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization",
+            "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",
+            "RandomGaussianBlur", "RandomErasing", "Solarization", "Equalization", "MixUp", "CutMix", "AugMix",
+            "RandAugment",
             "TrueDivide", "GetItem", "Stack", "Squeeze", "Split", "Sqrt", "Square", "Absolute", "Log", "Rsqrt", "Reciprocal",
             "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul", "Clip", "Power",
             "Sign", "Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Expm1", "Log1p", "Erf");

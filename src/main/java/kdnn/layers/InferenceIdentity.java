@@ -31,7 +31,7 @@ public abstract class InferenceIdentity extends ElementwiseLayer {
         ACTIVITY_REGULARIZATION,
         /** Identity (Keras 3, tf-keras 2.13+): no arguments. */
         IDENTITY,
-        /** RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness. */
+        /** RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness, and Keras 3's later ones. */
         AUGMENTATION,
         /** ConvNeXt's StochasticDepth ({@code drop_path_rate}). */
         STOCHASTIC_DEPTH

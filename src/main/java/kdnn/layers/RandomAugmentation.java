@@ -8,23 +8,85 @@ import java.util.Map;
 
 /**
  * Keras' random image augmentation layers that models carry for training (RandomFlip,
- * RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness): at inference
- * ({@code model.predict}) each returns its input, so a plan leaves it out. Their arguments only
- * matter in training; each is checked as Keras checks it, kept, and written back as read.
+ * RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness, and Keras 3's
+ * later ones: RandomGrayscale, RandomHue, RandomSaturation, RandomSharpness, RandomShear,
+ * RandomPosterization, RandomColorJitter, RandomColorDegeneration, RandomInvert,
+ * RandomPerspective, RandomElasticTransform, RandomGaussianBlur, RandomErasing, Solarization,
+ * Equalization, MixUp, CutMix, AugMix, RandAugment): at inference ({@code model.predict}) each
+ * returns its input (Keras 3 transforms only under {@code training}), so a plan leaves it out.
+ * Their arguments only matter in training; each is checked as Keras checks its form, kept, and
+ * written back as read.
  */
 public final class RandomAugmentation extends InferenceIdentity {
     /** The Keras classes of this family and the arguments each takes (beside the base layer's), in Keras' order. */
-    static final Map<String, List<String>> ARGUMENTS = Map.of(
-            "RandomFlip", List.of("mode", "seed", "data_format"),
-            "RandomRotation", List.of("factor", "data_format", "fill_mode", "fill_value", "interpolation", "seed"),
-            "RandomZoom", List.of("height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value",
-                    "data_format"),
-            "RandomTranslation", List.of("height_factor", "width_factor", "fill_mode", "interpolation", "seed",
-                    "fill_value", "data_format"),
-            "RandomContrast", List.of("factor", "value_range", "seed"),
-            "RandomBrightness", List.of("factor", "value_range", "seed"));
+    static final Map<String, List<String>> ARGUMENTS = Map.ofEntries(
+            Map.entry("RandomFlip", List.of("mode", "seed", "data_format")),
+            Map.entry("RandomRotation", List.of("factor", "data_format", "fill_mode", "fill_value", "interpolation", "seed")),
+            Map.entry("RandomZoom", List.of("height_factor", "width_factor", "fill_mode", "interpolation", "seed",
+                    "fill_value", "data_format")),
+            Map.entry("RandomTranslation", List.of("height_factor", "width_factor", "fill_mode", "interpolation", "seed",
+                    "fill_value", "data_format")),
+            Map.entry("RandomContrast", List.of("factor", "value_range", "seed")),
+            Map.entry("RandomBrightness", List.of("factor", "value_range", "seed")),
+            // Keras 3 only; tf.keras has none of these
+            Map.entry("RandomGrayscale", List.of("factor", "data_format", "seed")),
+            Map.entry("RandomHue", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomSaturation", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomSharpness", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomShear", List.of("x_factor", "y_factor", "fill_mode", "interpolation", "seed", "fill_value",
+                    "data_format")),
+            Map.entry("RandomPosterization", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomColorJitter", List.of("value_range", "brightness_factor", "contrast_factor",
+                    "saturation_factor", "hue_factor", "seed", "data_format")),
+            Map.entry("RandomColorDegeneration", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomInvert", List.of("factor", "value_range", "seed", "data_format")),
+            Map.entry("RandomPerspective", List.of("factor", "scale", "interpolation", "fill_value", "seed",
+                    "data_format")),
+            Map.entry("RandomElasticTransform", List.of("factor", "scale", "interpolation", "fill_mode", "fill_value",
+                    "value_range", "seed", "data_format")),
+            Map.entry("RandomGaussianBlur", List.of("factor", "kernel_size", "sigma", "value_range", "seed",
+                    "data_format")),
+            Map.entry("RandomErasing", List.of("factor", "scale", "fill_value", "value_range", "seed", "data_format")),
+            Map.entry("Solarization", List.of("value_range", "addition_factor", "threshold_factor", "seed",
+                    "data_format")),
+            Map.entry("Equalization", List.of("bins", "value_range", "data_format")),
+            Map.entry("MixUp", List.of("alpha", "seed", "data_format")),
+            Map.entry("CutMix", List.of("factor", "seed", "data_format")),
+            Map.entry("AugMix", List.of("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops",
+                    "interpolation", "seed", "data_format")),
+            Map.entry("RandAugment", List.of("value_range", "num_ops", "factor", "interpolation", "seed", "data_format")));
+
+    /** Keras 3's classes of the family, which tf.keras lacks: a Keras 2 file cannot hold them. */
+    public static final java.util.Set<String> KERAS_3_ONLY = java.util.Set.of("RandomGrayscale", "RandomHue",
+            "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization", "RandomColorJitter",
+            "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",
+            "RandomGaussianBlur", "RandomErasing", "Solarization", "Equalization", "MixUp", "CutMix", "AugMix",
+            "RandAugment");
+
+    /** Keras' defaults of the arguments that have one (by class, then key); a factor absent here is required. */
+    private static final Map<String, Map<String, JsonNode>> DEFAULTS = Map.ofEntries(
+            Map.entry("RandomGrayscale", Map.of("factor", number(0.5))),
+            Map.entry("RandomShear", Map.of("x_factor", number(0.0), "y_factor", number(0.0))),
+            Map.entry("RandomInvert", Map.of("factor", number(1.0))),
+            Map.entry("RandomPerspective", Map.of("factor", number(1.0), "scale", number(1.0))),
+            Map.entry("RandomElasticTransform", Map.of("factor", number(1.0), "scale", number(1.0))),
+            Map.entry("RandomGaussianBlur", Map.of("factor", number(1.0), "sigma", number(1.0))),
+            Map.entry("RandomErasing", Map.of("factor", number(1.0), "scale", JsonNodeFactory.instance.arrayNode()
+                    .add(0.02).add(0.33))),
+            Map.entry("Solarization", Map.of("addition_factor", number(0.0), "threshold_factor", number(0.0))),
+            Map.entry("MixUp", Map.of("alpha", number(0.2))),
+            Map.entry("CutMix", Map.of("factor", number(1.0))),
+            Map.entry("AugMix", Map.of("factor", number(0.3), "alpha", number(1.0))),
+            Map.entry("RandAugment", Map.of("factor", number(0.5))));
+
+    private static JsonNode number(double v) {
+        return JsonNodeFactory.instance.numberNode(v);
+    }
+
     private static final List<String> FLIP_MODES = List.of("horizontal", "vertical", "horizontal_and_vertical");
     private static final List<String> FILL_MODES = List.of("reflect", "wrap", "constant", "nearest");
+    // RandomElasticTransform's fill modes
+    private static final List<String> ELASTIC_FILL_MODES = List.of("constant", "nearest", "wrap", "mirror", "reflect");
     private static final List<String> INTERPOLATIONS = List.of("nearest", "bilinear");
 
     private final String className;
@@ -66,14 +128,39 @@ public final class RandomAugmentation extends InferenceIdentity {
                     }
                     out.put(key, mode);
                 }
-                case "factor", "height_factor" -> out.set(key, factor(className, key, v, true));
+                case "factor", "height_factor", "x_factor", "y_factor", "addition_factor", "threshold_factor", "sigma" -> {
+                    JsonNode d = DEFAULTS.getOrDefault(className, Map.of()).get(key);
+                    out.set(key, v.isNull() && d != null ? d : factor(className, key, v, true));
+                }
+                case "scale" -> {
+                    JsonNode d = DEFAULTS.get(className).get(key);
+                    out.set(key, v.isNull() ? d : factor(className, key, v, true));
+                }
+                // RandomColorJitter's: None leaves that adjustment out
+                case "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor" ->
+                        out.set(key, v.isNull() ? v : factor(className, key, v, true));
+                case "alpha" -> {
+                    if (!v.isNull() && !v.isNumber()) throw ConfigReader.bad(key, v, "a number");
+                    out.set(key, v.isNull() ? DEFAULTS.get(className).get(key) : v);
+                }
+                case "kernel_size" -> out.set(key, oddKernel(v));
+                case "bins", "num_chains", "chain_depth", "num_ops" -> {
+                    int fallback = key.equals("bins") ? 256 : key.equals("num_ops") ? 2 : 3;
+                    if (!v.isNull() && !v.canConvertToInt()) throw ConfigReader.bad(key, v, "an integer");
+                    out.put(key, v.isNull() ? fallback : v.asInt());
+                }
+                case "all_ops" -> {
+                    if (!v.isNull() && !v.isBoolean()) throw ConfigReader.bad(key, v, "a boolean");
+                    out.put(key, v.isNull() || v.asBoolean());
+                }
                 case "width_factor" -> out.set(key, className.equals("RandomZoom") && v.isNull() ? v
                         : factor(className, key, v, true));
                 case "fill_mode" -> {
                     String m = v.isNull() ? "reflect" : v.asText();
-                    if (!v.isNull() && !v.isTextual() || !FILL_MODES.contains(m)) {
+                    List<String> modes = className.equals("RandomElasticTransform") ? ELASTIC_FILL_MODES : FILL_MODES;
+                    if (!v.isNull() && !v.isTextual() || !modes.contains(m)) {
                         throw new IllegalArgumentException("Unknown `fill_mode` " + v + ". Expected of one "
-                                + "('reflect', 'wrap', 'constant', 'nearest').");
+                                + modes.toString().replace('[', '(').replace(']', ')') + ".");
                     }
                     out.put(key, m);
                 }
@@ -86,8 +173,19 @@ public final class RandomAugmentation extends InferenceIdentity {
                     out.put(key, i);
                 }
                 case "fill_value" -> {
-                    if (!v.isNull() && !v.isNumber()) throw ConfigReader.bad(key, v, "a number");
-                    out.put(key, v.isNull() ? 0.0 : v.asDouble());
+                    if (className.equals("RandomErasing")) {
+                        // None (random values) or a number or a list of numbers, used in training only
+                        boolean numbers = v.isArray() && v.size() > 0;
+                        for (JsonNode e : v) numbers &= e.isNumber();
+                        if (!v.isNull() && !v.isNumber() && !numbers) {
+                            throw new IllegalArgumentException("The `fill_value` argument should be a number (or a list of"
+                                    + " three numbers). Received: fill_value=" + v);
+                        }
+                        out.set(key, v);
+                    } else {
+                        if (!v.isNull() && !v.isNumber()) throw ConfigReader.bad(key, v, "a number");
+                        out.put(key, v.isNull() ? 0.0 : v.asDouble());
+                    }
                 }
                 case "seed" -> {
                     if (!v.isNull() && !v.canConvertToInt()) throw ConfigReader.bad(key, v, "an integer or None");
@@ -111,6 +209,28 @@ public final class RandomAugmentation extends InferenceIdentity {
         r.node("force_generator"); // tf-keras' random layers' choice of generator, for training
         r.node("rng_type");
         return out;
+    }
+
+    /** RandomGaussianBlur's kernel_size: an odd number, or a pair of them (Keras writes the pair). */
+    private static JsonNode oddKernel(JsonNode v) {
+        if (v.isNull()) return JsonNodeFactory.instance.arrayNode().add(3).add(3);
+        List<JsonNode> sides = new java.util.ArrayList<>();
+        if (v.isArray()) {
+            if (v.size() != 2) {
+                throw new IllegalArgumentException("The `kernel_size` argument should be a number (or a list of two"
+                        + " numbers) Received: kernel_size=" + v);
+            }
+            v.forEach(sides::add);
+        } else {
+            sides.add(v);
+            sides.add(v);
+        }
+        for (JsonNode k : sides) {
+            if (!k.canConvertToInt() || !k.isIntegralNumber() || k.asInt() % 2 == 0 || k.asInt() < 1) {
+                throw new IllegalArgumentException("kernel_size must be an odd number. Received: kernel_size=" + v);
+            }
+        }
+        return JsonNodeFactory.instance.arrayNode().add(sides.get(0).asInt()).add(sides.get(1).asInt());
     }
 
     /**

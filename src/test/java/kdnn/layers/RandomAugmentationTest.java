@@ -85,6 +85,98 @@ class RandomAugmentationTest {
         }
     }
 
+    /** Keras 3's later augmentation layers, in the forms Keras 3 writes (factor pairs, kernel_size pairs). */
+    private static final String[][] KERAS3 = {
+            {"RandomGrayscale", "'name':'gray','factor':0.3"},
+            {"RandomHue", "'name':'hue','factor':[0.0,0.2],'value_range':[0,255],'seed':null"},
+            {"RandomSaturation", "'name':'sat','factor':[-0.3,0.3],'value_range':[0,1],'seed':4"},
+            {"RandomSharpness", "'name':'sharp','factor':[0.0,0.5],'value_range':[0,255],'seed':null"},
+            {"RandomShear", "'name':'shear','x_factor':[-0.1,0.1],'y_factor':0.2,'fill_mode':'constant',"
+                    + "'interpolation':'nearest','seed':null,'fill_value':0.0,'data_format':'channels_last'"},
+            {"RandomPosterization", "'name':'poster','factor':[1,4],'value_range':[0,255],'seed':null"},
+            {"RandomColorJitter", "'name':'jitter','value_range':[0,255],'brightness_factor':0.2,'contrast_factor':null,"
+                    + "'saturation_factor':[0.1,0.5],'hue_factor':null,'seed':null"},
+            {"RandomColorDegeneration", "'name':'degen','factor':[0.0,0.5],'value_range':[0,255],'seed':null"},
+            {"RandomInvert", "'name':'invert','factor':[0.0,0.5],'value_range':[0,255],'seed':null"},
+            {"RandomPerspective", "'name':'persp','factor':[0.0,1.0],'scale':0.5,'interpolation':'bilinear',"
+                    + "'fill_value':0.0,'seed':null"},
+            {"RandomElasticTransform", "'name':'elastic','factor':[0.0,1.0],'scale':[0.0,0.5],'interpolation':'bilinear',"
+                    + "'fill_mode':'mirror','fill_value':0.0,'value_range':[0,255],'seed':null"},
+            {"RandomGaussianBlur", "'name':'blur','factor':[0.0,1.0],'kernel_size':[5,5],'sigma':[0.0,1.0],"
+                    + "'value_range':[0,255],'seed':null"},
+            {"RandomErasing", "'name':'erase','factor':[0.0,1.0],'scale':[0.02,0.33],'fill_value':null,"
+                    + "'value_range':[0,255],'seed':null"},
+            {"Solarization", "'name':'solar','value_range':[0,255],'addition_factor':[0.0,0.1],"
+                    + "'threshold_factor':[0.0,0.2],'seed':null"},
+            {"Equalization", "'name':'equal','bins':128,'value_range':[0,255]"},
+            {"MixUp", "'name':'mixup','alpha':0.2,'seed':null"},
+            {"CutMix", "'name':'cutmix','factor':[0.0,1.0],'seed':null"},
+            {"AugMix", "'name':'augmix','value_range':[0,255],'num_chains':3,'chain_depth':3,'factor':[0.0,0.3],"
+                    + "'alpha':1.0,'all_ops':true,'interpolation':'bilinear','seed':null"},
+            {"RandAugment", "'name':'randaug','value_range':[0,255],'num_ops':2,'factor':[0.0,0.5],"
+                    + "'interpolation':'bilinear','seed':null"}};
+
+    @Test
+    void keras3sLaterAugmentationsAreLeftOutAtInference(@TempDir Path dir) throws Exception {
+        Layer conv = Layers.fromConfig(JSON.readTree(
+                "{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"conv\",\"filters\":3,\"kernel_size\":3}}"));
+        List<Layer> layers = new java.util.ArrayList<>();
+        for (String[] c : KERAS3) layers.add(layer(c[0], c[1]));
+        layers.add(conv);
+        try (Sequential m = Sequential.of("augmented3", layers, -1, 7, 7, 3)) {
+            float[] x = new float[2 * 7 * 7 * 3];
+            for (int i = 0; i < x.length; i++) x[i] = (i * 37) % 256;
+            try (Tensor in = Tensor.of(x, 2, 7, 7, 3); Tensor y = m.predict(in); Tensor want = conv.call(in)) {
+                assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f);
+                for (String[] c : KERAS3) {
+                    Layer l = m.layer(JSON.readTree(("{" + c[1] + "}").replace('\'', '"')).get("name").asText());
+                    try (Tensor same = l.call(in); Layer again = Layers.fromConfig(Layers.toConfig(l))) {
+                        assertArrayEquals(x, same.toFloatArray(), 0f, c[0]);
+                        assertEquals(Layers.toConfig(l), Layers.toConfig(again), c[0]);
+                        var config = Layers.toConfig(l).get("config");
+                        JSON.readTree(("{" + c[1] + "}").replace('\'', '"')).properties().forEach(e ->
+                                assertEquals(e.getValue().isNumber() ? e.getValue().asDouble() : e.getValue(),
+                                        e.getValue().isNumber() ? config.get(e.getKey()).asDouble() : config.get(e.getKey()),
+                                        c[0] + " " + e.getKey()));
+                    }
+                }
+                kdnn.io.Models.save(m, dir.resolve("m.keras"));
+                try (var back = kdnn.io.Models.load(dir.resolve("m.keras")); Tensor y2 = back.predict(in)) {
+                    assertArrayEquals(y.toFloatArray(), y2.toFloatArray(), 0f);
+                }
+                // tf.keras has none of them: a Keras 2 file cannot hold them
+                var h5 = assertThrows(IllegalArgumentException.class, () -> kdnn.io.Models.save(m, dir.resolve("m.h5")));
+                assertTrue(h5.getMessage().contains("Keras 3's class"), h5.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void keras3sLaterAugmentationsRefuseWhatKerasRefuses() throws Exception {
+        String[][] refused = {
+                {"RandomHue", "'value_range':[0,255]", "needs the argument `factor`"},
+                {"RandomGaussianBlur", "'kernel_size':4", "odd"},
+                {"RandomGaussianBlur", "'kernel_size':[3,5,7]", "`kernel_size`"},
+                {"RandomShear", "'fill_mode':'mirror'", "Unknown `fill_mode`"},
+                {"RandomPerspective", "'interpolation':'bicubic'", "Unknown `interpolation`"},
+                {"RandomColorJitter", "'hue_factor':'x'", "hue_factor"},
+                {"Solarization", "'addition_factor':[0.1,0.2,0.3]", "addition_factor"},
+                {"Equalization", "'bins':'many'", "bins"},
+                {"RandomErasing", "'fill_value':'gray'", "fill_value"},
+                {"AugMix", "'all_ops':3", "all_ops"},
+                {"MixUp", "'alpha':'x'", "alpha"},
+                {"RandomGrayscale", "'factor':0.5,'probability':0.5", "probability"}};
+        for (String[] c : refused) {
+            var e = assertThrows(IllegalArgumentException.class, () -> layer(c[0], c[1]), c[0] + " " + c[1]);
+            assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+        }
+        // defaults Keras fills in
+        try (Layer gray = layer("RandomGrayscale", "'name':'g'"); Layer blur = layer("RandomGaussianBlur", "'kernel_size':5")) {
+            assertEquals(0.5, Layers.toConfig(gray).get("config").get("factor").asDouble());
+            assertEquals("[5,5]", Layers.toConfig(blur).get("config").get("kernel_size").toString());
+        }
+    }
+
     @Test
     void kerasRefusalsStand() throws Exception {
         String[][] refused = {
