@@ -70,7 +70,9 @@ public final class LocalConnections {
         long paddedLength(int axis) {
             long n = input[(channelsFirst ? 2 : 1) + axis];
             long reach = (outputLength(axis) - 1) * strides[axis] + kernel[axis];
-            return Math.max(Math.max(n + padBefore[axis], reach), outputLength(axis) * strides[axis]);
+            // (one position: its stride is never applied, and oneDNN does not check it)
+            long spread = outputLength(axis) > 1 ? outputLength(axis) * strides[axis] : 0;
+            return Math.max(Math.max(n + padBefore[axis], reach), spread);
         }
 
         boolean padded() {
@@ -105,7 +107,7 @@ public final class LocalConnections {
             long[] spatial = new long[r];
             for (int a = 0; a < r; a++) spatial[a] = g.paddedLength(a);
             long[] paddedDims = dims(batch, c, spatial, g.channelsFirst());
-            int source = b.buffer(product(paddedDims) * Float.BYTES);
+            int source = b.buffer(Math.multiplyExact(product(paddedDims), Float.BYTES));
             MemoryDesc in = b.own(MemoryDesc.rowMajor(g.input()));
             MemoryDesc whole = b.own(MemoryDesc.rowMajor(paddedDims));
             long[] offsets = new long[paddedDims.length];
@@ -220,7 +222,7 @@ public final class LocalConnections {
 
     private static long product(long[] dims) {
         long n = 1;
-        for (long d : dims) n *= d;
+        for (long d : dims) n = Math.multiplyExact(n, d);
         return n;
     }
 }

@@ -437,6 +437,10 @@ public final class Pipeline implements AutoCloseable {
 
         /** A new intermediate buffer of {@code bytes}; returns its slot. */
         public int buffer(long bytes) {
+            if (bytes < 0) {
+                // a size that overflowed a long: allocating max(bytes, 1) would let a primitive write past it
+                throw new IllegalArgumentException("an intermediate buffer of " + bytes + " bytes (a size past 2^63)");
+            }
             slotBytes.add(bytes);
             inputOfSlot.add(-1);
             return slotBytes.size() - 1;
@@ -520,8 +524,12 @@ public final class Pipeline implements AutoCloseable {
             return p;
         }
 
-        /** Frees what was handed over when building is abandoned. */
+        /**
+         * Frees what was handed over when building is abandoned; after {@link #build()} (which
+         * frees everything itself when its one-time steps fail) there is nothing left to free.
+         */
         public void discard() {
+            if (built) return;
             for (int i = owned.size() - 1; i >= 0; i--) {
                 try {
                     owned.get(i).close();

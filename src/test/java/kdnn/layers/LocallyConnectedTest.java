@@ -106,6 +106,37 @@ class LocallyConnectedTest {
     }
 
     @Test
+    void aStrideLongerThanTheInputGivesOnePosition() throws Exception {
+        // found by HostileInputProperties with other seeds: the gather's buffer was sized for the
+        // stride (2^31 - 1 columns), its allocation failed, and the failure was masked by a second close
+        for (int implementation = 1; implementation <= 3; implementation++) {
+            String config = "{'filters': 3, 'kernel_size': [3, 3], 'strides': 2147483647, 'implementation': "
+                    + implementation + ", 'activation': 'relu'}";
+            try (Layer l = layer("LocallyConnected2D", config)) {
+                float[] x = random(new Random(implementation), 35);
+                l.build(1, 7, 5, 1);
+                List<Weight> weights = new ArrayList<>();
+                List<RefArray> refWeights = new ArrayList<>();
+                Random r = new Random(3);
+                for (WeightSpec spec : l.weightSpecs()) {
+                    int count = 1;
+                    for (int d : spec.shape()) count *= d;
+                    float[] v = random(r, count);
+                    weights.add(new Weight(spec.name(), spec.shape(), v));
+                    refWeights.add(new RefArray(spec.shape(), v));
+                }
+                l.setWeights(weights);
+                try (Tensor in = Tensor.of(x, 1, 7, 5, 1); Tensor out = l.call(in)) {
+                    assertArrayEquals(new long[] {1, 1, 1, 3}, out.shape());
+                    RefArray want = ReferenceLayer.run(JSON.readTree(("{'class_name': 'LocallyConnected2D', 'config': "
+                            + config + "}").replace('\'', '"')), new RefArray(new int[] {1, 7, 5, 1}, x), refWeights);
+                    assertArrayEquals(want.data(), out.toFloatArray(), 1e-5f);
+                }
+            }
+        }
+    }
+
+    @Test
     void kernelShapesFollowTheImplementation() throws Exception {
         String base = "{'filters': 4, 'kernel_size': [3, 2], 'strides': [2, 1], 'implementation': ";
         try (Layer one = layer("LocallyConnected2D", base + "1}"); Layer two = layer("LocallyConnected2D", base + "2}");

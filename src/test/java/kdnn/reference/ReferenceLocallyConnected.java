@@ -30,7 +30,7 @@ public final class ReferenceLocallyConnected {
         for (int a = 0; a < rank; a++) {
             n[a] = xs[(channelsFirst ? 2 : 1) + a];
             int length = same ? n[a] : n[a] - kernelSize[a] + 1;
-            o[a] = (length + strides[a] - 1) / strides[a];
+            o[a] = (int) ((length + (long) strides[a] - 1) / strides[a]);
         }
         int inputs = product(n);
         int positions = product(o);
