@@ -183,6 +183,15 @@ public abstract class BaseLocallyConnected extends Layer {
         long[] out = computeOutputShape(inputShape);
         long channels = inputShape[channelAxis(inputShape.length)];
         long p = positions(out);
+        double window = channels;
+        for (int w : kernelSize) window *= w;
+        // implementation 1's kernel, which 2 and 3 are laid out as too, before any size overflows a long
+        if ((double) p * window * filters > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(className() + " \"" + name() + "\": its kernel laid out per position ("
+                    + p + " positions x " + (long) window + " window values x " + filters + " filters) would hold more"
+                    + " values than get_weights()/set_weights() arrays can (2^31 - 9); check kernel_size, filters and the"
+                    + " input's shape");
+        }
         long k = windowValues(channels);
         int[] kernelShape = switch (implementation) {
             case 1 -> new int[] {intDim(p), intDim(k), filters};

@@ -183,6 +183,12 @@ class LocallyConnectedTest {
         var unknown = assertThrows(IllegalArgumentException.class,
                 () -> layer("LocallyConnected1D", "{'filters': 2, 'kernel_size': 2, 'dilation_rate': 2}"));
         assertTrue(unknown.getMessage().contains("dilation_rate"), unknown.getMessage());
+        // found by HostileInputProperties with other seeds: the window's size overflowed a long
+        try (Layer huge = layer("LocallyConnected2D", "{'filters': 1, 'kernel_size': 2147483647, 'implementation': 2,"
+                + " 'padding': 'same', 'data_format': 'channels_first'}")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> huge.build(2, 4, 6, 3));
+            assertTrue(e.getMessage().contains("kernel_size"), e.getMessage());
+        }
         try (Layer l = layer("LocallyConnected2D", "{'filters': 2, 'kernel_size': 3}")) {
             var small = assertThrows(IllegalArgumentException.class, () -> l.build(-1, 2, 5, 1));
             assertTrue(small.getMessage().contains("zero or negative value"), small.getMessage());
