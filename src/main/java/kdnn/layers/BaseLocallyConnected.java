@@ -1,14 +1,9 @@
 package kdnn.layers;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import kdnn.Tensor;
-import kdnn.keras.Constraint;
-import kdnn.keras.Initializer;
-import kdnn.keras.Regularizer;
 import kdnn.runtime.LocalConnections;
 import kdnn.runtime.Pipeline;
 
@@ -38,13 +33,7 @@ public abstract class BaseLocallyConnected extends Layer {
     private final DataFormat dataFormat;
     private final Activation activation;
     private final boolean useBias;
-    private final Initializer kernelInitializer;
-    private final Initializer biasInitializer;
-    private final Regularizer kernelRegularizer;
-    private final Regularizer biasRegularizer;
-    private final Regularizer activityRegularizer;
-    private final Constraint kernelConstraint;
-    private final Constraint biasConstraint;
+    private final KernelArguments weights;
     private final int implementation;
     private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
     private MemorySegment local; // implementation 1's (positions, window, filters) kernel, derived for 2 and 3
@@ -60,13 +49,7 @@ public abstract class BaseLocallyConnected extends Layer {
         this.dataFormat = b.dataFormat;
         this.activation = b.activation;
         this.useBias = b.useBias;
-        this.kernelInitializer = b.kernelInitializer;
-        this.biasInitializer = b.biasInitializer;
-        this.kernelRegularizer = b.kernelRegularizer;
-        this.biasRegularizer = b.biasRegularizer;
-        this.activityRegularizer = b.activityRegularizer;
-        this.kernelConstraint = b.kernelConstraint;
-        this.biasConstraint = b.biasConstraint;
+        this.weights = b.weights;
         this.implementation = b.implementation;
     }
 
@@ -216,12 +199,12 @@ public abstract class BaseLocallyConnected extends Layer {
                     + " filters) would hold more values than get_weights()/set_weights() arrays can (2^31 - 9);"
                     + " check kernel_size, filters and the input's shape");
         }
-        variables.add(new Variable("kernel", kernelShape, arena, kernelInitializer, kernelRegularizer, kernelConstraint));
+        variables.add(weights.kernel(kernelShape, arena));
         if (useBias) {
             int[] biasShape = new int[rank + 1];
             for (int a = 0; a < rank; a++) biasShape[a] = intDim(out[firstSpatial() + a]);
             biasShape[rank] = filters;
-            variables.add(new Variable("bias", biasShape, arena, biasInitializer, biasRegularizer, biasConstraint));
+            variables.add(weights.bias(biasShape, arena));
         }
         local = implementation == 1 ? variables.get(0).data() : arena.allocate(p * k * filters * Float.BYTES, 64);
         if (useBias) {
@@ -428,7 +411,7 @@ public abstract class BaseLocallyConnected extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
     }
 
     /** Keras 2's config keys, in its order. */
@@ -444,18 +427,8 @@ public abstract class BaseLocallyConnected extends Layer {
         c.put("data_format", dataFormat.kerasName());
         c.put("activation", activation.kerasName());
         c.put("use_bias", useBias);
-        c.set("kernel_initializer", kernelInitializer.toConfig());
-        c.set("bias_initializer", biasInitializer.toConfig());
-        c.set("kernel_regularizer", config(kernelRegularizer));
-        c.set("bias_regularizer", config(biasRegularizer));
-        c.set("activity_regularizer", config(activityRegularizer));
-        c.set("kernel_constraint", kernelConstraint == null ? JsonNodeFactory.instance.nullNode() : kernelConstraint.toConfig());
-        c.set("bias_constraint", biasConstraint == null ? JsonNodeFactory.instance.nullNode() : biasConstraint.toConfig());
+        weights.write(c);
         c.put("implementation", implementation);
         return c;
-    }
-
-    private static JsonNode config(Regularizer r) {
-        return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
     }
 }

@@ -1,13 +1,9 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import kdnn.Tensor;
-import kdnn.keras.Constraint;
-import kdnn.keras.Initializer;
-import kdnn.keras.Regularizer;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.InnerProducts;
 import kdnn.runtime.Pipeline;
@@ -25,13 +21,7 @@ public final class Dense extends Layer {
     private final int units;
     private final Activation activation;
     private final boolean useBias;
-    private final Initializer kernelInitializer;
-    private final Initializer biasInitializer;
-    private final Regularizer kernelRegularizer;
-    private final Regularizer biasRegularizer;
-    private final Regularizer activityRegularizer;
-    private final Constraint kernelConstraint;
-    private final Constraint biasConstraint;
+    private final KernelArguments weights;
     private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     private Dense(DenseBuilder b) {
@@ -39,13 +29,7 @@ public final class Dense extends Layer {
         this.units = b.units;
         this.activation = b.activation;
         this.useBias = b.useBias;
-        this.kernelInitializer = b.kernelInitializer;
-        this.biasInitializer = b.biasInitializer;
-        this.kernelRegularizer = b.kernelRegularizer;
-        this.biasRegularizer = b.biasRegularizer;
-        this.activityRegularizer = b.activityRegularizer;
-        this.kernelConstraint = b.kernelConstraint;
-        this.biasConstraint = b.biasConstraint;
+        this.weights = b.weights;
     }
 
     /** A builder with Keras' defaults (linear, bias, glorot_uniform kernel, zero bias). */
@@ -131,10 +115,9 @@ public final class Dense extends Layer {
     @Override
     protected void createWeights(long[] inputShape) {
         int in = Math.toIntExact(inputShape[inputShape.length - 1]);
-        variables.add(new Variable("kernel", new int[] {in, units}, arena, kernelInitializer, kernelRegularizer,
-                kernelConstraint));
+        variables.add(weights.kernel(new int[] {in, units}, arena));
         if (useBias) {
-            variables.add(new Variable("bias", new int[] {units}, arena, biasInitializer, biasRegularizer, biasConstraint));
+            variables.add(weights.bias(new int[] {units}, arena));
         }
     }
 
@@ -183,7 +166,7 @@ public final class Dense extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
     }
 
     /** Keras' config keys, in Keras' order. */
@@ -193,17 +176,7 @@ public final class Dense extends Layer {
         c.put("units", units);
         c.put("activation", activation.kerasName());
         c.put("use_bias", useBias);
-        c.set("kernel_initializer", kernelInitializer.toConfig());
-        c.set("bias_initializer", biasInitializer.toConfig());
-        c.set("kernel_regularizer", config(kernelRegularizer));
-        c.set("bias_regularizer", config(biasRegularizer));
-        c.set("activity_regularizer", config(activityRegularizer));
-        c.set("kernel_constraint", kernelConstraint == null ? JsonNodeFactory.instance.nullNode() : kernelConstraint.toConfig());
-        c.set("bias_constraint", biasConstraint == null ? JsonNodeFactory.instance.nullNode() : biasConstraint.toConfig());
+        weights.write(c);
         return c;
-    }
-
-    private static JsonNode config(Regularizer r) {
-        return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
     }
 }

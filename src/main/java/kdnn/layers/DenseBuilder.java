@@ -1,11 +1,9 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.function.Function;
 import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
-import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
 
 /** Arguments of Dense with Keras' defaults; checked as Keras checks them. */
@@ -18,13 +16,7 @@ public final class DenseBuilder {
     int units;
     Activation activation = Activation.LINEAR;
     boolean useBias = true;
-    Initializer kernelInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
-    Initializer biasInitializer = Initializers.get(TextNode.valueOf("zeros"));
-    Regularizer kernelRegularizer;
-    Regularizer biasRegularizer;
-    Regularizer activityRegularizer;
-    Constraint kernelConstraint;
-    Constraint biasConstraint;
+    final KernelArguments weights = new KernelArguments();
 
     DenseBuilder(Function<DenseBuilder, Dense> factory) {
         this.factory = factory;
@@ -41,19 +33,19 @@ public final class DenseBuilder {
     /** Keras' {@code use_bias} argument. */
     public DenseBuilder useBias(boolean useBias) { this.useBias = useBias; return this; }
     /** Keras' {@code kernel_initializer} argument. */
-    public DenseBuilder kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+    public DenseBuilder kernelInitializer(Initializer i) { weights.kernelInitializer = i; return this; }
     /** Keras' {@code bias_initializer} argument. */
-    public DenseBuilder biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+    public DenseBuilder biasInitializer(Initializer i) { weights.biasInitializer = i; return this; }
     /** Keras' {@code kernel_regularizer} argument. */
-    public DenseBuilder kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+    public DenseBuilder kernelRegularizer(Regularizer r) { weights.kernelRegularizer = r; return this; }
     /** Keras' {@code bias_regularizer} argument. */
-    public DenseBuilder biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+    public DenseBuilder biasRegularizer(Regularizer r) { weights.biasRegularizer = r; return this; }
     /** Keras' {@code activity_regularizer} argument. */
-    public DenseBuilder activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+    public DenseBuilder activityRegularizer(Regularizer r) { weights.activityRegularizer = r; return this; }
     /** Keras' {@code kernel_constraint} argument. */
-    public DenseBuilder kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+    public DenseBuilder kernelConstraint(Constraint c) { weights.kernelConstraint = c; return this; }
     /** Keras' {@code bias_constraint} argument. */
-    public DenseBuilder biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+    public DenseBuilder biasConstraint(Constraint c) { weights.biasConstraint = c; return this; }
 
     /** Builds the layer's weights right away for inputs of this shape (batch may be -1). */
     public DenseBuilder batchInputShape(long... shape) { this.batchInputShape = shape.clone(); return this; }
@@ -68,9 +60,7 @@ public final class DenseBuilder {
                     + " Received: units=" + units);
         }
         if (activation == null) throw new IllegalArgumentException("`activation` must not be null");
-        if (kernelInitializer == null || biasInitializer == null) {
-            throw new IllegalArgumentException(Dense.CLASS_NAME + ": initializers must not be null");
-        }
+        weights.check(Dense.CLASS_NAME);
         if (name == null) {
             name = LayerNames.next(Dense.CLASS_NAME);
         }
@@ -90,13 +80,7 @@ public final class DenseBuilder {
         activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
                 : act.path("class_name").asText(act.toString()));
         useBias = r.bool("use_bias", true);
-        kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
-        biasInitializer = r.initializer("bias_initializer", "zeros");
-        kernelRegularizer = r.regularizer("kernel_regularizer");
-        biasRegularizer = r.regularizer("bias_regularizer");
-        activityRegularizer = r.regularizer("activity_regularizer");
-        kernelConstraint = r.constraint("kernel_constraint");
-        biasConstraint = r.constraint("bias_constraint");
+        weights.read(r);
         ConfigReader.loraArguments(r);
         JsonNode quantization = r.node("quantization_config");
         if (!quantization.isNull()) {

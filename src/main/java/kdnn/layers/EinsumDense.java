@@ -2,14 +2,11 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import kdnn.Tensor;
-import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
-import kdnn.keras.Regularizer;
 import kdnn.keras.VarianceScaling;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.Einsums;
@@ -34,33 +31,19 @@ public final class EinsumDense extends Layer {
     private final boolean outputShapeInt;
     private final String biasAxes;
     private final Activation activation;
-    private final Initializer kernelInitializer;
-    private final Initializer biasInitializer;
-    private final Regularizer kernelRegularizer;
-    private final Regularizer biasRegularizer;
-    private final Regularizer activityRegularizer;
-    private final Constraint kernelConstraint;
-    private final Constraint biasConstraint;
+    private final KernelArguments weights;
     private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     private EinsumDense(String name, long[] batchInputShape, boolean trainable, EinsumEquation equation,
                         Long[] outputShape, boolean outputShapeInt, String biasAxes, Activation activation,
-                        Initializer kernelInitializer, Initializer biasInitializer, Regularizer kernelRegularizer,
-                        Regularizer biasRegularizer, Regularizer activityRegularizer, Constraint kernelConstraint,
-                        Constraint biasConstraint) {
+                        KernelArguments weights) {
         super(name, batchInputShape, trainable);
         this.equation = equation;
         this.outputShape = outputShape;
         this.outputShapeInt = outputShapeInt;
         this.biasAxes = biasAxes;
         this.activation = activation;
-        this.kernelInitializer = kernelInitializer;
-        this.biasInitializer = biasInitializer;
-        this.kernelRegularizer = kernelRegularizer;
-        this.biasRegularizer = biasRegularizer;
-        this.activityRegularizer = activityRegularizer;
-        this.kernelConstraint = kernelConstraint;
-        this.biasConstraint = biasConstraint;
+        this.weights = weights;
     }
 
     /** Keras' {@code from_config}. */
@@ -106,13 +89,8 @@ public final class EinsumDense extends Layer {
         JsonNode act = r.node("activation");
         Activation activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
                 : act.path("class_name").asText(act.toString()));
-        Initializer kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
-        Initializer biasInitializer = r.initializer("bias_initializer", "zeros");
-        Regularizer kernelRegularizer = r.regularizer("kernel_regularizer");
-        Regularizer biasRegularizer = r.regularizer("bias_regularizer");
-        Regularizer activityRegularizer = r.regularizer("activity_regularizer");
-        Constraint kernelConstraint = r.constraint("kernel_constraint");
-        Constraint biasConstraint = r.constraint("bias_constraint");
+        KernelArguments weights = new KernelArguments();
+        weights.read(r);
         ConfigReader.loraArguments(r);
         JsonNode quantization = r.node("quantization_config");
         if (!quantization.isNull()) {
@@ -126,8 +104,7 @@ public final class EinsumDense extends Layer {
         }
         r.finish();
         return Layer.builtFor(new EinsumDense(name, batchInputShape, trainable, equation, outputShape,
-                os.isIntegralNumber(), biasAxes, activation, kernelInitializer, biasInitializer, kernelRegularizer,
-                biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint), batchInputShape);
+                os.isIntegralNumber(), biasAxes, activation, weights), batchInputShape);
     }
 
     @Override
@@ -183,12 +160,11 @@ public final class EinsumDense extends Layer {
     protected void createWeights(long[] inputShape) {
         EinsumEquation.Shapes s = shapes(inputShape);
         // Keras 3 draws a variance-scaling kernel with its fans over the kernel's input and output axes
-        Initializer kernel = kernelInitializer instanceof VarianceScaling v ? v.overAxes(s.inputAxes(), s.outputAxes())
-                : kernelInitializer;
-        variables.add(new Variable("kernel", s.kernelShape(), arena, kernel, kernelRegularizer, kernelConstraint));
-        if (s.biasShape() != null) {
-            variables.add(new Variable("bias", s.biasShape(), arena, biasInitializer, biasRegularizer, biasConstraint));
-        }
+        Initializer kernel = weights.kernelInitializer instanceof VarianceScaling v
+                ? v.overAxes(s.inputAxes(), s.outputAxes()) : weights.kernelInitializer;
+        variables.add(new Variable("kernel", s.kernelShape(), arena, kernel, weights.kernelRegularizer,
+                weights.kernelConstraint));
+        if (s.biasShape() != null) variables.add(weights.bias(s.biasShape(), arena));
     }
 
     @Override
@@ -273,7 +249,7 @@ public final class EinsumDense extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
     }
 
     /** Keras' config keys, in Keras' order. */
@@ -291,15 +267,7 @@ public final class EinsumDense extends Layer {
         c.put("equation", equation.equation());
         c.put("activation", activation.kerasName());
         if (biasAxes == null) c.putNull("bias_axes"); else c.put("bias_axes", biasAxes);
-        c.set("kernel_initializer", kernelInitializer.toConfig());
-        c.set("bias_initializer", biasInitializer.toConfig());
-        c.set("kernel_regularizer", kernelRegularizer == null ? JsonNodeFactory.instance.nullNode()
-                : kernelRegularizer.toConfig());
-        c.set("bias_regularizer", biasRegularizer == null ? JsonNodeFactory.instance.nullNode() : biasRegularizer.toConfig());
-        c.set("activity_regularizer", activityRegularizer == null ? JsonNodeFactory.instance.nullNode()
-                : activityRegularizer.toConfig());
-        c.set("kernel_constraint", kernelConstraint == null ? JsonNodeFactory.instance.nullNode() : kernelConstraint.toConfig());
-        c.set("bias_constraint", biasConstraint == null ? JsonNodeFactory.instance.nullNode() : biasConstraint.toConfig());
+        weights.write(c);
         return c;
     }
 }

@@ -1,11 +1,9 @@
 package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.function.Function;
 import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
-import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
 
 /** Arguments of LocallyConnected1D/2D with Keras 2's defaults; checked as Keras checks them. */
@@ -20,13 +18,7 @@ public final class LocallyConnectedBuilder<L extends BaseLocallyConnected>
     DataFormat dataFormat = DataFormat.CHANNELS_LAST;
     Activation activation = Activation.LINEAR;
     boolean useBias = true;
-    Initializer kernelInitializer = Initializers.get(TextNode.valueOf("glorot_uniform"));
-    Initializer biasInitializer = Initializers.get(TextNode.valueOf("zeros"));
-    Regularizer kernelRegularizer;
-    Regularizer biasRegularizer;
-    Regularizer activityRegularizer;
-    Constraint kernelConstraint;
-    Constraint biasConstraint;
+    final KernelArguments weights = new KernelArguments();
     int implementation = 1;
 
     LocallyConnectedBuilder(String className, int rank, Function<LocallyConnectedBuilder<L>, L> factory) {
@@ -57,19 +49,19 @@ public final class LocallyConnectedBuilder<L extends BaseLocallyConnected>
     /** Keras' {@code use_bias}. */
     public LocallyConnectedBuilder<L> useBias(boolean useBias) { this.useBias = useBias; return this; }
     /** Keras' {@code kernel_initializer}. */
-    public LocallyConnectedBuilder<L> kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+    public LocallyConnectedBuilder<L> kernelInitializer(Initializer i) { weights.kernelInitializer = i; return this; }
     /** Keras' {@code bias_initializer}. */
-    public LocallyConnectedBuilder<L> biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+    public LocallyConnectedBuilder<L> biasInitializer(Initializer i) { weights.biasInitializer = i; return this; }
     /** Keras' {@code kernel_regularizer}. */
-    public LocallyConnectedBuilder<L> kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+    public LocallyConnectedBuilder<L> kernelRegularizer(Regularizer r) { weights.kernelRegularizer = r; return this; }
     /** Keras' {@code bias_regularizer}. */
-    public LocallyConnectedBuilder<L> biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+    public LocallyConnectedBuilder<L> biasRegularizer(Regularizer r) { weights.biasRegularizer = r; return this; }
     /** Keras' {@code activity_regularizer}. */
-    public LocallyConnectedBuilder<L> activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+    public LocallyConnectedBuilder<L> activityRegularizer(Regularizer r) { weights.activityRegularizer = r; return this; }
     /** Keras' {@code kernel_constraint}. */
-    public LocallyConnectedBuilder<L> kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+    public LocallyConnectedBuilder<L> kernelConstraint(Constraint c) { weights.kernelConstraint = c; return this; }
     /** Keras' {@code bias_constraint}. */
-    public LocallyConnectedBuilder<L> biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+    public LocallyConnectedBuilder<L> biasConstraint(Constraint c) { weights.biasConstraint = c; return this; }
     /**
      * Keras' {@code implementation}: 1 (kernel {@code (positions, window, filters)}), 2 (a dense kernel
      * between every input and output value, masked) or 3 (the connected entries alone, a vector).
@@ -112,9 +104,7 @@ public final class LocallyConnectedBuilder<L extends BaseLocallyConnected>
         }
         if (dataFormat == null) throw new IllegalArgumentException("`data_format` must not be null");
         if (activation == null) throw new IllegalArgumentException("`activation` must not be null");
-        if (kernelInitializer == null || biasInitializer == null) {
-            throw new IllegalArgumentException(className + ": initializers must not be null");
-        }
+        weights.check(className);
     }
 
     // Keras' normalize_tuple: kernel_size > 0; strides allow zero there, which then divides by zero
@@ -149,13 +139,7 @@ public final class LocallyConnectedBuilder<L extends BaseLocallyConnected>
         activation = Activation.parse(act.isNull() ? null : act.isTextual() ? act.asText()
                 : act.path("class_name").asText(act.toString()));
         useBias = r.bool("use_bias", true);
-        kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
-        biasInitializer = r.initializer("bias_initializer", "zeros");
-        kernelRegularizer = r.regularizer("kernel_regularizer");
-        biasRegularizer = r.regularizer("bias_regularizer");
-        activityRegularizer = r.regularizer("activity_regularizer");
-        kernelConstraint = r.constraint("kernel_constraint");
-        biasConstraint = r.constraint("bias_constraint");
+        weights.read(r);
         implementation = r.integer("implementation", 1);
         r.finish();
         return this;

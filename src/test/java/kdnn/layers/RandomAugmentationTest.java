@@ -76,13 +76,17 @@ class RandomAugmentationTest {
             try (Layer a = layer(c[0], c[1]); Layer b = Layers.fromConfig(Layers.toConfig(a))) {
                 assertEquals(Layers.toConfig(a), Layers.toConfig(b), c[0]);
                 assertEquals(c[0], a.className());
-                var config = Layers.toConfig(a).get("config");
-                JSON.readTree(("{" + c[1] + "}").replace('\'', '"')).properties().forEach(e ->
-                        assertEquals(e.getValue().isNumber() ? e.getValue().asDouble() : e.getValue(),
-                                e.getValue().isNumber() ? config.get(e.getKey()).asDouble() : config.get(e.getKey()),
-                                c[0] + " " + e.getKey()));
+                assertKeepsArguments(c, Layers.toConfig(a).get("config"));
             }
         }
+    }
+
+    /** Every argument the case gives is in the written config, numbers as numbers. */
+    private static void assertKeepsArguments(String[] c, com.fasterxml.jackson.databind.JsonNode config) throws Exception {
+        JSON.readTree(("{" + c[1] + "}").replace('\'', '"')).properties().forEach(e ->
+                assertEquals(e.getValue().isNumber() ? e.getValue().asDouble() : e.getValue(),
+                        e.getValue().isNumber() ? config.get(e.getKey()).asDouble() : config.get(e.getKey()),
+                        c[0] + " " + e.getKey()));
     }
 
     /** Keras 3's later augmentation layers, in the forms Keras 3 writes (factor pairs, kernel_size pairs). */
@@ -133,11 +137,7 @@ class RandomAugmentationTest {
                     try (Tensor same = l.call(in); Layer again = Layers.fromConfig(Layers.toConfig(l))) {
                         assertArrayEquals(x, same.toFloatArray(), 0f, c[0]);
                         assertEquals(Layers.toConfig(l), Layers.toConfig(again), c[0]);
-                        var config = Layers.toConfig(l).get("config");
-                        JSON.readTree(("{" + c[1] + "}").replace('\'', '"')).properties().forEach(e ->
-                                assertEquals(e.getValue().isNumber() ? e.getValue().asDouble() : e.getValue(),
-                                        e.getValue().isNumber() ? config.get(e.getKey()).asDouble() : config.get(e.getKey()),
-                                        c[0] + " " + e.getKey()));
+                        assertKeepsArguments(c, Layers.toConfig(l).get("config"));
                     }
                 }
                 kdnn.io.Models.save(m, dir.resolve("m.keras"));
