@@ -17,8 +17,11 @@ import java.util.Set;
  */
 public final class AttentionCalls {
     public static final String CLASS_NAME = "MultiHeadAttention";
+    /** The classes called as MultiHeadAttention is: it and Keras 3's GroupedQueryAttention. */
+    public static final Set<String> CLASS_NAMES = Set.of(CLASS_NAME, "GroupedQueryAttention");
     /** The attention layers whose call arguments (use_causal_mask, return_attention_scores) kdnn keeps as the layer's. */
-    public static final Set<String> WITH_CALL_ARGUMENTS = Set.of(CLASS_NAME, "Attention", "AdditiveAttention");
+    public static final Set<String> WITH_CALL_ARGUMENTS = Set.of(CLASS_NAME, "GroupedQueryAttention", "Attention",
+            "AdditiveAttention");
     /** Keyword arguments of the call that may hold tensors. */
     public static final Set<String> TENSOR_KWARGS = Set.of("query", "value", "key", "attention_mask", "query_mask",
             "value_mask", "key_mask");

@@ -603,7 +603,7 @@ final class ConfigNormalizer {
                     kwargs.put(EXPLICIT_MASK, true); // the mask Keras derived; kdnn derives it again
                     return;
                 }
-                if (cls.equals(kdnn.internal.AttentionCalls.CLASS_NAME) && kdnn.internal.AttentionCalls.TENSOR_KWARGS.contains(e.getKey())
+                if (kdnn.internal.AttentionCalls.CLASS_NAMES.contains(cls) && kdnn.internal.AttentionCalls.TENSOR_KWARGS.contains(e.getKey())
                         && containsTensor(e.getValue())) {
                     // an attention's value, key and mask: as Keras 2 writes them, [layer, node, tensor]
                     ArrayNode ref = tensor(e.getValue(), where, models, JSON.objectNode());

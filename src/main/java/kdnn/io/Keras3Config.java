@@ -154,7 +154,7 @@ final class Keras3Config {
             c.remove("use_causal_mask"); // call arguments in Keras
             c.remove("return_attention_scores");
         }
-        if (cls.equals("MultiHeadAttention")) {
+        if (cls.equals("MultiHeadAttention") || cls.equals("GroupedQueryAttention")) {
             // tf.keras' build shapes are Keras 3's build_config; use_causal_mask is a call argument
             c.remove("query_shape");
             c.remove("key_shape");
@@ -197,8 +197,9 @@ final class Keras3Config {
         }
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional
                 || op instanceof kdnn.layers.StackedRNN;
-        if (cls.equals("MultiHeadAttention") && buildShape != null && buildShape.path(0).isArray()) {
-            // Keras 3's MultiHeadAttention.build(query_shape, value_shape, key_shape) by name
+        if ((cls.equals("MultiHeadAttention") || cls.equals("GroupedQueryAttention")) && buildShape != null
+                && buildShape.path(0).isArray()) {
+            // Keras 3's MultiHeadAttention.build(query_shape, value_shape, key_shape) by name (GroupedQueryAttention's too)
             ObjectNode shapes = out.putObject("build_config").putObject("shapes_dict");
             shapes.set("query_shape", buildShape.get(0));
             shapes.set("value_shape", buildShape.get(1));

@@ -28,6 +28,15 @@ final class Keras3Weights {
      * which has none, by its attribute), in get_weights() order.
      */
     static List<String> attentionParts(boolean gate) {
+        return attentionParts(gate, false);
+    }
+
+    /**
+     * The projections' attributes Keras 3 saves them under: MultiHeadAttention's public properties;
+     * GroupedQueryAttention has none, so its private attributes ({@code _query_dense} ...).
+     */
+    static List<String> attentionParts(boolean gate, boolean grouped) {
+        if (grouped) return List.of("_query_dense", "_key_dense", "_value_dense", "_output_dense");
         return gate ? List.of("query_dense", "key_dense", "_gate_dense", "value_dense", "output_dense")
                 : List.of("query_dense", "key_dense", "value_dense", "output_dense");
     }
@@ -128,11 +137,12 @@ final class Keras3Weights {
             }
             throw missing(l, key, parent);
         }
-        if (l.className().equals("MultiHeadAttention")) {
+        if (l.className().equals("MultiHeadAttention") || l.className().equals("GroupedQueryAttention")) {
             // Keras 3 walks its four projections: query_dense, key_dense, value_dense, output_dense, each kernel then bias
             requireNoVars(lg, where);
             List<Dataset> datasets = new ArrayList<>();
-            for (String part : attentionParts(l.config().path("use_gate").asBoolean(false))) {
+            for (String part : attentionParts(l.config().path("use_gate").asBoolean(false),
+                    l.className().equals("GroupedQueryAttention"))) {
                 Group dense = Hdf5.childGroup(lg, part);
                 if (dense == null) {
                     throw new ModelFileException(h5.file + ": " + where + " has no \"" + part + "/vars\" group for its"

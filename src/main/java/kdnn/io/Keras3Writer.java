@@ -111,7 +111,7 @@ final class Keras3Writer {
             List<Weight> weights = layer.getWeights();
             if (layer instanceof kdnn.layers.MultiHeadAttention mha) {
                 // Keras 3 saves its projections, each its kernel then its bias
-                List<String> parts = Keras3Weights.attentionParts(mha.useGate());
+                List<String> parts = Keras3Weights.attentionParts(mha.useGate(), mha.keyValueHeads() != null);
                 int per = weights.size() / parts.size();
                 for (int p = 0; p < parts.size(); p++) {
                     Hdf5Tree.Group dense = g.group(parts.get(p)).group("vars");

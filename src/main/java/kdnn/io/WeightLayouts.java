@@ -110,7 +110,7 @@ final class WeightLayouts {
             case "AdditiveAttention" -> {
                 if (flag(config, "use_scale")) out.add("scale");
             }
-            case "MultiHeadAttention" -> {
+            case "MultiHeadAttention", "GroupedQueryAttention" -> {
                 // Keras 3's gate sits between the key and the value
                 boolean gate = config.path("use_gate").asBoolean(false);
                 for (String part : gate ? List.of("query", "key", "gate", "value", "attention_output")

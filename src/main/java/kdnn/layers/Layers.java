@@ -97,6 +97,7 @@ public final class Layers {
         FROM_CONFIG.put(Matmul.CLASS_NAME, Matmul::fromConfig);
         for (String op : Reduce.CLASS_NAMES) FROM_CONFIG.put(op, c -> Reduce.fromConfig(op, c));
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
+        FROM_CONFIG.put(MultiHeadAttention.GROUPED_CLASS_NAME, MultiHeadAttention::fromGroupedConfig);
         FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);
         FROM_CONFIG.put(ConvLSTM1D.CLASS_NAME, ConvLSTM1D::fromConfig);
         FROM_CONFIG.put(ConvLSTM2D.CLASS_NAME, ConvLSTM2D::fromConfig);

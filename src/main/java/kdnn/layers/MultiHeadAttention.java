@@ -29,6 +29,14 @@ import kdnn.runtime.Pipeline;
 public final class MultiHeadAttention extends Layer {
     /** Keras' class name, {@code "MultiHeadAttention"}. */
     public static final String CLASS_NAME = "MultiHeadAttention";
+    /**
+     * Keras 3's {@code GroupedQueryAttention}: this layer with {@code num_key_value_heads} key and value
+     * heads, each shared by {@code num_query_heads / num_key_value_heads} query heads (Keras repeats
+     * the projected heads, {@code ops.repeat(key, n, axis=2)}; here their kernels and biases are
+     * repeated once per weight change, which projects the same values), rank-3 inputs, query and value
+     * of one feature size, no output_shape, attention_axes or gate.
+     */
+    public static final String GROUPED_CLASS_NAME = "GroupedQueryAttention";
 
     private final int numHeads;
     private final int keyDim;
@@ -56,6 +64,10 @@ public final class MultiHeadAttention extends Layer {
     // the Keras version whose attention this computes (from the file read, as Layers.readingVersion says)
     private final KerasVersion version = Layers.readingVersion();
     private volatile boolean givenMask;
+    // GroupedQueryAttention's key and value heads (null: MultiHeadAttention), and its key and value
+    // kernels and biases with each head repeated for the query heads it serves
+    private final Integer keyValueHeads;
+    private final MemorySegment[] repeated = new MemorySegment[4];
 
     private MultiHeadAttention(Builder b) {
         super(b.name, null, b.trainable);
@@ -80,6 +92,7 @@ public final class MultiHeadAttention extends Layer {
         this.kernelConstraint = b.kernelConstraint;
         this.biasConstraint = b.biasConstraint;
         this.seed = b.seed;
+        this.keyValueHeads = b.keyValueHeads;
     }
 
     /** A builder with Keras' defaults. */
@@ -92,9 +105,24 @@ public final class MultiHeadAttention extends Layer {
         return new Builder().fromConfig(config).build();
     }
 
+    /** Keras 3's GroupedQueryAttention: {@code head_dim}, {@code num_query_heads}, {@code num_key_value_heads}. */
+    public static Builder groupedBuilder(int headDim, int numQueryHeads, int numKeyValueHeads) {
+        return new Builder().numHeads(numQueryHeads).keyDim(headDim).keyValueHeads(numKeyValueHeads);
+    }
+
+    /** Keras 3's GroupedQueryAttention {@code from_config}. */
+    public static MultiHeadAttention fromGroupedConfig(JsonNode config) {
+        return new Builder().fromGroupedConfig(config).build();
+    }
+
     @Override
     public String className() {
-        return CLASS_NAME;
+        return keyValueHeads == null ? CLASS_NAME : GROUPED_CLASS_NAME;
+    }
+
+    /** GroupedQueryAttention's {@code num_key_value_heads}, or null for a MultiHeadAttention. */
+    public Integer keyValueHeads() {
+        return keyValueHeads;
     }
 
     /** Keras' {@code num_heads}. */
@@ -144,6 +172,7 @@ public final class MultiHeadAttention extends Layer {
      * Softmax otherwise: zeros).
      */
     private Attentions.Masked maskedScores(KerasVersion v, int queryRank) {
+        if (keyValueHeads != null) v = KerasVersion.KERAS_3; // Keras 3's layer
         if (v != KerasVersion.KERAS_3) return robustMasking ? Attentions.Masked.WHERE : Attentions.Masked.ADD;
         return dropout == 0 && queryRank == 3 && !returnScores ? Attentions.Masked.WHERE : Attentions.Masked.ZERO;
     }
@@ -266,6 +295,7 @@ public final class MultiHeadAttention extends Layer {
                     + " have the same rank; got " + Shapes.format(q) + ", " + Shapes.format(v) + ", " + Shapes.format(k));
         }
         int rank = q.length;
+        if (keyValueHeads != null) groupedShapes(q, v, k);
         int[] att = attention(rank);
         for (int i = 1; i < rank - 1; i++) {
             if (k[i] != v[i] && k[i] >= 0 && v[i] >= 0) {
@@ -309,6 +339,24 @@ public final class MultiHeadAttention extends Layer {
         System.arraycopy(q, 0, out, 0, rank - 1);
         System.arraycopy(outDims, 0, out, rank - 1, outDims.length);
         return out;
+    }
+
+    /** GroupedQueryAttention's rules: rank-3 inputs, the query's and the value's features equal (Keras' wording). */
+    private void groupedShapes(long[] q, long[] v, long[] k) {
+        if (q.length != 3) {
+            throw new IllegalArgumentException("Layer \"" + name() + "\" (GroupedQueryAttention) takes inputs of rank 3"
+                    + " (batch, positions, features), got " + Shapes.format(q));
+        }
+        if (q[2] != v[2]) {
+            throw new IllegalArgumentException("The last dimension of `query_shape` and `value_shape` must be equal, but are "
+                    + q[2] + ", " + v[2] + ". Received: query_shape=" + Shapes.format(q) + ", value_shape="
+                    + Shapes.format(v) + " (layer \"" + name() + "\")");
+        }
+        if (v[1] != k[1] && v[1] >= 0 && k[1] >= 0) {
+            throw new IllegalArgumentException("All dimensions of `value` and `key`, except the last one, must be equal."
+                    + " Received: value_shape=" + Shapes.format(v) + " and key_shape=" + Shapes.format(k) + " (layer \""
+                    + name() + "\")");
+        }
     }
 
     /** The scores' dims, {@code (batch, other axes..., heads, query attention axes..., key attention axes...)}. */
@@ -380,11 +428,19 @@ public final class MultiHeadAttention extends Layer {
         int q = Math.toIntExact(inputShape[inputShape.length - 1]);
         int v = Math.toIntExact(valueAndKeyDims[0]);
         int k = Math.toIntExact(valueAndKeyDims[1]);
+        int kv = keyValueHeads == null ? numHeads : keyValueHeads;
         add("query", new int[] {q, numHeads, keyDim}, new int[] {numHeads, keyDim});
-        add("key", new int[] {k, numHeads, keyDim}, new int[] {numHeads, keyDim});
+        add("key", new int[] {k, kv, keyDim}, new int[] {kv, keyDim});
         // Keras 3's gate (a sigmoid projection of the query) sits between the key and the value
         if (useGate) add("gate", new int[] {q, numHeads, valueDim}, new int[] {numHeads, valueDim});
-        add("value", new int[] {v, numHeads, valueDim}, new int[] {numHeads, valueDim});
+        add("value", new int[] {v, kv, valueDim}, new int[] {kv, valueDim});
+        if (keyValueHeads != null) {
+            // key kernel, key bias, value kernel, value bias, each head repeated
+            repeated[0] = arena.allocate((long) k * numHeads * keyDim * Float.BYTES, 64);
+            repeated[1] = arena.allocate((long) numHeads * keyDim * Float.BYTES, 64);
+            repeated[2] = arena.allocate((long) v * numHeads * valueDim * Float.BYTES, 64);
+            repeated[3] = arena.allocate((long) numHeads * valueDim * Float.BYTES, 64);
+        }
         long[] out = outputDims(q);
         int[] kernel = new int[2 + out.length];
         kernel[0] = numHeads;
@@ -395,6 +451,33 @@ public final class MultiHeadAttention extends Layer {
             bias[i] = Math.toIntExact(out[i]);
         }
         add("attention_output", kernel, bias);
+    }
+
+    /** GroupedQueryAttention: its key and value heads repeated for the query heads, as Keras' ops.repeat lays them. */
+    @Override
+    void weightsChanged() {
+        if (keyValueHeads == null || repeated[0] == null) return;
+        int per = useBias ? 2 : 1;
+        int repeats = numHeads / keyValueHeads;
+        for (int part = 0; part < 2; part++) {
+            int size = part == 0 ? keyDim : valueDim;
+            Variable kernel = variables.get((1 + part) * per);
+            repeatHeads(kernel.data(), repeated[2 * part], kernel.shape[0], size, repeats);
+            if (useBias) repeatHeads(variables.get((1 + part) * per + 1).data(), repeated[2 * part + 1], 1, size, repeats);
+        }
+    }
+
+    /** {@code (rows, heads, size)} into {@code (rows, heads * repeats, size)}, head h at h * repeats ... + repeats - 1. */
+    private void repeatHeads(MemorySegment from, MemorySegment to, long rows, int size, int repeats) {
+        long bytes = (long) size * Float.BYTES;
+        for (long r = 0; r < rows; r++) {
+            for (int h = 0; h < keyValueHeads; h++) {
+                for (int i = 0; i < repeats; i++) {
+                    MemorySegment.copy(from, ((r * keyValueHeads + h) * size) * Float.BYTES, to,
+                            ((r * numHeads + (long) h * repeats + i) * size) * Float.BYTES, bytes);
+                }
+            }
+        }
     }
 
     private void add(String part, int[] kernel, int[] bias) {
@@ -592,6 +675,10 @@ public final class MultiHeadAttention extends Layer {
 
     private Attentions.Projection projection(int part) {
         int per = useBias ? 2 : 1;
+        if (keyValueHeads != null && (part == 1 || part == 2)) {
+            // the key's (1) and the value's (2) heads repeated for the query heads
+            return new Attentions.Projection(repeated[2 * (part - 1)], useBias ? repeated[2 * (part - 1) + 1] : null);
+        }
         return new Attentions.Projection(variables.get(part * per).data(),
                 useBias ? variables.get(part * per + 1).data() : null);
     }
@@ -607,6 +694,7 @@ public final class MultiHeadAttention extends Layer {
     public ObjectNode getConfig() {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode c = baseConfig();
+        if (keyValueHeads != null) return groupedConfig(c, f);
         c.put("num_heads", numHeads);
         c.put("key_dim", keyDim);
         if (valueDimGiven) c.put("value_dim", valueDim); else c.putNull("value_dim");
@@ -640,6 +728,26 @@ public final class MultiHeadAttention extends Layer {
         return c;
     }
 
+    /** GroupedQueryAttention's keys, in Keras 3's order, and kdnn's call arguments when set. */
+    private ObjectNode groupedConfig(ObjectNode c, JsonNodeFactory f) {
+        c.put("head_dim", keyDim);
+        c.put("num_query_heads", numHeads);
+        c.put("num_key_value_heads", keyValueHeads);
+        c.put("use_bias", useBias);
+        c.put("dropout", dropout);
+        c.set("kernel_initializer", kernelInitializer.toConfig());
+        c.set("bias_initializer", biasInitializer.toConfig());
+        c.set("kernel_regularizer", kernelRegularizer == null ? f.nullNode() : kernelRegularizer.toConfig());
+        c.set("bias_regularizer", biasRegularizer == null ? f.nullNode() : biasRegularizer.toConfig());
+        c.set("activity_regularizer", activityRegularizer == null ? f.nullNode() : activityRegularizer.toConfig());
+        c.set("kernel_constraint", kernelConstraint == null ? f.nullNode() : kernelConstraint.toConfig());
+        c.set("bias_constraint", biasConstraint == null ? f.nullNode() : biasConstraint.toConfig());
+        c.set("seed", seed == null ? f.nullNode() : seed);
+        if (causal) c.put("use_causal_mask", true);
+        if (returnScores) c.put("return_attention_scores", true);
+        return c;
+    }
+
     /** Arguments of MultiHeadAttention with Keras' defaults; checked as Keras checks them. */
     public static final class Builder {
         private String name;
@@ -664,9 +772,14 @@ public final class MultiHeadAttention extends Layer {
         private Constraint kernelConstraint;
         private Constraint biasConstraint;
         private JsonNode seed;
+        private Integer keyValueHeads;
+        private boolean flashAttention;
 
         private Builder() {
         }
+
+        /** GroupedQueryAttention's {@code num_key_value_heads}: makes this builder's layer one. */
+        public Builder keyValueHeads(int heads) { this.keyValueHeads = heads; return this; }
 
         /** The layer's name; unset, a unique one is made from the class name. */
         public Builder name(String name) { this.name = name; return this; }
@@ -716,8 +829,26 @@ public final class MultiHeadAttention extends Layer {
          * @throws IllegalArgumentException for an argument Keras refuses, naming it
          */
         public MultiHeadAttention build() {
-            positive("num_heads", numHeads);
-            positive("key_dim", keyDim);
+            if (keyValueHeads != null) {
+                positive("num_query_heads", numHeads);
+                positive("head_dim", keyDim);
+                positive("num_key_value_heads", keyValueHeads);
+                if (numHeads % keyValueHeads != 0) {
+                    throw new IllegalArgumentException("`num_query_heads` must be divisible by `num_key_value_heads`."
+                            + " Received: num_query_heads=" + numHeads + ", num_key_value_heads=" + keyValueHeads);
+                }
+                if (flashAttention && dropout > 0) {
+                    throw new IllegalArgumentException("Dropout is not supported when flash attention is enabled. Please"
+                            + " set dropout to 0.0 to use flash attention.");
+                }
+                if (valueDim != null || outputShape != null || attentionAxes != null || useGate || slidingWindow != null
+                        || robustMasking) {
+                    throw new IllegalArgumentException(GROUPED_CLASS_NAME + " has no value_dim, output_shape,"
+                            + " attention_axes, use_gate, sliding_window or softmax_robust_masking");
+                }
+            }
+            positive(keyValueHeads == null ? "num_heads" : "num_query_heads", numHeads);
+            positive(keyValueHeads == null ? "key_dim" : "head_dim", keyDim);
             if (valueDim != null) positive("value_dim", valueDim);
             if (!(dropout >= 0 && dropout <= 1)) {
                 throw new IllegalArgumentException("Invalid value received for argument `dropout`. Expected a float value"
@@ -747,7 +878,7 @@ public final class MultiHeadAttention extends Layer {
             if (kernelInitializer == null || biasInitializer == null) {
                 throw new IllegalArgumentException(CLASS_NAME + ": initializers must not be null");
             }
-            if (name == null) name = LayerNames.next(CLASS_NAME);
+            if (name == null) name = LayerNames.next(keyValueHeads == null ? CLASS_NAME : GROUPED_CLASS_NAME);
             return new MultiHeadAttention(this);
         }
 
@@ -795,6 +926,37 @@ public final class MultiHeadAttention extends Layer {
             r.node("query_shape");
             r.node("key_shape");
             r.node("value_shape");
+            r.finish();
+            return this;
+        }
+
+        /** Keras 3's GroupedQueryAttention config (and kdnn's call arguments, as for MultiHeadAttention). */
+        Builder fromGroupedConfig(JsonNode config) {
+            ConfigReader r = new ConfigReader(GROUPED_CLASS_NAME, config);
+            name = r.string("name", null);
+            trainable = r.bool("trainable", true);
+            for (String key : List.of("head_dim", "num_query_heads", "num_key_value_heads")) {
+                if (r.node(key).isNull()) throw new IllegalArgumentException(GROUPED_CLASS_NAME + " needs the argument `" + key + "`");
+            }
+            keyDim = ConfigReader.toInt("head_dim", r.node("head_dim"));
+            numHeads = ConfigReader.toInt("num_query_heads", r.node("num_query_heads"));
+            keyValueHeads = ConfigReader.toInt("num_key_value_heads", r.node("num_key_value_heads"));
+            dropout = r.number("dropout", 0.0);
+            useBias = r.bool("use_bias", true);
+            kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
+            biasInitializer = r.initializer("bias_initializer", "zeros");
+            kernelRegularizer = r.regularizer("kernel_regularizer");
+            biasRegularizer = r.regularizer("bias_regularizer");
+            activityRegularizer = r.regularizer("activity_regularizer");
+            kernelConstraint = r.constraint("kernel_constraint");
+            biasConstraint = r.constraint("bias_constraint");
+            JsonNode s = r.node("seed");
+            seed = s.isNull() ? null : s;
+            JsonNode flash = r.node("flash_attention");
+            if (!flash.isNull() && !flash.isBoolean()) throw ConfigReader.bad("flash_attention", flash, "a boolean or null");
+            flashAttention = flash.asBoolean(false);
+            useCausalMask = r.bool("use_causal_mask", false);
+            returnScores = r.bool("return_attention_scores", false);
             r.finish();
             return this;
         }

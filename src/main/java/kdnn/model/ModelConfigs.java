@@ -259,7 +259,7 @@ public final class ModelConfigs {
                 String layerName = e.getKey();
                 JsonNode inbound = e.getValue().path("inbound_nodes");
                 int next = pending.get(layerName);
-                boolean attention = e.getValue().path("class_name").asText("").equals(AttentionCalls.CLASS_NAME);
+                boolean attention = AttentionCalls.CLASS_NAMES.contains(e.getValue().path("class_name").asText(""));
                 while (next < inbound.size()) {
                     // an attention's value, key and mask are keyword arguments: in kdnn's order, positional
                     JsonNode node = attention ? AttentionCalls.toPositional(inbound.get(next), "model \"" + name
