@@ -9,9 +9,10 @@ import java.util.List;
  * A locally connected layer (a convolution whose weights differ at every output position) as
  * oneDNN reorders and one batched matmul: the input's windows gathered into patches
  * {@code (P, batch, K)} by one reorder per window offset from a strided view of a copy of the input
- * (zero padded where the layer pads; oneDNN refuses views whose elements overlap, so not one), then {@code (P, batch, K) x (P, K, F) + bias} with the activation
- * fused, written straight into a channels_last output through strides. P is the output positions, K a
- * window's values (its offsets and channels, in the order the kernel lists them), F the filters.
+ * (zero padded where the layer pads; oneDNN refuses views whose elements overlap, so not one), then
+ * {@code (P, batch, K) x (P, K, F) + bias} with the activation fused, reordered into the output's
+ * order. P is the output positions, K a window's values (its offsets and channels, in the order the
+ * kernel lists them), F the filters.
  */
 public final class LocalConnections {
     private LocalConnections() {
