@@ -89,7 +89,12 @@ class HostilePreprocessingProperties {
             "{'class_name':'AdditiveAttention','config':{'use_causal_mask':true}}",
             "{'class_name':'ConvLSTM1D','config':{'filters':2,'kernel_size':2,'return_sequences':true,'return_state':true}}",
             "{'class_name':'ConvLSTM2D','config':{'filters':2,'kernel_size':[2,1],'strides':2,'padding':'same',"
-                    + "'data_format':'channels_first','go_backwards':true}}");
+                    + "'data_format':'channels_first','go_backwards':true}}",
+            "{'class_name':'AutoContrast','config':{'value_range':[0,1]}}",
+            "{'class_name':'RandomGaussianBlur','config':{'factor':[0.0,1.0],'kernel_size':[3,5],'sigma':1.0}}",
+            "{'class_name':'RandomColorJitter','config':{'value_range':[0,255],'brightness_factor':0.2}}",
+            "{'class_name':'GroupedQueryAttention','config':{'head_dim':2,'num_query_heads':4,'num_key_value_heads':2,"
+                    + "'use_causal_mask':true}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
@@ -134,7 +139,7 @@ class HostilePreprocessingProperties {
             }
             // an attention: query and value, or with a key and an attention mask of a drawn shape (its values hostile)
             List<long[]> extra = new ArrayList<>();
-            if (layer.get("class_name").asText().equals("MultiHeadAttention")) {
+            if (kdnn.internal.AttentionCalls.CLASS_NAMES.contains(layer.get("class_name").asText())) {
                 merge = true;
                 if (r.nextBoolean()) {
                     extra.add(shape);
