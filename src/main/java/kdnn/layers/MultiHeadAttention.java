@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import kdnn.keras.Constraint;
 import kdnn.keras.Initializer;
-import kdnn.keras.Initializers;
 import kdnn.keras.Regularizer;
 import kdnn.runtime.Attentions;
 import kdnn.runtime.Pipeline;
@@ -51,13 +50,7 @@ public final class MultiHeadAttention extends Layer {
     private final Integer slidingWindow;
     private final boolean robustMasking;
     private final boolean returnScores;
-    private final Initializer kernelInitializer;
-    private final Initializer biasInitializer;
-    private final Regularizer kernelRegularizer;
-    private final Regularizer biasRegularizer;
-    private final Regularizer activityRegularizer;
-    private final Constraint kernelConstraint;
-    private final Constraint biasConstraint;
+    private final KernelArguments weights;
     private final JsonNode seed;
     // the value's and the key's features, known once a call's shapes build the layer
     private volatile long[] valueAndKeyDims;
@@ -84,13 +77,7 @@ public final class MultiHeadAttention extends Layer {
         this.slidingWindow = b.slidingWindow;
         this.robustMasking = b.robustMasking;
         this.returnScores = b.returnScores;
-        this.kernelInitializer = b.kernelInitializer;
-        this.biasInitializer = b.biasInitializer;
-        this.kernelRegularizer = b.kernelRegularizer;
-        this.biasRegularizer = b.biasRegularizer;
-        this.activityRegularizer = b.activityRegularizer;
-        this.kernelConstraint = b.kernelConstraint;
-        this.biasConstraint = b.biasConstraint;
+        this.weights = b.weights;
         this.seed = b.seed;
         this.keyValueHeads = b.keyValueHeads;
     }
@@ -481,9 +468,11 @@ public final class MultiHeadAttention extends Layer {
     }
 
     private void add(String part, int[] kernel, int[] bias) {
-        variables.add(new Variable(part + "/kernel", kernel, arena, kernelInitializer, kernelRegularizer, kernelConstraint));
+        variables.add(new Variable(part + "/kernel", kernel, arena, weights.kernelInitializer, weights.kernelRegularizer,
+                weights.kernelConstraint));
         if (useBias) {
-            variables.add(new Variable(part + "/bias", bias, arena, biasInitializer, biasRegularizer, biasConstraint));
+            variables.add(new Variable(part + "/bias", bias, arena, weights.biasInitializer, weights.biasRegularizer,
+                    weights.biasConstraint));
         }
     }
 
@@ -686,7 +675,7 @@ public final class MultiHeadAttention extends Layer {
     @Override
     public double activityPenalty(kdnn.Tensor output) {
         ensureOpen();
-        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
     }
 
     /** Keras' config keys, in Keras' order; {@code use_causal_mask} only when set (a call argument in Keras). */
@@ -714,13 +703,7 @@ public final class MultiHeadAttention extends Layer {
             for (int d : attentionAxes) a.add(d);
         }
         if (slidingWindow != null) c.put("sliding_window", slidingWindow);
-        c.set("kernel_initializer", kernelInitializer.toConfig());
-        c.set("bias_initializer", biasInitializer.toConfig());
-        c.set("kernel_regularizer", kernelRegularizer == null ? f.nullNode() : kernelRegularizer.toConfig());
-        c.set("bias_regularizer", biasRegularizer == null ? f.nullNode() : biasRegularizer.toConfig());
-        c.set("activity_regularizer", activityRegularizer == null ? f.nullNode() : activityRegularizer.toConfig());
-        c.set("kernel_constraint", kernelConstraint == null ? f.nullNode() : kernelConstraint.toConfig());
-        c.set("bias_constraint", biasConstraint == null ? f.nullNode() : biasConstraint.toConfig());
+        weights.write(c);
         if (seed != null) c.set("seed", seed);
         if (causal) c.put("use_causal_mask", true);
         if (robustMasking) c.put("softmax_robust_masking", true);
@@ -735,13 +718,7 @@ public final class MultiHeadAttention extends Layer {
         c.put("num_key_value_heads", keyValueHeads);
         c.put("use_bias", useBias);
         c.put("dropout", dropout);
-        c.set("kernel_initializer", kernelInitializer.toConfig());
-        c.set("bias_initializer", biasInitializer.toConfig());
-        c.set("kernel_regularizer", kernelRegularizer == null ? f.nullNode() : kernelRegularizer.toConfig());
-        c.set("bias_regularizer", biasRegularizer == null ? f.nullNode() : biasRegularizer.toConfig());
-        c.set("activity_regularizer", activityRegularizer == null ? f.nullNode() : activityRegularizer.toConfig());
-        c.set("kernel_constraint", kernelConstraint == null ? f.nullNode() : kernelConstraint.toConfig());
-        c.set("bias_constraint", biasConstraint == null ? f.nullNode() : biasConstraint.toConfig());
+        weights.write(c);
         c.set("seed", seed == null ? f.nullNode() : seed);
         if (causal) c.put("use_causal_mask", true);
         if (returnScores) c.put("return_attention_scores", true);
@@ -764,13 +741,7 @@ public final class MultiHeadAttention extends Layer {
         private Integer slidingWindow;
         private boolean robustMasking;
         private boolean returnScores;
-        private Initializer kernelInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("glorot_uniform"));
-        private Initializer biasInitializer = Initializers.get(com.fasterxml.jackson.databind.node.TextNode.valueOf("zeros"));
-        private Regularizer kernelRegularizer;
-        private Regularizer biasRegularizer;
-        private Regularizer activityRegularizer;
-        private Constraint kernelConstraint;
-        private Constraint biasConstraint;
+        private final KernelArguments weights = new KernelArguments();
         private JsonNode seed;
         private Integer keyValueHeads;
         private boolean flashAttention;
@@ -810,19 +781,19 @@ public final class MultiHeadAttention extends Layer {
         /** Keras' call argument {@code use_causal_mask}, for every call of the layer. */
         public Builder useCausalMask(boolean causal) { this.useCausalMask = causal; return this; }
         /** Keras' {@code kernel_initializer}. */
-        public Builder kernelInitializer(Initializer i) { this.kernelInitializer = i; return this; }
+        public Builder kernelInitializer(Initializer i) { weights.kernelInitializer = i; return this; }
         /** Keras' {@code bias_initializer}. */
-        public Builder biasInitializer(Initializer i) { this.biasInitializer = i; return this; }
+        public Builder biasInitializer(Initializer i) { weights.biasInitializer = i; return this; }
         /** Keras' {@code kernel_regularizer}. */
-        public Builder kernelRegularizer(Regularizer r) { this.kernelRegularizer = r; return this; }
+        public Builder kernelRegularizer(Regularizer r) { weights.kernelRegularizer = r; return this; }
         /** Keras' {@code bias_regularizer}. */
-        public Builder biasRegularizer(Regularizer r) { this.biasRegularizer = r; return this; }
+        public Builder biasRegularizer(Regularizer r) { weights.biasRegularizer = r; return this; }
         /** Keras' {@code activity_regularizer}. */
-        public Builder activityRegularizer(Regularizer r) { this.activityRegularizer = r; return this; }
+        public Builder activityRegularizer(Regularizer r) { weights.activityRegularizer = r; return this; }
         /** Keras' {@code kernel_constraint}. */
-        public Builder kernelConstraint(Constraint c) { this.kernelConstraint = c; return this; }
+        public Builder kernelConstraint(Constraint c) { weights.kernelConstraint = c; return this; }
         /** Keras' {@code bias_constraint}. */
-        public Builder biasConstraint(Constraint c) { this.biasConstraint = c; return this; }
+        public Builder biasConstraint(Constraint c) { weights.biasConstraint = c; return this; }
 
         /**
          * The layer these arguments describe.
@@ -875,9 +846,7 @@ public final class MultiHeadAttention extends Layer {
                 throw new IllegalArgumentException("`sliding_window` must be `None` or a positive integer. Received:"
                         + " sliding_window=" + slidingWindow);
             }
-            if (kernelInitializer == null || biasInitializer == null) {
-                throw new IllegalArgumentException(CLASS_NAME + ": initializers must not be null");
-            }
+            weights.check(keyValueHeads == null ? CLASS_NAME : GROUPED_CLASS_NAME);
             if (name == null) name = LayerNames.next(keyValueHeads == null ? CLASS_NAME : GROUPED_CLASS_NAME);
             return new MultiHeadAttention(this);
         }
@@ -905,13 +874,7 @@ public final class MultiHeadAttention extends Layer {
             useBias = r.bool("use_bias", true);
             outputShape = ints(r.node("output_shape"), "output_shape");
             attentionAxes = ints(r.node("attention_axes"), "attention_axes");
-            kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
-            biasInitializer = r.initializer("bias_initializer", "zeros");
-            kernelRegularizer = r.regularizer("kernel_regularizer");
-            biasRegularizer = r.regularizer("bias_regularizer");
-            activityRegularizer = r.regularizer("activity_regularizer");
-            kernelConstraint = r.constraint("kernel_constraint");
-            biasConstraint = r.constraint("bias_constraint");
+            weights.read(r);
             JsonNode s = r.node("seed");
             seed = s.isNull() ? null : s;
             JsonNode flash = r.node("flash_attention");
@@ -943,13 +906,7 @@ public final class MultiHeadAttention extends Layer {
             keyValueHeads = ConfigReader.toInt("num_key_value_heads", r.node("num_key_value_heads"));
             dropout = r.number("dropout", 0.0);
             useBias = r.bool("use_bias", true);
-            kernelInitializer = r.initializer("kernel_initializer", "glorot_uniform");
-            biasInitializer = r.initializer("bias_initializer", "zeros");
-            kernelRegularizer = r.regularizer("kernel_regularizer");
-            biasRegularizer = r.regularizer("bias_regularizer");
-            activityRegularizer = r.regularizer("activity_regularizer");
-            kernelConstraint = r.constraint("kernel_constraint");
-            biasConstraint = r.constraint("bias_constraint");
+            weights.read(r);
             JsonNode s = r.node("seed");
             seed = s.isNull() ? null : s;
             JsonNode flash = r.node("flash_attention");
