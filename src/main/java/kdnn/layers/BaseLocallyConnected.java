@@ -38,6 +38,8 @@ public abstract class BaseLocallyConnected extends Layer {
     private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
     private MemorySegment local; // implementation 1's (positions, window, filters) kernel, derived for 2 and 3
     private MemorySegment localBias; // the bias as (positions, filters): the variable's own, transposed for channels_first
+    // the input shape being built for: weightsChanged runs then, before builtInputShape is set
+    private long[] buildingShape;
 
     BaseLocallyConnected(LocallyConnectedBuilder<?> b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -350,9 +352,6 @@ public abstract class BaseLocallyConnected extends Layer {
             flat /= dims[a];
         }
     }
-
-    // weightsChanged runs while the layer is first built, before builtInputShape is set
-    private long[] buildingShape;
 
     private long[] builtOrBuilding() {
         long[] built = builtInputShape();
