@@ -122,6 +122,38 @@ class LocallyConnectedTest {
     }
 
     @Test
+    void inAModelBetweenConvolutionsAsLayerByLayer() throws Exception {
+        // a model keeps convolutions' values channels-last whatever their data_format; the locally
+        // connected layer reads and writes Keras' own order, so the plan converts around it
+        Random r = new Random(21);
+        for (String format : List.of("channels_first", "channels_last")) {
+            boolean first = format.equals("channels_first");
+            Layer conv = layer("Conv2D", "{'name': 'conv', 'filters': 3, 'kernel_size': 3, 'padding': 'same',"
+                    + " 'activation': 'relu', 'data_format': '" + format + "'}");
+            Layer local = layer("LocallyConnected2D", "{'name': 'local', 'filters': 4, 'kernel_size': 2, 'strides': 2,"
+                    + " 'data_format': '" + format + "', 'implementation': 3, 'padding': 'same'}");
+            Layer after = layer("Conv2D", "{'name': 'after', 'filters': 2, 'kernel_size': 1, 'data_format': '" + format
+                    + "'}");
+            long[] shape = first ? new long[] {-1, 2, 7, 6} : new long[] {-1, 7, 6, 2};
+            try (Sequential m = Sequential.of("mixed", List.of(conv, local, after), shape)) {
+                for (Layer l : List.of(conv, local, after)) randomWeights(l, r);
+                float[] x = random(r, 3 * 84);
+                long[] in = shape.clone();
+                in[0] = 3;
+                for (kdnn.layers.Precision precision : List.of(kdnn.layers.Precision.F32, kdnn.layers.Precision.BF16)) {
+                    if (precision == kdnn.layers.Precision.BF16 && !kdnn.runtime.Convolutions.bf16Supported()) continue;
+                    m.setPrecision(precision);
+                    try (Tensor t = Tensor.of(x, in); Tensor y = m.predict(t); Tensor a = conv.call(t); Tensor b = local.call(a);
+                         Tensor want = after.call(b)) {
+                        float tolerance = precision == kdnn.layers.Precision.F32 ? 1e-5f : 0.05f;
+                        assertArrayEquals(want.toFloatArray(), y.toFloatArray(), tolerance, format + " " + precision);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void kernelShapesFollowTheImplementation() throws Exception {
         String base = "{'filters': 4, 'kernel_size': [3, 2], 'strides': [2, 1], 'implementation': ";
         try (Layer one = layer("LocallyConnected2D", base + "1}"); Layer two = layer("LocallyConnected2D", base + "2}");
