@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Keras' random image augmentation layers that models carry for training (RandomFlip,
- * RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness, and Keras 3's
+ * RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness, tf.keras'
+ * RandomHeight and RandomWidth, and Keras 3's
  * later ones: RandomGrayscale, RandomHue, RandomSaturation, RandomSharpness, RandomShear,
  * RandomPosterization, RandomColorJitter, RandomColorDegeneration, RandomInvert,
  * RandomPerspective, RandomElasticTransform, RandomGaussianBlur, RandomErasing, Solarization,
@@ -28,6 +29,9 @@ public final class RandomAugmentation extends InferenceIdentity {
                     "fill_value", "data_format")),
             Map.entry("RandomContrast", List.of("factor", "value_range", "seed")),
             Map.entry("RandomBrightness", List.of("factor", "value_range", "seed")),
+            // tf.keras only (Keras 3 dropped them); TensorFlow.js has RandomWidth too
+            Map.entry("RandomHeight", List.of("factor", "interpolation", "seed")),
+            Map.entry("RandomWidth", List.of("factor", "interpolation", "seed")),
             // Keras 3 only; tf.keras has none of these
             Map.entry("RandomGrayscale", List.of("factor", "data_format", "seed")),
             Map.entry("RandomHue", List.of("factor", "value_range", "seed", "data_format")),
@@ -55,6 +59,9 @@ public final class RandomAugmentation extends InferenceIdentity {
             Map.entry("AugMix", List.of("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops",
                     "interpolation", "seed", "data_format")),
             Map.entry("RandAugment", List.of("value_range", "num_ops", "factor", "interpolation", "seed", "data_format")));
+
+    /** tf.keras' classes of the family that Keras 3 dropped: a Keras 3 file cannot hold them. */
+    public static final java.util.Set<String> KERAS_2_ONLY = java.util.Set.of("RandomHeight", "RandomWidth");
 
     /** Keras 3's classes of the family, which tf.keras lacks: a Keras 2 file cannot hold them. */
     public static final java.util.Set<String> KERAS_3_ONLY = java.util.Set.of("RandomGrayscale", "RandomHue",
@@ -88,6 +95,9 @@ public final class RandomAugmentation extends InferenceIdentity {
     // RandomElasticTransform's fill modes
     private static final List<String> ELASTIC_FILL_MODES = List.of("constant", "nearest", "wrap", "mirror", "reflect");
     private static final List<String> INTERPOLATIONS = List.of("nearest", "bilinear");
+    // tf.keras' RandomHeight and RandomWidth resize with tf.image.resize's methods
+    private static final List<String> RESIZE_INTERPOLATIONS = List.of("bilinear", "nearest", "bicubic", "area",
+            "lanczos3", "lanczos5", "gaussian", "mitchellcubic");
 
     private final String className;
 
@@ -166,6 +176,14 @@ public final class RandomAugmentation extends InferenceIdentity {
                 }
                 case "interpolation" -> {
                     String i = v.isNull() ? "bilinear" : v.asText();
+                    if (KERAS_2_ONLY.contains(className)) {
+                        if (!v.isNull() && !v.isTextual() || !RESIZE_INTERPOLATIONS.contains(i)) {
+                            throw new IllegalArgumentException("Value not recognized for `interpolation`: " + v
+                                    + ". Supported values are: " + RESIZE_INTERPOLATIONS);
+                        }
+                        out.put(key, i);
+                        continue;
+                    }
                     if (!v.isNull() && !v.isTextual() || !INTERPOLATIONS.contains(i)) {
                         throw new IllegalArgumentException("Unknown `interpolation` " + v + ". Expected of one "
                                 + "('nearest', 'bilinear').");

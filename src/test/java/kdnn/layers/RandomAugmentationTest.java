@@ -152,6 +152,32 @@ class RandomAugmentationTest {
     }
 
     @Test
+    void tfKerasRandomHeightAndWidthAreLeftOutAtInference(@TempDir Path dir) throws Exception {
+        Layer height = layer("RandomHeight", "'name':'height','factor':[-0.2,0.3],'interpolation':'bicubic','seed':null");
+        Layer width = layer("RandomWidth", "'name':'width','factor':0.2");
+        Layer conv = Layers.fromConfig(JSON.readTree(
+                "{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"conv\",\"filters\":2,\"kernel_size\":3}}"));
+        try (Sequential m = Sequential.of("resized", List.of(height, width, conv), -1, 6, 5, 3)) {
+            float[] x = new float[6 * 5 * 3];
+            for (int i = 0; i < x.length; i++) x[i] = i % 17;
+            try (Tensor in = Tensor.of(x, 1, 6, 5, 3); Tensor y = m.predict(in); Tensor want = conv.call(in)) {
+                assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 0f);
+                assertEquals("bilinear", Layers.toConfig(width).get("config").get("interpolation").asText());
+                kdnn.io.Models.save(m, dir.resolve("m.h5"));
+                try (var back = kdnn.io.Models.load(dir.resolve("m.h5")); Tensor y2 = back.predict(in)) {
+                    assertArrayEquals(y.toFloatArray(), y2.toFloatArray(), 0f);
+                }
+                var keras3 = assertThrows(IllegalArgumentException.class, () -> kdnn.io.Models.save(m, dir.resolve("m.keras")));
+                assertTrue(keras3.getMessage().contains("Keras 2's class RandomHeight"), keras3.getMessage());
+            }
+        }
+        var bad = assertThrows(IllegalArgumentException.class, () -> layer("RandomWidth", "'factor':0.2,'interpolation':'cubic'"));
+        assertTrue(bad.getMessage().contains("interpolation"), bad.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> layer("RandomHeight", "'seed':1"));
+        assertTrue(missing.getMessage().contains("factor"), missing.getMessage());
+    }
+
+    @Test
     void keras3sLaterAugmentationsRefuseWhatKerasRefuses() throws Exception {
         String[][] refused = {
                 {"RandomHue", "'value_range':[0,255]", "needs the argument `factor`"},
