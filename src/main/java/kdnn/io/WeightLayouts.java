@@ -53,7 +53,7 @@ final class WeightLayouts {
                 out.add("pointwise_kernel");
                 if (flag(config, "use_bias")) out.add("bias");
             }
-            case "BatchNormalization" -> {
+            case "BatchNormalization", "SyncBatchNormalization" -> {
                 if (flag(config, "scale")) out.add("gamma");
                 if (flag(config, "center")) out.add("beta");
                 out.add("moving_mean");

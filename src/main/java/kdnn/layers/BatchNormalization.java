@@ -77,6 +77,24 @@ public final class BatchNormalization extends Layer {
         return builder().fromConfig(config).build();
     }
 
+    /**
+     * tf.keras' {@code SyncBatchNormalization} (statistics synchronized across replicas in training):
+     * at inference this layer with {@code fused=False}, which keeps epsilon as given where
+     * BatchNormalization's fused kernel would raise it. Written back as that BatchNormalization.
+     */
+    public static BatchNormalization fromSyncConfig(JsonNode config) {
+        if (config == null || !config.isObject()) {
+            throw new IllegalArgumentException("SyncBatchNormalization: `config` must be a JSON object, got " + config);
+        }
+        if (config.path("fused").asBoolean(false)) {
+            throw new IllegalArgumentException("`fused` argument cannot be True for SyncBatchNormalization.");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) config)
+                .deepCopy();
+        c.put("fused", false);
+        return fromConfig(c);
+    }
+
     /** Keras' BatchNormalization supports masking (it reads the mask only in training): the output carries it. */
     @Override
     kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {

@@ -90,6 +90,7 @@ public final class Layers {
         FROM_CONFIG.put(Permute.CLASS_NAME, Permute::fromConfig);
         FROM_CONFIG.put(RepeatVector.CLASS_NAME, RepeatVector::fromConfig);
         FROM_CONFIG.put(BatchNormalization.CLASS_NAME, BatchNormalization::fromConfig);
+        FROM_CONFIG.put("SyncBatchNormalization", BatchNormalization::fromSyncConfig);
         FROM_CONFIG.put(Dense.CLASS_NAME, Dense::fromConfig);
         FROM_CONFIG.put(EinsumDense.CLASS_NAME, EinsumDense::fromConfig);
         FROM_CONFIG.put(Pad.CLASS_NAME, Pad::fromConfig);

@@ -45,6 +45,22 @@ class BatchNormalizationVirtualBatchTest {
     }
 
     @Test
+    void syncBatchNormalizationIsTheUnfusedLayer() throws Exception {
+        // tf.keras' SyncBatchNormalization passes fused=False: epsilon stays as given on 4D inputs too
+        try (Layer sync = Layers.fromConfig(JSON.readTree(("{'class_name': 'SyncBatchNormalization', 'config': {'name':"
+                + " 'bn', 'epsilon': 1e-7}}").replace('\'', '"'))); Layer unfused = bn(", 'fused': false")) {
+            statistics(sync);
+            statistics(unfused);
+            assertEquals(1e-7, ((BatchNormalization) sync).effectiveEpsilon(4));
+            assertArrayEquals(run(unfused, 3), run(sync, 3), 0f);
+            assertEquals(false, sync.getConfig().get("fused").asBoolean());
+        }
+        var fused = assertThrows(IllegalArgumentException.class, () -> Layers.fromConfig(JSON.readTree(
+                "{\"class_name\": \"SyncBatchNormalization\", \"config\": {\"fused\": true}}")));
+        assertTrue(fused.getMessage().contains("cannot be True for SyncBatchNormalization"), fused.getMessage());
+    }
+
+    @Test
     void virtualBatchesComputeAsTheUnfusedLayer() throws Exception {
         try (Layer ghost = bn(", 'virtual_batch_size': 2"); Layer unfused = bn(", 'fused': false");
              Layer fusedKernel = bn("")) {
