@@ -68,6 +68,7 @@ public final class Layers {
         FROM_CONFIG.put(CenterCrop.CLASS_NAME, CenterCrop::fromConfig);
         FROM_CONFIG.put(RandomCrop.CLASS_NAME, RandomCrop::fromConfig);
         FROM_CONFIG.put(AutoContrast.CLASS_NAME, AutoContrast::fromConfig);
+        FROM_CONFIG.put(CategoryEncoding.CLASS_NAME, CategoryEncoding::fromConfig);
         FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);
         FROM_CONFIG.put(PReLU.CLASS_NAME, PReLU::fromConfig);
         FROM_CONFIG.put(Softmax.CLASS_NAME, Softmax::fromConfig);

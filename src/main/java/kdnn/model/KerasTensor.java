@@ -61,7 +61,7 @@ public final class KerasTensor {
         for (KerasTensor t : inputs) {
             if (t.node.op() instanceof InputLayer in && in.integer() && !readsIntegers(layer)) {
                 throw new IllegalArgumentException(Node.describe(layer, shapes) + ": its input \"" + in.name() + "\" holds "
-                        + in.dtype() + " values, which only an Embedding, a Rescaling, a Normalization or a cast to float32"
+                        + in.dtype() + " values, which only an Embedding, a CategoryEncoding, a Rescaling, a Normalization or a cast to float32"
                         + " reads (Keras casts them there; kdnn computes in float32)");
             }
         }
@@ -83,7 +83,8 @@ public final class KerasTensor {
     private static boolean readsIntegers(Layer layer) {
         if (layer instanceof kdnn.layers.SpectralNormalization sn) return readsIntegers(sn.layer());
         return layer instanceof kdnn.layers.Embedding || layer instanceof kdnn.layers.Rescaling
-                || layer instanceof kdnn.layers.Normalization || layer instanceof kdnn.layers.Identity;
+                || layer instanceof kdnn.layers.Normalization || layer instanceof kdnn.layers.Identity
+                || layer instanceof kdnn.layers.CategoryEncoding;
     }
 
     /** The outputs of calling a whole model on {@code inputs} (a nested model). */

@@ -359,7 +359,7 @@ class PreprocessingOpsFilesTest {
         String direct = functional(uint8 + conv("input_1"), "conv");
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Models.load(Files.writeString(dir.resolve("d.json"), direct), weights).close());
-        assertTrue(e.getMessage().contains("holds uint8 values, which only an Embedding, a Rescaling"), e.getMessage());
+        assertTrue(e.getMessage().contains("holds uint8 values, which only an Embedding, a CategoryEncoding, a Rescaling"), e.getMessage());
     }
 
     /** A division is written as one operation per call, in a functional model: other forms are refused before writing. */

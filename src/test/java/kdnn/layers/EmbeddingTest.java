@@ -99,7 +99,7 @@ class EmbeddingTest {
              Layer conv = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Conv1D\",\"config\":{\"name\":\"c\",\"filters\":2,"
                      + "\"kernel_size\":3}}"))) {
             var x = assertThrows(IllegalArgumentException.class, () -> conv.apply(ids));
-            assertTrue(x.getMessage().contains("its input \"ids\" holds int32 values, which only an Embedding, a Rescaling"),
+            assertTrue(x.getMessage().contains("its input \"ids\" holds int32 values, which only an Embedding, a CategoryEncoding, a Rescaling"),
                     x.getMessage());
             kdnn.model.KerasTensor y = conv.apply(emb.apply(ids));
             try (kdnn.model.Functional m = kdnn.model.Functional.of("text", List.of(ids), List.of(y));
