@@ -410,7 +410,7 @@ public abstract class BaseLocallyConnected extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityPenalty(output);
     }
 
     /** Keras 2's config keys, in its order. */

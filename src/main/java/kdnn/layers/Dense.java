@@ -166,7 +166,7 @@ public final class Dense extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityPenalty(output);
     }
 
     /** Keras' config keys, in Keras' order. */

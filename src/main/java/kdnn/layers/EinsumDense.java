@@ -249,7 +249,7 @@ public final class EinsumDense extends Layer {
     @Override
     public double activityPenalty(Tensor output) {
         ensureOpen();
-        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityPenalty(output);
     }
 
     /** Keras' config keys, in Keras' order. */

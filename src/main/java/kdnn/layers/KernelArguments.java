@@ -57,6 +57,11 @@ final class KernelArguments {
         return r == null ? JsonNodeFactory.instance.nullNode() : r.toConfig();
     }
 
+    /** The activity regularizer's penalty on a layer's output (0 without one). */
+    double activityPenalty(kdnn.Tensor output) {
+        return activityRegularizer == null ? 0 : activityRegularizer.penalty(output.toFloatArray());
+    }
+
     /** The kernel's variable, of {@code shape}. */
     Variable kernel(int[] shape, java.lang.foreign.Arena arena) {
         return new Variable("kernel", shape, arena, kernelInitializer, kernelRegularizer, kernelConstraint);

@@ -675,7 +675,7 @@ public final class MultiHeadAttention extends Layer {
     @Override
     public double activityPenalty(kdnn.Tensor output) {
         ensureOpen();
-        return weights.activityRegularizer == null ? 0 : weights.activityRegularizer.penalty(output.toFloatArray());
+        return weights.activityPenalty(output);
     }
 
     /** Keras' config keys, in Keras' order; {@code use_causal_mask} only when set (a call argument in Keras). */
