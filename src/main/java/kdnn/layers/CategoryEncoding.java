@@ -121,22 +121,30 @@ public final class CategoryEncoding extends Layer {
 
     @Override
     public long[] computeOutputShape(long[] shape) {
+        return encodedShape(this, shape, mode, numTokens);
+    }
+
+    /**
+     * Keras' encode_categorical_inputs' output shape for indices of {@code shape} ({@code (batch,)} or
+     * {@code (batch, n)}): {@code (batch, depth)}; what it refuses or would give without a batch axis, refused.
+     */
+    static long[] encodedShape(Layer owner, long[] shape, Mode mode, int depth) {
         if (shape.length < 1 || shape.length > 2) {
-            throw incompatible(shape, "expected the indices as (batch,) or (batch, n), found ndim=" + shape.length);
+            throw owner.incompatible(shape, "expected the indices as (batch,) or (batch, n), found ndim=" + shape.length);
         }
         for (int a = 1; a < shape.length; a++) {
-            if (shape[a] <= 0) throw incompatible(shape, "every dimension but the batch must be positive");
+            if (shape[a] <= 0) throw owner.incompatible(shape, "every dimension but the batch must be positive");
         }
         if (mode == Mode.ONE_HOT && shape.length == 2 && shape[1] != 1) {
             throw new IllegalArgumentException("When output_mode is not `'int'`, maximum supported output rank is 2."
                     + " Received output_mode " + mode.kerasName() + " and input shape " + Shapes.format(shape)
-                    + ", which would result in output rank 3. (layer \"" + name() + "\")");
+                    + ", which would result in output rank 3. (layer \"" + owner.name() + "\")");
         }
         if (mode != Mode.ONE_HOT && shape.length == 1) {
-            throw incompatible(shape, "output_mode " + mode.kerasName() + " treats the last axis as the sample, so Keras"
-                    + " encodes a rank-1 input as one sample for the whole batch; give the indices as (batch, n)");
+            throw owner.incompatible(shape, "output_mode " + mode.kerasName() + " treats the last axis as the sample, so"
+                    + " Keras encodes a rank-1 input as one sample for the whole batch; give the indices as (batch, n)");
         }
-        return new long[] {shape[0], numTokens};
+        return new long[] {shape[0], depth};
     }
 
     @Override
@@ -155,7 +163,8 @@ public final class CategoryEncoding extends Layer {
         long perSample = inputShape.length == 2 ? inputShape[1] : 1;
         Pipeline.Builder b = Pipeline.builder();
         try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> encode(from, to, batch, perSample));
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> encode(this, from, to, batch, perSample, numTokens,
+                    mode));
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
@@ -163,14 +172,16 @@ public final class CategoryEncoding extends Layer {
         }
     }
 
-    private void encode(MemorySegment ids, MemorySegment out, long batch, long perSample) {
+    /** Each sample's {@code perSample} indices into its {@code depth} values; an index not in range refused. */
+    static void encode(Layer owner, MemorySegment ids, MemorySegment out, long batch, long perSample, int numTokens,
+                       Mode mode) {
         out.asSlice(0, batch * numTokens * Float.BYTES).fill((byte) 0);
         for (long s = 0; s < batch; s++) {
             for (long i = 0; i < perSample; i++) {
                 long at = s * perSample + i;
                 float v = ids.getAtIndex(ValueLayout.JAVA_FLOAT, at);
                 if (!(v >= 0 && v < numTokens && v == Math.rint(v))) {
-                    throw new IllegalArgumentException("layer \"" + name() + "\" (CategoryEncoding): input value " + v
+                    throw new IllegalArgumentException("layer \"" + owner.name() + "\" (" + owner.className() + "): input value " + v
                             + " at position " + at + " is not a category index; input values must be in the range"
                             + " 0 <= values < num_tokens with num_tokens=" + numTokens);
                 }

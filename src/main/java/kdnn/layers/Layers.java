@@ -69,6 +69,7 @@ public final class Layers {
         FROM_CONFIG.put(RandomCrop.CLASS_NAME, RandomCrop::fromConfig);
         FROM_CONFIG.put(AutoContrast.CLASS_NAME, AutoContrast::fromConfig);
         FROM_CONFIG.put(CategoryEncoding.CLASS_NAME, CategoryEncoding::fromConfig);
+        FROM_CONFIG.put(Discretization.CLASS_NAME, Discretization::fromConfig);
         FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);
         FROM_CONFIG.put(PReLU.CLASS_NAME, PReLU::fromConfig);
         FROM_CONFIG.put(Softmax.CLASS_NAME, Softmax::fromConfig);

@@ -92,6 +92,7 @@ class HostilePreprocessingProperties {
                     + "'data_format':'channels_first','go_backwards':true}}",
             "{'class_name':'AutoContrast','config':{'value_range':[0,1]}}",
             "{'class_name':'CategoryEncoding','config':{'num_tokens':4,'output_mode':'count'}}",
+            "{'class_name':'Discretization','config':{'bin_boundaries':[-1.0,0.0,2.5],'output_mode':'multi_hot'}}",
             "{'class_name':'RandomGaussianBlur','config':{'factor':[0.0,1.0],'kernel_size':[3,5],'sigma':1.0}}",
             "{'class_name':'RandomColorJitter','config':{'value_range':[0,255],'brightness_factor':0.2}}",
             "{'class_name':'GroupedQueryAttention','config':{'head_dim':2,'num_query_heads':4,'num_key_value_heads':2,"
