@@ -96,12 +96,17 @@ public final class CategoryEncoding extends Layer {
             case "count" -> Mode.COUNT;
             default -> throw new IllegalArgumentException("Unknown arg for output_mode: " + m);
         };
-        if (r.bool("sparse", false)) {
-            throw new IllegalArgumentException("CategoryEncoding: `sparse=True` (a sparse output) is not supported; kdnn"
-                    + " computes dense tensors");
-        }
+        refuseSparse(r, CLASS_NAME);
         r.finish();
         return b.build();
+    }
+
+    /** Keras' {@code sparse}: only its default, a dense output. */
+    static void refuseSparse(ConfigReader r, String className) {
+        if (r.bool("sparse", false)) {
+            throw new IllegalArgumentException(className + ": `sparse=True` (a sparse output) is not supported; kdnn"
+                    + " computes dense tensors");
+        }
     }
 
     @Override

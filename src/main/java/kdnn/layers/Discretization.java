@@ -106,10 +106,7 @@ public final class Discretization extends Layer {
             default -> throw new IllegalArgumentException("Invalid value for argument `output_mode`. Expected one of"
                     + " {'int', 'one_hot', 'multi_hot', 'count'}. Received: output_mode=" + m);
         };
-        if (r.bool("sparse", false)) {
-            throw new IllegalArgumentException("Discretization: `sparse=True` (a sparse output) is not supported; kdnn"
-                    + " computes dense tensors");
-        }
+        CategoryEncoding.refuseSparse(r, CLASS_NAME);
         r.finish();
         return b.build();
     }
