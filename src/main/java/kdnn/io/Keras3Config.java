@@ -195,6 +195,11 @@ final class Keras3Config {
             out.put("module", "keras.src.applications.convnext");
             out.put("registered_name", cls);
         }
+        if (cls.equals("CustomScaleLayer")) {
+            // InceptionResNetV2's own layer, found the same way in its application's module
+            out.put("module", "keras.src.applications.inception_resnet_v2");
+            out.put("registered_name", cls);
+        }
         boolean recurrent = op instanceof kdnn.layers.BaseRecurrent || op instanceof kdnn.layers.Bidirectional
                 || op instanceof kdnn.layers.StackedRNN;
         if ((cls.equals("MultiHeadAttention") || cls.equals("GroupedQueryAttention")) && buildShape != null

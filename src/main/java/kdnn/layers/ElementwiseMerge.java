@@ -69,14 +69,15 @@ public abstract class ElementwiseMerge extends Merge {
     private long[] mergedShape(long[] first, List<long[]> shapes) {
         long[] out = first.clone();
         for (int i = 1; i < shapes.size(); i++) {
-            out = broadcast(out, shapes.get(i), shapes);
+            out = broadcast(out, shapes.get(i));
         }
         return out;
     }
 
-    private static long[] broadcast(long[] a, long[] b, List<long[]> all) {
+    /** Two shapes broadcast as Keras 2's {@code _Merge} does, or its refusal. */
+    static long[] broadcast(long[] a, long[] b) {
         if (a.length < b.length) {
-            return broadcast(b, a, all);
+            return broadcast(b, a);
         }
         long[] out = a.clone();
         int offset = a.length - b.length;

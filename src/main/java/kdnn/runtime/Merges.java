@@ -94,6 +94,50 @@ public final class Merges {
         }
     }
 
+    /**
+     * {@code out = first + second * scale} in float32, the product rounded before the sum (as
+     * TensorFlow computes InceptionResNetV2's scaled residual); either input may broadcast.
+     */
+    public static Pipeline scaledSum(long[] first, long[] second, float scale, long[] out, int tag) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc dst = b.own(MemoryDesc.withTag(out, dnnl_f32(), tag));
+            MemoryDesc src1 = b.own(MemoryDesc.withTag(second, dnnl_f32(), tag));
+            long[] ones = new long[out.length];
+            Arrays.fill(ones, 1);
+            MemoryDesc scalar = b.own(MemoryDesc.withTag(ones, dnnl_f32(), tag));
+            MemorySegment factor = b.constant(Float.BYTES);
+            factor.set(ValueLayout.JAVA_FLOAT, 0, scale);
+            MemoryDesc product = dst;
+            int productSlot = Pipeline.OUTPUT;
+            if (Arrays.equals(second, out)) {
+                product = src1;
+                productSlot = b.input(1);
+            } else {
+                // oneDNN broadcasts only its second source: the output starts as -0 + second (exactly second)
+                b.javaStep(Pipeline.OUTPUT, data -> {
+                    for (long i = 0, n = data.byteSize() / Float.BYTES; i < n; i++) {
+                        data.setAtIndex(ValueLayout.JAVA_FLOAT, i, -0f);
+                    }
+                });
+                b.step(binary(dnnl_binary_add(), dst, src1, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), src1, b.input(1)),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+            }
+            b.step(binary(dnnl_binary_mul(), product, scalar, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), product, productSlot),
+                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, factor),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+            MemoryDesc src0 = b.own(MemoryDesc.withTag(first, dnnl_f32(), tag));
+            b.step(binary(dnnl_binary_add(), dst, src0, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC_1(), src0, b.input(0)),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
     /** The inputs joined along {@code axis} (Keras' axis, batch counted, non-negative). */
     public static Pipeline concat(long[][] inputs, long[] out, int axis, int tag) {
         Pipeline.Builder b = Pipeline.builder();

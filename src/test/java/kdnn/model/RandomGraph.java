@@ -293,14 +293,20 @@ final class RandomGraph {
         }
         List<Value> same = values.stream().filter(v -> v != x && Arrays.equals(v.shape(), x.shape())).toList();
         Value y = same.isEmpty() || r.nextBoolean() ? unary(sameShapeConv(x), x) : same.get(r.nextInt(same.size()));
-        String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
+        String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "CustomScaleLayer"};
         String kind = kinds[r.nextInt(kinds.length)];
         List<Value> operands = new ArrayList<>(r.nextBoolean() ? List.of(x, y) : List.of(y, x));
-        if (!kind.equals("Subtract") && r.nextInt(4) == 0) operands.add(unary(sameShapeConv(x), x));
+        if (!kind.equals("Subtract") && !kind.equals("CustomScaleLayer") && r.nextInt(4) == 0) {
+            operands.add(unary(sameShapeConv(x), x));
+        }
         mergeOf(kind, operands);
     }
 
     void mergeOf(String kind, List<Value> operands) {
+        if (kind.equals("CustomScaleLayer")) {
+            scaledSum(operands.get(0), operands.get(1));
+            return;
+        }
         Layer l = layer(kind);
         KerasTensor t = l.apply(operands.stream().map(Value::t).toArray(KerasTensor[]::new));
         DoubleBinaryOperator op = switch (kind) {
@@ -322,6 +328,18 @@ final class RandomGraph {
             for (int i = 0; i < acc.length; i++) acc[i] = acc[i] / operands.size();
         }
         add(t, new RefArray(shape, acc), kind + " of " + operands.stream().map(v -> v.t.toString()).toList());
+    }
+
+    /** InceptionResNetV2's {@code CustomScaleLayer}: {@code x + y * scale}, the product rounded first. */
+    void scaledSum(Value x, Value y) {
+        double scale = r.nextBoolean() ? 0.1 + 0.2 * r.nextDouble() : -1 + 2 * r.nextDouble();
+        KerasTensor t = layer("CustomScaleLayer", "scale", scale).apply(x.t, y.t);
+        float f = (float) scale;
+        float[] a = x.value.data();
+        float[] b = y.value.data();
+        float[] out = new float[a.length];
+        for (int i = 0; i < out.length; i++) out[i] = a[i] + b[i] * f;
+        add(t, new RefArray(x.shape().clone(), out), "CustomScaleLayer(" + scale + ") of " + x.t + ", " + y.t);
     }
 
     /**
