@@ -43,14 +43,15 @@ public abstract class LayerBridge {
 
     /**
      * A layer's run with a ZeroPadding's {@code inputPadding} folded in (null: none), channels-last
-     * input and output, and, when {@code sumIntoOutput}, the result added to what the output holds,
-     * then {@code afterSum} applied (null: nothing); with {@code outputChannelStride} above 0, the
+     * input and output, and, when {@code sumIntoOutput}, the result times {@code summandScale} added
+     * to what the output holds, then {@code afterSum} applied (null: nothing); with {@code outputChannelStride} above 0, the
      * (channels-last) output's channels lie that many elements apart (a slice of a Concatenate's buffer);
      * {@code bf16Input} and {@code bf16Output}: that side is stored as bfloat16 (only for layers
      * {@link #storesBf16} accepts).
      */
     public abstract RunVariant variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
-                                       boolean sumIntoOutput, Activation afterSum, long outputChannelStride,
+                                       boolean sumIntoOutput, float summandScale, Activation afterSum,
+                                       long outputChannelStride,
                                        boolean bf16Input, boolean bf16Output);
 
     /**

@@ -267,6 +267,11 @@ public abstract class BaseConv extends Layer {
         // the last operation's post-ops: the activation, then a fused residual Add and what follows it
         List<kdnn.runtime.Attributes.PostOp> post = new ArrayList<>(act.postOps());
         if (variant.sumIntoOutput()) {
+            // a CustomScaleLayer's product, rounded before the sum as TensorFlow rounds it (+ -0 keeps a zero's sign)
+            if (variant.summandScale() != 1f) {
+                post.add(new kdnn.runtime.Attributes.Eltwise(kdnn.bindings.dnnl_h.dnnl_eltwise_linear(),
+                        variant.summandScale(), -0f));
+            }
             post.add(new kdnn.runtime.Attributes.Sum(1f));
             if (variant.afterSum() != null) post.addAll(variant.afterSum().postOps());
         }

@@ -43,10 +43,11 @@ public abstract class Layer implements AutoCloseable {
 
         @Override
         public kdnn.internal.RunVariant variant(int[][] inputPadding, boolean channelsLastInput,
-                                                boolean channelsLastOutput, boolean sumIntoOutput, Activation afterSum,
-                                                long outputChannelStride, boolean bf16Input, boolean bf16Output) {
+                                                boolean channelsLastOutput, boolean sumIntoOutput, float summandScale,
+                                                Activation afterSum, long outputChannelStride, boolean bf16Input,
+                                                boolean bf16Output) {
             Variant v = new Variant(inputPadding, channelsLastInput, channelsLastOutput);
-            if (sumIntoOutput) v = v.summingInto(afterSum);
+            if (sumIntoOutput) v = v.summingInto(afterSum, summandScale);
             if (outputChannelStride > 0) v = v.writingChannelsOf(outputChannelStride);
             if (bf16Input || bf16Output) v = v.storingBf16(bf16Input, bf16Output);
             return v.isPlain() ? Variant.PLAIN : v;

@@ -11,20 +11,22 @@ import java.util.Arrays;
  * @param preActivation true for the layer without its activation (see {@link KerasExtremes})
  * @param bf16Input the input is stored as bfloat16 (a bf16 model's value between two convolutions)
  * @param bf16Output the output is stored as bfloat16
+ * @param summandScale with {@code sumIntoOutput}, the factor of the layer's result before the sum
+ *                     (1: Keras' Add; InceptionResNetV2's CustomScaleLayer scales it)
  */
 record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput,
                boolean preActivation, boolean sumIntoOutput, Activation afterSum, long outputChannelStride,
-               boolean bf16Input, boolean bf16Output)
+               boolean bf16Input, boolean bf16Output, float summandScale)
         implements kdnn.internal.RunVariant {
     /** As Keras runs the layer alone. */
-    public static final Variant PLAIN = new Variant(null, false, false, false, false, null, 0, false, false);
+    public static final Variant PLAIN = new Variant(null, false, false, false, false, null, 0, false, false, 1f);
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null, 0, false, false);
+        this(inputPadding, channelsLastInput, channelsLastOutput, false, false, null, 0, false, false, 1f);
     }
 
     public Variant(int[][] inputPadding, boolean channelsLastInput, boolean channelsLastOutput, boolean preActivation) {
-        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null, 0, false, false);
+        this(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, null, 0, false, false, 1f);
     }
 
     /**
@@ -33,13 +35,13 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
      */
     Variant writingChannelsOf(long stride) {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, sumIntoOutput, afterSum,
-                stride, bf16Input, bf16Output);
+                stride, bf16Input, bf16Output, summandScale);
     }
 
     /** The same, with the input and output stored as bfloat16 where these say so. */
     Variant storingBf16(boolean input, boolean output) {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, sumIntoOutput, afterSum,
-                outputChannelStride, input, output);
+                outputChannelStride, input, output, summandScale);
     }
 
     /** Bytes of one stored output value. */
@@ -49,11 +51,12 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
 
     /**
      * The same, adding the result to what the output already holds (a residual Add fused into
-     * the layer, see {@code sumIntoOutput}), then applying {@code after} (null: nothing).
+     * the layer, see {@code sumIntoOutput}) after multiplying it by {@code scale}, then applying
+     * {@code after} (null: nothing).
      */
-    public Variant summingInto(Activation after) {
+    public Variant summingInto(Activation after, float scale) {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, true, after,
-                outputChannelStride, bf16Input, bf16Output);
+                outputChannelStride, bf16Input, bf16Output, scale);
     }
 
     public boolean isPlain() {
@@ -74,11 +77,11 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
     /** The same, stopping before the activation. */
     Variant withoutActivation() {
         return new Variant(inputPadding, channelsLastInput, channelsLastOutput, true, sumIntoOutput, afterSum,
-                outputChannelStride, bf16Input, bf16Output);
+                outputChannelStride, bf16Input, bf16Output, summandScale);
     }
 
-    /** The marker and the eight flags before the padding in a key. */
-    private static final int FLAGS = 9;
+    /** The marker and the nine flags before the padding in a key. */
+    private static final int FLAGS = 10;
 
     /** A pipeline-cache key: the input shape, then a -1 marker and this variant (plain: the shape alone). */
     long[] key(long[] shape) {
@@ -96,6 +99,7 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         key[shape.length + 6] = outputChannelStride;
         key[shape.length + 7] = bf16Input ? 1 : 0;
         key[shape.length + 8] = bf16Output ? 1 : 0;
+        key[shape.length + 9] = Float.floatToIntBits(summandScale);
         for (int i = 0; i < axes; i++) {
             key[shape.length + FLAGS + 2 * i] = inputPadding[i][0];
             key[shape.length + FLAGS + 1 + 2 * i] = inputPadding[i][1];
@@ -122,7 +126,7 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         }
         Activation after = key[marker + 5] == 0 ? null : Activation.values()[(int) key[marker + 5] - 1];
         return new Variant(pads, key[marker + 1] == 1, key[marker + 2] == 1, key[marker + 3] == 1, key[marker + 4] == 1,
-                after, key[marker + 6], key[marker + 7] == 1, key[marker + 8] == 1);
+                after, key[marker + 6], key[marker + 7] == 1, key[marker + 8] == 1, Float.intBitsToFloat((int) key[marker + 9]));
     }
 
     @Override
@@ -130,21 +134,24 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
         return o instanceof Variant v && Arrays.deepEquals(inputPadding, v.inputPadding)
                 && channelsLastInput == v.channelsLastInput && channelsLastOutput == v.channelsLastOutput
                 && preActivation == v.preActivation && sumIntoOutput == v.sumIntoOutput && afterSum == v.afterSum
-                && outputChannelStride == v.outputChannelStride && bf16Input == v.bf16Input && bf16Output == v.bf16Output;
+                && outputChannelStride == v.outputChannelStride && bf16Input == v.bf16Input && bf16Output == v.bf16Output
+                && Float.compare(summandScale, v.summandScale) == 0;
     }
 
     @Override
     public int hashCode() {
         return Arrays.deepHashCode(inputPadding) * 8 + (channelsLastInput ? 4 : 0) + (channelsLastOutput ? 2 : 0)
                 + (preActivation ? 1 : 0) + (sumIntoOutput ? 16 : 0) + (afterSum == null ? 0 : 32 * (afterSum.ordinal() + 1))
-                + 31 * 1024 * Long.hashCode(outputChannelStride) + (bf16Input ? 1 << 20 : 0) + (bf16Output ? 1 << 21 : 0);
+                + 31 * 1024 * Long.hashCode(outputChannelStride) + (bf16Input ? 1 << 20 : 0) + (bf16Output ? 1 << 21 : 0)
+                + 127 * Float.hashCode(summandScale);
     }
 
     @Override
     public String toString() {
         return "Variant[padding=" + Arrays.deepToString(inputPadding) + ", channelsLastInput=" + channelsLastInput
                 + ", channelsLastOutput=" + channelsLastOutput + ", preActivation=" + preActivation
-                + ", sumIntoOutput=" + sumIntoOutput + ", afterSum=" + afterSum + ", bf16Input=" + bf16Input
+                + ", sumIntoOutput=" + sumIntoOutput + ", summandScale=" + summandScale + ", afterSum=" + afterSum
+                + ", bf16Input=" + bf16Input
                 + ", bf16Output=" + bf16Output + "]";
     }
 }

@@ -44,7 +44,7 @@ class InceptionResNetBlockTest {
     }
 
     private static String node(boolean keras3, String input) {
-        int channels = input.equals("input_1") ? 8 : input.equals("mixed") ? 8 : 4;
+        int channels = input.equals("input_1") || input.equals("stem") || input.equals("mixed") ? 8 : 4;
         return keras3 ? "[{'args': [" + kerasTensor(input, channels) + "], 'kwargs': {}}]" : "[[['" + input + "', 0, 0, {}]]]";
     }
 
@@ -53,13 +53,14 @@ class InceptionResNetBlockTest {
                 + " 'CustomScaleLayer', " : "";
         String mixedNodes = keras3 ? "[{'args': [[" + kerasTensor("b0", 4) + ", " + kerasTensor("b1b", 4) + "]], 'kwargs': {}}]"
                 : "[[['b0', 0, 0, {}], ['b1b', 0, 0, {}]]]";
-        String scaleNodes = keras3 ? "[{'args': [[" + kerasTensor("input_1", 8) + ", " + kerasTensor("up", 8) + "]],"
-                + " 'kwargs': {}}]" : "[[['input_1', 0, 0, {}], ['up', 0, 0, {}]]]";
+        String scaleNodes = keras3 ? "[{'args': [[" + kerasTensor("stem", 8) + ", " + kerasTensor("up", 8) + "]],"
+                + " 'kwargs': {}}]" : "[[['stem', 0, 0, {}], ['up', 0, 0, {}]]]";
         return ("{'class_name': 'Functional', 'config': {'name': 'inception_resnet_block', 'layers': ["
                 + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 6, 6, 8], 'name': 'input_1'},"
                 + " 'name': 'input_1', 'inbound_nodes': []}, "
-                + conv("b0", 4, 1, "relu", false, 1, "input_1", keras3) + ", "
-                + conv("b1a", 4, 1, "relu", false, 2, "input_1", keras3) + ", "
+                + conv("stem", 8, 3, "relu", true, 5, "input_1", keras3) + ", "
+                + conv("b0", 4, 1, "relu", false, 1, "stem", keras3) + ", "
+                + conv("b1a", 4, 1, "relu", false, 2, "stem", keras3) + ", "
                 + conv("b1b", 4, 3, "relu", false, 3, "b1a", keras3) + ", "
                 + "{'class_name': 'Concatenate', 'config': {'name': 'mixed', 'axis': 3}, 'name': 'mixed',"
                 + " 'inbound_nodes': " + mixedNodes + "}, "
@@ -96,14 +97,25 @@ class InceptionResNetBlockTest {
                 CustomScaleLayer scale = (CustomScaleLayer) m.layer("custom_scale_layer");
                 assertEquals(SCALE, scale.scale());
                 float[] up;
-                try (Tensor a = m.layer("b0").call(in); Tensor b = m.layer("b1a").call(in); Tensor c = m.layer("b1b").call(b);
-                     Tensor d = m.layer("mixed").call(List.of(a, c)); Tensor e = m.layer("up").call(d)) {
+                float[] stem;
+                try (Tensor st = m.layer("stem").call(in); Tensor a = m.layer("b0").call(st); Tensor b = m.layer("b1a").call(st);
+                     Tensor c = m.layer("b1b").call(b); Tensor d = m.layer("mixed").call(List.of(a, c));
+                     Tensor e = m.layer("up").call(d)) {
                     up = e.toFloatArray();
-                    try (Tensor s = scale.call(List.of(in, e))) {
-                        assertArrayEquals(reference(x, up, SCALE, false), s.toFloatArray(), 0f, "the layer alone");
+                    stem = st.toFloatArray();
+                    try (Tensor s = scale.call(List.of(st, e))) {
+                        assertArrayEquals(reference(stem, up, SCALE, false), s.toFloatArray(), 0f, "the layer alone");
                     }
                 }
-                assertArrayEquals(reference(x, up, SCALE, true), got.toFloatArray(), 0f, keras3 ? "Keras 3" : "tf.keras");
+                assertArrayEquals(reference(stem, up, SCALE, true), got.toFloatArray(), 0f, keras3 ? "Keras 3" : "tf.keras");
+                // the plan: `up` scales its result and adds it into the stem's buffer (the ReLU, a model output, apart)
+                String plan = m.plan(new long[] {2, 6, 6, 8});
+                assertTrue(plan.contains("up + custom_scale_layer fused as a scale and a sum into the buffer of"), plan);
+                m.setFusion(false);
+                try (Tensor unfused = m.predict(in)) {
+                    assertArrayEquals(got.toFloatArray(), unfused.toFloatArray(), 0f, "layer by layer");
+                }
+                m.setFusion(true);
                 Models.save(m, dir.resolve("w.h5"));
                 try (Model loaded = Models.load(config, dir.resolve("w.h5")); Tensor again = loaded.predict(in)) {
                     assertArrayEquals(got.toFloatArray(), again.toFloatArray(), 0f, "the config read from its file");

@@ -79,7 +79,7 @@ final class Layout {
             for (int i = 0; i < in.length; i++) inShapes[i] = shapes.get(in[i]);
             boolean bf16In = in.length == 1 && in[0] < bf16.length && bf16[in[0]]; // a conversion's value is float32
             var variant = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
-                    n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0, bf16In, bf16[n.output()]);
+                    n.summandScale(), n.afterSum(), n.concatInto() >= 0 ? n.channelStride() : 0, bf16In, bf16[n.output()]);
             if (n.sumInto() >= 0) {
                 sharesBufferOf[n.output()] = n.sumInto();
             }
@@ -90,8 +90,8 @@ final class Layout {
             StepPlan.LayerStep step = new StepPlan.LayerStep(n.layer(), in, n.output(), inShapes, variant);
             if (n.sumInto() >= 0) {
                 var linear = Planner.variant(n.padding(), readsChannelsLast, channelsLast[n.output()], n.sumInto(),
-                        null, 0, bf16In, bf16[n.output()]);
-                steps.add(new StepPlan.ResidualStep(step, n.sumInto(), n.afterSum(),
+                        n.summandScale(), null, 0, bf16In, bf16[n.output()]);
+                steps.add(new StepPlan.ResidualStep(step, n.sumInto(), n.summandScale(), n.afterSum(),
                         new StepPlan.LayerStep(n.layer(), in, n.output(), inShapes, linear)));
             } else {
                 steps.add(step);

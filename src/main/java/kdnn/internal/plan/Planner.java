@@ -48,6 +48,7 @@ public final class Planner {
         String paddingLabel;
         Derivation derivation;
         int sumInto = -1;
+        float summandScale = 1f; // the factor of this layer's result before the sum (a CustomScaleLayer's scale)
         Activation afterSum;
         int concatInto = -1;     // the Concatenate value whose buffer this layer writes its channels into
         long channelOffset;
@@ -459,16 +460,20 @@ public final class Planner {
     /**
      * {@code Add(conv(x), y)}: the convolution adds its result to y in y's own buffer (a sum
      * post-op), when nothing reads y afterwards; an activation layer after the Add joins too.
+     * InceptionResNetV2's {@code CustomScaleLayer([y, conv(x)])} ({@code y + conv(x) * scale}) the
+     * same way, the scale a post-op before the sum (only for the scaled operand: oneDNN's sum
+     * post-op may fuse a scale of the summed buffer into one rounding).
      * In the KERAS mode only a linear convolution, and only ReLU or ReLU(6) after the sum: the
      * step checks their bounds and computes Keras' NaN itself where they fail
      * ({@link StepPlan.ResidualStep}).
      */
     private void fuseResidualAdds(boolean keras) {
         for (Work add : live()) {
-            if (!add.layer.className().equals("Add") || add.inputs.length != 2 || isOutput(add.output)) continue;
+            boolean scaled = add.layer instanceof kdnn.layers.CustomScaleLayer;
+            if (!add.layer.className().equals("Add") && !scaled || add.inputs.length != 2 || isOutput(add.output)) continue;
             long[] out = shapes.get(add.output);
             if (!Arrays.equals(shapes.get(add.inputs[0]), out) || !Arrays.equals(shapes.get(add.inputs[1]), out)) continue;
-            for (int side = 0; side < 2; side++) {
+            for (int side = scaled ? 1 : 0; side < 2; side++) {
                 Work conv = producer(add.inputs[side]);
                 int other = add.inputs[1 - side];
                 Work otherProducer = producer(other);
@@ -485,7 +490,9 @@ public final class Planner {
                 int convAt = nodes.indexOf(conv);
                 if (nodes.indexOf(otherProducer) > convAt || readersAfter(other, convAt, add)) continue;
                 conv.sumInto = other;
-                conv.absorbed.add(add.label + " fused as a sum into the buffer of " + name(other));
+                conv.summandScale = scaled ? ((kdnn.layers.CustomScaleLayer) add.layer).scaleAsComputed() : 1f;
+                conv.absorbed.add(add.label + (scaled ? " fused as a scale and a sum" : " fused as a sum")
+                        + " into the buffer of " + name(other));
                 replace(add.output, conv.output);
                 add.removed = true;
                 Work act = soleReader(conv.output);
@@ -537,7 +544,7 @@ public final class Planner {
             // check the strided writes and the shared buffer on this oneDNN)
             boolean fast = true;
             for (Work p : Boolean.getBoolean("kdnn.plan.concatOnAnyKernel") ? List.<Work>of() : producers) {
-                fast &= bridge.optimized(p.layer, shapes.get(p.inputs[0]), variant(p.padding, false, false, -1, null,
+                fast &= bridge.optimized(p.layer, shapes.get(p.inputs[0]), variant(p.padding, false, false, -1, 1f, null,
                         out[rank - 1], false, false));
             }
             if (!fast) continue;
@@ -730,14 +737,15 @@ public final class Planner {
     /** The live nodes in run order, as the layout pass needs them. */
     List<Node> liveNodes() {
         return live().stream().map(n -> new Node(n.layer, n.inputs.clone(), n.output, n.label, List.copyOf(n.absorbed),
-                n.padding, n.paddingLabel, n.sumInto, n.afterSum, n.concatInto, n.channelOffset, n.channelStride))
+                n.padding, n.paddingLabel, n.sumInto, n.summandScale, n.afterSum, n.concatInto, n.channelOffset,
+                n.channelStride))
                 .toList();
     }
 
     /** A node after the passes. */
     record Node(Layer layer, int[] inputs, int output, String label, List<String> absorbed, int[][] padding,
-                String paddingLabel, int sumInto, Activation afterSum, int concatInto, long channelOffset,
-                long channelStride) {
+                String paddingLabel, int sumInto, float summandScale, Activation afterSum, int concatInto,
+                long channelOffset, long channelStride) {
     }
 
     static Pipeline convert(long[] dims) {
@@ -746,8 +754,9 @@ public final class Planner {
     }
 
     static RunVariant variant(int[][] padding, boolean channelsLastIn, boolean channelsLastOut, int sumInto,
-                              Activation afterSum, long channelStride, boolean bf16In, boolean bf16Out) {
-        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, afterSum, channelStride,
-                bf16In, bf16Out);
+                              float summandScale, Activation afterSum, long channelStride, boolean bf16In,
+                              boolean bf16Out) {
+        return LayerBridge.get().variant(padding, channelsLastIn, channelsLastOut, sumInto >= 0, summandScale, afterSum,
+                channelStride, bf16In, bf16Out);
     }
 }

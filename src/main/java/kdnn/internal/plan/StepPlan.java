@@ -41,14 +41,15 @@ public final class StepPlan extends Plan {
     }
 
     /**
-     * A convolution that adds its result to {@code summed} in that value's buffer, then applies
-     * {@code afterSum} (ReLU, ReLU(6) or nothing): Keras' Add and activation layers fused. Its
+     * A convolution that adds its result (times {@code scale}: 1 for Keras' Add, a CustomScaleLayer's
+     * scale) to {@code summed} in that value's buffer, then applies {@code afterSum} (ReLU, ReLU(6)
+     * or nothing): Keras' Add or CustomScaleLayer and activation layers fused. Its
      * inputs are the convolution's, then the summed value. In the KERAS mode a fused ReLU would
      * turn a NaN into 0, so the step first bounds {@code conv(x) + y} (scanning x or y only where
      * the plan knows no bound); where the bound fails it sums without the activation and applies
      * Keras' ReLU, which keeps NaN, itself.
      */
-    record ResidualStep(LayerStep fused, int summed, Activation afterSum, LayerStep linear) implements Step {
+    record ResidualStep(LayerStep fused, int summed, float scale, Activation afterSum, LayerStep linear) implements Step {
         @Override
         public int output() {
             return fused.output();
@@ -76,7 +77,7 @@ public final class StepPlan extends Plan {
             if (afterSum == null) {
                 // nothing masks a NaN here: the sum is Keras' own; only pass on a bound where both are known
                 fused.run(convIn, out, convBounds);
-                double known = bridge.outputBound(fused.layer(), convBounds[0]) + bounds[n];
+                double known = summand(bridge.outputBound(fused.layer(), convBounds[0])) + bounds[n];
                 return known < limit ? known : Double.NaN;
             }
             int threads = Threads.count();
@@ -84,7 +85,7 @@ public final class StepPlan extends Plan {
                 if (!(convBounds[i] < limit)) convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
             }
             double y = bounds[n] < limit ? bounds[n] : MagnitudeScan.maxMagnitude(out, threads);
-            double pre = bridge.outputBound(fused.layer(), convBounds[0]) + y;
+            double pre = summand(bridge.outputBound(fused.layer(), convBounds[0])) + y;
             if (pre < limit) {
                 fused.run(convIn, out, convBounds);
                 return afterSum == Activation.RELU6 ? Math.min(pre, 6) : pre;
@@ -92,6 +93,11 @@ public final class StepPlan extends Plan {
             linear.run(convIn, out, convBounds);
             if (afterSum != null) kerasActivation(out, afterSum == Activation.RELU6);
             return Double.NaN;
+        }
+
+        /** A bound on the scaled convolution's |value| from one on the convolution's (its rounding included). */
+        private double summand(double convBound) {
+            return scale == 1f ? convBound : convBound * Math.abs(scale) * (1 + 0x1p-22);
         }
 
         /** Keras' ReLU (or ReLU(6)) in place: NaN stays NaN, where oneDNN's fused form gives 0. */
