@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * {@code relu(Add(conv_a(x), conv_y(x)))} fused into one convolution with a sum post-op in the
  * KERAS mode too: where {@code conv_a(x) + y} is NaN (a NaN input, or +Inf meeting -Inf) the
  * result is Keras' NaN, not the fused ReLU's 0; everywhere else it is bitwise the unfused plan's.
+ * The same for InceptionResNetV2's {@code CustomScaleLayer([y, conv_a(x)])} ({@code y + a * scale},
+ * the scale a post-op before the sum).
  */
 class ResidualKerasModeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,16 +33,18 @@ class ResidualKerasModeTest {
      * buffer; the head (the channels' mean) keeps the ReLU off the model's output, whose tensor is
      * the caller's.
      */
-    private static Functional model(float scaleA, float scaleY) throws Exception {
-        return model(scaleA, scaleY, true);
+    private static Functional model(float scaleA, float scaleY, boolean scaled) throws Exception {
+        return model(scaleA, scaleY, true, scaled);
     }
 
-    private static Functional model(float scaleA, float scaleY, boolean head) throws Exception {
+    private static Functional model(float scaleA, float scaleY, boolean head, boolean scaled) throws Exception {
         KerasTensor x = KerasTensor.input("x", -1, 4, 4, 8);
         KerasTensor y = sumConv("conv_y", scaleY).apply(x);
         KerasTensor a = sumConv("conv_a", scaleA).apply(x);
-        KerasTensor added = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Add\",\"config\":{\"name\":\"add\"}}"))
-                .apply(a, y);
+        KerasTensor added = scaled
+                ? Layers.fromConfig(JSON.readTree("{\"class_name\":\"CustomScaleLayer\",\"config\":{\"name\":\"add\","
+                        + "\"scale\":0.375}}")).apply(y, a)
+                : Layers.fromConfig(JSON.readTree("{\"class_name\":\"Add\",\"config\":{\"name\":\"add\"}}")).apply(a, y);
         KerasTensor out = Layers.fromConfig(JSON.readTree("{\"class_name\":\"ReLU\",\"config\":{\"name\":\"relu\"}}"))
                 .apply(added);
         if (head) out = sumConv("head", 1f / 8).apply(out);
@@ -54,11 +58,17 @@ class ResidualKerasModeTest {
     }
 
     private static void assertKerasAtPixelZero(float scaleA, float scaleY, float[] x) throws Exception {
-        try (Functional fused = model(scaleA, scaleY); Functional unfused = model(scaleA, scaleY)) {
+        assertKerasAtPixelZero(scaleA, scaleY, x, false);
+        assertKerasAtPixelZero(scaleA, scaleY, x, true);
+    }
+
+    private static void assertKerasAtPixelZero(float scaleA, float scaleY, float[] x, boolean scaled) throws Exception {
+        try (Functional fused = model(scaleA, scaleY, scaled); Functional unfused = model(scaleA, scaleY, scaled)) {
             fused.setExtremes(ExtremeValues.KERAS);
             unfused.setExtremes(ExtremeValues.KERAS);
             unfused.setFusion(false);
-            assertTrue(fused.plan(SHAPE).contains("add fused as a sum into the buffer of"), fused.plan(SHAPE));
+            assertTrue(fused.plan(SHAPE).contains(scaled ? "add fused as a scale and a sum into the buffer of"
+                    : "add fused as a sum into the buffer of"), fused.plan(SHAPE));
             assertTrue(fused.plan(SHAPE).contains("relu fused after the sum"), fused.plan(SHAPE));
             float[] got = predict(fused, x);
             float[] want = predict(unfused, x);
@@ -90,15 +100,17 @@ class ResidualKerasModeTest {
     void finiteValuesAreTheUnfusedPlansBitwise() throws Exception {
         float[] x = new float[4 * 4 * 8];
         for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i) * 3;
-        try (Functional fused = model(0.3f, -0.7f); Functional unfused = model(0.3f, -0.7f)) {
-            fused.setExtremes(ExtremeValues.KERAS);
-            unfused.setExtremes(ExtremeValues.KERAS);
-            unfused.setFusion(false);
-            float[] got = predict(fused, x);
-            assertArrayEquals(predict(unfused, x), got);
-            float max = Float.NEGATIVE_INFINITY;
-            for (float v : got) max = Math.max(max, v);
-            assertTrue(max > 0, "some outputs pass the ReLU");
+        for (boolean scaled : new boolean[] {false, true}) {
+            try (Functional fused = model(0.3f, -0.7f, scaled); Functional unfused = model(0.3f, -0.7f, scaled)) {
+                fused.setExtremes(ExtremeValues.KERAS);
+                unfused.setExtremes(ExtremeValues.KERAS);
+                unfused.setFusion(false);
+                float[] got = predict(fused, x);
+                assertArrayEquals(predict(unfused, x), got);
+                float max = Float.NEGATIVE_INFINITY;
+                for (float v : got) max = Math.max(max, v);
+                assertTrue(max > 0, "some outputs pass the ReLU");
+            }
         }
     }
 
@@ -108,7 +120,7 @@ class ResidualKerasModeTest {
         float[] x = new float[4 * 4 * 8];
         for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i) * 3;
         for (ExtremeValues mode : ExtremeValues.values()) {
-            try (Functional fused = model(0.3f, -0.7f, false); Functional unfused = model(0.3f, -0.7f, false)) {
+            try (Functional fused = model(0.3f, -0.7f, false, false); Functional unfused = model(0.3f, -0.7f, false, false)) {
                 fused.setExtremes(mode);
                 unfused.setExtremes(mode);
                 unfused.setFusion(false);
