@@ -19,7 +19,7 @@ final class WeightLayouts {
             "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
-            "Minimum", "Concatenate", "Dot", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
+            "Minimum", "Concatenate", "Dot", "CustomScaleLayer", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
             "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
             "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization",
             "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",
@@ -98,6 +98,11 @@ final class WeightLayouts {
                 if (config.hasNonNull("bias_axes")) out.add("bias");
             }
             case "LayerScale" -> out.add("gamma");
+            case "STFTSpectrogram" -> {
+                String mode = config.path("mode").asText("log");
+                if (!mode.equals("imag")) out.add("real_kernel");
+                if (!mode.equals("real")) out.add("imag_kernel");
+            }
             case "Normalization" -> {
                 JsonNode mean = config.get("mean");
                 if (mean == null || mean.isNull()) out.addAll(List.of("mean", "variance", "count"));

@@ -85,6 +85,7 @@ public final class Layers {
         FROM_CONFIG.put(StochasticDepth.CLASS_NAME, StochasticDepth::fromConfig);
         FROM_CONFIG.put(LayerScale.CLASS_NAME, LayerScale::fromConfig);
         FROM_CONFIG.put(CustomScaleLayer.CLASS_NAME, CustomScaleLayer::fromConfig);
+        FROM_CONFIG.put(STFTSpectrogram.CLASS_NAME, STFTSpectrogram::fromConfig);
         for (String augmentation : RandomAugmentation.ARGUMENTS.keySet()) {
             FROM_CONFIG.put(augmentation, c -> RandomAugmentation.fromConfig(augmentation, c));
         }

@@ -96,7 +96,11 @@ class HostilePreprocessingProperties {
             "{'class_name':'RandomGaussianBlur','config':{'factor':[0.0,1.0],'kernel_size':[3,5],'sigma':1.0}}",
             "{'class_name':'RandomColorJitter','config':{'value_range':[0,255],'brightness_factor':0.2}}",
             "{'class_name':'GroupedQueryAttention','config':{'head_dim':2,'num_query_heads':4,'num_key_value_heads':2,"
-                    + "'use_causal_mask':true}}");
+                    + "'use_causal_mask':true}}",
+            "{'class_name':'STFTSpectrogram','config':{'mode':'log','frame_length':3,'frame_step':1,'fft_length':4,"
+                    + "'window':'hann','padding':'same'}}",
+            "{'class_name':'STFTSpectrogram','config':{'mode':'stft','frame_length':2,'window':[0.5,1.0],"
+                    + "'data_format':'channels_first','expand_dims':true}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
