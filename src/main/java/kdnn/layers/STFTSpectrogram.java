@@ -16,8 +16,9 @@ import kdnn.runtime.Spectrograms;
  * shape (frame_length, 1, fft_length // 2 + 1), windowed and scaled when made), then the mode's
  * function of the two parts: {@code log} of the magnitude, {@code magnitude} ({@code
  * sqrt(max(re² + im², 1e-7))}), {@code psd} (the power, its inner bins doubled), {@code real},
- * {@code imag}, {@code angle} ({@code atan2(im, re)}) or {@code stft} (both parts). The
- * convolutions run in oneDNN, the combination in Java, the square root and log in oneDNN.
+ * {@code imag}, {@code angle} ({@code atan2(im, re)}) or {@code stft} (both parts). The frames
+ * are gathered in Java, multiplied by the kernels in oneDNN (a matmul: oneDNN's convolution of one
+ * input channel is its reference kernel), combined in Java, the square root and log in oneDNN.
  * Keras 3 only: {@code .keras} files.
  */
 public final class STFTSpectrogram extends Layer {
@@ -274,20 +275,15 @@ public final class STFTSpectrogram extends Layer {
         long length = last ? inputShape[1] : inputShape[2];
         long frames = frames(length);
         int k = frameLength;
-        long padLeft = 0;
-        long padRight = 0;
-        if (padding.equals("same")) {
-            long total = Math.max((frames - 1) * step() + k - length, 0);
-            padLeft = total / 2;
-            padRight = total - padLeft;
-        }
+        // Keras' "same": ceil(length / step) frames, the padding split with its smaller half before
+        long padLeft = padding.equals("same") ? Math.max((frames - 1) * step() + k - length, 0) / 2 : 0;
         int f = bins();
         long[] out = computeOutputShape(inputShape);
         MemorySegment real = usesReal() ? variables.get(0).data() : null;
         MemorySegment imag = usesImag() ? variables.get(usesReal() ? 1 : 0).data() : null;
         Spectrograms.Finish finish = mode.equals("log") ? Spectrograms.Finish.SQRT_LOG
                 : mode.equals("magnitude") ? Spectrograms.Finish.SQRT : Spectrograms.Finish.NONE;
-        return Spectrograms.build(batch * channels, length, last, channels, k, step(), padLeft, padRight, frames, f,
+        return Spectrograms.build(batch * channels, length, last, channels, k, step(), padLeft, frames, f,
                 real, imag, combine(batch, channels, frames, f), finish, Shapes.product(out));
     }
 
@@ -295,53 +291,69 @@ public final class STFTSpectrogram extends Layer {
     private Spectrograms.Combine combine(long batch, long channels, long frames, int f) {
         int j = perFrame();
         boolean last = dataFormat == DataFormat.CHANNELS_LAST;
-        String m = mode;
+        int kind = MODES.indexOf(mode);
+        // one frame's values lie qStride apart in the output, from its row's first
+        long qStride = last ? (expandDims ? channels : 1) : (expandDims ? 1 : frames);
         return (re, im, out) -> {
             for (long b = 0; b < batch; b++) {
                 for (long c = 0; c < channels; c++) {
                     long signal = b * channels + c;
                     for (long t = 0; t < frames; t++) {
                         long row = (signal * frames + t) * f;
-                        for (int q = 0; q < j; q++) {
-                            float v = value(m, re, im, row, q, f);
-                            long at;
-                            if (last) {
-                                at = expandDims ? ((b * frames + t) * j + q) * channels + c
-                                        : (b * frames + t) * (channels * j) + c * j + q;
-                            } else {
-                                at = expandDims ? ((b * channels + c) * frames + t) * j + q
-                                        : (b * (channels * j) + c * j + q) * frames + t;
-                            }
-                            out.setAtIndex(ValueLayout.JAVA_FLOAT, at, v);
-                        }
+                        long at = last ? (expandDims ? (b * frames + t) * j * channels + c : (b * frames + t) * (channels * j) + c * j)
+                                : (expandDims ? ((b * channels + c) * frames + t) * j : (b * (channels * j) + c * j) * frames + t);
+                        combineRow(kind, re, im, row, f, out, at, qStride);
                     }
                 }
             }
         };
     }
 
-    /** One output value from the bin's parts, in float32 as Keras computes it (before the square root and log). */
-    private static float value(String mode, MemorySegment re, MemorySegment im, long row, int q, int f) {
-        switch (mode) {
-            case "real":
-                return re.getAtIndex(ValueLayout.JAVA_FLOAT, row + q);
-            case "imag":
-                return im.getAtIndex(ValueLayout.JAVA_FLOAT, row + q);
-            case "stft":
-                return q < f ? re.getAtIndex(ValueLayout.JAVA_FLOAT, row + q) : im.getAtIndex(ValueLayout.JAVA_FLOAT, row + q - f);
-            case "angle":
-                return (float) Math.atan2(im.getAtIndex(ValueLayout.JAVA_FLOAT, row + q),
-                        re.getAtIndex(ValueLayout.JAVA_FLOAT, row + q));
-            default:
-                float r = re.getAtIndex(ValueLayout.JAVA_FLOAT, row + q);
-                float i = im.getAtIndex(ValueLayout.JAVA_FLOAT, row + q);
-                float power = r * r + i * i;
-                if (mode.equals("psd")) {
-                    // power plus the power of the inner bins padded back: the inner bins doubled
-                    return q >= 1 && q <= f - 2 ? power + power : power;
+    /** One frame's bins, in float32 as Keras computes them (before the square root and log). */
+    private static void combineRow(int kind, MemorySegment re, MemorySegment im, long row, int f, MemorySegment out,
+                                   long at, long qStride) {
+        switch (MODES.get(kind)) {
+            case "real", "imag", "stft" -> {
+                MemorySegment first = kind == MODES.indexOf("imag") ? im : re;
+                copyRow(first, row, out, at, qStride, f);
+                if (MODES.get(kind).equals("stft")) copyRow(im, row, out, at + f * qStride, qStride, f);
+            }
+            case "angle" -> {
+                for (int q = 0; q < f; q++) {
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, at + q * qStride, (float) Math.atan2(
+                            im.getAtIndex(ValueLayout.JAVA_FLOAT, row + q), re.getAtIndex(ValueLayout.JAVA_FLOAT, row + q)));
                 }
-                // max(power, epsilon), a NaN kept (ops.maximum propagates it); the square root and log follow
-                return power >= EPSILON || power != power ? power : EPSILON;
+            }
+            case "psd" -> {
+                for (int q = 0; q < f; q++) {
+                    float power = power(re, im, row + q);
+                    // the power plus the inner bins' power padded back: the inner bins doubled
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, at + q * qStride, q >= 1 && q <= f - 2 ? power + power : power);
+                }
+            }
+            default -> {
+                for (int q = 0; q < f; q++) {
+                    float power = power(re, im, row + q);
+                    // max(power, epsilon), a NaN kept (ops.maximum propagates it); the square root and log follow
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, at + q * qStride, power >= EPSILON || power != power ? power : EPSILON);
+                }
+            }
+        }
+    }
+
+    private static float power(MemorySegment re, MemorySegment im, long at) {
+        float r = re.getAtIndex(ValueLayout.JAVA_FLOAT, at);
+        float i = im.getAtIndex(ValueLayout.JAVA_FLOAT, at);
+        return r * r + i * i;
+    }
+
+    private static void copyRow(MemorySegment from, long row, MemorySegment out, long at, long qStride, int f) {
+        if (qStride == 1) {
+            MemorySegment.copy(from, row * Float.BYTES, out, at * Float.BYTES, (long) f * Float.BYTES);
+            return;
+        }
+        for (int q = 0; q < f; q++) {
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, at + q * qStride, from.getAtIndex(ValueLayout.JAVA_FLOAT, row + q));
         }
     }
 

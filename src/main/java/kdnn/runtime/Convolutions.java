@@ -275,7 +275,7 @@ public final class Convolutions {
                 || (isa & dnnl_cpu_isa_avx512_core_amx()) == dnnl_cpu_isa_avx512_core_amx();
     }
 
-    static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst, int compute) {
+    private static Primitive convolution(Op op, MemoryDesc src, MemoryDesc dst, int compute) {
         try (MemoryDesc weights = MemoryDesc.any(op.weightsDims(), compute);
              MemoryDesc bias = op.bias() == null ? null
                      : MemoryDesc.withTag(new long[] {op.dstDims()[1]}, dnnl_f32(), dnnl_x());
