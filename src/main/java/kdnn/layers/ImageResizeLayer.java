@@ -2,6 +2,7 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
+import kdnn.runtime.Bicubic;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.Resizes;
@@ -34,9 +35,9 @@ public abstract class ImageResizeLayer extends Layer {
     /** The window of an input image of {@code h x w} that is resized. */
     abstract Resizes.Window window(long h, long w);
 
-    /** Bilinear (else nearest) interpolation; bilinear unless the layer says otherwise (Resizing may). */
-    boolean linear() {
-        return true;
+    /** The interpolation: bilinear unless the layer says otherwise (Resizing may). */
+    Resizes.Method method() {
+        return Resizes.Method.BILINEAR;
     }
 
     private int heightAxis() {
@@ -84,13 +85,14 @@ public abstract class ImageResizeLayer extends Layer {
             throw incompatible(inputShape, "the image's height and width must be known");
         }
         long[] dst = logical(computeOutputShape(inputShape));
-        return Resizes.resize(src, window(src[2], src[3]), dst, linear(), tag());
+        return Resizes.resize(src, window(src[2], src[3]), dst, method(), tag());
     }
 
-    /** Copies and convex combinations of the input and a finite fill: no output exceeds the largest of them. */
+    /** Copies and convex combinations of the input and a finite fill (bicubic's weights overshoot: by up to 1.25² more). */
     @Override
     double outputBound(double inputBound) {
-        return Math.max(inputBound, Math.abs(fillValue()));
+        double convex = Math.max(inputBound, Math.abs(fillValue()));
+        return method() == Resizes.Method.BICUBIC ? Bicubic.bound(convex) : convex;
     }
 
     /** The padding's value (0 when the layer never pads). */
@@ -101,7 +103,7 @@ public abstract class ImageResizeLayer extends Layer {
     /** Bilinear interpolation departs from TensorFlow only next to non-finite values. */
     @Override
     KerasExtremes kerasExtremes() {
-        return linear() ? KerasExtremes.MOVES_VALUES : null;
+        return method() == Resizes.Method.BILINEAR ? KerasExtremes.MOVES_VALUES : null;
     }
 
     @Override

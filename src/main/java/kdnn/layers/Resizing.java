@@ -10,8 +10,9 @@ import kdnn.runtime.Resizes;
  * {@code tf.image.resize} (half-pixel centres, no antialiasing), after cropping to the target's
  * aspect ratio or padding to it with {@code fill_value} when asked. {@code bilinear} runs as
  * oneDNN's linear resampling and agrees with TensorFlow to the rounding of the sampling positions;
- * {@code nearest} picks exactly TensorFlow's pixels. Keras' other interpolations (bicubic, area,
- * lanczos, gaussian, mitchellcubic) and {@code antialias=True} are refused.
+ * {@code nearest} picks exactly TensorFlow's pixels; {@code bicubic} is TensorFlow's own
+ * {@code ResizeBicubic}, bitwise its float32 arithmetic. Keras' other interpolations (area, lanczos,
+ * gaussian, mitchellcubic) and {@code antialias=True} are refused.
  */
 public final class Resizing extends ImageResizeLayer {
     /** Keras' class name, {@code "Resizing"}. */
@@ -44,7 +45,7 @@ public final class Resizing extends ImageResizeLayer {
             super(CLASS_NAME);
         }
 
-        /** Keras' {@code interpolation}: {@code "bilinear"} or {@code "nearest"}. */
+        /** Keras' {@code interpolation}: {@code "bilinear"}, {@code "nearest"} or {@code "bicubic"}. */
         public Builder interpolation(String interpolation) { this.interpolation = interpolation; return this; }
         /** Keras' {@code crop_to_aspect_ratio}. */
         public Builder cropToAspectRatio(boolean crop) { this.cropToAspectRatio = crop; return this; }
@@ -60,9 +61,9 @@ public final class Resizing extends ImageResizeLayer {
                 throw new IllegalArgumentException("Invalid value for argument `interpolation`. Expected of one "
                         + KERAS_INTERPOLATIONS + ". Received: interpolation=" + interpolation);
             }
-            if (!interpolation.equals("bilinear") && !interpolation.equals("nearest")) {
+            if (!List.of("bilinear", "nearest", "bicubic").contains(interpolation)) {
                 throw new IllegalArgumentException("Resizing `interpolation=\"" + interpolation + "\"` is not supported by"
-                        + " kdnn: it resizes with \"bilinear\" or \"nearest\"");
+                        + " kdnn: it resizes with \"bilinear\", \"nearest\" or \"bicubic\"");
             }
             if (cropToAspectRatio && padToAspectRatio) {
                 throw new IllegalArgumentException("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
@@ -118,8 +119,12 @@ public final class Resizing extends ImageResizeLayer {
     }
 
     @Override
-    boolean linear() {
-        return interpolation.equals("bilinear");
+    Resizes.Method method() {
+        return switch (interpolation) {
+            case "nearest" -> Resizes.Method.NEAREST;
+            case "bicubic" -> Resizes.Method.BICUBIC;
+            default -> Resizes.Method.BILINEAR;
+        };
     }
 
     @Override

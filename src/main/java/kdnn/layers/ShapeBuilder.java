@@ -114,19 +114,19 @@ public final class ShapeBuilder<L extends ShapeLayer> {
     }
 
     /**
-     * UpSampling2D's {@code interpolation}: "nearest" (repeat) or "bilinear" (TensorFlow 2's
-     * resize, half-pixel centers). Keras' other methods (area, bicubic, gaussian, lanczos3/5,
-     * mitchellcubic) have no oneDNN primitive and are refused.
+     * UpSampling2D's {@code interpolation}: "nearest" (repeat), "bilinear" (TensorFlow 2's resize,
+     * half-pixel centers) or "bicubic" (TensorFlow's ResizeBicubic, in Java). Keras' other methods
+     * (area, gaussian, lanczos3/5, mitchellcubic) are refused.
      */
     public ShapeBuilder<L> interpolation(String interpolation) {
         if (kind != ShapeLayer.Kind.UP_SAMPLING || rank != 2) {
             throw new IllegalArgumentException(className + " has no argument `interpolation`");
         }
         String v = interpolation == null ? "" : interpolation.toLowerCase(Locale.ROOT);
-        if (!v.equals("nearest") && !v.equals("bilinear")) {
+        if (!v.equals("nearest") && !v.equals("bilinear") && !v.equals("bicubic")) {
             throw new IllegalArgumentException("The `interpolation` argument of " + className
-                    + " must be \"nearest\" or \"bilinear\" in kdnn (Keras' area, bicubic, gaussian, lanczos and"
-                    + " mitchellcubic resizes have no oneDNN primitive). Received: interpolation=\"" + interpolation + "\"");
+                    + " must be \"nearest\", \"bilinear\" or \"bicubic\" in kdnn (Keras' area, gaussian, lanczos and"
+                    + " mitchellcubic resizes are not implemented). Received: interpolation=\"" + interpolation + "\"");
         }
         this.interpolation = v;
         return this;

@@ -131,10 +131,10 @@ public abstract class ShapeLayer extends Layer {
         return format;
     }
 
-    /** Copies, zeros and convex combinations: no output exceeds the largest input. */
+    /** Copies, zeros and convex combinations: no output exceeds the largest input (bicubic's weights overshoot). */
     @Override
     double outputBound(double inputBound) {
-        return inputBound;
+        return "bicubic".equals(interpolation) ? kdnn.runtime.Bicubic.bound(inputBound) : inputBound;
     }
 
     @Override
@@ -162,7 +162,11 @@ public abstract class ShapeLayer extends Layer {
         return switch (kind) {
             case ZERO_PADDING -> ShapeOps.pad(src, dst, offsets, srcTag, dstTag);
             case CROPPING -> ShapeOps.crop(src, dst, offsets, srcTag, dstTag);
-            case UP_SAMPLING -> ShapeOps.upsample(src, dst, size, interpolation.equals("bilinear"), srcTag, dstTag);
+            // (a size of 1 each way is a copy: TensorFlow's resize returns an image whose size stays)
+            case UP_SAMPLING -> interpolation.equals("bicubic") && Arrays.stream(size).anyMatch(f -> f != 1)
+                    ? ShapeOps.upsampleBicubic(src, dst, srcTag == Convolutions.channelsLastTag(rank),
+                            dstTag == Convolutions.channelsLastTag(rank))
+                    : ShapeOps.upsample(src, dst, size, interpolation.equals("bilinear"), srcTag, dstTag);
         };
     }
 

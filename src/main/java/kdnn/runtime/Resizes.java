@@ -11,7 +11,8 @@ import java.lang.foreign.ValueLayout;
  * the image resized is a window of the input, or the input inside a border of a fill value.
  * Bilinear is oneDNN's linear resampling (it agrees with TensorFlow's to the rounding of the
  * sampling positions); nearest is a gather in Java with TensorFlow's own float index arithmetic,
- * since oneDNN rounds positions that fall on a whole pixel the other way.
+ * since oneDNN rounds positions that fall on a whole pixel the other way; bicubic is TensorFlow's
+ * own in Java ({@link Bicubic}).
  */
 public final class Resizes {
     private Resizes() {
@@ -36,6 +37,9 @@ public final class Resizes {
         }
     }
 
+    /** tf.image.resize's methods that kdnn runs. */
+    public enum Method { NEAREST, BILINEAR, BICUBIC }
+
     /** TensorFlow's nearest source index for output {@code o}: {@code min(floor((o + 0.5f) * (in / out)), in - 1)}. */
     public static int nearestIndex(int o, long in, long out) {
         float scale = (float) in / out;
@@ -46,7 +50,7 @@ public final class Resizes {
      * The pipeline from an input of logical {@code srcDims} {N, C, H, W} to {@code dstDims}, both
      * laid out as {@code tag} (channels last or first), resizing {@code window}'s image.
      */
-    public static Pipeline resize(long[] srcDims, Window window, long[] dstDims, boolean linear, int tag) {
+    public static Pipeline resize(long[] srcDims, Window window, long[] dstDims, Method method, int tag) {
         long n = srcDims[0];
         long c = srcDims[1];
         long[] imageDims = {n, c, window.imageHeight(), window.imageWidth()};
@@ -93,7 +97,10 @@ public final class Resizes {
             if (dstDims[2] == imageDims[2] && dstDims[3] == imageDims[3]) {
                 b.step(Convolutions.reorder(image, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), image, imageSlot),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
-            } else if (linear) {
+            } else if (method == Method.BICUBIC) {
+                b.javaStep(imageSlot, Pipeline.OUTPUT, Bicubic.resize(n, c, imageDims[2], imageDims[3], dstDims[2],
+                        dstDims[3], channelsLast, dstTag == Convolutions.channelsLastTag(2)));
+            } else if (method == Method.BILINEAR) {
                 b.step(ShapeOps.resampling(image, dst, new float[] {(float) dstDims[2] / imageDims[2],
                                 (float) dstDims[3] / imageDims[3]}, dnnl_resampling_linear()),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), image, imageSlot), Pipeline.Arg.slot(DNNL_ARG_DST(), dst, Pipeline.OUTPUT));

@@ -154,6 +154,19 @@ public final class ShapeOps {
         }
     }
 
+    /** UpSampling2D's bicubic resize of {N, C, H, W} to {@code dstDims}: TensorFlow's ResizeBicubic, in Java. */
+    public static Pipeline upsampleBicubic(long[] srcDims, long[] dstDims, boolean srcChannelsLast, boolean dstChannelsLast) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Bicubic.resize(srcDims[0], srcDims[1], srcDims[2], srcDims[3],
+                    dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
     private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors, int algorithm) {
         float[] f = new float[factors.length];
         for (int i = 0; i < f.length; i++) f[i] = factors[i];

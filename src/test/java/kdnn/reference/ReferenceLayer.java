@@ -177,7 +177,15 @@ public final class ReferenceLayer {
         return switch (interpolation) {
             case "nearest" -> ReferenceShapeOps.upsample(input, size, KerasConfig.channelsFirst(config));
             case "bilinear" -> ReferenceShapeOps.upsampleBilinear(input, size, KerasConfig.channelsFirst(config));
-            default -> throw new IllegalArgumentException("interpolation must be nearest or bilinear, got " + interpolation);
+            case "bicubic" -> {
+                boolean first = KerasConfig.channelsFirst(config);
+                int[] sh = input.shape();
+                int h = first ? sh[2] : sh[1];
+                int w = first ? sh[3] : sh[2];
+                yield ReferenceShapeOps.resizeBicubic(input, h * size[0], w * size[1], first);
+            }
+            default -> throw new IllegalArgumentException("interpolation must be nearest, bilinear or bicubic, got "
+                    + interpolation);
         };
     }
 

@@ -214,6 +214,77 @@ public final class ReferenceShapeOps {
     }
 
     /**
+     * TensorFlow's {@code ResizeBicubic} ({@code tf.image.resize(method="bicubic")}: half-pixel
+     * centres, Keys' cubic with a = -0.5 read from its table of 1024 steps at {@code lrintf(delta *
+     * 1024)}, taps outside the image weighted 0 at their clamped index, the weights divided by their
+     * sum), written out pixel by pixel from resize_bicubic_op.cc: rows interpolated first, then the
+     * columns, in float32 left to right; a copy where the size stays.
+     */
+    public static RefArray resizeBicubic(RefArray x, int outH, int outW, boolean channelsFirst) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = channelsFirst ? s[1] : s[3];
+        int h = channelsFirst ? s[2] : s[1];
+        int w = channelsFirst ? s[3] : s[2];
+        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
+        RefArray out = RefArray.zeros(outShape);
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < outH; y++) {
+                    int[] yi = new int[4];
+                    float[] yw = keysTaps(y, h, outH, yi);
+                    for (int xo = 0; xo < outW; xo++) {
+                        int[] xi = new int[4];
+                        float[] xw = keysTaps(xo, w, outW, xi);
+                        float[] cols = new float[4];
+                        for (int k = 0; k < 4; k++) {
+                            float acc = at(x, b, ch, yi[0], xi[k], channelsFirst) * yw[0];
+                            for (int r = 1; r < 4; r++) acc = acc + at(x, b, ch, yi[r], xi[k], channelsFirst) * yw[r];
+                            cols[k] = acc;
+                        }
+                        float v = cols[0] * xw[0];
+                        for (int k = 1; k < 4; k++) v = v + cols[k] * xw[k];
+                        int[] o = channelsFirst ? new int[] {b, ch, y, xo} : new int[] {b, y, xo, ch};
+                        out.data()[Shapes.offset(outShape, o)] = v;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Keys' cubic (a = -0.5) at distance {@code d} in [0, 2], in double, rounded to float as TensorFlow's table holds it. */
+    private static float keys(double d) {
+        double a = -0.5;
+        return (float) (d <= 1 ? ((a + 2) * d - (a + 3)) * d * d + 1 : ((a * d - 5 * a) * d + 8 * a) * d - 4 * a);
+    }
+
+    private static float[] keysTaps(int o, int in, int out, int[] index) {
+        float scale = (float) in / (float) out;
+        float pos = (o + 0.5f) * scale - 0.5f;
+        int base = (int) Math.floor(pos);
+        float delta = pos - base;
+        // the table's step nearest delta (ties to even, as lrintf), then the cubic at the taps' distances
+        double step = Math.rint(delta * 1024f) / 1024.0;
+        float t = (float) step;
+        double[] dist = {t + 1.0, t, 1.0 - t, 2.0 - t};
+        float[] weight = new float[4];
+        float sum = 0f;
+        for (int k = 0; k < 4; k++) {
+            int i = base - 1 + k;
+            index[k] = Math.min(in - 1, Math.max(0, i));
+            weight[k] = index[k] == i ? keys(dist[k]) : 0f;
+            sum = sum + weight[k];
+        }
+        if (Math.abs(sum) >= 1000f * Float.MIN_NORMAL) {
+            float inverse = 1f / sum;
+            for (int k = 0; k < 4; k++) weight[k] = weight[k] * inverse;
+        }
+        return weight;
+    }
+
+    /**
      * The {@code hh x ww} image whose pixel {@code (y, x)} is the input's {@code (y + top, x + left)}, or
      * {@code fill} outside the input: a crop (non-negative offsets) or a padding (negative ones).
      */
