@@ -158,7 +158,9 @@ class HostileInputProperties {
             int[] size = new int[rank];
             for (int a = 0; a < rank; a++) size[a] = 1 + r.nextInt(3);
             cfg.set("size", rank == 1 ? F.numberNode(size[0]) : ints(size));
-            if (cls.equals("UpSampling2D") && r.nextBoolean()) cfg.put("interpolation", r.nextBoolean() ? "nearest" : "bilinear");
+            if (cls.equals("UpSampling2D") && r.nextBoolean()) {
+                cfg.put("interpolation", new String[] {"nearest", "bilinear", "bicubic"}[r.nextInt(3)]);
+            }
         } else {
             String key = cls.startsWith("Cropping") ? "cropping" : "padding";
             int form = r.nextInt(3);
