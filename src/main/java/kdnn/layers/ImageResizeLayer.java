@@ -2,7 +2,6 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
-import kdnn.runtime.Bicubic;
 import kdnn.runtime.Convolutions;
 import kdnn.runtime.Pipeline;
 import kdnn.runtime.Resizes;
@@ -88,11 +87,10 @@ public abstract class ImageResizeLayer extends Layer {
         return Resizes.resize(src, window(src[2], src[3]), dst, method(), tag());
     }
 
-    /** Copies and convex combinations of the input and a finite fill (bicubic's weights overshoot: by up to 1.25² more). */
+    /** Copies and convex combinations of the input and a finite fill (a cubic or Lanczos resize bounds nothing). */
     @Override
     double outputBound(double inputBound) {
-        double convex = Math.max(inputBound, Math.abs(fillValue()));
-        return method() == Resizes.Method.BICUBIC ? Bicubic.bound(convex) : convex;
+        return method().overshoots() ? Double.NaN : Math.max(inputBound, Math.abs(fillValue()));
     }
 
     /** The padding's value (0 when the layer never pads). */

@@ -10,9 +10,10 @@ import kdnn.runtime.Resizes;
  * {@code tf.image.resize} (half-pixel centres, no antialiasing), after cropping to the target's
  * aspect ratio or padding to it with {@code fill_value} when asked. {@code bilinear} runs as
  * oneDNN's linear resampling and agrees with TensorFlow to the rounding of the sampling positions;
- * {@code nearest} picks exactly TensorFlow's pixels; {@code bicubic} is TensorFlow's own
- * {@code ResizeBicubic}, bitwise its float32 arithmetic. Keras' other interpolations (area, lanczos,
- * gaussian, mitchellcubic) and {@code antialias=True} are refused.
+ * {@code nearest} picks exactly TensorFlow's pixels; {@code bicubic}, {@code area}, {@code lanczos3},
+ * {@code lanczos5}, {@code gaussian} and {@code mitchellcubic} are TensorFlow's own kernels in Java
+ * (ResizeBicubic, ResizeArea, ScaleAndTranslate), in their float32 steps. {@code antialias=True} is
+ * refused.
  */
 public final class Resizing extends ImageResizeLayer {
     /** Keras' class name, {@code "Resizing"}. */
@@ -45,7 +46,7 @@ public final class Resizing extends ImageResizeLayer {
             super(CLASS_NAME);
         }
 
-        /** Keras' {@code interpolation}: {@code "bilinear"}, {@code "nearest"} or {@code "bicubic"}. */
+        /** Keras' {@code interpolation}: any of tf.image.resize's methods. */
         public Builder interpolation(String interpolation) { this.interpolation = interpolation; return this; }
         /** Keras' {@code crop_to_aspect_ratio}. */
         public Builder cropToAspectRatio(boolean crop) { this.cropToAspectRatio = crop; return this; }
@@ -60,10 +61,6 @@ public final class Resizing extends ImageResizeLayer {
             if (!KERAS_INTERPOLATIONS.contains(interpolation)) {
                 throw new IllegalArgumentException("Invalid value for argument `interpolation`. Expected of one "
                         + KERAS_INTERPOLATIONS + ". Received: interpolation=" + interpolation);
-            }
-            if (!List.of("bilinear", "nearest", "bicubic").contains(interpolation)) {
-                throw new IllegalArgumentException("Resizing `interpolation=\"" + interpolation + "\"` is not supported by"
-                        + " kdnn: it resizes with \"bilinear\", \"nearest\" or \"bicubic\"");
             }
             if (cropToAspectRatio && padToAspectRatio) {
                 throw new IllegalArgumentException("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
@@ -120,11 +117,7 @@ public final class Resizing extends ImageResizeLayer {
 
     @Override
     Resizes.Method method() {
-        return switch (interpolation) {
-            case "nearest" -> Resizes.Method.NEAREST;
-            case "bicubic" -> Resizes.Method.BICUBIC;
-            default -> Resizes.Method.BILINEAR;
-        };
+        return Resizes.Method.of(interpolation);
     }
 
     @Override

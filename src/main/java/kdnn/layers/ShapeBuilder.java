@@ -115,18 +115,18 @@ public final class ShapeBuilder<L extends ShapeLayer> {
 
     /**
      * UpSampling2D's {@code interpolation}: "nearest" (repeat), "bilinear" (TensorFlow 2's resize,
-     * half-pixel centers) or "bicubic" (TensorFlow's ResizeBicubic, in Java). Keras' other methods
-     * (area, gaussian, lanczos3/5, mitchellcubic) are refused.
+     * half-pixel centers), or tf.keras' other tf.image.resize methods ("bicubic", "area", "lanczos3",
+     * "lanczos5", "gaussian", "mitchellcubic": TensorFlow's kernels, in Java).
      */
     public ShapeBuilder<L> interpolation(String interpolation) {
         if (kind != ShapeLayer.Kind.UP_SAMPLING || rank != 2) {
             throw new IllegalArgumentException(className + " has no argument `interpolation`");
         }
         String v = interpolation == null ? "" : interpolation.toLowerCase(Locale.ROOT);
-        if (!v.equals("nearest") && !v.equals("bilinear") && !v.equals("bicubic")) {
-            throw new IllegalArgumentException("The `interpolation` argument of " + className
-                    + " must be \"nearest\", \"bilinear\" or \"bicubic\" in kdnn (Keras' area, gaussian, lanczos and"
-                    + " mitchellcubic resizes are not implemented). Received: interpolation=\"" + interpolation + "\"");
+        if (kdnn.runtime.Resizes.Method.of(v) == null) {
+            throw new IllegalArgumentException("The `interpolation` argument of " + className + " must be one of"
+                    + " \"area\", \"bicubic\", \"bilinear\", \"gaussian\", \"lanczos3\", \"lanczos5\", \"mitchellcubic\","
+                    + " \"nearest\". Received: interpolation=\"" + interpolation + "\"");
         }
         this.interpolation = v;
         return this;

@@ -131,10 +131,11 @@ public abstract class ShapeLayer extends Layer {
         return format;
     }
 
-    /** Copies, zeros and convex combinations: no output exceeds the largest input (bicubic's weights overshoot). */
+    /** Copies, zeros and convex combinations: no output exceeds the largest input (a cubic or Lanczos resize bounds nothing). */
     @Override
     double outputBound(double inputBound) {
-        return "bicubic".equals(interpolation) ? kdnn.runtime.Bicubic.bound(inputBound) : inputBound;
+        var method = interpolation == null ? null : kdnn.runtime.Resizes.Method.of(interpolation);
+        return method != null && method.overshoots() ? Double.NaN : inputBound;
     }
 
     @Override
@@ -163,9 +164,10 @@ public abstract class ShapeLayer extends Layer {
             case ZERO_PADDING -> ShapeOps.pad(src, dst, offsets, srcTag, dstTag);
             case CROPPING -> ShapeOps.crop(src, dst, offsets, srcTag, dstTag);
             // (a size of 1 each way is a copy: TensorFlow's resize returns an image whose size stays)
-            case UP_SAMPLING -> interpolation.equals("bicubic") && Arrays.stream(size).anyMatch(f -> f != 1)
-                    ? ShapeOps.upsampleBicubic(src, dst, srcTag == Convolutions.channelsLastTag(rank),
-                            dstTag == Convolutions.channelsLastTag(rank))
+            case UP_SAMPLING -> !interpolation.equals("nearest") && !interpolation.equals("bilinear")
+                    && Arrays.stream(size).anyMatch(f -> f != 1)
+                    ? ShapeOps.upsampleInJava(kdnn.runtime.Resizes.Method.of(interpolation), src, dst,
+                            srcTag == Convolutions.channelsLastTag(rank), dstTag == Convolutions.channelsLastTag(rank))
                     : ShapeOps.upsample(src, dst, size, interpolation.equals("bilinear"), srcTag, dstTag);
         };
     }

@@ -109,9 +109,4 @@ public final class Bicubic {
     private static float value(MemorySegment m, long at) {
         return m.getAtIndex(ValueLayout.JAVA_FLOAT, at);
     }
-
-    /** A bound on |y| from one on |x|: Keys' weights sum in magnitude to at most 1.25 per axis, renormalized ones less. */
-    public static double bound(double inputBound) {
-        return inputBound * 1.25 * 1.25 * (1 + 0x1p-20);
-    }
 }

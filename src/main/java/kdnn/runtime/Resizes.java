@@ -11,8 +11,8 @@ import java.lang.foreign.ValueLayout;
  * the image resized is a window of the input, or the input inside a border of a fill value.
  * Bilinear is oneDNN's linear resampling (it agrees with TensorFlow's to the rounding of the
  * sampling positions); nearest is a gather in Java with TensorFlow's own float index arithmetic,
- * since oneDNN rounds positions that fall on a whole pixel the other way; bicubic is TensorFlow's
- * own in Java ({@link Bicubic}).
+ * since oneDNN rounds positions that fall on a whole pixel the other way; the other methods are
+ * TensorFlow's own kernels in Java ({@link Bicubic}, {@link ResizeArea}, {@link ScaleAndTranslate}).
  */
 public final class Resizes {
     private Resizes() {
@@ -37,8 +37,42 @@ public final class Resizes {
         }
     }
 
-    /** tf.image.resize's methods that kdnn runs. */
-    public enum Method { NEAREST, BILINEAR, BICUBIC }
+    /** tf.image.resize's methods, by Keras' names. */
+    public enum Method {
+        NEAREST, BILINEAR, BICUBIC, AREA, LANCZOS3, LANCZOS5, GAUSSIAN, MITCHELLCUBIC;
+
+        /** Keras' name: {@code "bilinear"}, {@code "lanczos3"}... */
+        public String kerasName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The method of Keras' name, or null. */
+        public static Method of(String kerasName) {
+            for (Method m : values()) if (m.kerasName().equals(kerasName)) return m;
+            return null;
+        }
+
+        /** True where the weights can be negative (the cubics and Lanczos): outputs may exceed the inputs' range. */
+        public boolean overshoots() {
+            return this == BICUBIC || this == LANCZOS3 || this == LANCZOS5 || this == MITCHELLCUBIC;
+        }
+    }
+
+    /**
+     * The Java resize of {N, C, H, W} images to {@code outHeight x outWidth} for the methods oneDNN
+     * has no resampling for (bicubic, area, Lanczos, Gaussian, Mitchell's cubic): TensorFlow's own kernels.
+     */
+    public static Pipeline.SlotTransfer javaResize(Method method, long n, long c, long h, long w, long outHeight,
+                                                   long outWidth, boolean srcChannelsLast, boolean dstChannelsLast) {
+        return switch (method) {
+            case BICUBIC -> Bicubic.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
+            case AREA -> ResizeArea.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
+            case LANCZOS3, LANCZOS5, GAUSSIAN, MITCHELLCUBIC -> ScaleAndTranslate.resize(
+                    ScaleAndTranslate.Kernel.valueOf(method.name()), n, c, h, w, outHeight, outWidth, srcChannelsLast,
+                    dstChannelsLast);
+            default -> throw new IllegalArgumentException(method + " runs in oneDNN");
+        };
+    }
 
     /** TensorFlow's nearest source index for output {@code o}: {@code min(floor((o + 0.5f) * (in / out)), in - 1)}. */
     public static int nearestIndex(int o, long in, long out) {
@@ -97,8 +131,8 @@ public final class Resizes {
             if (dstDims[2] == imageDims[2] && dstDims[3] == imageDims[3]) {
                 b.step(Convolutions.reorder(image, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), image, imageSlot),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
-            } else if (method == Method.BICUBIC) {
-                b.javaStep(imageSlot, Pipeline.OUTPUT, Bicubic.resize(n, c, imageDims[2], imageDims[3], dstDims[2],
+            } else if (method != Method.BILINEAR && method != Method.NEAREST) {
+                b.javaStep(imageSlot, Pipeline.OUTPUT, javaResize(method, n, c, imageDims[2], imageDims[3], dstDims[2],
                         dstDims[3], channelsLast, dstTag == Convolutions.channelsLastTag(2)));
             } else if (method == Method.BILINEAR) {
                 b.step(ShapeOps.resampling(image, dst, new float[] {(float) dstDims[2] / imageDims[2],

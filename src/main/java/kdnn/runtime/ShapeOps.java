@@ -154,12 +154,13 @@ public final class ShapeOps {
         }
     }
 
-    /** UpSampling2D's bicubic resize of {N, C, H, W} to {@code dstDims}: TensorFlow's ResizeBicubic, in Java. */
-    public static Pipeline upsampleBicubic(long[] srcDims, long[] dstDims, boolean srcChannelsLast, boolean dstChannelsLast) {
+    /** UpSampling2D's resize of {N, C, H, W} to {@code dstDims} by a method oneDNN lacks: TensorFlow's kernel, in Java. */
+    public static Pipeline upsampleInJava(Resizes.Method method, long[] srcDims, long[] dstDims, boolean srcChannelsLast,
+                                          boolean dstChannelsLast) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Bicubic.resize(srcDims[0], srcDims[1], srcDims[2], srcDims[3],
-                    dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Resizes.javaResize(method, srcDims[0], srcDims[1], srcDims[2],
+                    srcDims[3], dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();

@@ -173,7 +173,7 @@ class ShapeConfigTest {
         assertRefused("UpSampling2D", "{'size': [0, 2]}", "`size`", "> 0");
         assertRefused("UpSampling2D", "{'size': [2, 2, 2]}", "`size`", "tuple of 2 integers");
         assertRefused("UpSampling3D", "{'size': -1}", "`size`", "> 0");
-        assertRefused("UpSampling2D", "{'interpolation': 'area'}", "`interpolation`", "area");
+        assertRefused("UpSampling2D", "{'interpolation': 'cubic'}", "`interpolation`", "cubic");
         assertRefused("UpSampling3D", "{'interpolation': 'nearest'}", "interpolation");
         assertRefused("ZeroPadding1D", "{'data_format': 'channels_first'}", "`data_format`");
         assertRefused("Cropping2D", "{'data_format': 'channels_middle'}", "`data_format`", "channels_middle");

@@ -1051,7 +1051,7 @@ final class RandomGraph {
             int w = s[spatialAxis(1)];
             if (reuses.nextBoolean()) {
                 return layer("Resizing", "height", 1 + r.nextInt(10), "width", 1 + r.nextInt(10), "interpolation",
-                        new String[] {"bilinear", "nearest", "bicubic"}[r.nextInt(3)], keras3 ? "data_format" : "name_suffix",
+                        kdnn.reference.ReferenceShapeOps.RESIZE_METHODS[r.nextInt(kdnn.reference.ReferenceShapeOps.RESIZE_METHODS.length)], keras3 ? "data_format" : "name_suffix",
                         format());
             }
             return layer("CenterCrop", "height", 1 + r.nextInt(h), "width", 1 + r.nextInt(w),
@@ -1067,7 +1067,7 @@ final class RandomGraph {
         if (kind == 1 && volume(s) <= 64) {
             if (rank == 2) {
                 return layer("UpSampling2D", "size", new int[] {2, 1 + r.nextInt(2)},
-                        "interpolation", new String[] {"nearest", "bilinear", "bicubic"}[r.nextInt(3)], "data_format",
+                        "interpolation", kdnn.reference.ReferenceShapeOps.RESIZE_METHODS[r.nextInt(kdnn.reference.ReferenceShapeOps.RESIZE_METHODS.length)], "data_format",
                         format());
             }
             return layer(cls("UpSampling#D"), "size", rank == 1 ? (Object) (2 + r.nextInt(2)) : tuple(2), formatKey, format);
@@ -1233,11 +1233,14 @@ final class RandomGraph {
                         w.get(0).values()), eq[1], outShape, w.size() > 1 ? new RefArray(w.get(1).shape(), w.get(1).values())
                         : null, config.get("activation").asText());
             }
-            case "Resizing" -> config.get("interpolation").asText().equals("bicubic")
-                    ? kdnn.reference.ReferenceShapeOps.resizeBicubic(x, config.get("height").asInt(),
-                            config.get("width").asInt(), channelsFirst)
-                    : kdnn.reference.ReferenceShapeOps.resize(x, config.get("height").asInt(),
-                            config.get("width").asInt(), config.get("interpolation").asText().equals("bilinear"), channelsFirst);
+            case "Resizing" -> switch (config.get("interpolation").asText()) {
+                case "bilinear", "nearest" -> kdnn.reference.ReferenceShapeOps.resize(x, config.get("height").asInt(),
+                        config.get("width").asInt(), config.get("interpolation").asText().equals("bilinear"), channelsFirst);
+                case "bicubic" -> kdnn.reference.ReferenceShapeOps.resizeBicubic(x, config.get("height").asInt(),
+                        config.get("width").asInt(), channelsFirst);
+                default -> kdnn.reference.ReferenceShapeOps.resizeByKernel(config.get("interpolation").asText(), x,
+                        config.get("height").asInt(), config.get("width").asInt(), channelsFirst);
+            };
             case "CenterCrop" -> {
                 int h = config.get("height").asInt();
                 int w = config.get("width").asInt();

@@ -184,8 +184,13 @@ public final class ReferenceLayer {
                 int w = first ? sh[3] : sh[2];
                 yield ReferenceShapeOps.resizeBicubic(input, h * size[0], w * size[1], first);
             }
-            default -> throw new IllegalArgumentException("interpolation must be nearest, bilinear or bicubic, got "
-                    + interpolation);
+            default -> {
+                boolean first = KerasConfig.channelsFirst(config);
+                int[] sh = input.shape();
+                int h = first ? sh[2] : sh[1];
+                int w = first ? sh[3] : sh[2];
+                yield ReferenceShapeOps.resizeByKernel(interpolation, input, h * size[0], w * size[1], first);
+            }
         };
     }
 

@@ -254,6 +254,120 @@ public final class ReferenceShapeOps {
         return out;
     }
 
+    /** tf.image.resize's methods, as Resizing and UpSampling2D take them. */
+    public static final String[] RESIZE_METHODS = {"nearest", "bilinear", "bicubic", "area", "lanczos3", "lanczos5",
+            "gaussian", "mitchellcubic"};
+
+    /**
+     * tf.image.resize's other methods in double: {@code area} (each output the covered fraction of
+     * each pixel it covers, over the covered area) and {@code lanczos3}, {@code lanczos5},
+     * {@code gaussian}, {@code mitchellcubic} (ScaleAndTranslate without antialiasing: the kernel at
+     * the input pixels within its radius of {@code (o + 0.5) * in / out}, divided by their sum, over
+     * TensorFlow's span of {@code 2 * ceil(radius) + 1} pixels cut at the image's end, zero past the
+     * kernel; nothing for a sampling point outside the image). Rows first, then columns, as TensorFlow
+     * runs them (so NaN and infinities meet the same weights, zeros included); a copy where the size stays.
+     */
+    public static RefArray resizeByKernel(String method, RefArray x, int outH, int outW, boolean channelsFirst) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = channelsFirst ? s[1] : s[3];
+        int h = channelsFirst ? s[2] : s[1];
+        int w = channelsFirst ? s[3] : s[2];
+        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
+        RefArray out = RefArray.zeros(outShape);
+        int[][] rowStart = new int[outH][1];
+        double[][] rowWeights = new double[outH][];
+        for (int y = 0; y < outH; y++) rowWeights[y] = kernelTaps(method, y, h, outH, rowStart[y]);
+        int[][] colStart = new int[outW][1];
+        double[][] colWeights = new double[outW][];
+        for (int xo = 0; xo < outW; xo++) colWeights[xo] = kernelTaps(method, xo, w, outW, colStart[xo]);
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                double[][] mid = new double[outH][w];
+                for (int y = 0; y < outH; y++) {
+                    for (int k = 0; k < rowWeights[y].length; k++) {
+                        int i = rowStart[y][0] + k;
+                        for (int j = 0; j < w; j++) mid[y][j] += rowWeights[y][k] * at(x, b, ch, i, j, channelsFirst);
+                    }
+                }
+                for (int y = 0; y < outH; y++) {
+                    for (int xo = 0; xo < outW; xo++) {
+                        double v = 0;
+                        for (int k = 0; k < colWeights[xo].length; k++) v += colWeights[xo][k] * mid[y][colStart[xo][0] + k];
+                        int[] o = channelsFirst ? new int[] {b, ch, y, xo} : new int[] {b, y, xo, ch};
+                        out.data()[Shapes.offset(outShape, o)] = (float) v;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The taps of output {@code o} from index {@code start[0]}, TensorFlow's span rule for each method. */
+    private static double[] kernelTaps(String method, int o, int in, int out, int[] start) {
+        if (method.equals("area")) {
+            double lo = (double) o * in / out;
+            double hi = (double) (o + 1) * in / out;
+            int first = (int) Math.floor(lo);
+            int last = Math.min(in, (int) Math.ceil(hi));
+            start[0] = first;
+            double[] w = new double[last - first];
+            for (int i = first; i < last; i++) w[i - first] = (Math.min(hi, i + 1) - Math.max(lo, i)) / (hi - lo);
+            return w;
+        }
+        double radius = switch (method) {
+            case "lanczos3" -> 3;
+            case "lanczos5" -> 5;
+            case "gaussian" -> 1.5;
+            case "mitchellcubic" -> 2;
+            default -> throw new IllegalArgumentException("no resize method " + method);
+        };
+        int span = Math.min(2 * (int) Math.ceil(radius) + 1, in);
+        // the sampling point and the kernel in float32, as TensorFlow defines them: a Lanczos kernel at a
+        // whole distance is not 0 there but a tiny number whose sign an infinity then takes
+        float sample = (o + 0.5f) * (float) (1.0 / ((float) out / (float) in));
+        double[] weights = new double[span];
+        int first = 0;
+        if (sample >= 0 && sample <= in) {
+            first = (int) Math.min(in - 1, Math.max(0, Math.ceil(sample - (float) radius - 0.5f)));
+            int end = (int) Math.min(in - 1, Math.max(0, Math.floor(sample + (float) radius - 0.5f))) + 1;
+            double total = 0;
+            for (int i = first; i < end; i++) {
+                total += weights[i - first] = resizeKernel(method, (float) radius, Math.abs((float) i + 0.5f - sample));
+            }
+            if (Math.abs(total) >= 1000 * Float.MIN_NORMAL) {
+                for (int i = first; i < end; i++) weights[i - first] /= total;
+            } else {
+                java.util.Arrays.fill(weights, 0);
+            }
+        }
+        start[0] = first;
+        // the span's weights, zero past the kernel's, as far as the image reaches
+        return java.util.Arrays.copyOf(weights, Math.min(first + span, in) - first);
+    }
+
+    /** TensorFlow's sampling kernels (sampling_kernels.h), in its float32 steps. */
+    private static float resizeKernel(String method, float radius, float x) {
+        switch (method) {
+            case "lanczos3", "lanczos5" -> {
+                final float pi = 3.14159265359f;
+                if (x > radius) return 0f;
+                if (x <= 1e-3f) return 1f;
+                return radius * (float) Math.sin(pi * x) * (float) Math.sin(pi * x / radius) / (pi * pi * x * x);
+            }
+            case "gaussian" -> {
+                float sigma = radius / 3f;
+                return x >= radius ? 0f : (float) Math.exp(-x * x / (2.0 * sigma * sigma));
+            }
+            default -> {
+                if (x >= 2f) return 0f;
+                if (x >= 1f) return (((-7f / 18f) * x + 2f) * x - 10f / 3f) * x + 16f / 9f;
+                return (((7f / 6f) * x - 2f) * x) * x + 8f / 9f;
+            }
+        }
+    }
+
     /** Keys' cubic (a = -0.5) at distance {@code d} in [0, 2], in double, rounded to float as TensorFlow's table holds it. */
     private static float keys(double d) {
         double a = -0.5;

@@ -16,6 +16,7 @@ import kdnn.layers.Layers;
 import kdnn.layers.Weight;
 import kdnn.reference.RefArray;
 import kdnn.reference.ReferenceLayer;
+import kdnn.reference.ReferenceShapeOps;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -159,7 +160,7 @@ class HostileInputProperties {
             for (int a = 0; a < rank; a++) size[a] = 1 + r.nextInt(3);
             cfg.set("size", rank == 1 ? F.numberNode(size[0]) : ints(size));
             if (cls.equals("UpSampling2D") && r.nextBoolean()) {
-                cfg.put("interpolation", new String[] {"nearest", "bilinear", "bicubic"}[r.nextInt(3)]);
+                cfg.put("interpolation", ReferenceShapeOps.RESIZE_METHODS[r.nextInt(ReferenceShapeOps.RESIZE_METHODS.length)]);
             }
         } else {
             String key = cls.startsWith("Cropping") ? "cropping" : "padding";

@@ -1,0 +1,88 @@
+package kdnn.runtime;
+
+import java.lang.foreign.ValueLayout;
+
+/**
+ * TensorFlow's {@code ResizeArea} ({@code tf.image.resize(method="area")}): each output pixel the
+ * average of the input area it covers, each input pixel weighted by the fraction of it inside
+ * (rows and columns from {@code o * in / out} to {@code (o + 1) * in / out}, indices clamped), the
+ * sum scaled by {@code 1 / (row scale * column scale)}; in float32 in TensorFlow's order: per
+ * covered row, its columns' sum (first and last weighted) times the row's weight, added up. In Java.
+ */
+final class ResizeArea {
+    private ResizeArea() {
+    }
+
+    /** The first and one past the last input index an output covers, and the first's and last's weights. */
+    private record Cover(long start, long end, float startScale, float endScale) {
+        static Cover of(long o, float scale) {
+            float in0 = o * scale;
+            float in1 = (o + 1) * scale;
+            long start = (long) Math.floor(in0);
+            long end = (long) Math.ceil(in1);
+            return new Cover(start, end, weight(start, in0, in1, scale), weight(end - 1, in0, in1, scale));
+        }
+
+        // the part of pixel v inside [in0, in1): TensorFlow's cases, in float32
+        private static float weight(long v, float in0, float in1, float scale) {
+            return v < in0 ? (v + 1 > in1 ? scale : (float) (v + 1) - in0) : (v + 1 > in1 ? in1 - (float) v : 1.0f);
+        }
+    }
+
+    static Pipeline.SlotTransfer resize(long n, long c, long h, long w, long outHeight, long outWidth,
+                                        boolean srcChannelsLast, boolean dstChannelsLast) {
+        int oh = Math.toIntExact(outHeight);
+        int ow = Math.toIntExact(outWidth);
+        float rowScale = (float) h / (float) outHeight;
+        float colScale = (float) w / (float) outWidth;
+        float scale = (float) (1.0 / (rowScale * colScale));
+        Cover[] rows = new Cover[oh];
+        Cover[] cols = new Cover[ow];
+        for (int y = 0; y < oh; y++) rows[y] = Cover.of(y, rowScale);
+        for (int x = 0; x < ow; x++) cols[x] = Cover.of(x, colScale);
+        long srcC = srcChannelsLast ? 1 : h * w;
+        long srcRow = srcChannelsLast ? w * c : w;
+        long srcCol = srcChannelsLast ? c : 1;
+        long dstC = dstChannelsLast ? 1 : outHeight * outWidth;
+        long dstRow = dstChannelsLast ? outWidth * c : outWidth;
+        long dstCol = dstChannelsLast ? c : 1;
+        return (from, to) -> {
+            for (long b = 0; b < n; b++) {
+                long src = b * c * h * w;
+                long dst = b * c * outHeight * outWidth;
+                for (int y = 0; y < oh; y++) {
+                    Cover ry = rows[y];
+                    float in0 = y * rowScale;
+                    float in1 = (y + 1) * rowScale;
+                    for (int x = 0; x < ow; x++) {
+                        Cover cx = cols[x];
+                        for (long ch = 0; ch < c; ch++) {
+                            long plane = src + ch * srcC;
+                            float sum = 0f;
+                            for (long i = ry.start(); i < ry.end(); i++) {
+                                float rowWeight = i < in0 ? (i + 1 > in1 ? rowScale : (float) (i + 1) - in0)
+                                        : (i + 1 > in1 ? in1 - (float) i : 1.0f);
+                                long row = plane + bound(i, h) * srcRow;
+                                float sumY = from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(cx.start(), w) * srcCol)
+                                        * cx.startScale();
+                                if (cx.start() + 1 != cx.end()) {
+                                    for (long x2 = cx.start() + 1; x2 < cx.end() - 1; x2++) {
+                                        sumY += from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(x2, w) * srcCol);
+                                    }
+                                    sumY += from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(cx.end() - 1, w) * srcCol)
+                                            * cx.endScale();
+                                }
+                                sum += sumY * rowWeight;
+                            }
+                            to.setAtIndex(ValueLayout.JAVA_FLOAT, dst + ch * dstC + y * dstRow + x * dstCol, sum * scale);
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    private static long bound(long v, long limit) {
+        return Math.min(limit - 1, Math.max(0, v));
+    }
+}

@@ -1,0 +1,139 @@
+package kdnn.runtime;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * TensorFlow's {@code ScaleAndTranslate} as {@code tf.image.resize} calls it for {@code lanczos3},
+ * {@code lanczos5}, {@code gaussian} and {@code mitchellcubic} without antialiasing (scale out/in,
+ * no translation): each output samples the input at {@code (o + 0.5) / scale}; the kernel's
+ * weights over the input pixels within its radius (the span clamped to the image) are divided by
+ * their sum; rows are resampled first (a float32 intermediate), then columns, each a float32 sum
+ * from 0 in span order. A sampling point outside the image gets no weights (0). In Java: oneDNN
+ * has no such resampling.
+ */
+final class ScaleAndTranslate {
+    /** The sampling kernels, as TensorFlow's sampling_kernels.h defines them in float32. */
+    enum Kernel {
+        LANCZOS3(3f), LANCZOS5(5f), GAUSSIAN(1.5f), MITCHELLCUBIC(2f);
+
+        final float radius;
+
+        Kernel(float radius) {
+            this.radius = radius;
+        }
+
+        float at(float x) {
+            x = Math.abs(x);
+            switch (this) {
+                case LANCZOS3, LANCZOS5 -> {
+                    final float pi = 3.14159265359f;
+                    if (x > radius) return 0f;
+                    if (x <= 1e-3f) return 1f;
+                    return radius * (float) Math.sin(pi * x) * (float) Math.sin(pi * x / radius) / (pi * pi * x * x);
+                }
+                case GAUSSIAN -> {
+                    if (x >= radius) return 0f;
+                    float sigma = radius / 3f;
+                    return (float) Math.exp(-x * x / (2.0 * sigma * sigma));
+                }
+                default -> {
+                    if (x >= 2f) return 0f;
+                    if (x >= 1f) return (((-7f / 18f) * x + 2f) * x - 10f / 3f) * x + 16f / 9f;
+                    return (((7f / 6f) * x - 2f) * x) * x + 8f / 9f;
+                }
+            }
+        }
+    }
+
+    /** Each output position's first input index and its span's weights (span size each, zeros past the span). */
+    private record Spans(int size, int[] starts, float[] weights) {
+        static Spans of(Kernel kernel, int out, long in) {
+            float scale = (float) out / (float) in;
+            float inverse = (float) (1.0 / scale);
+            float translate = -inverse * 0f;
+            int size = (int) Math.min(2 * (int) Math.ceil(kernel.radius) + 1, in);
+            int[] starts = new int[out];
+            float[] weights = new float[size * out];
+            float[] temp = new float[size];
+            for (int x = 0; x < out; x++) {
+                float sample = (x + 0.5f) * inverse + translate;
+                if (sample < 0 || sample > in) continue; // no weights: the output is 0
+                long start = (long) Math.ceil(sample - kernel.radius - 0.5f);
+                long end = (long) Math.floor(sample + kernel.radius - 0.5f);
+                start = Math.min(in - 1, Math.max(0, start));
+                end = Math.min(in - 1, Math.max(0, end)) + 1;
+                float total = 0f;
+                int n = (int) (end - start);
+                for (int k = 0; k < n; k++) {
+                    float position = (float) (start + k) + 0.5f - sample;
+                    temp[k] = kernel.at(Math.abs(position * 1.0f));
+                    total += temp[k];
+                }
+                if (Math.abs(total) >= 1000.0f * Float.MIN_NORMAL) {
+                    float inv = 1.0f / total;
+                    for (int k = 0; k < n; k++) weights[x * size + k] = temp[k] * inv;
+                }
+                starts[x] = (int) start;
+            }
+            return new Spans(size, starts, weights);
+        }
+
+        /** The weights applied from {@code starts[x]}: the span's size, cut at the image's end. */
+        int taps(int x, long in) {
+            return (int) (Math.min(starts[x] + (long) size, in) - starts[x]);
+        }
+    }
+
+    private ScaleAndTranslate() {
+    }
+
+    /** The resize of {N, C, H, W} images to {@code outHeight x outWidth}, channels-last or first on either side. */
+    static Pipeline.SlotTransfer resize(Kernel kernel, long n, long c, long h, long w, long outHeight, long outWidth,
+                                        boolean srcChannelsLast, boolean dstChannelsLast) {
+        int oh = Math.toIntExact(outHeight);
+        int ow = Math.toIntExact(outWidth);
+        Spans rows = Spans.of(kernel, oh, h);
+        Spans cols = Spans.of(kernel, ow, w);
+        long srcC = srcChannelsLast ? 1 : h * w;
+        long srcRow = srcChannelsLast ? w * c : w;
+        long srcCol = srcChannelsLast ? c : 1;
+        long dstC = dstChannelsLast ? 1 : outHeight * outWidth;
+        long dstRow = dstChannelsLast ? outWidth * c : outWidth;
+        long dstCol = dstChannelsLast ? c : 1;
+        return (from, to) -> {
+            // the rows' pass into (out rows, in columns, channels), then the columns' pass
+            float[] mid = new float[Math.toIntExact(oh * w * c)];
+            for (long b = 0; b < n; b++) {
+                long src = b * c * h * w;
+                java.util.Arrays.fill(mid, 0f);
+                for (int y = 0; y < oh; y++) {
+                    int taps = rows.taps(y, h);
+                    for (int k = 0; k < taps; k++) {
+                        float weight = rows.weights[y * rows.size + k];
+                        long row = src + (rows.starts[y] + k) * srcRow;
+                        for (long x = 0; x < w; x++) {
+                            for (long ch = 0; ch < c; ch++) {
+                                int at = (int) ((y * w + x) * c + ch);
+                                mid[at] += weight * from.getAtIndex(ValueLayout.JAVA_FLOAT, row + x * srcCol + ch * srcC);
+                            }
+                        }
+                    }
+                }
+                long dst = b * c * outHeight * outWidth;
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int taps = cols.taps(x, w);
+                        for (long ch = 0; ch < c; ch++) {
+                            float sum = 0f;
+                            for (int k = 0; k < taps; k++) {
+                                sum += cols.weights[x * cols.size + k] * mid[(int) ((y * w + cols.starts[x] + k) * c + ch)];
+                            }
+                            to.setAtIndex(ValueLayout.JAVA_FLOAT, dst + ch * dstC + y * dstRow + x * dstCol, sum);
+                        }
+                    }
+                }
+            }
+        };
+    }
+}
