@@ -1,8 +1,5 @@
 package kdnn.runtime;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * TensorFlow's {@code ResizeBicubic} as {@code tf.image.resize(method="bicubic")} calls it (half-pixel
  * centres, Keys' cubic with {@code a = -0.5}, no antialiasing), which Keras' UpSampling2D and
@@ -52,61 +49,70 @@ public final class Bicubic {
         }
     }
 
-    /** {@code v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3} in float32, left to right, as TensorFlow's Interpolate1D. */
-    private static float interpolate(float[] w, float v0, float v1, float v2, float v3) {
-        return v0 * w[0] + v1 * w[1] + v2 * w[2] + v3 * w[3];
-    }
-
     /**
      * The resize of {N, C, H, W} images to {@code outHeight x outWidth}, from and to memory in
-     * channels-last or channels-first order.
+     * channels-last or channels-first order (computed channels-last on Java arrays: the channels'
+     * loops vectorize, each value's steps stay TensorFlow's).
      */
     public static Pipeline.SlotTransfer resize(long n, long c, long h, long w, long outHeight, long outWidth,
                                                boolean srcChannelsLast, boolean dstChannelsLast) {
         int oh = Math.toIntExact(outHeight);
         int ow = Math.toIntExact(outWidth);
-        long[][] rowIndex = new long[oh][4];
+        int ch = Math.toIntExact(c);
+        int[][] rowIndex = new int[oh][4];
         float[][] rowWeight = new float[oh][4];
-        long[][] colIndex = new long[ow][4];
+        int[][] colIndex = new int[ow][4];
         float[][] colWeight = new float[ow][4];
-        for (int y = 0; y < oh; y++) taps(y, h, oh, rowIndex[y], rowWeight[y]);
-        for (int x = 0; x < ow; x++) taps(x, w, ow, colIndex[x], colWeight[x]);
-        // element strides of a channel, a row and a column, and an image's size
-        long srcC = srcChannelsLast ? 1 : h * w;
-        long srcRow = srcChannelsLast ? w * c : w;
-        long srcCol = srcChannelsLast ? c : 1;
-        long dstC = dstChannelsLast ? 1 : outHeight * outWidth;
-        long dstRow = dstChannelsLast ? outWidth * c : outWidth;
-        long dstCol = dstChannelsLast ? c : 1;
+        long[] index = new long[4];
+        for (int y = 0; y < oh; y++) {
+            taps(y, h, oh, index, rowWeight[y]);
+            for (int k = 0; k < 4; k++) rowIndex[y][k] = (int) index[k];
+        }
+        for (int x = 0; x < ow; x++) {
+            taps(x, w, ow, index, colWeight[x]);
+            for (int k = 0; k < 4; k++) colIndex[x][k] = (int) index[k];
+        }
+        int imageIn = Math.toIntExact(h * w * c);
+        int imageOut = Math.toIntExact(outHeight * outWidth * c);
+        int rowLength = Math.toIntExact(w * c);
         return (from, to) -> {
-            float[] column = new float[4];
+            float[] in = new float[imageIn];
+            float[] out = new float[imageOut];
+            float[] rows = new float[rowLength];
             for (long b = 0; b < n; b++) {
-                long src = b * c * h * w;
-                long dst = b * c * outHeight * outWidth;
+                ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
                 for (int y = 0; y < oh; y++) {
-                    long[] ri = rowIndex[y];
-                    float[] rw = rowWeight[y];
+                    // every column through the output row's four rows (TensorFlow caches the same values), then
+                    // each output across its four columns
+                    int r0 = rowIndex[y][0] * rowLength;
+                    int r1 = rowIndex[y][1] * rowLength;
+                    int r2 = rowIndex[y][2] * rowLength;
+                    int r3 = rowIndex[y][3] * rowLength;
+                    float w0 = rowWeight[y][0];
+                    float w1 = rowWeight[y][1];
+                    float w2 = rowWeight[y][2];
+                    float w3 = rowWeight[y][3];
+                    for (int i = 0; i < rowLength; i++) {
+                        rows[i] = in[r0 + i] * w0 + in[r1 + i] * w1 + in[r2 + i] * w2 + in[r3 + i] * w3;
+                    }
                     for (int x = 0; x < ow; x++) {
-                        long[] ci = colIndex[x];
-                        for (long ch = 0; ch < c; ch++) {
-                            long plane = src + ch * srcC;
-                            // each of the four columns through the four rows, then across the columns
-                            for (int k = 0; k < 4; k++) {
-                                long col = plane + ci[k] * srcCol;
-                                column[k] = interpolate(rw, value(from, col + ri[0] * srcRow),
-                                        value(from, col + ri[1] * srcRow), value(from, col + ri[2] * srcRow),
-                                        value(from, col + ri[3] * srcRow));
-                            }
-                            float v = interpolate(colWeight[x], column[0], column[1], column[2], column[3]);
-                            to.setAtIndex(ValueLayout.JAVA_FLOAT, dst + ch * dstC + y * dstRow + x * dstCol, v);
+                        int c0 = colIndex[x][0] * ch;
+                        int c1 = colIndex[x][1] * ch;
+                        int c2 = colIndex[x][2] * ch;
+                        int c3 = colIndex[x][3] * ch;
+                        float[] xw = colWeight[x];
+                        float x0 = xw[0];
+                        float x1 = xw[1];
+                        float x2 = xw[2];
+                        float x3 = xw[3];
+                        int o = (y * ow + x) * ch;
+                        for (int q = 0; q < ch; q++) {
+                            out[o + q] = rows[c0 + q] * x0 + rows[c1 + q] * x1 + rows[c2 + q] * x2 + rows[c3 + q] * x3;
                         }
                     }
                 }
+                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
             }
         };
-    }
-
-    private static float value(MemorySegment m, long at) {
-        return m.getAtIndex(ValueLayout.JAVA_FLOAT, at);
     }
 }

@@ -1,8 +1,5 @@
 package kdnn.runtime;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * TensorFlow's {@code ScaleAndTranslate} as {@code tf.image.resize} calls it for {@code lanczos3},
  * {@code lanczos5}, {@code gaussian} and {@code mitchellcubic} without antialiasing (scale out/in,
@@ -93,46 +90,43 @@ final class ScaleAndTranslate {
                                         boolean srcChannelsLast, boolean dstChannelsLast) {
         int oh = Math.toIntExact(outHeight);
         int ow = Math.toIntExact(outWidth);
+        int ch = Math.toIntExact(c);
         Spans rows = Spans.of(kernel, oh, h);
         Spans cols = Spans.of(kernel, ow, w);
-        long srcC = srcChannelsLast ? 1 : h * w;
-        long srcRow = srcChannelsLast ? w * c : w;
-        long srcCol = srcChannelsLast ? c : 1;
-        long dstC = dstChannelsLast ? 1 : outHeight * outWidth;
-        long dstRow = dstChannelsLast ? outWidth * c : outWidth;
-        long dstCol = dstChannelsLast ? c : 1;
+        int rowLength = Math.toIntExact(w * c);
+        int imageIn = Math.toIntExact(h * w * c);
+        int imageOut = Math.toIntExact(outHeight * outWidth * c);
         return (from, to) -> {
-            // the rows' pass into (out rows, in columns, channels), then the columns' pass
-            float[] mid = new float[Math.toIntExact(oh * w * c)];
+            float[] in = new float[imageIn];
+            float[] mid = new float[Math.multiplyExact(oh, rowLength)];
+            float[] out = new float[imageOut];
             for (long b = 0; b < n; b++) {
-                long src = b * c * h * w;
+                ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
+                // the rows' pass into (out rows, in columns, channels): each a float sum from 0 in span order
                 java.util.Arrays.fill(mid, 0f);
                 for (int y = 0; y < oh; y++) {
+                    int m = y * rowLength;
                     int taps = rows.taps(y, h);
                     for (int k = 0; k < taps; k++) {
                         float weight = rows.weights[y * rows.size + k];
-                        long row = src + (rows.starts[y] + k) * srcRow;
-                        for (long x = 0; x < w; x++) {
-                            for (long ch = 0; ch < c; ch++) {
-                                int at = (int) ((y * w + x) * c + ch);
-                                mid[at] += weight * from.getAtIndex(ValueLayout.JAVA_FLOAT, row + x * srcCol + ch * srcC);
-                            }
-                        }
+                        int r = (rows.starts[y] + k) * rowLength;
+                        for (int i = 0; i < rowLength; i++) mid[m + i] += weight * in[r + i];
                     }
                 }
-                long dst = b * c * outHeight * outWidth;
+                // then the columns' pass
+                java.util.Arrays.fill(out, 0f);
                 for (int y = 0; y < oh; y++) {
                     for (int x = 0; x < ow; x++) {
+                        int o = (y * ow + x) * ch;
                         int taps = cols.taps(x, w);
-                        for (long ch = 0; ch < c; ch++) {
-                            float sum = 0f;
-                            for (int k = 0; k < taps; k++) {
-                                sum += cols.weights[x * cols.size + k] * mid[(int) ((y * w + cols.starts[x] + k) * c + ch)];
-                            }
-                            to.setAtIndex(ValueLayout.JAVA_FLOAT, dst + ch * dstC + y * dstRow + x * dstCol, sum);
+                        for (int k = 0; k < taps; k++) {
+                            float weight = cols.weights[x * cols.size + k];
+                            int at = y * rowLength + (cols.starts[x] + k) * ch;
+                            for (int q = 0; q < ch; q++) out[o + q] += weight * mid[at + q];
                         }
                     }
                 }
+                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
             }
         };
     }
