@@ -39,6 +39,11 @@ public abstract class ImageResizeLayer extends Layer {
         return Resizes.Method.BILINEAR;
     }
 
+    /** tf.image.resize's {@code antialias} (Resizing's argument; false for the others). */
+    boolean antialias() {
+        return false;
+    }
+
     private int heightAxis() {
         return format == DataFormat.CHANNELS_FIRST ? 2 : 1;
     }
@@ -84,13 +89,14 @@ public abstract class ImageResizeLayer extends Layer {
             throw incompatible(inputShape, "the image's height and width must be known");
         }
         long[] dst = logical(computeOutputShape(inputShape));
-        return Resizes.resize(src, window(src[2], src[3]), dst, method(), tag());
+        return Resizes.resize(src, window(src[2], src[3]), dst, method(), antialias(), tag());
     }
 
     /** Copies and convex combinations of the input and a finite fill (a cubic or Lanczos resize bounds nothing). */
     @Override
     double outputBound(double inputBound) {
         return method().overshoots() ? Double.NaN : Math.max(inputBound, Math.abs(fillValue()));
+        // (bilinear with antialiasing is a triangle filter: weights still at least 0)
     }
 
     /** The padding's value (0 when the layer never pads). */
@@ -101,7 +107,7 @@ public abstract class ImageResizeLayer extends Layer {
     /** Bilinear interpolation departs from TensorFlow only next to non-finite values. */
     @Override
     KerasExtremes kerasExtremes() {
-        return method() == Resizes.Method.BILINEAR ? KerasExtremes.MOVES_VALUES : null;
+        return method() == Resizes.Method.BILINEAR && !antialias() ? KerasExtremes.MOVES_VALUES : null;
     }
 
     @Override

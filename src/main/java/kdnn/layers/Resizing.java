@@ -7,13 +7,14 @@ import kdnn.runtime.Resizes;
 
 /**
  * Keras' Resizing: a batch of images to {@code height x width} by TensorFlow's
- * {@code tf.image.resize} (half-pixel centres, no antialiasing), after cropping to the target's
+ * {@code tf.image.resize} (half-pixel centres; antialiasing when asked), after cropping to the target's
  * aspect ratio or padding to it with {@code fill_value} when asked. {@code bilinear} runs as
  * oneDNN's linear resampling and agrees with TensorFlow to the rounding of the sampling positions;
  * {@code nearest} picks exactly TensorFlow's pixels; {@code bicubic}, {@code area}, {@code lanczos3},
  * {@code lanczos5}, {@code gaussian} and {@code mitchellcubic} are TensorFlow's own kernels in Java
- * (ResizeBicubic, ResizeArea, ScaleAndTranslate), in their float32 steps. {@code antialias=True} is
- * refused.
+ * (ResizeBicubic, ResizeArea, ScaleAndTranslate), in their float32 steps; {@code antialias=True}
+ * resizes as tf.image.resize does then (ScaleAndTranslate with the kernel widened on a downscale,
+ * a triangle for bilinear and Keys' cubic for bicubic; nearest and area unchanged).
  */
 public final class Resizing extends ImageResizeLayer {
     /** Keras' class name, {@code "Resizing"}. */
@@ -26,6 +27,7 @@ public final class Resizing extends ImageResizeLayer {
     private final boolean cropToAspectRatio;
     private final boolean padToAspectRatio;
     private final float fillValue;
+    private final boolean antialias;
 
     private Resizing(Builder b) {
         super(b);
@@ -33,6 +35,7 @@ public final class Resizing extends ImageResizeLayer {
         this.cropToAspectRatio = b.cropToAspectRatio;
         this.padToAspectRatio = b.padToAspectRatio;
         this.fillValue = (float) b.fillValue;
+        this.antialias = b.antialias;
     }
 
     /** Keras' arguments and defaults: bilinear, no crop or pad, fill 0, channels_last. */
@@ -41,6 +44,7 @@ public final class Resizing extends ImageResizeLayer {
         boolean cropToAspectRatio;
         boolean padToAspectRatio;
         double fillValue;
+        boolean antialias;
 
         Builder() {
             super(CLASS_NAME);
@@ -54,6 +58,8 @@ public final class Resizing extends ImageResizeLayer {
         public Builder padToAspectRatio(boolean pad) { this.padToAspectRatio = pad; return this; }
         /** Keras' {@code fill_value}, for the padding. */
         public Builder fillValue(double fill) { this.fillValue = fill; return this; }
+        /** Keras 3's {@code antialias}: a downscale filters first (tf.image.resize's antialiasing). */
+        public Builder antialias(boolean antialias) { this.antialias = antialias; return this; }
 
         @Override
         void validate() {
@@ -96,9 +102,7 @@ public final class Resizing extends ImageResizeLayer {
                     + " Received: fill_mode=" + fillMode);
         }
         b.fillValue = r.number("fill_value", 0.0);
-        if (r.bool("antialias", false)) {
-            throw new IllegalArgumentException("Resizing `antialias=True` is not supported by kdnn. Received: antialias=true");
-        }
+        b.antialias = r.bool("antialias", false);
         r.finish();
         return b.build();
     }
@@ -126,6 +130,11 @@ public final class Resizing extends ImageResizeLayer {
     }
 
     @Override
+    boolean antialias() {
+        return antialias;
+    }
+
+    @Override
     public ObjectNode getConfig() {
         ObjectNode c = sizeConfig();
         c.put("interpolation", interpolation);
@@ -133,6 +142,7 @@ public final class Resizing extends ImageResizeLayer {
         c.put("pad_to_aspect_ratio", padToAspectRatio);
         c.put("fill_mode", "constant");
         c.put("fill_value", (double) fillValue);
+        c.put("antialias", antialias);
         c.put("data_format", format.kerasName());
         return c;
     }

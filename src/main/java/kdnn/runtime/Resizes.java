@@ -58,20 +58,36 @@ public final class Resizes {
         }
     }
 
+    /** True where tf.image.resize runs the method in Java here: all but bilinear and nearest, and every antialiased one but nearest and area. */
+    static boolean inJava(Method method, boolean antialias) {
+        return method != Method.NEAREST && (antialias || method != Method.BILINEAR);
+    }
+
     /**
      * The Java resize of {N, C, H, W} images to {@code outHeight x outWidth} for the methods oneDNN
-     * has no resampling for (bicubic, area, Lanczos, Gaussian, Mitchell's cubic): TensorFlow's own kernels.
+     * has no resampling for (bicubic, area, Lanczos, Gaussian, Mitchell's cubic, and bilinear with
+     * antialiasing): TensorFlow's own kernels, as {@code tf.image.resize} picks them.
      */
-    public static Pipeline.SlotTransfer javaResize(Method method, long n, long c, long h, long w, long outHeight,
-                                                   long outWidth, boolean srcChannelsLast, boolean dstChannelsLast) {
-        return switch (method) {
-            case BICUBIC -> Bicubic.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
-            case AREA -> ResizeArea.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
-            case LANCZOS3, LANCZOS5, GAUSSIAN, MITCHELLCUBIC -> ScaleAndTranslate.resize(
-                    ScaleAndTranslate.Kernel.valueOf(method.name()), n, c, h, w, outHeight, outWidth, srcChannelsLast,
-                    dstChannelsLast);
-            default -> throw new IllegalArgumentException(method + " runs in oneDNN");
+    public static Pipeline.SlotTransfer javaResize(Method method, boolean antialias, long n, long c, long h, long w,
+                                                   long outHeight, long outWidth, boolean srcChannelsLast,
+                                                   boolean dstChannelsLast) {
+        ScaleAndTranslate.Kernel kernel = switch (method) {
+            case BILINEAR -> ScaleAndTranslate.Kernel.TRIANGLE;
+            case BICUBIC -> antialias ? ScaleAndTranslate.Kernel.KEYSCUBIC : null;
+            case LANCZOS3, LANCZOS5, GAUSSIAN, MITCHELLCUBIC -> ScaleAndTranslate.Kernel.valueOf(method.name());
+            default -> null;
         };
+        if (method == Method.BICUBIC && !antialias) {
+            return Bicubic.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
+        }
+        if (method == Method.AREA) {
+            return ResizeArea.resize(n, c, h, w, outHeight, outWidth, srcChannelsLast, dstChannelsLast);
+        }
+        if (kernel == null || method == Method.BILINEAR && !antialias) {
+            throw new IllegalArgumentException(method + " runs in oneDNN");
+        }
+        return ScaleAndTranslate.resize(kernel, antialias, n, c, h, w, outHeight, outWidth, srcChannelsLast,
+                dstChannelsLast);
     }
 
     /** TensorFlow's nearest source index for output {@code o}: {@code min(floor((o + 0.5f) * (in / out)), in - 1)}. */
@@ -84,7 +100,7 @@ public final class Resizes {
      * The pipeline from an input of logical {@code srcDims} {N, C, H, W} to {@code dstDims}, both
      * laid out as {@code tag} (channels last or first), resizing {@code window}'s image.
      */
-    public static Pipeline resize(long[] srcDims, Window window, long[] dstDims, Method method, int tag) {
+    public static Pipeline resize(long[] srcDims, Window window, long[] dstDims, Method method, boolean antialias, int tag) {
         long n = srcDims[0];
         long c = srcDims[1];
         long[] imageDims = {n, c, window.imageHeight(), window.imageWidth()};
@@ -131,9 +147,9 @@ public final class Resizes {
             if (dstDims[2] == imageDims[2] && dstDims[3] == imageDims[3]) {
                 b.step(Convolutions.reorder(image, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), image, imageSlot),
                         Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
-            } else if (method != Method.BILINEAR && method != Method.NEAREST) {
-                b.javaStep(imageSlot, Pipeline.OUTPUT, javaResize(method, n, c, imageDims[2], imageDims[3], dstDims[2],
-                        dstDims[3], channelsLast, dstTag == Convolutions.channelsLastTag(2)));
+            } else if (inJava(method, antialias)) {
+                b.javaStep(imageSlot, Pipeline.OUTPUT, javaResize(method, antialias, n, c, imageDims[2], imageDims[3],
+                        dstDims[2], dstDims[3], channelsLast, dstTag == Convolutions.channelsLastTag(2)));
             } else if (method == Method.BILINEAR) {
                 b.step(ShapeOps.resampling(image, dst, new float[] {(float) dstDims[2] / imageDims[2],
                                 (float) dstDims[3] / imageDims[3]}, dnnl_resampling_linear()),

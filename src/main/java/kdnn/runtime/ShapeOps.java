@@ -159,7 +159,7 @@ public final class ShapeOps {
                                           boolean dstChannelsLast) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Resizes.javaResize(method, srcDims[0], srcDims[1], srcDims[2],
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Resizes.javaResize(method, false, srcDims[0], srcDims[1], srcDims[2],
                     srcDims[3], dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
             return b.build();
         } catch (RuntimeException | Error e) {

@@ -28,6 +28,14 @@ class ResizeKernelsTest {
     private static double kernel(String method, double x) {
         x = Math.abs(x);
         switch (method) {
+            case "bilinear" -> {
+                return x < 1 ? 1 - x : 0; // antialiased: a triangle
+            }
+            case "bicubic" -> {
+                // antialiased: Keys' cubic
+                if (x >= 2) return 0;
+                return x >= 1 ? ((-0.5 * x + 2.5) * x - 4) * x + 2 : (1.5 * x - 2.5) * x * x + 1;
+            }
             case "lanczos3", "lanczos5" -> {
                 double r = method.equals("lanczos3") ? 3 : 5;
                 if (x > r) return 0;
@@ -47,6 +55,7 @@ class ResizeKernelsTest {
 
     private static double radius(String method) {
         return switch (method) {
+            case "bilinear" -> 1;
             case "lanczos3" -> 3;
             case "lanczos5" -> 5;
             case "gaussian" -> 1.5;
@@ -56,6 +65,11 @@ class ResizeKernelsTest {
 
     /** The weights of every input index for output {@code o} along an axis of {@code in} to {@code out}. */
     private static double[] weights(String method, int o, int in, int out) {
+        return weights(method, o, in, out, false);
+    }
+
+    /** With {@code antialias}, a downscale's kernel is widened by {@code in / out} (TensorFlow's ScaleAndTranslate). */
+    private static double[] weights(String method, int o, int in, int out, boolean antialias) {
         double[] w = new double[in];
         if (method.equals("area")) {
             // the covered part of each pixel of [o * in / out, (o + 1) * in / out), over the covered length
@@ -64,24 +78,32 @@ class ResizeKernelsTest {
             for (int i = 0; i < in; i++) w[i] = Math.max(0, Math.min(hi, i + 1) - Math.max(lo, i)) / (hi - lo);
             return w;
         }
-        double sample = (o + 0.5) * in / out;
+        // positions in float32, as TensorFlow computes them: a tap on the kernel's edge (a Gaussian's 1.5)
+        // falls in or out with their rounding
+        float inverse = (float) (1.0 / ((float) out / (float) in));
+        float sample = (o + 0.5f) * inverse;
         if (sample < 0 || sample > in) return w;
-        double r = radius(method);
-        int start = (int) Math.max(0, Math.ceil(sample - r - 0.5));
-        int end = (int) Math.min(in - 1, Math.floor(sample + r - 0.5)) + 1;
+        float widen = antialias ? Math.max(inverse, 1f) : 1f;
+        float r = (float) radius(method) * widen;
+        int start = (int) Math.max(0, Math.ceil(sample - r - 0.5f));
+        int end = (int) Math.min(in - 1, Math.floor(sample + r - 0.5f)) + 1;
         double total = 0;
-        for (int i = start; i < end; i++) total += w[i] = kernel(method, i + 0.5 - sample);
+        for (int i = start; i < end; i++) total += w[i] = kernel(method, ((float) i + 0.5f - sample) * (1f / widen));
         for (int i = start; i < end; i++) w[i] /= total;
         return w;
     }
 
     /** The resize of a channels-last (1, h, w, c) image in double. */
     private static double[] reference(String method, float[] x, int h, int w, int c, int oh, int ow) {
+        return reference(method, false, x, h, w, c, oh, ow);
+    }
+
+    private static double[] reference(String method, boolean antialias, float[] x, int h, int w, int c, int oh, int ow) {
         double[] out = new double[oh * ow * c];
         for (int y = 0; y < oh; y++) {
-            double[] wy = weights(method, y, h, oh);
+            double[] wy = weights(method, y, h, oh, antialias);
             for (int xo = 0; xo < ow; xo++) {
-                double[] wx = weights(method, xo, w, ow);
+                double[] wx = weights(method, xo, w, ow, antialias);
                 for (int ch = 0; ch < c; ch++) {
                     double sum = 0;
                     for (int i = 0; i < h; i++) {
@@ -142,6 +164,43 @@ class ResizeKernelsTest {
                     assertArrayEquals(toChannelsFirst(got, oh, ow, c), outFirst.toFloatArray(), 0f, "channels_first " + last);
                     assertTrue(a.implementations(in.shape()).stream().noneMatch(s -> s.contains("ref")));
                 }
+            }
+        }
+    }
+
+    /** Keras 3's antialias=True: tf.image.resize's ScaleAndTranslate, the kernel widened on a downscale. */
+    @Test
+    void antialiasedResizingFiltersDownscales() throws Exception {
+        Random r = new Random(10);
+        for (String method : new String[] {"bilinear", "bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"}) {
+            for (int i = 0; i < 8; i++) {
+                int h = 4 + r.nextInt(12);
+                int w = 4 + r.nextInt(12);
+                int c = 1 + r.nextInt(2);
+                int oh = 1 + r.nextInt(i % 2 == 0 ? h : 2 * h); // downscales, and some upscales
+                int ow = 1 + r.nextInt(i % 2 == 0 ? w : 2 * w);
+                float[] x = new float[h * w * c];
+                for (int k = 0; k < x.length; k++) x[k] = (float) r.nextGaussian();
+                String config = "{'height': " + oh + ", 'width': " + ow + ", 'interpolation': '" + method
+                        + "', 'antialias': true}";
+                try (Layer l = layer("Resizing", config); Tensor in = Tensor.of(x, 1, h, w, c); Tensor out = l.call(in)) {
+                    float[] got = out.toFloatArray();
+                    if (oh == h && ow == w) {
+                        assertArrayEquals(x, got, 0f, config);
+                    } else {
+                        assertClose(reference(method, true, x, h, w, c, oh, ow), got, config + " on " + h + "x" + w);
+                    }
+                }
+            }
+        }
+        // nearest and area ignore it, as tf.image.resize does
+        float[] x = new float[6 * 6];
+        for (int k = 0; k < x.length; k++) x[k] = k % 7;
+        for (String method : new String[] {"nearest", "area"}) {
+            try (Layer a = layer("Resizing", "{'height': 4, 'width': 3, 'interpolation': '" + method + "', 'antialias': true}");
+                 Layer b = layer("Resizing", "{'height': 4, 'width': 3, 'interpolation': '" + method + "'}");
+                 Tensor in = Tensor.of(x, 1, 6, 6, 1); Tensor ya = a.call(in); Tensor yb = b.call(in)) {
+                assertArrayEquals(yb.toFloatArray(), ya.toFloatArray(), 0f, method);
             }
         }
     }

@@ -223,11 +223,10 @@ class ResizingTest {
         }
         String[][] refused = {
                 {"Resizing", "{'height':4,'width':4,'interpolation':'cubic'}", "Invalid value for argument `interpolation`"},
-                {"Resizing", "{'height':4,'width':4,'interpolation':'cubic'}", "Invalid value for argument `interpolation`"},
                 {"Resizing", "{'height':4,'width':4,'crop_to_aspect_ratio':true,'pad_to_aspect_ratio':true}",
                         "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`."},
                 {"Resizing", "{'height':4,'width':4,'fill_mode':'reflect'}", "Only `'constant'` is supported"},
-                {"Resizing", "{'height':4,'width':4,'antialias':true}", "`antialias=True` is not supported"},
+                {"Resizing", "{'height':4,'width':4,'antialias':2}", "antialias"},
                 {"Resizing", "{'height':0,'width':4}", "Received: height=0"},
                 {"CenterCrop", "{'height':4}", "Received: height=4, width=0"},
                 {"CenterCrop", "{'height':4,'width':4,'factor':0.5}", "factor"}};

@@ -1050,9 +1050,10 @@ final class RandomGraph {
             int h = s[spatialAxis(0)];
             int w = s[spatialAxis(1)];
             if (reuses.nextBoolean()) {
+                // (Keras 3's antialias too)
                 return layer("Resizing", "height", 1 + r.nextInt(10), "width", 1 + r.nextInt(10), "interpolation",
                         kdnn.reference.ReferenceShapeOps.RESIZE_METHODS[r.nextInt(kdnn.reference.ReferenceShapeOps.RESIZE_METHODS.length)], keras3 ? "data_format" : "name_suffix",
-                        format());
+                        format(), keras3 ? "antialias" : "name_suffix", keras3 && r.nextInt(3) == 0);
             }
             return layer("CenterCrop", "height", 1 + r.nextInt(h), "width", 1 + r.nextInt(w),
                     keras3 ? "data_format" : "name_suffix", format());
@@ -1233,14 +1234,9 @@ final class RandomGraph {
                         w.get(0).values()), eq[1], outShape, w.size() > 1 ? new RefArray(w.get(1).shape(), w.get(1).values())
                         : null, config.get("activation").asText());
             }
-            case "Resizing" -> switch (config.get("interpolation").asText()) {
-                case "bilinear", "nearest" -> kdnn.reference.ReferenceShapeOps.resize(x, config.get("height").asInt(),
-                        config.get("width").asInt(), config.get("interpolation").asText().equals("bilinear"), channelsFirst);
-                case "bicubic" -> kdnn.reference.ReferenceShapeOps.resizeBicubic(x, config.get("height").asInt(),
-                        config.get("width").asInt(), channelsFirst);
-                default -> kdnn.reference.ReferenceShapeOps.resizeByKernel(config.get("interpolation").asText(), x,
-                        config.get("height").asInt(), config.get("width").asInt(), channelsFirst);
-            };
+            case "Resizing" -> kdnn.reference.ReferenceShapeOps.resizeByKernel(config.get("interpolation").asText(),
+                    config.path("antialias").asBoolean(false), x, config.get("height").asInt(), config.get("width").asInt(),
+                    channelsFirst);
             case "CenterCrop" -> {
                 int h = config.get("height").asInt();
                 int w = config.get("width").asInt();

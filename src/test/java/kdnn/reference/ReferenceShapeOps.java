@@ -268,6 +268,20 @@ public final class ReferenceShapeOps {
      * runs them (so NaN and infinities meet the same weights, zeros included); a copy where the size stays.
      */
     public static RefArray resizeByKernel(String method, RefArray x, int outH, int outW, boolean channelsFirst) {
+        return resizeByKernel(method, false, x, outH, outW, channelsFirst);
+    }
+
+    /**
+     * As {@link #resizeByKernel(String, RefArray, int, int, boolean)}, with Keras 3's {@code antialias}:
+     * bilinear as a triangle and bicubic as Keys' cubic through ScaleAndTranslate, every kernel widened by
+     * the shrink factor on a downscale (nearest and area unchanged).
+     */
+    public static RefArray resizeByKernel(String method, boolean antialias, RefArray x, int outH, int outW,
+                                          boolean channelsFirst) {
+        if (!antialias && method.equals("bicubic")) return resizeBicubic(x, outH, outW, channelsFirst);
+        if (!antialias && (method.equals("bilinear") || method.equals("nearest")) || method.equals("nearest")) {
+            return resize(x, outH, outW, method.equals("bilinear"), channelsFirst);
+        }
         int[] s = x.shape();
         int n = s[0];
         int c = channelsFirst ? s[1] : s[3];
@@ -278,10 +292,10 @@ public final class ReferenceShapeOps {
         RefArray out = RefArray.zeros(outShape);
         int[][] rowStart = new int[outH][1];
         double[][] rowWeights = new double[outH][];
-        for (int y = 0; y < outH; y++) rowWeights[y] = kernelTaps(method, y, h, outH, rowStart[y]);
+        for (int y = 0; y < outH; y++) rowWeights[y] = kernelTaps(method, antialias, y, h, outH, rowStart[y]);
         int[][] colStart = new int[outW][1];
         double[][] colWeights = new double[outW][];
-        for (int xo = 0; xo < outW; xo++) colWeights[xo] = kernelTaps(method, xo, w, outW, colStart[xo]);
+        for (int xo = 0; xo < outW; xo++) colWeights[xo] = kernelTaps(method, antialias, xo, w, outW, colStart[xo]);
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
                 double[][] mid = new double[outH][w];
@@ -305,7 +319,7 @@ public final class ReferenceShapeOps {
     }
 
     /** The taps of output {@code o} from index {@code start[0]}, TensorFlow's span rule for each method. */
-    private static double[] kernelTaps(String method, int o, int in, int out, int[] start) {
+    private static double[] kernelTaps(String method, boolean antialias, int o, int in, int out, int[] start) {
         if (method.equals("area")) {
             double lo = (double) o * in / out;
             double hi = (double) (o + 1) * in / out;
@@ -317,24 +331,29 @@ public final class ReferenceShapeOps {
             return w;
         }
         double radius = switch (method) {
+            case "bilinear" -> 1;
+            case "bicubic" -> 2;
             case "lanczos3" -> 3;
             case "lanczos5" -> 5;
             case "gaussian" -> 1.5;
             case "mitchellcubic" -> 2;
             default -> throw new IllegalArgumentException("no resize method " + method);
         };
-        int span = Math.min(2 * (int) Math.ceil(radius) + 1, in);
         // the sampling point and the kernel in float32, as TensorFlow defines them: a Lanczos kernel at a
         // whole distance is not 0 there but a tiny number whose sign an infinity then takes
-        float sample = (o + 0.5f) * (float) (1.0 / ((float) out / (float) in));
+        float inverse = (float) (1.0 / ((float) out / (float) in));
+        float widen = antialias ? Math.max(inverse, 1f) : 1f;
+        int span = Math.min(2 * (int) Math.ceil((float) radius * widen) + 1, in);
+        float sample = (o + 0.5f) * inverse;
         double[] weights = new double[span];
         int first = 0;
         if (sample >= 0 && sample <= in) {
-            first = (int) Math.min(in - 1, Math.max(0, Math.ceil(sample - (float) radius - 0.5f)));
-            int end = (int) Math.min(in - 1, Math.max(0, Math.floor(sample + (float) radius - 0.5f))) + 1;
+            first = (int) Math.min(in - 1, Math.max(0, Math.ceil(sample - (float) radius * widen - 0.5f)));
+            int end = (int) Math.min(in - 1, Math.max(0, Math.floor(sample + (float) radius * widen - 0.5f))) + 1;
             double total = 0;
             for (int i = first; i < end; i++) {
-                total += weights[i - first] = resizeKernel(method, (float) radius, Math.abs((float) i + 0.5f - sample));
+                total += weights[i - first] = resizeKernel(method, (float) radius,
+                        Math.abs(((float) i + 0.5f - sample) * (1f / widen)));
             }
             if (Math.abs(total) >= 1000 * Float.MIN_NORMAL) {
                 for (int i = first; i < end; i++) weights[i - first] /= total;
@@ -350,6 +369,13 @@ public final class ReferenceShapeOps {
     /** TensorFlow's sampling kernels (sampling_kernels.h), in its float32 steps. */
     private static float resizeKernel(String method, float radius, float x) {
         switch (method) {
+            case "bilinear" -> {
+                return x < 1f ? 1f - x : 0f;
+            }
+            case "bicubic" -> {
+                if (x >= 2f) return 0f;
+                return x >= 1f ? ((-0.5f * x + 2.5f) * x - 4.0f) * x + 2.0f : ((1.5f * x - 2.5f) * x) * x + 1.0f;
+            }
             case "lanczos3", "lanczos5" -> {
                 final float pi = 3.14159265359f;
                 if (x > radius) return 0f;
