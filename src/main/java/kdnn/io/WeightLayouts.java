@@ -19,7 +19,7 @@ final class WeightLayouts {
             "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
-            "Minimum", "Concatenate", "Dot", "CustomScaleLayer", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
+            "Minimum", "Concatenate", "Dot", "CustomScaleLayer", "MelSpectrogram", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
             "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
             "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization",
             "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",

@@ -86,6 +86,7 @@ public final class Layers {
         FROM_CONFIG.put(LayerScale.CLASS_NAME, LayerScale::fromConfig);
         FROM_CONFIG.put(CustomScaleLayer.CLASS_NAME, CustomScaleLayer::fromConfig);
         FROM_CONFIG.put(STFTSpectrogram.CLASS_NAME, STFTSpectrogram::fromConfig);
+        FROM_CONFIG.put(MelSpectrogram.CLASS_NAME, MelSpectrogram::fromConfig);
         for (String augmentation : RandomAugmentation.ARGUMENTS.keySet()) {
             FROM_CONFIG.put(augmentation, c -> RandomAugmentation.fromConfig(augmentation, c));
         }

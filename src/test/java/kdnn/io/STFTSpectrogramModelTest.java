@@ -56,4 +56,37 @@ class STFTSpectrogramModelTest {
             assertTrue(e.getMessage().contains("is Keras 3's class STFTSpectrogram"), e.getMessage());
         }
     }
+
+    /** MelSpectrogram (no weights) in front of a Conv1D over its mel bins: the same through a .keras file, refused by .h5. */
+    @Test
+    void melSpectrogramInAModel(@TempDir Path dir) throws Exception {
+        String config = ("{'class_name': 'Functional', 'config': {'name': 'mel', 'layers': ["
+                + "{'class_name': 'InputLayer', 'config': {'batch_shape': [null, 2000], 'name': 'wave'}, 'name': 'wave',"
+                + " 'inbound_nodes': []},"
+                + "{'class_name': 'MelSpectrogram', 'config': {'name': 'mel', 'fft_length': 256, 'sequence_stride': 128,"
+                + " 'num_mel_bins': 20, 'sampling_rate': 8000}, 'name': 'mel',"
+                + " 'inbound_nodes': [{'args': [{'class_name': '__keras_tensor__', 'config': {'shape': [null, 2000],"
+                + " 'dtype': 'float32', 'keras_history': ['wave', 0, 0]}}], 'kwargs': {}}]},"
+                + "{'class_name': 'Conv1D', 'config': {'name': 'conv', 'filters': 4, 'kernel_size': 3},"
+                + " 'name': 'conv', 'inbound_nodes': [{'args': [{'class_name': '__keras_tensor__', 'config': {'shape':"
+                + " [null, 20, 16], 'dtype': 'float32', 'keras_history': ['mel', 0, 0]}}], 'kwargs': {}}]}],"
+                + " 'input_layers': [['wave', 0, 0]], 'output_layers': [['conv', 0, 0]]},"
+                + " 'keras_version': '3.15.1', 'backend': 'tensorflow'}").replace('\'', '"');
+        float[] x = new float[2 * 2000];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.07) * (i < 2000 ? 1 : 0.2f);
+        try (Model m = kdnn.model.ModelConfigs.build(ConfigNormalizer.normalize(JSON.readTree(config), "mel"),
+                (path, layer, expected) -> layer.getWeights()); Tensor in = Tensor.of(x, 2, 2000); Tensor y = m.predict(in)) {
+            assertArrayEquals(new long[] {2, 18, 4}, y.shape());
+            try (Tensor s = m.layer("mel").call(in); Tensor c = m.layer("conv").call(s)) {
+                assertArrayEquals(c.toFloatArray(), y.toFloatArray(), 0f);
+            }
+            Models.save(m, dir.resolve("mel.keras"));
+            try (Model back = Models.load(dir.resolve("mel.keras")); Tensor again = back.predict(in)) {
+                assertArrayEquals(y.toFloatArray(), again.toFloatArray(), 0f);
+                assertEquals(Layers.toConfig(m.layer("mel")), Layers.toConfig(back.layer("mel")));
+            }
+            var e = assertThrows(IllegalArgumentException.class, () -> Models.save(m, dir.resolve("mel.h5")));
+            assertTrue(e.getMessage().contains("is Keras 3's class MelSpectrogram"), e.getMessage());
+        }
+    }
 }

@@ -100,7 +100,9 @@ class HostilePreprocessingProperties {
             "{'class_name':'STFTSpectrogram','config':{'mode':'log','frame_length':3,'frame_step':1,'fft_length':4,"
                     + "'window':'hann','padding':'same'}}",
             "{'class_name':'STFTSpectrogram','config':{'mode':'stft','frame_length':2,'window':[0.5,1.0],"
-                    + "'data_format':'channels_first','expand_dims':true}}");
+                    + "'data_format':'channels_first','expand_dims':true}}",
+            "{'class_name':'MelSpectrogram','config':{'fft_length':4,'sequence_stride':2,'num_mel_bins':3,"
+                    + "'sampling_rate':100,'top_db':30.0}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
