@@ -113,6 +113,18 @@ final class Keras3Config {
             if (c.has("dtype")) c.set("dtype", policy());
         }
         if (NO_GROUPS.contains(cls)) c.remove("groups");
+        if (cls.equals("Resizing")) {
+            // Keras 3 writes every argument of its Resizing
+            if (!c.has("pad_to_aspect_ratio")) {
+                c.put("pad_to_aspect_ratio", false);
+                c.put("fill_mode", "constant");
+                c.put("fill_value", 0.0);
+            }
+            if (!c.has("antialias")) c.put("antialias", false);
+        }
+        if ((cls.equals("Resizing") || cls.equals("CenterCrop") || cls.equals("RandomCrop")) && !c.has("data_format")) {
+            c.put("data_format", "channels_last");
+        }
         if (op instanceof BatchNormalization bn) {
             // Keras 3 takes one int axis and writes it as given (tf.keras the list its build made);
             // it always writes its synchronized and renorm arguments

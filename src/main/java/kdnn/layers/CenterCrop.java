@@ -57,7 +57,8 @@ public final class CenterCrop extends ImageResizeLayer {
     @Override
     public ObjectNode getConfig() {
         ObjectNode c = sizeConfig();
-        c.put("data_format", format.kerasName());
+        // (tf.keras' CenterCrop has no data_format: written only where it is not the default)
+        if (format == DataFormat.CHANNELS_FIRST) c.put("data_format", format.kerasName());
         return c;
     }
 }

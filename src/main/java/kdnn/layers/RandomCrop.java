@@ -72,7 +72,8 @@ public final class RandomCrop extends ImageResizeLayer {
     public ObjectNode getConfig() {
         ObjectNode c = sizeConfig();
         c.set("seed", seed.deepCopy());
-        c.put("data_format", format.kerasName());
+        // (tf.keras' RandomCrop has no data_format: written only where it is not the default)
+        if (format == DataFormat.CHANNELS_FIRST) c.put("data_format", format.kerasName());
         return c;
     }
 }

@@ -139,11 +139,15 @@ public final class Resizing extends ImageResizeLayer {
         ObjectNode c = sizeConfig();
         c.put("interpolation", interpolation);
         c.put("crop_to_aspect_ratio", cropToAspectRatio);
-        c.put("pad_to_aspect_ratio", padToAspectRatio);
-        c.put("fill_mode", "constant");
-        c.put("fill_value", (double) fillValue);
-        c.put("antialias", antialias);
-        c.put("data_format", format.kerasName());
+        // Keras 3's arguments only where they are not its defaults, so that tf.keras (whose Resizing refuses
+        // unknown keys) reads the usual layer; a .keras file gets them all (Keras3Config), an .h5 file those set
+        if (padToAspectRatio || fillValue != 0f) {
+            c.put("pad_to_aspect_ratio", padToAspectRatio);
+            c.put("fill_mode", "constant");
+            c.put("fill_value", (double) fillValue);
+        }
+        if (antialias) c.put("antialias", true);
+        if (format == DataFormat.CHANNELS_FIRST) c.put("data_format", format.kerasName());
         return c;
     }
 }
