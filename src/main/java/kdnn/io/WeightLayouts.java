@@ -20,7 +20,7 @@ final class WeightLayouts {
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
             "Minimum", "Concatenate", "Dot", "CustomScaleLayer", "MelSpectrogram", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "StochasticDepth", "Rescaling",
+            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "RandomResizedCrop", "StochasticDepth", "Rescaling",
             "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization",
             "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",
             "RandomGaussianBlur", "RandomErasing", "Solarization", "Equalization", "MixUp", "CutMix", "AugMix",

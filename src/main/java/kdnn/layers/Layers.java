@@ -67,6 +67,7 @@ public final class Layers {
         FROM_CONFIG.put(Resizing.CLASS_NAME, Resizing::fromConfig);
         FROM_CONFIG.put(CenterCrop.CLASS_NAME, CenterCrop::fromConfig);
         FROM_CONFIG.put(RandomCrop.CLASS_NAME, RandomCrop::fromConfig);
+        FROM_CONFIG.put(RandomResizedCrop.CLASS_NAME, RandomResizedCrop::fromConfig);
         FROM_CONFIG.put(AutoContrast.CLASS_NAME, AutoContrast::fromConfig);
         FROM_CONFIG.put(CategoryEncoding.CLASS_NAME, CategoryEncoding::fromConfig);
         FROM_CONFIG.put(Discretization.CLASS_NAME, Discretization::fromConfig);

@@ -45,4 +45,23 @@ final class ResizeWindows {
         if (h >= th && w >= tw) return new Resizes.Window(th, tw, (h - th) / 2, (w - tw) / 2, 0f);
         return smartResize(h, w, th, tw);
     }
+
+    /**
+     * Keras 3's RandomResizedCrop at inference: the centred window of the target's aspect ratio, in
+     * float32 as Keras computes it, its start and size truncated to integers.
+     */
+    static Resizes.Window centeredAspectCrop(long h, long w, long th, long tw) {
+        float inputH = h;
+        float inputW = w;
+        float target = (float) tw / (float) th;
+        float inputAspect = inputW / inputH;
+        float cropH = inputAspect > target ? inputH : inputW / target;
+        float cropW = inputAspect > target ? inputH * target : inputW;
+        long top = (long) ((inputH - cropH) / 2.0f);
+        long left = (long) ((inputW - cropW) / 2.0f);
+        // Python's slice stops at the image's end
+        long rows = Math.min((long) cropH, h - top);
+        long cols = Math.min((long) cropW, w - left);
+        return new Resizes.Window(rows, cols, top, left, 0f);
+    }
 }
