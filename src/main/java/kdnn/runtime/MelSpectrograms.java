@@ -59,7 +59,10 @@ public final class MelSpectrograms {
                     float r = in[0].getAtIndex(ValueLayout.JAVA_FLOAT, i);
                     float m = in[1].getAtIndex(ValueLayout.JAVA_FLOAT, i);
                     float magnitude = (float) Math.sqrt(r * r + m * m);
-                    out.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.pow(magnitude, magExp));
+                    // (pow(x, 2) and pow(x, 1) are x * x and x, correctly rounded: the common exponents without pow)
+                    float p = magExp == 2f ? magnitude * magnitude : magExp == 1f ? magnitude
+                            : (float) Math.pow(magnitude, magExp);
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, i, p);
                 }
             });
             // 4. the mel filter bank
