@@ -1,7 +1,5 @@
 package kdnn.runtime;
 
-import java.lang.foreign.ValueLayout;
-
 /**
  * TensorFlow's {@code ResizeArea} ({@code tf.image.resize(method="area")}): each output pixel the
  * average of the input area it covers, each input pixel weighted by the fraction of it inside
@@ -33,6 +31,7 @@ final class ResizeArea {
                                         boolean srcChannelsLast, boolean dstChannelsLast) {
         int oh = Math.toIntExact(outHeight);
         int ow = Math.toIntExact(outWidth);
+        int ch = Math.toIntExact(c);
         float rowScale = (float) h / (float) outHeight;
         float colScale = (float) w / (float) outWidth;
         float scale = (float) (1.0 / (rowScale * colScale));
@@ -40,44 +39,40 @@ final class ResizeArea {
         Cover[] cols = new Cover[ow];
         for (int y = 0; y < oh; y++) rows[y] = Cover.of(y, rowScale);
         for (int x = 0; x < ow; x++) cols[x] = Cover.of(x, colScale);
-        long srcC = srcChannelsLast ? 1 : h * w;
-        long srcRow = srcChannelsLast ? w * c : w;
-        long srcCol = srcChannelsLast ? c : 1;
-        long dstC = dstChannelsLast ? 1 : outHeight * outWidth;
-        long dstRow = dstChannelsLast ? outWidth * c : outWidth;
-        long dstCol = dstChannelsLast ? c : 1;
+        int rowLength = Math.toIntExact(w * c);
+        int imageIn = Math.toIntExact(h * rowLength);
+        int imageOut = Math.toIntExact(outHeight * outWidth * c);
         return (from, to) -> {
+            float[] in = new float[imageIn];
+            float[] out = new float[imageOut];
             for (long b = 0; b < n; b++) {
-                long src = b * c * h * w;
-                long dst = b * c * outHeight * outWidth;
+                ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
                 for (int y = 0; y < oh; y++) {
                     Cover ry = rows[y];
                     float in0 = y * rowScale;
                     float in1 = (y + 1) * rowScale;
                     for (int x = 0; x < ow; x++) {
                         Cover cx = cols[x];
-                        for (long ch = 0; ch < c; ch++) {
-                            long plane = src + ch * srcC;
+                        for (int q = 0; q < ch; q++) {
                             float sum = 0f;
                             for (long i = ry.start(); i < ry.end(); i++) {
                                 float rowWeight = i < in0 ? (i + 1 > in1 ? rowScale : (float) (i + 1) - in0)
                                         : (i + 1 > in1 ? in1 - (float) i : 1.0f);
-                                long row = plane + bound(i, h) * srcRow;
-                                float sumY = from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(cx.start(), w) * srcCol)
-                                        * cx.startScale();
+                                int row = (int) (bound(i, h) * rowLength) + q;
+                                float sumY = in[row + (int) bound(cx.start(), w) * ch] * cx.startScale();
                                 if (cx.start() + 1 != cx.end()) {
                                     for (long x2 = cx.start() + 1; x2 < cx.end() - 1; x2++) {
-                                        sumY += from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(x2, w) * srcCol);
+                                        sumY += in[row + (int) bound(x2, w) * ch];
                                     }
-                                    sumY += from.getAtIndex(ValueLayout.JAVA_FLOAT, row + bound(cx.end() - 1, w) * srcCol)
-                                            * cx.endScale();
+                                    sumY += in[row + (int) bound(cx.end() - 1, w) * ch] * cx.endScale();
                                 }
                                 sum += sumY * rowWeight;
                             }
-                            to.setAtIndex(ValueLayout.JAVA_FLOAT, dst + ch * dstC + y * dstRow + x * dstCol, sum * scale);
+                            out[(y * ow + x) * ch + q] = sum * scale;
                         }
                     }
                 }
+                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
             }
         };
     }

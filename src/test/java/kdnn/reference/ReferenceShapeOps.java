@@ -157,6 +157,18 @@ public final class ReferenceShapeOps {
         return new RefArray(shape, data);
     }
 
+    /** A batch of images' sizes, whatever the data format. */
+    private record Image(int n, int c, int h, int w) {
+        static Image of(RefArray x, boolean channelsFirst) {
+            int[] s = x.shape();
+            return channelsFirst ? new Image(s[0], s[1], s[2], s[3]) : new Image(s[0], s[3], s[1], s[2]);
+        }
+
+        int[] shapeOf(int outH, int outW, boolean channelsFirst) {
+            return channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        }
+    }
+
     /**
      * TensorFlow 2's {@code tf.image.resize} of a batch of images to {@code outH x outW}, in its own
      * float arithmetic: scale {@code in / out}, position {@code (o + 0.5) * scale - 0.5} (bilinear:
@@ -164,12 +176,12 @@ public final class ReferenceShapeOps {
      * {@code min(floor((o + 0.5) * scale), in - 1)} (nearest); a copy where the size stays.
      */
     public static RefArray resize(RefArray x, int outH, int outW, boolean bilinear, boolean channelsFirst) {
-        int[] s = x.shape();
-        int n = s[0];
-        int c = channelsFirst ? s[1] : s[3];
-        int h = channelsFirst ? s[2] : s[1];
-        int w = channelsFirst ? s[3] : s[2];
-        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        Image im = Image.of(x, channelsFirst);
+        int n = im.n();
+        int c = im.c();
+        int h = im.h();
+        int w = im.w();
+        int[] outShape = im.shapeOf(outH, outW, channelsFirst);
         // TensorFlow's resize kernels copy the image when its size does not change ("no-op resizes"),
         // so an infinity stays one there instead of meeting its own difference
         if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
@@ -221,12 +233,12 @@ public final class ReferenceShapeOps {
      * columns, in float32 left to right; a copy where the size stays.
      */
     public static RefArray resizeBicubic(RefArray x, int outH, int outW, boolean channelsFirst) {
-        int[] s = x.shape();
-        int n = s[0];
-        int c = channelsFirst ? s[1] : s[3];
-        int h = channelsFirst ? s[2] : s[1];
-        int w = channelsFirst ? s[3] : s[2];
-        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        Image im = Image.of(x, channelsFirst);
+        int n = im.n();
+        int c = im.c();
+        int h = im.h();
+        int w = im.w();
+        int[] outShape = im.shapeOf(outH, outW, channelsFirst);
         if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
         RefArray out = RefArray.zeros(outShape);
         for (int b = 0; b < n; b++) {
@@ -282,12 +294,12 @@ public final class ReferenceShapeOps {
         if (!antialias && (method.equals("bilinear") || method.equals("nearest")) || method.equals("nearest")) {
             return resize(x, outH, outW, method.equals("bilinear"), channelsFirst);
         }
-        int[] s = x.shape();
-        int n = s[0];
-        int c = channelsFirst ? s[1] : s[3];
-        int h = channelsFirst ? s[2] : s[1];
-        int w = channelsFirst ? s[3] : s[2];
-        int[] outShape = channelsFirst ? new int[] {n, c, outH, outW} : new int[] {n, outH, outW, c};
+        Image im = Image.of(x, channelsFirst);
+        int n = im.n();
+        int c = im.c();
+        int h = im.h();
+        int w = im.w();
+        int[] outShape = im.shapeOf(outH, outW, channelsFirst);
         if (outH == h && outW == w) return new RefArray(outShape, x.data().clone());
         RefArray out = RefArray.zeros(outShape);
         int[][] rowStart = new int[outH][1];
@@ -429,12 +441,12 @@ public final class ReferenceShapeOps {
      * {@code fill} outside the input: a crop (non-negative offsets) or a padding (negative ones).
      */
     public static RefArray window(RefArray x, int top, int left, int hh, int ww, float fill, boolean channelsFirst) {
-        int[] s = x.shape();
-        int n = s[0];
-        int c = channelsFirst ? s[1] : s[3];
-        int h = channelsFirst ? s[2] : s[1];
-        int w = channelsFirst ? s[3] : s[2];
-        int[] outShape = channelsFirst ? new int[] {n, c, hh, ww} : new int[] {n, hh, ww, c};
+        Image im = Image.of(x, channelsFirst);
+        int n = im.n();
+        int c = im.c();
+        int h = im.h();
+        int w = im.w();
+        int[] outShape = im.shapeOf(hh, ww, channelsFirst);
         RefArray out = RefArray.zeros(outShape);
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
