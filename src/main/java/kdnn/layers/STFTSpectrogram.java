@@ -284,26 +284,25 @@ public final class STFTSpectrogram extends Layer {
         Spectrograms.Finish finish = mode.equals("log") ? Spectrograms.Finish.SQRT_LOG
                 : mode.equals("magnitude") ? Spectrograms.Finish.SQRT : Spectrograms.Finish.NONE;
         return Spectrograms.build(batch * channels, length, last, channels, k, step(), padLeft, frames, f,
-                real, imag, combine(batch, channels, frames, f), finish, Shapes.product(out));
+                real, imag, combine(channels, frames, f), finish, Shapes.product(out));
     }
 
     /** The mode's function of each bin's parts, written where Keras' output holds it. */
-    private Spectrograms.Combine combine(long batch, long channels, long frames, int f) {
+    private Spectrograms.Combine combine(long channels, long frames, int f) {
         int j = perFrame();
         boolean last = dataFormat == DataFormat.CHANNELS_LAST;
         int kind = MODES.indexOf(mode);
         // one frame's values lie qStride apart in the output, from its row's first
         long qStride = last ? (expandDims ? channels : 1) : (expandDims ? 1 : frames);
-        return (re, im, out) -> {
-            for (long b = 0; b < batch; b++) {
-                for (long c = 0; c < channels; c++) {
-                    long signal = b * channels + c;
-                    for (long t = 0; t < frames; t++) {
-                        long row = (signal * frames + t) * f;
-                        long at = last ? (expandDims ? (b * frames + t) * j * channels + c : (b * frames + t) * (channels * j) + c * j)
-                                : (expandDims ? ((b * channels + c) * frames + t) * j : (b * (channels * j) + c * j) * frames + t);
-                        combineRow(kind, re, im, row, f, out, at, qStride);
-                    }
+        return (re, im, out, first, end) -> {
+            for (long signal = first; signal < end; signal++) {
+                long b = signal / channels;
+                long c = signal % channels;
+                for (long t = 0; t < frames; t++) {
+                    long row = (signal * frames + t) * f;
+                    long at = last ? (expandDims ? (b * frames + t) * j * channels + c : (b * frames + t) * (channels * j) + c * j)
+                            : (expandDims ? ((b * channels + c) * frames + t) * j : (b * (channels * j) + c * j) * frames + t);
+                    combineRow(kind, re, im, row, f, out, at, qStride);
                 }
             }
         };

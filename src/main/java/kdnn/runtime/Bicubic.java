@@ -77,41 +77,45 @@ public final class Bicubic {
         int rowLength = Math.toIntExact(w * c);
         return (from, to) -> {
             float[] in = new float[imageIn];
-            float[] out = new float[imageOut];
-            float[] rows = new float[rowLength];
             for (long b = 0; b < n; b++) {
+                long image = b;
                 ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
-                for (int y = 0; y < oh; y++) {
-                    // every column through the output row's four rows (TensorFlow caches the same values), then
-                    // each output across its four columns
-                    int r0 = rowIndex[y][0] * rowLength;
-                    int r1 = rowIndex[y][1] * rowLength;
-                    int r2 = rowIndex[y][2] * rowLength;
-                    int r3 = rowIndex[y][3] * rowLength;
-                    float w0 = rowWeight[y][0];
-                    float w1 = rowWeight[y][1];
-                    float w2 = rowWeight[y][2];
-                    float w3 = rowWeight[y][3];
-                    for (int i = 0; i < rowLength; i++) {
-                        rows[i] = in[r0 + i] * w0 + in[r1 + i] * w1 + in[r2 + i] * w2 + in[r3 + i] * w3;
-                    }
-                    for (int x = 0; x < ow; x++) {
-                        int c0 = colIndex[x][0] * ch;
-                        int c1 = colIndex[x][1] * ch;
-                        int c2 = colIndex[x][2] * ch;
-                        int c3 = colIndex[x][3] * ch;
-                        float[] xw = colWeight[x];
-                        float x0 = xw[0];
-                        float x1 = xw[1];
-                        float x2 = xw[2];
-                        float x3 = xw[3];
-                        int o = (y * ow + x) * ch;
-                        for (int q = 0; q < ch; q++) {
-                            out[o + q] = rows[c0 + q] * x0 + rows[c1 + q] * x1 + rows[c2 + q] * x2 + rows[c3 + q] * x3;
+                // the output's rows in parts over the team, each with its own row of column values
+                TeamLoop.run((long) imageOut * 8, oh, (part, parts) -> {
+                    float[] rows = new float[rowLength];
+                    float[] out = new float[ow * ch];
+                    for (int y = TeamLoop.from(part, parts, oh); y < TeamLoop.from(part + 1, parts, oh); y++) {
+                        // every column through the output row's four rows (TensorFlow caches the same values),
+                        // then each output across its four columns
+                        int r0 = rowIndex[y][0] * rowLength;
+                        int r1 = rowIndex[y][1] * rowLength;
+                        int r2 = rowIndex[y][2] * rowLength;
+                        int r3 = rowIndex[y][3] * rowLength;
+                        float w0 = rowWeight[y][0];
+                        float w1 = rowWeight[y][1];
+                        float w2 = rowWeight[y][2];
+                        float w3 = rowWeight[y][3];
+                        for (int i = 0; i < rowLength; i++) {
+                            rows[i] = in[r0 + i] * w0 + in[r1 + i] * w1 + in[r2 + i] * w2 + in[r3 + i] * w3;
                         }
+                        for (int x = 0; x < ow; x++) {
+                            int c0 = colIndex[x][0] * ch;
+                            int c1 = colIndex[x][1] * ch;
+                            int c2 = colIndex[x][2] * ch;
+                            int c3 = colIndex[x][3] * ch;
+                            float[] xw = colWeight[x];
+                            float x0 = xw[0];
+                            float x1 = xw[1];
+                            float x2 = xw[2];
+                            float x3 = xw[3];
+                            int o = x * ch;
+                            for (int q = 0; q < ch; q++) {
+                                out[o + q] = rows[c0 + q] * x0 + rows[c1 + q] * x1 + rows[c2 + q] * x2 + rows[c3 + q] * x3;
+                            }
+                        }
+                        ChannelsLast.writeRow(out, to, image, c, outHeight, outWidth, y, dstChannelsLast);
                     }
-                }
-                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
+                });
             }
         };
     }

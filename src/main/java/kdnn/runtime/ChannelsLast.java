@@ -3,7 +3,7 @@ package kdnn.runtime;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** One image of a batch between native memory (channels-last or channels-first) and a channels-last Java array. */
+/** Images of a batch between native memory (channels-last or channels-first) and channels-last Java arrays. */
 final class ChannelsLast {
     private ChannelsLast() {
     }
@@ -24,18 +24,17 @@ final class ChannelsLast {
         }
     }
 
-    /** (H, W, C) {@code image} into image {@code b} of {N, C, H, W} values, channels-last or channels-first. */
-    static void write(float[] image, MemorySegment to, long b, long c, long h, long w, boolean channelsLast) {
-        long count = c * h * w;
+    /** Row {@code y} of image {@code b} of {N, C, H, W} values, given as (W, C), written channels-last or channels-first. */
+    static void writeRow(float[] row, MemorySegment to, long b, long c, long h, long w, int y, boolean channelsLast) {
+        long image = b * c * h * w;
         if (channelsLast) {
-            MemorySegment.copy(image, 0, to, ValueLayout.JAVA_FLOAT, b * count * Float.BYTES, (int) count);
+            MemorySegment.copy(row, 0, to, ValueLayout.JAVA_FLOAT, (image + (long) y * w * c) * Float.BYTES, (int) (w * c));
             return;
         }
-        long base = b * count;
-        int plane = (int) (h * w);
-        for (int ch = 0; ch < c; ch++) {
-            for (int p = 0; p < plane; p++) {
-                to.setAtIndex(ValueLayout.JAVA_FLOAT, base + (long) ch * plane + p, image[(int) (p * c + ch)]);
+        long plane = h * w;
+        for (int x = 0; x < w; x++) {
+            for (int ch = 0; ch < c; ch++) {
+                to.setAtIndex(ValueLayout.JAVA_FLOAT, image + ch * plane + (long) y * w + x, row[(int) (x * c + ch)]);
             }
         }
     }

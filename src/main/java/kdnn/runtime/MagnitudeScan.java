@@ -1,13 +1,9 @@
 package kdnn.runtime;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * The largest |x| over float32 values, NaN when one is NaN: the input check of
@@ -28,42 +24,12 @@ public final class MagnitudeScan {
     private static final long ADDRESS = 0, COUNT = 8, TEAM = 16, RESULTS = 20;
     private static final long BLOCK_BYTES = RESULTS + 4L * MAX_PARTS;
 
-    private static final MethodHandle GOMP_PARALLEL;
-    private static final MethodHandle THREAD_NUM;
-    private static final MethodHandle NUM_THREADS;
-    private static final MemorySegment PART;
+    private static final MemorySegment PART = OpenMp.upcall(java.lang.invoke.MethodHandles.lookup(), "part");
+    private static final MethodHandle GOMP_PARALLEL = PART == null ? null : OpenMp.PARALLEL;
+    private static final MethodHandle THREAD_NUM = OpenMp.THREAD_NUM;
+    private static final MethodHandle NUM_THREADS = OpenMp.NUM_THREADS;
     private static final ThreadLocal<MemorySegment> BLOCK =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BLOCK_BYTES, 64));
-
-    static {
-        MethodHandle parallel = null, threadNum = null, numThreads = null;
-        MemorySegment part = null;
-        try {
-            var lookup = NativeLibrary.lookup();
-            Linker linker = Linker.nativeLinker();
-            var fn = lookup.find("GOMP_parallel");
-            var tn = lookup.find("omp_get_thread_num");
-            var nt = lookup.find("omp_get_num_threads");
-            if (fn.isPresent() && tn.isPresent() && nt.isPresent()) {
-                // void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags)
-                parallel = linker.downcallHandle(fn.get(), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                threadNum = linker.downcallHandle(tn.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT),
-                        Linker.Option.critical(false));
-                numThreads = linker.downcallHandle(nt.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT),
-                        Linker.Option.critical(false));
-                MethodHandle target = MethodHandles.lookup().findStatic(MagnitudeScan.class, "part",
-                        MethodType.methodType(void.class, MemorySegment.class));
-                part = linker.upcallStub(target, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Arena.global());
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            parallel = null; // scans stay on the caller
-        }
-        GOMP_PARALLEL = part == null ? null : parallel;
-        THREAD_NUM = threadNum;
-        NUM_THREADS = numThreads;
-        PART = part;
-    }
 
     private MagnitudeScan() {
     }

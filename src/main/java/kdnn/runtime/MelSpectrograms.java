@@ -24,10 +24,12 @@ public final class MelSpectrograms {
             // 1. frames of the signal reflected by fft // 2 at each end, times the window
             int framed = b.buffer(rows * fft * Float.BYTES);
             int half = fft / 2;
-            b.javaStep(Pipeline.INPUT, framed, (in, out) -> {
-                for (long s = 0; s < batch; s++) {
-                    for (long t = 0; t < frames; t++) {
-                        long row = (s * frames + t) * fft;
+            b.javaStep(Pipeline.INPUT, framed, (in, out) -> TeamLoop.run(rows * fft, (int) Math.min(rows, 64), (part, parts) -> {
+                for (long r = TeamLoop.from(part, parts, (int) rows); r < TeamLoop.from(part + 1, parts, (int) rows); r++) {
+                    long s = r / frames;
+                    long t = r % frames;
+                    {
+                        long row = r * fft;
                         for (int k = 0; k < fft; k++) {
                             long j = t * stride + k - half;
                             if (j < 0) j = -j;
@@ -37,7 +39,7 @@ public final class MelSpectrograms {
                         }
                     }
                 }
-            });
+            }));
             // 2. the real DFT: the frames times cos(2 pi f n / fft) and -sin(2 pi f n / fft)
             MemorySegment cos = b.constant((long) fft * bins * Float.BYTES);
             MemorySegment sin = b.constant((long) fft * bins * Float.BYTES);
@@ -54,8 +56,10 @@ public final class MelSpectrograms {
             InnerProducts.appendDense(b, rows, fft, bins, sin, null, List.of(), true, framed, im);
             // 3. |X| ** mag_exp, in float32 as Keras' ops: sqrt(re² + im²), then the power
             int spec = b.buffer(rows * bins * Float.BYTES);
-            b.javaStep(new int[] {re, im}, spec, (in, out) -> {
-                for (long i = 0, n = rows * bins; i < n; i++) {
+            b.javaStep(new int[] {re, im}, spec, (in, out) -> TeamLoop.run(rows * bins * 4, (int) Math.min(rows, 64), (part, parts) -> {
+                long first = TeamLoop.from(part, parts, (int) rows) * (long) bins;
+                long end = TeamLoop.from(part + 1, parts, (int) rows) * (long) bins;
+                for (long i = first; i < end; i++) {
                     float r = in[0].getAtIndex(ValueLayout.JAVA_FLOAT, i);
                     float m = in[1].getAtIndex(ValueLayout.JAVA_FLOAT, i);
                     float magnitude = (float) Math.sqrt(r * r + m * m);
@@ -64,7 +68,7 @@ public final class MelSpectrograms {
                             : (float) Math.pow(magnitude, magExp);
                     out.setAtIndex(ValueLayout.JAVA_FLOAT, i, p);
                 }
-            });
+            }));
             // 4. the mel filter bank
             MemorySegment bank = b.constant((long) bins * mels * Float.BYTES);
             MemorySegment.copy(melWeights(mels, bins, samplingRate, minFreq, maxFreq), 0, bank, ValueLayout.JAVA_FLOAT, 0,

@@ -44,35 +44,39 @@ final class ResizeArea {
         int imageOut = Math.toIntExact(outHeight * outWidth * c);
         return (from, to) -> {
             float[] in = new float[imageIn];
-            float[] out = new float[imageOut];
             for (long b = 0; b < n; b++) {
+                long image = b;
                 ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
-                for (int y = 0; y < oh; y++) {
-                    Cover ry = rows[y];
-                    float in0 = y * rowScale;
-                    float in1 = (y + 1) * rowScale;
-                    for (int x = 0; x < ow; x++) {
-                        Cover cx = cols[x];
-                        for (int q = 0; q < ch; q++) {
-                            float sum = 0f;
-                            for (long i = ry.start(); i < ry.end(); i++) {
-                                float rowWeight = i < in0 ? (i + 1 > in1 ? rowScale : (float) (i + 1) - in0)
-                                        : (i + 1 > in1 ? in1 - (float) i : 1.0f);
-                                int row = (int) (bound(i, h) * rowLength) + q;
-                                float sumY = in[row + (int) bound(cx.start(), w) * ch] * cx.startScale();
-                                if (cx.start() + 1 != cx.end()) {
-                                    for (long x2 = cx.start() + 1; x2 < cx.end() - 1; x2++) {
-                                        sumY += in[row + (int) bound(x2, w) * ch];
+                // the output's rows in parts over the team
+                TeamLoop.run((long) imageOut * 4, oh, (part, parts) -> {
+                    float[] out = new float[ow * ch];
+                    for (int y = TeamLoop.from(part, parts, oh); y < TeamLoop.from(part + 1, parts, oh); y++) {
+                        Cover ry = rows[y];
+                        float in0 = y * rowScale;
+                        float in1 = (y + 1) * rowScale;
+                        for (int x = 0; x < ow; x++) {
+                            Cover cx = cols[x];
+                            for (int q = 0; q < ch; q++) {
+                                float sum = 0f;
+                                for (long i = ry.start(); i < ry.end(); i++) {
+                                    float rowWeight = i < in0 ? (i + 1 > in1 ? rowScale : (float) (i + 1) - in0)
+                                            : (i + 1 > in1 ? in1 - (float) i : 1.0f);
+                                    int row = (int) (bound(i, h) * rowLength) + q;
+                                    float sumY = in[row + (int) bound(cx.start(), w) * ch] * cx.startScale();
+                                    if (cx.start() + 1 != cx.end()) {
+                                        for (long x2 = cx.start() + 1; x2 < cx.end() - 1; x2++) {
+                                            sumY += in[row + (int) bound(x2, w) * ch];
+                                        }
+                                        sumY += in[row + (int) bound(cx.end() - 1, w) * ch] * cx.endScale();
                                     }
-                                    sumY += in[row + (int) bound(cx.end() - 1, w) * ch] * cx.endScale();
+                                    sum += sumY * rowWeight;
                                 }
-                                sum += sumY * rowWeight;
+                                out[x * ch + q] = sum * scale;
                             }
-                            out[(y * ow + x) * ch + q] = sum * scale;
                         }
+                        ChannelsLast.writeRow(out, to, image, c, outHeight, outWidth, y, dstChannelsLast);
                     }
-                }
-                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
+                });
             }
         };
     }

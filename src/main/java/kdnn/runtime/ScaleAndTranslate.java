@@ -111,34 +111,40 @@ final class ScaleAndTranslate {
         return (from, to) -> {
             float[] in = new float[imageIn];
             float[] mid = new float[Math.multiplyExact(oh, rowLength)];
-            float[] out = new float[imageOut];
             for (long b = 0; b < n; b++) {
+                long image = b;
                 ChannelsLast.read(from, b, c, h, w, srcChannelsLast, in);
-                // the rows' pass into (out rows, in columns, channels): each a float sum from 0 in span order
-                java.util.Arrays.fill(mid, 0f);
-                for (int y = 0; y < oh; y++) {
-                    int m = y * rowLength;
-                    int taps = rows.taps(y, h);
-                    for (int k = 0; k < taps; k++) {
-                        float weight = rows.weights[y * rows.size + k];
-                        int r = (rows.starts[y] + k) * rowLength;
-                        for (int i = 0; i < rowLength; i++) mid[m + i] += weight * in[r + i];
-                    }
-                }
-                // then the columns' pass
-                java.util.Arrays.fill(out, 0f);
-                for (int y = 0; y < oh; y++) {
-                    for (int x = 0; x < ow; x++) {
-                        int o = (y * ow + x) * ch;
-                        int taps = cols.taps(x, w);
+                // the rows' pass into (out rows, in columns, channels): each a float sum from 0 in span order;
+                // then the columns' pass; each in parts of the output's rows over the team
+                long work = (long) oh * (rowLength * rows.size + ow * ch * cols.size);
+                TeamLoop.run(work, oh, (part, parts) -> {
+                    for (int y = TeamLoop.from(part, parts, oh); y < TeamLoop.from(part + 1, parts, oh); y++) {
+                        int m = y * rowLength;
+                        java.util.Arrays.fill(mid, m, m + rowLength, 0f);
+                        int taps = rows.taps(y, h);
                         for (int k = 0; k < taps; k++) {
-                            float weight = cols.weights[x * cols.size + k];
-                            int at = y * rowLength + (cols.starts[x] + k) * ch;
-                            for (int q = 0; q < ch; q++) out[o + q] += weight * mid[at + q];
+                            float weight = rows.weights[y * rows.size + k];
+                            int r = (rows.starts[y] + k) * rowLength;
+                            for (int i = 0; i < rowLength; i++) mid[m + i] += weight * in[r + i];
                         }
                     }
-                }
-                ChannelsLast.write(out, to, b, c, outHeight, outWidth, dstChannelsLast);
+                });
+                TeamLoop.run(work, oh, (part, parts) -> {
+                    float[] out = new float[ow * ch];
+                    for (int y = TeamLoop.from(part, parts, oh); y < TeamLoop.from(part + 1, parts, oh); y++) {
+                        java.util.Arrays.fill(out, 0f);
+                        for (int x = 0; x < ow; x++) {
+                            int o = x * ch;
+                            int taps = cols.taps(x, w);
+                            for (int k = 0; k < taps; k++) {
+                                float weight = cols.weights[x * cols.size + k];
+                                int at = y * rowLength + (cols.starts[x] + k) * ch;
+                                for (int q = 0; q < ch; q++) out[o + q] += weight * mid[at + q];
+                            }
+                        }
+                        ChannelsLast.writeRow(out, to, image, c, outHeight, outWidth, y, dstChannelsLast);
+                    }
+                });
             }
         };
     }

@@ -18,13 +18,14 @@ public final class Spectrograms {
     }
 
     /**
-     * The combination of one frequency bin's real and imaginary parts, written to the output.
-     * {@code re} and {@code im} each hold (signals, frames, bins) row-major (a part the mode does not
-     * use is null); {@code out} is the layer's output.
+     * The combination of the frequency bins' real and imaginary parts of signals {@code [first, end)},
+     * written to the output. {@code re} and {@code im} each hold (signals, frames, bins) row-major (a
+     * part the mode does not use is null); {@code out} is the layer's output. Parts of the signals may
+     * run on several threads at once.
      */
     @FunctionalInterface
     public interface Combine {
-        void apply(MemorySegment re, MemorySegment im, MemorySegment out);
+        void apply(MemorySegment re, MemorySegment im, MemorySegment out, long first, long end);
     }
 
     /** What follows the combination on the whole output: nothing, a square root, or a square root then a log. */
@@ -49,22 +50,24 @@ public final class Spectrograms {
             //    one input channel runs on oneDNN's reference kernel: a matmul of the frames is the fast form)
             long rows = signals * frames;
             int framed = b.buffer(rows * kernel * Float.BYTES);
-            b.javaStep(Pipeline.INPUT, framed, (in, out) -> frame(in, out, signals, length, channelsLastInput, channels,
-                    kernel, step, padLeft, frames));
+            b.javaStep(Pipeline.INPUT, framed, (in, out) -> TeamLoop.run(rows * kernel, (int) Math.min(signals, 64),
+                    (part, parts) -> frame(in, out, signals, length, channelsLastInput, channels, kernel, step, padLeft,
+                            frames, TeamLoop.from(part, parts, (int) signals), TeamLoop.from(part + 1, parts, (int) signals))));
             // 2. the real and imaginary parts: the frames times each kernel, (signals, frames, bins) row-major
-            int[] parts = {-1, -1};
+            int[] slots = {-1, -1};
             MemorySegment[] kernels = {real, imag};
             for (int k = 0; k < 2; k++) {
                 if (kernels[k] == null) continue;
-                parts[k] = b.buffer(rows * bins * Float.BYTES);
-                InnerProducts.appendDense(b, rows, kernel, bins, kernels[k], null, List.of(), true, framed, parts[k]);
+                slots[k] = b.buffer(rows * bins * Float.BYTES);
+                InnerProducts.appendDense(b, rows, kernel, bins, kernels[k], null, List.of(), true, framed, slots[k]);
             }
-            int re = parts[0];
-            int im = parts[1];
+            int re = slots[0];
+            int im = slots[1];
             // 3. the mode's combination, in the layer's output layout
             int[] from = re >= 0 && im >= 0 ? new int[] {re, im} : new int[] {re >= 0 ? re : im};
-            b.javaStep(from, Pipeline.OUTPUT, (in, out) -> combine.apply(re >= 0 ? in[0] : null,
-                    im >= 0 ? in[in.length - 1] : null, out));
+            b.javaStep(from, Pipeline.OUTPUT, (in, out) -> TeamLoop.run(rows * bins * 4, (int) Math.min(signals, 64),
+                    (part, parts) -> combine.apply(re >= 0 ? in[0] : null, im >= 0 ? in[in.length - 1] : null, out,
+                            TeamLoop.from(part, parts, (int) signals), TeamLoop.from(part + 1, parts, (int) signals))));
             // 4. oneDNN's square root and log over the output
             if (finish != Finish.NONE) {
                 MemoryDesc all = b.own(MemoryDesc.rowMajor(outputCount));
@@ -83,11 +86,11 @@ public final class Spectrograms {
         }
     }
 
-    /** Each signal's frames into rows of {@code kernel} samples, zeros outside the signal. */
+    /** Signals {@code [first, end)}'s frames into rows of {@code kernel} samples, zeros outside the signal. */
     private static void frame(MemorySegment in, MemorySegment out, long signals, long length, boolean channelsLast,
-                              long channels, long kernel, long step, long padLeft, long frames) {
-        out.fill((byte) 0);
-        for (long s = 0; s < signals; s++) {
+                              long channels, long kernel, long step, long padLeft, long frames, long first, long end) {
+        out.asSlice(first * frames * kernel * Float.BYTES, (end - first) * frames * kernel * Float.BYTES).fill((byte) 0);
+        for (long s = first; s < end; s++) {
             long b = s / channels;
             long c = s % channels;
             for (long t = 0; t < frames; t++) {
