@@ -58,4 +58,38 @@ class TeamLoopTest {
             assertEquals("part 1", e.getMessage());
         });
     }
+
+    /** Callers side by side, each starting its own team: every result the lone caller's, bitwise. */
+    @Test
+    void concurrentCallersEachGetTheirOwnTeam() throws Exception {
+        NativeLibrary.load();
+        int n = 1, c = 8, h = 40, w = 40;
+        var resize = Bicubic.resize(n, c, h, w, 2 * h, 2 * w, true, true);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            var in = arena.allocate((long) n * c * h * w * Float.BYTES);
+            for (long i = 0; i < (long) n * c * h * w; i++) {
+                in.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.01));
+            }
+            var want = arena.allocate(4L * n * c * 4 * h * w);
+            Threads.withCount(2, () -> resize.apply(in, want));
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+                for (int t = 0; t < 4; t++) {
+                    futures.add(pool.submit(() -> {
+                        var out = java.lang.foreign.Arena.ofAuto().allocate(want.byteSize());
+                        boolean same = true;
+                        for (int i = 0; i < 30; i++) {
+                            Threads.withCount(2, () -> resize.apply(in, out));
+                            same &= out.mismatch(want) < 0;
+                        }
+                        return same;
+                    }));
+                }
+                for (var f : futures) assertTrue(f.get(), "a concurrent result differs from the lone caller's");
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
 }
