@@ -327,9 +327,12 @@ public enum Activation {
     }
 
     private static void apply(JavaForm f, MemorySegment data) {
-        long n = data.byteSize() / Float.BYTES;
-        for (long i = 0; i < n; i++) {
-            data.setAtIndex(ValueLayout.JAVA_FLOAT, i, f.apply(data.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-        }
+        // element by element: in parts over the OpenMP team where the buffer is large
+        kdnn.runtime.Eltwises.inParts(data, part -> {
+            long n = part.byteSize() / Float.BYTES;
+            for (long i = 0; i < n; i++) {
+                part.setAtIndex(ValueLayout.JAVA_FLOAT, i, f.apply(part.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+            }
+        });
     }
 }

@@ -96,6 +96,21 @@ public final class Eltwises {
         }
     }
 
+    /**
+     * Runs {@code slice} over {@code data} (float32 values) in parts of whole cache lines, on the
+     * OpenMP team where the buffer is large ({@link TeamLoop}); for element-wise Java functions,
+     * whose parts write only their own values.
+     */
+    public static void inParts(MemorySegment data, java.util.function.Consumer<MemorySegment> slice) {
+        long n = data.byteSize() / Float.BYTES;
+        int lines = (int) Math.min((n + 15) / 16, Integer.MAX_VALUE);
+        TeamLoop.run(n, 64, (part, parts) -> {
+            long from = Math.min(n, 16L * TeamLoop.from(part, parts, lines));
+            long to = Math.min(n, 16L * TeamLoop.from(part + 1, parts, lines));
+            if (to > from) slice.accept(data.asSlice(from * Float.BYTES, (to - from) * Float.BYTES));
+        });
+    }
+
     static Primitive eltwise(MemoryDesc md, Attributes.Eltwise f) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();

@@ -42,4 +42,31 @@ class ActivationNamesTest {
         var layer = assertThrows(IllegalArgumentException.class, () -> Dense.builder(2).activation(Activation.parse("crelu")));
         assertTrue(layer.getMessage().contains("'crelu'"), layer.getMessage());
     }
+
+    /** The Java forms on a buffer large enough for the OpenMP team: every value the reference's, NaN kept. */
+    @Test
+    void javaFormsOnLargeBuffersRunInPartsAndMatchTheReference() throws Exception {
+        int n = 300_001; // past the team's threshold, and not a whole number of cache lines
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) Math.sin(i * 0.001) * 3;
+        x[n / 2] = Float.NaN;
+        x[n - 1] = Float.NEGATIVE_INFINITY;
+        for (String name : List.of("tanh_shrink", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus")) {
+            var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    "{\"class_name\": \"Activation\", \"config\": {\"activation\": \"" + name + "\"}}");
+            try (Layer l = Layers.fromConfig(config, KerasVersion.KERAS_3); kdnn.Tensor in = kdnn.Tensor.of(x, 1, n);
+                 kdnn.Tensor out = l.call(in)) {
+                float[] want = kdnn.reference.ReferenceActivation.apply(name, new kdnn.reference.RefArray(new int[] {1, n}, x))
+                        .data();
+                float[] got = out.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    if (Float.isNaN(want[i])) {
+                        assertTrue(Float.isNaN(got[i]), name + " at " + i);
+                    } else {
+                        assertEquals(want[i], got[i], 1e-6f * (1 + Math.abs(want[i])), name + " at " + i);
+                    }
+                }
+            }
+        }
+    }
 }
