@@ -172,6 +172,9 @@ final class SaveRules {
         if (l instanceof kdnn.layers.STFTSpectrogram) return "is Keras 3's class STFTSpectrogram";
         if (l instanceof kdnn.layers.MelSpectrogram) return "is Keras 3's class MelSpectrogram";
         if (l instanceof kdnn.layers.RandomResizedCrop) return "is Keras 3's class RandomResizedCrop";
+        if (l instanceof kdnn.layers.ContrastLimitedAdaptiveHistogramEqualization) {
+            return "is Keras 3's class ContrastLimitedAdaptiveHistogramEqualization";
+        }
         if (l instanceof kdnn.layers.MultiHeadAttention mha && mha.keyValueHeads() != null) {
             return "is Keras 3's class GroupedQueryAttention";
         }

@@ -24,7 +24,7 @@ final class WeightLayouts {
             "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomPosterization",
             "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPerspective", "RandomElasticTransform",
             "RandomGaussianBlur", "RandomErasing", "Solarization", "Equalization", "MixUp", "CutMix", "AugMix",
-            "RandAugment", "AutoContrast", "RandomHeight", "RandomWidth", "CategoryEncoding", "Discretization",
+            "RandAugment", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "RandomHeight", "RandomWidth", "CategoryEncoding", "Discretization",
             "TrueDivide", "GetItem", "Stack", "Squeeze", "Split", "Sqrt", "Square", "Absolute", "Log", "Rsqrt", "Reciprocal",
             "Mean", "Max", "Min", "Sum", "Prod", "Pad", "Matmul", "Clip", "Power",
             "Sign", "Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Expm1", "Log1p", "Erf");

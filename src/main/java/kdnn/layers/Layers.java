@@ -69,6 +69,8 @@ public final class Layers {
         FROM_CONFIG.put(RandomCrop.CLASS_NAME, RandomCrop::fromConfig);
         FROM_CONFIG.put(RandomResizedCrop.CLASS_NAME, RandomResizedCrop::fromConfig);
         FROM_CONFIG.put(AutoContrast.CLASS_NAME, AutoContrast::fromConfig);
+        FROM_CONFIG.put(ContrastLimitedAdaptiveHistogramEqualization.CLASS_NAME,
+                ContrastLimitedAdaptiveHistogramEqualization::fromConfig);
         FROM_CONFIG.put(CategoryEncoding.CLASS_NAME, CategoryEncoding::fromConfig);
         FROM_CONFIG.put(Discretization.CLASS_NAME, Discretization::fromConfig);
         FROM_CONFIG.put(ThresholdedReLU.CLASS_NAME, ThresholdedReLU::fromConfig);

@@ -103,7 +103,9 @@ class HostilePreprocessingProperties {
                     + "'data_format':'channels_first','expand_dims':true}}",
             "{'class_name':'MelSpectrogram','config':{'fft_length':4,'sequence_stride':2,'num_mel_bins':3,"
                     + "'sampling_rate':100,'top_db':30.0}}",
-            "{'class_name':'RandomResizedCrop','config':{'height':3,'width':5,'interpolation':'bicubic'}}");
+            "{'class_name':'RandomResizedCrop','config':{'height':3,'width':5,'interpolation':'bicubic'}}",
+            "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
+                    + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
     /** The layers that read Keras' mask: called on an input and a hostile mask half the time. */
     private static final java.util.Set<String> MASK_READERS = java.util.Set.of("LSTM", "GRU", "SimpleRNN",
