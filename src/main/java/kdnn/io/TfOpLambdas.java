@@ -498,14 +498,19 @@ final class TfOpLambdas {
                         || !size.get(1).canConvertToInt()) {
                     throw unsupported(file, where, function, "size=" + size + " (kdnn resizes to a size written in the file)");
                 }
-                if (function.startsWith("compat.v1") || call.kwargs.path("antialias").asBoolean(false)
-                        || call.kwargs.path("preserve_aspect_ratio").asBoolean(false)) {
-                    throw unsupported(file, where, function, "antialias, preserve_aspect_ratio or TensorFlow 1's corners");
+                if (function.startsWith("compat.v1") || call.kwargs.path("preserve_aspect_ratio").asBoolean(false)) {
+                    throw unsupported(file, where, function, "preserve_aspect_ratio or TensorFlow 1's corners");
+                }
+                JsonNode antialias = call.kwargs.get("antialias");
+                if (antialias != null && !antialias.isNull() && !antialias.isBoolean()) {
+                    throw unsupported(file, where, function, "antialias=" + antialias + " (true or false)");
                 }
                 cls = "Resizing";
                 config.put("height", size.get(0).asInt());
                 config.put("width", size.get(1).asInt());
                 config.put("interpolation", method);
+                // tf.image.resize's antialiasing is Resizing's (Keras 3's argument, kept only where set)
+                if (antialias != null && antialias.asBoolean(false)) config.put("antialias", true);
                 inputs.add(call.tensor(file, where, function));
             }
             default -> {

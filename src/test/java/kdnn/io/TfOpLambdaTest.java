@@ -128,7 +128,8 @@ class TfOpLambdaTest {
 
     /** A decoder step with Keras layers: upsample to the skip's size, join, reshape, transpose, pool. */
     private static final String DECODER_KERAS = functional(DECODER_BASE + """
-            {'class_name': 'Resizing', 'config': {'name': 'tf.image.resize', 'height': 8, 'width': 8, 'interpolation': 'bilinear'},
+            {'class_name': 'Resizing', 'config': {'name': 'tf.image.resize', 'height': 8, 'width': 8, 'interpolation': 'lanczos3',
+             'antialias': true},
              'name': 'tf.image.resize', 'inbound_nodes': [[['conv', 0, 0, {}]]]},
             {'class_name': 'Resizing', 'config': {'name': 'skip', 'height': 8, 'width': 8, 'interpolation': 'nearest'},
              'name': 'skip', 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
@@ -146,7 +147,8 @@ class TfOpLambdaTest {
     private static final String DECODER_LAMBDAS = functional(DECODER_BASE + """
             {'class_name': 'TFOpLambda', 'config': {'name': 'tf.image.resize', 'trainable': true, 'dtype': 'float32',
              'function': 'image.resize'},
-             'name': 'tf.image.resize', 'inbound_nodes': [['conv', 0, 0, {'size': [8, 8], 'name': null}]]},
+             'name': 'tf.image.resize', 'inbound_nodes': [['conv', 0, 0, {'size': [8, 8], 'method': 'lanczos3',
+             'antialias': true, 'name': null}]]},
             {'class_name': 'TFOpLambda', 'config': {'name': 'skip', 'trainable': true, 'dtype': 'float32',
              'function': 'image.resize'},
              'name': 'skip', 'inbound_nodes': [['input_1', 0, 0, {'size': [8, 8], 'method': 'nearest', 'name': null}]]},
