@@ -197,7 +197,7 @@ final class ConfigNormalizer {
             Map.entry("Clip", "clip_by_value"), Map.entry("Power", "math.pow"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
-            Map.entry("Pad", "pad"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
+            Map.entry("Pad", "pad"), Map.entry("Resize", "image.resize"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),
             Map.entry("Sqrt", "math.sqrt"), Map.entry("Square", "math.square"), Map.entry("Absolute", "math.abs"),
             Map.entry("Log", "math.log"), Map.entry("Rsqrt", "math.rsqrt"), Map.entry("Reciprocal", "math.reciprocal"),
             Map.entry("Sign", "math.sign"), Map.entry("Floor", "math.floor"), Map.entry("Ceil", "math.ceil"),
@@ -256,7 +256,16 @@ final class ConfigNormalizer {
             Map.entry("Clip", List.of(new ConfiguredArgument("x_min", "clip_value_min", null),
                     new ConfiguredArgument("x_max", "clip_value_max", null))),
             Map.entry("Pad", List.of(new ConfiguredArgument("pad_width", "paddings", null),
-                    new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))));
+                    new ConfiguredArgument("mode", "mode", JSON.textNode("constant")))),
+            // ops.image.resize: tf.image.resize's arguments, and Keras 3's own (read as Resizing's)
+            Map.entry("Resize", List.of(new ConfiguredArgument("size", "size", null),
+                    new ConfiguredArgument("interpolation", "method", JSON.textNode("bilinear")),
+                    new ConfiguredArgument("antialias", "antialias", JSON.booleanNode(false)),
+                    new ConfiguredArgument("crop_to_aspect_ratio", "crop_to_aspect_ratio", null),
+                    new ConfiguredArgument("pad_to_aspect_ratio", "pad_to_aspect_ratio", null),
+                    new ConfiguredArgument("fill_mode", "fill_mode", null),
+                    new ConfiguredArgument("fill_value", "fill_value", null),
+                    new ConfiguredArgument("data_format", "data_format", null))));
 
     /** Keras 3 operations on a list of tensors, their axis in the operation's config (NumPy's default 0). */
     private static final Set<String> LIST_OPERATIONS = Set.of("Stack", "Concatenate");

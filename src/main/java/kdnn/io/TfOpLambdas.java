@@ -511,6 +511,12 @@ final class TfOpLambdas {
                 config.put("interpolation", method);
                 // tf.image.resize's antialiasing is Resizing's (Keras 3's argument, kept only where set)
                 if (antialias != null && antialias.asBoolean(false)) config.put("antialias", true);
+                // Keras 3's ops.image.resize also crops or pads to the aspect ratio, in either data format
+                for (String key : List.of("crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value",
+                        "data_format")) {
+                    JsonNode v = call.kwargs.get(key);
+                    if (v != null && !v.isNull()) config.set(key, v.deepCopy());
+                }
                 inputs.add(call.tensor(file, where, function));
             }
             default -> {
