@@ -139,9 +139,14 @@ public final class AutoContrast extends Layer {
         float hi = (float) high;
         long rows = s[1] * s[2];
         long last = s[3];
-        for (long b = 0; b < s[0]; b++) {
-            long base = b * rows * last;
-            for (long j = 0; j < last; j++) {
+        // each image's columns of the last axis are independent: in parts over the OpenMP team
+        int columns = Math.toIntExact(s[0] * last);
+        kdnn.runtime.TeamLoop.run(s[0] * rows * last * 2, columns, (part, parts) -> {
+            for (int column = kdnn.runtime.TeamLoop.from(part, parts, columns);
+                 column < kdnn.runtime.TeamLoop.from(part + 1, parts, columns); column++) {
+                long b = column / last;
+                long j = column % last;
+                long base = b * rows * last;
                 // the minimum and maximum over axes 1 and 2, NaN when one value is
                 float min = Float.POSITIVE_INFINITY;
                 float max = Float.NEGATIVE_INFINITY;
@@ -161,7 +166,7 @@ public final class AutoContrast extends Layer {
                     out.setAtIndex(ValueLayout.JAVA_FLOAT, at, Float.isNaN(r) ? original : r);
                 }
             }
-        }
+        });
     }
 
     /** Keras' _transform_value_range from value_range to (0, 255), in float32. */

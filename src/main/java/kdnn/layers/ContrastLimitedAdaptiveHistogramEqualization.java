@@ -216,34 +216,36 @@ public final class ContrastLimitedAdaptiveHistogramEqualization extends Layer {
             System.arraycopy(map, ((ty * gw + 1) * c) * 256, map, ((ty * gw) * c) * 256, c * 256);
             System.arraycopy(map, ((ty * gw + gridW) * c) * 256, map, ((ty * gw + gridW + 1) * c) * 256, c * 256);
         }
-        // each pixel between its four nearest tiles' mappings, in Keras' float32 steps
-        for (int y = 0; y < h; y++) {
-            float yg = ((float) y - (float) (tileH / 2.0)) / (float) tileH + 1.0f;
-            float y0f = (float) Math.floor(yg);
-            float wy = yg - y0f;
-            int y0 = (int) Math.min(Math.max(y0f, 0f), gridH + 1);
-            int y1 = (int) Math.min(Math.max(y0f + 1.0f, 0f), gridH + 1);
-            for (int xx = 0; xx < w; xx++) {
-                float xg = ((float) xx - (float) (tileW / 2.0)) / (float) tileW + 1.0f;
-                float x0f = (float) Math.floor(xg);
-                float wx = xg - x0f;
-                int x0 = (int) Math.min(Math.max(x0f, 0f), gridW + 1);
-                int x1 = (int) Math.min(Math.max(x0f + 1.0f, 0f), gridW + 1);
-                for (int ch = 0; ch < c; ch++) {
-                    int p = (int) Math.min(Math.max(x[(y * pw + xx) * c + ch], 0f), 255f);
-                    float nw = map[((y0 * gw + x0) * c + ch) * 256 + p];
-                    float ne = map[((y0 * gw + x1) * c + ch) * 256 + p];
-                    float sw = map[((y1 * gw + x0) * c + ch) * 256 + p];
-                    float se = map[((y1 * gw + x1) * c + ch) * 256 + p];
-                    float top = nw * (1.0f - wx) + ne * wx;
-                    float bottom = sw * (1.0f - wx) + se * wx;
-                    float r = top * (1.0f - wy) + bottom * wy;
-                    if (converts()) r = (r - 0f) / (255f - 0f) * (hi - lo) + lo;
-                    long at = first ? base + ((long) ch * h + y) * w + xx : base + ((long) y * w + xx) * c + ch;
-                    out.setAtIndex(ValueLayout.JAVA_FLOAT, at, r);
+        // each pixel between its four nearest tiles' mappings, in Keras' float32 steps; rows in parts over the team
+        kdnn.runtime.TeamLoop.run((long) h * w * c * 8, h, (part, parts) -> {
+            for (int y = kdnn.runtime.TeamLoop.from(part, parts, h); y < kdnn.runtime.TeamLoop.from(part + 1, parts, h); y++) {
+                float yg = ((float) y - (float) (tileH / 2.0)) / (float) tileH + 1.0f;
+                float y0f = (float) Math.floor(yg);
+                float wy = yg - y0f;
+                int y0 = (int) Math.min(Math.max(y0f, 0f), gridH + 1);
+                int y1 = (int) Math.min(Math.max(y0f + 1.0f, 0f), gridH + 1);
+                for (int xx = 0; xx < w; xx++) {
+                    float xg = ((float) xx - (float) (tileW / 2.0)) / (float) tileW + 1.0f;
+                    float x0f = (float) Math.floor(xg);
+                    float wx = xg - x0f;
+                    int x0 = (int) Math.min(Math.max(x0f, 0f), gridW + 1);
+                    int x1 = (int) Math.min(Math.max(x0f + 1.0f, 0f), gridW + 1);
+                    for (int ch = 0; ch < c; ch++) {
+                        int p = (int) Math.min(Math.max(x[(y * pw + xx) * c + ch], 0f), 255f);
+                        float nw = map[((y0 * gw + x0) * c + ch) * 256 + p];
+                        float ne = map[((y0 * gw + x1) * c + ch) * 256 + p];
+                        float sw = map[((y1 * gw + x0) * c + ch) * 256 + p];
+                        float se = map[((y1 * gw + x1) * c + ch) * 256 + p];
+                        float top = nw * (1.0f - wx) + ne * wx;
+                        float bottom = sw * (1.0f - wx) + se * wx;
+                        float r = top * (1.0f - wy) + bottom * wy;
+                        if (converts()) r = (r - 0f) / (255f - 0f) * (hi - lo) + lo;
+                        long at = first ? base + ((long) ch * h + y) * w + xx : base + ((long) y * w + xx) * c + ch;
+                        out.setAtIndex(ValueLayout.JAVA_FLOAT, at, r);
+                    }
                 }
             }
-        }
+        });
     }
 
     /** A value's histogram bin: cast to int32 as TensorFlow casts on x86 (out of range: INT_MIN), clipped to [0, 255]. */

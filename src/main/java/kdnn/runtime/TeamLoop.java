@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * part the team did not finish (a smaller team, or an exception there) runs again on the caller,
  * where an exception propagates. Small loops, one thread, or no libgomp: the caller runs them all.
  */
-final class TeamLoop {
+public final class TeamLoop {
     /** One part of a loop of {@code parts}. */
     @FunctionalInterface
-    interface Part {
+    public interface Part {
         void run(int part, int parts);
     }
 
@@ -40,7 +40,7 @@ final class TeamLoop {
      * Runs {@code body} in up to {@link Threads#count()} parts when {@code work} (a count of values
      * or operations) is worth a team, else as one part on the caller.
      */
-    static void run(long work, int maxParts, Part body) {
+    public static void run(long work, int maxParts, Part body) {
         int parts = Math.min(Math.min(Threads.count(), maxParts), MAX_PARTS);
         if (parts <= 1 || work < MagnitudeScan.PARALLEL_FROM || PARALLEL == null) {
             body.run(0, 1);
@@ -88,7 +88,7 @@ final class TeamLoop {
     }
 
     /** The first index of {@code part}'s share of {@code count} items split into {@code parts}. */
-    static int from(int part, int parts, int count) {
+    public static int from(int part, int parts, int count) {
         return (int) ((long) count * part / parts);
     }
 }
