@@ -132,4 +132,17 @@ class AutoContrastTest {
             assertTrue(e.getMessage().contains("ndim=4"), e.getMessage());
         }
     }
+
+    /** A batch large enough for the OpenMP team: each image's channels in parts, every value the reference's. */
+    @Test
+    void aLargeBatchInPartsMatchesTheReference() throws Exception {
+        int[] d = {2, 150, 160, 3};
+        float[] x = new float[d[0] * d[1] * d[2] * d[3]];
+        Random r = new Random(12);
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 200 + 20;
+        x[7] = Float.NaN; // one NaN channel of the first image stays as it was
+        try (Layer l = layer(""); Tensor in = Tensor.of(x, 2, 150, 160, 3); Tensor out = l.call(in)) {
+            assertArrayEquals(expected(x, d, 0f, 255f), out.toFloatArray(), 0f);
+        }
+    }
 }
