@@ -53,6 +53,20 @@ class ClaheTest {
         }
     }
 
+    /** An image large enough for its rows to run in parts over the OpenMP team: the same equalization. */
+    @Test
+    void aLargeImageInPartsIsStillHistogramEqualization() throws Exception {
+        Random r = new Random(5);
+        float[] x = new float[128 * 128];
+        for (int i = 0; i < x.length; i++) x[i] = 30 + r.nextInt(90);
+        try (Layer l = layer("{'tile_grid_size': [1, 1], 'clip_limit': 0}"); Tensor in = Tensor.of(x, 1, 128, 128, 1);
+             Tensor out = l.call(in)) {
+            double[] want = equalized(x);
+            float[] got = out.toFloatArray();
+            for (int i = 0; i < x.length; i++) assertEquals(want[i], got[i], 1e-4, "pixel " + i);
+        }
+    }
+
     /** A tile's centre (an even tile size) lies on the grid: its tile's mapping alone, the same as that tile equalized. */
     @Test
     void aTilesCentreTakesItsOwnMapping() throws Exception {
