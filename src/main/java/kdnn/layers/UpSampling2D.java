@@ -2,7 +2,12 @@ package kdnn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Keras' UpSampling2D: repeats each element of each spatial axis `size` times (nearest) (channels_last or channels_first). */
+/**
+ * Keras' UpSampling2D: each spatial axis `size` times longer (channels_last or channels_first), by
+ * repeating each element ({@code nearest}), by oneDNN's linear resampling ({@code bilinear}), or by
+ * TensorFlow's other resize kernels in Java ({@code bicubic}, {@code area}, {@code lanczos3},
+ * {@code lanczos5}, {@code gaussian}, {@code mitchellcubic}).
+ */
 public final class UpSampling2D extends ShapeLayer {
     /** Keras' class name, {@code "UpSampling2D"}. */
     public static final String CLASS_NAME = "UpSampling2D";
