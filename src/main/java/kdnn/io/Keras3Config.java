@@ -302,6 +302,7 @@ final class Keras3Config {
             c.put("keepdims", reduce.keepdims());
             if (cls.equals("Max") || cls.equals("Min")) c.putNull("initial");
             if (cls.equals("Prod")) c.putNull("dtype");
+            if (cls.equals("Norm")) c.putNull("ord");
         }
         out.put("registered_name", cls);
         return out;

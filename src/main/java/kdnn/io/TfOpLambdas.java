@@ -394,6 +394,20 @@ final class TfOpLambdas {
                 config.put("activation", "gelu");
                 inputs.add(call.tensor(file, where, function));
             }
+            case "norm", "linalg.norm" -> {
+                // tf.norm and Keras 3's ops.norm: the Euclidean norm over the axes given (Reduce's Norm checks ord)
+                JsonNode axis = call.kwargs.get("axis");
+                if (axis == null || axis.isNull()) {
+                    throw unsupported(file, where, function, "axis=None (every axis, the batch's too, which mixes"
+                            + " a call's samples)");
+                }
+                cls = "Norm";
+                config.set("axis", axis.deepCopy());
+                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
+                JsonNode ord = call.kwargs.get("ord");
+                if (ord == null) config.putNull("ord"); else config.set("ord", ord.deepCopy());
+                inputs.add(call.tensor(file, where, function));
+            }
             case "math.reduce_mean", "math.reduce_max", "math.reduce_min", "math.reduce_sum", "math.reduce_prod" -> {
                 String kind = function.substring("math.reduce_".length());
                 String pooling = switch (axes(call.kwargs.get("axis"))) {
@@ -582,7 +596,8 @@ final class TfOpLambdas {
             lc.put("trainable", c.path("trainable").asBoolean(true));
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
-                    : reduce ? "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT) : pad ? "pad"
+                    : reduce ? (cls.equals("Norm") ? "norm" : "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT))
+                    : pad ? "pad"
                     : matmul ? "linalg.matmul" : clip ? "clip_by_value" : power ? "math.pow"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));

@@ -8,9 +8,11 @@ import kdnn.runtime.Pipeline;
 import kdnn.runtime.Reductions;
 
 /**
- * {@code mean}, {@code max}, {@code min}, {@code sum} or {@code prod} over some axes: what tf.keras
- * saves as the TFOpLambda of {@code tf.math.reduce_mean} (and the others) and Keras 3 as its
- * {@code Mean}, {@code Max}, {@code Min}, {@code Sum} and {@code Prod} operations, e.g. the mean
+ * {@code mean}, {@code max}, {@code min}, {@code sum}, {@code prod} or the Euclidean {@code norm}
+ * ({@code sqrt(sum(x * x))}: squares, a sum, a square root, as Keras computes it) over some axes:
+ * what tf.keras saves as the TFOpLambda of {@code tf.math.reduce_mean} (and the others, and
+ * {@code tf.norm}) and Keras 3 as its {@code Mean}, {@code Max}, {@code Min}, {@code Sum},
+ * {@code Prod} and {@code Norm} operations, e.g. the mean
  * and maximum over the channels of CBAM's spatial attention, {@code keepdims=True}. One oneDNN
  * reduction. The axes count the batch axis as TensorFlow counts them (negative ones from the
  * end); reducing over the batch axis (or over every axis, {@code axis=None}) would mix the samples
@@ -31,8 +33,12 @@ public final class Reduce extends Layer implements KerasOperation {
         this.keepdims = keepdims;
     }
 
-    /** Keras 3's class names of the operations: {@code Mean}, {@code Max}, {@code Min}, {@code Sum}, {@code Prod}. */
-    public static final java.util.List<String> CLASS_NAMES = java.util.List.of("Mean", "Max", "Min", "Sum", "Prod");
+    /**
+     * Keras 3's class names of the operations: {@code Mean}, {@code Max}, {@code Min}, {@code Sum},
+     * {@code Prod}, and {@code Norm} ({@code ops.norm}'s vector or Frobenius norm, tf.keras' {@code tf.norm}).
+     */
+    public static final java.util.List<String> CLASS_NAMES = java.util.List.of("Mean", "Max", "Min", "Sum", "Prod",
+            "Norm");
 
     /** From kdnn's config form of the operation {@code className}: {@code axis} an int or a list, {@code keepdims}. */
     public static Reduce fromConfig(String className, JsonNode config) {
@@ -57,13 +63,30 @@ public final class Reduce extends Layer implements KerasOperation {
         if (!initial.isNull()) {
             throw new IllegalArgumentException(className + " with initial=" + initial + " is not supported by kdnn");
         }
+        if (kind == Reductions.Kind.NORM) {
+            // the Euclidean norm of a vector (ord None or 2) or the Frobenius norm over two axes (None or "fro"),
+            // tf.norm's default "euclidean" either way; Keras' other orders are refused by name
+            JsonNode ord = r.node("ord");
+            int axes = axis.values().length;
+            boolean euclidean = ord.isNull() || ord.isTextual() && ord.asText().equals("euclidean")
+                    || axes == 1 && ord.isNumber() && ord.asDouble() == 2 || axes == 2 && ord.isTextual() && ord.asText().equals("fro");
+            if (!euclidean || axes > 2) {
+                throw new IllegalArgumentException("Norm with ord=" + ord + " over " + axes + " axes is not supported by"
+                        + " kdnn: it computes the Euclidean norm (ord None or 2 over one axis, None or \"fro\" over two)");
+            }
+        }
         r.finish();
         return Layer.builtFor(new Reduce(name, batchInputShape, trainable, kind, axis, keepdims), batchInputShape);
     }
 
     @Override
     public String tfFunction() {
-        return "math.reduce_" + kind.name().toLowerCase(Locale.ROOT);
+        return kind == Reductions.Kind.NORM ? "norm" : "math.reduce_" + kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String keras3Module() {
+        return kind == Reductions.Kind.NORM ? "keras.src.ops.linalg" : "keras.src.ops.numpy";
     }
 
     @Override
@@ -139,6 +162,7 @@ public final class Reduce extends Layer implements KerasOperation {
         ObjectNode c = baseConfig();
         c.set("axis", axis.toJson());
         c.put("keepdims", keepdims);
+        if (kind == Reductions.Kind.NORM) c.putNull("ord"); // the Euclidean (or Frobenius) norm
         return c;
     }
 }

@@ -9,14 +9,16 @@ public final class Reductions {
 
     /** oneDNN's algorithms, by Keras' operation. */
     public enum Kind {
-        MEAN, MAX, MIN, SUM, PROD;
+        MEAN, MAX, MIN, SUM, PROD,
+        /** The Euclidean norm, as Keras computes it: {@code sqrt(sum(x * x))}. */
+        NORM;
 
         int algorithm() {
             return switch (this) {
                 case MEAN -> dnnl_reduction_mean();
                 case MAX -> dnnl_reduction_max();
                 case MIN -> dnnl_reduction_min();
-                case SUM -> dnnl_reduction_sum();
+                case SUM, NORM -> dnnl_reduction_sum();
                 case PROD -> dnnl_reduction_mul();
             };
         }
@@ -28,9 +30,21 @@ public final class Reductions {
         try {
             MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
             MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            int from = Pipeline.INPUT;
+            if (kind == Kind.NORM) {
+                // Keras' steps: each value squared, the squares summed, the sum's square root
+                from = b.buffer(src.byteSize());
+                b.step(Eltwises.eltwise(src, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), src, from));
+            }
             b.step(reduction(kind.algorithm(), kind.name().toLowerCase(java.util.Locale.ROOT), src, dst),
-                    Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), src, from), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
                             Pipeline.OUTPUT));
+            if (kind == Kind.NORM) {
+                b.step(Eltwises.eltwise(dst, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
+                                Pipeline.OUTPUT));
+            }
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();

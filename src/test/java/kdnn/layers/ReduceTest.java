@@ -11,7 +11,7 @@ import kdnn.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keras 3's mean, max, min, sum and prod (tf.math.reduce_*) over random axes of random tensors,
+ * Keras 3's mean, max, min, sum, prod (tf.math.reduce_*) and norm (over one axis or two) over random axes of random tensors,
  * against the reduction written out in double; keepdims either way, negative axes; the batch axis
  * and repeated axes refused.
  */
@@ -37,6 +37,10 @@ class ReduceTest {
                     axes.add(r.nextBoolean() ? d : d - rank);
                     reduced[d] = true;
                 }
+            }
+            while (cls.equals("Norm") && axes.size() > 2) {
+                int a = axes.remove(axes.size() - 1); // a norm is over one axis or two
+                reduced[a < 0 ? a + rank : a] = false;
             }
             java.util.Collections.shuffle(axes, r);
             boolean keepdims = r.nextBoolean();
@@ -67,6 +71,7 @@ class ReduceTest {
                         case "Max" -> Math.max(acc[o], x[i]);
                         case "Min" -> Math.min(acc[o], x[i]);
                         case "Prod" -> acc[o] * x[i];
+                        case "Norm" -> acc[o] + (double) x[i] * x[i];
                         default -> acc[o] + x[i];
                     };
                     count[o]++;
@@ -77,7 +82,7 @@ class ReduceTest {
                     assertArrayEquals(want, y.shape(), cls + " " + axis);
                     float[] got = y.toFloatArray();
                     for (int i = 0; i < m; i++) {
-                        double v = cls.equals("Mean") ? acc[i] / count[i] : acc[i];
+                        double v = cls.equals("Mean") ? acc[i] / count[i] : cls.equals("Norm") ? Math.sqrt(acc[i]) : acc[i];
                         assertEquals(v, got[i], 1e-5 + 1e-5 * Math.abs(v), cls + " axis=" + axis + " at " + i);
                     }
                 }
