@@ -17,6 +17,8 @@ final class WeightLayouts {
             "Flatten", "Reshape", "Permute", "RepeatVector", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
             "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
             "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+            "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+            "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
             "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
             "UpSampling1D", "UpSampling2D", "UpSampling3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
             "Minimum", "Concatenate", "Dot", "CustomScaleLayer", "MelSpectrogram", "UnitNormalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",

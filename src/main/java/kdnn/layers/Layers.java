@@ -125,6 +125,12 @@ public final class Layers {
         FROM_CONFIG.put(AveragePooling1D.CLASS_NAME, AveragePooling1D::fromConfig);
         FROM_CONFIG.put(AveragePooling2D.CLASS_NAME, AveragePooling2D::fromConfig);
         FROM_CONFIG.put(AveragePooling3D.CLASS_NAME, AveragePooling3D::fromConfig);
+        FROM_CONFIG.put(AdaptiveAveragePooling1D.CLASS_NAME, AdaptiveAveragePooling1D::fromConfig);
+        FROM_CONFIG.put(AdaptiveAveragePooling2D.CLASS_NAME, AdaptiveAveragePooling2D::fromConfig);
+        FROM_CONFIG.put(AdaptiveAveragePooling3D.CLASS_NAME, AdaptiveAveragePooling3D::fromConfig);
+        FROM_CONFIG.put(AdaptiveMaxPooling1D.CLASS_NAME, AdaptiveMaxPooling1D::fromConfig);
+        FROM_CONFIG.put(AdaptiveMaxPooling2D.CLASS_NAME, AdaptiveMaxPooling2D::fromConfig);
+        FROM_CONFIG.put(AdaptiveMaxPooling3D.CLASS_NAME, AdaptiveMaxPooling3D::fromConfig);
         FROM_CONFIG.put(GlobalMaxPooling1D.CLASS_NAME, GlobalMaxPooling1D::fromConfig);
         FROM_CONFIG.put(GlobalMaxPooling2D.CLASS_NAME, GlobalMaxPooling2D::fromConfig);
         FROM_CONFIG.put(GlobalMaxPooling3D.CLASS_NAME, GlobalMaxPooling3D::fromConfig);

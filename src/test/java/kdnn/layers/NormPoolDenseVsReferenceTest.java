@@ -20,8 +20,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Randomized configurations of BatchNormalization, Dense and every pooling layer (both data
- * formats, odd sizes, every argument), run by oneDNN and by the pure-Java reference on the same
+ * Randomized configurations of BatchNormalization, Dense and every pooling layer, Keras 3's adaptive
+ * ones too (both data formats, odd sizes, every argument), run by oneDNN and by the pure-Java reference on the same
  * config, input and weights.
  */
 class NormPoolDenseVsReferenceTest {
@@ -33,7 +33,7 @@ class NormPoolDenseVsReferenceTest {
 
     @TestFactory
     Stream<DynamicTest> randomConfigurationsMatchTheReference() {
-        return IntStream.range(0, 300).mapToObj(i -> {
+        return IntStream.range(0, 360).mapToObj(i -> {
             Case c = randomCase(new SplittableRandom(7000 + i));
             return DynamicTest.dynamicTest(i + " " + c.layer.get("class_name").asText() + " " + c.layer.get("config")
                     + " input " + Arrays.toString(c.shape), () -> check(c, new SplittableRandom(i)));
@@ -45,10 +45,30 @@ class NormPoolDenseVsReferenceTest {
 
     private static Case randomCase(SplittableRandom r) {
         ObjectNode cfg = F.objectNode();
-        int kind = r.nextInt(4);
+        int kind = r.nextInt(5);
         String cls;
         int[] shape;
-        if (kind == 0 || kind == 1) {
+        if (kind == 4) {
+            // adaptive: windows that divide (one oneDNN pooling) or vary and overlap (Java), outputs larger than inputs too
+            int rank = 1 + r.nextInt(3);
+            cls = "Adaptive" + (r.nextBoolean() ? "Max" : "Average") + "Pooling" + rank + "D";
+            boolean cf = r.nextBoolean();
+            if (cf || r.nextBoolean()) cfg.put("data_format", cf ? "channels_first" : "channels_last");
+            int[] spatial = new int[rank];
+            int[] out = new int[rank];
+            boolean divides = r.nextBoolean();
+            for (int a = 0; a < rank; a++) {
+                out[a] = 1 + r.nextInt(rank == 3 ? 3 : 5);
+                spatial[a] = divides ? out[a] * (1 + r.nextInt(3)) : 1 + r.nextInt(rank == 3 ? 7 : 12);
+            }
+            if (rank == 1 && r.nextBoolean() || java.util.Arrays.stream(out).distinct().count() == 1 && r.nextBoolean()) {
+                cfg.put("output_size", out[0]);
+            } else {
+                ArrayNode size = cfg.putArray("output_size");
+                for (int o : out) size.add(o);
+            }
+            shape = shape(1 + r.nextInt(3), spatial, 1 + r.nextInt(rank == 3 ? 5 : 20), cf);
+        } else if (kind == 0 || kind == 1) {
             int rank = 1 + r.nextInt(3);
             boolean global = kind == 1;
             cls = (global ? "Global" : "") + (r.nextBoolean() ? "Max" : "Average") + "Pooling" + rank + "D";

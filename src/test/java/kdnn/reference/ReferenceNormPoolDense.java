@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The layers around convolutions, straight from their Keras 2 definitions in plain Java:
- * BatchNormalization, Dense, Max/AveragePooling1D-3D and GlobalMax/AveragePooling1D-3D.
+ * BatchNormalization, Dense, Max/AveragePooling1D-3D, GlobalMax/AveragePooling1D-3D and Keras 3's
+ * AdaptiveMax/AveragePooling1D-3D (PyTorch's windows, which Keras follows).
  * Loops over indices in double precision; shares nothing with kdnn's main code.
  */
 public final class ReferenceNormPoolDense {
@@ -16,7 +17,7 @@ public final class ReferenceNormPoolDense {
     /** True for the Keras classes this reference computes. */
     public static boolean handles(String className) {
         return className.equals("BatchNormalization") || className.equals("Dense")
-                || className.matches("(Global)?(Max|Average)Pooling[123]D");
+                || className.matches("(Global|Adaptive)?(Max|Average)Pooling[123]D");
     }
 
     /** Runs a layer given as {@code {"class_name", "config"}} on {@code x} with Keras-ordered weights. */
@@ -25,7 +26,7 @@ public final class ReferenceNormPoolDense {
         JsonNode config = layer.path("config");
         if (cls.equals("BatchNormalization")) return batchNormalization(config, x, weights);
         if (cls.equals("Dense")) return dense(config, x, weights);
-        if (!cls.matches("(Global)?(Max|Average)Pooling[123]D")) {
+        if (!cls.matches("(Global|Adaptive)?(Max|Average)Pooling[123]D")) {
             throw new IllegalArgumentException("not a layer of this reference: " + cls);
         }
         int rank = cls.charAt(cls.length() - 2) - '0';
@@ -35,6 +36,10 @@ public final class ReferenceNormPoolDense {
         }
         boolean cf = KerasConfig.channelsFirst(config);
         RefArray cl = cf ? Layouts.toChannelsLast(x) : x;
+        if (cls.startsWith("Adaptive")) {
+            RefArray out = adaptivePool(cl, KerasConfig.intTuple(config, "output_size", rank, 1), max);
+            return cf ? Layouts.toChannelsFirst(out) : out;
+        }
         if (cls.startsWith("Global")) {
             RefArray out = globalPool(cl, max);
             boolean keep = KerasConfig.bool(config, "keepdims", false);
@@ -96,6 +101,39 @@ public final class ReferenceNormPoolDense {
                     cells++;
                 }
             } while (Shapes.next(w, pool));
+            y.data()[Shapes.offset(outShape, o)] = (float) (max ? acc : acc / cells);
+        } while (Shapes.next(o, outShape));
+        return y;
+    }
+
+    /**
+     * Adaptive pooling of a channels-last array: output cell i of an axis of length L pooled to o
+     * covers [floor(i L / o), ceil((i + 1) L / o)), as torch.nn.functional.adaptive_*_pool computes.
+     */
+    static RefArray adaptivePool(RefArray x, int[] outputSize, boolean max) {
+        int rank = outputSize.length;
+        int[] in = java.util.Arrays.copyOfRange(x.shape(), 1, rank + 1);
+        int[] outShape = x.shape().clone();
+        System.arraycopy(outputSize, 0, outShape, 1, rank);
+        RefArray y = RefArray.zeros(outShape);
+        int[] o = new int[rank + 2];
+        do {
+            int[] lo = new int[rank];
+            int[] size = new int[rank];
+            for (int a = 0; a < rank; a++) {
+                lo[a] = (int) Math.floor((double) o[a + 1] * in[a] / outputSize[a]);
+                size[a] = (int) Math.ceil((double) (o[a + 1] + 1) * in[a] / outputSize[a]) - lo[a];
+            }
+            double acc = max ? Double.NEGATIVE_INFINITY : 0;
+            int cells = 0;
+            int[] w = new int[rank];
+            do {
+                int[] i = o.clone();
+                for (int a = 0; a < rank; a++) i[a + 1] = lo[a] + w[a];
+                double v = x.data()[Shapes.offset(x.shape(), i)];
+                acc = max ? (Double.isNaN(v) || Double.isNaN(acc) ? Double.NaN : Math.max(acc, v)) : acc + v;
+                cells++;
+            } while (Shapes.next(w, size));
             y.data()[Shapes.offset(outShape, o)] = (float) (max ? acc : acc / cells);
         } while (Shapes.next(o, outShape));
         return y;

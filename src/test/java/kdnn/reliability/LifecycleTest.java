@@ -132,7 +132,9 @@ class LifecycleTest {
                 "{\"class_name\": \"BatchNormalization\", \"config\": {}}",
                 "{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}",
                 "{\"class_name\": \"MaxPooling2D\", \"config\": {\"padding\": \"same\"}}",
-                "{\"class_name\": \"GlobalAveragePooling2D\", \"config\": {\"keepdims\": true}}")) {
+                "{\"class_name\": \"GlobalAveragePooling2D\", \"config\": {\"keepdims\": true}}",
+                "{\"class_name\": \"AdaptiveMaxPooling2D\", \"config\": {\"output_size\": [4, 4]}}",
+                "{\"class_name\": \"AdaptiveAveragePooling2D\", \"config\": {\"output_size\": 3}}")) {
             long[] shape = {1, 6, 6, 3};
             Layer l = Fixtures.layer(json, 1, shape);
             List<Weight> weights = l.getWeights();

@@ -1,0 +1,130 @@
+package kdnn.runtime;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Keras 3's adaptive pooling ({@code ops.adaptive_avg_pool}, {@code ops.adaptive_max_pool}) of
+ * logical dims {N, C, spatial...}: output cell {@code i} of an axis of length {@code L} pooled to
+ * {@code o} covers the input from {@code floor(i * L / o)} to {@code ceil((i + 1) * L / o)}, as
+ * PyTorch's adaptive pooling, which Keras matches. Where every axis divides, the windows are one
+ * oneDNN pooling's (kernel and stride {@code L / o}); otherwise their sizes vary and overlap, and
+ * they are summed or compared in Java, the output's rows in parts over the OpenMP team.
+ */
+public final class AdaptivePoolings {
+    private AdaptivePoolings() {
+    }
+
+    /** The first input index of output cell {@code i}. */
+    public static long windowStart(long i, long length, long outputs) {
+        return Math.floorDiv(i * length, outputs);
+    }
+
+    /** One past the last input index of output cell {@code i}. */
+    public static long windowEnd(long i, long length, long outputs) {
+        return -Math.floorDiv(-(i + 1) * length, outputs);
+    }
+
+    /** True where oneDNN's pooling computes these windows: every input length a multiple of its output's. */
+    public static boolean uniform(long[] srcDims, long[] dstDims) {
+        for (int a = 2; a < srcDims.length; a++) if (srcDims[a] % dstDims[a] != 0) return false;
+        return true;
+    }
+
+    /** The pipeline from {@code srcDims} to {@code dstDims}, each side in the memory order its flag says. */
+    public static Pipeline pool(Poolings.Kind kind, long[] srcDims, long[] dstDims, boolean srcChannelsLast,
+                                boolean dstChannelsLast) {
+        int spatial = srcDims.length - 2;
+        if (uniform(srcDims, dstDims)) {
+            long[] kernel = new long[spatial];
+            for (int a = 0; a < spatial; a++) kernel[a] = srcDims[a + 2] / dstDims[a + 2];
+            return Poolings.pool(kind, srcDims, dstDims, tag(spatial, srcChannelsLast), tag(spatial, dstChannelsLast),
+                    kernel, kernel, new long[spatial], new long[spatial]);
+        }
+        long[] src = srcDims.clone();
+        long[] dst = dstDims.clone();
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> inJava(kind, in, out, src, dst, srcChannelsLast,
+                    dstChannelsLast));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    private static int tag(int spatial, boolean channelsLast) {
+        return channelsLast ? Convolutions.channelsLastTag(spatial) : Convolutions.channelsFirstTag(spatial);
+    }
+
+    /**
+     * The pooling in Java, any windows: the mean as a float32 sum in row-major window order divided
+     * by the window's size; the maximum with NaN winning, as TensorFlow's and PyTorch's do.
+     */
+    public static void inJava(Poolings.Kind kind, MemorySegment in, MemorySegment out, long[] src, long[] dst,
+                              boolean srcChannelsLast, boolean dstChannelsLast) {
+        int rank = src.length - 2;
+        // spatial axes padded to three, leading ones: one loop nest for every rank
+        long[] is = new long[3];
+        long[] os = new long[3];
+        for (int i = 0; i < 3; i++) {
+            int a = i - (3 - rank);
+            is[i] = a < 0 ? 1 : src[2 + a];
+            os[i] = a < 0 ? 1 : dst[2 + a];
+        }
+        long n = src[0];
+        long c = src[1];
+        long[] inStrides = strides(c, is, srcChannelsLast);
+        long[] outStrides = strides(c, os, dstChannelsLast);
+        long[][] starts = new long[3][];
+        long[][] ends = new long[3][];
+        for (int a = 0; a < 3; a++) {
+            starts[a] = new long[(int) os[a]];
+            ends[a] = new long[(int) os[a]];
+            for (int i = 0; i < os[a]; i++) {
+                starts[a][i] = windowStart(i, is[a], os[a]);
+                ends[a][i] = windowEnd(i, is[a], os[a]);
+            }
+        }
+        boolean max = kind == Poolings.Kind.MAX;
+        int rows = Math.toIntExact(n * os[0] * os[1]);
+        long work = Math.max(in.byteSize() / Float.BYTES, out.byteSize() / Float.BYTES);
+        TeamLoop.run(work, rows, (part, parts) -> {
+            for (int row = TeamLoop.from(part, parts, rows); row < TeamLoop.from(part + 1, parts, rows); row++) {
+                long b = row / (os[0] * os[1]);
+                int od = (int) (row / os[1] % os[0]);
+                int oh = (int) (row % os[1]);
+                for (int ow = 0; ow < os[2]; ow++) {
+                    long cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh])
+                            * (ends[2][ow] - starts[2][ow]);
+                    for (long ch = 0; ch < c; ch++) {
+                        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                        long base = b * inStrides[0] + ch * inStrides[1];
+                        for (long d = starts[0][od]; d < ends[0][od]; d++) {
+                            for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
+                                long at = base + d * inStrides[2] + h * inStrides[3];
+                                for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
+                                    float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, at + w * inStrides[4]);
+                                    acc = max ? Math.max(acc, v) : acc + v;
+                                }
+                            }
+                        }
+                        long to = b * outStrides[0] + ch * outStrides[1] + od * outStrides[2] + oh * outStrides[3]
+                                + ow * outStrides[4];
+                        out.setAtIndex(ValueLayout.JAVA_FLOAT, to, max ? acc : acc / (float) cells);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Element strides of {N, C, D, H, W} in channels-first or channels-last memory. */
+    private static long[] strides(long c, long[] spatial, boolean channelsLast) {
+        long d = spatial[0];
+        long h = spatial[1];
+        long w = spatial[2];
+        return channelsLast ? new long[] {d * h * w * c, 1, h * w * c, w * c, c}
+                : new long[] {c * d * h * w, d * h * w, h * w, w, 1};
+    }
+}
