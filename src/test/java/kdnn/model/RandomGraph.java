@@ -1036,6 +1036,16 @@ final class RandomGraph {
     }
 
     Layer pooling(Value x) {
+        if (keras3 && reuses.nextBoolean()) {
+            // Keras 3's adaptive pooling: windows that divide (oneDNN) or vary and overlap (Java)
+            int[] size = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                int side = x.shape()[spatialAxis(i)];
+                size[i] = reuses.nextBoolean() && side > 1 && side % 2 == 0 ? side / 2 : 1 + reuses.nextInt(4);
+            }
+            return layer(cls(reuses.nextBoolean() ? "AdaptiveMaxPooling#D" : "AdaptiveAveragePooling#D"), "output_size",
+                    size, "data_format", format());
+        }
         int p = 2 + r.nextInt(2);
         int stride = 1 + r.nextInt(2);
         String padding = r.nextBoolean() || smallestSide(x.shape()) < p ? "same" : "valid";
