@@ -41,11 +41,10 @@ public final class AdaptivePoolings {
             return Poolings.pool(kind, srcDims, dstDims, tag(spatial, srcChannelsLast), tag(spatial, dstChannelsLast),
                     kernel, kernel, new long[spatial], new long[spatial]);
         }
-        long[] src = srcDims.clone();
-        long[] dst = dstDims.clone();
+        Windows windows = new Windows(srcDims, dstDims);
         Pipeline.Builder b = Pipeline.builder();
         try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> inJava(kind, in, out, src, dst, srcChannelsLast,
+            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> windows.pool(kind, in, out, srcChannelsLast,
                     dstChannelsLast));
             return b.build();
         } catch (RuntimeException | Error e) {
@@ -64,59 +63,70 @@ public final class AdaptivePoolings {
      */
     public static void inJava(Poolings.Kind kind, MemorySegment in, MemorySegment out, long[] src, long[] dst,
                               boolean srcChannelsLast, boolean dstChannelsLast) {
-        int rank = src.length - 2;
-        // spatial axes padded to three, leading ones: one loop nest for every rank
-        long[] is = new long[3];
-        long[] os = new long[3];
-        for (int i = 0; i < 3; i++) {
-            int a = i - (3 - rank);
-            is[i] = a < 0 ? 1 : src[2 + a];
-            os[i] = a < 0 ? 1 : dst[2 + a];
-        }
-        long n = src[0];
-        long c = src[1];
-        long[] inStrides = strides(c, is, srcChannelsLast);
-        long[] outStrides = strides(c, os, dstChannelsLast);
-        long[][] starts = new long[3][];
-        long[][] ends = new long[3][];
-        for (int a = 0; a < 3; a++) {
-            starts[a] = new long[(int) os[a]];
-            ends[a] = new long[(int) os[a]];
-            for (int i = 0; i < os[a]; i++) {
-                starts[a][i] = windowStart(i, is[a], os[a]);
-                ends[a][i] = windowEnd(i, is[a], os[a]);
-            }
-        }
-        boolean max = kind == Poolings.Kind.MAX;
-        int rows = Math.toIntExact(n * os[0] * os[1]);
-        long work = Math.max(in.byteSize() / Float.BYTES, out.byteSize() / Float.BYTES);
-        TeamLoop.run(work, rows, (part, parts) -> {
-            for (int row = TeamLoop.from(part, parts, rows); row < TeamLoop.from(part + 1, parts, rows); row++) {
-                long b = row / (os[0] * os[1]);
-                int od = (int) (row / os[1] % os[0]);
-                int oh = (int) (row % os[1]);
-                for (int ow = 0; ow < os[2]; ow++) {
-                    long cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh])
-                            * (ends[2][ow] - starts[2][ow]);
-                    for (long ch = 0; ch < c; ch++) {
-                        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                        long base = b * inStrides[0] + ch * inStrides[1];
-                        for (long d = starts[0][od]; d < ends[0][od]; d++) {
-                            for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
-                                long at = base + d * inStrides[2] + h * inStrides[3];
-                                for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
-                                    float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, at + w * inStrides[4]);
-                                    acc = max ? Math.max(acc, v) : acc + v;
-                                }
-                            }
-                        }
-                        long to = b * outStrides[0] + ch * outStrides[1] + od * outStrides[2] + oh * outStrides[3]
-                                + ow * outStrides[4];
-                        out.setAtIndex(ValueLayout.JAVA_FLOAT, to, max ? acc : acc / (float) cells);
-                    }
+        new Windows(src, dst).pool(kind, in, out, srcChannelsLast, dstChannelsLast);
+    }
+
+    /** Each output cell's window along each axis, worked out once per shape; spatial axes padded to three, leading ones. */
+    private static final class Windows {
+        final long n;
+        final long c;
+        final long[] is = new long[3];
+        final long[] os = new long[3];
+        final long[][] starts = new long[3][];
+        final long[][] ends = new long[3][];
+
+        Windows(long[] src, long[] dst) {
+            int rank = src.length - 2;
+            n = src[0];
+            c = src[1];
+            for (int i = 0; i < 3; i++) {
+                int a = i - (3 - rank);
+                is[i] = a < 0 ? 1 : src[2 + a];
+                os[i] = a < 0 ? 1 : dst[2 + a];
+                starts[i] = new long[Math.toIntExact(os[i])];
+                ends[i] = new long[Math.toIntExact(os[i])];
+                for (int o = 0; o < os[i]; o++) {
+                    starts[i][o] = windowStart(o, is[i], os[i]);
+                    ends[i][o] = windowEnd(o, is[i], os[i]);
                 }
             }
-        });
+        }
+
+        void pool(Poolings.Kind kind, MemorySegment in, MemorySegment out, boolean srcChannelsLast,
+                  boolean dstChannelsLast) {
+            long[] inStrides = strides(c, is, srcChannelsLast);
+            long[] outStrides = strides(c, os, dstChannelsLast);
+            boolean max = kind == Poolings.Kind.MAX;
+            int rows = Math.toIntExact(n * os[0] * os[1]);
+            long work = Math.max(in.byteSize(), out.byteSize()) / Float.BYTES;
+            TeamLoop.run(work, rows, (part, parts) -> {
+                for (int row = TeamLoop.from(part, parts, rows); row < TeamLoop.from(part + 1, parts, rows); row++) {
+                    long b = row / (os[0] * os[1]);
+                    int od = (int) (row / os[1] % os[0]);
+                    int oh = (int) (row % os[1]);
+                    for (int ow = 0; ow < os[2]; ow++) {
+                        long cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh])
+                                * (ends[2][ow] - starts[2][ow]);
+                        for (long ch = 0; ch < c; ch++) {
+                            float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                            long base = b * inStrides[0] + ch * inStrides[1];
+                            for (long d = starts[0][od]; d < ends[0][od]; d++) {
+                                for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
+                                    long at = base + d * inStrides[2] + h * inStrides[3];
+                                    for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
+                                        float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, at + w * inStrides[4]);
+                                        acc = max ? Math.max(acc, v) : acc + v;
+                                    }
+                                }
+                            }
+                            long to = b * outStrides[0] + ch * outStrides[1] + od * outStrides[2] + oh * outStrides[3]
+                                    + ow * outStrides[4];
+                            out.setAtIndex(ValueLayout.JAVA_FLOAT, to, max ? acc : acc / (float) cells);
+                        }
+                    }
+                }
+            });
+        }
     }
 
     /** Element strides of {N, C, D, H, W} in channels-first or channels-last memory. */

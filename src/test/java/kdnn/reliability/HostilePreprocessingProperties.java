@@ -104,6 +104,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'MelSpectrogram','config':{'fft_length':4,'sequence_stride':2,'num_mel_bins':3,"
                     + "'sampling_rate':100,'top_db':30.0}}",
             "{'class_name':'RandomResizedCrop','config':{'height':3,'width':5,'interpolation':'bicubic'}}",
+            "{'class_name':'AdaptiveMaxPooling2D','config':{'output_size':[3,2],'data_format':'channels_first'}}",
+            "{'class_name':'AdaptiveAveragePooling1D','config':{'output_size':4}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
