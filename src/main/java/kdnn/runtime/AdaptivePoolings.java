@@ -100,32 +100,74 @@ public final class AdaptivePoolings {
             int rows = Math.toIntExact(n * os[0] * os[1]);
             long work = Math.max(in.byteSize(), out.byteSize()) / Float.BYTES;
             TeamLoop.run(work, rows, (part, parts) -> {
+                // channels-last: each window cell's channels are contiguous, taken into one vector of them
+                float[] vector = srcChannelsLast ? new float[Math.toIntExact(c)] : null;
                 for (int row = TeamLoop.from(part, parts, rows); row < TeamLoop.from(part + 1, parts, rows); row++) {
-                    long b = row / (os[0] * os[1]);
-                    int od = (int) (row / os[1] % os[0]);
-                    int oh = (int) (row % os[1]);
-                    for (int ow = 0; ow < os[2]; ow++) {
-                        long cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh])
-                                * (ends[2][ow] - starts[2][ow]);
-                        for (long ch = 0; ch < c; ch++) {
-                            float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                            long base = b * inStrides[0] + ch * inStrides[1];
-                            for (long d = starts[0][od]; d < ends[0][od]; d++) {
-                                for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
-                                    long at = base + d * inStrides[2] + h * inStrides[3];
-                                    for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
-                                        float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, at + w * inStrides[4]);
-                                        acc = max ? Math.max(acc, v) : acc + v;
-                                    }
-                                }
-                            }
-                            long to = b * outStrides[0] + ch * outStrides[1] + od * outStrides[2] + oh * outStrides[3]
-                                    + ow * outStrides[4];
-                            out.setAtIndex(ValueLayout.JAVA_FLOAT, to, max ? acc : acc / (float) cells);
-                        }
+                    if (vector != null) {
+                        channelsInnermost(max, in, out, row, inStrides, outStrides, vector);
+                    } else {
+                        channelByChannel(max, in, out, row, inStrides, outStrides);
                     }
                 }
             });
+        }
+
+        /** One output row {@code (b, od, oh)} of a channels-first input, each channel's window in turn. */
+        private void channelByChannel(boolean max, MemorySegment in, MemorySegment out, int row, long[] inStrides,
+                                      long[] outStrides) {
+            long b = row / (os[0] * os[1]);
+            int od = (int) (row / os[1] % os[0]);
+            int oh = (int) (row % os[1]);
+            for (int ow = 0; ow < os[2]; ow++) {
+                float cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh]) * (ends[2][ow] - starts[2][ow]);
+                for (long ch = 0; ch < c; ch++) {
+                    float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                    long base = b * inStrides[0] + ch * inStrides[1];
+                    for (long d = starts[0][od]; d < ends[0][od]; d++) {
+                        for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
+                            long at = base + d * inStrides[2] + h * inStrides[3];
+                            for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
+                                float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, at + w * inStrides[4]);
+                                acc = max ? Math.max(acc, v) : acc + v;
+                            }
+                        }
+                    }
+                    long to = b * outStrides[0] + ch * outStrides[1] + od * outStrides[2] + oh * outStrides[3]
+                            + ow * outStrides[4];
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, to, max ? acc : acc / cells);
+                }
+            }
+        }
+
+        /** One output row {@code (b, od, oh)} of a channels-last input, channels in the innermost loop. */
+        private void channelsInnermost(boolean max, MemorySegment in, MemorySegment out, int row, long[] inStrides,
+                                       long[] outStrides, float[] acc) {
+            long b = row / (os[0] * os[1]);
+            int od = (int) (row / os[1] % os[0]);
+            int oh = (int) (row % os[1]);
+            int channels = acc.length;
+            for (int ow = 0; ow < os[2]; ow++) {
+                java.util.Arrays.fill(acc, max ? Float.NEGATIVE_INFINITY : 0f);
+                for (long d = starts[0][od]; d < ends[0][od]; d++) {
+                    for (long h = starts[1][oh]; h < ends[1][oh]; h++) {
+                        for (long w = starts[2][ow]; w < ends[2][ow]; w++) {
+                            long at = b * inStrides[0] + d * inStrides[2] + h * inStrides[3] + w * inStrides[4];
+                            if (max) {
+                                for (int ch = 0; ch < channels; ch++) {
+                                    acc[ch] = Math.max(acc[ch], in.getAtIndex(ValueLayout.JAVA_FLOAT, at + ch));
+                                }
+                            } else {
+                                for (int ch = 0; ch < channels; ch++) acc[ch] += in.getAtIndex(ValueLayout.JAVA_FLOAT, at + ch);
+                            }
+                        }
+                    }
+                }
+                float cells = (ends[0][od] - starts[0][od]) * (ends[1][oh] - starts[1][oh]) * (ends[2][ow] - starts[2][ow]);
+                long to = b * outStrides[0] + od * outStrides[2] + oh * outStrides[3] + ow * outStrides[4];
+                for (int ch = 0; ch < channels; ch++) {
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, to + ch * outStrides[1], max ? acc[ch] : acc[ch] / cells);
+                }
+            }
         }
     }
 
