@@ -144,6 +144,7 @@ final class SaveRules {
             return "has tf.keras' virtual_batch_size=" + bn.virtualBatchSize();
         }
         if (l.className().startsWith("CuDNN")) return "is Keras 2's class " + l.className();
+        if (l instanceof kdnn.layers.BlockShuffle b) return "is tf.keras' operation tf." + b.tfFunction();
         if (l instanceof kdnn.layers.BaseLocallyConnected) return "is Keras 2's class " + l.className();
         if (kdnn.layers.RandomAugmentation.KERAS_2_ONLY.contains(l.className())) return "is Keras 2's class " + l.className();
         // Keras 3 has no ThresholdedReLU (its ReLU's threshold keeps x == theta, ThresholdedReLU zeros it)

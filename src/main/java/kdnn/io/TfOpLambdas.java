@@ -394,6 +394,15 @@ final class TfOpLambdas {
                 config.put("activation", "gelu");
                 inputs.add(call.tensor(file, where, function));
             }
+            case "nn.depth_to_space", "compat.v1.depth_to_space", "nn.space_to_depth", "compat.v1.space_to_depth" -> {
+                // a sub-pixel convolution's pixel shuffle, or its inverse: kdnn's BlockShuffle checks the arguments
+                cls = function.endsWith("depth_to_space") ? "DepthToSpace" : "SpaceToDepth";
+                JsonNode block = call.kwargs.get("block_size");
+                if (block == null) throw unsupported(file, where, function, "no block_size");
+                config.set("block_size", block.deepCopy());
+                config.put("data_format", call.kwargs.path("data_format").asText("NHWC"));
+                inputs.add(call.tensor(file, where, function));
+            }
             case "norm", "linalg.norm" -> {
                 // tf.norm and Keras 3's ops.norm: the Euclidean norm over the axes given (Reduce's Norm checks ord)
                 JsonNode axis = call.kwargs.get("axis");
@@ -577,18 +586,19 @@ final class TfOpLambdas {
             boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
             boolean split = cls.equals(Split.CLASS_NAME);
             boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
+            boolean shuffle = kdnn.layers.BlockShuffle.CLASS_NAMES.contains(cls);
             boolean pad = cls.equals(kdnn.layers.Pad.CLASS_NAME);
             boolean matmul = cls.equals(kdnn.layers.Matmul.CLASS_NAME);
             boolean clip = cls.equals(kdnn.layers.ConstantFunction.CLIP);
             boolean power = cls.equals(kdnn.layers.ConstantFunction.POWER);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && !pad && !matmul && !clip && !power && math == null
+            if (!division && !stack && !squeeze && !split && !reduce && !shuffle && !pad && !matmul && !clip && !power && math == null
                     && !cls.equals(GetItem.CLASS_NAME)) {
                 continue;
             }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || pad || matmul || clip || power
+            lambda.put("class_name", division || squeeze || split || reduce || shuffle || pad || matmul || clip || power
                     || math != null ? "TFOpLambda"
                     : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
@@ -597,6 +607,7 @@ final class TfOpLambdas {
             lc.put("dtype", "float32");
             lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
                     : reduce ? (cls.equals("Norm") ? "norm" : "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT))
+                    : shuffle ? (cls.equals("DepthToSpace") ? "nn.depth_to_space" : "nn.space_to_depth")
                     : pad ? "pad"
                     : matmul ? "linalg.matmul" : clip ? "clip_by_value" : power ? "math.pow"
                     : math != null ? math.tfFunction() : "__operators__.getitem");
@@ -649,6 +660,10 @@ final class TfOpLambdas {
                     kwargs.set("paddings", c.get("paddings"));
                     kwargs.put("mode", c.path("mode").asText("constant").toUpperCase(java.util.Locale.ROOT));
                     kwargs.set("constant_values", c.get("constant_values"));
+                    kwargs.putNull("name");
+                } else if (shuffle) {
+                    kwargs.set("block_size", c.get("block_size"));
+                    kwargs.set("data_format", c.get("data_format"));
                     kwargs.putNull("name");
                 } else if (reduce) {
                     kwargs.set("axis", c.get("axis"));

@@ -105,6 +105,7 @@ public final class Layers {
         FROM_CONFIG.put(SpectralNormalization.CLASS_NAME, SpectralNormalization::fromConfig);
         FROM_CONFIG.put(Matmul.CLASS_NAME, Matmul::fromConfig);
         for (String op : Reduce.CLASS_NAMES) FROM_CONFIG.put(op, c -> Reduce.fromConfig(op, c));
+        for (String op : BlockShuffle.CLASS_NAMES) FROM_CONFIG.put(op, c -> BlockShuffle.fromConfig(op, c));
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);
         FROM_CONFIG.put(MultiHeadAttention.GROUPED_CLASS_NAME, MultiHeadAttention::fromGroupedConfig);
         FROM_CONFIG.put(Attention.CLASS_NAME, Attention::fromConfig);

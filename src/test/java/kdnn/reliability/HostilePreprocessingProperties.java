@@ -106,6 +106,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'RandomResizedCrop','config':{'height':3,'width':5,'interpolation':'bicubic'}}",
             "{'class_name':'AdaptiveMaxPooling2D','config':{'output_size':[3,2],'data_format':'channels_first'}}",
             "{'class_name':'AdaptiveAveragePooling1D','config':{'output_size':4}}",
+            "{'class_name':'DepthToSpace','config':{'block_size':2,'data_format':'NHWC'}}",
+            "{'class_name':'SpaceToDepth','config':{'block_size':2,'data_format':'NCHW'}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
