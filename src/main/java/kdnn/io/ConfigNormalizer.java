@@ -194,7 +194,9 @@ final class ConfigNormalizer {
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Min", "math.reduce_min"),
             Map.entry("Sum", "math.reduce_sum"), Map.entry("Prod", "math.reduce_prod"), Map.entry("Matmul", "linalg.matmul"),
-            Map.entry("Clip", "clip_by_value"), Map.entry("Power", "math.pow"), Map.entry("Reshape", "reshape"),
+            Map.entry("Clip", "clip_by_value"), Map.entry("Power", "math.pow"),
+            // (Maximum and Minimum of a tensor and a constant: of two tensors they are Keras' merges)
+            Map.entry("Maximum", "math.maximum"), Map.entry("Minimum", "math.minimum"), Map.entry("Reshape", "reshape"),
             Map.entry("Transpose", "transpose"), Map.entry("ExpandDims", "expand_dims"), Map.entry("Softmax", "nn.softmax"),
             Map.entry("LeakyRelu", "nn.leaky_relu"), Map.entry("Gelu", "nn.gelu"), Map.entry("Flip", "reverse"),
             Map.entry("Pad", "pad"), Map.entry("Resize", "image.resize"), Map.entry("Norm", "norm"), Map.entry("Cast", "cast"), Map.entry("Squeeze", "squeeze"), Map.entry("Split", "split"),

@@ -212,14 +212,23 @@ final class TfOpLambdas {
                 inputs.add(call.tensor(file, where, function));
             }
             case "math.maximum", "math.minimum" -> {
-                // of two tensors: Keras' Maximum and Minimum merges call the same function
-                if (!isTensorRef(y)) {
-                    throw unsupported(file, where, function, "y=" + ConfigNormalizer.abbreviate(y)
-                            + " (kdnn reads the maximum or minimum of two tensors)");
+                boolean max = function.equals("math.maximum");
+                if (isTensorRef(y) && call.tensor != null) {
+                    // of two tensors: Keras' Maximum and Minimum merges call the same function
+                    cls = max ? "Maximum" : "Minimum";
+                    inputs.add(call.tensor(file, where, function));
+                    inputs.add(ref(y));
+                } else {
+                    // of a tensor and a number, either way round (the function is symmetric, NaN on either side too)
+                    JsonNode constant = call.tensor != null ? y : call.constant;
+                    if (constant == null || !constant.isNumber() || (call.tensor == null && !isTensorRef(y))) {
+                        throw unsupported(file, where, function, "y=" + ConfigNormalizer.abbreviate(y)
+                                + " (kdnn reads the maximum or minimum of two tensors, or of a tensor and a number)");
+                    }
+                    cls = max ? kdnn.layers.ConstantFunction.MAXIMUM : kdnn.layers.ConstantFunction.MINIMUM;
+                    config.set("y", constant.deepCopy());
+                    inputs.add(call.tensor != null ? call.tensor : ref(y));
                 }
-                cls = function.equals("math.maximum") ? "Maximum" : "Minimum";
-                inputs.add(call.tensor(file, where, function));
-                inputs.add(ref(y));
             }
             case "cast", "dtypes.cast" -> {
                 // to float32: kdnn's tensors are float32 already (an integer input reaches only an Embedding)
@@ -591,14 +600,16 @@ final class TfOpLambdas {
             boolean matmul = cls.equals(kdnn.layers.Matmul.CLASS_NAME);
             boolean clip = cls.equals(kdnn.layers.ConstantFunction.CLIP);
             boolean power = cls.equals(kdnn.layers.ConstantFunction.POWER);
+            boolean extreme = cls.equals(kdnn.layers.ConstantFunction.MAXIMUM) || cls.equals(kdnn.layers.ConstantFunction.MINIMUM);
             MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && !shuffle && !pad && !matmul && !clip && !power && math == null
+            if (!division && !stack && !squeeze && !split && !reduce && !shuffle && !pad && !matmul && !clip && !power && !extreme
+                    && math == null
                     && !cls.equals(GetItem.CLASS_NAME)) {
                 continue;
             }
             JsonNode c = l.get("config");
             ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || shuffle || pad || matmul || clip || power
+            lambda.put("class_name", division || squeeze || split || reduce || shuffle || pad || matmul || clip || power || extreme
                     || math != null ? "TFOpLambda"
                     : "SlicingOpLambda");
             ObjectNode lc = lambda.putObject("config");
@@ -610,6 +621,7 @@ final class TfOpLambdas {
                     : shuffle ? (cls.equals("DepthToSpace") ? "nn.depth_to_space" : "nn.space_to_depth")
                     : pad ? "pad"
                     : matmul ? "linalg.matmul" : clip ? "clip_by_value" : power ? "math.pow"
+                    : extreme ? (cls.equals(kdnn.layers.ConstantFunction.MAXIMUM) ? "math.maximum" : "math.minimum")
                     : math != null ? math.tfFunction() : "__operators__.getitem");
             lambda.set("name", l.get("name"));
             ArrayNode nodes = lambda.putArray("inbound_nodes");
@@ -649,6 +661,9 @@ final class TfOpLambdas {
                     kwargs.putNull("name");
                 } else if (power) {
                     kwargs.set("y", c.get("exponent"));
+                    kwargs.putNull("name");
+                } else if (extreme) {
+                    kwargs.set("y", c.get("y"));
                     kwargs.putNull("name");
                 } else if (matmul) {
                     // b, the second tensor, as [layer, node, tensor]

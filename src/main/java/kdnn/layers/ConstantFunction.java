@@ -13,9 +13,11 @@ import kdnn.runtime.Pipeline;
  * {@code clip(x, x_min, x_max)} ({@code min(max(x, x_min), x_max)}: a NaN stays NaN, and
  * {@code x_max} wins where {@code x_min > x_max}, as NumPy and TensorFlow compute it) and
  * {@code power(x, p)} ({@code x ** p}, computed in double and rounded once; NaN for a negative base
- * and a fractional power). tf.keras saves them as the TFOpLambdas of {@code tf.clip_by_value} and
- * {@code tf.math.pow}, Keras 3 as its {@code Clip} and {@code Power} operations. Both in Java, one
- * pass over the values. Keras has no layer for them: a file keeps the form it came in.
+ * and a fractional power), {@code maximum(x, c)} and {@code minimum(x, c)} (a NaN on either side
+ * gives NaN, as TensorFlow's). tf.keras saves them as the TFOpLambdas of {@code tf.clip_by_value},
+ * {@code tf.math.pow}, {@code tf.math.maximum} and {@code tf.math.minimum}, Keras 3 as its
+ * {@code Clip}, {@code Power}, {@code Maximum} and {@code Minimum} operations. In Java, one pass
+ * over the values. Keras has no layer for them: a file keeps the form it came in.
  */
 public final class ConstantFunction extends ElementwiseLayer implements KerasOperation {
     /** Keras 3's class name of the clip operation. */
@@ -23,6 +25,12 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
 
     /** Keras 3's class name of the power operation. */
     public static final String POWER = "Power";
+
+    /** kdnn's class name of {@code maximum(x, c)} (Keras 3's operation is "Maximum", the merge layer's name). */
+    public static final String MAXIMUM = "ConstantMaximum";
+
+    /** kdnn's class name of {@code minimum(x, c)} (Keras 3's "Minimum"). */
+    public static final String MINIMUM = "ConstantMinimum";
 
     private final String kind;
     private final double a; // x_min, or the exponent
@@ -63,7 +71,7 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
             b.a = number(r, "x_min");
             b.b = number(r, "x_max");
         } else {
-            b.a = number(r, "exponent");
+            b.a = number(r, kind.equals(POWER) ? "exponent" : "y");
         }
         r.finish();
         return b.build();
@@ -77,12 +85,22 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
 
     /** The class names, with their readers, for the layer registry. */
     static void register(java.util.Map<String, java.util.function.Function<JsonNode, Layer>> registry) {
-        for (String k : List.of(CLIP, POWER)) registry.put(k, c -> fromConfig(k, c));
+        for (String k : List.of(CLIP, POWER, MAXIMUM, MINIMUM)) registry.put(k, c -> fromConfig(k, c));
     }
 
     @Override
     public String tfFunction() {
-        return kind.equals(CLIP) ? "clip_by_value" : "math.pow";
+        return switch (kind) {
+            case CLIP -> "clip_by_value";
+            case POWER -> "math.pow";
+            case MAXIMUM -> "math.maximum";
+            default -> "math.minimum";
+        };
+    }
+
+    /** Keras 3's class name of the operation: Clip, Power, Maximum or Minimum. */
+    public String keras3ClassName() {
+        return kind.equals(MAXIMUM) ? "Maximum" : kind.equals(MINIMUM) ? "Minimum" : kind;
     }
 
     @Override
@@ -90,7 +108,7 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
         return kind;
     }
 
-    /** Clip's bounds {@code [x_min, x_max]}, or Power's {@code [exponent]}. */
+    /** Clip's bounds {@code [x_min, x_max]}, Power's {@code [exponent]}, or the maximum's or minimum's constant. */
     public double[] constants() {
         ensureOpen();
         return kind.equals(CLIP) ? new double[] {a, b} : new double[] {a};
@@ -100,10 +118,15 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
     Pipeline pipeline(long count) {
         float lo = (float) a;
         float hi = (float) b;
-        return Eltwises.chain(count, List.of(), kind.equals(CLIP) ? data -> clip(data, count, lo, hi)
-                : data -> power(data, count, a));
+        return Eltwises.chain(count, List.of(), switch (kind) {
+            case CLIP -> data -> clip(data, count, lo, hi);
+            case POWER -> data -> power(data, count, a);
+            case MAXIMUM -> data -> clip(data, count, lo, Float.POSITIVE_INFINITY);
+            default -> data -> clip(data, count, Float.NEGATIVE_INFINITY, lo);
+        });
     }
 
+    // (a NaN bound makes every value NaN, as NumPy's and TensorFlow's maximum do)
     private static void clip(MemorySegment data, long count, float lo, float hi) {
         for (long i = 0; i < count; i++) {
             float x = data.getAtIndex(ValueLayout.JAVA_FLOAT, i);
@@ -122,6 +145,7 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
     double bound(double pre) {
         if (Double.isNaN(pre)) return Double.NaN; // a NaN passes through either
         if (kind.equals(CLIP)) return Math.max(Math.abs(a), Math.abs(b));
+        if (!kind.equals(POWER)) return Math.max(pre, Math.abs(a)); // a maximum or minimum of x and c
         // |x| ** p grows with |x| for p >= 0; a fractional p gives NaN below 0
         return a >= 0 && a == Math.rint(a) ? Math.pow(pre, a) * (1 + 0x1p-22) : Double.NaN;
     }
@@ -133,7 +157,7 @@ public final class ConstantFunction extends ElementwiseLayer implements KerasOpe
             c.put("x_min", a);
             c.put("x_max", b);
         } else {
-            c.put("exponent", a);
+            c.put(kind.equals(POWER) ? "exponent" : "y", a);
         }
         return c;
     }

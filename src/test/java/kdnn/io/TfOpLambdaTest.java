@@ -403,7 +403,10 @@ class TfOpLambdaTest {
         }
     }
 
-    /** {@code tf.math.maximum} / {@code minimum} of two tensors as Keras' merges, NaN propagated as they propagate it. */
+    /**
+     * {@code tf.math.maximum} / {@code minimum} of two tensors as Keras' merges, NaN propagated as they
+     * propagate it (of a tensor and a number: {@code ConstantExtremaFilesTest}); a string refused.
+     */
     @Test
     void maximumAndMinimumOfTwoTensorsAsTheMerges(@TempDir Path dir) throws Exception {
         float[] x = {1, -2, Float.NaN, 4, -0f, 3};
@@ -424,9 +427,9 @@ class TfOpLambdaTest {
             }
         }
         Path constant = Files.writeString(dir.resolve("c.json"), TfKerasOps.model(TfKerasOps.input("[null, 6]") + ", "
-                + TfKerasOps.lambda("out", "math.maximum", "x", "{'y': 0.0, 'name': null}"), "out"));
+                + TfKerasOps.lambda("out", "math.maximum", "x", "{'y': 'zero', 'name': null}"), "out"));
         var e = assertThrows(IllegalArgumentException.class, () -> Models.load(constant).close());
-        assertTrue(e.getMessage().contains("tf.math.maximum with y=0.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("tf.math.maximum with y=\"zero\""), e.getMessage());
     }
 
     /** {@code tf.cast} / {@code ops.cast} to float32 of a float32 tensor is the identity; to another dtype it is refused. */

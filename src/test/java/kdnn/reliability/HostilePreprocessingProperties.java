@@ -108,6 +108,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'AdaptiveAveragePooling1D','config':{'output_size':4}}",
             "{'class_name':'DepthToSpace','config':{'block_size':2,'data_format':'NHWC'}}",
             "{'class_name':'SpaceToDepth','config':{'block_size':2,'data_format':'NCHW'}}",
+            "{'class_name':'ConstantMaximum','config':{'y':0.5}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
