@@ -213,7 +213,8 @@ final class ConfigNormalizer {
             Map.entry("HardTanh", "keras.ops.hard_tanh"), Map.entry("TanhShrink", "keras.ops.tanh_shrink"),
             Map.entry("SparseSigmoid", "keras.ops.sparse_sigmoid"), Map.entry("SparsePlus", "keras.ops.sparse_plus"),
             Map.entry("SoftShrink", "keras.ops.soft_shrink"), Map.entry("HardShrink", "keras.ops.hard_shrink"),
-            Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"));
+            Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
+            Map.entry("Normalize", "keras.ops.normalize"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -234,6 +235,9 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Normalize", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)),
+                    new ConfiguredArgument("order", "order", JSON.numberNode(2)),
+                    new ConfiguredArgument("epsilon", "epsilon", JSON.nullNode()))),
             Map.entry("Norm", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)),
                     new ConfiguredArgument("ord", "ord", null))),

@@ -292,6 +292,10 @@ final class Keras3Config {
             c.put("x_min", f.constants()[0]);
             c.put("x_max", f.constants()[1]);
         }
+        if (op instanceof kdnn.layers.Normalize n) {
+            c.put("order", 2);
+            c.set("epsilon", n.getConfig().get("epsilon"));
+        }
         if (op instanceof kdnn.layers.Pad pad) {
             // ops.pad(x, pad_width, mode): the constant is passed at the call
             c.set("pad_width", keras2.path("config").get("paddings"));

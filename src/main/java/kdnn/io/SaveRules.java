@@ -170,6 +170,7 @@ final class SaveRules {
         if (l instanceof kdnn.layers.RMSNormalization) return "is Keras 3's class RMSNormalization";
         if (kdnn.layers.RandomAugmentation.KERAS_3_ONLY.contains(l.className())) return "is Keras 3's class " + l.className();
         if (l instanceof kdnn.layers.AutoContrast) return "is Keras 3's class AutoContrast";
+        if (l instanceof kdnn.layers.Normalize) return "is Keras 3's operation ops.normalize";
         if (l instanceof kdnn.layers.BaseAdaptivePooling) return "is Keras 3's class " + l.className();
         if (l instanceof kdnn.layers.STFTSpectrogram) return "is Keras 3's class STFTSpectrogram";
         if (l instanceof kdnn.layers.MelSpectrogram) return "is Keras 3's class MelSpectrogram";

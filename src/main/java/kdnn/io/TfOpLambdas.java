@@ -412,6 +412,14 @@ final class TfOpLambdas {
                 config.put("data_format", call.kwargs.path("data_format").asText("NHWC"));
                 inputs.add(call.tensor(file, where, function));
             }
+            case "keras.ops.normalize" -> {
+                // Keras 3's ops.normalize (no tf.keras function computes it): kdnn's Normalize checks the arguments
+                cls = "Normalize";
+                for (String k : List.of("axis", "order", "epsilon")) {
+                    if (call.kwargs.has(k)) config.set(k, call.kwargs.get(k).deepCopy());
+                }
+                inputs.add(call.tensor(file, where, function));
+            }
             case "norm", "linalg.norm" -> {
                 // tf.norm and Keras 3's ops.norm: the Euclidean norm over the axes given (Reduce's Norm checks ord)
                 JsonNode axis = call.kwargs.get("axis");

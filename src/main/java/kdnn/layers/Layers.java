@@ -63,6 +63,7 @@ public final class Layers {
         FROM_CONFIG.put(LayerNormalization.CLASS_NAME, LayerNormalization::fromConfig);
         FROM_CONFIG.put(GroupNormalization.CLASS_NAME, GroupNormalization::fromConfig);
         FROM_CONFIG.put(UnitNormalization.CLASS_NAME, UnitNormalization::fromConfig);
+        FROM_CONFIG.put(Normalize.CLASS_NAME, Normalize::fromConfig);
         FROM_CONFIG.put(RMSNormalization.CLASS_NAME, RMSNormalization::fromConfig);
         FROM_CONFIG.put(Resizing.CLASS_NAME, Resizing::fromConfig);
         FROM_CONFIG.put(CenterCrop.CLASS_NAME, CenterCrop::fromConfig);

@@ -180,12 +180,43 @@ public final class LayerNorms {
     }
 
     /**
+     * Keras 3's {@code ops.normalize(x, axis, order=2, epsilon)}: {@code x * min(rsqrt(sum(x * x)), 1 / epsilon)}
+     * per slice of {@code axes}, as Keras computes its L2 case (a NaN sum kept, as TensorFlow's minimum keeps it).
+     */
+    public static Pipeline normalize(long[] shape, int[] axes, double epsilon) {
+        float ceiling = (float) (1.0 / epsilon);
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            appendSliceScaled(b, shape, axes, Pipeline.INPUT, Pipeline.OUTPUT,
+                    sum -> Float.isNaN(sum) ? sum : Math.min((float) (1 / Math.sqrt(sum)), ceiling));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** A slice's scale from the sum of its squares. */
+    @FunctionalInterface
+    interface SliceScale {
+        float of(float sumOfSquares);
+    }
+
+    /**
      * Steps writing {@code x * rsqrt(max(sum(x * x), floor))} per slice from slot {@code from} into
      * slot {@code to}. The squares and their sums are oneDNN steps; the slices' scales, one float per
      * slice, a Java step (oneDNN's max would drop a NaN that TensorFlow's keeps); the product a last
      * oneDNN step.
      */
     static void appendUnitNorm(Pipeline.Builder b, long[] shape, int[] axes, int from, int to, float floor) {
+        appendSliceScaled(b, shape, axes, from, to, sum -> {
+            float kept = Float.isNaN(sum) ? sum : Math.max(sum, floor);
+            return (float) (1 / Math.sqrt(kept));
+        });
+    }
+
+    /** Steps writing {@code x * scale(sum(x * x))} per slice of {@code axes}, from slot {@code from} into {@code to}. */
+    private static void appendSliceScaled(Pipeline.Builder b, long[] shape, int[] axes, int from, int to, SliceScale scaleOf) {
         Folded f = Folded.of(shape, axes);
         MemoryDesc data = b.own(MemoryDesc.rowMajor(f.dims()));
         MemoryDesc perSlice = b.own(MemoryDesc.rowMajor(f.ones(true)));
@@ -196,13 +227,11 @@ public final class LayerNorms {
                 Pipeline.Arg.slot(DNNL_ARG_SRC(), data, from), Pipeline.Arg.slot(DNNL_ARG_DST(), data, squares));
         b.step(Reductions.reduction(dnnl_reduction_sum(), "sum", data, perSlice), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, squares),
                 Pipeline.Arg.slot(DNNL_ARG_DST(), perSlice, scale));
-        // rsqrt(max(sum, floor)) in place, NaN kept
+        // each slice's scale in place
         long slices = f.slices();
         b.javaStep(scale, sums -> {
             for (long i = 0; i < slices; i++) {
-                float sum = sums.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                float kept = Float.isNaN(sum) ? sum : Math.max(sum, floor);
-                sums.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (1 / Math.sqrt(kept)));
+                sums.setAtIndex(ValueLayout.JAVA_FLOAT, i, scaleOf.of(sums.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
             }
         });
         b.step(Merges.binary(dnnl_binary_mul(), data, perSlice, data), Pipeline.Arg.slot(DNNL_ARG_SRC(), data, from),

@@ -109,6 +109,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'DepthToSpace','config':{'block_size':2,'data_format':'NHWC'}}",
             "{'class_name':'SpaceToDepth','config':{'block_size':2,'data_format':'NCHW'}}",
             "{'class_name':'ConstantMaximum','config':{'y':0.5}}",
+            "{'class_name':'Normalize','config':{'axis':[1,2],'order':2,'epsilon':null}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
