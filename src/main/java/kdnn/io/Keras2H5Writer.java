@@ -47,7 +47,7 @@ final class Keras2H5Writer {
         Group root = new Group();
         root.attribute("keras_version", VarStrings.scalar(KERAS_VERSION, true));
         root.attribute("backend", VarStrings.scalar(BACKEND, true));
-        root.attribute("model_config", VarStrings.scalar(CONFIG_JSON.writeValueAsString(TfOpLambdas.written(ModelConfigs.toConfig(model))), false));
+        root.attribute("model_config", VarStrings.scalar(CONFIG_JSON.writeValueAsString(TfOpLambdaWriter.written(ModelConfigs.toConfig(model))), false));
         Group weights = root.group("model_weights");
         List<Object> layers = SavedLayers.layers(model);
         stringList(weights, "layer_names", layers.stream().map(SavedLayers::name).toList());

@@ -30,7 +30,7 @@ import kdnn.layers.TrueDivide;
  *       {@code tf.stack}: kdnn's {@link Stack}; {@code x[key]} (a SlicingOpLambda) and
  *       {@code tf.expand_dims} and {@code tf.reverse}: kdnn's {@link GetItem}.</li>
  * </ul>
- * kdnn's own three are written back as the TFOpLambda they were ({@link #written}). tf.keras writes
+ * kdnn's own operation layers are written back as the TFOpLambda they were ({@link TfOpLambdaWriter}). tf.keras writes
  * the call's other arguments beside its first tensor ({@code [layer, node, tensor, {"y": 3.0,
  * "name": null}]}, a tensor argument as {@code [layer, node, tensor]}, a constant first argument as
  * {@code ["_CONSTANT_VALUE", -1, value, kwargs]}). Any other function is refused by name. One
@@ -39,16 +39,15 @@ import kdnn.layers.TrueDivide;
  */
 final class TfOpLambdas {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final String CONSTANT = "_CONSTANT_VALUE";
+    /** The first element of a call whose first argument is a constant: {@code ["_CONSTANT_VALUE", -1, value, kwargs]}. */
+    static final String CONSTANT = "_CONSTANT_VALUE";
 
     /** kdnn's element-wise math functions by tf.keras' function name and by class name. */
     private static final Map<String, MathFunction.Function> MATH_FUNCTIONS = new java.util.HashMap<>();
-    private static final Map<String, MathFunction.Function> MATH_CLASSES = new java.util.HashMap<>();
 
     static {
         for (MathFunction.Function f : MathFunction.Function.values()) {
             MATH_FUNCTIONS.put(f.tfFunction(), f);
-            MATH_CLASSES.put(f.className(), f);
         }
     }
 
@@ -573,167 +572,6 @@ final class TfOpLambdas {
         out.put("name", name);
         out.set("inbound_nodes", JSON.arrayNode().add(inputs));
         return out;
-    }
-
-    /**
-     * The Keras 2 form of a model config with kdnn's operation layers written as tf.keras writes
-     * those calls, in nested models too: {@link TrueDivide} as the TFOpLambda of {@code x / y}
-     * ({@code [layer, node, tensor, {"y": y, "name": null}]}), {@link GetItem} as the
-     * SlicingOpLambda of {@code x[key]} ({@code {"slice_spec": key}}, slices as {@code {start, stop,
-     * step}}), {@link Stack} as the TFOpLambda of {@code tf.stack} (a list of tensors, each with
-     * {@code {"axis": axis, "name": null}}): what {@link #translate} reads back.
-     */
-    static JsonNode written(JsonNode modelConfig) {
-        JsonNode copy = modelConfig.deepCopy();
-        writeOperations(copy);
-        return copy;
-    }
-
-    private static void writeOperations(JsonNode model) {
-        JsonNode layers = model.path("config").path("layers");
-        for (int i = 0; i < layers.size(); i++) {
-            JsonNode l = layers.get(i);
-            if (l.path("config").has("layers")) {
-                writeOperations(l);
-                continue;
-            }
-            String cls = l.path("class_name").asText();
-            boolean division = cls.equals(TrueDivide.CLASS_NAME);
-            boolean stack = cls.equals(Stack.CLASS_NAME);
-            boolean squeeze = cls.equals(Squeeze.CLASS_NAME);
-            boolean split = cls.equals(Split.CLASS_NAME);
-            boolean reduce = kdnn.layers.Reduce.CLASS_NAMES.contains(cls);
-            boolean shuffle = kdnn.layers.BlockShuffle.CLASS_NAMES.contains(cls);
-            boolean pad = cls.equals(kdnn.layers.Pad.CLASS_NAME);
-            boolean matmul = cls.equals(kdnn.layers.Matmul.CLASS_NAME);
-            boolean clip = cls.equals(kdnn.layers.ConstantFunction.CLIP);
-            boolean power = cls.equals(kdnn.layers.ConstantFunction.POWER);
-            boolean extreme = cls.equals(kdnn.layers.ConstantFunction.MAXIMUM) || cls.equals(kdnn.layers.ConstantFunction.MINIMUM);
-            MathFunction.Function math = MATH_CLASSES.get(cls);
-            if (!division && !stack && !squeeze && !split && !reduce && !shuffle && !pad && !matmul && !clip && !power && !extreme
-                    && math == null
-                    && !cls.equals(GetItem.CLASS_NAME)) {
-                continue;
-            }
-            JsonNode c = l.get("config");
-            ObjectNode lambda = JSON.objectNode();
-            lambda.put("class_name", division || squeeze || split || reduce || shuffle || pad || matmul || clip || power || extreme
-                    || math != null ? "TFOpLambda"
-                    : "SlicingOpLambda");
-            ObjectNode lc = lambda.putObject("config");
-            lc.set("name", c.get("name"));
-            lc.put("trainable", c.path("trainable").asBoolean(true));
-            lc.put("dtype", "float32");
-            lc.put("function", division ? "math.truediv" : stack ? "stack" : squeeze ? "squeeze" : split ? "split"
-                    : reduce ? (cls.equals("Norm") ? "norm" : "math.reduce_" + cls.toLowerCase(java.util.Locale.ROOT))
-                    : shuffle ? (cls.equals("DepthToSpace") ? "nn.depth_to_space" : "nn.space_to_depth")
-                    : pad ? "pad"
-                    : matmul ? "linalg.matmul" : clip ? "clip_by_value" : power ? "math.pow"
-                    : extreme ? (cls.equals(kdnn.layers.ConstantFunction.MAXIMUM) ? "math.maximum" : "math.minimum")
-                    : math != null ? math.tfFunction() : "__operators__.getitem");
-            lambda.set("name", l.get("name"));
-            ArrayNode nodes = lambda.putArray("inbound_nodes");
-            for (JsonNode node : l.path("inbound_nodes")) {
-                if (stack) {
-                    // the list of tensors is the first argument: each carries the call's other arguments
-                    ArrayNode refs = nodes.addArray();
-                    for (JsonNode source : node) {
-                        ObjectNode kwargs = refs.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2)).addObject();
-                        kwargs.set("axis", c.get("axis"));
-                        kwargs.putNull("name");
-                    }
-                    continue;
-                }
-                JsonNode source = node.get(0);
-                if (division && c.has("x")) {
-                    // a constant divided by the tensor: the constant first, the tensor as y
-                    ObjectNode kwargs = nodes.addArray().add(CONSTANT).add(-1).add(c.get("x")).addObject();
-                    kwargs.set("y", JSON.arrayNode().add(source.get(0)).add(source.get(1)).add(source.get(2)));
-                    kwargs.putNull("name");
-                    continue;
-                }
-                ArrayNode ref = nodes.addArray().add(source.get(0)).add(source.get(1)).add(source.get(2));
-                ObjectNode kwargs = ref.addObject();
-                if (division) {
-                    // a constant divisor, or the second tensor as [layer, node, tensor]
-                    JsonNode y = node.size() > 1 ? JSON.arrayNode().add(node.get(1).get(0)).add(node.get(1).get(1))
-                            .add(node.get(1).get(2)) : c.get("y");
-                    kwargs.set("y", y);
-                    kwargs.putNull("name");
-                } else if (squeeze) {
-                    kwargs.set("axis", c.get("axis"));
-                    kwargs.putNull("name");
-                } else if (clip) {
-                    kwargs.set("clip_value_min", c.get("x_min"));
-                    kwargs.set("clip_value_max", c.get("x_max"));
-                    kwargs.putNull("name");
-                } else if (power) {
-                    kwargs.set("y", c.get("exponent"));
-                    kwargs.putNull("name");
-                } else if (extreme) {
-                    kwargs.set("y", c.get("y"));
-                    kwargs.putNull("name");
-                } else if (matmul) {
-                    // b, the second tensor, as [layer, node, tensor]
-                    kwargs.set("b", JSON.arrayNode().add(node.get(1).get(0)).add(node.get(1).get(1)).add(node.get(1).get(2)));
-                    kwargs.put("transpose_a", c.path("transpose_a").asBoolean(false));
-                    kwargs.put("transpose_b", c.path("transpose_b").asBoolean(false));
-                    kwargs.putNull("name");
-                } else if (pad) {
-                    kwargs.set("paddings", c.get("paddings"));
-                    kwargs.put("mode", c.path("mode").asText("constant").toUpperCase(java.util.Locale.ROOT));
-                    kwargs.set("constant_values", c.get("constant_values"));
-                    kwargs.putNull("name");
-                } else if (shuffle) {
-                    kwargs.set("block_size", c.get("block_size"));
-                    kwargs.set("data_format", c.get("data_format"));
-                    kwargs.putNull("name");
-                } else if (reduce) {
-                    kwargs.set("axis", c.get("axis"));
-                    kwargs.set("keepdims", c.get("keepdims"));
-                    kwargs.putNull("name");
-                } else if (split) {
-                    // Keras 3's indices as tf.split's sizes, the last one -1 (the rest)
-                    kwargs.set("num_or_size_splits", splitSizes(c));
-                    kwargs.set("axis", c.get("axis"));
-                    kwargs.putNull("num");
-                    kwargs.putNull("name");
-                } else if (math != null) {
-                    kwargs.putNull("name");
-                } else {
-                    kwargs.set("slice_spec", tfKerasKey(c.get("key")));
-                }
-            }
-            ((ArrayNode) layers).set(i, lambda);
-        }
-    }
-
-    /** tf.split's sizes of a Split's config: its own, or Keras 3's start indices as sizes ending in -1. */
-    private static JsonNode splitSizes(JsonNode c) {
-        if (c.has("num_or_size_splits")) return c.get("num_or_size_splits");
-        JsonNode given = c.get("indices_or_sections");
-        if (!given.isArray()) return given;
-        ArrayNode out = JSON.arrayNode();
-        int at = 0;
-        for (JsonNode i : given) {
-            out.add(i.asInt() - at);
-            at = i.asInt();
-        }
-        return out.add(-1);
-    }
-
-    /** A key in Keras 3's form as tf.keras writes slice_spec: slices bare, the ellipsis without config. */
-    private static JsonNode tfKerasKey(JsonNode key) {
-        if (key.isArray()) {
-            ArrayNode out = JSON.arrayNode();
-            for (JsonNode k : key) out.add(tfKerasKey(k));
-            return out;
-        }
-        return switch (key.path("class_name").asText("")) {
-            case "__slice__" -> key.get("config").deepCopy();
-            case "__ellipsis__" -> JSON.objectNode().put("class_name", "__ellipsis__");
-            default -> key.deepCopy();
-        };
     }
 
     /** A GetItem key's whole slice ({@code step} null) or reversal ({@code step} -1), in Keras 3's form. */
