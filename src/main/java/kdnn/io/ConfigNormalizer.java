@@ -214,7 +214,7 @@ final class ConfigNormalizer {
             Map.entry("SparseSigmoid", "keras.ops.sparse_sigmoid"), Map.entry("SparsePlus", "keras.ops.sparse_plus"),
             Map.entry("SoftShrink", "keras.ops.soft_shrink"), Map.entry("HardShrink", "keras.ops.hard_shrink"),
             Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
-            Map.entry("Normalize", "keras.ops.normalize"));
+            Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -235,6 +235,9 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
+            Map.entry("Repeat", List.of(new ConfiguredArgument("repeats", "repeats", null),
+                    new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
             Map.entry("Normalize", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)),
                     new ConfiguredArgument("order", "order", JSON.numberNode(2)),
                     new ConfiguredArgument("epsilon", "epsilon", JSON.nullNode()))),

@@ -66,6 +66,8 @@ final class TfOpLambdaWriter {
             case ConstantFunction.MAXIMUM -> "math.maximum";
             case ConstantFunction.MINIMUM -> "math.minimum";
             case "GetItem" -> "__operators__.getitem";
+            case "Tile" -> "tile";
+            case "Repeat" -> "repeat";
             default -> MATH_CLASSES.containsKey(cls) ? MATH_CLASSES.get(cls).tfFunction() : null;
         };
     }
@@ -146,6 +148,11 @@ final class TfOpLambdaWriter {
                 kwargs.set("num_or_size_splits", splitSizes(c));
                 kwargs.set("axis", c.get("axis"));
                 kwargs.putNull("num");
+            }
+            case "Tile" -> kwargs.set("multiples", c.get("repeats"));
+            case "Repeat" -> {
+                kwargs.set("repeats", c.get("repeats"));
+                kwargs.set("axis", c.get("axis"));
             }
             case "GetItem" -> {
                 kwargs.set("slice_spec", tfKerasKey(c.get("key")));

@@ -411,6 +411,25 @@ final class TfOpLambdas {
                 config.put("data_format", call.kwargs.path("data_format").asText("NHWC"));
                 inputs.add(call.tensor(file, where, function));
             }
+            case "tile", "compat.v1.tile" -> {
+                // a count per axis: kdnn's Tile checks them against the input
+                JsonNode multiples = call.kwargs.get("multiples");
+                if (multiples == null || !multiples.isArray()) {
+                    throw unsupported(file, where, function, "multiples=" + ConfigNormalizer.abbreviate(multiples)
+                            + " (kdnn takes a list of counts in the file)");
+                }
+                cls = "Tile";
+                config.set("repeats", multiples.deepCopy());
+                inputs.add(call.tensor(file, where, function));
+            }
+            case "repeat" -> {
+                cls = "Repeat";
+                JsonNode repeats = call.kwargs.get("repeats");
+                if (repeats == null) throw unsupported(file, where, function, "no repeats");
+                config.set("repeats", repeats.deepCopy());
+                config.set("axis", call.kwargs.has("axis") ? call.kwargs.get("axis").deepCopy() : JSON.nullNode());
+                inputs.add(call.tensor(file, where, function));
+            }
             case "keras.ops.normalize" -> {
                 // Keras 3's ops.normalize (no tf.keras function computes it): kdnn's Normalize checks the arguments
                 cls = "Normalize";

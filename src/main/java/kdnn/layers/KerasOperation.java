@@ -7,7 +7,8 @@ package kdnn.layers;
  * TF.js holds none.
  */
 public sealed interface KerasOperation permits TrueDivide, TensorDivide, ConstantDivide, GetItem, Stack, Squeeze, MathFunction,
-        Split, Reduce, Pad, Matmul, ConstantFunction, BlockShuffle, Normalize {
+        Split, Reduce, Pad, Matmul, ConstantFunction, BlockShuffle, Normalize, Tile,
+        Repeat {
     /** tf.keras' function name ({@code "math.truediv"}) of the TFOpLambda or SlicingOpLambda. */
     String tfFunction();
 

@@ -53,6 +53,8 @@ public final class Layers {
         FROM_CONFIG.put(GetItem.CLASS_NAME, GetItem::fromConfig);
         FROM_CONFIG.put(Stack.CLASS_NAME, Stack::fromConfig);
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);
+        FROM_CONFIG.put(Tile.CLASS_NAME, Tile::fromConfig);
+        FROM_CONFIG.put(Repeat.CLASS_NAME, Repeat::fromConfig);
         FROM_CONFIG.put(Split.CLASS_NAME, Split::fromConfig);
         MathFunction.register(FROM_CONFIG);
         ConstantFunction.register(FROM_CONFIG);

@@ -43,6 +43,53 @@ public final class Copies {
     }
 
     /**
+     * NumPy's {@code tile(x, reps)} of a row-major tensor of {@code dims}: output axis {@code a}
+     * holds {@code reps[a]} copies of the input's. One reorder whose source is the input seen with
+     * a zero stride for each copy's axis.
+     */
+    public static Pipeline tile(long[] dims, int[] reps) {
+        long[] strides = MemoryDesc.rowMajorStrides(dims);
+        java.util.List<long[]> axes = new java.util.ArrayList<>(); // {length, source stride}
+        for (int a = 0; a < dims.length; a++) {
+            if (reps[a] != 1) axes.add(new long[] {reps[a], 0});
+            axes.add(new long[] {dims[a], strides[a]});
+        }
+        return broadcast(axes);
+    }
+
+    /**
+     * NumPy's {@code repeat(x, n, axis)} of a row-major tensor of {@code dims}: each element {@code n}
+     * times in a row along {@code axis}. One reorder whose source is the input seen with a zero
+     * stride for the repetitions.
+     */
+    public static Pipeline repeat(long[] dims, int axis, int n) {
+        long[] strides = MemoryDesc.rowMajorStrides(dims);
+        java.util.List<long[]> axes = new java.util.ArrayList<>();
+        for (int a = 0; a < dims.length; a++) {
+            axes.add(new long[] {dims[a], strides[a]});
+            if (a == axis) axes.add(new long[] {n, 0});
+        }
+        return broadcast(axes);
+    }
+
+    /** A row-major output of these axes ({length, source stride} each) read from the input by their strides. */
+    private static Pipeline broadcast(java.util.List<long[]> axes) {
+        long[] outDims = axes.stream().mapToLong(x -> x[0]).toArray();
+        long[] srcStrides = axes.stream().mapToLong(x -> x[1]).toArray();
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.withStrides(outDims, srcStrides, dnnl_f32()));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(outDims));
+            b.step(Convolutions.reorder(src, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
      * Keras' RepeatVector: a (batch, features) input to (batch, n, features), every row
      * {@code n} times. One concat of {@code n} views of the input, each seen as
      * (batch, 1, features), along axis 1.
