@@ -36,8 +36,13 @@ public final class ModelReader {
     private ModelReader() {
     }
 
-    /** A model file, or a folder holding model.json, model.keras or model.h5 (looked for in that order). */
+    /**
+     * A model file, or a folder holding model.json, model.keras or model.h5 (looked for in that order),
+     * or Keras 3's unzipped save (config.json, metadata.json and model.weights.h5: {@code
+     * model.save(path, zipped=False)}, as Keras saves to the Hugging Face Hub).
+     */
     public static ModelSource read(Path path) throws IOException {
+        if (isKeras3Folder(path)) return keras3Folder(path);
         Path file = modelFile(path);
         String label = label(file);
         byte[] head = head(file);
@@ -223,6 +228,39 @@ public final class ModelReader {
         }
     }
 
+    /** A folder of Keras 3's unzipped save: config.json beside model.weights.h5 (or the npz Keras can write instead). */
+    private static boolean isKeras3Folder(Path path) {
+        if (!Files.isDirectory(path)) return false;
+        for (String name : FOLDER_FILES) if (Files.isRegularFile(path.resolve(name))) return false;
+        return Files.isRegularFile(path.resolve(KERAS3_CONFIG)) && (Files.isRegularFile(path.resolve(KERAS3_WEIGHTS))
+                || Files.isRegularFile(path.resolve("model.weights.npz")));
+    }
+
+    /** Keras 3's unzipped save: the members of a .keras zip as files, the weights read from their file. */
+    private static ModelSource keras3Folder(Path dir) throws IOException {
+        String label = label(dir.resolve(KERAS3_CONFIG)).replace("/" + KERAS3_CONFIG, "");
+        Path weights = dir.resolve(KERAS3_WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            throw new ModelFileException(label + ": Keras 3's unzipped save with its weights as model.weights.npz; kdnn"
+                    + " reads the default model.weights.h5 (save it with weights_format=\"h5\", or as .keras)");
+        }
+        for (String name : List.of(KERAS3_METADATA, KERAS3_CONFIG)) {
+            Path f = dir.resolve(name);
+            if (!Files.isRegularFile(f)) {
+                throw new NoSuchFileException(f.toString(), null, "Keras 3's unzipped save lacks " + name);
+            }
+            if (Files.size(f) > JSON_CAP) {
+                throw new ModelFileException(label + "/" + name + ": too large (" + Files.size(f) + " bytes) for JSON");
+            }
+        }
+        JsonNode metadata = parse(Files.readAllBytes(dir.resolve(KERAS3_METADATA)), label + "/" + KERAS3_METADATA);
+        JsonNode config = parse(Files.readAllBytes(dir.resolve(KERAS3_CONFIG)), label + "/" + KERAS3_CONFIG);
+        String weightsLabel = label + "/" + KERAS3_WEIGHTS;
+        try (Hdf5 h5 = Hdf5.open(weights, weightsLabel, Files.size(weights))) {
+            return keras3(metadata, config, h5, label, weightsLabel, "keras3-folder");
+        }
+    }
+
     private static ModelSource keras3Zip(InputStream in, String label) throws IOException {
         Map<String, Long> caps = new LinkedHashMap<>();
         caps.put(KERAS3_METADATA, JSON_CAP);
@@ -236,6 +274,16 @@ public final class ModelReader {
             }
         }
         JsonNode metadata = parse(members.get(KERAS3_METADATA), label + "/" + KERAS3_METADATA);
+        JsonNode config = parse(members.get(KERAS3_CONFIG), label + "/" + KERAS3_CONFIG);
+        String weightsLabel = label + "/" + KERAS3_WEIGHTS;
+        try (Hdf5 h5 = Hdf5.open(members.get(KERAS3_WEIGHTS), weightsLabel)) {
+            return keras3(metadata, config, h5, label, weightsLabel, "keras3-zip");
+        }
+    }
+
+    /** A Keras 3 save's three parts, from a zip or a folder: the version checked, the config read, the weights bound. */
+    private static ModelSource keras3(JsonNode metadata, JsonNode config, Hdf5 h5, String label, String weightsLabel,
+                                      String format) throws IOException {
         JsonNode v = metadata.get("keras_version");
         if (v == null || !v.isTextual()) {
             throw new ModelFileException(label + "/" + KERAS3_METADATA + ": has no \"keras_version\" string");
@@ -243,17 +291,13 @@ public final class ModelReader {
         String version = v.asText();
         if (KerasVersions.major(version) != 3) {
             throw new ModelFileException(label + "/" + KERAS3_METADATA + ": keras_version is \"" + version
-                    + "\"; a .keras zip comes from Keras 3");
+                    + "\"; a .keras save comes from Keras 3");
         }
-        JsonNode normalized = ConfigNormalizer.normalize(parse(members.get(KERAS3_CONFIG), label + "/" + KERAS3_CONFIG),
-                label + "/" + KERAS3_CONFIG);
-        String weightsLabel = label + "/" + KERAS3_WEIGHTS;
+        JsonNode normalized = ConfigNormalizer.normalize(config, label + "/" + KERAS3_CONFIG);
         List<String> notes = new ArrayList<>();
-        try (Hdf5 h5 = Hdf5.open(members.get(KERAS3_WEIGHTS), weightsLabel)) {
-            Map<String, List<Weight>> bound = Hdf5.guarded(weightsLabel,
-                    () -> Keras3Weights.read(h5, LayerTree.of(normalized), isSequential(normalized), notes));
-            return new ModelSource("keras3-zip", version, normalized, bound, notes);
-        }
+        Map<String, List<Weight>> bound = Hdf5.guarded(weightsLabel,
+                () -> Keras3Weights.read(h5, LayerTree.of(normalized), isSequential(normalized), notes));
+        return new ModelSource(format, version, normalized, bound, notes);
     }
 
     private static boolean isSequential(JsonNode normalized) {

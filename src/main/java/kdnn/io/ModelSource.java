@@ -11,7 +11,8 @@ import kdnn.layers.Weight;
 /**
  * A model file read into one neutral form, whatever wrote it.
  *
- * @param format       "keras2-h5", "keras3-zip", "keras3-h5" (the legacy .h5 Keras 3 writes),
+ * @param format       "keras2-h5", "keras3-zip", "keras3-folder" (its members unzipped in a folder),
+ *                     "keras3-h5" (the legacy .h5 Keras 3 writes),
  *                     "tfjs", "keras-json" (a bare config, with or without a separate weights
  *                     file), or "keras3-json" (the same where Keras 3 wrote the config or the
  *                     weights: Keras 3's forms, or a Keras 3 .weights.h5)

@@ -29,7 +29,9 @@ public final class Models {
     }
 
     /**
-     * Loads a model file or a folder holding {@code model.json}, {@code model.keras} or {@code model.h5}.
+     * Loads a model file or a folder holding {@code model.json}, {@code model.keras} or {@code model.h5}, or
+     * Keras 3's unzipped save ({@code config.json}, {@code metadata.json}, {@code model.weights.h5}: what
+     * {@code model.save(path, zipped=False)} writes and the Hugging Face Hub holds).
      *
      * @throws IOException for a missing or unreadable file
      * @throws IllegalArgumentException for a malformed file or a model kdnn cannot run (see {@link ModelFileException})
