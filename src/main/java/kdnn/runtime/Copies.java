@@ -29,17 +29,7 @@ public final class Copies {
             outDims[a] = dims[perm[a]];
             srcStrides[a] = strides[perm[a]];
         }
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            MemoryDesc src = b.own(MemoryDesc.withStrides(outDims, srcStrides, dnnl_f32()));
-            MemoryDesc dst = b.own(MemoryDesc.rowMajor(outDims));
-            b.step(Convolutions.reorder(src, dst), Pipeline.Arg.slot(DNNL_ARG_FROM(), src, Pipeline.INPUT),
-                    Pipeline.Arg.slot(DNNL_ARG_TO(), dst, Pipeline.OUTPUT));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return stridedCopy(outDims, srcStrides);
     }
 
     /**
@@ -74,8 +64,11 @@ public final class Copies {
 
     /** A row-major output of these axes ({length, source stride} each) read from the input by their strides. */
     private static Pipeline broadcast(java.util.List<long[]> axes) {
-        long[] outDims = axes.stream().mapToLong(x -> x[0]).toArray();
-        long[] srcStrides = axes.stream().mapToLong(x -> x[1]).toArray();
+        return stridedCopy(axes.stream().mapToLong(x -> x[0]).toArray(), axes.stream().mapToLong(x -> x[1]).toArray());
+    }
+
+    /** One reorder into a row-major output of {@code outDims}, the input read through {@code srcStrides}. */
+    private static Pipeline stridedCopy(long[] outDims, long[] srcStrides) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc src = b.own(MemoryDesc.withStrides(outDims, srcStrides, dnnl_f32()));
