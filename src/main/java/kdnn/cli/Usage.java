@@ -27,7 +27,8 @@ final class Usage {
         add("run MODEL [--weights FILE] [--input FILE] [--expected FILE]",
                 "run one Keras model file and compare its outputs", """
                 load a model (a Keras 2 .h5, a Keras 3 .keras, a TF.js folder or model.json, or a config .json with
-                --weights; a folder may hold model.json, model.keras or model.h5), print its summary, run it on
+                --weights; a folder may hold model.json, model.keras or model.h5, or be Keras 3's unzipped save:
+                config.json, metadata.json, model.weights.h5), print its summary, run it on
                 the input file (else the expected file, else a generated batch) and compare with the expected outputs
                 (--expected, default NAME_inputs_and_outputs.h5 beside NAME_model.h5 or NAME_config.json, else
                 expected.json beside the model). Input and expected files are JSON ("input"/"output", or
