@@ -214,7 +214,8 @@ final class ConfigNormalizer {
             Map.entry("SparseSigmoid", "keras.ops.sparse_sigmoid"), Map.entry("SparsePlus", "keras.ops.sparse_plus"),
             Map.entry("SoftShrink", "keras.ops.soft_shrink"), Map.entry("HardShrink", "keras.ops.hard_shrink"),
             Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
-            Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"));
+            Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"),
+            Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -236,6 +237,14 @@ final class ConfigNormalizer {
             Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
+            Map.entry("MaxPool", List.of(new ConfiguredArgument("pool_size", "pool_size", null),
+                    new ConfiguredArgument("strides", "strides", JSON.nullNode()),
+                    new ConfiguredArgument("padding", "padding", JSON.textNode("valid")),
+                    new ConfiguredArgument("data_format", "data_format", JSON.textNode("channels_last")))),
+            Map.entry("AveragePool", List.of(new ConfiguredArgument("pool_size", "pool_size", null),
+                    new ConfiguredArgument("strides", "strides", JSON.nullNode()),
+                    new ConfiguredArgument("padding", "padding", JSON.textNode("valid")),
+                    new ConfiguredArgument("data_format", "data_format", JSON.textNode("channels_last")))),
             Map.entry("Repeat", List.of(new ConfiguredArgument("repeats", "repeats", null),
                     new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
             Map.entry("Normalize", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)),
@@ -342,6 +351,10 @@ final class ConfigNormalizer {
         for (ConfiguredArgument a : CONFIGURED_ARGUMENTS.getOrDefault(cls, List.of())) {
             JsonNode v = config.has(a.key()) ? config.get(a.key()) : a.fallback();
             if (v != null && !kwargs.has(a.tfName())) kwargs.set(a.tfName(), v.deepCopy());
+        }
+        // ops.max_pool / ops.average_pool: the pooling's rank from the tensor's shape (pool_size may be one number)
+        if ((cls.equals("MaxPool") || cls.equals("AveragePool")) && first.path("config").path("shape").isArray()) {
+            kwargs.put("rank", first.path("config").path("shape").size() - 2);
         }
         // ops.pad passes its fill value at the call: {"kwargs": {"constant_values": ...}}
         JsonNode fill = nodes.get(0).path("kwargs").path("constant_values");

@@ -411,6 +411,35 @@ final class TfOpLambdas {
                 config.put("data_format", call.kwargs.path("data_format").asText("NHWC"));
                 inputs.add(call.tensor(file, where, function));
             }
+            case "nn.max_pool1d", "nn.max_pool2d", "nn.max_pool3d", "nn.avg_pool1d", "nn.avg_pool2d", "nn.avg_pool3d",
+                 "keras.ops.max_pool", "keras.ops.average_pool" -> {
+                // tf.nn's windowed pooling (and Keras 3's ops): the Keras pooling layer that calls it
+                boolean max = function.contains("max");
+                boolean keras3 = function.startsWith("keras.ops.");
+                int rank = keras3 ? call.kwargs.path("rank").asInt(0) : function.charAt(function.length() - 2) - '0';
+                if (rank < 1 || rank > 3) throw unsupported(file, where, function, "an input of " + (rank + 2) + " axes");
+                // Keras 3's channels_last / channels_first, or TensorFlow's NWC, NHWC, NDHWC and their NC forms
+                String spatial = "DHW".substring(3 - rank);
+                String format = call.kwargs.path("data_format").asText(keras3 ? "channels_last" : "N" + spatial + "C");
+                boolean channelsFirst = format.equals(keras3 ? "channels_first" : "NC" + spatial);
+                if (!channelsFirst && !format.equals(keras3 ? "channels_last" : "N" + spatial + "C")) {
+                    throw unsupported(file, where, function, "data_format=" + format);
+                }
+                cls = (max ? "MaxPooling" : "AveragePooling") + rank + "D";
+                config.set("pool_size", poolingTuple(call.kwargs.get(keras3 ? "pool_size" : "ksize"), rank, channelsFirst,
+                        file, where, function));
+                JsonNode strides = call.kwargs.get("strides");
+                if (strides != null && !strides.isNull()) {
+                    config.set("strides", poolingTuple(strides, rank, channelsFirst, file, where, function));
+                }
+                String padding = call.kwargs.path("padding").asText("valid").toLowerCase(java.util.Locale.ROOT);
+                if (!padding.equals("valid") && !padding.equals("same")) {
+                    throw unsupported(file, where, function, "padding=" + call.kwargs.get("padding"));
+                }
+                config.put("padding", padding);
+                config.put("data_format", channelsFirst ? "channels_first" : "channels_last");
+                inputs.add(call.tensor(file, where, function));
+            }
             case "tile", "compat.v1.tile" -> {
                 // a count per axis: kdnn's Tile checks them against the input
                 JsonNode multiples = call.kwargs.get("multiples");
@@ -591,6 +620,37 @@ final class TfOpLambdas {
         out.put("name", name);
         out.set("inbound_nodes", JSON.arrayNode().add(inputs));
         return out;
+    }
+
+    /**
+     * A pooling function's window or strides as a Keras layer's tuple: one number, one per spatial
+     * axis, or TensorFlow's one per axis whose batch and channel entries must be 1.
+     */
+    private static ArrayNode poolingTuple(JsonNode v, int rank, boolean channelsFirst, String file, String where,
+                                          String function) {
+        ArrayNode out = JSON.arrayNode();
+        if (v != null && v.isIntegralNumber()) {
+            for (int i = 0; i < rank; i++) out.add(v.asInt());
+            return out;
+        }
+        if (v != null && v.isArray() && v.size() == 1) {
+            for (int i = 0; i < rank; i++) out.add(v.get(0).asInt());
+            return out;
+        }
+        if (v != null && v.isArray() && v.size() == rank) {
+            for (JsonNode n : v) out.add(n.asInt());
+            return out;
+        }
+        if (v != null && v.isArray() && v.size() == rank + 2) {
+            int first = channelsFirst ? 2 : 1;
+            boolean ones = v.get(0).asInt() == 1 && v.get(channelsFirst ? 1 : rank + 1).asInt() == 1;
+            if (ones) {
+                for (int i = first; i < first + rank; i++) out.add(v.get(i).asInt());
+                return out;
+            }
+        }
+        throw unsupported(file, where, function, "a window or stride of " + ConfigNormalizer.abbreviate(v) + " (kdnn pools"
+                + " each sample's spatial axes: batch and channel entries 1)");
     }
 
     /** A GetItem key's whole slice ({@code step} null) or reversal ({@code step} -1), in Keras 3's form. */
