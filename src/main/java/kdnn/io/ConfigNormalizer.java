@@ -215,7 +215,8 @@ final class ConfigNormalizer {
             Map.entry("SoftShrink", "keras.ops.soft_shrink"), Map.entry("HardShrink", "keras.ops.hard_shrink"),
             Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
             Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"),
-            Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"));
+            Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"),
+            Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -237,6 +238,7 @@ final class ConfigNormalizer {
             Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
+            Map.entry("RGBToGrayscale", List.of(new ConfiguredArgument("data_format", "data_format", JSON.nullNode()))),
             Map.entry("MaxPool", List.of(new ConfiguredArgument("pool_size", "pool_size", null),
                     new ConfiguredArgument("strides", "strides", JSON.nullNode()),
                     new ConfiguredArgument("padding", "padding", JSON.textNode("valid")),

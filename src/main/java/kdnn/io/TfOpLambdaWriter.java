@@ -67,6 +67,7 @@ final class TfOpLambdaWriter {
             case ConstantFunction.MINIMUM -> "math.minimum";
             case "GetItem" -> "__operators__.getitem";
             case "Tile" -> "tile";
+            case "RGBToGrayscale" -> "image.rgb_to_grayscale";
             case "Repeat" -> "repeat";
             default -> MATH_CLASSES.containsKey(cls) ? MATH_CLASSES.get(cls).tfFunction() : null;
         };

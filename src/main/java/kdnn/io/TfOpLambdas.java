@@ -440,6 +440,13 @@ final class TfOpLambdas {
                 config.put("data_format", channelsFirst ? "channels_first" : "channels_last");
                 inputs.add(call.tensor(file, where, function));
             }
+            case "image.rgb_to_grayscale" -> {
+                // tf.image's is channels-last; Keras 3's operation names its data format
+                cls = "RGBToGrayscale";
+                JsonNode format = call.kwargs.get("data_format");
+                if (format != null && !format.isNull()) config.set("data_format", format.deepCopy());
+                inputs.add(call.tensor(file, where, function));
+            }
             case "tile", "compat.v1.tile" -> {
                 // a count per axis: kdnn's Tile checks them against the input
                 JsonNode multiples = call.kwargs.get("multiples");

@@ -112,6 +112,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'Normalize','config':{'axis':[1,2],'order':2,'epsilon':null}}",
             "{'class_name':'Tile','config':{'repeats':[2,1]}}",
             "{'class_name':'Repeat','config':{'repeats':3,'axis':-1}}",
+            "{'class_name':'RGBToGrayscale','config':{'data_format':'channels_first'}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
