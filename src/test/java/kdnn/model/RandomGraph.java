@@ -246,8 +246,9 @@ final class RandomGraph {
      */
     boolean callAgain(Value x) {
         // not UnitNormalization: idempotent, so a difference of its outputs is rounding noise that it then blows up
-        List<Layer> candidates = new ArrayList<>(applied.stream().filter(l -> !l.className().equals("UnitNormalization"))
-                .toList());
+        // nor an operation: a file writes one per call
+        List<Layer> candidates = new ArrayList<>(applied.stream().filter(l -> !l.className().equals("UnitNormalization")
+                && !(l instanceof kdnn.layers.KerasOperation)).toList());
         java.util.Collections.shuffle(candidates, reuses);
         for (Layer l : candidates.subList(0, Math.min(3, candidates.size()))) {
             KerasTensor t;
@@ -976,6 +977,8 @@ final class RandomGraph {
      * Permute or a Reshape of the spatial axes, or a global pooling that keeps the axes.
      */
     Layer rearrangement(Value x) {
+        Layer operation = reuses.nextBoolean() ? operation(x) : null;
+        if (operation != null) return operation;
         int[] s = x.shape();
         int[] spatial = new int[rank];
         for (int i = 0; i < rank; i++) spatial[i] = i;
@@ -1002,6 +1005,42 @@ final class RandomGraph {
             default -> {
                 return layer(cls(r.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"),
                         "data_format", format(), "keepdims", true);
+            }
+        }
+    }
+
+    /**
+     * An operation layer (a keras.ops or tf function's call in a file): a tile or repeat of a spatial
+     * axis, the maximum or minimum with a number, Keras 3's L2 normalize over the last axis, or
+     * TensorFlow's depth_to_space / space_to_depth; null where the drawn one does not fit the value.
+     */
+    Layer operation(Value x) {
+        if (chainOnly) return null; // a chain becomes a Sequential, whose files hold layers only
+        int[] s = x.shape();
+        int side = spatialAxis(reuses.nextInt(rank));
+        switch (reuses.nextInt(5)) {
+            case 0 -> {
+                if (volume(s) > 1024) return null;
+                int[] reps = new int[rank + 2];
+                Arrays.fill(reps, 1);
+                reps[side] = 2;
+                return reuses.nextBoolean() ? layer("Tile", "repeats", reps) : layer("Repeat", "repeats", 2, "axis", side);
+            }
+            case 1 -> {
+                return layer(reuses.nextBoolean() ? "ConstantMaximum" : "ConstantMinimum", "y", reuses.nextBoolean() ? 0.25 : -0.5);
+            }
+            case 2 -> {
+                // (over the last axis, whose length must be known: channels_first with open sides has none)
+                return channelsFirst && openSides ? null : layer("Normalize", "axis", -1, "order", 2, "epsilon", null);
+            }
+            default -> {
+                if (rank != 2) return null;
+                String format = channelsFirst ? "NCHW" : "NHWC";
+                if (reuses.nextBoolean()) {
+                    return s[channelAxis()] % 4 == 0 ? layer("DepthToSpace", "block_size", 2, "data_format", format) : null;
+                }
+                return s[spatialAxis(0)] % 2 == 0 && s[spatialAxis(1)] % 2 == 0
+                        ? layer("SpaceToDepth", "block_size", 2, "data_format", format) : null;
             }
         }
     }
@@ -1230,6 +1269,15 @@ final class RandomGraph {
                 yield new RefArray(new int[] {s[0], s[1], units}, y);
             }
             case "Permute" -> ReferenceSurrounding.permute(x, ints(config.get("dims")));
+            case "Tile" -> kdnn.reference.ReferenceOperations.tile(x, ints(config.get("repeats")));
+            case "Repeat" -> kdnn.reference.ReferenceOperations.repeat(x, config.get("axis").asInt(), config.get("repeats").asInt());
+            case "ConstantMaximum", "ConstantMinimum" -> kdnn.reference.ReferenceOperations.extreme(x,
+                    config.get("y").asDouble(), l.className().equals("ConstantMaximum"));
+            case "Normalize" -> kdnn.reference.ReferenceOperations.normalizeLastAxis(x, 1e-7);
+            case "DepthToSpace" -> kdnn.reference.ReferenceOperations.depthToSpace(x, config.get("block_size").asInt(),
+                    config.get("data_format").asText().equals("NCHW"));
+            case "SpaceToDepth" -> kdnn.reference.ReferenceOperations.spaceToDepth(x, config.get("block_size").asInt(),
+                    config.get("data_format").asText().equals("NCHW"));
             case "Reshape" -> ReferenceSurrounding.reshape(x, ints(config.get("target_shape")));
             case "ThresholdedReLU" -> ReferenceSurrounding.thresholdedRelu(x, config.get("theta").asDouble());
             case "ELU" -> ReferenceSurrounding.elu(x, config.get("alpha").asDouble());

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * NumPy's basic indexing ({@code x[key]}), stacking along a new axis, and Keras' Embedding lookup,
- * written out index by index: the references of kdnn's GetItem, Stack and Embedding.
+ * NumPy's basic indexing ({@code x[key]}), stacking along a new axis, tile and repeat, Keras' Embedding
+ * lookup, TensorFlow's depth_to_space and the element-wise maximum or minimum with a number, written
+ * out index by index: the references of kdnn's GetItem, Stack, Tile, Repeat, Embedding, BlockShuffle
+ * and ConstantFunction's extremes.
  */
 public final class ReferenceOperations {
     private ReferenceOperations() {
@@ -117,5 +119,110 @@ public final class ReferenceOperations {
         int[] dims = java.util.Arrays.copyOf(ids.shape(), ids.shape().length + 1);
         dims[dims.length - 1] = cols;
         return new RefArray(dims, out);
+    }
+
+    /** NumPy's tile: output axis a holds reps[a] copies of the input's (one count per axis). */
+    public static RefArray tile(RefArray x, int[] reps) {
+        int[] in = x.shape();
+        int[] out = new int[in.length];
+        for (int a = 0; a < in.length; a++) out[a] = in[a] * reps[a];
+        RefArray y = RefArray.zeros(out);
+        int[] o = new int[out.length];
+        int[] i = new int[out.length];
+        do {
+            for (int a = 0; a < out.length; a++) i[a] = o[a] % in[a];
+            y.data()[Shapes.offset(out, o)] = x.data()[Shapes.offset(in, i)];
+        } while (Shapes.next(o, out));
+        return y;
+    }
+
+    /** NumPy's repeat: each element n times in a row along {@code axis}. */
+    public static RefArray repeat(RefArray x, int axis, int n) {
+        int[] in = x.shape();
+        int[] out = in.clone();
+        out[axis] *= n;
+        RefArray y = RefArray.zeros(out);
+        int[] o = new int[out.length];
+        do {
+            int[] i = o.clone();
+            i[axis] = o[axis] / n;
+            y.data()[Shapes.offset(out, o)] = x.data()[Shapes.offset(in, i)];
+        } while (Shapes.next(o, out));
+        return y;
+    }
+
+    /**
+     * TensorFlow's depth_to_space of a 4-D tensor: channel (i * b + j) * C' + c of pixel (h, w) to
+     * channel c of pixel (h * b + i, w * b + j); NHWC, or NCHW with the channel axis first.
+     */
+    public static RefArray depthToSpace(RefArray x, int b, boolean nchw) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = nchw ? s[1] : s[3];
+        int h = nchw ? s[2] : s[1];
+        int w = nchw ? s[3] : s[2];
+        int co = c / (b * b);
+        int[] out = nchw ? new int[] {n, co, h * b, w * b} : new int[] {n, h * b, w * b, co};
+        RefArray y = RefArray.zeros(out);
+        for (int img = 0; img < n; img++) {
+            for (int oh = 0; oh < h * b; oh++) {
+                for (int ow = 0; ow < w * b; ow++) {
+                    for (int k = 0; k < co; k++) {
+                        int ic = ((oh % b) * b + ow % b) * co + k;
+                        int[] from = nchw ? new int[] {img, ic, oh / b, ow / b} : new int[] {img, oh / b, ow / b, ic};
+                        int[] to = nchw ? new int[] {img, k, oh, ow} : new int[] {img, oh, ow, k};
+                        y.data()[Shapes.offset(out, to)] = x.data()[Shapes.offset(s, from)];
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** TensorFlow's maximum (or minimum) of each value and {@code c}: NaN on either side gives NaN. */
+    public static RefArray extreme(RefArray x, double c, boolean max) {
+        float[] out = new float[x.data().length];
+        for (int i = 0; i < out.length; i++) {
+            float v = x.data()[i];
+            out[i] = Float.isNaN(v) || Double.isNaN(c) ? Float.NaN : (float) (max ? Math.max(v, c) : Math.min(v, c));
+        }
+        return new RefArray(x.shape().clone(), out);
+    }
+
+    /** TensorFlow's space_to_depth, depth_to_space's inverse: pixel (h * b + i, w * b + j) to channel (i * b + j) * C + c. */
+    public static RefArray spaceToDepth(RefArray x, int b, boolean nchw) {
+        int[] s = x.shape();
+        int n = s[0];
+        int c = nchw ? s[1] : s[3];
+        int h = nchw ? s[2] : s[1];
+        int w = nchw ? s[3] : s[2];
+        int[] out = nchw ? new int[] {n, c * b * b, h / b, w / b} : new int[] {n, h / b, w / b, c * b * b};
+        RefArray y = RefArray.zeros(out);
+        for (int img = 0; img < n; img++) {
+            for (int ih = 0; ih < h; ih++) {
+                for (int iw = 0; iw < w; iw++) {
+                    for (int k = 0; k < c; k++) {
+                        int oc = ((ih % b) * b + iw % b) * c + k;
+                        int[] from = nchw ? new int[] {img, k, ih, iw} : new int[] {img, ih, iw, k};
+                        int[] to = nchw ? new int[] {img, oc, ih / b, iw / b} : new int[] {img, ih / b, iw / b, oc};
+                        y.data()[Shapes.offset(out, to)] = x.data()[Shapes.offset(s, from)];
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Keras 3's ops.normalize over the last axis, its L2 case: x * min(1 / sqrt(sum(x * x)), 1 / epsilon), in double. */
+    public static RefArray normalizeLastAxis(RefArray x, double epsilon) {
+        int last = x.shape()[x.rank() - 1];
+        float[] out = new float[x.data().length];
+        for (int row = 0; row < out.length / last; row++) {
+            double sum = 0;
+            for (int k = 0; k < last; k++) sum += (double) x.data()[row * last + k] * x.data()[row * last + k];
+            double scale = Double.isNaN(sum) ? Double.NaN : Math.min(1 / Math.sqrt(sum), (float) (1 / epsilon));
+            for (int k = 0; k < last; k++) out[row * last + k] = (float) (x.data()[row * last + k] * scale);
+        }
+        return new RefArray(x.shape().clone(), out);
     }
 }
