@@ -113,6 +113,12 @@ public final class STFTSpectrogram extends Layer {
                 throw new IllegalArgumentException("`frame_step` should be a positive integer not greater than"
                         + " `frame_length`. Received frame_step=" + frameStep + ", frame_length=" + frameLength);
             }
+            if (fftLength == null && frameLength > 1 << 30) {
+                // Keras' default fft_length, the next power of two, would be 2**31: past an int (found by the hostile
+                // properties, where the search for it never ended)
+                throw new IllegalArgumentException("`frame_length`=" + frameLength + " makes the default fft_length 2**31,"
+                        + " longer than the 2**31 - 1 values kdnn indexes along an axis");
+            }
             if (fftLength != null && fftLength < frameLength) {
                 throw new IllegalArgumentException("`fft_length` should be not less than `frame_length`. Received"
                         + " fft_length=" + fftLength + ", frame_length=" + frameLength);
@@ -191,9 +197,7 @@ public final class STFTSpectrogram extends Layer {
     /** The transform's length: fft_length, or the smallest power of two at least frame_length. */
     int transformLength() {
         if (fftLength != null) return fftLength;
-        int n = 1;
-        while (n < frameLength) n <<= 1;
-        return n;
+        return frameLength == 1 ? 1 : Integer.highestOneBit(frameLength - 1) << 1; // (at most 2**30: checked at construction)
     }
 
     /** Frequency bins of each kernel: fft_length // 2 + 1. */
