@@ -417,6 +417,10 @@ final class TfOpLambdas {
                 boolean max = function.contains("max");
                 boolean keras3 = function.startsWith("keras.ops.");
                 int rank = keras3 ? call.kwargs.path("rank").asInt(0) : function.charAt(function.length() - 2) - '0';
+                if (keras3 && !call.kwargs.has("rank")) {
+                    throw unsupported(file, where, function, "a tensor whose shape the file does not give (its rank"
+                            + " says which pooling)");
+                }
                 if (rank < 1 || rank > 3) throw unsupported(file, where, function, "an input of " + (rank + 2) + " axes");
                 // Keras 3's channels_last / channels_first, or TensorFlow's NWC, NHWC, NDHWC and their NC forms
                 String spatial = "DHW".substring(3 - rank);
