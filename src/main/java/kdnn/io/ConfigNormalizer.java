@@ -216,7 +216,7 @@ final class ConfigNormalizer {
             Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
             Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"),
             Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"),
-            Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"));
+            Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"), Map.entry("Take", "keras.ops.take"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -238,6 +238,7 @@ final class ConfigNormalizer {
             Map.entry("Prod", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
+            Map.entry("Take", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
             Map.entry("RGBToGrayscale", List.of(new ConfiguredArgument("data_format", "data_format", JSON.nullNode()))),
             Map.entry("MaxPool", List.of(new ConfiguredArgument("pool_size", "pool_size", null),
                     new ConfiguredArgument("strides", "strides", JSON.nullNode()),
@@ -343,7 +344,7 @@ final class ConfigNormalizer {
         if (args.size() == 2) {
             JsonNode second = args.get(1);
             // the second argument under tf.keras' name for it: x[key]'s slice_spec, else y
-            kwargs.set(cls.equals("GetItem") ? "slice_spec" : "y", second.path("class_name").asText().equals("__keras_tensor__")
+            kwargs.set(cls.equals("GetItem") ? "slice_spec" : cls.equals("Take") ? "indices" : "y", second.path("class_name").asText().equals("__keras_tensor__")
                     ? tensor(second, where, models, JSON.objectNode()) : constant(second, where, cls));
         } else if (args.size() != 1) {
             throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called with "

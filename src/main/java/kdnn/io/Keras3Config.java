@@ -389,6 +389,7 @@ final class Keras3Config {
         if (op instanceof TrueDivide d) args.add(d.getConfig().get("y"));
         if (op instanceof kdnn.layers.ConstantDivide d) args.insert(0, d.getConfig().get("x")); // the constant first
         if (op instanceof GetItem g) args.add(g.key());
+        if (op instanceof kdnn.layers.Take t) args.add(t.getConfig().get("indices")); // ops.take(x, indices, axis)
         if (op instanceof kdnn.layers.ConstantFunction f && !cls.equals(kdnn.layers.ConstantFunction.CLIP)) {
             args.add(f.constants()[0]); // ops.power(x, p), ops.maximum(x, c), ops.minimum(x, c)
         }

@@ -171,6 +171,9 @@ final class SaveRules {
         if (kdnn.layers.RandomAugmentation.KERAS_3_ONLY.contains(l.className())) return "is Keras 3's class " + l.className();
         if (l instanceof kdnn.layers.AutoContrast) return "is Keras 3's class AutoContrast";
         if (l instanceof kdnn.layers.Normalize) return "is Keras 3's operation ops.normalize";
+        if (l instanceof kdnn.layers.Take t && t.countsNegativeFromEnd() && t.hasNegativeIndex()) {
+            return "has Keras 3's negative indices (counted from the end; tf.gather refuses them)";
+        }
         if (l instanceof kdnn.layers.RgbToGrayscale g && g.dataFormat() == kdnn.layers.DataFormat.CHANNELS_FIRST) {
             return "has Keras 3's data_format=\"channels_first\" (tf.image.rgb_to_grayscale is channels-last)";
         }

@@ -67,6 +67,7 @@ final class TfOpLambdaWriter {
             case ConstantFunction.MINIMUM -> "math.minimum";
             case "GetItem" -> "__operators__.getitem";
             case "Tile" -> "tile";
+            case "Take" -> "gather";
             case "RGBToGrayscale" -> "image.rgb_to_grayscale";
             case "Repeat" -> "repeat";
             default -> MATH_CLASSES.containsKey(cls) ? MATH_CLASSES.get(cls).tfFunction() : null;
@@ -151,6 +152,11 @@ final class TfOpLambdaWriter {
                 kwargs.putNull("num");
             }
             case "Tile" -> kwargs.set("multiples", c.get("repeats"));
+            case "Take" -> {
+                kwargs.set("indices", c.get("indices"));
+                kwargs.set("axis", c.get("axis"));
+                kwargs.put("batch_dims", 0);
+            }
             case "Repeat" -> {
                 kwargs.set("repeats", c.get("repeats"));
                 kwargs.set("axis", c.get("axis"));

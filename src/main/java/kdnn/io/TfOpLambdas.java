@@ -451,6 +451,24 @@ final class TfOpLambdas {
                 if (format != null && !format.isNull()) config.set("data_format", format.deepCopy());
                 inputs.add(call.tensor(file, where, function));
             }
+            case "gather", "compat.v1.gather", "keras.ops.take" -> {
+                // constant indices of one axis: kdnn's Take checks them against the input
+                JsonNode indices = call.kwargs.get("indices");
+                boolean constant = indices != null && (indices.isIntegralNumber() || indices.isArray() && !indices.isEmpty()
+                        && indices.get(0).isNumber());
+                if (!constant) {
+                    throw unsupported(file, where, function, "indices=" + ConfigNormalizer.abbreviate(indices)
+                            + " (kdnn takes an integer or a flat list of integers in the file)");
+                }
+                if (call.kwargs.path("batch_dims").asInt(0) != 0) {
+                    throw unsupported(file, where, function, "batch_dims=" + call.kwargs.get("batch_dims"));
+                }
+                cls = "Take";
+                config.set("indices", indices.deepCopy());
+                config.set("axis", call.kwargs.has("axis") ? call.kwargs.get("axis").deepCopy() : JSON.nullNode());
+                if (function.equals("keras.ops.take")) config.put("negative_from_end", true);
+                inputs.add(call.tensor(file, where, function));
+            }
             case "tile", "compat.v1.tile" -> {
                 // a count per axis: kdnn's Tile checks them against the input
                 JsonNode multiples = call.kwargs.get("multiples");

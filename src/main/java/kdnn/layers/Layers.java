@@ -55,6 +55,7 @@ public final class Layers {
         FROM_CONFIG.put(Squeeze.CLASS_NAME, Squeeze::fromConfig);
         FROM_CONFIG.put(Tile.CLASS_NAME, Tile::fromConfig);
         FROM_CONFIG.put(Repeat.CLASS_NAME, Repeat::fromConfig);
+        FROM_CONFIG.put(Take.CLASS_NAME, Take::fromConfig);
         FROM_CONFIG.put(RgbToGrayscale.CLASS_NAME, RgbToGrayscale::fromConfig);
         FROM_CONFIG.put(Split.CLASS_NAME, Split::fromConfig);
         MathFunction.register(FROM_CONFIG);
