@@ -1011,14 +1011,20 @@ final class RandomGraph {
 
     /**
      * An operation layer (a keras.ops or tf function's call in a file): a tile or repeat of a spatial
-     * axis, the maximum or minimum with a number, Keras 3's L2 normalize over the last axis, or
-     * TensorFlow's depth_to_space / space_to_depth; null where the drawn one does not fit the value.
+     * axis, the maximum or minimum with a number, Keras 3's L2 normalize over the last axis, channels
+     * taken (tf.gather), or TensorFlow's depth_to_space / space_to_depth; null where the drawn one does
+     * not fit the value.
      */
     Layer operation(Value x) {
         if (chainOnly) return null; // a chain becomes a Sequential, whose files hold layers only
         int[] s = x.shape();
         int side = spatialAxis(reuses.nextInt(rank));
-        switch (reuses.nextInt(5)) {
+        switch (reuses.nextInt(6)) {
+            case 5 -> {
+                // channels picked and reordered, one repeated: the last, the first, the last
+                int c = s[channelAxis()];
+                return layer("Take", "indices", new int[] {c - 1, 0, c - 1}, "axis", channelAxis());
+            }
             case 0 -> {
                 if (volume(s) > 1024) return null;
                 int[] reps = new int[rank + 2];
@@ -1270,6 +1276,7 @@ final class RandomGraph {
             }
             case "Permute" -> ReferenceSurrounding.permute(x, ints(config.get("dims")));
             case "Tile" -> kdnn.reference.ReferenceOperations.tile(x, ints(config.get("repeats")));
+            case "Take" -> kdnn.reference.ReferenceOperations.take(x, config.get("axis").asInt(), ints(config.get("indices")));
             case "Repeat" -> kdnn.reference.ReferenceOperations.repeat(x, config.get("axis").asInt(), config.get("repeats").asInt());
             case "ConstantMaximum", "ConstantMinimum" -> kdnn.reference.ReferenceOperations.extreme(x,
                     config.get("y").asDouble(), l.className().equals("ConstantMaximum"));

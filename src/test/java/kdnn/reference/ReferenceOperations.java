@@ -225,4 +225,19 @@ public final class ReferenceOperations {
         }
         return new RefArray(x.shape().clone(), out);
     }
+
+    /** NumPy's take of a list of indices (each in range) along {@code axis}: the axis keeps the list's length. */
+    public static RefArray take(RefArray x, int axis, int[] indices) {
+        int[] in = x.shape();
+        int[] out = in.clone();
+        out[axis] = indices.length;
+        RefArray y = RefArray.zeros(out);
+        int[] o = new int[out.length];
+        do {
+            int[] i = o.clone();
+            i[axis] = indices[o[axis]];
+            y.data()[Shapes.offset(out, o)] = x.data()[Shapes.offset(in, i)];
+        } while (Shapes.next(o, out));
+        return y;
+    }
 }
