@@ -216,7 +216,9 @@ final class ConfigNormalizer {
             Map.entry("Squareplus", "keras.ops.squareplus"), Map.entry("Sparsemax", "keras.ops.sparsemax"),
             Map.entry("Normalize", "keras.ops.normalize"), Map.entry("Tile", "tile"), Map.entry("Repeat", "repeat"),
             Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"),
-            Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"), Map.entry("Take", "keras.ops.take"));
+            Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"), Map.entry("Take", "keras.ops.take"),
+            // ops.moveaxis and ops.swapaxes: the transpose of their permutation, worked out from the tensor's rank
+            Map.entry("Moveaxis", "transpose"), Map.entry("Swapaxes", "transpose"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -355,6 +357,7 @@ final class ConfigNormalizer {
             JsonNode v = config.has(a.key()) ? config.get(a.key()) : a.fallback();
             if (v != null && !kwargs.has(a.tfName())) kwargs.set(a.tfName(), v.deepCopy());
         }
+        if (cls.equals("Moveaxis") || cls.equals("Swapaxes")) kwargs.set("perm", permutation(cls, config, first, where));
         // ops.max_pool / ops.average_pool: the pooling's rank from the tensor's shape (pool_size may be one number)
         if ((cls.equals("MaxPool") || cls.equals("AveragePool")) && first.path("config").path("shape").isArray()) {
             kwargs.put("rank", first.path("config").path("shape").size() - 2);
@@ -373,6 +376,51 @@ final class ConfigNormalizer {
         ArrayNode call = firstIsTensor ? tensor(first, where, models, kwargs)
                 : JSON.arrayNode().add("_CONSTANT_VALUE").add(-1).add(constant(first, where, cls)).add(kwargs);
         return lambda(entry, cls, call);
+    }
+
+    /**
+     * NumPy's permutation of {@code moveaxis(x, source, destination)} or {@code swapaxes(x, axis1, axis2)}
+     * for the rank of the tensor {@code first} (Keras 3 writes its shape beside it).
+     */
+    private ArrayNode permutation(String cls, JsonNode config, JsonNode first, String where) {
+        JsonNode shape = first.path("config").path("shape");
+        if (!shape.isArray()) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called on a tensor whose"
+                    + " shape the file does not give; its rank says the permutation");
+        }
+        int rank = shape.size();
+        List<Integer> from = axes(config.path(cls.equals("Swapaxes") ? "axis1" : "source"), rank, cls, where);
+        List<Integer> to = axes(config.path(cls.equals("Swapaxes") ? "axis2" : "destination"), rank, cls, where);
+        if (from.size() != to.size() || new HashSet<>(from).size() != from.size() || new HashSet<>(to).size() != to.size()) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") has axes " + from + " and "
+                    + to + ": of one count, none repeated");
+        }
+        List<Integer> order = new java.util.ArrayList<>();
+        if (cls.equals("Swapaxes")) {
+            for (int a = 0; a < rank; a++) order.add(a == from.get(0) ? to.get(0) : a == to.get(0) ? from.get(0) : a);
+        } else {
+            // NumPy: the other axes in order, then each source inserted at its destination, lowest destination first
+            for (int a = 0; a < rank; a++) if (!from.contains(a)) order.add(a);
+            java.util.TreeMap<Integer, Integer> byDestination = new java.util.TreeMap<>();
+            for (int i = 0; i < from.size(); i++) byDestination.put(to.get(i), from.get(i));
+            byDestination.forEach((destination, source) -> order.add(destination, source));
+        }
+        ArrayNode perm = JSON.arrayNode();
+        order.forEach(perm::add);
+        return perm;
+    }
+
+    /** One axis or a list of them, each in range for {@code rank} and taken non-negative. */
+    private List<Integer> axes(JsonNode v, int rank, String cls, String where) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (JsonNode a : v.isArray() ? v : JSON.arrayNode().add(v)) {
+            if (!a.isIntegralNumber() || a.asInt() < -rank || a.asInt() >= rank) {
+                throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") has axis "
+                        + abbreviate(a) + ", not an axis of a tensor of rank " + rank);
+            }
+            out.add(a.asInt() < 0 ? a.asInt() + rank : a.asInt());
+        }
+        return out;
     }
 
     /** The TFOpLambda of a Keras 3 operation's entry, with its one call. */
