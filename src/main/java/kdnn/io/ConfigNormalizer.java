@@ -218,7 +218,9 @@ final class ConfigNormalizer {
             Map.entry("MaxPool", "keras.ops.max_pool"), Map.entry("AveragePool", "keras.ops.average_pool"),
             Map.entry("RGBToGrayscale", "image.rgb_to_grayscale"), Map.entry("Take", "keras.ops.take"),
             // ops.moveaxis and ops.swapaxes: the transpose of their permutation, worked out from the tensor's rank
-            Map.entry("Moveaxis", "transpose"), Map.entry("Swapaxes", "transpose"));
+            Map.entry("Moveaxis", "transpose"), Map.entry("Swapaxes", "transpose"),
+            // ops.image.pad_images and crop_images: ZeroPadding2D and Cropping2D of the sides worked out from the shape
+            Map.entry("PadImages", "keras.ops.image.pad_images"), Map.entry("CropImages", "keras.ops.image.crop_images"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -358,6 +360,7 @@ final class ConfigNormalizer {
             if (v != null && !kwargs.has(a.tfName())) kwargs.set(a.tfName(), v.deepCopy());
         }
         if (cls.equals("Moveaxis") || cls.equals("Swapaxes")) kwargs.set("perm", permutation(cls, config, first, where));
+        if (cls.equals("PadImages") || cls.equals("CropImages")) imageSides(cls, config, first, where, kwargs);
         // ops.max_pool / ops.average_pool: the pooling's rank from the tensor's shape (pool_size may be one number)
         if ((cls.equals("MaxPool") || cls.equals("AveragePool")) && first.path("config").path("shape").isArray()) {
             kwargs.put("rank", first.path("config").path("shape").size() - 2);
@@ -408,6 +411,62 @@ final class ConfigNormalizer {
         ArrayNode perm = JSON.arrayNode();
         order.forEach(perm::add);
         return perm;
+    }
+
+    /**
+     * {@code ops.image.pad_images} / {@code crop_images}: two of each side's three numbers (before, after,
+     * the target length) given, the third worked out from the image's height and width in the file, as
+     * Keras does; its checks and words. Written into {@code kwargs} as {@code sides}
+     * {@code [[top, bottom], [left, right]]} and {@code data_format}.
+     */
+    private void imageSides(String cls, JsonNode config, JsonNode first, String where, ObjectNode kwargs) {
+        boolean pad = cls.equals("PadImages");
+        String word = pad ? "padding" : "cropping";
+        JsonNode shape = first.path("config").path("shape");
+        String format = config.path("data_format").asText("channels_last");
+        if (!shape.isArray() || shape.size() != 4) {
+            throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") is called on a tensor of"
+                    + " shape " + abbreviate(shape) + "; kdnn reads a batch of images of known rank 4");
+        }
+        boolean first1 = format.equals("channels_first");
+        JsonNode[] lengths = {shape.get(first1 ? 2 : 1), shape.get(first1 ? 3 : 2)};
+        String[][] keys = {{"top_" + word, "bottom_" + word, "target_height"}, {"left_" + word, "right_" + word, "target_width"}};
+        ArrayNode sides = JSON.arrayNode();
+        for (int a = 0; a < 2; a++) {
+            JsonNode before = config.path(keys[a][0]);
+            JsonNode after = config.path(keys[a][1]);
+            JsonNode target = config.path(keys[a][2]);
+            int given = (before.isNumber() ? 1 : 0) + (after.isNumber() ? 1 : 0) + (target.isNumber() ? 1 : 0);
+            if (given != 2) {
+                throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + "): Must specify exactly"
+                        + " two of " + String.join(", ", keys[a]) + ". Received: " + keys[a][0] + "=" + before + ", "
+                        + keys[a][1] + "=" + after + ", " + keys[a][2] + "=" + target);
+            }
+            if (!lengths[a].canConvertToInt()) {
+                throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + ") needs the image's "
+                        + (a == 0 ? "height" : "width") + ", which the file leaves open");
+            }
+            int length = lengths[a].asInt();
+            // Keras: a missing side is the target less the other side and the length (padding), or the length less
+            // the target and the other side (cropping)
+            int b = before.isNumber() ? before.asInt() : pad ? target.asInt() - after.asInt() - length
+                    : length - target.asInt() - after.asInt();
+            int e = after.isNumber() ? after.asInt() : pad ? target.asInt() - b - length : length - target.asInt() - b;
+            for (int k = 0; k < 2; k++) {
+                int v = k == 0 ? b : e;
+                if (v < 0) {
+                    throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + "): " + keys[a][k]
+                            + " must be >= 0. Received: " + keys[a][k] + "=" + v);
+                }
+            }
+            if (!pad && length - b - e <= 0) {
+                throw new ModelFileException(file + ": " + where + " (Keras 3 operation " + cls + "): " + keys[a][2]
+                        + " must be > 0. Received: " + keys[a][2] + "=" + (length - b - e));
+            }
+            sides.addArray().add(b).add(e);
+        }
+        kwargs.set("sides", sides);
+        kwargs.put("data_format", format);
     }
 
     /** One axis or a list of them, each in range for {@code rank} and taken non-negative. */

@@ -469,6 +469,13 @@ final class TfOpLambdas {
                 if (function.equals("keras.ops.take")) config.put("negative_from_end", true);
                 inputs.add(call.tensor(file, where, function));
             }
+            case "keras.ops.image.pad_images", "keras.ops.image.crop_images" -> {
+                // Keras 3's image padding and cropping, the sides worked out where the file was read
+                cls = function.endsWith("pad_images") ? "ZeroPadding2D" : "Cropping2D";
+                config.set(cls.equals("ZeroPadding2D") ? "padding" : "cropping", call.kwargs.get("sides").deepCopy());
+                config.put("data_format", call.kwargs.path("data_format").asText("channels_last"));
+                inputs.add(call.tensor(file, where, function));
+            }
             case "tile", "compat.v1.tile" -> {
                 // a count per axis: kdnn's Tile checks them against the input
                 JsonNode multiples = call.kwargs.get("multiples");
