@@ -194,6 +194,7 @@ final class ConfigNormalizer {
             Map.entry("GetItem", "__operators__.getitem"), Map.entry("Stack", "stack"), Map.entry("Concatenate", "concat"),
             Map.entry("Mean", "math.reduce_mean"), Map.entry("Max", "math.reduce_max"), Map.entry("Min", "math.reduce_min"),
             Map.entry("Sum", "math.reduce_sum"), Map.entry("Prod", "math.reduce_prod"), Map.entry("Matmul", "linalg.matmul"),
+            Map.entry("Var", "math.reduce_variance"), Map.entry("Std", "math.reduce_std"),
             Map.entry("Clip", "clip_by_value"), Map.entry("Power", "math.pow"),
             // (Maximum and Minimum of a tensor and a constant: of two tensors they are Keras' merges)
             Map.entry("Maximum", "math.maximum"), Map.entry("Minimum", "math.minimum"), Map.entry("Reshape", "reshape"),
@@ -254,6 +255,10 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("data_format", "data_format", JSON.textNode("channels_last")))),
             Map.entry("Repeat", List.of(new ConfiguredArgument("repeats", "repeats", null),
                     new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
+            Map.entry("Var", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Std", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Normalize", List.of(new ConfiguredArgument("axis", "axis", JSON.numberNode(-1)),
                     new ConfiguredArgument("order", "order", JSON.numberNode(2)),
                     new ConfiguredArgument("epsilon", "epsilon", JSON.nullNode()))),

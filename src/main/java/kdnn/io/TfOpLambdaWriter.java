@@ -55,7 +55,8 @@ final class TfOpLambdaWriter {
             case "Stack" -> "stack";
             case "Squeeze" -> "squeeze";
             case "Split" -> "split";
-            case "Mean", "Max", "Min", "Sum", "Prod" -> "math.reduce_" + cls.toLowerCase(Locale.ROOT);
+            case "Mean", "Max", "Min", "Sum", "Prod", "Std" -> "math.reduce_" + cls.toLowerCase(Locale.ROOT);
+            case "Var" -> "math.reduce_variance";
             case "Norm" -> "norm";
             case "DepthToSpace" -> "nn.depth_to_space";
             case "SpaceToDepth" -> "nn.space_to_depth";
@@ -141,7 +142,7 @@ final class TfOpLambdaWriter {
                 kwargs.set("block_size", c.get("block_size"));
                 kwargs.set("data_format", c.get("data_format"));
             }
-            case "Mean", "Max", "Min", "Sum", "Prod", "Norm" -> {
+            case "Mean", "Max", "Min", "Sum", "Prod", "Norm", "Var", "Std" -> {
                 kwargs.set("axis", c.get("axis"));
                 kwargs.set("keepdims", c.get("keepdims"));
             }

@@ -517,8 +517,9 @@ final class TfOpLambdas {
                 if (ord == null) config.putNull("ord"); else config.set("ord", ord.deepCopy());
                 inputs.add(call.tensor(file, where, function));
             }
-            case "math.reduce_mean", "math.reduce_max", "math.reduce_min", "math.reduce_sum", "math.reduce_prod" -> {
-                String kind = function.substring("math.reduce_".length());
+            case "math.reduce_mean", "math.reduce_max", "math.reduce_min", "math.reduce_sum", "math.reduce_prod",
+                 "math.reduce_variance", "math.reduce_std" -> {
+                String kind = function.substring("math.reduce_".length()).replace("variance", "var");
                 String pooling = switch (axes(call.kwargs.get("axis"))) {
                     case "[1]" -> "1D";
                     case "[1,2]" -> "2D";

@@ -38,7 +38,7 @@ public final class Reduce extends Layer implements KerasOperation {
      * {@code Prod}, and {@code Norm} ({@code ops.norm}'s vector or Frobenius norm, tf.keras' {@code tf.norm}).
      */
     public static final java.util.List<String> CLASS_NAMES = java.util.List.of("Mean", "Max", "Min", "Sum", "Prod",
-            "Norm");
+            "Norm", "Var", "Std");
 
     /** From kdnn's config form of the operation {@code className}: {@code axis} an int or a list, {@code keepdims}. */
     public static Reduce fromConfig(String className, JsonNode config) {
@@ -81,7 +81,11 @@ public final class Reduce extends Layer implements KerasOperation {
 
     @Override
     public String tfFunction() {
-        return kind == Reductions.Kind.NORM ? "norm" : "math.reduce_" + kind.name().toLowerCase(Locale.ROOT);
+        return switch (kind) {
+            case NORM -> "norm";
+            case VAR -> "math.reduce_variance";
+            default -> "math.reduce_" + kind.name().toLowerCase(Locale.ROOT);
+        };
     }
 
     @Override

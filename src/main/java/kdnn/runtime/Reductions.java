@@ -11,11 +11,15 @@ public final class Reductions {
     public enum Kind {
         MEAN, MAX, MIN, SUM, PROD,
         /** The Euclidean norm, as Keras computes it: {@code sqrt(sum(x * x))}. */
-        NORM;
+        NORM,
+        /** The variance, as TensorFlow's reduce_variance computes it: {@code mean((x - mean(x)) ** 2)}. */
+        VAR,
+        /** The standard deviation: the variance's square root. */
+        STD;
 
         int algorithm() {
             return switch (this) {
-                case MEAN -> dnnl_reduction_mean();
+                case MEAN, VAR, STD -> dnnl_reduction_mean();
                 case MAX -> dnnl_reduction_max();
                 case MIN -> dnnl_reduction_min();
                 case SUM, NORM -> dnnl_reduction_sum();
@@ -31,6 +35,17 @@ public final class Reductions {
             MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
             MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
             int from = Pipeline.INPUT;
+            if (kind == Kind.VAR || kind == Kind.STD) {
+                // each value's deviation from its slice's mean, squared
+                int means = b.buffer(dst.byteSize());
+                from = b.buffer(src.byteSize());
+                b.step(reduction(dnnl_reduction_mean(), "mean", src, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_DST(), dst, means));
+                b.step(Merges.binary(dnnl_binary_sub(), src, dst, src), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC_1(), dst, means), Pipeline.Arg.slot(DNNL_ARG_DST(), src, from));
+                b.step(Eltwises.eltwise(src, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                        Pipeline.Arg.slot(DNNL_ARG_SRC(), src, from), Pipeline.Arg.slot(DNNL_ARG_DST(), src, from));
+            }
             if (kind == Kind.NORM) {
                 // Keras' steps: each value squared, the squares summed, the sum's square root
                 from = b.buffer(src.byteSize());
@@ -40,7 +55,7 @@ public final class Reductions {
             b.step(reduction(kind.algorithm(), kind.name().toLowerCase(java.util.Locale.ROOT), src, dst),
                     Pipeline.Arg.slot(DNNL_ARG_SRC(), src, from), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
                             Pipeline.OUTPUT));
-            if (kind == Kind.NORM) {
+            if (kind == Kind.NORM || kind == Kind.STD) {
                 b.step(Eltwises.eltwise(dst, new Attributes.Eltwise(dnnl_eltwise_sqrt(), 0f, 0f)),
                         Pipeline.Arg.slot(DNNL_ARG_SRC(), dst, Pipeline.OUTPUT), Pipeline.Arg.slot(DNNL_ARG_DST(), dst,
                                 Pipeline.OUTPUT));

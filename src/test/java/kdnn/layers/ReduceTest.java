@@ -11,7 +11,7 @@ import kdnn.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keras 3's mean, max, min, sum, prod (tf.math.reduce_*) and norm (over one axis or two) over random axes of random tensors,
+ * Keras 3's mean, max, min, sum, prod, var, std (tf.math.reduce_*) and norm (over one axis or two) over random axes of random tensors,
  * against the reduction written out in double; keepdims either way, negative axes; the batch axis
  * and repeated axes refused.
  */
@@ -54,6 +54,8 @@ class ReduceTest {
                 for (int d = 0; d < rank; d++) kept[d] = reduced[d] ? 1 : shape[d];
                 int m = (int) Shapes.product(kept);
                 double[] acc = new double[m];
+                double[] sums = new double[m];
+                double[] squares = new double[m];
                 int[] count = new int[m];
                 java.util.Arrays.fill(acc, cls.equals("Max") ? Double.NEGATIVE_INFINITY : cls.equals("Min")
                         ? Double.POSITIVE_INFINITY : cls.equals("Prod") ? 1 : 0);
@@ -67,6 +69,8 @@ class ReduceTest {
                         if (!reduced[d]) o += c * stride;
                         stride *= (int) kept[d];
                     }
+                    sums[o] += x[i];
+                    squares[o] += (double) x[i] * x[i];
                     acc[o] = switch (cls) {
                         case "Max" -> Math.max(acc[o], x[i]);
                         case "Min" -> Math.min(acc[o], x[i]);
@@ -82,7 +86,15 @@ class ReduceTest {
                     assertArrayEquals(want, y.shape(), cls + " " + axis);
                     float[] got = y.toFloatArray();
                     for (int i = 0; i < m; i++) {
-                        double v = cls.equals("Mean") ? acc[i] / count[i] : cls.equals("Norm") ? Math.sqrt(acc[i]) : acc[i];
+                        double mean = sums[i] / count[i];
+                        double variance = Math.max(squares[i] / count[i] - mean * mean, 0);
+                        double v = switch (cls) {
+                            case "Mean" -> mean;
+                            case "Norm" -> Math.sqrt(acc[i]);
+                            case "Var" -> variance;
+                            case "Std" -> Math.sqrt(variance);
+                            default -> acc[i];
+                        };
                         assertEquals(v, got[i], 1e-5 + 1e-5 * Math.abs(v), cls + " axis=" + axis + " at " + i);
                     }
                 }
