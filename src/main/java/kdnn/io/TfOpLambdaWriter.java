@@ -70,6 +70,7 @@ final class TfOpLambdaWriter {
             case "Tile" -> "tile";
             case "Take" -> "gather";
             case "RGBToGrayscale" -> "image.rgb_to_grayscale";
+            case "PerImageStandardization" -> "image.per_image_standardization";
             case "Repeat" -> "repeat";
             default -> MATH_CLASSES.containsKey(cls) ? MATH_CLASSES.get(cls).tfFunction() : null;
         };

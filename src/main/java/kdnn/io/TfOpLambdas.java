@@ -444,6 +444,10 @@ final class TfOpLambdas {
                 config.put("data_format", channelsFirst ? "channels_first" : "channels_last");
                 inputs.add(call.tensor(file, where, function));
             }
+            case "image.per_image_standardization" -> {
+                cls = "PerImageStandardization";
+                inputs.add(call.tensor(file, where, function));
+            }
             case "image.rgb_to_grayscale" -> {
                 // tf.image's is channels-last; Keras 3's operation names its data format
                 cls = "RGBToGrayscale";

@@ -114,6 +114,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'Repeat','config':{'repeats':3,'axis':-1}}",
             "{'class_name':'RGBToGrayscale','config':{'data_format':'channels_first'}}",
             "{'class_name':'Take','config':{'indices':[2,0,-1],'axis':-1,'negative_from_end':true}}",
+            "{'class_name':'PerImageStandardization','config':{}}",
+            "{'class_name':'Var','config':{'axis':[1,2],'keepdims':true}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
 
