@@ -221,7 +221,8 @@ final class ConfigNormalizer {
             // ops.moveaxis and ops.swapaxes: the transpose of their permutation, worked out from the tensor's rank
             Map.entry("Moveaxis", "transpose"), Map.entry("Swapaxes", "transpose"),
             // ops.image.pad_images and crop_images: ZeroPadding2D and Cropping2D of the sides worked out from the shape
-            Map.entry("PadImages", "keras.ops.image.pad_images"), Map.entry("CropImages", "keras.ops.image.crop_images"));
+            Map.entry("PadImages", "keras.ops.image.pad_images"), Map.entry("CropImages", "keras.ops.image.crop_images"),
+            Map.entry("Moments", "nn.moments"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -255,6 +256,9 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("data_format", "data_format", JSON.textNode("channels_last")))),
             Map.entry("Repeat", List.of(new ConfiguredArgument("repeats", "repeats", null),
                     new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
+            Map.entry("Moments", List.of(new ConfiguredArgument("axes", "axes", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)),
+                    new ConfiguredArgument("synchronized", "synchronized", JSON.booleanNode(false)))),
             Map.entry("Var", List.of(new ConfiguredArgument("axis", "axis", null),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Std", List.of(new ConfiguredArgument("axis", "axis", null),

@@ -293,6 +293,11 @@ final class Keras3Config {
             c.put("x_max", f.constants()[1]);
         }
         if (op instanceof kdnn.layers.Tile t) c.set("repeats", t.getConfig().get("repeats"));
+        if (op instanceof kdnn.layers.Moments m) {
+            c.set("axes", m.getConfig().get("axes"));
+            c.set("keepdims", m.getConfig().get("keepdims"));
+            c.put("synchronized", false);
+        }
         if (op instanceof kdnn.layers.RgbToGrayscale g) c.put("data_format", g.dataFormat().kerasName());
         if (op instanceof kdnn.layers.Repeat) c.set("repeats", keras2.path("config").get("repeats")); // (its axis above)
         if (op instanceof kdnn.layers.Normalize n) {

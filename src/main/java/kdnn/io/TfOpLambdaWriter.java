@@ -69,6 +69,7 @@ final class TfOpLambdaWriter {
             case "GetItem" -> "__operators__.getitem";
             case "Tile" -> "tile";
             case "Take" -> "gather";
+            case "Moments" -> "nn.moments";
             case "RGBToGrayscale" -> "image.rgb_to_grayscale";
             case "PerImageStandardization" -> "image.per_image_standardization";
             case "Repeat" -> "repeat";
@@ -154,6 +155,10 @@ final class TfOpLambdaWriter {
                 kwargs.putNull("num");
             }
             case "Tile" -> kwargs.set("multiples", c.get("repeats"));
+            case "Moments" -> {
+                kwargs.set("axes", c.get("axes"));
+                kwargs.set("keepdims", c.get("keepdims"));
+            }
             case "Take" -> {
                 kwargs.set("indices", c.get("indices"));
                 kwargs.set("axis", c.get("axis"));

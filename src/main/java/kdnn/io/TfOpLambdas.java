@@ -444,6 +444,17 @@ final class TfOpLambdas {
                 config.put("data_format", channelsFirst ? "channels_first" : "channels_last");
                 inputs.add(call.tensor(file, where, function));
             }
+            case "nn.moments", "compat.v1.nn.moments" -> {
+                // the mean and the variance, two outputs: kdnn's Moments checks the axes
+                cls = "Moments";
+                JsonNode axes = call.kwargs.get("axes");
+                if (axes == null || axes.isNull()) throw unsupported(file, where, function, "no axes");
+                config.set("axes", axes.deepCopy());
+                boolean keep = call.kwargs.path("keepdims").asBoolean(call.kwargs.path("keep_dims").asBoolean(false));
+                config.put("keepdims", keep);
+                if (call.kwargs.path("synchronized").asBoolean(false)) config.put("synchronized", true);
+                inputs.add(call.tensor(file, where, function));
+            }
             case "image.per_image_standardization" -> {
                 cls = "PerImageStandardization";
                 inputs.add(call.tensor(file, where, function));

@@ -112,17 +112,22 @@ public final class Reduce extends Layer implements KerasOperation {
 
     /** The reduced axes among an input's {@code rank} axes. */
     private boolean[] reduced(long[] shape) {
+        return reducedAxes(this, axis, shape);
+    }
+
+    /** Which of an input's axes {@code axis} reduces (TensorFlow's count, negatives from the end), or the layer's refusal. */
+    static boolean[] reducedAxes(Layer layer, Axes axis, long[] shape) {
         int rank = shape.length;
         boolean[] out = new boolean[rank];
         for (int a : axis.values()) {
             if (a < -rank || a >= rank) {
-                throw incompatible(shape, "Invalid reduction dimension " + a + " for input with " + rank + " dimensions");
+                throw layer.incompatible(shape, "Invalid reduction dimension " + a + " for input with " + rank + " dimensions");
             }
             int d = a < 0 ? a + rank : a;
             if (d == 0) {
-                throw incompatible(shape, "kdnn keeps the batch axis; axis=" + Shapes.format(axis.values()) + " reduces it");
+                throw layer.incompatible(shape, "kdnn keeps the batch axis; axis=" + Shapes.format(axis.values()) + " reduces it");
             }
-            if (out[d]) throw incompatible(shape, "axis=" + Shapes.format(axis.values()) + " names axis " + d + " twice");
+            if (out[d]) throw layer.incompatible(shape, "axis=" + Shapes.format(axis.values()) + " names axis " + d + " twice");
             out[d] = true;
         }
         return out;
@@ -130,9 +135,14 @@ public final class Reduce extends Layer implements KerasOperation {
 
     @Override
     public long[] computeOutputShape(long[] shape) {
-        boolean[] reduced = reduced(shape);
+        return reducedShape(this, axis, keepdims, shape);
+    }
+
+    /** The shape {@code axis} reduces an input to, the reduced axes kept with length 1 where {@code keepdims}. */
+    static long[] reducedShape(Layer layer, Axes axis, boolean keepdims, long[] shape) {
+        boolean[] reduced = reducedAxes(layer, axis, shape);
         for (int d = 1; d < shape.length; d++) {
-            if (shape[d] == 0 || shape[d] < -1) throw incompatible(shape, "every dimension but the batch must be positive");
+            if (shape[d] == 0 || shape[d] < -1) throw layer.incompatible(shape, "every dimension but the batch must be positive");
         }
         long[] out = new long[shape.length];
         int n = 0;

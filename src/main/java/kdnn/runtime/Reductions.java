@@ -68,6 +68,43 @@ public final class Reductions {
     }
 
     /**
+     * TensorFlow's {@code tf.nn.moments} of {@code src} over the axes where {@code dst} has 1: the mean, and
+     * the variance as the mean of squared deviations from it; written packed per sample (each sample's
+     * means, then its variances), as a layer of two outputs writes them.
+     */
+    public static Pipeline moments(long[] srcDims, long[] dstDims) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc src = b.own(MemoryDesc.rowMajor(srcDims));
+            MemoryDesc dst = b.own(MemoryDesc.rowMajor(dstDims));
+            int means = b.buffer(dst.byteSize());
+            int variances = b.buffer(dst.byteSize());
+            int deviations = b.buffer(src.byteSize());
+            b.step(reduction(dnnl_reduction_mean(), "mean", src, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, means));
+            b.step(Merges.binary(dnnl_binary_sub(), src, dst, src), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, Pipeline.INPUT),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC_1(), dst, means), Pipeline.Arg.slot(DNNL_ARG_DST(), src, deviations));
+            b.step(Eltwises.eltwise(src, new Attributes.Eltwise(dnnl_eltwise_square(), 0f, 0f)),
+                    Pipeline.Arg.slot(DNNL_ARG_SRC(), src, deviations), Pipeline.Arg.slot(DNNL_ARG_DST(), src, deviations));
+            b.step(reduction(dnnl_reduction_mean(), "mean", src, dst), Pipeline.Arg.slot(DNNL_ARG_SRC(), src, deviations),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), dst, variances));
+            // packed per sample: the sample's means, then its variances
+            long batch = dstDims[0];
+            long perSample = dst.byteSize() / Math.max(batch, 1);
+            b.javaStep(new int[] {means, variances}, Pipeline.OUTPUT, (in, out) -> {
+                for (long n = 0; n < batch; n++) {
+                    java.lang.foreign.MemorySegment.copy(in[0], n * perSample, out, 2 * n * perSample, perSample);
+                    java.lang.foreign.MemorySegment.copy(in[1], n * perSample, out, (2 * n + 1) * perSample, perSample);
+                }
+            });
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
      * A reduction of {@code src} to {@code dst}; where the reduced axes hold one element (a slice of
      * one), a copy, since oneDNN refuses a reduction that reduces nothing (its arguments are the same).
      */

@@ -115,6 +115,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'RGBToGrayscale','config':{'data_format':'channels_first'}}",
             "{'class_name':'Take','config':{'indices':[2,0,-1],'axis':-1,'negative_from_end':true}}",
             "{'class_name':'PerImageStandardization','config':{}}",
+            "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
             "{'class_name':'Var','config':{'axis':[1,2],'keepdims':true}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
