@@ -268,7 +268,8 @@ final class Keras3Config {
 
     /** kdnn's operation layers as the Keras 3 operations: a tensor's {@code /} and {@code []}, {@code ops.stack}. */
     private static ObjectNode operation(JsonNode keras2, KerasOperation op) {
-        String cls = op instanceof kdnn.layers.ConstantFunction f ? f.keras3ClassName() : keras2.get("class_name").asText();
+        String cls = op instanceof kdnn.layers.ConstantFunction f ? f.keras3ClassName()
+                : op instanceof kdnn.layers.ConstantMatmul ? "Matmul" : keras2.get("class_name").asText();
         ObjectNode out = JSON.objectNode();
         out.put("module", op.keras3Module());
         out.put("class_name", cls);
@@ -395,6 +396,7 @@ final class Keras3Config {
         if (op instanceof kdnn.layers.ConstantDivide d) args.insert(0, d.getConfig().get("x")); // the constant first
         if (op instanceof GetItem g) args.add(g.key());
         if (op instanceof kdnn.layers.Take t) args.add(t.getConfig().get("indices")); // ops.take(x, indices, axis)
+        if (op instanceof kdnn.layers.ConstantMatmul m) args.add(m.keras3Operand()); // ops.matmul(x, b), b as (K, N)
         if (op instanceof kdnn.layers.ConstantFunction f && !cls.equals(kdnn.layers.ConstantFunction.CLIP)) {
             args.add(f.constants()[0]); // ops.power(x, p), ops.maximum(x, c), ops.minimum(x, c)
         }

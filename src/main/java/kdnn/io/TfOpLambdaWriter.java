@@ -61,7 +61,7 @@ final class TfOpLambdaWriter {
             case "DepthToSpace" -> "nn.depth_to_space";
             case "SpaceToDepth" -> "nn.space_to_depth";
             case "Pad" -> "pad";
-            case "Matmul" -> "linalg.matmul";
+            case "Matmul", "ConstantMatmul" -> "linalg.matmul";
             case ConstantFunction.CLIP -> "clip_by_value";
             case ConstantFunction.POWER -> "math.pow";
             case ConstantFunction.MAXIMUM -> "math.maximum";
@@ -155,6 +155,11 @@ final class TfOpLambdaWriter {
                 kwargs.putNull("num");
             }
             case "Tile" -> kwargs.set("multiples", c.get("repeats"));
+            case "ConstantMatmul" -> {
+                kwargs.set("b", c.get("b"));
+                kwargs.put("transpose_a", false);
+                kwargs.put("transpose_b", c.path("transpose_b").asBoolean(false));
+            }
             case "Moments" -> {
                 kwargs.set("axes", c.get("axes"));
                 kwargs.set("keepdims", c.get("keepdims"));

@@ -157,8 +157,21 @@ final class TfOpLambdas {
                 inputs.add(call.tensor);
             }
             case "linalg.matmul", "__operators__.matmul" -> {
-                // a @ b of two tensors (Keras 3's Matmul passes b as its second argument)
+                // a @ b of two tensors (Keras 3's Matmul passes b as its second argument), or of a tensor and a matrix
                 JsonNode other = call.kwargs.has("b") ? call.kwargs.get("b") : call.kwargs.get("y");
+                if (call.tensor != null && other != null && other.isArray() && other.size() > 0 && other.get(0).isArray()) {
+                    if (call.kwargs.path("transpose_a").asBoolean(false) || call.kwargs.path("adjoint_a").asBoolean(false)) {
+                        throw unsupported(file, where, function, "transpose_a=True and a constant b (kdnn multiplies the"
+                                + " tensor's last axis by the matrix)");
+                    }
+                    cls = kdnn.layers.ConstantMatmul.CLASS_NAME;
+                    config.set("b", other.deepCopy());
+                    if (call.kwargs.path("transpose_b").asBoolean(false) || call.kwargs.path("adjoint_b").asBoolean(false)) {
+                        config.put("transpose_b", true);
+                    }
+                    inputs.add(call.tensor);
+                    break;
+                }
                 if (call.tensor == null || !isTensorRef(other)) {
                     throw unsupported(file, where, function, "b=" + ConfigNormalizer.abbreviate(other) + " (kdnn multiplies"
                             + " two tensors)");

@@ -116,6 +116,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'Take','config':{'indices':[2,0,-1],'axis':-1,'negative_from_end':true}}",
             "{'class_name':'PerImageStandardization','config':{}}",
             "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
+            "{'class_name':'ConstantMatmul','config':{'b':[[1.0,-2.0],[0.5,3.0]],'transpose_b':false}}",
             "{'class_name':'Var','config':{'axis':[1,2],'keepdims':true}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
