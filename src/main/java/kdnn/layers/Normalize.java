@@ -12,16 +12,14 @@ import kdnn.runtime.Pipeline;
  * {@code axis}, as Keras computes the L2 case, epsilon {@code backend.epsilon()} (1e-7) when None.
  * Other orders are refused by name. tf.keras has no such function: only {@code .keras} holds it.
  */
-public final class Normalize extends Layer implements KerasOperation {
+public final class Normalize extends L2Scaling implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Normalize"}. */
     public static final String CLASS_NAME = "Normalize";
 
-    private final Axes axis;
     private final JsonNode epsilon; // as given: null for Keras' epsilon
 
     private Normalize(String name, long[] batchInputShape, boolean trainable, Axes axis, JsonNode epsilon) {
-        super(name, batchInputShape, trainable);
-        this.axis = axis;
+        super(name, batchInputShape, trainable, axis);
         this.epsilon = epsilon;
     }
 
@@ -72,24 +70,8 @@ public final class Normalize extends Layer implements KerasOperation {
     }
 
     @Override
-    public long[] computeOutputShape(long[] shape) {
-        NormalizedAxes.given(this, shape, axis.values());
-        return shape.clone();
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        NormalizedAxes.given(this, inputShape, axis.values());
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(inputShape) * 3;
-    }
-
-    @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        return LayerNorms.normalize(inputShape, NormalizedAxes.sorted(this, inputShape, axis.values()), epsilon());
+        return LayerNorms.normalize(inputShape, sortedAxes(inputShape), epsilon());
     }
 
     @Override

@@ -13,15 +13,12 @@ import kdnn.runtime.Pipeline;
  * rounding (its sums run in another order); NaN and infinities as TensorFlow: a NaN makes its
  * slice NaN, an infinity its own place NaN and the rest of its slice 0.
  */
-public final class UnitNormalization extends Layer {
+public final class UnitNormalization extends L2Scaling {
     /** Keras' class name, {@code "UnitNormalization"}. */
     public static final String CLASS_NAME = "UnitNormalization";
 
-    private final Axes axis;
-
     private UnitNormalization(Builder b) {
-        super(b.name, b.batchInputShape, b.trainable);
-        this.axis = b.axis;
+        super(b.name, b.batchInputShape, b.trainable, b.axis);
     }
 
     /** Keras' argument and default: axis -1. */
@@ -72,24 +69,8 @@ public final class UnitNormalization extends Layer {
     }
 
     @Override
-    public long[] computeOutputShape(long[] shape) {
-        NormalizedAxes.given(this, shape, axis.values());
-        return shape.clone();
-    }
-
-    @Override
-    protected void createWeights(long[] inputShape) {
-        NormalizedAxes.given(this, inputShape, axis.values());
-    }
-
-    @Override
-    long work(long[] inputShape) {
-        return ElementwiseLayer.count(inputShape) * 3;
-    }
-
-    @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
-        return LayerNorms.unitNorm(inputShape, NormalizedAxes.sorted(this, inputShape, axis.values()));
+        return LayerNorms.unitNorm(inputShape, sortedAxes(inputShape));
     }
 
     @Override
