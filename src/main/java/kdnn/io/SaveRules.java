@@ -146,6 +146,7 @@ final class SaveRules {
         if (l.className().startsWith("CuDNN")) return "is Keras 2's class " + l.className();
         if (l instanceof kdnn.layers.BlockShuffle b) return "is tf.keras' operation tf." + b.tfFunction();
         if (l instanceof kdnn.layers.PerImageStandardization) return "is tf.keras' operation tf.image.per_image_standardization";
+        if (l instanceof kdnn.layers.LocalResponseNormalization) return "is tf.keras' operation tf.nn.local_response_normalization";
         if (l instanceof kdnn.layers.BaseLocallyConnected) return "is Keras 2's class " + l.className();
         if (kdnn.layers.RandomAugmentation.KERAS_2_ONLY.contains(l.className())) return "is Keras 2's class " + l.className();
         // Keras 3 has no ThresholdedReLU (its ReLU's threshold keeps x == theta, ThresholdedReLU zeros it)

@@ -70,6 +70,7 @@ final class TfOpLambdaWriter {
             case "Tile" -> "tile";
             case "Take" -> "gather";
             case "Moments" -> "nn.moments";
+            case "LocalResponseNormalization" -> "nn.local_response_normalization";
             case "RGBToGrayscale" -> "image.rgb_to_grayscale";
             case "PerImageStandardization" -> "image.per_image_standardization";
             case "Repeat" -> "repeat";
@@ -159,6 +160,9 @@ final class TfOpLambdaWriter {
                 kwargs.set("b", c.get("b"));
                 kwargs.put("transpose_a", false);
                 kwargs.put("transpose_b", c.path("transpose_b").asBoolean(false));
+            }
+            case "LocalResponseNormalization" -> {
+                for (String k : java.util.List.of("depth_radius", "bias", "alpha", "beta")) kwargs.set(k, c.get(k));
             }
             case "Moments" -> {
                 kwargs.set("axes", c.get("axes"));

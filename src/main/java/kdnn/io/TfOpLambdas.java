@@ -468,6 +468,13 @@ final class TfOpLambdas {
                 if (call.kwargs.path("synchronized").asBoolean(false)) config.put("synchronized", true);
                 inputs.add(call.tensor(file, where, function));
             }
+            case "nn.local_response_normalization", "nn.lrn" -> {
+                cls = "LocalResponseNormalization";
+                for (String k : List.of("depth_radius", "bias", "alpha", "beta")) {
+                    if (call.kwargs.has(k)) config.set(k, call.kwargs.get(k).deepCopy());
+                }
+                inputs.add(call.tensor(file, where, function));
+            }
             case "image.per_image_standardization" -> {
                 cls = "PerImageStandardization";
                 inputs.add(call.tensor(file, where, function));

@@ -9,7 +9,8 @@ package kdnn.layers;
 public sealed interface KerasOperation permits TrueDivide, TensorDivide, ConstantDivide, GetItem, Stack, Squeeze, MathFunction,
         Split, Reduce, Pad, Matmul, ConstantFunction, BlockShuffle, Normalize, Tile,
         Repeat, RgbToGrayscale, Take,
-        PerImageStandardization, Moments, ConstantMatmul {
+        PerImageStandardization, Moments, ConstantMatmul,
+        LocalResponseNormalization {
     /** tf.keras' function name ({@code "math.truediv"}) of the TFOpLambda or SlicingOpLambda. */
     String tfFunction();
 

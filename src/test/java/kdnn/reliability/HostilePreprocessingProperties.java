@@ -117,6 +117,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'PerImageStandardization','config':{}}",
             "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
             "{'class_name':'ConstantMatmul','config':{'b':[[1.0,-2.0],[0.5,3.0]],'transpose_b':false}}",
+            "{'class_name':'LocalResponseNormalization','config':{'depth_radius':2,'bias':2.0,'alpha':0.0001,'beta':0.75}}",
             "{'class_name':'Var','config':{'axis':[1,2],'keepdims':true}}",
             "{'class_name':'ContrastLimitedAdaptiveHistogramEqualization','config':{'value_range':[0,1],"
                     + "'clip_limit':2.0,'tile_grid_size':[2,2]}}");
