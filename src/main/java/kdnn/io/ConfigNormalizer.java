@@ -222,7 +222,9 @@ final class ConfigNormalizer {
             Map.entry("Moveaxis", "transpose"), Map.entry("Swapaxes", "transpose"),
             // ops.image.pad_images and crop_images: ZeroPadding2D and Cropping2D of the sides worked out from the shape
             Map.entry("PadImages", "keras.ops.image.pad_images"), Map.entry("CropImages", "keras.ops.image.crop_images"),
-            Map.entry("Moments", "nn.moments"));
+            Map.entry("Moments", "nn.moments"),
+            // Keras 3's own names: it ranks -0.0 below 0.0 where tf.math.argmax holds them equal
+            Map.entry("Argmax", "keras.ops.argmax"), Map.entry("Argmin", "keras.ops.argmin"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -245,6 +247,10 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
             Map.entry("Take", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
+            Map.entry("Argmax", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
+            Map.entry("Argmin", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("RGBToGrayscale", List.of(new ConfiguredArgument("data_format", "data_format", JSON.nullNode()))),
             Map.entry("MaxPool", List.of(new ConfiguredArgument("pool_size", "pool_size", null),
                     new ConfiguredArgument("strides", "strides", JSON.nullNode()),

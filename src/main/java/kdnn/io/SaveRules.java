@@ -148,6 +148,10 @@ final class SaveRules {
         if (l instanceof kdnn.layers.PerImageStandardization) return "is tf.keras' operation tf.image.per_image_standardization";
         if (l instanceof kdnn.layers.LocalResponseNormalization) return "is tf.keras' operation tf.nn.local_response_normalization";
         if (l instanceof kdnn.layers.BaseLocallyConnected) return "is Keras 2's class " + l.className();
+        if (l instanceof kdnn.layers.ArgReduce a && !a.signedZeros()) {
+            return "is tf.keras' tf." + a.tfFunction() + ", which holds -0.0 equal to 0.0 (Keras 3's ops."
+                    + a.className().toLowerCase(java.util.Locale.ROOT) + " ranks -0.0 below 0.0)";
+        }
         if (kdnn.layers.RandomAugmentation.KERAS_2_ONLY.contains(l.className())) return "is Keras 2's class " + l.className();
         // Keras 3 has no ThresholdedReLU (its ReLU's threshold keeps x == theta, ThresholdedReLU zeros it)
         if (l.className().equals("ThresholdedReLU")) return "is Keras 2's class ThresholdedReLU";
@@ -173,6 +177,11 @@ final class SaveRules {
         if (kdnn.layers.RandomAugmentation.KERAS_3_ONLY.contains(l.className())) return "is Keras 3's class " + l.className();
         if (l instanceof kdnn.layers.AutoContrast) return "is Keras 3's class AutoContrast";
         if (l instanceof kdnn.layers.Normalize) return "is Keras 3's operation ops.normalize";
+        if (l instanceof kdnn.layers.ArgReduce a && (a.signedZeros() || a.keepdims())) {
+            return "is Keras 3's operation ops." + a.className().toLowerCase(java.util.Locale.ROOT) + (a.keepdims()
+                    ? " with keepdims=True (tf." + a.tfFunction() + " has no keepdims)"
+                    : ", which ranks -0.0 below 0.0 (tf." + a.tfFunction() + " holds them equal)");
+        }
         if (l instanceof kdnn.layers.Take t && t.countsNegativeFromEnd() && t.hasNegativeIndex()) {
             return "has Keras 3's negative indices (counted from the end; tf.gather refuses them)";
         }

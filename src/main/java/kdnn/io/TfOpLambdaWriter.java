@@ -69,6 +69,8 @@ final class TfOpLambdaWriter {
             case "GetItem" -> "__operators__.getitem";
             case "Tile" -> "tile";
             case "Take" -> "gather";
+            case "Argmax" -> "math.argmax";
+            case "Argmin" -> "math.argmin";
             case "Moments" -> "nn.moments";
             case "LocalResponseNormalization" -> "nn.local_response_normalization";
             case "RGBToGrayscale" -> "image.rgb_to_grayscale";
@@ -172,6 +174,10 @@ final class TfOpLambdaWriter {
                 kwargs.set("indices", c.get("indices"));
                 kwargs.set("axis", c.get("axis"));
                 kwargs.put("batch_dims", 0);
+            }
+            case "Argmax", "Argmin" -> {
+                kwargs.set("axis", c.get("axis"));
+                kwargs.put("output_type", "int64");
             }
             case "Repeat" -> {
                 kwargs.set("repeats", c.get("repeats"));

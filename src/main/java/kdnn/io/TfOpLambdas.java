@@ -486,6 +486,21 @@ final class TfOpLambdas {
                 if (format != null && !format.isNull()) config.set("data_format", format.deepCopy());
                 inputs.add(call.tensor(file, where, function));
             }
+            case "math.argmax", "argmax", "keras.ops.argmax", "math.argmin", "argmin", "keras.ops.argmin" -> {
+                // one axis: TensorFlow's default (None: axis 0) is the batch axis, which kdnn's ArgReduce refuses
+                boolean keras3 = function.startsWith("keras.ops.");
+                cls = function.endsWith("argmax") ? "Argmax" : "Argmin";
+                JsonNode axis = call.kwargs.get("axis");
+                config.set("axis", axis == null || axis.isNull() ? (keras3 ? JSON.nullNode() : JSON.numberNode(0)) : axis.deepCopy());
+                String type = call.kwargs.path("output_type").asText("int64");
+                if (!type.equals("int64") && !type.equals("int32")) {
+                    throw unsupported(file, where, function, "output_type=" + ConfigNormalizer.abbreviate(call.kwargs.get("output_type"))
+                            + " (kdnn gives the indices as float32 values, as of int32 or int64)");
+                }
+                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(false));
+                if (keras3) config.put("signed_zeros", true);
+                inputs.add(call.tensor(file, where, function));
+            }
             case "gather", "compat.v1.gather", "keras.ops.take" -> {
                 // constant indices of one axis: kdnn's Take checks them against the input
                 JsonNode indices = call.kwargs.get("indices");
@@ -828,7 +843,7 @@ final class TfOpLambdas {
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.math.maximum and minimum of two tensors, tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean, reduce_max, reduce_min, reduce_sum and"
-                + " reduce_prod over axes other than the batch's,"
+                + " reduce_prod over axes other than the batch's, tf.math.argmax and argmin along one of them,"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"
                 + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt, reciprocal, sign, floor, ceil, round,"

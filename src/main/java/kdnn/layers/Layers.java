@@ -57,6 +57,7 @@ public final class Layers {
         FROM_CONFIG.put(Repeat.CLASS_NAME, Repeat::fromConfig);
         FROM_CONFIG.put(Take.CLASS_NAME, Take::fromConfig);
         FROM_CONFIG.put(Moments.CLASS_NAME, Moments::fromConfig);
+        for (String op : java.util.List.of(ArgReduce.ARGMAX, ArgReduce.ARGMIN)) FROM_CONFIG.put(op, c -> ArgReduce.fromConfig(op, c));
         FROM_CONFIG.put(LocalResponseNormalization.CLASS_NAME, LocalResponseNormalization::fromConfig);
         FROM_CONFIG.put(ConstantMatmul.CLASS_NAME, ConstantMatmul::fromConfig);
         FROM_CONFIG.put(PerImageStandardization.CLASS_NAME, PerImageStandardization::fromConfig);

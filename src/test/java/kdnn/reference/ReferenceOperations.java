@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * NumPy's basic indexing ({@code x[key]}), stacking along a new axis, tile and repeat, Keras' Embedding
  * lookup, TensorFlow's depth_to_space and the element-wise maximum or minimum with a number, written
- * out index by index: the references of kdnn's GetItem, Stack, Tile, Repeat, Embedding, BlockShuffle
- * and ConstantFunction's extremes.
+ * out index by index, and TensorFlow's argmax and argmin: the references of kdnn's GetItem, Stack, Tile, Repeat,
+ * Embedding, BlockShuffle, ConstantFunction's extremes and ArgReduce.
  */
 public final class ReferenceOperations {
     private ReferenceOperations() {
@@ -239,5 +239,31 @@ public final class ReferenceOperations {
             y.data()[Shapes.offset(out, o)] = x.data()[Shapes.offset(in, i)];
         } while (Shapes.next(o, out));
         return y;
+    }
+
+    /**
+     * TensorFlow's CPU argmax (argmin) of {@code x} laid out as (outer, length, inner) along its middle axis:
+     * a scan from index 0 holding the lowest (highest) float that takes only a strictly larger (smaller) value,
+     * so ties go first, NaN never wins and a slice of NaN and infinities only gives 0; {@code signedZeros}: Keras 3's
+     * -0.0 turned into minus the smallest normal float first. The indices as floats.
+     */
+    public static float[] argReduce(float[] x, int outer, int length, int inner, boolean max, boolean signedZeros) {
+        float[] out = new float[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                float best = max ? -Float.MAX_VALUE : Float.MAX_VALUE;
+                int at = 0;
+                for (int k = 0; k < length; k++) {
+                    float v = x[(o * length + k) * inner + i];
+                    if (signedZeros && v == 0f && 1f / v < 0) v = -Float.MIN_NORMAL;
+                    if (max ? v > best : v < best) {
+                        best = v;
+                        at = k;
+                    }
+                }
+                out[o * inner + i] = at;
+            }
+        }
+        return out;
     }
 }

@@ -114,6 +114,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'Repeat','config':{'repeats':3,'axis':-1}}",
             "{'class_name':'RGBToGrayscale','config':{'data_format':'channels_first'}}",
             "{'class_name':'Take','config':{'indices':[2,0,-1],'axis':-1,'negative_from_end':true}}",
+            "{'class_name':'Argmax','config':{'axis':-1,'keepdims':true,'signed_zeros':true}}",
+            "{'class_name':'Argmin','config':{'axis':1,'keepdims':false}}",
             "{'class_name':'PerImageStandardization','config':{}}",
             "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
             "{'class_name':'ConstantMatmul','config':{'b':[[1.0,-2.0],[0.5,3.0]],'transpose_b':false}}",
