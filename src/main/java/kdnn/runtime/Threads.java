@@ -69,7 +69,7 @@ public final class Threads {
     }
 
     /** The count of the process, whatever a split turn's lane has in force. */
-    static int processCount() {
+    public static int processCount() {
         return count;
     }
 

@@ -293,6 +293,43 @@ class ComputeThreadsTest {
         }
     }
 
+    /**
+     * What a count of one showed (no team started) says nothing of a larger count's predictions: after the count
+     * grows back, the plan's next prediction goes to a compute thread again, and its caller starts no team (it
+     * used to run there once, and the caller's team then made every prediction after it sleep at OpenMP's barriers
+     * for as long as the caller lived: MobileNetV2 took 8-12 ms a call on Zen 3 in place of 5).
+     */
+    @Test
+    void aCountOfOneLeavesNoMarkOnTheFullCountsPredictions() throws Exception {
+        assumeTrue(Threads.count() > 1 && Threads.controllable(), "one thread: no OpenMP teams");
+        long[] shape = {1, 16, 16, 64};
+        int count = Threads.count();
+        try (Sequential m = Sequential.of("small", List.of(ConvFixtures.conv1x1("a", 64, "relu", shape,
+                i -> Math.cos(i) / 32)), shape)) {
+            float[] x = input16();
+            float[] want = predict(m, x, shape);
+            Threads.setCount(1);
+            try {
+                assertArrayEquals(want, predict(m, x, shape));
+                assertFalse(m.startsTeams(shape), "with one thread its prediction started no team");
+            } finally {
+                Threads.setCount(count);
+            }
+            assertTrue(m.startsTeams(shape), "at the full count again: not known to start none");
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                Future<Boolean> started = other.submit(() -> {
+                    int own = Threads.teamMark();
+                    assertArrayEquals(want, predict(m, x, shape));
+                    return Threads.teamsSince(own);
+                });
+                assertFalse(started.get(), "its caller started no OpenMP team");
+            } finally {
+                other.shutdownNow();
+            }
+        }
+    }
+
     /** A split turn's lanes run one-thread primitives: that must not mark a plan of two-thread steps as starting no team. */
     @Test
     void laneRunsLeaveASmallPredictionOnTheComputeThreads() throws Exception {

@@ -13,7 +13,9 @@ import java.util.function.Consumer;
 public abstract sealed class Plan implements AutoCloseable permits StepPlan, BatchSlices, StageSlices {
     private final List<long[]> inputShapes;
     private final List<long[]> outputShapes;
-    private volatile boolean startsTeams = true;
+    // the process's thread count when its last prediction started no parallel region of more than one thread (0: it did,
+    // or none ran yet): what one count showed says nothing of another's (a benchmark's kdnn.threads=1, then back)
+    private volatile int oneThreadAt;
 
     Plan(List<long[]> inputShapes, List<long[]> outputShapes) {
         this.inputShapes = inputShapes.stream().map(long[]::clone).toList();
@@ -72,18 +74,19 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
     public abstract boolean anyThreadCount();
 
     /**
-     * True unless this plan's last prediction at the full thread count started no parallel region
-     * of more than one thread (every step small enough for one thread): until then, and for a
+     * True unless this plan's last prediction at the process's thread count now started no parallel
+     * region of more than one thread (every step small enough for one thread): until then, and for a
      * plan that does start them, a prediction runs on a compute thread, so that OpenMP keeps teams
      * of threads for kdnn's compute threads alone (see {@code Threads.runAdmitted}).
      */
     public final boolean startsTeams() {
-        return startsTeams;
+        return oneThreadAt != kdnn.runtime.Threads.processCount();
     }
 
-    /** Records whether a prediction of this plan started a parallel region of more than one thread. */
+    /** Records whether a prediction of this plan, at the process's count now, started a parallel region of more than one thread. */
     public final void startedTeams(boolean started) {
-        if (startsTeams != started) startsTeams = started;
+        int at = started ? 0 : kdnn.runtime.Threads.processCount();
+        if (oneThreadAt != at) oneThreadAt = at;
     }
 
     /**
