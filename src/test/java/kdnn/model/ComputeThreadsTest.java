@@ -279,17 +279,7 @@ class ComputeThreadsTest {
             for (int i = 0; i < 3; i++) assertArrayEquals(want, predict(m, x, shape));
             assertFalse(Threads.teamsSince(mark), "the calling thread started no OpenMP team");
             assertTrue(m.startsTeams(shape), "its steps use the whole count");
-            ExecutorService other = Executors.newSingleThreadExecutor();
-            try {
-                Future<Boolean> started = other.submit(() -> {
-                    int own = Threads.teamMark();
-                    assertArrayEquals(want, predict(m, x, shape));
-                    return Threads.teamsSince(own);
-                });
-                assertFalse(started.get(), "another calling thread started none either");
-            } finally {
-                other.shutdownNow();
-            }
+            assertFalse(startsTeamOnNewThread(m, x, shape, want), "another calling thread started none either");
         }
     }
 
@@ -316,17 +306,7 @@ class ComputeThreadsTest {
                 Threads.setCount(count);
             }
             assertTrue(m.startsTeams(shape), "at the full count again: not known to start none");
-            ExecutorService other = Executors.newSingleThreadExecutor();
-            try {
-                Future<Boolean> started = other.submit(() -> {
-                    int own = Threads.teamMark();
-                    assertArrayEquals(want, predict(m, x, shape));
-                    return Threads.teamsSince(own);
-                });
-                assertFalse(started.get(), "its caller started no OpenMP team");
-            } finally {
-                other.shutdownNow();
-            }
+            assertFalse(startsTeamOnNewThread(m, x, shape, want), "its caller started no OpenMP team");
         }
     }
 
@@ -396,6 +376,20 @@ class ComputeThreadsTest {
             } finally {
                 threads.shutdownNow();
             }
+        }
+    }
+
+    /** Whether a prediction from a new thread (checked against {@code want}) started an OpenMP team on that thread. */
+    private static boolean startsTeamOnNewThread(Sequential m, float[] x, long[] shape, float[] want) throws Exception {
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            return other.submit(() -> {
+                int own = Threads.teamMark();
+                assertArrayEquals(want, predict(m, x, shape));
+                return Threads.teamsSince(own);
+            }).get();
+        } finally {
+            other.shutdownNow();
         }
     }
 
