@@ -177,6 +177,7 @@ final class SaveRules {
         if (kdnn.layers.RandomAugmentation.KERAS_3_ONLY.contains(l.className())) return "is Keras 3's class " + l.className();
         if (l instanceof kdnn.layers.AutoContrast) return "is Keras 3's class AutoContrast";
         if (l instanceof kdnn.layers.Normalize) return "is Keras 3's operation ops.normalize";
+        if (l instanceof kdnn.layers.Einsum) return "is Keras 3's operation ops.einsum";
         if (l instanceof kdnn.layers.ArgReduce a && (a.signedZeros() || a.keepdims())) {
             return "is Keras 3's operation ops." + a.className().toLowerCase(java.util.Locale.ROOT) + (a.keepdims()
                     ? " with keepdims=True (tf." + a.tfFunction() + " has no keepdims)"

@@ -486,6 +486,17 @@ final class TfOpLambdas {
                 if (format != null && !format.isNull()) config.set("data_format", format.deepCopy());
                 inputs.add(call.tensor(file, where, function));
             }
+            case "keras.ops.einsum" -> {
+                // Keras 3's einsum of two tensors (its second as y): kdnn's Einsum checks the subscripts
+                JsonNode other = call.kwargs.get("y");
+                if (call.tensor == null || !isTensorRef(other)) {
+                    throw unsupported(file, where, function, "operands other than two tensors");
+                }
+                cls = kdnn.layers.Einsum.CLASS_NAME;
+                config.set("subscripts", call.kwargs.path("subscripts").deepCopy());
+                inputs.add(call.tensor);
+                inputs.add(ref(other));
+            }
             case "math.argmax", "argmax", "keras.ops.argmax", "math.argmin", "argmin", "keras.ops.argmin" -> {
                 // one axis: TensorFlow's default (None: axis 0) is the batch axis, which kdnn's ArgReduce refuses
                 boolean keras3 = function.startsWith("keras.ops.");

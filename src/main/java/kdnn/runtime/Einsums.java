@@ -186,4 +186,105 @@ public final class Einsums {
         }
         return MemoryDesc.withStrides(dims(s, order), strides, dnnl_f32());
     }
+
+    /**
+     * {@code einsum(subscripts, x, y)} of two row-major tensors, as one oneDNN matmul: each operand laid out as
+     * {@code (B, M, K)} and {@code (B, K, N)} by a reorder (none where it already is), the product written into the
+     * output, or reordered into its order after. A letter of {@code out} in both operands is a batch axis of the
+     * matmul ({@code B}), in one a row ({@code M}) or column ({@code N}); a letter not in {@code out} is summed
+     * ({@code K}), the other operand read with a zero stride along it where it lacks it. No letter twice in one
+     * operand; every letter's lengths agree.
+     */
+    public static Pipeline ofTensors(String x, long[] xDims, String y, long[] yDims, String out, long[] outDims) {
+        java.util.Map<Character, Long> length = new java.util.HashMap<>();
+        for (int i = 0; i < x.length(); i++) length.put(x.charAt(i), xDims[i]);
+        for (int i = 0; i < y.length(); i++) length.put(y.charAt(i), yDims[i]);
+        String batch = "", rows = "", columns = "", sums = "";
+        for (char c : out.toCharArray()) {
+            boolean inX = x.indexOf(c) >= 0, inY = y.indexOf(c) >= 0;
+            if (inX && inY) batch += c; else if (inX) rows += c; else columns += c;
+        }
+        for (char c : (x + y).toCharArray()) if (out.indexOf(c) < 0 && sums.indexOf(c) < 0) sums += c;
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            boolean empty = false;
+            for (long n : length.values()) empty |= n == 0;
+            if (empty) {
+                // sums over nothing are zeros, as NumPy and TensorFlow give them; an empty output has nothing to write
+                b.javaStep(Pipeline.OUTPUT, o -> o.fill((byte) 0));
+                return b.build();
+            }
+            long bt = size(length, batch), mt = size(length, rows), kt = size(length, sums), nt = size(length, columns);
+            int src = laidOut(b, Pipeline.INPUT, x, xDims, batch + rows + sums, length);
+            int weights = laidOut(b, b.input(1), y, yDims, batch + sums + columns, length);
+            MemoryDesc srcMd = b.own(MemoryDesc.rowMajor(bt, mt, kt));
+            MemoryDesc weightsMd = b.own(MemoryDesc.rowMajor(bt, kt, nt));
+            MemoryDesc dstMd = b.own(MemoryDesc.rowMajor(bt, mt, nt));
+            Primitive matmul;
+            try (Attributes attr = new Attributes()) {
+                Threads.applyToCurrentThread();
+                Replay replay = Replay.of("matmul").md(srcMd).md(weightsMd).md(null).md(dstMd).post(List.of());
+                matmul = b.own(Primitive.create("dnnl_matmul_primitive_desc_create", replay, (o, a) ->
+                        dnnl_matmul_primitive_desc_create(o, Engine.cpu(), srcMd.handle(), weightsMd.handle(),
+                                MemorySegment.NULL, dstMd.handle(), attr.handle())));
+            }
+            String product = batch + rows + columns;
+            int dst = product.equals(out) ? Pipeline.OUTPUT : b.buffer(Math.multiplyExact(bt * mt * nt, (long) Float.BYTES));
+            b.step(matmul, Pipeline.Arg.slot(DNNL_ARG_SRC(), srcMd, src), Pipeline.Arg.slot(DNNL_ARG_WEIGHTS(), weightsMd,
+                    weights), Pipeline.Arg.slot(DNNL_ARG_DST(), dstMd, dst));
+            if (dst != Pipeline.OUTPUT) {
+                // the product's axes into the output's order
+                MemoryDesc from = b.own(MemoryDesc.rowMajor(lengths(length, product)));
+                MemoryDesc to = b.own(seen(out, outDims, product, false, length));
+                b.step(Convolutions.reorder(from, to), Pipeline.Arg.slot(DNNL_ARG_FROM(), from, dst),
+                        Pipeline.Arg.slot(DNNL_ARG_TO(), to, Pipeline.OUTPUT));
+            }
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** The operand in {@code slot} laid out row-major in {@code order}: in place where it already is, else reordered once per call. */
+    private static int laidOut(Pipeline.Builder b, int slot, String letters, long[] dims, String order,
+                               java.util.Map<Character, Long> length) {
+        if (order.equals(letters)) return slot;
+        long[] orderDims = lengths(length, order);
+        long values = 1;
+        for (long d : orderDims) values = Math.multiplyExact(values, d);
+        int to = b.buffer(Math.multiplyExact(values, (long) Float.BYTES));
+        MemoryDesc view = b.own(seen(letters, dims, order, true, length));
+        MemoryDesc dense = b.own(MemoryDesc.rowMajor(orderDims));
+        b.step(Convolutions.reorder(view, dense), Pipeline.Arg.slot(DNNL_ARG_FROM(), view, slot),
+                Pipeline.Arg.slot(DNNL_ARG_TO(), dense, to));
+        return to;
+    }
+
+    /** A row-major tensor of these letters seen in {@code order}; {@code zeros}: a letter it lacks read with stride 0. */
+    private static MemoryDesc seen(String letters, long[] dims, String order, boolean zeros,
+                                   java.util.Map<Character, Long> length) {
+        long[] own = MemoryDesc.rowMajorStrides(dims);
+        long[] viewDims = new long[order.length()];
+        long[] strides = new long[order.length()];
+        for (int i = 0; i < strides.length; i++) {
+            int a = letters.indexOf(order.charAt(i));
+            if (a < 0 && !zeros) throw new IllegalStateException("letter " + order.charAt(i) + " not in " + letters);
+            viewDims[i] = length.get(order.charAt(i));
+            strides[i] = a < 0 ? 0 : own[a];
+        }
+        return MemoryDesc.withStrides(viewDims, strides, dnnl_f32());
+    }
+
+    private static long size(java.util.Map<Character, Long> length, String letters) {
+        long n = 1;
+        for (char c : letters.toCharArray()) n = Math.multiplyExact(n, length.get(c));
+        return n;
+    }
+
+    private static long[] lengths(java.util.Map<Character, Long> length, String letters) {
+        long[] d = new long[letters.length()];
+        for (int i = 0; i < d.length; i++) d[i] = length.get(letters.charAt(i));
+        return d;
+    }
 }

@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * NumPy's basic indexing ({@code x[key]}), stacking along a new axis, tile and repeat, Keras' Embedding
  * lookup, TensorFlow's depth_to_space and the element-wise maximum or minimum with a number, written
- * out index by index, and TensorFlow's argmax and argmin: the references of kdnn's GetItem, Stack, Tile, Repeat,
- * Embedding, BlockShuffle, ConstantFunction's extremes and ArgReduce.
+ * out index by index, TensorFlow's argmax and argmin, and NumPy's einsum of two tensors: the references
+ * of kdnn's GetItem, Stack, Tile, Repeat, Embedding, BlockShuffle, ConstantFunction's extremes, ArgReduce
+ * and Einsum.
  */
 public final class ReferenceOperations {
     private ReferenceOperations() {
@@ -265,5 +266,44 @@ public final class ReferenceOperations {
             }
         }
         return out;
+    }
+
+    /**
+     * NumPy's {@code einsum} of two row-major tensors with explicit output letters (no ellipsis, no letter twice in
+     * one operand), written out: every assignment of the letters adds {@code x * y} into its output element, in double.
+     */
+    public static double[] einsum(String x, float[] xv, long[] xDims, String y, float[] yv, long[] yDims, String out,
+                                  long[] outDims) {
+        String letters = "";
+        for (char c : (x + y).toCharArray()) if (letters.indexOf(c) < 0) letters += c;
+        long[] length = new long[letters.length()];
+        for (int i = 0; i < letters.length(); i++) {
+            int a = x.indexOf(letters.charAt(i));
+            length[i] = a >= 0 ? xDims[a] : yDims[y.indexOf(letters.charAt(i))];
+        }
+        long outSize = 1;
+        for (long d : outDims) outSize *= d;
+        double[] result = new double[(int) outSize];
+        for (long d : length) if (d == 0) return result;
+        int[] at = new int[letters.length()];
+        do {
+            result[(int) offset(out, outDims, letters, at)] += (double) xv[(int) offset(x, xDims, letters, at)]
+                    * yv[(int) offset(y, yDims, letters, at)];
+        } while (next(at, length));
+        return result;
+    }
+
+    private static long offset(String spec, long[] dims, String letters, int[] at) {
+        long o = 0;
+        for (int i = 0; i < spec.length(); i++) o = o * dims[i] + at[letters.indexOf(spec.charAt(i))];
+        return o;
+    }
+
+    private static boolean next(int[] at, long[] length) {
+        for (int i = at.length - 1; i >= 0; i--) {
+            if (++at[i] < length[i]) return true;
+            at[i] = 0;
+        }
+        return false;
     }
 }

@@ -116,6 +116,8 @@ class HostilePreprocessingProperties {
             "{'class_name':'Take','config':{'indices':[2,0,-1],'axis':-1,'negative_from_end':true}}",
             "{'class_name':'Argmax','config':{'axis':-1,'keepdims':true,'signed_zeros':true}}",
             "{'class_name':'Argmin','config':{'axis':1,'keepdims':false}}",
+            "{'class_name':'Einsum','config':{'subscripts':'bij,bkj->bik'}}",
+            "{'class_name':'Einsum','config':{'subscripts':'bcij,bdij->bcd'}}",
             "{'class_name':'PerImageStandardization','config':{}}",
             "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
             "{'class_name':'ConstantMatmul','config':{'b':[[1.0,-2.0],[0.5,3.0]],'transpose_b':false}}",
@@ -153,7 +155,7 @@ class HostilePreprocessingProperties {
         }
         try (l) {
             if (r.nextBoolean()) l.setExtremes(kdnn.layers.ExtremeValues.KERAS); // its rewrites of extreme values too
-            boolean merge = java.util.Set.of("Dot", "Attention", "AdditiveAttention").contains(
+            boolean merge = java.util.Set.of("Dot", "Attention", "AdditiveAttention", "Einsum").contains(
                     layer.get("class_name").asText());
             int rank = 1 + r.nextInt(5);
             long[] shape = new long[rank];
