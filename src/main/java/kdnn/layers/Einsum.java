@@ -14,8 +14,8 @@ import kdnn.runtime.Pipeline;
  * The batch axis stays first in both operands and the output (a call's samples stay apart); a letter
  * twice in one operand (a diagonal) and {@code ...} are refused by name. One oneDNN matmul, with a
  * reorder before it where an operand's axes are not in the product's order and one after it where the
- * output's are not ({@link Einsums#ofTensors}). {@code .keras} only: tf.keras saves {@code tf.einsum}'s
- * tensors in a form that loses them.
+ * output's are not ({@link Einsums#ofTensors}). {@code .keras} only: kdnn neither reads nor writes tf.keras'
+ * TFOpLambda of {@code tf.einsum}, whose tensors come after the equation string.
  */
 public final class Einsum extends Merge implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Einsum"}. */
