@@ -281,7 +281,7 @@ final class RandomGraph {
     /** Two or three values of one shape merged; a residual branch is made when no other value has the shape. */
     void merge(Value x) {
         if (rank == 1 && !channelsFirst && !openSides && reuses.nextInt(5) == 0) {
-            dot(x);
+            if (reuses.nextInt(3) == 0) einsum(x); else dot(x);
             return;
         }
         if (reuses.nextInt(4) == 0) { // squeeze-and-excitation's form: a value of one position per channel broadcast
@@ -361,6 +361,34 @@ final class RandomGraph {
         KerasTensor t = l.apply(a.t, b.t);
         add(t, dotReference(a.value, b.value, axis, normalize), "Dot axes " + axis + (normalize ? " normalized" : "")
                 + " of [" + a.t + ", " + b.t + "]");
+    }
+
+    /**
+     * Keras 3's {@code ops.einsum} of a sequence (batch, steps, features) and a convolution of it: a Gram matrix
+     * over the steps ({@code "bsc,bsd->bcd"}: (batch, features, filters)) or the steps' self-similarity over the
+     * features ((batch, steps, steps), either way round).
+     */
+    void einsum(Value x) {
+        boolean overSteps = reuses.nextBoolean();
+        int filters = overSteps ? 1 + reuses.nextInt(5) : channels(x.shape());
+        Value y = unary(conv(x, filters, 1 + 2 * reuses.nextInt(2), 1, "same"), x);
+        String subscripts = overSteps ? "bsc,bsd->bcd" : reuses.nextBoolean() ? "bsc,btc->bst" : "bsc,btc->bts";
+        KerasTensor t = layer("Einsum", "subscripts", subscripts).apply(x.t, y.t);
+        int[] a = x.shape();
+        int[] b = y.shape();
+        int[] out = overSteps ? new int[] {a[0], a[2], b[2]} : new int[] {a[0], a[1], b[1]};
+        String[] operands = subscripts.split("->")[0].split(",");
+        double[] ref = kdnn.reference.ReferenceOperations.einsum(operands[0], x.value.data(), longs(a), operands[1],
+                y.value.data(), longs(b), subscripts.split("->")[1], longs(out));
+        float[] values = new float[ref.length];
+        for (int i = 0; i < ref.length; i++) values[i] = (float) ref[i];
+        add(t, new RefArray(out, values), "Einsum " + subscripts + " of [" + x.t + ", " + y.t + "]");
+    }
+
+    private static long[] longs(int[] shape) {
+        long[] l = new long[shape.length];
+        for (int i = 0; i < l.length; i++) l[i] = shape[i];
+        return l;
     }
 
     /** out[n, i, j] = sum over the contracted axis of a[n, ..i..] * b[n, ..j..] (each l2-normalized along it first). */
