@@ -17,7 +17,7 @@ import kdnn.runtime.Pipeline;
  * output's are not ({@link Einsums#ofTensors}). {@code .keras} only: kdnn neither reads nor writes tf.keras'
  * TFOpLambda of {@code tf.einsum}, whose tensors come after the equation string.
  */
-public final class Einsum extends Merge implements KerasOperation {
+public final class Einsum extends TensorProduct implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Einsum"}. */
     public static final String CLASS_NAME = "Einsum";
 
@@ -114,12 +114,6 @@ public final class Einsum extends Merge implements KerasOperation {
         return subscripts;
     }
 
-    /** An operation, not a Keras layer: masks stop here. */
-    @Override
-    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
-        return kdnn.internal.MaskUse.DROPS;
-    }
-
     @Override
     long[] mergedShape(List<long[]> shapes) {
         if (shapes.size() != 2) {
@@ -159,23 +153,8 @@ public final class Einsum extends Merge implements KerasOperation {
     }
 
     @Override
-    long[] ranked(long[] shape, int outputRank) {
-        return shape; // the product aligns the operands itself
-    }
-
-    @Override
-    boolean acceptsChannelsLast(List<long[]> shapes) {
-        return false;
-    }
-
-    @Override
     Pipeline mergePipeline(long[][] inputs, long[] output, int tag) {
         return Einsums.ofTensors(x, inputs[0], y, inputs[1], out, output);
-    }
-
-    @Override
-    double mergedBound(double[] inputBounds) {
-        return Double.NaN;
     }
 
     @Override

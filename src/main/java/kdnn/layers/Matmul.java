@@ -15,7 +15,7 @@ import kdnn.runtime.Products;
  * the batch axis and two more at least (a vector operand would fold the batch into the product).
  * Keras has no layer for it: a file keeps the form it came in.
  */
-public final class Matmul extends Merge implements KerasOperation {
+public final class Matmul extends TensorProduct implements KerasOperation {
     /** Keras 3's class name of the operation, {@code "Matmul"}. */
     public static final String CLASS_NAME = "Matmul";
 
@@ -61,12 +61,6 @@ public final class Matmul extends Merge implements KerasOperation {
         return transposeB;
     }
 
-    /** An operation, not a Keras layer: masks stop here. */
-    @Override
-    kdnn.internal.MaskUse maskUse(boolean[] inputMasked) {
-        return kdnn.internal.MaskUse.DROPS;
-    }
-
     @Override
     long[] mergedShape(List<long[]> shapes) {
         if (shapes.size() != 2) {
@@ -110,16 +104,6 @@ public final class Matmul extends Merge implements KerasOperation {
     }
 
     @Override
-    long[] ranked(long[] shape, int outputRank) {
-        return shape; // the product aligns the operands itself
-    }
-
-    @Override
-    boolean acceptsChannelsLast(List<long[]> shapes) {
-        return false;
-    }
-
-    @Override
     Pipeline mergePipeline(long[][] inputs, long[] output, int tag) {
         int rank = output.length;
         long[] a = aligned(inputs[0], rank);
@@ -131,11 +115,6 @@ public final class Matmul extends Merge implements KerasOperation {
         long[] out = new long[rank];
         for (int d = 0; d < rank; d++) out[d] = at(s, d, rank);
         return out;
-    }
-
-    @Override
-    double mergedBound(double[] inputBounds) {
-        return Double.NaN;
     }
 
     @Override
