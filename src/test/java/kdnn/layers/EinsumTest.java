@@ -87,6 +87,21 @@ class EinsumTest {
     }
 
     @Test
+    void sumsOverNothingAreZerosAndAnEmptyOutputIsEmpty() throws Exception {
+        float[] stale = new float[2 * 3 * 4];
+        java.util.Arrays.fill(stale, Float.NaN);
+        try (Layer l = einsum("bij,bjk->bik"); Tensor a = Tensor.of(new float[0], 2, 3, 0); Tensor b = Tensor.of(new float[0], 2, 0, 4);
+             Tensor y = Tensor.of(stale, 2, 3, 4)) {
+            l.call(List.of(a, b), y); // into an output holding NaN: every value written
+            assertArrayEquals(new float[2 * 3 * 4], y.toFloatArray(), 0f);
+        }
+        try (Layer l = einsum("bij,bjk->bik"); Tensor a = Tensor.of(new float[0], 2, 0, 5); Tensor b = Tensor.of(new float[2 * 5 * 4], 2, 5, 4);
+             Tensor y = l.call(List.of(a, b))) {
+            assertArrayEquals(new long[] {2, 0, 4}, y.shape());
+        }
+    }
+
+    @Test
     void refusals() throws Exception {
         String[][] configs = {{"bij,bjk", "batch axis"}, {"...ij,...jk->...ik", "ellipsis"}, {"bii,bij->bj", "diagonal"},
                 {"bij->bi", "1 operand"}, {"bij,bjk,bkl->bil", "3 operand"}, {"bij,bjk->bim", "'m' which never appeared"},
