@@ -225,7 +225,7 @@ final class ConfigNormalizer {
             Map.entry("Moments", "nn.moments"),
             // Keras 3's own names: it ranks -0.0 below 0.0 where tf.math.argmax holds them equal
             Map.entry("Argmax", "keras.ops.argmax"), Map.entry("Argmin", "keras.ops.argmin"),
-            Map.entry("Einsum", "keras.ops.einsum"));
+            Map.entry("Einsum", "keras.ops.einsum"), Map.entry("Logsumexp", "math.reduce_logsumexp"));
 
     /**
      * A Keras 3 operation's argument kept in its config (Keras 3 saves an operation's constructor
@@ -248,6 +248,8 @@ final class ConfigNormalizer {
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Tile", List.of(new ConfiguredArgument("repeats", "multiples", null))),
             Map.entry("Take", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()))),
+            Map.entry("Logsumexp", List.of(new ConfiguredArgument("axis", "axis", null),
+                    new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),
             Map.entry("Einsum", List.of(new ConfiguredArgument("subscripts", "subscripts", null))),
             Map.entry("Argmax", List.of(new ConfiguredArgument("axis", "axis", JSON.nullNode()),
                     new ConfiguredArgument("keepdims", "keepdims", JSON.booleanNode(false)))),

@@ -302,6 +302,7 @@ final class Keras3Config {
         if (op instanceof kdnn.layers.RgbToGrayscale g) c.put("data_format", g.dataFormat().kerasName());
         if (op instanceof kdnn.layers.ArgReduce a) c.put("keepdims", a.keepdims());
         if (op instanceof kdnn.layers.Einsum e) c.put("subscripts", e.subscripts());
+        if (op instanceof kdnn.layers.LogSumExp l) c.put("keepdims", l.keepdims());
         if (op instanceof kdnn.layers.Repeat) c.set("repeats", keras2.path("config").get("repeats")); // (its axis above)
         if (op instanceof kdnn.layers.Normalize n) {
             c.put("order", 2);

@@ -70,6 +70,7 @@ final class TfOpLambdaWriter {
             case "Tile" -> "tile";
             case "Take" -> "gather";
             case "Argmax" -> "math.argmax";
+            case "Logsumexp" -> "math.reduce_logsumexp";
             case "Argmin" -> "math.argmin";
             case "Moments" -> "nn.moments";
             case "LocalResponseNormalization" -> "nn.local_response_normalization";
@@ -147,7 +148,7 @@ final class TfOpLambdaWriter {
                 kwargs.set("block_size", c.get("block_size"));
                 kwargs.set("data_format", c.get("data_format"));
             }
-            case "Mean", "Max", "Min", "Sum", "Prod", "Norm", "Var", "Std" -> {
+            case "Mean", "Max", "Min", "Sum", "Prod", "Norm", "Var", "Std", "Logsumexp" -> {
                 kwargs.set("axis", c.get("axis"));
                 kwargs.set("keepdims", c.get("keepdims"));
             }

@@ -486,6 +486,18 @@ final class TfOpLambdas {
                 if (format != null && !format.isNull()) config.set("data_format", format.deepCopy());
                 inputs.add(call.tensor(file, where, function));
             }
+            case "math.reduce_logsumexp", "reduce_logsumexp" -> {
+                // over named axes: kdnn's LogSumExp checks them against the input (None would reduce the batch axis too)
+                JsonNode axis = call.kwargs.get("axis");
+                if (axis == null || axis.isNull()) {
+                    throw unsupported(file, where, function, "axis=None (every axis, the batch's too, which mixes a call's"
+                            + " samples)");
+                }
+                cls = kdnn.layers.LogSumExp.CLASS_NAME;
+                config.set("axis", axis.deepCopy());
+                config.put("keepdims", call.kwargs.path("keepdims").asBoolean(call.kwargs.path("keep_dims").asBoolean(false)));
+                inputs.add(call.tensor(file, where, function));
+            }
             case "keras.ops.einsum" -> {
                 // Keras 3's einsum of two tensors (its second as y): kdnn's Einsum checks the subscripts
                 JsonNode other = call.kwargs.get("y");
@@ -854,7 +866,7 @@ final class TfOpLambdas {
                 + " TFOpLambda of +, -, * by constants or tensors, / by constants, tf.nn.bias_add of a constant,"
                 + " tf.math.maximum and minimum of two tensors, tf.nn and tf.math activations (relu, relu6, leaky_relu, sigmoid, tanh, silu, swish, elu, selu, gelu, softplus, softsign,"
                 + " exp, softmax), tf.math.negative, tf.math.reduce_mean, reduce_max, reduce_min, reduce_sum and"
-                + " reduce_prod over axes other than the batch's, tf.math.argmax and argmin along one of them,"
+                + " reduce_prod over axes other than the batch's, tf.math.argmax and argmin along one of them, tf.math.reduce_logsumexp,"
                 + " tf.concat, tf.stack, tf.reshape, tf.transpose, tf.expand_dims and tf.reverse of each sample, tf.pad"
                 + " with zeros around the spatial axes, tf.cast to float32,"
                 + " tf.math.l2_normalize, tf.math.sqrt, square, abs, log, rsqrt, reciprocal, sign, floor, ceil, round,"

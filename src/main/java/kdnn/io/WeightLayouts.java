@@ -28,7 +28,7 @@ final class WeightLayouts {
             "RandomGaussianBlur", "RandomErasing", "Solarization", "Equalization", "MixUp", "CutMix", "AugMix",
             "RandAugment", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "RandomHeight", "RandomWidth", "CategoryEncoding", "Discretization",
             "TrueDivide", "GetItem", "Stack", "Squeeze", "Split", "Sqrt", "Square", "Absolute", "Log", "Rsqrt", "Reciprocal",
-            "Mean", "Max", "Min", "Sum", "Prod", "Norm", "Var", "Std", "DepthToSpace", "SpaceToDepth", "Pad", "Matmul", "Clip", "Power", "ConstantMaximum", "ConstantMinimum", "Normalize", "Tile", "Repeat", "RGBToGrayscale", "Take", "Moments", "ConstantMatmul", "LocalResponseNormalization", "PerImageStandardization", "Argmax", "Argmin", "Einsum",
+            "Mean", "Max", "Min", "Sum", "Prod", "Norm", "Var", "Std", "DepthToSpace", "SpaceToDepth", "Pad", "Matmul", "Clip", "Power", "ConstantMaximum", "ConstantMinimum", "Normalize", "Tile", "Repeat", "RGBToGrayscale", "Take", "Moments", "ConstantMatmul", "LocalResponseNormalization", "PerImageStandardization", "Argmax", "Argmin", "Einsum", "Logsumexp",
             "Sign", "Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Expm1", "Log1p", "Erf");
 
     private WeightLayouts() {

@@ -10,7 +10,7 @@ public sealed interface KerasOperation permits TrueDivide, TensorDivide, Constan
         Split, Reduce, Pad, Matmul, ConstantFunction, BlockShuffle, Normalize, Tile,
         Repeat, RgbToGrayscale, Take,
         PerImageStandardization, Moments, ConstantMatmul,
-        LocalResponseNormalization, ArgReduce, Einsum {
+        LocalResponseNormalization, ArgReduce, Einsum, LogSumExp {
     /** tf.keras' function name ({@code "math.truediv"}) of the TFOpLambda or SlicingOpLambda. */
     String tfFunction();
 

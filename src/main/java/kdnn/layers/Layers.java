@@ -115,6 +115,7 @@ public final class Layers {
         FROM_CONFIG.put(SpectralNormalization.CLASS_NAME, SpectralNormalization::fromConfig);
         FROM_CONFIG.put(Matmul.CLASS_NAME, Matmul::fromConfig);
         FROM_CONFIG.put(Einsum.CLASS_NAME, Einsum::fromConfig);
+        FROM_CONFIG.put(LogSumExp.CLASS_NAME, LogSumExp::fromConfig);
         for (String op : Reduce.CLASS_NAMES) FROM_CONFIG.put(op, c -> Reduce.fromConfig(op, c));
         for (String op : BlockShuffle.CLASS_NAMES) FROM_CONFIG.put(op, c -> BlockShuffle.fromConfig(op, c));
         FROM_CONFIG.put(MultiHeadAttention.CLASS_NAME, MultiHeadAttention::fromConfig);

@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * NumPy's basic indexing ({@code x[key]}), stacking along a new axis, tile and repeat, Keras' Embedding
  * lookup, TensorFlow's depth_to_space and the element-wise maximum or minimum with a number, written
- * out index by index, TensorFlow's argmax and argmin, and NumPy's einsum of two tensors: the references
- * of kdnn's GetItem, Stack, Tile, Repeat, Embedding, BlockShuffle, ConstantFunction's extremes, ArgReduce
- * and Einsum.
+ * out index by index, TensorFlow's argmax and argmin, NumPy's einsum of two tensors and logsumexp: the
+ * references of kdnn's GetItem, Stack, Tile, Repeat, Embedding, BlockShuffle, ConstantFunction's extremes,
+ * ArgReduce, Einsum and LogSumExp.
  */
 public final class ReferenceOperations {
     private ReferenceOperations() {
@@ -305,5 +305,35 @@ public final class ReferenceOperations {
             at[i] = 0;
         }
         return false;
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} of {@code x} laid out as (outer, length, inner) along its middle axis, in double: NaN
+     * where the slice holds NaN, +inf where it holds +inf, -inf where it is empty or all -inf, else its maximum
+     * plus the log of the summed exponentials of the differences.
+     */
+    public static double[] logSumExp(float[] x, int outer, int length, int inner) {
+        double[] out = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                boolean nan = false;
+                for (int k = 0; k < length; k++) {
+                    double v = x[(o * length + k) * inner + i];
+                    nan |= Double.isNaN(v);
+                    max = Math.max(max, v);
+                }
+                double r;
+                if (nan) r = Double.NaN;
+                else if (Double.isInfinite(max)) r = max;
+                else {
+                    double sum = 0;
+                    for (int k = 0; k < length; k++) sum += Math.exp(x[(o * length + k) * inner + i] - max);
+                    r = max + Math.log(sum);
+                }
+                out[o * inner + i] = r;
+            }
+        }
+        return out;
     }
 }

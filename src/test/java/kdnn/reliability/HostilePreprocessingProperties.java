@@ -118,6 +118,7 @@ class HostilePreprocessingProperties {
             "{'class_name':'Argmin','config':{'axis':1,'keepdims':false}}",
             "{'class_name':'Einsum','config':{'subscripts':'bij,bkj->bik'}}",
             "{'class_name':'Einsum','config':{'subscripts':'bcij,bdij->bcd'}}",
+            "{'class_name':'Logsumexp','config':{'axis':[1,-1],'keepdims':true}}",
             "{'class_name':'PerImageStandardization','config':{}}",
             "{'class_name':'Moments','config':{'axes':[1,2],'keepdims':true}}",
             "{'class_name':'ConstantMatmul','config':{'b':[[1.0,-2.0],[0.5,3.0]],'transpose_b':false}}",
