@@ -153,9 +153,13 @@ final class ArchitectureBench {
         out.println(dl4j.unavailable() != null ? "dl4j: " + dl4j.unavailable()
                 : "dl4j: DL4J " + Dl4jPeer.VERSION + " (nd4j-native) in a JVM of its own (" + dl4j.java() + "), importing"
                 + " the Keras 2 .h5 kdnn writes of each model");
+        long runStart = System.nanoTime();
         for (Path config : configs) {
+            long modelStart = System.nanoTime();
             model(config, s, records, rows, concurrencyRows, ortRatios, floorRatios, checkShares, dl4j, dl4jRatios, dl4jNotes, out);
             if (json != null) write(json, records); // a run cut short keeps what it measured
+            out.printf(Locale.ROOT, "  (%s: %.0f s, %.0f s since the run began)%n", config.getFileName(),
+                    (System.nanoTime() - modelStart) / 1e9, (System.nanoTime() - runStart) / 1e9);
         }
         out.println();
         out.println("Architectures (" + s.threads() + " threads; predict into a preallocated output, median of single"
@@ -188,7 +192,9 @@ final class ArchitectureBench {
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
                 + Threads.policy() + "; each level the mean of " + REQUEST_THREADS.length + " visits of a window's "
                 + "1/" + REQUEST_THREADS.length + ", in rotated rounds (1 2 4 8, 2 4 8 1, ...), the implementations"
-                + " taking turns at each; one half-length visit of every level before them, not counted):");
+                + " taking turns at each; one half-length visit of every level before them, not counted"
+                + (s.quick() ? "; under --quick, a model whose calls take a quarter second or more visits each level once,"
+                + " for the whole window" : "") + "):");
         out.println("| model | batch | impl | 1 | 2 | 4 | 8 |");
         out.println("|---|---:|---|---:|---:|---:|---:|");
         concurrencyRows.forEach(out::println);
@@ -390,8 +396,9 @@ final class ArchitectureBench {
                     best / 1e3, checks.describe(best));
         }
         double[] besideOrt = {Double.NaN};
+        double callUs = best;
         ConcurrencyBeside concurrency = batch != 1 ? null
-                : ort -> concurrency(name, model, shape, s, records, concurrencyRows, ort, out);
+                : ort -> concurrency(name, model, shape, callUs, s, records, concurrencyRows, ort, out);
         String ortCell = onnxRuntime(name, config, model, shape, x, f32, best, besideOrt, s, records, concurrency,
                 ortRatios, out);
         if (besideOrt[0] < best) { // more rounds of kdnn's own measurement, as the floor's are
@@ -484,7 +491,7 @@ final class ArchitectureBench {
      * kdnn's policy and ORT only (the others cost most of a quick run's minutes on a slow
      * machine), unless {@code --policies} asks for them.
      */
-    private static void concurrency(String name, Model model, long[] shape, Settings s, List<ObjectNode> records,
+    private static void concurrency(String name, Model model, long[] shape, double callUs, Settings s, List<ObjectNode> records,
                                     List<String> concurrencyRows, LevelRun ort, PrintStream out) throws Exception {
         Threads.Policy policy = Threads.policy();
         List<String> labels = new ArrayList<>();
@@ -518,7 +525,10 @@ final class ArchitectureBench {
             labels.add("onnxruntime");
             runs.add(ort);
         }
-        double[][] rates = interleaved(s.concurrencyMs(), runs);
+        // --quick: calls of a quarter second or more (U-Net) visit each level once; their threads' warm-up calls and
+        // the calls still running at a window's end, not the window, take a visit's time
+        int rounds = s.quick() && callUs >= 250_000 ? 1 : REQUEST_THREADS.length;
+        double[][] rates = interleaved(s.concurrencyMs(), runs, rounds);
         for (int r = 0; r < runs.size(); r++) {
             String impl = labels.get(r);
             StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | " + impl + " |");
@@ -808,18 +818,23 @@ final class ArchitectureBench {
      * for a lane width it has not run at, and their check) falls there, not in a counted visit.
      */
     static double[][] interleaved(long windowMs, List<LevelRun> runs) throws Exception {
+        return interleaved(windowMs, runs, REQUEST_THREADS.length);
+    }
+
+    /** {@link #interleaved(long, List)} in the first {@code rounds} of its rounds, each visit the window over {@code rounds}. */
+    static double[][] interleaved(long windowMs, List<LevelRun> runs, int rounds) throws Exception {
         int n = REQUEST_THREADS.length;
         int m = runs.size();
         double[][] rates = new double[m][n];
-        long slice = Math.max(1, windowMs / n);
+        long slice = Math.max(1, windowMs / rounds);
         for (int level : REQUEST_THREADS) {
             for (LevelRun run : runs) run.perSecond(level, Math.max(1, slice / 2));
         }
-        for (int visit = 0; visit < n * n; visit++) {
+        for (int visit = 0; visit < n * rounds; visit++) {
             int k = (visit / n + visit % n) % n;
             for (int j = 0; j < m; j++) {
                 int r = (j + visit) % m;
-                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], slice) / n;
+                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], slice) / rounds;
             }
         }
         return rates;
