@@ -36,16 +36,7 @@ public final class LogSumExp extends Layer implements KerasOperation {
         String name = r.string("name", null);
         boolean trainable = r.bool("trainable", true);
         long[] batchInputShape = r.batchInputShape();
-        JsonNode a = r.node("axis");
-        Axes axis;
-        if (a.isArray()) axis = Axes.ofList(ConfigReader.tuple("axis", a, a.size()));
-        else if (a.isIntegralNumber()) axis = Axes.of(ConfigReader.toInt("axis", a));
-        else if (a.isNull()) throw new IllegalArgumentException(CLASS_NAME + " over every axis (axis=None) reduces the"
-                + " batch axis too, mixing a call's samples: not supported by kdnn. Received: axis=None");
-        else throw ConfigReader.bad("axis", a, "an int or a list of ints");
-        if (axis.values().length == 0) {
-            throw new IllegalArgumentException(CLASS_NAME + " `axis` must name at least one axis. Received: axis=[]");
-        }
+        Axes axis = Reduce.axisOf(CLASS_NAME, r);
         boolean keepdims = r.bool("keepdims", false);
         r.finish();
         return Layer.builtFor(new LogSumExp(name == null ? LayerNames.next(CLASS_NAME) : name, batchInputShape, trainable,

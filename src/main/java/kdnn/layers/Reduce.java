@@ -48,16 +48,7 @@ public final class Reduce extends Layer implements KerasOperation {
         if (name == null) name = LayerNames.next(className);
         boolean trainable = r.bool("trainable", true);
         long[] batchInputShape = r.batchInputShape();
-        JsonNode a = r.node("axis");
-        Axes axis;
-        if (a.isArray()) axis = Axes.ofList(ConfigReader.tuple("axis", a, a.size()));
-        else if (a.isIntegralNumber()) axis = Axes.of(ConfigReader.toInt("axis", a));
-        else if (a.isNull()) throw new IllegalArgumentException(className + " over every axis (axis=None) reduces the"
-                + " batch axis too, mixing a call's samples: not supported by kdnn. Received: axis=None");
-        else throw ConfigReader.bad("axis", a, "an int or a list of ints");
-        if (axis.values().length == 0) {
-            throw new IllegalArgumentException(className + " `axis` must name at least one axis. Received: axis=[]");
-        }
+        Axes axis = axisOf(className, r);
         boolean keepdims = r.bool("keepdims", false);
         JsonNode initial = r.node("initial");
         if (!initial.isNull()) {
@@ -77,6 +68,21 @@ public final class Reduce extends Layer implements KerasOperation {
         }
         r.finish();
         return Layer.builtFor(new Reduce(name, batchInputShape, trainable, kind, axis, keepdims), batchInputShape);
+    }
+
+    /** A reduction's {@code axis} from its config: an int or a non-empty list; None (every axis, the batch's too) refused. */
+    static Axes axisOf(String className, ConfigReader r) {
+        JsonNode a = r.node("axis");
+        Axes axis;
+        if (a.isArray()) axis = Axes.ofList(ConfigReader.tuple("axis", a, a.size()));
+        else if (a.isIntegralNumber()) axis = Axes.of(ConfigReader.toInt("axis", a));
+        else if (a.isNull()) throw new IllegalArgumentException(className + " over every axis (axis=None) reduces the"
+                + " batch axis too, mixing a call's samples: not supported by kdnn. Received: axis=None");
+        else throw ConfigReader.bad("axis", a, "an int or a list of ints");
+        if (axis.values().length == 0) {
+            throw new IllegalArgumentException(className + " `axis` must name at least one axis. Received: axis=[]");
+        }
+        return axis;
     }
 
     @Override
