@@ -115,6 +115,37 @@ class NormalizationTest {
         }
     }
 
+    /**
+     * An RGB image's three channels run as wide rows of the statistics repeated (Broadcasts): new
+     * statistics set after calls, alone and inside a model's plan, reach every repeat.
+     */
+    @Test
+    void newStatisticsAfterCallsReachEveryPixel() throws Exception {
+        long[] shape = {2, 16, 12, 3};
+        float[] x = new float[2 * 16 * 12 * 3];
+        Random r = new Random(9);
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 255;
+        float[][] means = {{120, 115, 100}, {-3, 0.5f, 7}};
+        float[][] variances = {{3000, 2900, 3100}, {0.25f, 4, 1e-20f}};
+        try (Layer l = layer("{'name':'n','axis':-1}");
+             kdnn.model.Sequential m = kdnn.model.Sequential.of("m", List.of(l), -1, 16, 12, 3)) {
+            l.build(shape);
+            for (int round = 0; round < 2; round++) {
+                l.setWeights(adapted(l, means[round], variances[round]));
+                float[] alone = run(l, x, shape);
+                float[] planned;
+                try (Tensor in = Tensor.of(x, shape); Tensor y = m.predict(in)) {
+                    planned = y.toFloatArray();
+                }
+                for (int i = 0; i < x.length; i++) {
+                    float want = reference(x[i], means[round][i % 3], variances[round][i % 3], false);
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(alone[i]), "round " + round + " value " + i);
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(planned[i]), "model, round " + round + " value " + i);
+                }
+            }
+        }
+    }
+
     /** Statistics given in the config broadcast as Keras 3 aligns them: right to left over the kept axes. */
     @Test
     void configStatisticsBroadcastOverTheKeptAxes() throws Exception {
