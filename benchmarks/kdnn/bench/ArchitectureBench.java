@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,18 +104,21 @@ final class ArchitectureBench {
         }
     }
 
-    /** The layers' own initialized weights, with BatchNormalization's moving statistics drawn at random but valid. */
+    /**
+     * The layers' own initialized weights, with the statistics of BatchNormalization and
+     * Normalization (its mean and variance, an adapt's) drawn at random but valid.
+     */
     static ModelConfigs.WeightSource seededWeights(long seed) {
         return (path, layer, expected) -> {
             List<Weight> initialized = layer.getWeights();
-            if (!layer.className().equals("BatchNormalization")) return initialized;
+            if (!Set.of("BatchNormalization", "Normalization").contains(layer.className())) return initialized;
             SplittableRandom r = new SplittableRandom(seed ^ String.join("/", path).hashCode());
             List<Weight> out = new ArrayList<>();
             for (Weight w : initialized) {
                 float[] v = w.values().clone();
-                if (w.name().contains("moving_mean")) {
+                if (w.name().endsWith("mean")) {
                     for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 0.2 - 0.1);
-                } else if (w.name().contains("moving_variance")) {
+                } else if (w.name().endsWith("variance")) {
                     for (int i = 0; i < v.length; i++) v[i] = (float) (0.5 + r.nextDouble());
                 }
                 out.add(new Weight(w.name(), w.shape(), v));

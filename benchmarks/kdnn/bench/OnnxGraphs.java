@@ -20,8 +20,9 @@ import kdnn.model.Model;
  * ONNX Runtime: NCHW throughout (input "X" and output "Y" too, as an ONNX user feeds it), one ONNX
  * operator per Keras operation: Conv (Conv1D/2D, DepthwiseConv2D, with explicit pads for 'same'
  * and 'causal'; SeparableConv1D/2D as a grouped Conv and a 1x1 one), ConvTranspose,
- * BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax, Pad, Slice (Cropping1D/2D), Add/Sum, Mul,
- * Concat, MaxPool, GlobalAveragePool + Flatten, Gemm. A layer it does not know is refused
+ * BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax (swish as Sigmoid and Mul), Pad, Slice
+ * (Cropping1D/2D), Add/Sum, Mul, Concat, MaxPool, GlobalAveragePool + Flatten, Gemm, Rescaling and
+ * Normalization as Mul and Add, Reshape of channels to (1, 1, C) as squeeze-and-excitation does. A layer it does not know is refused
  * with {@link UnsupportedOperationException} naming it.
  */
 final class OnnxGraphs {
@@ -167,6 +168,9 @@ final class OnnxGraphs {
                 node("Flatten", List.of(name + "/pooled"), name);
             }
             case "Dense" -> dense(c, name, in.get(0), x, w);
+            case "Rescaling" -> rescaling(c, name, in.get(0), rank);
+            case "Normalization" -> normalization(c, name, in.get(0), x, w);
+            case "Reshape" -> reshape(c, name, in.get(0), x, out);
             default -> throw unsupported(cls, name);
         }
     }
@@ -361,6 +365,11 @@ final class OnnxGraphs {
             case "relu" -> node("Relu", List.of(in), name);
             case "sigmoid" -> node("Sigmoid", List.of(in), name);
             case "tanh" -> node("Tanh", List.of(in), name);
+            // x sigmoid(x), as converters write Keras' swish
+            case "swish", "silu" -> {
+                node("Sigmoid", List.of(in), name + "/sigmoid");
+                node("Mul", List.of(in, name + "/sigmoid"), name);
+            }
             // Keras' last axis: the channels, axis 1 in NCHW
             case "softmax" -> node("Softmax", List.of(in), name,
                     new Pb().string(1, "axis").int64(3, rank > 0 ? 1 : -1).int64(20, ATTR_INT));
@@ -405,6 +414,60 @@ final class OnnxGraphs {
         String pre = name + "/pre";
         node("Gemm", inputs, pre);
         activation(c.path("activation").asText("linear"), pre, name, 0);
+    }
+
+    /** {@code x * scale + offset}, each a number or one per channel (NCHW's axis 1). */
+    private void rescaling(JsonNode c, String name, String in, int rank) {
+        String scaled = name + "/scaled";
+        node("Mul", List.of(in, perChannel(c.path("scale"), rank)), scaled);
+        node("Add", List.of(scaled, perChannel(c.path("offset"), rank)), name);
+    }
+
+    private String perChannel(JsonNode v, int rank) {
+        if (!v.isArray()) return constant(new long[0], new float[] {v.floatValue()});
+        float[] values = new float[v.size()];
+        for (int i = 0; i < values.length; i++) values[i] = v.get(i).floatValue();
+        return channelConstant(values, rank);
+    }
+
+    /** Values along the channels, shaped to broadcast against an NCHW tensor of {@code rank} spatial axes. */
+    private String channelConstant(float[] values, int rank) {
+        long[] dims = new long[rank + 1];
+        java.util.Arrays.fill(dims, 1);
+        dims[0] = values.length;
+        return constant(dims, values);
+    }
+
+    /** Keras' {@code (x - mean) / max(sqrt(variance), 1e-7)} along the channels, as a Mul and an Add. */
+    private void normalization(JsonNode c, String name, String in, long[] x, List<Weight> w) {
+        JsonNode axis = c.path("axis");
+        int last = x.length - 1;
+        boolean channels = axis.isInt() ? axis.asInt() == -1 || axis.asInt() == last
+                : axis.size() == 1 && (axis.get(0).asInt() == -1 || axis.get(0).asInt() == last);
+        if (!channels || c.path("invert").asBoolean(false)) throw unsupported("Normalization other than over the channels", name);
+        float[] mean = w.get(0).values();
+        float[] variance = w.get(1).values();
+        float[] scale = new float[mean.length];
+        float[] shift = new float[mean.length];
+        for (int i = 0; i < mean.length; i++) {
+            scale[i] = (float) (1 / Math.max(Math.sqrt(variance[i]), 1e-7));
+            shift[i] = -mean[i] * scale[i];
+        }
+        String scaled = name + "/scaled";
+        node("Mul", List.of(in, channelConstant(scale, x.length - 2)), scaled);
+        node("Add", List.of(scaled, channelConstant(shift, x.length - 2)), name);
+    }
+
+    /** The one Reshape CNNs use around squeeze-and-excitation: channels to (1, ..., 1, channels). */
+    private void reshape(JsonNode c, String name, String in, long[] x, long[] out) {
+        long size = 1;
+        for (int i = 1; i < out.length - 1; i++) size *= out[i];
+        if (x.length != 2 || size != 1) throw unsupported("Reshape other than channels to (1, ..., 1, channels)", name);
+        long[] nchw = new long[out.length];
+        java.util.Arrays.fill(nchw, 1);
+        nchw[0] = 0; // ONNX: the input's own batch
+        nchw[1] = out[out.length - 1];
+        node("Reshape", List.of(in, int64Constant(nchw)), name);
     }
 
     private void chain(String op, List<String> in, String name) {

@@ -98,9 +98,13 @@ class OnnxGraphsTest {
         }
     }
 
-    /** What the shared models lack: bilinear upsampling, a Cropping1D, a SeparableConv1D and a Sequential config without an InputLayer. */
+    /**
+     * What the shared models lack: bilinear upsampling, a Cropping1D, a SeparableConv1D, a Sequential
+     * config without an InputLayer, and EfficientNet's input scaling and squeeze-and-excitation
+     * (Rescaling and Normalization per channel, swish, a Reshape to (1, 1, C), a broadcast Multiply).
+     */
     @Test
-    void bilinearUpsamplingAndOneDimensionalLayersMatchKdnn() throws Exception {
+    void bilinearUpsamplingOneDimensionalLayersAndExcitationMatchKdnn() throws Exception {
         String image = """
                 {"class_name": "Sequential", "config": {"name": "up", "layers": [
                  {"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": [3, 3], "padding": "same",
@@ -112,7 +116,32 @@ class OnnxGraphsTest {
                  {"class_name": "SeparableConv1D", "config": {"name": "s", "filters": 5, "kernel_size": 3, "depth_multiplier": 2,
                   "padding": "causal", "dilation_rate": 2, "activation": "tanh", "batch_input_shape": [null, 11, 3]}},
                  {"class_name": "Cropping1D", "config": {"name": "k", "cropping": [2, 1]}}]}}""";
-        for (String config : List.of(image, sequence)) {
+        String excitation = """
+                {"class_name": "Functional", "config": {"name": "se", "layers": [
+                 {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 6, 5, 3], "name": "x"}, "name": "x",
+                  "inbound_nodes": []},
+                 {"class_name": "Rescaling", "config": {"name": "r", "scale": [0.5, 1.0, 2.0], "offset": 0.25}, "name": "r",
+                  "inbound_nodes": [[["x", 0, 0, {}]]]},
+                 {"class_name": "Normalization", "config": {"name": "n", "axis": [3], "mean": null, "variance": null},
+                  "name": "n", "inbound_nodes": [[["r", 0, 0, {}]]]},
+                 {"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": [3, 3], "padding": "same",
+                  "use_bias": false, "activation": "swish"}, "name": "d", "inbound_nodes": [[["n", 0, 0, {}]]]},
+                 {"class_name": "GlobalAveragePooling2D", "config": {"name": "q"}, "name": "q", "inbound_nodes": [[["d", 0, 0, {}]]]},
+                 {"class_name": "Reshape", "config": {"name": "s", "target_shape": [1, 1, 3]}, "name": "s",
+                  "inbound_nodes": [[["q", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "reduce", "filters": 2, "kernel_size": [1, 1], "activation": "swish"},
+                  "name": "reduce", "inbound_nodes": [[["s", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "expand", "filters": 3, "kernel_size": [1, 1], "activation": "sigmoid"},
+                  "name": "expand", "inbound_nodes": [[["reduce", 0, 0, {}]]]},
+                 {"class_name": "Multiply", "config": {"name": "m"}, "name": "m", "inbound_nodes": [[["d", 0, 0, {}], ["expand", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "p", "filters": 4, "kernel_size": [1, 1], "use_bias": false},
+                  "name": "p", "inbound_nodes": [[["m", 0, 0, {}]]]},
+                 {"class_name": "Dropout", "config": {"name": "o", "rate": 0.1, "noise_shape": [null, 1, 1, 1]}, "name": "o",
+                  "inbound_nodes": [[["p", 0, 0, {}]]]},
+                 {"class_name": "Activation", "config": {"name": "a", "activation": "swish"}, "name": "a",
+                  "inbound_nodes": [[["o", 0, 0, {}]]]}],
+                 "input_layers": [["x", 0, 0]], "output_layers": [["a", 0, 0]]}}""";
+        for (String config : List.of(image, sequence, excitation)) {
             JsonNode json = ArchitectureBench.seeded(JSON.readTree(config), 3);
             try (Model model = ModelConfigs.build(json, ArchitectureBench.seededWeights(3))) {
                 long[] shape = model.inputShape();
