@@ -127,6 +127,14 @@ final class ArchitectureBench {
         };
     }
 
+    /**
+     * The model a config as {@code model.to_json()} writes it describes, read as kdnn reads such a
+     * file (tf.keras' TFOpLambda calls become kdnn's operation layers), with these weights.
+     */
+    static Model build(JsonNode config, ModelConfigs.WeightSource weights) throws IOException {
+        return ModelConfigs.build(kdnn.io.ModelReader.read(JSON.writeValueAsBytes(config)).modelConfig(), weights);
+    }
+
     /** The weights a first build made, served again by layer path: what a file's reader would hand over. */
     private static ModelConfigs.WeightSource fromMemory(Map<String, List<Weight>> weights) {
         return (path, layer, expected) -> weights.get(layer.name());
@@ -236,7 +244,7 @@ final class ArchitectureBench {
         // the file a user would load: Keras 3's .keras, written by kdnn from the seeded model
         Path keras = Files.createTempFile("kdnn-bench-" + name, ".keras");
         String saveError = null;
-        try (Model generated = ModelConfigs.build(seededConfig, seededWeights(14))) {
+        try (Model generated = build(seededConfig, seededWeights(14))) {
             weights = weightsOf(generated);
             params = generated.countParams();
             try {
@@ -248,7 +256,7 @@ final class ArchitectureBench {
         // load: the file read, the model built, the batch-1 plan made (from memory if the save failed)
         long t0 = System.nanoTime();
         JsonNode json = JSON.readTree(config.toFile());
-        Model model = saveError == null ? Models.load(keras) : ModelConfigs.build(json, fromMemory(weights));
+        Model model = saveError == null ? Models.load(keras) : build(json, fromMemory(weights));
         long[] shape1 = batchShape(model, 1);
         long tPlan = System.nanoTime();
         model.plan(shape1);

@@ -22,7 +22,10 @@ import kdnn.model.Model;
  * and 'causal'; SeparableConv1D/2D as a grouped Conv and a 1x1 one), ConvTranspose,
  * BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax (swish as Sigmoid and Mul), Pad, Slice
  * (Cropping1D/2D), Add/Sum, Mul, Concat, MaxPool, GlobalAveragePool + Flatten, Gemm, Rescaling and
- * Normalization as Mul and Add, Reshape of channels to (1, 1, C) as squeeze-and-excitation does. A layer it does not know is refused
+ * Normalization as Mul and Add, Reshape of channels to (1, 1, C) as squeeze-and-excitation does;
+ * for ConvNeXt LayerNormalization and Dense on the channels of a map (channels-last between a
+ * pair of Transposes), gelu as Erf, LayerScale as Mul, tf.keras' {@code x + y} (a TFOpLambda) as
+ * Add, and a nested Sequential's layers in line. A layer it does not know is refused
  * with {@link UnsupportedOperationException} naming it.
  */
 final class OnnxGraphs {
@@ -31,13 +34,13 @@ final class OnnxGraphs {
     private static final int ATTR_INT = 2;
     private static final int ATTR_STRING = 3;
 
-    private final Model model;
+    private final Map<String, Layer> layers = new HashMap<>(); // the model's, nested models' included, by name
     private final Pb graph = new Pb();
     private final Map<String, long[]> shapes = new HashMap<>(); // Keras shapes by tensor (layer) name
     private int constants;
 
     private OnnxGraphs(Model model) {
-        this.model = model;
+        for (Layer l : model.allLayers()) layers.put(l.name(), l);
     }
 
     /**
@@ -131,10 +134,26 @@ final class OnnxGraphs {
             node("Identity", List.of("X"), name);
             return;
         }
-        if (Set.of("Sequential", "Model", "Functional").contains(cls)) throw unsupported("a nested model", name);
+        if (cls.equals("TFOpLambda")) {
+            // tf.keras' `x + y` of two tensors: its node is [x, 0, 0, {"y": [y, 0, 0], ...}]
+            JsonNode call = l.path("inbound_nodes").path(0);
+            JsonNode y = call.path(3).path("y");
+            if (!c.path("function").asText().equals("__operators__.add") || !call.path(0).isTextual() || !y.isArray()) {
+                throw unsupported("TFOpLambda " + c.path("function").asText(), name);
+            }
+            shapes.put(name, shapes.get(call.get(0).asText()).clone());
+            node("Add", List.of(call.get(0).asText(), y.get(0).asText()), name);
+            return;
+        }
         List<String> in = inputsOf(l.path("inbound_nodes").path(0));
         if (in.isEmpty()) throw unsupported("a layer without inbound nodes", name);
-        Layer layer = model.layer(name);
+        if (cls.equals("Sequential")) {
+            nestedSequential(c, name, in.get(0), inputShape);
+            return;
+        }
+        if (Set.of("Model", "Functional").contains(cls)) throw unsupported("a nested functional model", name);
+        Layer layer = layers.get(name);
+        if (layer == null) throw unsupported("a layer the model does not hold", name);
         List<long[]> inShapes = in.stream().map(shapes::get).toList();
         long[] out = layer.computeOutputShape(inShapes);
         shapes.put(name, out);
@@ -167,7 +186,16 @@ final class OnnxGraphs {
                 node("GlobalAveragePool", in, name + "/pooled");
                 node("Flatten", List.of(name + "/pooled"), name);
             }
-            case "Dense" -> dense(c, name, in.get(0), x, w);
+            case "Dense" -> {
+                if (x.length == 2) {
+                    dense(c, name, in.get(0), x, w);
+                } else {
+                    String pre = lastAxisOp(name, in.get(0), x.length, (from, to) -> denseOnLastAxis(from, to, w));
+                    activation(c.path("activation").asText("linear"), pre, name, rank);
+                }
+            }
+            case "LayerNormalization" -> layerNormalization(c, name, in.get(0), x, w);
+            case "LayerScale" -> node("Mul", List.of(in.get(0), channelConstant(w.get(0).values(), x.length - 2)), name);
             case "Rescaling" -> rescaling(c, name, in.get(0), rank);
             case "Normalization" -> normalization(c, name, in.get(0), x, w);
             case "Reshape" -> reshape(c, name, in.get(0), x, out);
@@ -365,6 +393,14 @@ final class OnnxGraphs {
             case "relu" -> node("Relu", List.of(in), name);
             case "sigmoid" -> node("Sigmoid", List.of(in), name);
             case "tanh" -> node("Tanh", List.of(in), name);
+            // Keras' exact gelu, 0.5 x (1 + erf(x / sqrt 2)): the pattern ORT fuses into one Gelu
+            case "gelu" -> {
+                node("Div", List.of(in, constant(new long[0], new float[] {(float) Math.sqrt(2)})), name + "/scaled");
+                node("Erf", List.of(name + "/scaled"), name + "/erf");
+                node("Add", List.of(name + "/erf", constant(new long[0], new float[] {1})), name + "/plus1");
+                node("Mul", List.of(in, name + "/plus1"), name + "/times");
+                node("Mul", List.of(name + "/times", constant(new long[0], new float[] {0.5f})), name);
+            }
             // x sigmoid(x), as converters write Keras' swish
             case "swish", "silu" -> {
                 node("Sigmoid", List.of(in), name + "/sigmoid");
@@ -445,8 +481,9 @@ final class OnnxGraphs {
         boolean channels = axis.isInt() ? axis.asInt() == -1 || axis.asInt() == last
                 : axis.size() == 1 && (axis.get(0).asInt() == -1 || axis.get(0).asInt() == last);
         if (!channels || c.path("invert").asBoolean(false)) throw unsupported("Normalization other than over the channels", name);
-        float[] mean = w.get(0).values();
-        float[] variance = w.get(1).values();
+        // adapted statistics are weights; given ones sit in the config
+        float[] mean = w.isEmpty() ? floats(c.path("mean")) : w.get(0).values();
+        float[] variance = w.isEmpty() ? floats(c.path("variance")) : w.get(1).values();
         float[] scale = new float[mean.length];
         float[] shift = new float[mean.length];
         for (int i = 0; i < mean.length; i++) {
@@ -468,6 +505,73 @@ final class OnnxGraphs {
         nchw[0] = 0; // ONNX: the input's own batch
         nchw[1] = out[out.length - 1];
         node("Reshape", List.of(in, int64Constant(nchw)), name);
+    }
+
+    /** A nested Sequential's layers in turn, the first reading the Sequential's input, the last its name. */
+    private void nestedSequential(JsonNode c, String name, String in, long[] inputShape) {
+        String previous = in;
+        for (JsonNode member : c.path("layers")) {
+            if (member.path("class_name").asText().equals("InputLayer")) continue;
+            ObjectNode linked = member.deepCopy();
+            String memberName = member.path("config").path("name").asText();
+            linked.put("name", memberName);
+            linked.putArray("inbound_nodes").addArray().addArray().add(previous).add(0).add(0).addObject();
+            layer(linked, inputShape);
+            previous = memberName;
+        }
+        shapes.put(name, shapes.get(previous).clone());
+        node("Identity", List.of(previous), name);
+    }
+
+    /** An operation on the last Keras axis: NCHW turned channels-last around it (ORT cancels the pairs of transposes). */
+    private String lastAxisOp(String name, String in, int rank, java.util.function.BiConsumer<String, String> op) {
+        long[] toLast = new long[rank];
+        long[] toFirst = new long[rank];
+        toLast[rank - 1] = 1;
+        toFirst[1] = rank - 1;
+        for (int i = 1; i < rank - 1; i++) {
+            toLast[i] = i + 1;
+            toFirst[i + 1] = i;
+        }
+        node("Transpose", List.of(in), name + "/last", OnnxModels.ints("perm", toLast));
+        op.accept(name + "/last", name + "/done");
+        node("Transpose", List.of(name + "/done"), name + "/pre", OnnxModels.ints("perm", toFirst));
+        return name + "/pre";
+    }
+
+    private void denseOnLastAxis(String in, String out, List<Weight> w) {
+        Weight kernel = w.get(0);
+        String product = w.size() > 1 ? out + "/product" : out;
+        node("MatMul", List.of(in, constant(new long[] {kernel.shape()[0], kernel.shape()[1]}, kernel.values())), product);
+        if (w.size() > 1) node("Add", List.of(product, constant(new long[] {w.get(1).values().length}, w.get(1).values())), out);
+    }
+
+    /** Over the channels alone, as ONNX's LayerNormalization (opset 17) on the last axis. */
+    private void layerNormalization(JsonNode c, String name, String in, long[] x, List<Weight> w) {
+        JsonNode axis = c.path("axis");
+        int a = axis.isArray() ? (axis.size() == 1 ? axis.get(0).asInt() : Integer.MIN_VALUE) : axis.asInt(-1);
+        if (a != -1 && a != x.length - 1) throw unsupported("LayerNormalization other than over the channels", name);
+        int channels = (int) x[x.length - 1];
+        boolean center = c.path("center").asBoolean(true);
+        boolean scale = c.path("scale").asBoolean(true);
+        float[] gamma = scale ? w.get(0).values() : ones(channels);
+        float[] beta = center ? w.get(scale ? 1 : 0).values() : new float[channels];
+        java.util.function.BiConsumer<String, String> norm = (from, to) -> node("LayerNormalization",
+                List.of(from, constant(new long[] {channels}, gamma), constant(new long[] {channels}, beta)), to,
+                new Pb().string(1, "axis").int64(3, -1).int64(20, ATTR_INT),
+                new Pb().string(1, "epsilon").float32(2, (float) c.path("epsilon").asDouble(1e-3)).int64(20, ATTR_FLOAT));
+        if (x.length == 2) {
+            norm.accept(in, name);
+        } else {
+            node("Identity", List.of(lastAxisOp(name, in, x.length, norm)), name);
+        }
+    }
+
+    private static float[] floats(JsonNode v) {
+        if (!v.isArray()) return new float[] {v.floatValue()};
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) out[i] = v.get(i).floatValue();
+        return out;
     }
 
     private void chain(String op, List<String> in, String name) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import kdnn.Tensor;
 import kdnn.model.Model;
-import kdnn.model.ModelConfigs;
 import kdnn.runtime.NativeLibrary;
 import kdnn.runtime.Threads;
 
@@ -68,7 +67,7 @@ final class ScalingBench {
         String file = config.getFileName().toString();
         String name = file.substring(0, file.length() - ".json".length());
         JsonNode keras = ArchitectureBench.JSON.readTree(config.toFile());
-        try (Model model = ModelConfigs.build(ArchitectureBench.seeded(keras, 14), ArchitectureBench.seededWeights(14))) {
+        try (Model model = ArchitectureBench.build(ArchitectureBench.seeded(keras, 14), ArchitectureBench.seededWeights(14))) {
             out.printf(Locale.ROOT, "%n%s: %,d parameters%n", name, model.countParams());
             List<Integer> sizes = batches != null ? Arrays.stream(batches).boxed().toList()
                     : quick || name.startsWith("wavenet") ? List.of(1) : List.of(1, 16);
