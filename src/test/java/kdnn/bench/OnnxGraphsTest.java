@@ -168,4 +168,66 @@ class OnnxGraphsTest {
             }
         }
     }
+
+    /**
+     * ConvNeXt's pieces as tf.keras writes them: a nested Sequential (its call saved as node 1),
+     * LayerNormalization and Dense on a map's channels, gelu, LayerScale, the residual sum as a
+     * TFOpLambda, and LayerNormalization on pooled rows.
+     */
+    @Test
+    void convNeXtPiecesMatchKdnn() throws Exception {
+        String config = """
+                {"class_name": "Functional", "config": {"name": "cnx", "layers": [
+                 {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 6, 3], "name": "x"}, "name": "x",
+                  "inbound_nodes": []},
+                 {"class_name": "Normalization", "config": {"name": "pre", "axis": [3], "mean": [120, 110, 100],
+                  "variance": [3000, 2500, 2000]}, "name": "pre", "inbound_nodes": [[["x", 0, 0, {}]]]},
+                 {"class_name": "Sequential", "config": {"name": "stem", "layers": [
+                   {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 6, 3], "name": "stem_input"}},
+                   {"class_name": "Conv2D", "config": {"name": "stem_conv", "filters": 8, "kernel_size": [2, 2], "strides": [2, 2]}},
+                   {"class_name": "LayerNormalization", "config": {"name": "stem_ln", "axis": [3], "epsilon": 1e-6}}]},
+                  "name": "stem", "inbound_nodes": [[["pre", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "dw", "filters": 8, "kernel_size": [7, 7], "padding": "same",
+                  "groups": 8}, "name": "dw", "inbound_nodes": [[["stem", 1, 0, {}]]]},
+                 {"class_name": "LayerNormalization", "config": {"name": "ln", "axis": [3], "epsilon": 1e-6}, "name": "ln",
+                  "inbound_nodes": [[["dw", 0, 0, {}]]]},
+                 {"class_name": "Dense", "config": {"name": "pw1", "units": 32}, "name": "pw1", "inbound_nodes": [[["ln", 0, 0, {}]]]},
+                 {"class_name": "Activation", "config": {"name": "g", "activation": "gelu"}, "name": "g",
+                  "inbound_nodes": [[["pw1", 0, 0, {}]]]},
+                 {"class_name": "Dense", "config": {"name": "pw2", "units": 8}, "name": "pw2", "inbound_nodes": [[["g", 0, 0, {}]]]},
+                 {"class_name": "LayerScale", "config": {"name": "ls", "init_values": 0.5, "projection_dim": 8}, "name": "ls",
+                  "inbound_nodes": [[["pw2", 0, 0, {}]]]},
+                 {"class_name": "TFOpLambda", "config": {"name": "tf.__operators__.add", "function": "__operators__.add"},
+                  "name": "tf.__operators__.add", "inbound_nodes": [["stem", 1, 0, {"y": ["ls", 0, 0], "name": null}]]},
+                 {"class_name": "GlobalAveragePooling2D", "config": {"name": "gap"}, "name": "gap",
+                  "inbound_nodes": [[["tf.__operators__.add", 0, 0, {}]]]},
+                 {"class_name": "LayerNormalization", "config": {"name": "head_ln", "axis": [1], "epsilon": 1e-6},
+                  "name": "head_ln", "inbound_nodes": [[["gap", 0, 0, {}]]]},
+                 {"class_name": "Dense", "config": {"name": "head", "units": 5, "activation": "softmax"}, "name": "head",
+                  "inbound_nodes": [[["head_ln", 0, 0, {}]]]}],
+                 "input_layers": [["x", 0, 0]], "output_layers": [["head", 0, 0]]}}""";
+        JsonNode json = ArchitectureBench.seeded(JSON.readTree(config), 5);
+        try (Model model = ArchitectureBench.build(json, ArchitectureBench.seededWeights(5))) {
+            long[] shape = {2, 8, 6, 3};
+            float[] x = new float[2 * 8 * 6 * 3];
+            java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 255);
+            float[] want;
+            try (Tensor in = Tensor.of(x, shape); Tensor y = model.predict(in)) {
+                want = y.toFloatArray();
+            }
+            long[] outShape = model.outputShape(shape);
+            assertArrayEquals(new long[] {2, 5}, outShape);
+            try (OrtGraphPeer peer = new OrtGraphPeer(OnnxGraphs.model(json, model, shape), OnnxModels.toChannelsFirst(shape),
+                    outShape, 1);
+                 OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(x, shape))) {
+                request.run();
+                float[] got = request.output();
+                for (int i = 0; i < want.length; i++) {
+                    assertTrue(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]),
+                            "value " + i + ": ONNX Runtime " + got[i] + ", kdnn " + want[i]);
+                }
+            }
+        }
+    }
 }
