@@ -67,6 +67,12 @@ public final class ActivationLayer extends ElementwiseLayer {
         return b.build();
     }
 
+    /** Keras' linear activation returns its input as it is (ConvNeXt's identity in place of stochastic depth). */
+    @Override
+    boolean identityAtInference() {
+        return activation == Activation.LINEAR;
+    }
+
     /** The activation the layer applies. */
     public Activation activation() {
         return activation;

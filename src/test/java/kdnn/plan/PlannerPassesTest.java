@@ -509,6 +509,23 @@ class PlannerPassesTest {
         }
     }
 
+    /** An Activation of 'linear' after a layer no activation fuses into (ConvNeXt's identity after its LayerScale) is left out. */
+    @Test
+    void aLinearActivationIsRemoved() {
+        Conv2D conv = Conv2D.builder(3, 3).name("conv").build();
+        kdnn.layers.UpSampling2D up = kdnn.layers.UpSampling2D.builder().size(2, 2).name("up").build();
+        kdnn.layers.ActivationLayer identity = kdnn.layers.ActivationLayer.builder(Activation.LINEAR).name("identity").build();
+        Conv2D conv2 = Conv2D.builder(2, 1).name("conv2").build();
+        KerasTensor x = KerasTensor.input("x", -1, 5, 5, 2);
+        try (Functional m = Functional.of("chain_with_identity", List.of(x),
+                List.of(conv2.apply(identity.apply(up.apply(conv.apply(x))))))) {
+            weights(conv, conv2);
+            RefArray in = random(12, 2, 5, 5, 2);
+            check(m, List.of(in), List.of(layer(conv2, layer(up, layer(conv, in)))));
+            assertEquals(List.of("conv", "up", "conv2"), m.stages());
+        }
+    }
+
     // ---- buffers ------------------------------------------------------------------------
 
     @Test
