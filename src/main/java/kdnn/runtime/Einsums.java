@@ -70,7 +70,11 @@ public final class Einsums {
                 if (s.bias()[a] > 1 && columns.indexOf(s.output().charAt(a)) < 0) biasOnColumns = false;
             }
             boolean biasAfter = s.bias() != null && !biasOnColumns;
-            List<Attributes.Eltwise> matmulPostOps = biasAfter ? List.of() : postOps;
+            // the activation fused where oneDNN runs it well, else after the output's last step
+            List<Attributes.Eltwise> matmulPostOps = biasAfter ? List.of()
+                    : postOps.subList(0, Eltwises.fusedInProducts(postOps));
+            List<Attributes.Eltwise> laterPostOps = biasAfter ? List.of()
+                    : postOps.subList(matmulPostOps.size(), postOps.size());
             MemoryDesc srcMd = b.own(batched ? MemoryDesc.rowMajor(bt, mt, kt) : MemoryDesc.rowMajor(mt, kt));
             MemoryDesc dstMd = b.own(batched ? MemoryDesc.rowMajor(bt, mt, nt) : MemoryDesc.rowMajor(mt, nt));
             MemoryDesc biasMd = biasOnColumns ? b.own(batched ? MemoryDesc.rowMajor(1, 1, nt) : MemoryDesc.rowMajor(1, nt))
@@ -136,6 +140,7 @@ public final class Einsums {
                         Pipeline.Arg.constant(DNNL_ARG_SRC_1(), biasMdFull, bias),
                         Pipeline.Arg.slot(DNNL_ARG_DST(), outMd, Pipeline.OUTPUT));
             }
+            Eltwises.appendInPlace(b, bt * mt * nt, Pipeline.OUTPUT, laterPostOps);
             Convolutions.appendTail(b, outMd, tail);
             return b.build();
         } catch (RuntimeException | Error e) {

@@ -111,6 +111,36 @@ public final class Eltwises {
         });
     }
 
+    // oneDNN's brgemm kernels on AVX2 (16 vector registers) slow down by more than the function's own
+    // pass with these fused (a 196x384 by 384x1536 matmul on two Zen 3 cores: 1.53 ms plain, 2.19 with
+    // gelu_erf fused, 1.66 with it as a separate eltwise; swish, tanh, gelu_tanh and soft_relu alike;
+    // logistic, elu, exp and mish fused cost nothing extra; convolutions' kernels showed no such cost)
+    private static final boolean AVX2_AT_MOST =
+            (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core()) != dnnl_cpu_isa_avx512_core();
+    private static final java.util.Set<Integer> SLOW_IN_PRODUCTS = java.util.Set.of(dnnl_eltwise_swish(),
+            dnnl_eltwise_tanh(), dnnl_eltwise_gelu_erf(), dnnl_eltwise_gelu_tanh(), dnnl_eltwise_soft_relu());
+
+    /**
+     * How many of {@code postOps}, from the first, a matmul or inner product runs fused on this CPU;
+     * the others follow it ({@link #appendInPlace}).
+     */
+    static int fusedInProducts(List<Attributes.Eltwise> postOps) {
+        if (!AVX2_AT_MOST) return postOps.size();
+        for (int i = 0; i < postOps.size(); i++) {
+            if (SLOW_IN_PRODUCTS.contains(postOps.get(i).algorithm())) return i;
+        }
+        return postOps.size();
+    }
+
+    /** Each function as an eltwise primitive over {@code count} values of {@code slot}, in place, in order. */
+    static void appendInPlace(Pipeline.Builder b, long count, int slot, List<Attributes.Eltwise> functions) {
+        if (functions.isEmpty()) return;
+        MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+        for (Attributes.Eltwise f : functions) {
+            b.step(eltwise(md, f), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, slot), Pipeline.Arg.slot(DNNL_ARG_DST(), md, slot));
+        }
+    }
+
     static Primitive eltwise(MemoryDesc md, Attributes.Eltwise f) {
         try (Attributes attr = new Attributes()) {
             Threads.applyToCurrentThread();

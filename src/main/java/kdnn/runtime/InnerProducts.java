@@ -26,41 +26,16 @@ public final class InnerProducts {
                                  List<Attributes.Eltwise> postOps, Convolutions.Tail tail, boolean matmul) {
         Pipeline.Builder b = Pipeline.builder();
         try {
-            int split = fusedCount(postOps);
-            MemoryDesc dst = appendDense(b, rows, in, units, kernel, bias, postOps.subList(0, split), matmul,
+            int fused = Eltwises.fusedInProducts(postOps);
+            MemoryDesc dst = appendDense(b, rows, in, units, kernel, bias, postOps.subList(0, fused), matmul,
                     Pipeline.INPUT, Pipeline.OUTPUT);
-            if (split < postOps.size()) {
-                // the rest as eltwise primitives over the result, in place: the same functions, at their own speed
-                MemoryDesc flat = b.own(MemoryDesc.rowMajor(rows * units));
-                for (Attributes.Eltwise f : postOps.subList(split, postOps.size())) {
-                    b.step(Eltwises.eltwise(flat, f), Pipeline.Arg.slot(DNNL_ARG_SRC(), flat, Pipeline.OUTPUT),
-                            Pipeline.Arg.slot(DNNL_ARG_DST(), flat, Pipeline.OUTPUT));
-                }
-            }
+            Eltwises.appendInPlace(b, rows * units, Pipeline.OUTPUT, postOps.subList(fused, postOps.size()));
             Convolutions.appendTail(b, dst, tail);
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
             throw e;
         }
-    }
-
-    // oneDNN's brgemm kernels on AVX2 (16 vector registers) slow down by more than the function's own
-    // pass with these fused (a 196x384 by 384x1536 matmul on two Zen 3 cores: 1.53 ms plain, 2.19 with
-    // gelu_erf fused, 1.66 with it as a separate eltwise; swish, tanh, gelu_tanh and soft_relu alike;
-    // logistic, elu, exp and mish fused cost nothing extra)
-    private static final boolean AVX2_AT_MOST =
-            (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core()) != dnnl_cpu_isa_avx512_core();
-    private static final java.util.Set<Integer> SLOW_FUSED = java.util.Set.of(dnnl_eltwise_swish(),
-            dnnl_eltwise_tanh(), dnnl_eltwise_gelu_erf(), dnnl_eltwise_gelu_tanh(), dnnl_eltwise_soft_relu());
-
-    /** How many of {@code postOps}, from the first, the product runs fused; the others follow it as eltwise primitives. */
-    static int fusedCount(List<Attributes.Eltwise> postOps) {
-        if (!AVX2_AT_MOST) return postOps.size();
-        for (int i = 0; i < postOps.size(); i++) {
-            if (SLOW_FUSED.contains(postOps.get(i).algorithm())) return i;
-        }
-        return postOps.size();
     }
 
     /**

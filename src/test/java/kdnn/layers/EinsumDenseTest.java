@@ -32,7 +32,7 @@ class EinsumDenseTest {
     @Test
     void randomEquationsAsKerasComputesThem() throws Exception {
         Random r = new Random(2026);
-        String[] activations = {"linear", "relu", "tanh", "softmax", "sigmoid"};
+        String[] activations = {"linear", "relu", "tanh", "softmax", "sigmoid", "gelu", "swish"};
         for (int trial = 0; trial < 60; trial++) {
             // letters: the batch, rows, batch axes of the kernel, sums, columns, one only the input has
             List<Character> pool = new ArrayList<>();

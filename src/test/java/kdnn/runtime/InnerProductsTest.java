@@ -23,9 +23,9 @@ class InnerProductsTest {
         List<Attributes.Eltwise> postOps = List.of(new Attributes.Eltwise(dnnl_eltwise_logistic(), 0, 0),
                 new Attributes.Eltwise(dnnl_eltwise_gelu_erf(), 0, 0), new Attributes.Eltwise(dnnl_eltwise_linear(), 2, 0.5f));
         boolean avx512 = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core()) == dnnl_cpu_isa_avx512_core();
-        assertEquals(avx512 ? 3 : 1, InnerProducts.fusedCount(postOps), "logistic stays fused; gelu splits on AVX2");
-        assertEquals(avx512 ? 1 : 0, InnerProducts.fusedCount(List.of(new Attributes.Eltwise(dnnl_eltwise_swish(), 1, 0))));
-        assertEquals(1, InnerProducts.fusedCount(List.of(new Attributes.Eltwise(dnnl_eltwise_relu(), 0, 0))));
+        assertEquals(avx512 ? 3 : 1, Eltwises.fusedInProducts(postOps), "logistic stays fused; gelu splits on AVX2");
+        assertEquals(avx512 ? 1 : 0, Eltwises.fusedInProducts(List.of(new Attributes.Eltwise(dnnl_eltwise_swish(), 1, 0))));
+        assertEquals(1, Eltwises.fusedInProducts(List.of(new Attributes.Eltwise(dnnl_eltwise_relu(), 0, 0))));
         Random r = new Random(4);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment kernel = floats(arena, in * units, r);
@@ -38,7 +38,7 @@ class InnerProductsTest {
                 try (Pipeline dense = InnerProducts.dense(rows, in, units, kernel, bias, postOps, Convolutions.Tail.NONE, matmul);
                      Pipeline plain = InnerProducts.dense(rows, in, units, kernel, bias, List.of(), Convolutions.Tail.NONE, matmul);
                      Pipeline functions = Eltwises.chain(rows * units, postOps, null)) {
-                    assertEquals(1 + postOps.size() - InnerProducts.fusedCount(postOps), dense.implementations().size(),
+                    assertEquals(1 + postOps.size() - Eltwises.fusedInProducts(postOps), dense.implementations().size(),
                             dense.implementations().toString());
                     dense.execute(x, y);
                     plain.execute(x, linear);
