@@ -89,8 +89,8 @@ public final class Broadcasts {
             if (operandDims[i] != 1) return null;
             runs *= dims[i];
         }
-        // a single value is oneDNN's scalar broadcast, already a fast one
-        if (run == 1 || 2 * run > WIDE) return null;
+        // a single value is oneDNN's scalar broadcast, already a fast one; an empty tensor has no rows
+        if (run == 1 || 2 * run > WIDE || runs == 0) return null;
         long repeats = 1;
         for (long r = WIDE / run; r > 1; r--) {
             if (runs % r == 0) {

@@ -26,5 +26,6 @@ class BroadcastsTest {
         assertNull(Broadcasts.widened(new long[] {2, 3, 4, 5}, new long[] {1, 3, 4, 1}), "along the last axis");
         assertNull(Broadcasts.widened(new long[] {3, 5}, new long[] {3, 5}), "nothing repeated");
         assertNull(Broadcasts.widened(new long[] {53, 5}, new long[] {1, 5}), "53 runs: no divisor up to 51 makes wider rows");
+        assertNull(Broadcasts.widened(new long[] {0, 4, 3}, new long[] {1, 1, 3}), "an empty batch");
     }
 }
