@@ -97,7 +97,7 @@ final class TfOpLambdas {
                     cls = "Rescaling";
                     double sign = function.equals("math.subtract") ? -1 : 1;
                     switch (function) {
-                        case "math.multiply" -> { config.set("scale", call.constant); config.put("offset", 0.0); }
+                        case "math.multiply" -> { config.set("scale", call.constant); config.put("offset", -0.0); }
                         case "math.truediv" -> { cls = TrueDivide.CLASS_NAME; config.set("x", call.constant); }
                         default -> { config.put("scale", sign); config.set("offset", call.constant); }
                     }
@@ -117,11 +117,11 @@ final class TfOpLambdas {
                     cls = "Rescaling";
                     JsonNode exactReciprocal = function.equals("math.truediv") ? reciprocal(y) : null;
                     switch (function) {
-                        case "math.multiply" -> { config.set("scale", y); config.put("offset", 0.0); }
+                        case "math.multiply" -> { config.set("scale", y); config.put("offset", -0.0); } // a product alone (Rescaling)
                         case "math.truediv" -> {
                             if (exactReciprocal != null) {
                                 config.set("scale", exactReciprocal);
-                                config.put("offset", 0.0);
+                                config.put("offset", -0.0);
                             } else {
                                 cls = TrueDivide.CLASS_NAME;
                                 config.set("y", y);

@@ -143,8 +143,9 @@ public final class Rescaling extends ElementwiseLayer {
         }
         long[] scaleDims = lastAxisDims(inputShape.length, scale.length);
         long[] offsetDims = lastAxisDims(inputShape.length, offset.length);
-        return Broadcasts.chain(inputShape, List.of(
-                new Broadcasts.Operand(dnnl_binary_mul(), scaleDims, operands.asSlice(0, (long) scale.length * Float.BYTES)),
+        Broadcasts.Operand product = new Broadcasts.Operand(dnnl_binary_mul(), scaleDims,
+                operands.asSlice(0, (long) scale.length * Float.BYTES));
+        return Broadcasts.chain(inputShape, addsNothing() ? List.of(product) : List.of(product,
                 new Broadcasts.Operand(dnnl_binary_add(), offsetDims,
                         operands.asSlice((long) scale.length * Float.BYTES, (long) offset.length * Float.BYTES))));
     }
@@ -163,9 +164,20 @@ public final class Rescaling extends ElementwiseLayer {
 
     @Override
     Pipeline pipeline(long count) {
-        // round the product before adding, as TensorFlow's separate multiply and add do
-        return Eltwises.chain(count, List.of(new Eltwise(dnnl_eltwise_linear(), (float) scale[0], 0f),
-                new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset[0])), null);
+        // round the product before adding, as TensorFlow's separate multiply and add do; oneDNN's linear
+        // is a fused multiply-add, so the product alone adds -0.0 (which keeps a zero's sign) to it
+        Eltwise product = new Eltwise(dnnl_eltwise_linear(), (float) scale[0], -0f);
+        return Eltwises.chain(count, addsNothing() ? List.of(product)
+                : List.of(product, new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset[0])), null);
+    }
+
+    /**
+     * An offset of -0.0, which leaves every value as it is (y + -0.0 is y, -0.0 included): what kdnn
+     * reads tf.math.multiply by a constant as, TensorFlow's plain product. An offset of +0.0 is Keras'
+     * own default and turns a product of -0.0 into +0.0, as TensorFlow's sum does.
+     */
+    private boolean addsNothing() {
+        return offset.length == 1 && Double.doubleToRawLongBits(offset[0]) == Double.doubleToRawLongBits(-0.0);
     }
 
     @Override

@@ -45,7 +45,7 @@ class TfOpLambdaTest {
              'name': 'tf.__operators__.add', 'inbound_nodes': [[['conv', 0, 0, {}]]]},
             {'class_name': 'ReLU', 'config': {'name': 're_lu', 'max_value': 6.0},
              'name': 're_lu', 'inbound_nodes': [[['tf.__operators__.add', 0, 0, {}]]]},
-            {'class_name': 'Rescaling', 'config': {'name': 'tf.math.multiply', 'scale': 0.16666666666666666, 'offset': 0.0},
+            {'class_name': 'Rescaling', 'config': {'name': 'tf.math.multiply', 'scale': 0.16666666666666666, 'offset': -0.0},
              'name': 'tf.math.multiply', 'inbound_nodes': [[['re_lu', 0, 0, {}]]]},
             {'class_name': 'Multiply', 'config': {'name': 'multiply'},
              'name': 'multiply', 'inbound_nodes': [[['conv', 0, 0, {}], ['tf.math.multiply', 0, 0, {}]]]},
