@@ -33,7 +33,7 @@ class RescalingTest {
         x[1] = Float.POSITIVE_INFINITY;
         x[2] = -0f;
         // an offset of -0.0 is tf.math.multiply's plain product as kdnn reads it: -0.0 keeps its sign there
-        for (double[] so : new double[][] {{1 / 255.0, 0}, {1 / 127.5, -1}, {0.1, 0.3}, {-3, 1e-3}, {-3, -0.0}, {0.5, -0.0}}) {
+        for (double[] so : new double[][] {{1 / 255.0, 0}, {1 / 127.5, -1}, {0.1, 0.3}, {-3, 1e-3}, {-3, -0.0}, {0.5, -0.0}, {1, 3}, {1, -127.5}}) {
             try (Layer l = layer("{'scale':" + so[0] + ",'offset':" + so[1] + "}");
                  Tensor in = Tensor.of(x, 1, x.length); Tensor y = l.call(in)) {
                 float[] want = ReferenceSurrounding.rescaling(new RefArray(new int[] {1, x.length}, x), so[0], so[1]).data();
