@@ -143,14 +143,7 @@ public final class ArgReduce extends Layer implements KerasOperation {
         long columns = inner;
         boolean largest = max;
         boolean signed = signedZeros;
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> search(in, out, rows, length, columns, largest, signed));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> search(in, out, rows, length, columns, largest, signed));
     }
 
     private static void search(MemorySegment in, MemorySegment out, long outer, long length, long inner, boolean largest,

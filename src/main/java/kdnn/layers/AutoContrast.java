@@ -123,14 +123,7 @@ public final class AutoContrast extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         long[] s = inputShape.clone();
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> contrast(in, out, s));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> contrast(in, out, s));
     }
 
     private void contrast(MemorySegment in, MemorySegment out, long[] s) {

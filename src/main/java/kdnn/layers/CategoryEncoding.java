@@ -166,15 +166,8 @@ public final class CategoryEncoding extends Layer {
     Pipeline pipeline(long[] inputShape, Variant variant) {
         long batch = inputShape[0];
         long perSample = inputShape.length == 2 ? inputShape[1] : 1;
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> encode(this, from, to, batch, perSample, numTokens,
-                    mode));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((from, to) -> encode(this, from, to, batch, perSample, numTokens,
+                mode));
     }
 
     /** Each sample's {@code perSample} indices into its {@code depth} values; an index not in range refused. */

@@ -146,16 +146,9 @@ public final class ContrastLimitedAdaptiveHistogramEqualization extends Layer {
                     + (tileW * gridW - w) + " rows and columns of symmetric padding for a " + gridH + "x" + gridW
                     + " grid, more than it has (TensorFlow's MirrorPad refuses that)");
         }
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> {
-                for (long image = 0; image < n; image++) equalize(in, out, image, c, h, w, tileH, tileW, first);
-            });
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> {
+            for (long image = 0; image < n; image++) equalize(in, out, image, c, h, w, tileH, tileW, first);
+        });
     }
 
     private boolean converts() {

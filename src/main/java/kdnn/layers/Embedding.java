@@ -210,14 +210,7 @@ public final class Embedding extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         long indices = Shapes.product(inputShape);
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> lookUp(from, to, indices));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((from, to) -> lookUp(from, to, indices));
     }
 
     /** Each index's row into the output, in order; an index outside the table refused as TensorFlow does. */

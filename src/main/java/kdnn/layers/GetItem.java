@@ -260,14 +260,7 @@ public final class GetItem extends MovingLayer implements KerasOperation {
         long[][] run = merged(kept.stream().mapToLong(Axis::length).toArray(),
                 kept.stream().mapToLong(a -> a.input < 0 ? 0 : a.step * strides[a.input]).toArray());
         long origin = base;
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (from, to) -> gather(from, to, origin, run[0], run[1]));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((from, to) -> gather(from, to, origin, run[0], run[1]));
     }
 
     /**

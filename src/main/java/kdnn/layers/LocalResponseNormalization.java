@@ -96,14 +96,7 @@ public final class LocalResponseNormalization extends Layer implements KerasOper
         computeOutputShape(inputShape);
         long channels = inputShape[3];
         long pixels = Shapes.product(inputShape) / Math.max(channels, 1);
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> normalize(in, out, pixels, channels));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> normalize(in, out, pixels, channels));
     }
 
     private void normalize(MemorySegment in, MemorySegment out, long pixels, long channels) {

@@ -101,15 +101,8 @@ public final class LogSumExp extends Layer implements KerasOperation {
         }
         long outputs = Shapes.product(keptDims);
         long terms = Shapes.product(sumDims);
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> logSumExp(in, out, outputs, keptDims, keptStrides,
-                    sumDims, sumStrides, terms));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> logSumExp(in, out, outputs, keptDims, keptStrides,
+                sumDims, sumStrides, terms));
     }
 
     private static void logSumExp(MemorySegment in, MemorySegment out, long outputs, long[] keptDims, long[] keptStrides,

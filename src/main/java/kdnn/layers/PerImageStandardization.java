@@ -72,14 +72,7 @@ public final class PerImageStandardization extends Layer implements KerasOperati
         computeOutputShape(inputShape);
         long images = inputShape[0];
         long per = Shapes.product(inputShape) / Math.max(images, 1);
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> standardize(in, out, images, per));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> standardize(in, out, images, per));
     }
 
     private static void standardize(MemorySegment in, MemorySegment out, long images, long per) {

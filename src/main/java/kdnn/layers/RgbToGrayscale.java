@@ -106,14 +106,7 @@ public final class RgbToGrayscale extends Layer implements KerasOperation {
         long n = inputShape[0];
         long pixels = Shapes.product(inputShape) / (3 * n);
         boolean channelsFirst = format == DataFormat.CHANNELS_FIRST;
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> gray(in, out, n, pixels, channelsFirst));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> gray(in, out, n, pixels, channelsFirst));
     }
 
     private static void gray(MemorySegment in, MemorySegment out, long n, long pixels, boolean channelsFirst) {

@@ -134,14 +134,7 @@ public final class Take extends MovingLayer implements KerasOperation {
         long length = inputShape[a];
         long rows = outer;
         long block = inner;
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> take(in, out, rows, length, block, at));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> take(in, out, rows, length, block, at));
     }
 
     private static void take(MemorySegment in, MemorySegment out, long outer, long length, long inner, int[] at) {

@@ -42,15 +42,8 @@ public final class AdaptivePoolings {
                     kernel, kernel, new long[spatial], new long[spatial]);
         }
         Windows windows = new Windows(srcDims, dstDims);
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, (in, out) -> windows.pool(kind, in, out, srcChannelsLast,
-                    dstChannelsLast));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava((in, out) -> windows.pool(kind, in, out, srcChannelsLast,
+                dstChannelsLast));
     }
 
     private static int tag(int spatial, boolean channelsLast) {

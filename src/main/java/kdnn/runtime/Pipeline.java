@@ -109,6 +109,18 @@ public final class Pipeline implements AutoCloseable {
         return new Builder();
     }
 
+    /** A pipeline of one Java operation reading the caller's input and writing its output. */
+    public static Pipeline ofJava(SlotTransfer operation) {
+        Builder b = builder();
+        try {
+            b.javaStep(INPUT, OUTPUT, operation);
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
     /** Runs the steps over the caller's input and output buffers. */
     public void execute(MemorySegment input, MemorySegment output) {
         Context c = take();

@@ -157,15 +157,8 @@ public final class ShapeOps {
     /** UpSampling2D's resize of {N, C, H, W} to {@code dstDims} by a method oneDNN lacks: TensorFlow's kernel, in Java. */
     public static Pipeline upsampleInJava(Resizes.Method method, long[] srcDims, long[] dstDims, boolean srcChannelsLast,
                                           boolean dstChannelsLast) {
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            b.javaStep(Pipeline.INPUT, Pipeline.OUTPUT, Resizes.javaResize(method, false, srcDims[0], srcDims[1], srcDims[2],
-                    srcDims[3], dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return Pipeline.ofJava(Resizes.javaResize(method, false, srcDims[0], srcDims[1], srcDims[2],
+                srcDims[3], dstDims[2], dstDims[3], srcChannelsLast, dstChannelsLast));
     }
 
     private static Primitive resampling(MemoryDesc src, MemoryDesc dst, int[] factors, int algorithm) {
