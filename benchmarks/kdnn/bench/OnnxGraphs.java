@@ -21,7 +21,7 @@ import kdnn.model.Model;
  * operator per Keras operation: Conv (Conv1D/2D, DepthwiseConv2D, with explicit pads for 'same'
  * and 'causal'; SeparableConv1D/2D as a grouped Conv and a 1x1 one), ConvTranspose,
  * BatchNormalization, Relu/Clip/Sigmoid/Tanh/Softmax (swish as Sigmoid and Mul), Pad, Slice
- * (Cropping1D/2D), Add/Sum, Mul, Concat, MaxPool, GlobalAveragePool + Flatten, Gemm, Rescaling and
+ * (Cropping1D/2D), Add/Sum, Mul, Concat, MaxPool, AveragePool, GlobalAveragePool + Flatten, Gemm, Rescaling and
  * Normalization as Mul and Add, Reshape of channels to (1, 1, C) as squeeze-and-excitation does;
  * for ConvNeXt LayerNormalization and Dense on the channels of a map (channels-last between a
  * pair of Transposes), gelu as Erf, LayerScale as Mul, tf.keras' {@code x + y} (a TFOpLambda) as
@@ -180,7 +180,9 @@ final class OnnxGraphs {
                 if (axis != -1 && axis != rank + 1) throw unsupported(cls + " on axis " + axis, name);
                 node("Concat", in, name, new Pb().string(1, "axis").int64(3, 1).int64(20, ATTR_INT));
             }
-            case "MaxPooling2D", "MaxPooling1D" -> maxPool(c, name, in.get(0), x);
+            case "MaxPooling2D", "MaxPooling1D" -> pool("MaxPool", c, name, in.get(0), x);
+            // TensorFlow's 'same' average leaves the padding out of the count, as ONNX's count_include_pad 0 does
+            case "AveragePooling2D", "AveragePooling1D" -> pool("AveragePool", c, name, in.get(0), x);
             case "GlobalAveragePooling2D", "GlobalAveragePooling1D" -> {
                 if (c.path("keepdims").asBoolean(false)) throw unsupported(cls + " with keepdims", name);
                 node("GlobalAveragePool", in, name + "/pooled");
@@ -424,7 +426,7 @@ final class OnnxGraphs {
         node("Pad", List.of(in, int64Constant(pads)), name);
     }
 
-    private void maxPool(JsonNode c, String name, String in, long[] x) {
+    private void pool(String op, JsonNode c, String name, String in, long[] x) {
         int rank = x.length - 2;
         long[] k = longs(c.path("pool_size"), rank, 2);
         long[] strides = c.path("strides").isNull() || c.path("strides").isMissingNode() ? k : longs(c.path("strides"), rank, 1);
@@ -437,7 +439,7 @@ final class OnnxGraphs {
                 pads[i + rank] = total - total / 2;
             }
         }
-        node("MaxPool", List.of(in), name, OnnxModels.ints("kernel_shape", k), OnnxModels.ints("strides", strides),
+        node(op, List.of(in), name, OnnxModels.ints("kernel_shape", k), OnnxModels.ints("strides", strides),
                 OnnxModels.ints("pads", pads));
     }
 

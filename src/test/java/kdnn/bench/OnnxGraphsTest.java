@@ -99,7 +99,7 @@ class OnnxGraphsTest {
     }
 
     /**
-     * What the shared models lack: bilinear upsampling, a Cropping1D, a SeparableConv1D, a Sequential
+     * What the shared models lack: bilinear upsampling, a 'same' average pooling, a Cropping1D, a SeparableConv1D, a Sequential
      * config without an InputLayer, and EfficientNet's input scaling and squeeze-and-excitation
      * (Rescaling and Normalization per channel, swish, a Reshape to (1, 1, C), a broadcast Multiply).
      */
@@ -110,7 +110,8 @@ class OnnxGraphsTest {
                  {"class_name": "Conv2D", "config": {"name": "c", "filters": 4, "kernel_size": [3, 3], "padding": "same",
                   "activation": "relu", "batch_input_shape": [null, 7, 5, 3]}},
                  {"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 3], "interpolation": "bilinear"}},
-                 {"class_name": "Cropping2D", "config": {"name": "k", "cropping": [[1, 0], [2, 1]]}}]}}""";
+                 {"class_name": "Cropping2D", "config": {"name": "k", "cropping": [[1, 0], [2, 1]]}},
+                 {"class_name": "AveragePooling2D", "config": {"name": "avg", "pool_size": [2, 3], "padding": "same"}}]}}""";
         String sequence = """
                 {"class_name": "Sequential", "config": {"name": "seq", "layers": [
                  {"class_name": "SeparableConv1D", "config": {"name": "s", "filters": 5, "kernel_size": 3, "depth_multiplier": 2,
