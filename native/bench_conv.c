@@ -40,7 +40,7 @@
  *       softmax T accurate|log src dst axis      eltwise T alg alpha beta src dst
  *       binary T alg src0 src1 dst POST          concat T dst axis n src[n]
  *       pool T max|avg_exclude_padding|avg_include_padding src dst kernel[sp] strides[sp] padl[sp] padr[sp]
- *       bnorm T epsilon global[,scale][,shift] src dst    resample T nearest|linear src dst factors[sp]
+ *       bnorm T epsilon global[,scale][,shift][,relu] src dst    resample T nearest|linear src dst factors[sp]
  *       gnorm T groups epsilon stats[,scale][,shift] src dst  reduction T mean|sum|max|min src dst
  *       lnorm T epsilon stats[,scale][,shift] src dst
  *       prelu T src wei dst
@@ -688,7 +688,7 @@ static int plan_op(dnnl_engine_t eng, dnnl_stream_t stream, seq_t *q, run_t *r, 
         ok = scanf("%f %63s", &eps, flags) == 2 && strncmp(flags, "global", 6) == 0 && read_md(&md[0])
             && read_md(&md[1]) && md[0] && md[1];
         unsigned f = dnnl_use_global_stats | (strstr(flags, "scale") ? dnnl_use_scale : 0)
-            | (strstr(flags, "shift") ? dnnl_use_shift : 0);
+            | (strstr(flags, "shift") ? dnnl_use_shift : 0) | (strstr(flags, "relu") ? dnnl_fuse_norm_relu : 0);
         if (ok) CHECK(dnnl_batch_normalization_forward_primitive_desc_create(&pd, eng, dnnl_forward_inference, md[0],
             md[1], eps, f, attr));
     } else if (strcmp(kind, "gnorm") == 0) {

@@ -1383,6 +1383,15 @@ public class dnnl_h {
     public static int dnnl_use_shift() {
         return dnnl_use_shift;
     }
+    private static final int dnnl_fuse_norm_relu = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_fuse_norm_relu = 8
+     * }
+     */
+    public static int dnnl_fuse_norm_relu() {
+        return dnnl_fuse_norm_relu;
+    }
     private static final int dnnl_binary_sub = (int)131061L;
     /**
      * {@snippet lang=c :

@@ -274,8 +274,10 @@ public final class BatchNormalization extends Layer {
         }
         Variable gamma = weight("gamma");
         Variable beta = weight("beta");
+        // a ReLU layer after it that the plan fused (Variant.followedBy)
+        boolean relu = variant.afterSum() == Activation.RELU && !variant.sumIntoOutput();
         return Normalizations.batchNormalization(dims, tag, (float) effectiveEpsilon(rank), gamma == null ? null : gamma.data(),
-                beta == null ? null : beta.data(), weight("moving_mean").data(), weight("moving_variance").data());
+                beta == null ? null : beta.data(), weight("moving_mean").data(), weight("moving_variance").data(), relu);
     }
 
     /**

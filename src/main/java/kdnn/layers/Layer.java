@@ -48,6 +48,7 @@ public abstract class Layer implements AutoCloseable {
                                                 boolean bf16Output) {
             Variant v = new Variant(inputPadding, channelsLastInput, channelsLastOutput);
             if (sumIntoOutput) v = v.summingInto(afterSum, summandScale);
+            else if (afterSum != null) v = v.followedBy(afterSum);
             if (outputChannelStride > 0) v = v.writingChannelsOf(outputChannelStride);
             if (bf16Input || bf16Output) v = v.storingBf16(bf16Input, bf16Output);
             return v.isPlain() ? Variant.PLAIN : v;

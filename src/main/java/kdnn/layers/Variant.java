@@ -59,9 +59,15 @@ record Variant(int[][] inputPadding, boolean channelsLastInput, boolean channels
                 outputChannelStride, bf16Input, bf16Output, scale);
     }
 
+    /** The same, with {@code after} applied to the layer's own result (no sum): a normalization's fused ReLU. */
+    Variant followedBy(Activation after) {
+        return new Variant(inputPadding, channelsLastInput, channelsLastOutput, preActivation, false, after,
+                outputChannelStride, bf16Input, bf16Output, summandScale);
+    }
+
     public boolean isPlain() {
         return inputPadding == null && !channelsLastInput && !channelsLastOutput && !preActivation && !sumIntoOutput
-                && outputChannelStride == 0 && !bf16Input && !bf16Output;
+                && afterSum == null && outputChannelStride == 0 && !bf16Input && !bf16Output;
     }
 
     /** Whether a layer of this data_format reads its input in channels-last order. */

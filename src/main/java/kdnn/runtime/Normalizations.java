@@ -17,12 +17,13 @@ public final class Normalizations {
     /**
      * Normalizes a plain tensor of logical {@code dims} (channel axis 1) laid out as {@code tag}.
      * {@code scale} and {@code shift} may be null (then 1 and 0); the four segments hold one float
-     * per channel and must outlive the pipeline.
+     * per channel and must outlive the pipeline. {@code relu}: oneDNN's ReLU fused after it.
      */
     public static Pipeline batchNormalization(long[] dims, int tag, float epsilon, MemorySegment scale,
-                                              MemorySegment shift, MemorySegment mean, MemorySegment variance) {
+                                              MemorySegment shift, MemorySegment mean, MemorySegment variance, boolean relu) {
         long channels = dims[1];
-        int flags = dnnl_use_global_stats() | (scale != null ? dnnl_use_scale() : 0) | (shift != null ? dnnl_use_shift() : 0);
+        int flags = dnnl_use_global_stats() | (scale != null ? dnnl_use_scale() : 0) | (shift != null ? dnnl_use_shift() : 0)
+                | (relu ? dnnl_fuse_norm_relu() : 0);
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc data = b.own(MemoryDesc.withTag(dims, dnnl_f32(), tag));
@@ -31,7 +32,8 @@ public final class Normalizations {
             try (Attributes attr = new Attributes()) {
                 Threads.applyToCurrentThread();
                 Replay replay = Replay.of("bnorm").number(epsilon)
-                        .word("global" + (scale != null ? ",scale" : "") + (shift != null ? ",shift" : ""))
+                        .word("global" + (scale != null ? ",scale" : "") + (shift != null ? ",shift" : "")
+                                + (relu ? ",relu" : ""))
                         .md(data).md(data);
                 bn = Primitive.create("dnnl_batch_normalization_forward_primitive_desc_create", replay, (out, a) ->
                         dnnl_batch_normalization_forward_primitive_desc_create(out, Engine.cpu(),

@@ -233,6 +233,37 @@ class PlannerPassesTest {
 
     // ---- activations --------------------------------------------------------------------
 
+    /**
+     * DenseNet's pre-activation: a BatchNormalization that stays a step of its own takes the ReLU
+     * after it as oneDNN's fused ReLU in the fused mode; the KERAS mode keeps the ReLU's own step.
+     */
+    @Test
+    void aReluAfterAStandaloneBatchNormalizationFusesIntoItInFusedMode() {
+        ExtremeValues before = ExtremeValues.mode();
+        try {
+            for (ExtremeValues mode : new ExtremeValues[] {ExtremeValues.FUSED, ExtremeValues.KERAS}) {
+                ExtremeValues.setMode(mode);
+                BatchNormalization bn = BatchNormalization.builder().name("bn").build();
+                kdnn.layers.ActivationLayer relu = kdnn.layers.ActivationLayer.builder(Activation.RELU).name("relu").build();
+                Conv2D conv = Conv2D.builder(3, 1).name("conv").build();
+                KerasTensor x = KerasTensor.input("x", -1, 5, 4, 6);
+                try (Functional m = Functional.of("pre_activation", List.of(x), List.of(conv.apply(relu.apply(bn.apply(x)))))) {
+                    weights(bn, conv);
+                    RefArray in = random(13, 2, 5, 4, 6);
+                    String plan = check(m, List.of(in), List.of(layer(conv, layer(relu, layer(bn, in)))));
+                    if (mode == ExtremeValues.FUSED) {
+                        assertEquals(List.of("bn", "conv"), m.stages(), plan);
+                        assertTrue(plan.contains("relu fused into the normalization"), plan);
+                    } else {
+                        assertEquals(List.of("bn", "relu", "conv"), m.stages(), plan);
+                    }
+                }
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     @Test
     void activationLayersFuseIntoTheirProducer() {
         List<Layer> acts = List.of(ActivationLayer.builder(Activation.RELU).name("act").build(),

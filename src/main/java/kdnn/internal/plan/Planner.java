@@ -133,6 +133,9 @@ public final class Planner {
             foldActivations();
             fuseResidualAdds(ExtremeValues.mode() == ExtremeValues.KERAS);
             if (ExtremeValues.mode() == ExtremeValues.FUSED) {
+                fuseReluIntoBatchNormalization();
+            }
+            if (ExtremeValues.mode() == ExtremeValues.FUSED) {
                 concatenateInPlace();
             }
         }
@@ -432,6 +435,27 @@ public final class Planner {
             producer.absorbed.add(bn.label + " folded into kernel and bias");
             replace(bn.output, producer.output);
             bn.removed = true;
+        }
+    }
+
+    /**
+     * A ReLU layer after a BatchNormalization that stayed a step of its own (DenseNet's pre-activation,
+     * before a convolution): oneDNN's normalization applies it as it writes (dnnl_fuse_norm_relu).
+     * The fused mode only: there, as with every fused ReLU, a NaN comes out as oneDNN's ReLU gives it.
+     */
+    private void fuseReluIntoBatchNormalization() {
+        for (Work act : live()) {
+            if (fusable(act.layer) != Activation.RELU || act.inputs.length != 1) continue;
+            Work bn = producer(act.inputs[0]);
+            if (bn == null || !bn.layer.className().equals("BatchNormalization") || bn.inputs.length != 1
+                    || isOutput(bn.output) || soleReader(bn.output) != act || bn.afterSum != null || bn.sumInto >= 0
+                    || bn.concatInto >= 0) {
+                continue;
+            }
+            bn.afterSum = Activation.RELU;
+            bn.absorbed.add(act.label + " fused into the normalization");
+            replace(act.output, bn.output);
+            act.removed = true;
         }
     }
 
