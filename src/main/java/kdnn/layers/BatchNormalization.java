@@ -44,6 +44,8 @@ public final class BatchNormalization extends Layer {
     private final Regularizer gammaRegularizer;
     private final Constraint betaConstraint;
     private final Constraint gammaConstraint;
+    // |y| <= |x| * gain + bias, for the KERAS mode's checks (a fused ReLU keeps the bound)
+    private final WeightBounds extremes = new WeightBounds(this::makeExtremes);
 
     private BatchNormalization(BatchNormalizationBuilder b) {
         super(b.name, b.batchInputShape, b.trainable);
@@ -247,6 +249,54 @@ public final class BatchNormalization extends Layer {
         return result[0];
     }
 
+    @Override
+    void weightsChanged() {
+        extremes.invalidate();
+    }
+
+    /**
+     * oneDNN computes {@code (x - mean) * s + beta} with {@code s = gamma / sqrt(variance + epsilon)}:
+     * {@code |y| <= |x| * max|s| + max(|mean * s| + |beta|)}. A zero variance with a zero epsilon, or
+     * a NaN or infinite weight, makes the gain infinite or NaN: no bound, so a ReLU after it is checked.
+     */
+    private KerasExtremes makeExtremes() {
+        long[] built = builtInputShape();
+        double eps = effectiveEpsilon(built == null ? 4 : built.length);
+        float[] mean = weight("moving_mean").get();
+        float[] variance = weight("moving_variance").get();
+        float[] gamma = scale ? weight("gamma").get() : null;
+        float[] beta = center ? weight("beta").get() : null;
+        double gain = 0;
+        double bias = 0;
+        for (int c = 0; c < mean.length; c++) {
+            double s = Math.abs(gamma == null ? 1 : gamma[c]) / Math.sqrt(variance[c] + eps);
+            double shift = Math.abs(mean[c]) * s + (beta == null ? 0 : Math.abs(beta[c]));
+            if (!(s < Double.POSITIVE_INFINITY && shift < Double.POSITIVE_INFINITY)) {
+                gain = Double.NaN; // unknown from here on
+                break;
+            }
+            gain = Math.max(gain, s);
+            bias = Math.max(bias, shift);
+        }
+        return new KerasExtremes(Activation.RELU, DataFormat.CHANNELS_LAST, gain, bias);
+    }
+
+    /** From the weights' gain and shift, widened for rounding; NaN (unknown) for NaN weights. */
+    @Override
+    double outputBound(double inputBound) {
+        return extremes.get().preActivationBound(inputBound);
+    }
+
+    /** Only with a ReLU fused (the plan's {@link Variant#followedBy}): oneDNN's gives 0 for NaN, Keras' keeps it. */
+    @Override
+    KerasExtremes kerasExtremes(Variant variant) {
+        return fusedRelu(variant) ? extremes.get() : null;
+    }
+
+    private static boolean fusedRelu(Variant variant) {
+        return variant.afterSum() == Activation.RELU && !variant.sumIntoOutput() && !variant.preActivation();
+    }
+
     /**
      * The normalized axis as oneDNN's channel axis: {N, C, spatial...} in channels-last or
      * channels-first order when it is the last axis or axis 1 of a 3D-5D input, else the plain
@@ -275,7 +325,7 @@ public final class BatchNormalization extends Layer {
         Variable gamma = weight("gamma");
         Variable beta = weight("beta");
         // a ReLU layer after it that the plan fused (Variant.followedBy)
-        boolean relu = variant.afterSum() == Activation.RELU && !variant.sumIntoOutput();
+        boolean relu = fusedRelu(variant);
         return Normalizations.batchNormalization(dims, tag, (float) effectiveEpsilon(rank), gamma == null ? null : gamma.data(),
                 beta == null ? null : beta.data(), weight("moving_mean").data(), weight("moving_variance").data(), relu);
     }

@@ -695,7 +695,7 @@ public abstract class Layer implements AutoCloseable {
                 throw new IllegalArgumentException("output tensor of layer \"" + name + "\" has shape "
                         + Shapes.format(output.shape()) + ", expected " + Shapes.format(shapes.output));
             }
-            return runPipeline(shapes, input.segment(), output.segment(), variant, inputBound);
+            return runPipeline(shapes, input.segment(), output.segment(), variant, inputBound, null);
         } finally {
             lifecycle.unlockRead(stamp);
         }
@@ -712,16 +712,20 @@ public abstract class Layer implements AutoCloseable {
                             double inputBound) {
         long stamp = enter();
         try {
-            ShapePair shapes = shapesFor(inputShape, variant);
-            if (output.byteSize() < shapes.outputElements * variant.outputElementBytes()) {
-                throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
-                        + " bytes, expected " + Shapes.format(shapes.output) + (variant.bf16Output() ? " bfloat16"
-                        : " float32") + " values");
-            }
-            return runPipeline(shapes, input, output, variant, inputBound);
+            return runPipeline(checkedShapes(inputShape, output, variant), input, output, variant, inputBound, null);
         } finally {
             lifecycle.unlockRead(stamp);
         }
+    }
+
+    private ShapePair checkedShapes(long[] inputShape, MemorySegment output, Variant variant) {
+        ShapePair shapes = shapesFor(inputShape, variant);
+        if (output.byteSize() < shapes.outputElements * variant.outputElementBytes()) {
+            throw new IllegalArgumentException("output of layer \"" + name + "\" holds " + output.byteSize()
+                    + " bytes, expected " + Shapes.format(shapes.output) + (variant.bf16Output() ? " bfloat16"
+                    : " float32") + " values");
+        }
+        return shapes;
     }
 
     /**
@@ -734,7 +738,13 @@ public abstract class Layer implements AutoCloseable {
             throw new IllegalArgumentException("Layer \"" + name + "\" (" + className() + ") expects 1 input, but it"
                     + " received " + inputShapes.length + " input tensors");
         }
-        return runSegment(inputShapes[0], inputs[0], output, variant, inputBounds[0]);
+        long stamp = enter();
+        try {
+            ShapePair shapes = checkedShapes(inputShapes[0], output, variant);
+            return runPipeline(shapes, inputs[0], output, variant, inputBounds[0], inputBounds);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
     }
 
     private ShapePair shapesFor(Tensor input, Variant variant) {
@@ -758,18 +768,23 @@ public abstract class Layer implements AutoCloseable {
         return shapes;
     }
 
+    /**
+     * Runs the pipeline; where the KERAS mode's check scans the input, the bound it found goes to
+     * {@code scanned[0]} (when given) for the plan to keep with the input's value.
+     */
     private double runPipeline(ShapePair shapes, MemorySegment input, MemorySegment output, Variant variant,
-                               double inputBound) {
+                               double inputBound, double[] scanned) {
         double bound = inputBound;
         if (shapes.outputElements == 0) { // an empty batch has nothing to compute
             return bound;
         }
         boolean keras = ExtremeValues.mode() == ExtremeValues.KERAS;
-        KerasExtremes extremes = keras ? kerasExtremes() : null;
+        KerasExtremes extremes = keras ? kerasExtremes(variant) : null;
         boolean restore = false;
         if (extremes != null && !extremes.safeFor(bound)) {
             long inBytes = Shapes.product(shapes.input) * Float.BYTES;
             bound = kdnn.runtime.MagnitudeScan.maxMagnitude(input.asSlice(0, inBytes), threads(shapes.small));
+            if (scanned != null && !variant.bf16Input()) scanned[0] = bound;
             restore = !extremes.safeFor(bound);
         }
         PipelineCache.Lease lease = pipelines.acquire(shapes.key, threads(shapes.small), pipelineFactory);
@@ -866,7 +881,7 @@ public abstract class Layer implements AutoCloseable {
             } finally {
                 lease.release();
             }
-            kerasExtremes().patch(output.asSlice(0, outBytes), pre, outputShape, variant.channelsLastOutput());
+            kerasExtremes(variant).patch(output.asSlice(0, outBytes), pre, outputShape, variant.channelsLastOutput());
         }
     }
 
@@ -882,6 +897,11 @@ public abstract class Layer implements AutoCloseable {
     /** What restores Keras' results on extreme values, or null when the oneDNN form always gives them. */
     KerasExtremes kerasExtremes() {
         return null;
+    }
+
+    /** As {@link #kerasExtremes()}, for the form a plan runs (a layer with an activation the plan fused into it). */
+    KerasExtremes kerasExtremes(Variant variant) {
+        return kerasExtremes();
     }
 
     /** Called whenever the weights' values change (created, set, constrained), under the layer lock. */

@@ -132,9 +132,7 @@ public final class Planner {
             foldBatchNormalization();
             foldActivations();
             fuseResidualAdds(ExtremeValues.mode() == ExtremeValues.KERAS);
-            if (ExtremeValues.mode() == ExtremeValues.FUSED) {
-                fuseReluIntoBatchNormalization();
-            }
+            fuseReluIntoBatchNormalization();
             if (ExtremeValues.mode() == ExtremeValues.FUSED) {
                 concatenateInPlace();
             }
@@ -441,7 +439,9 @@ public final class Planner {
     /**
      * A ReLU layer after a BatchNormalization that stayed a step of its own (DenseNet's pre-activation,
      * before a convolution): oneDNN's normalization applies it as it writes (dnnl_fuse_norm_relu).
-     * The fused mode only: there, as with every fused ReLU, a NaN comes out as oneDNN's ReLU gives it.
+     * In the KERAS mode the step bounds the normalization's output from its input's bound (scanning
+     * the input where none is known) and, where a NaN could meet the ReLU, runs without it and
+     * writes Keras' values itself, as a convolution's fused activation does.
      */
     private void fuseReluIntoBatchNormalization() {
         for (Work act : live()) {

@@ -82,7 +82,7 @@ public final class StepPlan extends Plan {
             }
             int threads = Threads.count();
             for (int i = 0; i < n; i++) {
-                if (!(convBounds[i] < limit)) convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
+                if (!(convBounds[i] < limit)) bounds[i] = convBounds[i] = MagnitudeScan.maxMagnitude(convIn[i], threads);
             }
             double y = bounds[n] < limit ? bounds[n] : MagnitudeScan.maxMagnitude(out, threads);
             double pre = summand(bridge.outputBound(fused.layer(), convBounds[0])) + y;
@@ -212,6 +212,8 @@ public final class StepPlan extends Plan {
         }
         Workspace w = take();
         try {
+            // bounds are this call's: a scan's bound, kept with the value it read, must not outlive the call
+            Arrays.fill(w.bounds, Double.NaN);
             for (int v = 0; v < valueCount; v++) {
                 if (inputOf[v] >= 0) {
                     w.values[v] = inputs[inputOf[v]];
@@ -229,7 +231,12 @@ public final class StepPlan extends Plan {
                     args[i] = w.values[in[i]];
                     bounds[i] = w.bounds[in[i]];
                 }
-                w.bounds[step.output()] = step.run(args, w.values[step.output()], bounds);
+                double y = step.run(args, w.values[step.output()], bounds);
+                // a step that scanned an input leaves the bound it found: later readers of that value need no scan
+                for (int i = 0; i < in.length; i++) {
+                    if (bounds[i] < Double.POSITIVE_INFINITY && !(w.bounds[in[i]] <= bounds[i])) w.bounds[in[i]] = bounds[i];
+                }
+                w.bounds[step.output()] = y;
                 if (afterStep != null) afterStep.accept(w.values[step.output()]);
             }
         } finally {
