@@ -107,6 +107,12 @@ public abstract class LayerBridge {
     /** See {@code Layer.weightsVersion()}. */
     public abstract long weightsVersion(Layer layer);
 
+    /**
+     * Runs {@code use} on the layer's weights as they lie in its native memory (no copy; valid
+     * only inside {@code use}, which runs with the layer's weights held unchanged).
+     */
+    public abstract <R> R withWeightsInPlace(Layer layer, java.util.function.Function<List<kdnn.layers.Weight>, R> use);
+
     /** A count bumped after every change of any layer's {@link #weightsVersion}. */
     public abstract long anyWeightsVersion();
 

@@ -127,6 +127,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public <R> R withWeightsInPlace(Layer layer, java.util.function.Function<List<Weight>, R> use) {
+            return layer.withWeightsInPlace(use);
+        }
+
+        @Override
         public long anyWeightsVersion() {
             return ANY_WEIGHTS_VERSION.get();
         }
@@ -848,6 +853,20 @@ public abstract class Layer implements AutoCloseable {
         long stamp = enter();
         try {
             return variables.stream().map(v -> new WeightSpec(v.name, v.shape)).toList();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** As {@link kdnn.internal.LayerBridge#withWeightsInPlace}: little-endian views where floats are (x86), else copies. */
+    private <R> R withWeightsInPlace(java.util.function.Function<List<Weight>, R> use) {
+        long stamp = enter();
+        try {
+            if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+                return use.apply(variables.stream().map(Variable::toWeight).toList());
+            }
+            return use.apply(variables.stream().map(v -> Weight.of(v.name, v.shape,
+                    v.data().asSlice(0, Shapes.product(v.shape) * Float.BYTES).asReadOnly())).toList());
         } finally {
             lifecycle.unlockRead(stamp);
         }

@@ -44,7 +44,10 @@ final class Variable {
             }
         }
         initializer.checkShape(this.shape);
-        this.data = arena.allocate(Math.max(Shapes.product(shape) * Float.BYTES, 1), 64);
+        // not zeroed: the initializer or a set writes every value before any read (a file's weights
+        // would otherwise be written twice, a ResNet-50's 100 MB)
+        long bytes = Math.max(Shapes.product(shape) * Float.BYTES, 1);
+        this.data = kdnn.runtime.NativeMemory.allocate(bytes, 64).reinterpret(bytes, arena, kdnn.runtime.NativeMemory::free);
         this.pending = initializer;
     }
 

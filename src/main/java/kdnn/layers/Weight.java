@@ -81,9 +81,12 @@ public final class Weight {
         return bytes != null && values == null;
     }
 
-    /** The file's bytes of a weight made by {@link #of}, else null: what a layer copies from directly. */
-    MemorySegment bytes() {
-        return bytes;
+    /**
+     * The little-endian float32 bytes of a weight made by {@link #of} (read-only), else null: what a
+     * layer copies from directly.
+     */
+    public MemorySegment bytes() {
+        return bytes == null ? null : bytes.asReadOnly();
     }
 
     private static long count(int[] shape) {

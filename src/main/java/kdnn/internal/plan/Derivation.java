@@ -2,6 +2,9 @@ package kdnn.internal.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -45,12 +48,14 @@ final class Derivation implements AutoCloseable {
         Layer made = Layers.fromConfig(layer, LayerBridge.get().rules(source));
         try {
             made.build(inputShape);
-            this.derived = made;
-            refresh();
         } catch (RuntimeException | Error e) {
             made.close();
             throw e;
         }
+        this.derived = made;
+        // weights come with the first refresh (the plan's, before its layout): a derivation a
+        // later pass replaces (a BatchNormalization folded, then the activation) never copies any
+        this.sourceVersion = -1;
     }
 
     /** {@code source} followed by {@code batchNorm} (or null) and {@code activation} (or null), as one layer. */
@@ -89,23 +94,34 @@ final class Derivation implements AutoCloseable {
         }
     }
 
-    /** True when the originals changed since the derived layer was made or last refreshed. */
+    /** True when the originals changed since the derived layer was last refreshed (or it never was). */
     boolean stale() {
         LayerBridge b = LayerBridge.get();
         return b.weightsVersion(source) != sourceVersion
                 || batchNorm != null && b.weightsVersion(batchNorm) != batchNormVersion;
     }
 
-    /** Makes the derived layer's weights (and precision) those of the originals again. */
+    /**
+     * Makes the derived layer's weights (and precision) those of the originals again: copied from
+     * the source's native memory into the derived layer's, the kernel scaled on the way where a
+     * BatchNormalization folds (no Java arrays of the weights).
+     */
     synchronized void refresh() {
         LayerBridge b = LayerBridge.get();
         long sv = b.weightsVersion(source);
         long bv = batchNorm == null ? 0 : b.weightsVersion(batchNorm);
-        List<Weight> weights = source.getWeights();
-        if (batchNorm != null) {
-            weights = fold(weights, batchNorm);
-        }
-        derived.setWeights(weights);
+        float[][] scaleAndShift = batchNorm == null ? null
+                : ((kdnn.layers.BatchNormalization) batchNorm).scaleAndShift(inputRankOfBatchNorm());
+        b.withWeightsInPlace(source, weights -> {
+            if (scaleAndShift == null) {
+                derived.setWeights(weights);
+                return null;
+            }
+            try (Arena scratch = Arena.ofConfined()) {
+                derived.setWeights(fold(weights, scaleAndShift[0], scaleAndShift[1], scratch));
+            }
+            return null;
+        });
         if (source instanceof BaseConv c && derived instanceof BaseConv d && c.precision() != d.precision()) {
             d.setPrecision(c.precision());
         }
@@ -116,12 +132,9 @@ final class Derivation implements AutoCloseable {
     /**
      * The kernel scaled and the bias shifted per output channel: with
      * {@code s = gamma / sqrt(variance + epsilon)}, {@code w' = w * s} and
-     * {@code b' = (b - mean) * s + beta}.
+     * {@code b' = (b - mean) * s + beta}. The scaled kernel is written into {@code scratch}.
      */
-    private List<Weight> fold(List<Weight> weights, Layer bn) {
-        float[][] scaleAndShift = ((kdnn.layers.BatchNormalization) bn).scaleAndShift(inputRankOfBatchNorm());
-        float[] scale = scaleAndShift[0];
-        float[] shift = scaleAndShift[1];
+    private List<Weight> fold(List<Weight> weights, float[] scale, float[] shift, Arena scratch) {
         String cls = source.className();
         List<Weight> out = new ArrayList<>();
         Weight bias = null;
@@ -140,25 +153,10 @@ final class Derivation implements AutoCloseable {
                 out.add(w);
                 continue;
             }
-            float[] v = w.values();
             int[] shape = w.shape();
             // position i holds channel (i / run) % channels: runs of equal channel, channels cycling
             int run = cls.endsWith("Transpose") ? shape[shape.length - 1] : 1;
-            // float products: a float times a float is exact in double, so rounding once to float is the same
-            if (run == 1) { // the output channel is the last axis (kept apart: the JIT vectorizes it)
-                for (int block = 0; block < v.length; block += channels) {
-                    for (int c = 0; c < channels; c++) v[block + c] *= scale[c];
-                }
-                out.add(new Weight(w.name(), shape, v));
-                continue;
-            }
-            for (int block = 0; block < v.length; block += run * channels) {
-                for (int c = 0, i = block; c < channels; c++) {
-                    float s = scale[c];
-                    for (int end = i + run; i < end; i++) v[i] *= s;
-                }
-            }
-            out.add(new Weight(w.name(), shape, v));
+            out.add(Weight.of(w.name(), shape, scaled(w, scale, run, scratch)));
         }
         float[] b = new float[channels];
         for (int c = 0; c < channels; c++) {
@@ -168,6 +166,36 @@ final class Derivation implements AutoCloseable {
         out.add(new Weight("bias", new int[] {channels}, b));
         return out;
     }
+
+    /**
+     * {@code w} times the scale of each value's output channel, as little-endian floats in
+     * {@code scratch}: scaled in a Java array between two bulk copies (a loop over a segment runs
+     * far slower until the JIT compiles it, and a plan runs each fold once).
+     */
+    private static MemorySegment scaled(Weight w, float[] scale, int run, Arena scratch) {
+        MemorySegment bytes = w.bytes();
+        float[] v = bytes != null ? bytes.toArray(LITTLE_ENDIAN) : w.values().clone();
+        int channels = scale.length;
+        // float products: a float times a float is exact in double, so rounding once to float is the same
+        if (run == 1) { // the output channel is the last axis (kept apart: the JIT vectorizes it)
+            for (int block = 0; block < v.length; block += channels) {
+                for (int c = 0; c < channels; c++) v[block + c] *= scale[c];
+            }
+        } else {
+            for (int block = 0; block < v.length; block += run * channels) {
+                for (int c = 0, i = block; c < channels; c++) {
+                    float s = scale[c];
+                    for (int end = i + run; i < end; i++) v[i] *= s;
+                }
+            }
+        }
+        MemorySegment out = scratch.allocate((long) v.length * Float.BYTES, 64);
+        MemorySegment.copy(v, 0, out, LITTLE_ENDIAN, 0, v.length);
+        return out;
+    }
+
+    private static final ValueLayout.OfFloat LITTLE_ENDIAN =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private int inputRankOfBatchNorm() {
         return source.computeOutputShape(inputShape).length;

@@ -150,6 +150,10 @@ public final class Planner {
             derivations.clear();
             return slices(size);
         }
+        // the derived layers' weights, once each (the passes made and replaced them without any)
+        for (Derivation d : derivations) {
+            if (d.stale()) d.refresh();
+        }
         return new Layout(this).plan();
     }
 
