@@ -264,6 +264,15 @@ final class ArchitectureBench {
         double loadMs = (System.nanoTime() - t0) / 1e6;
         weights = null;
         long fileBytes = saveError == null ? Files.size(keras) : Files.size(config) + 4 * params;
+        FreshProcess.Times fresh = null;
+        String freshError = null;
+        if (saveError == null) {
+            try {
+                fresh = FreshProcess.measure(keras);
+            } catch (IOException e) {
+                freshError = e.getMessage();
+            }
+        }
         Files.deleteIfExists(keras);
         ObjectNode load = record(name, -1, "kdnn");
         load.put("load_ms", round(loadMs));
@@ -276,6 +285,19 @@ final class ArchitectureBench {
             out.printf(Locale.ROOT, "%n%s: %,d parameters, %d layers; load %.0f ms (config parsed and built, %,d bytes of"
                     + " config + float32 weights handed over, batch-1 plan %.0f ms; not from a .keras file: %s)%n", name,
                     params, model.allLayers().size(), loadMs, fileBytes, planMs, saveError);
+        }
+        if (fresh != null) {
+            out.printf(Locale.ROOT, "  in a JVM of its own (`kdnn run` of the file: a program that starts and answers one"
+                    + " request): load %.0f ms, batch-1 plan %.0f ms, first prediction %.0f ms%n", fresh.loadMs(),
+                    fresh.planMs(), fresh.firstMs());
+            ObjectNode f = record(name, -1, "kdnn");
+            f.put("process", "fresh");
+            f.put("load_ms", round(fresh.loadMs()));
+            f.put("plan_ms", round(fresh.planMs()));
+            f.put("first_call_us", round(fresh.firstMs() * 1e3));
+            records.add(f);
+        } else if (freshError != null) {
+            out.println("  in a JVM of its own: " + freshError);
         }
         Dl4jTarget target = dl4jFile(name, model, dl4j, out);
         try (model) {

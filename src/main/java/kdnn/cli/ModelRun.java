@@ -58,6 +58,9 @@ final class ModelRun {
         }
     }
 
+    /** How the line of this process's times starts: then load, plan and first prediction in ms. */
+    static final String TIMINGS = "times in this process: load";
+
     static int main(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].startsWith("-")) {
             err.print(Usage.of("run"));
@@ -90,7 +93,9 @@ final class ModelRun {
         if (expectedFile == null && folder != null && Files.isRegularFile(folder.resolve("expected.json"))) {
             expectedFile = folder.resolve("expected.json");
         }
+        long loadStart = System.nanoTime();
         try (Model m = weightsFile == null ? Models.load(model) : Models.load(model, weightsFile)) {
+            long loaded = System.nanoTime();
             out.print(m.summary());
             Example ex = inputFile != null ? readExample(inputFile, m) : expectedFile != null ? readExample(expectedFile, m)
                     : generated(m);
@@ -99,9 +104,16 @@ final class ModelRun {
                 ex = new Example(ex.inputShapes(), ex.inputs(), want.outputShapes(), want.outputs(), want.atol(),
                         want.rtol());
             }
+            long planStart = System.nanoTime();
+            m.plan(ex.inputShapes().toArray(long[][]::new));
+            long planned = System.nanoTime();
             Result r = run(m, ex);
+            long predicted = System.nanoTime();
             out.println("input shape:  " + String.join(", ", ex.inputShapes().stream().map(Shapes::format).toList()));
             out.println("output shape: " + String.join(", ", r.shapes.stream().map(Shapes::format).toList()));
+            // what a program that starts, loads a model and answers one request waits for
+            out.printf(java.util.Locale.ROOT, "%s %.1f ms, plan %.1f ms, first prediction %.1f ms%n", TIMINGS,
+                    (loaded - loadStart) / 1e6, (planned - planStart) / 1e6, (predicted - planned) / 1e6);
             if (!ex.hasOutputs()) {
                 out.println("PASS " + name + " - (no expected output to compare)");
                 return 0;

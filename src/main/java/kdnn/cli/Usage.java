@@ -34,7 +34,8 @@ final class Usage {
                 expected.json beside the model). Input and expected files are JSON ("input"/"output", or
                 "inputs"/"outputs" lists for several) or HDF5 with groups inputs/ and outputs/ holding one dataset
                 per input and output layer, named after it, as Keras' model-import test generators write them;
-                last line "PASS name max_abs_err" or "FAIL name reason\"""");
+                then this process's load, plan and first-prediction times (what a program that starts and answers
+                one request waits for); last line "PASS name max_abs_err" or "FAIL name reason\"""");
         add("summary MODEL [--weights FILE]", "print a model's summary and its plan", """
                 load a model as `run` does and print Keras' summary, then the plan kdnn runs (fused operations,
                 layouts, buffers) for the declared input shapes with batch 1""");

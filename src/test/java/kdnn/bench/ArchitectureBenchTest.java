@@ -65,6 +65,7 @@ class ArchitectureBenchTest {
     static final Set<String> TIMED = Set.of("model", "batch", "impl", "threads", "median_us", "first_call_us");
     static final Set<String> TIMED_ERROR = Set.of("model", "batch", "impl", "threads", "error");
     static final Set<String> LOAD = Set.of("model", "impl", "load_ms", "file_bytes");
+    static final Set<String> FRESH = Set.of("model", "impl", "process", "load_ms", "plan_ms", "first_call_us");
     static final Set<String> THROUGHPUT = Set.of("model", "batch", "impl", "request_threads", "predictions_per_s");
     static final Set<String> THROUGHPUT_ERROR = Set.of("model", "batch", "impl", "request_threads", "error");
 
@@ -87,11 +88,11 @@ class ArchitectureBenchTest {
         JsonNode records = JSON.readTree(json.toFile());
         assertTrue(records.isArray() && records.size() > 0, records.toString());
         List<Integer> requestThreads = new ArrayList<>();
-        int timed = 0, loads = 0, bf16 = 0;
+        int timed = 0, loads = 0, fresh = 0, bf16 = 0;
         for (JsonNode r : records) {
             Set<String> keys = new TreeSet<>();
             r.fieldNames().forEachRemaining(keys::add);
-            assertTrue(Set.of(TIMED, TIMED_ERROR, LOAD, THROUGHPUT, THROUGHPUT_ERROR).contains(keys), r.toString());
+            assertTrue(Set.of(TIMED, TIMED_ERROR, LOAD, FRESH, THROUGHPUT, THROUGHPUT_ERROR).contains(keys), r.toString());
             assertEquals("tiny", r.get("model").asText());
             assertTrue(IMPLS.contains(r.get("impl").asText()), r.toString());
             if (keys.contains("batch")) assertEquals(1, r.get("batch").asInt(), "--quick: batch 1 only");
@@ -109,6 +110,11 @@ class ArchitectureBenchTest {
                 loads++;
                 assertTrue(r.get("load_ms").asDouble() > 0, r.toString());
                 assertTrue(r.get("file_bytes").asLong() > TINY.length(), "config and weights: " + r);
+            } else if (keys.equals(FRESH)) { // `kdnn run` of the .keras file in a JVM of its own
+                fresh++;
+                assertEquals("fresh", r.get("process").asText(), r.toString());
+                assertTrue(r.get("load_ms").asDouble() > 0 && r.get("plan_ms").asDouble() > 0
+                        && r.get("first_call_us").asDouble() > 0, r.toString());
             } else {
                 requestThreads.add(r.get("request_threads").asInt());
                 assertTrue(r.get("predictions_per_s").asDouble() > 0, r.toString());
@@ -116,6 +122,7 @@ class ArchitectureBenchTest {
         }
         assertEquals(1, timed, records.toString());
         assertEquals(1, loads, records.toString());
+        assertEquals(1, fresh, printed);
         assertEquals(1, bf16, records.toString());
         assertEquals(List.of(1, 2, 4, 8), requestThreads);
         // the chart beside the JSON: a PNG image of bars

@@ -96,6 +96,9 @@ class CommandLineTest {
         assertTrue(full.out().lines().reduce((a, b) -> b).orElseThrow().matches("PASS " + name + "_model\\.h5 \\S+"),
                 full.out());
         assertTrue(full.out().contains("max abs difference from the expected output: "), "compared, not only run:\n" + full.out());
+        // what a program that starts, loads a model and answers one request waits for
+        assertTrue(full.out().lines().anyMatch(l -> l.matches(
+                "times in this process: load \\d+\\.\\d ms, plan \\d+\\.\\d ms, first prediction \\d+\\.\\d ms")), full.out());
         Run split = kdnn("run", dir.resolve(name + "_config.json").toString(), "--weights", dir.resolve(name + "_weights.h5").toString());
         assertEquals(0, split.status(), split.out());
         assertTrue(split.out().contains("max abs difference from the expected output: "), split.out());
