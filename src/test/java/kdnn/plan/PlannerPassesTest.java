@@ -216,6 +216,45 @@ class PlannerPassesTest {
         }
     }
 
+    /** x * gamma per channel of the last axis, as Keras' LayerScale computes it. */
+    private static RefArray layerScale(kdnn.layers.LayerScale ls, RefArray x) {
+        float[] gamma = ls.getWeights().get(0).values();
+        float[] y = new float[x.data().length];
+        for (int i = 0; i < y.length; i++) y[i] = x.data()[i] * gamma[i % gamma.length];
+        return new RefArray(x.shape().clone(), y);
+    }
+
+    /**
+     * ConvNeXt's block ends in Dense then LayerScale: the factors fold into the Dense's kernel and bias
+     * (a channels-last convolution's too); a LayerScale over another axis than the channels stays.
+     */
+    @Test
+    void aLayerScaleFoldsIntoTheDenseOrChannelsLastConvolutionBeforeIt() {
+        Dense dense = Dense.builder(6).name("dense").build();
+        kdnn.layers.LayerScale ls = kdnn.layers.LayerScale.builder().initValues(0.5).projectionDim(6).name("ls").build();
+        KerasTensor x = KerasTensor.input("x", -1, 4, 3, 5);
+        try (Functional m = Functional.of("dense_scale", List.of(x), List.of(ls.apply(dense.apply(x))))) {
+            weights(dense, ls);
+            RefArray in = random(21, 2, 4, 3, 5);
+            String plan = check(m, List.of(in), List.of(layerScale(ls, layer(dense, in))));
+            assertTrue(plan.contains("dense + ls folded into kernel and bias"), plan);
+            assertEquals(1, steps(plan), plan);
+        }
+        for (DataFormat f : DataFormat.values()) {
+            Conv2D conv = Conv2D.builder(6, 3).name("conv").padding(Padding.SAME).dataFormat(f).build();
+            kdnn.layers.LayerScale last = kdnn.layers.LayerScale.builder().initValues(0.25).projectionDim(6).name("ls")
+                    .build();
+            // channels last: (6, 6) sides and 6 channels; channels first: the last axis is a side of 6
+            KerasTensor y = KerasTensor.input("y", f == CF ? new long[] {-1, 2, 5, 6} : new long[] {-1, 5, 6, 2});
+            try (Functional m = Functional.of("conv_scale_" + f, List.of(y), List.of(last.apply(conv.apply(y))))) {
+                weights(conv, last);
+                RefArray in = f == CF ? random(22, 2, 2, 5, 6) : random(22, 2, 5, 6, 2);
+                String plan = check(m, List.of(in), List.of(layerScale(last, layer(conv, in))));
+                assertEquals(f != CF, plan.contains("conv + ls folded into kernel and bias"), plan);
+            }
+        }
+    }
+
     @Test
     void batchNormalizationAfterAnActivationOrOnAnotherAxisStays() {
         Conv2D conv = Conv2D.builder(4, 3).name("conv").activation(Activation.RELU).build();
@@ -235,7 +274,7 @@ class PlannerPassesTest {
 
     /**
      * DenseNet's pre-activation: a BatchNormalization that stays a step of its own takes the ReLU
-     * after it as oneDNN's fused ReLU in the fused mode; the KERAS mode keeps the ReLU's own step.
+     * after it as oneDNN's fused ReLU, in both modes (the KERAS mode's step checks for NaN).
      */
     @Test
     void aReluAfterAStandaloneBatchNormalizationFusesIntoIt() {

@@ -17,8 +17,8 @@ import kdnn.layers.Weight;
 
 /**
  * A layer the plan made from a model's own: a convolution or Dense with a following
- * BatchNormalization folded into its kernel and bias, and/or a following activation layer as its
- * activation. Owned by the plan. When the original layers' weights or precision change, the
+ * BatchNormalization or LayerScale (a factor per channel) folded into its kernel and bias, and/or
+ * a following activation layer as its activation. Owned by the plan. When the original layers' weights or precision change, the
  * derived layer is brought up to date before the next prediction.
  */
 final class Derivation implements AutoCloseable {
@@ -110,8 +110,7 @@ final class Derivation implements AutoCloseable {
         LayerBridge b = LayerBridge.get();
         long sv = b.weightsVersion(source);
         long bv = batchNorm == null ? 0 : b.weightsVersion(batchNorm);
-        float[][] scaleAndShift = batchNorm == null ? null
-                : ((kdnn.layers.BatchNormalization) batchNorm).scaleAndShift(inputRankOfBatchNorm());
+        float[][] scaleAndShift = batchNorm == null ? null : scaleAndShift(batchNorm);
         b.withWeightsInPlace(source, weights -> {
             if (scaleAndShift == null) {
                 derived.setWeights(weights);
@@ -196,6 +195,13 @@ final class Derivation implements AutoCloseable {
 
     private static final ValueLayout.OfFloat LITTLE_ENDIAN =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** Per output channel, the factor and the shift the folded layer applies after the source. */
+    private float[][] scaleAndShift(Layer scaling) {
+        if (scaling instanceof kdnn.layers.BatchNormalization bn) return bn.scaleAndShift(inputRankOfBatchNorm());
+        float[] gamma = scaling.getWeights().get(0).values(); // LayerScale: x * gamma
+        return new float[][] {gamma, new float[gamma.length]};
+    }
 
     private int inputRankOfBatchNorm() {
         return source.computeOutputShape(inputShape).length;

@@ -419,10 +419,14 @@ public final class Planner {
         return a == Activation.RELU || a == Activation.RELU6;
     }
 
-    /** A BatchNormalization after a convolution or Dense, on its channel axis, into its kernel and bias. */
+    /**
+     * A BatchNormalization after a convolution or Dense, on its channel axis, into its kernel and
+     * bias; a LayerScale (ConvNeXt's factor per channel of the last axis) the same way.
+     */
     private void foldBatchNormalization() {
         for (Work bn : live()) {
-            if (!bn.layer.className().equals("BatchNormalization") || bn.inputs.length != 1) continue;
+            boolean layerScale = bn.layer instanceof kdnn.layers.LayerScale;
+            if (!bn.layer.className().equals("BatchNormalization") && !layerScale || bn.inputs.length != 1) continue;
             Work producer = producer(bn.inputs[0]);
             if (producer == null || isOutput(producer.output) || soleReader(producer.output) != bn
                     || !foldable(producer) || producer.derivation != null || producer.sumInto >= 0
@@ -430,7 +434,7 @@ public final class Planner {
                 continue; // the normalization must see the producer's linear output, nothing fused after it
             }
             long[] shape = shapes.get(producer.output);
-            int axis = Derivation.batchNormAxis(bn.layer.getConfig().get("axis"), shape.length);
+            int axis = layerScale ? shape.length - 1 : Derivation.batchNormAxis(bn.layer.getConfig().get("axis"), shape.length);
             if (axis != channelAxis(producer.layer, shape.length)) continue;
             Derivation d = Derivation.of(sourceOf(producer), bn.layer, null, inputShapeOf(producer));
             adopt(producer, d);
