@@ -239,6 +239,9 @@ class PlannerPassesTest {
             String plan = check(m, List.of(in), List.of(layerScale(ls, layer(dense, in))));
             assertTrue(plan.contains("dense + ls folded into kernel and bias"), plan);
             assertEquals(1, steps(plan), plan);
+            // new factors after a prediction reach the folded kernel before the next one
+            ls.setWeights(List.of(new kdnn.layers.Weight("gamma", new int[] {6}, new float[] {-2, 0, 0.5f, 3, -0.25f, 1})));
+            check(m, List.of(in), List.of(layerScale(ls, layer(dense, in))));
         }
         for (DataFormat f : DataFormat.values()) {
             Conv2D conv = Conv2D.builder(6, 3).name("conv").padding(Padding.SAME).dataFormat(f).build();
