@@ -132,6 +132,12 @@ public final class Dense extends Layer {
         return rows(inputShape) * inputShape[inputShape.length - 1] * units;
     }
 
+    /** A residual Add fuses as a sum after the product when the activation runs whole as its post-ops. */
+    @Override
+    boolean acceptsSum() {
+        return activation.onlyPostOps() && InnerProducts.fusesWhole(activation.postOps());
+    }
+
     @Override
     void weightsChanged() {
         extremes.invalidate();
@@ -158,6 +164,12 @@ public final class Dense extends Layer {
     @Override
     Pipeline pipeline(long[] inputShape, Variant variant) {
         Activation act = variant.preActivation() ? Activation.LINEAR : activation;
+        if (variant.sumIntoOutput()) { // a residual Add the plan fused: the output holds the other operand
+            return InnerProducts.denseIntoSum(rows(inputShape), inputShape[inputShape.length - 1], units,
+                    variables.get(0).data(), useBias ? variables.get(1).data() : null, act.postOps(),
+                    variant.summandScale(), variant.afterSum() == null ? List.of() : variant.afterSum().postOps(),
+                    inputShape.length > 2);
+        }
         Convolutions.Tail tail = act.tail(1, units, 1);
         return InnerProducts.dense(rows(inputShape), inputShape[inputShape.length - 1], units, variables.get(0).data(),
                 useBias ? variables.get(1).data() : null, act.postOps(), tail, inputShape.length > 2);

@@ -39,6 +39,39 @@ public final class InnerProducts {
     }
 
     /**
+     * As {@link #dense}, adding the product (after {@code activation}, times {@code summandScale}) to
+     * what the output already holds (a residual Add fused as oneDNN's sum post-op), then {@code
+     * afterSum}. The activation must run whole as post-ops ({@link #fusesWhole}).
+     */
+    public static Pipeline denseIntoSum(long rows, long in, long units, MemorySegment kernel, MemorySegment bias,
+                                        List<Attributes.Eltwise> activation, float summandScale,
+                                        List<Attributes.Eltwise> afterSum, boolean matmul) {
+        if (!fusesWhole(activation)) {
+            throw new IllegalArgumentException("the activation must run fused before a sum: " + activation);
+        }
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            int fused = Eltwises.fusedInProducts(afterSum);
+            List<Attributes.PostOp> post = new java.util.ArrayList<>(activation);
+            // a scaled summand rounds before the sum, as TensorFlow rounds it (+ -0 keeps a zero's sign)
+            if (summandScale != 1f) post.add(new Attributes.Eltwise(dnnl_eltwise_linear(), summandScale, -0f));
+            post.add(new Attributes.Sum(1f));
+            post.addAll(afterSum.subList(0, fused));
+            appendDense(b, rows, in, units, kernel, bias, post, matmul, Pipeline.INPUT, Pipeline.OUTPUT);
+            Eltwises.appendInPlace(b, rows * units, Pipeline.OUTPUT, afterSum.subList(fused, afterSum.size()));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /** True when a product runs all of {@code postOps} fused on this CPU (none follows it as its own pass). */
+    public static boolean fusesWhole(List<Attributes.Eltwise> postOps) {
+        return Eltwises.fusedInProducts(postOps) == postOps.size();
+    }
+
+    /**
      * Appends {@code rows x in} (row-major, slot {@code from}) times a Keras kernel {@code (in, units)}
      * plus a bias, with fused post-ops, into {@code rows x units} at slot {@code to}; returns the
      * destination's descriptor.

@@ -357,6 +357,52 @@ class PlannerPassesTest {
 
     // ---- residual Add -------------------------------------------------------------------
 
+    /**
+     * A transformer's or ConvNeXt's MLP block, {@code x + Dense(Dense(x))}: the second Dense adds its
+     * product into x's buffer (a ReLU after the Add too), in both modes; in a model with a
+     * channels_first convolution (whose values may be stored in another order than a Dense writes)
+     * the Add stays.
+     */
+    @Test
+    void aDenseTakesTheResidualAddAsASumInAChannelsLastModel() {
+        ExtremeValues before = ExtremeValues.mode();
+        try {
+            for (ExtremeValues mode : ExtremeValues.values()) {
+                ExtremeValues.setMode(mode);
+                Conv2D stem = Conv2D.builder(6, 3).name("stem").padding(Padding.SAME).build();
+                Dense up = Dense.builder(12).name("up").activation(Activation.RELU).build();
+                Dense down = Dense.builder(6).name("down").build();
+                ReLU relu = ReLU.builder().name("relu").build();
+                Conv2D head = Conv2D.builder(2, 1).name("head").build();
+                KerasTensor x = KerasTensor.input("x", -1, 5, 4, 3);
+                KerasTensor a = stem.apply(x);
+                KerasTensor y = relu.apply(Add.of("res").apply(a, down.apply(up.apply(a))));
+                try (Functional m = Functional.of("mlp_" + mode, List.of(x), List.of(head.apply(y)))) {
+                    weights(stem, up, down, head);
+                    RefArray in = random(31, 2, 5, 4, 3);
+                    RefArray av = layer(stem, in);
+                    String plan = check(m, List.of(in), List.of(layer(head, layer(relu, add(av, layer(down, layer(up, av)))))));
+                    assertTrue(plan.contains("down + res fused as a sum into the buffer of")
+                            && plan.contains("relu fused after the sum"), mode + "\n" + plan);
+                }
+            }
+            ExtremeValues.setMode(ExtremeValues.FUSED);
+            Conv2D first = Conv2D.builder(4, 1).name("first").dataFormat(CF).build();
+            Dense dense = Dense.builder(5).name("dense").build();
+            KerasTensor x = KerasTensor.input("x", -1, 3, 4, 5);
+            KerasTensor a = first.apply(x);
+            try (Functional m = Functional.of("mlp_cf", List.of(x), List.of(Add.of("res").apply(dense.apply(a), a)))) {
+                weights(first, dense);
+                RefArray in = random(32, 2, 3, 4, 5);
+                RefArray av = layer(first, in);
+                String plan = check(m, List.of(in), List.of(add(layer(dense, av), av)));
+                assertFalse(plan.contains("fused as a sum"), plan);
+            }
+        } finally {
+            ExtremeValues.setMode(before);
+        }
+    }
+
     @Test
     void aResidualAddBecomesASumIntoItsOtherOperandInFusedMode() {
         ExtremeValues before = ExtremeValues.mode();

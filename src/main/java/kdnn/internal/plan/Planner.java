@@ -511,7 +511,7 @@ public final class Planner {
                 Work otherProducer = producer(other);
                 if (conv == null || otherProducer == null || isOutput(conv.output) || soleReader(conv.output) != add
                         || !bridge.acceptsSum(conv.layer) || conv.sumInto >= 0 || conv.inputs.length != 1
-                        || bridge.variantFormat(conv.layer) != DataFormat.CHANNELS_LAST
+                        || !writesInKerasOrder(conv.layer)
                         || isOutput(other) || other == add.inputs[side]
                         // add(conv(y), y): the sum would overwrite y while the convolution still reads it
                         || conv.inputs[0] == other
@@ -542,6 +542,20 @@ public final class Planner {
                 break;
             }
         }
+    }
+
+    /**
+     * True when {@code layer} writes its output in the order the summed operand is stored: a
+     * channels-last convolution, or a layer without a data format (Dense writes Keras' row-major
+     * order) in a model with no channels_first layer (only those store values in another order).
+     */
+    private boolean writesInKerasOrder(Layer layer) {
+        DataFormat f = bridge.variantFormat(layer);
+        if (f != null) return f == DataFormat.CHANNELS_LAST;
+        for (Work n : live()) {
+            if (bridge.variantFormat(n.layer) == DataFormat.CHANNELS_FIRST) return false;
+        }
+        return true;
     }
 
     /**
