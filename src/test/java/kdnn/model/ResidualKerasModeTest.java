@@ -87,6 +87,51 @@ class ResidualKerasModeTest {
         assertKerasAtPixelZero(0.5f, -0.25f, x);
     }
 
+    /** A Dense of 8 units whose every output is {@code scale} times the sum of its row's 8 values. */
+    private static Layer sumDense(String name, float scale) throws Exception {
+        Layer l = Layers.fromConfig(JSON.readTree("{\"class_name\":\"Dense\",\"config\":{\"name\":\"" + name
+                + "\",\"units\":8}}"));
+        l.build(SHAPE);
+        float[] kernel = new float[64];
+        java.util.Arrays.fill(kernel, scale);
+        l.setWeights(List.of(new kdnn.layers.Weight("kernel", new int[] {8, 8}, kernel),
+                new kdnn.layers.Weight("bias", new int[] {8}, new float[8])));
+        return l;
+    }
+
+    /** The same with Dense layers: one Dense sums its product into the buffer of the other's. */
+    @Test
+    void aNaNInputStaysNaNThroughADensesFusedSumAndReLU() throws Exception {
+        float[] x = new float[4 * 4 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 5) - 2;
+        x[3] = Float.NaN;
+        java.util.function.Supplier<Functional> model = () -> {
+            try {
+                KerasTensor t = KerasTensor.input("x", -1, 4, 4, 8);
+                KerasTensor y = sumDense("dense_y", -0.25f).apply(t);
+                KerasTensor a = sumDense("dense_a", 0.5f).apply(t);
+                KerasTensor out = Layers.fromConfig(JSON.readTree("{\"class_name\":\"ReLU\",\"config\":{\"name\":\"relu\"}}"))
+                        .apply(Layers.fromConfig(JSON.readTree("{\"class_name\":\"Add\",\"config\":{\"name\":\"add\"}}"))
+                                .apply(a, y));
+                return Functional.of("dense_residual", List.of(t), List.of(sumDense("head", 1f / 8).apply(out)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (Functional fused = model.get(); Functional unfused = model.get()) {
+            fused.setExtremes(ExtremeValues.KERAS);
+            unfused.setExtremes(ExtremeValues.KERAS);
+            unfused.setFusion(false);
+            assertTrue(fused.plan(SHAPE).contains("add fused as a sum into the buffer of"), fused.plan(SHAPE));
+            assertTrue(fused.plan(SHAPE).contains("relu fused after the sum"), fused.plan(SHAPE));
+            float[] got = predict(fused, x);
+            for (int c = 0; c < 8; c++) assertTrue(Float.isNaN(got[c]), "pixel 0 channel " + c + ": " + got[c]);
+            assertArrayEquals(predict(unfused, x), got, "the unfused plan's values (NaN where it has NaN)");
+            fused.setExtremes(ExtremeValues.FUSED);
+            assertEquals(0f, predict(fused, x)[0], "the fused form gives relu(NaN) = 0");
+        }
+    }
+
     @Test
     void infinityMeetingMinusInfinityInTheSumIsNaN() throws Exception {
         float[] x = new float[4 * 4 * 8];
