@@ -260,8 +260,8 @@ public final class BatchNormalization extends Layer {
      * a NaN or infinite weight, makes the gain infinite or NaN: no bound, so a ReLU after it is checked.
      */
     private KerasExtremes makeExtremes() {
-        long[] built = builtInputShape();
-        double eps = effectiveEpsilon(built == null ? 4 : built.length);
+        // epsilon as given: no rank's effective epsilon is smaller, so the bound holds for every input
+        double eps = epsilon;
         float[] mean = weight("moving_mean").get();
         float[] variance = weight("moving_variance").get();
         float[] gamma = scale ? weight("gamma").get() : null;
