@@ -96,12 +96,16 @@ public final class MagnitudeScan {
      * The largest |x| as float bits over values [from, to): integer max on the bits (NaN orders
      * above Inf). In chunks, each a call of its own: a long scan would otherwise get its loop
      * compiled on-stack-replacement style, which in a scan right after a convolution ran at two
-     * thirds of the speed of the normally compiled loop.
+     * thirds of the speed of the normally compiled loop. The chunks go from the end back: the
+     * tensor's end is what its writer touched last, still in this core's cache, and read first it
+     * is not evicted by the reads of the rest; the start, read last, is then the freshest for the
+     * layer, which reads from the start (forward, the depthwise suite shape ran 4% slower).
      */
     static int maxBits(MemorySegment values, long from, long to) {
         int max = 0;
-        for (long start = from; start < to; start += CHUNK) {
-            max = Math.max(max, maxBitsOfChunk(values, start, (int) Math.min(CHUNK, to - start)));
+        for (long end = to; end > from; end -= CHUNK) {
+            long start = Math.max(from, end - CHUNK);
+            max = Math.max(max, maxBitsOfChunk(values, start, (int) (end - start)));
         }
         return max;
     }
