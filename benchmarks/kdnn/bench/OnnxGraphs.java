@@ -136,13 +136,17 @@ final class OnnxGraphs {
         }
         if (cls.equals("TFOpLambda")) {
             // tf.keras' `x + y` of two tensors: its node is [x, 0, 0, {"y": [y, 0, 0], ...}]
+            // and MobileNetV3's `x + 3.0` and `x * (1.0 / 6.0)`: [x, 0, 0, {"y": 3.0, ...}]
             JsonNode call = l.path("inbound_nodes").path(0);
             JsonNode y = call.path(3).path("y");
-            if (!c.path("function").asText().equals("__operators__.add") || !call.path(0).isTextual() || !y.isArray()) {
-                throw unsupported("TFOpLambda " + c.path("function").asText(), name);
+            String function = c.path("function").asText();
+            String op = function.equals("__operators__.add") ? "Add" : function.equals("math.multiply") ? "Mul" : null;
+            if (op == null || !call.path(0).isTextual() || !y.isArray() && !y.isNumber()) {
+                throw unsupported("TFOpLambda " + function, name);
             }
             shapes.put(name, shapes.get(call.get(0).asText()).clone());
-            node("Add", List.of(call.get(0).asText(), y.get(0).asText()), name);
+            node(op, List.of(call.get(0).asText(), y.isArray() ? y.get(0).asText()
+                    : constant(new long[0], new float[] {y.floatValue()})), name);
             return;
         }
         List<String> in = inputsOf(l.path("inbound_nodes").path(0));
@@ -184,7 +188,11 @@ final class OnnxGraphs {
             // TensorFlow's 'same' average leaves the padding out of the count, as ONNX's count_include_pad 0 does
             case "AveragePooling2D", "AveragePooling1D" -> pool("AveragePool", c, name, in.get(0), x);
             case "GlobalAveragePooling2D", "GlobalAveragePooling1D" -> {
-                if (c.path("keepdims").asBoolean(false)) throw unsupported(cls + " with keepdims", name);
+                // ONNX's pooled NCHW tensor (N, C, 1, 1) is the kept dimensions' form
+                if (c.path("keepdims").asBoolean(false)) {
+                    node("GlobalAveragePool", in, name);
+                    return;
+                }
                 node("GlobalAveragePool", in, name + "/pooled");
                 node("Flatten", List.of(name + "/pooled"), name);
             }
@@ -201,6 +209,11 @@ final class OnnxGraphs {
             case "Rescaling" -> rescaling(c, name, in.get(0), rank);
             case "Normalization" -> normalization(c, name, in.get(0), x, w);
             case "Reshape" -> reshape(c, name, in.get(0), x, out);
+            case "Flatten" -> {
+                // NCHW and NHWC flatten alike only where the spatial axes hold one position
+                for (int i = 1; i < x.length - 1; i++) if (x[i] != 1) throw unsupported(cls + " of spatial values", name);
+                node("Flatten", in, name);
+            }
             default -> throw unsupported(cls, name);
         }
     }

@@ -98,6 +98,12 @@ public abstract class LayerBridge {
     /** The magnitude below which a fused activation's result is Keras' own (see {@code KerasExtremes.LIMIT}). */
     public abstract double extremesLimit();
 
+    /**
+     * A layer computing tf.keras' hard swish {@code x * (relu6(x + 3) * (1 / 6))} as one step, the
+     * same values as its four layers; {@code name} is the last one's. The caller owns (closes) it.
+     */
+    public abstract Layer hardSwishOps(String name);
+
     /** See {@code Layer.acceptsSum()}. */
     public abstract boolean acceptsSum(Layer layer);
 

@@ -107,6 +107,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public Layer hardSwishOps(String name) {
+            return HardSwishOps.named(name);
+        }
+
+        @Override
         public double outputBound(Layer layer, double inputBound) {
             return layer.outputBound(inputBound);
         }

@@ -97,6 +97,34 @@ public final class Eltwises {
     }
 
     /**
+     * tf.keras' hard swish, {@code x * (relu6(x + 3) * (1 / 6))} (MobileNetV3's four layers), as one
+     * binary primitive: x + 3, then clip to [0, 6], the product with 1/6 (plus -0, which keeps
+     * every value) and the product with x as post-ops, each rounded to float32 as TensorFlow's
+     * separate operations round it. NaN and infinities come out as Keras' own: a NaN x makes
+     * 0 * NaN, -inf makes 0 * -inf (NaN), +inf makes 1 * inf.
+     */
+    public static Pipeline hardSwish(long count) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
+            MemorySegment three = b.constant(Float.BYTES);
+            three.set(ValueLayout.JAVA_FLOAT, 0, 3f);
+            List<Attributes.PostOp> rest = List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
+                    new Attributes.Eltwise(dnnl_eltwise_linear(), 1f / 6, -0f),
+                    new Attributes.Binary(dnnl_binary_mul(), md));
+            b.step(binary(dnnl_binary_add(), md, scalar, rest), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, three),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT),
+                    Pipeline.Arg.slot(Attributes.binaryArg(2), md, Pipeline.INPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
      * Runs {@code slice} over {@code data} (float32 values) in parts of whole cache lines, on the
      * OpenMP team where the buffer is large ({@link TeamLoop}); for element-wise Java functions,
      * whose parts write only their own values.

@@ -231,4 +231,69 @@ class OnnxGraphsTest {
             }
         }
     }
+
+    /**
+     * MobileNetV3's pieces as tf.keras writes them: hard swish and hard sigmoid with TFOpLambda
+     * {@code x + 3.0} and {@code * (1.0 / 6.0)}, a squeeze-and-excitation pooled with keepdims,
+     * convolutions on the pooled 1x1 map and a Flatten of it.
+     */
+    @Test
+    void mobileNetV3PiecesMatchKdnn() throws Exception {
+        String config = """
+                {"class_name": "Functional", "config": {"name": "mnv3", "layers": [
+                 {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 6, 3], "name": "x"}, "name": "x",
+                  "inbound_nodes": []},
+                 {"class_name": "Conv2D", "config": {"name": "conv", "filters": 8, "kernel_size": [3, 3], "padding": "same"},
+                  "name": "conv", "inbound_nodes": [[["x", 0, 0, {}]]]},
+                 {"class_name": "TFOpLambda", "config": {"name": "tf.__operators__.add", "function": "__operators__.add"},
+                  "name": "tf.__operators__.add", "inbound_nodes": [["conv", 0, 0, {"y": 3.0, "name": null}]]},
+                 {"class_name": "ReLU", "config": {"name": "re_lu", "max_value": 6.0}, "name": "re_lu",
+                  "inbound_nodes": [[["tf.__operators__.add", 0, 0, {}]]]},
+                 {"class_name": "TFOpLambda", "config": {"name": "tf.math.multiply", "function": "math.multiply"},
+                  "name": "tf.math.multiply", "inbound_nodes": [["re_lu", 0, 0, {"y": 0.16666666666666666, "name": null}]]},
+                 {"class_name": "Multiply", "config": {"name": "multiply"}, "name": "multiply",
+                  "inbound_nodes": [[["conv", 0, 0, {}], ["tf.math.multiply", 0, 0, {}]]]},
+                 {"class_name": "GlobalAveragePooling2D", "config": {"name": "pool", "keepdims": true}, "name": "pool",
+                  "inbound_nodes": [[["multiply", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "se", "filters": 8, "kernel_size": [1, 1], "use_bias": true},
+                  "name": "se", "inbound_nodes": [[["pool", 0, 0, {}]]]},
+                 {"class_name": "TFOpLambda", "config": {"name": "tf.__operators__.add_1", "function": "__operators__.add"},
+                  "name": "tf.__operators__.add_1", "inbound_nodes": [["se", 0, 0, {"y": 3.0, "name": null}]]},
+                 {"class_name": "ReLU", "config": {"name": "re_lu_1", "max_value": 6.0}, "name": "re_lu_1",
+                  "inbound_nodes": [[["tf.__operators__.add_1", 0, 0, {}]]]},
+                 {"class_name": "TFOpLambda", "config": {"name": "tf.math.multiply_1", "function": "math.multiply"},
+                  "name": "tf.math.multiply_1", "inbound_nodes": [["re_lu_1", 0, 0, {"y": 0.16666666666666666, "name": null}]]},
+                 {"class_name": "Multiply", "config": {"name": "excite"}, "name": "excite",
+                  "inbound_nodes": [[["multiply", 0, 0, {}], ["tf.math.multiply_1", 0, 0, {}]]]},
+                 {"class_name": "GlobalAveragePooling2D", "config": {"name": "top", "keepdims": true}, "name": "top",
+                  "inbound_nodes": [[["excite", 0, 0, {}]]]},
+                 {"class_name": "Conv2D", "config": {"name": "logits", "filters": 5, "kernel_size": [1, 1]}, "name": "logits",
+                  "inbound_nodes": [[["top", 0, 0, {}]]]},
+                 {"class_name": "Flatten", "config": {"name": "flatten"}, "name": "flatten",
+                  "inbound_nodes": [[["logits", 0, 0, {}]]]}],
+                 "input_layers": [["x", 0, 0]], "output_layers": [["flatten", 0, 0]]}}""";
+        JsonNode json = ArchitectureBench.seeded(JSON.readTree(config), 9);
+        try (Model model = ArchitectureBench.build(json, ArchitectureBench.seededWeights(9))) {
+            long[] shape = {2, 8, 6, 3};
+            float[] x = new float[2 * 8 * 6 * 3];
+            java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 8 - 4);
+            float[] want;
+            try (Tensor in = Tensor.of(x, shape); Tensor y = model.predict(in)) {
+                want = y.toFloatArray();
+            }
+            long[] outShape = model.outputShape(shape);
+            assertArrayEquals(new long[] {2, 5}, outShape);
+            try (OrtGraphPeer peer = new OrtGraphPeer(OnnxGraphs.model(json, model, shape), OnnxModels.toChannelsFirst(shape),
+                    outShape, 1);
+                 OrtGraphPeer.Request request = peer.new Request(OnnxModels.nhwcToNchw(x, shape))) {
+                request.run();
+                float[] got = request.output();
+                for (int i = 0; i < want.length; i++) {
+                    assertTrue(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]),
+                            "value " + i + ": ONNX Runtime " + got[i] + ", kdnn " + want[i]);
+                }
+            }
+        }
+    }
 }

@@ -58,6 +58,27 @@ final class Derivation implements AutoCloseable {
         this.sourceVersion = -1;
     }
 
+    /** A weightless layer the planner made itself, built for {@code inputShape}: owned by the plan, never refreshed. */
+    private Derivation(Layer made, long[] inputShape) {
+        this.source = made;
+        this.batchNorm = null;
+        this.activation = null;
+        this.inputShape = inputShape.clone();
+        try {
+            made.build(inputShape);
+        } catch (RuntimeException | Error e) {
+            made.close();
+            throw e;
+        }
+        this.derived = made;
+        this.sourceVersion = LayerBridge.get().weightsVersion(made);
+    }
+
+    /** {@code made}, a weightless layer of the planner's own, owned (closed) by the plan from here on. */
+    static Derivation made(Layer made, long[] inputShape) {
+        return new Derivation(made, inputShape);
+    }
+
     /** {@code source} followed by {@code batchNorm} (or null) and {@code activation} (or null), as one layer. */
     static Derivation of(Layer source, Layer batchNorm, Activation activation, long[] inputShape) {
         return new Derivation(source, batchNorm, activation, inputShape);

@@ -130,6 +130,7 @@ public final class Planner {
             removeIdentities();
             foldZeroPadding();
             foldBatchNormalization();
+            joinHardSwish();
             foldActivations();
             fuseResidualAdds(ExtremeValues.mode() == ExtremeValues.KERAS);
             fuseReluIntoBatchNormalization();
@@ -468,6 +469,47 @@ public final class Planner {
     }
 
     /** An activation layer after a convolution or Dense without one, as that layer's activation. */
+    /**
+     * tf.keras' hard swish, {@code Multiply([x, ReLU(6)(x + 3) * (1 / 6)])} (MobileNetV3's, its
+     * {@code x + 3.0} and {@code * (1.0 / 6.0)} read as Rescalings), as one step in place of
+     * the four: one oneDNN primitive with the same roundings (see {@code Eltwises.hardSwish}),
+     * where nothing else reads the values between them.
+     */
+    private void joinHardSwish() {
+        for (Work mul : live()) {
+            if (!mul.layer.className().equals("Multiply") || mul.inputs.length != 2 || mul.inputs[0] == mul.inputs[1]) {
+                continue;
+            }
+            for (int side = 0; side < 2; side++) {
+                int x = mul.inputs[side];
+                Work product = producer(mul.inputs[1 - side]);
+                Work relu6 = product == null ? null : producer(product.inputs[0]);
+                Work shift = relu6 == null ? null : producer(relu6.inputs[0]);
+                if (shift == null || !rescales(product, 1f / 6, 0f) || relu6.inputs.length != 1
+                        || fusable(relu6.layer) != Activation.RELU6 || !rescales(shift, 1f, 3f) || shift.inputs[0] != x
+                        || soleReader(shift.output) != relu6 || soleReader(relu6.output) != product
+                        || soleReader(product.output) != mul || isOutput(shift.output) || isOutput(relu6.output)
+                        || isOutput(product.output) || !Arrays.equals(shapes.get(x), shapes.get(mul.output))) {
+                    continue;
+                }
+                adopt(mul, Derivation.made(bridge.hardSwishOps(mul.label), shapes.get(x)));
+                mul.inputs = new int[] {x};
+                mul.absorbed.add(shift.label + ", " + relu6.label + " and " + product.label
+                        + " joined it as one hard swish step");
+                for (Work w : List.of(shift, relu6, product)) w.removed = true;
+                break;
+            }
+        }
+    }
+
+    /** True when {@code n} is a Rescaling by the scalars {@code scale} and {@code offset} (as float32; either zero's sign). */
+    private static boolean rescales(Work n, float scale, float offset) {
+        if (!(n.layer instanceof kdnn.layers.Rescaling r) || n.inputs.length != 1) return false;
+        double[] s = r.scale();
+        double[] o = r.offset();
+        return s.length == 1 && o.length == 1 && (float) s[0] == scale && (float) o[0] == offset;
+    }
+
     private void foldActivations() {
         for (Work act : live()) {
             Activation a = fusable(act.layer);
