@@ -292,6 +292,13 @@ final class RandomGraph {
             mergeOf(kinds[reuses.nextInt(kinds.length)], reuses.nextBoolean() ? List.of(x, y) : List.of(y, x));
             return;
         }
+        if (reuses.nextInt(6) == 0) { // tf.keras' hard swish, x * (relu6(x + 3) * (1 / 6)): planned as one step
+            Value shifted = unary(layer("Rescaling", "scale", 1.0, "offset", 3.0), x);
+            Value clipped = unary(layer("ReLU", "max_value", 6.0), shifted);
+            Value factor = unary(layer("Rescaling", "scale", 1.0 / 6, "offset", -0.0), clipped);
+            mergeOf("Multiply", reuses.nextBoolean() ? List.of(x, factor) : List.of(factor, x));
+            return;
+        }
         List<Value> same = values.stream().filter(v -> v != x && Arrays.equals(v.shape(), x.shape())).toList();
         Value y = same.isEmpty() || r.nextBoolean() ? unary(sameShapeConv(x), x) : same.get(r.nextInt(same.size()));
         String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "CustomScaleLayer"};
