@@ -45,14 +45,7 @@ final class Derivation implements AutoCloseable {
         config.remove("batch_input_shape");
         if (batchNorm != null) config.put("use_bias", true);
         if (activation != null) config.put("activation", activation.kerasName());
-        Layer made = Layers.fromConfig(layer, LayerBridge.get().rules(source));
-        try {
-            made.build(inputShape);
-        } catch (RuntimeException | Error e) {
-            made.close();
-            throw e;
-        }
-        this.derived = made;
+        this.derived = built(Layers.fromConfig(layer, LayerBridge.get().rules(source)), inputShape);
         // weights come with the first refresh (the plan's, before its layout): a derivation a
         // later pass replaces (a BatchNormalization folded, then the activation) never copies any
         this.sourceVersion = -1;
@@ -64,14 +57,19 @@ final class Derivation implements AutoCloseable {
         this.batchNorm = null;
         this.activation = null;
         this.inputShape = inputShape.clone();
+        this.derived = built(made, inputShape);
+        this.sourceVersion = LayerBridge.get().weightsVersion(made);
+    }
+
+    /** {@code layer} built for {@code inputShape}; closed where that fails. */
+    private static Layer built(Layer layer, long[] inputShape) {
         try {
-            made.build(inputShape);
+            layer.build(inputShape);
+            return layer;
         } catch (RuntimeException | Error e) {
-            made.close();
+            layer.close();
             throw e;
         }
-        this.derived = made;
-        this.sourceVersion = LayerBridge.get().weightsVersion(made);
     }
 
     /** {@code made}, a weightless layer of the planner's own, owned (closed) by the plan from here on. */
