@@ -47,6 +47,10 @@
  *     Weights and biases get values in [-1/16, 1/16), variances positive ones. Answers "IMPL i name"
  *     per operation (oneDNN's implementation), then "FIRST name us" (creating every primitive and
  *     running the sequence once, filling buffers left out).
+ *   DATA file K BUF+OFFSET:BYTES...: the current plan's values that no operation of it writes first (its
+ *     input, weights, biases, statistics) as kdnn's call had them, read from file one range after the
+ *     other, so the replay computes on kdnn's data (oneDNN's kernels run slower or faster with the
+ *     values, zeros and near-zero activations fastest). Answers "DATA name bytes".
  *   MEASURE: warm up, time single calls of the current operation or plan, answer "RESULT name median_us n".
  * Timing is the same as the Java runner's (Timing.java): per-call samples after a warm-up, median.
  * The runner interleaves MEASURE chunks with kdnn's (and ORT's) on the same shape or model.
@@ -799,6 +803,32 @@ static int read_plan(dnnl_engine_t eng, dnnl_stream_t stream, int threads, seq_t
     return 1;
 }
 
+/* DATA (see the top): kdnn's values into the current plan's buffers; the bytes read, or -1 on a bad line or file. */
+static long long read_data(seq_t *q) {
+    char path[4096];
+    int k;
+    if (scanf("%4095s %d", path, &k) != 2 || k < 0 || q->nbufs == 0) return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench_conv: cannot open %s\n", path);
+        return -1;
+    }
+    long long total = 0;
+    for (int i = 0; i < k; i++) {
+        int buf;
+        long long off, bytes;
+        if (scanf(" b%d+%lld:%lld", &buf, &off, &bytes) != 3 || buf < 0 || buf >= q->nbufs || off < 0 || bytes < 0
+            || (size_t)(off + bytes) > q->sizes[buf] || fread((char *)q->bufs[buf] + off, 1, bytes, f) != (size_t)bytes) {
+            fprintf(stderr, "bench_conv: bad DATA range %d of %s\n", i, path);
+            fclose(f);
+            return -1;
+        }
+        total += bytes;
+    }
+    fclose(f);
+    return total;
+}
+
 static void execute(run_t *r) {
     if (r->zero) memset(r->zero, 0, r->zero_bytes);
     CHECK(dnnl_primitive_execute(r->prim, r->stream, r->nargs, r->args));
@@ -900,6 +930,10 @@ int main(int argc, char **argv) {
             }
             execute_seq(&cur);
             printf("FIRST %s %.3f\n", name, now_us() - t0 - fill_us);
+        } else if (strcmp(cmd, "DATA") == 0) {
+            long long bytes = read_data(&cur);
+            if (bytes < 0) return 2;
+            printf("DATA %s %lld\n", name, bytes);
         } else if (strcmp(cmd, "MEASURE") == 0 && cur.n > 0) {
             double start = now_us();
             for (int i = 0; i < min_iters || now_us() - start < warmup_us; i++) execute_seq(&cur);

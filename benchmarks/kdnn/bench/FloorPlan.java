@@ -1,5 +1,11 @@
 package kdnn.bench;
 
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -21,9 +27,12 @@ import kdnn.runtime.ExecutionTrace;
  * @param implementations oneDNN's implementation of each replayed primitive in kdnn's call
  * @param ompThreads what OpenMP gave a parallel region on kdnn's calling thread at each replayed primitive
  * @param left the steps left out, each described
+ * @param firstReads what the replayed primitives read before any of them wrote it (the call's input,
+ *     the weights, biases and statistics), merged where ranges overlap, each {@code {buffer, offset,
+ *     bytes, address}}: the values {@link #writeData} hands to the replay
  */
 record FloorPlan(String body, List<String> kinds, List<String> implementations, List<Integer> ompThreads,
-                 List<String> left) {
+                 List<String> left, List<long[]> firstReads) {
 
     int ops() {
         return kinds.size();
@@ -80,7 +89,55 @@ record FloorPlan(String body, List<String> kinds, List<String> implementations, 
         }
         return new FloorPlan(body.toString(), replayed.stream().map(ExecutionTrace.Step::kind).toList(),
                 replayed.stream().map(ExecutionTrace.Step::implementation).toList(),
-                replayed.stream().map(ExecutionTrace.Step::ompThreads).toList(), List.copyOf(left));
+                replayed.stream().map(ExecutionTrace.Step::ompThreads).toList(), List.copyOf(left),
+                firstReads(replayed, buffers));
+    }
+
+    /** The address ranges read before any earlier primitive's {@code dst} overlapped them, merged, on their buffers. */
+    private static List<long[]> firstReads(List<ExecutionTrace.Step> replayed, List<long[]> buffers) {
+        List<long[]> written = new ArrayList<>();
+        List<long[]> reads = new ArrayList<>();
+        for (ExecutionTrace.Step s : replayed) {
+            for (ExecutionTrace.Arg a : s.args()) {
+                if (a.name().equals("dst") || a.name().equals("scratchpad") || a.name().equals("workspace")) continue;
+                long start = a.address(), end = a.address() + a.bytes();
+                if (written.stream().noneMatch(w -> w[0] < end && start < w[1])) reads.add(new long[] {start, end});
+            }
+            for (ExecutionTrace.Arg a : s.args()) {
+                if (a.name().equals("dst")) written.add(new long[] {a.address(), a.address() + a.bytes()});
+            }
+        }
+        reads.sort(Comparator.comparingLong(r -> r[0]));
+        List<long[]> out = new ArrayList<>();
+        long[] last = null;
+        for (long[] r : reads) {
+            if (last != null && r[0] <= last[3] + last[2] && buffer(buffers, r[0]) == last[0]) {
+                last[2] = Math.max(last[2], r[1] - last[3]);
+            } else {
+                int b = buffer(buffers, r[0]);
+                last = new long[] {b, r[0] - buffers.get(b)[0], r[1] - r[0], r[0]};
+                out.add(last);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Writes {@link #firstReads} as the call left them to {@code file}, while they are still
+     * there (the model and the call's tensors open), and returns the {@code DATA} command that
+     * hands them to bench_conv's replay of this plan.
+     */
+    String writeData(Path file) throws IOException {
+        StringBuilder command = new StringBuilder("DATA ").append(file.toAbsolutePath()).append(' ').append(firstReads.size());
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long[] r : firstReads) {
+                ByteBuffer bytes = MemorySegment.ofAddress(r[3]).reinterpret(r[2]).asByteBuffer();
+                while (bytes.hasRemaining()) ch.write(bytes);
+                command.append(" b").append(r[0]).append('+').append(r[1]).append(':').append(r[2]);
+            }
+        }
+        return command.toString();
     }
 
     private static int buffer(List<long[]> buffers, long address) {

@@ -156,6 +156,11 @@ public final class NativeBench {
             throw new IOException("bench_conv ended without answering PLAN " + name + " (its message is above)");
         }
 
+        /** Hands the current plan kdnn's values ({@link FloorPlan#writeData}); returns the bytes bench_conv read. */
+        public long data(String command) throws IOException {
+            return Long.parseLong(reply(command, "DATA")[2]);
+        }
+
         /** One chunk: warm-up, then the median of single calls. */
         public Timing.Result measure() throws IOException {
             String[] f = reply("MEASURE", "RESULT");

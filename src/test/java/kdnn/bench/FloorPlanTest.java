@@ -116,6 +116,50 @@ class FloorPlanTest {
     }
 
     /**
+     * The replay computes on the call's own values: what its primitives read before any of them
+     * wrote it (the input, the weights and biases; nothing in between) goes to bench_conv as it was.
+     */
+    @Test
+    void theDataHandedToTheReplayAreTheCallsInputAndWeights(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        float[] x = TestData.random(new java.util.SplittableRandom(3), 2 * 32 * 32 * 3);
+        try (Model m = resnetTiny(); Tensor in = Tensor.of(x, SHAPE); Tensor y = Tensor.uninitialized(m.outputShape(SHAPE))) {
+            m.predict(in, y);
+            List<ExecutionTrace.Step> t = ExecutionTrace.record(() -> m.predict(in, y));
+            FloorPlan plan = FloorPlan.of(t);
+            long constants = t.stream().flatMap(s -> s.args().stream())
+                    .filter(a -> List.of("weights", "bias").contains(a.name())).mapToLong(ExecutionTrace.Arg::bytes).sum();
+            long read = plan.firstReads().stream().mapToLong(r -> r[2]).sum();
+            assertEquals(4L * x.length + constants, read, "the input's bytes and every weight and bias, once");
+            for (long[] r : plan.firstReads()) {
+                for (ExecutionTrace.Step s : t) {
+                    ExecutionTrace.Arg d = arg(s, "dst");
+                    assertTrue(r[3] + r[2] <= d.address() || d.address() + d.bytes() <= r[3], "no value a primitive writes");
+                }
+            }
+            java.nio.file.Path file = dir.resolve("tiny.data");
+            String command = plan.writeData(file);
+            assertEquals(read, java.nio.file.Files.size(file));
+            // the input, where the first convolution reads it, holds the call's values
+            long src = arg(t.get(0), "src").address();
+            long[] at = plan.firstReads().stream().filter(r -> r[3] <= src && src < r[3] + r[2]).findFirst().orElseThrow();
+            long before = plan.firstReads().stream().takeWhile(r -> r != at).mapToLong(r -> r[2]).sum();
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file))
+                    .order(java.nio.ByteOrder.nativeOrder());
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(bytes.getFloat((int) (before + src - at[3]) + 4 * i)));
+            }
+            if (gcc()) {
+                try (NativeBench.Session s = NativeBench.start(1, new Timing.Budget(5, 20, 3))) {
+                    s.plan("resnet_tiny", plan.body());
+                    assertEquals(read, s.data(command));
+                    assertTrue(s.measure().medianUs() > 0);
+                }
+            }
+        }
+    }
+
+    /**
      * The normalization layers around convolutions: Rescaling's linear steps, GroupNormalization's
      * group normalization, LayerNormalization's over the last axis and its reductions and binaries
      * over another all replay in C.
