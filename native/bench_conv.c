@@ -47,9 +47,9 @@
  *     Weights and biases get values in [-1/16, 1/16), variances positive ones. Answers "IMPL i name"
  *     per operation (oneDNN's implementation), then "FIRST name us" (creating every primitive and
  *     running the sequence once, filling buffers left out).
- *   DATA file K BUF+OFFSET:BYTES...: the current plan's values that no operation of it writes first (its
- *     input, weights, biases, statistics) as kdnn's call had them, read from file one range after the
- *     other, so the replay computes on kdnn's data (oneDNN's kernels run slower or faster with the
+ *   DATA K bBUF+OFFSET:BYTES... FILE: the current plan's values that no operation of it writes first (its
+ *     input, weights, biases, statistics) as kdnn's call had them, read from FILE (the rest of the
+ *     line, spaces allowed) one range after the other, so the replay computes on kdnn's data (oneDNN's kernels run slower or faster with the
  *     values, zeros and near-zero activations fastest). Answers "DATA name bytes".
  *   MEASURE: warm up, time single calls of the current operation or plan, answer "RESULT name median_us n".
  * Timing is the same as the Java runner's (Timing.java): per-call samples after a warm-up, median.
@@ -807,25 +807,33 @@ static int read_plan(dnnl_engine_t eng, dnnl_stream_t stream, int threads, seq_t
 static long long read_data(seq_t *q) {
     char path[4096];
     int k;
-    if (scanf("%4095s %d", path, &k) != 2 || k < 0 || q->nbufs == 0) return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_conv: cannot open %s\n", path);
-        return -1;
-    }
-    long long total = 0;
+    if (scanf("%d", &k) != 1 || k < 0 || k > 1000000 || q->nbufs == 0) return -1;
+    long long (*ranges)[3] = calloc(k ? k : 1, sizeof *ranges);
     for (int i = 0; i < k; i++) {
         int buf;
         long long off, bytes;
         if (scanf(" b%d+%lld:%lld", &buf, &off, &bytes) != 3 || buf < 0 || buf >= q->nbufs || off < 0 || bytes < 0
-            || (size_t)(off + bytes) > q->sizes[buf] || fread((char *)q->bufs[buf] + off, 1, bytes, f) != (size_t)bytes) {
-            fprintf(stderr, "bench_conv: bad DATA range %d of %s\n", i, path);
-            fclose(f);
+            || (size_t)(off + bytes) > q->sizes[buf]) {
+            fprintf(stderr, "bench_conv: bad DATA range %d\n", i);
+            free(ranges);
             return -1;
         }
-        total += bytes;
+        ranges[i][0] = buf, ranges[i][1] = off, ranges[i][2] = bytes;
     }
-    fclose(f);
+    if (scanf(" %4095[^\n]", path) != 1) {
+        free(ranges);
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    long long total = f ? 0 : -1;
+    for (int i = 0; f && i < k && total >= 0; i++) {
+        size_t bytes = (size_t)ranges[i][2];
+        if (fread((char *)q->bufs[ranges[i][0]] + ranges[i][1], 1, bytes, f) == bytes) total += (long long)bytes;
+        else total = -1;
+    }
+    if (total < 0) fprintf(stderr, "bench_conv: cannot read DATA's %d ranges from %s\n", k, path);
+    if (f) fclose(f);
+    free(ranges);
     return total;
 }
 

@@ -128,7 +128,7 @@ record FloorPlan(String body, List<String> kinds, List<String> implementations, 
      * hands them to bench_conv's replay of this plan.
      */
     String writeData(Path file) throws IOException {
-        StringBuilder command = new StringBuilder("DATA ").append(file.toAbsolutePath()).append(' ').append(firstReads.size());
+        StringBuilder command = new StringBuilder("DATA ").append(firstReads.size());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             for (long[] r : firstReads) {
@@ -137,7 +137,7 @@ record FloorPlan(String body, List<String> kinds, List<String> implementations, 
                 command.append(" b").append(r[0]).append('+').append(r[1]).append(':').append(r[2]);
             }
         }
-        return command.toString();
+        return command.append(' ').append(file.toAbsolutePath()).toString(); // the rest of the line: spaces allowed
     }
 
     private static int buffer(List<long[]> buffers, long address) {

@@ -137,7 +137,7 @@ class FloorPlanTest {
                     assertTrue(r[3] + r[2] <= d.address() || d.address() + d.bytes() <= r[3], "no value a primitive writes");
                 }
             }
-            java.nio.file.Path file = dir.resolve("tiny.data");
+            java.nio.file.Path file = dir.resolve("tiny data.bin"); // a space in the path: the rest of the line
             String command = plan.writeData(file);
             assertEquals(read, java.nio.file.Files.size(file));
             // the input, where the first convolution reads it, holds the call's values
@@ -154,6 +154,14 @@ class FloorPlanTest {
                     s.plan("resnet_tiny", plan.body());
                     assertEquals(read, s.data(command));
                     assertTrue(s.measure().medianUs() > 0);
+                }
+                // a range past its buffer ends the replay, which the runner reports
+                try (NativeBench.Session s = NativeBench.start(1, new Timing.Budget(5, 20, 3))) {
+                    s.plan("resnet_tiny", plan.body());
+                    org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                            () -> s.data("DATA 1 b0+0:" + Long.MAX_VALUE / 2 + " " + file.toAbsolutePath()));
+                } catch (IOException exited) {
+                    assertTrue(exited.getMessage().contains("exited with 2"), exited.getMessage());
                 }
             }
         }
