@@ -42,6 +42,21 @@ public abstract class LayerBridge {
                                RunVariant variant, double[] inputBounds);
 
     /**
+     * The pipeline that {@link #run} of {@code layer} on inputs of these shapes in {@code variant}
+     * runs, and nothing else, outside the KERAS mode, held until the lease is released; null where
+     * the call does more (several inputs, a mask, an empty output, Java of the layer's own). A plan
+     * binds it once to run many times (see {@code PrimitiveSequence}).
+     */
+    public abstract LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(Layer layer, long[][] inputShapes,
+                                                                          RunVariant variant);
+
+    /** Enters a call of {@code layer} (no weights change, no close meanwhile): a stamp for {@link #exitCall}; throws if it is closed. */
+    public abstract long enterCall(Layer layer);
+
+    /** Leaves a call entered with {@link #enterCall}. */
+    public abstract void exitCall(Layer layer, long stamp);
+
+    /**
      * A layer's run with a ZeroPadding's {@code inputPadding} folded in (null: none), channels-last
      * input and output, and, when {@code sumIntoOutput}, the result times {@code summandScale} added
      * to what the output holds, then {@code afterSum} applied (null: nothing); with {@code outputChannelStride} above 0, the

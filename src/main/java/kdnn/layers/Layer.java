@@ -42,6 +42,22 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public kdnn.internal.LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(Layer layer, long[][] inputShapes,
+                                                                                   kdnn.internal.RunVariant variant) {
+            return layer.pipelineOfRun(inputShapes, (Variant) variant);
+        }
+
+        @Override
+        public long enterCall(Layer layer) {
+            return layer.enter();
+        }
+
+        @Override
+        public void exitCall(Layer layer, long stamp) {
+            layer.exitCall(stamp);
+        }
+
+        @Override
         public kdnn.internal.RunVariant variant(int[][] inputPadding, boolean channelsLastInput,
                                                 boolean channelsLastOutput, boolean sumIntoOutput, float summandScale,
                                                 Activation afterSum, long outputChannelStride, boolean bf16Input,
@@ -752,6 +768,32 @@ public abstract class Layer implements AutoCloseable {
         try {
             ShapePair shapes = checkedShapes(inputShapes[0], output, variant);
             return runPipeline(shapes, inputs[0], output, variant, inputBounds[0], inputBounds);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    // classes whose runInputs is Layer's own: a call is its pipeline's run and nothing more
+    private static final ClassValue<Boolean> RUNS_ONE_PIPELINE = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            for (Class<?> c = type; c != Layer.class; c = c.getSuperclass()) {
+                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals("runInputs")) return false;
+                }
+            }
+            return true;
+        }
+    };
+
+    /** See {@link kdnn.internal.LayerBridge#pipelineOfRun}. */
+    private kdnn.internal.LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(long[][] inputShapes, Variant variant) {
+        if (inputShapes.length != 1 || !RUNS_ONE_PIPELINE.get(getClass())) return null;
+        long stamp = enter();
+        try {
+            ShapePair shapes = shapesFor(inputShapes[0], variant);
+            if (shapes.outputElements == 0) return null;
+            return pipelines.acquire(shapes.key, threads(shapes.small), pipelineFactory).held();
         } finally {
             lifecycle.unlockRead(stamp);
         }

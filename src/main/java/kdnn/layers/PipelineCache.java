@@ -42,6 +42,11 @@ final class PipelineCache implements AutoCloseable {
         void release() {
             held.release();
         }
+
+        /** The cache's lease itself, for a holder that keeps the pipeline beyond one call (release it once). */
+        LeaseCache.Lease<Key, Pipeline> held() {
+            return held;
+        }
     }
 
     private final LeaseCache<Key, Pipeline> pipelines = new LeaseCache<>(CAPACITY, Pipeline::close);

@@ -372,6 +372,16 @@ public abstract sealed class Model implements AutoCloseable permits Functional, 
         }
     }
 
+    /** How many primitives the plan for {@code inputShapes} runs bound ({@link Plan#boundPrimitives()}), for tests. */
+    final int boundPrimitives(long[]... inputShapes) {
+        long stamp = enter();
+        try {
+            return withPlan(List.of(inputShapes), extremes(), Plan::boundPrimitives);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
     /** Whether predictions of the plan for {@code inputShapes} go to a compute thread ({@link Plan#startsTeams()}), for tests. */
     final boolean startsTeams(long[]... inputShapes) {
         long stamp = enter();

@@ -47,6 +47,11 @@ public final class ExecutionTrace {
         return List.copyOf(t.steps);
     }
 
+    /** True while this thread's calls are being recorded. */
+    public static boolean recording() {
+        return active() != null;
+    }
+
     /** The trace recording on this thread, or null (the usual case). */
     static ExecutionTrace active() {
         ExecutionTrace t = active;

@@ -191,6 +191,69 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * One context of this pipeline bound to buffers its owner keeps (a plan's workspace), so that
+     * its primitives can run as part of a {@link PrimitiveSequence}; null where a step runs in Java.
+     * The context leaves the pool until the binding is closed. The owner keeps the pipeline open
+     * meanwhile (a lease) and calls {@link Binding#point} before a run wherever buffers moved.
+     */
+    public Binding bind(MemorySegment[] inputs, MemorySegment output) {
+        for (Step s : steps) {
+            if (!(s instanceof PrimitiveStep)) return null;
+        }
+        Context c = take();
+        try {
+            Binding b = new Binding(c);
+            b.point(inputs, output);
+            return b;
+        } catch (RuntimeException | Error e) {
+            give(c);
+            throw e;
+        }
+    }
+
+    /** A context held by one owner, its memories pointed at the owner's buffers (see {@link #bind}). */
+    public final class Binding implements AutoCloseable {
+        private final Context context;
+        private final boolean pointsEachRun;
+        private boolean closed;
+
+        private Binding(Context context) {
+            this.context = context;
+            boolean padded = false;
+            for (Context.Bound b : context.stepBound) padded |= b.repointsEachCall();
+            this.pointsEachRun = padded;
+        }
+
+        /** True when a memory's padded layout needs it pointed again before every run (oneDNN zero-pads it then). */
+        public boolean pointsEachRun() {
+            return pointsEachRun;
+        }
+
+        /** Points the memories that read the inputs and write the output at these buffers (those that moved, and padded ones). */
+        public void point(MemorySegment[] inputs, MemorySegment output) {
+            System.arraycopy(inputs, 0, context.inputs, 0, context.inputs.length);
+            for (Context.Bound b : context.stepBound) b.point(context.inputs, output);
+        }
+
+        /** Appends this pipeline's primitives, with their bound arguments, to {@code sequence}. */
+        public void appendTo(PrimitiveSequence.Builder sequence) {
+            for (int k = 0; k < steps.size(); k++) {
+                PrimitiveStep p = (PrimitiveStep) steps.get(k);
+                Context.Bound b = context.stepBound[k];
+                sequence.add(p.primitive, b.count(), b.args());
+            }
+        }
+
+        /** Gives the context back to the pipeline's pool (nothing if the pipeline closed meanwhile: it freed the context). */
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            if (!Pipeline.this.closed) give(context);
+        }
+    }
+
     /** oneDNN's implementation names of the steps, e.g. {@code [brg_conv_fwd:avx512_core]}. */
     public List<String> implementations() {
         List<String> names = new ArrayList<>();
@@ -281,6 +344,13 @@ public final class Pipeline implements AutoCloseable {
             }
 
             private static final long NEVER = Long.MIN_VALUE;
+
+            /** True when a memory of a padded layout follows the input or output: pointed again every call. */
+            boolean repointsEachCall() {
+                for (long a : inputAt) if (a == NEVER) return true;
+                for (long a : outputAt) if (a == NEVER) return true;
+                return false;
+            }
 
             void point(MemorySegment[] inputs, MemorySegment output) {
                 for (int i = 0; i < inputMemories.length; i++) {

@@ -81,6 +81,11 @@ public final class BatchSlices extends Plan {
     }
 
     @Override
+    public int boundPrimitives() {
+        return slice.boundPrimitives() + (rest == null ? 0 : rest.boundPrimitives());
+    }
+
+    @Override
     public void close() {
         slice.close();
         if (rest != null) rest.close();

@@ -100,6 +100,12 @@ public abstract sealed class Plan implements AutoCloseable permits StepPlan, Bat
     /** {@link #execute(MemorySegment[], MemorySegment[])}, handing each step's result to {@code afterStep} once written (null: none). */
     public abstract void execute(MemorySegment[] inputs, MemorySegment[] outputs, Consumer<MemorySegment> afterStep);
 
+    /**
+     * How many primitives the idle workspaces' bound steps run as sequences ({@code BoundSteps}),
+     * the most of any workspace, summed over the plan's parts; 0 where none is bound. For tests.
+     */
+    public abstract int boundPrimitives();
+
     /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
     @Override
     public abstract void close();

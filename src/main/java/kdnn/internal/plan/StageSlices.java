@@ -127,6 +127,13 @@ public final class StageSlices extends Plan {
 
     /** Frees the boundary buffers and the stages' plans; no prediction may be running. */
     @Override
+    public int boundPrimitives() {
+        int n = 0;
+        for (Plan p : stages) n += p.boundPrimitives();
+        return n;
+    }
+
+    @Override
     public void close() {
         closed = true;
         for (MemorySegment b; (b = idle.poll()) != null; ) NativeMemory.free(b);

@@ -222,31 +222,70 @@ public final class StepPlan extends Plan {
                     w.values[v] = outputs[outputOf[v]];
                 }
             }
+            if (afterStep == null && w.bound(this) != null && w.bound.run(this, w)) return;
             for (int s = 0; s < steps.length; s++) {
-                Step step = steps[s];
-                int[] in = step.inputs();
-                MemorySegment[] args = w.stepInputs[s];
-                double[] bounds = w.stepBounds[s];
-                for (int i = 0; i < in.length; i++) {
-                    args[i] = w.values[in[i]];
-                    bounds[i] = w.bounds[in[i]];
-                }
-                double y = step.run(args, w.values[step.output()], bounds);
-                // a step that scanned an input leaves the bound it found: later readers of that value need no scan
-                for (int i = 0; i < in.length; i++) {
-                    if (bounds[i] < Double.POSITIVE_INFINITY && !(w.bounds[in[i]] <= bounds[i])) w.bounds[in[i]] = bounds[i];
-                }
-                w.bounds[step.output()] = y;
-                if (afterStep != null) afterStep.accept(w.values[step.output()]);
+                runStep(w, s);
+                if (afterStep != null) afterStep.accept(w.values[steps[s].output()]);
             }
         } finally {
             give(w);
         }
     }
 
+    /** Runs step {@code s} on the workspace's values, keeping the bounds it finds. */
+    void runStep(Workspace w, int s) {
+        Step step = steps[s];
+        int[] in = step.inputs();
+        MemorySegment[] args = w.stepInputs[s];
+        double[] bounds = w.stepBounds[s];
+        for (int i = 0; i < in.length; i++) {
+            args[i] = w.values[in[i]];
+            bounds[i] = w.bounds[in[i]];
+        }
+        double y = step.run(args, w.values[step.output()], bounds);
+        // a step that scanned an input leaves the bound it found: later readers of that value need no scan
+        for (int i = 0; i < in.length; i++) {
+            if (bounds[i] < Double.POSITIVE_INFINITY && !(w.bounds[in[i]] <= bounds[i])) w.bounds[in[i]] = bounds[i];
+        }
+        w.bounds[step.output()] = y;
+    }
+
+    Step[] steps() {
+        return steps;
+    }
+
+    /** True when value {@code v} is a model input or output: a buffer the caller hands in each call. */
+    boolean callersValue(int v) {
+        return inputOf[v] >= 0 || outputOf[v] >= 0;
+    }
+
     /** What one concurrent prediction needs of its own: the workspace and per-step argument arrays. */
-    private final class Workspace {
+    final class Workspace {
         final MemorySegment memory;
+        // its steps bound once (null: not yet, or stale); unbindable: the plan's steps cannot be
+        BoundSteps bound;
+        private boolean unbindable;
+
+        /**
+         * The steps bound to this workspace for a run now, made or remade if needed; null where
+         * this run takes the steps one by one (the KERAS mode, a trace, lanes of another width).
+         */
+        BoundSteps bound(StepPlan plan) {
+            // lanes of a split turn (fewer threads) take the steps one by one: the binding stays the whole count's
+            if (unbindable || ExtremeValues.mode() == ExtremeValues.KERAS || kdnn.runtime.ExecutionTrace.recording()
+                    || Threads.count() != Threads.processCount()) {
+                return null;
+            }
+            if (bound != null && !bound.current()) {
+                bound.close();
+                bound = null;
+            }
+            if (bound == null) {
+                bound = BoundSteps.bind(plan, this);
+                unbindable = bound == null;
+            }
+            return bound;
+        }
         final MemorySegment[] values = new MemorySegment[valueCount];
         final double[] bounds = new double[valueCount];
         final MemorySegment[][] stepInputs = new MemorySegment[steps.length][];
@@ -266,7 +305,12 @@ public final class StepPlan extends Plan {
         }
 
         void close() {
-            if (workspaceBytes != 0) NativeMemory.free(memory);
+            try {
+                if (bound != null) bound.close();
+            } finally {
+                bound = null;
+                if (workspaceBytes != 0) NativeMemory.free(memory);
+            }
         }
     }
 
@@ -297,6 +341,17 @@ public final class StepPlan extends Plan {
             }
         }
         w.close(); // more predictions ran at once than there are slots
+    }
+
+    @Override
+    public int boundPrimitives() {
+        int most = 0;
+        for (int i = 0; i < IDLE_SLOTS; i++) {
+            Workspace w = idle.get(i);
+            BoundSteps b = w == null ? null : w.bound;
+            if (b != null) most = Math.max(most, b.primitives());
+        }
+        return most;
     }
 
     /** Frees the workspaces, the plan's own pipelines and derived layers; no prediction may be running. */
