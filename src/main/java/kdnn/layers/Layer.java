@@ -773,21 +773,27 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
-    // classes whose runInputs is Layer's own: a call is its pipeline's run and nothing more
+    // classes whose call is Layer's own runInputs (a pipeline's run and nothing more), or says what it runs
     private static final ClassValue<Boolean> RUNS_ONE_PIPELINE = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
             for (Class<?> c = type; c != Layer.class; c = c.getSuperclass()) {
+                boolean runs = false;
                 for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                    if (m.getName().equals("runInputs")) return false;
+                    if (m.getName().equals("pipelineOfRun")) return true;
+                    runs |= m.getName().equals("runInputs");
                 }
+                if (runs) return false;
             }
             return true;
         }
     };
 
-    /** See {@link kdnn.internal.LayerBridge#pipelineOfRun}. */
-    private kdnn.internal.LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(long[][] inputShapes, Variant variant) {
+    /**
+     * See {@link kdnn.internal.LayerBridge#pipelineOfRun}: here a call of one input that is
+     * {@link #runInputs}' own. A class whose call does more overrides both, or neither (then null).
+     */
+    kdnn.internal.LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(long[][] inputShapes, Variant variant) {
         if (inputShapes.length != 1 || !RUNS_ONE_PIPELINE.get(getClass())) return null;
         long stamp = enter();
         try {

@@ -137,6 +137,24 @@ public abstract class Merge extends Layer {
         }
     }
 
+    /** The pipeline {@link #runInputs} runs, where that is all it does (no NaN to restore, a non-empty output). */
+    @Override
+    final kdnn.internal.LeaseCache.Lease<?, kdnn.runtime.Pipeline> pipelineOfRun(long[][] inputShapes, Variant variant) {
+        if (propagatesNaN()) return null;
+        long stamp = enter();
+        try {
+            long[] out = computeOutputShape(Arrays.asList(inputShapes));
+            long outElements = Shapes.product(out);
+            if (outElements == 0) return null;
+            boolean channelsLast = variant.channelsLastInput() && out.length >= 3;
+            long elements = outElements * inputShapes.length;
+            int threads = elements < SMALL_WORK ? 1 : kdnn.runtime.Threads.count();
+            return pipelines.acquire(key(inputShapes, channelsLast), threads, this::fromKey).held();
+        } finally {
+            exitCall(stamp);
+        }
+    }
+
     /** Writes NaN wherever an input (broadcast to the output) holds NaN. */
     private static void restoreNaN(long[][] shapes, MemorySegment[] inputs, long[] out, MemorySegment output,
                                    double[] bounds) {

@@ -49,9 +49,10 @@ class BoundStepsTest {
         }
     }
 
-    @Test
-    void everyPrimitiveOfAConvolutionalNetRunsInTheSequence() throws IOException {
-        try (Model model = load("mobilenet_v2_tiny")) {
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenet_v2_tiny", "wavenet_gated", "unet_skips"})
+    void everyPrimitiveOfTheseNetsRunsInTheSequence(String name) throws IOException {
+        try (Model model = load(name)) {
             long[][] shapes = shapes(model, 1);
             List<Tensor> in = inputs(shapes, new SplittableRandom(1));
             model.predict(in);
