@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * Primitives whose arguments are bound once ({@link Pipeline.Binding}), run in order on one
- * stream: a plan's run of layers as one loop, as oneDNN's {@code cnn_inference_f32} runs a net.
- * The layers' own calls pay per step for what a standalone call needs (its context from a pool,
- * its lock, its pipeline looked up by shape); this pays it once per sequence. One caller at a
- * time; whoever holds the bindings keeps the primitives open.
+ * stream, whole or a range at a time: a plan's layers as one loop, as oneDNN's
+ * {@code cnn_inference_f32} runs a net. The layers' own calls pay per step for what a standalone
+ * call needs (a context from the pool, the pipeline looked up by shape, the memories pointed);
+ * this pays it once. One caller at a time; whoever holds the bindings keeps the primitives open.
  */
 public final class PrimitiveSequence implements AutoCloseable {
     private final MemorySegment[] primitives;
@@ -46,9 +46,14 @@ public final class PrimitiveSequence implements AutoCloseable {
 
     /** Runs the primitives in order, each with the thread count it was created for, then waits for the stream. */
     public void run() {
+        run(0, primitives.length);
+    }
+
+    /** Runs primitives {@code from} to {@code to} (exclusive) in order, then waits for the stream. */
+    public void run(int from, int to) {
         if (closed) throw new IllegalStateException("primitive sequence is closed");
         int current = -1;
-        for (int i = 0; i < primitives.length; i++) {
+        for (int i = from; i < to; i++) {
             if (threads[i] != current) {
                 current = threads[i];
                 Threads.runWith(current);
@@ -80,9 +85,9 @@ public final class PrimitiveSequence implements AutoCloseable {
             args.add(boundArgs);
         }
 
-        /** True when nothing was added. */
-        public boolean isEmpty() {
-            return primitives.isEmpty();
+        /** How many primitives were added so far: where the next one will stand. */
+        public int size() {
+            return primitives.size();
         }
 
         public PrimitiveSequence build() {

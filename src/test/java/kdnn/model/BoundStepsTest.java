@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A plan's steps bound once to a workspace and run as primitive sequences give, bit for bit, what
  * the same plan gives run step by step through the layers' calls (as a recorded call runs), and
- * stay right across what changes under them: the caller's buffers, weights, the precision, the
- * thread count, a closed layer, calls from several threads.
+ * stay right across what changes under them: the caller's buffers, weights (also while threads
+ * predict), the precision, the thread count, a closed layer, calls from several threads.
  */
 class BoundStepsTest {
     @ParameterizedTest
@@ -150,6 +150,77 @@ class BoundStepsTest {
                 assertEqualBits(want.get(k), values(model.predict(ins.get(k))), "input " + k);
             });
         }
+    }
+
+    @Test
+    void weightsSetWhileThreadsPredictGiveEachLayersOldOrNewValuesNeverAHang() throws Exception {
+        try (Model model = load("resnet_tiny")) {
+            long[][] shapes = shapes(model, 1);
+            List<Tensor> in = inputs(shapes, new SplittableRandom(13));
+            List<Layer> convs = model.allLayers().stream().filter(l -> l.className().equals("Conv2D")).limit(2).toList();
+            List<List<Weight>> a = new ArrayList<>();
+            List<List<Weight>> b = new ArrayList<>();
+            for (Layer l : convs) {
+                a.add(l.getWeights());
+                b.add(scaled(l.getWeights(), 1.5f));
+            }
+            // the outputs for each layer's old (a) or new (b) weights: bit k of c says which layer k has
+            List<List<float[]>> combos = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                for (int k = 0; k < 2; k++) convs.get(k).setWeights(((c >> k) & 1) == 0 ? a.get(k) : b.get(k));
+                combos.add(stepByStep(model, in));
+            }
+            convs.get(0).setWeights(a.get(0));
+            convs.get(1).setWeights(a.get(1));
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int k = 0; k < 2; k++) {
+                int layer = k;
+                Thread t = new Thread(() -> {
+                    try {
+                        for (int i = 0; !done.get(); i++) convs.get(layer).setWeights(i % 2 == 0 ? b.get(layer) : a.get(layer));
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                t.start();
+                writers.add(t);
+            }
+            try {
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120), () ->
+                        Concurrently.run(3, 40, r -> {
+                            List<float[]> got = values(model.predict(in));
+                            assertTrue(combos.stream().anyMatch(c -> sameBits(c, got)),
+                                    "an output that is none of the four weight combinations'");
+                        }));
+            } finally {
+                done.set(true);
+                for (Thread t : writers) t.join();
+            }
+            if (failure.get() != null) throw new AssertionError(failure.get());
+        }
+    }
+
+    private static List<Weight> scaled(List<Weight> weights, float factor) {
+        List<Weight> out = new ArrayList<>();
+        for (Weight x : weights) {
+            float[] v = x.values().clone();
+            for (int i = 0; i < v.length; i++) v[i] *= factor;
+            out.add(new Weight(x.name(), x.shape(), v));
+        }
+        return out;
+    }
+
+    private static boolean sameBits(List<float[]> want, List<float[]> have) {
+        for (int k = 0; k < want.size(); k++) {
+            float[] w = want.get(k);
+            float[] h = have.get(k);
+            for (int i = 0; i < w.length; i++) {
+                if (Float.floatToRawIntBits(w[i]) != Float.floatToRawIntBits(h[i])) return false;
+            }
+        }
+        return true;
     }
 
     private static Model load(String name) throws IOException {

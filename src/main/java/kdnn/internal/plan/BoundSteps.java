@@ -2,9 +2,7 @@ package kdnn.internal.plan;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import kdnn.internal.LayerBridge;
 import kdnn.internal.LeaseCache;
 import kdnn.layers.Layer;
@@ -14,117 +12,96 @@ import kdnn.runtime.Threads;
 
 /**
  * A workspace's steps bound once: each layer step's pipeline held, one of its contexts pointed at
- * the workspace's values, and the primitives of consecutive such steps run as one
- * {@link PrimitiveSequence}; other steps run as the plan runs them. What a layer's call repeats
- * for every step (its lock, its pipeline looked up by shape, a context from the pool, the memories
- * pointed) a run pays once, and the primitives run back to back as the floor replays them.
+ * the workspace's values, its primitives a range of one {@link PrimitiveSequence}; other steps
+ * run as the plan runs them. What a layer's call repeats for every step (its pipeline looked up
+ * by shape, a context from the pool, the memories pointed, the shapes checked) a run does not.
  *
- * <p>Only in the fused modes: the KERAS mode's checks run between layers. A run holds every
- * bound layer's call lock, so no weights, precision or close change them meanwhile; such a
- * change (their weights versions) or another thread count makes the binding stale, and the
- * workspace binds again.
+ * <p>Only in the fused modes: the KERAS mode's checks run between layers. Each bound step runs
+ * under its layer's call lock, one lock at a time as the layers' own calls take them, and only
+ * while the layer's weights version is the one it was bound under; a step that finds it changed
+ * (new weights or precision) runs, with the rest, the plan's way, and the workspace binds again
+ * for its next run. Another thread count binds again too.
  */
 final class BoundSteps implements AutoCloseable {
     private final int threads;
     private volatile long anyVersion;
-    private final List<Layer> layers = new ArrayList<>();
-    private final List<Long> layerVersions = new ArrayList<>();
     private final List<LeaseCache.Lease<?, Pipeline>> leases = new ArrayList<>();
     private final List<Pipeline.Binding> bindings = new ArrayList<>();
-    private final List<PrimitiveSequence> sequences = new ArrayList<>();
-    // in order: -1 - k runs sequence k, s >= 0 runs step s the plan's way
-    private int[] segments;
-    // bindings pointed again before each run (a caller's buffer, a padded layout), with the values they read and write
-    private final List<Pipeline.Binding> repointed = new ArrayList<>();
-    private final List<int[]> repointedInputs = new ArrayList<>();
-    private final List<MemorySegment[]> repointedArgs = new ArrayList<>();
-    private final List<Integer> repointedOutput = new ArrayList<>();
-    private long[] stamps;
+    private PrimitiveSequence sequence;
+    // per step: its primitives' range in the sequence (from -1: not bound, run the plan's way),
+    // its layer (null: the plan's own pipeline) and that layer's weights version when bound
+    private final int[] from;
+    private final int[] to;
+    private final Layer[] layer;
+    private final long[] version;
+    // per step: its binding where it is pointed again before each run (a caller's buffer, a padded layout), else null
+    private final Pipeline.Binding[] repointed;
+    private final MemorySegment[][] args;
+    private volatile boolean stale;
 
-    private BoundSteps(int threads, long anyVersion) {
+    private BoundSteps(int threads, long anyVersion, int steps) {
         this.threads = threads;
         this.anyVersion = anyVersion;
+        from = new int[steps];
+        to = new int[steps];
+        layer = new Layer[steps];
+        version = new long[steps];
+        repointed = new Pipeline.Binding[steps];
+        args = new MemorySegment[steps][];
     }
 
     /** The workspace's steps bound for runs with the thread count in force; null where no step can be. */
     static BoundSteps bind(StepPlan plan, StepPlan.Workspace w) {
         LayerBridge bridge = LayerBridge.get();
-        BoundSteps b = new BoundSteps(Threads.count(), bridge.anyWeightsVersion());
+        BoundSteps b = new BoundSteps(Threads.count(), bridge.anyWeightsVersion(), plan.steps().length);
         try {
-            return b.bindSteps(plan, w, bridge) ? b : closed(b);
+            if (b.bindSteps(plan, w, bridge)) return b;
+            b.close();
+            return null;
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;
         }
     }
 
-    private static BoundSteps closed(BoundSteps b) {
-        b.close();
-        return null;
-    }
-
     private boolean bindSteps(StepPlan plan, StepPlan.Workspace w, LayerBridge bridge) {
         StepPlan.Step[] steps = plan.steps();
-        Map<Layer, Boolean> locked = new IdentityHashMap<>();
-        Map<Layer, Boolean> oneByOne = new IdentityHashMap<>();
-        List<Integer> order = new ArrayList<>();
-        PrimitiveSequence.Builder sequence = null;
+        PrimitiveSequence.Builder primitives = PrimitiveSequence.builder();
         for (int s = 0; s < steps.length; s++) {
+            from[s] = -1;
             // a residual step outside the KERAS mode is its fused convolution on its own inputs
             StepPlan.Step step = steps[s] instanceof StepPlan.ResidualStep r ? r.fused() : steps[s];
-            Layer layer = step instanceof StepPlan.LayerStep l ? l.layer() : null;
             Pipeline pipeline = null;
             if (step instanceof StepPlan.LayerStep l) {
-                long version = bridge.weightsVersion(layer); // before the pipeline: a change after it shows
-                LeaseCache.Lease<?, Pipeline> lease = bridge.pipelineOfRun(layer, l.inputShapes(), l.variant());
-                if (lease != null) {
-                    leases.add(lease);
-                    pipeline = lease.value();
-                    if (locked.put(layer, Boolean.TRUE) == null) {
-                        layers.add(layer);
-                        layerVersions.add(version);
-                    }
-                }
+                long v = bridge.weightsVersion(l.layer()); // before the pipeline: a change after it shows
+                LeaseCache.Lease<?, Pipeline> lease = bridge.pipelineOfRun(l.layer(), l.inputShapes(), l.variant());
+                if (lease == null) continue;
+                leases.add(lease);
+                pipeline = lease.value();
+                layer[s] = l.layer();
+                version[s] = v;
             } else if (step instanceof StepPlan.ConvertStep c) {
                 pipeline = c.pipeline(); // the plan's own
-            }
-            int[] in = step.inputs();
-            int out = step.output();
-            Pipeline.Binding binding = pipeline == null ? null : pipeline.bind(values(w, in, new MemorySegment[in.length]),
-                    w.values[out]);
-            if (binding == null) {
-                if (layer != null) oneByOne.put(layer, Boolean.TRUE);
-                if (sequence != null) {
-                    order.add(-1 - sequences.size());
-                    sequences.add(sequence.build());
-                    sequence = null;
-                }
-                order.add(s);
+            } else {
                 continue;
             }
+            int[] in = step.inputs();
+            MemorySegment[] values = values(w, in, new MemorySegment[in.length]);
+            Pipeline.Binding binding = pipeline.bind(values, w.values[step.output()]);
+            if (binding == null) continue;
             bindings.add(binding);
-            boolean callers = plan.callersValue(out);
+            boolean callers = plan.callersValue(step.output());
             for (int v : in) callers |= plan.callersValue(v);
             if (callers || binding.pointsEachRun()) {
-                repointed.add(binding);
-                repointedInputs.add(in);
-                repointedArgs.add(new MemorySegment[in.length]);
-                repointedOutput.add(out);
+                repointed[s] = binding;
+                args[s] = values;
             }
-            if (sequence == null) sequence = PrimitiveSequence.builder();
-            binding.appendTo(sequence);
-        }
-        if (sequence != null) {
-            order.add(-1 - sequences.size());
-            sequences.add(sequence.build());
-        }
-        // a layer both bound and called (its call takes its lock again) would wait on itself behind a writer
-        for (Layer l : oneByOne.keySet()) {
-            if (locked.containsKey(l)) return false;
+            from[s] = primitives.size();
+            binding.appendTo(primitives);
+            to[s] = primitives.size();
         }
         if (bindings.isEmpty()) return false;
-        segments = order.stream().mapToInt(Integer::intValue).toArray();
-        stamps = new long[layers.size()];
+        sequence = primitives.build();
         return true;
     }
 
@@ -133,68 +110,65 @@ final class BoundSteps implements AutoCloseable {
         return into;
     }
 
-    /** True while the thread count and the bound layers' weights are those it was bound under. */
+    /** False once a step found its layer changed, or the thread count or a bound layer's weights differ from when it was bound. */
     boolean current() {
-        if (threads != Threads.count()) return false;
+        if (stale || threads != Threads.count()) return false;
         LayerBridge bridge = LayerBridge.get();
         long any = bridge.anyWeightsVersion();
         if (any == anyVersion) return true;
-        for (int i = 0; i < layers.size(); i++) {
-            if (bridge.weightsVersion(layers.get(i)) != layerVersions.get(i)) return false;
+        for (int s = 0; s < layer.length; s++) {
+            if (layer[s] != null && bridge.weightsVersion(layer[s]) != version[s]) return false;
         }
         anyVersion = any; // another layer's change
         return true;
     }
 
-    /**
-     * Runs the steps on the workspace's values (the call's inputs and outputs in place); false,
-     * having run nothing, where the binding went stale before its layers were held.
-     */
-    boolean run(StepPlan plan, StepPlan.Workspace w) {
+    /** Runs the steps on the workspace's values (the call's inputs and outputs in place). */
+    void run(StepPlan plan, StepPlan.Workspace w) {
         LayerBridge bridge = LayerBridge.get();
-        int held = 0;
-        try {
-            for (; held < layers.size(); held++) stamps[held] = bridge.enterCall(layers.get(held));
-            if (!current()) return false;
-            for (int i = 0; i < repointed.size(); i++) {
-                repointed.get(i).point(values(w, repointedInputs.get(i), repointedArgs.get(i)), w.values[repointedOutput.get(i)]);
+        StepPlan.Step[] steps = plan.steps();
+        for (int s = 0; s < from.length; s++) {
+            if (from[s] < 0) {
+                plan.runStep(w, s);
+                continue;
             }
-            for (int k : segments) {
-                if (k < 0) sequences.get(-1 - k).run();
-                else plan.runStep(w, k);
-            }
-            return true;
-        } finally {
-            while (held > 0) {
-                held--;
-                bridge.exitCall(layers.get(held), stamps[held]);
+            Layer l = layer[s];
+            long stamp = l == null ? 0 : bridge.enterCall(l);
+            try {
+                if (l != null && bridge.weightsVersion(l) != version[s]) {
+                    stale = true; // changed since bound (its pipeline may be a new one): this step and the rest the plan's way
+                    bridge.exitCall(l, stamp);
+                    l = null;
+                    for (int k = s; k < steps.length; k++) plan.runStep(w, k);
+                    return;
+                }
+                if (repointed[s] != null) {
+                    StepPlan.Step step = steps[s] instanceof StepPlan.ResidualStep r ? r.fused() : steps[s];
+                    repointed[s].point(values(w, step.inputs(), args[s]), w.values[step.output()]);
+                }
+                sequence.run(from[s], to[s]);
+            } finally {
+                if (l != null) bridge.exitCall(l, stamp);
             }
         }
     }
 
-    /** How many primitives the sequences run, for tests. */
+    /** How many primitives the steps run bound, for tests. */
     int primitives() {
-        int n = 0;
-        for (PrimitiveSequence s : sequences) n += s.size();
-        return n;
+        return sequence == null ? 0 : sequence.size();
     }
 
     /** Gives the contexts back, then the pipelines. */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (PrimitiveSequence s : sequences) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                if (failure == null) failure = e;
-            }
+        try {
+            if (sequence != null) sequence.close();
+        } finally {
+            sequence = null;
+            for (Pipeline.Binding b : bindings) b.close();
+            for (LeaseCache.Lease<?, Pipeline> l : leases) l.release();
+            bindings.clear();
+            leases.clear();
         }
-        for (Pipeline.Binding b : bindings) b.close();
-        for (LeaseCache.Lease<?, Pipeline> l : leases) l.release();
-        sequences.clear();
-        bindings.clear();
-        leases.clear();
-        if (failure != null) throw failure;
     }
 }

@@ -222,7 +222,10 @@ public final class StepPlan extends Plan {
                     w.values[v] = outputs[outputOf[v]];
                 }
             }
-            if (afterStep == null && w.bound(this) != null && w.bound.run(this, w)) return;
+            if (afterStep == null && w.bound(this) != null) {
+                w.bound.run(this, w);
+                return;
+            }
             for (int s = 0; s < steps.length; s++) {
                 runStep(w, s);
                 if (afterStep != null) afterStep.accept(w.values[steps[s].output()]);
