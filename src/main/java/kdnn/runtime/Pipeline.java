@@ -144,6 +144,12 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private Context take() {
+        Context c = takeIdle();
+        return c != null ? c : newContext();
+    }
+
+    /** An idle context from the pool, or null. */
+    private Context takeIdle() {
         int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
         for (int i = 0; i < IDLE_SLOTS; i++) {
             int slot = (start + i) % IDLE_SLOTS;
@@ -152,8 +158,15 @@ public final class Pipeline implements AutoCloseable {
                 return c;
             }
         }
-        return newContext();
+        return null;
     }
+
+    /** How many execution contexts all pipelines hold now, for tests. */
+    public static int liveContexts() {
+        return LIVE_CONTEXTS.get();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger LIVE_CONTEXTS = new java.util.concurrent.atomic.AtomicInteger();
 
     private void give(Context c) {
         int start = (int) (Thread.currentThread().threadId() % IDLE_SLOTS);
@@ -182,12 +195,24 @@ public final class Pipeline implements AutoCloseable {
         if (prepare.isEmpty()) {
             return;
         }
-        Context c = take();
+        // no call runs meanwhile (the owner's write lock), so a context a binding holds is idle too:
+        // with the pool empty, borrowing it spares making another one for good
+        Context c = takeIdle();
+        boolean borrowed = false;
+        if (c == null) {
+            synchronized (all) {
+                if (!closed && !all.isEmpty()) {
+                    c = all.get(0);
+                    borrowed = true;
+                }
+            }
+        }
+        if (c == null) c = newContext();
         try {
             java.util.Arrays.fill(c.inputs, MemorySegment.NULL);
             c.run(prepare, c.prepareBound, c.inputs, MemorySegment.NULL, null);
         } finally {
-            give(c);
+            if (!borrowed) give(c);
         }
     }
 
@@ -370,6 +395,7 @@ public final class Pipeline implements AutoCloseable {
         }
 
         Context() {
+            LIVE_CONTEXTS.incrementAndGet(); // close() counts it out, also where this fails
             try {
                 scratch = scratchpadBytes == 0 ? MemorySegment.NULL : arena.allocate(scratchpadBytes, 64);
                 for (int i = 2; i < slots.length; i++) {
@@ -492,6 +518,7 @@ public final class Pipeline implements AutoCloseable {
         }
 
         void close() {
+            LIVE_CONTEXTS.decrementAndGet();
             for (MemorySegment m : memories) {
                 Dnnl.memoryDestroy(m);
             }

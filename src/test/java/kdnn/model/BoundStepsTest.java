@@ -88,6 +88,28 @@ class BoundStepsTest {
     }
 
     @Test
+    void weightsSetAgainAndAgainWhileBoundMakeNoNewContexts() throws IOException {
+        try (Model model = load("mobilenet_v2_tiny")) {
+            long[][] shapes = shapes(model, 1);
+            List<Tensor> in = inputs(shapes, new SplittableRandom(4));
+            // a Dense of its own, and a convolution whose weights reach a derived layer (BatchNormalization folded)
+            List<Layer> changed = List.of(
+                    model.allLayers().stream().filter(l -> l.className().equals("Dense")).findFirst().orElseThrow(),
+                    model.allLayers().stream().filter(l -> l.className().equals("Conv2D")).findFirst().orElseThrow());
+            model.predict(in).forEach(Tensor::close);
+            // a setWeights while bound re-prepares the weights on the idle bound context, not on a new one
+            int contexts = kdnn.runtime.Pipeline.liveContexts();
+            for (int i = 0; i < 6; i++) {
+                for (Layer l : changed) l.setWeights(scaled(l.getWeights(), i % 2 == 0 ? 2f : 0.5f));
+                model.predict(in).forEach(Tensor::close);
+            }
+            // at most as many: a Cleaner may free a forgotten layer's contexts meanwhile, nothing here makes one
+            int after = kdnn.runtime.Pipeline.liveContexts();
+            assertTrue(after <= contexts, "contexts " + contexts + " before six setWeights and predictions, " + after + " after");
+        }
+    }
+
+    @Test
     void aPrecisionChangeRebindsAndBackToFloat32GivesTheFirstValues() throws IOException {
         try (Model model = load("resnet_tiny")) {
             long[][] shapes = shapes(model, 2);
