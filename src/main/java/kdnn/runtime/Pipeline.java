@@ -85,6 +85,8 @@ public final class Pipeline implements AutoCloseable {
     private final AtomicReferenceArray<Context> idle = new AtomicReferenceArray<>(IDLE_SLOTS);
     private static final int IDLE_SLOTS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     private final List<Context> all = new ArrayList<>();
+    // the contexts bindings hold out of the pool (guarded by all)
+    private final List<Context> heldByBindings = new ArrayList<>();
     private volatile boolean closed;
 
     private Pipeline(Builder b) {
@@ -195,14 +197,14 @@ public final class Pipeline implements AutoCloseable {
         if (prepare.isEmpty()) {
             return;
         }
-        // no call runs meanwhile (the owner's write lock), so a context a binding holds is idle too:
-        // with the pool empty, borrowing it spares making another one for good
+        // a binding's context is idle here too (its runs hold the owning layer's lock, whose write
+        // lock a change of weights holds): with the pool empty, borrowing it spares making another for good
         Context c = takeIdle();
         boolean borrowed = false;
         if (c == null) {
             synchronized (all) {
-                if (!closed && !all.isEmpty()) {
-                    c = all.get(0);
+                if (!closed && !heldByBindings.isEmpty()) {
+                    c = heldByBindings.get(0);
                     borrowed = true;
                 }
             }
@@ -230,6 +232,9 @@ public final class Pipeline implements AutoCloseable {
         try {
             Binding b = new Binding(c);
             b.point(inputs, output);
+            synchronized (all) {
+                heldByBindings.add(c);
+            }
             return b;
         } catch (RuntimeException | Error e) {
             give(c);
@@ -275,6 +280,9 @@ public final class Pipeline implements AutoCloseable {
         public void close() {
             if (closed) return;
             closed = true;
+            synchronized (all) {
+                heldByBindings.remove(context);
+            }
             if (!Pipeline.this.closed) give(context);
         }
     }
@@ -316,6 +324,7 @@ public final class Pipeline implements AutoCloseable {
                 c.close();
             }
             all.clear();
+            heldByBindings.clear();
             for (int i = 0; i < IDLE_SLOTS; i++) {
                 idle.set(i, null);
             }
