@@ -316,13 +316,15 @@ final class ComputeThreads {
 
         /**
          * Whether this idle thread has ended its service: more compute threads run than the gate
-         * now admits at once (the count went up), and each keeps an OpenMP team that, beyond the
-         * cores, would make libgomp throttle every team. A task queued meanwhile goes to another.
+         * now admits at once (the count went up), or calls no longer come to them (the policy
+         * became {@code FIXED}, the count 1), and each keeps an OpenMP team that, beside others
+         * beyond the cores, would make libgomp throttle every team. A task queued meanwhile goes
+         * to another.
          */
         private boolean retired() {
             while (true) {
                 int n = CREATED.get();
-                if (n <= Threads.callsAtOnce()) return false;
+                if (n <= Threads.computeThreadsKept()) return false;
                 if (CREATED.compareAndSet(n, n - 1)) break;
             }
             for (Helper h : helpers) h.retire();

@@ -107,6 +107,9 @@ public final class Threads {
     public static void setPolicy(Policy p) {
         policy = java.util.Objects.requireNonNull(p, "policy");
         gate = newGate();
+        // under FIXED the callers run their own calls: the idle compute threads end, and their
+        // teams with them (a team kept beside the callers' makes libgomp throttle every team)
+        ComputeThreads.wakeIdle();
     }
 
     private static Gate newGate() {
@@ -179,6 +182,14 @@ public final class Threads {
             if (!oneThread) wideRunning.decrementAndGet();
             release(oneThread ? one : full);
         }
+    }
+
+    /**
+     * How many compute threads to keep: {@link #callsAtOnce()}, or none where no call goes to
+     * one ({@link Policy#FIXED}, a count of 1, where calls run on their callers).
+     */
+    static int computeThreadsKept() {
+        return gate == null || count <= 1 ? 0 : callsAtOnce();
     }
 
     /** How many calls {@link Policy#SHARE_CORES} runs at once: the cores over the count, at least one. */

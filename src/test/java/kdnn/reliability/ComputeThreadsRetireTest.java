@@ -27,4 +27,23 @@ class ComputeThreadsRetireTest {
         assertEquals(100, Integer.parseInt(m.group(4)), "and it served every call after");
         assertEquals(1, Integer.parseInt(m.group(5)), r.output());
     }
+
+    /**
+     * A compute thread's team left idle beside the callers' own under FIXED made libgomp throttle
+     * every team: MobileNetV3-Large's predictions ran 3x slower after {@code setPolicy(FIXED)} in a
+     * process whose model was built under the default (2026-12-06, Zen 5).
+     */
+    @Test
+    void computeThreadsEndWhenThePolicyRunsCallsOnTheirCallers() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(RetireProbe.class, List.of("-XX:ActiveProcessorCount=8"));
+        assertEquals(0, r.exit(), r.output());
+        Matcher m = Pattern.compile("fixed: left=(\\d+) served=(\\d+) on compute threads=(\\d+); back: served=(\\d+)"
+                + " on compute threads=(\\d+)").matcher(r.output());
+        assertTrue(m.find(), r.output());
+        assertEquals(0, Integer.parseInt(m.group(1)), "no compute thread left under FIXED: " + r.output());
+        assertEquals(100, Integer.parseInt(m.group(2)), r.output());
+        assertEquals(0, Integer.parseInt(m.group(3)), "FIXED runs calls on their callers: " + r.output());
+        assertEquals(100, Integer.parseInt(m.group(4)), r.output());
+        assertEquals(100, Integer.parseInt(m.group(5)), "back to SHARE_CORES, compute threads serve again: " + r.output());
+    }
 }

@@ -9,7 +9,10 @@ import kdnn.runtime.Threads;
 /**
  * Run in a JVM that sees 8 processors: 4 callers at a count of 2 (4 calls at once, so several
  * compute threads), then the count raised to 8 (one call at once): prints how many compute
- * threads there were, how many are left, and how many calls the one left served.
+ * threads there were, how many are left, and how many calls the one left served. Then the
+ * policy set to FIXED (calls on their callers) and back: prints how many compute threads are
+ * left under FIXED, how many calls ran and how many compute threads served them, then the same
+ * once the policy is back.
  */
 public final class RetireProbe {
     private RetireProbe() {
@@ -29,7 +32,24 @@ public final class RetireProbe {
         callers(4, served);
         System.out.println("callsAtOnce=" + callsAtOnce() + " before=" + before + " after=" + after
                 + " served=" + served.get() + " at the end=" + computeThreads());
+
+        Threads.setPolicy(Threads.Policy.FIXED);
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (computeThreads() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        int fixedLeft = computeThreads();
+        served.set(0);
+        onComputeThreads.set(0);
+        callers(4, served);
+        int fixedServed = served.get(), fixedOnCompute = onComputeThreads.get();
+        Threads.setPolicy(Threads.Policy.SHARE_CORES);
+        served.set(0);
+        onComputeThreads.set(0);
+        callers(4, served);
+        System.out.println("fixed: left=" + fixedLeft + " served=" + fixedServed + " on compute threads="
+                + fixedOnCompute + "; back: served=" + served.get() + " on compute threads=" + onComputeThreads.get());
     }
+
+    private static final AtomicInteger onComputeThreads = new AtomicInteger();
 
     /** 25 calls of 1 ms on each of {@code n} threads at once, each large enough for a compute thread. */
     private static void callers(int n, AtomicInteger served) throws InterruptedException {
@@ -40,6 +60,7 @@ public final class RetireProbe {
                     Threads.runAdmitted(true, Long.MAX_VALUE, null, () -> {
                         LockSupport.parkNanos(1_000_000);
                         served.incrementAndGet();
+                        if (Thread.currentThread().getName().startsWith("kdnn-compute-")) onComputeThreads.incrementAndGet();
                     });
                 }
             }));
