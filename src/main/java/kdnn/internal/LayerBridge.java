@@ -119,6 +119,13 @@ public abstract class LayerBridge {
      */
     public abstract Layer hardSwishOps(String name);
 
+    /**
+     * A layer computing tf.keras' hard sigmoid {@code relu6(x + 3) * factor} (then {@code + 0.0}
+     * where {@code plusZero}) as one step, the same values as its three layers; {@code name} is the
+     * last one's. The caller owns (closes) it.
+     */
+    public abstract Layer hardSigmoidOps(String name, float factor, boolean plusZero);
+
     /** See {@code Layer.acceptsSum()}. */
     public abstract boolean acceptsSum(Layer layer);
 

@@ -128,6 +128,11 @@ public abstract class Layer implements AutoCloseable {
         }
 
         @Override
+        public Layer hardSigmoidOps(String name, float factor, boolean plusZero) {
+            return HardSigmoidOps.named(name, factor, plusZero);
+        }
+
+        @Override
         public double outputBound(Layer layer, double inputBound) {
             return layer.outputBound(inputBound);
         }

@@ -164,13 +164,12 @@ public final class Rescaling extends ElementwiseLayer {
 
     @Override
     Pipeline pipeline(long count) {
-        // round the product before adding, as TensorFlow's separate multiply and add do; oneDNN's linear
-        // is a fused multiply-add, so the product alone adds -0.0 (which keeps a zero's sign) to it
-        Eltwise product = new Eltwise(dnnl_eltwise_linear(), (float) scale[0], -0f);
-        Eltwise sum = new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset[0]);
-        // a scale of 1 (tf.keras' x + c) changes no value: the sum alone
-        return Eltwises.chain(count, addsNothing() ? List.of(product) : scale[0] == 1 ? List.of(sum)
-                : List.of(product, sum), null);
+        // oneDNN's linear is a fused multiply-add, so the product alone adds -0.0 (which keeps a
+        // zero's sign) to it; a scale of 1 (tf.keras' x + c) changes no value: the sum alone. Both:
+        // the product rounded before the sum, as TensorFlow's separate multiply and add round it
+        if (addsNothing()) return Eltwises.chain(count, List.of(new Eltwise(dnnl_eltwise_linear(), (float) scale[0], -0f)), null);
+        if (scale[0] == 1) return Eltwises.chain(count, List.of(new Eltwise(dnnl_eltwise_linear(), 1f, (float) offset[0])), null);
+        return Eltwises.scaleThenAdd(count, (float) scale[0], (float) offset[0]);
     }
 
     /**

@@ -125,6 +125,56 @@ public final class Eltwises {
     }
 
     /**
+     * {@code x * scale + offset} with the product rounded to float32 before the sum, as
+     * TensorFlow's separate multiply and add round it (oneDNN's linear function is one fused
+     * multiply-add): one binary primitive, the product by a scalar with the sum as its post-op.
+     */
+    public static Pipeline scaleThenAdd(long count, float scale, float offset) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
+            MemorySegment factor = b.constant(Float.BYTES);
+            factor.set(ValueLayout.JAVA_FLOAT, 0, scale);
+            List<Attributes.PostOp> sum = List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, offset));
+            b.step(binary(dnnl_binary_mul(), md, scalar, sum), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, factor),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * tf.keras' hard sigmoid as MobileNetV3 writes it, {@code relu6(x + 3) * factor} (factor the
+     * float32 1/6, then {@code + 0.0} where {@code plusZero}: a Rescaling's +0 offset, which turns
+     * -0 into +0), as one binary primitive: x + 3, then the clip to [0, 6], the product (plus -0,
+     * which keeps every value) and the sum as post-ops, each rounded to float32 as the separate
+     * steps round it. oneDNN's clip gives 0 for NaN, as the ReLU(6) step alone does.
+     */
+    public static Pipeline hardSigmoid(long count, float factor, boolean plusZero) {
+        Pipeline.Builder b = Pipeline.builder();
+        try {
+            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
+            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
+            MemorySegment three = b.constant(Float.BYTES);
+            three.set(ValueLayout.JAVA_FLOAT, 0, 3f);
+            List<Attributes.PostOp> rest = new ArrayList<>(List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
+                    new Attributes.Eltwise(dnnl_eltwise_linear(), factor, -0f)));
+            if (plusZero) rest.add(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, 0f));
+            b.step(binary(dnnl_binary_add(), md, scalar, rest), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, three),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
+            return b.build();
+        } catch (RuntimeException | Error e) {
+            b.discard();
+            throw e;
+        }
+    }
+
+    /**
      * Runs {@code slice} over {@code data} (float32 values) in parts of whole cache lines, on the
      * OpenMP team where the buffer is large ({@link TeamLoop}); for element-wise Java functions,
      * whose parts write only their own values.

@@ -131,6 +131,7 @@ public final class Planner {
             foldZeroPadding();
             foldBatchNormalization();
             joinHardSwish();
+            joinHardSigmoid();
             foldActivations();
             fuseResidualAdds(ExtremeValues.mode() == ExtremeValues.KERAS);
             fuseReluIntoBatchNormalization();
@@ -499,6 +500,32 @@ public final class Planner {
                 for (Work w : List.of(shift, relu6, product)) w.removed = true;
                 break;
             }
+        }
+    }
+
+    /**
+     * tf.keras' hard sigmoid, {@code ReLU(6)(x + 3) * (1 / 6)} (MobileNetV3's squeeze-and-excite
+     * gate, after the hard swishes are joined), as one step in place of the three: one oneDNN
+     * primitive with the same roundings (see {@code Eltwises.hardSigmoid}), where nothing else
+     * reads the values between them.
+     */
+    private void joinHardSigmoid() {
+        for (Work product : live()) {
+            Work relu6 = rescales(product, 1f / 6, 0f) ? producer(product.inputs[0]) : null;
+            Work shift = relu6 == null ? null : producer(relu6.inputs[0]);
+            if (shift == null || relu6.inputs.length != 1 || fusable(relu6.layer) != Activation.RELU6
+                    || !rescales(shift, 1f, 3f) || soleReader(shift.output) != relu6
+                    || soleReader(relu6.output) != product || isOutput(shift.output) || isOutput(relu6.output)) {
+                continue;
+            }
+            double offset = ((kdnn.layers.Rescaling) product.layer).offset()[0];
+            boolean plusZero = Double.doubleToRawLongBits(offset) != Double.doubleToRawLongBits(-0.0);
+            int x = shift.inputs[0];
+            adopt(product, Derivation.made(bridge.hardSigmoidOps(product.label, 1f / 6, plusZero), shapes.get(x)));
+            product.inputs = new int[] {x};
+            product.absorbed.add(shift.label + " and " + relu6.label + " joined it as one hard sigmoid step");
+            shift.removed = true;
+            relu6.removed = true;
         }
     }
 
