@@ -288,6 +288,11 @@ final class RandomGraph {
             Value pooled = unary(layer(cls(reuses.nextBoolean() ? "GlobalAveragePooling#D" : "GlobalMaxPooling#D"),
                     "data_format", format(), "keepdims", true), x);
             Value y = reuses.nextBoolean() ? unary(sameShapeConv(pooled), pooled) : pooled;
+            if (y != pooled && reuses.nextInt(3) == 0) { // tf.keras' hard sigmoid gate: planned as one step
+                Value shifted = unary(layer("Rescaling", "scale", 1.0, "offset", 3.0), y);
+                Value clipped = unary(layer("ReLU", "max_value", 6.0), shifted);
+                y = unary(layer("Rescaling", "scale", 1.0 / 6, "offset", reuses.nextBoolean() ? -0.0 : 0.0), clipped);
+            }
             String[] kinds = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"};
             mergeOf(kinds[reuses.nextInt(kinds.length)], reuses.nextBoolean() ? List.of(x, y) : List.of(y, x));
             return;
