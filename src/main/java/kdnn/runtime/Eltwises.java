@@ -104,24 +104,8 @@ public final class Eltwises {
      * 0 * NaN, -inf makes 0 * -inf (NaN), +inf makes 1 * inf.
      */
     public static Pipeline hardSwish(long count) {
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
-            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
-            MemorySegment three = b.constant(Float.BYTES);
-            three.set(ValueLayout.JAVA_FLOAT, 0, 3f);
-            List<Attributes.PostOp> rest = List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
-                    new Attributes.Eltwise(dnnl_eltwise_linear(), 1f / 6, -0f),
-                    new Attributes.Binary(dnnl_binary_mul(), md));
-            b.step(binary(dnnl_binary_add(), md, scalar, rest), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
-                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, three),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT),
-                    Pipeline.Arg.slot(Attributes.binaryArg(2), md, Pipeline.INPUT));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return withScalar(count, dnnl_binary_add(), 3f, md -> List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
+                new Attributes.Eltwise(dnnl_eltwise_linear(), 1f / 6, -0f), new Attributes.Binary(dnnl_binary_mul(), md)));
     }
 
     /**
@@ -130,21 +114,7 @@ public final class Eltwises {
      * multiply-add): one binary primitive, the product by a scalar with the sum as its post-op.
      */
     public static Pipeline scaleThenAdd(long count, float scale, float offset) {
-        Pipeline.Builder b = Pipeline.builder();
-        try {
-            MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
-            MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
-            MemorySegment factor = b.constant(Float.BYTES);
-            factor.set(ValueLayout.JAVA_FLOAT, 0, scale);
-            List<Attributes.PostOp> sum = List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, offset));
-            b.step(binary(dnnl_binary_mul(), md, scalar, sum), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
-                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, factor),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
-            return b.build();
-        } catch (RuntimeException | Error e) {
-            b.discard();
-            throw e;
-        }
+        return withScalar(count, dnnl_binary_mul(), scale, md -> List.of(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, offset)));
     }
 
     /**
@@ -155,18 +125,33 @@ public final class Eltwises {
      * steps round it. oneDNN's clip gives 0 for NaN, as the ReLU(6) step alone does.
      */
     public static Pipeline hardSigmoid(long count, float factor, boolean plusZero) {
+        List<Attributes.PostOp> rest = new ArrayList<>(List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
+                new Attributes.Eltwise(dnnl_eltwise_linear(), factor, -0f)));
+        if (plusZero) rest.add(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, 0f));
+        return withScalar(count, dnnl_binary_add(), 3f, md -> rest);
+    }
+
+    /**
+     * One binary primitive over {@code count} values: {@code algorithm} with the float32 scalar
+     * {@code value}, then the post-ops {@code postOps} makes for the values' descriptor; a binary
+     * post-op among them (the last, at most one) takes the input itself as its operand.
+     */
+    private static Pipeline withScalar(long count, int algorithm, float value,
+                                       java.util.function.Function<MemoryDesc, List<Attributes.PostOp>> postOps) {
         Pipeline.Builder b = Pipeline.builder();
         try {
             MemoryDesc md = b.own(MemoryDesc.rowMajor(count));
             MemoryDesc scalar = b.own(MemoryDesc.rowMajor(1));
-            MemorySegment three = b.constant(Float.BYTES);
-            three.set(ValueLayout.JAVA_FLOAT, 0, 3f);
-            List<Attributes.PostOp> rest = new ArrayList<>(List.of(new Attributes.Eltwise(dnnl_eltwise_clip_v2(), 0f, 6f),
-                    new Attributes.Eltwise(dnnl_eltwise_linear(), factor, -0f)));
-            if (plusZero) rest.add(new Attributes.Eltwise(dnnl_eltwise_linear(), 1f, 0f));
-            b.step(binary(dnnl_binary_add(), md, scalar, rest), Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
-                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, three),
-                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT));
+            MemorySegment constant = b.constant(Float.BYTES);
+            constant.set(ValueLayout.JAVA_FLOAT, 0, value);
+            List<Attributes.PostOp> ops = postOps.apply(md);
+            List<Pipeline.Arg> args = new ArrayList<>(List.of(Pipeline.Arg.slot(DNNL_ARG_SRC(), md, Pipeline.INPUT),
+                    Pipeline.Arg.constant(DNNL_ARG_SRC_1(), scalar, constant),
+                    Pipeline.Arg.slot(DNNL_ARG_DST(), md, Pipeline.OUTPUT)));
+            if (ops.get(ops.size() - 1) instanceof Attributes.Binary) {
+                args.add(Pipeline.Arg.slot(Attributes.binaryArg(ops.size() - 1), md, Pipeline.INPUT));
+            }
+            b.step(binary(algorithm, md, scalar, ops), args.toArray(Pipeline.Arg[]::new));
             return b.build();
         } catch (RuntimeException | Error e) {
             b.discard();
