@@ -385,14 +385,15 @@ final class ArchitectureBench {
             double keras = Double.NaN, fusedPaired = Double.NaN;
             double[] kerasRatios = new double[pairs.count()];
             for (int r = 0; r < kerasRatios.length; r++) {
-                double fusedUs = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
-                double kerasUs;
-                model.setExtremes(ExtremeValues.KERAS);
-                try {
-                    kerasUs = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
-                } finally {
-                    model.setExtremes(null);
-                }
+                double[] us = pair(r, () -> Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs(), () -> {
+                    model.setExtremes(ExtremeValues.KERAS);
+                    try {
+                        return Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                    } finally {
+                        model.setExtremes(null);
+                    }
+                });
+                double fusedUs = us[0], kerasUs = us[1];
                 kerasRatios[r] = kerasUs / fusedUs;
                 fusedPaired = min(fusedPaired, fusedUs);
                 keras = min(keras, kerasUs);
@@ -492,8 +493,8 @@ final class ArchitectureBench {
     }
 
     /**
-     * Paired chunks of two implementations, one right after the other: the ratio of a comparison
-     * is the median of the pairs' ratios. A shared machine's speed moves in steps (these 2-core VMs
+     * Paired chunks of two implementations, one right after the other ({@link #pair}: which one goes
+     * first alternates): the ratio of a comparison is the median of the pairs' ratios. A shared machine's speed moves in steps (these 2-core VMs
      * replay the same MobileNetV2 primitives in 3.4-3.7 ms for minutes, then in 5.3-5.6), and the
      * two chunks of a pair nearly always fall in the same step, where each side's best chunk may not.
      * Each chunk gets a third of the budget, and there are as many pairs as the rounds' time holds
@@ -510,6 +511,24 @@ final class ArchitectureBench {
             long fit = Math.round(rounds * (b.warmupMs() + b.measureMs()) / chunkMs);
             return new Pairs((int) Math.max(3, Math.min(3L * rounds, fit)), chunk);
         }
+    }
+
+    /** One chunk of one side of a pair: its median microseconds. */
+    interface Chunk {
+        double us() throws Exception;
+    }
+
+    /**
+     * Pair {@code r}'s two chunks as {@code {a, b}}: {@code a} first in even pairs, {@code b} first in
+     * odd ones, so a machine that speeds up or slows down over the pairs favours neither side.
+     */
+    static double[] pair(int r, Chunk a, Chunk b) throws Exception {
+        if (r % 2 == 0) {
+            double x = a.us();
+            return new double[] {x, b.us()};
+        }
+        double y = b.us();
+        return new double[] {a.us(), y};
     }
 
     /** Measures the request-thread levels once ORT's session is ready ({@code ort}) or has failed ({@code ort} null). */
@@ -623,8 +642,9 @@ final class ArchitectureBench {
             try (Tensor kin = Tensor.of(x, shape); Tensor ky = Tensor.uninitialized(outShape)) {
                 model.predict(kin, ky);
                 for (int r = 0; r < ratios.length; r++) {
-                    double ortUs = Timing.median(request::run, pairs.chunk()).medianUs();
-                    double kdnnChunkUs = Timing.median(() -> model.predict(kin, ky), pairs.chunk()).medianUs();
+                    double[] us = pair(r, () -> Timing.median(request::run, pairs.chunk()).medianUs(),
+                            () -> Timing.median(() -> model.predict(kin, ky), pairs.chunk()).medianUs());
+                    double ortUs = us[0], kdnnChunkUs = us[1];
                     ratios[r] = ortUs / kdnnChunkUs;
                     pairText.append(String.format(Locale.ROOT, " %.2f/%.2f", ortUs / 1e3, kdnnChunkUs / 1e3));
                     best = min(best, ortUs);
@@ -718,8 +738,9 @@ final class ArchitectureBench {
             started = nat.plan(name + "-b" + batch, plan.body());
             nat.data(data);
             for (int r = 0; r < ratios.length; r++) {
-                double floorUs = nat.measure().medianUs();
-                double kdnnChunkUs = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                double[] us = pair(r, () -> nat.measure().medianUs(),
+                        () -> Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs());
+                double floorUs = us[0], kdnnChunkUs = us[1];
                 ratios[r] = kdnnChunkUs / floorUs;
                 pairText.append(String.format(Locale.ROOT, " %.2f/%.2f", kdnnChunkUs / 1e3, floorUs / 1e3));
                 floorBest = min(floorBest, floorUs);
@@ -772,15 +793,21 @@ final class ArchitectureBench {
             Pairs pairs = Pairs.of(forCallsOf(again, s), again);
             double[] speedups = new double[pairs.count()];
             for (int r = 0; r < speedups.length; r++) {
-                model.setPrecision(Precision.F32);
-                double f32Us = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
-                model.setPrecision(Precision.BF16);
-                double bf16Us = Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                double[] us = pair(r, () -> {
+                    model.setPrecision(Precision.F32);
+                    return Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                }, () -> {
+                    model.setPrecision(Precision.BF16);
+                    return Timing.median(() -> model.predict(in, y), pairs.chunk()).medianUs();
+                });
+                double f32Us = us[0], bf16Us = us[1];
                 speedups[r] = f32Us / bf16Us;
                 f32Best = min(f32Best, f32Us);
                 best = min(best, bf16Us);
             }
             double speedup = Timing.median(speedups);
+            model.setPrecision(Precision.BF16); // the last chunk may have been float32's
+            model.predict(in, y);
             String diff = BenchMain.compareBf16(y.toFloatArray(), f32);
             b.put("median_us", round(best));
             b.put("first_call_us", round(first));
