@@ -1,10 +1,13 @@
 package kdnn.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How many paired chunks a comparison gets, and how long each is. */
+/** How many paired chunks a comparison gets, how long each is, and which side of a pair runs first. */
 class PairsTest {
     private static ArchitectureBench.Settings settings(int rounds, Timing.Budget budget) {
         return new ArchitectureBench.Settings(true, 2, rounds, budget, 1500, false, false);
@@ -33,5 +36,21 @@ class PairsTest {
         ArchitectureBench.Pairs p = ArchitectureBench.Pairs.of(settings(1, single), 7_000_000);
         assertEquals(3, p.count());
         assertEquals(single, p.chunk());
+    }
+
+    @Test
+    void theSideThatRunsFirstAlternatesFromPairToPair() throws Exception {
+        List<String> order = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            double[] us = ArchitectureBench.pair(r, () -> {
+                order.add("a");
+                return 1.0;
+            }, () -> {
+                order.add("b");
+                return 2.0;
+            });
+            assertArrayEquals(new double[] {1.0, 2.0}, us, "pair " + r + " gives {a, b} whichever ran first");
+        }
+        assertEquals(List.of("a", "b", "b", "a", "a", "b", "b", "a"), order);
     }
 }
