@@ -16,9 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import kdnn.Tensor;
 import kdnn.io.Models;
 import kdnn.layers.ExtremeValues;
@@ -53,7 +50,6 @@ final class ArchitectureBench {
     static final ObjectMapper JSON = new ObjectMapper();
     /** The shared architectures, in the order the issue lists them. */
     static final List<String> ARCHITECTURES = List.of("mobilenet_v2", "resnet50", "unet", "wavenet");
-    static final int[] REQUEST_THREADS = {1, 2, 4, 8};
 
     /** How long each measurement runs, and whether DL4J runs. */
     record Settings(boolean quick, int threads, int rounds, Timing.Budget budget, long concurrencyMs, boolean dl4j,
@@ -202,8 +198,8 @@ final class ArchitectureBench {
         }
         out.println();
         out.println("Predictions per second, request threads sharing one model or one ORT session (kdnn policy "
-                + Threads.policy() + "; each level the mean of " + REQUEST_THREADS.length + " visits of a window's "
-                + "1/" + REQUEST_THREADS.length + ", in rotated rounds (1 2 4 8, 2 4 8 1, ...), the implementations"
+                + Threads.policy() + "; each level the mean of " + RequestThreads.LEVELS.length + " visits of a window's "
+                + "1/" + RequestThreads.LEVELS.length + ", in rotated rounds (1 2 4 8, 2 4 8 1, ...), the implementations"
                 + " taking turns at each; one half-length visit of every level before them, not counted"
                 + (s.quick() ? "; under --quick, a model whose calls take a quarter second or more visits each level once,"
                 + " for the whole window" : "") + "):");
@@ -533,22 +529,22 @@ final class ArchitectureBench {
 
     /** Measures the request-thread levels once ORT's session is ready ({@code ort}) or has failed ({@code ort} null). */
     interface ConcurrencyBeside {
-        void measure(LevelRun ort) throws Exception;
+        void measure(RequestThreads.LevelRun ort) throws Exception;
     }
 
     /**
      * Predictions per second with 1, 2, 4 and 8 request threads sharing one model (batch 1: serving):
      * kdnn under its policy, then under {@code SHARE_CORES} and {@code SPLIT_WHEN_QUEUED} and with {@code kdnn.threads=1}
      * (the settings a server can choose; text only, the JSON's kdnn records are the policy's), and
-     * one ORT session shared the same way, all timed {@link #interleaved}. {@code --quick} times
+     * one ORT session shared the same way, all timed {@link RequestThreads#interleaved}. {@code --quick} times
      * kdnn's policy and ORT only (the others cost most of a quick run's minutes on a slow
      * machine), unless {@code --policies} asks for them.
      */
     private static void concurrency(String name, Model model, long[] shape, double callUs, Settings s, List<ObjectNode> records,
-                                    List<String> concurrencyRows, LevelRun ort, PrintStream out) throws Exception {
+                                    List<String> concurrencyRows, RequestThreads.LevelRun ort, PrintStream out) throws Exception {
         Threads.Policy policy = Threads.policy();
         List<String> labels = new ArrayList<>();
-        List<LevelRun> runs = new ArrayList<>();
+        List<RequestThreads.LevelRun> runs = new ArrayList<>();
         labels.add("kdnn");
         runs.add((threads, ms) -> concurrency(model, shape, threads, ms));
         for (Threads.Policy other : List.of(Threads.Policy.SHARE_CORES, Threads.Policy.SPLIT_WHEN_QUEUED)) {
@@ -580,15 +576,15 @@ final class ArchitectureBench {
         }
         // --quick: calls of a quarter second or more (U-Net) visit each level once; their threads' warm-up calls and
         // the calls still running at a window's end, not the window, take a visit's time
-        int rounds = s.quick() && callUs >= 250_000 ? 1 : REQUEST_THREADS.length;
-        double[][] rates = interleaved(s.concurrencyMs(), runs, rounds);
+        int rounds = s.quick() && callUs >= 250_000 ? 1 : RequestThreads.LEVELS.length;
+        double[][] rates = RequestThreads.interleaved(s.concurrencyMs(), runs, rounds);
         for (int r = 0; r < runs.size(); r++) {
             String impl = labels.get(r);
             StringBuilder row = new StringBuilder("| " + name + " | " + shape[0] + " | " + impl + " |");
-            for (int k = 0; k < REQUEST_THREADS.length; k++) {
+            for (int k = 0; k < RequestThreads.LEVELS.length; k++) {
                 if (impl.equals("kdnn") || impl.equals("onnxruntime")) {
                     ObjectNode c = record(name, (int) shape[0], impl);
-                    c.put("request_threads", REQUEST_THREADS[k]);
+                    c.put("request_threads", RequestThreads.LEVELS[k]);
                     c.put("predictions_per_s", round(rates[r][k]));
                     records.add(c);
                 }
@@ -673,7 +669,7 @@ final class ArchitectureBench {
     private static String ortError(String name, int batch, ObjectNode timed, String why, List<ObjectNode> records,
                                    ConcurrencyBeside concurrency, PrintStream out) throws Exception {
         timed.put("error", why);
-        for (int threads : batch == 1 ? REQUEST_THREADS : new int[0]) {
+        for (int threads : batch == 1 ? RequestThreads.LEVELS : new int[0]) {
             ObjectNode e = record(name, batch, "onnxruntime");
             e.put("request_threads", threads);
             e.put("error", why);
@@ -685,9 +681,9 @@ final class ArchitectureBench {
     }
 
     private static double ortConcurrency(OrtGraphPeer peer, float[] nchw, int threads, long windowMs) throws Exception {
-        return requestThreads(threads, windowMs, () -> {
+        return RequestThreads.requestThreads(threads, windowMs, () -> {
             OrtGraphPeer.Request r = peer.new Request(nchw);
-            return new Caller() {
+            return new RequestThreads.Caller() {
                 @Override
                 public void call() throws Exception {
                     r.run();
@@ -823,27 +819,14 @@ final class ArchitectureBench {
         }
     }
 
-    /** One request thread's own tensors and call. */
-    interface Caller extends AutoCloseable {
-        void call() throws Exception;
-
-        @Override
-        void close();
-    }
-
-    /** What makes a request thread's {@link Caller}. */
-    interface CallerFactory {
-        Caller make() throws Exception;
-    }
-
     /** Predictions per second of {@code threads} request threads, each with its own tensors, sharing {@code model}. */
     static double concurrency(Model model, long[] shape, int threads, long windowMs) throws Exception {
         float[] x = input(shape);
         long[] outShape = model.outputShape(shape);
-        return requestThreads(threads, windowMs, () -> {
+        return RequestThreads.requestThreads(threads, windowMs, () -> {
             Tensor in = Tensor.of(x, shape);
             Tensor y = Tensor.uninitialized(outShape);
-            return new Caller() {
+            return new RequestThreads.Caller() {
                 @Override
                 public void call() {
                     model.predict(in, y);
@@ -856,86 +839,6 @@ final class ArchitectureBench {
                 }
             };
         });
-    }
-
-    /** Calls per second of some request threads over a window of some milliseconds. */
-    interface LevelRun {
-        double perSecond(int threads, long windowMs) throws Exception;
-    }
-
-    /** {@link #interleaved} for one implementation: its calls per second at each of {@link #REQUEST_THREADS}. */
-    static double[] eachLevel(long windowMs, LevelRun run) throws Exception {
-        return interleaved(windowMs, List.of(run))[0];
-    }
-
-    /**
-     * Calls per second of each implementation at each of {@link #REQUEST_THREADS}, in that order. The
-     * levels are visited in as many rounds as there are levels, each round's order the one before
-     * rotated by one (1 2 4 8, 2 4 8 1, 4 8 1 2, 8 1 2 4), so every level takes every place once;
-     * at each visit every implementation is timed for the window over the number of levels, in an
-     * order rotated from one visit to the next; its figure at a level is the mean of its visits.
-     * Shared cores drift in speed over minutes: this way every level and every implementation sees
-     * the same stretches of it, where timing them one after the other would compare moments of the
-     * machine's load (and visiting 1 2 4 8 8 4 2 1 put both of 8's visits in the middle, where a
-     * hump in the machine's speed fell on 8 alone). Before the rounds, one visit of every level, half
-     * as long, is run and not counted: what a level first needs once per process (kdnn's primitives
-     * for a lane width it has not run at, and their check) falls there, not in a counted visit.
-     */
-    static double[][] interleaved(long windowMs, List<LevelRun> runs) throws Exception {
-        return interleaved(windowMs, runs, REQUEST_THREADS.length);
-    }
-
-    /** {@link #interleaved(long, List)} in the first {@code rounds} of its rounds, each visit the window over {@code rounds}. */
-    static double[][] interleaved(long windowMs, List<LevelRun> runs, int rounds) throws Exception {
-        int n = REQUEST_THREADS.length;
-        int m = runs.size();
-        double[][] rates = new double[m][n];
-        long slice = Math.max(1, windowMs / rounds);
-        for (int level : REQUEST_THREADS) {
-            for (LevelRun run : runs) run.perSecond(level, Math.max(1, slice / 2));
-        }
-        for (int visit = 0; visit < n * rounds; visit++) {
-            int k = (visit / n + visit % n) % n;
-            for (int j = 0; j < m; j++) {
-                int r = (j + visit) % m;
-                rates[r][k] += runs.get(r).perSecond(REQUEST_THREADS[k], slice) / rounds;
-            }
-        }
-        return rates;
-    }
-
-    /** Calls per second of {@code threads} threads calling for {@code windowMs}, each call after warm-up counted. */
-    static double requestThreads(int threads, long windowMs, CallerFactory factory) throws Exception {
-        AtomicLong done = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        long[] deadline = new long[1];
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            workers.add(Thread.ofPlatform().start(() -> {
-                try (Caller c = factory.make()) {
-                    c.call(); // this thread's workspace exists before the clock starts
-                    ready.countDown();
-                    start.await();
-                    while (System.nanoTime() < deadline[0]) {
-                        c.call();
-                        done.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    ready.countDown();
-                }
-            }));
-        }
-        ready.await();
-        long t0 = System.nanoTime();
-        deadline[0] = t0 + windowMs * 1_000_000;
-        start.countDown();
-        for (Thread w : workers) w.join();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (failure.get() != null) throw new IllegalStateException("request thread failed", failure.get());
-        return done.get() / seconds;
     }
 
     static float[] input(long[] shape) {

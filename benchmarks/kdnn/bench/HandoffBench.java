@@ -44,8 +44,8 @@ final class HandoffBench {
             out.println("| body us | body alone per s | 1 | 2 | 4 | 8 | hand-off us at 1 | at 8 |");
             out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (long bodyUs : BODIES_US) {
-                double[] rates = ArchitectureBench.eachLevel(windowMs, (requestThreads, ms) ->
-                        ArchitectureBench.requestThreads(requestThreads, ms, () -> new ArchitectureBench.Caller() {
+                double[] rates = RequestThreads.eachLevel(windowMs, (requestThreads, ms) ->
+                        RequestThreads.requestThreads(requestThreads, ms, () -> new RequestThreads.Caller() {
                             @Override
                             public void call() {
                                 Threads.runAdmitted(true, () -> busyUs(bodyUs));
@@ -60,7 +60,7 @@ final class HandoffBench {
                     row.append(String.format(Locale.ROOT, " %.0f |", rates[k]));
                     ObjectNode r = ArchitectureBench.JSON.createObjectNode();
                     r.put("body_us", bodyUs);
-                    r.put("request_threads", ArchitectureBench.REQUEST_THREADS[k]);
+                    r.put("request_threads", RequestThreads.LEVELS[k]);
                     r.put("calls_per_s", Math.round(rates[k] * 10) / 10.0);
                     records.add(r);
                 }

@@ -27,7 +27,7 @@ class HandoffBenchTest {
                 json.toString()}, new PrintStream(text, true, StandardCharsets.UTF_8)));
         assertEquals(before, Threads.count(), "the thread count is restored");
         JsonNode records = new ObjectMapper().readTree(json.toFile());
-        assertEquals(HandoffBench.BODIES_US.length * ArchitectureBench.REQUEST_THREADS.length, records.size());
+        assertEquals(HandoffBench.BODIES_US.length * RequestThreads.LEVELS.length, records.size());
         // one turn at a time per cores / 2: no route runs bodies faster than that many at their own rate
         int atOnce = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         for (JsonNode r : records) {
